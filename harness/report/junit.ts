@@ -1,0 +1,104 @@
+// JUnit XML as Jenkins, GitLab and KernelCI-style collectors read it:
+// <testsuites> → one <testsuite> per case folder → <testcase classname name time> with
+// <failure>/<error>/<skipped>, and <properties> (run-wide on the suite, per case on the testcase,
+// as pytest writes them).
+import { formatCaseFailure, isMissingStep } from './diff-text';
+import { caseLabel, countStatuses, type CaseResult, type RunResult } from './types';
+import { xmlAttr, xmlCdata } from './xml';
+
+/** The folder a case file lives in ("cases/syn"), or the file itself when it has no folder. */
+export function suiteName(file: string): string {
+  const i = file.lastIndexOf('/');
+  return i > 0 ? file.slice(0, i) : file;
+}
+
+/** "cases/syn/basic.yaml" → "cases.syn.basic" (package.class, as JUnit consumers split it). */
+export function className(file: string): string {
+  return file.replace(/\.ya?ml$/i, '').replace(/^\.?\/+/, '').replace(/\/+/g, '.');
+}
+
+function seconds(ms: number): string {
+  return (Number.isFinite(ms) && ms > 0 ? ms / 1000 : 0).toFixed(3);
+}
+
+function property(name: string, value: string, indent: string): string {
+  return `${indent}<property name="${xmlAttr(name)}" value="${xmlAttr(value)}"/>`;
+}
+
+function failureType(c: CaseResult): string {
+  const s = c.steps.find((x) => !x.ok);
+  if (s) return isMissingStep(s) ? 'missing' : s.diffs && s.diffs.length ? 'mismatch' : 'failure';
+  return c.unexpected > 0 ? 'unexpected' : 'failure';
+}
+
+function failureMessage(c: CaseResult): string {
+  return c.message ?? c.steps.find((x) => !x.ok)?.message ?? (c.status === 'error' ? 'error' : 'failed');
+}
+
+function testcase(c: CaseResult, run: RunResult): string[] {
+  const i = '    ';
+  const open = `${i}<testcase classname="${xmlAttr(className(c.file))}" name="${xmlAttr(caseLabel(c))}" time="${seconds(c.durationMs)}"`;
+  const out = [`${open}>`];
+  out.push(`${i}  <properties>`);
+  out.push(property('id', c.id, `${i}    `));
+  if (c.kernel !== run.kernel) out.push(property('kernel', c.kernel, `${i}    `));
+  out.push(property('seed', String(c.seed), `${i}    `));
+  out.push(property('model_profile', c.modelProfile, `${i}    `));
+  for (const s of c.spec) out.push(property('spec', s, `${i}    `));
+  out.push(property('unexpected', String(c.unexpected), `${i}    `));
+  out.push(property('capture_drops', String(c.captureDrops), `${i}    `));
+  for (const [k, v] of Object.entries(c.sysctls)) out.push(property(`sysctl.${k}`, v, `${i}    `));
+  out.push(`${i}  </properties>`);
+  if (c.status === 'fail' || c.status === 'error') {
+    const tag = c.status === 'fail' ? 'failure' : 'error';
+    const type = c.status === 'fail' ? failureType(c) : 'error';
+    out.push(`${i}  <${tag} message="${xmlAttr(failureMessage(c))}" type="${type}">${xmlCdata(formatCaseFailure(c))}</${tag}>`);
+  } else if (c.status === 'skip') {
+    out.push(`${i}  <skipped message="${xmlAttr(c.message ?? 'skipped')}"/>`);
+  }
+  out.push(`${i}</testcase>`);
+  return out;
+}
+
+export function toJUnitXml(run: RunResult): string {
+  const groups = new Map<string, CaseResult[]>();
+  for (const c of run.cases) {
+    const k = suiteName(c.file);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(c);
+  }
+  const all = countStatuses(run.cases);
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  out.push(
+    `<testsuites name="synharness" tests="${all.total}" failures="${all.fail}" errors="${all.error}" skipped="${all.skip}" ` +
+      `time="${seconds(run.durationMs)}" timestamp="${xmlAttr(run.startedAt)}">`,
+  );
+  let id = 0;
+  for (const [name, cases] of groups) {
+    const n = countStatuses(cases);
+    const time = cases.reduce((t, c) => t + (Number.isFinite(c.durationMs) && c.durationMs > 0 ? c.durationMs : 0), 0);
+    out.push(
+      `  <testsuite name="${xmlAttr(name)}" id="${id++}" tests="${n.total}" failures="${n.fail}" errors="${n.error}" ` +
+        `skipped="${n.skip}" time="${seconds(time)}" timestamp="${xmlAttr(run.startedAt)}" hostname="${xmlAttr(run.host)}">`,
+    );
+    out.push('    <properties>');
+    out.push(property('run_id', run.runId, '      '));
+    out.push(property('kernel', run.kernel, '      '));
+    out.push(property('host', run.host, '      '));
+    out.push(property('seed', String(run.seed), '      '));
+    out.push(property('jobs', String(run.jobs), '      '));
+    // Sysctls every case of the suite ran with, with the same value.
+    const first = cases[0].sysctls;
+    for (const [k, v] of Object.entries(first)) {
+      if (cases.every((c) => Object.prototype.hasOwnProperty.call(c.sysctls, k) && c.sysctls[k] === v)) {
+        out.push(property(`sysctl.${k}`, v, '      '));
+      }
+    }
+    out.push('    </properties>');
+    for (const c of cases) out.push(...testcase(c, run));
+    out.push('  </testsuite>');
+  }
+  out.push('</testsuites>');
+  return out.join('\n') + '\n';
+}

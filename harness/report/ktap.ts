@@ -1,0 +1,83 @@
+// KTAP version 1 (Documentation/dev-tools/ktap.rst) as kselftest prints it: version line, plan,
+// one result line per case ("ok N desc", "not ok N desc", "ok N desc # SKIP why",
+// "not ok N desc # ERROR why"), "# " diagnostic lines directly before the result they explain,
+// and kselftest's closing "# Totals:" line. With `subtests`, each case's steps are nested two
+// spaces deeper with their own version line and plan.
+import { formatCaseFailure } from './diff-text';
+import { caseLabel, countStatuses, type CaseResult, type RunResult, type StepOutcome } from './types';
+
+export interface KtapOptions {
+  /** Emit each case's steps as nested KTAP subtests (default false). */
+  subtests?: boolean;
+}
+
+/** Printable single line: control characters and line breaks become spaces, runs of blanks collapse. */
+function flat(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** A KTAP description: any words without '#' (which would start the directive) and without line breaks. */
+export function ktapDescription(s: string): string {
+  const d = flat(s.replace(/#/g, '_'));
+  return d === '' ? 'unnamed' : d;
+}
+
+/** The description a case gets: "cases/syn/basic.yaml: simple SYN@ipv4", sanitised. */
+export function ktapCaseName(c: Pick<CaseResult, 'file' | 'name' | 'ip'>): string {
+  return ktapDescription(`${c.file}: ${caseLabel(c)}`);
+}
+
+/** Diagnostic data after a directive: one line, and no second '#' for naive parsers to split on. */
+function directiveData(s: string | undefined): string {
+  return flat((s ?? '').replace(/#/g, '_'));
+}
+
+/** A diagnostic line; '#' is allowed in diagnostics, line breaks are not. */
+function diag(indent: string, text: string): string {
+  const t = text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').trimEnd();
+  return t === '' ? `${indent}#` : `${indent}# ${t}`;
+}
+
+function stepLines(steps: readonly StepOutcome[], indent: string): string[] {
+  const out = [`${indent}KTAP version 1`, `${indent}1..${steps.length}`];
+  steps.forEach((s, i) => {
+    if (!s.ok) {
+      if (s.message) out.push(diag(indent, s.message));
+      for (const d of s.diffs ?? []) out.push(diag(indent, `${d.field}: expected ${d.expected}, observed ${d.observed}${d.reason ? ` (${d.reason})` : ''}`));
+      for (const r of s.reasons ?? []) out.push(diag(indent, `model: ${r}`));
+    }
+    out.push(`${indent}${s.ok ? 'ok' : 'not ok'} ${i + 1} ${ktapDescription(`step ${s.index} ${s.kind}`)}`);
+  });
+  return out;
+}
+
+export function toKtap(run: RunResult, opts: KtapOptions = {}): string {
+  const n = countStatuses(run.cases);
+  const out = ['KTAP version 1', `1..${run.cases.length}`];
+  out.push(diag('', `synharness run ${run.runId} started ${run.startedAt} on ${run.host}`));
+  out.push(diag('', `kernel ${run.kernel} seed ${run.seed} jobs ${run.jobs}`));
+  run.cases.forEach((c, i) => {
+    const num = i + 1;
+    const name = ktapCaseName(c);
+    if (opts.subtests && c.steps.length > 0) out.push(...stepLines(c.steps, '  '));
+    switch (c.status) {
+      case 'pass':
+        out.push(`ok ${num} ${name}`);
+        break;
+      case 'skip':
+        out.push(`ok ${num} ${name} # SKIP ${directiveData(c.message)}`.trimEnd());
+        break;
+      case 'fail':
+        for (const l of formatCaseFailure(c).trimEnd().split('\n')) out.push(diag('', l));
+        out.push(`not ok ${num} ${name}`);
+        break;
+      case 'error':
+        for (const l of formatCaseFailure(c).trimEnd().split('\n')) out.push(diag('', l));
+        out.push(`not ok ${num} ${name} # ERROR ${directiveData(c.message)}`.trimEnd());
+        break;
+    }
+  });
+  out.push(`# Totals: pass:${n.pass} fail:${n.fail} xfail:0 xpass:0 skip:${n.skip} error:${n.error}`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,92 @@
+// Data model shared by the result writers (JUnit XML, KTAP, pcapng, summary.json, terminal text).
+// These are plain data: the runner fills them in, the writers only read them.
+
+/** One frame seen on the wire during a case, as captured (libpcap) on the peer side. */
+export interface CapturedPacket {
+  /** Capture timestamp, nanoseconds since the Unix epoch. */
+  tsNs: bigint;
+  /** 'sent': the harness (peer) sent it towards the DUT; 'received': the DUT sent it to the peer. */
+  dir: 'sent' | 'received';
+  /** The frame, starting at the Ethernet header. */
+  bytes: Uint8Array;
+  /** Which step sent it, which expectation it matched, or 'UNEXPECTED: …'. */
+  comment: string;
+}
+
+/** One field that differed between the expected and the observed packet. */
+export interface FieldDiff {
+  field: string;
+  expected: string;
+  observed: string;
+  reason?: string;
+}
+
+export interface StepOutcome {
+  /** 0-based position of the step in the case. */
+  index: number;
+  /** Step kind as written in the case file ('send', 'expect', 'sysctl', …). */
+  kind: string;
+  ok: boolean;
+  message?: string;
+  diffs?: FieldDiff[];
+  /** The reference model's reasons for what it expected. */
+  reasons?: string[];
+}
+
+export type CaseStatus = 'pass' | 'fail' | 'error' | 'skip';
+
+export interface CaseResult {
+  /** `file#name@ipv4` / `file#name@ipv6`. */
+  id: string;
+  file: string;
+  name: string;
+  /** Spec references (RFC sections, kernel functions) the case exercises. */
+  spec: string[];
+  ip: 4 | 6;
+  status: CaseStatus;
+  message?: string;
+  durationMs: number;
+  steps: StepOutcome[];
+  packets: CapturedPacket[];
+  /** Number of packets that matched no expectation. */
+  unexpected: number;
+  /** Kernel release (uname -r) the case ran against. */
+  kernel: string;
+  sysctls: Record<string, string>;
+  modelProfile: string;
+  seed: number;
+  /** Packets libpcap reported as dropped during the case. */
+  captureDrops: number;
+}
+
+export interface RunResult {
+  runId: string;
+  /** ISO 8601. */
+  startedAt: string;
+  kernel: string;
+  host: string;
+  jobs: number;
+  seed: number;
+  durationMs: number;
+  cases: CaseResult[];
+}
+
+/** Counts per status, as every writer reports them. */
+export interface StatusCounts {
+  total: number;
+  pass: number;
+  fail: number;
+  error: number;
+  skip: number;
+}
+
+export function countStatuses(cases: readonly CaseResult[]): StatusCounts {
+  const c: StatusCounts = { total: cases.length, pass: 0, fail: 0, error: 0, skip: 0 };
+  for (const r of cases) c[r.status]++;
+  return c;
+}
+
+/** `name@ipv4`: the per-address-family name of a case inside its file. */
+export function caseLabel(r: Pick<CaseResult, 'name' | 'ip'>): string {
+  return `${r.name}@ipv${r.ip}`;
+}

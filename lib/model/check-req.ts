@@ -1,0 +1,178 @@
+// tcp_check_req: a segment for an existing request socket (spec §6, steps 1–11).
+import { ACK, RST, SYN } from '../wire/types';
+import { makeChild } from './child';
+import { childProcess } from './established';
+import { listenerRcv } from './listen-demux';
+import type { KernelOpts } from './parse-options';
+import { nextSynAckTimeout, resendSynAck } from './reqsk-timer';
+import { sendReset, sendStatelessAck } from './send-reset';
+import type { Seg } from './seg';
+import { after, between } from './seq-math';
+import { deferSecondsToRetrans } from './sockopts';
+import type { Req, Step } from './state';
+import { numAdd, numText, numValue } from './symbols';
+
+/**
+ * tcp_oow_rate_limited: one answer per tcp_invalid_ratelimit ms. Segments with data or FIN and no SYN
+ * are never limited [inferred from the kernel: they are not part of an ACK loop].
+ */
+export function oowLimited(st: Step, last: number, seg: Seg): boolean {
+  if (seg.seq !== seg.endSeq && !(seg.flags & SYN)) return false;
+  return st.now - last < st.env.sysctls.tcp_invalid_ratelimit;
+}
+
+/** The §6 in-window test: seq == rcv_nxt, or end_seq > rcv_nxt and seq < rcv_nxt+win, or seq == end_seq == rcv_nxt+win. */
+export function inWindow(seq: number, endSeq: number, s: number, e: number): boolean {
+  if (seq === s) return true;
+  if (after(endSeq, s) && ((seq - e) | 0) < 0) return true;
+  return seq === e && seq === endSeq;
+}
+
+export function reqWin(req: Req): number {
+  return Math.min(req.rcvWnd, 65535);
+}
+
+export function sendReqskAck(st: Step, req: Req, seg: Seg, text: () => string, md5: boolean): void {
+  sendStatelessAck(st, seg, 'check_req.oow-ack', text, numAdd(req.isn, 1), req.rcvNxt, reqWin(req) >> req.rcvWscale,
+    req.tsOk ? { off: req.tsOff, ecr: req.tsRecent } : null, md5);
+}
+
+export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: boolean): void {
+  const env = st.env;
+  const l = st.listeners[req.lport];
+  let flg = seg.flags & (RST | SYN | ACK);
+  // Step 1: TSecr check and PAWS.
+  let pawsReject = false;
+  let tsecrReject = false;
+  if (ko.ts) {
+    if (ko.tsEcr && req.tsOk && env.profile.tsecrCheck) {
+      const off = numValue(req.tsOff, st.bindings);
+      if (off === undefined) {
+        st.why('check_req.tsecr-unknown', () => `TSecr ${ko.tsEcr}: ts offset ${numText(req.tsOff)} unbound → assumed within the SYN-ACK TSvals`);
+      } else {
+        const tol = env.tsTolMs;
+        const first = (req.firstTsMs + off - tol) >>> 0;
+        const last = (req.lastTsMs + off + tol) >>> 0;
+        if (!between(ko.tsEcr, first, last)) {
+          tsecrReject = true;
+          st.why('check_req.tsecr-reject', () => `TSecr ${ko.tsEcr} outside [${first}, ${last}] (SYN-ACK TSvals ± ${tol} ms)`);
+        }
+      }
+    }
+    if (req.tsRecent !== 0 && ((req.tsRecent - ko.tsVal) | 0) > 0) {
+      const stampAge = nextSynAckTimeout(req.numTimeout);
+      if (!((seg.flags & RST) && stampAge >= 60000)) {
+        pawsReject = true;
+        st.why('check_req.paws-reject', () => `TSval ${ko.tsVal} older than ts_recent ${req.tsRecent}`);
+      }
+    }
+  }
+  // Step 2: pure retransmitted SYN.
+  if (seg.seq === req.rcvIsn && flg === SYN && !pawsReject) {
+    if (oowLimited(st, req.lastOowMs, seg)) {
+      st.count('TcpExtTCPACKSkippedSynRecv');
+      st.why('check_req.dup-syn-limited', () => `duplicate SYN ${Math.round(st.now - req.lastOowMs)} ms after the last answer (< ${env.sysctls.tcp_invalid_ratelimit} ms): nothing`);
+      return;
+    }
+    const q = resendSynAck(st, req, st.now, 'check_req.dup-syn', () =>
+      `duplicate SYN seq=rcv_isn: SYN-ACK re-sent (same ISN, TSecr ${req.tsRecent} unchanged), timer → +${nextSynAckTimeout(req.numTimeout) / 1000} s`);
+    const at = st.now + nextSynAckTimeout(req.numTimeout);
+    st.setReq(req.key, { ...q, lastOowMs: st.now, timerAt: at });
+    st.arm('synack-rtx', at, req.key);
+    return;
+  }
+  // Step 3: bad ACK number → the listener answers.
+  if (flg & ACK) {
+    const isn = numValue(req.isn, st.bindings);
+    if (isn === undefined) {
+      st.why('check_req.isn-unbound', () => `ISN ${numText(req.isn)} unbound: SEG.ACK ${seg.ack} assumed = ISN+1`);
+    } else if (seg.ack !== ((isn + 1) >>> 0)) {
+      st.why('check_req.bad-ack', () => `SEG.ACK ${seg.ack} ≠ ISN+1 ${(isn + 1) >>> 0}: handed to the listener, req kept`);
+      if (l) listenerRcv(st, l, seg, ko, md5);
+      return;
+    }
+  }
+  // Step 4: window / PAWS / TSecr.
+  const win = reqWin(req);
+  if (pawsReject || tsecrReject || !inWindow(seg.seq, seg.endSeq, req.rcvNxt, (req.rcvNxt + win) >>> 0)) {
+    if (!(seg.flags & RST)) {
+      if (oowLimited(st, req.lastOowMs, seg)) {
+        st.count('TcpExtTCPACKSkippedSynRecv');
+        st.why('check_req.oow-limited', () => `stateless ACK ${Math.round(st.now - req.lastOowMs)} ms after the last (< ${env.sysctls.tcp_invalid_ratelimit} ms): nothing`);
+      } else {
+        sendReqskAck(st, req, seg, () =>
+          `${pawsReject ? 'PAWS reject' : tsecrReject ? 'TSecr reject' : `seq ${seg.seq}..${seg.endSeq} outside [${req.rcvNxt}, +${win}]`}: ACK seq ISN+1 ack ${req.rcvNxt} win ${win}>>${req.rcvWscale}`, md5);
+        st.setReq(req.key, { ...req, lastOowMs: st.now });
+      }
+    } else {
+      st.why('check_req.oow-rst', 'out-of-window (or PAWS-rejected) RST: dropped, req kept');
+    }
+    if (pawsReject) st.count('TcpExtPAWSEstab');
+    if (tsecrReject) st.count('TcpExtTSEcrRejected');
+    return;
+  }
+  // Step 5: ts_recent update and SYN trim.
+  let tsRecent = req.tsRecent;
+  if (ko.ts && !after(seg.seq, req.rcvNxt)) {
+    tsRecent = ko.tsVal;
+    if (tsRecent !== req.tsRecent) st.why('check_req.ts-recent', () => `ts_recent ${req.tsRecent} → ${ko.tsVal}`);
+  }
+  if (seg.seq === req.rcvIsn) flg &= ~SYN;
+  // Step 6: embryonic reset.
+  if (flg & (RST | SYN)) {
+    st.count('TcpAttemptFails');
+    st.count('TcpExtEmbryonicRsts');
+    if (!(flg & RST)) {
+      const r = st.why('check_req.embryonic-reset', () => `in-window SYN seq ${seg.seq} ≠ rcv_isn ${req.rcvIsn}: RST, req removed`);
+      sendReset(st, seg, r, md5);
+    } else {
+      st.why('check_req.embryonic-rst', () => `in-window RST seq ${seg.seq}: req removed silently`);
+    }
+    dropReq(st, req);
+    return;
+  }
+  // Step 7.
+  if (!(flg & ACK)) {
+    st.why('check_req.no-ack', 'in-window segment without ACK: dropped');
+    return;
+  }
+  // Step 9: TCP_DEFER_ACCEPT.
+  const defer = l ? deferSecondsToRetrans(l.opts.deferAccept ?? 0) : 0;
+  if (req.numTimeout < defer && seg.endSeq === ((req.rcvIsn + 1) >>> 0)) {
+    st.count('TcpExtTCPDeferAcceptDrop');
+    st.why('check_req.defer-accept', () => `TCP_DEFER_ACCEPT ${l!.opts.deferAccept} s (${defer} retrans), num_timeout ${req.numTimeout}: bare ACK → req acked, no child`);
+    st.setReq(req.key, { ...req, acked: true, tsRecent });
+    return;
+  }
+  if (!l) return;
+  // Step 10: child creation / accept queue overflow.
+  if (l.acceptq.length > l.maxBacklog) {
+    st.count('TcpExtListenOverflows');
+    st.count('TcpExtListenDrops');
+    if (!env.sysctls.tcp_abort_on_overflow) {
+      st.why('check_req.overflow-drop', () => `accept queue ${l.acceptq.length} > backlog ${l.maxBacklog}: req acked, ACK dropped, SYN-ACK timer continues`);
+      st.setReq(req.key, { ...req, acked: true, tsRecent });
+    } else {
+      st.count('TcpExtEmbryonicRsts');
+      const r = st.why('check_req.overflow-abort', () => `accept queue ${l.acceptq.length} > backlog ${l.maxBacklog}, tcp_abort_on_overflow=1: RST, req removed`);
+      sendReset(st, seg, r, md5);
+      dropReq(st, req);
+    }
+    return;
+  }
+  dropReq(st, req);
+  const l2 = st.listeners[l.port];
+  const child = makeChild(st, l2, {
+    key: req.key, peer: req.peer, pport: req.pport, lport: req.lport, isn: req.isn, rcvIsn: req.rcvIsn, rcvNxt: req.rcvNxt,
+    tsOk: req.tsOk, tsOff: req.tsOff, tsRecent, sackOk: req.sackOk, wsOk: req.wsOk, rcvWscale: req.rcvWscale, rcvWnd: req.rcvWnd,
+    fullSpace: 0, ecnOk: req.ecnOk, ttl: req.tpl.ttl, tos: req.tpl.tos, flow: req.flow, md5,
+  });
+  st.why('check_req.child', () => `child ${req.key} created (acceptq ${l2.acceptq.length + 1}), ${req.numRetrans} SYN-ACK retransmit(s) counted as loss`);
+  childProcess(st, { ...child, fullSpace: req.rcvWnd }, seg, ko);
+}
+
+function dropReq(st: Step, req: Req): void {
+  st.setReq(req.key, undefined);
+  const l = st.listeners[req.lport];
+  if (l) st.setListener(l.port, { ...l, qlen: Math.max(0, l.qlen - 1) });
+}

@@ -1,0 +1,82 @@
+// TCP Fast Open, server side (spec §4.10): tcp_try_fastopen, tcp_fastopen_cookie_gen(_check),
+// tcp_fastopen_queue_check, tcp_fastopen_no_cookie.
+import { toHex } from '../wire/bytes';
+import type { KernelOpts } from './parse-options';
+import type { Listener, Step } from './state';
+import type { Seg } from './seg';
+
+export interface TfoCookieOpt {
+  hex?: string;
+  sym?: string;
+  exp: boolean;
+}
+
+export interface TfoResult {
+  child: boolean;
+  opt?: TfoCookieOpt;
+}
+
+/** The 8-byte cookie for (peer, dut): known when env.fixed.tfoKeyCookie is given, else a symbol per address pair. */
+export function tfoCookieFor(st: Step, src: string, dst: string): { hex?: string; sym?: string } {
+  const f = st.env.fixed?.tfoKeyCookie;
+  if (f) return { hex: toHex(f(src, dst)) };
+  return { sym: 'tfocookie@' + src + '>' + dst };
+}
+
+/** Bound value of a cookie symbol (bound as two 32-bit halves, name:hi and name:lo). */
+export function tfoCookieBound(st: Step, sym: string): string | undefined {
+  const hi = st.bindings[sym + ':hi'];
+  const lo = st.bindings[sym + ':lo'];
+  if (hi === undefined || lo === undefined) return undefined;
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+}
+
+export function tfoMaxQlen(st: Step, l: Listener): number {
+  if (l.opts.fastopen && l.opts.fastopen > 0) return l.opts.fastopen;
+  if (st.env.sysctls.tcp_fastopen & 0x400) return l.maxBacklog;
+  return 0;
+}
+
+export function tryFastOpen(st: Step, l: Listener, seg: Seg, ko: KernelOpts): TfoResult {
+  const tfo = st.env.sysctls.tcp_fastopen;
+  const synData = seg.len > 0;
+  if (ko.tfoLen === 0) st.count('TcpExtTCPFastOpenCookieReqd');
+  const maxQ = tfoMaxQlen(st, l);
+  if (!(tfo & 2) || !(synData || ko.tfoLen >= 0) || maxQ === 0 || l.tfoQlen >= maxQ) {
+    if (ko.tfoLen >= 0 || synData) {
+      if (maxQ && l.tfoQlen >= maxQ) st.count('TcpExtTCPFastOpenListenOverflow');
+      st.why('fastopen.off', () =>
+        !(tfo & 2) ? `tcp_fastopen=0x${tfo.toString(16)} lacks the server bit 0x2`
+          : maxQ === 0 ? 'listener has no TFO queue (no TCP_FASTOPEN sockopt, no 0x400)'
+            : `TFO queue full (${l.tfoQlen} ≥ ${maxQ})`);
+    }
+    return { child: false };
+  }
+  if (tfo & 0x200) {
+    st.why('fastopen.no-cookie-required', () => `tcp_fastopen 0x200: child without cookie check, ${seg.len} B data accepted`);
+    st.count('TcpExtTCPFastOpenPassive');
+    return { child: true };
+  }
+  const good = tfoCookieFor(st, seg.src, seg.dst);
+  if (ko.tfoLen === 0) {
+    st.why('fastopen.cookie-request', () => `cookie request${ko.tfoExp ? ' (experimental 254/F989 form)' : ''}: cookie ${good.hex ?? good.sym} in the SYN-ACK`);
+    return { child: false, opt: { ...good, exp: ko.tfoExp } };
+  }
+  if (ko.tfoLen > 0) {
+    const have = ko.tfoCookie ? toHex(ko.tfoCookie) : '';
+    const want = good.hex ?? tfoCookieBound(st, good.sym!);
+    if (want === undefined) {
+      st.why('fastopen.cookie-unknown', () => `cookie ${have}: ${good.sym} unbound → treated as invalid`);
+    } else if (want === have) {
+      st.why('fastopen.cookie-valid', () => `cookie ${have} valid: child now, ${seg.len} B data acked, no cookie echoed`);
+      st.count('TcpExtTCPFastOpenPassive');
+      return { child: true };
+    } else {
+      st.why('fastopen.cookie-invalid', () => `cookie ${have} ≠ ${want}: data not acked, correct cookie sent`);
+    }
+    st.count('TcpExtTCPFastOpenPassiveFail');
+    return { child: false, opt: { ...good, exp: ko.tfoExp } };
+  }
+  st.why('fastopen.data-no-option', () => `${seg.len} B data without a TFO option: dropped, normal SYN-ACK`);
+  return { child: false };
+}

@@ -1,0 +1,223 @@
+// The reference model's public API: makeEnv, initialState, apply (pure; never throws on any segment),
+// bind / matchPrediction (match.ts), RULES (reasons.ts).
+import { ipv6FromBytes, ipv6ToBytes } from '../wire/addr';
+import { connect } from './connect';
+import { closeSock, resetChild } from './established';
+import { broadcastCheck, tcpRcv } from './listen-demux';
+import { profileFor } from './profile';
+import { fireReqTimer, fireTfoChildTimer } from './reqsk-timer';
+import { advmssFor } from './route';
+import type { SockOpts } from './sockopts';
+import { Listener, ModelEnv, ModelEvent, ModelState, Step, StepResult, EMPTY_STATE, FixedDraws } from './state';
+import { fireSynTimer } from './syn-timer';
+import { applySysctls, defaultSysctls } from './sysctls';
+
+export type { ModelEnv, ModelEvent, ModelState, StepResult, Prediction, Expectation, FieldExpect, TimerInfo, FixedDraws, Listener, Req, Sock } from './state';
+export type { Reason, RuleId, RuleInfo } from './reasons';
+export { RULES, isRule } from './reasons';
+export type { SockOpts } from './sockopts';
+export { bind, matchPrediction } from './match';
+export type { FieldDiff } from './match';
+export type { Sym, Num } from './symbols';
+export type { Profile } from './profile';
+export type { Sysctls } from './sysctls';
+export { applySysctl, defaultSysctls } from './sysctls';
+export { profileFor, PROFILES } from './profile';
+export { parseKernelOptions, parseOptionBytes } from './parse-options';
+export { selectInitialWindow } from './select-window';
+export { cookieLow6, cookieTsvalRaw, cookieMss } from './syncookies';
+export { advmssFor } from './route';
+
+export interface MakeEnvOptions {
+  release?: string;
+  ip: 4 | 6;
+  dut: string;
+  peer: string;
+  mtu?: number;
+  sysctls?: Record<string, number | string>;
+  fixed?: FixedDraws;
+  /** IPv4 prefix length of the DUT subnet (directed broadcast), default 24 [inferred]. */
+  prefixLen?: number;
+  /** TSval tolerance, ms (default 50). */
+  tsTolMs?: number;
+  /** Route metrics / features (§4.5, §4.7). */
+  route?: { window?: number; initrwnd?: number; ecn?: boolean; ecnCa?: boolean };
+  /** Congestion control; 'dctcp' needs ECN. Default bbr. */
+  cc?: string;
+}
+
+function canon(ip: 4 | 6, a: string): string {
+  if (ip === 4) return a.trim();
+  return ipv6FromBytes(ipv6ToBytes(a.trim()));
+}
+
+export function makeEnv(o: MakeEnvOptions): ModelEnv {
+  const { profile, reason } = profileFor(o.release);
+  const sysctls = applySysctls(defaultSysctls(profile), o.sysctls, profile);
+  const mtu = o.mtu ?? 1500;
+  const ccEcn = (o.cc ?? 'bbr').toLowerCase() === 'dctcp';
+  const dut = canon(o.ip, o.dut);
+  const prefixLen = o.prefixLen ?? 24;
+  return {
+    release: o.release ?? '6.18',
+    profile,
+    sysctls,
+    ip: o.ip,
+    dut,
+    peer: canon(o.ip, o.peer),
+    route: {
+      mtu,
+      advmss: advmssFor(o.ip, mtu),
+      window: o.route?.window ?? 0,
+      initrwnd: o.route?.initrwnd ?? 0,
+      ecn: !!o.route?.ecn,
+      ecnCa: !!o.route?.ecnCa || ccEcn,
+      ccEcn,
+    },
+    prefixLen,
+    dutIsBroadcast: broadcastCheck({ dut, prefixLen }, dut),
+    fixed: o.fixed,
+    tsTolMs: o.tsTolMs ?? 50,
+    notes: [reason],
+  };
+}
+
+/** Empty: no listener, no sockets (every port closed). */
+export function initialState(_env?: ModelEnv): ModelState {
+  return EMPTY_STATE;
+}
+
+/** Fires every timer due at or before `upto`, each at its own time, in time order. */
+function runTimers(st: Step, upto: number): number {
+  let fired = 0;
+  for (let guard = 0; guard < 100000; guard++) {
+    let bestAt = Infinity;
+    let bestKey = '';
+    let isReq = false;
+    for (const k in st.reqs) {
+      const r = st.reqs[k];
+      if (r.timerAt < bestAt) {
+        bestAt = r.timerAt;
+        bestKey = k;
+        isReq = true;
+      }
+    }
+    for (const k in st.socks) {
+      const s = st.socks[k];
+      if (s.timerAt < bestAt) {
+        bestAt = s.timerAt;
+        bestKey = k;
+        isReq = false;
+      }
+    }
+    if (bestAt > upto) {
+      st.nextDue = bestAt;
+      break;
+    }
+    fired++;
+    st.now = bestAt;
+    if (isReq) fireReqTimer(st, st.reqs[bestKey], bestAt);
+    else {
+      const s = st.socks[bestKey];
+      if (s.state === 'TIME_WAIT') {
+        st.why('tw.expire', () => `${s.key}: TIME_WAIT over`);
+        st.setSock(s.key, undefined);
+      } else if (s.state === 'SYN_SENT' || (s.state === 'SYN_RECV' && s.active)) fireSynTimer(st, s, bestAt);
+      else if (s.state === 'SYN_RECV') fireTfoChildTimer(st, s, bestAt);
+      else st.setSock(s.key, { ...s, timerAt: Infinity });
+    }
+  }
+  st.now = upto;
+  return fired;
+}
+
+function listen(st: Step, port: number, backlog: number, opts: SockOpts): void {
+  if (st.listeners[port]) {
+    st.why('event.listen-in-use', () => `port ${port} already listens`);
+    return;
+  }
+  const maxBacklog = Math.max(0, Math.min(backlog, st.env.sysctls.somaxconn));
+  const l: Listener = { port, backlog, maxBacklog, opts, acceptq: [], qlen: 0, lastOverflowMs: -Infinity, tfoQlen: 0 };
+  st.setListener(port, l);
+  st.why('event.listen', () => `listen(${port}, ${backlog}) → max_ack_backlog ${maxBacklog}${Object.keys(opts).length ? `, opts ${JSON.stringify(opts)}` : ''}`);
+}
+
+function closePort(st: Step, port: number, peerPort?: number): void {
+  const l = st.listeners[port];
+  if (l && peerPort === undefined) {
+    st.why('event.close-listener', () => `listener ${port} closed: ${l.qlen} req(s) dropped, ${l.acceptq.length} unaccepted child(ren) reset`);
+    for (const k in st.reqs) if (st.reqs[k].lport === port) st.setReq(k, undefined);
+    for (const k of l.acceptq) {
+      const s = st.socks[k];
+      if (s && !s.accepted) resetChild(st, s);
+    }
+    st.setListener(port, undefined);
+    return;
+  }
+  let any = false;
+  for (const k in st.socks) {
+    const s = st.socks[k];
+    const lp = typeof s.lport === 'number' ? s.lport : st.bindings[s.lport.sym];
+    if (lp === port && (peerPort === undefined || s.pport === peerPort) && (s.accepted || s.active || peerPort !== undefined)) {
+      any = true;
+      closeSock(st, s);
+    }
+  }
+  if (!any) st.why('event.close-nothing', () => `close(${port}): no listener or accepted connection`);
+}
+
+/** One step of the model. Pure: the input state is not modified. Never throws. */
+export function apply(env: ModelEnv, state: ModelState, ev: ModelEvent, nowMs: number): StepResult {
+  const st = new Step(env, state, nowMs);
+  try {
+    if (state.nextDue <= nowMs) {
+      const n = runTimers(st, nowMs);
+      if (ev.type === 'tick') st.why('event.tick', () => `${n} timer(s) fired up to ${nowMs} ms`);
+    } else if (ev.type === 'tick') {
+      st.why('event.tick', () => `no timer due at ${nowMs} ms`);
+    }
+    switch (ev.type) {
+      case 'tick':
+        break;
+      case 'segment':
+        tcpRcv(st, ev.seg, ev.checksumOk);
+        break;
+      case 'listen':
+        listen(st, ev.port, ev.backlog, ev.opts ?? {});
+        break;
+      case 'setsockopt': {
+        const l = st.listeners[ev.port];
+        if (!l) st.why('event.setsockopt-no-socket', () => `no listener on ${ev.port}`);
+        else {
+          st.setListener(ev.port, { ...l, opts: { ...l.opts, ...ev.opts } });
+          st.why('event.setsockopt', () => `listener ${ev.port}: ${JSON.stringify(ev.opts)}`);
+        }
+        break;
+      }
+      case 'accept': {
+        const l = st.listeners[ev.port];
+        if (!l || l.acceptq.length === 0) {
+          st.why('event.accept-empty', () => `accept(${ev.port}): nothing queued`);
+          break;
+        }
+        const [k, ...rest] = l.acceptq;
+        st.setListener(ev.port, { ...l, acceptq: rest });
+        const s = st.socks[k];
+        if (s) st.setSock(k, { ...s, accepted: true });
+        st.why('event.accept', () => `accept(${ev.port}) → ${k}${s ? ` (${s.state})` : ' (already gone)'}`);
+        break;
+      }
+      case 'close':
+        closePort(st, ev.port, ev.peerPort);
+        break;
+      case 'connect':
+        connect(st, ev.dport, ev.sport, ev.opts ?? {});
+        break;
+      default:
+        st.why('event.bad', () => `unknown event ${JSON.stringify(ev)}`);
+    }
+  } catch (e) {
+    st.why('event.bad', () => `model error (please report): ${(e as Error).stack ?? String(e)}`);
+  }
+  return st.result();
+}

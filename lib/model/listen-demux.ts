@@ -1,0 +1,256 @@
+// Ingress demultiplexing (spec §3.1–§3.3): tcp_v4_rcv pre-checks, the MD5 gate (tcp_inbound_hash),
+// socket lookup, the LISTEN flag table (tcp_rcv_state_process) and the closed-port RST (§3.4).
+import type { Decoded } from '../wire/types';
+import { ACK, FIN, RST, SYN } from '../wire/types';
+import { makeChild } from './child';
+import { checkReq } from './check-req';
+import { connRequest, listenerHasKey } from './conn-request';
+import { childProcess, estabRcv } from './established';
+import { synackIpFields, synackMss } from './make-synack';
+import { flowFor } from './openreq-init';
+import { KernelOpts, optsSummary, parseKernelOptions, ParseCtx } from './parse-options';
+import { selectInitialWindow } from './select-window';
+import { sendReset } from './send-reset';
+import { Seg, segOf } from './seg';
+import type { Listener, ModelEnv, Sock, Step } from './state';
+import { tupleKey } from './state';
+import { cookieCheck } from './syncookies';
+import { synsentRcv } from './synsent';
+import { twRcv } from './timewait';
+
+/** Directed/limited broadcast or multicast destination (§3.1 step 5). */
+export function isBroadcastOrMulticast(env: ModelEnv, dst: string): boolean {
+  if (dst === env.dut) return env.dutIsBroadcast;
+  return broadcastCheck(env, dst);
+}
+
+export function broadcastCheck(env: Pick<ModelEnv, 'dut' | 'prefixLen'>, dst: string): boolean {
+  if (dst.includes(':')) return dst.toLowerCase().startsWith('ff');
+  const p = dst.split('.').map(Number);
+  if (p.length !== 4) return false;
+  if (p[0] >= 224 && p[0] <= 239) return true;
+  if (dst === '255.255.255.255') return true;
+  const d = env.dut.split('.').map(Number);
+  if (d.length !== 4 || env.prefixLen >= 31) return false;
+  const u = (a: number[]) => ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0;
+  const mask = env.prefixLen === 0 ? 0 : (0xffffffff << (32 - env.prefixLen)) >>> 0;
+  const host = ~mask >>> 0;
+  return (u(p) & mask) >>> 0 === (u(d) & mask) >>> 0 && ((u(p) & host) >>> 0 === host);
+}
+
+function parse(st: Step, seg: Seg, c: ParseCtx): KernelOpts {
+  const ko = parseKernelOptions(seg.options, st.env.sysctls, c);
+  if (ko.notes) for (const [rule, text] of ko.notes) st.why(rule, text);
+  return ko;
+}
+
+/** tcp_inbound_hash: true = continue. */
+function md5Gate(st: Step, hasKey: boolean, ko: KernelOpts): boolean {
+  if (ko.md5 > 1 || ko.md5Bad) {
+    st.why('md5.malformed', () => (ko.md5Bad ? 'MD5 option with a bad length' : `${ko.md5} MD5 options`) + ': dropped');
+    return false;
+  }
+  if (ko.md5 && !hasKey) {
+    st.count('TcpExtTCPMD5Unexpected');
+    st.why('md5.unexpected', 'MD5 option but no key for this peer: dropped');
+    return false;
+  }
+  if (!ko.md5 && hasKey) {
+    st.count('TcpExtTCPMD5NotFound');
+    st.why('md5.required', 'socket holds an MD5 key for this peer but the segment has no MD5 option: dropped');
+    return false;
+  }
+  if (ko.md5) st.why('md5.assumed-good', 'MD5 option with a configured key: digest assumed valid [inferred]');
+  if (ko.ao) st.why('ao.ignored', 'TCP-AO option (kind 29): unknown on this build, ignored');
+  return true;
+}
+
+/** Socket maps (immutable once published) known to hold no connect()ed socket with a symbolic port. */
+const NO_UNBOUND = new WeakSet<object>();
+
+/** Finds a connect()ed socket whose ephemeral port is still a symbol; binds it on first sight. */
+function findUnboundActive(st: Step, seg: Seg): Sock | undefined {
+  const socks = st.socks;
+  if (NO_UNBOUND.has(socks)) return undefined;
+  let any = false;
+  for (const k in socks) {
+    const s = socks[k];
+    if (s.active && typeof s.lport !== 'number') {
+      any = true;
+      break;
+    }
+  }
+  if (!any) {
+    if (socks === st.base.socks) NO_UNBOUND.add(socks);
+    return undefined;
+  }
+  for (const k in st.socks) {
+    const s = st.socks[k];
+    if (!s.active || typeof s.lport === 'number' || s.peer !== seg.src || s.pport !== seg.sport) continue;
+    const b = st.bindings[s.lport.sym];
+    if (b !== undefined) {
+      if (b === seg.dport) return s;
+      continue;
+    }
+    const [lo, hi] = st.env.sysctls.ip_local_port_range;
+    if (seg.dport % 2 === 0 && seg.dport >= lo && seg.dport <= hi) {
+      st.bind(s.lport.sym, seg.dport);
+      return s;
+    }
+  }
+  return undefined;
+}
+
+/** tcp_v4_rcv / tcp_v6_rcv for one incoming packet. */
+export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
+  const env = st.env;
+  const ip = d.ip;
+  if (!ip) {
+    st.why('demux.no-ip', 'no IP header could be parsed: dropped');
+    return;
+  }
+  if (ip.version === 4) {
+    if (d.ipChecksumOk === false) {
+      st.why('demux.ip-csum', 'IPv4 header checksum bad: dropped by IP [inferred]');
+      return;
+    }
+    if (ip.fragOffset !== 0 || ip.flags & 1) {
+      st.why('demux.fragment', 'IPv4 fragment: waits for reassembly that never completes [inferred]');
+      return;
+    }
+    if (ip.protocol !== 6) {
+      st.why('demux.not-tcp', () => `IP protocol ${ip.protocol}: not TCP`);
+      return;
+    }
+  } else if (ip.nextHeader !== 6) {
+    st.why('demux.not-tcp', () => `IPv6 next header ${ip.nextHeader}: not TCP (extension headers not modelled)`);
+    return;
+  }
+  if (isBroadcastOrMulticast(env, ip.dst)) {
+    st.why('demux.broadcast', () => `destination ${ip.dst} is broadcast/multicast: no SYN-ACK, no RST`);
+    return;
+  }
+  if (ip.dst !== env.dut) {
+    st.why('demux.not-local', () => `destination ${ip.dst} is not the DUT ${env.dut}: dropped`);
+    return;
+  }
+  const t = d.tcp;
+  if (!t) {
+    st.count('TcpInErrs');
+    st.why('demux.no-tcp', 'TCP header truncated: dropped');
+    return;
+  }
+  if (t.dataOffset < 5 || (t.dataOffset > 5 && t.options.length === 0)) {
+    st.count('TcpInErrs');
+    st.why('demux.bad-doff', () => `data offset ${t.dataOffset} ${t.dataOffset < 5 ? '< 5' : 'runs past the segment'}: dropped, no RST`);
+    return;
+  }
+  if (d.tcpChecksumOk === false || checksumOk === false) {
+    st.count('TcpInCsumErrors');
+    st.count('TcpInErrs');
+    st.why('demux.bad-csum', 'TCP checksum bad: dropped, no RST');
+    return;
+  }
+  const seg = segOf(d);
+  const key = tupleKey(seg.src, seg.sport, seg.dport);
+  const syn = (seg.flags & SYN) !== 0;
+  const sock = st.socks[key] ?? findUnboundActive(st, seg);
+  if (sock) {
+    const ko = parse(st, seg, { syn, tfo: false, userMss: sock.opts.maxseg ?? 0, estabTsOk: sock.state === 'SYN_SENT' || sock.state === 'TIME_WAIT' ? undefined : sock.tsOk });
+    st.why('demux.lookup', () => `${key}: ${sock.active ? 'connected' : 'child'} socket in ${sock.state}`);
+    if (!md5Gate(st, sock.md5, ko)) return;
+    if (sock.state === 'TIME_WAIT') return twRcv(st, sock, seg, ko);
+    if (sock.state === 'SYN_SENT') return synsentRcv(st, sock, seg, ko);
+    return estabRcv(st, sock, seg, ko);
+  }
+  const req = st.reqs[key];
+  if (req) {
+    const l = st.listeners[req.lport];
+    const ko = parse(st, seg, { syn, tfo: false, userMss: 0 });
+    st.why('demux.lookup', () => `${key}: request socket (SYN_RECV)`);
+    const hasKey = !!l && listenerHasKey(l, seg.src);
+    if (!md5Gate(st, hasKey, ko)) return;
+    return checkReq(st, req, seg, ko, hasKey);
+  }
+  const l = st.listeners[seg.dport];
+  if (l) {
+    const ko = parse(st, seg, { syn, tfo: true, userMss: l.opts.maxseg ?? 0 });
+    st.why('parse_options.summary', () => optsSummary(ko));
+    const hasKey = listenerHasKey(l, seg.src);
+    if (!md5Gate(st, hasKey, ko)) return;
+    return listenerRcv(st, l, seg, ko, hasKey);
+  }
+  closedPort(st, seg);
+}
+
+/** §3.4: no socket. */
+export function closedPort(st: Step, seg: Seg): void {
+  if (seg.flags & RST) {
+    st.why('closed.rst-input', 'no socket; segment has RST: no reply');
+    return;
+  }
+  const ko = parseKernelOptions(seg.options, st.env.sysctls, { syn: false, tfo: false, userMss: 0 });
+  let md5 = false;
+  if (ko.md5 || ko.md5Bad) {
+    const other = st.listeners[seg.sport];
+    if (ko.md5Bad || ko.md5 > 1 || !other || !listenerHasKey(other, seg.src)) {
+      st.why('closed.md5-no-rst', 'no socket; MD5 option without a matching key: no RST');
+      return;
+    }
+    md5 = true;
+  }
+  const r = st.why('closed.rst', () => `no socket on port ${seg.dport}: RST`);
+  sendReset(st, seg, r, md5);
+}
+
+/** §3.3: a segment that reaches a LISTEN socket with no req/child. */
+export function listenerRcv(st: Step, l: Listener, seg: Seg, ko: KernelOpts, md5: boolean): void {
+  const f = seg.flags;
+  if (!(f & SYN)) {
+    const c = cookieCheck(st, l, seg, ko, (f & ACK) !== 0, (f & RST) !== 0);
+    if (c.kind === 'valid') return cookieChild(st, l, seg, ko, c, md5);
+  }
+  if (f & ACK) {
+    if (f & RST) {
+      st.why('listen.ack-with-rst', 'ACK+RST to a listener: no reply (never answer a RST)');
+      return;
+    }
+    const r = st.why('listen.ack-rst', () => `ACK (flags 0x${f.toString(16)}) to a listener without a matching req: RST seq=SEG.ACK ${seg.ack}`);
+    sendReset(st, seg, r, md5);
+    return;
+  }
+  if (f & RST) {
+    st.why(f & SYN ? 'listen.syn-rst-drop' : 'listen.rst-drop', f & SYN ? 'SYN+RST: dropped (RST test first)' : 'RST to a listener: dropped');
+    return;
+  }
+  if (f & SYN) {
+    if (f & FIN) {
+      st.why('listen.syn-fin-drop', 'SYN+FIN to a listener: dropped');
+      return;
+    }
+    st.why('listen.syn', () => `SYN to listener ${l.port}${seg.len ? ` with ${seg.len} B payload` : ''}: tcp_conn_request`);
+    connRequest(st, l, seg, ko);
+    return;
+  }
+  st.why('listen.no-syn-no-ack', () => `no SYN/ACK/RST (flags 0x${f.toString(16)}) to a listener: dropped`);
+}
+
+function cookieChild(st: Step, l: Listener, seg: Seg, ko: KernelOpts, c: Extract<ReturnType<typeof cookieCheck>, { kind: 'valid' }>, md5: boolean): void {
+  if (l.acceptq.length > l.maxBacklog) {
+    st.count('TcpExtListenOverflows');
+    st.count('TcpExtListenDrops');
+    st.why('cookies.acceptq-full', () => `valid cookie but accept queue ${l.acceptq.length} > backlog ${l.maxBacklog}: dropped`);
+    return;
+  }
+  const env = st.env;
+  const mss = synackMss(env, l.opts);
+  const win = selectInitialWindow(env, l.opts, mss, c.tsOk ? 12 : 0, c.wsOk);
+  const ipf = synackIpFields(env, l.opts, seg.tos);
+  const key = tupleKey(seg.src, seg.sport, seg.dport);
+  const child = makeChild(st, l, {
+    key, peer: seg.src, pport: seg.sport, lport: seg.dport, isn: c.rec.isn, rcvIsn: (seg.seq - 1) >>> 0, rcvNxt: seg.seq,
+    tsOk: c.tsOk, tsOff: c.rec.tsOff, tsRecent: c.tsOk ? ko.tsVal : 0, sackOk: c.sackOk, wsOk: c.wsOk, rcvWscale: win.wscale,
+    rcvWnd: win.rcvWnd, fullSpace: win.fullSpace, ecnOk: c.ecnOk, ttl: ipf.ttl, tos: ipf.tos, flow: flowFor(st, key), md5,
+  });
+  childProcess(st, child, seg, ko);
+}

@@ -1,0 +1,43 @@
+// Request initialisation (spec §4.3) and the random draws of §4.4: ISN, ts_off, flow label.
+// Random values are symbols unless env.fixed gives them.
+import type { Step } from './state';
+import type { Num } from './symbols';
+
+/** A symbol name unique among bound names (a re-used 4-tuple gets a fresh symbol once the old one is bound). */
+export function freshSym(st: Step, base: string): string {
+  let any = false;
+  for (const _ in st.bindings) {
+    any = true;
+    break;
+  }
+  if (!any || st.bindings[base] === undefined) return base;
+  st.gen++;
+  return base + '#' + st.gen;
+}
+
+/** Normal ISN (secure_tcp_seq): opaque, per 4-tuple + clock. §4.4 */
+export function isnFor(st: Step, peer: string, pport: number, lport: number): Num {
+  const f = st.env.fixed?.isn;
+  if (f !== undefined) return f >>> 0;
+  return { sym: freshSym(st, 'isn@' + peer + ':' + pport + '>' + lport) };
+}
+
+/**
+ * ts_off (§4.4, §10): 0 unless tcp_timestamps=1; then per 4-tuple on 6.18 (same hash as the ISN),
+ * per address pair on 6.1. Deterministic for its inputs, so the symbol name is not versioned.
+ */
+export function tsOffFor(st: Step, peer: string, pport: number, lport: number | string): Num {
+  if (st.env.sysctls.tcp_timestamps !== 1) return 0;
+  const f = st.env.fixed?.tsOff;
+  if (f !== undefined) return f >>> 0;
+  if (st.env.profile.tsOffPerTuple) return { sym: 'tsoff@' + peer + ':' + pport + '>' + lport };
+  return { sym: 'tsoff@' + peer + '>' + st.env.dut };
+}
+
+/** IPv6 auto flow label (from the req/socket txhash): a symbol per req; 0 on IPv4 (unused). */
+export function flowFor(st: Step, key: string, gen = 0): Num {
+  if (st.env.ip === 4) return 0;
+  const f = st.env.fixed?.flow;
+  if (f !== undefined) return f & 0xfffff;
+  return { sym: freshSym(st, 'flow@' + key + (gen ? '#r' + gen : '')) };
+}

@@ -1,0 +1,222 @@
+// tcp_parse_options as the kernel reads a SYN's (or third ACK's) option area (spec §4.2).
+// The codec's parser is byte-exact; this file applies the kernel's interpretation: stop at EOL,
+// lone kind bytes, silly or overlong lengths; skip wrong-length known kinds and unknown kinds; honour
+// the sysctls; last duplicate wins; MSS/WS/SACK_PERM only on SYN; TFO length rules.
+import { emitOptions } from '../wire/tcp-options';
+import type { TcpOption } from '../wire/types';
+import type { Sysctls } from './sysctls';
+
+export interface KernelOpts {
+  /** Peer MSS after the user_mss clamp; 0 = no (usable) MSS option. */
+  mss: number;
+  wsOk: boolean;
+  /** min(peer shift, 14). */
+  ws: number;
+  sackOk: boolean;
+  ts: boolean;
+  tsVal: number;
+  tsEcr: number;
+  /** Fast Open: -1 none/invalid, 0 cookie request, 4..16 cookie length. */
+  tfoLen: number;
+  tfoCookie?: Uint8Array;
+  tfoExp: boolean;
+  /** Well-formed MD5 options seen (tcp_inbound_hash). */
+  md5: number;
+  /** A kind-19 option with a bad length. */
+  md5Bad: boolean;
+  /** A TCP-AO (kind 29) option (unknown on this build). */
+  ao: boolean;
+  /** Unusual decisions, for reasons: [rule, text]. null when nothing unusual happened. */
+  notes: Array<['parse_options.stop' | 'parse_options.skipped' | 'parse_options.disabled' | 'parse_options.mss-zero' | 'parse_options.wscale-clamped' | 'parse_options.tfo-invalid', string]> | null;
+}
+
+function note(o: KernelOpts, rule: NonNullable<KernelOpts['notes']>[number][0], text: string): void {
+  (o.notes ??= []).push([rule, text]);
+}
+
+function fresh(): KernelOpts {
+  return { mss: 0, wsOk: false, ws: 0, sackOk: false, ts: false, tsVal: 0, tsEcr: 0, tfoLen: -1, tfoExp: false, md5: 0, md5Bad: false, ao: false, notes: null };
+}
+
+export interface ParseCtx {
+  syn: boolean;
+  /** estab=1 parsing (an established socket): TS follows the socket's tstamp_ok, not the sysctl. */
+  estabTsOk?: boolean;
+  /** Parse TFO cookies (tcp_conn_request passes no foc in cookie mode). */
+  tfo: boolean;
+  /** TCP_MAXSEG of the listener (user_mss), 0 = unset. */
+  userMss: number;
+}
+
+function tsAllowed(s: Sysctls, c: ParseCtx): boolean {
+  return c.estabTsOk !== undefined ? c.estabTsOk : s.tcp_timestamps !== 0;
+}
+
+function onMss(o: KernelOpts, s: Sysctls, c: ParseCtx, v: number): void {
+  if (!c.syn || c.estabTsOk !== undefined) return note(o, 'parse_options.disabled', 'MSS ignored (not a SYN)');
+  if (v === 0) return note(o, 'parse_options.mss-zero', 'MSS 0 ignored');
+  o.mss = c.userMss && c.userMss < v ? c.userMss : v;
+}
+function onWs(o: KernelOpts, s: Sysctls, c: ParseCtx, v: number): void {
+  if (!c.syn || c.estabTsOk !== undefined) return note(o, 'parse_options.disabled', 'WS ignored (not a SYN)');
+  if (!s.tcp_window_scaling) return note(o, 'parse_options.disabled', 'WS ignored (tcp_window_scaling=0)');
+  o.wsOk = true;
+  if (v > 14) {
+    note(o, 'parse_options.wscale-clamped', `WS ${v} > 14 → 14`);
+    v = 14;
+  }
+  o.ws = v;
+}
+function onSackPerm(o: KernelOpts, s: Sysctls, c: ParseCtx): void {
+  if (!c.syn || c.estabTsOk !== undefined) return note(o, 'parse_options.disabled', 'SACK_PERM ignored (not a SYN)');
+  if (!s.tcp_sack) return note(o, 'parse_options.disabled', 'SACK_PERM ignored (tcp_sack=0)');
+  o.sackOk = true;
+}
+function onTs(o: KernelOpts, s: Sysctls, c: ParseCtx, val: number, ecr: number): void {
+  if (!tsAllowed(s, c)) return note(o, 'parse_options.disabled', 'TS ignored (timestamps off)');
+  o.ts = true;
+  o.tsVal = val;
+  o.tsEcr = ecr;
+}
+/** tcp_parse_fastopen_option: len = cookie bytes. */
+function onTfo(o: KernelOpts, c: ParseCtx, len: number, cookie: Uint8Array | undefined, exp: boolean): void {
+  if (!c.tfo || !c.syn) return;
+  if (len < 0 || len & 1) return note(o, 'parse_options.tfo-invalid', `TFO cookie length ${len} odd/negative: option ignored`);
+  if (len >= 4 && len <= 16) {
+    o.tfoLen = len;
+    o.tfoCookie = cookie;
+  } else if (len !== 0) {
+    note(o, 'parse_options.tfo-invalid', `TFO cookie length ${len} outside 4..16: no cookie`);
+    o.tfoLen = -1;
+    o.tfoCookie = undefined;
+  } else {
+    o.tfoLen = 0;
+    o.tfoCookie = undefined;
+  }
+  o.tfoExp = exp;
+}
+
+function onTlv(o: KernelOpts, s: Sysctls, c: ParseCtx, kind: number, b: Uint8Array, at: number, len: number): void {
+  const u16 = (i: number) => (b[i] << 8) | b[i + 1];
+  const u32 = (i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+  const d = at + 2;
+  switch (kind) {
+    case 2:
+      if (len === 4) return onMss(o, s, c, u16(d));
+      break;
+    case 3:
+      if (len === 3) return onWs(o, s, c, b[d]);
+      break;
+    case 4:
+      if (len === 2) return onSackPerm(o, s, c);
+      break;
+    case 5:
+      return; // SACK blocks: not used by the handshake paths
+    case 8:
+      if (len === 10) return onTs(o, s, c, u32(d), u32(d + 4));
+      break;
+    case 19:
+      if (len === 18) o.md5++;
+      else o.md5Bad = true;
+      return;
+    case 29:
+      o.ao = true;
+      return;
+    case 34:
+      return onTfo(o, c, len - 2, b.subarray(d, at + len), false);
+    case 254:
+      if (len >= 4 && u16(d) === 0xf989) return onTfo(o, c, len - 4, b.subarray(d + 2, at + len), true);
+      return;
+  }
+  note(o, 'parse_options.skipped', `kind ${kind} len ${len} skipped`);
+}
+
+/** Walks raw option bytes the kernel's way. */
+export function parseOptionBytes(bytes: Uint8Array, s: Sysctls, c: ParseCtx): KernelOpts {
+  const o = fresh();
+  walkBytes(o, bytes, s, c);
+  return o;
+}
+
+function walkBytes(o: KernelOpts, b: Uint8Array, s: Sysctls, c: ParseCtx): void {
+  let i = 0;
+  const n = b.length;
+  while (i < n) {
+    const kind = b[i];
+    if (kind === 0) {
+      if (i + 1 < n) note(o, 'parse_options.stop', `EOL at offset ${i}: ${n - i - 1} later byte(s) ignored`);
+      return;
+    }
+    if (kind === 1) {
+      i++;
+      continue;
+    }
+    if (n - i < 2) return note(o, 'parse_options.stop', `kind ${kind} with only 1 byte left: stop`);
+    const len = b[i + 1];
+    if (len < 2) return note(o, 'parse_options.stop', `kind ${kind} silly length ${len}: stop parsing`);
+    if (len > n - i) return note(o, 'parse_options.stop', `kind ${kind} length ${len} > ${n - i} bytes left: stop`);
+    onTlv(o, s, c, kind, b, i, len);
+    i += len;
+  }
+}
+
+/** Walks a codec option list the kernel's way (raw bytes re-emitted when the list is not plain TLVs). */
+export function parseKernelOptions(list: readonly TcpOption[], s: Sysctls, c: ParseCtx): KernelOpts {
+  const o = fresh();
+  for (let k = 0; k < list.length; k++) {
+    const it = list[k];
+    switch (it.kind) {
+      case 'eol':
+        if (k + 1 < list.length && !(k + 2 === list.length && isZero(list[k + 1]))) {
+          note(o, 'parse_options.stop', 'EOL: later options ignored');
+        }
+        return o;
+      case 'nop':
+        continue;
+      case 'mss':
+        onMss(o, s, c, it.value);
+        continue;
+      case 'wscale':
+        onWs(o, s, c, it.shift);
+        continue;
+      case 'sackOK':
+        onSackPerm(o, s, c);
+        continue;
+      case 'sack':
+        continue;
+      case 'ts':
+        onTs(o, s, c, it.val, it.ecr);
+        continue;
+      case 'tfo':
+        onTfo(o, c, it.cookie.length, it.cookie, !!it.exp);
+        continue;
+      case 'md5':
+        o.md5++;
+        continue;
+      case 'unknown':
+      case 'bytes': {
+        // Re-emit the rest literally and walk it byte by byte (exactly what the wire carries).
+        const rest = emitOptions(list.slice(k));
+        walkBytes(o, rest, s, c);
+        return o;
+      }
+    }
+  }
+  return o;
+}
+
+function isZero(o: TcpOption): boolean {
+  return o.kind === 'bytes' && o.bytes.every((x) => x === 0);
+}
+
+export function optsSummary(o: KernelOpts): string {
+  const p: string[] = [];
+  if (o.mss) p.push(`mss ${o.mss}`);
+  if (o.sackOk) p.push('sackOK');
+  if (o.ts) p.push(`ts ${o.tsVal}/${o.tsEcr}`);
+  if (o.wsOk) p.push(`ws ${o.ws}`);
+  if (o.tfoLen === 0) p.push(`tfo request${o.tfoExp ? ' (exp)' : ''}`);
+  else if (o.tfoLen > 0) p.push(`tfo cookie ${o.tfoLen} B${o.tfoExp ? ' (exp)' : ''}`);
+  if (o.md5) p.push('md5');
+  return p.length ? p.join(', ') : 'none usable';
+}

@@ -1,0 +1,241 @@
+// The rule catalogue: every decision the model can take, with the kernel function it mirrors and the
+// spec section it comes from (/work/shared/reference/linux-handshake-spec.md). A Reason names one
+// rule; its text is formatted lazily (the fuzzer builds millions of them and reads few).
+
+type Def = readonly [fn: string, spec: string, summary: string];
+
+const DEFS = {
+  // --- profile / sysctl / events (index.ts, profile.ts) ---------------------------------------
+  'profile.exact': ['(profile)', '§10', 'kernel release maps to a measured profile'],
+  'profile.nearest': ['(profile)', '§10', 'unknown kernel release mapped to the nearest profile [inferred]'],
+  'event.listen': ['inet_csk_listen_start', '§4.1', 'listen(): backlog = min(backlog, somaxconn)'],
+  'event.listen-in-use': ['inet_csk_get_port', '§4.1', 'listen() on a port that already listens: EADDRINUSE, no change'],
+  'event.setsockopt': ['do_tcp_setsockopt', '§4.7', 'socket option changed on the listener'],
+  'event.setsockopt-no-socket': ['do_tcp_setsockopt', '§4.7', 'setsockopt on a port without a listener: ignored'],
+  'event.accept': ['inet_csk_accept', '§4.1', 'accept() pops one child from the accept queue'],
+  'event.accept-empty': ['inet_csk_accept', '§4.1', 'accept() with an empty accept queue: EAGAIN'],
+  'event.close-listener': ['inet_csk_listen_stop', '§6', 'close() of a listener: reqs dropped silently, unaccepted children reset [inferred]'],
+  'event.close-nothing': ['tcp_close', '§7', 'close() on a port with no socket: nothing'],
+  'event.tick': ['(timers)', '§4.11', 'timers due at this time fired'],
+  'event.bad': ['(model)', '§3.1', 'event the model cannot interpret: ignored'],
+  // --- ingress pre-checks (listen-demux.ts) -----------------------------------------------------
+  'demux.no-ip': ['ip_rcv', '§3.1', 'no parsable IP header: dropped by IP'],
+  'demux.ip-csum': ['ip_rcv_core', '§3.1', 'IPv4 header checksum bad: dropped by IP [inferred]'],
+  'demux.not-tcp': ['ip_local_deliver_finish', '§3.1', 'not a TCP packet: not handled by TCP'],
+  'demux.fragment': ['ip_defrag', '§3.1', 'IP fragment: held for reassembly, never completes [inferred]'],
+  'demux.not-local': ['ip_rcv_finish', '§3.1', 'destination is not this host (pkt_type != HOST): dropped'],
+  'demux.broadcast': ['tcp_v4_rcv', '§3.1', 'broadcast/multicast destination: no SYN-ACK and no RST'],
+  'demux.no-tcp': ['tcp_v4_rcv', '§3.1', 'TCP header does not fit: dropped'],
+  'demux.bad-doff': ['tcp_v4_rcv', '§3.1', 'doff < 5 or doff runs past the packet: dropped, no RST'],
+  'demux.bad-csum': ['tcp_v4_rcv', '§3.1', 'TCP checksum bad: dropped (TcpInCsumErrors), no RST'],
+  'demux.lookup': ['__inet_lookup_skb', '§3.1', 'socket lookup: established/TIME_WAIT/req first, then the listener'],
+  'md5.unexpected': ['tcp_inbound_hash', '§3.2', 'MD5 option without a key for the peer: dropped (TCPMD5Unexpected)'],
+  'md5.malformed': ['tcp_inbound_hash', '§3.2', 'two MD5 options or a malformed auth option: dropped'],
+  'md5.required': ['tcp_inbound_hash', '§3.2', 'socket holds a key for the peer, segment has no MD5: dropped [inferred]'],
+  'md5.assumed-good': ['tcp_inbound_hash', '§3.2', 'MD5 option with a key: digest assumed correct (the model cannot verify) [inferred]'],
+  'ao.ignored': ['tcp_parse_options', '§3.2', 'TCP-AO option on a build without CONFIG_TCP_AO: unknown option, ignored'],
+  // --- LISTEN flag table (listen-demux.ts) ------------------------------------------------------
+  'listen.ack-rst': ['tcp_rcv_state_process', '§3.3', 'ACK to a listener (no req): RST seq=SEG.ACK'],
+  'listen.ack-with-rst': ['tcp_rcv_state_process', '§3.3', 'ACK+RST to a listener: never answer a RST'],
+  'listen.rst-drop': ['tcp_rcv_state_process', '§3.3', 'RST without ACK to a listener: dropped'],
+  'listen.syn-fin-drop': ['tcp_rcv_state_process', '§3.3', 'SYN+FIN without ACK to a listener: dropped'],
+  'listen.syn-rst-drop': ['tcp_rcv_state_process', '§3.3', 'SYN+RST without ACK: dropped (RST test precedes SYN test)'],
+  'listen.syn': ['tcp_rcv_state_process', '§3.3', 'SYN (no ACK/RST/FIN) to a listener: tcp_conn_request'],
+  'listen.no-syn-no-ack': ['tcp_rcv_state_process', '§3.3', 'no SYN, no ACK, no RST to a listener: dropped'],
+  // --- closed port, RST and stateless ACK formats (send-reset.ts) -------------------------------
+  'closed.rst': ['tcp_v4_send_reset', '§3.4', 'no socket: reply RST per the §3.4 table'],
+  'closed.rst-input': ['tcp_v4_send_reset', '§3.4', 'no socket, incoming segment has RST: no reply'],
+  'closed.md5-no-rst': ['tcp_v4_send_reset', '§3.4', 'no socket, segment carries MD5 with no matching key: no RST'],
+  'reset.ack-set': ['tcp_v4_send_reset', '§3.4', 'RST for an ACK: flags R, seq=SEG.ACK, ack 0'],
+  'reset.ack-clear': ['tcp_v4_send_reset', '§3.4', 'RST for a non-ACK: flags RA, seq 0, ack=SEG.SEQ+SYN+FIN+LEN'],
+  // --- tcp_conn_request (conn-request.ts) -------------------------------------------------------
+  'conn_request.tw-bypass': ['tcp_conn_request', '§4.1', 'SYN accepted from TIME_WAIT: queue limits and cookies bypassed'],
+  'conn_request.synq-full-drop': ['tcp_conn_request', '§4.1', 'SYN queue full (qlen > backlog) and syncookies=0: dropped'],
+  'conn_request.cookie-always': ['tcp_syn_flood_action', '§4.1', 'tcp_syncookies=2: answer with a syncookie'],
+  'conn_request.cookie-full': ['tcp_syn_flood_action', '§4.1', 'SYN queue full (qlen > backlog), syncookies on: answer with a syncookie'],
+  'conn_request.acceptq-full': ['tcp_conn_request', '§4.1', 'accept queue full (acceptq > backlog): dropped'],
+  'conn_request.max-syn-backlog': ['tcp_conn_request', '§4.1', 'syncookies=0 and the last quarter of tcp_max_syn_backlog reached: dropped'],
+  'conn_request.admitted': ['tcp_conn_request', '§4.1', 'SYN admitted'],
+  'conn_request.payload-dropped': ['tcp_conn_request', '§4.3', 'payload of the SYN discarded (not accepted by TFO)'],
+  'conn_request.req-created': ['inet_csk_reqsk_queue_hash_add', '§4.1', 'request socket queued, SYN-ACK timer armed at +1 s'],
+  // --- option parsing (parse-options.ts) -------------------------------------------------------
+  'parse_options.summary': ['tcp_parse_options', '§4.2', 'options as the kernel reads them'],
+  'parse_options.stop': ['tcp_parse_options', '§4.2', 'option walk stopped (EOL, lone kind, silly length, truncated)'],
+  'parse_options.skipped': ['tcp_parse_options', '§4.2', 'known kind with a wrong length, or unknown kind: skipped by its length'],
+  'parse_options.disabled': ['tcp_parse_options', '§4.2', 'option ignored: its sysctl is off or the segment is not a SYN'],
+  'parse_options.mss-zero': ['tcp_parse_options', '§4.2', 'MSS 0 ignored (mss_clamp keeps its default)'],
+  'parse_options.wscale-clamped': ['tcp_parse_options', '§4.2', 'window scale > 14 clamped to 14'],
+  'parse_options.tfo-invalid': ['tcp_parse_fastopen_option', '§4.2', 'TFO option with an odd or out-of-range length: no cookie'],
+  // --- request init, ISN, ECN (openreq-init.ts, ecn.ts) -----------------------------------------
+  'openreq.init': ['tcp_openreq_init', '§4.3', 'request initialised from the SYN'],
+  'openreq.cookie-clear': ['tcp_conn_request', '§4.3', 'cookie mode without TS: all options forgotten (no SACK/WS/ECN)'],
+  'isn.normal': ['secure_tcp_seq', '§4.4', 'ISN = keyed hash of the 4-tuple + clock: opaque symbol'],
+  'isn.tw': ['tcp_timewait_state_process', '§4.4', 'ISN from TIME_WAIT = tw_snd_nxt + 65537'],
+  'tsoff.value': ['secure_tcp_ts_off', '§4.4', 'timestamp offset: 0 when tcp_timestamps != 1, else per 4-tuple (6.18) / per address pair (6.1)'],
+  'ecn.not-requested': ['tcp_ecn_create_request', '§4.5', 'SYN lacks ECE or CWR: no ECN'],
+  'ecn.sysctl-off': ['tcp_ecn_create_request', '§4.5', 'tcp_ecn=0 and no route ECN feature: no ECN'],
+  'ecn.ok': ['tcp_ecn_create_request', '§4.5', 'ECE+CWR accepted: SYN-ACK carries ECE'],
+  'ecn.ect-rfc3168': ['tcp_ecn_create_request', '§4.5', 'ECE+CWR on an ECT SYN without AE/reserved bits: no ECN (RFC 3168 6.1.1)'],
+  'ecn.ca-needs': ['tcp_ecn_create_request', '§4.5', 'congestion control or route requires ECN: ecn_ok'],
+  'ecn.cookie-no-ts': ['tcp_conn_request', '§4.5', 'cookie mode without TS: ecn_ok forced to 0'],
+  // --- SYN-ACK construction (select-window.ts, make-synack.ts) ---------------------------------
+  'window.initial': ['tcp_select_initial_window', '§4.7', 'initial receive window and window scale'],
+  'synack.mss': ['tcp_make_synack', '§4.8', 'MSS option = min(route advmss, TCP_MAXSEG), never the peer MSS'],
+  'synack.options': ['tcp_synack_options', '§5.2', 'SYN-ACK options chosen and laid out (§5.3)'],
+  'synack.md5-drops-ts': ['tcp_synack_options', '§5.2', 'MD5 key with SACK: TS dropped from the SYN-ACK'],
+  'synack.tfo-no-room': ['tcp_synack_options', '§5.2', 'TFO cookie does not fit in the option space: left out'],
+  'synack.ip': ['tcp_v4_send_synack', '§4.6', 'SYN-ACK IP fields: TTL, TOS (reflect_tos), DF, ID 0'],
+  'synack.sent': ['tcp_make_synack', '§5.1', 'SYN-ACK sent'],
+  // --- syncookies (syncookies.ts) -------------------------------------------------------------
+  'cookies.send': ['cookie_init_sequence', '§4.9', 'syncookie SYN-ACK: no req kept, never retransmitted'],
+  'cookies.ts-encode': ['cookie_init_timestamp', '§4.9', 'options encoded in the low 6 bits of TSval'],
+  'cookies.tfo-ignored': ['tcp_conn_request', '§4.9', 'cookie mode: TFO option ignored'],
+  'cookies.no-recent-overflow': ['tcp_v4_cookie_check', '§4.9', 'no cookie sent in the last 2 min (or syncookies=0): no cookie check'],
+  'cookies.valid': ['cookie_v4_check', '§4.9', 'ACK carries a valid syncookie: child created'],
+  'cookies.invalid': ['cookie_v4_check', '§4.9', 'ACK does not carry a valid syncookie (SyncookiesFailed): falls through to RST'],
+  'cookies.unbound': ['cookie_v4_check', '§4.9', 'cookie ISN symbol unbound: assumed to match (value unknown)'],
+  'cookies.age-uncertain': ['cookie_v4_check', '§4.9', 'cookie 60..120 s old: validity depends on the minute counter phase, assumed valid [inferred]'],
+  'cookies.decode-failed': ['cookie_timestamp_decode', '§4.9', 'TSecr option bits no longer allowed by the sysctls: cookie rejected → RST'],
+  'cookies.acceptq-full': ['tcp_get_cookie_sock', '§4.9', 'valid cookie but the accept queue is full: dropped'],
+  // --- TCP Fast Open (fastopen.ts) -----------------------------------------------------------
+  'fastopen.off': ['tcp_try_fastopen', '§4.10', 'TFO not usable (server bit off, no TFO queue, nothing requested, queue full): cookie ignored'],
+  'fastopen.cookie-request': ['tcp_fastopen_cookie_gen', '§4.10', 'cookie request: SYN-ACK carries the 8-byte cookie'],
+  'fastopen.cookie-valid': ['tcp_fastopen_cookie_gen_check', '§4.10', 'valid cookie: child created at once, data accepted, no cookie echoed'],
+  'fastopen.cookie-invalid': ['tcp_fastopen_cookie_gen_check', '§4.10', 'invalid cookie: data not acked, SYN-ACK carries the correct cookie'],
+  'fastopen.cookie-unknown': ['tcp_fastopen_cookie_gen_check', '§4.10', 'cookie validity unknown (key not fixed, cookie symbol unbound): assumed invalid'],
+  'fastopen.no-cookie-required': ['tcp_fastopen_no_cookie', '§4.10', 'tcp_fastopen 0x200: child created without a cookie'],
+  'fastopen.data-no-option': ['tcp_try_fastopen', '§4.10', 'data without a TFO option: normal SYN-ACK, data dropped'],
+  'fastopen.child-timer': ['tcp_fastopen_synack_timer', '§4.10', 'TFO child retransmits its SYN-ACK (synack_retries+1 tries)'],
+  // --- SYN-ACK timer (reqsk-timer.ts) ---------------------------------------------------------
+  'reqsk_timer.resend': ['reqsk_timer_handler', '§4.11', 'SYN-ACK retransmitted (same ISN, new TSval), next at min(1 s << n, 120 s)'],
+  'reqsk_timer.expire': ['reqsk_timer_handler', '§4.11', 'retries exhausted: req dropped silently'],
+  'reqsk_timer.defer-skip': ['syn_ack_recalc', '§4.11', 'TCP_DEFER_ACCEPT, req acked: no re-send this time'],
+  'reqsk_timer.prune': ['reqsk_timer_handler', '§4.11', 'SYN queue half full: retries reduced for old reqs'],
+  'reqsk_timer.child-gone': ['tcp_fastopen_synack_timer', '§4.10', 'TFO child out of SYN-ACK retries: connection dropped [inferred]'],
+  // --- tcp_check_req (check-req.ts) -----------------------------------------------------------
+  'check_req.tsecr-reject': ['tcp_check_req', '§6', 'TSecr outside the SYN-ACK TSvals sent (6.18): tsecr_reject'],
+  'check_req.tsecr-unknown': ['tcp_check_req', '§6', 'TSecr check needs the ts offset, which is unbound: assumed in range'],
+  'check_req.paws-reject': ['tcp_paws_reject', '§6', 'PAWS: TSval older than ts_recent: paws_reject'],
+  'check_req.dup-syn': ['tcp_check_req', '§6', 'retransmitted SYN: SYN-ACK re-sent, req timer restarted, segment dropped'],
+  'check_req.dup-syn-limited': ['tcp_oow_rate_limited', '§6', 'retransmitted SYN within 500 ms of the last answer: nothing sent'],
+  'check_req.bad-ack': ['tcp_check_req', '§6', 'SEG.ACK != ISN+1: segment handed to the listener (RST), req kept'],
+  'check_req.isn-unbound': ['tcp_check_req', '§6', 'ISN symbol unbound: SEG.ACK assumed = ISN+1 (value unknown)'],
+  'check_req.oow-ack': ['tcp_check_req', '§6', 'out of window / PAWS / TSecr reject: stateless ACK, segment dropped'],
+  'check_req.oow-limited': ['tcp_oow_rate_limited', '§6', 'stateless ACK rate-limited (one per 500 ms per req): nothing sent'],
+  'check_req.oow-rst': ['tcp_check_req', '§6', 'out-of-window RST: dropped silently, req kept'],
+  'check_req.ts-recent': ['tcp_check_req', '§6', 'in-sequence segment with TS: ts_recent updated'],
+  'check_req.embryonic-reset': ['tcp_check_req', '§6', 'in-window SYN (other seq): RST, req removed'],
+  'check_req.embryonic-rst': ['tcp_check_req', '§6', 'in-window RST: req removed silently (no challenge ACK in SYN_RECV)'],
+  'check_req.no-ack': ['tcp_check_req', '§6', 'ACK not set: dropped'],
+  'check_req.defer-accept': ['tcp_check_req', '§6', 'TCP_DEFER_ACCEPT: bare ACK marks the req acked, no child'],
+  'check_req.overflow-drop': ['tcp_check_req', '§6', 'accept queue full, abort_on_overflow=0: req marked acked, ACK dropped'],
+  'check_req.overflow-abort': ['tcp_check_req', '§6', 'accept queue full, abort_on_overflow=1: RST, req removed'],
+  'check_req.child': ['tcp_v4_syn_recv_sock', '§6', 'child created and queued for accept()'],
+  'child.established': ['tcp_rcv_state_process', '§6', 'child SYN_RECV → ESTABLISHED on the third ACK'],
+  'child.data': ['tcp_data_queue', '§6', 'data on the child: queued and ACKed at once (quick-ack)'],
+  'child.fin': ['tcp_fin', '§6', 'FIN on the child: CLOSE_WAIT, ACK'],
+  'child.ack-window': ['tcp_select_window', '§6', 'window of a child ACK is a range (free-space rounding) [inferred]'],
+  // --- active open (connect.ts, syn-timer.ts, synsent.ts, simultaneous-open.ts) -------------------
+  'connect.port': ['__inet_hash_connect', '§8.1', 'connect() without bind: even ephemeral port'],
+  'connect.syn': ['tcp_connect', '§8.2', 'SYN sent: MSS, SACK_PERM+TS, NOP WS'],
+  'connect.ecn': ['tcp_ecn_send_syn', '§8.2', 'tcp_ecn=1: SYN carries ECE+CWR'],
+  'connect.in-use': ['inet_hash_connect', '§8.1', 'connect() on a 4-tuple already in use: EADDRNOTAVAIL, nothing sent'],
+  'syn_timer.retransmit': ['tcp_retransmit_timer', '§8.3', 'SYN retransmitted (same seq/options, new TSval)'],
+  'syn_timer.ecn-fallback': ['tcp_ecn_clear_syn', '§8.3', 'tcp_ecn_fallback=1: retransmitted SYN without ECE/CWR'],
+  'syn_timer.give-up': ['tcp_write_timeout', '§8.3', 'SYN retries exhausted: ETIMEDOUT, nothing sent'],
+  'syn_timer.fast-resend': ['tcp_rcv_synsent_state_process', '§8.4', 'bad ACK before any retransmit: SYN re-sent after 2 jiffies'],
+  'synsent.bad-ack': ['tcp_rcv_synsent_state_process', '§8.4', 'SEG.ACK <= ISN or > snd_nxt: RST seq=SEG.ACK, stays SYN_SENT'],
+  'synsent.bad-ack-rst': ['tcp_rcv_synsent_state_process', '§8.4', 'unacceptable ACK with RST: dropped'],
+  'synsent.isn-unbound': ['tcp_rcv_synsent_state_process', '§8.4', 'ISN symbol unbound: SEG.ACK assumed acceptable (value unknown)'],
+  'synsent.tsecr-reject': ['tcp_rcv_synsent_state_process', '§8.4', 'TSecr not within [first SYN, now]: RST seq=SEG.ACK (PAWSActive)'],
+  'synsent.refused': ['tcp_reset', '§8.4', 'acceptable ACK + RST: ECONNREFUSED, no reply'],
+  'synsent.ack-no-syn': ['tcp_rcv_synsent_state_process', '§8.4', 'acceptable ACK without SYN: dropped'],
+  'synsent.established': ['tcp_finish_connect', '§8.4', 'acceptable SYN-ACK: ESTABLISHED, ACK sent at once'],
+  'synsent.rst-drop': ['tcp_rcv_synsent_state_process', '§8.4', 'RST without ACK in SYN_SENT: dropped'],
+  'synsent.paws-drop': ['tcp_rcv_synsent_state_process', '§8.4', 'SYN without ACK failing PAWS: dropped'],
+  'synsent.other-drop': ['tcp_rcv_synsent_state_process', '§8.4', 'no ACK, no SYN, no RST in SYN_SENT: dropped'],
+  'simopen.synack': ['tcp_send_synack', '§8.5', 'crossed SYN: SYN_RECV, own SYN re-sent with ACK (same ISN, local options)'],
+  'simopen.established': ['tcp_rcv_state_process', '§8.5', 'ACK of our SYN in simultaneous open: ESTABLISHED'],
+  // --- established / closing / TIME_WAIT (established.ts, timewait.ts) -------------------------
+  'estab.challenge-syn': ['tcp_validate_incoming', '§8.6', 'SYN on an established socket: challenge ACK'],
+  'estab.challenge-rst': ['tcp_validate_incoming', '§8.6', 'in-window inexact RST: challenge ACK'],
+  'estab.rst-reset': ['tcp_reset', '§8.6', 'exact RST (seq=rcv_nxt): connection reset silently'],
+  'estab.rst-oow': ['tcp_validate_incoming', '§8.6', 'out-of-window RST: dropped'],
+  'estab.dupack': ['tcp_send_dupack', '§8.6', 'out-of-window segment: duplicate ACK'],
+  'estab.limited': ['tcp_oow_rate_limited', '§8.6', 'challenge/duplicate ACK within 500 ms: rate-limited, nothing sent'],
+  'estab.paws-drop': ['tcp_validate_incoming', '§8.6', 'PAWS reject: duplicate ACK [inferred]'],
+  'estab.no-ack-drop': ['tcp_rcv_state_process', '§8.6', 'segment without ACK: dropped'],
+  'estab.bad-ack': ['tcp_ack', '§8.6', 'ACK for data never sent: dropped [inferred]'],
+  'estab.pure-ack': ['tcp_ack', '§8.6', 'in-window pure ACK: no reply'],
+  'estab.data': ['tcp_data_queue', '§8.6', 'in-window data: ACK [inferred: quick-ack]'],
+  'estab.fin': ['tcp_fin', '§8.6', 'FIN: ACK, state advances'],
+  'close.fin': ['tcp_close', '§7', 'close() of a connection: FIN sent [inferred]'],
+  'close.reset': ['tcp_disconnect', '§6', 'unaccepted child reset at listener close: RST|ACK [inferred]'],
+  'close.done': ['tcp_done', '§7', 'connection closed (LAST_ACK acked / reset)'],
+  'tw.enter': ['tcp_time_wait', '§7', 'TIME_WAIT entered (60 s)'],
+  'tw.syn-accept': ['tcp_timewait_state_process', '§7', 'SYN newer than TIME_WAIT state: new incarnation, ISN = tw_snd_nxt + 65537'],
+  'tw.ack': ['tcp_v4_timewait_ack', '§7', 'segment to TIME_WAIT: ACK'],
+  'tw.limited': ['tcp_timewait_check_oow_rate_limit', '§7', 'TIME_WAIT ACK rate-limited'],
+  'tw.rst-kill': ['tcp_timewait_state_process', '§7', 'in-window RST kills the TIME_WAIT socket (tcp_rfc1337=0)'],
+  'tw.rst-ignored': ['tcp_timewait_state_process', '§7', 'RST in TIME_WAIT ignored (tcp_rfc1337=1 or out of window)'],
+  'tw.silent': ['tcp_timewait_state_process', '§7', 'in-window bare ACK to TIME_WAIT: no reply'],
+  'tw.expire': ['inet_twsk_kill', '§7', 'TIME_WAIT expired'],
+} as const satisfies Record<string, Def>;
+
+export type RuleId = keyof typeof DEFS;
+
+export interface RuleInfo {
+  rule: RuleId;
+  fn: string;
+  spec: string;
+  summary: string;
+}
+
+/** Every rule the model can emit (stable ids, for coverage reports). */
+export const RULES: ReadonlyArray<RuleInfo> = Object.keys(DEFS).map((rule) => {
+  const d = DEFS[rule as RuleId];
+  return { rule: rule as RuleId, fn: d[0], spec: d[1], summary: d[2] };
+});
+
+const RULE_SET: ReadonlySet<string> = new Set(Object.keys(DEFS));
+export function isRule(id: string): boolean {
+  return RULE_SET.has(id);
+}
+
+/**
+ * One decision. `text` is formatted on first read (a string or a thunk); JSON.stringify gives
+ * {rule, fn, spec, text}.
+ */
+export class Reason {
+  readonly rule: RuleId;
+  private t: string | (() => string);
+  constructor(rule: RuleId, text: string | (() => string)) {
+    this.rule = rule;
+    this.t = text;
+  }
+  /** Kernel function mirrored. */
+  get fn(): string {
+    return DEFS[this.rule][0];
+  }
+  /** Spec section. */
+  get spec(): string {
+    return DEFS[this.rule][1];
+  }
+  get text(): string {
+    const t = this.t;
+    if (typeof t === 'string') return t;
+    const s = t();
+    this.t = s;
+    return s;
+  }
+  toJSON(): { rule: string; fn: string; spec: string; text: string } {
+    return { rule: this.rule, fn: this.fn, spec: this.spec, text: this.text };
+  }
+  toString(): string {
+    return `${this.fn}: ${this.text}`;
+  }
+}
+
+export function reason(rule: RuleId, text: string | (() => string)): Reason {
+  return new Reason(rule, text);
+}

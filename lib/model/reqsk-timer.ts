@@ -1,0 +1,97 @@
+// reqsk_timer_handler / syn_ack_recalc (spec §4.11) and tcp_fastopen_synack_timer (§4.10).
+import { emitSynAck } from './make-synack';
+import { flowFor } from './openreq-init';
+import { deferSecondsToRetrans } from './sockopts';
+import type { Req, Sock, Step } from './state';
+import { numText } from './symbols';
+
+export function nextSynAckTimeout(numTimeout: number): number {
+  return Math.min(1000 * 2 ** numTimeout, 120000);
+}
+
+/** SYN-ACK retransmission of a req (same ISN/options/window, new TSval; new flow label with txrehash). */
+export function resendSynAck(st: Step, req: Req, at: number, rule: 'reqsk_timer.resend' | 'check_req.dup-syn', why: () => string): Req {
+  let flow = req.flow;
+  let flowGen = req.flowGen;
+  if (st.env.ip === 6 && st.env.sysctls.txrehash) {
+    flowGen++;
+    flow = flowFor(st, req.key, flowGen);
+  }
+  const r = st.why(rule, why);
+  emitSynAck(st, req.tpl, { peer: req.peer, pport: req.pport, lport: req.lport, isn: req.isn, rcvNxt: req.rcvNxt, tsOff: req.tsOff, tsRecent: req.tsRecent, flow }, r, at);
+  st.count('TcpExtTCPSynRetrans');
+  st.count('TcpRetransSegs');
+  return { ...req, numRetrans: req.numRetrans + 1, lastTsMs: at, flow, flowGen };
+}
+
+export function fireReqTimer(st: Step, req: Req, at: number): void {
+  const l = st.listeners[req.lport];
+  if (!l) {
+    st.setReq(req.key, undefined);
+    return;
+  }
+  const s = st.env.sysctls;
+  const max = l.opts.syncnt ?? s.tcp_synack_retries;
+  let thresh = max;
+  if (l.qlen * 2 > Math.max(8, l.maxBacklog)) {
+    let young = 0;
+    for (const k in st.reqs) {
+      const q = st.reqs[k];
+      if (q.lport === l.port && q.numTimeout === 0) young++;
+    }
+    let y = young * 2;
+    while (thresh > 2) {
+      if (l.qlen < y) break;
+      thresh--;
+      y *= 2;
+    }
+    if (thresh < max) st.why('reqsk_timer.prune', () => `qlen ${l.qlen}, young ${young}: retries ${max} → ${thresh}`);
+  }
+  const defer = deferSecondsToRetrans(l.opts.deferAccept ?? 0);
+  let expire: boolean;
+  let resend: boolean;
+  if (!defer) {
+    expire = req.numTimeout >= thresh;
+    resend = true;
+  } else {
+    expire = req.numTimeout >= thresh && (!req.acked || req.numTimeout >= defer);
+    resend = !req.acked || req.numTimeout >= defer - 1;
+  }
+  if (expire) {
+    st.why('reqsk_timer.expire', () => `req ${req.key}: ${req.numTimeout} timeouts ≥ ${thresh}${defer ? ` (defer ${defer}, acked ${req.acked})` : ''} → dropped silently`);
+    st.setReq(req.key, undefined);
+    st.setListener(l.port, { ...l, qlen: Math.max(0, l.qlen - 1) });
+    return;
+  }
+  let q = req;
+  if (resend) {
+    q = resendSynAck(st, req, at, 'reqsk_timer.resend', () =>
+      `timeout #${req.numTimeout + 1} of ${req.key}: SYN-ACK re-sent seq ${numText(req.isn)}, next in ${nextSynAckTimeout(req.numTimeout + 1) / 1000} s`);
+  } else {
+    st.why('reqsk_timer.defer-skip', () => `TCP_DEFER_ACCEPT (${defer} retrans), req acked, timeout #${req.numTimeout + 1}: no SYN-ACK`);
+  }
+  const nt = req.numTimeout + 1;
+  const next = at + nextSynAckTimeout(nt);
+  st.setReq(req.key, { ...q, numTimeout: nt, timerAt: next });
+  st.arm('synack-rtx', next, req.key);
+}
+
+/** A TFO child's SYN-ACK timer: up to TCP_SYNCNT or synack_retries+1 re-sends. */
+export function fireTfoChildTimer(st: Step, sock: Sock, at: number): void {
+  const l = sock.listenPort !== undefined ? st.listeners[sock.listenPort] : undefined;
+  const max = l?.opts.syncnt ?? st.env.sysctls.tcp_synack_retries + 1;
+  if (sock.numTimeout >= max || !sock.tpl) {
+    st.why('reqsk_timer.child-gone', () => `TFO child ${sock.key}: ${sock.numTimeout} SYN-ACK timeouts ≥ ${max} → ETIMEDOUT, no packet [inferred]`);
+    st.setSock(sock.key, undefined);
+    if (l) st.setListener(l.port, { ...l, acceptq: l.acceptq.filter((k) => k !== sock.key), tfoQlen: Math.max(0, l.tfoQlen - 1) });
+    return;
+  }
+  const r = st.why('reqsk_timer.resend', () => `TFO child ${sock.key}: SYN-ACK re-sent (timeout #${sock.numTimeout + 1})`);
+  emitSynAck(st, sock.tpl, { peer: sock.peer, pport: sock.pport, lport: sock.lport as number, isn: sock.isn, rcvNxt: sock.rcvNxt, tsOff: sock.tsOff, tsRecent: sock.tsRecent, flow: sock.flow }, r, at);
+  st.count('TcpExtTCPSynRetrans');
+  st.count('TcpRetransSegs');
+  const nt = sock.numTimeout + 1;
+  const next = at + nextSynAckTimeout(nt);
+  st.setSock(sock.key, { ...sock, numTimeout: nt, timerAt: next });
+  st.arm('tfo-synack-rtx', next, sock.key);
+}

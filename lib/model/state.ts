@@ -1,0 +1,340 @@
+// Model environment, state and the per-step accumulator. State is immutable from the caller's view:
+// a step copies only the maps it writes (copy-on-write), never the whole state.
+import type { Decoded, PacketJson } from '../wire/types';
+import type { Profile } from './profile';
+import type { Reason, RuleId } from './reasons';
+import { reason } from './reasons';
+import type { RouteFacts } from './route';
+import type { SockOpts } from './sockopts';
+import type { Sysctls } from './sysctls';
+import type { Num, Sym } from './symbols';
+
+export interface FixedDraws {
+  isn?: number;
+  /** Cookie ISN (defaults to `isn` when that is fixed). */
+  cookieIsn?: number;
+  tsOff?: number;
+  flow?: number;
+  /** Ephemeral port connect() picks. */
+  sport?: number;
+  tfoKeyCookie?: (src: string, dst: string) => Uint8Array;
+}
+
+export interface ModelEnv {
+  readonly release: string;
+  readonly profile: Profile;
+  readonly sysctls: Sysctls;
+  readonly ip: 4 | 6;
+  readonly dut: string;
+  readonly peer: string;
+  readonly route: RouteFacts;
+  /** IPv4 prefix length of the DUT's subnet (for the directed broadcast address). */
+  readonly prefixLen: number;
+  /** The DUT address itself is a broadcast/multicast address (predict CLI: DUT = packet's dst). */
+  readonly dutIsBroadcast: boolean;
+  readonly fixed?: FixedDraws;
+  /** Tolerance for TSval ≈ clock checks, ms. */
+  readonly tsTolMs: number;
+  /** Decisions taken while building the env (profile choice). */
+  readonly notes: Reason[];
+}
+
+export type FieldExpect =
+  | number
+  | Sym
+  | { range: [number, number] }
+  | { even: true; range?: [number, number] }
+  | { low6: number }
+  | { tsval: { off: Num; approxMs: number; tolMs: number; low6?: number } }
+  | { hex: string }
+  | { symHex: string; bytes: number };
+
+/** Per field path ('tcp.seq', 'tcp.ack', 'tcp.sport', 'tcp.window', 'ip.flow', 'ip.id', 'opt.ts.val', 'opt.ts.ecr', 'opt.tfo', 'opt.md5'). */
+export type Expectation = Record<string, FieldExpect>;
+
+export interface Prediction {
+  packet: PacketJson;
+  expect: Expectation;
+  reason: Reason;
+  atMs: number;
+}
+
+export interface TimerInfo {
+  what: 'synack-rtx' | 'syn-rtx' | 'req-expire' | 'tfo-synack-rtx' | 'tw-expire' | 'syn-timeout';
+  atMs: number;
+  key: string;
+}
+
+export interface StepResult {
+  responses: Prediction[];
+  state: ModelState;
+  timers: TimerInfo[];
+  counters: Record<string, number>;
+  reasons: Reason[];
+}
+
+export type ModelEvent =
+  | { type: 'listen'; port: number; backlog: number; opts?: SockOpts }
+  | { type: 'setsockopt'; port: number; opts: Partial<SockOpts> }
+  | { type: 'accept'; port: number }
+  /** Closes the listener on `port`; with `peerPort`, the connection (local port, peer port) instead. */
+  | { type: 'close'; port: number; peerPort?: number }
+  | { type: 'connect'; dport: number; sport?: number; opts?: SockOpts }
+  | { type: 'segment'; seg: Decoded; checksumOk?: boolean }
+  | { type: 'tick' };
+
+export interface Listener {
+  readonly port: number;
+  readonly backlog: number;
+  /** sk_max_ack_backlog = min(backlog, somaxconn). */
+  readonly maxBacklog: number;
+  readonly opts: SockOpts;
+  /** Tuple keys of children waiting in the accept queue, oldest first. */
+  readonly acceptq: readonly string[];
+  /** Number of reqs in the SYN queue. */
+  readonly qlen: number;
+  /** Last time a syncookie was sent (ms), -Infinity if never. */
+  readonly lastOverflowMs: number;
+  /** TFO children not yet past the handshake. */
+  readonly tfoQlen: number;
+}
+
+/** What a SYN-ACK carries, fixed when the req is created and reused for every retransmission. */
+export interface SynAckTpl {
+  readonly flags: number;
+  readonly window: number;
+  readonly mss: number;
+  readonly ws: number; // -1 = no WS option
+  readonly ts: boolean;
+  readonly sack: boolean;
+  readonly md5: boolean;
+  /** TFO option: hex of a known cookie, or a symbol for the cookie; undefined = none. */
+  readonly tfo?: { hex?: string; sym?: string; exp: boolean };
+  readonly ttl: number;
+  readonly tos: number; // v4 TOS byte / v6 traffic class
+}
+
+export interface Req {
+  readonly key: string;
+  readonly peer: string;
+  readonly pport: number;
+  readonly lport: number;
+  readonly rcvIsn: number;
+  readonly rcvNxt: number;
+  readonly isn: Num;
+  readonly tsOff: Num;
+  readonly tsOk: boolean;
+  readonly tsRecent: number;
+  readonly sackOk: boolean;
+  readonly wsOk: boolean;
+  readonly sndWscale: number;
+  readonly rcvWscale: number;
+  readonly mssClamp: number;
+  readonly ecnOk: boolean;
+  readonly rcvWnd: number;
+  readonly synTos: number;
+  readonly tpl: SynAckTpl;
+  readonly numTimeout: number;
+  readonly numRetrans: number;
+  readonly timerAt: number;
+  readonly firstTsMs: number;
+  readonly lastTsMs: number;
+  readonly lastOowMs: number;
+  readonly acked: boolean;
+  readonly flow: Num;
+  readonly flowGen: number;
+}
+
+export type SockState =
+  | 'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED' | 'CLOSE_WAIT' | 'FIN_WAIT1' | 'FIN_WAIT2' | 'CLOSING' | 'LAST_ACK' | 'TIME_WAIT';
+
+export interface Sock {
+  readonly key: string;
+  readonly state: SockState;
+  readonly peer: string;
+  readonly pport: number;
+  /** Local port; a symbol while connect()'s ephemeral port is unobserved. */
+  readonly lport: Num;
+  readonly active: boolean;
+  /** Listener port for passive children. */
+  readonly listenPort?: number;
+  readonly accepted: boolean;
+  readonly isn: Num;
+  /** snd_nxt − ISN. */
+  readonly sndNxtOff: number;
+  /** rcv_nxt (unknown in SYN_SENT). */
+  readonly rcvNxt: number;
+  readonly rcvIsn: number;
+  readonly tsOk: boolean;
+  readonly tsOff: Num;
+  readonly tsRecent: number;
+  readonly sackOk: boolean;
+  readonly wsOk: boolean;
+  readonly rcvWscale: number;
+  readonly rcvWnd: number;
+  readonly fullSpace: number;
+  readonly ecnOk: boolean;
+  readonly ttl: number;
+  readonly tos: number;
+  readonly flow: Num;
+  readonly ipId: Num;
+  /** Packets sent so far (IP ID offset of the next one). */
+  readonly sent: number;
+  readonly lastOowMs: number;
+  readonly opts: SockOpts;
+  readonly md5: boolean;
+  /** SYN_SENT / TFO SYN_RECV / TIME_WAIT timer. */
+  readonly timerAt: number;
+  readonly retransmits: number;
+  /** total RTOs so far (tcp_syn_linear_timeouts accounting). */
+  readonly totalRto: number;
+  /** Current retransmission timeout, ms. */
+  readonly rtoMs: number;
+  /** ms time of the first SYN (retrans_stamp). */
+  readonly firstSynMs: number;
+  /** Original SYN (active) or SYN-ACK (TFO child) template. */
+  readonly tpl?: SynAckTpl;
+  readonly synEcn: boolean;
+  /** TFO child: SYN-ACK timer count. */
+  readonly numTimeout: number;
+}
+
+export interface CookieRec {
+  readonly peerIsn: number;
+  readonly isn: Num;
+  readonly sentMs: number;
+  readonly mss: number;
+  readonly tsOff: Num;
+  readonly listenPort: number;
+  /** Option bits encoded in the TSval low 6 bits (-1: SYN had no TS). */
+  readonly low6: number;
+}
+
+export interface ModelState {
+  readonly listeners: Readonly<Record<number, Listener>>;
+  readonly reqs: Readonly<Record<string, Req>>;
+  readonly socks: Readonly<Record<string, Sock>>;
+  readonly cookies: Readonly<Record<string, readonly CookieRec[]>>;
+  readonly bindings: Readonly<Record<string, number>>;
+  /** Earliest armed timer (ms); may be early after removals, never late. */
+  readonly nextDue: number;
+  /** Counter for unique symbol names. */
+  readonly gen: number;
+}
+
+/**
+ * A copy of a string-keyed map as a dictionary-mode object (Object.create(null)): adding ever-new
+ * 4-tuple keys then costs no hidden-class transitions.
+ */
+export function cloneDict<T>(o: Readonly<Record<string, T>>): Record<string, T> {
+  const n = Object.create(null) as Record<string, T>;
+  for (const k in o) n[k] = o[k];
+  return n;
+}
+
+export const EMPTY_STATE: ModelState = Object.freeze({
+  listeners: Object.freeze({}),
+  reqs: Object.freeze(Object.create(null)),
+  socks: Object.freeze(Object.create(null)),
+  cookies: Object.freeze(Object.create(null)),
+  bindings: Object.freeze(Object.create(null)),
+  nextDue: Infinity,
+  gen: 0,
+});
+
+export function tupleKey(peer: string, pport: number, lport: number): string {
+  return peer + ':' + pport + '>' + lport;
+}
+
+/** The accumulator for one apply(): responses, reasons, counters, timers and copy-on-write maps. */
+export class Step {
+  readonly responses: Prediction[] = [];
+  readonly reasons: Reason[] = [];
+  readonly timers: TimerInfo[] = [];
+  counters: Record<string, number> = {};
+  listeners: Record<number, Listener>;
+  reqs: Record<string, Req>;
+  socks: Record<string, Sock>;
+  cookies: Record<string, readonly CookieRec[]>;
+  bindings: Record<string, number>;
+  nextDue: number;
+  gen: number;
+  private own = 0;
+  constructor(readonly env: ModelEnv, readonly base: ModelState, public now: number) {
+    this.listeners = base.listeners as Record<number, Listener>;
+    this.reqs = base.reqs as Record<string, Req>;
+    this.socks = base.socks as Record<string, Sock>;
+    this.cookies = base.cookies as Record<string, readonly CookieRec[]>;
+    this.bindings = base.bindings as Record<string, number>;
+    this.nextDue = base.nextDue;
+    this.gen = base.gen;
+  }
+  why(rule: RuleId, text: string | (() => string)): Reason {
+    const r = reason(rule, text);
+    this.reasons.push(r);
+    return r;
+  }
+  count(name: string, n = 1): void {
+    this.counters[name] = (this.counters[name] ?? 0) + n;
+  }
+  send(packet: PacketJson, expect: Expectation, r: Reason, atMs = this.now): void {
+    this.responses.push({ packet, expect, reason: r, atMs });
+  }
+  arm(what: TimerInfo['what'], atMs: number, key: string): void {
+    this.timers.push({ what, atMs, key });
+    if (atMs < this.nextDue) this.nextDue = atMs;
+  }
+  setListener(port: number, l: Listener | undefined): void {
+    if (!(this.own & 1)) {
+      this.listeners = { ...this.listeners };
+      this.own |= 1;
+    }
+    if (l) this.listeners[port] = l;
+    else delete this.listeners[port];
+  }
+  setReq(key: string, r: Req | undefined): void {
+    if (!(this.own & 2)) {
+      this.reqs = cloneDict(this.reqs);
+      this.own |= 2;
+    }
+    if (r) this.reqs[key] = r;
+    else delete this.reqs[key];
+  }
+  setSock(key: string, s: Sock | undefined): void {
+    if (!(this.own & 4)) {
+      this.socks = cloneDict(this.socks);
+      this.own |= 4;
+    }
+    if (s) this.socks[key] = s;
+    else delete this.socks[key];
+  }
+  setCookies(key: string, c: readonly CookieRec[] | undefined): void {
+    if (!(this.own & 8)) {
+      this.cookies = cloneDict(this.cookies);
+      this.own |= 8;
+    }
+    if (c) this.cookies[key] = c;
+    else delete this.cookies[key];
+  }
+  bind(name: string, v: number): void {
+    if (!(this.own & 16)) {
+      this.bindings = cloneDict(this.bindings);
+      this.own |= 16;
+    }
+    this.bindings[name] = v >>> 0;
+  }
+  state(): ModelState {
+    return {
+      listeners: this.listeners,
+      reqs: this.reqs,
+      socks: this.socks,
+      cookies: this.cookies,
+      bindings: this.bindings,
+      nextDue: this.nextDue,
+      gen: this.gen,
+    };
+  }
+  result(): StepResult {
+    return { responses: this.responses, state: this.state(), timers: this.timers, counters: this.counters, reasons: this.reasons };
+  }
+}

@@ -1,0 +1,285 @@
+// parseCaseText: YAML text → CaseFile, or a CaseError listing every problem as file:line:column.
+// Three passes, each reporting all it finds: YAML syntax, then the schema (schema.ts), then defaults
+// and step order (normalise.ts). A later pass runs only when the earlier ones found nothing. Pure.
+import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, visit, YAMLMap, YAMLSeq } from 'yaml';
+import type { z } from 'zod';
+import { CaseError, CaseIssue } from './errors';
+import { normaliseCase, Path, PathIssue } from './normalise';
+import { CaseSchema } from './schema';
+import { closest } from './suggest';
+import type { CaseFile, SourcePos } from './types';
+
+/**
+ * Parses and checks one case file's text. `fileName` is used in messages and as `CaseFile.file`.
+ * Throws CaseError (every problem, sorted) when anything is wrong.
+ */
+export function parseCaseText(text: string, fileName: string): CaseFile {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  const pos = (offset: number): SourcePos => {
+    const p = lc.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const issue = (p: SourcePos, message: string): CaseIssue => ({ file: fileName, line: p.line, column: p.column, message });
+
+  // ---- pass 1: YAML
+  if (doc.errors.length) throw new CaseError(yamlIssues(doc, text, pos).map((x) => issue(x.pos, x.message)));
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    throw new CaseError([issue({ line: 1, column: 1 }, 'the file holds no case — write a mapping with name:, description:, spec:, setup: and steps: (see cases/README.md)')]);
+  }
+  if (!isMap(doc.contents)) {
+    const start = doc.contents.range ? pos(doc.contents.range[0]) : { line: 1, column: 1 };
+    throw new CaseError([issue(start, `a case file is a mapping (name: …, setup: …, steps: …), not a ${isSeq(doc.contents) ? 'list' : 'single value'} — see cases/README.md`)]);
+  }
+  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+
+  const locate = (path: Path, atKey = false): SourcePos => locateNode(doc, path, atKey, pos);
+
+  // ---- pass 2: schema
+  const parsed = CaseSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    const pis = zodIssues(parsed.error.issues, [], raw);
+    throw new CaseError(pis.map((p) => issue(locate(p.path, p.at === 'key'), p.message)));
+  }
+
+  // ---- pass 3: defaults, references, step order
+  const r = normaliseCase(parsed.data, fileName, locate);
+  if (!r.value) throw new CaseError(r.issues.map((p) => issue(locate(p.path, p.at === 'key'), p.message)));
+  return r.value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Positions
+
+/**
+ * The position of the node at `path`: the value, or its key when `atKey` (or when the value is
+ * empty). A path that runs past the document points at the deepest key that exists.
+ */
+function locateNode(doc: Document, path: Path, atKey: boolean, pos: (o: number) => SourcePos): SourcePos {
+  let node: unknown = doc.contents;
+  let key: Node | null = null;
+  let found = true;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = (node as YAMLMap).items.find((p) => isPair(p) && keyText(p.key) === String(seg));
+      if (!pair) {
+        found = false;
+        break;
+      }
+      key = pair.key as Node;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number' && seg < (node as YAMLSeq).items.length) {
+      key = null;
+      node = (node as YAMLSeq).items[seg];
+    } else {
+      found = false;
+      break;
+    }
+  }
+  const empty = !node || (isScalar(node) && node.value === null && (node.range?.[0] ?? 0) === (node.range?.[1] ?? 0));
+  if (key && (atKey || !found || empty) && key.range) return pos(key.range[0]);
+  const n = node as Node | null;
+  if (n && n.range) return pos(n.range[0]);
+  if (key && key.range) return pos(key.range[0]);
+  return { line: 1, column: 1 };
+}
+
+function keyText(k: unknown): string {
+  if (isScalar(k)) return String(k.value);
+  return String(k);
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML syntax errors
+
+function yamlIssues(doc: Document, text: string, pos: (o: number) => SourcePos): Array<{ pos: SourcePos; message: string }> {
+  // Flow collections ([…], {…}) whose text does not end with their closing bracket.
+  const unclosed: Array<{ start: number; close: string }> = [];
+  visit(doc, {
+    Seq(_, n) {
+      if (n.flow && n.range && !text.slice(n.range[0], n.range[1]).trimEnd().endsWith(']')) unclosed.push({ start: n.range[0], close: ']' });
+    },
+    Map(_, n) {
+      if (n.flow && n.range && !text.slice(n.range[0], n.range[1]).trimEnd().endsWith('}')) unclosed.push({ start: n.range[0], close: '}' });
+    },
+  });
+  const reported = new Set<number>();
+  const out: Array<{ pos: SourcePos; message: string }> = [];
+  for (const e of doc.errors) {
+    let at = e.pos[0];
+    // Point a block-scalar header error at its '>' or '|', where the value starts.
+    if (/Block scalar header/.test(e.message)) while (at > 0 && text[at] !== '>' && text[at] !== '|' && text[at - 1] !== '\n') at--;
+    const msg = e.message.replace(/\s+/g, ' ').replace(/\.$/, '');
+    if (/end with a [\]}]/.test(msg)) {
+      const open = unclosed.filter((u) => u.start < at).sort((a, b) => b.start - a.start).find((u) => !reported.has(u.start));
+      if (open) {
+        reported.add(open.start);
+        const p = pos(at);
+        out.push({
+          pos: pos(open.start),
+          message: `this '${open.close === ']' ? '[' : '{'}' is never closed — add the matching '${open.close}' (the YAML parser gave up at line ${p.line}, column ${p.column})`,
+        });
+        continue;
+      }
+      if (unclosed.some((u) => u.start < at)) continue; // same bracket, already reported
+    }
+    out.push({ pos: pos(at), message: `YAML syntax error: ${msg} — ${yamlHint(e.code, msg, text, at)}` });
+  }
+  return out;
+}
+
+function yamlHint(code: string, msg: string, text: string, at: number): string {
+  const ch = text[at];
+  if (code === 'BAD_ALIAS' || ch === '*') return 'a value starting with * is a YAML alias; for "any value" quote it: "*"';
+  if (/Block scalar header/.test(msg) || ch === '>' || ch === '|') {
+    return 'a value starting with > or | begins a YAML block of text; quote it, e.g. kernel: ">=6.1"';
+  }
+  if (code === 'DUPLICATE_KEY') return 'a key may appear once per mapping; keep one of them';
+  if (code === 'TAB_AS_INDENT') return 'indent with spaces, not tabs';
+  if (code === 'MULTIPLE_DOCS') return "a case file holds one case; remove the '---' or split the file";
+  if (code === 'BAD_INDENT') return 'line the keys of one mapping up in the same column';
+  return 'check the YAML near here; quote values that contain ": " or " #", or start with * & ! | > % @ `';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema issues → path issues with messages
+
+type ZIssue = z.core.$ZodIssue;
+
+/** zod issues (possibly nested in unions) → path issues, choosing the union branch that fits. */
+function zodIssues(issues: readonly ZIssue[], prefix: Path, root: unknown): PathIssue[] {
+  const out: PathIssue[] = [];
+  for (const iss of issues) {
+    const path: Path = [...prefix, ...(iss.path as Array<string | number>)];
+    switch (iss.code) {
+      case 'invalid_union': {
+        const branches = (iss as { errors?: ZIssue[][] }).errors ?? [];
+        const fitting = branches.filter((b) => !b.every((x) => x.path.length === 0 && (x.code === 'invalid_type' || x.code === 'invalid_value')));
+        if (iss.input === undefined && path.length > 0) {
+          out.push({ path, message: missingMessage(path, iss.message) });
+        } else if (fitting.length === 0 || (iss as { note?: string }).note) {
+          out.push({ path, message: iss.message });
+        } else {
+          const depth = (b: ZIssue[]) => Math.max(...b.map((x) => x.path.length));
+          fitting.sort((a, b) => depth(b) - depth(a) || a.length - b.length);
+          out.push(...zodIssues(fitting[0], path, root));
+        }
+        break;
+      }
+      case 'unrecognized_keys':
+        for (const k of iss.keys) out.push({ path: [...path, k], at: 'key', message: unknownKeyMessage(k, path, root) });
+        break;
+      case 'invalid_type': {
+        if (iss.input === undefined && path.length > 0) {
+          out.push({ path, message: missingMessage(path, iss.message) });
+        } else {
+          out.push({ path, message: iss.message });
+        }
+        break;
+      }
+      case 'custom': {
+        const params = (iss as { params?: { at?: string; noAction?: boolean } }).params;
+        if (params?.noAction && issues.some((o) => o.code === 'unrecognized_keys' && samePath(o.path, iss.path))) break;
+        out.push(params?.at === 'key' ? { path, message: iss.message, at: 'key' } : { path, message: iss.message });
+        break;
+      }
+      default:
+        out.push({ path, message: iss.message });
+    }
+  }
+  return out;
+}
+
+/** "missing port in listen — <what to do, taken from the schema's message>" */
+function missingMessage(path: Path, schemaMessage: string): string {
+  const key = String(path[path.length - 1]);
+  const dash = schemaMessage.indexOf(' — ');
+  const todo = dash === -1 ? `add ${key}:` : schemaMessage.slice(dash + 3);
+  return `missing ${key} ${where(path.slice(0, -1))} — ${todo}`;
+}
+
+function samePath(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** "at the top level", "in step 3", "in listen", "in expect (step 3)" */
+function where(path: Path): string {
+  if (path.length === 0) return 'at the top level';
+  const step = path[0] === 'steps' && typeof path[1] === 'number' ? path[1] + 1 : undefined;
+  if (step !== undefined && path.length === 2) return `in step ${step}`;
+  const last = [...path].reverse().find((x) => typeof x === 'string' && x !== 'steps');
+  return `in ${String(last ?? 'this list')}${step !== undefined ? ` (step ${step})` : ''}`;
+}
+
+function unknownKeyMessage(key: string, path: Path, root: unknown): string {
+  const known = keysAt(path, root);
+  const g = closest(key, known);
+  const list = known.length ? `known keys here: ${known.join(', ')}` : 'remove it';
+  return `unknown key '${key}' ${where(path)} — ${g ? `did you mean '${g}'? ` : ''}${list}`;
+}
+
+// Walking the zod schema along a path, to list the keys an object there accepts.
+
+interface Def {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  options?: z.ZodType[];
+  discriminator?: string;
+  valueType?: z.ZodType;
+  items?: z.ZodType[];
+  values?: unknown[];
+  getter?: () => z.ZodType;
+}
+const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
+
+/** The object/array/record/… schemas a schema stands for, given the value it sees. */
+function unwrap(s: z.ZodType, value: unknown): z.ZodType[] {
+  const d = defOf(s);
+  switch (d.type) {
+    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'catch': case 'nonoptional':
+      return unwrap(d.innerType!, value);
+    case 'pipe':
+      return unwrap(d.in!, value);
+    case 'lazy':
+      return unwrap(d.getter!(), value);
+    case 'union': {
+      let opts = d.options!;
+      if (d.discriminator && value && typeof value === 'object') {
+        const want = (value as Record<string, unknown>)[d.discriminator];
+        const hit = opts.filter((o) => unwrap(o, value).some((u) => {
+          const lit = defOf(u).shape?.[d.discriminator!];
+          return lit !== undefined && (defOf(lit).values ?? []).includes(want);
+        }));
+        if (hit.length) opts = hit;
+      }
+      return opts.flatMap((o) => unwrap(o, value));
+    }
+    default:
+      return [s];
+  }
+}
+
+function keysAt(path: Path, root: unknown): string[] {
+  let cur: z.ZodType[] = [CaseSchema as unknown as z.ZodType];
+  let value: unknown = root;
+  for (const seg of path) {
+    const next: z.ZodType[] = [];
+    for (const s of cur) {
+      for (const u of unwrap(s, value)) {
+        const d = defOf(u);
+        if (d.type === 'object' && typeof seg === 'string' && d.shape?.[seg]) next.push(d.shape[seg]);
+        else if (d.type === 'array' && typeof seg === 'number' && d.element) next.push(d.element);
+        else if (d.type === 'record' && d.valueType) next.push(d.valueType);
+        else if (d.type === 'tuple' && typeof seg === 'number' && d.items?.[seg]) next.push(d.items[seg]);
+      }
+    }
+    cur = next;
+    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[seg as string] : undefined;
+  }
+  const keys = new Set<string>();
+  for (const s of cur) for (const u of unwrap(s, value)) if (defOf(u).type === 'object') for (const k of Object.keys(defOf(u).shape ?? {})) keys.add(k);
+  return [...keys];
+}

@@ -1,0 +1,122 @@
+/**
+ * DUT agent control protocol: JSON lines over the agent's stdin (requests) and stdout (replies).
+ * Never carried over the test link.
+ *
+ *   -> {"id":7,"op":"connect","args":{"fd":5,"addr":"10.0.0.1","port":80}}
+ *   <- {"id":7,"ok":false,"ret":-1,"errno":115,"err":"EINPROGRESS","ms":0.03,"result":{}}
+ *
+ * Every reply carries the syscall's return value and errno (`ret`, `errno`, `err` = errno name,
+ * '' when 0). Ops that are not a single syscall report ret 0 / errno 0 on success. `msg` carries a
+ * human-readable explanation for failures that are not plain syscall errors (bad arguments,
+ * unknown socket option…). `ms` is the time the agent spent on the request.
+ *
+ * The first line the agent prints is the ready line (ReadyLine), before any reply.
+ */
+import type { ListenQueue, TcpRow } from '../sys/procnet';
+import type { Family, SockAddr } from '../sys/sockaddr';
+import type { SockoptValue } from '../sys/sockopts';
+
+export interface Endpoint { addr: string; port: number }
+export type ShutdownHow = 'rd' | 'wr' | 'rdwr' | 0 | 1 | 2;
+export type MsgFlag = 'MSG_OOB' | 'MSG_PEEK' | 'MSG_DONTWAIT' | 'MSG_MORE' | 'MSG_FASTOPEN' | 'MSG_NOSIGNAL';
+
+export interface ExecResult { code: number; signal: string | null; stdout: string; stderr: string }
+
+/** Every op: its args and its result. */
+export interface OpMap {
+  ping: { args: Record<string, never>; result: { pong: true; pid: number } };
+  uname: { args: Record<string, never>; result: { sysname: string; release: string; version: string; machine: string; nodename: string } };
+  /** CLOCK_MONOTONIC of the agent in ms (float, µs resolution) */
+  nowMs: { args: Record<string, never>; result: { ms: number } };
+
+  /** non-blocking, CLOEXEC TCP socket */
+  socket: { args: { family: Family }; result: { fd: number } };
+  /** IPv4 addresses given for an AF_INET6 socket are bound as ::ffff:a.b.c.d */
+  bind: { args: { fd: number; addr: string; port: number }; result: Record<string, never> };
+  listen: { args: { fd: number; backlog: number }; result: Record<string, never> };
+  /** timeoutMs 0 (default) = one non-blocking try (EAGAIN if empty); > 0 = wait up to that long (ETIMEDOUT) */
+  accept: { args: { fd: number; timeoutMs?: number }; result: { fd: number; family: Family; addr: string; port: number } };
+  /** returns at once: normally ret -1 / EINPROGRESS (or 0 with TCP_FASTOPEN_CONNECT) */
+  connect: { args: { fd: number; addr: string; port: number }; result: Record<string, never> };
+  /**
+   * Waits up to timeoutMs (default 0) for a pending connect to complete: ok with err '' when
+   * connected; the SO_ERROR name (ECONNREFUSED, ETIMEDOUT…) when it failed; still pending (or a
+   * TCP_FASTOPEN_CONNECT connect deferred until the first send) → ok false, err 'EINPROGRESS',
+   * result.pending true; never connected → ENOTCONN. result.state: TCP state from TCP_INFO.
+   */
+  connectWait: { args: { fd: number; timeoutMs?: number }; result: { pending: boolean; state: string } };
+  setsockopt: { args: { fd: number; name: string; value: SockoptValue }; result: Record<string, never> };
+  getsockopt: { args: { fd: number; name: string }; result: { value: SockoptValue } };
+  close: { args: { fd: number }; result: Record<string, never> };
+  shutdown: { args: { fd: number; how: ShutdownHow }; result: Record<string, never> };
+  /**
+   * send(2) (sendto(2) when addr/port given, e.g. with MSG_FASTOPEN). MSG_NOSIGNAL is always
+   * added. timeoutMs > 0: wait for writability if the first try gives EAGAIN. One send call:
+   * result.sent may be short.
+   */
+  send: { args: { fd: number; hex: string; flags?: MsgFlag[]; addr?: string; port?: number; timeoutMs?: number }; result: { sent: number } };
+  /** recv(2) of up to max (default 65536) bytes; timeoutMs as for accept; ret 0 / eof true at EOF */
+  recv: { args: { fd: number; max?: number; timeoutMs?: number; peek?: boolean }; result: { hex: string; eof: boolean } };
+  getsockname: { args: { fd: number }; result: SockAddr };
+  getpeername: { args: { fd: number }; result: SockAddr };
+
+  /** TCP state from /proc/net/tcp{,6}: 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'LISTEN', … or 'none' */
+  sockState: { args: { local: Partial<Endpoint>; remote?: Partial<Endpoint> }; result: { state: string; states: string[] } };
+  /**
+   * Listener on port (and addr): acceptq = current accept-queue length, max = sk_max_ack_backlog
+   * (both via NETLINK_SOCK_DIAG; /proc/net/tcp does not carry the max). ENOENT if no listener.
+   */
+  listenQueue: { args: { port: number; addr?: string }; result: ListenQueue };
+  sockets: { args: Record<string, never>; result: { rows: TcpRow[] } };
+  /** every field of /proc/net/snmp, /proc/net/netstat, /proc/net/snmp6: { TcpExtListenDrops: n, TcpInSegs: n, … } */
+  counters: { args: Record<string, never>; result: Record<string, number> };
+
+  /** net.* only; value arrays are written space-separated; result.old = previous value */
+  sysctlSet: { args: { name: string; value: string | number | number[] }; result: { old: string; value: string } };
+  sysctlGet: { args: { name: string }; result: { value: string } };
+  /** `ip -batch -` with this script, in the agent's namespace (ok iff exit code 0) */
+  linkSetup: { args: { script: string }; result: ExecResult };
+  /** `ethtool <args>` in the agent's namespace (ok iff exit code 0) */
+  ethtool: { args: { args: string[] }; result: ExecResult };
+}
+
+export type Op = keyof OpMap;
+export type Args<O extends Op> = OpMap[O]['args'];
+export type Result<O extends Op> = OpMap[O]['result'];
+
+/** Discriminated union of every request. */
+export type Request = { [O in Op]: { id: number; op: O; args: Args<O> } }[Op];
+export type RequestOf<O extends Op> = { id: number; op: O; args: Args<O> };
+
+export interface Reply<O extends Op = Op> {
+  id: number;
+  ok: boolean;
+  result?: Result<O>;
+  /** syscall return value (-1 on failure) */
+  ret?: number;
+  errno?: number;
+  /** errno name ('EAGAIN'); '' when errno is 0 */
+  err?: string;
+  /** explanation for non-syscall failures */
+  msg?: string;
+  /** time spent in the agent, ms */
+  ms: number;
+}
+
+export interface ReadyLine {
+  ready: true;
+  pid: number;
+  /** readlink of /proc/self/ns/net, e.g. 'net:[4026532601]' */
+  netns: string;
+  /** uname -r */
+  release: string;
+}
+
+export const OPS: readonly Op[] = [
+  'ping', 'uname', 'nowMs', 'socket', 'bind', 'listen', 'accept', 'connect', 'connectWait',
+  'setsockopt', 'getsockopt', 'close', 'shutdown', 'send', 'recv', 'getsockname', 'getpeername',
+  'sockState', 'listenQueue', 'sockets', 'counters', 'sysctlSet', 'sysctlGet', 'linkSetup', 'ethtool',
+];
+
+/** Environment variable through which the spawner tells the agent its pid (checked against getppid()). */
+export const ENV_PARENT_PID = 'SYNH_AGENT_PARENT_PID';

@@ -1,0 +1,60 @@
+// Drop accounting for a libpcap handle opened by `cap`. `cap` exposes no pcap_stats(), so we read the
+// counters the way libpcap itself does: getsockopt(SOL_PACKET, PACKET_STATISTICS) on the AF_PACKET
+// socket behind the handle. The kernel resets them on every read; we own that socket's counters (cap
+// never reads them), so we accumulate them here.
+import * as fs from 'fs';
+import koffi from 'koffi';
+
+const SOL_PACKET = 263;
+const PACKET_STATISTICS = 6;
+
+const libc = koffi.load('libc.so.6');
+const getsockopt = libc.func('int getsockopt(int fd, int level, int optname, _Out_ uint8_t *optval, _Inout_ uint32_t *optlen)');
+
+/** Inodes of the AF_PACKET sockets of the calling thread's network namespace. */
+function packetSocketInodes(): Set<string> {
+  const out = new Set<string>();
+  // /proc/self/net follows the thread-group leader (our main thread), which is where cap opened.
+  const lines = fs.readFileSync('/proc/self/net/packet', 'utf8').trim().split('\n').slice(1);
+  for (const l of lines) {
+    const cols = l.trim().split(/\s+/);
+    if (cols.length >= 9) out.add(cols[8]);
+  }
+  return out;
+}
+
+/** File descriptors of this process that are AF_PACKET sockets. */
+export function packetSocketFds(): number[] {
+  const inodes = packetSocketInodes();
+  const fds: number[] = [];
+  for (const name of fs.readdirSync('/proc/self/fd')) {
+    let link: string;
+    try {
+      link = fs.readlinkSync(`/proc/self/fd/${name}`);
+    } catch {
+      continue; // the fd readdir itself used, now closed
+    }
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    if (m && inodes.has(m[1])) fds.push(Number(name));
+  }
+  return fds;
+}
+
+export class PacketStats {
+  packets = 0; // frames that passed the filter (as the kernel counts them)
+  drops = 0; // frames the kernel dropped because our ring/buffer was full
+
+  constructor(readonly fd: number) {}
+
+  /** Read and accumulate the kernel's counters (they reset on read). */
+  poll(): { packets: number; drops: number } {
+    const buf = Buffer.alloc(12);
+    const len = [12];
+    if (getsockopt(this.fd, SOL_PACKET, PACKET_STATISTICS, buf, len) !== 0) {
+      throw new Error(`getsockopt(PACKET_STATISTICS) on capture fd ${this.fd} failed (errno ${koffi.errno()})`);
+    }
+    this.packets += buf.readUInt32LE(0);
+    this.drops += buf.readUInt32LE(4);
+    return { packets: this.packets, drops: this.drops };
+  }
+}

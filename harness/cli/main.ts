@@ -1,0 +1,129 @@
+// synh — the synharness command line. Quiet on success, precise on failure, --json for machines.
+import { Command, InvalidArgumentError } from 'commander';
+import * as fs from 'fs';
+import { printDoctor, runDoctor } from './doctor';
+import { collectKv, intArg } from './kv';
+
+function wrap<T>(f: (v: string, prev: T) => T): (v: string, prev: T) => T {
+  return (v, prev) => {
+    try {
+      return f(v, prev);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+}
+
+function ipArg(v: string): 4 | 6 {
+  if (v !== '4' && v !== '6') throw new InvalidArgumentError(`--ip takes 4 or 6, got '${v}'`);
+  return Number(v) as 4 | 6;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command();
+  program
+    .name('synh')
+    .description('synharness: test the Linux TCP handshake against a real kernel in private network namespaces')
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('doctor')
+    .description('check that this machine can run synharness (root, raw sockets, libpcap, ethtool, namespaces, kernel)')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => {
+      process.exitCode = printDoctor(runDoctor(), !!o.json);
+    });
+
+  program
+    .command('probe')
+    .description('build the topology, open a listener (or use a closed port), send one packet, print every packet that comes back')
+    .option('--ip <4|6>', 'IP version', ipArg, 4 as 4 | 6)
+    .option('--port <n>', 'DUT port', wrap(intArg('--port')), 8080)
+    .option('--closed', 'leave the port closed (no listener)')
+    .option('--backlog <n>', 'listen() backlog', wrap(intArg('--backlog')), 128)
+    .option('--sport <n>', 'peer source port', wrap(intArg('--sport')), 40000)
+    .option('--flags <letters>', 'TCP flags, scapy letters FSRPAUECN (N = AE)', 'S')
+    .option('--seq <n>', 'sequence number', wrap(intArg('--seq')), 1000)
+    .option('--ack <n>', 'acknowledgment number', wrap(intArg('--ack')), 0)
+    .option('--window <n>', 'window', wrap(intArg('--window')), 64240)
+    .option('--options <list>', "TCP options, e.g. 'mss=1460,sackOK,ts=100:0,nop,wscale=7' (raw=HEX for malformed bytes)", '')
+    .option('--payload <hex>', 'payload bytes (hex)')
+    .option('--tos <n>', 'IPv4 TOS / IPv6 traffic class byte', wrap(intArg('--tos')))
+    .option('--ttl <n>', 'IPv4 TTL / IPv6 hop limit', wrap(intArg('--ttl')))
+    .option('--bad-checksum', 'send a wrong TCP checksum')
+    .option('--link', 'inject through the link layer (byte-exact) instead of the raw socket')
+    .option('--sysctl <NAME=VALUE>', 'DUT sysctl (repeatable)', wrap(collectKv), {} as Record<string, string>)
+    .option('--sockopt <NAME=VALUE>', 'listener socket option (repeatable), e.g. TCP_MAXSEG=1000', wrap(collectKv), {} as Record<string, string>)
+    .option('--wait <ms>', 'how long to collect replies', wrap(intArg('--wait')), 300)
+    .option('--json', 'print {"responses":[...]} in the same shape as `synh predict --json`')
+    .action(async (o) => {
+      const { parseOptionSpec } = await import('../../lib/wire/tcp-options');
+      const { parseFlags } = await import('../../lib/wire/flags');
+      const { fromHex } = await import('../../lib/wire/bytes');
+      const { runProbe } = await import('../probe');
+      const { formatPacket, toPacketJson } = await import('../../lib/wire/summary');
+      const sockopts: Record<string, number> = {};
+      for (const [k, v] of Object.entries(o.sockopt as Record<string, string>)) sockopts[k] = intArg(`--sockopt ${k}`)(v);
+      const r = await runProbe({
+        ip: o.ip, port: o.port, listen: !o.closed, backlog: o.backlog, sport: o.sport,
+        flags: parseFlags(o.flags), seq: o.seq >>> 0, ack: o.ack >>> 0, window: o.window,
+        options: o.options ? parseOptionSpec(o.options) : [], payload: o.payload ? fromHex(o.payload) : undefined,
+        tos: o.tos, ttl: o.ttl, mistakes: o.badChecksum ? { tcpChecksum: 'bad' } : undefined,
+        sysctls: o.sysctl, sockopts, waitMs: o.wait, link: !!o.link,
+      });
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ responses: r.replies.map((d) => toPacketJson(d)), kernel: r.kernel }) + '\n');
+      } else {
+        process.stdout.write(`> ${formatPacket(r.sent)}\n`);
+        for (const d of r.replies) process.stdout.write(`< ${formatPacket(d)}\n`);
+        if (!r.replies.length) process.stdout.write(`(no reply within ${o.wait} ms)\n`);
+      }
+      if (r.foreign.length) {
+        process.stderr.write(`synh: ${r.foreign.length} packet(s) from the peer address that the harness did not send — the topology is leaking\n`);
+        process.exitCode = 1;
+      }
+    });
+
+  program
+    .command('predict')
+    .description("predict the kernel's answer to one packet (or many) from the reference model, without a kernel")
+    .option('--ip <4|6>', 'IP version (default: from the packet)', ipArg)
+    .option('--kernel <release>', 'kernel release to model (default: this machine\'s)')
+    .option('--listen <PORT[,BACKLOG]>', 'a fresh listener on PORT (default backlog 128); absent = closed port')
+    .option('--sysctl <NAME=VALUE>', 'DUT sysctl (repeatable)', wrap(collectKv), {} as Record<string, string>)
+    .option('--sockopt <NAME=VALUE>', 'listener socket option (repeatable)', wrap(collectKv), {} as Record<string, string>)
+    .option('--packet <hex>', 'one IPv4 or IPv6 packet, from the IP header on')
+    .option('--packets <file>', 'one hex packet per line (- for stdin); one JSON object per line out')
+    .option('--json', 'JSON output (always on for --packets)')
+    .action(async (o) => {
+      const { predictPacket, predictLines } = await import('../../lib/model/predict');
+      const { fromHex } = await import('../../lib/wire/bytes');
+      let listen: { port: number; backlog: number } | undefined;
+      if (o.listen) {
+        const [p, b] = String(o.listen).split(',');
+        listen = { port: intArg('--listen port')(p), backlog: b === undefined ? 128 : intArg('--listen backlog')(b) };
+      }
+      const opts = { ip: o.ip, kernel: o.kernel ?? require('os').release(), listen, sysctls: o.sysctl, sockopts: o.sockopt };
+      if (o.packets) {
+        const text = fs.readFileSync(o.packets === '-' ? 0 : o.packets, 'utf8');
+        const out: string[] = [];
+        for (const line of predictLines(opts, text.split('\n').filter((l) => l.trim()))) {
+          out.push(line);
+          if (out.length >= 4096) { process.stdout.write(out.join('\n') + '\n'); out.length = 0; }
+        }
+        if (out.length) process.stdout.write(out.join('\n') + '\n');
+        return;
+      }
+      if (!o.packet) throw new Error('give --packet HEX or --packets FILE');
+      const r = predictPacket(opts, fromHex(o.packet));
+      if (o.json) {
+        process.stdout.write(JSON.stringify(r) + '\n');
+      } else {
+        if (!r.responses.length) process.stdout.write('(silence)\n');
+        for (const p of r.responses) process.stdout.write(`< ${JSON.stringify(p)}\n`);
+        for (const reason of r.reasons) process.stdout.write(`  because ${reason}\n`);
+      }
+    });
+
+  await program.parseAsync(argv);
+}

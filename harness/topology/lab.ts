@@ -1,0 +1,163 @@
+// A lab: one DUT network namespace (owned by its agent process), joined by a veth pair to the tester
+// namespace (owned by this process's main thread), with capture and injection on the tester end.
+//
+//   tester netns (this process)                 DUT netns (the agent process)
+//   synt<i> 02:00:00:00:ii:02  <─── veth ───>   dut0 02:00:00:00:ii:01
+//   no address; routes + permanent neighbours    198.18.i.1/24, 2001:2:0:i::1/64
+//   capture (libpcap) + injection (raw/link)     kernel sockets under test, sysctls per run
+//
+// The peer addresses (198.18.i.2, 2001:2:0:i::2) are owned by no stack: a permanent neighbour entry on
+// the DUT side points them at the tester's MAC, so only the harness answers for them and no kernel RSTs
+// the DUT's SYN-ACKs. Forwarding is off in the tester namespace, so frames for the peer address are
+// dropped there without an ICMP. Offloads are off on both ends. When the agent dies (normally, or with
+// the harness under kill -9 through PR_SET_PDEATHSIG), its namespace and the veth pair go with it.
+import { Agent } from '../agent/client';
+import { Capture } from '../capture/capture';
+import { Injector } from '../inject/injector';
+import { OFFLOADS_OFF, run } from './commands';
+import { LabAddresses, labAddresses } from './plan';
+import { enterTesterNetns } from './tester-ns';
+
+export interface LabOptions {
+  /** Lab number 0..255 (address block and interface name); default: the lowest free one. */
+  index?: number;
+  /** MTU of the veth pair (default 1500). */
+  mtu?: number;
+  /** DUT sysctls to set before anything listens, e.g. { 'net.ipv4.tcp_syncookies': 2 }. */
+  sysctls?: Record<string, string | number>;
+  /** Capture filter: 'both' directions (default; case runs, pcapng) or only what the 'dut' sends (bulk). */
+  capture?: 'both' | 'dut';
+  /** An agent already started (e.g. from a pool); otherwise one is spawned. */
+  agent?: Agent;
+}
+
+const used = new Set<number>();
+
+function mac(index: number, host: 1 | 2): string {
+  return `02:00:00:00:${index.toString(16).padStart(2, '0')}:0${host}`;
+}
+
+export class Lab {
+  readonly dutMac: string;
+  readonly testerMac: string;
+  readonly injector: Injector;
+  private closed = false;
+
+  private constructor(
+    readonly addr: LabAddresses,
+    readonly agent: Agent,
+    readonly capture: Capture,
+    readonly mtu: number,
+  ) {
+    this.dutMac = mac(addr.index, 1);
+    this.testerMac = mac(addr.index, 2);
+    this.injector = new Injector(capture, this.testerMac, this.dutMac);
+  }
+
+  static async create(opts: LabOptions = {}): Promise<Lab> {
+    enterTesterNetns();
+    const index = opts.index ?? firstFree();
+    if (used.has(index)) throw new Error(`lab ${index} is already in use in this process`);
+    used.add(index);
+    const a = labAddresses(index);
+    const mtu = opts.mtu ?? 1500;
+    let agent: Agent | undefined = opts.agent;
+    try {
+      agent ??= await Agent.spawn();
+      const ns = `--net=/proc/${agent.pid}/ns/net`;
+      const tmac = mac(index, 2);
+      const dmac = mac(index, 1);
+      // A leftover tester interface from an earlier lab with this index (its agent still dying).
+      run('ip', ['link', 'del', a.testerIf], undefined, true);
+      run('ip', ['link', 'add', a.testerIf, 'address', tmac, 'mtu', String(mtu), 'type', 'veth',
+        'peer', 'name', a.dutIf, 'address', dmac, 'mtu', String(mtu), 'netns', String(agent.pid)]);
+      const sysctls: Record<string, string | number> = {
+        // Let the DUT's IPv6 address work at once and keep the link quiet.
+        [`net.ipv6.conf.${a.dutIf}.accept_dad`]: 0,
+        [`net.ipv6.conf.${a.dutIf}.router_solicitations`]: 0,
+        ...opts.sysctls,
+      };
+      setSysctls(agent.pid, sysctls);
+      run('nsenter', [ns, 'ip', '-batch', '-'], [
+        'link set lo up',
+        `addr add ${a.v4.dut}/24 dev ${a.dutIf}`,
+        `addr add ${a.v6.dut}/64 dev ${a.dutIf} nodad`,
+        `link set ${a.dutIf} up`,
+        `neigh replace ${a.v4.peer} lladdr ${tmac} dev ${a.dutIf} nud permanent`,
+        `neigh replace ${a.v6.peer} lladdr ${tmac} dev ${a.dutIf} nud permanent`,
+      ].join('\n') + '\n');
+      run('nsenter', [ns, 'ethtool', '-K', a.dutIf, ...OFFLOADS_OFF]);
+      // The tester end needs a usable (non-tentative) link-local address: the IPv6 route lookup for
+      // a raw send picks a source from the device even though the header we send carries its own.
+      run('sysctl', ['-q', '-w', `net.ipv6.conf.${a.testerIf}.accept_dad=0`, `net.ipv6.conf.${a.testerIf}.router_solicitations=0`]);
+      run('ip', ['-batch', '-'], [
+        `addr add ${a.v4.tester}/32 dev ${a.testerIf}`,
+        `link set ${a.testerIf} up`,
+        `route replace ${a.v4.prefix} dev ${a.testerIf}`,
+        `route replace ${a.v6.prefix} dev ${a.testerIf}`,
+        `neigh replace ${a.v4.dut} lladdr ${dmac} dev ${a.testerIf} nud permanent`,
+        `neigh replace ${a.v6.dut} lladdr ${dmac} dev ${a.testerIf} nud permanent`,
+      ].join('\n') + '\n');
+      run('ethtool', ['-K', a.testerIf, ...OFFLOADS_OFF]);
+      const filter = opts.capture === 'dut'
+        ? `tcp and (src host ${a.v4.dut} or src host ${a.v6.dut})`
+        : `tcp and (host ${a.v4.dut} or host ${a.v6.dut})`;
+      const capture = new Capture(a.testerIf, filter);
+      return new Lab(a, agent, capture, mtu);
+    } catch (e) {
+      used.delete(index);
+      await agent?.kill().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Set DUT sysctls (names as in /proc/sys, dotted). */
+  setSysctls(values: Record<string, string | number>): void {
+    setSysctls(this.agent.pid, values);
+  }
+
+  /** Read DUT sysctls. */
+  getSysctls(names: string[]): Record<string, string> {
+    return getSysctls(this.agent.pid, names);
+  }
+
+  /** Run a command inside the DUT namespace (read-only inspection: ip, ss, ethtool -k, nstat). */
+  inDut(cmd: string, args: string[]): string {
+    return run('nsenter', [`--net=/proc/${this.agent.pid}/ns/net`, cmd, ...args]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.capture.close();
+    this.injector.close();
+    await this.agent.kill();
+    // The veth pair dies with the DUT namespace; make sure our end is gone before reusing the index.
+    run('ip', ['link', 'del', this.addr.testerIf], undefined, true);
+    used.delete(this.addr.index);
+  }
+}
+
+function firstFree(): number {
+  for (let i = 0; i < 256; i++) if (!used.has(i)) return i;
+  throw new Error('all 256 lab slots of this process are in use');
+}
+
+function setSysctls(pid: number, values: Record<string, string | number>): void {
+  const args = Object.entries(values).map(([k, v]) => {
+    if (!k.startsWith('net.')) throw new Error(`sysctl ${k}: only net.* sysctls are per-namespace; refusing to touch it`);
+    return `${k}=${v}`;
+  });
+  if (args.length) run('nsenter', [`--net=/proc/${pid}/ns/net`, 'sysctl', '-q', '-w', ...args]);
+}
+
+function getSysctls(pid: number, names: string[]): Record<string, string> {
+  if (!names.length) return {};
+  const out = run('nsenter', [`--net=/proc/${pid}/ns/net`, 'sysctl', '-e', ...names]);
+  const res: Record<string, string> = {};
+  for (const line of out.trim().split('\n')) {
+    const m = /^(\S+)\s*=\s*(.*)$/.exec(line);
+    if (m) res[m[1]] = m[2].replace(/\s+/g, ' ').trim();
+  }
+  return res;
+}

@@ -43,6 +43,8 @@ export interface EngineOptions {
   closedPort?: number;
   /** Give up on a stalled window after this long with no frame at all (ms). */
   stallMs?: number;
+  /** Injection path for probes: 'link' (byte-exact, fastest: default) or 'raw' (raw socket). */
+  path?: 'raw' | 'link';
 }
 
 export interface EngineStats {
@@ -83,6 +85,7 @@ export class ListenerEngine {
   private readonly cleanup: boolean;
   private readonly closedPort: number;
   private readonly stallMs: number;
+  private readonly path: 'raw' | 'link';
   private sentinelSeq = 1;
 
   constructor(private readonly lab: Lab, opts: EngineOptions = {}) {
@@ -90,6 +93,7 @@ export class ListenerEngine {
     this.cleanup = opts.cleanup ?? true;
     this.closedPort = opts.closedPort ?? 9;
     this.stallMs = opts.stallMs ?? 1000;
+    this.path = opts.path ?? 'link';
   }
 
   /**
@@ -160,7 +164,7 @@ export class ListenerEngine {
         e.idx = order.length;
         order.push(e);
         open.set(key, e);
-        inj.send(probe.bytes, probe.link ? 'link' : 'raw');
+        inj.send(probe.bytes, probe.link ? 'link' : this.path);
         return e;
       };
 
@@ -200,7 +204,7 @@ export class ListenerEngine {
           e.replies.push(f);
           if (this.cleanup && !e.sentinel && !e.cleaned && isSynAck(f.bytes)) {
             e.cleaned = true;
-            inj.send(cleanupRst(e.probe.bytes), 'raw');
+            inj.send(cleanupRst(e.probe.bytes), this.path);
             cleanups++;
           }
           // Everything sent before e is complete; a sentinel's own answer completes the sentinel too.
@@ -239,7 +243,7 @@ function cleanupRst(syn: Uint8Array): Uint8Array {
   const ihl = v === 4 ? (syn[0] & 0x0f) * 4 : 40;
   const hl = v === 4 ? 20 : 40;
   const out = new Uint8Array(hl + 20);
-  // IP header: copy the fixed part, fix lengths, clear options; the raw path fills the v4 checksum.
+  // IP header: copy the fixed part, fix lengths, drop IP options, recompute the v4 header checksum.
   out.set(syn.subarray(0, hl), 0);
   if (v === 4) {
     out[0] = 0x45;
@@ -247,6 +251,11 @@ function cleanupRst(syn: Uint8Array): Uint8Array {
     out[3] = 40;
     out[10] = out[11] = 0;
     out[1] = 0;
+    let h = 0;
+    for (let i = 0; i < 20; i += 2) h += (out[i] << 8) | out[i + 1];
+    while (h > 0xffff) h = (h & 0xffff) + (h >>> 16);
+    out[10] = (~h >> 8) & 0xff;
+    out[11] = ~h & 0xff;
   } else {
     out[4] = 0;
     out[5] = 20;

@@ -217,6 +217,25 @@ function nowMs(): number {
 export const handlers: Handlers = {
   ping: () => okOut<'ping'>({ pong: true, pid: process.pid }),
 
+  // A clean DUT for the next case, by construction: every socket closed (whatever FIN or RST that
+  // sends stays in the old namespace, whose link the lab removes first), then unshare(CLONE_NEWNET)
+  // on this, the main, thread. /proc/self/ns/net, the sockets we create, the
+  // /proc/net files we read and the children we spawn all follow the main thread. The old namespace
+  // lingers, empty, while the agent's other threads still reference it; it dies with the agent.
+  freshNetns: () => {
+    let closed = 0;
+    for (const fd of [...families.keys()]) {
+      forget(fd);
+      libc.close(fd);
+      families.delete(fd);
+      closed++;
+    }
+    libc.unshareNet();
+    const up = libc.ifUp('lo');
+    if (up.ret < 0) return fail<'freshNetns'>(up.errno, 'bringing lo up in the new namespace failed');
+    return okOut<'freshNetns'>({ netns: fs.readlinkSync('/proc/self/ns/net'), closed });
+  },
+
   uname: () => okOut<'uname'>({
     sysname: os.type(), release: os.release(), version: os.version(), machine: os.machine(), nodename: os.hostname(),
   }),

@@ -25,6 +25,8 @@ export interface ExecResult { code: number; signal: string | null; stdout: strin
 /** Every op: its args and its result. */
 export interface OpMap {
   ping: { args: Record<string, never>; result: { pong: true; pid: number } };
+  /** Close every socket the agent made and move its main thread into a brand-new network namespace. */
+  freshNetns: { args: Record<string, never>; result: { netns: string; closed: number } };
   uname: { args: Record<string, never>; result: { sysname: string; release: string; version: string; machine: string; nodename: string } };
   /** CLOCK_MONOTONIC of the agent in ms (float, µs resolution) */
   nowMs: { args: Record<string, never>; result: { ms: number } };
@@ -113,7 +115,7 @@ export interface ReadyLine {
 }
 
 export const OPS: readonly Op[] = [
-  'ping', 'uname', 'nowMs', 'socket', 'bind', 'listen', 'accept', 'connect', 'connectWait',
+  'ping', 'freshNetns', 'uname', 'nowMs', 'socket', 'bind', 'listen', 'accept', 'connect', 'connectWait',
   'setsockopt', 'getsockopt', 'close', 'shutdown', 'send', 'recv', 'getsockname', 'getpeername',
   'sockState', 'listenQueue', 'sockets', 'counters', 'sysctlSet', 'sysctlGet', 'linkSetup', 'ethtool',
 ];

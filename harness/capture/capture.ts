@@ -17,6 +17,14 @@ export class CaptureDropError extends Error {
   }
 }
 
+/**
+ * Closed captures, kept for the life of the process. `cap` starts a uv_poll handle for each open and
+ * only stops it on close — it never uv_close()s it — so if a closed Cap object were garbage-collected,
+ * libuv would keep a dangling handle in its loop and the process would crash later (seen: a segfault
+ * after a few lab resets). Each entry is small: the native object plus its MTU-sized frame buffer.
+ */
+const retired: Array<{ cap: unknown; buf: Buffer }> = [];
+
 export interface CaptureOptions {
   /** libpcap buffer size in bytes; ≥ 4 MiB (default 8 MiB). */
   bufferBytes?: number;
@@ -31,6 +39,8 @@ export class Capture {
   private waiters: Array<{ pred: (f: CapturedFrame) => boolean; resolve: (f: CapturedFrame | undefined) => void; timer: NodeJS.Timeout }> = [];
   /** Frames handed to us by libpcap since open. */
   delivered = 0;
+  /** Frames longer than our buffer (an error at the next assertNoDrops). */
+  truncated = 0;
   /** Set to consume frames directly (hot path); frames then bypass the queue. */
   onFrame: ((f: CapturedFrame) => void) | undefined;
   private closed = false;
@@ -38,7 +48,7 @@ export class Capture {
   constructor(readonly ifname: string, readonly filter: string, opts: CaptureOptions = {}) {
     const bufferBytes = opts.bufferBytes ?? 8 << 20;
     if (bufferBytes < 4 << 20) throw new Error(`capture buffer ${bufferBytes} B is below the 4 MiB minimum`);
-    this.buf = Buffer.alloc(opts.snaplen ?? 65535);
+    this.buf = Buffer.alloc(opts.snaplen ?? 65535 + 14);
     const before = new Set(packetSocketFds());
     this.cap = new Cap();
     // open() returns the link type; libpcap warnings (e.g. "no IPv4 address assigned") are harmless here.
@@ -50,7 +60,7 @@ export class Capture {
     this.cap.on('packet', (n: number, truncated: boolean) => {
       const f: CapturedFrame = { bytes: Uint8Array.prototype.slice.call(this.buf, 0, n), tNs: process.hrtime.bigint() };
       this.delivered++;
-      if (truncated) throw new Error(`capture on ${ifname}: frame of ${n}+ bytes truncated (snaplen ${this.buf.length})`);
+      if (truncated) this.truncated++;
       if (this.onFrame) return this.onFrame(f);
       for (let i = 0; i < this.waiters.length; i++) {
         const w = this.waiters[i];
@@ -109,6 +119,7 @@ export class Capture {
   assertNoDrops(): void {
     const { drops } = this.stats.poll();
     if (drops > 0) throw new CaptureDropError(drops, this.ifname);
+    if (this.truncated > 0) throw new Error(`capture on ${this.ifname}: ${this.truncated} frame(s) longer than the ${this.buf.length}-byte buffer were truncated: the result is void`);
   }
 
   close(): void {
@@ -120,5 +131,6 @@ export class Capture {
     }
     this.waiters = [];
     this.cap.close();
+    retired.push({ cap: this.cap, buf: this.buf });
   }
 }

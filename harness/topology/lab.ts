@@ -11,6 +11,7 @@
 // the DUT's SYN-ACKs. Forwarding is off in the tester namespace, so frames for the peer address are
 // dropped there without an ICMP. Offloads are off on both ends. When the agent dies (normally, or with
 // the harness under kill -9 through PR_SET_PDEATHSIG), its namespace and the veth pair go with it.
+import * as fs from 'fs';
 import { Agent } from '../agent/client';
 import { Capture } from '../capture/capture';
 import { Injector } from '../inject/injector';
@@ -40,14 +41,15 @@ function mac(index: number, host: 1 | 2): string {
 export class Lab {
   readonly dutMac: string;
   readonly testerMac: string;
-  readonly injector: Injector;
+  injector: Injector;
   private closed = false;
 
   private constructor(
     readonly addr: LabAddresses,
     readonly agent: Agent,
-    readonly capture: Capture,
-    readonly mtu: number,
+    public capture: Capture,
+    public mtu: number,
+    private readonly opts: LabOptions,
   ) {
     this.dutMac = mac(addr.index, 1);
     this.testerMac = mac(addr.index, 2);
@@ -64,51 +66,32 @@ export class Lab {
     let agent: Agent | undefined = opts.agent;
     try {
       agent ??= await Agent.spawn();
-      const ns = `--net=/proc/${agent.pid}/ns/net`;
-      const tmac = mac(index, 2);
-      const dmac = mac(index, 1);
       // A leftover tester interface from an earlier lab with this index (its agent still dying).
       run('ip', ['link', 'del', a.testerIf], undefined, true);
-      run('ip', ['link', 'add', a.testerIf, 'address', tmac, 'mtu', String(mtu), 'type', 'veth',
-        'peer', 'name', a.dutIf, 'address', dmac, 'mtu', String(mtu), 'netns', String(agent.pid)]);
-      const sysctls: Record<string, string | number> = {
-        // Let the DUT's IPv6 address work at once and keep the link quiet.
-        [`net.ipv6.conf.${a.dutIf}.accept_dad`]: 0,
-        [`net.ipv6.conf.${a.dutIf}.router_solicitations`]: 0,
-        ...opts.sysctls,
-      };
-      setSysctls(agent.pid, sysctls);
-      run('nsenter', [ns, 'ip', '-batch', '-'], [
-        'link set lo up',
-        `addr add ${a.v4.dut}/24 dev ${a.dutIf}`,
-        `addr add ${a.v6.dut}/64 dev ${a.dutIf} nodad`,
-        `link set ${a.dutIf} up`,
-        `neigh replace ${a.v4.peer} lladdr ${tmac} dev ${a.dutIf} nud permanent`,
-        `neigh replace ${a.v6.peer} lladdr ${tmac} dev ${a.dutIf} nud permanent`,
-      ].join('\n') + '\n');
-      run('nsenter', [ns, 'ethtool', '-K', a.dutIf, ...OFFLOADS_OFF]);
-      // The tester end needs a usable (non-tentative) link-local address: the IPv6 route lookup for
-      // a raw send picks a source from the device even though the header we send carries its own.
-      run('sysctl', ['-q', '-w', `net.ipv6.conf.${a.testerIf}.accept_dad=0`, `net.ipv6.conf.${a.testerIf}.router_solicitations=0`]);
-      run('ip', ['-batch', '-'], [
-        `addr add ${a.v4.tester}/32 dev ${a.testerIf}`,
-        `link set ${a.testerIf} up`,
-        `route replace ${a.v4.prefix} dev ${a.testerIf}`,
-        `route replace ${a.v6.prefix} dev ${a.testerIf}`,
-        `neigh replace ${a.v4.dut} lladdr ${dmac} dev ${a.testerIf} nud permanent`,
-        `neigh replace ${a.v6.dut} lladdr ${dmac} dev ${a.testerIf} nud permanent`,
-      ].join('\n') + '\n');
-      run('ethtool', ['-K', a.testerIf, ...OFFLOADS_OFF]);
-      const filter = opts.capture === 'dut'
-        ? `tcp and (src host ${a.v4.dut} or src host ${a.v6.dut})`
-        : `tcp and (host ${a.v4.dut} or host ${a.v6.dut})`;
-      const capture = new Capture(a.testerIf, filter);
-      return new Lab(a, agent, capture, mtu);
+      const capture = wire(a, agent.pid, mtu, opts);
+      return new Lab(a, agent, capture, mtu, opts);
     } catch (e) {
       used.delete(index);
       await agent?.kill().catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * A fresh DUT for the next case, clean by construction: the link is removed, the agent closes every
+   * socket and moves into a brand-new network namespace (default sysctls, no sockets, no neighbours,
+   * no counters), and the topology is wired again. Much cheaper than a new agent process.
+   */
+  async reset(opts: Pick<LabOptions, 'sysctls' | 'mtu'> = {}): Promise<void> {
+    if (this.closed) throw new Error('lab is closed');
+    this.capture.close();
+    // Remove the pair ourselves, synchronously: left to the old namespace's (asynchronous) teardown,
+    // the old tester end could still hold the name when the new pair is created.
+    run('ip', ['link', 'del', this.addr.testerIf], undefined, true);
+    await this.agent.must('freshNetns', {});
+    this.mtu = opts.mtu ?? this.mtu;
+    this.capture = wire(this.addr, this.agent.pid, this.mtu, { ...this.opts, sysctls: opts.sysctls });
+    this.injector = new Injector(this.capture, this.testerMac, this.dutMac);
   }
 
   /** Set DUT sysctls (names as in /proc/sys, dotted). */
@@ -138,16 +121,80 @@ export class Lab {
   }
 }
 
+/**
+ * Create and configure the veth pair between the tester namespace and the agent's, and open the
+ * capture: one shell per side (ip -batch, sysctl, ethtool), since process spawns dominate the cost.
+ */
+function wire(a: LabAddresses, pid: number, mtu: number, opts: LabOptions): Capture {
+  const tmac = mac(a.index, 2);
+  const dmac = mac(a.index, 1);
+  // Tester side. New interfaces in the tester namespace come up without DAD, so the tester end has a
+  // usable link-local address at once: the IPv6 route lookup for a raw send needs one, even though
+  // the header we send carries its own source.
+  testerDefaults();
+  const tester = [
+    `link add ${a.testerIf} address ${tmac} mtu ${mtu} type veth peer name ${a.dutIf} address ${dmac} mtu ${mtu} netns ${pid}`,
+    `addr add ${a.v4.tester}/32 dev ${a.testerIf}`,
+    `link set ${a.testerIf} up`,
+    `route replace ${a.v4.prefix} dev ${a.testerIf}`,
+    `route replace ${a.v6.prefix} dev ${a.testerIf}`,
+    `neigh replace ${a.v4.dut} lladdr ${dmac} dev ${a.testerIf} nud permanent`,
+    `neigh replace ${a.v6.dut} lladdr ${dmac} dev ${a.testerIf} nud permanent`,
+  ];
+  run('sh', ['-c', `ip -batch - && ethtool -K ${a.testerIf} ${OFFLOADS_OFF.join(' ')}`], tester.join('\n') + '\n');
+  // DUT side: sysctls first (the IPv6 ones before the link comes up), then addresses and neighbours.
+  const sysctls = sysctlArgs({
+    // Let the DUT's IPv6 address work at once and keep the link quiet.
+    [`net.ipv6.conf.${a.dutIf}.accept_dad`]: 0,
+    [`net.ipv6.conf.${a.dutIf}.router_solicitations`]: 0,
+    ...opts.sysctls,
+  });
+  const dut = [
+    'link set lo up',
+    `addr add ${a.v4.dut}/24 dev ${a.dutIf}`,
+    `addr add ${a.v6.dut}/64 dev ${a.dutIf} nodad`,
+    `link set ${a.dutIf} up`,
+    `neigh replace ${a.v4.peer} lladdr ${tmac} dev ${a.dutIf} nud permanent`,
+    `neigh replace ${a.v6.peer} lladdr ${tmac} dev ${a.dutIf} nud permanent`,
+  ];
+  run('nsenter', [`--net=/proc/${pid}/ns/net`, 'sh', '-c',
+    `sysctl -q -w ${sysctls.map(shellQuote).join(' ')} && ip -batch - && ethtool -K ${a.dutIf} ${OFFLOADS_OFF.join(' ')}`], dut.join('\n') + '\n');
+  const filter = opts.capture === 'dut'
+    ? `tcp and (src host ${a.v4.dut} or src host ${a.v6.dut})`
+    : `tcp and (host ${a.v4.dut} or host ${a.v6.dut})`;
+  // Frames are at most MTU + Ethernet header; the buffer is sized to that (truncation is an error).
+  return new Capture(a.testerIf, filter, { snaplen: mtu + 14 + 4 });
+}
+
+let testerDefaultsSet = false;
+
+/** Tester-namespace defaults, written from the main thread (which is in that namespace). */
+function testerDefaults(): void {
+  if (testerDefaultsSet) return;
+  for (const [k, v] of [['accept_dad', '0'], ['router_solicitations', '0']]) {
+    fs.writeFileSync(`/proc/sys/net/ipv6/conf/default/${k}`, v);
+  }
+  testerDefaultsSet = true;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function sysctlArgs(values: Record<string, string | number>): string[] {
+  return Object.entries(values).map(([k, v]) => {
+    if (!k.startsWith('net.')) throw new Error(`sysctl ${k}: only net.* sysctls are per-namespace; refusing to touch it`);
+    return `${k}=${v}`;
+  });
+}
+
 function firstFree(): number {
   for (let i = 0; i < 256; i++) if (!used.has(i)) return i;
   throw new Error('all 256 lab slots of this process are in use');
 }
 
 function setSysctls(pid: number, values: Record<string, string | number>): void {
-  const args = Object.entries(values).map(([k, v]) => {
-    if (!k.startsWith('net.')) throw new Error(`sysctl ${k}: only net.* sysctls are per-namespace; refusing to touch it`);
-    return `${k}=${v}`;
-  });
+  const args = sysctlArgs(values);
   if (args.length) run('nsenter', [`--net=/proc/${pid}/ns/net`, 'sysctl', '-q', '-w', ...args]);
 }
 

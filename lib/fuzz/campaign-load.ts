@@ -1,0 +1,228 @@
+// Loading campaign files: YAML text → Campaign, or a CampaignError listing every problem as
+// `file:line:column: message`. parseCampaignText is pure; loadCampaignFile / loadCampaignDir are the
+// only functions here that touch the file system.
+//
+// Issue format and sorting come from lib/case/errors.ts. The position mapping mirrors
+// lib/case/parse.ts (whose helpers are private to the case loader): zod issue paths are walked
+// through the YAML document to the node (or, for unknown and missing keys, the key) they name.
+import { readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, YAMLMap, YAMLSeq } from 'yaml';
+import type { z } from 'zod';
+import { CaseIssue, formatIssue, sortIssues } from '../case/errors';
+import { closest } from '../case/suggest';
+import { Campaign, CampaignSchema, normaliseCampaign } from './campaign-schema';
+
+export type CampaignIssue = CaseIssue;
+
+/** Every problem of a campaign file; `toString()` gives one `file:line:column: message` per line. */
+export class CampaignError extends Error {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly issues: readonly CampaignIssue[];
+  constructor(issues: readonly CampaignIssue[]) {
+    const sorted = sortIssues(issues);
+    if (sorted.length === 0) throw new Error('CampaignError needs at least one issue');
+    super(sorted.map(formatIssue).join('\n'));
+    this.name = 'CampaignError';
+    this.file = sorted[0].file;
+    this.line = sorted[0].line;
+    this.column = sorted[0].column;
+    this.issues = sorted;
+  }
+  override toString(): string {
+    return this.issues.map(formatIssue).join('\n');
+  }
+}
+
+type Path = ReadonlyArray<string | number>;
+interface Pos {
+  line: number;
+  column: number;
+}
+
+/** Parses and checks a campaign's text. Throws CampaignError (all problems, sorted). */
+export function parseCampaignText(text: string, fileName: string): Campaign {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const pos = (offset: number): Pos => {
+    const p = lc.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const issue = (p: Pos, message: string): CampaignIssue => ({ file: fileName, line: p.line, column: p.column, message });
+
+  if (doc.errors.length) {
+    throw new CampaignError(doc.errors.map((e) => issue(pos(e.pos[0]), `YAML syntax error: ${e.message.replace(/\s+/g, ' ').replace(/\.$/, '')}`)));
+  }
+  if (!isMap(doc.contents)) {
+    const at = doc.contents?.range ? pos(doc.contents.range[0]) : { line: 1, column: 1 };
+    throw new CampaignError([issue(at, 'a campaign file is a mapping (name:, seed:, budget:, target:, generator: …) — see cases/campaigns/README.md')]);
+  }
+  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const parsed = CampaignSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    const out: CampaignIssue[] = [];
+    for (const pi of flatten(parsed.error.issues, [])) out.push(issue(locate(doc, pi.path, pi.atKey, pos), pi.message));
+    throw new CampaignError(out);
+  }
+  return normaliseCampaign(parsed.data);
+}
+
+/** Reads and parses one campaign file. */
+export function loadCampaignFile(path: string): Campaign {
+  return parseCampaignText(readFileSync(path, 'utf8'), path);
+}
+
+/** Every *.yaml / *.yml campaign in a directory, sorted by file name. */
+export function loadCampaignDir(dir: string): Array<{ file: string; campaign: Campaign }> {
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => ({ file: join(dir, f), campaign: loadCampaignFile(join(dir, f)) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// zod issues → (path, message)
+
+type ZIssue = z.core.$ZodIssue;
+interface PathIssue {
+  path: Path;
+  atKey: boolean;
+  message: string;
+}
+
+/** "path: message", unless the message already starts with the path's last key. */
+function at(path: Path, message: string): string {
+  const last = path[path.length - 1];
+  if (typeof last === 'string' && (message.startsWith(`${last}:`) || message.startsWith(`${last} `))) return message;
+  return `${dotted(path)}: ${message}`;
+}
+
+function dotted(path: Path): string {
+  return path.length === 0 ? 'the top level' : path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+}
+
+function flatten(issues: readonly ZIssue[], prefix: Path): PathIssue[] {
+  const out: PathIssue[] = [];
+  for (const iss of issues) {
+    const path: Path = [...prefix, ...(iss.path as Array<string | number>)];
+    switch (iss.code) {
+      case 'invalid_union': {
+        const branches = (iss as { errors?: ZIssue[][] }).errors ?? [];
+        const fitting = branches.filter((b) => !b.every((x) => x.path.length === 0 && (x.code === 'invalid_type' || x.code === 'invalid_value')));
+        if (fitting.length === 0) out.push({ path, atKey: false, message: at(path, iss.message) });
+        else out.push(...flatten(fitting[0], path));
+        break;
+      }
+      case 'unrecognized_keys':
+        for (const k of iss.keys) {
+          out.push({ path: [...path, k], atKey: true, message: `unknown key '${k}' in ${dotted(path)}${suggestKey(k, path)}` });
+        }
+        break;
+      case 'invalid_key': {
+        const inner = (iss as { issues?: ZIssue[] }).issues ?? [];
+        for (const x of inner.length ? inner : [iss]) out.push({ path, atKey: true, message: at(path, x.message) });
+        break;
+      }
+      case 'invalid_type':
+        if (iss.input === undefined) {
+          out.push({ path, atKey: true, message: `missing ${String(path[path.length - 1])} in ${dotted(path.slice(0, -1))} — ${iss.message}` });
+          break;
+        }
+        out.push({ path, atKey: false, message: at(path, iss.message) });
+        break;
+      default: {
+        // "budget is empty", "every weight is 0"… say nothing new next to an unknown key there
+        const here = JSON.stringify(iss.path);
+        if (iss.code === 'custom' && issues.some((o) => o.code === 'unrecognized_keys' && JSON.stringify(o.path) === here)) break;
+        const params = (iss as { params?: { at?: string } }).params;
+        out.push({ path, atKey: params?.at === 'key', message: at(path, iss.message) });
+      }
+    }
+  }
+  return out;
+}
+
+interface Def {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+  options?: z.ZodType[];
+}
+const defOf = (t: z.ZodType): Def => (t as unknown as { _zod: { def: Def } })._zod.def;
+
+/** The object schemas a schema stands for (through optional, pipes, unions). */
+function objects(t: z.ZodType): z.ZodType[] {
+  const d = defOf(t);
+  switch (d.type) {
+    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly':
+      return objects(d.innerType!);
+    case 'pipe':
+      return objects(d.in!);
+    case 'union':
+      return d.options!.flatMap(objects);
+    default:
+      return [t];
+  }
+}
+
+/** Keys the object at `path` accepts, read from the schema. */
+function keysAt(path: Path): string[] {
+  let cur: z.ZodType[] = [CampaignSchema as unknown as z.ZodType];
+  for (const seg of path) {
+    const next: z.ZodType[] = [];
+    for (const t of cur.flatMap(objects)) {
+      const d = defOf(t);
+      if (d.type === 'object' && typeof seg === 'string' && d.shape?.[seg]) next.push(d.shape[seg]);
+      else if (d.type === 'array' && typeof seg === 'number' && d.element) next.push(d.element);
+      else if (d.type === 'record' && d.valueType) next.push(d.valueType);
+    }
+    cur = next;
+  }
+  const keys = new Set<string>();
+  for (const t of cur.flatMap(objects)) if (defOf(t).type === 'object') for (const k of Object.keys(defOf(t).shape ?? {})) keys.add(k);
+  return [...keys];
+}
+
+function suggestKey(k: string, path: Path): string {
+  const known = keysAt(path);
+  if (!known.length) return ' — remove it';
+  const g = closest(k, known);
+  return ` — ${g ? `did you mean '${g}'? ` : ''}known keys: ${known.join(', ')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Positions
+
+/** The node at `path` (its key when atKey, or when the path runs past the document). */
+function locate(doc: Document, path: Path, atKey: boolean, pos: (o: number) => Pos): Pos {
+  let node: unknown = doc.contents;
+  let key: Node | null = null;
+  let found = true;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = (node as YAMLMap).items.find((p) => isPair(p) && (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+      if (!pair) {
+        found = false;
+        break;
+      }
+      key = pair.key as Node;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number' && seg < (node as YAMLSeq).items.length) {
+      key = null;
+      node = (node as YAMLSeq).items[seg];
+    } else {
+      found = false;
+      break;
+    }
+  }
+  if (key?.range && (atKey || !found || !node)) return pos(key.range[0]);
+  const n = node as Node | null;
+  if (n?.range) return pos(n.range[0]);
+  if (key?.range) return pos(key.range[0]);
+  return { line: 1, column: 1 };
+}

@@ -1,0 +1,117 @@
+// Packets for a socket in SYN_SENT (the DUT called connect() and its SYN was captured): the §8.4
+// table. SYN-ACKs whose ack is ISN, ISN+1 or ISN+2 (dut.isn + 0/1/2) and beyond, bogus / inside /
+// zero TSecr (inside = the SYN's TSval), fuzzed SYN-ACK options, SYN-ACKs with FIN or data, RST
+// with and without ACK, ACK without SYN, SYN without ACK (simultaneous open), random flags. Pure.
+import type { GeneratorConfig } from './campaign-schema';
+import {
+  EMPTY_PAYLOAD, FLAGS, fuzzOptions, nearEdge, packet, pickKind, pickPayload, pickTsecr, randomFlags, segmentOptions, seqRef,
+  withExtraFlags,
+} from './gen-common';
+import type { Prng } from './prng';
+import type { ProbeOption, ProbePacket, SeqRef, TsRef } from './probe';
+
+const { FIN, SYN, RST, ACK } = FLAGS;
+
+/** The peer's ISN: the SYN-ACK's seq. */
+export const PEER_ISN: SeqRef = { base: 'peer.isn', offset: 0 };
+/** snd_nxt of the connecting socket = its ISN + 1: the one acceptable ack. */
+export const DUT_ISN1: SeqRef = { base: 'dut.isn', offset: 1 };
+
+/** A SYN-ACK's option list: the campaign's setup template (TS: the peer's TSval, `ecr`). */
+export function synackOptions(rng: Prng, cfg: GeneratorConfig, ecr: TsRef, withTs = rng.chance(cfg.setup.ts)): ProbeOption[] {
+  const out: ProbeOption[] = [];
+  for (const o of cfg.setup.options) {
+    if (o.kind !== 'ts') out.push(o);
+    else if (withTs) out.push({ kind: 'ts', val: { base: 'peer.tsval', offset: 0 }, ecr });
+  }
+  return out;
+}
+
+function peerTs(rng: Prng, cfg: GeneratorConfig): () => ProbeOption {
+  return () => ({ kind: 'ts', val: { base: 'peer.tsval', offset: 0 }, ecr: pickTsecr(rng, cfg) });
+}
+
+export function genSynSent(rng: Prng, cfg: GeneratorConfig, _index = 0): ProbePacket {
+  return genSynSentKind(rng, cfg, pickKind(rng, cfg, 'synack'));
+}
+
+export function genSynSentKind(rng: Prng, cfg: GeneratorConfig, kind: string): ProbePacket {
+  switch (kind) {
+    case 'synack':
+      return packet(rng, cfg, {
+        flags: withExtraFlags(rng, cfg, SYN | ACK),
+        seq: PEER_ISN,
+        ack: nearEdge(rng, cfg.ack, [DUT_ISN1]),
+        options: rng.chance(0.7) ? synackOptions(rng, cfg, pickTsecr(rng, cfg)) : fuzzOptions(rng, cfg, peerTs(rng, cfg)),
+        payload: pickPayload(rng, cfg),
+      });
+    case 'synack_tsecr':
+      return packet(rng, cfg, {
+        flags: SYN | ACK,
+        seq: PEER_ISN,
+        ack: DUT_ISN1,
+        options: synackOptions(rng, cfg, pickTsecr(rng, cfg), true),
+        window: 65160,
+      });
+    case 'synack_opts':
+      return packet(rng, cfg, {
+        flags: withExtraFlags(rng, cfg, SYN | ACK),
+        seq: PEER_ISN,
+        ack: DUT_ISN1,
+        options: fuzzOptions(rng, cfg, peerTs(rng, cfg)),
+      });
+    case 'synack_data': {
+      const fin = rng.chance(0.5);
+      return packet(rng, cfg, {
+        flags: SYN | ACK | (fin ? FIN : 0),
+        seq: PEER_ISN,
+        ack: DUT_ISN1,
+        options: synackOptions(rng, cfg, { base: 'dut.tsval', offset: 0 }),
+        payload: !fin || rng.chance(0.5) ? pickPayload(rng, cfg, true) : EMPTY_PAYLOAD,
+        window: 65160,
+      });
+    }
+    case 'rst':
+      return packet(rng, cfg, {
+        flags: withExtraFlags(rng, cfg, RST) & ~ACK,
+        seq: nearEdge(rng, cfg.seq, [PEER_ISN]),
+        ack: seqRef('abs', rng.chance(0.5) ? 0 : rng.u32()),
+        options: segmentOptions(rng, cfg, peerTs(rng, cfg)),
+      });
+    case 'rst_ack':
+      return packet(rng, cfg, {
+        flags: withExtraFlags(rng, cfg, RST | ACK),
+        seq: nearEdge(rng, cfg.seq, [PEER_ISN]),
+        ack: nearEdge(rng, cfg.ack, [DUT_ISN1]),
+        options: segmentOptions(rng, cfg, peerTs(rng, cfg)),
+      });
+    case 'ack_only':
+      return packet(rng, cfg, {
+        flags: withExtraFlags(rng, cfg, ACK) & ~SYN,
+        seq: nearEdge(rng, cfg.seq, [PEER_ISN]),
+        ack: nearEdge(rng, cfg.ack, [DUT_ISN1]),
+        options: segmentOptions(rng, cfg, peerTs(rng, cfg)),
+        payload: pickPayload(rng, cfg),
+      });
+    case 'syn':
+      return packet(rng, cfg, {
+        flags: withExtraFlags(rng, cfg, SYN) & ~ACK,
+        seq: PEER_ISN,
+        ack: seqRef('abs', rng.chance(0.8) ? 0 : rng.u32()),
+        options: rng.chance(0.6) ? synackOptions(rng, cfg, { base: 'abs', offset: 0 }) : fuzzOptions(rng, cfg, peerTs(rng, cfg)),
+        payload: pickPayload(rng, cfg),
+      });
+    case 'flags': {
+      const flags = randomFlags(rng);
+      return packet(rng, cfg, {
+        flags,
+        seq: nearEdge(rng, cfg.seq, [PEER_ISN]),
+        ack: nearEdge(rng, cfg.ack, [DUT_ISN1]),
+        options: flags & SYN ? fuzzOptions(rng, cfg, peerTs(rng, cfg)) : segmentOptions(rng, cfg, peerTs(rng, cfg)),
+        payload: pickPayload(rng, cfg),
+      });
+    }
+    default:
+      throw new Error(`synsent generator: unknown packet class '${kind}'`);
+  }
+}

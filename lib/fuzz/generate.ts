@@ -1,0 +1,166 @@
+// probeAt(campaign, index): the campaign's probe number `index`, random-access. Each probe draws
+// from its own PRNG seeded from (campaign seed, index), so probes do not depend on each other or on
+// the order they are asked for: resuming at index n or replaying index k gives exactly the probes
+// the first run had. The sysctl profile rotates in blocks of rotateEvery probes; the IP version
+// alternates by index; the peer port cycles through the campaign's range. Pure.
+import type { Campaign, GeneratorConfig } from './campaign-schema';
+import { isActive } from './campaign-schema';
+import { FLAGS, pickKind, pickU32 } from './gen-common';
+import { genEstablished, genEstablishedKind } from './gen-established';
+import { genListener, genListenerKind } from './gen-listener';
+import { genRequest, genRequestKind } from './gen-request';
+import { genSynSent, genSynSentKind, synackOptions } from './gen-synsent';
+import { Prng } from './prng';
+import type { Probe, ProbeOption, ProbePacket, SetupStep, Target } from './probe';
+
+/** The pure per-target generators: (rng, config, index) → the mutated packet. */
+export const GENERATORS: Readonly<Record<Target, (rng: Prng, cfg: GeneratorConfig, index: number) => ProbePacket>> = {
+  listener: genListener,
+  request: genRequest,
+  synsent: genSynSent,
+  established: genEstablished,
+};
+
+const BY_KIND: Readonly<Record<Target, (rng: Prng, cfg: GeneratorConfig, kind: string) => ProbePacket>> = {
+  listener: genListenerKind,
+  request: genRequestKind,
+  synsent: genSynSentKind,
+  established: genEstablishedKind,
+};
+
+const FALLBACK: Readonly<Record<Target, string>> = { listener: 'syn', request: 'ack', synsent: 'synack', established: 'syn' };
+
+function mix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/**
+ * The PRNG seed of probe `index`. For a fixed campaign seed it is a bijection on indices below 2^32,
+ * so no two of those probes share a random stream.
+ */
+export function probeSeed(seed: number, index: number): number {
+  const lo = index >>> 0;
+  const hi = Math.floor(index / 4294967296) >>> 0;
+  let h = mix32((seed ^ 0x9e3779b9) >>> 0);
+  h = mix32((h ^ lo) >>> 0);
+  if (hi) h = mix32((h ^ Math.imul(hi, 0x5bd1e995)) >>> 0);
+  return h;
+}
+
+/** The sysctl profile probe `index` runs under. */
+export function profileIndexAt(c: Campaign, index: number): number {
+  return Math.floor(index / c.rotateEvery) % c.profiles.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup steps (fixed per campaign, two variants: the peer sends TS or not)
+
+const NO_MISTAKES = Object.freeze({});
+const EMPTY = new Uint8Array(0);
+
+function setupPacket(flags: number, seq: ProbePacket['seq'], ack: ProbePacket['ack'], window: number, options: ProbeOption[]): ProbePacket {
+  return { flags, seq, ack, window, urg: 0, options, payload: EMPTY, tos: 0, mistakes: NO_MISTAKES };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !(o instanceof Uint8Array) && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as object)) deepFreeze(v);
+  }
+  return o;
+}
+
+function buildSetup(c: Campaign, ts: boolean): SetupStep[] {
+  const g = c.generator;
+  const { SYN, ACK } = FLAGS;
+  const synOpts = g.setup.options.flatMap((o): ProbeOption[] =>
+    o.kind !== 'ts' ? [o] : ts ? [{ kind: 'ts', val: { base: 'peer.tsval', offset: 0 }, ecr: { base: 'abs', offset: 0 } }] : [],
+  );
+  const ackOpts: ProbeOption[] = ts
+    ? [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: { base: 'peer.tsval', offset: 0 }, ecr: { base: 'dut.tsval', offset: 0 } }]
+    : [];
+  const syn = setupPacket(SYN, { base: 'peer.isn', offset: 0 }, { base: 'abs', offset: 0 }, 64240, synOpts);
+  const third = setupPacket(ACK, { base: 'peer.isn', offset: 1 }, { base: 'dut.isn', offset: 1 }, 502, ackOpts);
+  switch (c.target) {
+    case 'listener':
+      return [];
+    case 'request':
+      return [
+        { kind: 'send', what: 'syn', packet: syn },
+        { kind: 'capture', what: 'synack', bind: ['dutIsn', 'dutTsval', 'dutWindow'] },
+      ];
+    case 'synsent':
+      return [{ kind: 'connect' }, { kind: 'capture', what: 'syn', bind: ['dutIsn', 'dutTsval', 'dutWindow'] }];
+    case 'established':
+      if (isActive(c)) {
+        const rng = new Prng(0); // synackOptions draws only when withTs is not given
+        const saOpts = synackOptions(rng, g, { base: 'dut.tsval', offset: 0 }, ts);
+        return [
+          { kind: 'connect' },
+          { kind: 'capture', what: 'syn', bind: ['dutIsn', 'dutTsval', 'dutWindow'] },
+          { kind: 'send', what: 'synack', packet: setupPacket(SYN | ACK, { base: 'peer.isn', offset: 0 }, { base: 'dut.isn', offset: 1 }, 65160, saOpts) },
+          { kind: 'capture', what: 'ack', bind: ['dutTsval'] },
+        ];
+      }
+      return [
+        { kind: 'send', what: 'syn', packet: syn },
+        { kind: 'capture', what: 'synack', bind: ['dutIsn', 'dutTsval', 'dutWindow'] },
+        { kind: 'send', what: 'ack', packet: third },
+      ];
+  }
+}
+
+const setupCache = new WeakMap<Campaign, { ts: SetupStep[]; noTs: SetupStep[] }>();
+
+/** The setup steps of the campaign's target (frozen, shared between probes). */
+export function setupFor(c: Campaign, ts: boolean): SetupStep[] {
+  let s = setupCache.get(c);
+  if (!s) {
+    s = { ts: deepFreeze(buildSetup(c, true)), noTs: deepFreeze(buildSetup(c, false)) };
+    setupCache.set(c, s);
+  }
+  return ts ? s.ts : s.noTs;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Probe number `index` of the campaign. Deterministic and random-access: the same (campaign, index)
+ * always gives an equal probe, whatever was generated before. Setup steps are frozen and shared.
+ */
+export function probeAt(c: Campaign, index: number): Probe {
+  if (!Number.isSafeInteger(index) || index < 0) throw new Error(`probeAt: index must be a whole number ≥ 0, got ${index}`);
+  const g = c.generator;
+  const seed = probeSeed(c.seed, index);
+  const rng = new Prng(seed);
+  const active = isActive(c);
+  const sport = active ? c.connect!.port : g.ports[0] + (index % (g.ports[1] - g.ports[0] + 1));
+  const peerIsn = pickU32(rng, g);
+  const peerTsval = pickU32(rng, g);
+  const ts = rng.chance(g.setup.ts);
+  const kind = pickKind(rng, g, FALLBACK[c.target]);
+  const mutated = BY_KIND[c.target](rng, g, kind);
+  return {
+    index,
+    seed,
+    target: c.target,
+    kind,
+    profile: c.profiles[profileIndexAt(c, index)].name,
+    ip: c.ip[index % c.ip.length],
+    sport,
+    peerIsn,
+    peerTsval,
+    setup: setupFor(c, ts),
+    mutated,
+  };
+}
+
+/** Probes from..to-1 (to = Infinity: forever), in order. */
+export function* probesFrom(c: Campaign, from: number, to = Infinity): Generator<Probe> {
+  for (let i = from; i < to; i++) yield probeAt(c, i);
+}

@@ -1,0 +1,253 @@
+// The probe: what the fuzz engine executes for one campaign index. A probe says how to reach the
+// target state (setup steps) and which mutated packet to send there. Sequence, ack and timestamp
+// fields are *relative* where it matters (peer ISN, DUT ISN, the DUT's window, the last TSvals), so
+// one probe means the same thing whatever ISN the kernel draws; `resolveProbePacket` turns them into
+// numbers once the engine has captured the DUT's values. Pure.
+import type { PacketMistakes, PacketSpec } from '../wire/build';
+import { fromHex, toHex } from '../wire/bytes';
+import { stableStringify } from './stable';
+import type { TcpOption } from '../wire/types';
+
+/** The four states a campaign can aim at. */
+export type Target = 'listener' | 'request' | 'synsent' | 'established';
+export const TARGETS: readonly Target[] = ['listener', 'request', 'synsent', 'established'];
+
+/**
+ * A 32-bit sequence/ack value: `base + offset (+ the DUT's window when win)` modulo 2^32.
+ *  - `peer.isn` the peer's ISN (the probe's `peerIsn`): rcv_isn of the DUT; peer.isn+1 = rcv_nxt;
+ *  - `dut.isn`  the DUT's ISN, from its SYN-ACK (passive) or SYN (active); dut.isn+1 = snd_nxt;
+ *  - `abs`      the offset itself.
+ * `win` adds `dutWindow` (the window field of the DUT's SYN-ACK / SYN captured in the setup): with
+ * base peer.isn, offset 1 and win it is the right edge of the DUT's receive window.
+ */
+export interface SeqRef {
+  base: 'peer.isn' | 'dut.isn' | 'abs';
+  offset: number;
+  win?: boolean;
+}
+
+/**
+ * A TSval/TSecr: `base + offset` modulo 2^32.
+ *  - `peer.tsval` the TSval the peer sent in the setup (the probe's `peerTsval`);
+ *  - `dut.tsval`  the TSval of the DUT's last TS option in the setup (its SYN-ACK or SYN);
+ *  - `abs`        the offset itself.
+ * A base that is unbound when the packet is resolved (the DUT sent no TS) counts as 0.
+ */
+export interface TsRef {
+  base: 'peer.tsval' | 'dut.tsval' | 'abs';
+  offset: number;
+}
+
+/** A TCP option as it will be sent; the TS option's values may be relative. */
+export type ProbeOption = Exclude<TcpOption, { kind: 'ts' }> | { kind: 'ts'; val: TsRef; ecr: TsRef };
+
+/** Deliberate errors (a subset of lib/wire PacketMistakes that the case format can also carry). */
+export interface ProbeMistakes {
+  tcpChecksum?: 'bad';
+  /** IPv4 only; ignored for IPv6 */
+  ipChecksum?: 'bad';
+  /** TCP data offset in 32-bit words (0..15) instead of the right one */
+  dataOffset?: number;
+  /** the three reserved bits left of AE (1..7) */
+  reservedBits?: number;
+}
+
+/** The packet a probe sends (mutated, or a setup packet). */
+export interface ProbePacket {
+  /** TCP flag bits F S R P A U E C N (0..0x1ff); reserved bits go in mistakes.reservedBits */
+  flags: number;
+  seq: SeqRef;
+  ack: SeqRef;
+  window: number;
+  urg: number;
+  options: ProbeOption[];
+  payload: Uint8Array;
+  /** IPv4 TOS / IPv6 traffic class, ECN bits included */
+  tos: number;
+  mistakes: ProbeMistakes;
+}
+
+/** Values the DUT chose, captured in the setup: names of what a capture step binds. */
+export type BindName = 'dutIsn' | 'dutTsval' | 'dutWindow';
+
+/**
+ * What the engine does before sending the mutated packet, in order:
+ *  - send:    inject this packet on the probe's flow (`what` says what it is, for logs and repros);
+ *  - capture: wait for the DUT's `what` on the flow and bind the listed values from it
+ *             (dutIsn = its seq, dutTsval = its TS option's TSval, dutWindow = its window field);
+ *             the engine compares it with the model like any reply;
+ *  - connect: the DUT agent calls non-blocking connect() to the peer's port (`Probe.sport`).
+ */
+export type SetupStep =
+  | { kind: 'send'; what: 'syn' | 'synack' | 'ack'; packet: ProbePacket }
+  | { kind: 'capture'; what: 'syn' | 'synack' | 'ack'; bind: readonly BindName[] }
+  | { kind: 'connect' };
+
+export interface Probe {
+  /** campaign index: probeAt(campaign, index) gives this probe again */
+  index: number;
+  /** the per-probe PRNG seed derived from (campaign seed, index) */
+  seed: number;
+  target: Target;
+  /** the generator class that produced `mutated`, e.g. 'syn', 'window_edge', 'dup_syn' */
+  kind: string;
+  /** sysctl profile name (Campaign.profiles) */
+  profile: string;
+  ip: 4 | 6;
+  /**
+   * The peer's port. Passive targets: a port from the campaign's range, cycled by index (unique among
+   * nearby indices). Active targets: the port the DUT connects to. The engine may remap it.
+   */
+  sport: number;
+  /** the peer's ISN (base of peer.isn) */
+  peerIsn: number;
+  /** the TSval the peer uses in its setup packets (base of peer.tsval) */
+  peerTsval: number;
+  setup: SetupStep[];
+  mutated: ProbePacket;
+}
+
+/** Values `resolveProbePacket` needs. dutIsn is required as soon as a field refers to it. */
+export interface ProbeBindings {
+  peerIsn: number;
+  peerTsval?: number;
+  dutIsn?: number;
+  dutTsval?: number;
+  dutWindow?: number;
+}
+
+/** The bindings of a probe, given what the setup captured from the DUT. */
+export function bindingsFor(probe: Probe, captured: { dutIsn?: number; dutTsval?: number; dutWindow?: number } = {}): ProbeBindings {
+  return { peerIsn: probe.peerIsn, peerTsval: probe.peerTsval, ...captured };
+}
+
+/** The PacketSpec fields of a probe packet (everything but addresses, ports and the IP version). */
+export type ProbeSpecFields = Required<Pick<PacketSpec, 'seq' | 'ack' | 'flags' | 'window' | 'urg' | 'options' | 'payload' | 'tos' | 'tclass'>> & {
+  mistakes?: PacketMistakes;
+};
+
+export function resolveSeq(r: SeqRef, b: ProbeBindings): number {
+  let v = r.offset;
+  if (r.base === 'peer.isn') v += b.peerIsn;
+  else if (r.base === 'dut.isn') {
+    if (b.dutIsn === undefined) throw new Error('probe packet refers to dut.isn, which is not bound (no SYN-ACK/SYN captured)');
+    v += b.dutIsn;
+  }
+  if (r.win) {
+    if (b.dutWindow === undefined) throw new Error("probe packet refers to the DUT's window, which is not bound (no SYN-ACK/SYN captured)");
+    v += b.dutWindow;
+  }
+  return v >>> 0;
+}
+
+export function resolveTs(r: TsRef, b: ProbeBindings): number {
+  const base = r.base === 'peer.tsval' ? b.peerTsval ?? 0 : r.base === 'dut.tsval' ? b.dutTsval ?? 0 : 0;
+  return (base + r.offset) >>> 0;
+}
+
+export function resolveOptions(opts: readonly ProbeOption[], b: ProbeBindings): TcpOption[] {
+  const out: TcpOption[] = new Array(opts.length);
+  for (let i = 0; i < opts.length; i++) {
+    const o = opts[i];
+    out[i] = o.kind === 'ts' ? { kind: 'ts', val: resolveTs(o.val, b), ecr: resolveTs(o.ecr, b) } : o;
+  }
+  return out;
+}
+
+/**
+ * Turns a probe packet into PacketSpec fields with every relative value resolved: spread it into a
+ * PacketSpec with ip/src/dst/sport/dport and hand that to buildIp. Throws when a field refers to
+ * dut.isn or the DUT window and those are not bound.
+ */
+export function resolveProbePacket(p: ProbePacket, b: ProbeBindings): ProbeSpecFields {
+  const out: ProbeSpecFields = {
+    seq: resolveSeq(p.seq, b),
+    ack: resolveSeq(p.ack, b),
+    flags: p.flags,
+    window: p.window,
+    urg: p.urg,
+    options: resolveOptions(p.options, b),
+    payload: p.payload,
+    tos: p.tos,
+    tclass: p.tos,
+  };
+  const m = p.mistakes;
+  if (m.tcpChecksum !== undefined || m.ipChecksum !== undefined || m.dataOffset !== undefined || m.reservedBits !== undefined) {
+    const pm: PacketMistakes = {};
+    if (m.tcpChecksum !== undefined) pm.tcpChecksum = m.tcpChecksum;
+    if (m.ipChecksum !== undefined) pm.ipChecksum = m.ipChecksum;
+    if (m.dataOffset !== undefined) pm.dataOffset = m.dataOffset;
+    if (m.reservedBits !== undefined) pm.reservedBits = m.reservedBits;
+    out.mistakes = pm;
+  }
+  return out;
+}
+
+/** A whole PacketSpec for a probe packet on the probe's flow. `dport` is the DUT's port. */
+export function probePacketSpec(
+  probe: Probe,
+  p: ProbePacket,
+  b: ProbeBindings,
+  ends: { src: string; dst: string; dport: number },
+): PacketSpec {
+  const f = resolveProbePacket(p, b);
+  // (an IPv4 header checksum mistake on an IPv6 probe is ignored by the builder)
+  return { ip: probe.ip, src: ends.src, dst: ends.dst, sport: probe.sport, dport: ends.dport, ...f };
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON form (replay files, logs): byte arrays as hex strings, everything else as is.
+
+type Jsonish = null | boolean | number | string | Jsonish[] | { [k: string]: Jsonish };
+
+function toJsonish(v: unknown): Jsonish {
+  if (v instanceof Uint8Array) return { $hex: toHex(v) };
+  if (Array.isArray(v)) return v.map(toJsonish);
+  if (v && typeof v === 'object') {
+    const o: { [k: string]: Jsonish } = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) o[k] = toJsonish(x);
+    return o;
+  }
+  return v as Jsonish;
+}
+
+function fromJsonish(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(fromJsonish);
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (typeof o.$hex === 'string' && Object.keys(o).length === 1) return fromHex(o.$hex);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(o)) out[k] = fromJsonish(x);
+    return out;
+  }
+  return v;
+}
+
+/** A probe as plain JSON (Uint8Array → { $hex }); `probeFromJson` reverses it exactly. */
+export function probeToJson(p: Probe): unknown {
+  return toJsonish(p);
+}
+
+export function probeFromJson(j: unknown): Probe {
+  const p = fromJsonish(j) as Probe;
+  if (!p || typeof p !== 'object' || typeof p.index !== 'number' || !p.mutated || !Array.isArray(p.setup)) {
+    throw new Error('not a probe: expected an object with index, setup and mutated');
+  }
+  return p;
+}
+
+/** Deep copy of a probe packet (byte arrays shared: they are never mutated in place). */
+export function clonePacket(p: ProbePacket): ProbePacket {
+  return {
+    ...p,
+    seq: { ...p.seq },
+    ack: { ...p.ack },
+    options: p.options.map((o) => (o.kind === 'ts' ? { kind: 'ts', val: { ...o.val }, ecr: { ...o.ecr } } : o)),
+    mistakes: { ...p.mistakes },
+  };
+}
+
+/** A stable text key of a probe packet (used for equality and caching). */
+export function packetKey(p: ProbePacket): string {
+  return stableStringify(p);
+}

@@ -125,5 +125,21 @@ export async function main(argv: string[]): Promise<void> {
       }
     });
 
+  program
+    .command('fuzz [campaign]')
+    .description('run a fuzz campaign (cases/campaigns/*.yaml) against this kernel, judged online by the model')
+    .option('--resume', 'continue from the campaign\'s checkpoint')
+    .option('--replay <finding.json>', 're-run a finding\'s minimized probe and judge it again')
+    .option('--original', 'with --replay: the original probe, not the minimized one')
+    .option('--probes <n>', 'stop after this many probes in total', wrap(intArg('--probes')))
+    .option('--results <dir>', 'results root', 'results')
+    .option('--model <module>', 'judge with this model module instead of lib/model (e.g. a copy with a planted bug)')
+    .option('--json', 'machine-readable summary')
+    .action(async (campaign: string | undefined, o) => {
+      if (o.model) o.model = require('path').resolve(o.model);
+      const { fuzzCommand } = await import('./fuzz');
+      process.exitCode = await fuzzCommand(campaign, o);
+    });
+
   await program.parseAsync(argv);
 }

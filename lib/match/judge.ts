@@ -34,8 +34,14 @@ export function judge(predictions: readonly Prediction[], observed: readonly Pac
   const n = Math.min(predictions.length, observed.length);
   for (let i = 0; i < n; i++) {
     const p = predictions[i];
+    // Success path: one unification that also binds. Only a mismatch pays for the structured diff.
+    const b = bind(st, p, observed[i]);
+    if (b.mismatches.length === 0) {
+      st = b.state;
+      continue;
+    }
     const diffs = matchPrediction(p, observed[i], st);
-    if (diffs.length) {
+    {
       return {
         ok: false,
         state: st,
@@ -48,7 +54,6 @@ export function judge(predictions: readonly Prediction[], observed: readonly Pac
         },
       };
     }
-    st = bind(st, p, observed[i]).state;
   }
   if (predictions.length > observed.length) {
     const p = predictions[observed.length];

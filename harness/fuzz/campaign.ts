@@ -1,0 +1,333 @@
+// Running a fuzz campaign against the real kernel: probes from the campaign's deterministic sequence,
+// judged online against the model; divergences deduplicated by signature; the first instance of each
+// minimized and written as a ready-to-run case (with its pcapng) under <run>/repro/; a checkpoint after
+// every chunk so a campaign killed with kill -9 resumes without losing or repeating findings.
+//
+// Chunks: probes [a, b) of one sysctl profile go through the listener engine; the chunk's divergences
+// are committed only once the chunk is known clean of our own losses (capture drops, ingress backlog
+// drops). A tainted chunk is re-run with half the window. Then each new finding is minimized and its
+// repro written, and only then does the checkpoint move past b.
+import * as fs from 'fs';
+import * as path from 'path';
+import { RULES } from '../../lib/model';
+import { campaignHash, Campaign } from '../../lib/fuzz/campaign-schema';
+import { assertResumable, Checkpoint, loadCheckpoint, newCheckpoint, saveCheckpoint, writeFileAtomic } from '../../lib/fuzz/checkpoint';
+import { coverageReport, formatCoverage, formatProgress } from '../../lib/fuzz/coverage';
+import { probeAt, profileIndexAt } from '../../lib/fuzz/generate';
+import { minimizeDetailed } from '../../lib/fuzz/minimize';
+import { bindingsFor, Probe, probeFromJson, probePacketSpec, probeToJson } from '../../lib/fuzz/probe';
+import { reproCaseYaml } from '../../lib/fuzz/repro';
+import { FindingStore, signatureOf, signatureSlug } from '../../lib/fuzz/signature';
+import { buildIp } from '../../lib/wire/build';
+import type { CapturedFrame } from '../capture/capture';
+import { modelForListener } from '../engine/differential';
+import { ListenerEngine } from '../engine/listener-engine';
+import { writePcapng } from '../report/pcapng';
+import type { Lab } from '../topology/lab';
+import { softnetDropped } from './kernel-drops';
+import { ListenerOracle } from './listener-oracle';
+import { loadModel, ModelApi, TRUE_MODEL } from './model-api';
+import { PipelineWorker } from './pipeline';
+import type { EnvParams, JudgedDivergence } from './pipeline-protocol';
+
+export interface CampaignRunOptions {
+  lab: Lab;
+  /** Where this campaign's checkpoint, findings and repros live. */
+  runDir: string;
+  resume?: boolean;
+  /** Stop after this many probes in total (overrides the campaign budget if smaller). */
+  maxProbes?: number;
+  /** The campaign file (the pipeline worker loads it too). */
+  campaignFile: string;
+  /** Module exporting the oracle's makeEnv/initialState/apply (default: the true model, lib/model). */
+  modelModule?: string;
+  /** Probes per chunk (checkpoint granularity). */
+  chunk?: number;
+  onProgress?: (line: string) => void;
+  progressEveryMs?: number;
+}
+
+export interface FindingFile {
+  signature: string;
+  campaign: string;
+  kernel: string;
+  profile: string;
+  sysctls: Record<string, string | number>;
+  listen: { port: number; backlog: number };
+  firstIndex: number;
+  probe: unknown; // probeToJson of the original probe
+  minimized: unknown; // probeToJson of the minimized probe
+  minimizeAttempts: number;
+  divergence: { rule: string; fn: string; fields: string[]; text: string };
+  predicted: unknown;
+  observed: unknown;
+  reasons: string[];
+  repro: string;
+  pcapng: string;
+}
+
+export interface CampaignSummary {
+  campaign: string;
+  probes: number;
+  elapsedMs: number;
+  probesPerSec: number;
+  divergences: number;
+  findings: Array<{ signature: string; count: number; firstIndex: number; repro?: string }>;
+  rulesHit: number;
+  rulesTotal: number;
+  rulesNeverHit: string[];
+  reruns: number;
+  coverageText: string;
+}
+
+interface Pending {
+  index: number;
+  probe: Probe;
+  signature: string;
+  text: string;
+}
+
+export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<CampaignSummary> {
+  if (c.target !== 'listener') {
+    throw new Error(`campaign ${c.name}: target '${c.target}' is not run by this engine yet (only 'listener'); see the issue notes`);
+  }
+  const api = o.modelModule ? loadModel(o.modelModule) : TRUE_MODEL;
+  const lab = o.lab;
+  const listen = { port: c.listen?.port ?? 8080, backlog: c.listen?.backlog ?? 4096 };
+  fs.mkdirSync(path.join(o.runDir, 'repro'), { recursive: true });
+  fs.mkdirSync(path.join(o.runDir, 'findings'), { recursive: true });
+  const cpPath = path.join(o.runDir, 'checkpoint.json');
+  let cp: Checkpoint | undefined = loadCheckpoint(cpPath);
+  if (cp && !o.resume) throw new Error(`${cpPath} exists: pass --resume to continue that campaign, or remove ${o.runDir} to start over`);
+  if (cp) assertResumable(cp, c);
+  cp ??= newCheckpoint(c);
+  const store = new FindingStore(cp.findings, cp.nextIndex);
+  const rulesHit = new Set<string>(cp.rulesHit);
+  const budget = Math.min(c.budget.probes ?? Infinity, o.maxProbes ?? Infinity);
+  const deadline = c.budget.seconds !== undefined ? Date.now() + c.budget.seconds * 1000 - cp.elapsedMs : Infinity;
+  const chunkSize = o.chunk ?? 10000;
+  let window = c.window ?? 128;
+  let divergences = 0;
+  let reruns = 0;
+  let probesThisRun = 0;
+  const t0 = Date.now();
+  const elapsedBefore = cp.elapsedMs;
+  let lastProgress = 0;
+  const progress = (force = false): void => {
+    if (!o.onProgress) return;
+    const now = Date.now();
+    if (!force && now - lastProgress < (o.progressEveryMs ?? 1000)) return;
+    lastProgress = now;
+    o.onProgress(formatProgress({ probes: cp!.probesDone, elapsedMs: elapsedBefore + now - t0, divergences, findings: store.all().length, rulesHit: rulesHit.size, rulesTotal: RULES.length }));
+  };
+
+  let profileIdx = -1;
+  let oracles: Record<4 | 6, ListenerOracle> | undefined;
+  let envParams: Record<4 | 6, EnvParams> | undefined;
+  let kernel = '';
+
+  const useProfile = async (idx: number): Promise<void> => {
+    if (idx === profileIdx && oracles) return;
+    await lab.reset({ sysctls: c.profiles[idx].sysctls });
+    const m4 = await modelForListener(lab, 4, listen.port, listen.backlog);
+    const m6 = await modelForListener(lab, 6, listen.port, listen.backlog);
+    kernel = m4.kernel;
+    const params = (ip: 4 | 6, m: typeof m4): EnvParams => ({ release: m.kernel, ip, dut: m.env.dut, peer: m.env.peer, mtu: lab.mtu, sysctls: m.sysctls });
+    envParams = { 4: params(4, m4), 6: params(6, m6) };
+    oracles = { 4: ListenerOracle.forListener(api, api.makeEnv(envParams[4]), listen.port, listen.backlog), 6: ListenerOracle.forListener(api, api.makeEnv(envParams[6]), listen.port, listen.backlog) };
+    profileIdx = idx;
+    // No request sockets exist in always-cookie mode: the clean-up RSTs would only cost time.
+    cleanup = String(m4.sysctls['net.ipv4.tcp_syncookies']) !== '2';
+  };
+
+  const ends = { 4: { src: lab.addr.v4.peer, dst: lab.addr.v4.dut, dport: listen.port }, 6: { src: lab.addr.v6.peer, dst: lab.addr.v6.dut, dport: listen.port } };
+  const bytesOf = (p: Probe): Uint8Array => buildIp(probePacketSpec(p, p.mutated, bindingsFor(p), ends[p.ip]));
+
+  let cleanup = true;
+  /** Run probes through the engine; returns the outcomes in order. */
+  const runProbes = async (probes: Probe[], w: number) => {
+    const out: Array<{ probe: Probe; bytes: Uint8Array; replies: CapturedFrame[]; sentNs: bigint }> = [];
+    let k = 0;
+    const engine = new ListenerEngine(lab, { window: w, cleanup });
+    const stats = await engine.run(
+      () => {
+        if (k >= probes.length) return undefined;
+        const p = probes[k++];
+        return { ip: p.ip, bytes: bytesOf(p), meta: p };
+      },
+      (r) => out.push({ probe: r.probe.meta as Probe, bytes: r.probe.bytes, replies: r.replies, sentNs: r.sentNs }),
+    );
+    return { out, stats };
+  };
+
+  /** Does this (candidate) probe still diverge with the same signature, on the kernel, now? */
+  const signatureNow = async (p: Probe): Promise<string | undefined> => {
+    const { out } = await runProbes([p], 1);
+    const j = oracles![p.ip].judge(out[0].bytes, out[0].replies, out[0].sentNs);
+    return j.verdict.ok ? undefined : signatureOf({ target: c.target, rule: j.verdict.divergence!.rule, fields: j.verdict.divergence!.fields });
+  };
+
+  const writeFinding = async (f: Pending): Promise<string> => {
+    const slug = signatureSlug(f.signature);
+    const min = await minimizeDetailed(f.probe, async (p) => (await signatureNow(p)) === f.signature);
+    // Re-run the minimized probe once more for its pcapng and the recorded diff.
+    const { out } = await runProbes([min.probe], 1);
+    let j = oracles![min.probe.ip].judge(out[0].bytes, out[0].replies, out[0].sentNs);
+    if (j.verdict.ok) {
+      // The minimized probe did not diverge on this re-run: record the original instead.
+      const again = await runProbes([f.probe], 1);
+      j = oracles![f.probe.ip].judge(again.out[0].bytes, again.out[0].replies, again.out[0].sentNs);
+      out[0] = again.out[0];
+    }
+    const v = j.verdict;
+    if (v.ok) throw new Error(`finding ${f.signature} (probe ${f.index}) does not reproduce: the kernel answered as the model predicts on a re-run — a flaky divergence is not a finding; investigate the engine`);
+    const profile = c.profiles[profileIdx];
+    const reproRel = path.join('repro', `${slug}.yaml`);
+    const pcapRel = path.join('repro', `${slug}.pcapng`);
+    const yaml = reproCaseYaml({
+      probe: min.probe, signature: f.signature, diffs: v.divergence!.diffs.map((d) => ({ ...d })), reasons: j.reasons,
+      kernel, sysctls: profile.sysctls, listen: { port: listen.port, backlog: listen.backlog },
+      campaign: { name: c.name, seed: c.seed }, original: { index: f.index, kind: f.probe.kind },
+    });
+    const eth = (ip: Uint8Array): Uint8Array => {
+      const fr = new Uint8Array(14 + ip.length);
+      fr.set(Buffer.from(lab.dutMac.split(':').map((x) => parseInt(x, 16))), 0);
+      fr.set(Buffer.from(lab.testerMac.split(':').map((x) => parseInt(x, 16))), 6);
+      fr[12] = ip[0] >> 4 === 6 ? 0x86 : 0x08;
+      fr[13] = ip[0] >> 4 === 6 ? 0xdd : 0x00;
+      fr.set(ip, 14);
+      return fr;
+    };
+    const epoch = BigInt(Date.now()) * 1000000n - process.hrtime.bigint();
+    const pcap = writePcapng([
+      { tsNs: out[0].sentNs + epoch, bytes: eth(out[0].bytes), comment: `probe (minimized from #${f.index}): ${f.signature}`, dir: 'sent' },
+      ...out[0].replies.map((r, i) => ({ tsNs: r.tNs + epoch, bytes: r.bytes, comment: `kernel reply ${i + 1}${j.verdict.ok ? '' : `: ${j.verdict.divergence!.text}`}`, dir: 'received' as const })),
+    ], { shbComment: `synharness fuzz finding ${f.signature} — campaign ${c.name}, kernel ${kernel}, profile ${profile.name}` });
+    writeFileAtomic(path.join(o.runDir, reproRel), yaml);
+    writeFileAtomic(path.join(o.runDir, pcapRel), pcap);
+    const file: FindingFile = {
+      signature: f.signature, campaign: c.name, kernel, profile: profile.name, sysctls: profile.sysctls, listen,
+      firstIndex: f.index, probe: probeToJson(f.probe), minimized: probeToJson(min.probe), minimizeAttempts: min.attempts,
+      divergence: { rule: v.divergence!.rule, fn: v.divergence!.fn, fields: v.divergence!.fields, text: v.divergence!.text },
+      predicted: j.predicted, observed: j.observed, reasons: j.reasons, repro: reproRel, pcapng: pcapRel,
+    };
+    writeFileAtomic(path.join(o.runDir, 'findings', `${slug}.json`), JSON.stringify(file, null, 2) + '\n');
+    return reproRel;
+  };
+
+  const worker = new PipelineWorker(o.campaignFile, o.modelModule);
+  const chunkEnd = (a: number): number => Math.min(a + chunkSize, budget, (Math.floor(a / c.rotateEvery) + 1) * c.rotateEvery);
+
+  interface InFlight { a: number; b: number; judged: Promise<{ divergences: JudgedDivergence[]; rules: string[] }> }
+
+  /** Commit a judged chunk: record its divergences, minimize and write new findings, checkpoint. */
+  const finish = async (ch: InFlight): Promise<void> => {
+    const { divergences: ds, rules } = await ch.judged;
+    for (const r of rules) rulesHit.add(r);
+    divergences += ds.length;
+    const fresh: Pending[] = [];
+    for (const d of ds) {
+      const probe = probeAt(c, d.index);
+      const { isNew } = store.record(d.signature, d.index, { probe });
+      if (isNew) fresh.push({ index: d.index, probe, signature: d.signature, text: d.text });
+    }
+    for (const f of fresh) {
+      store.setRepro(f.signature, await writeFinding(f));
+      o.onProgress?.(`new finding at probe ${f.index}: ${f.signature} — ${f.text}`);
+    }
+    probesThisRun += ch.b - ch.a;
+    cp = { ...cp!, nextIndex: ch.b, probesDone: cp!.probesDone + (ch.b - ch.a), findings: store.snapshot(ch.b), rulesHit: [...rulesHit].sort(), elapsedMs: elapsedBefore + Date.now() - t0 };
+    saveCheckpoint(cpPath, cp);
+    progress();
+  };
+
+  let prev: InFlight | undefined;
+  try {
+    let a: number = cp.nextIndex;
+    let gen = a < budget ? worker.gen(a, chunkEnd(a), ends) : undefined;
+    while (gen && Date.now() < deadline) {
+      const b = chunkEnd(a);
+      const idx = profileIndexAt(c, a);
+      if (idx !== profileIdx) {
+        // Findings of the previous chunk are minimized under their own profile: finish it first.
+        if (prev) await finish(prev);
+        prev = undefined;
+        await useProfile(idx);
+      }
+      const g = await gen;
+      gen = b < budget ? worker.gen(b, chunkEnd(b), ends) : undefined;
+      const bytes: Uint8Array[] = [];
+      for (let k = 0; k < b - a; k++) bytes.push(new Uint8Array(g.probes.buf, g.probes.offs[k], g.probes.offs[k + 1] - g.probes.offs[k]));
+      let outs: Array<{ replies: CapturedFrame[]; sentNs: bigint }> | undefined;
+      while (!outs) {
+        const before = softnetDropped();
+        let res: Array<{ replies: CapturedFrame[]; sentNs: bigint }> | undefined;
+        try {
+          let k = 0;
+          const collected: Array<{ replies: CapturedFrame[]; sentNs: bigint }> = [];
+          await new ListenerEngine(lab, { window, cleanup }).run(
+            () => (k < bytes.length ? { ip: g.ips[k] as 4 | 6, bytes: bytes[k++] } : undefined),
+            (r) => collected.push({ replies: r.replies, sentNs: r.sentNs }),
+          );
+          res = collected;
+        } catch (e) {
+          if (!/dropped|stalled/.test((e as Error).message)) throw e;
+        }
+        const kernelDrops = softnetDropped() - before;
+        if (res && kernelDrops === 0) {
+          outs = res;
+          break;
+        }
+        // Our own loss: the chunk proves nothing. Re-run it on a fresh DUT with a smaller window.
+        reruns++;
+        window = Math.max(8, window >> 1);
+        o.onProgress?.(`chunk ${a}..${b} re-run with window ${window}: ${res ? `${kernelDrops} ingress-backlog drop(s)` : 'capture drop or stall'}`);
+        profileIdx = -1;
+        await useProfile(idx);
+      }
+      const judged = worker.judge(a, envParams!, listen, bytes, outs);
+      if (prev) await finish(prev);
+      prev = { a, b, judged };
+      a = b;
+    }
+    if (prev) await finish(prev);
+  } finally {
+    await worker.close();
+  }
+  progress(true);
+  const rep = coverageReport(RULES, rulesHit);
+  const coverageText = formatCoverage(rep);
+  const elapsedMs = Date.now() - t0;
+  const summary: CampaignSummary = {
+    campaign: c.name,
+    probes: cp.probesDone,
+    elapsedMs: cp.elapsedMs,
+    probesPerSec: elapsedMs > 0 ? Math.round((probesThisRun * 1000) / elapsedMs) : 0,
+    divergences,
+    findings: store.all().map((f) => ({ signature: f.signature, count: f.count, firstIndex: f.firstIndex, repro: f.reproPath })),
+    rulesHit: rulesHit.size,
+    rulesTotal: RULES.length,
+    rulesNeverHit: RULES.map((r) => r.rule).filter((r) => !rulesHit.has(r)),
+    reruns,
+    coverageText,
+  };
+  writeFileAtomic(path.join(o.runDir, 'coverage.txt'), coverageText + '\n');
+  writeFileAtomic(path.join(o.runDir, 'summary.json'), JSON.stringify({ ...summary, campaignHash: campaignHash(c) }, null, 2) + '\n');
+  return summary;
+}
+
+/** Re-run a finding's minimized probe (or the original with `original`) and judge it again. */
+export async function replayFinding(findingPath: string, lab: Lab, o: { original?: boolean; modelModule?: string } = {}) {
+  const f = JSON.parse(fs.readFileSync(findingPath, 'utf8')) as FindingFile;
+  const probe = probeFromJson(o.original ? f.probe : f.minimized);
+  await lab.reset({ sysctls: f.sysctls });
+  const m = await modelForListener(lab, probe.ip, f.listen.port, f.listen.backlog);
+  const api: ModelApi = o.modelModule ? loadModel(o.modelModule) : TRUE_MODEL;
+  const oracle = ListenerOracle.forListener(api, api.makeEnv({ release: m.kernel, ip: probe.ip, dut: m.env.dut, peer: m.env.peer, mtu: lab.mtu, sysctls: m.sysctls }), f.listen.port, f.listen.backlog);
+  const a = probe.ip === 4 ? lab.addr.v4 : lab.addr.v6;
+  const bytes = buildIp(probePacketSpec(probe, probe.mutated, bindingsFor(probe), { src: a.peer, dst: a.dut, dport: f.listen.port }));
+  let got: { replies: CapturedFrame[]; sentNs: bigint } | undefined;
+  let sent = false;
+  await new ListenerEngine(lab, { window: 1 }).run(() => (sent ? undefined : ((sent = true), { ip: probe.ip, bytes })), (r) => (got = r));
+  return { finding: f, judgement: oracle.judge(bytes, got!.replies, got!.sentNs) };
+}

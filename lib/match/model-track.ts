@@ -1,0 +1,125 @@
+// The reference model running alongside a case: every stimulus the runner applies to the kernel is
+// applied to the model at the same CLOCK_MONOTONIC time, the model's predicted packets wait in a queue
+// (per flow, in send order) until an observed packet claims them, and time is advanced with `tick` so
+// timer-driven packets (SYN-ACK retransmissions) join the queue when they fall due. Pure: no clock
+// is read here; the runner passes every time in.
+import { apply, bind, matchPrediction } from '../model';
+import type { FieldDiff, ModelEnv, ModelEvent, ModelState, Prediction, Reason, StepResult } from '../model';
+import type { PacketJson } from '../wire/types';
+
+/** A prediction not yet claimed by an observed packet. */
+export interface PendingPrediction {
+  pred: Prediction;
+  /** The case flow the packet goes to (by its destination port), undefined for a port no flow uses. */
+  flow: string | undefined;
+  /** Every reason of the model step that produced it (the decision chain). */
+  reasons: readonly Reason[];
+}
+
+export class ModelTrack {
+  state: ModelState;
+  /** Model time, ms (CLOCK_MONOTONIC); never goes back. */
+  now: number;
+  private pending: PendingPrediction[] = [];
+  /** Flows the model no longer follows, and why (an operation it does not model). */
+  private readonly detached = new Map<string, string>();
+  /** Reasons of the latest model step that concerned each flow (why it predicted what it did). */
+  private readonly lastReasons = new Map<string, readonly Reason[]>();
+
+  constructor(readonly env: ModelEnv, state: ModelState, nowMs: number, private readonly flowOf: (peerPort: number) => string | undefined) {
+    this.state = state;
+    this.now = nowMs;
+  }
+
+  /** Applies one event at `nowMs` (timers due by then fire first, inside the same model step). */
+  event(ev: ModelEvent, nowMs: number, flow?: string): StepResult {
+    const at = Math.max(nowMs, this.now);
+    const r = apply(this.env, this.state, ev, at);
+    this.state = r.state;
+    this.now = at;
+    this.collect(r);
+    if (flow !== undefined) this.lastReasons.set(flow, r.reasons);
+    return r;
+  }
+
+  /** Lets model time pass up to `toMs`: due timers fire and their packets join the queue. */
+  advance(toMs: number): void {
+    if (toMs <= this.now) return;
+    if (this.state.nextDue <= toMs) {
+      const r = apply(this.env, this.state, { type: 'tick' }, toMs);
+      this.state = r.state;
+      this.collect(r);
+    }
+    this.now = toMs;
+  }
+
+  private collect(r: StepResult): void {
+    for (const pred of r.responses) {
+      const flow = this.flowOf(pred.packet.tcp.dport);
+      if (flow !== undefined && this.detached.has(flow)) continue;
+      this.pending.push({ pred, flow, reasons: r.reasons });
+      if (flow !== undefined) this.lastReasons.set(flow, r.reasons);
+    }
+  }
+
+  /** Unclaimed predictions (on `flow`, or all when undefined), in send order. */
+  due(flow?: string): PendingPrediction[] {
+    return flow === undefined ? [...this.pending] : this.pending.filter((p) => p.flow === flow);
+  }
+
+  /** Removes and returns the oldest unclaimed prediction on `flow`. */
+  take(flow: string): PendingPrediction | undefined {
+    const i = this.pending.findIndex((p) => p.flow === flow);
+    return i === -1 ? undefined : this.pending.splice(i, 1)[0];
+  }
+
+  /** Removes these predictions from the queue. */
+  drop(list: readonly PendingPrediction[]): void {
+    const set = new Set(list);
+    this.pending = this.pending.filter((p) => !set.has(p));
+  }
+
+  /**
+   * Compares a claimed prediction with the packet that claimed it. When they agree, the symbols the
+   * packet reveals (ISN, TS offset, flow label, cookie) are bound for later predictions.
+   */
+  agree(p: PendingPrediction, observed: PacketJson): FieldDiff[] {
+    const diffs = matchPrediction(p.pred, observed, this.state);
+    if (!diffs.length) this.state = bind(this.state, p.pred, observed).state;
+    return diffs;
+  }
+
+  /** Binds what `verdictState` (from judge) learnt. */
+  adopt(verdictState: ModelState): void {
+    this.state = { ...this.state, bindings: verdictState.bindings };
+  }
+
+  /** Stop following `flow`: its predictions are dropped from now on. */
+  detach(flow: string, why: string): void {
+    if (!this.detached.has(flow)) this.detached.set(flow, why);
+    this.pending = this.pending.filter((p) => p.flow !== flow);
+  }
+
+  detachedWhy(flow: string): string | undefined {
+    return this.detached.get(flow);
+  }
+
+  /** Why the model predicted what it did on `flow` most recently (its step's reasons). */
+  reasonsFor(flow: string): readonly Reason[] {
+    return this.lastReasons.get(flow) ?? [];
+  }
+
+  /**
+   * listen() again on a listening socket: inet_listen only updates sk_max_ack_backlog (§4.1). The
+   * model has no event for it, so the listener record is updated here, as the kernel does.
+   */
+  relisten(port: number, backlog: number): boolean {
+    const l = this.state.listeners[port];
+    if (!l) return false;
+    const maxBacklog = Math.max(0, Math.min(backlog, this.env.sysctls.somaxconn));
+    this.state = { ...this.state, listeners: { ...this.state.listeners, [port]: { ...l, backlog, maxBacklog } } };
+    return true;
+  }
+}
+
+export type { FieldDiff as ModelFieldDiff };

@@ -13,6 +13,7 @@ export interface FuzzCliOptions {
   json?: boolean;
   /** Module with the oracle (a model copy); default lib/model. */
   model?: string;
+  chunk?: number;
 }
 
 export async function fuzzCommand(campaignFile: string | undefined, o: FuzzCliOptions): Promise<number> {
@@ -30,7 +31,7 @@ export async function fuzzCommand(campaignFile: string | undefined, o: FuzzCliOp
     const runDir = path.join(o.results, 'fuzz', c.name);
     const tty = process.stderr.isTTY;
     const s = await runCampaign(c, {
-      lab, runDir, resume: o.resume, maxProbes: o.probes, campaignFile, modelModule: o.model,
+      lab, runDir, resume: o.resume, maxProbes: o.probes, campaignFile, modelModule: o.model, chunk: o.chunk,
       onProgress: (line) => process.stderr.write(tty && !line.startsWith('new finding') && !line.startsWith('chunk') ? `\r\x1b[K${line}` : `${tty ? '\r\x1b[K' : ''}${line}\n`),
     });
     if (tty) process.stderr.write('\n');

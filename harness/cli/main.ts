@@ -133,6 +133,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--original', 'with --replay: the original probe, not the minimized one')
     .option('--probes <n>', 'stop after this many probes in total', wrap(intArg('--probes')))
     .option('--results <dir>', 'results root', 'results')
+    .option('--chunk <n>', 'probes per checkpoint (default 10000)', wrap(intArg('--chunk')))
     .option('--model <module>', 'judge with this model module instead of lib/model (e.g. a copy with a planted bug)')
     .option('--json', 'machine-readable summary')
     .action(async (campaign: string | undefined, o) => {

@@ -15,7 +15,7 @@ import { assertResumable, Checkpoint, loadCheckpoint, newCheckpoint, saveCheckpo
 import { coverageReport, formatCoverage, formatProgress } from '../../lib/fuzz/coverage';
 import { probeAt, profileIndexAt } from '../../lib/fuzz/generate';
 import { minimizeDetailed } from '../../lib/fuzz/minimize';
-import { bindingsFor, Probe, probeFromJson, probePacketSpec, probeToJson } from '../../lib/fuzz/probe';
+import { bindingsFor, Probe, ProbeBindings, probeFromJson, probePacketSpec, probeToJson } from '../../lib/fuzz/probe';
 import { reproCaseYaml } from '../../lib/fuzz/repro';
 import { FindingStore, signatureOf, signatureSlug } from '../../lib/fuzz/signature';
 import { buildIp } from '../../lib/wire/build';
@@ -27,6 +27,8 @@ import type { Lab } from '../topology/lab';
 import { softnetDropped } from './kernel-drops';
 import { ListenerOracle } from './listener-oracle';
 import { loadModel, ModelApi, TRUE_MODEL } from './model-api';
+import { drainAcceptQueue, runSequenceProbe, SequenceContext } from './sequence-engine';
+import { readModelSysctls } from '../engine/dut-sysctls';
 import { PipelineWorker } from './pipeline';
 import type { EnvParams, JudgedDivergence } from './pipeline-protocol';
 
@@ -80,6 +82,17 @@ export interface CampaignSummary {
   coverageText: string;
 }
 
+interface OneRun {
+  verdict: import('../../lib/match/judge').Verdict;
+  reasons: string[];
+  predicted: unknown;
+  observed: unknown;
+  sent?: Uint8Array;
+  frames: CapturedFrame[];
+  sentNs: bigint;
+  bindings?: Partial<Pick<ProbeBindings, 'dutIsn' | 'dutTsval' | 'dutWindow'>>;
+}
+
 interface Pending {
   index: number;
   probe: Probe;
@@ -88,9 +101,8 @@ interface Pending {
 }
 
 export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<CampaignSummary> {
-  if (c.target !== 'listener') {
-    throw new Error(`campaign ${c.name}: target '${c.target}' is not run by this engine yet (only 'listener'); see the issue notes`);
-  }
+  const sequential = c.target !== 'listener';
+  const active = !!c.connect && !c.listen;
   const api = o.modelModule ? loadModel(o.modelModule) : TRUE_MODEL;
   const lab = o.lab;
   const listen = { port: c.listen?.port ?? 8080, backlog: c.listen?.backlog ?? 4096 };
@@ -124,20 +136,37 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   let profileIdx = -1;
   let oracles: Record<4 | 6, ListenerOracle> | undefined;
   let envParams: Record<4 | 6, EnvParams> | undefined;
+  let seqCtx: SequenceContext | undefined;
+  let listenFds: number[] = [];
   let kernel = '';
 
   const useProfile = async (idx: number): Promise<void> => {
-    if (idx === profileIdx && oracles) return;
+    if (idx === profileIdx && (oracles || seqCtx)) return;
     await lab.reset({ sysctls: c.profiles[idx].sysctls });
-    const m4 = await modelForListener(lab, 4, listen.port, listen.backlog);
-    const m6 = await modelForListener(lab, 6, listen.port, listen.backlog);
-    kernel = m4.kernel;
-    const params = (ip: 4 | 6, m: typeof m4): EnvParams => ({ release: m.kernel, ip, dut: m.env.dut, peer: m.env.peer, mtu: lab.mtu, sysctls: m.sysctls });
-    envParams = { 4: params(4, m4), 6: params(6, m6) };
-    oracles = { 4: ListenerOracle.forListener(api, api.makeEnv(envParams[4]), listen.port, listen.backlog), 6: ListenerOracle.forListener(api, api.makeEnv(envParams[6]), listen.port, listen.backlog) };
+    let sysctls: Record<string, string>;
+    if (active) {
+      sysctls = readModelSysctls(lab);
+      kernel = (await lab.agent.must('uname', {})).release;
+      listenFds = [];
+    } else {
+      const m4 = await modelForListener(lab, 4, listen.port, listen.backlog);
+      const m6 = await modelForListener(lab, 6, listen.port, listen.backlog);
+      kernel = m4.kernel;
+      sysctls = m4.sysctls;
+      listenFds = [m4.fd, m6.fd];
+    }
+    const params = (ip: 4 | 6): EnvParams => ({ release: kernel, ip, dut: ip === 4 ? lab.addr.v4.dut : lab.addr.v6.dut, peer: ip === 4 ? lab.addr.v4.peer : lab.addr.v6.peer, mtu: lab.mtu, sysctls });
+    envParams = { 4: params(4), 6: params(6) };
+    const env = { 4: api.makeEnv(envParams[4]), 6: api.makeEnv(envParams[6]) };
+    if (sequential) {
+      const base = (ip: 4 | 6) => (active ? api.initialState(env[ip]) : api.apply(env[ip], api.initialState(env[ip]), { type: 'listen', port: listen.port, backlog: listen.backlog }, 0).state);
+      seqCtx = { lab, api, env, base: { 4: base(4), 6: base(6) }, listen: active ? undefined : listen };
+    } else {
+      oracles = { 4: ListenerOracle.forListener(api, env[4], listen.port, listen.backlog), 6: ListenerOracle.forListener(api, env[6], listen.port, listen.backlog) };
+    }
     profileIdx = idx;
     // No request sockets exist in always-cookie mode: the clean-up RSTs would only cost time.
-    cleanup = String(m4.sysctls['net.ipv4.tcp_syncookies']) !== '2';
+    cleanup = String(sysctls['net.ipv4.tcp_syncookies']) !== '2';
   };
 
   const ends = { 4: { src: lab.addr.v4.peer, dst: lab.addr.v4.dut, dport: listen.port }, 6: { src: lab.addr.v6.peer, dst: lab.addr.v6.dut, dport: listen.port } };
@@ -160,25 +189,26 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     return { out, stats };
   };
 
-  /** Does this (candidate) probe still diverge with the same signature, on the kernel, now? */
-  const signatureNow = async (p: Probe): Promise<string | undefined> => {
+  /** One probe on the kernel, judged: the unit minimization and repro writing work with. */
+  const runOne = async (p: Probe): Promise<OneRun> => {
+    if (sequential) {
+      const j = await runSequenceProbe(seqCtx!, p);
+      return { verdict: j.verdict, reasons: j.reasons, predicted: j.predicted, observed: j.observed, sent: j.sent, frames: j.frames, sentNs: j.sentNs, bindings: j.bindings };
+    }
     const { out } = await runProbes([p], 1);
     const j = oracles![p.ip].judge(out[0].bytes, out[0].replies, out[0].sentNs);
-    return j.verdict.ok ? undefined : signatureOf({ target: c.target, rule: j.verdict.divergence!.rule, fields: j.verdict.divergence!.fields });
+    return { verdict: j.verdict, reasons: j.reasons, predicted: j.predicted, observed: j.observed, sent: out[0].bytes, frames: out[0].replies, sentNs: out[0].sentNs };
   };
+  const sigOf = (v: OneRun['verdict']): string | undefined => (v.ok ? undefined : signatureOf({ target: c.target, rule: v.divergence!.rule, fields: v.divergence!.fields }));
+  /** Does this (candidate) probe still diverge with the same signature, on the kernel, now? */
+  const signatureNow = async (p: Probe): Promise<string | undefined> => sigOf((await runOne(p)).verdict);
 
   const writeFinding = async (f: Pending): Promise<string> => {
     const slug = signatureSlug(f.signature);
     const min = await minimizeDetailed(f.probe, async (p) => (await signatureNow(p)) === f.signature);
     // Re-run the minimized probe once more for its pcapng and the recorded diff.
-    const { out } = await runProbes([min.probe], 1);
-    let j = oracles![min.probe.ip].judge(out[0].bytes, out[0].replies, out[0].sentNs);
-    if (j.verdict.ok) {
-      // The minimized probe did not diverge on this re-run: record the original instead.
-      const again = await runProbes([f.probe], 1);
-      j = oracles![f.probe.ip].judge(again.out[0].bytes, again.out[0].replies, again.out[0].sentNs);
-      out[0] = again.out[0];
-    }
+    let j = await runOne(min.probe);
+    if (j.verdict.ok) j = await runOne(f.probe); // did not diverge this time: record the original
     const v = j.verdict;
     if (v.ok) throw new Error(`finding ${f.signature} (probe ${f.index}) does not reproduce: the kernel answered as the model predicts on a re-run — a flaky divergence is not a finding; investigate the engine`);
     const profile = c.profiles[profileIdx];
@@ -186,8 +216,8 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     const pcapRel = path.join('repro', `${slug}.pcapng`);
     const yaml = reproCaseYaml({
       probe: min.probe, signature: f.signature, diffs: v.divergence!.diffs.map((d) => ({ ...d })), reasons: j.reasons,
-      kernel, sysctls: profile.sysctls, listen: { port: listen.port, backlog: listen.backlog },
-      campaign: { name: c.name, seed: c.seed }, original: { index: f.index, kind: f.probe.kind },
+      kernel, sysctls: profile.sysctls, ...(active ? { connect: { sockopts: c.connect?.sockopts } } : { listen: { port: listen.port, backlog: listen.backlog } }),
+      campaign: { name: c.name, seed: c.seed }, original: { index: f.index, kind: f.probe.kind }, bindings: j.bindings,
     });
     const eth = (ip: Uint8Array): Uint8Array => {
       const fr = new Uint8Array(14 + ip.length);
@@ -200,8 +230,8 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     };
     const epoch = BigInt(Date.now()) * 1000000n - process.hrtime.bigint();
     const pcap = writePcapng([
-      { tsNs: out[0].sentNs + epoch, bytes: eth(out[0].bytes), comment: `probe (minimized from #${f.index}): ${f.signature}`, dir: 'sent' },
-      ...out[0].replies.map((r, i) => ({ tsNs: r.tNs + epoch, bytes: r.bytes, comment: `kernel reply ${i + 1}${j.verdict.ok ? '' : `: ${j.verdict.divergence!.text}`}`, dir: 'received' as const })),
+      ...(j.sent ? [{ tsNs: j.sentNs + epoch, bytes: eth(j.sent), comment: `${sequential ? 'mutated packet' : 'probe'} (minimized from #${f.index}): ${f.signature}`, dir: 'sent' as const }] : []),
+      ...j.frames.map((r, i) => ({ tsNs: r.tNs + epoch, bytes: r.bytes, comment: `kernel reply ${i + 1}: ${v.divergence!.text}`, dir: 'received' as const })),
     ], { shbComment: `synharness fuzz finding ${f.signature} — campaign ${c.name}, kernel ${kernel}, profile ${profile.name}` });
     writeFileAtomic(path.join(o.runDir, reproRel), yaml);
     writeFileAtomic(path.join(o.runDir, pcapRel), pcap);
@@ -215,7 +245,6 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     return reproRel;
   };
 
-  const worker = new PipelineWorker(o.campaignFile, o.modelModule);
   const chunkEnd = (a: number): number => Math.min(a + chunkSize, budget, (Math.floor(a / c.rotateEvery) + 1) * c.rotateEvery);
 
   interface InFlight { a: number; b: number; judged: Promise<{ divergences: JudgedDivergence[]; rules: string[] }> }
@@ -241,6 +270,56 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     progress();
   };
 
+  /** Stateful targets: one probe at a time through the sequence engine, judged inline. */
+  const runSequential = async (): Promise<void> => {
+    while (cp!.nextIndex < budget && Date.now() < deadline) {
+      const a: number = cp!.nextIndex;
+      const b = chunkEnd(a);
+      await useProfile(profileIndexAt(c, a));
+      const ds: JudgedDivergence[] = [];
+      const rules = new Set<string>();
+      for (let i = a; i < b; i++) {
+        const p = probeAt(c, i);
+        const r = await runSequenceProbe(seqCtx!, p);
+        for (const x of r.rules) rules.add(x);
+        const sig = sigOf(r.verdict);
+        if (sig) ds.push({ index: i, signature: sig, rule: r.verdict.divergence!.rule, fields: r.verdict.divergence!.fields, text: `${r.phase}: ${r.verdict.divergence!.text}` });
+        progress();
+      }
+      if (!active) await drainAcceptQueue(lab, listenFds);
+      await finish({ a, b, judged: Promise.resolve({ divergences: ds, rules: [...rules] }) });
+    }
+  };
+
+  const finishSummary = (): CampaignSummary => {
+    progress(true);
+    const rep = coverageReport(RULES, rulesHit);
+    const coverageText = formatCoverage(rep);
+    const elapsedMs = Date.now() - t0;
+    const summary: CampaignSummary = {
+      campaign: c.name,
+      probes: cp!.probesDone,
+      elapsedMs: cp!.elapsedMs,
+      probesPerSec: elapsedMs > 0 ? Math.round((probesThisRun * 1000) / elapsedMs) : 0,
+      divergences,
+      findings: store.all().map((f) => ({ signature: f.signature, count: f.count, firstIndex: f.firstIndex, repro: f.reproPath })),
+      rulesHit: rulesHit.size,
+      rulesTotal: RULES.length,
+      rulesNeverHit: RULES.map((r) => r.rule).filter((r) => !rulesHit.has(r)),
+      reruns,
+      coverageText,
+    };
+    writeFileAtomic(path.join(o.runDir, 'coverage.txt'), coverageText + '\n');
+    writeFileAtomic(path.join(o.runDir, 'summary.json'), JSON.stringify({ ...summary, campaignHash: campaignHash(c) }, null, 2) + '\n');
+    return summary;
+  };
+
+  if (sequential) {
+    await runSequential();
+    return finishSummary();
+  }
+
+  const worker = new PipelineWorker(o.campaignFile, o.modelModule);
   let prev: InFlight | undefined;
   try {
     let a: number = cp.nextIndex;
@@ -294,26 +373,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   } finally {
     await worker.close();
   }
-  progress(true);
-  const rep = coverageReport(RULES, rulesHit);
-  const coverageText = formatCoverage(rep);
-  const elapsedMs = Date.now() - t0;
-  const summary: CampaignSummary = {
-    campaign: c.name,
-    probes: cp.probesDone,
-    elapsedMs: cp.elapsedMs,
-    probesPerSec: elapsedMs > 0 ? Math.round((probesThisRun * 1000) / elapsedMs) : 0,
-    divergences,
-    findings: store.all().map((f) => ({ signature: f.signature, count: f.count, firstIndex: f.firstIndex, repro: f.reproPath })),
-    rulesHit: rulesHit.size,
-    rulesTotal: RULES.length,
-    rulesNeverHit: RULES.map((r) => r.rule).filter((r) => !rulesHit.has(r)),
-    reruns,
-    coverageText,
-  };
-  writeFileAtomic(path.join(o.runDir, 'coverage.txt'), coverageText + '\n');
-  writeFileAtomic(path.join(o.runDir, 'summary.json'), JSON.stringify({ ...summary, campaignHash: campaignHash(c) }, null, 2) + '\n');
-  return summary;
+  return finishSummary();
 }
 
 /** Re-run a finding's minimized probe (or the original with `original`) and judge it again. */

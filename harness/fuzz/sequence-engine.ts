@@ -1,0 +1,210 @@
+// Multi-packet probes (targets request, synsent, established): the probe's setup steps — send a packet,
+// capture the DUT's answer and bind its ISN / TSval / window, or have the DUT connect() — are played
+// against the kernel and fed to the model alike; then the mutated packet goes in and the kernel's
+// immediate answers are judged against the model's prediction for the state both reached.
+//
+// One probe at a time (these are stateful), each on its own flow. The end of the kernel's immediate
+// answer is proven as in the listener engine: a sentinel SYN to a closed port sent right after the
+// mutated packet draws a RST, which is processed after it (same CPU, FIFO); everything the kernel sent
+// on the probe's flow before that RST is its answer.
+import { judge, Verdict } from '../../lib/match/judge';
+import { bind } from '../../lib/model/match';
+import type { ModelEnv, ModelState, Prediction } from '../../lib/model';
+import { bindingsFor, Probe, ProbeBindings, probePacketSpec } from '../../lib/fuzz/probe';
+import { buildIp } from '../../lib/wire/build';
+import { decodeEthernet, decodeIp } from '../../lib/wire/decode';
+import { toPacketJson } from '../../lib/wire/summary';
+import type { Decoded, PacketJson } from '../../lib/wire/types';
+import type { CapturedFrame } from '../capture/capture';
+import type { Lab } from '../topology/lab';
+import { pinToCurrentCpu } from '../engine/pin';
+import type { ModelApi } from './model-api';
+
+export interface SequenceContext {
+  lab: Lab;
+  api: ModelApi;
+  env: Record<4 | 6, ModelEnv>;
+  /** Model state with the listener open (passive targets) or empty (active). */
+  base: Record<4 | 6, ModelState>;
+  listen?: { port: number; backlog: number };
+  /** Closed DUT port for sentinels. */
+  closedPort?: number;
+}
+
+export interface SequenceJudgement {
+  verdict: Verdict;
+  phase: 'setup' | 'mutated';
+  observed: PacketJson[];
+  predicted: PacketJson[];
+  rules: string[];
+  readonly reasons: string[];
+  /** The mutated packet as sent (IP header on) and the kernel's frames on the flow. */
+  sent?: Uint8Array;
+  frames: CapturedFrame[];
+  sentNs: bigint;
+  /** What the setup captured from the DUT (for the repro case). */
+  bindings: Partial<Pick<ProbeBindings, 'dutIsn' | 'dutTsval' | 'dutWindow'>>;
+}
+
+const SENTINEL_SPORT = 65534;
+let sentinelSeq = 1;
+
+const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/** A DUT frame's flow: family, DUT port, peer port. */
+function flowOf(d: Decoded): number {
+  return d.tcp ? flowKeyOf(d.ip?.version === 6 ? 6 : 4, d.tcp.sport, d.tcp.dport) : -1;
+}
+
+function flowKeyOf(ip: 4 | 6, dutPort: number, peerPort: number): number {
+  return ip * 2 ** 32 + dutPort * 65536 + peerPort;
+}
+
+/** Inject `bytes` then a sentinel; resolve with every DUT frame on `flowKey` up to the sentinel's RST. */
+async function exchange(lab: Lab, ip: 4 | 6, bytes: Uint8Array | undefined, flowKey: () => number, closedPort: number): Promise<{ frames: CapturedFrame[]; sentNs: bigint }> {
+  const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;
+  const seq = sentinelSeq++ >>> 0;
+  const sentinel = buildIp({ ip, src: a.peer, dst: a.dut, sport: SENTINEL_SPORT, dport: closedPort, flags: 'S', seq, window: 0 });
+  lab.capture.take();
+  const sentNs = process.hrtime.bigint();
+  if (bytes) lab.injector.send(bytes, 'link');
+  lab.injector.send(sentinel, 'link');
+  const isSentinelReply = (f: CapturedFrame): boolean => {
+    const d = decodeEthernet(f.bytes);
+    return !!d.tcp && d.tcp.dport === SENTINEL_SPORT && d.tcp.ack === ((seq + 1) >>> 0);
+  };
+  const got = await lab.capture.waitFor(isSentinelReply, 1000);
+  if (!got) throw new Error('sequence engine: the sentinel got no answer within 1 s (capture or topology broken)');
+  lab.capture.assertNoDrops();
+  const frames: CapturedFrame[] = [];
+  for (const f of lab.capture.take()) {
+    if (f === got) break;
+    if (flowOf(decodeEthernet(f.bytes)) === flowKey()) frames.push(f);
+  }
+  return { frames, sentNs };
+}
+
+/** Play one multi-packet probe; judge the kernel against the model at the first disagreement. */
+export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Promise<SequenceJudgement> {
+  pinToCurrentCpu();
+  const { lab, api } = ctx;
+  const ip = probe.ip;
+  const env = ctx.env[ip];
+  const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;
+  const closedPort = ctx.closedPort ?? 9;
+  let st = ctx.base[ip];
+  const rules: string[] = [];
+  const reasonsOut: Array<{ fn: string; text: string }> = [];
+  const captured: Partial<Pick<ProbeBindings, 'dutIsn' | 'dutTsval' | 'dutWindow'>> = {};
+  // Passive targets: the flow is the probe's source port. Active: the DUT's ephemeral port, learnt
+  // from its SYN (the connect() step).
+  let localPort = ctx.listen?.port ?? 0;
+  const peerPort = probe.sport;
+  let flowKey = flowKeyOf(ip, localPort, peerPort);
+  let pending: Prediction[] = [];
+  let pendingObserved: PacketJson[] = [];
+  let fd: number | undefined;
+
+  const ends = () => ({ src: a.peer, dst: a.dut, dport: localPort });
+  const fail = (phase: 'setup' | 'mutated', v: Verdict, observed: PacketJson[], predicted: Prediction[], frames: CapturedFrame[], sentNs: bigint, sent?: Uint8Array): SequenceJudgement => ({
+    verdict: v, phase, observed, predicted: predicted.map((p) => p.packet), rules, frames, sentNs, sent, bindings: captured,
+    get reasons() {
+      return reasonsOut.map((r) => `${r.fn}: ${r.text}`);
+    },
+  });
+  const feed = (r: ReturnType<ModelApi['apply']>): void => {
+    st = r.state;
+    for (const x of r.reasons) {
+      rules.push(x.rule);
+      reasonsOut.push(x);
+    }
+  };
+
+  try {
+    for (const step of probe.setup) {
+      if (step.kind === 'connect') {
+        fd = (await lab.agent.must('socket', { family: ip })).fd;
+        await lab.agent.must('setsockopt', { fd, name: 'SO_LINGER', value: { onoff: 1, linger: 0 } });
+        const t = nowMs();
+        const c = await lab.agent.call('connect', { fd, addr: a.peer, port: peerPort });
+        if (c.err !== 'EINPROGRESS') throw new Error(`sequence engine: connect() returned ${c.err || 'success'}, expected EINPROGRESS`);
+        const r = api.apply(env, st, { type: 'connect', dport: peerPort }, t);
+        feed(r);
+        pending = r.responses;
+        // The SYN arrives on a port we do not know yet: wait for it.
+        const f = await lab.capture.waitFor((fr) => {
+          const d = decodeEthernet(fr.bytes);
+          return !!d.tcp && d.ip?.version === ip && d.tcp.dport === peerPort && (d.tcp.flags & 0x12) === 0x02;
+        }, 1000);
+        if (!f) return fail('setup', judge(pending, [], st, r.reasons), [], pending, [], 0n);
+        const d = decodeEthernet(f.bytes);
+        localPort = d.tcp!.sport;
+        flowKey = flowKeyOf(ip, localPort, peerPort);
+        pendingObserved = [toPacketJson(d)!];
+        lab.capture.take();
+        continue;
+      }
+      if (step.kind === 'send') {
+        const b = bindingsFor(probe, captured);
+        const spec = probePacketSpec(probe, step.packet, b, ends());
+        const bytes = buildIp(spec);
+        const t = nowMs();
+        const { frames } = await exchange(lab, ip, bytes, () => flowKey, closedPort);
+        const r = api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t);
+        feed(r);
+        pending = r.responses.filter((p) => p.atMs <= t + 5);
+        pendingObserved = frames.map((f) => toPacketJson(decodeEthernet(f.bytes))!);
+        continue;
+      }
+      // capture: the answer to the previous step must be what the model predicted; bind from it.
+      const v = judge(pending, pendingObserved, st);
+      if (!v.ok) return fail('setup', v, pendingObserved, pending, [], 0n);
+      st = v.state;
+      const obs = pendingObserved.find((o) => (step.what === 'ack' ? o.tcp.flags.includes('A') : o.tcp.flags.includes('S')));
+      if (obs) {
+        if (typeof obs.tcp.seq === 'number' && step.bind.includes('dutIsn') && step.what !== 'ack') captured.dutIsn = obs.tcp.seq;
+        if (typeof obs.tcp.window === 'number' && step.bind.includes('dutWindow')) captured.dutWindow = obs.tcp.window;
+        const ts = obs.tcp.options.find((o) => o[0] === 'ts');
+        if (ts && typeof ts[1] === 'number' && step.bind.includes('dutTsval')) captured.dutTsval = ts[1];
+      }
+      for (const p of pending) st = bind(st, p, obs ?? pendingObserved[0]).state;
+      pending = [];
+      pendingObserved = [];
+    }
+    // The mutated packet.
+    const b = bindingsFor(probe, captured);
+    const spec = probePacketSpec(probe, probe.mutated, b, ends());
+    const bytes = buildIp(spec);
+    const t = nowMs();
+    const { frames, sentNs } = await exchange(lab, ip, bytes, () => flowKey, closedPort);
+    const r = api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t);
+    feed(r);
+    const predicted = r.responses.filter((p) => p.atMs <= t + 5);
+    const observed = frames.map((f) => toPacketJson(decodeEthernet(f.bytes))!);
+    const v = judge(predicted, observed, r.state, r.reasons);
+    return fail('mutated', v, observed, predicted, frames, sentNs, bytes);
+  } finally {
+    // Clean up: an abortive close for an active socket; a RST at the peer's ISN+1 for a passive flow
+    // (kills a request socket; an established child that took data stays and is drained later).
+    if (fd !== undefined) await lab.agent.call('close', { fd });
+    else if (ctx.listen) {
+      lab.injector.send(buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: ctx.listen.port, flags: 'R', seq: (probe.peerIsn + 1) >>> 0, window: 0 }), 'link');
+    }
+  }
+}
+
+/** Accept and abort every child waiting in the listener's accept queue (keeps the queue from filling). */
+export async function drainAcceptQueue(lab: Lab, listenFds: number[]): Promise<number> {
+  let n = 0;
+  for (const lfd of listenFds) {
+    for (;;) {
+      const r = await lab.agent.call('accept', { fd: lfd, timeoutMs: 0 });
+      if (!r.ok) break;
+      const cfd = r.result!.fd;
+      await lab.agent.call('setsockopt', { fd: cfd, name: 'SO_LINGER', value: { onoff: 1, linger: 0 } });
+      await lab.agent.call('close', { fd: cfd });
+      n++;
+    }
+  }
+  return n;
+}

@@ -32,17 +32,18 @@ export function sortIssues(issues: readonly CaseIssue[]): CaseIssue[] {
  * file/line/column/message are those of the first problem; `issues` holds every problem found,
  * sorted. `toString()` gives one `file:line:column: message` line per problem.
  */
-export class CaseError extends Error {
+export class SourceIssuesError extends Error {
   readonly file: string;
   readonly line: number;
   readonly column: number;
   readonly issues: readonly CaseIssue[];
 
-  constructor(issues: readonly CaseIssue[]) {
+  /** `message`: the first problem's message, or every problem as `file:line:column: message` lines. */
+  constructor(name: string, issues: readonly CaseIssue[], message: 'first' | 'all' = 'first') {
     const sorted = sortIssues(issues);
-    if (sorted.length === 0) throw new Error('CaseError needs at least one issue');
-    super(sorted[0].message);
-    this.name = 'CaseError';
+    if (sorted.length === 0) throw new Error(`${name} needs at least one issue`);
+    super(message === 'first' ? sorted[0].message : sorted.map(formatIssue).join('\n'));
+    this.name = name;
     this.file = sorted[0].file;
     this.line = sorted[0].line;
     this.column = sorted[0].column;
@@ -51,5 +52,11 @@ export class CaseError extends Error {
 
   override toString(): string {
     return this.issues.map(formatIssue).join('\n');
+  }
+}
+
+export class CaseError extends SourceIssuesError {
+  constructor(issues: readonly CaseIssue[]) {
+    super('CaseError', issues);
   }
 }

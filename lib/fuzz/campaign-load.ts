@@ -2,45 +2,29 @@
 // `file:line:column: message`. parseCampaignText is pure; loadCampaignFile / loadCampaignDir are the
 // only functions here that touch the file system.
 //
-// Issue format and sorting come from lib/case/errors.ts. The position mapping mirrors
-// lib/case/parse.ts (whose helpers are private to the case loader): zod issue paths are walked
-// through the YAML document to the node (or, for unknown and missing keys, the key) they name.
+// Issue format, sorting, positions and YAML syntax errors come from lib/case (errors.ts,
+// yaml-source.ts): zod issue paths are walked through the YAML document to the node (or, for unknown
+// and missing keys, the key) they name.
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, YAMLMap, YAMLSeq } from 'yaml';
+import { isMap, LineCounter, parseDocument } from 'yaml';
+import { locateNode as locate, SourcePos, yamlIssues } from '../case/yaml-source';
 import type { z } from 'zod';
-import { CaseIssue, formatIssue, sortIssues } from '../case/errors';
+import { CaseIssue, SourceIssuesError } from '../case/errors';
 import { closest } from '../case/suggest';
 import { Campaign, CampaignSchema, normaliseCampaign } from './campaign-schema';
 
 export type CampaignIssue = CaseIssue;
 
 /** Every problem of a campaign file; `toString()` gives one `file:line:column: message` per line. */
-export class CampaignError extends Error {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly issues: readonly CampaignIssue[];
+export class CampaignError extends SourceIssuesError {
   constructor(issues: readonly CampaignIssue[]) {
-    const sorted = sortIssues(issues);
-    if (sorted.length === 0) throw new Error('CampaignError needs at least one issue');
-    super(sorted.map(formatIssue).join('\n'));
-    this.name = 'CampaignError';
-    this.file = sorted[0].file;
-    this.line = sorted[0].line;
-    this.column = sorted[0].column;
-    this.issues = sorted;
-  }
-  override toString(): string {
-    return this.issues.map(formatIssue).join('\n');
+    super('CampaignError', issues, 'all');
   }
 }
 
 type Path = ReadonlyArray<string | number>;
-interface Pos {
-  line: number;
-  column: number;
-}
+type Pos = SourcePos;
 
 /** Parses and checks a campaign's text. Throws CampaignError (all problems, sorted). */
 export function parseCampaignText(text: string, fileName: string): Campaign {
@@ -52,9 +36,7 @@ export function parseCampaignText(text: string, fileName: string): Campaign {
   };
   const issue = (p: Pos, message: string): CampaignIssue => ({ file: fileName, line: p.line, column: p.column, message });
 
-  if (doc.errors.length) {
-    throw new CampaignError(doc.errors.map((e) => issue(pos(e.pos[0]), `YAML syntax error: ${e.message.replace(/\s+/g, ' ').replace(/\.$/, '')}`)));
-  }
+  if (doc.errors.length) throw new CampaignError(yamlIssues(doc, text, pos).map((x) => issue(x.pos, x.message)));
   if (!isMap(doc.contents)) {
     const at = doc.contents?.range ? pos(doc.contents.range[0]) : { line: 1, column: 1 };
     throw new CampaignError([issue(at, 'a campaign file is a mapping (name:, seed:, budget:, target:, generator: …) — see cases/campaigns/README.md')]);
@@ -193,36 +175,4 @@ function suggestKey(k: string, path: Path): string {
   if (!known.length) return ' — remove it';
   const g = closest(k, known);
   return ` — ${g ? `did you mean '${g}'? ` : ''}known keys: ${known.join(', ')}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Positions
-
-/** The node at `path` (its key when atKey, or when the path runs past the document). */
-function locate(doc: Document, path: Path, atKey: boolean, pos: (o: number) => Pos): Pos {
-  let node: unknown = doc.contents;
-  let key: Node | null = null;
-  let found = true;
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = (node as YAMLMap).items.find((p) => isPair(p) && (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
-      if (!pair) {
-        found = false;
-        break;
-      }
-      key = pair.key as Node;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number' && seg < (node as YAMLSeq).items.length) {
-      key = null;
-      node = (node as YAMLSeq).items[seg];
-    } else {
-      found = false;
-      break;
-    }
-  }
-  if (key?.range && (atKey || !found || !node)) return pos(key.range[0]);
-  const n = node as Node | null;
-  if (n?.range) return pos(n.range[0]);
-  if (key?.range) return pos(key.range[0]);
-  return { line: 1, column: 1 };
 }

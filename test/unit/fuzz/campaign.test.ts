@@ -121,8 +121,9 @@ describe('fuzz campaigns: errors are file:line:column', () => {
   });
 
   it('YAML syntax errors and non-mappings', () => {
-    expect(errorOf('name: c\nseed: [1\n').toString()).to.match(/^c\.yaml:\d+:\d+: YAML syntax error/);
-    expect(errorOf('name: c\nname: d\n').toString()).to.match(/^c\.yaml:2:1: YAML syntax error/);
+    // An unclosed bracket is reported where it opens, with the fix.
+    expect(errorOf('name: c\nseed: [1\n').toString()).to.match(/^c\.yaml:2:7: this '\[' is never closed — add the matching '\]'/);
+    expect(errorOf('name: c\nname: d\n').toString()).to.match(/^c\.yaml:2:1: YAML syntax error: .* — a key may appear once per mapping/);
     expect(errorOf('- a\n- b\n').toString()).to.match(/^c\.yaml:1:1: a campaign file is a mapping/);
   });
 });

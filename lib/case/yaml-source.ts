@@ -1,0 +1,101 @@
+// Where things are in a YAML source: the position of the node a schema path names, and YAML syntax
+// errors turned into positioned, actionable messages. Shared by the case loader and the fuzz
+// campaign loader. Pure.
+import { Document, isMap, isPair, isScalar, isSeq, Node, visit, YAMLMap, YAMLSeq } from 'yaml';
+
+export type Path = ReadonlyArray<string | number>;
+export interface SourcePos {
+  line: number;
+  column: number;
+}
+
+/**
+ * The position of the node at `path`: the value, or its key when `atKey` (or when the value is
+ * empty). A path that runs past the document points at the deepest key that exists.
+ */
+export function locateNode(doc: Document, path: Path, atKey: boolean, pos: (o: number) => SourcePos): SourcePos {
+  let node: unknown = doc.contents;
+  let key: Node | null = null;
+  let found = true;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = (node as YAMLMap).items.find((p) => isPair(p) && keyText(p.key) === String(seg));
+      if (!pair) {
+        found = false;
+        break;
+      }
+      key = pair.key as Node;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number' && seg < (node as YAMLSeq).items.length) {
+      key = null;
+      node = (node as YAMLSeq).items[seg];
+    } else {
+      found = false;
+      break;
+    }
+  }
+  const empty = !node || (isScalar(node) && node.value === null && (node.range?.[0] ?? 0) === (node.range?.[1] ?? 0));
+  if (key && (atKey || !found || empty) && key.range) return pos(key.range[0]);
+  const n = node as Node | null;
+  if (n && n.range) return pos(n.range[0]);
+  if (key && key.range) return pos(key.range[0]);
+  return { line: 1, column: 1 };
+}
+
+function keyText(k: unknown): string {
+  if (isScalar(k)) return String(k.value);
+  return String(k);
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML syntax errors
+
+export function yamlIssues(doc: Document, text: string, pos: (o: number) => SourcePos): Array<{ pos: SourcePos; message: string }> {
+  // Flow collections ([…], {…}) whose text does not end with their closing bracket.
+  const unclosed: Array<{ start: number; close: string }> = [];
+  visit(doc, {
+    Seq(_, n) {
+      if (n.flow && n.range && !text.slice(n.range[0], n.range[1]).trimEnd().endsWith(']')) unclosed.push({ start: n.range[0], close: ']' });
+    },
+    Map(_, n) {
+      if (n.flow && n.range && !text.slice(n.range[0], n.range[1]).trimEnd().endsWith('}')) unclosed.push({ start: n.range[0], close: '}' });
+    },
+  });
+  const reported = new Set<number>();
+  const out: Array<{ pos: SourcePos; message: string }> = [];
+  for (const e of doc.errors) {
+    let at = e.pos[0];
+    // Point a block-scalar header error at its '>' or '|', where the value starts.
+    if (/Block scalar header/.test(e.message)) while (at > 0 && text[at] !== '>' && text[at] !== '|' && text[at - 1] !== '\n') at--;
+    const msg = e.message.replace(/\s+/g, ' ').replace(/\.$/, '');
+    if (/end with a [\]}]/.test(msg)) {
+      const open = unclosed.filter((u) => u.start < at).sort((a, b) => b.start - a.start).find((u) => !reported.has(u.start));
+      if (open) {
+        reported.add(open.start);
+        const p = pos(at);
+        out.push({
+          pos: pos(open.start),
+          message: `this '${open.close === ']' ? '[' : '{'}' is never closed — add the matching '${open.close}' (the YAML parser gave up at line ${p.line}, column ${p.column})`,
+        });
+        continue;
+      }
+      if (unclosed.some((u) => u.start < at)) continue; // same bracket, already reported
+    }
+    out.push({ pos: pos(at), message: `YAML syntax error: ${msg} — ${yamlHint(e.code, msg, text, at)}` });
+  }
+  return out;
+}
+
+function yamlHint(code: string, msg: string, text: string, at: number): string {
+  const ch = text[at];
+  if (code === 'BAD_ALIAS' || ch === '*') return 'a value starting with * is a YAML alias; for "any value" quote it: "*"';
+  if (/Block scalar header/.test(msg) || ch === '>' || ch === '|') {
+    return 'a value starting with > or | begins a YAML block of text; quote it, e.g. kernel: ">=6.1"';
+  }
+  if (code === 'DUPLICATE_KEY') return 'a key may appear once per mapping; keep one of them';
+  if (code === 'TAB_AS_INDENT') return 'indent with spaces, not tabs';
+  if (code === 'MULTIPLE_DOCS') return "a case file holds one case; remove the '---' or split the file";
+  if (code === 'BAD_INDENT') return 'line the keys of one mapping up in the same column';
+  return 'check the YAML near here; quote values that contain ": " or " #", or start with * & ! | > % @ `';
+}
+

@@ -11,6 +11,7 @@ import { after, between } from './seq-math';
 import { deferSecondsToRetrans } from './sockopts';
 import type { Req, Step } from './state';
 import { numAdd, numText, numValue } from './symbols';
+import { armFromEvent } from './timer-wheel';
 
 /**
  * tcp_oow_rate_limited: one answer per tcp_invalid_ratelimit ms. Segments with data or FIN and no SYN
@@ -76,8 +77,8 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
     }
     const q = resendSynAck(st, req, st.now, 'check_req.dup-syn', () =>
       `duplicate SYN seq=rcv_isn: SYN-ACK re-sent (same ISN, TSecr ${req.tsRecent} unchanged), timer → +${nextSynAckTimeout(req.numTimeout) / 1000} s`);
-    const at = st.now + nextSynAckTimeout(req.numTimeout);
-    st.setReq(req.key, { ...q, lastOowMs: st.now, timerAt: at });
+    const { atMs: at, slack } = armFromEvent(st.now, nextSynAckTimeout(req.numTimeout));
+    st.setReq(req.key, { ...q, lastOowMs: st.now, timerAt: at, timerSlack: slack });
     st.arm('synack-rtx', at, req.key);
     return;
   }

@@ -107,7 +107,11 @@ export function sockSend(st: Step, sock: Sock, flags: number, rule: RuleId, text
   let tsval: JsonNum = 0;
   if (sock.tsOk) tsval = jstar('opt.ts.val', tsvalExpect(sock.tsOff, st.now, st.env.tsTolMs), ex);
   const opts = tsOnlyOptions(sock.tsOk, tsval, sock.tsRecent, sock.md5, ex);
-  const win = jstar('tcp.window', { range: ackWindowRange(sock, consumed) }, ex);
+  // The right edge of the advertised window does not move for small amounts of data (tcp_select_window
+  // keeps rcv_wnd while the free space is within an MSS of it), so the field can be as low as the
+  // initial window minus everything received since the ISN (correction C7).
+  const since = sock.state === 'SYN_SENT' ? 0 : (sock.rcvNxt - ((sock.rcvIsn + 1) >>> 0)) >>> 0;
+  const win = jstar('tcp.window', { range: ackWindowRange(sock, Math.max(consumed, since < 0x40000000 ? since : 0)) }, ex);
   const r = st.why(rule, text);
   st.send(packet(ip, sportJson(sock.lport, ex), sock.pport, jnum(numAdd(sock.isn, seqOff), 'tcp.seq', ex), flags & ACK ? sock.rcvNxt : 0, flags, win, opts), ex, r);
   return { ...sock, sent: sock.sent + 1 };

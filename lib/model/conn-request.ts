@@ -12,6 +12,7 @@ import type { Listener, Req, Step } from './state';
 import { tupleKey } from './state';
 import { cookieIsnFor, cookieLow6, cookieMss, cookieTsvalRaw, recordCookie } from './syncookies';
 import { Num, numText } from './symbols';
+import { armFromEvent } from './timer-wheel';
 
 export function listenerHasKey(l: Listener, peer: string): boolean {
   return !!l.opts.md5Peers && l.opts.md5Peers.includes(peer);
@@ -123,17 +124,17 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
     }, 'SYN_RECV');
     const l2 = st.listeners[l.port];
     st.setListener(l.port, { ...l2, tfoQlen: l2.tfoQlen + 1 });
-    const at = st.now + 1000;
-    st.setSock(key, { ...child, timerAt: at, tpl, firstSynMs: st.now });
+    const { atMs: at, slack } = armFromEvent(st.now, 1000);
+    st.setSock(key, { ...child, timerAt: at, timerSlack: slack, tpl, firstSynMs: st.now, unread: (rcvNxt - ((seg.seq + 1) >>> 0)) >>> 0 });
     st.arm('tfo-synack-rtx', at, key);
     st.why('fastopen.child-timer', () => `TFO child in SYN_RECV (already in the accept queue), SYN-ACK timer at +1 s, up to ${(l.opts.syncnt ?? s.tcp_synack_retries + 1)} retries`);
     return;
   }
-  const at = st.now + 1000;
+  const { atMs: at, slack } = armFromEvent(st.now, 1000);
   const req: Req = {
     key, peer: seg.src, pport: seg.sport, lport, rcvIsn: seg.seq, rcvNxt, isn, tsOff, tsOk: ts, tsRecent: ts ? ko.tsVal : 0,
     sackOk, wsOk, sndWscale: ws, rcvWscale: win.wscale, mssClamp, ecnOk, rcvWnd: win.rcvWnd, synTos: seg.tos, tpl,
-    numTimeout: 0, numRetrans: 0, timerAt: at, firstTsMs: st.now, lastTsMs: st.now, lastOowMs: -Infinity, acked: false, flow, flowGen: 0,
+    numTimeout: 0, numRetrans: 0, timerAt: at, timerSlack: slack, firstTsMs: st.now, lastTsMs: st.now, lastOowMs: -Infinity, acked: false, flow, flowGen: 0,
   };
   st.setReq(key, req);
   st.setListener(l.port, { ...st.listeners[l.port], qlen: st.listeners[l.port].qlen + 1 });

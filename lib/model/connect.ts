@@ -10,6 +10,7 @@ import type { SockOpts } from './sockopts';
 import type { Expectation, Sock, Step, SynAckTpl } from './state';
 import { tupleKey } from './state';
 import { Num, numAdd, numText } from './symbols';
+import { armFromEvent, firedAt, TimerSlack } from './timer-wheel';
 
 export function connect(st: Step, dport: number, sportIn: number | undefined, opts: SockOpts): void {
   const env = st.env;
@@ -59,7 +60,7 @@ export function connect(st: Step, dport: number, sportIn: number | undefined, op
     key, state: 'SYN_SENT', peer, pport: dport, lport, active: true, accepted: true, isn, sndNxtOff: 1, rcvNxt: 0, rcvIsn: 0,
     tsOk: ts, tsOff, tsRecent: 0, sackOk: tpl.sack, wsOk: wsOn, rcvWscale: wsOn ? win.wscale : 0, rcvWnd: win.rcvWnd, fullSpace: win.fullSpace,
     ecnOk: ecn, ttl: tpl.ttl, tos: tpl.tos, flow: flowFor(st, key), ipId: env.ip === 4 ? ipIdSym(st, key) : 0, sent: 0,
-    lastOowMs: -Infinity, opts, md5, timerAt: st.now + 1000, retransmits: 0, totalRto: 0, rtoMs: 1000, firstSynMs: st.now, tpl, synEcn: ecn, numTimeout: 0,
+    lastOowMs: -Infinity, opts, md5, ...timer1s(st.now), retransmits: 0, totalRto: 0, rtoMs: 1000, firstSynMs: st.now, tpl, synEcn: ecn, numTimeout: 0,
   };
   const r = st.why('connect.syn', () => `SYN seq ${numText(isn)} window ${tpl.window}, MSS ${mss}${ts ? ', TS' : ''}${tpl.sack ? ', SACK_PERM' : ''}${wsOn ? `, WS ${win.wscale}` : ''}`);
   const sent = emitSyn(st, sock, tpl.flags, r, st.now);
@@ -68,8 +69,16 @@ export function connect(st: Step, dport: number, sportIn: number | undefined, op
   st.arm('syn-rtx', sock.timerAt, key);
 }
 
-/** Emits the socket's SYN (or, in simultaneous open, its SYN-ACK) with the next IP ID. */
-export function emitSyn(st: Step, sock: Sock, flags: number, r: Reason, at: number): Sock {
+function timer1s(now: number): { timerAt: number; timerSlack: TimerSlack } {
+  const a = armFromEvent(now, 1000);
+  return { timerAt: a.atMs, timerSlack: a.slack };
+}
+
+/**
+ * Emits the socket's SYN (or, in simultaneous open, its SYN-ACK) with the next IP ID. `slack`: the
+ * packet is sent by a timer that may fire that much later than `at` (timer wheel, C5).
+ */
+export function emitSyn(st: Step, sock: Sock, flags: number, r: Reason, at: number, slack?: TimerSlack): Sock {
   const env = st.env;
   const tpl = sock.tpl!;
   const ex: Expectation = {};
@@ -79,7 +88,8 @@ export function emitSyn(st: Step, sock: Sock, flags: number, r: Reason, at: numb
   }
   const ip = ipJson(env, tpl.ttl, tpl.tos, env.ip === 4 ? numAdd(sock.ipId, sock.sent) : 0, sock.flow, ex);
   let tsval: JsonNum = 0;
-  if (tpl.ts) tsval = jstar('opt.ts.val', tsvalExpect(sock.tsOff, at, env.tsTolMs), ex);
+  const f = firedAt(at, slack, env.tsTolMs);
+  if (tpl.ts) tsval = jstar('opt.ts.val', tsvalExpect(sock.tsOff, f.approxMs, f.tolMs), ex);
   const synack = (flags & ACK) !== 0;
   const opts = synackOptionsJson(tpl, tsval, synack ? sock.tsRecent : 0, ex);
   const sport = typeof sock.lport === 'number' ? sock.lport : st.bindings[sock.lport.sym] ?? ('*' as unknown as number);

@@ -44,7 +44,7 @@ function dataAndFin(st: Step, sock: Sock, seg: Seg, dataRule: 'child.data' | 'es
     st.setSock(sock.key, s2);
     return;
   }
-  let s: Sock = { ...sock, rcvNxt: (sock.rcvNxt + seg.len + (fin ? 1 : 0)) >>> 0 };
+  let s: Sock = { ...sock, rcvNxt: (sock.rcvNxt + seg.len + (fin ? 1 : 0)) >>> 0, unread: (sock.unread ?? 0) + seg.len };
   let next = s.state;
   if (fin) {
     if (s.state === 'ESTABLISHED' || s.state === 'SYN_RECV') next = 'CLOSE_WAIT';
@@ -148,6 +148,14 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     st.why('estab.bad-ack', () => `SEG.ACK ${seg.ack} beyond snd_nxt: dropped [inferred]`);
     return;
   }
+  // tcp_ack(FLAG_UPDATE_TS_RECENT) → tcp_replace_ts_recent: an accepted segment whose seq is not after
+  // rcv_wup (= rcv_nxt here: every segment is ACKed at once) refreshes ts_recent, so the next ACK
+  // echoes its TSval (correction C6, measured on 6.18.44).
+  if (ko.ts && s.tsOk && !after(seg.seq, s.rcvNxt) && ko.tsVal !== s.tsRecent) {
+    const old = s.tsRecent;
+    s = { ...s, tsRecent: ko.tsVal };
+    st.why('estab.ts-recent', () => `ts_recent ${old} → ${ko.tsVal}`);
+  }
   // Our FIN acknowledged?
   if (ackOk !== false && s.sndNxtOff > 1 && seg.len === 0 && !(f & FIN)) {
     if (s.state === 'FIN_WAIT1') s = { ...s, state: 'FIN_WAIT2' };
@@ -171,6 +179,15 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
 
 /** close() of a connection: FIN (ESTABLISHED → FIN_WAIT1, CLOSE_WAIT → LAST_ACK) [inferred]. */
 export function closeSock(st: Step, sock: Sock): void {
+  if ((sock.unread ?? 0) > 0 && (sock.state === 'ESTABLISHED' || sock.state === 'CLOSE_WAIT' || sock.state === 'SYN_RECV' || sock.state === 'FIN_WAIT1' || sock.state === 'FIN_WAIT2')) {
+    // tcp_close: data the application never read → RST|ACK (seq snd_nxt, ack rcv_nxt) instead of a
+    // FIN, the connection is gone at once (RFC 2525; measured on 6.18.44: correction C8).
+    sockSend(st, sock, RST | ACK, 'close.unread-reset', () => `close() with ${sock.unread} unread byte(s): RST|ACK seq snd_nxt ack ${sock.rcvNxt}, ${sock.key} closed`, sock.unread ?? 0);
+    st.count('TcpExtTCPAbortOnClose');
+    st.count('TcpOutRsts');
+    removeSock(st, sock);
+    return;
+  }
   if (sock.state === 'ESTABLISHED' || sock.state === 'CLOSE_WAIT' || sock.state === 'SYN_RECV') {
     const next = sock.state === 'CLOSE_WAIT' ? 'LAST_ACK' : 'FIN_WAIT1';
     const s2 = sockSend(st, { ...sock, accepted: true }, FIN | ACK, 'close.fin', () => `close(): FIN|ACK, ${sock.state} → ${next}`);

@@ -4,7 +4,7 @@ import { ipv6FromBytes, ipv6ToBytes } from '../wire/addr';
 import { connect } from './connect';
 import { closeSock, resetChild } from './established';
 import { broadcastCheck, tcpRcv } from './listen-demux';
-import { profileFor } from './profile';
+import { profileFor, withKconfig } from './profile';
 import { fireReqTimer, fireTfoChildTimer } from './reqsk-timer';
 import { advmssFor } from './route';
 import type { SockOpts } from './sockopts';
@@ -22,7 +22,9 @@ export type { Sym, Num } from './symbols';
 export type { Profile } from './profile';
 export type { Sysctls } from './sysctls';
 export { applySysctl, defaultSysctls } from './sysctls';
-export { profileFor, PROFILES } from './profile';
+export { profileFor, PROFILES, withKconfig } from './profile';
+export { parseAuthBytes, authWalkMinLen } from './auth-options';
+export type { AuthOpts, AuthError } from './auth-options';
 export { parseKernelOptions, parseOptionBytes } from './parse-options';
 export { selectInitialWindow } from './select-window';
 export { cookieLow6, cookieTsvalRaw, cookieMss } from './syncookies';
@@ -44,6 +46,8 @@ export interface MakeEnvOptions {
   route?: { window?: number; initrwnd?: number; ecn?: boolean; ecnCa?: boolean };
   /** Congestion control; 'dctcp' needs ECN. Default bbr. */
   cc?: string;
+  /** Kernel build options that change behaviour. tcpAo: CONFIG_TCP_AO (default off, as measured). */
+  kconfig?: { tcpAo?: boolean };
 }
 
 function canon(ip: 4 | 6, a: string): string {
@@ -52,7 +56,9 @@ function canon(ip: 4 | 6, a: string): string {
 }
 
 export function makeEnv(o: MakeEnvOptions): ModelEnv {
-  const { profile, reason } = profileFor(o.release);
+  const picked = profileFor(o.release);
+  const profile = withKconfig(picked.profile, o.kconfig);
+  const reason = picked.reason;
   const sysctls = applySysctls(defaultSysctls(profile), o.sysctls, profile);
   const mtu = o.mtu ?? 1500;
   const ccEcn = (o.cc ?? 'bbr').toLowerCase() === 'dctcp';
@@ -210,6 +216,20 @@ export function apply(env: ModelEnv, state: ModelState, ev: ModelEvent, nowMs: n
       case 'close':
         closePort(st, ev.port, ev.peerPort);
         break;
+      case 'recv': {
+        let hit = false;
+        for (const k in st.socks) {
+          const s = st.socks[k];
+          const lp = typeof s.lport === 'number' ? s.lport : st.bindings[s.lport.sym];
+          if (lp === ev.port && s.pport === ev.peerPort) {
+            hit = true;
+            st.setSock(k, { ...s, unread: 0 });
+            st.why('event.recv', () => `recv() on ${k}: ${s.unread ?? 0} byte(s) read`);
+          }
+        }
+        if (!hit) st.why('event.recv', () => `recv() on ${ev.port}/${ev.peerPort}: no such connection`);
+        break;
+      }
       case 'connect':
         connect(st, ev.dport, ev.sport, ev.opts ?? {});
         break;

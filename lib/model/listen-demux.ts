@@ -2,6 +2,7 @@
 // socket lookup, the LISTEN flag table (tcp_rcv_state_process) and the closed-port RST (§3.4).
 import type { Decoded } from '../wire/types';
 import { ACK, FIN, RST, SYN } from '../wire/types';
+import { authOf, inboundHash, resetAuthOk } from './auth-options';
 import { makeChild } from './child';
 import { checkReq } from './check-req';
 import { connRequest, listenerHasKey } from './conn-request';
@@ -42,27 +43,6 @@ function parse(st: Step, seg: Seg, c: ParseCtx): KernelOpts {
   const ko = parseKernelOptions(seg.options, st.env.sysctls, c);
   if (ko.notes) for (const [rule, text] of ko.notes) st.why(rule, text);
   return ko;
-}
-
-/** tcp_inbound_hash: true = continue. */
-function md5Gate(st: Step, hasKey: boolean, ko: KernelOpts): boolean {
-  if (ko.md5 > 1 || ko.md5Bad) {
-    st.why('md5.malformed', () => (ko.md5Bad ? 'MD5 option with a bad length' : `${ko.md5} MD5 options`) + ': dropped');
-    return false;
-  }
-  if (ko.md5 && !hasKey) {
-    st.count('TcpExtTCPMD5Unexpected');
-    st.why('md5.unexpected', 'MD5 option but no key for this peer: dropped');
-    return false;
-  }
-  if (!ko.md5 && hasKey) {
-    st.count('TcpExtTCPMD5NotFound');
-    st.why('md5.required', 'socket holds an MD5 key for this peer but the segment has no MD5 option: dropped');
-    return false;
-  }
-  if (ko.md5) st.why('md5.assumed-good', 'MD5 option with a configured key: digest assumed valid [inferred]');
-  if (ko.ao) st.why('ao.ignored', 'TCP-AO option (kind 29): unknown on this build, ignored');
-  return true;
 }
 
 /** Socket maps (immutable once published) known to hold no connect()ed socket with a symbolic port. */
@@ -156,9 +136,10 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
   const syn = (seg.flags & SYN) !== 0;
   const sock = st.socks[key] ?? findUnboundActive(st, seg);
   if (sock) {
-    const ko = parse(st, seg, { syn, tfo: false, userMss: sock.opts.maxseg ?? 0, estabTsOk: sock.state === 'SYN_SENT' || sock.state === 'TIME_WAIT' ? undefined : sock.tsOk });
     st.why('demux.lookup', () => `${key}: ${sock.active ? 'connected' : 'child'} socket in ${sock.state}`);
-    if (!md5Gate(st, sock.md5, ko)) return;
+    // TIME_WAIT is handled before tcp_inbound_hash: no auth gate there (correction C1).
+    if (sock.state !== 'TIME_WAIT' && !inboundHash(st, seg, sock.md5)) return;
+    const ko = parse(st, seg, { syn, tfo: false, userMss: sock.opts.maxseg ?? 0, estabTsOk: sock.state === 'SYN_SENT' || sock.state === 'TIME_WAIT' ? undefined : sock.tsOk });
     if (sock.state === 'TIME_WAIT') return twRcv(st, sock, seg, ko);
     if (sock.state === 'SYN_SENT') return synsentRcv(st, sock, seg, ko);
     return estabRcv(st, sock, seg, ko);
@@ -166,41 +147,43 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
   const req = st.reqs[key];
   if (req) {
     const l = st.listeners[req.lport];
-    const ko = parse(st, seg, { syn, tfo: false, userMss: 0 });
     st.why('demux.lookup', () => `${key}: request socket (SYN_RECV)`);
     const hasKey = !!l && listenerHasKey(l, seg.src);
-    if (!md5Gate(st, hasKey, ko)) return;
+    if (!inboundHash(st, seg, hasKey)) return;
+    const ko = parse(st, seg, { syn, tfo: false, userMss: 0 });
     return checkReq(st, req, seg, ko, hasKey);
   }
   const l = st.listeners[seg.dport];
   if (l) {
+    const hasKey = listenerHasKey(l, seg.src);
+    if (!inboundHash(st, seg, hasKey)) return;
     const ko = parse(st, seg, { syn, tfo: true, userMss: l.opts.maxseg ?? 0 });
     st.why('parse_options.summary', () => optsSummary(ko));
-    const hasKey = listenerHasKey(l, seg.src);
-    if (!md5Gate(st, hasKey, ko)) return;
     return listenerRcv(st, l, seg, ko, hasKey);
   }
   closedPort(st, seg);
 }
 
-/** §3.4: no socket. */
+/** §3.4: no socket (tcp_v4_send_reset / tcp_v6_send_reset with sk == NULL). */
 export function closedPort(st: Step, seg: Seg): void {
   if (seg.flags & RST) {
     st.why('closed.rst-input', 'no socket; segment has RST: no reply');
     return;
   }
-  const ko = parseKernelOptions(seg.options, st.env.sysctls, { syn: false, tfo: false, userMss: 0 });
+  // The auth pre-parse comes first: a failed walk or (IPv4, no CONFIG_TCP_AO) an AO option → no RST.
+  if (!resetAuthOk(st, seg)) return;
+  const a = authOf(st.env.profile, seg);
   let md5 = false;
-  if (ko.md5 || ko.md5Bad) {
+  if (a.md5) {
     const other = st.listeners[seg.sport];
-    if (ko.md5Bad || ko.md5 > 1 || !other || !listenerHasKey(other, seg.src)) {
+    if (!other || !listenerHasKey(other, seg.src)) {
       st.why('closed.md5-no-rst', 'no socket; MD5 option without a matching key: no RST');
       return;
     }
     md5 = true;
   }
   const r = st.why('closed.rst', () => `no socket on port ${seg.dport}: RST`);
-  sendReset(st, seg, r, md5);
+  sendReset(st, seg, r, md5, true);
 }
 
 /** §3.3: a segment that reaches a LISTEN socket with no req/child. */

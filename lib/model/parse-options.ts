@@ -20,11 +20,12 @@ export interface KernelOpts {
   tfoLen: number;
   tfoCookie?: Uint8Array;
   tfoExp: boolean;
-  /** Well-formed MD5 options seen (tcp_inbound_hash). */
+  /**
+   * Well-formed MD5 options tcp_parse_options stepped over (informational: the MD5/AO gate uses the
+   * auth pre-parse in auth-options.ts, which walks the bytes with its own bounds).
+   */
   md5: number;
-  /** A kind-19 option with a bad length. */
-  md5Bad: boolean;
-  /** A TCP-AO (kind 29) option (unknown on this build). */
+  /** TCP-AO (kind 29) options stepped over (informational, as `md5`). */
   ao: boolean;
   /** Unusual decisions, for reasons: [rule, text]. null when nothing unusual happened. */
   notes: Array<['parse_options.stop' | 'parse_options.skipped' | 'parse_options.disabled' | 'parse_options.mss-zero' | 'parse_options.wscale-clamped' | 'parse_options.tfo-invalid', string]> | null;
@@ -35,7 +36,7 @@ function note(o: KernelOpts, rule: NonNullable<KernelOpts['notes']>[number][0], 
 }
 
 function fresh(): KernelOpts {
-  return { mss: 0, wsOk: false, ws: 0, sackOk: false, ts: false, tsVal: 0, tsEcr: 0, tfoLen: -1, tfoExp: false, md5: 0, md5Bad: false, ao: false, notes: null };
+  return { mss: 0, wsOk: false, ws: 0, sackOk: false, ts: false, tsVal: 0, tsEcr: 0, tfoLen: -1, tfoExp: false, md5: 0, ao: false, notes: null };
 }
 
 export interface ParseCtx {
@@ -117,8 +118,7 @@ function onTlv(o: KernelOpts, s: Sysctls, c: ParseCtx, kind: number, b: Uint8Arr
       break;
     case 19:
       if (len === 18) o.md5++;
-      else o.md5Bad = true;
-      return;
+      return; // checked by the auth pre-parse (tcp_inbound_hash), skipped here
     case 29:
       o.ao = true;
       return;

@@ -15,12 +15,30 @@ export interface Profile {
   rtoSysctls: boolean;
   /** AccECN code present (inert while tcp_ecn <= 2). */
   accecn: boolean;
+  /**
+   * Auth-option pre-parse of every segment (§3.2, docs/model-corrections.md C1): 'auth' =
+   * tcp_do_parse_auth_options (6.7+; a malformed option met while ≥ 18 bytes remain drops the segment
+   * and suppresses RSTs), 'md5sig' = tcp_parse_md5sig_option (6.1; a malformed option only means "no
+   * MD5 option").
+   */
+  authParse: 'auth' | 'md5sig';
+  /** CONFIG_TCP_AO (6.7+ builds only): the walk bound becomes 5 bytes and AO options are checked. */
+  tcpAo: boolean;
 }
 
 export const PROFILES: Readonly<Record<'6.18' | '6.1', Profile>> = {
-  '6.18': { name: '6.18', linearSynTimeouts: true, tsOffPerTuple: true, tsecrCheck: true, rstTosEcnClear: true, rtoSysctls: true, accecn: true },
-  '6.1': { name: '6.1', linearSynTimeouts: false, tsOffPerTuple: false, tsecrCheck: false, rstTosEcnClear: false, rtoSysctls: false, accecn: false },
+  '6.18': { name: '6.18', linearSynTimeouts: true, tsOffPerTuple: true, tsecrCheck: true, rstTosEcnClear: true, rtoSysctls: true, accecn: true, authParse: 'auth', tcpAo: false },
+  '6.1': { name: '6.1', linearSynTimeouts: false, tsOffPerTuple: false, tsecrCheck: false, rstTosEcnClear: false, rtoSysctls: false, accecn: false, authParse: 'md5sig', tcpAo: false },
 };
+
+/**
+ * A profile for a kernel built with (or without) CONFIG_TCP_AO. The measured 6.18 machine has none.
+ * 6.1 has no TCP-AO code at all, so the flag is ignored there.
+ */
+export function withKconfig(p: Profile, k: { tcpAo?: boolean } | undefined): Profile {
+  if (!k || k.tcpAo === undefined || p.authParse !== 'auth' || k.tcpAo === p.tcpAo) return p;
+  return { ...p, tcpAo: k.tcpAo };
+}
 
 /** Picks a profile from `uname -r` ("6.18.44-fc-v657", "6.1.0-28-cloud-amd64", "6.18"). */
 export function profileFor(release: string | undefined): { profile: Profile; reason: Reason } {

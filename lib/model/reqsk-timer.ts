@@ -4,13 +4,14 @@ import { flowFor } from './openreq-init';
 import { deferSecondsToRetrans } from './sockopts';
 import type { Req, Sock, Step } from './state';
 import { numText } from './symbols';
+import { firedAt, rearmFromTimer, TimerSlack } from './timer-wheel';
 
 export function nextSynAckTimeout(numTimeout: number): number {
   return Math.min(1000 * 2 ** numTimeout, 120000);
 }
 
 /** SYN-ACK retransmission of a req (same ISN/options/window, new TSval; new flow label with txrehash). */
-export function resendSynAck(st: Step, req: Req, at: number, rule: 'reqsk_timer.resend' | 'check_req.dup-syn', why: () => string): Req {
+export function resendSynAck(st: Step, req: Req, at: number, rule: 'reqsk_timer.resend' | 'check_req.dup-syn', why: () => string, slack?: TimerSlack): Req {
   let flow = req.flow;
   let flowGen = req.flowGen;
   if (st.env.ip === 6 && st.env.sysctls.txrehash) {
@@ -18,10 +19,11 @@ export function resendSynAck(st: Step, req: Req, at: number, rule: 'reqsk_timer.
     flow = flowFor(st, req.key, flowGen);
   }
   const r = st.why(rule, why);
-  emitSynAck(st, req.tpl, { peer: req.peer, pport: req.pport, lport: req.lport, isn: req.isn, rcvNxt: req.rcvNxt, tsOff: req.tsOff, tsRecent: req.tsRecent, flow }, r, at);
+  const f = firedAt(at, slack, st.env.tsTolMs);
+  emitSynAck(st, req.tpl, { peer: req.peer, pport: req.pport, lport: req.lport, isn: req.isn, rcvNxt: req.rcvNxt, tsOff: req.tsOff, tsRecent: req.tsRecent, flow }, r, at, undefined, f.approxMs, f.tolMs);
   st.count('TcpExtTCPSynRetrans');
   st.count('TcpRetransSegs');
-  return { ...req, numRetrans: req.numRetrans + 1, lastTsMs: at, flow, flowGen };
+  return { ...req, numRetrans: req.numRetrans + 1, lastTsMs: at + (slack ? slack.widthMs : 0), flow, flowGen };
 }
 
 export function fireReqTimer(st: Step, req: Req, at: number): void {
@@ -66,13 +68,13 @@ export function fireReqTimer(st: Step, req: Req, at: number): void {
   let q = req;
   if (resend) {
     q = resendSynAck(st, req, at, 'reqsk_timer.resend', () =>
-      `timeout #${req.numTimeout + 1} of ${req.key}: SYN-ACK re-sent seq ${numText(req.isn)}, next in ${nextSynAckTimeout(req.numTimeout + 1) / 1000} s`);
+      `timeout #${req.numTimeout + 1} of ${req.key}: SYN-ACK re-sent seq ${numText(req.isn)}, next in ${nextSynAckTimeout(req.numTimeout + 1) / 1000} s${req.timerSlack?.widthMs ? ` (timer wheel: fires up to ${req.timerSlack.widthMs} ms after ${Math.round(at)})` : ''}`, req.timerSlack);
   } else {
     st.why('reqsk_timer.defer-skip', () => `TCP_DEFER_ACCEPT (${defer} retrans), req acked, timeout #${req.numTimeout + 1}: no SYN-ACK`);
   }
   const nt = req.numTimeout + 1;
-  const next = at + nextSynAckTimeout(nt);
-  st.setReq(req.key, { ...q, numTimeout: nt, timerAt: next });
+  const { atMs: next, slack } = rearmFromTimer(at, req.timerSlack, nextSynAckTimeout(nt));
+  st.setReq(req.key, { ...q, numTimeout: nt, timerAt: next, timerSlack: slack });
   st.arm('synack-rtx', next, req.key);
 }
 
@@ -87,11 +89,12 @@ export function fireTfoChildTimer(st: Step, sock: Sock, at: number): void {
     return;
   }
   const r = st.why('reqsk_timer.resend', () => `TFO child ${sock.key}: SYN-ACK re-sent (timeout #${sock.numTimeout + 1})`);
-  emitSynAck(st, sock.tpl, { peer: sock.peer, pport: sock.pport, lport: sock.lport as number, isn: sock.isn, rcvNxt: sock.rcvNxt, tsOff: sock.tsOff, tsRecent: sock.tsRecent, flow: sock.flow }, r, at);
+  const f = firedAt(at, sock.timerSlack, st.env.tsTolMs);
+  emitSynAck(st, sock.tpl, { peer: sock.peer, pport: sock.pport, lport: sock.lport as number, isn: sock.isn, rcvNxt: sock.rcvNxt, tsOff: sock.tsOff, tsRecent: sock.tsRecent, flow: sock.flow }, r, at, undefined, f.approxMs, f.tolMs);
   st.count('TcpExtTCPSynRetrans');
   st.count('TcpRetransSegs');
   const nt = sock.numTimeout + 1;
-  const next = at + nextSynAckTimeout(nt);
-  st.setSock(sock.key, { ...sock, numTimeout: nt, timerAt: next });
+  const { atMs: next, slack } = rearmFromTimer(at, sock.timerSlack, nextSynAckTimeout(nt));
+  st.setSock(sock.key, { ...sock, numTimeout: nt, timerAt: next, timerSlack: slack });
   st.arm('tfo-synack-rtx', next, sock.key);
 }

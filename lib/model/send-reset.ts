@@ -1,6 +1,7 @@
 // Stack-generated RSTs and stateless ACKs (spec §3.4, §3.5): tcp_v4_send_reset, tcp_v4_reqsk_send_ack,
 // tcp_v4_timewait_ack. IP: TTL = ip_default_ttl, DF, ID 0, TOS = incoming TOS (ECN bits cleared on 6.18).
 import { ACK, RST } from '../wire/types';
+import { resetAuthOk } from './auth-options';
 import type { JsonNum } from '../wire/types';
 import { ANY_FLOW, ipJson, jnum, jstar, packet, tsOnlyOptions, tsvalExpect } from './json';
 import type { Reason, RuleId } from './reasons';
@@ -19,9 +20,11 @@ export function statelessTtl(st: Step): number {
 
 /**
  * RST per §3.4: ACK set → R seq=SEG.ACK ack 0; ACK clear → RA seq 0 ack=end_seq. No options
- * (MD5 block when a key applies), window 0. Counts TcpOutRsts.
+ * (MD5 block when a key applies), window 0. Counts TcpOutRsts. Every caller goes through the auth
+ * pre-parse of tcp_v4_send_reset / tcp_v6_send_reset first (`authChecked`: the caller already did).
  */
-export function sendReset(st: Step, seg: Seg, cause: Reason, md5 = false): void {
+export function sendReset(st: Step, seg: Seg, cause: Reason, md5 = false, authChecked = false): void {
+  if (!authChecked && !resetAuthOk(st, seg)) return;
   const ex: Expectation = {};
   const ip = ipJson(st.env, statelessTtl(st), statelessTos(st, seg), 0, ANY_FLOW, ex);
   const opts = tsOnlyOptions(false, 0, 0, md5, ex);
@@ -39,7 +42,7 @@ export function sendReset(st: Step, seg: Seg, cause: Reason, md5 = false): void 
 /** A stateless ACK (reqsk / TIME_WAIT): seq, ack, window, NOP NOP TS when `ts`. */
 export function sendStatelessAck(
   st: Step, seg: Seg, rule: RuleId, text: () => string,
-  seq: Num, ack: number, window: number, ts: { off: Num; ecr: number } | null, md5: boolean,
+  seq: Num, ack: number, window: number | [number, number], ts: { off: Num; ecr: number } | null, md5: boolean,
 ): void {
   const ex: Expectation = {};
   const ip = ipJson(st.env, statelessTtl(st), statelessTos(st, seg), 0, ANY_FLOW, ex);
@@ -47,5 +50,6 @@ export function sendStatelessAck(
   if (ts) tsval = jstar('opt.ts.val', tsvalExpect(ts.off, st.now, st.env.tsTolMs), ex);
   const opts = tsOnlyOptions(!!ts, tsval, ts ? ts.ecr : 0, md5, ex);
   const r = st.why(rule, text);
-  st.send(packet(ip, seg.dport, seg.sport, jnum(seq, 'tcp.seq', ex), ack, ACK, window, opts), ex, r);
+  const win = typeof window === 'number' ? window : jstar('tcp.window', { range: window }, ex);
+  st.send(packet(ip, seg.dport, seg.sport, jnum(seq, 'tcp.seq', ex), ack, ACK, win, opts), ex, r);
 }

@@ -8,6 +8,7 @@ import type { RouteFacts } from './route';
 import type { SockOpts } from './sockopts';
 import type { Sysctls } from './sysctls';
 import type { Num, Sym } from './symbols';
+import type { TimerSlack } from './timer-wheel';
 
 export interface FixedDraws {
   isn?: number;
@@ -79,6 +80,8 @@ export type ModelEvent =
   | { type: 'accept'; port: number }
   /** Closes the listener on `port`; with `peerPort`, the connection (local port, peer port) instead. */
   | { type: 'close'; port: number; peerPort?: number }
+  /** The application read everything queued on the connection (local port, peer port). */
+  | { type: 'recv'; port: number; peerPort: number }
   | { type: 'connect'; dport: number; sport?: number; opts?: SockOpts }
   | { type: 'segment'; seg: Decoded; checksumOk?: boolean }
   | { type: 'tick' };
@@ -137,6 +140,8 @@ export interface Req {
   readonly numTimeout: number;
   readonly numRetrans: number;
   readonly timerAt: number;
+  /** How late the kernel's timer may really fire after timerAt (timer wheel, correction C5). */
+  readonly timerSlack?: TimerSlack;
   readonly firstTsMs: number;
   readonly lastTsMs: number;
   readonly lastOowMs: number;
@@ -159,6 +164,8 @@ export interface Sock {
   /** Listener port for passive children. */
   readonly listenPort?: number;
   readonly accepted: boolean;
+  /** Payload bytes queued for the application and not read yet (close() then resets: C8). */
+  readonly unread?: number;
   readonly isn: Num;
   /** snd_nxt − ISN. */
   readonly sndNxtOff: number;
@@ -185,6 +192,8 @@ export interface Sock {
   readonly md5: boolean;
   /** SYN_SENT / TFO SYN_RECV / TIME_WAIT timer. */
   readonly timerAt: number;
+  /** How late the kernel's timer may really fire after timerAt (timer wheel, correction C5). */
+  readonly timerSlack?: TimerSlack;
   readonly retransmits: number;
   /** total RTOs so far (tcp_syn_linear_timeouts accounting). */
   readonly totalRto: number;

@@ -2,6 +2,8 @@
 // Also retransmits the simultaneous-open SYN-ACK (§8.5), which rides the same timer.
 import { CWR, ECE } from '../wire/types';
 import { emitSyn } from './connect';
+import { flowFor } from './openreq-init';
+import { rearmFromTimer } from './timer-wheel';
 import type { Sock, Step } from './state';
 
 /** RTO after the n-th timeout (n counted after increment). */
@@ -35,8 +37,16 @@ export function fireSynTimer(st: Step, sock: Sock, at: number): void {
   const rto = synRtoAfter(st, sock, totalRto);
   const r = st.why('syn_timer.retransmit', () =>
     `${sock.state === 'SYN_SENT' ? 'SYN' : 'SYN-ACK'} retransmit #${sock.retransmits + 1} at ${at / 1000} s, next timeout in ${rto / 1000} s`);
-  let s = emitSyn(st, sock, flags, r, at);
-  s = { ...s, retransmits: sock.retransmits + 1, totalRto, rtoMs: rto, timerAt: at + rto, tpl: { ...sock.tpl!, flags } };
+  // tcp_write_timeout rethinks the txhash on every RTO (net.core.txrehash=1): on IPv6 the auto flow
+  // label of this retransmission and of every later packet changes (correction C4).
+  let cur = sock;
+  if (st.env.ip === 6 && st.env.sysctls.txrehash) {
+    cur = { ...sock, flow: flowFor(st, sock.key, totalRto) };
+    st.why('syn_timer.rehash', () => `RTO #${totalRto}: txhash rethought, new IPv6 flow label`);
+  }
+  let s = emitSyn(st, cur, flags, r, at, sock.timerSlack);
+  const next = rearmFromTimer(at, sock.timerSlack, rto);
+  s = { ...s, retransmits: sock.retransmits + 1, totalRto, rtoMs: rto, timerAt: next.atMs, timerSlack: next.slack, tpl: { ...sock.tpl!, flags } };
   if (sock.state === 'SYN_SENT' && !(flags & ECE)) s = { ...s, ecnOk: false };
   st.count('TcpRetransSegs');
   st.count('TcpExtTCPSynRetrans');

@@ -8,6 +8,7 @@ import { between } from './seq-math';
 import { simultaneousOpen } from './simultaneous-open';
 import type { Sock, Step } from './state';
 import { numText, numValue } from './symbols';
+import { armFromEvent } from './timer-wheel';
 
 export const TCP_TIMEOUT_MIN_MS = 8; // 2 jiffies at HZ=250
 
@@ -19,18 +20,21 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
     if (isn === undefined) st.why('synsent.isn-unbound', () => `ISN ${numText(sock.isn)} unbound: SEG.ACK ${seg.ack} assumed = ISN+1`);
     else ackOk = seg.ack === ((isn + 1) >>> 0);
     if (!ackOk) {
-      if (f & RST) {
-        st.why('synsent.bad-ack-rst', () => `SEG.ACK ${seg.ack} unacceptable, RST set: dropped`);
-        return;
-      }
+      // The fast re-send is armed for every unacceptable ACK, RST or not ("a previous RST/ACK might
+      // have been ignored"): observed on 6.18.44, RST|ACK ack=ISN+5 → the SYN comes again at once
+      // (correction C3).
       let s = sock;
       if (sock.retransmits === 0) {
-        const at = st.now + TCP_TIMEOUT_MIN_MS;
-        s = { ...sock, timerAt: at };
+        const { atMs: at, slack } = armFromEvent(st.now, TCP_TIMEOUT_MIN_MS);
+        s = { ...sock, timerAt: at, timerSlack: slack };
         st.arm('syn-rtx', at, sock.key);
         st.why('syn_timer.fast-resend', () => `no retransmit yet: SYN re-sent after ${TCP_TIMEOUT_MIN_MS} ms`);
       }
       st.setSock(sock.key, s);
+      if (f & RST) {
+        st.why('synsent.bad-ack-rst', () => `SEG.ACK ${seg.ack} unacceptable, RST set: no RST in reply`);
+        return;
+      }
       const r = st.why('synsent.bad-ack', () => `SEG.ACK ${seg.ack} ≠ ISN+1 ${(isn! + 1) >>> 0}: RST seq=SEG.ACK, stays SYN_SENT`);
       sendReset(st, seg, r, sock.md5);
       return;

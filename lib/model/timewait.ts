@@ -1,7 +1,9 @@
 // TIME_WAIT, minimal (spec §7): tcp_time_wait, tcp_timewait_state_process, tcp_v4_timewait_ack.
 import { ACK, RST, SYN } from '../wire/types';
 import { oowLimited } from './check-req';
-import { connRequest } from './conn-request';
+import { ackWindowRange } from './child';
+import { inboundHash } from './auth-options';
+import { connRequest, listenerHasKey } from './conn-request';
 import type { KernelOpts } from './parse-options';
 import { sendStatelessAck } from './send-reset';
 import type { Seg } from './seg';
@@ -40,6 +42,9 @@ export function twRcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts): void {
       const isn = numAdd(tw.isn, tw.sndNxtOff + 65537);
       st.why('tw.syn-accept', () => `SYN seq ${seg.seq} after rcv_nxt ${tw.rcvNxt}: TIME_WAIT descheduled, ISN ${numText(isn)}`);
       st.setSock(tw.key, undefined);
+      // The SYN now goes through the listener's path, auth gate included: the TIME_WAIT socket is
+      // already gone when a malformed auth option gets the SYN dropped (correction C1).
+      if (!inboundHash(st, seg, listenerHasKey(l, seg.src))) return;
       connRequest(st, l, seg, ko, isn);
       return;
     }
@@ -53,7 +58,11 @@ export function twRcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts): void {
     st.why('tw.limited', 'TIME_WAIT ACK within 500 ms of the last: nothing');
     return;
   }
-  sendStatelessAck(st, seg, 'tw.ack', () => `TIME_WAIT: ACK seq snd_nxt ack ${tw.rcvNxt}`,
-    numAdd(tw.isn, tw.sndNxtOff), tw.rcvNxt, Math.min(65535, tw.rcvWnd >> tw.rcvWscale), tw.tsOk ? { off: tw.tsOff, ecr: tw.tsRecent } : null, tw.md5);
+  // tw_rcv_wnd is tcp_receive_window() when TIME_WAIT was entered, i.e. the window of the ACK that
+  // answered the FIN (measured: 64239 after a bare FIN, not the initial 64240). The model gives that
+  // ACK's window as a range (ackWindowRange), so the TIME_WAIT ACK gets the same range (correction C7).
+  const consumed = (tw.rcvNxt - ((tw.rcvIsn + 1) >>> 0)) >>> 0;
+  sendStatelessAck(st, seg, 'tw.ack', () => `TIME_WAIT: ACK seq snd_nxt ack ${tw.rcvNxt}, window = the last ACK's (range)`,
+    numAdd(tw.isn, tw.sndNxtOff), tw.rcvNxt, ackWindowRange(tw, consumed), tw.tsOk ? { off: tw.tsOff, ecr: tw.tsRecent } : null, tw.md5);
   st.setSock(tw.key, { ...tw, lastOowMs: st.now });
 }

@@ -60,21 +60,45 @@ function synTimes(e: ModelEnv, s: ModelState, to: number): { times: number[]; ga
 }
 
 describe('model §8.3 SYN retransmission schedule', () => {
-  it('6.18: SYNs at 0,1,2,3,4,5,7,11,19,35,67 s; ETIMEDOUT at 131 s', () => {
+  // Nominal RTOs 1,1,1,1,1,2,4,8,16,32,64 s; the timer wheel (correction C5) fires the first one up to
+  // 32 ms late, then re-arms from aligned jiffies: 1 s → 1024 ms, 2 s → 2016 ms, 8 s → 8192 ms,
+  // 16 s → 16128 ms exactly, 4 s and 32 s add a coarser granule of uncertainty.
+  it('6.18: SYNs at 0,1,2,3,4,5,7,11,19,35,67 s nominal; earliest times per the timer wheel; ETIMEDOUT at ≈133 s', () => {
     const e = env();
     const { times, gaveUp } = synTimes(e, connected(e).state, 140000);
-    expect([0, ...times]).to.deep.equal([0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67]);
-    expect(gaveUp).to.equal(131);
+    expect([0, ...times]).to.deep.equal([0, 1, 2.024, 3.048, 4.072, 5.096, 7.112, 11.112, 19.304, 35.432, 67.432]);
+    expect(gaveUp).to.equal(133); // 67.432 + 65.536 (64 s from a 2048-ms-aligned jiffy) = 132.968
   });
-  it('6.1: SYNs at 0,1,3,7,15,31,63 s; ETIMEDOUT at 127 s', () => {
+  it('6.18: the measured SYN schedules (6.18.44, three connections) fall inside the predicted TSval windows', () => {
+    const e = env({ fixed: { isn: 1, tsOff: 0 } });
+    const measured = [
+      [1018, 2042, 3066, 4090, 5118, 7130, 11198, 19386, 35518],
+      [1006, 2030, 3054, 4078, 5102, 7118, 11314, 19502, 35630],
+      [1024, 2048, 3072, 4096, 5120, 7136, 11172, 19360, 35488],
+    ];
+    let s = connected(e).state;
+    const windows: Array<[number, number]> = [];
+    for (let t = 250; t <= 36000; t += 250) {
+      const r = apply(e, s, { type: 'tick' }, t);
+      for (const p of r.responses) {
+        const x = (p.expect['opt.ts.val'] as { tsval: { approxMs: number; tolMs: number } }).tsval;
+        windows.push([x.approxMs - x.tolMs, x.approxMs + x.tolMs]);
+      }
+      s = r.state;
+    }
+    for (const m of measured) m.forEach((v, i) => expect(v).to.be.within(windows[i][0], windows[i][1]));
+    // The windows are tight where the kernel is exact: ≤ 32 ms + the TS tolerance for the 1 s and 2 s RTOs.
+    expect(windows[5][1] - windows[5][0]).to.equal(32 + 2 * e.tsTolMs);
+  });
+  it('6.1: SYNs at 0,1,3,7,15,31,63 s nominal (earliest 1, 3.016, 7.016, 15.208, 31.336, 63.336); ETIMEDOUT at ≈129 s', () => {
     const e = env({ release: '6.1.0' });
     const { times, gaveUp } = synTimes(e, connected(e).state, 140000);
-    expect([0, ...times]).to.deep.equal([0, 1, 3, 7, 15, 31, 63]);
-    expect(gaveUp).to.equal(127);
+    expect([0, ...times]).to.deep.equal([0, 1, 3.016, 7.016, 15.208, 31.336, 63.336]);
+    expect(gaveUp).to.equal(129); // 63.336 + 65.536 = 128.872
   });
   it('ECN fallback: the first retransmission is already plain S (t13)', () => {
     const e = env({ sysctls: { tcp_ecn: 1 } });
-    const { flags } = synTimes(e, connected(e).state, 2100);
+    const { flags } = synTimes(e, connected(e).state, 2300);
     expect(flags).to.deep.equal(['S', 'S']);
   });
   it('retransmitted SYN: same seq and options, IP ID +1', () => {
@@ -99,7 +123,13 @@ describe('model §8.4 SYN_SENT table', () => {
   it('ack = ISN+2 → R seq=SEG.ACK', () => {
     expect(only(seg(e, S, { ...FROM_PEER, flags: 'SA', seq: 7000, ack: 1002 }, 100)).tcp).to.include({ flags: 'R', seq: 1002 });
   });
-  it('bad ack with RST → drop', () => expect(seg(e, S, { ...FROM_PEER, flags: 'RA', ack: 5 }, 100).responses).to.deep.equal([]));
+  it('bad ack with RST → no RST, but the fast SYN re-send is armed (correction C3, 6.18.44)', () => {
+    const r = seg(e, S, { ...FROM_PEER, flags: 'RA', ack: 5 }, 100);
+    expect(r.responses).to.deep.equal([]);
+    expect(rules(r)).to.include.members(['synsent.bad-ack-rst', 'syn_timer.fast-resend']);
+    expect(Object.values(r.state.socks)[0].state).to.equal('SYN_SENT');
+    expect(only(apply(e, r.state, { type: 'tick' }, 108)).tcp).to.include({ flags: 'S', seq: 1000 });
+  });
   it('acceptable ACK, bogus TSecr → RST (PAWSActive)', () => {
     const r = seg(e, S, { ...FROM_PEER, flags: 'SA', seq: 7000, ack: 1001, options: [{ kind: 'ts', val: 5, ecr: 999999 }] }, 100);
     expect(only(r).tcp.flags).to.equal('R');

@@ -80,7 +80,7 @@ describe('model §3.1 pre-checks and §3.2 MD5 gate', () => {
   });
   it('two MD5 options → drop', () => {
     const m = { kind: 'md5' as const, digest: new Uint8Array(16) };
-    expect(rules(seg(e, L, { flags: 'S', options: [m, m] }))).to.include('md5.malformed');
+    expect(rules(seg(e, L, { flags: 'S', options: [m, m] }))).to.include('auth.malformed');
   });
   it('listener with a key, SYN without MD5 → drop [inferred]', () => {
     const K = listening(e, { md5Peers: [e.peer] });
@@ -92,9 +92,13 @@ describe('model §3.1 pre-checks and §3.2 MD5 gate', () => {
     expect(p.tcp.options).to.deep.equal([['nop'], ['nop'], ['md5', '*'], ['mss', 1460], ['nop'], ['nop'], ['sackOK']]);
   });
   it('TCP-AO option (kind 29) ignored on a build without AO (t15)', () => {
+    // 8 option bytes: below the 18-byte bound of the auth pre-parse, so not even located (C1).
     const r = seg(e, L, { flags: 'S', options: [{ kind: 'unknown', type: 29, data: new Uint8Array(6) }] });
     expect(only(r).tcp.flags).to.equal('SA');
-    expect(rules(r)).to.include('ao.ignored');
+    // Located (20 option bytes): accepted unchecked.
+    const r2 = seg(e, L, { flags: 'S', options: [{ kind: 'unknown', type: 29, data: new Uint8Array(4) }, { kind: 'mss', value: 1460 }, { kind: 'bytes', bytes: new Uint8Array(10) }] });
+    expect(only(r2).tcp.flags).to.equal('SA');
+    expect(rules(r2)).to.include('ao.ignored');
   });
   it('not addressed to the DUT → drop', () => {
     expect(rules(seg(e, L, { flags: 'S', dst: '10.0.1.7' }))).to.include('demux.not-local');

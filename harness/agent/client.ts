@@ -231,10 +231,20 @@ export class Agent {
   /** SIGKILL the agent and wait until it has exited (its namespace goes with it). */
   async kill(): Promise<void> {
     if (this.alive) {
-      this.child.ref(); // keep the loop alive until the exit is reaped
+      // Wait for the exit itself while the child handle is ref'd (it keeps the event loop alive until
+      // the exit is reaped). `exited` also waits for stdio to drain behind an unref'd timer: awaited
+      // alone, with the pipes unref'd too, nothing held the loop and the process could end mid-run.
+      this.child.ref();
+      const exit = new Promise<void>((r) => {
+        if (this.child.exitCode !== null || this.child.signalCode !== null) r();
+        else this.child.once('exit', () => r());
+      });
       this.child.kill('SIGKILL');
+      await exit;
     }
-    await this.exited;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.exited, new Promise<void>((r) => (timer = setTimeout(r, 250)))]);
+    clearTimeout(timer);
   }
 
   // ---- internals ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 import * as fs from 'fs';
 import { Agent } from '../agent/client';
 import { Capture } from '../capture/capture';
+import { buildIp } from '../../lib/wire/build';
 import { Injector } from '../inject/injector';
 import { OFFLOADS_OFF, run } from './commands';
 import { LabAddresses, labAddresses } from './plan';
@@ -69,7 +70,9 @@ export class Lab {
       // A leftover tester interface from an earlier lab with this index (its agent still dying).
       run('ip', ['link', 'del', a.testerIf], undefined, true);
       const capture = wire(a, agent.pid, mtu, opts);
-      return new Lab(a, agent, capture, mtu, opts);
+      const lab = new Lab(a, agent, capture, mtu, opts);
+      await lab.awaitPath();
+      return lab;
     } catch (e) {
       used.delete(index);
       await agent?.kill().catch(() => undefined);
@@ -92,6 +95,33 @@ export class Lab {
     this.mtu = opts.mtu ?? this.mtu;
     this.capture = wire(this.addr, this.agent.pid, this.mtu, { ...this.opts, sysctls: opts.sysctls });
     this.injector = new Injector(this.capture, this.testerMac, this.dutMac);
+    await this.awaitPath();
+  }
+
+  /**
+   * Wait until packets really flow both ways, in both families. Bringing a veth pair up changes its
+   * carrier, which the kernel's linkwatch worker processes asynchronously; until it has activated the
+   * devices' queueing discipline, transmits are dropped. So each wiring ends with a SYN to a closed
+   * DUT port (port 9, from peer port 65533) per family, which must draw its RST, before the lab is used.
+   * The capture is emptied afterwards; counters are baselined by their users after this.
+   */
+  private async awaitPath(): Promise<void> {
+    const deadline = Date.now() + 3000;
+    for (const ip of [4, 6] as const) {
+      const a = ip === 4 ? this.addr.v4 : this.addr.v6;
+      for (let attempt = 0; ; attempt++) {
+        const seq = (0x5eed0000 + attempt) >>> 0;
+        const syn = buildIp({ ip, src: a.peer, dst: a.dut, sport: 65533, dport: 9, flags: 'S', seq, window: 0 });
+        this.injector.send(syn, 'raw');
+        const got = await this.capture.waitFor((f) => {
+          const off = 14 + (f.bytes[14] >> 4 === 6 ? 40 : (f.bytes[14] & 0x0f) * 4);
+          return ((f.bytes[off + 2] << 8) | f.bytes[off + 3]) === 65533 && (f.bytes[off + 13] & 0x04) !== 0;
+        }, 20);
+        if (got) break;
+        if (Date.now() > deadline) throw new Error(`lab ${this.addr.index}: no answer from the DUT over IPv${ip} within 3 s of wiring the link — the topology is broken (check \`synh doctor\`)`);
+      }
+    }
+    this.capture.take();
   }
 
   /** Set DUT sysctls (names as in /proc/sys, dotted). */
@@ -128,13 +158,14 @@ export class Lab {
 function wire(a: LabAddresses, pid: number, mtu: number, opts: LabOptions): Capture {
   const tmac = mac(a.index, 2);
   const dmac = mac(a.index, 1);
-  // Tester side. New interfaces in the tester namespace come up without DAD, so the tester end has a
-  // usable link-local address at once: the IPv6 route lookup for a raw send needs one, even though
-  // the header we send carries its own source.
+  // Tester side. The IPv6 route lookup for a raw send needs a usable source address on the device,
+  // even though the header we send carries its own: the tester end gets ::3 (nodad), and new
+  // interfaces come up without DAD.
   testerDefaults();
   const tester = [
     `link add ${a.testerIf} address ${tmac} mtu ${mtu} type veth peer name ${a.dutIf} address ${dmac} mtu ${mtu} netns ${pid}`,
     `addr add ${a.v4.tester}/32 dev ${a.testerIf}`,
+    `addr add ${a.v6.tester}/128 dev ${a.testerIf} nodad`,
     `link set ${a.testerIf} up`,
     `route replace ${a.v4.prefix} dev ${a.testerIf}`,
     `route replace ${a.v6.prefix} dev ${a.testerIf}`,

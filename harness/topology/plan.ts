@@ -10,7 +10,7 @@ export interface LabAddresses {
   testerIf: string; // veth end in the tester namespace
   dutIf: string; // veth end in the DUT namespace
   v4: { dut: string; peer: string; prefix: string; tester: string };
-  v6: { dut: string; peer: string; prefix: string };
+  v6: { dut: string; peer: string; prefix: string; tester: string };
 }
 
 /** RFC 5952 text, the form the decoder prints, so addresses compare as strings. */
@@ -23,9 +23,10 @@ export function labAddresses(index: number): LabAddresses {
     index,
     testerIf: `synt${index}`,
     dutIf: 'dut0',
-    // tester: the tester end's own address, used by nothing but libpcap's netmask lookup. It is not
-    // the peer address: the peer stays owned by no stack.
+    // tester: the tester end's own addresses, used by nothing but libpcap's netmask lookup (v4) and the
+    // source-address lookup of raw IPv6 sends (v6). They are not the peer address: the peer stays
+    // owned by no stack.
     v4: { dut: `198.18.${index}.1`, peer: `198.18.${index}.2`, prefix: `198.18.${index}.0/24`, tester: `198.18.${index}.3` },
-    v6: { dut: canon6(`2001:2:0:${hex}::1`), peer: canon6(`2001:2:0:${hex}::2`), prefix: `${canon6(`2001:2:0:${hex}::`)}/64` },
+    v6: { dut: canon6(`2001:2:0:${hex}::1`), peer: canon6(`2001:2:0:${hex}::2`), prefix: `${canon6(`2001:2:0:${hex}::`)}/64`, tester: canon6(`2001:2:0:${hex}::3`) },
   };
 }

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import * as fs from 'fs';
 import { printDoctor, runDoctor } from './doctor';
 import { collectKv, intArg } from './kv';
+import { registerRun } from './run';
 
 function wrap<T>(f: (v: string, prev: T) => T): (v: string, prev: T) => T {
   return (v, prev) => {
@@ -141,6 +142,8 @@ export async function main(argv: string[]): Promise<void> {
       const { fuzzCommand } = await import('./fuzz');
       process.exitCode = await fuzzCommand(campaign, o);
     });
+
+  registerRun(program);
 
   await program.parseAsync(argv);
 }

@@ -114,7 +114,9 @@ export class Lab {
         const syn = buildIp({ ip, src: a.peer, dst: a.dut, sport: 65533, dport: 9, flags: 'S', seq, window: 0 });
         this.injector.send(syn, 'raw');
         const got = await this.capture.waitFor((f) => {
-          const off = 14 + (f.bytes[14] >> 4 === 6 ? 40 : (f.bytes[14] & 0x0f) * 4);
+          // This family's RST only: the other family's is still queued (taken below).
+          if (f.bytes[14] >> 4 !== ip) return false;
+          const off = 14 + (ip === 6 ? 40 : (f.bytes[14] & 0x0f) * 4);
           return ((f.bytes[off + 2] << 8) | f.bytes[off + 3]) === 65533 && (f.bytes[off + 13] & 0x04) !== 0;
         }, 20);
         if (got) break;

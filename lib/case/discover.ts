@@ -8,10 +8,13 @@ export interface DiscoverOptions {
 }
 
 const CASE_EXT = /\.ya?ml$/i;
+/** Folders below an input that hold YAML in other formats: fuzz campaigns (cases/campaigns/README.md). */
+const OTHER_FORMAT_DIRS = new Set(['campaigns']);
 
 /**
  * Files and folders → case files: a folder contributes every *.yaml / *.yml below it (recursively;
- * names starting with '.' and node_modules are skipped), a file is taken as it is. The result is
+ * names starting with '.', node_modules and campaigns/ folders — fuzz campaigns, another format —
+ * are skipped), a file is taken as it is. The result is
  * sorted, without duplicates, with paths joined onto the inputs as given. Filters see the path
  * relative to the folder given (the file name for a file given directly). Throws an Error for an
  * input that does not exist.
@@ -32,7 +35,9 @@ export function discoverCaseFiles(inputs: readonly string[], opts: DiscoverOptio
       } catch {
         continue; // dangling symlink
       }
-      if (st.isDirectory()) walk(root, p);
+      if (st.isDirectory()) {
+        if (!OTHER_FORMAT_DIRS.has(name)) walk(root, p);
+      }
       else if (st.isFile() && CASE_EXT.test(name)) add(p, relative(root, p));
     }
   };

@@ -73,6 +73,22 @@ export class ModelTrack {
     return i === -1 ? undefined : this.pending.splice(i, 1)[0];
   }
 
+  /**
+   * The prediction answered by a packet that the case checks without the model: the oldest one on its
+   * flow that agrees with the packet (its symbols are bound), or else simply the oldest. So a packet
+   * the model predicted but the kernel never sent stays queued, where a later expect_none reports it,
+   * instead of shifting every later pairing by one.
+   */
+  claim(flow: string, observed: PacketJson): PendingPrediction | undefined {
+    const mine = this.pending.filter((p) => p.flow === flow);
+    if (!mine.length) return undefined;
+    const hit = mine.find((p) => matchPrediction(p.pred, observed, this.state).length === 0);
+    const p = hit ?? mine[0];
+    this.pending.splice(this.pending.indexOf(p), 1);
+    if (hit) this.state = bind(this.state, hit.pred, observed).state;
+    return p;
+  }
+
   /** Removes these predictions from the queue. */
   drop(list: readonly PendingPrediction[]): void {
     const set = new Set(list);

@@ -24,6 +24,20 @@ describe('case/discover', () => {
     expect(out).to.deep.equal([join(dir, 'b', 'a.yml'), join(dir, 'b', 'z.yaml'), join(dir, 'notes.md')]);
   });
 
+  it('skips campaigns/ folders below an input (fuzz campaigns are another format), not a campaigns folder given itself', () => {
+    const root = mkdtempSync(join(tmpdir(), 'synh-discover-campaigns-'));
+    try {
+      for (const p of ['campaigns/flood.yaml', 'passive-open/syn.yaml', 'examples/campaigns/x.yaml']) {
+        mkdirSync(join(root, p, '..'), { recursive: true });
+        writeFileSync(join(root, p), 'name: x\n');
+      }
+      expect(discoverCaseFiles([root])).to.deep.equal([join(root, 'passive-open/syn.yaml')]);
+      expect(discoverCaseFiles([join(root, 'campaigns')])).to.deep.equal([join(root, 'campaigns/flood.yaml')]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('throws for a path that does not exist', () => {
     expect(() => discoverCaseFiles([join(dir, 'nope')])).to.throw(/no such file or directory: .*nope — give a case file or a folder of them/);
   });

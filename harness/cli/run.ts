@@ -1,0 +1,150 @@
+// `synh run`: the suite (or the given case files and folders) against this machine's kernel.
+// Quiet on success: a progress bar on a terminal, then one summary line and the closing
+// "N passed, N failed" line. On failure, each failed case with its field diffs, the model's reasons,
+// the unexpected packets and a ladder. --json prints summary.json's content on stdout instead (the
+// human lines go to stderr). Exit status 0 only when every case passed (skips aside).
+import { Command, InvalidArgumentError } from 'commander';
+import * as os from 'os';
+import * as path from 'path';
+import { intArg } from './kv';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * Cases spend most of their time waiting (expect_none, retransmission timers), so more workers than
+ * cores pays: 4 per core, at most 16 (20 runs of the suite with 8 on 2 cores: no flake).
+ */
+export const DEFAULT_JOBS = Math.min(16, 4 * Math.max(1, os.cpus().length));
+
+export interface RunCliOptions {
+  filter: string[];
+  jobs: number;
+  ip: 4 | 6 | 'both';
+  seed?: number;
+  json?: boolean;
+  results: string;
+  write: boolean;
+  timeout?: number;
+}
+
+function parseInt0(name: string, min: number): (v: string) => number {
+  return (v) => {
+    let n: number;
+    try {
+      n = intArg(name)(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+    if (n < min) throw new InvalidArgumentError(`${name} must be at least ${min}, got ${n}`);
+    return n;
+  };
+}
+
+function ipArg(v: string): 4 | 6 | 'both' {
+  if (v === '4' || v === '6') return Number(v) as 4 | 6;
+  if (v === 'both') return 'both';
+  throw new InvalidArgumentError(`--ip takes 4, 6 or both, got '${v}'`);
+}
+
+/** The suite's default location: cases/ of this checkout, relative to the working directory when inside it. */
+export function defaultSuitePath(): string {
+  const abs = path.join(REPO_ROOT, 'cases');
+  const rel = path.relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') ? rel : abs;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run [paths...]')
+    .description('run case files (default: the whole suite, cases/) against this kernel; results in results/<run-id>/')
+    .option('--filter <glob>', 'only case files whose path matches (substring, or glob with * ? [ ] **); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--jobs <n>', `worker processes, one case each at a time (default ${DEFAULT_JOBS}: cases mostly wait)`, parseInt0('--jobs', 1), DEFAULT_JOBS)
+    .option('--ip <4|6|both>', 'address family: cases written for the other one are left out', ipArg, 'both' as 4 | 6 | 'both')
+    .option('--seed <n>', 'seed for the hand-out order (default: fresh, printed)', parseInt0('--seed', 0))
+    .option('--timeout <ms>', 'per-case timeout (default: from each case\'s own steps)', parseInt0('--timeout', 1))
+    .option('--results <dir>', 'results root', 'results')
+    .option('--no-write', 'write no results directory')
+    .option('--json', 'print the run summary as JSON (summary.json) on stdout')
+    .action(async (paths: string[], o: RunCliOptions) => {
+      // The runner's modules from the precompiled mirror: through ts-node they take 2-3 s to load.
+      const { compiledMirror } = await import('../runner/compiled');
+      const compiled = require(path.join(compiledMirror(), 'harness', 'cli', 'run.js')) as typeof import('./run');
+      process.exitCode = await compiled.runCommand(paths.length ? paths : [defaultSuitePath()], o);
+    });
+}
+
+export async function runCommand(paths: string[], o: RunCliOptions): Promise<number> {
+  const { runSuite, freshSeed } = await import('../runner/suite');
+  const { CaseError } = await import('../../lib/case');
+  const { formatCaseFailure } = await import('../report/diff-text');
+  const { toSummaryJson } = await import('../report/summary');
+  const t0 = process.hrtime.bigint();
+  const human = o.json ? process.stderr : process.stdout;
+  const seed = o.seed ?? freshSeed();
+  const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
+  let outcome;
+  try {
+    outcome = await runSuite({
+      paths, filter: o.filter, jobs: o.jobs, ip: o.ip, seed, timeoutMs: o.timeout,
+      resultsDir: o.write ? o.results : false,
+      onProgress: (p) => bar?.update(p.done, p.total, p.running, p.failed),
+    });
+  } catch (e) {
+    bar?.clear();
+    if (e instanceof CaseError) {
+      process.stderr.write(`${e.toString()}\n`);
+      process.stderr.write(`synh run: ${e.issues.length} problem(s) in the case files; nothing was run\n`);
+    } else {
+      process.stderr.write(`synh run: ${(e as Error).message}\n`);
+    }
+    return 2;
+  } finally {
+    bar?.clear();
+  }
+  const { run, counts, written } = outcome;
+  const width = Math.max(80, Math.min(160, (human as NodeJS.WriteStream).columns ?? 100));
+  const failures = run.cases.filter((c) => c.status === 'fail' || c.status === 'error');
+  for (const c of failures) human.write(`${formatCaseFailure(c, { width })}\n`);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const rel = written && path.relative(process.cwd(), written.dir);
+  const where = !written ? 'no results written' : rel && !rel.startsWith('..') ? rel : written.dir;
+  const skipped = counts.skip ? `, ${counts.skip} skipped` : '';
+  human.write(`${counts.pass} passed, ${counts.fail} failed, ${counts.error} errors${skipped} in ${wall.toFixed(1)} s (jobs ${o.jobs}, seed ${seed}, kernel ${run.kernel}); ${where}\n`);
+  if (o.json) process.stdout.write(toSummaryJson(run, { pcapPaths: written?.pcaps }));
+  human.write(`${counts.pass} passed, ${counts.fail + counts.error} failed\n`);
+  return counts.fail === 0 && counts.error === 0 && counts.total > 0 ? 0 : 1;
+}
+
+/** One redrawn line on a terminal: [#####.....] 37/152  4 running  1 failed  3.2 s */
+class ProgressBar {
+  private readonly t0 = Date.now();
+  private last = '';
+  private timer: NodeJS.Timeout;
+  private state = { done: 0, total: 0, running: 0, failed: 0 };
+
+  constructor(private readonly out: NodeJS.WriteStream) {
+    this.timer = setInterval(() => this.draw(), 250);
+    this.timer.unref();
+  }
+
+  update(done: number, total: number, running: number, failed: number): void {
+    this.state = { done, total, running, failed };
+    this.draw();
+  }
+
+  private draw(): void {
+    const { done, total, running, failed } = this.state;
+    const w = 30;
+    const fill = total ? Math.round((done / total) * w) : 0;
+    const line = `[${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${done}/${total}  ${running} running${failed ? `  ${failed} failed` : ''}  ${((Date.now() - this.t0) / 1000).toFixed(1)} s`;
+    if (line === this.last) return;
+    this.last = line;
+    this.out.write(`\r${line}\x1b[K`);
+  }
+
+  clear(): void {
+    clearInterval(this.timer);
+    if (this.last) this.out.write('\r\x1b[K');
+    this.last = '';
+  }
+}

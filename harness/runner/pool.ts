@@ -1,0 +1,200 @@
+// The coordinator's worker pool: `jobs` worker processes, one case at a time each (worker.ts says why).
+// Jobs are handed out in submission order (the scheduler submits longest first) to whichever worker is
+// free. The coordinator itself never enters a namespace: it only forks.
+//
+// Failure handling: a case over its timeout is aborted by its worker (error result); a worker that
+// does not answer `graceMs` after that, or that dies, is killed and the case it was running is
+// reported as an error; a new worker takes its place and the run goes on.
+import { ChildProcess, fork } from 'child_process';
+import * as path from 'path';
+import type { CaseResult } from '../report/types';
+import { compiledMirror, REPO_ROOT } from './compiled';
+import { errorResult, type FromWorker, type JobSpec, type ToWorker } from './protocol';
+
+export interface PoolOptions {
+  /** Worker processes, hence cases at a time. */
+  jobs: number;
+  /** How long after a case's own timeout the coordinator waits before killing its worker (default 15 s). */
+  graceMs?: number;
+  /** 'compiled' (default: the precompiled mirror) or 'ts-node' (slower start, for debugging the runner). */
+  mode?: 'compiled' | 'ts-node';
+  onEvent?: (e: PoolEvent) => void;
+}
+
+export type PoolEvent =
+  | { type: 'worker-ready'; pid: number; startMs: number }
+  | { type: 'start'; job: JobSpec; pid: number }
+  | { type: 'step'; job: JobSpec; step: number; pid: number }
+  | { type: 'done'; job: JobSpec; result: CaseResult; pid: number }
+  | { type: 'worker-exit'; pid: number; code: number | null; signal: NodeJS.Signals | null };
+
+interface Running {
+  job: JobSpec;
+  resolve: (r: CaseResult) => void;
+  startedAt: number;
+  step: number;
+  hard: NodeJS.Timeout;
+}
+
+interface Worker {
+  child: ChildProcess;
+  pid: number;
+  ready: boolean;
+  /** The case it runs, if any. */
+  running?: Running;
+  output: string;
+  /** Why we killed it, if we did. */
+  killedFor?: string;
+}
+
+const OUTPUT_KEEP = 8 * 1024;
+/** Workers that die before saying ready, in a row, before the pool gives up. */
+const MAX_EARLY_DEATHS = 3;
+
+export class WorkerPool {
+  private readonly queue: Array<{ job: JobSpec; resolve: (r: CaseResult) => void }> = [];
+  private readonly workers = new Set<Worker>();
+  private earlyDeaths = 0;
+  private fatal: string | undefined;
+  private closing = false;
+  private entry: { file: string; execArgv: string[] } | undefined;
+
+  constructor(private readonly o: PoolOptions) {
+    if (!(o.jobs >= 1)) throw new Error(`jobs must be at least 1 (got ${o.jobs})`);
+  }
+
+  /** Runs one job; resolves with its result (never rejects: failures are error results). */
+  submit(job: JobSpec): Promise<CaseResult> {
+    if (this.closing) return Promise.resolve(errorResult(job, 'the runner is shutting down'));
+    if (this.fatal) return Promise.resolve(errorResult(job, this.fatal));
+    return new Promise((resolve) => {
+      this.queue.push({ job, resolve });
+      this.fill();
+      this.dispatch();
+    });
+  }
+
+  /** Lets every worker finish and exit (their labs are closed; agents and namespaces go with them). */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const q of this.queue.splice(0)) q.resolve(errorResult(q.job, 'the runner shut down before this case ran'));
+    await Promise.all([...this.workers].map((w) => this.stop(w)));
+  }
+
+  private stop(w: Worker): Promise<void> {
+    return new Promise((resolve) => {
+      if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
+      const t = setTimeout(() => w.child.kill('SIGKILL'), 5000);
+      w.child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      if (w.child.connected) w.child.send({ type: 'exit' } satisfies ToWorker);
+      else w.child.kill('SIGKILL');
+    });
+  }
+
+  private idle(): number {
+    let n = 0;
+    for (const w of this.workers) if (!w.running && !w.killedFor) n++;
+    return n;
+  }
+
+  /** Starts workers up to `jobs` while there is work that the live ones cannot take. */
+  private fill(): void {
+    while (!this.fatal && this.workers.size < this.o.jobs && this.queue.length > this.idle()) this.spawn();
+  }
+
+  private workerEntry(): { file: string; execArgv: string[] } {
+    if (this.entry) return this.entry;
+    this.entry = this.o.mode === 'ts-node'
+      ? { file: path.join(REPO_ROOT, 'harness', 'runner', 'worker.ts'), execArgv: ['-r', 'ts-node/register/transpile-only'] }
+      : { file: path.join(compiledMirror(), 'harness', 'runner', 'worker.js'), execArgv: [] };
+    return this.entry;
+  }
+
+  private spawn(): void {
+    const e = this.workerEntry();
+    const child = fork(e.file, [], {
+      cwd: process.cwd(), // case paths are relative to it
+      execArgv: e.execArgv,
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+    });
+    const w: Worker = { child, pid: child.pid ?? -1, ready: false, output: '' };
+    this.workers.add(w);
+    const keep = (chunk: Buffer): void => {
+      w.output = (w.output + chunk.toString('utf8')).slice(-OUTPUT_KEEP);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.on('message', (m: FromWorker) => this.onMessage(w, m));
+    child.on('error', (err) => keep(Buffer.from(`\n[worker error] ${err.message}\n`)));
+    child.on('exit', (code, signal) => this.onExit(w, code, signal));
+  }
+
+  /** Hands queued jobs, in order, to idle workers. */
+  private dispatch(): void {
+    while (this.queue.length) {
+      const w = [...this.workers].find((x) => !x.killedFor && x.child.connected && !x.running);
+      if (!w) return;
+      const { job, resolve } = this.queue.shift()!;
+      const hard = setTimeout(() => this.kill(w, `timed out after ${job.timeoutMs} ms and did not stop (worker killed)`), job.timeoutMs + (this.o.graceMs ?? 15_000));
+      w.running = { job, resolve, startedAt: Date.now(), step: 0, hard };
+      w.child.send({ type: 'run', job } satisfies ToWorker);
+      this.o.onEvent?.({ type: 'start', job, pid: w.pid });
+    }
+  }
+
+  private kill(w: Worker, why: string): void {
+    if (w.killedFor) return;
+    w.killedFor = why;
+    w.child.kill('SIGKILL');
+  }
+
+  private onMessage(w: Worker, m: FromWorker): void {
+    if (m.type === 'ready') {
+      w.ready = true;
+      this.earlyDeaths = 0;
+      this.o.onEvent?.({ type: 'worker-ready', pid: w.pid, startMs: m.startMs });
+      return;
+    }
+    const r = w.running;
+    if (!r || r.job.key !== m.key) return;
+    if (m.type === 'step') {
+      r.step = m.step;
+      this.o.onEvent?.({ type: 'step', job: r.job, step: m.step, pid: w.pid });
+      return;
+    }
+    clearTimeout(r.hard);
+    w.running = undefined;
+    this.o.onEvent?.({ type: 'done', job: r.job, result: m.result, pid: w.pid });
+    r.resolve(m.result);
+    this.dispatch();
+  }
+
+  private onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    this.workers.delete(w);
+    this.o.onEvent?.({ type: 'worker-exit', pid: w.pid, code, signal });
+    const how = w.killedFor ?? `exited (code ${code}, signal ${signal})`;
+    const tail = w.output.trim() ? `\n--- worker output (tail) ---\n${w.output.trim()}` : '';
+    const r = w.running;
+    if (r) {
+      clearTimeout(r.hard);
+      w.running = undefined;
+      const at = r.step ? ` at step ${r.step}` : '';
+      const res = errorResult(r.job, `worker ${w.pid} ${how} while running this case${at}${tail}`, Date.now() - r.startedAt);
+      this.o.onEvent?.({ type: 'done', job: r.job, result: res, pid: w.pid });
+      r.resolve(res);
+    }
+    if (this.closing) return;
+    if (!w.ready && !w.killedFor && ++this.earlyDeaths >= MAX_EARLY_DEATHS) {
+      this.fatal = `runner workers die before they are ready (${this.earlyDeaths} in a row): ${how}${tail}`;
+      for (const q of this.queue.splice(0)) q.resolve(errorResult(q.job, this.fatal));
+      return;
+    }
+    this.fill();
+    this.dispatch();
+  }
+}

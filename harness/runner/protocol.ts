@@ -1,0 +1,37 @@
+// Messages between the coordinator and its worker processes (child_process IPC with the 'advanced'
+// serialization, so CaseResults keep their bigint timestamps and Uint8Array frames).
+import { release } from 'os';
+import type { CaseResult } from '../report/types';
+
+/** One case in one family, as handed to a worker. */
+export interface JobSpec {
+  /** Unique within the run. */
+  key: number;
+  /** The case file, as discovered. */
+  file: string;
+  /** The case's name and spec sections (for an error result when the case never ran). */
+  name: string;
+  spec: string[];
+  ip: 4 | 6;
+  seed: number;
+  /** Soft limit, enforced by the worker (abort, error result); the coordinator kills the worker later. */
+  timeoutMs: number;
+}
+
+export type ToWorker =
+  | { type: 'run'; job: JobSpec }
+  | { type: 'exit' };
+
+export type FromWorker =
+  | { type: 'ready'; pid: number; startMs: number }
+  | { type: 'step'; key: number; step: number }
+  | { type: 'done'; key: number; result: CaseResult };
+
+/** The result of a case that did not run to its end in a worker (crash, timeout, runner error). */
+export function errorResult(job: JobSpec, message: string, durationMs = 0): CaseResult {
+  return {
+    id: `${job.file}#${job.name}@ipv${job.ip}`, file: job.file, name: job.name, spec: [...job.spec], ip: job.ip,
+    status: 'error', message, durationMs, steps: [], packets: [], unexpected: 0, kernel: release(), sysctls: {},
+    modelProfile: 'unknown', seed: job.seed, captureDrops: 0,
+  };
+}

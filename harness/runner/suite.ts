@@ -1,0 +1,169 @@
+// Running a suite: discover and load the case files, plan one job per case and address family
+// (kernel ranges decide skips), schedule the slowest first, run them on the worker pool, and write
+// results/<run-id>/ (summary.json, junit.xml, ktap.txt, one pcapng per case) and results/latest.
+//
+// Scheduling: a case's minimum duration follows from its steps (estimate.ts). Jobs are handed out
+// longest-first, so the few cases that wait for real retransmission timers start at once and the many
+// short ones fill the other workers around them. Ties are broken by a shuffle seeded with the run's
+// seed: the same seed hands out the same jobs in the same order.
+import * as fs from 'fs';
+import { hostname, release } from 'os';
+import * as path from 'path';
+import { discoverCaseFiles, kernelMatches, loadCaseFiles, type CaseFile } from '../../lib/case';
+import { Prng } from '../../lib/fuzz/prng';
+import { makeRunId, writeRun, type WrittenRun } from '../report/results-dir';
+import { countStatuses, type CaseResult, type RunResult, type StatusCounts } from '../report/types';
+import { defaultTimeoutMs, estimateCase, type CaseEstimate } from './estimate';
+import { WorkerPool, type PoolEvent, type PoolOptions } from './pool';
+import type { JobSpec } from './protocol';
+
+export interface PlanOptions {
+  /** Only this family (a case written for the other one is left out); default: every family of each case. */
+  ip?: 4 | 6 | 'both';
+  seed: number;
+  /** Kernel release the cases are checked against (default: this machine's). */
+  kernel?: string;
+  /** Per-case timeout, ms; default from each case's own steps (defaultTimeoutMs). */
+  timeoutMs?: number;
+}
+
+export interface PlannedJob {
+  case: CaseFile;
+  ip: 4 | 6;
+  /** Position in the results (discovery order, then family). */
+  order: number;
+  estimate: CaseEstimate;
+  /** Set when the case does not apply to the kernel: reported as skipped, not run. */
+  skip?: string;
+  job: JobSpec;
+}
+
+/** One job per case and family, in hand-out order (longest first; the seed breaks ties). */
+export function planJobs(cases: readonly CaseFile[], o: PlanOptions): PlannedJob[] {
+  const kernel = o.kernel ?? release();
+  const out: PlannedJob[] = [];
+  for (const c of cases) {
+    const estimate = estimateCase(c);
+    for (const ip of c.families) {
+      if (o.ip !== undefined && o.ip !== 'both' && o.ip !== ip) continue;
+      const order = out.length;
+      const job: JobSpec = { key: order, file: c.file, name: c.name, spec: [...c.spec], ip, seed: o.seed, timeoutMs: o.timeoutMs ?? defaultTimeoutMs(estimate) };
+      const skip = kernelMatches(c.kernel, kernel) ? undefined : `kernel ${kernel} is not in ${c.kernel.text}`;
+      out.push({ case: c, ip, order, estimate, job, ...(skip ? { skip } : {}) });
+    }
+  }
+  const rng = new Prng(o.seed);
+  const tie = new Map(out.map((p) => [p, rng.u32()]));
+  return out.sort((a, b) => b.estimate.minMs - a.estimate.minMs || tie.get(a)! - tie.get(b)!);
+}
+
+export interface SuiteOptions extends Omit<PlanOptions, 'seed'> {
+  /** Case files and folders (campaigns/ folders are skipped). */
+  paths: readonly string[];
+  /** Keep files whose path matches any of these (substring, or glob). */
+  filter?: readonly string[];
+  /** Worker processes: cases at a time, each in its own lab. */
+  jobs: number;
+  seed?: number;
+  /** Where results/<run-id>/ goes; false = write nothing. Default 'results'. */
+  resultsDir?: string | false;
+  onProgress?: (p: SuiteProgress) => void;
+  pool?: Pick<PoolOptions, 'mode' | 'graceMs' | 'onEvent'>;
+}
+
+export interface SuiteProgress {
+  total: number;
+  done: number;
+  running: number;
+  failed: number;
+  /** The result that just came in. */
+  last?: CaseResult;
+}
+
+export interface SuiteOutcome {
+  run: RunResult;
+  counts: StatusCounts;
+  written?: WrittenRun;
+}
+
+/** A seed for a run that was given none: printed with the results, so the run can be replayed. */
+export function freshSeed(): number {
+  return (Date.now() ^ (process.pid << 16)) % 2 ** 31 >>> 0;
+}
+
+export function skipResult(p: PlannedJob): CaseResult {
+  const c = p.case;
+  return {
+    id: `${c.file}#${c.name}@ipv${p.ip}`, file: c.file, name: c.name, spec: [...c.spec], ip: p.ip, status: 'skip', message: p.skip,
+    durationMs: 0, steps: [], packets: [], unexpected: 0, kernel: release(), sysctls: {}, modelProfile: 'n/a', seed: p.job.seed, captureDrops: 0,
+  };
+}
+
+export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
+  const startedAt = new Date();
+  const t0 = process.hrtime.bigint();
+  const seed = o.seed ?? freshSeed();
+  const files = discoverCaseFiles(o.paths, o.filter?.length ? { filter: o.filter } : {});
+  if (!files.length) throw new Error(`no case files in ${o.paths.join(', ')}${o.filter?.length ? ` matching ${o.filter.join(', ')}` : ''}`);
+  const cases = loadCaseFiles(files);
+  const plan = planJobs(cases, { ...o, seed });
+  if (!plan.length) throw new Error(`none of the ${cases.length} case(s) runs over IPv${o.ip}`);
+  const results: CaseResult[] = new Array(plan.length);
+  let done = 0;
+  let failed = 0;
+  let running = 0;
+  const report = (last?: CaseResult): void => o.onProgress?.({ total: plan.length, done, running, failed, last });
+  const finish = (p: PlannedJob, r: CaseResult): void => {
+    results[p.order] = r;
+    done++;
+    if (r.status === 'fail' || r.status === 'error') failed++;
+    report(r);
+  };
+  const todo = plan.filter((p) => {
+    if (!p.skip) return true;
+    finish(p, skipResult(p));
+    return false;
+  });
+  const pool = new WorkerPool({
+    jobs: Math.min(o.jobs, Math.max(1, todo.length)),
+    ...o.pool,
+    onEvent: (e: PoolEvent) => {
+      if (e.type === 'start') {
+        running++;
+        report();
+      } else if (e.type === 'done') running--;
+      o.pool?.onEvent?.(e);
+    },
+  });
+  try {
+    await Promise.all(todo.map((p) => pool.submit(p.job).then((r) => finish(p, r))));
+  } finally {
+    await pool.close();
+  }
+  const kernel = release();
+  const run: RunResult = {
+    runId: '',
+    startedAt: startedAt.toISOString(),
+    kernel,
+    host: hostname(),
+    jobs: o.jobs,
+    seed,
+    durationMs: Number(process.hrtime.bigint() - t0) / 1e6,
+    cases: results,
+  };
+  const outcome: SuiteOutcome = { run, counts: countStatuses(results) };
+  if (o.resultsDir !== false) {
+    const root = path.resolve(o.resultsDir ?? 'results');
+    run.runId = freeRunId(root, makeRunId(startedAt, kernel));
+    outcome.written = writeRun(root, run);
+  } else {
+    run.runId = makeRunId(startedAt, kernel);
+  }
+  return outcome;
+}
+
+/** The run id, with -2, -3… appended when runs started in the same second. */
+function freeRunId(root: string, id: string): string {
+  if (!fs.existsSync(path.join(root, id))) return id;
+  for (let i = 2; ; i++) if (!fs.existsSync(path.join(root, `${id}-${i}`))) return `${id}-${i}`;
+}

@@ -8,7 +8,7 @@ import {
   FLAGS, nearEdge, packet, pickKind, pickPayload, pickTsecr, pickTsval, randomFlags, segmentOptions, seqRef, tsOption, TWO31,
   withExtraFlags,
 } from './gen-common';
-import { RCV_ISN, RCV_NXT, SND_NXT, synOptions, WIN_END } from './gen-request';
+import { RCV_ISN, RCV_NXT, SND_NXT, synOptions, WIN_END, withoutBareFin } from './gen-request';
 import type { Prng } from './prng';
 import type { ProbePacket, SeqRef, TsRef } from './probe';
 
@@ -22,6 +22,10 @@ export function genEstablished(rng: Prng, cfg: GeneratorConfig, _index = 0): Pro
 }
 
 export function genEstablishedKind(rng: Prng, cfg: GeneratorConfig, kind: string): ProbePacket {
+  return withoutBareFin(genEstablishedRaw(rng, cfg, kind));
+}
+
+function genEstablishedRaw(rng: Prng, cfg: GeneratorConfig, kind: string): ProbePacket {
   const ts = () => tsOption(rng, cfg);
   switch (kind) {
     case 'syn': {

@@ -43,6 +43,24 @@ export function genRequest(rng: Prng, cfg: GeneratorConfig, _index = 0): ProbePa
 }
 
 export function genRequestKind(rng: Prng, cfg: GeneratorConfig, kind: string): ProbePacket {
+  return withoutBareFin(genRequestRaw(rng, cfg, kind));
+}
+
+/**
+ * A bare FIN|ACK (no payload) at exactly rcv_nxt moves a socket that never received data to CLOSE_WAIT
+ * and is acknowledged by the delayed-ACK timer at the next tick — 0.6 to 8.4 ms later on this machine,
+ * so it lands before or after the engine's sentinel by chance (docs/model-corrections.md C14). Such a
+ * FIN gets one byte of payload: data + FIN is acknowledged 40–48 ms later, always after the sentinel.
+ * No PRNG draw, so the probe stream is otherwise unchanged.
+ */
+export function withoutBareFin(p: ProbePacket): ProbePacket {
+  const s = p.seq;
+  if ((p.flags & (FIN | ACK | SYN | RST)) !== (FIN | ACK) || p.payload.length > 0) return p;
+  if (s.base !== 'peer.isn' || s.offset !== 1 || s.win) return p;
+  return { ...p, payload: Uint8Array.of(0x61) };
+}
+
+function genRequestRaw(rng: Prng, cfg: GeneratorConfig, kind: string): ProbePacket {
   const ts = () => tsOption(rng, cfg);
   switch (kind) {
     case 'ack':

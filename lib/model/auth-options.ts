@@ -125,7 +125,7 @@ export function authOf(p: Profile, seg: Seg): AuthOpts {
  * kernel does not call it for TIME_WAIT). `hasKey`: the socket holds an MD5 key for the peer.
  * true = continue processing.
  */
-export function inboundHash(st: Step, seg: Seg, hasKey: boolean): boolean {
+export function inboundHash(st: Step, seg: Seg, hasKey: boolean, isReq = false): boolean {
   const p = st.env.profile;
   const a = authOf(p, seg);
   if (a.error) {
@@ -149,6 +149,14 @@ export function inboundHash(st: Step, seg: Seg, hasKey: boolean): boolean {
     if (p.tcpAo) {
       st.count('TcpExtTCPAOKeyNotFound');
       st.why('ao.unexpected', 'TCP-AO option, the socket has no AO key: dropped [inferred]');
+      return false;
+    }
+    if (isReq) {
+      // A request socket drops every segment with a located AO option on this build — third ACK,
+      // out-of-window ACK, RST, duplicate SYN alike: no stateless ACK, no SYN-ACK, no child, the req
+      // stays; TcpExtTCPAOBad +1 (measured on 6.18.44, both families, no MD5 key; correction C17).
+      st.count('TcpExtTCPAOBad');
+      st.why('ao.req-drop', 'request socket, segment with a located TCP-AO option: dropped (TCPAOBad), req kept');
       return false;
     }
     if (hasKey) {

@@ -46,7 +46,17 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
   let pawsReject = false;
   let tsecrReject = false;
   if (ko.ts) {
-    if (ko.tsEcr && req.tsOk && env.profile.tsecrCheck) {
+    // tcp_check_req compares TSecr with the TSvals it actually sent (snt_tsval_first ..
+    // snt_tsval_last), exactly: one SYN-ACK sent → only its TSval passes; ±1 is rejected (measured on
+    // 6.18.44, correction C10). When those TSvals were observed (bound), decide exactly.
+    const tsFirst = req.tsSym !== undefined ? st.bindings[req.tsSym + '/0'] : undefined;
+    const tsLast = req.tsSym !== undefined ? st.bindings[`${req.tsSym}/${req.numRetrans}`] : undefined;
+    if (ko.tsEcr && req.tsOk && env.profile.tsecrCheck && tsFirst !== undefined && tsLast !== undefined) {
+      if (!between(ko.tsEcr, tsFirst, tsLast)) {
+        tsecrReject = true;
+        st.why('check_req.tsecr-exact', () => `TSecr ${ko.tsEcr} outside the SYN-ACK TSvals sent [${tsFirst}, ${tsLast}]`);
+      }
+    } else if (ko.tsEcr && req.tsOk && env.profile.tsecrCheck) {
       const off = numValue(req.tsOff, st.bindings);
       if (off === undefined) {
         st.why('check_req.tsecr-unknown', () => `TSecr ${ko.tsEcr}: ts offset ${numText(req.tsOff)} unbound → assumed within the SYN-ACK TSvals`);
@@ -82,8 +92,9 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
     st.arm('synack-rtx', at, req.key);
     return;
   }
-  // Step 3: bad ACK number → the listener answers.
-  if (flg & ACK) {
+  // Step 3: bad ACK number → the listener answers. Not for a RST: 6.18 judges a RST by its sequence
+  // number first (RST|ACK with a bad ack at rcv_nxt still removes the req; C15).
+  if (flg & ACK && !(flg & RST)) {
     const isn = numValue(req.isn, st.bindings);
     if (isn === undefined) {
       st.why('check_req.isn-unbound', () => `ISN ${numText(req.isn)} unbound: SEG.ACK ${seg.ack} assumed = ISN+1`);
@@ -119,6 +130,22 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
     if (tsRecent !== req.tsRecent) st.why('check_req.ts-recent', () => `ts_recent ${req.tsRecent} → ${ko.tsVal}`);
   }
   if (seg.seq === req.rcvIsn) flg &= ~SYN;
+  // Step 6: RST. 6.18 applies RFC 5961 §3.2 to request sockets: only a RST at exactly rcv_nxt removes the
+  // req (silently); any other in-window RST draws a challenge ACK (the request's ACK, one per
+  // tcp_invalid_ratelimit ms, TcpExtTCPChallengeACK) and the req stays (measured, correction C15).
+  if (flg & RST && seg.seq !== req.rcvNxt) {
+    if (st.now - req.lastOowMs < env.sysctls.tcp_invalid_ratelimit) {
+      st.count('TcpExtTCPACKSkippedSynRecv');
+      st.why('check_req.rst-challenge-limited', () => `in-window RST seq ${seg.seq} ≠ rcv_nxt ${req.rcvNxt} within ${env.sysctls.tcp_invalid_ratelimit} ms of the last answer: nothing`);
+      return;
+    }
+    st.count('TcpExtTCPChallengeACK');
+    // ts_recent is not refreshed from the RST: the ACK echoes the old value (measured).
+    sendStatelessAck(st, seg, 'check_req.rst-challenge', () => `in-window RST seq ${seg.seq} ≠ rcv_nxt ${req.rcvNxt}: challenge ACK seq ISN+1 ack ${req.rcvNxt}, req kept`, numAdd(req.isn, 1), req.rcvNxt,
+      reqWin(req) >> req.rcvWscale, req.tsOk ? { off: req.tsOff, ecr: req.tsRecent } : null, md5);
+    st.setReq(req.key, { ...req, lastOowMs: st.now });
+    return;
+  }
   // Step 6: embryonic reset.
   if (flg & (RST | SYN)) {
     st.count('TcpAttemptFails');
@@ -167,6 +194,8 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
     key: req.key, peer: req.peer, pport: req.pport, lport: req.lport, isn: req.isn, rcvIsn: req.rcvIsn, rcvNxt: req.rcvNxt,
     tsOk: req.tsOk, tsOff: req.tsOff, tsRecent, sackOk: req.sackOk, wsOk: req.wsOk, rcvWscale: req.rcvWscale, rcvWnd: req.rcvWnd,
     fullSpace: 0, ecnOk: req.ecnOk, ttl: req.tpl.ttl, tos: req.tpl.tos, flow: req.flow, md5,
+    // tcp_rcv_state_process (SYN_RECV → ESTABLISHED): snd_wnd = this ACK's window << snd_wscale, snd_wl1 = its seq.
+    sndWnd: seg.window * 2 ** (req.wsOk ? req.sndWscale : 0), sndWl1: seg.seq, sndWscale: req.wsOk ? req.sndWscale : 0,
   });
   st.why('check_req.child', () => `child ${req.key} created (acceptq ${l2.acceptq.length + 1}), ${req.numRetrans} SYN-ACK retransmit(s) counted as loss`);
   childProcess(st, { ...child, fullSpace: req.rcvWnd }, seg, ko);

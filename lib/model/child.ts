@@ -1,10 +1,12 @@
 // Child socket creation (tcp_create_openreq_child, spec §6 "Child initial state") and the packets a
 // full socket sends (ACK / FIN / RST|ACK with its own IP ID sequence and TS).
-import { ACK } from '../wire/types';
+import { ACK, AE, CWR, ECE, RST } from '../wire/types';
 import type { JsonNum } from '../wire/types';
 import { ipJson, jnum, jstar, packet, tsOnlyOptions, tsvalExpect } from './json';
+import type { OptionJson } from '../wire/types';
 import type { RuleId } from './reasons';
 import { freshSym } from './openreq-init';
+import { after } from './seq-math';
 import type { Listener, Sock, Step } from './state';
 import { numAdd, Num } from './symbols';
 
@@ -24,6 +26,10 @@ export interface ChildInit {
   rcvWscale: number;
   rcvWnd: number;
   fullSpace: number;
+  /** The peer's window as the child takes it from the ACK that completes the handshake (snd_wnd, snd_wl1, snd_wscale). */
+  sndWnd?: number;
+  sndWl1?: number;
+  sndWscale?: number;
   ecnOk: boolean;
   ttl: number;
   tos: number;
@@ -58,6 +64,10 @@ export function makeChild(st: Step, l: Listener, c: ChildInit, state: Sock['stat
     rcvWscale: c.wsOk ? c.rcvWscale : 0,
     rcvWnd: c.rcvWnd,
     fullSpace: c.fullSpace,
+    sndWnd: c.sndWnd,
+    sndWl1: c.sndWl1,
+    maxWindow: c.sndWnd,
+    sndWscale: c.sndWscale,
     ecnOk: c.ecnOk,
     ttl: c.ttl,
     tos: c.tos,
@@ -101,18 +111,41 @@ export function ackWindowRange(sock: Sock, consumed: number): [number, number] {
  * Sends a segment from a full socket: seq = ISN + sndNxtOff, ack = rcvNxt, NOP NOP TS when TS is on,
  * IP ID = the socket's next. Returns the socket with `sent` bumped (caller stores it).
  */
-export function sockSend(st: Step, sock: Sock, flags: number, rule: RuleId, text: () => string, consumed = 0, seqOff = sock.sndNxtOff): Sock {
+export function sockSend(st: Step, sock: Sock, flags: number, rule: RuleId, text: () => string, consumed = 0, seqOff = sock.sndNxtOff, sack?: Array<[number, number]>, at?: number): Sock {
   const ex: import('./state').Expectation = {};
-  const ip = ipJson(st.env, sock.ttl, sock.tos, st.env.ip === 4 ? numAdd(sock.ipId, sock.sent) : 0, sock.flow, ex);
+  // AccECN mode (C18): ACE bits on every segment, ECT(0) unless the ACE feedback failed.
+  const acc = sock.accecn;
+  if (acc && !(flags & RST)) flags |= (acc.ace & 4 ? AE : 0) | (acc.ace & 2 ? CWR : 0) | (acc.ace & 1 ? ECE : 0);
+  const tos = acc && acc.ect && !(flags & RST) ? (sock.tos & 0xfc) | 2 : sock.tos;
+  const ip = ipJson(st.env, sock.ttl, tos, st.env.ip === 4 ? numAdd(sock.ipId, sock.sent) : 0, sock.flow, ex);
   let tsval: JsonNum = 0;
-  if (sock.tsOk) tsval = jstar('opt.ts.val', tsvalExpect(sock.tsOff, st.now, st.env.tsTolMs), ex);
-  const opts = tsOnlyOptions(sock.tsOk, tsval, sock.tsRecent, sock.md5, ex);
+  if (sock.tsOk) tsval = jstar('opt.ts.val', tsvalExpect(sock.tsOff, at ?? st.now, st.env.tsTolMs), ex);
+  const opts: OptionJson[] = tsOnlyOptions(sock.tsOk, tsval, sock.tsRecent, sock.md5, ex);
+  // tcp_established_options: SACK blocks (D-SACK first) after the timestamp, as NOP NOP SACK.
+  if (sack && sack.length && sock.sackOk && flags & ACK && !(flags & RST)) opts.push(['nop'], ['nop'], ['sack', ...sack.map((b): [number, number] => [b[0], b[1]])]);
+  // AccECN option (C18): kind 174, EE1B ECEB EE0B as 24-bit counters (initial 1, 0, 1; Not-ECT data
+  // leaves them), padded with one NOP. Byte counting for ECT data is not modelled [inferred].
+  if (acc?.opt && !(flags & RST)) opts.push(['kind', 174, '000001000000000001'], ['nop']);
   // The right edge of the advertised window does not move for small amounts of data (tcp_select_window
   // keeps rcv_wnd while the free space is within an MSS of it), so the field can be as low as the
   // initial window minus everything received since the ISN (correction C7).
   const since = sock.state === 'SYN_SENT' ? 0 : (sock.rcvNxt - ((sock.rcvIsn + 1) >>> 0)) >>> 0;
-  const win = jstar('tcp.window', { range: ackWindowRange(sock, Math.max(consumed, since < 0x40000000 ? since : 0)) }, ex);
+  // The window field is bound (rcvWndSym): tcp_select_window stores field << rcv_wscale as rcv_wnd and
+  // rcv_wup = rcv_nxt, which is the receive window tcp_sequence tests the next segment against (C13).
+  const wsym = freshSym(st, `win@${sock.key}/${sock.sent}`);
+  const win = jstar('tcp.window', { range: ackWindowRange(sock, Math.max(consumed, since < 0x40000000 ? since : 0)), bindAs: wsym }, ex);
   const r = st.why(rule, text);
-  st.send(packet(ip, sportJson(sock.lport, ex), sock.pport, jnum(numAdd(sock.isn, seqOff), 'tcp.seq', ex), flags & ACK ? sock.rcvNxt : 0, flags, win, opts), ex, r);
-  return { ...sock, sent: sock.sent + 1 };
+  st.send(packet(ip, sportJson(sock.lport, ex), sock.pport, jnum(numAdd(sock.isn, seqOff), 'tcp.seq', ex), flags & ACK ? sock.rcvNxt : 0, flags, win, opts), ex, r, at);
+  if (flags & RST) return { ...sock, sent: sock.sent + 1 };
+  const accNext = acc ? { ...acc, ace: (5 + acc.ceRcv) & 7 } : undefined;
+  return { ...sock, sent: sock.sent + 1, rcvWndSym: wsym, rcvWup: sock.rcvNxt, ...(acc ? { accecn: accNext } : {}) };
+}
+
+/** tcp_receive_window: rcv_wup + rcv_wnd − rcv_nxt (≥ 0), rcv_wnd from the last window the socket advertised. */
+export function receiveWindow(st: Step, sock: Sock): number {
+  const field = sock.rcvWndSym !== undefined ? st.bindings[sock.rcvWndSym] : undefined;
+  const wnd = field !== undefined ? field * 2 ** sock.rcvWscale : sock.rcvWnd;
+  const wup = sock.rcvWup ?? sock.rcvNxt;
+  if (after(sock.rcvNxt, (wup + wnd) >>> 0)) return 0;
+  return (wup + wnd - sock.rcvNxt) >>> 0;
 }

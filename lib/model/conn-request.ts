@@ -4,7 +4,7 @@ import { makeChild } from './child';
 import { ecnCreateRequest } from './ecn';
 import { tryFastOpen } from './fastopen';
 import { emitSynAck, makeSynAckTpl } from './make-synack';
-import { flowFor, isnFor, tsOffFor } from './openreq-init';
+import { flowFor, freshStem, isnFor, tsOffFor } from './openreq-init';
 import type { KernelOpts } from './parse-options';
 import { defaultMssClamp } from './route';
 import type { Seg } from './seg';
@@ -116,7 +116,8 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
   const flow = flowFor(st, key);
   const target = { peer: seg.src, pport: seg.sport, lport, isn, rcvNxt, tsOff, tsRecent: ts ? ko.tsVal : 0, flow };
   const r = st.why('synack.sent', () => `SYN-ACK seq ${numText(isn)} ack ${rcvNxt} window ${tpl.window}${tpl.flags & 0x40 ? ' ECE' : ''}`);
-  emitSynAck(st, tpl, target, r, st.now);
+  const tsSym = ts && !tfo.child ? freshStem(st, 'sats@' + key) : undefined;
+  emitSynAck(st, tpl, target, r, st.now, undefined, undefined, undefined, tsSym !== undefined ? tsSym + '/0' : undefined);
   if (tfo.child) {
     const child = makeChild(st, l, {
       key, peer: seg.src, pport: seg.sport, lport, isn, rcvIsn: seg.seq, rcvNxt, tsOk: ts, tsOff, tsRecent: ts ? ko.tsVal : 0,
@@ -134,7 +135,7 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
   const req: Req = {
     key, peer: seg.src, pport: seg.sport, lport, rcvIsn: seg.seq, rcvNxt, isn, tsOff, tsOk: ts, tsRecent: ts ? ko.tsVal : 0,
     sackOk, wsOk, sndWscale: ws, rcvWscale: win.wscale, mssClamp, ecnOk, rcvWnd: win.rcvWnd, synTos: seg.tos, tpl,
-    numTimeout: 0, numRetrans: 0, timerAt: at, timerSlack: slack, firstTsMs: st.now, lastTsMs: st.now, lastOowMs: -Infinity, acked: false, flow, flowGen: 0,
+    numTimeout: 0, numRetrans: 0, timerAt: at, timerSlack: slack, tsSym, firstTsMs: st.now, lastTsMs: st.now, lastOowMs: -Infinity, acked: false, flow, flowGen: 0,
   };
   st.setReq(key, req);
   st.setListener(l.port, { ...st.listeners[l.port], qlen: st.listeners[l.port].qlen + 1 });

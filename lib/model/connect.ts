@@ -61,9 +61,10 @@ export function connect(st: Step, dport: number, sportIn: number | undefined, op
     tsOk: ts, tsOff, tsRecent: 0, sackOk: tpl.sack, wsOk: wsOn, rcvWscale: wsOn ? win.wscale : 0, rcvWnd: win.rcvWnd, fullSpace: win.fullSpace,
     ecnOk: ecn, ttl: tpl.ttl, tos: tpl.tos, flow: flowFor(st, key), ipId: env.ip === 4 ? ipIdSym(st, key) : 0, sent: 0,
     lastOowMs: -Infinity, opts, md5, ...timer1s(st.now), retransmits: 0, totalRto: 0, rtoMs: 1000, firstSynMs: st.now, tpl, synEcn: ecn, numTimeout: 0,
+    synTsSym: ts ? freshSym(st, 'synts@' + key) : undefined,
   };
   const r = st.why('connect.syn', () => `SYN seq ${numText(isn)} window ${tpl.window}, MSS ${mss}${ts ? ', TS' : ''}${tpl.sack ? ', SACK_PERM' : ''}${wsOn ? `, WS ${win.wscale}` : ''}`);
-  const sent = emitSyn(st, sock, tpl.flags, r, st.now);
+  const sent = emitSyn(st, sock, tpl.flags, r, st.now, undefined, sock.synTsSym);
   st.setSock(key, sent);
   st.count('TcpActiveOpens');
   st.arm('syn-rtx', sock.timerAt, key);
@@ -78,7 +79,7 @@ function timer1s(now: number): { timerAt: number; timerSlack: TimerSlack } {
  * Emits the socket's SYN (or, in simultaneous open, its SYN-ACK) with the next IP ID. `slack`: the
  * packet is sent by a timer that may fire that much later than `at` (timer wheel, C5).
  */
-export function emitSyn(st: Step, sock: Sock, flags: number, r: Reason, at: number, slack?: TimerSlack): Sock {
+export function emitSyn(st: Step, sock: Sock, flags: number, r: Reason, at: number, slack?: TimerSlack, tsBindAs?: string): Sock {
   const env = st.env;
   const tpl = sock.tpl!;
   const ex: Expectation = {};
@@ -89,7 +90,7 @@ export function emitSyn(st: Step, sock: Sock, flags: number, r: Reason, at: numb
   const ip = ipJson(env, tpl.ttl, tpl.tos, env.ip === 4 ? numAdd(sock.ipId, sock.sent) : 0, sock.flow, ex);
   let tsval: JsonNum = 0;
   const f = firedAt(at, slack, env.tsTolMs);
-  if (tpl.ts) tsval = jstar('opt.ts.val', tsvalExpect(sock.tsOff, f.approxMs, f.tolMs), ex);
+  if (tpl.ts) tsval = jstar('opt.ts.val', tsvalExpect(sock.tsOff, f.approxMs, f.tolMs, undefined, tsBindAs), ex);
   const synack = (flags & ACK) !== 0;
   const opts = synackOptionsJson(tpl, tsval, synack ? sock.tsRecent : 0, ex);
   const sport = typeof sock.lport === 'number' ? sock.lport : st.bindings[sock.lport.sym] ?? ('*' as unknown as number);

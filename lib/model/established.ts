@@ -1,7 +1,7 @@
 // Full sockets: the child's processing of the third ACK (spec §6 step 11), segments for an
 // established connection (§8.6: challenge/duplicate ACKs, RST handling), FIN handling and close().
 import { ACK, FIN, RST, SYN } from '../wire/types';
-import { sockSend } from './child';
+import { receiveWindow, sockSend } from './child';
 import { oowLimited } from './check-req';
 import { emitSynAck } from './make-synack';
 import { sendReset } from './send-reset';
@@ -28,8 +28,30 @@ function removeSock(st: Step, sock: Sock): void {
 
 /** The child processes the segment that completed the handshake (quick-ack for data, FIN → CLOSE_WAIT). */
 export function childProcess(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
+  if (seg.flags & SYN) {
+    // tcp_check_req clears SYN (seq = rcv_isn) only in its own copy of the flags: the child's
+    // tcp_rcv_state_process still sees it, and tcp_validate_incoming's SYN check passes a SYN-ACK only
+    // for a socket the application already holds (sk_socket) — a fresh child has none. So the segment
+    // draws a challenge ACK, its data is dropped and the child stays SYN_RECV in the accept queue
+    // (measured on 6.18.44: SYN|ACK seq = rcv_isn, ack ISN+1, with or without data → ACK seq ISN+1 ack
+    // rcv_nxt; correction C16).
+    const child: Sock = { ...sock, state: 'SYN_RECV' };
+    st.setSock(child.key, child);
+    st.count('TcpExtTCPSYNChallenge');
+    return challenge(st, child, seg, 'estab.challenge-syn', () => `the child sees the SYN flag of the segment that created it: challenge ACK, child ${sock.key} stays SYN_RECV`);
+  }
   st.why('child.established', () => `child ${sock.key} ESTABLISHED${ko.ts ? '' : sock.tsOk ? ' (third ACK without TS accepted)' : ''}`);
   dataAndFin(st, sock, seg, 'child.data', 'child.fin');
+}
+
+/** Delayed ACK after a FIN (pingpong): TCP_ATO_MIN = HZ/25 once data was received; one tick otherwise. */
+const DELACK_ATO_MS = 40;
+const DELACK_TICK_MS = 4;
+
+/** D-SACK block tcp_send_dupack / tcp_data_queue report for a segment (partly) below rcv_nxt (tcp_dsack default 1). */
+function dsackOf(sock: Sock, seg: Seg): Array<[number, number]> | undefined {
+  if (!sock.sackOk || seg.endSeq === seg.seq || !before(seg.seq, sock.rcvNxt)) return undefined;
+  return [[seg.seq, after(seg.endSeq, sock.rcvNxt) ? sock.rcvNxt : seg.endSeq]];
 }
 
 function dataAndFin(st: Step, sock: Sock, seg: Seg, dataRule: 'child.data' | 'estab.data', finRule: 'child.fin' | 'estab.fin'): void {
@@ -38,13 +60,36 @@ function dataAndFin(st: Step, sock: Sock, seg: Seg, dataRule: 'child.data' | 'es
     st.setSock(sock.key, sock);
     return;
   }
+  let sack: Array<[number, number]> | undefined;
+  let from = seg.seq;
   if (seg.seq !== sock.rcvNxt) {
-    // Out of order (in window): immediate duplicate ACK; SACK blocks not modelled [inferred].
-    const s2 = sockSend(st, sock, ACK, 'estab.dupack', () => `out-of-order segment seq ${seg.seq} ≠ rcv_nxt ${sock.rcvNxt}: duplicate ACK (SACK blocks not modelled) [inferred]`);
-    st.setSock(sock.key, s2);
-    return;
+    if (before(seg.seq, sock.rcvNxt)) {
+      // tcp_data_queue: a retransmission (end_seq ≤ rcv_nxt) → immediate ACK with a D-SACK of it; a
+      // partial one (seq < rcv_nxt < end_seq) → D-SACK [seq, rcv_nxt], the new part is queued (C12).
+      if (!after(seg.endSeq, sock.rcvNxt)) {
+        const s2 = sockSend(st, sock, ACK, 'estab.dsack', () => `segment ${seg.seq}..${seg.endSeq} already received (rcv_nxt ${sock.rcvNxt}): ACK with D-SACK`, 0, sock.sndNxtOff, dsackOf(sock, seg));
+        st.setSock(sock.key, s2);
+        return;
+      }
+      sack = dsackOf(sock, seg);
+      from = sock.rcvNxt;
+      st.why('estab.dsack', () => `partial segment ${seg.seq}..${seg.endSeq}: D-SACK [${seg.seq}, ${sock.rcvNxt}], bytes from rcv_nxt queued`);
+    } else {
+      const wnd = receiveWindow(st, sock);
+      if (!before(seg.seq, (sock.rcvNxt + wnd) >>> 0)) {
+        const s2 = sockSend(st, sock, ACK, 'estab.data-oow', () => `segment ${seg.seq} at or beyond the window's right edge ${(sock.rcvNxt + wnd) >>> 0}: dropped, immediate ACK`);
+        st.setSock(sock.key, s2);
+        return;
+      }
+      // tcp_data_queue_ofo: queued out of order, immediate ACK with a SACK block for it.
+      const s2 = sockSend(st, sock, ACK, 'estab.ofo', () => `out-of-order segment ${seg.seq}..${seg.endSeq} (rcv_nxt ${sock.rcvNxt}): ACK with SACK [${seg.seq}, ${seg.endSeq}]`, 0, sock.sndNxtOff,
+        sock.sackOk ? [[seg.seq, seg.endSeq]] : undefined);
+      st.setSock(sock.key, s2);
+      return;
+    }
   }
-  let s: Sock = { ...sock, rcvNxt: (sock.rcvNxt + seg.len + (fin ? 1 : 0)) >>> 0, unread: (sock.unread ?? 0) + seg.len };
+  const newLen = ((seg.endSeq - from) >>> 0) - (fin ? 1 : 0);
+  let s: Sock = { ...sock, rcvNxt: seg.endSeq, unread: (sock.unread ?? 0) + newLen };
   let next = s.state;
   if (fin) {
     if (s.state === 'ESTABLISHED' || s.state === 'SYN_RECV') next = 'CLOSE_WAIT';
@@ -53,25 +98,66 @@ function dataAndFin(st: Step, sock: Sock, seg: Seg, dataRule: 'child.data' | 'es
   }
   s = { ...s, state: next };
   const rule = fin ? finRule : dataRule;
+  // tcp_fin: ESTABLISHED → CLOSE_WAIT enters pingpong mode, so the FIN is acknowledged by the delayed-ACK
+  // timer, not at once: ato is TCP_ATO_MIN (40 ms) once data has been received (tcp_event_data_recv),
+  // 0 before — the next tick (0–8 ms observed). Measured on 6.18.44: data+FIN 40.4–47.7 ms, bare FIN
+  // 0.6–8.4 ms (correction C14). A pending D-SACK does not hurry it; old payload counts as data.
+  const delayed = fin && next === 'CLOSE_WAIT';
+  const everData = seg.len > 0 || ((s.rcvNxt - ((s.rcvIsn + 1) >>> 0)) >>> 0) > 1;
+  const at = delayed ? st.now + (everData ? DELACK_ATO_MS : DELACK_TICK_MS) : undefined;
+  if (delayed) st.why('estab.fin-delack', () => `FIN → CLOSE_WAIT, pingpong: delayed ACK after ${everData ? `ato ${DELACK_ATO_MS} ms` : `one tick (ato 0)`}`);
   s = sockSend(st, s, ACK, rule, () =>
-    `${seg.len ? `${seg.len} B data` : ''}${seg.len && fin ? ' + ' : ''}${fin ? 'FIN' : ''} → ACK ack ${s.rcvNxt}${next !== sock.state ? `, ${sock.state} → ${next}` : ''}`, seg.len);
+    `${newLen ? `${newLen} B data` : ''}${newLen && fin ? ' + ' : ''}${fin ? 'FIN' : ''} → ACK ack ${s.rcvNxt}${next !== sock.state ? `, ${sock.state} → ${next}` : ''}`, newLen, s.sndNxtOff, sack, at);
   st.why('child.ack-window', 'ACK window field given as a range (free-space rounding) [inferred]');
   if (next === 'TIME_WAIT') enterTimeWait(st, s);
   else st.setSock(s.key, s);
 }
 
-function challenge(st: Step, sock: Sock, seg: Seg, rule: 'estab.challenge-syn' | 'estab.challenge-rst' | 'estab.dupack' | 'estab.paws-drop', text: () => string): void {
-  if (oowLimited(st, sock.lastOowMs, seg)) {
-    st.count(sock.state === 'SYN_RECV' ? 'TcpExtTCPACKSkippedSynRecv' : 'TcpExtTCPACKSkippedSeq');
+type ChallengeRule = 'estab.challenge-syn' | 'estab.challenge-rst' | 'estab.dupack' | 'estab.paws-drop' | 'estab.old-ack' | 'estab.unsent-ack';
+
+/**
+ * A duplicate ACK (tcp_send_dupack: rate-limited by tcp_oow_rate_limited, which never limits data/FIN)
+ * or a challenge ACK (tcp_send_challenge_ack: always limited, one per tcp_invalid_ratelimit ms).
+ */
+function challenge(st: Step, sock: Sock, seg: Seg, rule: ChallengeRule, text: () => string, sack?: Array<[number, number]>): void {
+  const isChallenge = rule !== 'estab.dupack' && rule !== 'estab.paws-drop';
+  const limited = isChallenge ? st.now - sock.lastOowMs < st.env.sysctls.tcp_invalid_ratelimit : oowLimited(st, sock.lastOowMs, seg);
+  if (limited) {
+    st.count(sock.state === 'SYN_RECV' ? 'TcpExtTCPACKSkippedSynRecv' : isChallenge ? 'TcpExtTCPACKSkippedChallenge' : rule === 'estab.paws-drop' ? 'TcpExtTCPACKSkippedPAWS' : 'TcpExtTCPACKSkippedSeq');
     st.why('estab.limited', () => `${rule}: within ${st.env.sysctls.tcp_invalid_ratelimit} ms of the last answer → nothing`);
     return;
   }
-  if (rule === 'estab.challenge-syn' || rule === 'estab.challenge-rst') st.count('TcpExtTCPChallengeACK');
-  const s2 = sockSend(st, sock, ACK, rule, text);
+  if (isChallenge) st.count('TcpExtTCPChallengeACK');
+  const s2 = sockSend(st, sock, ACK, rule, text, 0, sock.sndNxtOff, sack);
   st.setSock(sock.key, { ...s2, lastOowMs: st.now });
 }
 
-/** tcp_rcv_state_process / tcp_validate_incoming for a full socket past SYN_SENT. */
+/** TCP_PAWS_WINDOW: tcp_paws_discard tolerates a TSval one below ts_recent. */
+const PAWS_WINDOW = 1;
+/**
+ * tcp_tsval_replay: icsk_rto in ms. After a handshake on a sub-millisecond path the RTO is TCP_RTO_MIN
+ * (200 ms = 50 jiffies at HZ=250; 51 jiffies = 204 ms once the RTT is added): 200..204. The campaigns
+ * use 2 (inside) and 1000 (outside).
+ */
+const TSVAL_REPLAY_MS = 200;
+
+/**
+ * tcp_disordered_ack_check, for a segment failing tcp_paws_check: 'pass' = a pure duplicate ACK
+ * (seq = rcv_nxt, ack = snd_una, no window update) whose TSval is at most the replay bound old —
+ * reordered, not replayed; 'old-ack' = a pure ACK below rcv_nxt — dropped without a duplicate ACK
+ * (PAWSOldAck); 'reject' = the PAWS duplicate ACK. Measured on 6.18.44 (correction C12).
+ */
+function disorderedAck(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): 'pass' | 'old-ack' | 'reject' {
+  if (!(seg.flags & ACK) || seg.seq !== seg.endSeq) return 'reject';
+  if (seg.seq !== sock.rcvNxt) return before(seg.seq, sock.rcvNxt) ? 'old-ack' : 'reject';
+  if (ackIs(st, sock, seg.ack, sock.sndUnaOff ?? sock.sndNxtOff) !== true) return 'reject';
+  if (sock.sndWl1 === undefined || sock.sndWnd === undefined) return 'reject';
+  const nwin = seg.window * 2 ** (sock.sndWscale ?? 0);
+  const mayUpdate = after(seg.seq, sock.sndWl1) || (seg.seq === sock.sndWl1 && (nwin > sock.sndWnd || nwin === 0));
+  return !mayUpdate && ((sock.tsRecent - ko.tsVal) | 0) <= TSVAL_REPLAY_MS ? 'pass' : 'reject';
+}
+
+/** tcp_rcv_state_process / tcp_rcv_established (slow path) + tcp_validate_incoming + tcp_ack for a full socket past SYN_SENT. */
 export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
   const f = seg.flags;
   // TFO child still in SYN_RECV: tcp_check_req(fastopen) first — duplicate SYN re-sends the SYN-ACK.
@@ -85,26 +171,46 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     st.setSock(sock.key, { ...sock, lastOowMs: st.now });
     return;
   }
-  // PAWS.
-  if (ko.ts && sock.tsOk && sock.tsRecent !== 0 && ((sock.tsRecent - ko.tsVal) | 0) > 0 && !(f & RST)) {
-    st.count('TcpExtPAWSEstab');
-    if (f & SYN) return challenge(st, sock, seg, 'estab.challenge-syn', () => `SYN failing PAWS (TSval ${ko.tsVal} < ts_recent ${sock.tsRecent}): challenge ACK`);
-    return challenge(st, sock, seg, 'estab.paws-drop', () => `PAWS: TSval ${ko.tsVal} < ts_recent ${sock.tsRecent}: duplicate ACK`);
+  // A segment with none of ACK, RST, SYN is dropped before tcp_validate_incoming: no PAWS or
+  // sequence check, no duplicate ACK (measured on 6.18.44, correction C12).
+  if (!(f & (ACK | RST | SYN))) {
+    st.why('estab.no-ack-drop', 'segment without ACK, RST or SYN: dropped before any check');
+    return;
   }
-  // Sequence acceptability (tcp_sequence).
-  const win = Math.max(sock.rcvWnd, 1);
-  const acceptable = !before(seg.endSeq, sock.rcvNxt) && !after(seg.seq, (sock.rcvNxt + win) >>> 0);
-  if (!acceptable) {
+  // PAWS (tcp_paws_discard): TSval more than TCP_PAWS_WINDOW (1) below ts_recent, unless a disordered pure ACK.
+  if (ko.ts && sock.tsOk && sock.tsRecent !== 0 && ((sock.tsRecent - ko.tsVal) | 0) > PAWS_WINDOW && !(f & RST)) {
+    const d = f & SYN ? 'reject' : disorderedAck(st, sock, seg, ko);
+    if (d === 'pass') {
+      st.why('estab.paws-disordered', () => `TSval ${ko.tsVal} < ts_recent ${sock.tsRecent} by ≤ ${TSVAL_REPLAY_MS}, pure duplicate ACK without window update: passes PAWS`);
+    } else if (d === 'old-ack') {
+      st.count('TcpExtPAWSOldAck');
+      st.why('estab.paws-old-ack', () => `pure ACK below rcv_nxt failing PAWS (TSval ${ko.tsVal} < ts_recent ${sock.tsRecent} − 1): dropped, no duplicate ACK`);
+      return;
+    } else {
+      st.count('TcpExtPAWSEstab');
+      if (f & SYN) return challenge(st, sock, seg, 'estab.challenge-syn', () => `SYN failing PAWS (TSval ${ko.tsVal} < ts_recent ${sock.tsRecent}): challenge ACK`);
+      return challenge(st, sock, seg, 'estab.paws-drop', () => `PAWS: TSval ${ko.tsVal} < ts_recent ${sock.tsRecent} − 1: duplicate ACK`, dsackOf(sock, seg));
+    }
+  }
+  // Sequence acceptability (tcp_sequence): end_seq not before rcv_wup; beyond the right edge only when
+  // seq is inside and the receive queue is empty.
+  const wnd = receiveWindow(st, sock);
+  const right = (sock.rcvNxt + wnd) >>> 0;
+  const wup = sock.rcvWup ?? sock.rcvNxt;
+  const acceptable = !before(seg.endSeq, wup) && (!after(seg.endSeq, right) || (!after(seg.seq, right) && !(sock.unread ?? 0)));
+  // tcp_reset_check: a RST at rcv_nxt − 1 resets a socket that has received a FIN.
+  const resetCheck = (f & RST) !== 0 && seg.seq === ((sock.rcvNxt - 1) >>> 0) && (sock.state === 'CLOSE_WAIT' || sock.state === 'LAST_ACK' || sock.state === 'CLOSING');
+  if (!acceptable && !resetCheck) {
     if (f & RST) {
-      st.why('estab.rst-oow', () => `RST seq ${seg.seq} out of window: dropped`);
+      st.why('estab.rst-oow', () => `RST seq ${seg.seq} out of window [${wup}, ${right}]: dropped`);
       return;
     }
     if (f & SYN) return challenge(st, sock, seg, 'estab.challenge-syn', () => `SYN seq ${seg.seq} (old/out of window): challenge ACK seq snd_nxt ack ${sock.rcvNxt}`);
-    return challenge(st, sock, seg, 'estab.dupack', () => `seq ${seg.seq}..${seg.endSeq} outside the window at ${sock.rcvNxt}: duplicate ACK`);
+    return challenge(st, sock, seg, 'estab.dupack', () => `seq ${seg.seq}..${seg.endSeq} outside the window [${wup}, ${right}]: duplicate ACK`, dsackOf(sock, seg));
   }
   if (f & RST) {
-    if (seg.seq === sock.rcvNxt) {
-      st.why('estab.rst-reset', () => `RST seq = rcv_nxt ${sock.rcvNxt}: connection ${sock.key} reset silently`);
+    if (seg.seq === sock.rcvNxt || resetCheck) {
+      st.why('estab.rst-reset', () => `RST seq ${seg.seq} = rcv_nxt${resetCheck ? ' − 1 after a FIN' : ''}: connection ${sock.key} reset silently`);
       if (sock.state === 'SYN_RECV' || sock.state === 'SYN_SENT') st.count('TcpAttemptFails');
       else st.count('TcpEstabResets');
       removeSock(st, sock);
@@ -116,8 +222,14 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     // A crossed SYN-ACK in simultaneous open is accepted (tcp_validate_incoming exception, §8.5).
     const crossed = sock.state === 'SYN_RECV' && sock.active && (f & ACK) && ((seg.seq + 1) >>> 0) === sock.rcvNxt && ackIs(st, sock, seg.ack, 1) !== false;
     if (!crossed) return challenge(st, sock, seg, 'estab.challenge-syn', () => `in-window SYN seq ${seg.seq}: challenge ACK`);
-    st.why('simopen.established', 'crossed SYN-ACK (seq+1 = rcv_nxt, ack = snd_nxt): ESTABLISHED, no reply [inferred]');
-    st.setSock(sock.key, { ...sock, state: 'ESTABLISHED', timerAt: Infinity });
+    st.why('simopen.established', 'crossed SYN-ACK (seq+1 = rcv_nxt, ack = snd_nxt): ESTABLISHED');
+    // The segment then reaches tcp_data_queue: its SYN makes end_seq = rcv_nxt, a retransmission → an
+    // immediate ACK with a D-SACK of [seq, end_seq] (C13; observed: A seq ISN+1 ack rcv_nxt sack 1000-1001).
+    // tcp_ack(FLAG_UPDATE_TS_RECENT) runs first: its TSval becomes ts_recent (echoed by that ACK).
+    const newer = ko.ts && sock.tsOk && (sock.tsRecent === 0 || ((sock.tsRecent - ko.tsVal) | 0) <= 0);
+    const est: Sock = { ...sock, state: 'ESTABLISHED', timerAt: Infinity, tsRecent: newer ? ko.tsVal : sock.tsRecent };
+    const s2 = sockSend(st, est, ACK, 'estab.dsack', () => `crossed SYN-ACK ${seg.seq}..${seg.endSeq} is below rcv_nxt once the SYN is counted: ACK with D-SACK`, 0, est.sndNxtOff, dsackOf(est, seg));
+    st.setSock(sock.key, s2);
     return;
   }
   if (!(f & ACK)) {
@@ -125,11 +237,10 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     return;
   }
   const ackOk = ackIs(st, sock, seg.ack, sock.sndNxtOff);
-  const ackTooNew = ((): boolean => {
-    const v = numValue(numAdd(sock.isn, sock.sndNxtOff), st.bindings);
-    return v !== undefined && after(seg.ack, v);
-  })();
+  const nxt = numValue(numAdd(sock.isn, sock.sndNxtOff), st.bindings);
+  const una = numValue(numAdd(sock.isn, sock.sndUnaOff ?? sock.sndNxtOff), st.bindings);
   let s = sock;
+  let oldAck = false;
   if (s.state === 'SYN_RECV') {
     if (ackOk === false) {
       // Unacceptable ACK in SYN_RECV: RST (tcp_rcv_state_process returns 1) [inferred].
@@ -139,24 +250,51 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     }
     if (s.active) st.why('simopen.established', () => `ACK of our SYN-ACK: ${s.key} ESTABLISHED`);
     else {
-      st.why('child.established', () => `TFO child ${s.key} ESTABLISHED`);
+      st.why('child.established', () => `${s.tpl ? 'TFO ' : ''}child ${s.key} ESTABLISHED`);
       const l = s.listenPort !== undefined ? st.listeners[s.listenPort] : undefined;
-      if (l) st.setListener(l.port, { ...l, tfoQlen: Math.max(0, l.tfoQlen - 1) });
+      if (l && s.tpl) st.setListener(l.port, { ...l, tfoQlen: Math.max(0, l.tfoQlen - 1) });
     }
     s = { ...s, state: 'ESTABLISHED', timerAt: Infinity };
-  } else if (ackTooNew) {
-    st.why('estab.bad-ack', () => `SEG.ACK ${seg.ack} beyond snd_nxt: dropped [inferred]`);
-    return;
+  } else if (una !== undefined && before(seg.ack, una)) {
+    // tcp_ack: an ACK below snd_una by more than min(max_window, bytes_acked) is answered with a
+    // challenge ACK and the segment dropped (RFC 5961 §5.2). bytes_acked counts what the peer has
+    // acknowledged: 0 on a passive child, 1 (the SYN) on an active socket, +1 once our FIN is acked.
+    // Other states pass FLAG_NO_CHALLENGE_ACK and drop any old ACK (tcp_rcv_state_process) (C9).
+    const bytesAcked = (s.sndUnaOff ?? s.sndNxtOff) - 1 + (s.active ? 1 : 0);
+    const maxWin = Math.min(s.maxWindow ?? Infinity, bytesAcked);
+    const tooOld = before(seg.ack, (una - maxWin) >>> 0);
+    if (s.state !== 'ESTABLISHED') {
+      st.why('estab.old-ack-drop', () => `${s.state}: SEG.ACK ${seg.ack} below snd_una ${una}: not acceptable, dropped`);
+      return;
+    }
+    if (tooOld) return challenge(st, s, seg, 'estab.old-ack', () => `SEG.ACK ${seg.ack} below snd_una ${una} − min(max_window, bytes_acked ${bytesAcked}): challenge ACK, segment dropped`);
+    oldAck = true;
+    st.why('estab.old-ack-ok', () => `SEG.ACK ${seg.ack} below snd_una ${una} within bytes_acked ${bytesAcked}: old ACK ignored, segment processed`);
+  } else if (nxt !== undefined && after(seg.ack, nxt)) {
+    // tcp_ack: an ACK of data never sent → challenge ACK (rate-limited), segment dropped (C9).
+    if (s.state !== 'ESTABLISHED') {
+      st.why('estab.unsent-ack-drop', () => `${s.state}: SEG.ACK ${seg.ack} beyond snd_nxt ${nxt}: dropped`);
+      return;
+    }
+    return challenge(st, s, seg, 'estab.unsent-ack', () => `SEG.ACK ${seg.ack} beyond snd_nxt ${nxt}: challenge ACK seq snd_nxt ack ${s.rcvNxt}, segment dropped`);
   }
-  // tcp_ack(FLAG_UPDATE_TS_RECENT) → tcp_replace_ts_recent: an accepted segment whose seq is not after
-  // rcv_wup (= rcv_nxt here: every segment is ACKed at once) refreshes ts_recent, so the next ACK
-  // echoes its TSval (correction C6, measured on 6.18.44).
-  if (ko.ts && s.tsOk && !after(seg.seq, s.rcvNxt) && ko.tsVal !== s.tsRecent) {
-    const old = s.tsRecent;
-    s = { ...s, tsRecent: ko.tsVal };
-    st.why('estab.ts-recent', () => `ts_recent ${old} → ${ko.tsVal}`);
+  if (!oldAck) {
+    // tcp_ack(FLAG_UPDATE_TS_RECENT) → tcp_replace_ts_recent: an accepted segment whose seq is not after
+    // rcv_wup refreshes ts_recent unless its TSval is older (tcp_paws_check with window 0), so the next
+    // ACK echoes it (correction C6; older-by-one TSvals leave it: C12).
+    if (ko.ts && s.tsOk && !after(seg.seq, s.rcvWup ?? s.rcvNxt) && ko.tsVal !== s.tsRecent && (s.tsRecent === 0 || ((s.tsRecent - ko.tsVal) | 0) <= 0)) {
+      const old = s.tsRecent;
+      s = { ...s, tsRecent: ko.tsVal };
+      st.why('estab.ts-recent', () => `ts_recent ${old} → ${ko.tsVal}`);
+    }
+    // tcp_ack_update_window.
+    const nwin = seg.window * 2 ** (s.sndWscale ?? 0);
+    if (s.sndWl1 !== undefined && s.sndWnd !== undefined && ((una !== undefined && after(seg.ack, una)) || after(seg.seq, s.sndWl1) || (seg.seq === s.sndWl1 && (nwin > s.sndWnd || nwin === 0)))) {
+      s = { ...s, sndWnd: nwin, sndWl1: seg.seq, maxWindow: Math.max(s.maxWindow ?? 0, nwin) };
+    }
   }
   // Our FIN acknowledged?
+  if (ackOk === true && s.sndUnaOff !== undefined) s = { ...s, sndUnaOff: undefined };
   if (ackOk !== false && s.sndNxtOff > 1 && seg.len === 0 && !(f & FIN)) {
     if (s.state === 'FIN_WAIT1') s = { ...s, state: 'FIN_WAIT2' };
     else if (s.state === 'CLOSING') {
@@ -191,7 +329,7 @@ export function closeSock(st: Step, sock: Sock): void {
   if (sock.state === 'ESTABLISHED' || sock.state === 'CLOSE_WAIT' || sock.state === 'SYN_RECV') {
     const next = sock.state === 'CLOSE_WAIT' ? 'LAST_ACK' : 'FIN_WAIT1';
     const s2 = sockSend(st, { ...sock, accepted: true }, FIN | ACK, 'close.fin', () => `close(): FIN|ACK, ${sock.state} → ${next}`);
-    st.setSock(sock.key, { ...s2, state: next, sndNxtOff: sock.sndNxtOff + 1 });
+    st.setSock(sock.key, { ...s2, state: next, sndNxtOff: sock.sndNxtOff + 1, sndUnaOff: sock.sndNxtOff });
     return;
   }
   if (sock.state === 'SYN_SENT') {

@@ -32,9 +32,9 @@ function isFieldSym(f: FieldExpect | Num): f is Num {
 /** Non-zero auto flow label of a stateless IPv6 packet (hash-derived). §9 */
 export const ANY_FLOW: FieldExpect = { range: [1, 0xfffff] };
 
-export function tsvalExpect(off: Num, approxMs: number, tolMs: number, low6?: number): FieldExpect {
-  if (low6 === undefined) return { tsval: { off, approxMs, tolMs } };
-  return { tsval: { off, approxMs, tolMs, low6 } };
+export function tsvalExpect(off: Num, approxMs: number, tolMs: number, low6?: number, bindAs?: string): FieldExpect {
+  if (low6 === undefined) return bindAs === undefined ? { tsval: { off, approxMs, tolMs } } : { tsval: { off, approxMs, tolMs, bindAs } };
+  return bindAs === undefined ? { tsval: { off, approxMs, tolMs, low6 } } : { tsval: { off, approxMs, tolMs, low6, bindAs } };
 }
 
 /**

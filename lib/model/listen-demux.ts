@@ -149,7 +149,7 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     const l = st.listeners[req.lport];
     st.why('demux.lookup', () => `${key}: request socket (SYN_RECV)`);
     const hasKey = !!l && listenerHasKey(l, seg.src);
-    if (!inboundHash(st, seg, hasKey)) return;
+    if (!inboundHash(st, seg, hasKey, true)) return;
     const ko = parse(st, seg, { syn, tfo: false, userMss: 0 });
     return checkReq(st, req, seg, ko, hasKey);
   }

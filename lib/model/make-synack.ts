@@ -147,11 +147,11 @@ export interface SynAckTarget {
 }
 
 /** Emits one SYN-ACK from a template at time `at` (TSval ≈ at + ts_off; cookie: low 6 bits fixed). */
-export function emitSynAck(st: Step, tpl: SynAckTpl, t: SynAckTarget, cause: Reason, at: number, low6?: number, tsApprox?: number, tol?: number): void {
+export function emitSynAck(st: Step, tpl: SynAckTpl, t: SynAckTarget, cause: Reason, at: number, low6?: number, tsApprox?: number, tol?: number, tsBindAs?: string): void {
   const ex: Expectation = {};
   const ip = ipJson(st.env, tpl.ttl, tpl.tos, 0, t.flow, ex);
   let tsval: JsonNum = 0;
-  if (tpl.ts) tsval = jstar('opt.ts.val', tsvalExpect(t.tsOff, tsApprox ?? at, tol ?? st.env.tsTolMs, low6), ex);
+  if (tpl.ts) tsval = jstar('opt.ts.val', tsvalExpect(t.tsOff, tsApprox ?? at, tol ?? st.env.tsTolMs, low6, tsBindAs), ex);
   const opts = synackOptionsJson(tpl, tsval, t.tsRecent, ex);
   st.send(packet(ip, t.lport, t.pport, jnum(t.isn, 'tcp.seq', ex), t.rcvNxt, tpl.flags, tpl.window, opts), ex, cause, at);
 }

@@ -15,6 +15,16 @@ export function freshSym(st: Step, base: string): string {
   return base + '#' + st.gen;
 }
 
+/** A binding-name stem whose `/0` member is unbound (for per-packet TSval bindings of a re-used 4-tuple). */
+export function freshStem(st: Step, base: string): string {
+  let b = base;
+  while (st.bindings[b + '/0'] !== undefined) {
+    st.gen++;
+    b = base + '#' + st.gen;
+  }
+  return b;
+}
+
 /** Normal ISN (secure_tcp_seq): opaque, per 4-tuple + clock. §4.4 */
 export function isnFor(st: Step, peer: string, pport: number, lport: number): Num {
   const f = st.env.fixed?.isn;

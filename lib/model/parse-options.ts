@@ -27,6 +27,8 @@ export interface KernelOpts {
   md5: number;
   /** TCP-AO (kind 29) options stepped over (informational, as `md5`). */
   ao: boolean;
+  /** An AccECN option (kind 172 or 174, any length) was reached (6.18 records its offset). */
+  accecnOpt?: boolean;
   /** Unusual decisions, for reasons: [rule, text]. null when nothing unusual happened. */
   notes: Array<['parse_options.stop' | 'parse_options.skipped' | 'parse_options.disabled' | 'parse_options.mss-zero' | 'parse_options.wscale-clamped' | 'parse_options.tfo-invalid', string]> | null;
 }
@@ -121,6 +123,10 @@ function onTlv(o: KernelOpts, s: Sysctls, c: ParseCtx, kind: number, b: Uint8Arr
       return; // checked by the auth pre-parse (tcp_inbound_hash), skipped here
     case 29:
       o.ao = true;
+      return;
+    case 172:
+    case 174:
+      o.accecnOpt = true;
       return;
     case 34:
       return onTfo(o, c, len - 2, b.subarray(d, at + len), false);

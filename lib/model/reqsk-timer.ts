@@ -20,7 +20,8 @@ export function resendSynAck(st: Step, req: Req, at: number, rule: 'reqsk_timer.
   }
   const r = st.why(rule, why);
   const f = firedAt(at, slack, st.env.tsTolMs);
-  emitSynAck(st, req.tpl, { peer: req.peer, pport: req.pport, lport: req.lport, isn: req.isn, rcvNxt: req.rcvNxt, tsOff: req.tsOff, tsRecent: req.tsRecent, flow }, r, at, undefined, f.approxMs, f.tolMs);
+  emitSynAck(st, req.tpl, { peer: req.peer, pport: req.pport, lport: req.lport, isn: req.isn, rcvNxt: req.rcvNxt, tsOff: req.tsOff, tsRecent: req.tsRecent, flow }, r, at, undefined, f.approxMs, f.tolMs,
+    req.tsSym !== undefined ? `${req.tsSym}/${req.numRetrans + 1}` : undefined);
   st.count('TcpExtTCPSynRetrans');
   st.count('TcpRetransSegs');
   return { ...req, numRetrans: req.numRetrans + 1, lastTsMs: at + (slack ? slack.widthMs : 0), flow, flowGen };

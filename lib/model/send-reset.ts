@@ -47,6 +47,12 @@ export function sendStatelessAck(
   const ex: Expectation = {};
   const ip = ipJson(st.env, statelessTtl(st), statelessTos(st, seg), 0, ANY_FLOW, ex);
   let tsval: JsonNum = 0;
+  // tcp_v4_send_ack / tcp_v6_send_response write the timestamp block only when tsecr (ts_recent) is
+  // non-zero: a request whose SYN carried TSval 0 answers without TS (measured on 6.18.44, C10).
+  if (ts && ts.ecr === 0) {
+    ts = null;
+    st.why('stateless-ack.no-ts', 'ts_recent is 0: the ACK carries no timestamp option');
+  }
   if (ts) tsval = jstar('opt.ts.val', tsvalExpect(ts.off, st.now, st.env.tsTolMs), ex);
   const opts = tsOnlyOptions(!!ts, tsval, ts ? ts.ecr : 0, md5, ex);
   const r = st.why(rule, text);

@@ -43,10 +43,11 @@ export interface ModelEnv {
 export type FieldExpect =
   | number
   | Sym
-  | { range: [number, number] }
+  | { range: [number, number]; bindAs?: string }
   | { even: true; range?: [number, number] }
   | { low6: number }
-  | { tsval: { off: Num; approxMs: number; tolMs: number; low6?: number } }
+  /** bindAs: record the observed TSval itself under this name (the kernel compares TSecrs with exact TSvals it sent). */
+  | { tsval: { off: Num; approxMs: number; tolMs: number; low6?: number; bindAs?: string } }
   | { hex: string }
   | { symHex: string; bytes: number };
 
@@ -142,6 +143,11 @@ export interface Req {
   readonly timerAt: number;
   /** How late the kernel's timer may really fire after timerAt (timer wheel, correction C5). */
   readonly timerSlack?: TimerSlack;
+  /**
+   * Binding-name stem of the SYN-ACK TSvals as sent: `${tsSym}/${n}` is the TSval of SYN-ACK n (0 = the
+   * first, n = numRetrans the latest), i.e. snt_tsval_first / snt_tsval_last (correction C10).
+   */
+  readonly tsSym?: string;
   readonly firstTsMs: number;
   readonly lastTsMs: number;
   readonly lastOowMs: number;
@@ -203,6 +209,25 @@ export interface Sock {
   readonly firstSynMs: number;
   /** Original SYN (active) or SYN-ACK (TFO child) template. */
   readonly tpl?: SynAckTpl;
+  /** Binding name of the first SYN's TSval as sent (retrans_stamp + ts_off exactly; correction C11). */
+  readonly synTsSym?: string;
+  /**
+   * AccECN mode (correction C18): ect = segments are sent ECT(0); ace = the ACE value (AE CWR ECE) of the
+   * next segment; ceRcv = CE-marked packets counted.
+   */
+  readonly accecn?: { readonly ect: boolean; readonly ace: number; readonly ceRcv: number; readonly opt?: boolean };
+  /** snd_una − ISN when it lags snd_nxt (our FIN not acked yet); undefined = snd_nxt. */
+  readonly sndUnaOff?: number;
+  /** The peer's window as the socket holds it (snd_wnd, scaled), snd_wl1, the largest window seen. */
+  readonly sndWnd?: number;
+  readonly sndWl1?: number;
+  readonly maxWindow?: number;
+  /** The peer's window-scale shift (snd_wscale; 0 without WS). */
+  readonly sndWscale?: number;
+  /** Binding name of the window field of the last ACK this socket sent (its receive window = field << rcv_wscale). */
+  readonly rcvWndSym?: string;
+  /** rcv_nxt when that ACK was sent (rcv_wup). */
+  readonly rcvWup?: number;
   readonly synEcn: boolean;
   /** TFO child: SYN-ACK timer count. */
   readonly numTimeout: number;

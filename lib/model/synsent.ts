@@ -1,5 +1,5 @@
 // tcp_rcv_synsent_state_process (spec §8.4 table) and the ACK that completes an active open.
-import { ACK, CWR, ECE, FIN, RST, SYN } from '../wire/types';
+import { ACK, AE, CWR, ECE, FIN, RST, SYN } from '../wire/types';
 import { sockSend } from './child';
 import type { KernelOpts } from './parse-options';
 import { sendReset } from './send-reset';
@@ -11,6 +11,61 @@ import { numText, numValue } from './symbols';
 import { armFromEvent } from './timer-wheel';
 
 export const TCP_TIMEOUT_MIN_MS = 8; // 2 jiffies at HZ=250
+
+/** ACE value (AE CWR ECE) that echoes a SYN-ACK's IP ECN field on the ACK completing the handshake. */
+const ACE_ECHO = [0b010, 0b011, 0b100, 0b110]; // Not-ECT, ECT(1), ECT(0), CE
+
+/**
+ * tcp_ecn_rcv_synack (6.18, AccECN code present): a socket whose SYN asked for ECN (ECE|CWR, tcp_ecn=1)
+ * reads the SYN-ACK's ACE field (AE CWR ECE): 0 and 7 → no ECN, 1 and 5 → classic ECN, any other
+ * value (2, 3, 4, 6) → AccECN mode — although tcp_ecn=1 never asked for it. In AccECN mode the ACK
+ * completing the handshake echoes the SYN-ACK's IP ECN field in its ACE bits and is sent ECT(0); later
+ * ACKs carry ACE = 5 + CE packets received. A CE-marked SYN-ACK is checked against the ECT of our SYN
+ * (Not-ECT → only ACE 0b010 is consistent, tcp_accecn_validate_syn_feedback): a mismatch marks the ACE
+ * field as failed (no ECT on what we send, CE not counted). Measured on 6.18.44 for every ACE value ×
+ * Not-ECT/ECT(0)/CE SYN-ACKs (correction C18).
+ */
+function accecnFromSynAck(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): Sock['accecn'] {
+  if (!sock.ecnOk || !sock.synEcn || !st.env.profile.accecn) return undefined;
+  const f = seg.flags;
+  const ace = (f & AE ? 4 : 0) | (f & CWR ? 2 : 0) | (f & ECE ? 1 : 0);
+  if (ace === 0 || ace === 7 || ace === 1 || ace === 5) return undefined;
+  const ipEcn = seg.tos & 3;
+  const ce = ipEcn === 3;
+  const fail = ce && ace !== 0b010;
+  st.why('synsent.accecn', () => `SYN-ACK ACE ${ace.toString(2).padStart(3, '0')}: AccECN mode; ACK echoes IP ECN ${ipEcn} as ACE ${ACE_ECHO[ipEcn].toString(2).padStart(3, '0')}${fail ? '; CE with an inconsistent ACE: ACE feedback failed, no ECT' : ', sent ECT(0)'}`);
+  // A SYN-ACK carrying an AccECN option (kind 172 or 174, whatever its length) makes every later
+  // segment carry one: kind 174 with the initial byte counters EE1B=1, ECEB=0, EE0B=1, then a NOP.
+  if (ko.accecnOpt && st.env.sysctls.tcp_ecn_option !== 0) st.why('synsent.accecn-option', 'the SYN-ACK carried an AccECN option: ours (kind 174, counters 1/0/1) follows on every segment');
+  return { ect: !fail, ace: ACE_ECHO[ipEcn], ceRcv: ce && !fail ? 1 : 0, opt: !!ko.accecnOpt && st.env.sysctls.tcp_ecn_option !== 0 };
+}
+
+/**
+ * tcp_rcv_synsent_state_process: TSecr − ts_off must lie within [retrans_stamp, now] (kernel ms clock).
+ * retrans_stamp + ts_off is exactly the first SYN's TSval (the SYN is stamped from the same clock read),
+ * so with that TSval observed (bound as sock.synTsSym) the lower edge is exact: TSecr = SYN TSval − 1 is
+ * rejected, = SYN TSval accepted. The upper edge is the kernel's millisecond clock when it processes the
+ * segment; the model knows it only to within a tick or so (the harness's CLOCK_MONOTONIC time before the
+ * injection), so a TSecr a few ms after the SYN's TSval cannot be decided and the campaigns do not send
+ * one (gen-synsent: "outside" TSecrs are ≤ −1 or ≥ +1000; correction C11). The model takes the upper
+ * edge as now + the TSval tolerance.
+ */
+function tsecrRejected(st: Step, sock: Sock, tsEcr: number): boolean {
+  const tol = st.env.tsTolMs;
+  const synTs = sock.synTsSym !== undefined ? st.bindings[sock.synTsSym] : undefined;
+  if (synTs !== undefined) {
+    const k = (tsEcr - synTs) | 0;
+    const rej = k < 0 || k > st.now - sock.firstSynMs + tol;
+    if (rej) st.why('synsent.tsecr-exact', () => `TSecr ${tsEcr} = first SYN TSval ${synTs} ${k >= 0 ? '+' : '−'} ${Math.abs(k)} ms: outside [SYN TSval, SYN TSval + ${Math.round(st.now - sock.firstSynMs)} ms elapsed (+${tol})]`);
+    return rej;
+  }
+  const off = numValue(sock.tsOff, st.bindings);
+  if (off === undefined) return false;
+  const ecr = (tsEcr - off) >>> 0;
+  const rej = !between(ecr, (sock.firstSynMs - tol) >>> 0, (st.now + tol) >>> 0);
+  if (rej) st.why('synsent.tsecr-approx', () => `TSecr ${tsEcr} − ts_off = ${ecr} not within [first SYN ${sock.firstSynMs}, now ${st.now}] ± ${tol} (SYN TSval not observed)`);
+  return rej;
+}
 
 export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
   const f = seg.flags;
@@ -39,18 +94,18 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
       sendReset(st, seg, r, sock.md5);
       return;
     }
-    if (ko.ts && ko.tsEcr) {
-      const off = numValue(sock.tsOff, st.bindings);
-      if (off !== undefined) {
-        const ecr = (ko.tsEcr - off) >>> 0;
-        const tol = st.env.tsTolMs;
-        if (!between(ecr, (sock.firstSynMs - tol) >>> 0, (st.now + tol) >>> 0)) {
-          st.count('TcpExtPAWSActive');
-          const r = st.why('synsent.tsecr-reject', () => `TSecr ${ko.tsEcr} − ts_off = ${ecr} not within [first SYN ${sock.firstSynMs}, now ${st.now}] ± ${tol}: RST`);
-          sendReset(st, seg, r, sock.md5);
-          return;
-        }
+    if (ko.ts && ko.tsEcr && tsecrRejected(st, sock, ko.tsEcr)) {
+      st.count('TcpExtPAWSActive');
+      // reset_and_undo: the caller answers with tcp_v4_send_reset / tcp_v6_send_reset, which never
+      // answers a RST — a RST|ACK with a bad TSecr is ignored and the socket stays in SYN_SENT
+      // (measured on 6.18.44, correction C11).
+      if (f & RST) {
+        st.why('synsent.tsecr-rst', () => `RST|ACK with TSecr ${ko.tsEcr} outside [SYN TSval, now]: ignored (no RST answers a RST), stays SYN_SENT`);
+        return;
       }
+      const r = st.why('synsent.tsecr-reject', () => `TSecr ${ko.tsEcr} outside [SYN TSval, now]: RST seq=SEG.ACK`);
+      sendReset(st, seg, r, sock.md5);
+      return;
     }
     if (f & RST) {
       st.why('synsent.refused', () => `acceptable ACK with RST: ${sock.key} refused (ECONNREFUSED)`);
@@ -64,10 +119,14 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
     }
     const tsOk = sock.tsOk && ko.ts;
     const wsOk = sock.wsOk && ko.wsOk;
-    const ecnOk = sock.ecnOk && (f & ECE) !== 0 && !(f & CWR);
+    let ecnOk = sock.ecnOk && (f & ECE) !== 0 && !(f & CWR);
+    const accecn = accecnFromSynAck(st, sock, seg, ko);
+    if (accecn) ecnOk = false;
     let s: Sock = {
       ...sock, state: 'ESTABLISHED', rcvIsn: seg.seq, rcvNxt: (seg.seq + 1) >>> 0, tsOk, tsRecent: tsOk ? ko.tsVal : 0,
       wsOk, rcvWscale: wsOk ? sock.rcvWscale : 0, ecnOk, timerAt: Infinity, sackOk: sock.sackOk && ko.sackOk,
+      // The SYN-ACK's window is not scaled; snd_wl1 = its seq (tcp_init_wl), max_window = snd_wnd.
+      sndWnd: seg.window, sndWl1: seg.seq, maxWindow: seg.window, sndWscale: wsOk ? ko.ws : 0, accecn,
     };
     s = sockSend(st, s, ACK, 'synsent.established', () =>
       `SYN-ACK accepted: ESTABLISHED, ACK seq ISN+1 ack ${s.rcvNxt}${seg.len || f & FIN ? ' (payload/FIN in the SYN-ACK ignored)' : ''}${ecnOk ? ', ECN on' : ''}`);

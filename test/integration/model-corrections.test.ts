@@ -1,4 +1,4 @@
-// Real-kernel checks of the model corrections (docs/model-corrections.md, C1–C7) and of the
+// Real-kernel checks of the model corrections (docs/model-corrections.md, C1–C18) and of the
 // multi-packet behaviours the model claims (spec §4.11, §6, §8.3–§8.5). Every packet the kernel sends
 // — and every silence — is judged against the model's prediction with lib/match/judge.ts, in the same
 // lab, step by step; nothing here copies kernel output into an expectation.
@@ -302,6 +302,49 @@ describe('model corrections on the real kernel', function () {
         for (let i = 1; i <= 5; i++) await s.wait(`SYN retransmission ${i}`, 1000);
         await s.wait('SYN retransmission 6 (2 s RTO)', 2000);
       }));
+
+      it('C9 + C12 + C13 + C14: stray segments at an established child (challenge ACKs, PAWS, SACK blocks, delayed FIN ACK)', () => withScenario(ip, async (s) => {
+        await s.listen();
+        const sa = await s.handshake(36001, 1000, 100000);
+        const isn = sa.tcp.seq as number;
+        await s.send('C9: ACK of unsent data → challenge ACK', { sport: 36001, flags: 'A', seq: 1001, ack: isn + 2, options: TS(100002, 0) });
+        await sleep(550);
+        await s.send('C9: data with ack = snd_una − 1 (bytes_acked 0) → challenge ACK, data dropped', { sport: 36001, flags: 'PA', seq: 1001, ack: isn, payload: fromHex('4142'), options: TS(100002, 0) });
+        await s.send('C12: no ACK/RST/SYN, old TSval → silence', { sport: 36001, flags: '', seq: 1001, options: TS(90000, 0) });
+        await s.send('C12: pure duplicate ACK 2 ms old, same window → disordered, silence', { sport: 36001, flags: 'A', seq: 1001, ack: isn + 1, options: TS(99999, 0) });
+        await s.send('C12: pure ACK below rcv_nxt failing PAWS → silence (PAWSOldAck)', { sport: 36001, flags: 'A', seq: 1000, ack: isn + 1, options: TS(99000, 0) });
+        await s.send('C12: data with TSval ts_recent − 1 → accepted, ts_recent kept', { sport: 36001, flags: 'PA', seq: 1001, ack: isn + 1, payload: fromHex('4142'), options: TS(100000, 0) });
+        await s.send('C13: partial segment → ACK with D-SACK', { sport: 36001, flags: 'PA', seq: 1002, ack: isn + 1, payload: fromHex('4243'), options: TS(100003, 0) });
+        await s.send('C13: out-of-order segment → ACK with SACK', { sport: 36001, flags: 'PA', seq: 1010, ack: isn + 1, payload: fromHex('5a5a'), options: TS(100004, 0) });
+        const sb = await s.handshake(36002, 5000, 200);
+        await s.send('C14: data + FIN → delayed ACK (~40 ms), CLOSE_WAIT', { sport: 36002, flags: 'FPA', seq: 5001, ack: (sb.tcp.seq as number) + 1, payload: fromHex('414243'), options: TS(202, 0) });
+      }));
+
+      it('C10 + C15 + C16 + C17: request sockets (exact TSecr, RST challenge, SYN seen by the child, AO dropped)', () => withScenario(ip, async (s) => {
+        const lfd = await s.listen();
+        const [sa] = await s.send('SYN', { sport: 37001, flags: 'S', seq: 1000, options: FULL(100) });
+        const isn = sa.tcp.seq as number;
+        await s.send('C10: TSecr = SYN-ACK TSval + 1 → stateless ACK', { sport: 37001, flags: 'A', seq: 1001, ack: isn + 1, options: TS(101, tsvalOf(sa) + 1) });
+        await sleep(550);
+        await s.send('C15: RST|ACK seq rcv_nxt + 1, bad ack → challenge ACK, req kept', { sport: 37001, flags: 'RA', seq: 1002, ack: isn + 2, options: TS(102, 0) });
+        await s.send('C17: the right third ACK with a located AO option → dropped', { sport: 37001, flags: 'A', seq: 1001, ack: isn + 1, options: [{ kind: 'bytes', bytes: fromHex('1d0820fca9c7d668'), note: 'ao' }, { kind: 'ts', val: 103, ecr: tsvalOf(sa) }] });
+        expect((await s.lab.agent.call('accept', { fd: lfd })).err).to.equal('EAGAIN');
+        const [sb] = await s.send('SYN (no options but MSS)', { sport: 37002, flags: 'S', seq: 3000, options: [{ kind: 'mss', value: 1460 }] });
+        await s.send('C16: SYN|ACK at rcv_isn + 1 B → child, challenge ACK', { sport: 37002, flags: 'SA', seq: 3000, ack: (sb.tcp.seq as number) + 1, payload: fromHex('61') });
+        expect((await s.lab.agent.must('sockState', { local: { port: 8080 }, remote: { port: 37002 } })).states).to.deep.equal(['SYN_RECV']);
+        await s.send('SYN with TSval 0', { sport: 37003, flags: 'S', seq: 4000, options: FULL(0) });
+        await s.send('C10: stateless ACK without TS (ts_recent 0)', { sport: 37003, flags: 'A', seq: 4001 + 10_000_000, ack: 1, options: TS(1, 0) });
+      }));
+
+      it('C11 + C18: SYN_SENT TSecr edges; AccECN mode on a tcp_ecn=1 client', () => withScenario(ip, async (s) => {
+        const c = await s.connect(9006);
+        await s.send('C11: RST|ACK, TSecr 1000 ms ahead → ignored', { sport: 9006, dport: c.sport, flags: 'RA', seq: 7000, ack: c.isn + 1, options: TS(5, c.tsval + 1000) });
+        expect(await s.connectResult(c.fd)).to.equal('EINPROGRESS');
+        await s.send('C11: SYN-ACK, TSecr = SYN TSval − 1 → RST', { sport: 9006, dport: c.sport, flags: 'SA', seq: 7000, ack: c.isn + 1, options: [{ kind: 'mss', value: 1460 }, ...TS(6, c.tsval - 1)] });
+        await s.send('C18: SYN-ACK with AE (ACE 0b100) + AccECN option → ACK with CWR, ECT(0), option 174', { sport: 9006, dport: c.sport, flags: 0x112, seq: 7000, ack: c.isn + 1, options: [{ kind: 'mss', value: 1460 }, ...TS(7, c.tsval), { kind: 'bytes', bytes: fromHex('ac02'), note: 'accecn' }] });
+        expect(await s.connectResult(c.fd)).to.equal('connected');
+        await s.send('C18: data → ACK with ACE 0b101', { sport: 9006, dport: c.sport, flags: 'PA', seq: 7001, ack: c.isn + 1, payload: fromHex('4142'), options: TS(8, 0) });
+      }, { 'net.ipv4.tcp_ecn': 1 }));
 
       it('§8.5 + C6: simultaneous open → SYN|ACK with the same ISN, retransmitted; ts_recent follows the peer', () => withScenario(ip, async (s) => {
         const c = await s.connect(9005);

@@ -57,7 +57,7 @@ describe('model §10 profiles', () => {
   });
   it('tcp_timestamps=2 → ts_off 0', () => {
     const e = env({ sysctls: { tcp_timestamps: 2 } });
-    expect(seg(e, listening(e), { flags: 'S', options: FULL }).responses[0].expect['opt.ts.val']).to.deep.equal({ tsval: { off: 0, approxMs: 1000, tolMs: 50 } });
+    expect((seg(e, listening(e), { flags: 'S', options: FULL }).responses[0].expect['opt.ts.val'] as { tsval: object }).tsval).to.include({ off: 0, approxMs: 1000, tolMs: 50 });
   });
   it('unknown releases map to the nearest profile with a reason', () => {
     expect(profileFor('6.17.2').profile.name).to.equal('6.18');

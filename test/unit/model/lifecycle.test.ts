@@ -26,16 +26,19 @@ describe('model established socket (§8.6) and close (§7)', () => {
     expect(only(f).tcp.ack).to.equal(1009);
     expect(rules(f)).to.include('estab.fin');
   });
-  it('PAWS: an old TSval on a non-SYN → duplicate ACK', () => {
-    const r = seg(e, established(), { flags: 'A', seq: 1001, ack: 5001, options: TS(50) }, 100);
+  it('PAWS: a TSval 1000 below ts_recent on a non-SYN → duplicate ACK (C12)', () => {
+    const r = seg(e, established(), { flags: 'A', seq: 1001, ack: 5001, options: TS((101 - 1000) >>> 0) }, 100);
     expect(only(r).tcp).to.include({ flags: 'A', ack: 1001 });
     expect(rules(r)).to.include('estab.paws-drop');
   });
-  it('out-of-window RST → dropped; no-ACK segment → dropped; ACK beyond snd_nxt → dropped', () => {
+  it('out-of-window RST → dropped; no-ACK segment → dropped; ACK beyond snd_nxt → challenge ACK', () => {
     const s = established();
     expect(rules(seg(e, s, { flags: 'R', seq: 99 }, 100))).to.include('estab.rst-oow');
     expect(rules(seg(e, s, { flags: 'P', seq: 1001, payload: new Uint8Array(2) }, 100))).to.include('estab.no-ack-drop');
-    expect(rules(seg(e, s, { flags: 'A', seq: 1001, ack: 9999, options: TS(150) }, 100))).to.include('estab.bad-ack');
+    // ACK of data never sent: a challenge ACK (C9).
+    const u = seg(e, s, { flags: 'A', seq: 1001, ack: 9999, options: TS(150) }, 100);
+    expect(rules(u)).to.include('estab.unsent-ack');
+    expect(only(u).tcp).to.include({ flags: 'A', seq: 5001, ack: 1001 });
   });
   it('active close: FIN|ACK → FIN_WAIT1; peer ACK → FIN_WAIT2; peer FIN → ACK, TIME_WAIT; expires after 60 s', () => {
     let s = established();

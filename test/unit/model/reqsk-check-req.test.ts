@@ -37,7 +37,7 @@ describe('model §4.11 SYN-ACK retransmission', () => {
     expect(b.packet).to.deep.equal(a.packet);
     expect(b.atMs).to.equal(1000);
     // Armed from packet processing: the kernel fires it in [1000, 1032] ms (timer wheel granule, C5).
-    expect(b.expect['opt.ts.val']).to.deep.equal({ tsval: { off: 0, approxMs: 1016, tolMs: 66 } });
+    expect(b.expect['opt.ts.val']).to.deep.equal({ tsval: { off: 0, approxMs: 1016, tolMs: 66, bindAs: 'sats@10.0.0.2:40000>80/1' } });
   });
   it('synack_retries=3: 0, 1, 3, 7, then nothing', () => {
     const e = env({ sysctls: { tcp_synack_retries: 3 } });

@@ -64,8 +64,11 @@ export interface FindingFile {
   predicted: unknown;
   observed: unknown;
   reasons: string[];
+  /** The repro case ('' when it could not be written: see reproError). */
   repro: string;
   pcapng: string;
+  reproError?: string;
+  target?: string;
 }
 
 export interface CampaignSummary {
@@ -79,6 +82,8 @@ export interface CampaignSummary {
   rulesTotal: number;
   rulesNeverHit: string[];
   reruns: number;
+  /** Divergences that did not reproduce on an immediate re-run (not findings; reported). */
+  flaky: number;
   coverageText: string;
 }
 
@@ -98,6 +103,9 @@ interface Pending {
   probe: Probe;
   signature: string;
   text: string;
+  /** The reproduction run's verdict and bindings. */
+  verdict: OneRun['verdict'];
+  bindings?: OneRun['bindings'];
 }
 
 export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<CampaignSummary> {
@@ -121,6 +129,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   let window = c.window ?? 128;
   let divergences = 0;
   let reruns = 0;
+  let flaky = 0;
   let probesThisRun = 0;
   const t0 = Date.now();
   const elapsedBefore = cp.elapsedMs;
@@ -142,31 +151,11 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
 
   const useProfile = async (idx: number): Promise<void> => {
     if (idx === profileIdx && (oracles || seqCtx)) return;
-    await lab.reset({ sysctls: c.profiles[idx].sysctls });
-    let sysctls: Record<string, string>;
-    if (active) {
-      sysctls = readModelSysctls(lab);
-      kernel = (await lab.agent.must('uname', {})).release;
-      listenFds = [];
-    } else {
-      const m4 = await modelForListener(lab, 4, listen.port, listen.backlog);
-      const m6 = await modelForListener(lab, 6, listen.port, listen.backlog);
-      kernel = m4.kernel;
-      sysctls = m4.sysctls;
-      listenFds = [m4.fd, m6.fd];
-    }
-    const params = (ip: 4 | 6): EnvParams => ({ release: kernel, ip, dut: ip === 4 ? lab.addr.v4.dut : lab.addr.v6.dut, peer: ip === 4 ? lab.addr.v4.peer : lab.addr.v6.peer, mtu: lab.mtu, sysctls });
-    envParams = { 4: params(4), 6: params(6) };
-    const env = { 4: api.makeEnv(envParams[4]), 6: api.makeEnv(envParams[6]) };
-    if (sequential) {
-      const base = (ip: 4 | 6) => (active ? api.initialState(env[ip]) : api.apply(env[ip], api.initialState(env[ip]), { type: 'listen', port: listen.port, backlog: listen.backlog }, 0).state);
-      seqCtx = { lab, api, env, base: { 4: base(4), 6: base(6) }, listen: active ? undefined : listen };
-    } else {
-      oracles = { 4: ListenerOracle.forListener(api, env[4], listen.port, listen.backlog), 6: ListenerOracle.forListener(api, env[6], listen.port, listen.backlog) };
-    }
+    const p = await prepareLab(lab, api, c.profiles[idx].sysctls, { sequential, active, listen });
+    ({ kernel, envParams, oracles, seqCtx, listenFds } = p);
     profileIdx = idx;
     // No request sockets exist in always-cookie mode: the clean-up RSTs would only cost time.
-    cleanup = String(sysctls['net.ipv4.tcp_syncookies']) !== '2';
+    cleanup = String(p.sysctls['net.ipv4.tcp_syncookies']) !== '2';
   };
 
   const ends = { 4: { src: lab.addr.v4.peer, dst: lab.addr.v4.dut, dport: listen.port }, 6: { src: lab.addr.v6.peer, dst: lab.addr.v6.dut, dport: listen.port } };
@@ -189,6 +178,14 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     return { out, stats };
   };
 
+  // Re-runs of a passive multi-packet probe (reproduction check, minimization) each take a fresh peer
+  // port: the original run may have left a child on the probe's 4-tuple. Deterministic per finding.
+  let rerunPort = 0;
+  const freshPort = (p: Probe): Probe => {
+    if (!sequential || active) return p;
+    rerunPort = rerunPort >= 64999 || rerunPort < 60000 ? 60000 : rerunPort + 1;
+    return { ...p, sport: rerunPort };
+  };
   /** One probe on the kernel, judged: the unit minimization and repro writing work with. */
   const runOne = async (p: Probe): Promise<OneRun> => {
     if (sequential) {
@@ -201,24 +198,39 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   };
   const sigOf = (v: OneRun['verdict']): string | undefined => (v.ok ? undefined : signatureOf({ target: c.target, rule: v.divergence!.rule, fields: v.divergence!.fields }));
   /** Does this (candidate) probe still diverge with the same signature, on the kernel, now? */
-  const signatureNow = async (p: Probe): Promise<string | undefined> => sigOf((await runOne(p)).verdict);
+  const signatureNow = async (p: Probe): Promise<string | undefined> => sigOf((await runOne(freshPort(p))).verdict);
 
-  const writeFinding = async (f: Pending): Promise<string> => {
+  const writeFinding = async (f: Pending): Promise<string | undefined> => {
     const slug = signatureSlug(f.signature);
+    rerunPort = 60000 + ((f.index * 37) % 2000);
     const min = await minimizeDetailed(f.probe, async (p) => (await signatureNow(p)) === f.signature);
-    // Re-run the minimized probe once more for its pcapng and the recorded diff.
-    let j = await runOne(min.probe);
-    if (j.verdict.ok) j = await runOne(f.probe); // did not diverge this time: record the original
-    const v = j.verdict;
-    if (v.ok) throw new Error(`finding ${f.signature} (probe ${f.index}) does not reproduce: the kernel answered as the model predicts on a re-run — a flaky divergence is not a finding; investigate the engine`);
+    // Re-run the minimized probe once more for its pcapng and the recorded diff (the original if the
+    // minimized one did not diverge this time).
+    const minimized = freshPort(min.probe);
+    let j = await runOne(minimized);
+    let shown = minimized;
+    if (j.verdict.ok) {
+      shown = freshPort(f.probe);
+      j = await runOne(shown);
+    }
+    const v = j.verdict.ok ? f.verdict : j.verdict;
     const profile = c.profiles[profileIdx];
-    const reproRel = path.join('repro', `${slug}.yaml`);
+    let reproRel: string | undefined = path.join('repro', `${slug}.yaml`);
     const pcapRel = path.join('repro', `${slug}.pcapng`);
-    const yaml = reproCaseYaml({
-      probe: min.probe, signature: f.signature, diffs: v.divergence!.diffs.map((d) => ({ ...d })), reasons: j.reasons,
-      kernel, sysctls: profile.sysctls, ...(active ? { connect: { sockopts: c.connect?.sockopts } } : { listen: { port: listen.port, backlog: listen.backlog } }),
-      campaign: { name: c.name, seed: c.seed }, original: { index: f.index, kind: f.probe.kind }, bindings: j.bindings,
-    });
+    let reproError: string | undefined;
+    try {
+      const yaml = reproCaseYaml({
+        probe: shown, signature: f.signature, diffs: v.divergence!.diffs.map((d) => ({ ...d })), reasons: j.reasons,
+        kernel, sysctls: profile.sysctls, ...(active ? { connect: { sockopts: c.connect?.sockopts } } : { listen: { port: listen.port, backlog: listen.backlog } }),
+        campaign: { name: c.name, seed: c.seed }, original: { index: f.index, kind: f.probe.kind }, bindings: j.bindings ?? f.bindings,
+      });
+      writeFileAtomic(path.join(o.runDir, reproRel), yaml);
+    } catch (e) {
+      // The finding stands (it reproduced); only its case file could not be written. Say why.
+      reproError = (e as Error).message;
+      reproRel = undefined;
+      o.onProgress?.(`finding ${f.signature}: no repro case (${reproError}); the finding JSON has the probe`);
+    }
     const eth = (ip: Uint8Array): Uint8Array => {
       const fr = new Uint8Array(14 + ip.length);
       fr.set(Buffer.from(lab.dutMac.split(':').map((x) => parseInt(x, 16))), 0);
@@ -233,13 +245,13 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       ...(j.sent ? [{ tsNs: j.sentNs + epoch, bytes: eth(j.sent), comment: `${sequential ? 'mutated packet' : 'probe'} (minimized from #${f.index}): ${f.signature}`, dir: 'sent' as const }] : []),
       ...j.frames.map((r, i) => ({ tsNs: r.tNs + epoch, bytes: r.bytes, comment: `kernel reply ${i + 1}: ${v.divergence!.text}`, dir: 'received' as const })),
     ], { shbComment: `synharness fuzz finding ${f.signature} — campaign ${c.name}, kernel ${kernel}, profile ${profile.name}` });
-    writeFileAtomic(path.join(o.runDir, reproRel), yaml);
     writeFileAtomic(path.join(o.runDir, pcapRel), pcap);
     const file: FindingFile = {
-      signature: f.signature, campaign: c.name, kernel, profile: profile.name, sysctls: profile.sysctls, listen,
+      signature: f.signature, campaign: c.name, target: c.target, kernel, profile: profile.name, sysctls: profile.sysctls, listen,
       firstIndex: f.index, probe: probeToJson(f.probe), minimized: probeToJson(min.probe), minimizeAttempts: min.attempts,
       divergence: { rule: v.divergence!.rule, fn: v.divergence!.fn, fields: v.divergence!.fields, text: v.divergence!.text },
-      predicted: j.predicted, observed: j.observed, reasons: j.reasons, repro: reproRel, pcapng: pcapRel,
+      predicted: j.predicted, observed: j.observed, reasons: j.reasons, repro: reproRel ?? '', pcapng: pcapRel,
+      ...(reproError ? { reproError } : {}),
     };
     writeFileAtomic(path.join(o.runDir, 'findings', `${slug}.json`), JSON.stringify(file, null, 2) + '\n');
     return reproRel;
@@ -254,15 +266,25 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     const { divergences: ds, rules } = await ch.judged;
     for (const r of rules) rulesHit.add(r);
     divergences += ds.length;
-    const fresh: Pending[] = [];
     for (const d of ds) {
       const probe = probeAt(c, d.index);
-      const { isNew } = store.record(d.signature, d.index, { probe });
-      if (isNew) fresh.push({ index: d.index, probe, signature: d.signature, text: d.text });
-    }
-    for (const f of fresh) {
-      store.setRepro(f.signature, await writeFinding(f));
-      o.onProgress?.(`new finding at probe ${f.index}: ${f.signature} — ${f.text}`);
+      if (!store.has(d.signature)) {
+        // A new signature must reproduce before it is a finding: one re-run of the same probe.
+        rerunPort = 60000 + ((d.index * 37) % 2000);
+        const again = await runOne(freshPort(probe));
+        if (sigOf(again.verdict) !== d.signature) {
+          flaky++;
+          o.onProgress?.(`probe ${d.index}: divergence did not reproduce on a re-run, not a finding (flaky ${flaky}): ${d.signature} — ${d.text}`);
+          continue;
+        }
+        store.record(d.signature, d.index, { probe });
+        const f: Pending = { index: d.index, probe, signature: d.signature, text: d.text, verdict: again.verdict, bindings: again.bindings };
+        const repro = await writeFinding(f);
+        if (repro) store.setRepro(f.signature, repro);
+        o.onProgress?.(`new finding at probe ${f.index}: ${f.signature} — ${f.text}`);
+      } else {
+        store.record(d.signature, d.index, { probe });
+      }
     }
     probesThisRun += ch.b - ch.a;
     cp = { ...cp!, nextIndex: ch.b, probesDone: cp!.probesDone + (ch.b - ch.a), findings: store.snapshot(ch.b), rulesHit: [...rulesHit].sort(), elapsedMs: elapsedBefore + Date.now() - t0 };
@@ -284,6 +306,9 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         for (const x of r.rules) rules.add(x);
         const sig = sigOf(r.verdict);
         if (sig) ds.push({ index: i, signature: sig, rule: r.verdict.divergence!.rule, fields: r.verdict.divergence!.fields, text: `${r.phase}: ${r.verdict.divergence!.text}` });
+        // Children completed by setups wait in the accept queue (reset, but queued): drain it well
+        // before it reaches the backlog, or later setups' SYNs are dropped.
+        if (!active && (i - a) % 32 === 31) await drainAcceptQueue(lab, listenFds);
         progress();
       }
       if (!active) await drainAcceptQueue(lab, listenFds);
@@ -307,6 +332,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       rulesTotal: RULES.length,
       rulesNeverHit: RULES.map((r) => r.rule).filter((r) => !rulesHit.has(r)),
       reruns,
+      flaky,
       coverageText,
     };
     writeFileAtomic(path.join(o.runDir, 'coverage.txt'), coverageText + '\n');
@@ -376,18 +402,58 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   return finishSummary();
 }
 
+interface Prepared {
+  kernel: string;
+  sysctls: Record<string, string>;
+  envParams: Record<4 | 6, EnvParams>;
+  oracles?: Record<4 | 6, ListenerOracle>;
+  seqCtx?: SequenceContext;
+  listenFds: number[];
+}
+
+/** A fresh DUT under `sysctls`, the listeners (passive targets) and the model's matching state. */
+async function prepareLab(lab: Lab, api: ModelApi, sysctlsIn: Record<string, string | number>, o: { sequential: boolean; active: boolean; listen: { port: number; backlog: number } }): Promise<Prepared> {
+  await lab.reset({ sysctls: sysctlsIn });
+  let sysctls: Record<string, string>;
+  let kernel: string;
+  let listenFds: number[] = [];
+  if (o.active) {
+    sysctls = readModelSysctls(lab);
+    kernel = (await lab.agent.must('uname', {})).release;
+  } else {
+    const m4 = await modelForListener(lab, 4, o.listen.port, o.listen.backlog);
+    const m6 = await modelForListener(lab, 6, o.listen.port, o.listen.backlog);
+    kernel = m4.kernel;
+    sysctls = m4.sysctls;
+    listenFds = [m4.fd, m6.fd];
+  }
+  const params = (ip: 4 | 6): EnvParams => ({ release: kernel, ip, dut: ip === 4 ? lab.addr.v4.dut : lab.addr.v6.dut, peer: ip === 4 ? lab.addr.v4.peer : lab.addr.v6.peer, mtu: lab.mtu, sysctls });
+  const envParams = { 4: params(4), 6: params(6) };
+  const env = { 4: api.makeEnv(envParams[4]), 6: api.makeEnv(envParams[6]) };
+  if (o.sequential) {
+    const base = (ip: 4 | 6) => (o.active ? api.initialState(env[ip]) : api.apply(env[ip], api.initialState(env[ip]), { type: 'listen', port: o.listen.port, backlog: o.listen.backlog }, 0).state);
+    return { kernel, sysctls, envParams, listenFds, seqCtx: { lab, api, env, base: { 4: base(4), 6: base(6) }, listen: o.active ? undefined : o.listen } };
+  }
+  return { kernel, sysctls, envParams, listenFds, oracles: { 4: ListenerOracle.forListener(api, env[4], o.listen.port, o.listen.backlog), 6: ListenerOracle.forListener(api, env[6], o.listen.port, o.listen.backlog) } };
+}
+
 /** Re-run a finding's minimized probe (or the original with `original`) and judge it again. */
 export async function replayFinding(findingPath: string, lab: Lab, o: { original?: boolean; modelModule?: string } = {}) {
   const f = JSON.parse(fs.readFileSync(findingPath, 'utf8')) as FindingFile;
   const probe = probeFromJson(o.original ? f.probe : f.minimized);
-  await lab.reset({ sysctls: f.sysctls });
-  const m = await modelForListener(lab, probe.ip, f.listen.port, f.listen.backlog);
   const api: ModelApi = o.modelModule ? loadModel(o.modelModule) : TRUE_MODEL;
-  const oracle = ListenerOracle.forListener(api, api.makeEnv({ release: m.kernel, ip: probe.ip, dut: m.env.dut, peer: m.env.peer, mtu: lab.mtu, sysctls: m.sysctls }), f.listen.port, f.listen.backlog);
+  const sequential = probe.target !== 'listener';
+  const active = probe.setup.some((s) => s.kind === 'connect');
+  const p = await prepareLab(lab, api, f.sysctls, { sequential, active, listen: f.listen });
+  if (sequential) {
+    const j = await runSequenceProbe(p.seqCtx!, { ...probe, sport: active ? probe.sport : 60000 });
+    return { finding: f, judgement: { verdict: j.verdict, predicted: j.predicted, observed: j.observed, reasons: j.reasons } };
+  }
   const a = probe.ip === 4 ? lab.addr.v4 : lab.addr.v6;
   const bytes = buildIp(probePacketSpec(probe, probe.mutated, bindingsFor(probe), { src: a.peer, dst: a.dut, dport: f.listen.port }));
   let got: { replies: CapturedFrame[]; sentNs: bigint } | undefined;
   let sent = false;
   await new ListenerEngine(lab, { window: 1 }).run(() => (sent ? undefined : ((sent = true), { ip: probe.ip, bytes })), (r) => (got = r));
-  return { finding: f, judgement: oracle.judge(bytes, got!.replies, got!.sentNs) };
+  const j = p.oracles![probe.ip].judge(bytes, got!.replies, got!.sentNs);
+  return { finding: f, judgement: { verdict: j.verdict, predicted: j.predicted, observed: j.observed, reasons: j.reasons } };
 }

@@ -9,6 +9,7 @@ import { freshSym } from './openreq-init';
 import { after } from './seq-math';
 import type { Listener, Sock, Step } from './state';
 import { numAdd, Num } from './symbols';
+import { firedAt, TimerSlack } from './timer-wheel';
 
 export interface ChildInit {
   key: string;
@@ -111,7 +112,7 @@ export function ackWindowRange(sock: Sock, consumed: number): [number, number] {
  * Sends a segment from a full socket: seq = ISN + sndNxtOff, ack = rcvNxt, NOP NOP TS when TS is on,
  * IP ID = the socket's next. Returns the socket with `sent` bumped (caller stores it).
  */
-export function sockSend(st: Step, sock: Sock, flags: number, rule: RuleId, text: () => string, consumed = 0, seqOff = sock.sndNxtOff, sack?: Array<[number, number]>, at?: number): Sock {
+export function sockSend(st: Step, sock: Sock, flags: number, rule: RuleId, text: () => string, consumed = 0, seqOff = sock.sndNxtOff, sack?: Array<[number, number]>, at?: number, slack?: TimerSlack): Sock {
   const ex: import('./state').Expectation = {};
   // AccECN mode (C18): ACE bits on every segment, ECT(0) unless the ACE feedback failed.
   const acc = sock.accecn;
@@ -119,7 +120,10 @@ export function sockSend(st: Step, sock: Sock, flags: number, rule: RuleId, text
   const tos = acc && acc.ect && !(flags & RST) ? (sock.tos & 0xfc) | 2 : sock.tos;
   const ip = ipJson(st.env, sock.ttl, tos, st.env.ip === 4 ? numAdd(sock.ipId, sock.sent) : 0, sock.flow, ex);
   let tsval: JsonNum = 0;
-  if (sock.tsOk) tsval = jstar('opt.ts.val', tsvalExpect(sock.tsOff, at ?? st.now, st.env.tsTolMs), ex);
+  // A timer-driven send (slack given) lands somewhere in [at, at + slack.widthMs]: the TSval expectation
+  // is centred on that window (firedAt).
+  const when = slack ? firedAt(at ?? st.now, slack, st.env.tsTolMs) : { approxMs: at ?? st.now, tolMs: st.env.tsTolMs };
+  if (sock.tsOk) tsval = jstar('opt.ts.val', tsvalExpect(sock.tsOff, when.approxMs, when.tolMs), ex);
   const opts: OptionJson[] = tsOnlyOptions(sock.tsOk, tsval, sock.tsRecent, sock.md5, ex);
   // tcp_established_options: SACK blocks (D-SACK first) after the timestamp, as NOP NOP SACK.
   if (sack && sack.length && sock.sackOk && flags & ACK && !(flags & RST)) opts.push(['nop'], ['nop'], ['sack', ...sack.map((b): [number, number] => [b[0], b[1]])]);

@@ -10,7 +10,7 @@ import type { Seg } from './seg';
 import { after, before } from './seq-math';
 import type { Sock, Step } from './state';
 import { numAdd, numValue } from './symbols';
-import { enterTimeWait } from './timewait';
+import { enterFinWait2Tw, enterTimeWait, isTimeWaitSock } from './timewait';
 
 /** Is SEG.ACK == snd_nxt? undefined when the ISN is unbound. */
 function ackIs(st: Step, sock: Sock, ack: number, off: number): boolean | undefined {
@@ -296,7 +296,12 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
   // Our FIN acknowledged?
   if (ackOk === true && s.sndUnaOff !== undefined) s = { ...s, sndUnaOff: undefined };
   if (ackOk !== false && s.sndNxtOff > 1 && seg.len === 0 && !(f & FIN)) {
-    if (s.state === 'FIN_WAIT1') s = { ...s, state: 'FIN_WAIT2' };
+    if (s.state === 'FIN_WAIT1') {
+      // FIN_WAIT1 is reached only through close() in the model, so the socket is an orphan: it becomes
+      // a timewait socket in the FIN_WAIT2 substate (tcp_time_wait; correction C23).
+      enterFinWait2Tw(st, { ...s, state: 'FIN_WAIT2' });
+      return;
+    }
     else if (s.state === 'CLOSING') {
       st.why('estab.fin', 'CLOSING: our FIN acked → TIME_WAIT');
       enterTimeWait(st, s);
@@ -342,7 +347,7 @@ export function closeSock(st: Step, sock: Sock): void {
 
 /** Listener close: unaccepted children are reset with RST|ACK [inferred]. */
 export function resetChild(st: Step, sock: Sock): void {
-  if (sock.state === 'TIME_WAIT' || sock.state === 'SYN_SENT') return;
+  if (isTimeWaitSock(sock) || sock.state === 'SYN_SENT') return;
   sockSend(st, sock, RST | ACK, 'close.reset', () => `listener closed: unaccepted child ${sock.key} reset (RST|ACK seq snd_nxt ack rcv_nxt)`);
   st.count('TcpOutRsts');
   st.setSock(sock.key, undefined);

@@ -125,8 +125,8 @@ function runTimers(st: Step, upto: number): number {
     if (isReq) fireReqTimer(st, st.reqs[bestKey], bestAt);
     else {
       const s = st.socks[bestKey];
-      if (s.state === 'TIME_WAIT') {
-        st.why('tw.expire', () => `${s.key}: TIME_WAIT over`);
+      if (s.state === 'TIME_WAIT' || s.twSub === 'FIN_WAIT2') {
+        st.why('tw.expire', () => `${s.key}: ${s.state} (timewait socket) over`);
         st.setSock(s.key, undefined);
       } else if (s.state === 'SYN_SENT' || (s.state === 'SYN_RECV' && s.active)) fireSynTimer(st, s, bestAt);
       else if (s.state === 'SYN_RECV') fireTfoChildTimer(st, s, bestAt);

@@ -17,7 +17,7 @@ import type { Listener, ModelEnv, Sock, Step } from './state';
 import { tupleKey } from './state';
 import { cookieCheck } from './syncookies';
 import { synsentRcv } from './synsent';
-import { twRcv } from './timewait';
+import { isTimeWaitSock, twRcv } from './timewait';
 
 /** Directed/limited broadcast or multicast destination (§3.1 step 5). */
 export function isBroadcastOrMulticast(env: ModelEnv, dst: string): boolean {
@@ -81,6 +81,11 @@ function findUnboundActive(st: Step, seg: Seg): Sock | undefined {
   return undefined;
 }
 
+/** Bytes of the packet from the IP header on (the decoder starts at the IP header or after Ethernet). */
+function ipBytesPresent(d: Decoded): number {
+  return d.bytes.length - (d.eth ? 14 : 0);
+}
+
 /** tcp_v4_rcv / tcp_v6_rcv for one incoming packet. */
 export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
   const env = st.env;
@@ -94,6 +99,20 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
       st.why('demux.ip-csum', 'IPv4 header checksum bad: dropped by IP [inferred]');
       return;
     }
+    // ip_rcv_core: a total length beyond the bytes received is a truncated packet (IpInTruncatedPkts),
+    // one below the header length a header error; both are dropped before TCP sees anything
+    // (correction C21). Trailing bytes beyond the total length are trimmed (the decoder ignores them).
+    const present = ipBytesPresent(d);
+    if (ip.totalLength > present) {
+      st.count('IpInTruncatedPkts');
+      st.why('demux.ip-truncated', () => `IPv4 total length ${ip.totalLength} > ${present} bytes received: dropped by IP`);
+      return;
+    }
+    if (ip.totalLength < ip.ihl * 4) {
+      st.count('IpInHdrErrors');
+      st.why('demux.ip-truncated', () => `IPv4 total length ${ip.totalLength} < header length ${ip.ihl * 4}: dropped by IP`);
+      return;
+    }
     if (ip.fragOffset !== 0 || ip.flags & 1) {
       st.why('demux.fragment', 'IPv4 fragment: waits for reassembly that never completes [inferred]');
       return;
@@ -102,6 +121,11 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
       st.why('demux.not-tcp', () => `IP protocol ${ip.protocol}: not TCP`);
       return;
     }
+  } else if (ip.payloadLength + 40 > ipBytesPresent(d)) {
+    // ipv6_rcv: payload length beyond the bytes received → dropped (Ip6InTruncatedPkts), correction C21.
+    st.count('Ip6InTruncatedPkts');
+    st.why('demux.ip-truncated', () => `IPv6 payload length ${ip.payloadLength} > ${ipBytesPresent(d) - 40} bytes received: dropped by IPv6`);
+    return;
   } else if (ip.nextHeader !== 6) {
     st.why('demux.not-tcp', () => `IPv6 next header ${ip.nextHeader}: not TCP (extension headers not modelled)`);
     return;
@@ -138,9 +162,10 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
   if (sock) {
     st.why('demux.lookup', () => `${key}: ${sock.active ? 'connected' : 'child'} socket in ${sock.state}`);
     // TIME_WAIT is handled before tcp_inbound_hash: no auth gate there (correction C1).
-    if (sock.state !== 'TIME_WAIT' && !inboundHash(st, seg, sock.md5)) return;
-    const ko = parse(st, seg, { syn, tfo: false, userMss: sock.opts.maxseg ?? 0, estabTsOk: sock.state === 'SYN_SENT' || sock.state === 'TIME_WAIT' ? undefined : sock.tsOk });
-    if (sock.state === 'TIME_WAIT') return twRcv(st, sock, seg, ko);
+    const tw = isTimeWaitSock(sock);
+    if (!tw && !inboundHash(st, seg, sock.md5)) return;
+    const ko = parse(st, seg, { syn, tfo: false, userMss: sock.opts.maxseg ?? 0, estabTsOk: sock.state === 'SYN_SENT' || tw ? undefined : sock.tsOk });
+    if (tw) return twRcv(st, sock, seg, ko);
     if (sock.state === 'SYN_SENT') return synsentRcv(st, sock, seg, ko);
     return estabRcv(st, sock, seg, ko);
   }

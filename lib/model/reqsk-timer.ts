@@ -91,7 +91,16 @@ export function fireTfoChildTimer(st: Step, sock: Sock, at: number): void {
   }
   const r = st.why('reqsk_timer.resend', () => `TFO child ${sock.key}: SYN-ACK re-sent (timeout #${sock.numTimeout + 1})`);
   const f = firedAt(at, sock.timerSlack, st.env.tsTolMs);
-  emitSynAck(st, sock.tpl, { peer: sock.peer, pport: sock.pport, lport: sock.lport as number, isn: sock.isn, rcvNxt: sock.rcvNxt, tsOff: sock.tsOff, tsRecent: sock.tsRecent, flow: sock.flow }, r, at, undefined, f.approxMs, f.tolMs);
+  // The SYN-ACK is re-sent from the child's request socket (tcp_fastopen_synack_timer → inet_rtx_syn_ack
+  // → tcp_rtx_synack), which draws a new req txhash with txrehash on: on IPv6 every retransmission has a
+  // new auto flow label (observed 353097 → 1011889, correction C22). The child's own segments keep the
+  // label it was created with (its sk_txhash is not rethought on this path) [inferred].
+  let flow = sock.flow;
+  if (st.env.ip === 6 && st.env.sysctls.txrehash) {
+    flow = flowFor(st, sock.key, sock.numTimeout + 1);
+    st.why('reqsk_timer.tfo-rehash', () => `IPv6, txrehash: the re-sent SYN-ACK of TFO child ${sock.key} has a new flow label`);
+  }
+  emitSynAck(st, sock.tpl, { peer: sock.peer, pport: sock.pport, lport: sock.lport as number, isn: sock.isn, rcvNxt: sock.rcvNxt, tsOff: sock.tsOff, tsRecent: sock.tsRecent, flow }, r, at, undefined, f.approxMs, f.tolMs);
   st.count('TcpExtTCPSynRetrans');
   st.count('TcpRetransSegs');
   const nt = sock.numTimeout + 1;

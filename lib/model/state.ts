@@ -162,6 +162,11 @@ export type SockState =
 export interface Sock {
   readonly key: string;
   readonly state: SockState;
+  /**
+   * 'FIN_WAIT2': the socket is a timewait mini-socket in its FIN_WAIT2 substate (an orphan whose FIN was
+   * acknowledged: tcp_time_wait(TCP_FIN_WAIT2)); `state` still reads FIN_WAIT2 (correction C23).
+   */
+  readonly twSub?: 'FIN_WAIT2';
   readonly peer: string;
   readonly pport: number;
   /** Local port; a symbol while connect()'s ephemeral port is unobserved. */

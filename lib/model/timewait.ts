@@ -1,13 +1,13 @@
 // TIME_WAIT, minimal (spec §7): tcp_time_wait, tcp_timewait_state_process, tcp_v4_timewait_ack.
-import { ACK, RST, SYN } from '../wire/types';
+import { ACK, FIN, RST, SYN } from '../wire/types';
 import { oowLimited } from './check-req';
-import { ackWindowRange } from './child';
+import { ackWindowRange, receiveWindow } from './child';
 import { inboundHash } from './auth-options';
 import { connRequest, listenerHasKey } from './conn-request';
 import type { KernelOpts } from './parse-options';
-import { sendStatelessAck } from './send-reset';
+import { sendReset, sendStatelessAck } from './send-reset';
 import type { Seg } from './seg';
-import { after } from './seq-math';
+import { after, before } from './seq-math';
 import type { Sock, Step } from './state';
 import { numAdd, numText } from './symbols';
 
@@ -20,9 +20,85 @@ export function enterTimeWait(st: Step, s: Sock): void {
   st.arm('tw-expire', at, s.key);
 }
 
+/** TCP_FIN_TIMEOUT (tcp_fin_timeout default, 60 s): the lifetime of a FIN_WAIT2-substate timewait socket. */
+export const TCP_FIN_TIMEOUT = 60000;
+
+/** Whether segments for this socket go to tcp_timewait_state_process (TIME_WAIT, or the FIN_WAIT2 substate). */
+export function isTimeWaitSock(s: Sock): boolean {
+  return s.state === 'TIME_WAIT' || s.twSub === 'FIN_WAIT2';
+}
+
+/**
+ * tcp_rcv_state_process, FIN_WAIT1 of an orphaned socket (close() was called) whose FIN an ACK without
+ * FIN or data acknowledges: tcp_fin_time is 60 s (not above TCP_TIMEWAIT_LEN), so tcp_time_wait turns it
+ * into a timewait mini-socket in the FIN_WAIT2 substate for 60 s. From then on its answers are the
+ * stateless ones (§3.5: IPv4 ID 0) — measured on 6.18.44, correction C23. tw_rcv_wnd is the receive
+ * window at this moment.
+ */
+export function enterFinWait2Tw(st: Step, s: Sock): void {
+  const at = st.now + TCP_FIN_TIMEOUT;
+  st.why('tw.fin-wait2', () => `orphan ${s.key}: FIN acked → timewait socket in the FIN_WAIT2 substate until +60 s`);
+  st.setSock(s.key, { ...s, state: 'FIN_WAIT2', twSub: 'FIN_WAIT2', rcvWnd: receiveWindow(st, s), timerAt: at });
+  st.arm('tw-expire', at, s.key);
+}
+
+/** tcp_timewait_state_process, FIN_WAIT2 substate (correction C23). */
+function twFinWait2Rcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, paws: boolean): void {
+  const f = seg.flags;
+  const wnd = tw.rcvWnd;
+  // tcp_in_window against [rcv_nxt, rcv_nxt + tw_rcv_wnd]: starts at the left edge, or overlaps the
+  // window, or is an empty segment exactly at the right edge.
+  const right = (tw.rcvNxt + wnd) >>> 0;
+  const inWindow = !paws && (seg.seq === tw.rcvNxt || (after(seg.endSeq, tw.rcvNxt) && before(seg.seq, right))
+    || (seg.seq === right && seg.endSeq === seg.seq));
+  if (!inWindow) {
+    if (oowLimited(st, tw.lastOowMs, seg)) {
+      st.count('TcpExtTCPACKSkippedFinWait2');
+      st.why('tw.limited', 'FIN_WAIT2 timewait: out-of-window ACK within 500 ms of the last: nothing');
+      return;
+    }
+    sendStatelessAck(st, seg, 'tw.fw2-oow', () => `FIN_WAIT2 timewait: ${paws ? 'PAWS reject' : `segment ${seg.seq} out of window`}: ACK seq snd_nxt ack ${tw.rcvNxt}`,
+      numAdd(tw.isn, tw.sndNxtOff), tw.rcvNxt, fw2Window(tw), tw.tsOk ? { off: tw.tsOff, ecr: tw.tsRecent } : null, tw.md5);
+    st.setSock(tw.key, { ...tw, lastOowMs: st.now });
+    return;
+  }
+  if (f & RST) {
+    st.why('tw.rst-kill', () => `FIN_WAIT2 timewait: in-window RST: ${tw.key} killed`);
+    st.setSock(tw.key, undefined);
+    return;
+  }
+  if (f & SYN && !before(seg.seq, tw.rcvNxt)) {
+    sendReset(st, seg, st.why('tw.fw2-rst', () => `FIN_WAIT2 timewait: SYN at/after rcv_nxt: RST`), tw.md5);
+    return;
+  }
+  if (!(f & ACK) || !after(seg.endSeq, tw.rcvNxt) || seg.endSeq === seg.seq) {
+    st.why('tw.silent', 'FIN_WAIT2 timewait: duplicate or bare ACK: no reply');
+    return;
+  }
+  if (!(f & FIN) || seg.endSeq !== ((tw.rcvNxt + 1) >>> 0)) {
+    sendReset(st, seg, st.why('tw.fw2-rst', () => `FIN_WAIT2 timewait: new data after close(): RST`), tw.md5);
+    return;
+  }
+  const tsRecent = ko.ts && tw.tsOk ? ko.tsVal : tw.tsRecent;
+  const at = st.now + TCP_TIMEWAIT_LEN;
+  const t2: Sock = { ...tw, state: 'TIME_WAIT', twSub: undefined, rcvNxt: seg.endSeq, tsRecent, timerAt: at };
+  sendStatelessAck(st, seg, 'tw.fw2-fin', () => `FIN_WAIT2 timewait: FIN at rcv_nxt → TIME_WAIT; stateless ACK seq snd_nxt ack ${t2.rcvNxt} (IPv4 ID 0)`,
+    numAdd(t2.isn, t2.sndNxtOff), t2.rcvNxt, fw2Window(tw), t2.tsOk ? { off: t2.tsOff, ecr: tsRecent } : null, t2.md5);
+  st.setSock(t2.key, t2);
+  st.arm('tw-expire', at, t2.key);
+}
+
+/** tw_rcv_wnd >> rcv_wscale, as a range around the window fixed at entry (C7). */
+function fw2Window(tw: Sock): [number, number] {
+  const ws = tw.rcvWscale;
+  const v = Math.min(65535, tw.rcvWnd >> ws);
+  return [Math.max(0, v - 1), Math.min(65535, v + 1)];
+}
+
 export function twRcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts): void {
   const f = seg.flags;
   const paws = ko.ts && tw.tsOk && tw.tsRecent !== 0 && ((tw.tsRecent - ko.tsVal) | 0) > 0;
+  if (tw.twSub === 'FIN_WAIT2') return twFinWait2Rcv(st, tw, seg, ko, paws);
   // In-window bare ACK or RST at rcv_nxt.
   if (!paws && seg.seq === tw.rcvNxt && (seg.seq === seg.endSeq || f & RST)) {
     if (f & RST) {

@@ -48,7 +48,10 @@ describe('model established socket (§8.6) and close (§7)', () => {
     expect(Object.values(s.socks)[0].state).to.equal('FIN_WAIT2');
     const f = seg(e, s, { flags: 'FA', seq: 1001, ack: 5002, options: TS(300) }, 200);
     expect(only(f).tcp).to.include({ flags: 'A', seq: 5002, ack: 1002 });
-    expect(rules(f)).to.include('tw.enter');
+    // The orphan became a FIN_WAIT2 timewait socket when its FIN was acked: stateless ACK, IPv4 ID 0 (C23).
+    expect(rules(f)).to.include('tw.fw2-fin');
+    expect((only(f).ip as { id: unknown }).id).to.equal(0);
+    expect(Object.values(f.state.socks)[0].state).to.equal('TIME_WAIT');
     const tick = apply(e, f.state, { type: 'tick' }, 60300);
     expect(rules(tick)).to.include('tw.expire');
     expect(tick.state.socks).to.deep.equal({});
@@ -139,7 +142,9 @@ describe('model §3.1 IP-level drops and other rows', () => {
     const r = raw(fixCsum(frag));
     expect(r.responses).to.deep.equal([]);
     expect(rules(r)).to.include('demux.fragment');
-    expect(rules(raw(ok.subarray(0, 30)))).to.include('demux.no-tcp');
+    // Total length 40 with 30 bytes present: dropped by ip_rcv_core before TCP (C21).
+    expect(rules(raw(ok.subarray(0, 30)))).to.include('demux.ip-truncated');
+    expect(raw(ok.subarray(0, 30)).responses).to.deep.equal([]);
     expect(rules(raw(new Uint8Array(3)))).to.include('demux.no-ip');
   });
   it('DCTCP (CC needs ECN): ecn_ok and ECT(0) on the SYN-ACK [inferred]', () => {

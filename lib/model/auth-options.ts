@@ -98,13 +98,11 @@ export function parseAuthBytes(b: Uint8Array, p: Pick<Profile, 'authParse' | 'tc
   return md5 || ao ? { md5, ao } : NONE;
 }
 
-const CACHE = new WeakMap<Seg, { p: string; a: AuthOpts }>();
-
 /** The auth walk of a segment's option area (cached per segment and profile flavour). */
 export function authOf(p: Profile, seg: Seg): AuthOpts {
-  const key = p.authParse + (p.tcpAo ? '+ao' : '');
-  const c = CACHE.get(seg);
-  if (c && c.p === key) return c.a;
+  const key = p.tcpAo ? (p.authParse === 'auth' ? 'auth+ao' : 'md5sig+ao') : p.authParse;
+  const c = seg.authMemo;
+  if (c && c.key === key) return c.value as AuthOpts;
   let a = NONE;
   // Fast path: a list of well-formed standard options (up to an EOL) cannot fail or hold MD5/AO.
   const list = seg.options;
@@ -116,7 +114,7 @@ export function authOf(p: Profile, seg: Seg): AuthOpts {
       break;
     }
   }
-  CACHE.set(seg, { p: key, a });
+  seg.authMemo = { key, value: a };
   return a;
 }
 

@@ -21,6 +21,8 @@ export interface Seg {
   endSeq: number;
   options: readonly TcpOption[];
   doff: number;
+  /** The auth-option walk of this segment, computed once (auth-options.ts authOf). */
+  authMemo?: { key: string; value: unknown };
 }
 
 /** Builds a Seg from a Decoded that has ip and tcp. */

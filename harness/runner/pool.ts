@@ -8,7 +8,7 @@
 import { ChildProcess, fork } from 'child_process';
 import * as path from 'path';
 import type { CaseResult } from '../report/types';
-import { compiledMirror, REPO_ROOT } from './compiled';
+import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
 import { errorResult, type FromWorker, type JobSpec, type ToWorker } from './protocol';
 
 export interface PoolOptions {

@@ -1,11 +1,10 @@
-// Worker processes start from precompiled JavaScript, not through ts-node (2.8 s and 4 s of CPU per
-// process on this machine; the compiled start is ~0.3 s). The same trick as the agent's
-// (harness/agent/launch.ts), for the whole of lib/ and harness/:
+// Child processes (runner workers, DUT agents) start from precompiled JavaScript, not through ts-node
+// (2.8 s and 4 s of CPU per process on this machine; the compiled start is ~0.1–0.3 s). One mirror of
+// the whole of lib/ and harness/, shared by every kind of child:
 //
 //   $TMPDIR/synharness-runner-<uid>-<hash>/
 //     lib/**.js, harness/**.js     transpiled (CommonJS, ES2022), one file each (ts.transpileModule)
-//     lib/**.ts, harness/**.ts     the sources too: launch.ts finds the agent's sources relative to
-//                                  itself and compiles the agent from them (same hash, same cache)
+//     lib/**.ts, harness/**.ts     the sources too (stack traces and tools that read them)
 //     node_modules -> <repo>/node_modules
 //     .repo-root                   the checkout's path (REPO_ROOT below, also when run from the mirror)
 //
@@ -21,7 +20,7 @@ const ROOT_FILE = '.repo-root';
 
 /** The checkout (also when this module runs from a mirror, which records where it came from). */
 export const REPO_ROOT = ((): string => {
-  const here = path.resolve(__dirname, '..', '..');
+  const here = path.resolve(__dirname, '..');
   try {
     return fs.readFileSync(path.join(here, ROOT_FILE), 'utf8').trim() || here;
   } catch {
@@ -46,8 +45,12 @@ function sources(): string[] {
 
 let cached: { key: string; dir: string } | undefined;
 
-/** The mirror directory, built if needed: the worker runs as <mirror>/harness/runner/worker.js. */
+/**
+ * The mirror directory, built if needed: a runner worker runs as <mirror>/harness/runner/worker.js, an
+ * agent as <mirror>/harness/agent/agent-main.js. Hashed once per process.
+ */
 export function compiledMirror(): string {
+  if (cached && fs.existsSync(path.join(cached.dir, '.complete'))) return cached.dir;
   const files = sources();
   const contents = files.map((f) => fs.readFileSync(path.join(REPO_ROOT, f)));
   const h = createHash('sha256');

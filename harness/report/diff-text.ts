@@ -29,7 +29,7 @@ function oneLine(s: string): string {
 }
 
 function stepTitle(s: StepOutcome): string {
-  return `step ${s.index} ${oneLine(s.kind)}${s.message ? `: ${oneLine(s.message)}` : ''}`;
+  return `step ${s.index + 1} ${oneLine(s.kind)}${s.message ? `: ${oneLine(s.message)}` : ''}`;
 }
 
 function diffTable(diffs: readonly FieldDiff[], indent: string): string[] {
@@ -52,7 +52,7 @@ export function ladderPackets(result: CaseResult): LadderPacket[] {
     mark: isUnexpected(p) ? 'unexpected' : undefined,
   }));
   for (const s of result.steps) {
-    if (isMissingStep(s)) rows.push({ dir: 'received', summary: s.message ?? `step ${s.index} ${s.kind}`, tMs: NaN, mark: 'missing' });
+    if (isMissingStep(s)) rows.push({ dir: 'received', summary: s.message ?? `step ${s.index + 1} ${s.kind}`, tMs: NaN, mark: 'missing' });
   }
   return rows;
 }

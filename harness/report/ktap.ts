@@ -47,7 +47,7 @@ function stepLines(steps: readonly StepOutcome[], indent: string): string[] {
       for (const d of s.diffs ?? []) out.push(diag(indent, `${d.field}: expected ${d.expected}, observed ${d.observed}${d.reason ? ` (${d.reason})` : ''}`));
       for (const r of s.reasons ?? []) out.push(diag(indent, `model: ${r}`));
     }
-    out.push(`${indent}${s.ok ? 'ok' : 'not ok'} ${i + 1} ${ktapDescription(`step ${s.index} ${s.kind}`)}`);
+    out.push(`${indent}${s.ok ? 'ok' : 'not ok'} ${i + 1} ${ktapDescription(`step ${s.index + 1} ${s.kind}`)}`);
   });
   return out;
 }

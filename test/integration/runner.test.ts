@@ -21,22 +21,6 @@ const EXTRA = `${FIX}/unexpected-extra.yaml`;
 const SLOW = `${FIX}/slow-wait.yaml`;
 const QUICK = 'cases/examples/ecn-synack.yaml';
 
-/**
- * Example cases that fail because the reference model disagrees with the kernel (the kernel and the
- * case are right): each must fail exactly this way until the model is fixed; then this entry goes.
- */
-const KNOWN_MODEL_GAPS: Record<string, (r: CaseResult) => void> = {
-  // IPv4 total length 1500 on a 54-byte frame: ip_rcv_core drops it (InTruncatedPkts); the model has
-  // no IP length check (spec §3.1 lists none) and answers with a SYN-ACK.
-  'cases/examples/listener-flag-table.yaml#listener-flag-table@ipv4': (r) => {
-    const s = r.steps.find((x) => !x.ok)!;
-    expect(s.index, 'the expect_none after the ip_total_length packet').to.equal(16);
-    expect(s.diffs?.[0].field).to.equal('model packet');
-    expect(s.diffs?.[0].expected).to.match(/^SA /);
-    expect(s.diffs?.[0].reason).to.match(/:41011>8080/);
-  },
-};
-
 function byId(o: SuiteOutcome): Map<string, CaseResult> {
   return new Map(o.run.cases.map((c) => [c.id, c]));
 }
@@ -53,17 +37,11 @@ describe(`runner: cases against the real kernel (seed ${SEED})`, function () {
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('every example case passes (model gaps excepted, each failing exactly as recorded)', () => {
+  it('every example case passes', () => {
     const examples = all.run.cases.filter((c) => c.file.startsWith('cases/examples/'));
     expect(examples.length).to.be.greaterThanOrEqual(12);
     for (const r of examples) {
-      const gap = KNOWN_MODEL_GAPS[r.id];
-      if (gap) {
-        expect(r.status, `${r.id} passes now: remove it from KNOWN_MODEL_GAPS`).to.equal('fail');
-        gap(r);
-      } else {
-        expect(r.status, formatCaseFailure(r)).to.equal('pass');
-      }
+      expect(r.status, formatCaseFailure(r)).to.equal('pass');
       expect(r.captureDrops).to.equal(0);
       expect(r.kernel).to.equal(os.release());
       expect(r.modelProfile).to.not.equal('unknown');

@@ -58,7 +58,7 @@ describe('report/junit', () => {
     expect(body).to.match(/tcp\.ack\s+1001\s+0/);
     expect(body).to.include('model: tcp_conn_request: queue not full → SYN-ACK');
     expect(body).to.include('model: naïve check: ✓ <ok> & "fine"');
-    expect(body).to.include('step 2 expect: no ACK of our data within 200 ms\n    nothing arrived');
+    expect(body).to.include('step 3 expect: no ACK of our data within 200 ms\n    nothing arrived');
     expect(body).to.include('unexpected packets (1):');
     expect(body).to.include('UNEXPECTED: after step 1 ]]>');
     expect(body).to.include('capture dropped 1 packet(s)');
@@ -71,7 +71,7 @@ describe('report/junit', () => {
     const [err, skip] = kids(kids(root, 'testsuite')[1], 'testcase');
     const e = kid(err, 'error')!;
     expect(e.attrs.message).to.equal('agent died: ECONNRESET \\x00 nul');
-    expect(e.text).to.include('step 0 sysctl: write net.ipv4.tcp_max_syn_backlog: EACCES');
+    expect(e.text).to.include('step 1 sysctl: write net.ipv4.tcp_max_syn_backlog: EACCES');
     expect(kid(skip, 'skipped')!.attrs.message).to.equal('kernel lacks TCP-AO # not built\nsecond line');
     expect(kid(skip, 'failure')).to.equal(undefined);
     const passCase = kids(kids(root, 'testsuite')[0], 'testcase')[0];

@@ -151,9 +151,9 @@ describe('report/ktap', () => {
         expect(top.tests.map((t) => t.subtests?.plan ?? null)).to.deep.equal([2, 3, 1, null, null]);
         const steps = top.tests[1].subtests!;
         expect(steps.tests.map((t) => [t.ok, t.description])).to.deep.equal([
-          [true, 'step 0 send'],
-          [false, 'step 1 expect'],
+          [true, 'step 1 send'],
           [false, 'step 2 expect'],
+          [false, 'step 3 expect'],
         ]);
         expect(steps.tests[1].diagnostics).to.include('tcp.flags: expected SA, observed RA (listener present)');
         expect(steps.tests[1].diagnostics).to.include('model: tcp_conn_request: queue not full → SYN-ACK');

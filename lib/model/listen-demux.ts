@@ -82,6 +82,11 @@ function findUnboundActive(st: Step, seg: Seg): Sock | undefined {
 }
 
 /** Bytes of the packet from the IP header on (the decoder starts at the IP header or after Ethernet). */
+function hasAny(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
 function ipBytesPresent(d: Decoded): number {
   return d.bytes.length - (d.eth ? 14 : 0);
 }
@@ -158,7 +163,8 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
   const seg = segOf(d);
   const key = tupleKey(seg.src, seg.sport, seg.dport);
   const syn = (seg.flags & SYN) !== 0;
-  const sock = st.socks[key] ?? findUnboundActive(st, seg);
+  // Lookups on empty tables skip hashing the freshly built tuple key (the fresh-listener hot path).
+  const sock = (hasAny(st.socks) ? st.socks[key] : undefined) ?? findUnboundActive(st, seg);
   if (sock) {
     st.why('demux.lookup', () => `${key}: ${sock.active ? 'connected' : 'child'} socket in ${sock.state}`);
     // TIME_WAIT is handled before tcp_inbound_hash: no auth gate there (correction C1).
@@ -169,7 +175,7 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     if (sock.state === 'SYN_SENT') return synsentRcv(st, sock, seg, ko);
     return estabRcv(st, sock, seg, ko);
   }
-  const req = st.reqs[key];
+  const req = hasAny(st.reqs) ? st.reqs[key] : undefined;
   if (req) {
     const l = st.listeners[req.lport];
     st.why('demux.lookup', () => `${key}: request socket (SYN_RECV)`);

@@ -3,20 +3,21 @@
 import type { Step } from './state';
 import type { Num } from './symbols';
 
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 /** A symbol name unique among bound names (a re-used 4-tuple gets a fresh symbol once the old one is bound). */
 export function freshSym(st: Step, base: string): string {
-  let any = false;
-  for (const _ in st.bindings) {
-    any = true;
-    break;
-  }
-  if (!any || st.bindings[base] === undefined) return base;
+  if (isEmpty(st.bindings) || st.bindings[base] === undefined) return base;
   st.gen++;
   return base + '#' + st.gen;
 }
 
 /** A binding-name stem whose `/0` member is unbound (for per-packet TSval bindings of a re-used 4-tuple). */
 export function freshStem(st: Step, base: string): string {
+  if (isEmpty(st.bindings)) return base; // fresh state: nothing bound yet (the hot path)
   let b = base;
   while (st.bindings[b + '/0'] !== undefined) {
     st.gen++;

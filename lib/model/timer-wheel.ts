@@ -18,9 +18,10 @@ export const JIFFY_MS = 4;
 const LVL_CLK_SHIFT = 3;
 const LVL_SIZE = 64;
 
-/** First jiffy count of wheel level n (n ≥ 1). */
+/** First jiffy count of wheel level n (n ≥ 1), precomputed for the 9 levels. */
+const LVL_START = Array.from({ length: 10 }, (_, n) => (n === 0 ? 0 : (LVL_SIZE - 1) * 2 ** ((n - 1) * LVL_CLK_SHIFT)));
 function lvlStart(n: number): number {
-  return (LVL_SIZE - 1) * 2 ** ((n - 1) * LVL_CLK_SHIFT);
+  return LVL_START[n];
 }
 
 /** Wheel level of a timeout of `deltaJ` jiffies. */

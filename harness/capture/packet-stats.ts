@@ -3,13 +3,10 @@
 // socket behind the handle. The kernel resets them on every read; we own that socket's counters (cap
 // never reads them), so we accumulate them here.
 import * as fs from 'fs';
-import koffi from 'koffi';
+import { getsockopt } from '../sys/libc';
 
 const SOL_PACKET = 263;
 const PACKET_STATISTICS = 6;
-
-const libc = koffi.load('libc.so.6');
-const getsockopt = libc.func('int getsockopt(int fd, int level, int optname, _Out_ uint8_t *optval, _Inout_ uint32_t *optlen)');
 
 /** Inodes of the AF_PACKET sockets of the calling thread's network namespace. */
 function packetSocketInodes(): Set<string> {
@@ -48,13 +45,13 @@ export class PacketStats {
 
   /** Read and accumulate the kernel's counters (they reset on read). */
   poll(): { packets: number; drops: number } {
-    const buf = Buffer.alloc(12);
-    const len = [12];
-    if (getsockopt(this.fd, SOL_PACKET, PACKET_STATISTICS, buf, len) !== 0) {
-      throw new Error(`getsockopt(PACKET_STATISTICS) on capture fd ${this.fd} failed (errno ${koffi.errno()})`);
+    // tpacket_stats (8 bytes) or tpacket_stats_v3 (12): packets and drops come first in both.
+    const r = getsockopt(this.fd, SOL_PACKET, PACKET_STATISTICS, 12);
+    if (r.ret !== 0 || !r.buf || r.buf.length < 8) {
+      throw new Error(`getsockopt(PACKET_STATISTICS) on capture fd ${this.fd} failed (errno ${r.errno})`);
     }
-    this.packets += buf.readUInt32LE(0);
-    this.drops += buf.readUInt32LE(4);
+    this.packets += r.buf.readUInt32LE(0);
+    this.drops += r.buf.readUInt32LE(4);
     return { packets: this.packets, drops: this.drops };
   }
 }

@@ -46,15 +46,9 @@ export interface SummaryCase {
   packets: SummaryPacket[];
 }
 
-export interface Summary {
+/** The run's own fields as RunResult has them, plus the schema id, totals and the cases' summaries. */
+export interface Summary extends Omit<RunResult, 'cases'> {
   schema: string;
-  runId: string;
-  startedAt: string;
-  kernel: string;
-  host: string;
-  jobs: number;
-  seed: number;
-  durationMs: number;
   totals: StatusCounts;
   cases: SummaryCase[];
 }

@@ -36,6 +36,8 @@ const fn = {
   gettid: lib.func('int gettid(void)'),
   strerror: lib.func('const char *strerror(int errnum)'),
   if_nametoindex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
+  sched_getcpu: lib.func('int sched_getcpu(void)'),
+  sched_setaffinity: lib.func('int sched_setaffinity(int pid, size_t size, const void *mask)'),
 };
 
 // ---- constants -------------------------------------------------------------------------------
@@ -153,6 +155,16 @@ export function getsockopt(fd: number, level: number, opt: number, size: number)
   const res = r(fn.getsockopt(fd, level, opt, val, len));
   if (res.ret < 0) return res;
   return { ...res, buf: val.subarray(0, Math.min(len.readUInt32LE(0), size)) };
+}
+
+/** The CPU the calling thread runs on. */
+export function schedGetcpu(): SysRet {
+  return r(fn.sched_getcpu());
+}
+
+/** Pin the calling thread (pid 0) to the CPUs in `mask` (a cpu_set_t bitmap). */
+export function schedSetaffinity(mask: Buffer): SysRet {
+  return r(fn.sched_setaffinity(0, mask.length, mask));
 }
 
 /** Convenience: integer socket option. */

@@ -4,6 +4,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { locateNode, yamlIssues } from './yaml-source';
 import type { z } from 'zod';
+import { fittingBranches } from './zod-branches';
 import { CaseError, CaseIssue } from './errors';
 import { normaliseCase, Path, PathIssue } from './normalise';
 import { CaseSchema } from './schema';
@@ -61,8 +62,7 @@ function zodIssues(issues: readonly ZIssue[], prefix: Path, root: unknown): Path
     const path: Path = [...prefix, ...(iss.path as Array<string | number>)];
     switch (iss.code) {
       case 'invalid_union': {
-        const branches = (iss as { errors?: ZIssue[][] }).errors ?? [];
-        const fitting = branches.filter((b) => !b.every((x) => x.path.length === 0 && (x.code === 'invalid_type' || x.code === 'invalid_value')));
+        const fitting = fittingBranches(iss);
         if (iss.input === undefined && path.length > 0) {
           out.push({ path, message: missingMessage(path, iss.message) });
         } else if (fitting.length === 0 || (iss as { note?: string }).note) {

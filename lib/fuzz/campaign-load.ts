@@ -10,6 +10,7 @@ import { join } from 'path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { locateNode as locate, SourcePos, yamlIssues } from '../case/yaml-source';
 import type { z } from 'zod';
+import { fittingBranches } from '../case/zod-branches';
 import { CaseIssue, SourceIssuesError } from '../case/errors';
 import { closest } from '../case/suggest';
 import { Campaign, CampaignSchema, normaliseCampaign } from './campaign-schema';
@@ -91,8 +92,7 @@ function flatten(issues: readonly ZIssue[], prefix: Path): PathIssue[] {
     const path: Path = [...prefix, ...(iss.path as Array<string | number>)];
     switch (iss.code) {
       case 'invalid_union': {
-        const branches = (iss as { errors?: ZIssue[][] }).errors ?? [];
-        const fitting = branches.filter((b) => !b.every((x) => x.path.length === 0 && (x.code === 'invalid_type' || x.code === 'invalid_value')));
+        const fitting = fittingBranches(iss);
         if (fitting.length === 0) out.push({ path, atKey: false, message: at(path, iss.message) });
         else out.push(...flatten(fitting[0], path));
         break;

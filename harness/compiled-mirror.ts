@@ -51,6 +51,14 @@ let cached: { key: string; dir: string } | undefined;
  */
 export function compiledMirror(): string {
   if (cached && fs.existsSync(path.join(cached.dir, '.complete'))) return cached.dir;
+  // Running from a mirror already (a runner worker): children use the same one, so a worker and its
+  // agent run the same code, and no worker re-hashes the sources (or rebuilds, if they were edited
+  // since the run began).
+  const own = path.resolve(__dirname, '..');
+  if (own !== REPO_ROOT && fs.existsSync(path.join(own, '.complete')) && fs.existsSync(path.join(own, ROOT_FILE))) {
+    cached = { key: 'self', dir: own };
+    return own;
+  }
   const files = sources();
   const contents = files.map((f) => fs.readFileSync(path.join(REPO_ROOT, f)));
   const h = createHash('sha256');

@@ -16,6 +16,7 @@ import * as os from 'os';
 import type * as ChildProcessModule from 'child_process';
 import { errnoName } from '../sys/errno';
 import * as libc from '../sys/libc';
+import { initSlots } from './netns-slots';
 import { dispatch } from './ops';
 import { ENV_PARENT_PID, ReadyLine, Reply } from './protocol';
 
@@ -42,13 +43,16 @@ if (up.ret < 0) {
   if (r.status !== 0) die(`bringing lo up failed: ioctl ${errnoName(up.errno)}; ip: ${r.stderr?.toString().trim()}`, 72);
 }
 
-// 3. Serve.
+// 3. Our own namespace is slot 0; labs sharing this agent get more (netns-slots.ts).
+initSlots();
+
+// 4. Serve.
 const out = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 
 async function handle(line: string): Promise<void> {
   const t0 = performance.now();
   let id = -1;
-  let req: { id?: unknown; op?: unknown; args?: unknown };
+  let req: { id?: unknown; op?: unknown; args?: unknown; ns?: unknown };
   try {
     req = JSON.parse(line);
   } catch (e) {
@@ -56,7 +60,7 @@ async function handle(line: string): Promise<void> {
     return;
   }
   id = typeof req.id === 'number' ? req.id : -1;
-  const o = await dispatch(String(req.op), req.args);
+  const o = await dispatch(String(req.op), req.args, req.ns === undefined ? 0 : (req.ns as number));
   const reply: Reply = {
     id,
     ok: o.ok,

@@ -53,7 +53,56 @@ interface Pending {
 
 type Refable = { ref?: () => void; unref?: () => void };
 
-export class Agent {
+/**
+ * The agent's calls, with typed conveniences; `call` decides where they run (the whole agent, or one
+ * of its namespace slots).
+ */
+export abstract class AgentApi {
+  abstract call<O extends Op>(op: O, args: Args<O>): Promise<Reply<O>>;
+
+  /** call() that returns the result when ok and throws AgentCallError otherwise. */
+  async must<O extends Op>(op: O, args: Args<O>): Promise<Result<O>> {
+    const r = await this.call(op, args);
+    if (!r.ok) throw new AgentCallError(op, args, r);
+    return r.result as Result<O>;
+  }
+
+
+  ping(): Promise<Reply<'ping'>> { return this.call('ping', {}); }
+  uname(): Promise<Reply<'uname'>> { return this.call('uname', {}); }
+  /** agent's CLOCK_MONOTONIC in ms */
+  async nowMs(): Promise<number> { return (await this.must('nowMs', {})).ms; }
+  socket(family: Family): Promise<Reply<'socket'>> { return this.call('socket', { family }); }
+  bind(fd: number, addr: string, port: number): Promise<Reply<'bind'>> { return this.call('bind', { fd, addr, port }); }
+  listen(fd: number, backlog: number): Promise<Reply<'listen'>> { return this.call('listen', { fd, backlog }); }
+  accept(fd: number, timeoutMs = 0): Promise<Reply<'accept'>> { return this.call('accept', { fd, timeoutMs }); }
+  connect(fd: number, addr: string, port: number): Promise<Reply<'connect'>> { return this.call('connect', { fd, addr, port }); }
+  connectWait(fd: number, timeoutMs = 0): Promise<Reply<'connectWait'>> { return this.call('connectWait', { fd, timeoutMs }); }
+  setsockopt(fd: number, name: string, value: SockoptValue): Promise<Reply<'setsockopt'>> { return this.call('setsockopt', { fd, name, value }); }
+  getsockopt(fd: number, name: string): Promise<Reply<'getsockopt'>> { return this.call('getsockopt', { fd, name }); }
+  close(fd: number): Promise<Reply<'close'>> { return this.call('close', { fd }); }
+  shutdown(fd: number, how: ShutdownHow): Promise<Reply<'shutdown'>> { return this.call('shutdown', { fd, how }); }
+  send(fd: number, data: Buffer | string, opts: { flags?: MsgFlag[]; addr?: string; port?: number; timeoutMs?: number } = {}): Promise<Reply<'send'>> {
+    const hex = typeof data === 'string' ? data : data.toString('hex');
+    return this.call('send', { fd, hex, ...opts });
+  }
+  recv(fd: number, max = 65536, timeoutMs = 0, peek = false): Promise<Reply<'recv'>> { return this.call('recv', { fd, max, timeoutMs, peek }); }
+  getsockname(fd: number): Promise<Reply<'getsockname'>> { return this.call('getsockname', { fd }); }
+  getpeername(fd: number): Promise<Reply<'getpeername'>> { return this.call('getpeername', { fd }); }
+  /** TCP state name of the socket with these endpoints ('none' if absent) */
+  async sockState(local: Partial<Endpoint>, remote?: Partial<Endpoint>): Promise<string> {
+    return (await this.must('sockState', remote ? { local, remote } : { local })).state;
+  }
+  listenQueue(port: number, addr?: string): Promise<Reply<'listenQueue'>> { return this.call('listenQueue', addr === undefined ? { port } : { port, addr }); }
+  async sockets(): Promise<Result<'sockets'>['rows']> { return (await this.must('sockets', {})).rows; }
+  counters(): Promise<Record<string, number>> { return this.must('counters', {}); }
+  sysctlSet(name: string, value: string | number | number[]): Promise<Reply<'sysctlSet'>> { return this.call('sysctlSet', { name, value }); }
+  async sysctlGet(name: string): Promise<string> { return (await this.must('sysctlGet', { name })).value; }
+  linkSetup(script: string): Promise<Reply<'linkSetup'>> { return this.call('linkSetup', { script }); }
+  ethtool(args: string[]): Promise<Reply<'ethtool'>> { return this.call('ethtool', { args }); }
+}
+
+export class Agent extends AgentApi {
   /** agent pid (also the pid of the process owning the namespace) */
   readonly pid: number;
   /** /proc/<pid>/ns/net */
@@ -74,6 +123,7 @@ export class Agent {
   private readonly exited: Promise<void>;
 
   private constructor(child: ChildProcess, ready: ReadyLine, spawnMs: number, stdoutRest: string, stderrTail: string, exited: Promise<void>) {
+    super();
     this.child = child;
     this.pid = ready.pid;
     this.netnsPath = `/proc/${ready.pid}/ns/net`;
@@ -177,56 +227,34 @@ export class Agent {
 
   /** Send one request; resolves with the reply (ok or not), rejects only if the agent is gone. */
   call<O extends Op>(op: O, args: Args<O>): Promise<Reply<O>> {
+    return this.callIn(undefined, op, args);
+  }
+
+  /** call() in namespace slot `ns` (undefined: the agent's own namespace, slot 0). */
+  callIn<O extends Op>(ns: number | undefined, op: O, args: Args<O>): Promise<Reply<O>> {
     if (!this.alive) return Promise.reject(this.diedError(`agent ${this.pid} is not running (${op})`));
     const id = this.nextId++;
     return new Promise<Reply<O>>((resolve, reject) => {
       this.pending.set(id, { op, resolve: resolve as (r: Reply) => void, reject });
       this.updateRef();
-      this.child.stdin!.write(`${JSON.stringify({ id, op, args })}\n`);
+      this.child.stdin!.write(`${JSON.stringify(ns === undefined ? { id, op, args } : { id, op, args, ns })}\n`);
     });
   }
 
-  /** call() that returns the result when ok and throws AgentCallError otherwise. */
-  async must<O extends Op>(op: O, args: Args<O>): Promise<Result<O>> {
-    const r = await this.call(op, args);
-    if (!r.ok) throw new AgentCallError(op, args, r);
-    return r.result as Result<O>;
+  /**
+   * A new namespace slot in this agent (a fresh DUT namespace, held by the agent), and a handle whose
+   * calls run in it. One agent can serve many labs this way.
+   */
+  async newSlot(): Promise<AgentSlot> {
+    const r = await this.callIn(undefined, 'nsCreate', {});
+    if (!r.ok) throw new AgentCallError('nsCreate', {}, r);
+    return new AgentSlot(this, r.result!.ns, r.result!.path);
   }
 
-  // ---- convenience -------------------------------------------------------------------------
-
-  ping(): Promise<Reply<'ping'>> { return this.call('ping', {}); }
-  uname(): Promise<Reply<'uname'>> { return this.call('uname', {}); }
-  /** agent's CLOCK_MONOTONIC in ms */
-  async nowMs(): Promise<number> { return (await this.must('nowMs', {})).ms; }
-  socket(family: Family): Promise<Reply<'socket'>> { return this.call('socket', { family }); }
-  bind(fd: number, addr: string, port: number): Promise<Reply<'bind'>> { return this.call('bind', { fd, addr, port }); }
-  listen(fd: number, backlog: number): Promise<Reply<'listen'>> { return this.call('listen', { fd, backlog }); }
-  accept(fd: number, timeoutMs = 0): Promise<Reply<'accept'>> { return this.call('accept', { fd, timeoutMs }); }
-  connect(fd: number, addr: string, port: number): Promise<Reply<'connect'>> { return this.call('connect', { fd, addr, port }); }
-  connectWait(fd: number, timeoutMs = 0): Promise<Reply<'connectWait'>> { return this.call('connectWait', { fd, timeoutMs }); }
-  setsockopt(fd: number, name: string, value: SockoptValue): Promise<Reply<'setsockopt'>> { return this.call('setsockopt', { fd, name, value }); }
-  getsockopt(fd: number, name: string): Promise<Reply<'getsockopt'>> { return this.call('getsockopt', { fd, name }); }
-  close(fd: number): Promise<Reply<'close'>> { return this.call('close', { fd }); }
-  shutdown(fd: number, how: ShutdownHow): Promise<Reply<'shutdown'>> { return this.call('shutdown', { fd, how }); }
-  send(fd: number, data: Buffer | string, opts: { flags?: MsgFlag[]; addr?: string; port?: number; timeoutMs?: number } = {}): Promise<Reply<'send'>> {
-    const hex = typeof data === 'string' ? data : data.toString('hex');
-    return this.call('send', { fd, hex, ...opts });
+  /** A handle on slot 0, the agent's own namespace. */
+  ownSlot(): AgentSlot {
+    return new AgentSlot(this, 0, this.netnsPath);
   }
-  recv(fd: number, max = 65536, timeoutMs = 0, peek = false): Promise<Reply<'recv'>> { return this.call('recv', { fd, max, timeoutMs, peek }); }
-  getsockname(fd: number): Promise<Reply<'getsockname'>> { return this.call('getsockname', { fd }); }
-  getpeername(fd: number): Promise<Reply<'getpeername'>> { return this.call('getpeername', { fd }); }
-  /** TCP state name of the socket with these endpoints ('none' if absent) */
-  async sockState(local: Partial<Endpoint>, remote?: Partial<Endpoint>): Promise<string> {
-    return (await this.must('sockState', remote ? { local, remote } : { local })).state;
-  }
-  listenQueue(port: number, addr?: string): Promise<Reply<'listenQueue'>> { return this.call('listenQueue', addr === undefined ? { port } : { port, addr }); }
-  async sockets(): Promise<Result<'sockets'>['rows']> { return (await this.must('sockets', {})).rows; }
-  counters(): Promise<Record<string, number>> { return this.must('counters', {}); }
-  sysctlSet(name: string, value: string | number | number[]): Promise<Reply<'sysctlSet'>> { return this.call('sysctlSet', { name, value }); }
-  async sysctlGet(name: string): Promise<string> { return (await this.must('sysctlGet', { name })).value; }
-  linkSetup(script: string): Promise<Reply<'linkSetup'>> { return this.call('linkSetup', { script }); }
-  ethtool(args: string[]): Promise<Reply<'ethtool'>> { return this.call('ethtool', { args }); }
 
   /** SIGKILL the agent and wait until it has exited (its namespace goes with it). */
   async kill(): Promise<void> {
@@ -292,3 +320,36 @@ export class Agent {
 }
 
 export type { SockAddr };
+
+/**
+ * One namespace slot of an agent: every call runs in that namespace. `path` names the namespace for
+ * other processes (nsenter --net=PATH, `ip link … netns PATH`); it changes when freshNetns renews
+ * the slot.
+ */
+export class AgentSlot extends AgentApi {
+  constructor(readonly agent: Agent, readonly ns: number, public netnsPath: string) {
+    super();
+  }
+
+  get pid(): number {
+    return this.agent.pid;
+  }
+
+  get alive(): boolean {
+    return this.agent.alive;
+  }
+
+  /** kernel release (uname -r) */
+  get release(): string {
+    return this.agent.release;
+  }
+
+  /** last bytes of the agent's stderr */
+  get stderr(): string {
+    return this.agent.stderr;
+  }
+
+  call<O extends Op>(op: O, args: Args<O>): Promise<Reply<O>> {
+    return this.agent.callIn(this.ns, op, args);
+  }
+}

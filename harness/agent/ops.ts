@@ -12,8 +12,11 @@ import { decodeSockaddr, encodeSockaddr, Family } from '../sys/sockaddr';
 import { sysctlPath } from '../sys/sysctl';
 import { decodeSockoptValue, encodeSockoptValue, lookupSockopt, SOL_SOCKET, UnknownSockoptError } from '../sys/sockopts';
 import { AF_NETLINK, buildDumpRequest, DiagSock, NETLINK_SOCK_DIAG, parseDiagMessages, stateMask } from '../sys/sockdiag';
+import { offloadsOff } from '../sys/ethtool';
+import { addrAddMsg, linkUpMsg, neighPermanentMsg, NetlinkError, RtNetlink, vethCreateMsg } from '../sys/rtnetlink';
 import { forget, waitFd, Want } from './fdwatch';
-import type { Args, ExecResult, MsgFlag, Op, Result } from './protocol';
+import { createSlot, currentSlot, dropSlot, enterSlot, hasSlot, renewSlot, slotNetns, slotPath } from './netns-slots';
+import type { Args, DutVeth, DutWiring, ExecResult, MsgFlag, Op, Result } from './protocol';
 
 /** What a handler produces; the dispatcher adds id, err name and ms. */
 export interface Outcome<O extends Op = Op> {
@@ -39,6 +42,90 @@ const SOCK_FLAGS = libc.SOCK_NONBLOCK | libc.SOCK_CLOEXEC;
 
 /** family of each fd the agent created (socket or accept) */
 const families = new Map<number, Family>();
+/** the namespace slot each of those fds was made in (accepted sockets: their listener's) */
+const owners = new Map<number, number>();
+
+function track(fd: number, family: Family, slot: number): void {
+  families.set(fd, family);
+  owners.set(fd, slot);
+}
+
+function untrack(fd: number): void {
+  forget(fd);
+  families.delete(fd);
+  owners.delete(fd);
+}
+
+/** Close every socket made in `slot` (whatever FIN or RST that sends stays in its namespace). */
+function closeSlotSockets(slot: number): number {
+  let closed = 0;
+  for (const [fd, owner] of [...owners]) {
+    if (owner !== slot) continue;
+    untrack(fd);
+    libc.close(fd);
+    closed++;
+  }
+  return closed;
+}
+
+/**
+ * Configure the slot's namespace the way a lab's DUT end needs it: sysctls first (the IPv6 ones
+ * before the link comes up), then addresses, link up, permanent neighbours — over rtnetlink, without
+ * spawning anything.
+ */
+function applyWiring(w: DutWiring): void {
+  for (const [name, value] of Object.entries(w.sysctls ?? {})) {
+    const p = sysctlPath(name);
+    try {
+      fs.writeFileSync(p, `${Array.isArray(value) ? value.join(' ') : value}\n`);
+    } catch (e) {
+      throw new WiringError(fsErrno(e), `sysctl ${name}=${value}: ${(e as Error).message.split(',')[0]} — is the name right, and the value in range for this kernel?`);
+    }
+  }
+  const index = libc.ifNameToIndex(w.ifname);
+  if (!index) throw new WiringError(E.ENODEV, `no link ${w.ifname} in the namespace`);
+  const nl = RtNetlink.open();
+  try {
+    for (const a of w.addrs) nl.request(`addr add ${a.addr}/${a.prefixLen} dev ${w.ifname}`, addrAddMsg(index, a.addr, a.prefixLen));
+    nl.request(`link set ${w.ifname} up`, linkUpMsg(index));
+    for (const n of w.neighbours) nl.request(`neigh replace ${n.addr} lladdr ${n.mac} dev ${w.ifname} nud permanent`, neighPermanentMsg(index, n.addr, n.mac));
+  } finally {
+    nl.close();
+  }
+}
+
+/**
+ * A veth pair from this namespace to another one (the tester's): our end named v.name, the peer put
+ * into the namespace at v.peer.netns; offloads off on our end (the peer's owner does its own).
+ * Creating a pair is cheap (~1.5 ms); deleting or moving a link is not (an RCU grace period under
+ * RTNL, ~20 ms, serialising every lab on the machine), so a reset never deletes: the old pair goes
+ * with the old namespace, in the kernel's batched namespace clean-up.
+ */
+function makeVeth(v: DutVeth): void {
+  if (!v || typeof v.name !== 'string' || !v.peer || typeof v.peer.netns !== 'string') throw new BadArgs('veth: expected {name, mac, mtu, peer: {name, mac, netns}}');
+  const peerNs = fs.openSync(v.peer.netns, 'r');
+  const nl = RtNetlink.open();
+  try {
+    nl.request(`link add ${v.name} type veth peer name ${v.peer.name} netns ${v.peer.netns}`,
+      vethCreateMsg({ name: v.name, mac: v.mac }, { name: v.peer.name, mac: v.peer.mac, nsFd: peerNs }, v.mtu));
+  } finally {
+    nl.close();
+    fs.closeSync(peerNs);
+  }
+  offloadsOff(v.name);
+}
+
+class WiringError extends Error {
+  constructor(readonly errno: number, msg: string) {
+    super(msg);
+  }
+}
+
+function wiringFailure<O extends Op>(e: unknown): Outcome<O> {
+  if (e instanceof WiringError) return fail<O>(e.errno, e.message);
+  if (e instanceof NetlinkError) return fail<O>(e.errno, e.message);
+  throw e;
+}
 
 function sys<O extends Op>(res: libc.SysRet, result?: Result<O>): Outcome<O> {
   return res.ret < 0 ? { ok: false, ret: res.ret, errno: res.errno, result } : { ok: true, ret: res.ret, errno: 0, result };
@@ -153,7 +240,7 @@ function execOutcome<O extends 'linkSetup' | 'ethtool'>(r: { out: ExecResult; er
 
 function readTcpRows(): TcpRow[] {
   const rows: TcpRow[] = [];
-  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  for (const f of ['/proc/thread-self/net/tcp', '/proc/thread-self/net/tcp6']) {
     try {
       rows.push(...parseProcNetTcp(fs.readFileSync(f, 'utf8')));
     } catch {
@@ -165,17 +252,19 @@ function readTcpRows(): TcpRow[] {
 
 function readCounters(): Record<string, number> {
   const c: Record<string, number> = {};
-  for (const f of ['/proc/net/snmp', '/proc/net/netstat']) {
+  for (const f of ['/proc/thread-self/net/snmp', '/proc/thread-self/net/netstat']) {
     try { parseSnmpPairs(fs.readFileSync(f, 'utf8'), c); } catch { /* absent */ }
   }
-  try { parseSnmp6(fs.readFileSync('/proc/net/snmp6', 'utf8'), c); } catch { /* IPv6 disabled */ }
+  try { parseSnmp6(fs.readFileSync('/proc/thread-self/net/snmp6', 'utf8'), c); } catch { /* IPv6 disabled */ }
   return c;
 }
 
 /** inet_diag dump of the TCP sockets in `states` (both families) over NETLINK_SOCK_DIAG. */
 export async function diagDump(states: number): Promise<{ socks: DiagSock[]; errno: number }> {
   const socks: DiagSock[] = [];
+  const slot = currentSlot();
   for (const fam of [4, 6] as const) {
+    enterSlot(slot); // the netlink socket must be made in this request's namespace, also after an await
     const s = libc.socket(AF_NETLINK, libc.SOCK_DGRAM | SOCK_FLAGS, NETLINK_SOCK_DIAG);
     if (s.ret < 0) return { socks, errno: s.errno };
     const fd = s.ret;
@@ -222,18 +311,40 @@ export const handlers: Handlers = {
   // on this, the main, thread. /proc/self/ns/net, the sockets we create, the
   // /proc/net files we read and the children we spawn all follow the main thread. The old namespace
   // lingers, empty, while the agent's other threads still reference it; it dies with the agent.
-  freshNetns: () => {
-    let closed = 0;
-    for (const fd of [...families.keys()]) {
-      forget(fd);
-      libc.close(fd);
-      families.delete(fd);
-      closed++;
+  freshNetns: (a) => {
+    const slot = currentSlot();
+    const closed = closeSlotSockets(slot);
+    try {
+      renewSlot(slot);
+      if (a?.veth) makeVeth(a.veth);
+      if (a?.wire) applyWiring(a.wire);
+    } catch (e) {
+      return wiringFailure<'freshNetns'>(e);
     }
-    libc.unshareNet();
-    const up = libc.ifUp('lo');
-    if (up.ret < 0) return fail<'freshNetns'>(up.errno, 'bringing lo up in the new namespace failed');
-    return okOut<'freshNetns'>({ netns: fs.readlinkSync('/proc/self/ns/net'), closed });
+    return okOut<'freshNetns'>({ netns: slotNetns(), closed, ns: slot, path: slotPath(slot) });
+  },
+
+  nsCreate: () => {
+    const ns = createSlot();
+    return okOut<'nsCreate'>({ ns, path: slotPath(ns), netns: slotNetns() });
+  },
+
+  nsDrop: () => {
+    const slot = currentSlot();
+    if (slot === 0) throw new BadArgs('slot 0 is the agent\'s own namespace; kill the agent to drop it');
+    const closed = closeSlotSockets(slot);
+    dropSlot(slot);
+    return okOut<'nsDrop'>({ closed });
+  },
+
+  wire: (a) => {
+    if (!a || typeof a.ifname !== 'string' || !Array.isArray(a.addrs) || !Array.isArray(a.neighbours)) throw new BadArgs('expected {ifname, addrs, neighbours, sysctls?}');
+    try {
+      applyWiring(a);
+    } catch (e) {
+      return wiringFailure<'wire'>(e);
+    }
+    return okOut<'wire'>({});
   },
 
   uname: () => okOut<'uname'>({
@@ -246,7 +357,7 @@ export const handlers: Handlers = {
     const family = a?.family;
     if (family !== 4 && family !== 6) throw new BadArgs(`family: expected 4 or 6, got ${JSON.stringify(family)}`);
     const res = libc.socket(family === 4 ? libc.AF_INET : libc.AF_INET6, libc.SOCK_STREAM | SOCK_FLAGS, libc.IPPROTO_TCP);
-    if (res.ret >= 0) families.set(res.ret, family);
+    if (res.ret >= 0) track(res.ret, family, currentSlot());
     return sys<'socket'>(res, res.ret >= 0 ? { fd: res.ret } : undefined);
   },
 
@@ -259,11 +370,12 @@ export const handlers: Handlers = {
 
   accept: async (a) => {
     const fd = int(a, 'fd');
+    const slot = currentSlot();
     const timeoutMs = int(a, 'timeoutMs', 0);
     const res = await retrying(fd, 'r', timeoutMs, () => libc.accept4(fd, SOCK_FLAGS));
     if (res.ret < 0) return sys<'accept'>(res);
     const sa = decodeSockaddr((res as libc.AddrRet).addr!);
-    families.set(res.ret, sa.family);
+    track(res.ret, sa.family, owners.get(fd) ?? slot);
     return sys<'accept'>(res, { fd: res.ret, family: sa.family, addr: sa.addr, port: sa.port });
   },
 
@@ -319,8 +431,7 @@ export const handlers: Handlers = {
 
   close: (a) => {
     const fd = int(a, 'fd');
-    forget(fd);
-    families.delete(fd);
+    untrack(fd);
     return sys<'close'>(libc.close(fd), {});
   },
 
@@ -375,6 +486,7 @@ export const handlers: Handlers = {
 
   listenQueue: async (a) => {
     const port = int(a, 'port');
+    const slot = currentSlot();
     if (a.addr !== undefined) str(a, 'addr');
     // inet_diag gives both the accept-queue length and sk_max_ack_backlog
     const d = await diagDump(stateMask('LISTEN'));
@@ -388,6 +500,7 @@ export const handlers: Handlers = {
       });
     }
     // fallback: /proc/net/tcp has the accept-queue length but not the maximum
+    enterSlot(slot);
     const q = lookupListenQueue(readTcpRows(), port, a.addr);
     if (!q) return fail<'listenQueue'>(E.ENOENT, `no LISTEN socket on port ${port}`);
     return okOut<'listenQueue'>({ ...q, max: -1 });
@@ -437,10 +550,13 @@ export const handlers: Handlers = {
 };
 
 /** Run one request; never throws. */
-export async function dispatch(op: string, args: unknown): Promise<Outcome> {
+export async function dispatch(op: string, args: unknown, ns = 0): Promise<Outcome> {
   const h = (handlers as Record<string, Handler<Op>>)[op];
   if (!h) return fail(E.EINVAL, `unknown op ${JSON.stringify(op)}; known: ${Object.keys(handlers).join(', ')}`);
+  if (!Number.isInteger(ns) || !hasSlot(ns)) return fail(E.ENOENT, `${op}: no namespace slot ${JSON.stringify(ns)} in this agent`);
   try {
+    // nsCreate makes its own namespace; everything else runs in the request's slot.
+    if (op !== 'nsCreate') enterSlot(ns);
     return await h((args ?? {}) as Args<Op>);
   } catch (e) {
     if (e instanceof BadArgs || e instanceof UnknownSockoptError || e instanceof TypeError) {

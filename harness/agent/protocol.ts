@@ -22,11 +22,39 @@ export type MsgFlag = 'MSG_OOB' | 'MSG_PEEK' | 'MSG_DONTWAIT' | 'MSG_MORE' | 'MS
 
 export interface ExecResult { code: number; signal: string | null; stdout: string; stderr: string }
 
+/** How a lab's DUT end is set up in its namespace: sysctls (net.* only, written first), addresses, link up, permanent neighbours. */
+export interface DutWiring {
+  ifname: string;
+  sysctls?: Record<string, string | number | number[]>;
+  addrs: Array<{ addr: string; prefixLen: number }>;
+  neighbours: Array<{ addr: string; mac: string }>;
+}
+
+/** A veth pair from the DUT namespace (end `name`) to another namespace (peer, by /proc path). */
+export interface DutVeth {
+  name: string;
+  mac: string;
+  mtu: number;
+  /** mac: default random */
+  peer: { name: string; mac?: string; netns: string };
+}
+
 /** Every op: its args and its result. */
 export interface OpMap {
   ping: { args: Record<string, never>; result: { pong: true; pid: number } };
-  /** Close every socket the agent made and move its main thread into a brand-new network namespace. */
-  freshNetns: { args: Record<string, never>; result: { netns: string; closed: number } };
+  /**
+   * Close every socket made in the request's namespace slot and give the slot a brand-new network
+   * namespace (the old one is released, with whatever links it had). veth: then create a veth pair
+   * from it to another namespace (offloads off on this end); wire: then configure the new namespace
+   * (sysctls, addresses, link up, neighbours). result.path names the slot's namespace for other processes.
+   */
+  freshNetns: { args: { veth?: DutVeth; wire?: DutWiring }; result: { netns: string; closed: number; ns: number; path: string } };
+  /** A new namespace slot (fresh namespace, lo up, no DAD, no router solicitations); use its ns in later requests. */
+  nsCreate: { args: Record<string, never>; result: { ns: number; path: string; netns: string } };
+  /** Close the slot's sockets and release its namespace (not slot 0). */
+  nsDrop: { args: Record<string, never>; result: { closed: number } };
+  /** Configure the slot's namespace for a lab's DUT end (see DutWiring). */
+  wire: { args: DutWiring; result: Record<string, never> };
   uname: { args: Record<string, never>; result: { sysname: string; release: string; version: string; machine: string; nodename: string } };
   /** CLOCK_MONOTONIC of the agent in ms (float, µs resolution) */
   nowMs: { args: Record<string, never>; result: { ms: number } };
@@ -87,8 +115,9 @@ export type Args<O extends Op> = OpMap[O]['args'];
 export type Result<O extends Op> = OpMap[O]['result'];
 
 /** Discriminated union of every request. */
-export type Request = { [O in Op]: { id: number; op: O; args: Args<O> } }[Op];
-export type RequestOf<O extends Op> = { id: number; op: O; args: Args<O> };
+/** ns: the namespace slot the request runs in (default 0, the agent's own namespace). */
+export type Request = { [O in Op]: { id: number; op: O; args: Args<O>; ns?: number } }[Op];
+export type RequestOf<O extends Op> = { id: number; op: O; args: Args<O>; ns?: number };
 
 export interface Reply<O extends Op = Op> {
   id: number;
@@ -115,7 +144,7 @@ export interface ReadyLine {
 }
 
 export const OPS: readonly Op[] = [
-  'ping', 'freshNetns', 'uname', 'nowMs', 'socket', 'bind', 'listen', 'accept', 'connect', 'connectWait',
+  'ping', 'freshNetns', 'nsCreate', 'nsDrop', 'wire', 'uname', 'nowMs', 'socket', 'bind', 'listen', 'accept', 'connect', 'connectWait',
   'setsockopt', 'getsockopt', 'close', 'shutdown', 'send', 'recv', 'getsockname', 'getpeername',
   'sockState', 'listenQueue', 'sockets', 'counters', 'sysctlSet', 'sysctlGet', 'linkSetup', 'ethtool',
 ];

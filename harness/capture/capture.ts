@@ -115,7 +115,21 @@ export class Capture {
     return { ...s, delivered: this.delivered };
   }
 
-  /** Throw CaptureDropError if the kernel dropped anything since open. */
+  /**
+   * Start counting afresh, as if just opened: queued frames are discarded and the kernel's drop and
+   * packet counters, the delivered and truncated counts restart from zero. (Lab.reset keeps the
+   * capture across DUT namespaces and calls this, so every user sees counters since its reset.)
+   */
+  rebase(): void {
+    this.queue = [];
+    this.stats.poll();
+    this.stats.packets = 0;
+    this.stats.drops = 0;
+    this.delivered = 0;
+    this.truncated = 0;
+  }
+
+  /** Throw CaptureDropError if the kernel dropped anything since open (or the last rebase). */
   assertNoDrops(): void {
     const { drops } = this.stats.poll();
     if (drops > 0) throw new CaptureDropError(drops, this.ifname);

@@ -10,15 +10,18 @@ import { intArg } from './kv';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
+/** Worker processes: one per core (at most 16). */
+export const DEFAULT_JOBS = Math.min(16, Math.max(1, os.cpus().length));
 /**
- * Cases spend most of their time waiting (expect_none, retransmission timers), so more workers than
- * cores pays: 4 per core, at most 16 (20 runs of the suite with 8 on 2 cores: no flake).
+ * Cases at a time per worker, each in its own lab: cases spend most of their time waiting
+ * (expect_none, retransmission timers) and a lab reset costs ~3 ms of CPU, so a worker interleaves many.
  */
-export const DEFAULT_JOBS = Math.min(16, 4 * Math.max(1, os.cpus().length));
+export const DEFAULT_LANES = 12;
 
 export interface RunCliOptions {
   filter: string[];
   jobs: number;
+  lanes: number;
   ip: 4 | 6 | 'both';
   seed?: number;
   json?: boolean;
@@ -58,7 +61,8 @@ export function registerRun(program: Command): void {
     .command('run [paths...]')
     .description('run case files (default: the whole suite, cases/) against this kernel; results in results/<run-id>/')
     .option('--filter <glob>', 'only case files whose path matches (substring, or glob with * ? [ ] **); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--jobs <n>', `worker processes, one case each at a time (default ${DEFAULT_JOBS}: cases mostly wait)`, parseInt0('--jobs', 1), DEFAULT_JOBS)
+    .option('--jobs <n>', `worker processes (default ${DEFAULT_JOBS}: one per core)`, parseInt0('--jobs', 1), DEFAULT_JOBS)
+    .option('--lanes <n>', `cases at a time per worker, each in its own DUT namespace (default ${DEFAULT_LANES}: cases mostly wait)`, parseInt0('--lanes', 1), DEFAULT_LANES)
     .option('--ip <4|6|both>', 'address family: cases written for the other one are left out', ipArg, 'both' as 4 | 6 | 'both')
     .option('--seed <n>', 'seed for the hand-out order (default: fresh, printed)', parseInt0('--seed', 0))
     .option('--timeout <ms>', 'per-case timeout (default: from each case\'s own steps)', parseInt0('--timeout', 1))
@@ -85,7 +89,7 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   let outcome;
   try {
     outcome = await runSuite({
-      paths, filter: o.filter, jobs: o.jobs, ip: o.ip, seed, timeoutMs: o.timeout,
+      paths, filter: o.filter, jobs: o.jobs, lanes: o.lanes, ip: o.ip, seed, timeoutMs: o.timeout,
       resultsDir: o.write ? o.results : false,
       onProgress: (p) => bar?.update(p.done, p.total, p.running, p.failed),
     });
@@ -109,7 +113,7 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   const rel = written && path.relative(process.cwd(), written.dir);
   const where = !written ? 'no results written' : rel && !rel.startsWith('..') ? rel : written.dir;
   const skipped = counts.skip ? `, ${counts.skip} skipped` : '';
-  human.write(`${counts.pass} passed, ${counts.fail} failed, ${counts.error} errors${skipped} in ${wall.toFixed(1)} s (jobs ${o.jobs}, seed ${seed}, kernel ${run.kernel}); ${where}\n`);
+  human.write(`${counts.pass} passed, ${counts.fail} failed, ${counts.error} errors${skipped} in ${wall.toFixed(1)} s (jobs ${o.jobs} × lanes ${o.lanes}, seed ${seed}, kernel ${run.kernel}); ${where}\n`);
   if (o.json) process.stdout.write(toSummaryJson(run, { pcapPaths: written?.pcaps }));
   human.write(`${counts.pass} passed, ${counts.fail + counts.error} failed\n`);
   return counts.fail === 0 && counts.error === 0 && counts.total > 0 ? 0 : 1;

@@ -88,6 +88,7 @@ export function toJUnitXml(run: RunResult): string {
     out.push(property('host', run.host, '      '));
     out.push(property('seed', String(run.seed), '      '));
     out.push(property('jobs', String(run.jobs), '      '));
+    out.push(property('lanes', String(run.lanes ?? 1), '      '));
     // Sysctls every case of the suite ran with, with the same value.
     const first = cases[0].sysctls;
     for (const [k, v] of Object.entries(first)) {

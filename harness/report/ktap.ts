@@ -56,7 +56,7 @@ export function toKtap(run: RunResult, opts: KtapOptions = {}): string {
   const n = countStatuses(run.cases);
   const out = ['KTAP version 1', `1..${run.cases.length}`];
   out.push(diag('', `synharness run ${run.runId} started ${run.startedAt} on ${run.host}`));
-  out.push(diag('', `kernel ${run.kernel} seed ${run.seed} jobs ${run.jobs}`));
+  out.push(diag('', `kernel ${run.kernel} seed ${run.seed} jobs ${run.jobs} lanes ${run.lanes ?? 1}`));
   run.cases.forEach((c, i) => {
     const num = i + 1;
     const name = ktapCaseName(c);

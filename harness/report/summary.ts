@@ -107,6 +107,7 @@ export function toSummary(run: RunResult, opts: SummaryOptions = {}): Summary {
     kernel: run.kernel,
     host: run.host,
     jobs: run.jobs,
+    lanes: run.lanes ?? 1,
     seed: run.seed,
     durationMs: run.durationMs,
     totals: countStatuses(run.cases),

@@ -66,6 +66,8 @@ export interface RunResult {
   kernel: string;
   host: string;
   jobs: number;
+  /** Cases at a time per worker. */
+  lanes?: number;
   seed: number;
   durationMs: number;
   cases: CaseResult[];

@@ -17,6 +17,8 @@ import { freshSeed, planJobs } from './suite';
 export interface DescribeCasesOptions {
   /** Worker processes (default 2). */
   jobs?: number;
+  /** Cases at a time per worker (default 4). */
+  lanes?: number;
   filter?: string[];
   ip?: 4 | 6 | 'both';
   seed?: number;
@@ -44,7 +46,7 @@ export function describeCases(paths: readonly string[], o: DescribeCasesOptions 
     let pool: WorkerPool | undefined;
     const pending = new Map<number, Promise<CaseResult>>();
     before(function () {
-      pool = new WorkerPool({ jobs: o.jobs ?? 2 });
+      pool = new WorkerPool({ jobs: o.jobs ?? 2, lanes: o.lanes ?? 4 });
       for (const p of plan) if (!p.skip) pending.set(p.order, pool.submit(p.job));
     });
     after(async function () {

@@ -1,10 +1,11 @@
-// The coordinator's worker pool: `jobs` worker processes, one case at a time each (worker.ts says why).
-// Jobs are handed out in submission order (the scheduler submits longest first) to whichever worker is
-// free. The coordinator itself never enters a namespace: it only forks.
+// The coordinator's worker pool: `jobs` worker processes, each running up to `lanes` cases at a time
+// (each case in its own lab; worker.ts). Jobs are handed out in submission order (the scheduler submits
+// longest first) to the worker with the most free lanes. The coordinator itself never enters a
+// namespace: it only forks.
 //
 // Failure handling: a case over its timeout is aborted by its worker (error result); a worker that
-// does not answer `graceMs` after that, or that dies, is killed and the case it was running is
-// reported as an error; a new worker takes its place and the run goes on.
+// does not answer `graceMs` after that, or that dies, is killed and the cases it was running are
+// reported as errors; a new worker takes its place and the run goes on.
 import { ChildProcess, fork } from 'child_process';
 import * as path from 'path';
 import type { CaseResult } from '../report/types';
@@ -12,8 +13,10 @@ import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
 import { errorResult, type FromWorker, type JobSpec, type ToWorker } from './protocol';
 
 export interface PoolOptions {
-  /** Worker processes, hence cases at a time. */
+  /** Worker processes. */
   jobs: number;
+  /** Cases at a time per worker (default 1). */
+  lanes?: number;
   /** How long after a case's own timeout the coordinator waits before killing its worker (default 15 s). */
   graceMs?: number;
   /** 'compiled' (default: the precompiled mirror) or 'ts-node' (slower start, for debugging the runner). */
@@ -40,8 +43,8 @@ interface Worker {
   child: ChildProcess;
   pid: number;
   ready: boolean;
-  /** The case it runs, if any. */
-  running?: Running;
+  /** The cases it runs, by job key. */
+  running: Map<number, Running>;
   output: string;
   /** Why we killed it, if we did. */
   killedFor?: string;
@@ -94,9 +97,14 @@ export class WorkerPool {
     });
   }
 
+  private get lanes(): number {
+    return Math.max(1, this.o.lanes ?? 1);
+  }
+
+  /** Free lanes of the live workers. */
   private idle(): number {
     let n = 0;
-    for (const w of this.workers) if (!w.running && !w.killedFor) n++;
+    for (const w of this.workers) if (!w.killedFor) n += this.lanes - w.running.size;
     return n;
   }
 
@@ -117,12 +125,13 @@ export class WorkerPool {
     const e = this.workerEntry();
     const child = fork(e.file, [], {
       cwd: process.cwd(), // case paths are relative to it
-      execArgv: e.execArgv,
+      // SYNH_PROFILE_WORKERS=<dir>: a V8 CPU profile of every worker, for finding event-loop stalls.
+      execArgv: process.env.SYNH_PROFILE_WORKERS ? [...e.execArgv, '--cpu-prof', `--cpu-prof-dir=${process.env.SYNH_PROFILE_WORKERS}`] : e.execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', SYNH_RUNNER_LANES: String(this.lanes) },
     });
-    const w: Worker = { child, pid: child.pid ?? -1, ready: false, output: '' };
+    const w: Worker = { child, pid: child.pid ?? -1, ready: false, output: '', running: new Map() };
     this.workers.add(w);
     const keep = (chunk: Buffer): void => {
       w.output = (w.output + chunk.toString('utf8')).slice(-OUTPUT_KEEP);
@@ -134,14 +143,19 @@ export class WorkerPool {
     child.on('exit', (code, signal) => this.onExit(w, code, signal));
   }
 
-  /** Hands queued jobs, in order, to idle workers. */
+  /** Hands queued jobs, in order, to the worker with the most free lanes. */
   private dispatch(): void {
     while (this.queue.length) {
-      const w = [...this.workers].find((x) => !x.killedFor && x.child.connected && !x.running);
+      let w: Worker | undefined;
+      for (const x of this.workers) {
+        if (x.killedFor || !x.child.connected || x.running.size >= this.lanes) continue;
+        if (!w || x.running.size < w.running.size) w = x;
+      }
       if (!w) return;
+      const target = w;
       const { job, resolve } = this.queue.shift()!;
-      const hard = setTimeout(() => this.kill(w, `timed out after ${job.timeoutMs} ms and did not stop (worker killed)`), job.timeoutMs + (this.o.graceMs ?? 15_000));
-      w.running = { job, resolve, startedAt: Date.now(), step: 0, hard };
+      const hard = setTimeout(() => this.kill(target, `a case timed out after ${job.timeoutMs} ms and did not stop (worker killed)`), job.timeoutMs + (this.o.graceMs ?? 15_000));
+      w.running.set(job.key, { job, resolve, startedAt: Date.now(), step: 0, hard });
       w.child.send({ type: 'run', job } satisfies ToWorker);
       this.o.onEvent?.({ type: 'start', job, pid: w.pid });
     }
@@ -160,15 +174,15 @@ export class WorkerPool {
       this.o.onEvent?.({ type: 'worker-ready', pid: w.pid, startMs: m.startMs });
       return;
     }
-    const r = w.running;
-    if (!r || r.job.key !== m.key) return;
+    const r = w.running.get(m.key);
+    if (!r) return;
     if (m.type === 'step') {
       r.step = m.step;
       this.o.onEvent?.({ type: 'step', job: r.job, step: m.step, pid: w.pid });
       return;
     }
     clearTimeout(r.hard);
-    w.running = undefined;
+    w.running.delete(m.key);
     this.o.onEvent?.({ type: 'done', job: r.job, result: m.result, pid: w.pid });
     r.resolve(m.result);
     this.dispatch();
@@ -179,15 +193,14 @@ export class WorkerPool {
     this.o.onEvent?.({ type: 'worker-exit', pid: w.pid, code, signal });
     const how = w.killedFor ?? `exited (code ${code}, signal ${signal})`;
     const tail = w.output.trim() ? `\n--- worker output (tail) ---\n${w.output.trim()}` : '';
-    const r = w.running;
-    if (r) {
+    for (const r of w.running.values()) {
       clearTimeout(r.hard);
-      w.running = undefined;
       const at = r.step ? ` at step ${r.step}` : '';
       const res = errorResult(r.job, `worker ${w.pid} ${how} while running this case${at}${tail}`, Date.now() - r.startedAt);
       this.o.onEvent?.({ type: 'done', job: r.job, result: res, pid: w.pid });
       r.resolve(res);
     }
+    w.running.clear();
     if (this.closing) return;
     if (!w.ready && !w.killedFor && ++this.earlyDeaths >= MAX_EARLY_DEATHS) {
       this.fatal = `runner workers die before they are ready (${this.earlyDeaths} in a row): ${how}${tail}`;

@@ -62,8 +62,10 @@ export interface SuiteOptions extends Omit<PlanOptions, 'seed'> {
   paths: readonly string[];
   /** Keep files whose path matches any of these (substring, or glob). */
   filter?: readonly string[];
-  /** Worker processes: cases at a time, each in its own lab. */
+  /** Worker processes. */
   jobs: number;
+  /** Cases at a time per worker, each in its own lab (default 1). */
+  lanes?: number;
   seed?: number;
   /** Where results/<run-id>/ goes; false = write nothing. Default 'results'. */
   resultsDir?: string | false;
@@ -125,7 +127,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
     return false;
   });
   const pool = new WorkerPool({
-    jobs: Math.min(o.jobs, Math.max(1, todo.length)),
+    jobs: Math.min(o.jobs, Math.max(1, Math.ceil(todo.length / Math.max(1, o.lanes ?? 1)))),
+    lanes: o.lanes ?? 1,
     ...o.pool,
     onEvent: (e: PoolEvent) => {
       if (e.type === 'start') {
@@ -147,6 +150,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
     kernel,
     host: hostname(),
     jobs: o.jobs,
+    lanes: o.lanes ?? 1,
     seed,
     durationMs: Number(process.hrtime.bigint() - t0) / 1e6,
     cases: results,

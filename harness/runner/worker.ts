@@ -1,64 +1,105 @@
-// A runner worker process: one Lab (one DUT agent, one veth pair, one capture), one case at a time, the
-// DUT namespace reset before every case. Started by the coordinator (pool.ts) from the precompiled
-// mirror (compiled.ts); talks to it over the IPC channel only. Its main thread moves into its private
-// tester namespace with the lab.
+// A runner worker process: several cases at a time ("lanes"), each in its own lab. The labs share one
+// DUT agent (each lab is a namespace slot of it) and this process's tester namespace; every case gets
+// a lab reset to a brand-new DUT namespace. Started by the coordinator (pool.ts) from the precompiled
+// mirror; talks to it over the IPC channel only. The coordinator decides how many cases run here at
+// once; the worker keeps a lab for each.
 //
-// One case per process on purpose: Lab.reset blocks the event loop for ~50-100 ms (spawnSync), so a
-// second case in the same process would get its capture timestamps late by that much (measured: six
-// labs in one process → event-loop delay p50 116 ms, p99 350 ms). Separate processes keep every
-// case's timing clean.
+// Several cases in one process is sound because nothing on a lab's path blocks the event loop for long:
+// a reset is one agent request and a few rtnetlink requests (~3 ms, no process spawned, no capture
+// reopened — topology/lab.ts says why), and capture timestamps are taken when libpcap hands a frame
+// over.
 import { loadCaseFile, type CaseFile } from '../../lib/case';
+import { Agent } from '../agent/client';
 import { Lab } from '../topology/lab';
 import type { CaseResult } from '../report/types';
 import { errorResult, type FromWorker, type JobSpec, type ToWorker } from './protocol';
 import { runCase, type CaseExecution } from './run-case';
 
-let lab: Lab | undefined;
-let busy = false;
+let agent: Promise<Agent> | undefined;
+/** Labs not running a case, ready for a reset; and callers waiting for one. */
+const idle: Lab[] = [];
+const waiting: Array<(l: Lab | Error) => void> = [];
+const all = new Set<Lab>();
 const cases = new Map<string, CaseFile>();
+/** How many labs this worker keeps: the coordinator's lanes (cases at a time here). */
+const LANES = Math.max(1, Number(process.env.SYNH_RUNNER_LANES ?? 1) || 1);
+let creating = 0;
 
 function send(m: FromWorker): void {
   process.send?.(m);
 }
 
-async function labFor(sysctls: Record<string, string | number>): Promise<Lab> {
-  if (lab && lab.agent.alive) {
-    try {
-      await lab.reset({ sysctls });
-      return lab;
-    } catch (e) {
-      // A reset that failed half-way (e.g. a sysctl the kernel refuses) leaves nothing worth keeping.
-      await discard();
-      throw e;
-    }
-  }
-  await discard();
-  lab = await Lab.create({ sysctls, capture: 'both' });
-  return lab;
+async function sharedAgent(): Promise<Agent> {
+  const a = agent ? await agent.catch(() => undefined) : undefined;
+  if (a?.alive) return a;
+  agent = Agent.spawn();
+  return agent;
 }
 
-async function discard(): Promise<void> {
-  const l = lab;
-  lab = undefined;
-  await l?.close().catch(() => undefined);
+/**
+ * Keep LANES labs: created one after another (each opens a capture, which blocks the event loop for
+ * tens of ms; one at a time keeps the cases already running on time), handed to waiting cases as
+ * they come up.
+ */
+async function replenish(): Promise<void> {
+  if (creating) return;
+  creating = 1;
+  try {
+    while (all.size < LANES) {
+      let lab: Lab | Error;
+      try {
+        lab = await Lab.create({ capture: 'both', agent: await sharedAgent() });
+        all.add(lab);
+      } catch (e) {
+        lab = e as Error;
+      }
+      const w = waiting.shift();
+      if (w) w(lab);
+      else if (lab instanceof Lab) idle.push(lab);
+      else throw lab;
+    }
+  } finally {
+    creating = 0;
+  }
+}
+
+/** A lab for one case: an idle one (or the next one created), reset with the case's sysctls. */
+async function labFor(sysctls: Record<string, string | number>): Promise<Lab> {
+  const got = idle.pop() ?? await new Promise<Lab | Error>((resolve) => {
+    waiting.push(resolve);
+    void replenish().catch(() => undefined);
+  });
+  if (got instanceof Error) throw got;
+  try {
+    await got.reset({ sysctls });
+    return got;
+  } catch (e) {
+    // A reset that failed half-way (e.g. a sysctl the kernel refuses) leaves nothing worth keeping.
+    await discard(got);
+    throw e;
+  }
+}
+
+async function discard(lab: Lab | undefined): Promise<void> {
+  if (!lab) return;
+  all.delete(lab);
+  await lab.close().catch(() => undefined);
+  void replenish().catch(() => undefined);
 }
 
 async function run(job: JobSpec): Promise<void> {
-  if (busy) throw new Error(`worker ${process.pid}: a second job while one runs`);
-  busy = true;
   let x: CaseExecution | undefined;
+  let lab: Lab | undefined;
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     x?.abort(`timed out after ${job.timeoutMs} ms${x.step ? ` at step ${x.step}` : ' in set-up'}`);
-    // Kill the agent: a call it never answers rejects now, and the next case gets a new lab.
-    void discard();
   }, job.timeoutMs);
   let result: CaseResult;
   try {
     let c = cases.get(job.file);
     if (!c) cases.set(job.file, (c = loadCaseFile(job.file)));
-    result = await runCase(c, job.ip, labFor, {
+    result = await runCase(c, job.ip, async (s) => (lab = await labFor(s)), {
       seed: job.seed,
       onStep: (step) => send({ type: 'step', key: job.key, step }),
       onExecution: (e) => (x = e),
@@ -68,20 +109,30 @@ async function run(job: JobSpec): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
-  if (timedOut) await discard();
-  busy = false;
+  // A lab whose case timed out or errored in set-up may hold anything: it is not reused.
+  if (lab) {
+    if (timedOut || !lab.agent.alive) await discard(lab);
+    else idle.push(lab);
+  }
   send({ type: 'done', key: job.key, result });
 }
 
+const loopDelay = process.env.SYNH_LOOP_DELAY ? require('perf_hooks').monitorEventLoopDelay({ resolution: 2 }) : undefined;
+loopDelay?.enable();
 let exiting = false;
 process.on('message', (m: ToWorker) => {
   if (m.type === 'run') void run(m.job);
   else if (m.type === 'exit' && !exiting) {
     exiting = true;
-    void discard().finally(() => process.exit(0));
+    if (loopDelay) require('fs').appendFileSync(process.env.SYNH_LOOP_DELAY!, `worker ${process.pid}: loop delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} p999 ${(loopDelay.percentile(99.9) / 1e6).toFixed(1)} max ${(loopDelay.max / 1e6).toFixed(1)} ms\n`);
+    // No lab is closed one by one: the agent's namespaces (and the veth pairs) go with the agent, the
+    // bridges with this process's tester namespace.
+    void (async () => (agent ? (await agent.catch(() => undefined))?.kill() : undefined))()
+      .finally(() => process.exit(0));
   }
 });
 // The coordinator is gone: leave (the agent follows through PR_SET_PDEATHSIG).
 process.on('disconnect', () => process.exit(0));
 
+void replenish().catch(() => undefined);
 send({ type: 'ready', pid: process.pid, startMs: performance.now() });

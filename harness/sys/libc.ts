@@ -104,7 +104,7 @@ export function strerror(errno: number): string {
   return String(fn.strerror(errno));
 }
 
-export { errnoName };
+export { errnoName, ErrnoError };
 
 // ---- sockets ---------------------------------------------------------------------------------
 
@@ -302,6 +302,11 @@ export function gettid(): number {
 
 export function ifNameToIndex(name: string): number {
   return fn.if_nametoindex(name);
+}
+
+/** ioctl(fd, request, buf) with a pointer argument (e.g. an ifreq). */
+export function ioctlPtr(fd: number, request: number, buf: Buffer): SysRet {
+  return r(fn.ioctl(fd, request, 'void *', buf));
 }
 
 /** Set IFF_UP on an interface of the calling thread's namespace with SIOCGIFFLAGS/SIOCSIFFLAGS. */

@@ -1,22 +1,38 @@
-// A lab: one DUT network namespace (owned by its agent process), joined by a veth pair to the tester
-// namespace (owned by this process's main thread), with capture and injection on the tester end.
+// A lab: one DUT network namespace (a namespace slot held by an agent process), joined by a veth pair
+// to the tester namespace (owned by this process's main thread), where the tester end is the only
+// port of the lab's bridge; capture and injection are on the bridge. Several labs can share one agent
+// (LabOptions.agent): each gets its own slot.
 //
-//   tester netns (this process)                 DUT netns (the agent process)
-//   synt<i> 02:00:00:00:ii:02  <─── veth ───>   dut0 02:00:00:00:ii:01
-//   no address; routes + permanent neighbours    198.18.i.1/24, 2001:2:0:i::1/64
-//   capture (libpcap) + injection (raw/link)     kernel sockets under test, sysctls per run
+//   tester netns (this process)                             DUT netns (a slot of the agent)
+//   bridge synt<i> 02:00:00:00:ii:02                         dut0 02:00:00:00:ii:01
+//     └ port syp<i>-<n>  <────────── veth ──────────>         198.18.i.1/24, 2001:2:0:i::1/64
+//   198.18.i.3/32, 2001:2:0:i::3/128 (own use only)           kernel sockets under test, sysctls per run
+//   routes + permanent neighbours; capture + injection
 //
 // The peer addresses (198.18.i.2, 2001:2:0:i::2) are owned by no stack: a permanent neighbour entry on
-// the DUT side points them at the tester's MAC, so only the harness answers for them and no kernel RSTs
+// the DUT side points them at the bridge's MAC, so only the harness answers for them and no kernel RSTs
 // the DUT's SYN-ACKs. Forwarding is off in the tester namespace, so frames for the peer address are
-// dropped there without an ICMP. Offloads are off on both ends. When the agent dies (normally, or with
-// the harness under kill -9 through PR_SET_PDEATHSIG), its namespace and the veth pair go with it.
+// dropped there without an ICMP. Offloads are off on every link. When the agent dies (normally, or with
+// the harness under kill -9 through PR_SET_PDEATHSIG), its namespaces and the veth pairs go with them;
+// the bridge lives in the tester namespace, which dies with this process.
+//
+// Reset (a fresh DUT for the next case): the agent gives the slot a brand-new namespace and a new veth
+// pair into it, whose tester end becomes the bridge's port; the previous port is set down, and the old
+// namespace with its pair is left to the kernel's batched namespace clean-up. Why never delete or move
+// a link on this path: creating one takes ~1 ms, deleting or moving one waits for an RCU grace period
+// while holding RTNL (20-40 ms measured here), which would serialise every lab on the machine. Why the
+// bridge: the capture stays open across resets (opening and closing a packet socket with a ring waits
+// for RCU grace periods too, ~30 ms, blocking the event loop). ~3 ms per reset, no process spawned.
 import * as fs from 'fs';
-import { Agent } from '../agent/client';
+import { Agent, AgentSlot } from '../agent/client';
+import type { DutWiring } from '../agent/protocol';
 import { Capture } from '../capture/capture';
 import { buildIp } from '../../lib/wire/build';
 import { Injector } from '../inject/injector';
-import { OFFLOADS_OFF, run } from './commands';
+import { offloadsOff } from '../sys/ethtool';
+import { ifNameToIndex } from '../sys/libc';
+import { addrAddMsg, bridgeCreateMsg, linkDelMsg, linkEnslaveUpMsg, linkMtuMsg, linkUpMsg, neighPermanentMsg, NetlinkError, routeReplaceMsg, RtNetlink } from '../sys/rtnetlink';
+import { run } from './commands';
 import { LabAddresses, labAddresses } from './plan';
 import { enterTesterNetns } from './tester-ns';
 
@@ -29,11 +45,15 @@ export interface LabOptions {
   sysctls?: Record<string, string | number>;
   /** Capture filter: 'both' directions (default; case runs, pcapng) or only what the 'dut' sends (bulk). */
   capture?: 'both' | 'dut';
-  /** An agent already started (e.g. from a pool); otherwise one is spawned. */
+  /**
+   * An agent to share: the lab takes a new namespace slot in it and drops only that slot on close.
+   * Otherwise the lab spawns an agent of its own (its namespace is the agent's own) and kills it on close.
+   */
   agent?: Agent;
 }
 
 const used = new Set<number>();
+let portSerial = 0;
 
 function mac(index: number, host: 1 | 2): string {
   return `02:00:00:00:${index.toString(16).padStart(2, '0')}:0${host}`;
@@ -43,11 +63,17 @@ export class Lab {
   readonly dutMac: string;
   readonly testerMac: string;
   injector: Injector;
+  private port = 0;
+  /** The bridge port of the current wiring (the tester end of the veth pair). */
+  portIf = '';
   private closed = false;
 
   private constructor(
     readonly addr: LabAddresses,
-    readonly agent: Agent,
+    /** The DUT: every call runs in this lab's namespace. */
+    readonly agent: AgentSlot,
+    private readonly ownsAgent: boolean,
+    private readonly bridge: number,
     public capture: Capture,
     public mtu: number,
     private readonly opts: LabOptions,
@@ -64,37 +90,62 @@ export class Lab {
     used.add(index);
     const a = labAddresses(index);
     const mtu = opts.mtu ?? 1500;
+    const owns = !opts.agent;
     let agent: Agent | undefined = opts.agent;
+    let slot: AgentSlot | undefined;
     try {
       agent ??= await Agent.spawn();
-      // A leftover tester interface from an earlier lab with this index (its agent still dying).
-      run('ip', ['link', 'del', a.testerIf], undefined, true);
-      const capture = wire(a, agent.pid, mtu, opts);
-      const lab = new Lab(a, agent, capture, mtu, opts);
-      await lab.awaitPath();
+      slot = owns ? agent.ownSlot() : await agent.newSlot();
+      const bridge = makeBridge(a, mac(index, 2), mac(index, 1), mtu);
+      const lab = new Lab(a, slot, owns, bridge, openCapture(a, mtu, opts), mtu, opts);
+      await lab.rewire(opts.sysctls);
       return lab;
     } catch (e) {
       used.delete(index);
-      await agent?.kill().catch(() => undefined);
+      if (owns) await agent?.kill().catch(() => undefined);
+      else if (slot) await slot.call('nsDrop', {}).catch(() => undefined);
+      deleteLink(a.testerIf);
       throw e;
     }
   }
 
   /**
-   * A fresh DUT for the next case, clean by construction: the link is removed, the agent closes every
-   * socket and moves into a brand-new network namespace (default sysctls, no sockets, no neighbours,
-   * no counters), and the topology is wired again. Much cheaper than a new agent process.
+   * A fresh DUT for the next case, clean by construction: the agent closes every socket of the lab's
+   * namespace slot and gives the slot a brand-new network namespace (default sysctls, no sockets, no
+   * routes, no neighbours, no counters), joined to the bridge by a new veth pair. The capture stays;
+   * its queue and counters start afresh.
    */
   async reset(opts: Pick<LabOptions, 'sysctls' | 'mtu'> = {}): Promise<void> {
     if (this.closed) throw new Error('lab is closed');
-    this.capture.close();
-    // Remove the pair ourselves, synchronously: left to the old namespace's (asynchronous) teardown,
-    // the old tester end could still hold the name when the new pair is created.
-    run('ip', ['link', 'del', this.addr.testerIf], undefined, true);
-    await this.agent.must('freshNetns', {});
-    this.mtu = opts.mtu ?? this.mtu;
-    this.capture = wire(this.addr, this.agent.pid, this.mtu, { ...this.opts, sysctls: opts.sysctls });
-    this.injector = new Injector(this.capture, this.testerMac, this.dutMac);
+    if (opts.mtu !== undefined && opts.mtu !== this.mtu) {
+      // Rare (no case of the suite does it): the bridge follows, the capture is reopened for the new size.
+      this.mtu = opts.mtu;
+      bridgeMtu(this.bridge, this.addr.testerIf, this.mtu);
+      this.capture.close();
+      this.injector.close();
+      this.capture = openCapture(this.addr, this.mtu, this.opts);
+      this.injector = new Injector(this.capture, this.testerMac, this.dutMac);
+    }
+    await this.rewire(opts.sysctls);
+  }
+
+  /**
+   * A new DUT namespace on the bridge: the agent renews the slot and creates the veth pair from it
+   * (DUT end dut0, configured over rtnetlink, offloads off by ioctl), with the tester end put into our
+   * namespace; we make that end the bridge's port, set the previous port down (its old namespace may
+   * linger a moment in the clean-up queue; down, it gets no frame of ours), and prove the path.
+   */
+  private async rewire(sysctls: Record<string, string | number> | undefined): Promise<void> {
+    // Unique in the process: the port of a closed lab with the same index may still be in clean-up.
+    const portName = `syp${this.addr.index}-${(portSerial++).toString(36)}`;
+    const r = await this.agent.must('freshNetns', {
+      veth: { name: this.addr.dutIf, mac: this.dutMac, mtu: this.mtu, peer: { name: portName, netns: testerNetnsPath() } },
+      wire: dutWiring(this.addr, this.testerMac, sysctls),
+    });
+    this.agent.netnsPath = r.path;
+    const old = this.port;
+    this.port = attachPort(portName, this.bridge, old);
+    this.portIf = portName;
     await this.awaitPath();
   }
 
@@ -123,22 +174,22 @@ export class Lab {
         if (Date.now() > deadline) throw new Error(`lab ${this.addr.index}: no answer from the DUT over IPv${ip} within 3 s of wiring the link — the topology is broken (check \`synh doctor\`)`);
       }
     }
-    this.capture.take();
+    this.capture.rebase();
   }
 
   /** Set DUT sysctls (names as in /proc/sys, dotted). */
   setSysctls(values: Record<string, string | number>): void {
-    setSysctls(this.agent.pid, values);
+    setSysctls(this.agent.netnsPath, values);
   }
 
   /** Read DUT sysctls. */
   getSysctls(names: string[]): Record<string, string> {
-    return getSysctls(this.agent.pid, names);
+    return getSysctls(this.agent.netnsPath, names);
   }
 
   /** Run a command inside the DUT namespace (read-only inspection: ip, ss, ethtool -k, nstat). */
   inDut(cmd: string, args: string[]): string {
-    return run('nsenter', [`--net=/proc/${this.agent.pid}/ns/net`, cmd, ...args]);
+    return run('nsenter', [`--net=${this.agent.netnsPath}`, cmd, ...args]);
   }
 
   async close(): Promise<void> {
@@ -146,52 +197,97 @@ export class Lab {
     this.closed = true;
     this.capture.close();
     this.injector.close();
-    await this.agent.kill();
-    // The veth pair dies with the DUT namespace; make sure our end is gone before reusing the index.
-    run('ip', ['link', 'del', this.addr.testerIf], undefined, true);
+    if (this.ownsAgent) await this.agent.agent.kill();
+    else if (this.agent.alive) await this.agent.call('nsDrop', {}).catch(() => undefined);
+    // The veth pair dies with the DUT namespace; the bridge is ours to remove before the index is reused
+    // (it would die with this process's tester namespace anyway).
+    deleteLink(this.addr.testerIf);
     used.delete(this.addr.index);
   }
 }
 
+/** The DUT end's configuration: quiet link, the case's sysctls, addresses, permanent neighbours. */
+function dutWiring(a: LabAddresses, tmac: string, sysctls: Record<string, string | number> = {}): DutWiring {
+  for (const k of Object.keys(sysctls)) {
+    if (!k.startsWith('net.')) throw new Error(`sysctl ${k}: only net.* sysctls are per-namespace; refusing to touch it`);
+  }
+  return {
+    ifname: a.dutIf,
+    // Let the DUT's IPv6 address work at once and keep the link quiet (the namespace's defaults say
+    // the same; these make it explicit for the link), then the case's own.
+    sysctls: { [`net.ipv6.conf.${a.dutIf}.accept_dad`]: 0, [`net.ipv6.conf.${a.dutIf}.router_solicitations`]: 0, ...sysctls },
+    addrs: [{ addr: a.v4.dut, prefixLen: 24 }, { addr: a.v6.dut, prefixLen: 64 }],
+    neighbours: [{ addr: a.v4.peer, mac: tmac }, { addr: a.v6.peer, mac: tmac }],
+  };
+}
+
+/** This process's tester namespace, as a path the agent can open (the main thread leads the process). */
+function testerNetnsPath(): string {
+  return `/proc/${process.pid}/ns/net`;
+}
+
+let testerNl: RtNetlink | undefined;
+
+function nl(): RtNetlink {
+  return (testerNl ??= RtNetlink.open());
+}
+
 /**
- * Create and configure the veth pair between the tester namespace and the agent's, and open the
- * capture: one shell per side (ip -batch, sysctl, ethtool), since process spawns dominate the cost.
+ * The lab's bridge, once per lab: its MAC is the tester's (the DUT's neighbour entries point at it),
+ * its own addresses (the IPv6 one without DAD), offloads off, up, routes to the lab's prefixes,
+ * permanent neighbours for the DUT. A leftover of the same name (an earlier lab) is removed first.
  */
-function wire(a: LabAddresses, pid: number, mtu: number, opts: LabOptions): Capture {
-  const tmac = mac(a.index, 2);
-  const dmac = mac(a.index, 1);
-  // Tester side. The IPv6 route lookup for a raw send needs a usable source address on the device,
-  // even though the header we send carries its own: the tester end gets ::3 (nodad), and new
-  // interfaces come up without DAD.
+function makeBridge(a: LabAddresses, testerMac: string, dutMac: string, mtu: number): number {
   testerDefaults();
-  const tester = [
-    `link add ${a.testerIf} address ${tmac} mtu ${mtu} type veth peer name ${a.dutIf} address ${dmac} mtu ${mtu} netns ${pid}`,
-    `addr add ${a.v4.tester}/32 dev ${a.testerIf}`,
-    `addr add ${a.v6.tester}/128 dev ${a.testerIf} nodad`,
-    `link set ${a.testerIf} up`,
-    `route replace ${a.v4.prefix} dev ${a.testerIf}`,
-    `route replace ${a.v6.prefix} dev ${a.testerIf}`,
-    `neigh replace ${a.v4.dut} lladdr ${dmac} dev ${a.testerIf} nud permanent`,
-    `neigh replace ${a.v6.dut} lladdr ${dmac} dev ${a.testerIf} nud permanent`,
-  ];
-  run('sh', ['-c', `ip -batch - && ethtool -K ${a.testerIf} ${OFFLOADS_OFF.join(' ')}`], tester.join('\n') + '\n');
-  // DUT side: sysctls first (the IPv6 ones before the link comes up), then addresses and neighbours.
-  const sysctls = sysctlArgs({
-    // Let the DUT's IPv6 address work at once and keep the link quiet.
-    [`net.ipv6.conf.${a.dutIf}.accept_dad`]: 0,
-    [`net.ipv6.conf.${a.dutIf}.router_solicitations`]: 0,
-    ...opts.sysctls,
-  });
-  const dut = [
-    'link set lo up',
-    `addr add ${a.v4.dut}/24 dev ${a.dutIf}`,
-    `addr add ${a.v6.dut}/64 dev ${a.dutIf} nodad`,
-    `link set ${a.dutIf} up`,
-    `neigh replace ${a.v4.peer} lladdr ${tmac} dev ${a.dutIf} nud permanent`,
-    `neigh replace ${a.v6.peer} lladdr ${tmac} dev ${a.dutIf} nud permanent`,
-  ];
-  run('nsenter', [`--net=/proc/${pid}/ns/net`, 'sh', '-c',
-    `sysctl -q -w ${sysctls.map(shellQuote).join(' ')} && ip -batch - && ethtool -K ${a.dutIf} ${OFFLOADS_OFF.join(' ')}`], dut.join('\n') + '\n');
+  deleteLink(a.testerIf);
+  const n = nl();
+  n.request(`link add ${a.testerIf} type bridge`, bridgeCreateMsg(a.testerIf, testerMac, mtu));
+  const index = ifNameToIndex(a.testerIf);
+  if (!index) throw new Error(`bridge ${a.testerIf} did not appear in the tester namespace`);
+  // The IPv6 route lookup for a raw send needs a usable source address on the device, even though
+  // the header we send carries its own: the tester end gets ::3 (nodad); .3 serves libpcap's netmask.
+  n.request(`addr add ${a.v4.tester}/32 dev ${a.testerIf}`, addrAddMsg(index, a.v4.tester, 32));
+  n.request(`addr add ${a.v6.tester}/128 dev ${a.testerIf} nodad`, addrAddMsg(index, a.v6.tester, 128));
+  offloadsOff(a.testerIf);
+  n.request(`link set ${a.testerIf} up`, linkUpMsg(index));
+  n.request(`route replace ${a.v4.prefix} dev ${a.testerIf}`, routeReplaceMsg(a.v4.prefix, index));
+  n.request(`route replace ${a.v6.prefix} dev ${a.testerIf}`, routeReplaceMsg(a.v6.prefix, index));
+  n.request(`neigh replace ${a.v4.dut} lladdr ${dutMac} dev ${a.testerIf} nud permanent`, neighPermanentMsg(index, a.v4.dut, dutMac));
+  n.request(`neigh replace ${a.v6.dut} lladdr ${dutMac} dev ${a.testerIf} nud permanent`, neighPermanentMsg(index, a.v6.dut, dutMac));
+  return index;
+}
+
+/** Remove a link of the tester namespace if it exists. */
+function deleteLink(name: string): void {
+  try {
+    nl().request(`link del ${name}`, linkDelMsg(name));
+  } catch (e) {
+    if (!(e instanceof NetlinkError && e.errno === 19)) throw e; // ENODEV: nothing to remove
+  }
+}
+
+function bridgeMtu(bridge: number, name: string, mtu: number): void {
+  nl().request(`link set ${name} mtu ${mtu}`, linkMtuMsg(bridge, mtu));
+}
+
+/** Our end of a new pair becomes the bridge's port (offloads off, up); the previous port goes down. */
+function attachPort(name: string, bridge: number, previous: number): number {
+  const index = ifNameToIndex(name);
+  if (!index) throw new Error(`the tester end ${name} did not appear in the tester namespace`);
+  offloadsOff(name);
+  nl().request(`link set ${name} master <bridge> up`, linkEnslaveUpMsg(index, bridge));
+  if (previous) {
+    try {
+      nl().request('link set <previous port> down', linkUpMsg(previous, false));
+    } catch (e) {
+      // Already gone with its namespace: nothing can reach it.
+      if (!(e instanceof NetlinkError && e.errno === 19)) throw e;
+    }
+  }
+  return index;
+}
+
+function openCapture(a: LabAddresses, mtu: number, opts: LabOptions): Capture {
   const filter = opts.capture === 'dut'
     ? `tcp and (src host ${a.v4.dut} or src host ${a.v6.dut})`
     : `tcp and (host ${a.v4.dut} or host ${a.v6.dut})`;
@@ -210,10 +306,6 @@ function testerDefaults(): void {
   testerDefaultsSet = true;
 }
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 function sysctlArgs(values: Record<string, string | number>): string[] {
   return Object.entries(values).map(([k, v]) => {
     if (!k.startsWith('net.')) throw new Error(`sysctl ${k}: only net.* sysctls are per-namespace; refusing to touch it`);
@@ -226,14 +318,14 @@ function firstFree(): number {
   throw new Error('all 256 lab slots of this process are in use');
 }
 
-function setSysctls(pid: number, values: Record<string, string | number>): void {
+function setSysctls(netns: string, values: Record<string, string | number>): void {
   const args = sysctlArgs(values);
-  if (args.length) run('nsenter', [`--net=/proc/${pid}/ns/net`, 'sysctl', '-q', '-w', ...args]);
+  if (args.length) run('nsenter', [`--net=${netns}`, 'sysctl', '-q', '-w', ...args]);
 }
 
-function getSysctls(pid: number, names: string[]): Record<string, string> {
+function getSysctls(netns: string, names: string[]): Record<string, string> {
   if (!names.length) return {};
-  const out = run('nsenter', [`--net=/proc/${pid}/ns/net`, 'sysctl', '-e', ...names]);
+  const out = run('nsenter', [`--net=${netns}`, 'sysctl', '-e', ...names]);
   const res: Record<string, string> = {};
   for (const line of out.trim().split('\n')) {
     const m = /^(\S+)\s*=\s*(.*)$/.exec(line);

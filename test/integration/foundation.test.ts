@@ -38,8 +38,8 @@ describe('foundation on the real kernel', function () {
     await lab?.close();
   });
 
-  it('turns offloads off on both veth ends (a bad checksum must reach the kernel as bad)', () => {
-    for (const text of [run('ethtool', ['-k', lab.addr.testerIf]), lab.inDut('ethtool', ['-k', lab.addr.dutIf])]) {
+  it('turns offloads off on the bridge and both veth ends (a bad checksum must reach the kernel as bad)', () => {
+    for (const text of [run('ethtool', ['-k', lab.addr.testerIf]), run('ethtool', ['-k', lab.portIf]), lab.inDut('ethtool', ['-k', lab.addr.dutIf])]) {
       const f = parseEthtoolFeatures(text);
       for (const name of OFFLOAD_FEATURES) expect(f[name], name).to.equal(false);
     }

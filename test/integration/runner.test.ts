@@ -10,7 +10,7 @@ import * as path from 'path';
 import { formatCaseFailure } from '../../harness/report/diff-text';
 import { readPcapng } from '../../harness/report/pcapng';
 import type { CaseResult } from '../../harness/report/types';
-import { DEFAULT_JOBS } from '../../harness/cli/run';
+import { DEFAULT_JOBS, DEFAULT_LANES } from '../../harness/cli/run';
 import { runSuite, type SuiteOutcome } from '../../harness/runner/suite';
 import { kid, kids, parseXml } from '../unit/report/xml-reader';
 
@@ -33,7 +33,7 @@ describe(`runner: cases against the real kernel (seed ${SEED})`, function () {
   before(async () => {
     console.log(`      seed ${SEED} (replay with SYNH_SEED=${SEED})`);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'synh-runner-'));
-    all = await runSuite({ paths: ['cases/examples', WRONG, EXTRA], jobs: 2, seed: SEED, resultsDir: path.join(tmp, 'results') });
+    all = await runSuite({ paths: ['cases/examples', WRONG, EXTRA], jobs: 2, lanes: 4, seed: SEED, resultsDir: path.join(tmp, 'results') });
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -124,15 +124,15 @@ describe(`runner: cases against the real kernel (seed ${SEED})`, function () {
     }
   });
 
-  it('--jobs 1 gives the same verdicts as --jobs 2', async () => {
-    // Everything but the two cases that wait for real timers (17 s and 3.4 s on their own).
+  it('--jobs 1 (one case at a time) gives the same verdicts as --jobs 2 --lanes 4', async () => {
+    // Everything but the two cases that wait for real timers (7 s and 3.4 s on their own).
     const files = [...fs.readdirSync('cases/examples').filter((f) => !/synack-retransmit-schedule|defer-accept/.test(f)).map((f) => `cases/examples/${f}`), WRONG, EXTRA];
     const one = await runSuite({ paths: files, jobs: 1, seed: SEED + 1, resultsDir: false });
     const two = byId(all);
     expect(one.run.cases.length).to.be.greaterThanOrEqual(12);
     for (const r of one.run.cases) {
       const t = two.get(r.id)!;
-      expect(r.status, `${r.id}: jobs 1 ${r.status} (${r.message ?? ''}), jobs 2 ${t.status} (${t.message ?? ''})`).to.equal(t.status);
+      expect(r.status, `${r.id}: jobs 1 ${r.status} (${r.message ?? ''}), jobs 2 × lanes 4 ${t.status} (${t.message ?? ''})`).to.equal(t.status);
       expect(r.steps.map((s) => s.ok), r.id).to.deep.equal(t.steps.map((s) => s.ok));
       expect(r.unexpected).to.equal(t.unexpected);
     }
@@ -175,7 +175,7 @@ describe(`runner: cases against the real kernel (seed ${SEED})`, function () {
     expect(ok.status, ok.stderr).to.equal(0);
     const lines = ok.stdout.trimEnd().split('\n');
     expect(lines).to.have.length(2);
-    expect(lines[0]).to.match(new RegExp(`^1 passed, 0 failed, 0 errors in \\d+\\.\\d s \\(jobs ${DEFAULT_JOBS}, seed ${SEED}, kernel ${os.release().replace(/[.+]/g, '\\$&')}\\); no results written$`));
+    expect(lines[0]).to.match(new RegExp(`^1 passed, 0 failed, 0 errors in \\d+\\.\\d s \\(jobs ${DEFAULT_JOBS} × lanes ${DEFAULT_LANES}, seed ${SEED}, kernel ${os.release().replace(/[.+]/g, '\\$&')}\\); no results written$`));
     expect(lines[1]).to.equal('1 passed, 0 failed');
 
     const bad = synh([QUICK, WRONG, '--json', '--results', path.join(tmp, 'cli-results'), '--jobs', '1']);

@@ -132,8 +132,7 @@ describe('case/examples', () => {
     expect(e.packets.map((p) => p.at && [p.at.min, p.at.max])).to.deep.equal([undefined, [700, 1300], [2600, 3400], [6300, 7700]]);
     expect(e.packets.map((p) => p.within)).to.deep.equal([200, undefined, undefined, undefined]);
     expect(e.packets[3].seq).to.deep.equal({ kind: 'same', ref: { step: 1, packet: 0, label: 'first', text: 'first' }, field: 'seq', text: 'first.seq' });
-    expect(c.steps[2]).to.deep.include({ kind: 'expect_none', ms: 7500 });
-    expect(c.steps[3]).to.deep.include({ kind: 'wait', ms: 2000 });
+    expect(c.steps).to.have.length(2);
   });
 
   it('tfo-cookie resolves tfo=@cookie to the labelled SYN-ACK', () => {

@@ -3,15 +3,17 @@
 // every run. A verdict that changes only where the code changed between runs (lib/ or harness/ edited
 // meanwhile: the runner's compiled mirror differs) is listed apart, not as a flake.
 // Prints figures; asserts nothing.
-// Run: node -r ts-node/register/transpile-only bench/suite-flake.ts [runs] [paths...]   (SYNH_JOBS=2)
+// Run: node -r ts-node/register/transpile-only bench/suite-flake.ts [runs] [paths...]   (SYNH_JOBS=2 SYNH_LANES=12)
 import * as path from 'path';
 import type { CaseStatus } from '../harness/report/types';
 import { compiledMirror } from '../harness/compiled-mirror';
 import { runSuite } from '../harness/runner/suite';
+import { DEFAULT_LANES } from '../harness/cli/run';
 
 const runs = Number(process.argv[2] ?? 20);
 const paths = process.argv.slice(3).length ? process.argv.slice(3) : ['cases'];
 const jobs = Number(process.env.SYNH_JOBS ?? 2);
+const lanes = Number(process.env.SYNH_LANES ?? DEFAULT_LANES);
 
 interface Verdict {
   status: CaseStatus;
@@ -31,7 +33,7 @@ interface Verdict {
     const mirror = path.basename(compiledMirror());
     if (codes[codes.length - 1] !== mirror) codes.push(mirror);
     const code = codes.length - 1;
-    const o = await runSuite({ paths, jobs, seed, resultsDir: false });
+    const o = await runSuite({ paths, jobs, lanes, seed, resultsDir: false });
     walls.push(o.run.durationMs / 1000);
     for (const c of o.run.cases) {
       let v = verdicts.get(c.id);
@@ -45,7 +47,7 @@ interface Verdict {
   const flakes = all.filter(([, v]) => flaky(v));
   const withCode = all.filter(([, v]) => !flaky(v) && new Set(v.map((x) => x.status)).size > 1);
   const stableFail = all.filter(([, v]) => v.every((x) => x.status === 'fail' || x.status === 'error'));
-  console.log(`\n${runs} runs of ${verdicts.size} cases with --jobs ${jobs} (${codes.length} version(s) of the code): ${flakes.length} flaky, ${withCode.length} changed with the code, ${stableFail.length} failing in every run, wall ${Math.min(...walls).toFixed(1)}–${Math.max(...walls).toFixed(1)} s`);
+  console.log(`\n${runs} runs of ${verdicts.size} cases with --jobs ${jobs} --lanes ${lanes} (${codes.length} version(s) of the code): ${flakes.length} flaky, ${withCode.length} changed with the code, ${stableFail.length} failing in every run, wall ${Math.min(...walls).toFixed(1)}–${Math.max(...walls).toFixed(1)} s`);
   for (const [id, v] of flakes) {
     const tally = new Map<string, number>();
     for (const x of v) tally.set(x.status, (tally.get(x.status) ?? 0) + 1);

@@ -1,13 +1,21 @@
-// Live capture on the tester's veth end with libpcap (`cap`): immediate mode, a large buffer, a BPF
-// filter limited to the lab's flows, and drop counters read on demand. A capture that dropped a frame
-// is an error, never a pass (CaptureDropError).
-import { Cap } from 'cap';
-import { PacketStats, packetSocketFds } from './packet-stats';
+// Live capture on the lab's tester link with libpcap (through koffi, harness/capture/libpcap.ts):
+// immediate mode, a large buffer, a BPF filter limited to the lab's flows, each frame stamped with the
+// kernel's receive time, and drop counters read on demand. A capture that dropped a frame is an error,
+// never a pass (CaptureDropError).
+//
+// Why not `cap`: it passes a frame's bytes and length but not its pcap header, so a frame could only be
+// stamped when JavaScript got to it — late by whatever else the event loop was doing, which is tens of
+// ms with several cases per process, against checks that need a few ms (delayed-ACK windows, TSvals
+// against the clock). It also never uv_close()s its poll handle (a closed, collected Cap crashed the
+// process). Here the poll handle is koffi's own, closed on close().
+import koffi from 'koffi';
+import { Pcap, realMinusMonotonicNs } from './libpcap';
+import { PacketStats } from './packet-stats';
 
 export interface CapturedFrame {
-  /** A copy: cap reuses its buffer for the next frame (design notes, trap 8). From the Ethernet header. */
+  /** A copy of the frame, from the Ethernet header. */
   bytes: Uint8Array;
-  /** Arrival time on CLOCK_MONOTONIC in ns (the clock the kernel's TCP timestamps run on). */
+  /** Time the kernel received (or, for our own, sent) the frame, on CLOCK_MONOTONIC in ns (process.hrtime). */
   tNs: bigint;
 }
 
@@ -17,29 +25,27 @@ export class CaptureDropError extends Error {
   }
 }
 
-/**
- * Closed captures, kept for the life of the process. `cap` starts a uv_poll handle for each open and
- * only stops it on close — it never uv_close()s it — so if a closed Cap object were garbage-collected,
- * libuv would keep a dangling handle in its loop and the process would crash later (seen: a segfault
- * after a few lab resets). Each entry is small: the native object plus its MTU-sized frame buffer.
- */
-const retired: Array<{ cap: unknown; buf: Buffer }> = [];
-
 export interface CaptureOptions {
   /** libpcap buffer size in bytes; ≥ 4 MiB (default 8 MiB). */
   bufferBytes?: number;
   snaplen?: number;
 }
 
+interface PollHandle {
+  stop(): void;
+  close(): void;
+}
+
 export class Capture {
-  private readonly cap: InstanceType<typeof Cap>;
-  private readonly buf: Buffer;
+  private readonly pcap: Pcap;
+  private readonly poll: PollHandle;
+  private readonly snaplen: number;
   private readonly stats: PacketStats;
   private queue: CapturedFrame[] = [];
   private waiters: Array<{ pred: (f: CapturedFrame) => boolean; resolve: (f: CapturedFrame | undefined) => void; timer: NodeJS.Timeout }> = [];
   /** Frames handed to us by libpcap since open. */
   delivered = 0;
-  /** Frames longer than our buffer (an error at the next assertNoDrops). */
+  /** Frames longer than the snapshot length (an error at the next assertNoDrops). */
   truncated = 0;
   /** Set to consume frames directly (hot path); frames then bypass the queue. */
   onFrame: ((f: CapturedFrame) => void) | undefined;
@@ -48,20 +54,25 @@ export class Capture {
   constructor(readonly ifname: string, readonly filter: string, opts: CaptureOptions = {}) {
     const bufferBytes = opts.bufferBytes ?? 8 << 20;
     if (bufferBytes < 4 << 20) throw new Error(`capture buffer ${bufferBytes} B is below the 4 MiB minimum`);
-    this.buf = Buffer.alloc(opts.snaplen ?? 65535 + 14);
-    const before = new Set(packetSocketFds());
-    this.cap = new Cap();
-    // open() returns the link type; libpcap warnings (e.g. "no IPv4 address assigned") are harmless here.
-    const linktype = this.cap.open(ifname, filter, bufferBytes, this.buf);
-    if (linktype !== 'ETHERNET') throw new Error(`capture on ${ifname}: link type ${linktype}, expected ETHERNET`);
-    const fd = packetSocketFds().find((f) => !before.has(f));
-    if (fd === undefined) throw new Error(`capture on ${ifname}: cannot find the packet socket libpcap opened (needed for drop counters)`);
-    this.stats = new PacketStats(fd);
-    this.cap.on('packet', (n: number, truncated: boolean) => {
-      const f: CapturedFrame = { bytes: Uint8Array.prototype.slice.call(this.buf, 0, n), tNs: process.hrtime.bigint() };
+    this.snaplen = opts.snaplen ?? 65535 + 14;
+    this.pcap = new Pcap(ifname, { snaplen: this.snaplen, bufferBytes, filter });
+    this.stats = new PacketStats(this.pcap.fd);
+    this.poll = koffi.node.poll(this.pcap.fd, { readable: true }, () => this.drain()) as unknown as PollHandle;
+  }
+
+  /** Everything libpcap has for us now, in order. */
+  private drain(): void {
+    if (this.closed) return;
+    const offset = realMinusMonotonicNs();
+    for (let p = this.pcap.next(); p; p = this.closed ? undefined : this.pcap.next()) {
+      const f: CapturedFrame = { bytes: p.bytes, tNs: p.realNs - offset };
       this.delivered++;
-      if (truncated) this.truncated++;
-      if (this.onFrame) return this.onFrame(f);
+      if (p.truncated) this.truncated++;
+      if (this.onFrame) {
+        this.onFrame(f);
+        continue;
+      }
+      let taken = false;
       for (let i = 0; i < this.waiters.length; i++) {
         const w = this.waiters[i];
         if (w.pred(f)) {
@@ -69,16 +80,17 @@ export class Capture {
           clearTimeout(w.timer);
           this.queue.push(f);
           w.resolve(f);
-          return;
+          taken = true;
+          break;
         }
       }
-      this.queue.push(f);
-    });
+      if (!taken) this.queue.push(f);
+    }
   }
 
   /** Inject a whole Ethernet frame through the same handle (the link-layer path). */
   sendFrame(frame: Uint8Array): void {
-    this.cap.send(Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), frame.length);
+    this.pcap.send(frame);
   }
 
   /** Every frame captured so far and not yet taken. */
@@ -133,18 +145,28 @@ export class Capture {
   assertNoDrops(): void {
     const { drops } = this.stats.poll();
     if (drops > 0) throw new CaptureDropError(drops, this.ifname);
-    if (this.truncated > 0) throw new Error(`capture on ${this.ifname}: ${this.truncated} frame(s) longer than the ${this.buf.length}-byte buffer were truncated: the result is void`);
+    if (this.truncated > 0) throw new Error(`capture on ${this.ifname}: ${this.truncated} frame(s) longer than the ${this.snaplen}-byte snapshot were truncated: the result is void`);
   }
+
+  /** The AF_PACKET socket libpcap opened (drop counters; the bulk engine pauses it with a filter). */
+  get fd(): number {
+    return this.stats.fd;
+  }
+
+  /** Run once when this capture closes: companions tied to its life (the bulk engine's packet ring). */
+  readonly onClose: Array<() => void> = [];
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const f of this.onClose.splice(0)) f();
     for (const w of this.waiters) {
       clearTimeout(w.timer);
       w.resolve(undefined);
     }
     this.waiters = [];
-    this.cap.close();
-    retired.push({ cap: this.cap, buf: this.buf });
+    this.poll.stop();
+    this.poll.close();
+    this.pcap.close();
   }
 }

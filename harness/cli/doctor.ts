@@ -1,7 +1,6 @@
 // `synh doctor`: can this machine run synharness? Each check says what is missing and how to fix it.
 // Nothing here touches the host namespace: the probing happens in a throwaway namespace.
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
 import * as os from 'os';
 
 interface Check { name: string; ok: boolean; detail: string; fix?: string }
@@ -19,9 +18,14 @@ export function runDoctor(): Check[] {
     const r = sh('sh', ['-c', `command -v ${tool}`]);
     checks.push({ name: tool, ok: r.ok, detail: r.ok ? r.out : 'not found', fix: `apt-get install -y ${pkg} (or npm run setup)` });
   }
-  const hdr = fs.existsSync('/usr/include/pcap/pcap.h');
-  checks.push({ name: 'libpcap headers', ok: hdr, detail: hdr ? '/usr/include/pcap/pcap.h' : 'missing', fix: 'apt-get install -y libpcap-dev, then npm run setup' });
-  for (const mod of ['cap', 'raw-socket', 'koffi']) {
+  let pcap = 'loads';
+  try {
+    require('../capture/libpcap');
+  } catch (e) {
+    pcap = (e as Error).message.split('\n')[0];
+  }
+  checks.push({ name: 'libpcap', ok: pcap === 'loads', detail: pcap, fix: 'apt-get install -y libpcap-dev (or npm run setup)' });
+  for (const mod of ['raw-socket', 'koffi']) {
     let ok = true;
     let detail = 'loads';
     try {
@@ -35,9 +39,9 @@ export function runDoctor(): Check[] {
   if (root) {
     // Namespaces, veth, raw sockets and AF_PACKET, all inside a namespace that dies with the check.
     const script = [
-      'set -e', 'ip link add a type veth peer name b', 'ip link set a up', 'ip link set b up',
-      'ethtool -K a rx off tx off tso off gso off gro off >/dev/null',
-      `${JSON.stringify(process.execPath)} -e 'const r=require("raw-socket");const s=r.createSocket({protocol:255});s.close();const C=require("cap").Cap;const c=new C();c.open("a","tcp",4<<20,Buffer.alloc(1500));c.close();console.log("raw+pcap ok")'`,
+      'set -e', 'ip link add name da type veth peer name db', 'ip link set da up', 'ip link set db up',
+      'ethtool -K da rx off tx off tso off gso off gro off >/dev/null',
+      `${JSON.stringify(process.execPath)} -e 'const r=require("raw-socket");const s=r.createSocket({protocol:255});s.close();const {Pcap}=require(${JSON.stringify(require.resolve('../capture/libpcap'))});const c=new Pcap("da",{snaplen:1518,bufferBytes:4<<20,filter:"tcp"});c.close();console.log("raw+pcap ok")'`,
     ].join('; ');
     const r = spawnSync('unshare', ['--net', '--', 'sh', '-c', script], { encoding: 'utf8', cwd: `${__dirname}/../..` });
     const ok = r.status === 0;

@@ -70,10 +70,7 @@ export function registerRun(program: Command): void {
     .option('--no-write', 'write no results directory')
     .option('--json', 'print the run summary as JSON (summary.json) on stdout')
     .action(async (paths: string[], o: RunCliOptions) => {
-      // The runner's modules from the precompiled mirror: through ts-node they take 2-3 s to load.
-      const { compiledMirror } = await import('../compiled-mirror');
-      const compiled = require(path.join(compiledMirror(), 'harness', 'cli', 'run.js')) as typeof import('./run');
-      process.exitCode = await compiled.runCommand(paths.length ? paths : [defaultSuitePath()], o);
+      process.exitCode = await runCommand(paths.length ? paths : [defaultSuitePath()], o);
     });
 }
 

@@ -1,18 +1,4 @@
-// Minimal typings for the two native addons we use (neither ships its own).
-
-declare module 'cap' {
-  import { EventEmitter } from 'events';
-  export class Cap extends EventEmitter {
-    /** Opens a live capture; returns the link type name, e.g. 'ETHERNET'. */
-    open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
-    close(): void;
-    send(buffer: Buffer, nBytes?: number): void;
-    setMinBytes?(n: number): void;
-    static findDevice(ip?: string): string | undefined;
-    static deviceList(): Array<{ name: string; description?: string; addresses: Array<{ addr: string }>; flags?: string }>;
-  }
-  export const decoders: unknown;
-}
+// Minimal typings for the native addon we use that ships none (libpcap is reached through koffi).
 
 declare module 'raw-socket' {
   import { EventEmitter } from 'events';

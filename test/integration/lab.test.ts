@@ -54,6 +54,7 @@ describe('labs sharing an agent, and resets', function () {
     expect(a.agent.pid).to.equal(b.agent.pid);
     await listen(a, 8080);
     expect(await answer(a, 8080, 40001)).to.equal('SA');
+    // (b's listener on 8082 comes later; 8080 is a closed port there)
     expect(await answer(b, 8080, 40002)).to.equal('RA');
     const sa = (await a.agent.must('sockets', {})).rows.map((r) => r.state);
     const sb = (await b.agent.must('sockets', {})).rows.map((r) => r.state);
@@ -96,6 +97,20 @@ describe('labs sharing an agent, and resets', function () {
     const deadline = Date.now() + 10000;
     while (ports() > 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(ports()).to.be.at.most(2);
+  });
+
+  it('frames carry the kernel\'s timestamp, not the event loop\'s: a SYN-ACK that waited out a 200 ms stall is stamped at its arrival', async () => {
+    await listen(b, 8082);
+    b.capture.take();
+    const a4 = b.addr.v4;
+    const sent = process.hrtime.bigint();
+    b.injector.send(buildIp({ ip: 4, src: a4.peer, dst: a4.dut, sport: 40006, dport: 8082, flags: 'S', seq: 1000, window: 1000 }), 'link');
+    const until = Date.now() + 200;
+    while (Date.now() < until) { /* the event loop is busy: nothing is read from the capture meanwhile */ }
+    const f = await b.capture.waitFor((x) => decodeEthernet(x.bytes).tcp?.dport === 40006, 1000);
+    expect(f, 'SYN-ACK').to.not.equal(undefined);
+    const ms = Number(f!.tNs - sent) / 1e6;
+    expect(ms, `stamped ${ms.toFixed(2)} ms after the send`).to.be.within(-1, 20);
   });
 
   it('leaves the host namespace exactly as it was', () => {

@@ -1,5 +1,5 @@
 // Suite wall time: `synh run` on the whole suite (cases/, or the paths given) as a user runs it, from
-// the command's start to its exit, with --jobs 2 (SYNH_JOBS) worker processes of --lanes 12
+// the command's start to its exit, with --jobs 2 (SYNH_JOBS) worker processes of --lanes 16
 // (SYNH_LANES) cases at a time each. Prints figures; asserts nothing.
 // Also prints where the time goes: the cases' own waits (expect_none, wait, `at`) summed over all runs
 // and the longest single case — the floors no scheduler goes below — the CPU the run used (every

@@ -51,6 +51,7 @@ const out = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 
 async function handle(line: string): Promise<void> {
   const t0 = performance.now();
+  const at = Number(process.hrtime.bigint() / 1000n) / 1000;
   let id = -1;
   let req: { id?: unknown; op?: unknown; args?: unknown; ns?: unknown };
   try {
@@ -68,6 +69,7 @@ async function handle(line: string): Promise<void> {
     errno: o.errno,
     err: errnoName(o.errno),
     ms: Math.round((performance.now() - t0) * 1000) / 1000,
+    at,
   };
   if (o.result !== undefined) reply.result = o.result;
   if (o.msg !== undefined) reply.msg = o.msg;

@@ -132,6 +132,11 @@ export interface Reply<O extends Op = Op> {
   msg?: string;
   /** time spent in the agent, ms */
   ms: number;
+  /**
+   * When the agent took the request up, on CLOCK_MONOTONIC in ms (µs resolution) — the clock of the
+   * harness's process.hrtime and of its capture timestamps: the time of the syscall, not of the call.
+   */
+  at?: number;
 }
 
 export interface ReadyLine {

@@ -16,7 +16,7 @@ export const DEFAULT_JOBS = Math.min(16, Math.max(1, os.cpus().length));
  * Cases at a time per worker, each in its own lab: cases spend most of their time waiting
  * (expect_none, retransmission timers) and a lab reset costs ~3 ms of CPU, so a worker interleaves many.
  */
-export const DEFAULT_LANES = 12;
+export const DEFAULT_LANES = 16;
 
 export interface RunCliOptions {
   filter: string[];

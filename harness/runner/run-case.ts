@@ -412,8 +412,10 @@ export class CaseExecution {
       return;
     }
     if (s.bind !== undefined) await this.must(agent.bind(fd, this.dutAddr, s.bind), `bind ${s.bind}`);
-    const at = now();
     const r = await agent.connect(fd, this.peerAddr, s.port);
+    // The SYN leaves when the agent makes the syscall, which can be well after we asked (the agent
+    // serves every lab of this worker): its own timestamp, on our clock, is when the model's SYN goes.
+    const at = r.at !== undefined ? msToNs(r.at) : now();
     if (!r.ok && r.err !== 'EINPROGRESS') throw new Error(`connect to port ${s.port}: ${r.err}${r.msg ? ` — ${r.msg}` : ''}`);
     const name = await this.must(agent.getsockname(fd), 'getsockname');
     this.dutPort = name.result!.port;
@@ -664,6 +666,8 @@ export class CaseExecution {
     this.lastStimulusNs = t;
     const at = nsToMs(t);
     const listenPort = this.c.setup.kind === 'listen' ? this.c.setup.port : undefined;
+    /** When the agent made the syscall (what the kernel's packets follow), else when we asked. */
+    const when = (x: Reply): number => x.at ?? at;
     let r: Reply;
     let value: unknown;
     let data: Uint8Array | undefined;
@@ -674,7 +678,7 @@ export class CaseExecution {
         if (x.ok && x.result) {
           this.connFd = x.result.fd;
           this.connFlow = this.flowByPort.get(x.result.port);
-          this.model.event({ type: 'accept', port: listenPort! }, at);
+          this.model.event({ type: 'accept', port: listenPort! }, when(x));
         }
         break;
       }
@@ -685,11 +689,11 @@ export class CaseExecution {
         r = await agent.close(this.fdOf(s.on));
         if (s.on === 'listener') {
           this.listenerFd = undefined;
-          this.model.event({ type: 'close', port: listenPort! }, at);
+          this.model.event({ type: 'close', port: listenPort! }, when(r));
         } else {
           this.connFd = undefined;
           const f = this.connFlow !== undefined ? this.flows.get(this.connFlow) : undefined;
-          if (f) this.model.event({ type: 'close', port: this.dutPort, peerPort: f.sport }, at, f.name);
+          if (f) this.model.event({ type: 'close', port: this.dutPort, peerPort: f.sport }, when(r), f.name);
         }
         break;
       }
@@ -697,7 +701,7 @@ export class CaseExecution {
         r = await agent.shutdown(this.fdOf(s.on), s.how);
         // shutdown(SHUT_WR) sends the FIN a close() would; the model knows close().
         const f = s.on === 'conn' && this.connFlow !== undefined ? this.flows.get(this.connFlow) : undefined;
-        if (r.ok && f && s.how !== 'rd') this.model.event({ type: 'close', port: this.dutPort, peerPort: f.sport }, at, f.name);
+        if (r.ok && f && s.how !== 'rd') this.model.event({ type: 'close', port: this.dutPort, peerPort: f.sport }, when(r), f.name);
         break;
       }
       case 'send':
@@ -713,7 +717,7 @@ export class CaseExecution {
       case 'setsockopt': {
         r = await agent.setsockopt(this.fdOf(s.on), s.name, this.agentValue(s.value));
         const opts = this.modelOpts([{ name: s.name, value: s.value }]);
-        if (r.ok && s.on === 'listener' && Object.keys(opts).length) this.model.event({ type: 'setsockopt', port: listenPort!, opts }, at);
+        if (r.ok && s.on === 'listener' && Object.keys(opts).length) this.model.event({ type: 'setsockopt', port: listenPort!, opts }, when(r));
         break;
       }
       case 'getsockopt': {
@@ -726,6 +730,11 @@ export class CaseExecution {
         r = await agent.listen(this.fdOf('listener'), s.backlog);
         if (r.ok) this.model.relisten(listenPort!, s.backlog);
         break;
+    }
+    if (r.at !== undefined) {
+      // `at` windows of later expectations count from the syscall.
+      this.refNs = msToNs(r.at);
+      this.lastStimulusNs = this.refNs;
     }
     const diffs = checkCall(s, r, value, data);
     const got = r.ok ? `ok (ret ${r.ret})` : `failed: ${r.err || `ret ${r.ret}`}${r.msg ? ` — ${r.msg}` : ''}`;

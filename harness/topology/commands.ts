@@ -1,4 +1,5 @@
-// Running the few external tools the topology needs (ip, ethtool), with errors that say what to do.
+// Running the few external tools the topology still uses off its hot path (nsenter + sysctl/ip/ethtool
+// for inspection), with errors that say what to do.
 import { spawnSync } from 'child_process';
 
 const INSTALL_HINT: Record<string, string> = {
@@ -21,9 +22,6 @@ export function run(cmd: string, args: string[], input?: string, allowFail = fal
   return r.stdout;
 }
 
-/** The offload settings that must be off on both veth ends (design notes, trap 2). */
-export const OFFLOADS_OFF = ['rx', 'off', 'tx', 'off', 'tso', 'off', 'gso', 'off', 'gro', 'off'];
-
 /** Parse `ethtool -k IF` output into feature → on/off. */
 export function parseEthtoolFeatures(text: string): Record<string, boolean> {
   const out: Record<string, boolean> = {};
@@ -34,7 +32,7 @@ export function parseEthtoolFeatures(text: string): Record<string, boolean> {
   return out;
 }
 
-/** Features that must read "off" after OFFLOADS_OFF (ethtool -k names). */
+/** Features that must read "off" on every lab link (ethtool -k names; set by harness/sys/ethtool.ts). */
 export const OFFLOAD_FEATURES = [
   'rx-checksumming', 'tx-checksumming', 'tcp-segmentation-offload', 'generic-segmentation-offload', 'generic-receive-offload',
 ];

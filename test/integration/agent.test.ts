@@ -421,6 +421,16 @@ describe('DUT agent (integration, root)', function () {
   });
 
   describe('lifetime', () => {
+    it('stamps each reply with the time it took the request up, on the harness\'s clock (CLOCK_MONOTONIC)', async () => {
+      for (let i = 0; i < 20; i++) {
+        const before = Number(process.hrtime.bigint() / 1000n) / 1000;
+        const r = await agent.ping();
+        const after = Number(process.hrtime.bigint() / 1000n) / 1000;
+        expect(r.at, 'at').to.be.a('number');
+        expect(r.at!).to.be.within(before, after);
+      }
+    });
+
     it('handles concurrent requests', async () => {
       const rs = await Promise.all(Array.from({ length: 50 }, () => agent.ping()));
       expect(new Set(rs.map((r) => r.id)).size).to.equal(50);

@@ -43,10 +43,14 @@ export class Injector {
     this.sent++;
   }
 
-  /** Send an IP packet through the link path, byte-exact, prefixed with our Ethernet header. */
-  sendLink(ip: Uint8Array): void {
+  /**
+   * Send an IP packet through the link path, byte-exact, prefixed with our Ethernet header (to the
+   * DUT's MAC, or to `dstMac`, e.g. a broadcast or multicast one).
+   */
+  sendLink(ip: Uint8Array, dstMac?: Uint8Array): void {
     const frame = Buffer.allocUnsafe(14 + ip.length);
     this.ethHeader.copy(frame, 0);
+    if (dstMac) frame.set(dstMac, 0);
     frame.writeUInt16BE(ip[0] >> 4 === 6 ? 0x86dd : 0x0800, 12);
     frame.set(ip, 14);
     this.link.sendFrame(frame);

@@ -31,7 +31,7 @@ import type { Decoded, TcpOption } from '../../lib/wire/types';
 import {
   cmpMatches, evalValue, resolveSendOptions,
   type AssertStep, type CallStep, type CaseFile, type ExpectNoneStep, type ExpectStep, type Flow, type PacketPattern,
-  type PacketRef, type SendStep, type SockOpt, type SockoptValue as CaseSockoptValue, type Step, type WaitStep,
+  type PacketRef, type SendStep, type SendTarget, type SockOpt, type SockoptValue as CaseSockoptValue, type Step, type WaitStep,
 } from '../../lib/case';
 import { Prng } from '../../lib/fuzz/prng';
 import { FlowBindings } from '../../lib/match/bindings';
@@ -405,7 +405,7 @@ export class CaseExecution {
     for (const o of s.sockopts) await this.must(agent.setsockopt(fd, o.name, this.agentValue(o.value)), `setsockopt ${o.name}`);
     if (s.kind === 'listen') {
       this.dutPort = s.port;
-      await this.must(agent.bind(fd, this.dutAddr, s.port), `bind ${s.port}`);
+      await this.must(agent.bind(fd, s.any ? (this.ip === 4 ? '0.0.0.0' : '::') : this.dutAddr, s.port), `bind ${s.port}`);
       await this.must(agent.listen(fd, s.backlog), `listen(${s.backlog})`);
       this.listenerFd = fd;
       this.model.event({ type: 'listen', port: s.port, backlog: s.backlog, opts: this.modelOpts(s.sockopts) }, nsToMs(now()));
@@ -449,8 +449,9 @@ export class CaseExecution {
       const o = this.packetAt(ref)?.tcp?.options.find((x): x is Extract<TcpOption, { kind: 'tfo' }> => x.kind === 'tfo');
       return o && o.cookie.length ? o.cookie : undefined;
     });
+    const target = this.destination(s.to);
     const spec: PacketSpec = {
-      ip: this.ip, src: this.peerAddr, dst: this.dutAddr, sport: flow.sport, dport: this.dutPort,
+      ip: this.ip, src: this.peerAddr, dst: target.addr, sport: flow.sport, dport: this.dutPort,
       flags: s.flags, seq: evalValue(s.seq, lookup), ack: evalValue(s.ack, lookup), window: s.window, urg: s.urg,
       options, payload: s.payload, mistakes: s.mistakes,
       // IPv4 ID from the seed, never 0: the raw path would put a random one in place of a 0.
@@ -460,20 +461,39 @@ export class CaseExecution {
     const seg = decodeIp(bytes);
     const k = fingerprint(seg);
     this.echoes.set(k, (this.echoes.get(k) ?? 0) + 1);
-    this.lab.injector.send(bytes, pathFor(bytes));
+    if (target.mac) this.lab.injector.sendLink(bytes, target.mac);
+    else this.lab.injector.send(bytes, pathFor(bytes));
     const t = now();
     this.refNs = t;
     this.lastStimulusNs = t;
-    this.tx.push({ frame: this.frame(bytes), tNs: t, comment: `step ${s.index + 1}: send on flow ${s.flow}${s.label ? ` (${s.label})` : ''}${s.note ? ` — ${s.note}` : ''}` });
+    this.tx.push({ frame: this.frame(bytes, target.mac), tNs: t, comment: `step ${s.index + 1}: send on flow ${s.flow}${s.label ? ` (${s.label})` : ''}${s.note ? ` — ${s.note}` : ''}` });
     this.stepPackets.set(s.index, [seg]);
     this.bindings.sent(s.flow, options);
     this.modelBacklog.push({ seg, atMs: nsToMs(t), flow: s.flow });
     return { index: s.index, kind: 'send', ok: true };
   }
 
-  private frame(ip: Uint8Array): Uint8Array {
+  /**
+   * A send step's destination: the DUT's address, or a broadcast / multicast one with the matching
+   * Ethernet destination (such frames go out on the link path: the tester's stack would not send them
+   * to the DUT). The DUT's subnet is a /24 (topology/plan.ts).
+   */
+  private destination(to: SendTarget): { addr: string; mac?: Uint8Array } {
+    switch (to) {
+      case 'dut':
+        return { addr: this.dutAddr };
+      case 'broadcast':
+        return { addr: this.dutAddr.replace(/\.\d+$/, '.255'), mac: macToBytes('ff:ff:ff:ff:ff:ff') };
+      case 'limited-broadcast':
+        return { addr: '255.255.255.255', mac: macToBytes('ff:ff:ff:ff:ff:ff') };
+      case 'multicast':
+        return this.ip === 4 ? { addr: '224.0.0.1', mac: macToBytes('01:00:5e:00:00:01') } : { addr: 'ff02::1', mac: macToBytes('33:33:00:00:00:01') };
+    }
+  }
+
+  private frame(ip: Uint8Array, dstMac?: Uint8Array): Uint8Array {
     const f = new Uint8Array(14 + ip.length);
-    f.set(macToBytes(this.lab.dutMac), 0);
+    f.set(dstMac ?? macToBytes(this.lab.dutMac), 0);
     f.set(macToBytes(this.lab.testerMac), 6);
     f[12] = this.ip === 4 ? 0x08 : 0x86;
     f[13] = this.ip === 4 ? 0x00 : 0xdd;

@@ -95,6 +95,7 @@ export function normaliseCase(
       port: rs.listen.port,
       backlog: rs.listen.backlog ?? DEFAULT_BACKLOG,
       sockopts: sockopts(rs.listen.sockopts, ['setup', 'listen', 'sockopts']),
+      ...(rs.listen.any ? { any: true as const } : {}),
     };
   } else if (rs.connect) {
     setup = { kind: 'connect', port: rs.connect.port, sockopts: sockopts(rs.connect.sockopts, ['setup', 'connect', 'sockopts']) };
@@ -434,10 +435,14 @@ export function normaliseCase(
       if (m.ip_total_length !== undefined) mistakes.ipTotalLength = m.ip_total_length;
       if (m.reserved_bits !== undefined) mistakes.reservedBits = m.reserved_bits;
     }
+    const to = s.to ?? 'dut';
+    if ((to === 'broadcast' || to === 'limited-broadcast') && ip !== 4) {
+      problem([...path, 'to'], `to: ${to} exists only in IPv4 and this case has ${ipName} — use to: multicast, or make it an ip: 4 case`);
+    }
     const out: SendStep = {
       kind: 'send', index: i, pos: posOf(path, true), flow, flags: s.flags, seq, ack,
       window: s.window ?? DEFAULT_WINDOW, urg: s.urg ?? 0, options, payload: s.payload ?? new Uint8Array(0),
-      tos, ttl: s.ttl ?? s.hlim ?? DEFAULT_TTL, mistakes,
+      tos, ttl: s.ttl ?? s.hlim ?? DEFAULT_TTL, mistakes, to,
     };
     if (s.label !== undefined) out.label = s.label;
     if (options.some((o) => o.kind === 'ts')) st.peerTs = true;

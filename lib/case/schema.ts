@@ -378,6 +378,10 @@ const SendSchema = z
     ecn: EcnSchema.optional(),
     flow: Ident('flow').optional().describe('The flow to send on (default: the first flow).'),
     label: Ident('label').optional().describe('Names this packet for same: in later steps.'),
+    to: z
+      .enum(['dut', 'broadcast', 'limited-broadcast', 'multicast'], { error: (iss: Issue) => `unknown destination ${show(iss.input)} — use dut, broadcast, limited-broadcast or multicast` })
+      .optional()
+      .describe("Destination: the DUT's address (default), its subnet's directed broadcast, 255.255.255.255, or all-nodes multicast (224.0.0.1 / ff02::1); the Ethernet destination follows (ff:ff:ff:ff:ff:ff, 01:00:5e:00:00:01, 33:33:00:00:00:01)."),
     mistakes: MistakesSchema.optional(),
   })
   .describe('A packet the peer sends.');
@@ -582,6 +586,7 @@ const ListenSchema = z
   .strictObject({
     port: Port.describe('The listening port.'),
     backlog: int(0, 65535, 'the listen() backlog, e.g. 16').optional().describe('listen() backlog (default 128).'),
+    any: z.boolean({ error: typeError('true or false', 'write any: true') }).optional().describe("Bind to the wildcard address (0.0.0.0 / ::) instead of the DUT's own (default false)."),
     sockopts: SockoptsSchema.optional(),
   })
   .describe('The DUT listens on port.');

@@ -224,7 +224,11 @@ export interface SendStep extends StepBase {
   /** IPv4 TTL / IPv6 hop limit */
   ttl: number;
   mistakes: Mistakes;
+  /** Destination: the DUT's address, or a broadcast / multicast one (IPv4 only for the broadcasts). */
+  to: SendTarget;
 }
+
+export type SendTarget = 'dut' | 'broadcast' | 'limited-broadcast' | 'multicast';
 
 /**
  * expect. With `byModel` (written `expect: model`) the model's prediction for the stimuli so far is
@@ -316,7 +320,7 @@ export type Step = SendStep | ExpectStep | ExpectNoneStep | CallStep | WaitStep 
 
 /** The DUT's socket before the first step. */
 export type Setup =
-  | { kind: 'listen'; port: number; backlog: number; sockopts: SockOpt[] }
+  | { kind: 'listen'; port: number; backlog: number; sockopts: SockOpt[]; /** bound to the wildcard address */ any?: true }
   /** the DUT connects to the peer's `port` (non-blocking connect() before the first step) */
   | { kind: 'connect'; port: number; bind?: number; sockopts: SockOpt[] }
   | { kind: 'closed'; port: number };

@@ -170,10 +170,10 @@ describe('case/parse: errors', () => {
 
   it('unknown keys point at the key, with a suggestion', () => {
     expect(problems(`${LISTEN}steps:\n  - send: { flags: S, sqe: 1 }\n`)).to.deep.equal([
-      "7:23 «sqe» unknown key 'sqe' in send (step 1) — did you mean 'seq'? known keys here: flags, seq, ack, window, urg, options, payload, tos, tclass, ttl, hlim, ecn, flow, label, mistakes",
+      "7:23 «sqe» unknown key 'sqe' in send (step 1) — did you mean 'seq'? known keys here: flags, seq, ack, window, urg, options, payload, tos, tclass, ttl, hlim, ecn, flow, label, to, mistakes",
     ]);
     expect(problems(`setup:\n  listen: { port: 8080, backlog: 1, sockopt: {} }\nsteps:\n  - wait: 1s\n`)).to.deep.equal([
-      "5:37 «sockopt» unknown key 'sockopt' in listen — did you mean 'sockopts'? known keys here: port, backlog, sockopts",
+      "5:37 «sockopt» unknown key 'sockopt' in listen — did you mean 'sockopts'? known keys here: port, backlog, any, sockopts",
     ]);
   });
 
@@ -262,6 +262,21 @@ describe('case/parse: errors', () => {
       '10:30 «tclass» tos and tclass are the same field — keep one of them',
       "11:27 «ListenDrops» 'ListenDrops' is not an nstat counter name — write it as nstat prints it, e.g. TcpExtListenDrops, TcpInCsumErrors",
     ]);
+  });
+
+  it('send destinations: broadcasts are IPv4 only, and the names are checked', () => {
+    expect(problems(`ip: both\nsetup:\n  listen: { port: 8080, any: true }\nsteps:
+  - send: { flags: S, to: broadcast }
+  - send: { flags: S, to: multicast }
+`)).to.deep.equal([
+      '8:27 «broadcast» to: broadcast exists only in IPv4 and this case has ip: both — use to: multicast, or make it an ip: 4 case',
+    ]);
+    expect(problems(`setup:\n  listen: { port: 8080 }\nsteps:\n  - send: { flags: S, to: anycast }\n`)).to.deep.equal([
+      "7:27 «anycast» unknown destination \"anycast\" — use dut, broadcast, limited-broadcast or multicast",
+    ]);
+    const c = parseCaseText(`name: t\ndescription: t\nspec: "§3.1"\nsetup:\n  listen: { port: 8080, any: true }\nsteps:\n  - send: { flags: S, to: limited-broadcast }\n  - send: { flags: S }\n`, 't.yaml');
+    expect(c.setup).to.deep.include({ kind: 'listen', any: true });
+    expect(c.steps.map((x) => (x as { to?: string }).to)).to.deep.equal(['limited-broadcast', 'dut']);
   });
 
   it('reports every schema problem of a file, sorted by position', () => {

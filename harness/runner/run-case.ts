@@ -39,7 +39,7 @@ import { judge } from '../../lib/match/judge';
 import { ModelTrack, type PendingPrediction } from '../../lib/match/model-track';
 import { matchPattern, windowText } from '../../lib/match/pattern';
 import { initialState, makeEnv, type Prediction, type SockOpts } from '../../lib/model';
-import { SOCKOPT_NAMES } from '../../lib/model/sockopts';
+import { parseFastopenKey, SOCKOPT_NAMES } from '../../lib/model/sockopts';
 import type { Reply } from '../agent/protocol';
 import type { CapturedFrame } from '../capture/capture';
 import { MODEL_SYSCTLS } from '../engine/dut-sysctls';
@@ -381,6 +381,7 @@ export class CaseExecution {
       }
       const key = SOCKOPT_NAMES[name];
       if (key === 'reuseport') out.reuseport = !!value;
+      else if (key === 'fastopenKey' && typeof value === 'string') out.fastopenKey = parseFastopenKey(value);
       else if (key && key !== 'md5Peers' && typeof value === 'number') (out as Record<string, number>)[key] = value;
     }
     return out;

@@ -1,6 +1,8 @@
 // TCP Fast Open, server side (spec §4.10): tcp_try_fastopen, tcp_fastopen_cookie_gen(_check),
 // tcp_fastopen_queue_check, tcp_fastopen_no_cookie.
-import { toHex } from '../wire/bytes';
+import { ipv4ToBytes, ipv6ToBytes } from '../wire/addr';
+import { fromHex, toHex } from '../wire/bytes';
+import { le64Bytes, siphash24 } from './siphash';
 import type { KernelOpts } from './parse-options';
 import type { Listener, Step } from './state';
 import type { Seg } from './seg';
@@ -16,8 +18,35 @@ export interface TfoResult {
   opt?: TfoCookieOpt;
 }
 
-/** The 8-byte cookie for (peer, dut): known when env.fixed.tfoKeyCookie is given, else a symbol per address pair. */
-export function tfoCookieFor(st: Step, src: string, dst: string): { hex?: string; sym?: string } {
+/**
+ * The cookie under a known key (tcp_fastopen_cookie_gen → __tcp_fastopen_cookie_gen_cipher): SipHash-2-4
+ * of the SYN's source then destination address (4 + 4 or 16 + 16 bytes) under the 16-byte key, the
+ * 64-bit result little-endian.
+ */
+export function tfoCookieUnder(key: Uint8Array, src: string, dst: string): string {
+  const v6 = src.includes(':');
+  const a = v6 ? ipv6ToBytes(src) : ipv4ToBytes(src);
+  const b = v6 ? ipv6ToBytes(dst) : ipv4ToBytes(dst);
+  const msg = new Uint8Array(a.length + b.length);
+  msg.set(a, 0);
+  msg.set(b, a.length);
+  return toHex(le64Bytes(siphash24(key, msg)));
+}
+
+/** The listener's own keys (TCP_FASTOPEN_KEY; tcp_fastopen_reset_cipher on the socket): primary, backup. */
+function listenerKeys(l: Listener): { primary: Uint8Array; backup?: Uint8Array } | undefined {
+  const k = l.opts.fastopenKey;
+  if (!k) return undefined;
+  return { primary: fromHex(k.slice(0, 32)), ...(k.length === 64 ? { backup: fromHex(k.slice(32)) } : {}) };
+}
+
+/**
+ * The 8-byte cookie for (peer, dut): computed when the listener has its own key (TCP_FASTOPEN_KEY) or
+ * env.fixed.tfoKeyCookie is given; else a symbol per address pair (the namespace's random key).
+ */
+export function tfoCookieFor(st: Step, src: string, dst: string, l?: Listener): { hex?: string; sym?: string } {
+  const keys = l && listenerKeys(l);
+  if (keys) return { hex: tfoCookieUnder(keys.primary, src, dst) };
   const f = st.env.fixed?.tfoKeyCookie;
   if (f) return { hex: toHex(f(src, dst)) };
   return { sym: 'tfocookie@' + src + '>' + dst };
@@ -29,6 +58,12 @@ export function tfoCookieBound(st: Step, sym: string): string | undefined {
   const lo = st.bindings[sym + ':lo'];
   if (hi === undefined || lo === undefined) return undefined;
   return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+}
+
+/** The cookie under the listener's backup key, when it has one. */
+function backupCookie(st: Step, l: Listener, seg: Seg): string | undefined {
+  const b = listenerKeys(l)?.backup;
+  return b ? tfoCookieUnder(b, seg.src, seg.dst) : undefined;
 }
 
 export function tfoMaxQlen(st: Step, l: Listener): number {
@@ -57,7 +92,7 @@ export function tryFastOpen(st: Step, l: Listener, seg: Seg, ko: KernelOpts): Tf
     st.count('TcpExtTCPFastOpenPassive');
     return { child: true };
   }
-  const good = tfoCookieFor(st, seg.src, seg.dst);
+  const good = tfoCookieFor(st, seg.src, seg.dst, l);
   if (ko.tfoLen === 0) {
     st.why('fastopen.cookie-request', () => `cookie request${ko.tfoExp ? ' (experimental 254/F989 form)' : ''}: cookie ${good.hex ?? good.sym} in the SYN-ACK`);
     return { child: false, opt: { ...good, exp: ko.tfoExp } };
@@ -71,6 +106,12 @@ export function tryFastOpen(st: Step, l: Listener, seg: Seg, ko: KernelOpts): Tf
       st.why('fastopen.cookie-valid', () => `cookie ${have} valid: child now, ${seg.len} B data acked, no cookie echoed`);
       st.count('TcpExtTCPFastOpenPassive');
       return { child: true };
+    } else if (backupCookie(st, l, seg) === have) {
+      // tcp_fastopen_cookie_gen_check: a match under the backup key is valid, and the client is given
+      // the cookie under the primary key (spec §4.10, "Other TFO rules").
+      st.why('fastopen.cookie-valid-backup', () => `cookie ${have} valid under the backup key: child now, ${seg.len} B data acked, fresh cookie ${want} (primary key) echoed`);
+      st.count('TcpExtTCPFastOpenPassive');
+      return { child: true, opt: { ...good, exp: ko.tfoExp } };
     } else {
       st.why('fastopen.cookie-invalid', () => `cookie ${have} ≠ ${want}: data not acked, correct cookie sent`);
     }

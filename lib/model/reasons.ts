@@ -109,6 +109,7 @@ const DEFS = {
   'fastopen.off': ['tcp_try_fastopen', '§4.10', 'TFO not usable (server bit off, no TFO queue, nothing requested, queue full): cookie ignored'],
   'fastopen.cookie-request': ['tcp_fastopen_cookie_gen', '§4.10', 'cookie request: SYN-ACK carries the 8-byte cookie'],
   'fastopen.cookie-valid': ['tcp_fastopen_cookie_gen_check', '§4.10', 'valid cookie: child created at once, data accepted, no cookie echoed'],
+  'fastopen.cookie-valid-backup': ['tcp_fastopen_cookie_gen_check', '§4.10', 'cookie valid under the backup key: child created at once, data accepted, the primary key\'s cookie echoed'],
   'fastopen.cookie-invalid': ['tcp_fastopen_cookie_gen_check', '§4.10', 'invalid cookie: data not acked, SYN-ACK carries the correct cookie'],
   'fastopen.cookie-unknown': ['tcp_fastopen_cookie_gen_check', '§4.10', 'cookie validity unknown (key not fixed, cookie symbol unbound): assumed invalid'],
   'fastopen.no-cookie-required': ['tcp_fastopen_no_cookie', '§4.10', 'tcp_fastopen 0x200: child created without a cookie'],

@@ -23,6 +23,15 @@ export interface SockOpts {
   reuseport?: boolean;
   /** Peers for which a TCP_MD5SIG key is installed. */
   md5Peers?: string[];
+  /** TCP_FASTOPEN_KEY: 32 hex digits (the primary key) or 64 (primary, then backup), as setsockopt takes them. */
+  fastopenKey?: string;
+}
+
+/** A TCP_FASTOPEN_KEY value as the model keeps it (lower-case hex), or an error saying what is wrong. */
+export function parseFastopenKey(raw: string): string {
+  const hex = raw.trim().toLowerCase().replace(/^0x/, '');
+  if (!/^([0-9a-f]{32}|[0-9a-f]{64})$/.test(hex)) throw new Error(`TCP_FASTOPEN_KEY: "${raw}" is not 16 or 32 bytes of hex (a primary key, or a primary and a backup key)`);
+  return hex;
 }
 
 /** SOCK_MIN_RCVBUF on x86_64 [inferred]. */
@@ -64,6 +73,7 @@ export const SOCKOPT_NAMES: Readonly<Record<string, keyof SockOpts>> = {
   IPV6_UNICAST_HOPS: 'ttl',
   IPV6_TCLASS: 'tclass',
   SO_REUSEPORT: 'reuseport',
+  TCP_FASTOPEN_KEY: 'fastopenKey',
 };
 
 export function parseSockopts(o: Record<string, string> | undefined): SockOpts {
@@ -78,6 +88,10 @@ export function parseSockopts(o: Record<string, string> | undefined): SockOpts {
     }
     if (key === 'md5Peers') {
       out.md5Peers = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      continue;
+    }
+    if (key === 'fastopenKey') {
+      out.fastopenKey = parseFastopenKey(raw);
       continue;
     }
     if (!['maxseg', 'rcvbuf', 'windowClamp', 'fastopen', 'deferAccept', 'syncnt', 'tos', 'ttl', 'tclass'].includes(key)) {

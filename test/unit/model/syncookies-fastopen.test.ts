@@ -3,6 +3,9 @@ import { expect } from 'chai';
 import type { TcpOption } from '../../../lib/wire/types';
 import { bind, cookieLow6, cookieTsvalRaw } from '../../../lib/model';
 import { env, FULL, listening, only, rules, seg } from './helpers';
+import { tfoCookieUnder } from '../../../lib/model/fastopen';
+import { parseFastopenKey } from '../../../lib/model/sockopts';
+import { fromHex } from '../../../lib/wire/bytes';
 
 describe('model §4.9 syncookie option bits (verified t17, tcp_timestamps=2)', () => {
   const cases: Array<[string, TcpOption[], number]> = [
@@ -172,6 +175,34 @@ describe('model §4.10 TFO server table (verified t7)', () => {
     const e = env({ sysctls: { tcp_fastopen: 3 } });
     const r = seg(e, listening(e, { fastopen: 8 }), { flags: 'S', options: [req] });
     expect(r.responses[0].expect['opt.tfo']).to.deep.equal({ symHex: `tfocookie@${e.peer}>${e.dut}`, bytes: 8 });
+  });
+  // Cookies under a listener key, as the kernel computes them (SipHash-2-4 of source then destination
+  // address): the two values below were read from 6.18.44 SYN-ACKs for key 00…0f.
+  it('TCP_FASTOPEN_KEY: the cookie is SipHash of the addresses under the key (verified on 6.18)', () => {
+    const key = '000102030405060708090a0b0c0d0e0f';
+    expect(tfoCookieUnder(fromHex(key), '198.18.0.2', '198.18.0.1')).to.equal('9837447bb6f2be02');
+    expect(tfoCookieUnder(fromHex(key), '2001:2::2', '2001:2::1')).to.equal('6997202121ef4738');
+    const e = env({ sysctls: { tcp_fastopen: 3 } });
+    const r = seg(e, listening(e, { fastopen: 8, fastopenKey: key }), { flags: 'S', options: [req] });
+    expect(only(r).tcp.options).to.deep.include(['tfo', tfoCookieUnder(fromHex(key), e.peer, e.dut)]);
+  });
+  it('a cookie under the backup key is valid: child at once, and the primary key\'s cookie is echoed', () => {
+    const k1 = '000102030405060708090a0b0c0d0e0f';
+    const k2 = '101112131415161718191a1b1c1d1e1f';
+    const e = env({ sysctls: { tcp_fastopen: 3 } });
+    const old = fromHex(tfoCookieUnder(fromHex(k1), e.peer, e.dut));
+    const r = seg(e, listening(e, { fastopen: 8, fastopenKey: k2 + k1 }), { flags: 'S', options: [{ kind: 'tfo', cookie: old }], payload: new Uint8Array(5) });
+    expect(only(r).tcp.ack).to.equal(1006);
+    expect(only(r).tcp.options).to.deep.include(['tfo', tfoCookieUnder(fromHex(k2), e.peer, e.dut)]);
+    expect(rules(r)).to.include('fastopen.cookie-valid-backup');
+    // Without K1 as backup the same cookie is invalid: data not acked, K2's cookie sent.
+    const bad = seg(e, listening(e, { fastopen: 8, fastopenKey: k2 }), { flags: 'S', options: [{ kind: 'tfo', cookie: old }], payload: new Uint8Array(5) });
+    expect(only(bad).tcp.ack).to.equal(1001);
+    expect(rules(bad)).to.include('fastopen.cookie-invalid');
+  });
+  it('TCP_FASTOPEN_KEY values: 16 or 32 bytes of hex', () => {
+    expect(parseFastopenKey('0x000102030405060708090A0B0C0D0E0F')).to.equal('000102030405060708090a0b0c0d0e0f');
+    expect(() => parseFastopenKey('0001')).to.throw(/16 or 32 bytes/);
   });
   it('cookie mode ignores TFO', () => {
     const e = env({ sysctls: { tcp_fastopen: 3, tcp_syncookies: 2 }, fixed });

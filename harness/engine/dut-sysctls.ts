@@ -11,7 +11,7 @@ export const MODEL_SYSCTLS = [
   'net.ipv4.tcp_wmem', 'net.ipv4.tcp_workaround_signed_windows', 'net.ipv4.tcp_min_snd_mss',
   'net.ipv4.tcp_rto_max_ms', 'net.ipv4.tcp_invalid_ratelimit', 'net.ipv4.tcp_rfc1337',
   'net.ipv4.ip_default_ttl', 'net.ipv4.ip_no_pmtu_disc', 'net.ipv4.ip_local_port_range',
-  'net.core.somaxconn', 'net.core.rmem_max',
+  'net.core.somaxconn', 'net.core.rmem_max', 'net.ipv4.tcp_fastopen_key',
 ];
 
 /** Read the model-relevant sysctls of the lab's DUT (missing ones — older kernels — are left out). */

@@ -41,11 +41,40 @@ function listenerKeys(l: Listener): { primary: Uint8Array; backup?: Uint8Array }
 }
 
 /**
- * The 8-byte cookie for (peer, dut): computed when the listener has its own key (TCP_FASTOPEN_KEY) or
- * env.fixed.tfoKeyCookie is given; else a symbol per address pair (the namespace's random key).
+ * The namespace's keys from the net.ipv4.tcp_fastopen_key text, "w0-w1-w2-w3[,w0-w1-w2-w3]" (primary,
+ * backup): each 32-bit word stored little-endian (so "00010203-…" is the bytes 03 02 01 00 …; verified
+ * on 6.18 by the cookie it produces). All zeros — what a namespace whose key was never set reads —
+ * is no key: the kernel draws a random one on first use.
+ */
+export function netnsKeys(text: string | undefined): { primary: Uint8Array; backup?: Uint8Array } | undefined {
+  if (!text) return undefined;
+  const keys: Uint8Array[] = [];
+  for (const part of text.trim().split(',')) {
+    const words = part.trim().split('-');
+    if (words.length !== 4 || !words.every((w) => /^[0-9a-fA-F]{1,8}$/.test(w))) return undefined;
+    const k = new Uint8Array(16);
+    words.forEach((w, i) => {
+      const v = parseInt(w, 16) >>> 0;
+      for (let b = 0; b < 4; b++) k[i * 4 + b] = (v >>> (8 * b)) & 0xff;
+    });
+    keys.push(k);
+  }
+  if (!keys.length || keys[0].every((x) => x === 0)) return undefined;
+  return { primary: keys[0], ...(keys[1] && keys[1].some((x) => x !== 0) ? { backup: keys[1] } : {}) };
+}
+
+/** The keys cookies are made with (tcp_fastopen_get_ctx): the listener's own, else the namespace's. */
+function keysFor(st: Step, l: Listener): { primary: Uint8Array; backup?: Uint8Array } | undefined {
+  return listenerKeys(l) ?? netnsKeys(st.env.sysctls.tcp_fastopen_key);
+}
+
+/**
+ * The 8-byte cookie for (peer, dut): computed when the key is known (the listener's TCP_FASTOPEN_KEY,
+ * or a net.ipv4.tcp_fastopen_key that was set) or env.fixed.tfoKeyCookie is given; else a symbol per
+ * address pair (the namespace's random key).
  */
 export function tfoCookieFor(st: Step, src: string, dst: string, l?: Listener): { hex?: string; sym?: string } {
-  const keys = l && listenerKeys(l);
+  const keys = l && keysFor(st, l);
   if (keys) return { hex: tfoCookieUnder(keys.primary, src, dst) };
   const f = st.env.fixed?.tfoKeyCookie;
   if (f) return { hex: toHex(f(src, dst)) };
@@ -62,7 +91,7 @@ export function tfoCookieBound(st: Step, sym: string): string | undefined {
 
 /** The cookie under the listener's backup key, when it has one. */
 function backupCookie(st: Step, l: Listener, seg: Seg): string | undefined {
-  const b = listenerKeys(l)?.backup;
+  const b = keysFor(st, l)?.backup;
   return b ? tfoCookieUnder(b, seg.src, seg.dst) : undefined;
 }
 

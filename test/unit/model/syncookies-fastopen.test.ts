@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { TcpOption } from '../../../lib/wire/types';
 import { bind, cookieLow6, cookieTsvalRaw } from '../../../lib/model';
 import { env, FULL, listening, only, rules, seg } from './helpers';
-import { tfoCookieUnder } from '../../../lib/model/fastopen';
+import { netnsKeys, tfoCookieUnder } from '../../../lib/model/fastopen';
 import { parseFastopenKey } from '../../../lib/model/sockopts';
 import { fromHex } from '../../../lib/wire/bytes';
 
@@ -199,6 +199,19 @@ describe('model §4.10 TFO server table (verified t7)', () => {
     const bad = seg(e, listening(e, { fastopen: 8, fastopenKey: k2 }), { flags: 'S', options: [{ kind: 'tfo', cookie: old }], payload: new Uint8Array(5) });
     expect(only(bad).tcp.ack).to.equal(1001);
     expect(rules(bad)).to.include('fastopen.cookie-invalid');
+  });
+  it('net.ipv4.tcp_fastopen_key: words stored little-endian; all zeros is no key; a listener key wins (verified on 6.18)', () => {
+    expect(Buffer.from(netnsKeys('00010203-04050607-08090a0b-0c0d0e0f')!.primary).toString('hex')).to.equal('03020100070605040b0a09080f0e0d0c');
+    expect(netnsKeys('00000000-00000000-00000000-00000000')).to.equal(undefined);
+    expect(netnsKeys('00010203-04050607-08090a0b-0c0d0e0f,10111213-14151617-18191a1b-1c1d1e1f')!.backup).to.have.length(16);
+    const e = env({ sysctls: { tcp_fastopen: 3, tcp_fastopen_key: '00010203-04050607-08090a0b-0c0d0e0f' } });
+    const r = seg(e, listening(e, { fastopen: 8 }), { flags: 'S', options: [req] });
+    const ours = tfoCookieUnder(netnsKeys('00010203-04050607-08090a0b-0c0d0e0f')!.primary, e.peer, e.dut);
+    expect(only(r).tcp.options).to.deep.include(['tfo', ours]);
+    // 198.18.0.2 → 198.18.0.1 under that namespace key: the cookie 6.18.44 sent.
+    expect(tfoCookieUnder(netnsKeys('00010203-04050607-08090a0b-0c0d0e0f')!.primary, '198.18.0.2', '198.18.0.1')).to.equal('46a3b53c1e778b51');
+    const own = seg(e, listening(e, { fastopen: 8, fastopenKey: '000102030405060708090a0b0c0d0e0f' }), { flags: 'S', options: [req] });
+    expect(only(own).tcp.options).to.deep.include(['tfo', tfoCookieUnder(fromHex('000102030405060708090a0b0c0d0e0f'), e.peer, e.dut)]);
   });
   it('TCP_FASTOPEN_KEY values: 16 or 32 bytes of hex', () => {
     expect(parseFastopenKey('0x000102030405060708090A0B0C0D0E0F')).to.equal('000102030405060708090a0b0c0d0e0f');

@@ -108,6 +108,11 @@ export class WorkerPool {
     return n;
   }
 
+  /** Starts every worker now, before any job is submitted (they boot while the caller prepares). */
+  prestart(): void {
+    while (!this.fatal && !this.closing && this.workers.size < this.o.jobs) this.spawn();
+  }
+
   /** Starts workers up to `jobs` while there is work that the live ones cannot take. */
   private fill(): void {
     while (!this.fatal && this.workers.size < this.o.jobs && this.queue.length > this.idle()) this.spawn();

@@ -107,14 +107,38 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
   const seed = o.seed ?? freshSeed();
   const files = discoverCaseFiles(o.paths, o.filter?.length ? { filter: o.filter } : {});
   if (!files.length) throw new Error(`no case files in ${o.paths.join(', ')}${o.filter?.length ? ` matching ${o.filter.join(', ')}` : ''}`);
-  const cases = loadCaseFiles(files);
-  const plan = planJobs(cases, { ...o, seed });
-  if (!plan.length) throw new Error(`none of the ${cases.length} case(s) runs over IPv${o.ip}`);
+  // The workers start now, while the case files load (both take most of a second): a worker is
+  // ready for its first case about when the plan is.
+  let running = 0;
+  let report: (last?: CaseResult) => void = () => undefined;
+  const lanes = Math.max(1, o.lanes ?? 1);
+  const pool = new WorkerPool({
+    jobs: Math.min(o.jobs, Math.max(1, Math.ceil((files.length * 2) / lanes))),
+    lanes,
+    ...o.pool,
+    onEvent: (e: PoolEvent) => {
+      if (e.type === 'start') {
+        running++;
+        report();
+      } else if (e.type === 'done') running--;
+      o.pool?.onEvent?.(e);
+    },
+  });
+  pool.prestart();
+  let cases: CaseFile[];
+  let plan: PlannedJob[];
+  try {
+    cases = loadCaseFiles(files);
+    plan = planJobs(cases, { ...o, seed });
+    if (!plan.length) throw new Error(`none of the ${cases.length} case(s) runs over IPv${o.ip}`);
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
   const results: CaseResult[] = new Array(plan.length);
   let done = 0;
   let failed = 0;
-  let running = 0;
-  const report = (last?: CaseResult): void => o.onProgress?.({ total: plan.length, done, running, failed, last });
+  report = (last?: CaseResult): void => o.onProgress?.({ total: plan.length, done, running, failed, last });
   const finish = (p: PlannedJob, r: CaseResult): void => {
     results[p.order] = r;
     done++;
@@ -125,18 +149,6 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
     if (!p.skip) return true;
     finish(p, skipResult(p));
     return false;
-  });
-  const pool = new WorkerPool({
-    jobs: Math.min(o.jobs, Math.max(1, Math.ceil(todo.length / Math.max(1, o.lanes ?? 1)))),
-    lanes: o.lanes ?? 1,
-    ...o.pool,
-    onEvent: (e: PoolEvent) => {
-      if (e.type === 'start') {
-        running++;
-        report();
-      } else if (e.type === 'done') running--;
-      o.pool?.onEvent?.(e);
-    },
   });
   try {
     await Promise.all(todo.map((p) => pool.submit(p.job).then((r) => finish(p, r))));

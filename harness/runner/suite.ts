@@ -9,10 +9,11 @@
 import * as fs from 'fs';
 import { hostname, release } from 'os';
 import * as path from 'path';
-import { discoverCaseFiles, kernelMatches, loadCaseFiles, type CaseFile } from '../../lib/case';
+import { discoverCaseFiles, kernelMatches, type CaseFile } from '../../lib/case';
 import { Prng } from '../../lib/fuzz/prng';
 import { makeRunId, writeRun, type WrittenRun } from '../report/results-dir';
 import { countStatuses, type CaseResult, type RunResult, type StatusCounts } from '../report/types';
+import { loadCasesCached } from './case-cache';
 import { defaultTimeoutMs, estimateCase, type CaseEstimate } from './estimate';
 import { WorkerPool, type PoolEvent, type PoolOptions } from './pool';
 import type { JobSpec } from './protocol';
@@ -128,7 +129,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
   let cases: CaseFile[];
   let plan: PlannedJob[];
   try {
-    cases = loadCaseFiles(files);
+    cases = loadCasesCached(files);
     plan = planJobs(cases, { ...o, seed });
     if (!plan.length) throw new Error(`none of the ${cases.length} case(s) runs over IPv${o.ip}`);
   } catch (e) {

@@ -8,7 +8,8 @@
 // a reset is one agent request and a few rtnetlink requests (~3 ms, no process spawned, no capture
 // reopened — topology/lab.ts says why), and capture timestamps are taken when libpcap hands a frame
 // over.
-import { loadCaseFile, type CaseFile } from '../../lib/case';
+import type { CaseFile } from '../../lib/case';
+import { loadCaseCached } from './case-cache';
 import { Agent } from '../agent/client';
 import { Lab } from '../topology/lab';
 import type { CaseResult } from '../report/types';
@@ -98,7 +99,7 @@ async function run(job: JobSpec): Promise<void> {
   let result: CaseResult;
   try {
     let c = cases.get(job.file);
-    if (!c) cases.set(job.file, (c = loadCaseFile(job.file)));
+    if (!c) cases.set(job.file, (c = loadCaseCached(job.file)));
     result = await runCase(c, job.ip, async (s) => (lab = await labFor(s)), {
       seed: job.seed,
       onStep: (step) => send({ type: 'step', key: job.key, step }),

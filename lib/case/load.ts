@@ -13,9 +13,10 @@ export function loadCaseFile(path: string): CaseFile {
 
 /**
  * Loads several case files and checks that their names are unique. Throws one CaseError holding
- * every problem of every file, so a run can report them all before it starts.
+ * every problem of every file, so a run can report them all before it starts. `parse` may be a
+ * caching parseCaseText (harness/runner/case-cache.ts).
  */
-export function loadCaseFiles(paths: readonly string[]): CaseFile[] {
+export function loadCaseFiles(paths: readonly string[], parse: (text: string, path: string) => CaseFile = parseCaseText): CaseFile[] {
   const out: CaseFile[] = [];
   const issues: CaseIssue[] = [];
   const texts = new Map<string, string>();
@@ -23,7 +24,7 @@ export function loadCaseFiles(paths: readonly string[]): CaseFile[] {
     try {
       const text = readCase(p);
       texts.set(p, text);
-      out.push(parseCaseText(text, p));
+      out.push(parse(text, p));
     } catch (e) {
       if (e instanceof CaseError) issues.push(...e.issues);
       else throw e;

@@ -8,15 +8,15 @@
 // a reset is one agent request and a few rtnetlink requests (~3 ms, no process spawned, no capture
 // reopened — topology/lab.ts says why), and capture timestamps are taken when libpcap hands a frame
 // over.
+// First: the agent starts booting while the modules below load.
+import { killAgent, sharedAgent } from './worker-agent';
 import type { CaseFile } from '../../lib/case';
 import { loadCaseCached } from './case-cache';
-import { Agent } from '../agent/client';
 import { Lab } from '../topology/lab';
 import type { CaseResult } from '../report/types';
 import { errorResult, type FromWorker, type JobSpec, type ToWorker } from './protocol';
 import { runCase, type CaseExecution } from './run-case';
 
-let agent: Promise<Agent> | undefined;
 /** Labs not running a case, ready for a reset; and callers waiting for one. */
 const idle: Lab[] = [];
 const waiting: Array<(l: Lab | Error) => void> = [];
@@ -28,13 +28,6 @@ let creating = 0;
 
 function send(m: FromWorker): void {
   process.send?.(m);
-}
-
-async function sharedAgent(): Promise<Agent> {
-  const a = agent ? await agent.catch(() => undefined) : undefined;
-  if (a?.alive) return a;
-  agent = Agent.spawn();
-  return agent;
 }
 
 /**
@@ -128,8 +121,7 @@ process.on('message', (m: ToWorker) => {
     if (loopDelay) require('fs').appendFileSync(process.env.SYNH_LOOP_DELAY!, `worker ${process.pid}: loop delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} p999 ${(loopDelay.percentile(99.9) / 1e6).toFixed(1)} max ${(loopDelay.max / 1e6).toFixed(1)} ms\n`);
     // No lab is closed one by one: the agent's namespaces (and the veth pairs) go with the agent, the
     // bridges with this process's tester namespace.
-    void (async () => (agent ? (await agent.catch(() => undefined))?.kill() : undefined))()
-      .finally(() => process.exit(0));
+    void killAgent().finally(() => process.exit(0));
   }
 });
 // The coordinator is gone: leave (the agent follows through PR_SET_PDEATHSIG).

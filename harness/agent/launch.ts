@@ -3,7 +3,7 @@
  * spawn-to-ready fast (node + koffi only, no TypeScript compiler in the agent).
  *
  * mode 'compiled' (default): the agent runs from the shared transpiled mirror of lib/ and harness/
- * (harness/compiled-mirror.ts), as
+ * (harness/compiled-mirror.js), as
  *   unshare --net -- <node> <mirror>/harness/agent/agent-main.js      (NODE_PATH += <repo>/node_modules)
  * mode 'ts-node': unshare --net -- <node> -r ts-node/register/transpile-only harness/agent/agent-main.ts
  */

@@ -2,7 +2,7 @@
 // schema check — ~3 ms a file, over a second for the suite in the coordinator (before the first case
 // can start) and again in every worker. A cached entry is the CaseFile as JSON, keyed by the file's
 // path and text and by the code that parsed it: the cache lives inside the compiled mirror
-// (harness/compiled-mirror.ts), whose name is a hash of every source of lib/ and harness/, so any
+// (harness/compiled-mirror.js), whose name is a hash of every source of lib/ and harness/, so any
 // change to the parser starts an empty cache, and old caches go with their mirrors.
 //
 // Only what parses cleanly is cached: a file with problems is parsed every time, so its errors

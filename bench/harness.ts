@@ -1,7 +1,8 @@
-// SYN → SYN-ACK pairs per second through the harness's own injection and capture path
-// (ListenerEngine: credit window, per-probe bookkeeping, sentinels, drop counters), next to a minimal
-// loop on the same lab in the same run (a bare window of SYNs through the same sockets, no
-// bookkeeping). syncookies=2 so no request sockets pile up. Prints figures; asserts nothing.
+// SYN → SYN-ACK pairs per second through the harness's own bulk path (ListenerEngine → BatchEngine:
+// batches through a packet ring, per-probe bookkeeping, sentinels, drop counters), next to a minimal
+// loop on the same lab in the same run (a bare window of SYNs through the lab's libpcap handle or raw
+// socket, one send() and one JS callback per packet, no bookkeeping). syncookies=2 so no request
+// sockets pile up. Prints figures; asserts nothing.
 // Run: node -r ts-node/register/transpile-only bench/harness.ts [pairs]
 import { buildIp } from '../lib/wire/build';
 import { ListenerEngine } from '../harness/engine/listener-engine';

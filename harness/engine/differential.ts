@@ -45,12 +45,19 @@ export interface DifferentialResult {
   kernel: string;
 }
 
-/** Open a listener in the lab and return the model env + the model's state with that listener. */
-export async function modelForListener(lab: Lab, ip: 4 | 6, port: number, backlog: number): Promise<{ env: ModelEnv; state: ModelState; sysctls: Record<string, string>; kernel: string; fd: number }> {
+/** Open a listener on the lab's DUT address of family `ip`; returns its fd in the DUT agent. */
+export async function openListener(lab: Lab, ip: 4 | 6, port: number, backlog: number): Promise<number> {
   const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;
   const fd = (await lab.agent.must('socket', { family: ip })).fd;
   await lab.agent.must('bind', { fd, addr: a.dut, port });
   await lab.agent.must('listen', { fd, backlog });
+  return fd;
+}
+
+/** Open a listener in the lab and return the model env + the model's state with that listener. */
+export async function modelForListener(lab: Lab, ip: 4 | 6, port: number, backlog: number): Promise<{ env: ModelEnv; state: ModelState; sysctls: Record<string, string>; kernel: string; fd: number }> {
+  const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;
+  const fd = await openListener(lab, ip, port, backlog);
   const sysctls = readModelSysctls(lab);
   const kernel = (await lab.agent.must('uname', {})).release;
   const env = makeEnv({ release: kernel, ip, dut: a.dut, peer: a.peer, mtu: lab.mtu, sysctls });

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RULES } from '../../lib/model';
 import { campaignHash, Campaign } from '../../lib/fuzz/campaign-schema';
-import { assertResumable, Checkpoint, loadCheckpoint, newCheckpoint, saveCheckpoint, writeFileAtomic } from '../../lib/fuzz/checkpoint';
+import { assertResumable, Checkpoint, loadCheckpoint, newCheckpoint, saveCheckpointAsync, writeFileAtomic } from '../../lib/fuzz/checkpoint';
 import { coverageReport, formatCoverage, formatProgress } from '../../lib/fuzz/coverage';
 import { probeAt, profileIndexAt } from '../../lib/fuzz/generate';
 import { minimizeDetailed } from '../../lib/fuzz/minimize';
@@ -20,7 +20,8 @@ import { reproCaseYaml } from '../../lib/fuzz/repro';
 import { FindingStore, signatureOf, signatureSlug } from '../../lib/fuzz/signature';
 import { buildIp } from '../../lib/wire/build';
 import type { CapturedFrame } from '../capture/capture';
-import { modelForListener } from '../engine/differential';
+import { BatchEngine } from '../engine/batch-engine';
+import { openListener } from '../engine/differential';
 import { ListenerEngine } from '../engine/listener-engine';
 import { writePcapng } from '../report/pcapng';
 import type { Lab } from '../topology/lab';
@@ -30,7 +31,9 @@ import { loadModel, ModelApi, TRUE_MODEL } from './model-api';
 import { drainAcceptQueue, runSequenceProbe, SequenceContext } from './sequence-engine';
 import { readModelSysctls } from '../engine/dut-sysctls';
 import { PipelineWorker } from './pipeline';
-import type { EnvParams, JudgedDivergence } from './pipeline-protocol';
+import type { EnvParams, JudgedDivergence, Link, Packed } from './pipeline-protocol';
+import { probeFrames } from './probe-frames';
+import { WorkBalance } from './work-balance';
 
 export interface CampaignRunOptions {
   lab: Lab;
@@ -39,7 +42,7 @@ export interface CampaignRunOptions {
   resume?: boolean;
   /** Stop after this many probes in total (overrides the campaign budget if smaller). */
   maxProbes?: number;
-  /** The campaign file (the pipeline worker loads it too). */
+  /** The campaign file `c` was loaded from. */
   campaignFile: string;
   /** Module exporting the oracle's makeEnv/initialState/apply (default: the true model, lib/model). */
   modelModule?: string;
@@ -47,6 +50,25 @@ export interface CampaignRunOptions {
   chunk?: number;
   onProgress?: (line: string) => void;
   progressEveryMs?: number;
+  /** Where each chunk's time went on the main thread (benchmarks). */
+  onChunk?: (t: ChunkTiming) => void;
+}
+
+/**
+ * One chunk on the main thread, in ms: switching the DUT's profile, waiting for its probe frames, the
+ * engine, making the next chunk's frames (when this thread makes them), committing the oldest chunk
+ * in flight (waiting for its judgement, minimizing new findings, the checkpoint).
+ */
+export interface ChunkTiming {
+  a: number;
+  b: number;
+  profileMs: number;
+  genWaitMs: number;
+  engineMs: number;
+  genMs: number;
+  finishMs: number;
+  /** The share of generation the judging worker took (work-balance.ts). */
+  judgerGenShare: number;
 }
 
 export interface FindingFile {
@@ -149,9 +171,10 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   let listenFds: number[] = [];
   let kernel = '';
 
+  const dutFacts: DutFacts = new Map();
   const useProfile = async (idx: number): Promise<void> => {
     if (idx === profileIdx && (oracles || seqCtx)) return;
-    const p = await prepareLab(lab, api, c.profiles[idx].sysctls, { sequential, active, listen });
+    const p = await prepareLab(lab, api, c.profiles[idx].sysctls, { sequential, active, listen, facts: dutFacts });
     ({ kernel, envParams, oracles, seqCtx, listenFds } = p);
     profileIdx = idx;
     // No request sockets exist in always-cookie mode: the clean-up RSTs would only cost time.
@@ -257,9 +280,24 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     return reproRel;
   };
 
-  const chunkEnd = (a: number): number => Math.min(a + chunkSize, budget, (Math.floor(a / c.rotateEvery) + 1) * c.rotateEvery);
+  // The first chunks of a run are small, so the pipeline fills quickly while the workers' code is
+  // still being compiled (a cold worker takes ~10× longer per probe); later chunks are chunkSize.
+  const runStart = cp.nextIndex;
+  const chunkEnd = (a: number): number => {
+    const ramp = Math.max(1000, 2 * (a - runStart));
+    return Math.min(a + Math.min(chunkSize, ramp), budget, (Math.floor(a / c.rotateEvery) + 1) * c.rotateEvery);
+  };
 
-  interface InFlight { a: number; b: number; judged: Promise<{ divergences: JudgedDivergence[]; rules: string[] }> }
+  // Checkpoints go to disk on the I/O thread pool, one at a time and in order, so the next chunk does
+  // not wait for the file system's flushes; a failed write surfaces at the next checkpoint (or the end).
+  let cpWrite: Promise<void> = Promise.resolve();
+  const checkpoint = async (next: Checkpoint): Promise<void> => {
+    await cpWrite;
+    cpWrite = saveCheckpointAsync(cpPath, next);
+    cpWrite.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
+  };
+
+  interface InFlight { a: number; b: number; profile: number; judged: Promise<{ divergences: JudgedDivergence[]; rules: string[] }> }
 
   /** Commit a judged chunk: record its divergences, minimize and write new findings, checkpoint. */
   const finish = async (ch: InFlight): Promise<void> => {
@@ -269,6 +307,9 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     for (const d of ds) {
       const probe = probeAt(c, d.index);
       if (!store.has(d.signature)) {
+        // Reproduced and minimized under the chunk's own profile: the lab may have moved on to the
+        // next chunk's (a fresh DUT either way).
+        await useProfile(ch.profile);
         // A new signature must reproduce before it is a finding: one re-run of the same probe.
         rerunPort = 60000 + ((d.index * 37) % 2000);
         const again = await runOne(freshPort(probe));
@@ -288,7 +329,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     }
     probesThisRun += ch.b - ch.a;
     cp = { ...cp!, nextIndex: ch.b, probesDone: cp!.probesDone + (ch.b - ch.a), findings: store.snapshot(ch.b), rulesHit: [...rulesHit].sort(), elapsedMs: elapsedBefore + Date.now() - t0 };
-    saveCheckpoint(cpPath, cp);
+    await checkpoint(cp);
     progress();
   };
 
@@ -312,11 +353,12 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         progress();
       }
       if (!active) await drainAcceptQueue(lab, listenFds);
-      await finish({ a, b, judged: Promise.resolve({ divergences: ds, rules: [...rules] }) });
+      await finish({ a, b, profile: profileIndexAt(c, a), judged: Promise.resolve({ divergences: ds, rules: [...rules] }) });
     }
   };
 
-  const finishSummary = (): CampaignSummary => {
+  const finishSummary = async (): Promise<CampaignSummary> => {
+    await cpWrite;
     progress(true);
     const rep = coverageReport(RULES, rulesHit);
     const coverageText = formatCoverage(rep);
@@ -345,42 +387,64 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     return finishSummary();
   }
 
-  const worker = new PipelineWorker(o.campaignFile, o.modelModule);
-  let prev: InFlight | undefined;
+  // The main thread injects and captures, pinned to its CPU; that work is mostly the kernel's (the
+  // DUT answers inside our send()). A worker judges, on the other CPU. Probe frames are made by the
+  // main thread or by the worker, in the proportion that keeps both CPUs equally busy (work-balance.ts).
+  const judger = new PipelineWorker(c, o.modelModule);
+  const balance = new WorkBalance();
+  const link: Link = { ends, src: lab.testerMac, dst: lab.dutMac };
+  /** Chunk [a, b)'s frames: asked of the worker now (ready later), or made here when needed. */
+  interface Plan { a: number; b: number; frames?: Promise<Packed> }
+  const planChunk = (a: number, b: number): Plan => {
+    if (!judger.ready || !balance.judgerGenerates()) return { a, b };
+    const frames = judger.gen(a, b, link).then((g) => {
+      balance.generated(g.busyMs, b - a, true);
+      return g.probes;
+    });
+    frames.catch(() => undefined); // awaited when the chunk's turn comes; not unhandled if it never does
+    return { a, b, frames };
+  };
+  // The next two chunks are planned ahead: a chunk the worker generates is asked for two chunks
+  // early, since the request queues behind the judgements already sent to it.
+  const plans: Plan[] = [];
+  const planAhead = (from: number): void => {
+    while (plans.length < 2) {
+      const start = plans.length ? plans[plans.length - 1].b : from;
+      if (start >= budget) break;
+      plans.push(planChunk(start, chunkEnd(start)));
+    }
+  };
+  // Chunks sent to be judged and not committed yet: up to two, so that the main thread goes on with
+  // the next chunk through a slow judgement (the worker's start, its compiler, its collector).
+  const inflight: InFlight[] = [];
   try {
     let a: number = cp.nextIndex;
-    let gen = a < budget ? worker.gen(a, chunkEnd(a), ends) : undefined;
-    while (gen && Date.now() < deadline) {
-      const b = chunkEnd(a);
+    planAhead(a);
+    while (plans.length && Date.now() < deadline) {
+      const next = plans.shift()!;
+      const b = next.b;
       const idx = profileIndexAt(c, a);
-      if (idx !== profileIdx) {
-        // Findings of the previous chunk are minimized under their own profile: finish it first.
-        if (prev) await finish(prev);
-        prev = undefined;
-        await useProfile(idx);
-      }
-      const g = await gen;
-      gen = b < budget ? worker.gen(b, chunkEnd(b), ends) : undefined;
-      const bytes: Uint8Array[] = [];
-      for (let k = 0; k < b - a; k++) bytes.push(new Uint8Array(g.probes.buf, g.probes.offs[k], g.probes.offs[k + 1] - g.probes.offs[k]));
-      let outs: Array<{ replies: CapturedFrame[]; sentNs: bigint }> | undefined;
-      while (!outs) {
+      const t0 = performance.now();
+      // The chunk before is still being judged: its findings, if any, are minimized under its own
+      // profile when it is committed (finish switches the lab back), so the switch need not wait.
+      await useProfile(idx);
+      const t1 = performance.now();
+      const frames = await (next.frames ?? probeFrames(c, a, b, link));
+      const t2 = performance.now();
+      planAhead(b);
+      const probes = { buf: new Uint8Array(frames.buf), offs: frames.offs, n: b - a };
+      let out: ReturnType<BatchEngine['run']> | undefined;
+      while (!out) {
         const before = softnetDropped();
-        let res: Array<{ replies: CapturedFrame[]; sentNs: bigint }> | undefined;
+        let res: ReturnType<BatchEngine['run']> | undefined;
         try {
-          let k = 0;
-          const collected: Array<{ replies: CapturedFrame[]; sentNs: bigint }> = [];
-          await new ListenerEngine(lab, { window, cleanup }).run(
-            () => (k < bytes.length ? { ip: g.ips[k] as 4 | 6, bytes: bytes[k++] } : undefined),
-            (r) => collected.push({ replies: r.replies, sentNs: r.sentNs }),
-          );
-          res = collected;
+          res = new BatchEngine(lab, { window, cleanup }).run(probes);
         } catch (e) {
           if (!/dropped|stalled/.test((e as Error).message)) throw e;
         }
         const kernelDrops = softnetDropped() - before;
         if (res && kernelDrops === 0) {
-          outs = res;
+          out = res;
           break;
         }
         // Our own loss: the chunk proves nothing. Re-run it on a fresh DUT with a smaller window.
@@ -390,14 +454,32 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         profileIdx = -1;
         await useProfile(idx);
       }
-      const judged = worker.judge(a, envParams!, listen, bytes, outs);
-      if (prev) await finish(prev);
-      prev = { a, b, judged };
+      const t3 = performance.now();
+      balance.engine(out.stats.elapsedMs, b - a);
+      const r = out.replies;
+      const n = b - a;
+      const judged = judger.judge(a, envParams!, listen, frames, r.sentMs, { buf: r.buf.buffer as ArrayBuffer, offs: r.offs }, r.probe).then((j) => {
+        balance.judged(j.busyMs, n);
+        return j;
+      });
+      judged.catch(() => undefined); // awaited by finish(); not unhandled if a failure stops the run first
+      // Frames this thread makes for the next chunk: now, while the worker judges.
+      const mine = plans[0];
+      if (mine && !mine.frames) {
+        const g0 = performance.now();
+        const made = probeFrames(c, mine.a, mine.b, link);
+        balance.generated(performance.now() - g0, mine.b - mine.a, false);
+        mine.frames = Promise.resolve(made);
+      }
+      const t4 = performance.now();
+      inflight.push({ a, b, profile: idx, judged });
+      while (inflight.length > 2) await finish(inflight.shift()!);
+      o.onChunk?.({ a, b, profileMs: t1 - t0, genWaitMs: t2 - t1, engineMs: t3 - t2, genMs: t4 - t3, finishMs: performance.now() - t4, judgerGenShare: balance.share });
       a = b;
     }
-    if (prev) await finish(prev);
+    while (inflight.length) await finish(inflight.shift()!);
   } finally {
-    await worker.close();
+    await judger.close();
   }
   return finishSummary();
 }
@@ -411,22 +493,26 @@ interface Prepared {
   listenFds: number[];
 }
 
+/**
+ * What a fresh DUT under given sysctls runs with (the model sysctls as read back, the kernel
+ * release), per sysctl profile: read from the first DUT of each profile; every later DUT of that
+ * profile (a fresh namespace, the same sysctls set) runs with the same, so a campaign that rotates
+ * profiles does not spawn a sysctl reader at every rotation.
+ */
+export type DutFacts = Map<string, { sysctls: Record<string, string>; kernel: string }>;
+
 /** A fresh DUT under `sysctls`, the listeners (passive targets) and the model's matching state. */
-async function prepareLab(lab: Lab, api: ModelApi, sysctlsIn: Record<string, string | number>, o: { sequential: boolean; active: boolean; listen: { port: number; backlog: number } }): Promise<Prepared> {
+async function prepareLab(lab: Lab, api: ModelApi, sysctlsIn: Record<string, string | number>, o: { sequential: boolean; active: boolean; listen: { port: number; backlog: number }; facts?: DutFacts }): Promise<Prepared> {
   await lab.reset({ sysctls: sysctlsIn });
-  let sysctls: Record<string, string>;
-  let kernel: string;
   let listenFds: number[] = [];
-  if (o.active) {
-    sysctls = readModelSysctls(lab);
-    kernel = (await lab.agent.must('uname', {})).release;
-  } else {
-    const m4 = await modelForListener(lab, 4, o.listen.port, o.listen.backlog);
-    const m6 = await modelForListener(lab, 6, o.listen.port, o.listen.backlog);
-    kernel = m4.kernel;
-    sysctls = m4.sysctls;
-    listenFds = [m4.fd, m6.fd];
+  if (!o.active) listenFds = [await openListener(lab, 4, o.listen.port, o.listen.backlog), await openListener(lab, 6, o.listen.port, o.listen.backlog)];
+  const key = JSON.stringify([lab.addr.index, lab.mtu, sysctlsIn]);
+  let facts = o.facts?.get(key);
+  if (!facts) {
+    facts = { sysctls: readModelSysctls(lab), kernel: (await lab.agent.must('uname', {})).release };
+    o.facts?.set(key, facts);
   }
+  const { sysctls, kernel } = facts;
   const params = (ip: 4 | 6): EnvParams => ({ release: kernel, ip, dut: ip === 4 ? lab.addr.v4.dut : lab.addr.v6.dut, peer: ip === 4 ? lab.addr.v4.peer : lab.addr.v6.peer, mtu: lab.mtu, sysctls });
   const envParams = { 4: params(4), 6: params(6) };
   const env = { 4: api.makeEnv(envParams[4]), 6: api.makeEnv(envParams[6]) };

@@ -1,8 +1,17 @@
-// Messages between a campaign (main thread: injection and capture) and its pipeline worker (the other
-// core: probe generation, packet building and judging). Packets travel as one transferable buffer
-// plus offsets, never as per-packet objects.
+// Messages between a campaign (main thread: injection and capture) and its pipeline workers (probe
+// generation, packet building and judging). Packets travel as one transferable buffer plus offsets,
+// never as per-packet objects, and go back and forth without copies: a chunk's probe frames are made
+// by a worker, sent by the main thread, and handed back to the worker with the replies to be judged.
 
 export interface Ends { src: string; dst: string; dport: number }
+
+/** How probe frames are addressed: per family the IP ends, and the Ethernet header's MACs. */
+export interface Link {
+  ends: Record<4 | 6, Ends>;
+  /** MAC addresses: the frames go from `src` (tester) to `dst` (DUT). */
+  src: string;
+  dst: string;
+}
 
 export interface EnvParams {
   release: string;
@@ -13,53 +22,77 @@ export interface EnvParams {
   sysctls: Record<string, string>;
 }
 
-/** Packed packets: packet i is buf[offs[i] .. offs[i+1]). */
+/** Packed frames: frame i is buf[offs[i] .. offs[i+1]). */
 export interface Packed {
   buf: ArrayBuffer;
   offs: Uint32Array;
 }
 
 export type Request =
-  | { id: number; type: 'gen'; a: number; b: number; ends: Record<4 | 6, Ends> }
+  | { id: number; type: 'gen'; a: number; b: number; link: Link }
   | {
       id: number;
       type: 'judge';
       a: number;
       env: Record<4 | 6, EnvParams>;
       listen: { port: number; backlog: number };
+      /** The chunk's probe frames (Ethernet on), as the worker made them. */
       probes: Packed;
+      /** CLOCK_MONOTONIC ms at which probe i went out. */
       sentMs: Float64Array;
-      /** replies of probe i: frames replyStart[i] .. replyStart[i+1]-1 of `replies` */
+      /** Every reply frame (Ethernet on) in arrival order; reply j answers probe replyProbe[j]. */
       replies: Packed;
-      replyStart: Uint32Array;
+      replyProbe: Int32Array;
     };
 
-export interface GenReply { id: number; type: 'gen'; probes: Packed; ips: Uint8Array }
+/** `busyMs`: how long the worker worked on the request (for balancing the work between CPUs). */
+export interface GenReply { id: number; type: 'gen'; probes: Packed; busyMs: number }
 
 export interface JudgedDivergence { index: number; signature: string; rule: string; fields: string[]; text: string }
 
-export interface JudgeReply { id: number; type: 'judge'; divergences: JudgedDivergence[]; rules: string[] }
+export interface JudgeReply { id: number; type: 'judge'; divergences: JudgedDivergence[]; rules: string[]; busyMs: number }
 
 export interface ErrorReply { id: number; type: 'error'; message: string }
 
-export type Reply = GenReply | JudgeReply | ErrorReply;
+/** Sent once, unasked (id 0), when the worker has loaded its code. */
+export interface ReadyReply { id: 0; type: 'ready' }
 
-export function pack(chunks: readonly Uint8Array[]): Packed {
-  let total = 0;
-  for (const c of chunks) total += c.length;
-  const buf = new ArrayBuffer(total);
-  const u8 = new Uint8Array(buf);
-  const offs = new Uint32Array(chunks.length + 1);
-  let o = 0;
-  for (let i = 0; i < chunks.length; i++) {
-    offs[i] = o;
-    u8.set(chunks[i], o);
-    o += chunks[i].length;
+export type Reply = GenReply | JudgeReply | ErrorReply | ReadyReply;
+
+/**
+ * The replies grouped by probe: probe i's replies are frames first[i] .. first[i]+count[i]-1 of the
+ * returned `offs`/`buf`. Replies normally arrive probe by probe (a batch is answered in send order),
+ * and then this is one pass; otherwise they are copied into probe order, keeping arrival order
+ * within a probe.
+ */
+export function groupReplies(n: number, buf: Uint8Array, offs: Uint32Array, probe: Int32Array): { buf: Uint8Array; offs: Uint32Array; first: Uint32Array; count: Uint32Array } {
+  const first = new Uint32Array(n);
+  const count = new Uint32Array(n);
+  let sorted = true;
+  for (let j = 0; j < probe.length; j++) {
+    const p = probe[j];
+    if (j > 0 && p < probe[j - 1]) sorted = false;
+    if (count[p]++ === 0) first[p] = j;
   }
-  offs[chunks.length] = o;
-  return { buf, offs };
-}
-
-export function unpackAt(p: Packed, i: number): Uint8Array {
-  return new Uint8Array(p.buf, p.offs[i], p.offs[i + 1] - p.offs[i]);
+  if (sorted) return { buf, offs, first, count };
+  // Stable counting sort by probe.
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    first[i] = at;
+    at += count[i];
+  }
+  const next = first.slice();
+  const order = new Uint32Array(probe.length);
+  for (let j = 0; j < probe.length; j++) order[next[probe[j]]++] = j;
+  const out = new Uint8Array(offs[probe.length] - offs[0]);
+  const outOffs = new Uint32Array(probe.length + 1);
+  let o = 0;
+  for (let k = 0; k < order.length; k++) {
+    const j = order[k];
+    outOffs[k] = o;
+    out.set(buf.subarray(offs[j], offs[j + 1]), o);
+    o += offs[j + 1] - offs[j];
+  }
+  outOffs[order.length] = o;
+  return { buf: out, offs: outOffs, first, count };
 }

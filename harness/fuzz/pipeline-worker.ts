@@ -1,17 +1,15 @@
-// The pipeline worker (a worker thread): generates and builds the campaign's probes, and judges the
-// kernel's replies against the model. Pure computation — no sockets, no namespaces.
+// The pipeline worker (a worker thread): judges the kernel's replies against the model, and generates
+// a share of the campaign's probe frames. Pure computation — no sockets, no namespaces.
 import { parentPort, workerData } from 'worker_threads';
-import { loadCampaignFile } from '../../lib/fuzz/campaign-load';
-import { probeAt } from '../../lib/fuzz/generate';
-import { bindingsFor, probePacketSpec } from '../../lib/fuzz/probe';
+import type { Campaign } from '../../lib/fuzz/campaign-schema';
 import { signatureOf } from '../../lib/fuzz/signature';
-import { buildIp } from '../../lib/wire/build';
 import { ListenerOracle } from './listener-oracle';
 import { loadModel } from './model-api';
-import { EnvParams, JudgedDivergence, pack, Reply, Request, unpackAt } from './pipeline-protocol';
+import { EnvParams, groupReplies, JudgedDivergence, JudgeReply, Reply, Request } from './pipeline-protocol';
+import { probeFrames } from './probe-frames';
 
-const { campaignFile, modelModule } = workerData as { campaignFile: string; modelModule?: string };
-const campaign = loadCampaignFile(campaignFile);
+// The campaign comes as the main thread loaded it (a structured clone): no YAML or schema work here.
+const { campaign, modelModule } = workerData as { campaign: Campaign; modelModule?: string };
 const api = loadModel(modelModule);
 const oracles = new Map<string, ListenerOracle>();
 
@@ -25,43 +23,38 @@ function oracleFor(env: EnvParams, listen: { port: number; backlog: number }): L
   return o;
 }
 
-function handle(m: Request): Reply {
-  if (m.type === 'gen') {
-    const pkts: Uint8Array[] = [];
-    const ips = new Uint8Array(m.b - m.a);
-    for (let i = m.a; i < m.b; i++) {
-      const p = probeAt(campaign, i);
-      ips[i - m.a] = p.ip;
-      pkts.push(buildIp(probePacketSpec(p, p.mutated, bindingsFor(p), m.ends[p.ip])));
-    }
-    return { id: m.id, type: 'gen', probes: pack(pkts), ips };
-  }
+function judge(m: Extract<Request, { type: 'judge' }>): JudgeReply {
   const divergences: JudgedDivergence[] = [];
   const rules = new Set<string>();
   const n = m.sentMs.length;
   const o4 = oracleFor(m.env[4], m.listen);
   const o6 = oracleFor(m.env[6], m.listen);
+  const probes = new Uint8Array(m.probes.buf);
+  const r = groupReplies(n, new Uint8Array(m.replies.buf), m.replies.offs, m.replyProbe);
   for (let k = 0; k < n; k++) {
-    const bytes = unpackAt(m.probes, k);
-    const frames = [];
-    for (let r = m.replyStart[k]; r < m.replyStart[k + 1]; r++) frames.push({ bytes: unpackAt(m.replies, r), tNs: 0n });
-    const j = (bytes[0] >> 4 === 6 ? o6 : o4).judge(bytes, frames, BigInt(Math.round(m.sentMs[k] * 1e6)));
-    for (const r of j.rules) rules.add(r);
-    if (!j.verdict.ok) {
+    const ip = probes.subarray(m.probes.offs[k] + 14, m.probes.offs[k + 1]);
+    const j = (ip[0] >> 4 === 6 ? o6 : o4).judgePacked(ip, r.buf, r.offs, r.first[k], r.count[k], m.sentMs[k], rules);
+    if (j && !j.verdict.ok) {
       const d = j.verdict.divergence!;
       divergences.push({ index: m.a + k, signature: signatureOf({ target: campaign.target, rule: d.rule, fields: d.fields }), rule: d.rule, fields: d.fields, text: d.text });
     }
   }
-  return { id: m.id, type: 'judge', divergences, rules: [...rules] };
+  return { id: m.id, type: 'judge', divergences, rules: [...rules], busyMs: 0 };
 }
 
 parentPort!.on('message', (m: Request) => {
   let r: Reply;
+  const t0 = performance.now();
   try {
-    r = handle(m);
+    const done = m.type === 'gen' ? { id: m.id, type: 'gen' as const, probes: probeFrames(campaign, m.a, m.b, m.link), busyMs: 0 } : judge(m);
+    done.busyMs = performance.now() - t0;
+    r = done;
   } catch (e) {
     r = { id: m.id, type: 'error', message: (e as Error).stack ?? String(e) };
   }
-  const transfer = r.type === 'gen' ? [r.probes.buf, r.probes.offs.buffer as ArrayBuffer, r.ips.buffer as ArrayBuffer] : [];
+  const transfer = r.type === 'gen' ? [r.probes.buf, r.probes.offs.buffer as ArrayBuffer] : [];
   parentPort!.postMessage(r, transfer);
 });
+
+// Loaded and ready: the main thread makes probe frames itself until this arrives.
+parentPort!.postMessage({ id: 0, type: 'ready' } satisfies Reply);

@@ -1,20 +1,40 @@
-// The main thread's handle on the pipeline worker.
+// The main thread's handle on a pipeline worker.
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import type { CapturedFrame } from '../capture/capture';
-import { Ends, EnvParams, GenReply, JudgeReply, pack, Reply, Request } from './pipeline-protocol';
+import type { Campaign } from '../../lib/fuzz/campaign-schema';
+import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
+import type { EnvParams, GenReply, JudgeReply, Link, Packed, Reply, Request } from './pipeline-protocol';
 
 type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
+
+/** The worker's code: the mirror's JavaScript when there is one, else the TypeScript sources. */
+function workerEntry(): { entry: string; fromSource: boolean } {
+  try {
+    return { entry: path.join(compiledMirror(), 'harness', 'fuzz', 'pipeline-worker.js'), fromSource: false };
+  } catch {
+    return { entry: path.join(REPO_ROOT, 'harness', 'fuzz', 'pipeline-worker.ts'), fromSource: true };
+  }
+}
 
 export class PipelineWorker {
   private readonly worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private failed: Error | undefined;
+  /** The worker has loaded its code (until then, work sent to it waits). */
+  ready = false;
 
-  constructor(campaignFile: string, modelModule?: string) {
-    this.worker = new Worker(path.join(__dirname, 'pipeline-worker-boot.js'), { workerData: { campaignFile: path.resolve(campaignFile), modelModule } });
+  constructor(campaign: Campaign, modelModule?: string) {
+    const { entry, fromSource } = workerEntry();
+    const tsNode = fromSource || (!!modelModule && /\.[cm]?tsx?$/.test(modelModule));
+    this.worker = new Worker(path.join(__dirname, 'pipeline-worker-boot.js'), {
+      workerData: { entry, tsNode, tsconfig: path.join(REPO_ROOT, 'tsconfig.json'), campaign, modelModule },
+    });
     this.worker.on('message', (r: Reply) => {
+      if (r.type === 'ready') {
+        this.ready = true;
+        return;
+      }
       const p = this.pending.get(r.id);
       if (!p) return;
       this.pending.delete(r.id);
@@ -39,26 +59,18 @@ export class PipelineWorker {
     });
   }
 
-  gen(a: number, b: number, ends: Record<4 | 6, Ends>): Promise<GenReply> {
-    return this.call<GenReply>({ type: 'gen', a, b, ends });
+  /** Probes [a, b) as Ethernet frames. */
+  gen(a: number, b: number, link: Link): Promise<GenReply> {
+    return this.call<GenReply>({ type: 'gen', a, b, link });
   }
 
-  judge(a: number, env: Record<4 | 6, EnvParams>, listen: { port: number; backlog: number }, probes: readonly Uint8Array[], outcomes: ReadonlyArray<{ replies: readonly CapturedFrame[]; sentNs: bigint }>): Promise<JudgeReply> {
-    const frames: Uint8Array[] = [];
-    const replyStart = new Uint32Array(outcomes.length + 1);
-    const sentMs = new Float64Array(outcomes.length);
-    for (let k = 0; k < outcomes.length; k++) {
-      replyStart[k] = frames.length;
-      sentMs[k] = Number(outcomes[k].sentNs) / 1e6;
-      for (const f of outcomes[k].replies) frames.push(f.bytes);
-    }
-    replyStart[outcomes.length] = frames.length;
-    const pp = pack(probes);
-    const rp = pack(frames);
-    return this.call<JudgeReply>(
-      { type: 'judge', a, env, listen, probes: pp, sentMs, replies: rp, replyStart },
-      [pp.buf, pp.offs.buffer as ArrayBuffer, rp.buf, rp.offs.buffer as ArrayBuffer, sentMs.buffer as ArrayBuffer, replyStart.buffer as ArrayBuffer],
-    );
+  /**
+   * Judge a chunk. Its buffers are transferred (they belong to the worker afterwards): the probe
+   * frames `gen` made, and the replies as the engine captured them.
+   */
+  judge(a: number, env: Record<4 | 6, EnvParams>, listen: { port: number; backlog: number }, probes: Packed, sentMs: Float64Array, replies: Packed, replyProbe: Int32Array): Promise<JudgeReply> {
+    const bufs = new Set<ArrayBuffer>([probes.buf, probes.offs.buffer as ArrayBuffer, sentMs.buffer as ArrayBuffer, replies.buf, replies.offs.buffer as ArrayBuffer, replyProbe.buffer as ArrayBuffer]);
+    return this.call<JudgeReply>({ type: 'judge', a, env, listen, probes, sentMs, replies, replyProbe }, [...bufs]);
   }
 
   async close(): Promise<void> {

@@ -327,3 +327,75 @@ export function ifUp(name: string): SysRet {
     close(s.ret);
   }
 }
+
+// ---- packet sockets: rings, socket filters --------------------------------------------------------
+// The bulk probe engine runs its own AF_PACKET socket with a memory-mapped receive ring and transmit
+// ring (harness/capture/packet-ring.ts): a whole batch of frames goes out with one send() and the
+// replies are read from shared memory, with no system call and no JS callback per frame.
+
+const sockFprog = koffi.struct('synh_sock_fprog', { len: 'uint16_t', filter: 'void *' });
+
+const ringFn = {
+  mmap: lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)'),
+  munmap: lib.func('int munmap(void *addr, size_t length)'),
+  sendNothing: lib.func('intptr_t send(int fd, void *buf, size_t len, int flags)'),
+  setsockoptFprog: lib.func('int setsockopt(int fd, int level, int optname, const synh_sock_fprog *optval, uint32_t optlen)'),
+  getsockoptRaw: lib.func('int getsockopt(int fd, int level, int optname, void *optval, _Inout_ uint32_t *optlen)'),
+};
+
+export const AF_PACKET = 17;
+export const SOCK_RAW = 3;
+export const SOL_SOCKET = 1;
+export const SOL_PACKET = 263;
+export const SO_ATTACH_FILTER = 26;
+export const SO_DETACH_FILTER = 27;
+export const SO_GET_FILTER = SO_ATTACH_FILTER;
+export const PROT_READ = 0x1;
+export const PROT_WRITE = 0x2;
+export const MAP_SHARED = 0x01;
+
+export interface Mapping {
+  /** The mapping, as an ArrayBuffer over the shared memory (no copy). */
+  buf: ArrayBuffer;
+  ptr: unknown;
+  length: number;
+}
+
+/** mmap(NULL, length, prot, flags, fd, 0) as an ArrayBuffer view; throws with errno on failure. */
+export function mmapFd(fd: number, length: number, prot: number, flags: number): Mapping {
+  const ptr = ringFn.mmap(null, length, prot, flags, fd, 0);
+  const addr = ptr === null ? -1n : koffi.address(ptr);
+  if (ptr === null || addr === 0xffffffffffffffffn) {
+    const errno = koffi.errno();
+    throw new ErrnoError(`mmap(fd ${fd}, ${length} bytes)`, errno, strerror(errno));
+  }
+  return { buf: koffi.view(ptr, length), ptr, length };
+}
+
+export function munmapFd(m: Mapping): SysRet {
+  return r(ringFn.munmap(m.ptr, m.length));
+}
+
+/** send(fd, NULL, 0, flags): on a packet socket with a TX ring, transmits every frame marked for sending. */
+export function sendRing(fd: number, flags: number): SysRet {
+  return r(ringFn.sendNothing(fd, null, 0, flags));
+}
+
+/** Attach a classic BPF program (8-byte sock_filter instructions) with SO_ATTACH_FILTER. */
+export function attachFilter(fd: number, insns: Buffer): SysRet {
+  if (insns.length % 8 !== 0 || insns.length === 0) throw new Error(`attachFilter: ${insns.length} bytes is not a whole number of BPF instructions`);
+  return r(ringFn.setsockoptFprog(fd, SOL_SOCKET, SO_ATTACH_FILTER, { len: insns.length / 8, filter: insns }, koffi.sizeof(sockFprog)));
+}
+
+/** The classic BPF program attached to a socket (SO_GET_FILTER), or undefined when none is. */
+export function getFilter(fd: number): Buffer | undefined {
+  const n = [0];
+  const q = r(ringFn.getsockoptRaw(fd, SOL_SOCKET, SO_GET_FILTER, null, n));
+  if (q.ret < 0) throw new ErrnoError(`getsockopt(SO_GET_FILTER) on fd ${fd}`, q.errno, strerror(q.errno));
+  if (n[0] === 0) return undefined;
+  const buf = Buffer.alloc(n[0] * 8);
+  const len = [n[0]];
+  const g = r(ringFn.getsockoptRaw(fd, SOL_SOCKET, SO_GET_FILTER, buf, len));
+  if (g.ret < 0) throw new ErrnoError(`getsockopt(SO_GET_FILTER) on fd ${fd}`, g.errno, strerror(g.errno));
+  return buf.subarray(0, len[0] * 8);
+}

@@ -14,11 +14,12 @@
 //    checkpoint cover indices < nextIndex only, so re-run probes are not counted twice).
 //  - `rulesHit` is a set: re-running probes adds nothing twice. `elapsedMs` adds up across runs.
 //  - Checkpoints are written with writeFileAtomic (temp file in the same directory, fsync, rename,
-//    fsync of the directory): a reader sees the old checkpoint or the new one, never a torn one. A
+//    fsync of the directory), or its twin writeFileAtomicAsync on the I/O thread pool (a campaign
+//    writes one at a time, in order): a reader sees the old checkpoint or the new one, never a torn one. A
 //    temp file left by a crash is never read and never renamed; removeStaleTemps cleans them up.
 //  - Repro files are written the same way, under a name derived from the signature alone
 //    (signatureSlug), so rewriting one after a resume replaces it with identical content.
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'fs';
+import { closeSync, fsyncSync, openSync, promises as fsp, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'fs';
 import { basename, dirname, join } from 'path';
 import { z } from 'zod';
 import type { Campaign } from './campaign-schema';
@@ -137,6 +138,39 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
   fsyncDir(dirname(path));
 }
 
+/**
+ * writeFileAtomic's steps (temp file, fsync, rename, fsync of the directory) on the I/O thread pool:
+ * the same guarantees, without holding the calling thread for the file system's flushes.
+ */
+export async function writeFileAtomicAsync(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${tempCounter++}`;
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let fh: fsp.FileHandle | undefined;
+  try {
+    fh = await fsp.open(tmp, 'wx', 0o644);
+    let off = 0;
+    while (off < bytes.length) off += (await fh.write(bytes, off, bytes.length - off)).bytesWritten;
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    opts.beforeRename?.(tmp);
+    await fsp.rename(tmp, path);
+  } catch (e) {
+    await fh?.close().catch(() => undefined);
+    await fsp.unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  let dh: fsp.FileHandle | undefined;
+  try {
+    dh = await fsp.open(dirname(path), 'r');
+    await dh.sync();
+  } catch {
+    /* some file systems do not support fsync on directories; the rename is still atomic */
+  } finally {
+    await dh?.close().catch(() => undefined);
+  }
+}
+
 function fsyncDir(dir: string): void {
   let fd = -1;
   try {
@@ -187,6 +221,14 @@ export function saveCheckpoint(path: string, cp: Checkpoint, opts: AtomicWriteOp
   if (!parsed.success) throw new Error(`saveCheckpoint: not a valid checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const sorted: Checkpoint = { ...cp, rulesHit: [...new Set(cp.rulesHit)].sort() };
   writeFileAtomic(path, `${JSON.stringify(sorted, null, 1)}\n`, opts);
+}
+
+/** saveCheckpoint with the write on the I/O thread pool (writeFileAtomicAsync). */
+export async function saveCheckpointAsync(path: string, cp: Checkpoint, opts: AtomicWriteOptions = {}): Promise<void> {
+  const parsed = CheckpointSchema.safeParse(cp);
+  if (!parsed.success) throw new Error(`saveCheckpoint: not a valid checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const sorted: Checkpoint = { ...cp, rulesHit: [...new Set(cp.rulesHit)].sort() };
+  await writeFileAtomicAsync(path, `${JSON.stringify(sorted, null, 1)}\n`, opts);
 }
 
 /** The checkpoint at `path`, or undefined when there is none. Throws on a file that is not one. */

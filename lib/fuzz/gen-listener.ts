@@ -35,7 +35,7 @@ function classicSyn(rng: Prng, cfg: GeneratorConfig): ProbePacket {
   );
   const mistakes = pickMistakes(rng, cfg);
   if (s.reserved) mistakes.reservedBits = s.reserved;
-  else delete mistakes.reservedBits;
+  else if (mistakes.reservedBits !== undefined) delete mistakes.reservedBits; // (a delete turns the object slow: only when there is one)
   return {
     flags: s.flags,
     seq: ISN,

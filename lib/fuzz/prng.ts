@@ -6,18 +6,16 @@ export class Prng {
   private d: number;
 
   constructor(readonly seed: number) {
+    // One PRNG per probe: the seeding runs as often as probes are made, so no closure here.
     let s = seed >>> 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
+    s = (s + 0x9e3779b9) >>> 0;
+    this.a = splitmix(s);
+    s = (s + 0x9e3779b9) >>> 0;
+    this.b = splitmix(s);
+    s = (s + 0x9e3779b9) >>> 0;
+    this.c = splitmix(s);
+    s = (s + 0x9e3779b9) >>> 0;
+    this.d = splitmix(s);
     for (let i = 0; i < 12; i++) this.u32();
   }
 
@@ -53,12 +51,26 @@ export class Prng {
   /** Pick by weight: entries [weight, value]. */
   weighted<T>(xs: ReadonlyArray<readonly [number, T]>): T {
     let total = 0;
-    for (const [w] of xs) total += w;
+    for (let i = 0; i < xs.length; i++) total += xs[i][0];
     let r = this.float() * total;
-    for (const [w, v] of xs) {
-      if ((r -= w) < 0) return v;
+    for (let i = 0; i < xs.length; i++) {
+      if ((r -= xs[i][0]) < 0) return xs[i][1];
     }
     return xs[xs.length - 1][1];
+  }
+
+  /**
+   * The index `weighted` would pick from entries with these weights (the same draw, the same
+   * arithmetic): for callers that keep their weights in a table and their values elsewhere.
+   */
+  weightedIndex(ws: readonly number[]): number {
+    let total = 0;
+    for (let i = 0; i < ws.length; i++) total += ws[i];
+    let r = this.float() * total;
+    for (let i = 0; i < ws.length; i++) {
+      if ((r -= ws[i]) < 0) return i;
+    }
+    return ws.length - 1;
   }
 
   bytes(n: number): Uint8Array {
@@ -66,4 +78,11 @@ export class Prng {
     for (let i = 0; i < n; i++) out[i] = this.u32() & 0xff;
     return out;
   }
+}
+
+function splitmix(s: number): number {
+  let z = s;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
 }

@@ -190,9 +190,37 @@ export function probePacketSpec(
   b: ProbeBindings,
   ends: { src: string; dst: string; dport: number },
 ): PacketSpec {
-  const f = resolveProbePacket(p, b);
+  // resolveProbePacket's fields, written out (this runs once per probe a campaign sends). Options
+  // without a TS item have nothing to resolve and are passed as they are (the builder only reads them).
+  let hasTs = false;
+  for (let i = 0; i < p.options.length; i++) if (p.options[i].kind === 'ts') hasTs = true;
+  const spec: PacketSpec = {
+    ip: probe.ip,
+    src: ends.src,
+    dst: ends.dst,
+    sport: probe.sport,
+    dport: ends.dport,
+    seq: resolveSeq(p.seq, b),
+    ack: resolveSeq(p.ack, b),
+    flags: p.flags,
+    window: p.window,
+    urg: p.urg,
+    options: hasTs ? resolveOptions(p.options, b) : (p.options as TcpOption[]),
+    payload: p.payload,
+    tos: p.tos,
+    tclass: p.tos,
+  };
+  const m = p.mistakes;
   // (an IPv4 header checksum mistake on an IPv6 probe is ignored by the builder)
-  return { ip: probe.ip, src: ends.src, dst: ends.dst, sport: probe.sport, dport: ends.dport, ...f };
+  if (m.tcpChecksum !== undefined || m.ipChecksum !== undefined || m.dataOffset !== undefined || m.reservedBits !== undefined) {
+    const pm: PacketMistakes = {};
+    if (m.tcpChecksum !== undefined) pm.tcpChecksum = m.tcpChecksum;
+    if (m.ipChecksum !== undefined) pm.ipChecksum = m.ipChecksum;
+    if (m.dataOffset !== undefined) pm.dataOffset = m.dataOffset;
+    if (m.reservedBits !== undefined) pm.reservedBits = m.reservedBits;
+    spec.mistakes = pm;
+  }
+  return spec;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -53,34 +53,73 @@ function optionBytes(o: TcpOption): number {
   }
 }
 
-function wellFormed(rng: Prng, w: SynGeneratorWeights): TcpOption {
-  return rng.weighted<() => TcpOption>([
-    [5, () => ({ kind: 'mss', value: rng.chance(0.7) ? rng.pick(MSS_VALUES) : rng.int(0, 65535) })],
-    [4, () => ({ kind: 'wscale', shift: rng.chance(0.8) ? rng.int(0, 14) : rng.int(15, 255) })],
-    [4, () => ({ kind: 'sackOK' })],
-    [4, () => ({ kind: 'ts', val: rng.chance(0.1) ? 0 : rng.u32(), ecr: rng.chance(0.7) ? 0 : rng.u32() })],
-    [4, () => ({ kind: 'nop' })],
-    [1, () => ({ kind: 'eol' })],
-    [1, () => ({ kind: 'tfo', cookie: rng.chance(0.5) ? new Uint8Array(0) : rng.bytes(rng.pick([4, 6, 8, 16, 3, 5])) })],
-    [0.5, () => ({ kind: 'tfo', exp: true, cookie: rng.chance(0.5) ? new Uint8Array(0) : rng.bytes(8) })],
-    [1, () => ({ kind: 'sack', blocks: [[rng.u32(), rng.u32()]] })],
-    [1, () => ({ kind: 'unknown', type: rng.pick([6, 7, 9, 14, 15, 27, 28, 29, 30, 99, 172, 174, 200, 253]), data: rng.bytes(rng.int(0, 6)) })],
-    [w.md5 * 100, () => ({ kind: 'md5', digest: rng.bytes(16) })],
-  ])();
+// Weights of the option kinds below, in order (the last, MD5, scales with w.md5). The kinds are
+// picked by index into a fixed table rather than from an array of closures built per call: the same
+// draws in the same order, without allocating eleven closures per option.
+const WELL_FORMED_WEIGHTS = [5, 4, 4, 4, 4, 1, 1, 0.5, 1, 1];
+const wellFormedTables = new Map<number, number[]>();
+
+function wellFormedWeights(md5: number): number[] {
+  let t = wellFormedTables.get(md5);
+  if (!t) {
+    t = [...WELL_FORMED_WEIGHTS, md5 * 100];
+    wellFormedTables.set(md5, t);
+  }
+  return t;
 }
+
+function wellFormed(rng: Prng, w: SynGeneratorWeights): TcpOption {
+  switch (rng.weightedIndex(wellFormedWeights(w.md5))) {
+    case 0:
+      return { kind: 'mss', value: rng.chance(0.7) ? rng.pick(MSS_VALUES) : rng.int(0, 65535) };
+    case 1:
+      return { kind: 'wscale', shift: rng.chance(0.8) ? rng.int(0, 14) : rng.int(15, 255) };
+    case 2:
+      return { kind: 'sackOK' };
+    case 3:
+      return { kind: 'ts', val: rng.chance(0.1) ? 0 : rng.u32(), ecr: rng.chance(0.7) ? 0 : rng.u32() };
+    case 4:
+      return { kind: 'nop' };
+    case 5:
+      return { kind: 'eol' };
+    case 6:
+      return { kind: 'tfo', cookie: rng.chance(0.5) ? new Uint8Array(0) : rng.bytes(rng.pick([4, 6, 8, 16, 3, 5])) };
+    case 7:
+      return { kind: 'tfo', exp: true, cookie: rng.chance(0.5) ? new Uint8Array(0) : rng.bytes(8) };
+    case 8:
+      return { kind: 'sack', blocks: [[rng.u32(), rng.u32()]] };
+    case 9:
+      return { kind: 'unknown', type: rng.pick(UNKNOWN_TYPES), data: rng.bytes(rng.int(0, 6)) };
+    default:
+      return { kind: 'md5', digest: rng.bytes(16) };
+  }
+}
+
+const UNKNOWN_TYPES = [6, 7, 9, 14, 15, 27, 28, 29, 30, 99, 172, 174, 200, 253];
+const MALFORMED_WEIGHTS = [2, 2, 2, 1, 1, 2, 2];
 
 /** Options that a byte-exact encoder keeps but the kernel must cope with (§4.2 malformed rows). */
 function malformed(rng: Prng): TcpOption {
-  return rng.weighted<() => TcpOption>([
-    [2, () => ({ kind: 'unknown', type: 3, data: u8(rng.int(0, 14), 0) })], // WS with len 4
-    [2, () => ({ kind: 'unknown', type: 8, data: rng.bytes(7) })], // TS with len 9
-    [2, () => ({ kind: 'unknown', type: 4, data: u8(0) })], // SACK_PERM with len 3
-    [1, () => ({ kind: 'unknown', type: 2, data: u8(5) })], // MSS with len 3
-    [1, () => ({ kind: 'unknown', type: 2, data: u8(5, 0xb4, 0) })], // MSS with len 5
-    [2, () => ({ kind: 'bytes', bytes: u8(8, rng.int(0, 1)), note: 'silly length' })], // len < 2: stops parsing
-    [2, () => ({ kind: 'bytes', bytes: u8(rng.pick([2, 3, 4, 8]), 40), note: 'length past the end' })],
-  ])();
+  switch (rng.weightedIndex(MALFORMED_WEIGHTS)) {
+    case 0:
+      return { kind: 'unknown', type: 3, data: u8(rng.int(0, 14), 0) }; // WS with len 4
+    case 1:
+      return { kind: 'unknown', type: 8, data: rng.bytes(7) }; // TS with len 9
+    case 2:
+      return { kind: 'unknown', type: 4, data: u8(0) }; // SACK_PERM with len 3
+    case 3:
+      return { kind: 'unknown', type: 2, data: u8(5) }; // MSS with len 3
+    case 4:
+      return { kind: 'unknown', type: 2, data: u8(5, 0xb4, 0) }; // MSS with len 5
+    case 5:
+      return { kind: 'bytes', bytes: u8(8, rng.int(0, 1)), note: 'silly length' }; // len < 2: stops parsing
+    default:
+      return { kind: 'bytes', bytes: u8(rng.pick([2, 3, 4, 8]), 40), note: 'length past the end' };
+  }
 }
+
+/** How many well-formed options a SYN gets, by weight. */
+const OPTION_COUNTS = [[1, 0], [2, 2], [4, 4], [4, 5], [2, 7], [1, 10]] as const;
 
 /** A random SYN-ish segment (SYN always set; other flags random). */
 export function randomSyn(rng: Prng, w: SynGeneratorWeights = DEFAULT_WEIGHTS): SynShape {
@@ -88,7 +127,7 @@ export function randomSyn(rng: Prng, w: SynGeneratorWeights = DEFAULT_WEIGHTS): 
   for (const f of EXTRA_FLAGS) if (rng.chance(w.extraFlag)) flags |= f;
   const options: TcpOption[] = [];
   let room = 40;
-  const n = rng.weighted([[1, 0], [2, 2], [4, 4], [4, 5], [2, 7], [1, 10]] as const);
+  const n = rng.weighted(OPTION_COUNTS);
   let terminal = false;
   for (let i = 0; i < n && !terminal; i++) {
     const o = wellFormed(rng, w);

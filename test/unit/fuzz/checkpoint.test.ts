@@ -9,7 +9,8 @@ import { dirname, join, relative } from 'path';
 import * as ts from 'typescript';
 import { parseCampaignText } from '../../../lib/fuzz/campaign-load';
 import {
-  assertResumable, Checkpoint, loadCheckpoint, newCheckpoint, removeStaleTemps, saveCheckpoint, writeFileAtomic,
+  assertResumable, Checkpoint, loadCheckpoint, newCheckpoint, removeStaleTemps, saveCheckpoint, saveCheckpointAsync, writeFileAtomic,
+  writeFileAtomicAsync,
 } from '../../../lib/fuzz/checkpoint';
 import { FindingStore } from '../../../lib/fuzz/signature';
 
@@ -70,6 +71,28 @@ describe('fuzz checkpoints', () => {
     writeFileAtomic(p, data, { beforeRename: (tmp) => (seen = readFileSync(tmp, 'utf8')) });
     expect(seen.length).to.equal(data.length);
     expect(readFileSync(p, 'utf8')).to.equal(data);
+  });
+
+  it('the asynchronous writer gives the same file and the same guarantees', async () => {
+    const p = join(dir, 'checkpoint.json');
+    await saveCheckpointAsync(p, sample());
+    expect(loadCheckpoint(p)).to.deep.equal({ ...sample(), rulesHit: ['demux.bad-csum', 'listen.syn'] });
+    const sync = join(dir, 'sync.json');
+    saveCheckpoint(sync, sample());
+    expect(readFileSync(p, 'utf8')).to.equal(readFileSync(sync, 'utf8'));
+    // failing between fsync and rename: the old checkpoint stays, the temp file is gone
+    let err: Error | undefined;
+    await saveCheckpointAsync(p, { ...sample(), nextIndex: 5000 }, { beforeRename: () => { throw new Error('killed'); } }).catch((e) => (err = e));
+    expect(err?.message).to.equal('killed');
+    expect(loadCheckpoint(p)!.nextIndex).to.equal(1234);
+    expect(readdirSync(dir).sort()).to.deep.equal(['checkpoint.json', 'sync.json']);
+    // complete before the rename
+    const big = join(dir, 'big.txt');
+    const data = 'y'.repeat(1 << 20);
+    let seen = '';
+    await writeFileAtomicAsync(big, data, { beforeRename: (tmp) => (seen = readFileSync(tmp, 'utf8')) });
+    expect(seen.length).to.equal(data.length);
+    expect(readFileSync(big, 'utf8')).to.equal(data);
   });
 
   it('rejects files that are not checkpoints, and checkpoints of another campaign', () => {

@@ -10,6 +10,7 @@ import type { Seg } from './seg';
 import { after, between } from './seq-math';
 import { deferSecondsToRetrans } from './sockopts';
 import type { Req, Step } from './state';
+import { listenerWithQlen } from './state';
 import { numAdd, numText, numValue } from './symbols';
 import { armFromEvent } from './timer-wheel';
 
@@ -204,5 +205,5 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
 function dropReq(st: Step, req: Req): void {
   st.setReq(req.key, undefined);
   const l = st.listeners[req.lport];
-  if (l) st.setListener(l.port, { ...l, qlen: Math.max(0, l.qlen - 1) });
+  if (l) st.setListener(l.port, listenerWithQlen(l, Math.max(0, l.qlen - 1)));
 }

@@ -2,17 +2,19 @@
 // §4.9 cookie mode, §4.10 TFO, then the SYN-ACK of §4.6–§5).
 import { makeChild } from './child';
 import { ecnCreateRequest } from './ecn';
-import { tryFastOpen } from './fastopen';
+import { TfoResult, tryFastOpen } from './fastopen';
 import { emitSynAck, makeSynAckTpl } from './make-synack';
 import { flowFor, freshStem, isnFor, tsOffFor } from './openreq-init';
 import type { KernelOpts } from './parse-options';
 import { defaultMssClamp } from './route';
 import type { Seg } from './seg';
 import type { Listener, Req, Step } from './state';
-import { tupleKey } from './state';
+import { listenerWithQlen } from './state';
 import { cookieIsnFor, cookieLow6, cookieMss, cookieTsvalRaw, recordCookie } from './syncookies';
 import { Num, numText } from './symbols';
 import { armFromEvent } from './timer-wheel';
+
+const NO_TFO: TfoResult = Object.freeze({ child: false });
 
 export function listenerHasKey(l: Listener, peer: string): boolean {
   return !!l.opts.md5Peers && l.opts.md5Peers.includes(peer);
@@ -68,17 +70,18 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
   st.why('conn_request.admitted', () => `qlen ${l.qlen}, acceptq ${l.acceptq.length}, backlog ${l.maxBacklog}${wantCookie ? ', cookie mode' : ''}`);
   // ECN.
   const e = ecnCreateRequest(env, seg.flags, seg.tos);
-  st.why(e.rule, e.text);
+  st.note(e.reason);
   let ecnOk = e.ok;
   if (wantCookie && !ts && ecnOk) {
     ecnOk = false;
     st.why('ecn.cookie-no-ts', 'cookie mode without TS: ecn_ok = 0');
   }
   const lport = seg.dport;
-  const tsOff: Num = ts ? tsOffFor(st, seg.src, seg.sport, lport) : 0;
+  const key = seg.key; // tupleKey(seg.src, seg.sport, lport)
+  const tsOff: Num = ts ? tsOffFor(st, seg.src, key) : 0;
   if (ts) st.why('tsoff.value', () => `ts_off ${numText(tsOff)} (tcp_timestamps=${s.tcp_timestamps}, ${env.profile.tsOffPerTuple ? 'per 4-tuple' : 'per address pair'})`);
   // TFO (not in cookie mode).
-  let tfo: ReturnType<typeof tryFastOpen> = { child: false };
+  let tfo: TfoResult = NO_TFO;
   if (wantCookie) {
     if (ko.tfoLen >= 0) st.why('cookies.tfo-ignored', 'cookie mode: TFO option ignored');
   } else if (ko.tfoLen >= 0 || seg.len > 0) {
@@ -92,7 +95,6 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
   st.why('openreq.init', () =>
     `rcv_isn ${seg.seq}, rcv_nxt ${rcvNxt}, mss_clamp ${mssClamp}${ko.mss ? '' : ' (no MSS option: default)'}, ts_recent ${ts ? ko.tsVal : 0}, sack ${sackOk}, wscale ${wsOk ? ws : 'none'}, syn_tos 0x${seg.tos.toString(16)}`);
   const { tpl, win } = makeSynAckTpl(st, l.opts, { wsOk, ws, sackOk, ts, ecnOk, synTos: seg.tos, md5, cookie: wantCookie, tfo: tfo.opt });
-  const key = tupleKey(seg.src, seg.sport, lport);
   if (wantCookie) {
     const isn = cookieIsnFor(st, seg);
     const low6 = ts ? cookieLow6(wsOk, ws, sackOk, ecnOk) : -1;
@@ -110,7 +112,7 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
     recordCookie(st, l, seg, isn, mss, tsOff, low6);
     return;
   }
-  const isn = twIsn ?? isnFor(st, seg.src, seg.sport, lport);
+  const isn = twIsn ?? isnFor(st, key);
   if (twIsn === undefined) st.why('isn.normal', () => `ISN ${numText(isn)} (opaque, reused by every retransmission)`);
   else st.why('isn.tw', () => `ISN ${numText(isn)} = tw_snd_nxt + 65537`);
   const flow = flowFor(st, key);
@@ -138,7 +140,8 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
     numTimeout: 0, numRetrans: 0, timerAt: at, timerSlack: slack, tsSym, firstTsMs: st.now, lastTsMs: st.now, lastOowMs: -Infinity, acked: false, flow, flowGen: 0,
   };
   st.setReq(key, req);
-  st.setListener(l.port, { ...st.listeners[l.port], qlen: st.listeners[l.port].qlen + 1 });
+  const cur = st.listeners[l.port];
+  st.setListener(l.port, listenerWithQlen(cur, cur.qlen + 1));
   st.arm('synack-rtx', at, key);
   st.why('conn_request.req-created', () => `req ${key} in the SYN queue (qlen ${l.qlen + 1}), SYN-ACK timer at +1 s`);
 }

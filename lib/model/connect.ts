@@ -35,10 +35,11 @@ export function connect(st: Step, dport: number, sportIn: number | undefined, op
     st.why('connect.port', () => `ephemeral port ${numText(lport)}: even, in ${lo}..${hi}`);
   }
   const portName: number | string = typeof lport === 'number' ? lport : lport.sym;
-  const isn: Num = env.fixed?.isn !== undefined ? env.fixed.isn >>> 0 : { sym: freshSym(st, 'isn@' + peer + ':' + dport + '>' + portName) };
+  const tuple = peer + ':' + dport + '>' + portName;
+  const isn: Num = env.fixed?.isn !== undefined ? env.fixed.isn >>> 0 : { sym: freshSym(st, 'isn@' + tuple) };
   const md5 = !!opts.md5Peers?.includes(peer);
   const ts = s.tcp_timestamps !== 0 && !md5;
-  const tsOff: Num = ts ? tsOffFor(st, peer, dport, portName) : 0;
+  const tsOff: Num = ts ? tsOffFor(st, peer, tuple) : 0;
   const mss = opts.maxseg ? Math.min(env.route.advmss, opts.maxseg) : env.route.advmss;
   const wsOn = s.tcp_window_scaling !== 0;
   const win = selectInitialWindow(env, opts, mss, 0, wsOn);

@@ -14,7 +14,7 @@ import { selectInitialWindow } from './select-window';
 import { sendReset } from './send-reset';
 import { Seg, segOf } from './seg';
 import type { Listener, ModelEnv, Sock, Step } from './state';
-import { tupleKey } from './state';
+import { isEmptyDict } from './state';
 import { cookieCheck } from './syncookies';
 import { synsentRcv } from './synsent';
 import { isTimeWaitSock, twRcv } from './timewait';
@@ -82,11 +82,6 @@ function findUnboundActive(st: Step, seg: Seg): Sock | undefined {
 }
 
 /** Bytes of the packet from the IP header on (the decoder starts at the IP header or after Ethernet). */
-function hasAny(o: object): boolean {
-  for (const _ in o) return true;
-  return false;
-}
-
 function ipBytesPresent(d: Decoded): number {
   return d.bytes.length - (d.eth ? 14 : 0);
 }
@@ -161,10 +156,11 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     return;
   }
   const seg = segOf(d);
-  const key = tupleKey(seg.src, seg.sport, seg.dport);
+  const key = seg.key;
   const syn = (seg.flags & SYN) !== 0;
-  // Lookups on empty tables skip hashing the freshly built tuple key (the fresh-listener hot path).
-  const sock = (hasAny(st.socks) ? st.socks[key] : undefined) ?? findUnboundActive(st, seg);
+  // Lookups on empty tables skip hashing the freshly built tuple key (the fresh-listener hot path);
+  // an empty socket table holds no connect()ed socket either.
+  const sock = isEmptyDict(st.socks) ? undefined : (st.socks[key] ?? findUnboundActive(st, seg));
   if (sock) {
     st.why('demux.lookup', () => `${key}: ${sock.active ? 'connected' : 'child'} socket in ${sock.state}`);
     // TIME_WAIT is handled before tcp_inbound_hash: no auth gate there (correction C1).
@@ -175,7 +171,7 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     if (sock.state === 'SYN_SENT') return synsentRcv(st, sock, seg, ko);
     return estabRcv(st, sock, seg, ko);
   }
-  const req = hasAny(st.reqs) ? st.reqs[key] : undefined;
+  const req = isEmptyDict(st.reqs) ? undefined : st.reqs[key];
   if (req) {
     const l = st.listeners[req.lport];
     st.why('demux.lookup', () => `${key}: request socket (SYN_RECV)`);
@@ -260,7 +256,7 @@ function cookieChild(st: Step, l: Listener, seg: Seg, ko: KernelOpts, c: Extract
   const mss = synackMss(env, l.opts);
   const win = selectInitialWindow(env, l.opts, mss, c.tsOk ? 12 : 0, c.wsOk);
   const ipf = synackIpFields(env, l.opts, seg.tos);
-  const key = tupleKey(seg.src, seg.sport, seg.dport);
+  const key = seg.key;
   const child = makeChild(st, l, {
     key, peer: seg.src, pport: seg.sport, lport: seg.dport, isn: c.rec.isn, rcvIsn: (seg.seq - 1) >>> 0, rcvNxt: seg.seq,
     tsOk: c.tsOk, tsOff: c.rec.tsOff, tsRecent: c.tsOk ? ko.tsVal : 0, sackOk: c.sackOk, wsOk: c.wsOk, rcvWscale: win.wscale,

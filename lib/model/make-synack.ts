@@ -3,7 +3,7 @@
 import { ACK, ECE, SYN } from '../wire/types';
 import type { JsonNum } from '../wire/types';
 import { ipJson, jnum, jstar, packet, synackOptionsJson, tsvalExpect } from './json';
-import type { Reason } from './reasons';
+import { Reason, reason } from './reasons';
 import type { SockOpts } from './sockopts';
 import type { Expectation, ModelEnv, Step, SynAckTpl } from './state';
 import type { Num } from './symbols';
@@ -37,20 +37,17 @@ export interface SynAckInputs {
   tfo?: { hex?: string; sym?: string; exp: boolean };
 }
 
-interface TplEntry {
-  tpl: SynAckTpl;
-  win: WindowChoice;
-  mssText: () => string;
-  optText: () => string;
-  ipText: () => string;
-  md5DropsTs: boolean;
-  tfoNoRoom: string | undefined;
+export interface TplEntry {
+  readonly tpl: SynAckTpl;
+  readonly win: WindowChoice;
+  /** The reasons of the choice, in order (window, MSS, options, IP fields); immutable, shared by every use of a cached entry. */
+  readonly reasons: readonly Reason[];
 }
 
 const TPL_CACHE = new WeakMap<SockOpts, { env: ModelEnv; m: Map<number, TplEntry> }>();
 
 /** Chooses window, options and IP fields once per req (retransmissions reuse them). Cached per listener options when no TFO cookie is involved. */
-export function makeSynAckTpl(st: Step, lopts: SockOpts, i: SynAckInputs): { tpl: SynAckTpl; win: WindowChoice } {
+export function makeSynAckTpl(st: Step, lopts: SockOpts, i: SynAckInputs): TplEntry {
   const env = st.env;
   let e: TplEntry | undefined;
   if (!i.tfo) {
@@ -69,13 +66,8 @@ export function makeSynAckTpl(st: Step, lopts: SockOpts, i: SynAckInputs): { tpl
   } else {
     e = buildTpl(env, lopts, i);
   }
-  st.why('window.initial', e.win.text);
-  st.why('synack.mss', e.mssText);
-  if (e.md5DropsTs) st.why('synack.md5-drops-ts', 'MD5 key with SACK: TS left out of the SYN-ACK');
-  if (e.tfoNoRoom) st.why('synack.tfo-no-room', e.tfoNoRoom);
-  st.why('synack.options', e.optText);
-  st.why('synack.ip', e.ipText);
-  return { tpl: e.tpl, win: e.win };
+  for (const r of e.reasons) st.note(r);
+  return e;
 }
 
 function buildTpl(env: ModelEnv, lopts: SockOpts, i: SynAckInputs): TplEntry {
@@ -132,7 +124,11 @@ function buildTpl(env: ModelEnv, lopts: SockOpts, i: SynAckInputs): TplEntry {
     env.ip === 4
       ? `TTL ${ipf.ttl}, TOS 0x${ipf.tos.toString(16)}${ipf.reflected ? ' (tcp_reflect_tos: DSCP from the SYN)' : ''}, DF, ID 0`
       : `hop limit ${ipf.ttl}, tclass 0x${ipf.tos.toString(16)}${ipf.reflected ? ' (reflected)' : ''}, flow label hash-derived`;
-  return { tpl, win, mssText, optText, ipText, md5DropsTs, tfoNoRoom };
+  const reasons = [reason('window.initial', win.text), reason('synack.mss', mssText)];
+  if (md5DropsTs) reasons.push(reason('synack.md5-drops-ts', 'MD5 key with SACK: TS left out of the SYN-ACK'));
+  if (tfoNoRoom) reasons.push(reason('synack.tfo-no-room', tfoNoRoom));
+  reasons.push(reason('synack.options', optText), reason('synack.ip', ipText));
+  return { tpl, win, reasons };
 }
 
 export interface SynAckTarget {

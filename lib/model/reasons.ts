@@ -243,10 +243,12 @@ export function isRule(id: string): boolean {
 /**
  * One decision. `text` is formatted on first read (a string or a thunk); JSON.stringify gives
  * {rule, fn, spec, text}.
+ * The fields are `declare`d: assigned in the constructor only, so no class-field initialiser runs
+ * for each of the many Reasons a step builds.
  */
 export class Reason {
-  readonly rule: RuleId;
-  private t: string | (() => string);
+  declare readonly rule: RuleId;
+  private declare t: string | (() => string);
   constructor(rule: RuleId, text: string | (() => string)) {
     this.rule = rule;
     this.t = text;

@@ -3,6 +3,7 @@ import { emitSynAck } from './make-synack';
 import { flowFor } from './openreq-init';
 import { deferSecondsToRetrans } from './sockopts';
 import type { Req, Sock, Step } from './state';
+import { listenerWithQlen } from './state';
 import { numText } from './symbols';
 import { firedAt, rearmFromTimer, TimerSlack } from './timer-wheel';
 
@@ -63,7 +64,7 @@ export function fireReqTimer(st: Step, req: Req, at: number): void {
   if (expire) {
     st.why('reqsk_timer.expire', () => `req ${req.key}: ${req.numTimeout} timeouts ≥ ${thresh}${defer ? ` (defer ${defer}, acked ${req.acked})` : ''} → dropped silently`);
     st.setReq(req.key, undefined);
-    st.setListener(l.port, { ...l, qlen: Math.max(0, l.qlen - 1) });
+    st.setListener(l.port, listenerWithQlen(l, Math.max(0, l.qlen - 1)));
     return;
   }
   let q = req;

@@ -1,6 +1,7 @@
 // The incoming segment as the model reads it (addresses, ports, numbers, flags, lengths).
 import type { Decoded, TcpOption } from '../wire/types';
 import { FIN, SYN } from '../wire/types';
+import { tupleKey } from './state';
 
 export interface Seg {
   d: Decoded;
@@ -21,6 +22,8 @@ export interface Seg {
   endSeq: number;
   options: readonly TcpOption[];
   doff: number;
+  /** The 4-tuple key of the socket tables (tupleKey(src, sport, dport)), built once per segment. */
+  key: string;
   /** The auth-option walk of this segment, computed once (auth-options.ts authOf). */
   authMemo?: { key: string; value: unknown };
 }
@@ -46,5 +49,7 @@ export function segOf(d: Decoded): Seg {
     endSeq: (t.seq + len + (t.flags & SYN ? 1 : 0) + (t.flags & FIN ? 1 : 0)) >>> 0,
     options: t.options,
     doff: t.dataOffset,
+    key: tupleKey(ip.src, t.sport, t.dport),
+    authMemo: undefined,
   };
 }

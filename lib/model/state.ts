@@ -261,45 +261,78 @@ export interface ModelState {
   readonly gen: number;
 }
 
+/** The empty string-keyed table (frozen) that every table of EMPTY_STATE starts as. */
+const EMPTY_DICT: Readonly<Record<string, never>> = Object.freeze(Object.create(null));
+
+/** True when a string-keyed table has no entry; the shared empty table answers without enumerating. */
+export function isEmptyDict(o: Readonly<Record<string, unknown>>): boolean {
+  if (o === EMPTY_DICT) return true;
+  for (const _ in o) return false;
+  return true;
+}
+
 /**
  * A copy of a string-keyed map as a dictionary-mode object (Object.create(null)): adding ever-new
  * 4-tuple keys then costs no hidden-class transitions.
  */
 export function cloneDict<T>(o: Readonly<Record<string, T>>): Record<string, T> {
   const n = Object.create(null) as Record<string, T>;
-  for (const k in o) n[k] = o[k];
+  if (o !== EMPTY_DICT) for (const k in o) n[k] = o[k];
   return n;
 }
 
 export const EMPTY_STATE: ModelState = Object.freeze({
   listeners: Object.freeze({}),
-  reqs: Object.freeze(Object.create(null)),
-  socks: Object.freeze(Object.create(null)),
-  cookies: Object.freeze(Object.create(null)),
-  bindings: Object.freeze(Object.create(null)),
+  reqs: EMPTY_DICT,
+  socks: EMPTY_DICT,
+  cookies: EMPTY_DICT,
+  bindings: EMPTY_DICT,
   nextDue: Infinity,
   gen: 0,
 });
+
+/**
+ * `l` with a new SYN-queue length (a req added or gone). An explicit literal in listen()'s key order:
+ * every SYN takes this path, and a spread with an override costs several times more.
+ */
+export function listenerWithQlen(l: Listener, qlen: number): Listener {
+  return { port: l.port, backlog: l.backlog, maxBacklog: l.maxBacklog, opts: l.opts, acceptq: l.acceptq, qlen, lastOverflowMs: l.lastOverflowMs, tfoQlen: l.tfoQlen };
+}
 
 export function tupleKey(peer: string, pport: number, lport: number): string {
   return peer + ':' + pport + '>' + lport;
 }
 
-/** The accumulator for one apply(): responses, reasons, counters, timers and copy-on-write maps. */
+/**
+ * The accumulator for one apply(): responses, reasons, counters, timers and copy-on-write maps.
+ * Fields are `declare`d and set in the constructor (no class-field initialiser per step; one shape).
+ */
 export class Step {
-  readonly responses: Prediction[] = [];
-  readonly reasons: Reason[] = [];
-  readonly timers: TimerInfo[] = [];
-  counters: Record<string, number> = {};
-  listeners: Record<number, Listener>;
-  reqs: Record<string, Req>;
-  socks: Record<string, Sock>;
-  cookies: Record<string, readonly CookieRec[]>;
-  bindings: Record<string, number>;
-  nextDue: number;
-  gen: number;
-  private own = 0;
-  constructor(readonly env: ModelEnv, readonly base: ModelState, public now: number) {
+  declare readonly env: ModelEnv;
+  declare readonly base: ModelState;
+  declare now: number;
+  declare responses: Prediction[];
+  declare readonly reasons: Reason[];
+  declare timers: TimerInfo[];
+  declare counters: Record<string, number>;
+  declare listeners: Record<number, Listener>;
+  declare reqs: Record<string, Req>;
+  declare socks: Record<string, Sock>;
+  declare cookies: Record<string, readonly CookieRec[]>;
+  declare bindings: Record<string, number>;
+  declare nextDue: number;
+  declare gen: number;
+  /** Bit set of the maps this step has already copied (1 listeners, 2 reqs, 4 socks, 8 cookies, 16 bindings). */
+  private declare own: number;
+  constructor(env: ModelEnv, base: ModelState, now: number) {
+    this.env = env;
+    this.base = base;
+    this.now = now;
+    this.responses = [];
+    this.reasons = [];
+    this.timers = [];
+    this.counters = {};
+    this.own = 0;
     this.listeners = base.listeners as Record<number, Listener>;
     this.reqs = base.reqs as Record<string, Req>;
     this.socks = base.socks as Record<string, Sock>;
@@ -313,14 +346,25 @@ export class Step {
     this.reasons.push(r);
     return r;
   }
+  /** Records a prebuilt Reason (an immutable one shared between steps, e.g. of a cached SYN-ACK template). */
+  note(r: Reason): Reason {
+    this.reasons.push(r);
+    return r;
+  }
   count(name: string, n = 1): void {
     this.counters[name] = (this.counters[name] ?? 0) + n;
   }
+  // A step sends at most a packet or two and arms at most a timer or two: the first entry starts a
+  // one-element array rather than growing the empty one to V8's default 17 slots.
   send(packet: PacketJson, expect: Expectation, r: Reason, atMs = this.now): void {
-    this.responses.push({ packet, expect, reason: r, atMs });
+    const p: Prediction = { packet, expect, reason: r, atMs };
+    if (this.responses.length === 0) this.responses = [p];
+    else this.responses.push(p);
   }
   arm(what: TimerInfo['what'], atMs: number, key: string): void {
-    this.timers.push({ what, atMs, key });
+    const t: TimerInfo = { what, atMs, key };
+    if (this.timers.length === 0) this.timers = [t];
+    else this.timers.push(t);
     if (atMs < this.nextDue) this.nextDue = atMs;
   }
   setListener(port: number, l: Listener | undefined): void {

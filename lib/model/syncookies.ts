@@ -3,7 +3,6 @@
 // cookie_timestamp_decode).
 import type { KernelOpts } from './parse-options';
 import type { CookieRec, Listener, Step } from './state';
-import { tupleKey } from './state';
 import type { Seg } from './seg';
 import { freshSym } from './openreq-init';
 import { Num, numText, numValue } from './symbols';
@@ -38,11 +37,11 @@ export function cookieIsnFor(st: Step, seg: Seg): Num {
   const f = st.env.fixed?.cookieIsn ?? st.env.fixed?.isn;
   if (f !== undefined) return f >>> 0;
   st.gen++;
-  return { sym: freshSym(st, 'cookie@' + seg.src + ':' + seg.sport + '>' + seg.dport + '#' + st.gen) };
+  return { sym: freshSym(st, 'cookie@' + seg.key + '#' + st.gen) };
 }
 
 export function recordCookie(st: Step, l: Listener, seg: Seg, isn: Num, mss: number, tsOff: Num, low6: number): void {
-  const key = tupleKey(seg.src, seg.sport, seg.dport);
+  const key = seg.key;
   const rec: CookieRec = { peerIsn: seg.seq, isn, sentMs: st.now, mss, tsOff, listenPort: l.port, low6 };
   const old = st.cookies[key] ?? [];
   // Keep the last 8 per 4-tuple; anything older than 2 minutes cannot validate anyway.
@@ -67,7 +66,7 @@ export function cookieCheck(st: Step, l: Listener, seg: Seg, ko: KernelOpts, fla
       !s.tcp_syncookies ? 'tcp_syncookies=0: no cookie check' : !flagsAck || flagsRst ? 'not a bare ACK: no cookie check' : 'no syncookie sent in the last 2 min: no cookie check');
     return { kind: 'skip' };
   }
-  const key = tupleKey(seg.src, seg.sport, seg.dport);
+  const key = seg.key;
   const recs = st.cookies[key] ?? [];
   const peerIsn = (seg.seq - 1) >>> 0;
   const cookie = (seg.ack - 1) >>> 0;

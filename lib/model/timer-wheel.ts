@@ -23,6 +23,8 @@ const LVL_START = Array.from({ length: 10 }, (_, n) => (n === 0 ? 0 : (LVL_SIZE 
 function lvlStart(n: number): number {
   return LVL_START[n];
 }
+/** Granule (ms) of wheel level n: 2^(3n) jiffies, precomputed (no Math.pow per timer). */
+const LVL_GRANULE_MS = Array.from({ length: 9 }, (_, n) => 2 ** (LVL_CLK_SHIFT * n) * JIFFY_MS);
 
 /** Wheel level of a timeout of `deltaJ` jiffies. */
 export function wheelLevel(deltaJ: number): number {
@@ -33,24 +35,25 @@ export function wheelLevel(deltaJ: number): number {
 
 /** Granule (ms) of the level a timeout of `timeoutMs` lands in. */
 export function wheelGranuleMs(timeoutMs: number): number {
-  const j = Math.ceil(timeoutMs / JIFFY_MS);
-  return 2 ** (LVL_CLK_SHIFT * wheelLevel(j)) * JIFFY_MS;
+  return LVL_GRANULE_MS[wheelLevel(Math.ceil(timeoutMs / JIFFY_MS))];
 }
 
 /** Where a timer really fires, relative to the model's nominal (earliest) time. */
 export interface TimerSlack {
   /** The kernel fires the timer in [nominal, nominal + widthMs] (± a jiffy). */
-  widthMs: number;
+  readonly widthMs: number;
   /** The real firing jiffy is a multiple of this many ms (0: unknown phase). */
-  alignMs: number;
+  readonly alignMs: number;
 }
 
 export const NO_SLACK: TimerSlack = Object.freeze({ widthMs: 0, alignMs: 0 });
 
+/** Slack of a timer armed at an arbitrary phase, per wheel level: one granule wide (immutable, shared). */
+const EVENT_SLACK: readonly TimerSlack[] = LVL_GRANULE_MS.map((g) => Object.freeze({ widthMs: g, alignMs: g }));
+
 /** A timer armed from packet processing or a syscall at `nowMs` (arbitrary jiffy phase). */
 export function armFromEvent(nowMs: number, timeoutMs: number): { atMs: number; slack: TimerSlack } {
-  const g = wheelGranuleMs(timeoutMs);
-  return { atMs: nowMs + timeoutMs, slack: { widthMs: g, alignMs: g } };
+  return { atMs: nowMs + timeoutMs, slack: EVENT_SLACK[wheelLevel(Math.ceil(timeoutMs / JIFFY_MS))] };
 }
 
 /** A timer re-armed from its own callback, which fired at nominal `atMs` with `slack`. */

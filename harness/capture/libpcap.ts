@@ -6,6 +6,7 @@
 // Calls (pcap(3PCAP)): pcap_create, pcap_set_* (before activation), pcap_activate, pcap_compile +
 // pcap_setfilter, pcap_setnonblock, pcap_get_selectable_fd, pcap_next_ex, pcap_sendpacket, pcap_close.
 import koffi from 'koffi';
+import { realtimeNs } from '../sys/libc';
 
 function loadLib(): ReturnType<typeof koffi.load> {
   const tried: string[] = [];
@@ -23,7 +24,6 @@ const lib = loadLib();
 koffi.opaque('pcap_t');
 const BpfProgram = koffi.struct('synh_bpf_program', { bf_len: 'uint', bf_insns: 'void *' });
 const PktHdr = koffi.struct('synh_pcap_pkthdr', { tv_sec: 'long', tv_usec: 'long', caplen: 'uint32_t', len: 'uint32_t' });
-const Timespec = koffi.struct('synh_timespec', { tv_sec: 'long', tv_nsec: 'long' });
 
 const fn = {
   create: lib.func('pcap_t *pcap_create(const char *source, _Out_ uint8_t *errbuf)'),
@@ -45,9 +45,6 @@ const fn = {
   close: lib.func('void pcap_close(pcap_t *p)'),
 };
 
-const libc = koffi.load('libc.so.6');
-const clockGettime = libc.func('int clock_gettime(int clk, _Out_ synh_timespec *ts)');
-const CLOCK_REALTIME = 0;
 
 const PCAP_ERRBUF_SIZE = 256;
 const PCAP_TSTAMP_PRECISION_NANO = 1;
@@ -70,10 +67,8 @@ function cstr(b: Uint8Array): string {
 
 /** CLOCK_REALTIME − CLOCK_MONOTONIC (process.hrtime's clock) now, in ns: maps pcap timestamps to hrtime. */
 export function realMinusMonotonicNs(): bigint {
-  const ts = { tv_sec: 0, tv_nsec: 0 };
   const mono = process.hrtime.bigint();
-  clockGettime(CLOCK_REALTIME, ts);
-  return BigInt(ts.tv_sec) * 1_000_000_000n + BigInt(ts.tv_nsec) - mono;
+  return realtimeNs() - mono;
 }
 
 export interface PcapOpenOptions {
@@ -144,4 +139,3 @@ export class Pcap {
 }
 
 void BpfProgram;
-void Timespec;

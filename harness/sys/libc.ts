@@ -38,6 +38,7 @@ const fn = {
   if_nametoindex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
   sched_getcpu: lib.func('int sched_getcpu(void)'),
   sched_setaffinity: lib.func('int sched_setaffinity(int pid, size_t size, const void *mask)'),
+  clock_gettime: lib.func('int clock_gettime(int clk, void *ts)'),
 };
 
 // ---- constants -------------------------------------------------------------------------------
@@ -290,6 +291,14 @@ export function prctl(option: number, arg2 = 0): SysRet {
 
 export function getppid(): number {
   return fn.getppid();
+}
+
+const timespec = Buffer.alloc(16);
+
+/** clock_gettime(CLOCK_REALTIME) in ns. */
+export function realtimeNs(): bigint {
+  fn.clock_gettime(0, timespec);
+  return timespec.readBigInt64LE(0) * 1_000_000_000n + timespec.readBigInt64LE(8);
 }
 
 export function getpid(): number {

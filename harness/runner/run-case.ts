@@ -245,13 +245,25 @@ export class CaseExecution {
       if (this.lab) this.lab.capture.onFrame = undefined;
     }
 
-    const unexpected = [...this.rx.filter((r) => !r.taken), ...this.foreign];
+    // The case observes the link until SETTLE_MS after its last stimulus. A frame the kernel stamped
+    // after that (a timer the case never waited for, read late because the event loop was busy) is
+    // outside the case: kept in the pcapng, not judged — on an idle machine the case would have ended
+    // before it came.
+    const windowEnd = this.lastStimulusNs + msToNs(SETTLE_MS);
+    const inWindow = (r: Rx): boolean => r.tNs <= windowEnd;
+    const unexpected = [...this.rx.filter((r) => !r.taken && inWindow(r)), ...this.foreign.filter(inWindow)];
     for (const r of this.rx) {
-      if (!r.taken) r.comment = `UNEXPECTED: ${r.during ?? (r.flow === undefined ? 'to a port no flow of the case uses' : `no expectation took it (flow ${r.flow})`)}`;
+      if (!r.taken) {
+        r.comment = inWindow(r)
+          ? `UNEXPECTED: ${r.during ?? (r.flow === undefined ? 'to a port no flow of the case uses' : `no expectation took it (flow ${r.flow})`)}`
+          : `after the case's window (+${nsToMs(r.tNs - this.lastStimulusNs).toFixed(1)} ms after its last stimulus): not judged`;
+      }
     }
     const fromDut = (r: Rx): boolean => !!this.lab && r.d.eth?.src === this.lab.dutMac;
     for (const r of this.foreign) {
-      r.comment = `UNEXPECTED: ${fromDut(r) ? `from the DUT's other address ${r.d.ip?.src ?? ''}`.trimEnd() : 'not from the DUT and not sent by the harness'}`;
+      r.comment = inWindow(r)
+        ? `UNEXPECTED: ${fromDut(r) ? `from the DUT's other address ${r.d.ip?.src ?? ''}`.trimEnd() : 'not from the DUT and not sent by the harness'}`
+        : `after the case's window (+${nsToMs(r.tNs - this.lastStimulusNs).toFixed(1)} ms after its last stimulus): not judged`;
     }
     if (unexpected.length && status === 'pass') {
       status = 'fail';

@@ -171,16 +171,20 @@ export function resolveProbePacket(p: ProbePacket, b: ProbeBindings): ProbeSpecF
     tos: p.tos,
     tclass: p.tos,
   };
-  const m = p.mistakes;
-  if (m.tcpChecksum !== undefined || m.ipChecksum !== undefined || m.dataOffset !== undefined || m.reservedBits !== undefined) {
-    const pm: PacketMistakes = {};
-    if (m.tcpChecksum !== undefined) pm.tcpChecksum = m.tcpChecksum;
-    if (m.ipChecksum !== undefined) pm.ipChecksum = m.ipChecksum;
-    if (m.dataOffset !== undefined) pm.dataOffset = m.dataOffset;
-    if (m.reservedBits !== undefined) pm.reservedBits = m.reservedBits;
-    out.mistakes = pm;
-  }
+  const pm = packetMistakes(p.mistakes);
+  if (pm) out.mistakes = pm;
   return out;
+}
+
+/** The builder's mistakes for a probe packet's, or undefined when it has none. */
+function packetMistakes(m: ProbePacket['mistakes']): PacketMistakes | undefined {
+  if (m.tcpChecksum === undefined && m.ipChecksum === undefined && m.dataOffset === undefined && m.reservedBits === undefined) return undefined;
+  const pm: PacketMistakes = {};
+  if (m.tcpChecksum !== undefined) pm.tcpChecksum = m.tcpChecksum;
+  if (m.ipChecksum !== undefined) pm.ipChecksum = m.ipChecksum;
+  if (m.dataOffset !== undefined) pm.dataOffset = m.dataOffset;
+  if (m.reservedBits !== undefined) pm.reservedBits = m.reservedBits;
+  return pm;
 }
 
 /** A whole PacketSpec for a probe packet on the probe's flow. `dport` is the DUT's port. */
@@ -210,16 +214,9 @@ export function probePacketSpec(
     tos: p.tos,
     tclass: p.tos,
   };
-  const m = p.mistakes;
   // (an IPv4 header checksum mistake on an IPv6 probe is ignored by the builder)
-  if (m.tcpChecksum !== undefined || m.ipChecksum !== undefined || m.dataOffset !== undefined || m.reservedBits !== undefined) {
-    const pm: PacketMistakes = {};
-    if (m.tcpChecksum !== undefined) pm.tcpChecksum = m.tcpChecksum;
-    if (m.ipChecksum !== undefined) pm.ipChecksum = m.ipChecksum;
-    if (m.dataOffset !== undefined) pm.dataOffset = m.dataOffset;
-    if (m.reservedBits !== undefined) pm.reservedBits = m.reservedBits;
-    spec.mistakes = pm;
-  }
+  const pm = packetMistakes(p.mistakes);
+  if (pm) spec.mistakes = pm;
   return spec;
 }
 

@@ -28,7 +28,6 @@ const r = spawnSync(process.execPath, ['bin/synh', 'run', ...paths, '--jobs', St
   encoding: 'utf8', env: { ...process.env, SYNH_LOOP_DELAY: delayFile },
 });
 const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-
 const children = readChildrenCpu();
 const summary = r.stdout.trimEnd().split('\n').slice(-2, -1)[0] ?? r.stderr;
 console.log(`suite: ${cases.length} cases, ${runs} runs (case × family); their own waits total ${(waits / 1000).toFixed(1)} s, the longest ${(longest / 1000).toFixed(1)} s`);
@@ -36,7 +35,6 @@ console.log(`  floor with ${jobs * lanes} cases at a time: ${(Math.max(waits / (
 console.log(`  synh run --jobs ${jobs} --lanes ${lanes}: ${wall.toFixed(1)} s wall (exit ${r.status}), ${children.toFixed(1)} s of CPU (${os.cpus().length} cores)`);
 console.log(`  ${summary}`);
 for (const line of fs.existsSync(delayFile) ? fs.readFileSync(delayFile, 'utf8').trim().split('\n') : []) console.log(`  ${line}`);
-
 
 /** User + system time of our reaped children (the synh process and, through it, its workers and agents). */
 function readChildrenCpu(): number {

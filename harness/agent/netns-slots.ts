@@ -100,23 +100,14 @@ export function createSlot(): number {
 }
 
 /**
- * Replace slot `id`'s namespace by a fresh one (the thread must be in the slot). `beforeRelease`
- * runs while the old namespace is still held, with the new namespace's fd (e.g. to move a link
- * across). The old namespace is released afterwards; it dies once nothing else holds it.
+ * Replace slot `id`'s namespace by a fresh one (the thread must be in the slot). The old namespace is
+ * released; it dies once nothing else holds it (its links go in the kernel's batched clean-up).
  */
-export function renewSlot(id: number, beforeRelease?: (newNsFd: number) => void): void {
+export function renewSlot(id: number): void {
   const s = slots.get(id);
   if (!s) throw new Error(`no namespace slot ${id}`);
   if (current !== id) throw new Error(`renewSlot(${id}) while in slot ${current}`);
   const fd = unshareFresh();
-  try {
-    beforeRelease?.(fd);
-  } catch (e) {
-    // Leave the slot in the new namespace anyway: the old one is in an unknown state.
-    fs.closeSync(s.fd);
-    s.fd = fd;
-    throw e;
-  }
   fs.closeSync(s.fd);
   s.fd = fd;
 }

@@ -306,11 +306,13 @@ function nowMs(): number {
 export const handlers: Handlers = {
   ping: () => okOut<'ping'>({ pong: true, pid: process.pid }),
 
-  // A clean DUT for the next case, by construction: every socket closed (whatever FIN or RST that
-  // sends stays in the old namespace, whose link the lab removes first), then unshare(CLONE_NEWNET)
-  // on this, the main, thread. /proc/self/ns/net, the sockets we create, the
-  // /proc/net files we read and the children we spawn all follow the main thread. The old namespace
-  // lingers, empty, while the agent's other threads still reference it; it dies with the agent.
+  // A clean DUT for the next case, by construction: every socket of the slot closed, then a new
+  // namespace for the slot (unshare(CLONE_NEWNET) on this, the main, thread: the sockets we create,
+  // the /proc/thread-self/net files we read and the children we spawn all follow it). A FIN or RST
+  // those closes send stays on the old namespace's link, whose tester end the lab sets down right
+  // after (what crossed before is discarded with the capture's queue at the end of the reset); the old
+  // namespace dies once released (slot 0's first namespace lingers while the agent's other
+  // threads still reference it, and dies with the agent).
   freshNetns: (a) => {
     const slot = currentSlot();
     const closed = closeSlotSockets(slot);

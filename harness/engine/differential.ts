@@ -58,7 +58,7 @@ export async function openListener(lab: Lab, ip: 4 | 6, port: number, backlog: n
 export async function modelForListener(lab: Lab, ip: 4 | 6, port: number, backlog: number): Promise<{ env: ModelEnv; state: ModelState; sysctls: Record<string, string>; kernel: string; fd: number }> {
   const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;
   const fd = await openListener(lab, ip, port, backlog);
-  const sysctls = readModelSysctls(lab);
+  const sysctls = await readModelSysctls(lab);
   const kernel = (await lab.agent.must('uname', {})).release;
   const env = makeEnv({ release: kernel, ip, dut: a.dut, peer: a.peer, mtu: lab.mtu, sysctls });
   const state = apply(env, initialState(env), { type: 'listen', port, backlog }, 0).state;

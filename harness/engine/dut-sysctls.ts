@@ -14,7 +14,16 @@ export const MODEL_SYSCTLS = [
   'net.core.somaxconn', 'net.core.rmem_max', 'net.ipv4.tcp_fastopen_key',
 ];
 
-/** Read the model-relevant sysctls of the lab's DUT (missing ones — older kernels — are left out). */
-export function readModelSysctls(lab: Lab): Record<string, string> {
-  return lab.getSysctls(MODEL_SYSCTLS);
+/**
+ * Read the model-relevant sysctls of the lab's DUT through its agent, whitespace normalised (missing
+ * ones — older kernels — are left out).
+ */
+export async function readModelSysctls(lab: Lab): Promise<Record<string, string>> {
+  const replies = await Promise.all(MODEL_SYSCTLS.map((name) => lab.agent.call('sysctlGet', { name })));
+  const out: Record<string, string> = {};
+  MODEL_SYSCTLS.forEach((name, i) => {
+    const r = replies[i];
+    if (r.ok && r.result) out[name] = r.result.value.replace(/\s+/g, ' ').trim();
+  });
+  return out;
 }

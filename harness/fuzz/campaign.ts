@@ -509,7 +509,7 @@ async function prepareLab(lab: Lab, api: ModelApi, sysctlsIn: Record<string, str
   const key = JSON.stringify([lab.addr.index, lab.mtu, sysctlsIn]);
   let facts = o.facts?.get(key);
   if (!facts) {
-    facts = { sysctls: readModelSysctls(lab), kernel: (await lab.agent.must('uname', {})).release };
+    facts = { sysctls: await readModelSysctls(lab), kernel: (await lab.agent.must('uname', {})).release };
     o.facts?.set(key, facts);
   }
   const { sysctls, kernel } = facts;

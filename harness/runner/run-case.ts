@@ -42,7 +42,7 @@ import { initialState, makeEnv, type Prediction, type SockOpts } from '../../lib
 import { parseFastopenKey, SOCKOPT_NAMES } from '../../lib/model/sockopts';
 import type { Reply } from '../agent/protocol';
 import type { CapturedFrame } from '../capture/capture';
-import { MODEL_SYSCTLS } from '../engine/dut-sysctls';
+import { readModelSysctls } from '../engine/dut-sysctls';
 import { pathFor } from '../inject/injector';
 import { summarizePacket } from '../report/packet-summary';
 import type { CapturedPacket, CaseResult, FieldDiff, StepOutcome } from '../report/types';
@@ -197,7 +197,7 @@ export class CaseExecution {
       this.peerAddr = a.peer;
       this.lab.capture.take();
       this.lab.capture.onFrame = (f) => this.onFrame(f);
-      const modelSysctls = await this.readSysctls();
+      const modelSysctls = await readModelSysctls(this.lab);
       // Recorded with the result: what the case set, as the kernel reports it, and the values a new
       // namespace inherits from the host (so a result from another machine explains itself).
       for (const k of [...Object.keys(sysctlMap), ...HOST_INHERITED]) {
@@ -369,16 +369,6 @@ export class CaseExecution {
   // ---------------------------------------------------------------------------------------------
   // Set-up
 
-  private async readSysctls(): Promise<Record<string, string>> {
-    const replies = await Promise.all(MODEL_SYSCTLS.map((name) => this.lab.agent.call('sysctlGet', { name })));
-    const out: Record<string, string> = {};
-    MODEL_SYSCTLS.forEach((name, i) => {
-      const r = replies[i];
-      if (r.ok && r.result) out[name] = r.result.value.replace(/\s+/g, ' ').trim();
-    });
-    return out;
-  }
-
   private agentValue(v: CaseSockoptValue): AgentSockoptValue {
     if (typeof v === 'object' && !('onoff' in v)) return { ...v, addr: this.peerAddr };
     return v;
@@ -489,14 +479,14 @@ export class CaseExecution {
   /**
    * A send step's destination: the DUT's address, or a broadcast / multicast one with the matching
    * Ethernet destination (such frames go out on the link path: the tester's stack would not send them
-   * to the DUT). The DUT's subnet is a /24 (topology/plan.ts).
+   * to the DUT).
    */
   private destination(to: SendTarget): { addr: string; mac?: Uint8Array } {
     switch (to) {
       case 'dut':
         return { addr: this.dutAddr };
       case 'broadcast':
-        return { addr: this.dutAddr.replace(/\.\d+$/, '.255'), mac: macToBytes('ff:ff:ff:ff:ff:ff') };
+        return { addr: this.lab.addr.v4.broadcast, mac: macToBytes('ff:ff:ff:ff:ff:ff') };
       case 'limited-broadcast':
         return { addr: '255.255.255.255', mac: macToBytes('ff:ff:ff:ff:ff:ff') };
       case 'multicast':

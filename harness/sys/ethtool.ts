@@ -14,7 +14,6 @@ const ETHTOOL_GSSET_INFO = 0x37;
 const ETHTOOL_SFEATURES = 0x3b;
 const ETH_SS_FEATURES = 4;
 const ETH_GSTRING_LEN = 32;
-const IFNAMSIZ = 16;
 
 /**
  * The features that must be off on both veth ends (design notes, trap 2): every receive and transmit
@@ -35,9 +34,9 @@ function scratch(len: number): { bytes: Buffer; addr: bigint; free: () => void }
 
 function ethtoolIoctl(fd: number, ifname: string, data: bigint, what: string): number {
   const ifr = Buffer.alloc(40);
-  if (Buffer.byteLength(ifname) >= IFNAMSIZ) throw new TypeError(`interface name too long: ${ifname}`);
+  if (Buffer.byteLength(ifname) >= libc.IFNAMSIZ) throw new TypeError(`interface name too long: ${ifname}`);
   ifr.write(ifname, 0, 'utf8');
-  ifr.writeBigUInt64LE(data, IFNAMSIZ);
+  ifr.writeBigUInt64LE(data, libc.IFNAMSIZ);
   const r = libc.ioctlPtr(fd, SIOCETHTOOL, ifr);
   if (r.ret < 0) throw new libc.ErrnoError(`SIOCETHTOOL ${what} on ${ifname}`, r.errno, libc.strerror(r.errno));
   return r.ret;

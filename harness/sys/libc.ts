@@ -83,8 +83,8 @@ export const SIGKILL = 9;
 
 const SIOCGIFFLAGS = 0x8913;
 const SIOCSIFFLAGS = 0x8914;
-const IFF_UP = 0x1;
-const IFNAMSIZ = 16;
+export const IFF_UP = 0x1;
+export const IFNAMSIZ = 16;
 const IFREQ_SIZE = 40;
 
 // ---- results ---------------------------------------------------------------------------------

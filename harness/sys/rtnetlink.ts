@@ -8,7 +8,7 @@
 // Every request asks for an ACK; the kernel handles route requests synchronously inside sendto(),
 // so the ACK is already queued when sendto() returns.
 import * as fs from 'fs';
-import { ipv6ToBytes } from '../../lib/wire/addr';
+import { ipv4ToBytes, ipv6ToBytes, macToBytes } from '../../lib/wire/addr';
 import * as libc from './libc';
 
 export const AF_NETLINK = 16;
@@ -28,7 +28,7 @@ export const NLM_F_REPLACE = 0x100;
 export const NLM_F_EXCL = 0x200;
 export const NLM_F_CREATE = 0x400;
 
-export const IFF_UP = 0x1;
+const IFF_UP = libc.IFF_UP;
 const IFLA_ADDRESS_LINK = 1;
 const IFLA_IFNAME = 3;
 const IFLA_MTU = 4;
@@ -92,7 +92,7 @@ function ifinfomsg(index: number, flags = 0, change = 0): Buffer {
 /** RTM_NEWLINK (create, exclusive): a bridge with this MAC and MTU (STP off, the kernel's default). */
 export function bridgeCreateMsg(name: string, mac: string, mtu: number): Buffer {
   const linkinfo = rtattr(IFLA_LINKINFO, rtattr(IFLA_INFO_KIND, cstr('bridge')));
-  return nlmsg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, [ifinfomsg(0), rtattr(IFLA_IFNAME, cstr(name)), rtattr(IFLA_ADDRESS_LINK, macBytes(mac)), rtattr(IFLA_MTU, u32(mtu)), linkinfo]);
+  return nlmsg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, [ifinfomsg(0), rtattr(IFLA_IFNAME, cstr(name)), rtattr(IFLA_ADDRESS_LINK, macToBytes(mac)), rtattr(IFLA_MTU, u32(mtu)), linkinfo]);
 }
 
 /** RTM_NEWLINK: set a link's MTU. */
@@ -116,11 +116,6 @@ export function linkUpMsg(index: number, up = true): Buffer {
 }
 
 const cstr = (s: string): Buffer => Buffer.from(`${s}\0`, 'latin1');
-const macBytes = (mac: string): Buffer => {
-  const b = Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
-  if (b.length !== 6 || mac.split(':').some((h) => !/^[0-9a-fA-F]{1,2}$/.test(h))) throw new TypeError(`not a MAC address: ${mac}`);
-  return b;
-};
 
 export interface VethEnd {
   name: string;
@@ -137,7 +132,7 @@ export interface VethEnd {
 export function vethCreateMsg(end: VethEnd, peer: VethEnd, mtu: number): Buffer {
   const endAttrs = (e: VethEnd): Buffer[] => [
     rtattr(IFLA_IFNAME, cstr(e.name)),
-    ...(e.mac !== undefined ? [rtattr(IFLA_ADDRESS_LINK, macBytes(e.mac))] : []),
+    ...(e.mac !== undefined ? [rtattr(IFLA_ADDRESS_LINK, macToBytes(e.mac))] : []),
     rtattr(IFLA_MTU, u32(mtu)),
     ...(e.nsFd !== undefined ? [rtattr(IFLA_NET_NS_FD, u32(e.nsFd))] : []),
   ];
@@ -146,11 +141,8 @@ export function vethCreateMsg(end: VethEnd, peer: VethEnd, mtu: number): Buffer 
   return nlmsg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, [ifinfomsg(0), ...endAttrs(end), linkinfo]);
 }
 
-export function addrBytes(addr: string): { family: 4 | 6; bytes: Uint8Array } {
-  if (addr.includes(':')) return { family: 6, bytes: ipv6ToBytes(addr) };
-  const parts = addr.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new TypeError(`not an IP address: ${addr}`);
-  return { family: 4, bytes: Uint8Array.from(parts) };
+function addrBytes(addr: string): { family: 4 | 6; bytes: Uint8Array } {
+  return addr.includes(':') ? { family: 6, bytes: ipv6ToBytes(addr) } : { family: 4, bytes: ipv4ToBytes(addr) };
 }
 
 const familyConst = (f: 4 | 6): number => (f === 4 ? libc.AF_INET : libc.AF_INET6);
@@ -176,7 +168,7 @@ export function neighPermanentMsg(index: number, addr: string, mac: string): Buf
   nd.writeUInt8(familyConst(a.family), 0);
   nd.writeInt32LE(index, 4);
   nd.writeUInt16LE(NUD_PERMANENT, 8);
-  const ll = macBytes(mac);
+  const ll = macToBytes(mac);
   return nlmsg(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, [nd, rtattr(NDA_DST, a.bytes), rtattr(NDA_LLADDR, ll)]);
 }
 

@@ -182,11 +182,6 @@ export class Lab {
     setSysctls(this.agent.netnsPath, values);
   }
 
-  /** Read DUT sysctls. */
-  getSysctls(names: string[]): Record<string, string> {
-    return getSysctls(this.agent.netnsPath, names);
-  }
-
   /** Run a command inside the DUT namespace (read-only inspection: ip, ss, ethtool -k, nstat). */
   inDut(cmd: string, args: string[]): string {
     return run('nsenter', [`--net=${this.agent.netnsPath}`, cmd, ...args]);
@@ -208,9 +203,7 @@ export class Lab {
 
 /** The DUT end's configuration: quiet link, the case's sysctls, addresses, permanent neighbours. */
 function dutWiring(a: LabAddresses, tmac: string, sysctls: Record<string, string | number> = {}): DutWiring {
-  for (const k of Object.keys(sysctls)) {
-    if (!k.startsWith('net.')) throw new Error(`sysctl ${k}: only net.* sysctls are per-namespace; refusing to touch it`);
-  }
+  assertNetSysctls(sysctls);
   return {
     ifname: a.dutIf,
     // Let the DUT's IPv6 address work at once and keep the link quiet (the namespace's defaults say
@@ -306,11 +299,16 @@ function testerDefaults(): void {
   testerDefaultsSet = true;
 }
 
-function sysctlArgs(values: Record<string, string | number>): string[] {
-  return Object.entries(values).map(([k, v]) => {
+/** Only net.* sysctls belong to a network namespace: anything else would change the host. */
+function assertNetSysctls(values: Record<string, string | number>): void {
+  for (const k of Object.keys(values)) {
     if (!k.startsWith('net.')) throw new Error(`sysctl ${k}: only net.* sysctls are per-namespace; refusing to touch it`);
-    return `${k}=${v}`;
-  });
+  }
+}
+
+function sysctlArgs(values: Record<string, string | number>): string[] {
+  assertNetSysctls(values);
+  return Object.entries(values).map(([k, v]) => `${k}=${v}`);
 }
 
 function firstFree(): number {
@@ -321,15 +319,4 @@ function firstFree(): number {
 function setSysctls(netns: string, values: Record<string, string | number>): void {
   const args = sysctlArgs(values);
   if (args.length) run('nsenter', [`--net=${netns}`, 'sysctl', '-q', '-w', ...args]);
-}
-
-function getSysctls(netns: string, names: string[]): Record<string, string> {
-  if (!names.length) return {};
-  const out = run('nsenter', [`--net=${netns}`, 'sysctl', '-e', ...names]);
-  const res: Record<string, string> = {};
-  for (const line of out.trim().split('\n')) {
-    const m = /^(\S+)\s*=\s*(.*)$/.exec(line);
-    if (m) res[m[1]] = m[2].replace(/\s+/g, ' ').trim();
-  }
-  return res;
 }

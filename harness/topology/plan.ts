@@ -9,7 +9,8 @@ export interface LabAddresses {
   index: number;
   testerIf: string; // veth end in the tester namespace
   dutIf: string; // veth end in the DUT namespace
-  v4: { dut: string; peer: string; prefix: string; tester: string };
+  /** broadcast: the DUT subnet's directed broadcast address. */
+  v4: { dut: string; peer: string; prefix: string; tester: string; broadcast: string };
   v6: { dut: string; peer: string; prefix: string; tester: string };
 }
 
@@ -26,7 +27,7 @@ export function labAddresses(index: number): LabAddresses {
     // tester: the tester end's own addresses, used by nothing but libpcap's netmask lookup (v4) and the
     // source-address lookup of raw IPv6 sends (v6). They are not the peer address: the peer stays
     // owned by no stack.
-    v4: { dut: `198.18.${index}.1`, peer: `198.18.${index}.2`, prefix: `198.18.${index}.0/24`, tester: `198.18.${index}.3` },
+    v4: { dut: `198.18.${index}.1`, peer: `198.18.${index}.2`, prefix: `198.18.${index}.0/24`, tester: `198.18.${index}.3`, broadcast: `198.18.${index}.255` },
     v6: { dut: canon6(`2001:2:0:${hex}::1`), peer: canon6(`2001:2:0:${hex}::2`), prefix: `${canon6(`2001:2:0:${hex}::`)}/64`, tester: canon6(`2001:2:0:${hex}::3`) },
   };
 }

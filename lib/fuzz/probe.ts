@@ -1,7 +1,7 @@
 // The probe: what the fuzz engine executes for one campaign index. A probe says how to reach the
 // target state (setup steps) and which mutated packet to send there. Sequence, ack and timestamp
 // fields are *relative* where it matters (peer ISN, DUT ISN, the DUT's window, the last TSvals), so
-// one probe means the same thing whatever ISN the kernel draws; `resolveProbePacket` turns them into
+// one probe means the same thing whatever ISN the kernel draws; `probePacketSpec` turns them into
 // numbers once the engine has captured the DUT's values. Pure.
 import type { PacketMistakes, PacketSpec } from '../wire/build';
 import { fromHex, toHex } from '../wire/bytes';
@@ -107,7 +107,7 @@ export interface Probe {
   mutated: ProbePacket;
 }
 
-/** Values `resolveProbePacket` needs. dutIsn is required as soon as a field refers to it. */
+/** Values `probePacketSpec` needs. dutIsn is required as soon as a field refers to it. */
 export interface ProbeBindings {
   peerIsn: number;
   peerTsval?: number;
@@ -120,11 +120,6 @@ export interface ProbeBindings {
 export function bindingsFor(probe: Probe, captured: { dutIsn?: number; dutTsval?: number; dutWindow?: number } = {}): ProbeBindings {
   return { peerIsn: probe.peerIsn, peerTsval: probe.peerTsval, ...captured };
 }
-
-/** The PacketSpec fields of a probe packet (everything but addresses, ports and the IP version). */
-export type ProbeSpecFields = Required<Pick<PacketSpec, 'seq' | 'ack' | 'flags' | 'window' | 'urg' | 'options' | 'payload' | 'tos' | 'tclass'>> & {
-  mistakes?: PacketMistakes;
-};
 
 export function resolveSeq(r: SeqRef, b: ProbeBindings): number {
   let v = r.offset;
@@ -154,28 +149,6 @@ export function resolveOptions(opts: readonly ProbeOption[], b: ProbeBindings): 
   return out;
 }
 
-/**
- * Turns a probe packet into PacketSpec fields with every relative value resolved: spread it into a
- * PacketSpec with ip/src/dst/sport/dport and hand that to buildIp. Throws when a field refers to
- * dut.isn or the DUT window and those are not bound.
- */
-export function resolveProbePacket(p: ProbePacket, b: ProbeBindings): ProbeSpecFields {
-  const out: ProbeSpecFields = {
-    seq: resolveSeq(p.seq, b),
-    ack: resolveSeq(p.ack, b),
-    flags: p.flags,
-    window: p.window,
-    urg: p.urg,
-    options: resolveOptions(p.options, b),
-    payload: p.payload,
-    tos: p.tos,
-    tclass: p.tos,
-  };
-  const pm = packetMistakes(p.mistakes);
-  if (pm) out.mistakes = pm;
-  return out;
-}
-
 /** The builder's mistakes for a probe packet's, or undefined when it has none. */
 function packetMistakes(m: ProbePacket['mistakes']): PacketMistakes | undefined {
   if (m.tcpChecksum === undefined && m.ipChecksum === undefined && m.dataOffset === undefined && m.reservedBits === undefined) return undefined;
@@ -194,7 +167,7 @@ export function probePacketSpec(
   b: ProbeBindings,
   ends: { src: string; dst: string; dport: number },
 ): PacketSpec {
-  // resolveProbePacket's fields, written out (this runs once per probe a campaign sends). Options
+  // This runs once per probe a campaign sends: no spreads, no intermediate objects. Options
   // without a TS item have nothing to resolve and are passed as they are (the builder only reads them).
   let hasTs = false;
   for (let i = 0; i < p.options.length; i++) if (p.options[i].kind === 'ts') hasTs = true;

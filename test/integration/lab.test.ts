@@ -86,11 +86,9 @@ describe('labs sharing an agent, and resets', function () {
     expect(await answer(b, 8080, 40004)).to.equal('RA');
   });
 
-  it('100 resets: ~ms each, and the released namespaces and their links are cleaned up', async () => {
-    const t0 = performance.now();
+  it('100 resets in a row: the lab still answers, and the released namespaces and their links are cleaned up', async () => {
+    // (How long a reset takes is measured by bench/lab-reset.ts, not asserted here.)
     for (let i = 0; i < 100; i++) await b.reset({});
-    const per = (performance.now() - t0) / 100;
-    expect(per, `${per.toFixed(1)} ms per reset`).to.be.below(60);
     expect(await answer(b, 8080, 40005)).to.equal('RA');
     // Old pairs go with their namespaces in the kernel's clean-up, off our path.
     const ports = () => run('ip', ['-o', 'link', 'show']).split('\n').filter((l) => /: syp1-/.test(l)).length;

@@ -40,7 +40,7 @@ class Scenario {
     try {
       const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;
       const kernel = (await lab.agent.must('uname', {})).release;
-      return new Scenario(lab, ip, makeEnv({ release: kernel, ip, dut: a.dut, peer: a.peer, mtu: lab.mtu, sysctls: readModelSysctls(lab) }));
+      return new Scenario(lab, ip, makeEnv({ release: kernel, ip, dut: a.dut, peer: a.peer, mtu: lab.mtu, sysctls: await readModelSysctls(lab) }));
     } catch (e) {
       await lab.close();
       throw e;

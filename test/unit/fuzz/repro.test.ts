@@ -10,7 +10,7 @@ import type { ExprBase, SendStep } from '../../../lib/case/types';
 import { loadCampaignFile } from '../../../lib/fuzz/campaign-load';
 import { probeAt } from '../../../lib/fuzz/generate';
 import type { Probe, ProbeBindings, Target } from '../../../lib/fuzz/probe';
-import { bindingsFor, resolveProbePacket } from '../../../lib/fuzz/probe';
+import { bindingsFor, probePacketSpec } from '../../../lib/fuzz/probe';
 import { ReproFinding, reproCaseYaml } from '../../../lib/fuzz/repro';
 import { bytesEqual } from '../../../lib/wire/bytes';
 import { emitOptions } from '../../../lib/wire/tcp-options';
@@ -92,7 +92,7 @@ describe('fuzz repro cases', function () {
         const packets = [...p.setup.flatMap((s) => (s.kind === 'send' ? [s.packet] : [])), p.mutated];
         expect(sends.length).to.equal(packets.length);
         sends.forEach((s, k) => {
-          const want = resolveProbePacket(packets[k], b);
+          const want = probePacketSpec(p, packets[k], b, { src: '198.18.0.2', dst: '198.18.0.1', dport: 8080 });
           const where = `${t} probe ${i} send ${k}`;
           expect(evalValue(s.seq, lookup), `${where} seq`).to.equal(want.seq);
           expect(evalValue(s.ack, lookup), `${where} ack`).to.equal(want.ack);
@@ -100,9 +100,9 @@ describe('fuzz repro cases', function () {
           expect(s.window, where).to.equal(want.window);
           expect(s.urg, where).to.equal(want.urg);
           expect(s.tos, where).to.equal(want.tos);
-          expect(bytesEqual(s.payload, want.payload), where).to.equal(true);
+          expect(bytesEqual(s.payload, want.payload!), where).to.equal(true);
           const opts = resolveSendOptions(s.options, lookup as never, () => undefined);
-          expect(bytesEqual(emitOptions(opts), emitOptions(want.options)), `${where} options`).to.equal(true);
+          expect(bytesEqual(emitOptions(opts), emitOptions(want.options!)), `${where} options`).to.equal(true);
           const m = packets[k].mistakes;
           expect(s.mistakes.tcpChecksum, where).to.equal(m.tcpChecksum);
           expect(s.mistakes.dataOffset, where).to.equal(m.dataOffset);
@@ -131,7 +131,7 @@ describe('fuzz repro cases', function () {
     };
     // the peer sent no TS before (synsent): peer.tsval is written as a number
     expect(reproCaseYaml(finding(p, { dutWindow: 1, dutTsval: 50 }))).to.contain('ts=999:dut.tsval+1');
-    // the DUT sent no TS: dut.tsval counts as 0, as in resolveProbePacket
+    // the DUT sent no TS: dut.tsval counts as 0, as in probePacketSpec
     expect(reproCaseYaml(finding(p, { dutWindow: 1 }))).to.contain('ts=999:1');
   });
 });

@@ -130,10 +130,12 @@ export class ModelTrack {
    * model has no event for it, so the listener record is updated here, as the kernel does.
    */
   relisten(port: number, backlog: number): boolean {
-    const l = this.state.listeners[port];
+    const l = this.state.listeners.get(port);
     if (!l) return false;
     const maxBacklog = Math.max(0, Math.min(backlog, this.env.sysctls.somaxconn));
-    this.state = { ...this.state, listeners: { ...this.state.listeners, [port]: { ...l, backlog, maxBacklog } } };
+    const listeners = this.state.listeners.copy();
+    listeners.set(port, { ...l, backlog, maxBacklog });
+    this.state = { ...this.state, listeners };
     return true;
   }
 }

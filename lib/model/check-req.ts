@@ -41,7 +41,7 @@ export function sendReqskAck(st: Step, req: Req, seg: Seg, text: () => string, m
 
 export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: boolean): void {
   const env = st.env;
-  const l = st.listeners[req.lport];
+  const l = st.listeners.get(req.lport);
   let flg = seg.flags & (RST | SYN | ACK);
   // Step 1: TSecr check and PAWS.
   let pawsReject = false;
@@ -190,7 +190,7 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
     return;
   }
   dropReq(st, req);
-  const l2 = st.listeners[l.port];
+  const l2 = st.listeners.get(l.port) ?? l;
   const child = makeChild(st, l2, {
     key: req.key, peer: req.peer, pport: req.pport, lport: req.lport, isn: req.isn, rcvIsn: req.rcvIsn, rcvNxt: req.rcvNxt,
     tsOk: req.tsOk, tsOff: req.tsOff, tsRecent, sackOk: req.sackOk, wsOk: req.wsOk, rcvWscale: req.rcvWscale, rcvWnd: req.rcvWnd,
@@ -204,6 +204,6 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
 
 function dropReq(st: Step, req: Req): void {
   st.setReq(req.key, undefined);
-  const l = st.listeners[req.lport];
+  const l = st.listeners.get(req.lport);
   if (l) st.setListener(l.port, listenerWithQlen(l, Math.max(0, l.qlen - 1)));
 }

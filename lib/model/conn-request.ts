@@ -125,7 +125,7 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
       key, peer: seg.src, pport: seg.sport, lport, isn, rcvIsn: seg.seq, rcvNxt, tsOk: ts, tsOff, tsRecent: ts ? ko.tsVal : 0,
       sackOk, wsOk, rcvWscale: win.wscale, rcvWnd: win.rcvWnd, fullSpace: win.fullSpace, ecnOk, ttl: tpl.ttl, tos: tpl.tos, flow, md5,
     }, 'SYN_RECV');
-    const l2 = st.listeners[l.port];
+    const l2 = st.listeners.get(l.port) ?? l;
     st.setListener(l.port, { ...l2, tfoQlen: l2.tfoQlen + 1 });
     const { atMs: at, slack } = armFromEvent(st.now, 1000);
     st.setSock(key, { ...child, timerAt: at, timerSlack: slack, tpl, firstSynMs: st.now, unread: (rcvNxt - ((seg.seq + 1) >>> 0)) >>> 0 });
@@ -140,7 +140,7 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
     numTimeout: 0, numRetrans: 0, timerAt: at, timerSlack: slack, tsSym, firstTsMs: st.now, lastTsMs: st.now, lastOowMs: -Infinity, acked: false, flow, flowGen: 0,
   };
   st.setReq(key, req);
-  const cur = st.listeners[l.port];
+  const cur = st.listeners.get(l.port) ?? l;
   st.setListener(l.port, listenerWithQlen(cur, cur.qlen + 1));
   st.arm('synack-rtx', at, key);
   st.why('conn_request.req-created', () => `req ${key} in the SYN queue (qlen ${l.qlen + 1}), SYN-ACK timer at +1 s`);

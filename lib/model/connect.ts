@@ -23,7 +23,7 @@ export function connect(st: Step, dport: number, sportIn: number | undefined, op
   if (fixedPort !== undefined) {
     lport = fixedPort;
     key = tupleKey(peer, dport, fixedPort);
-    if (st.socks[key] || st.reqs[key]) {
+    if (st.socks.has(key) || st.reqs.has(key)) {
       st.why('connect.in-use', () => `4-tuple ${key} in use: connect() fails, nothing sent`);
       return;
     }

@@ -21,7 +21,7 @@ function ackIs(st: Step, sock: Sock, ack: number, off: number): boolean | undefi
 function removeSock(st: Step, sock: Sock): void {
   st.setSock(sock.key, undefined);
   if (sock.listenPort !== undefined && !sock.accepted) {
-    const l = st.listeners[sock.listenPort];
+    const l = st.listeners.get(sock.listenPort);
     if (l && l.acceptq.includes(sock.key)) st.setListener(l.port, { ...l, acceptq: l.acceptq.filter((k) => k !== sock.key) });
   }
 }
@@ -251,7 +251,7 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     if (s.active) st.why('simopen.established', () => `ACK of our SYN-ACK: ${s.key} ESTABLISHED`);
     else {
       st.why('child.established', () => `${s.tpl ? 'TFO ' : ''}child ${s.key} ESTABLISHED`);
-      const l = s.listenPort !== undefined ? st.listeners[s.listenPort] : undefined;
+      const l = s.listenPort !== undefined ? st.listeners.get(s.listenPort) : undefined;
       if (l && s.tpl) st.setListener(l.port, { ...l, tfoQlen: Math.max(0, l.tfoQlen - 1) });
     }
     s = { ...s, state: 'ESTABLISHED', timerAt: Infinity };

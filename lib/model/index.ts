@@ -8,7 +8,7 @@ import { profileFor, withKconfig } from './profile';
 import { fireReqTimer, fireTfoChildTimer } from './reqsk-timer';
 import { advmssFor } from './route';
 import type { SockOpts } from './sockopts';
-import { Listener, ModelEnv, ModelEvent, ModelState, Step, StepResult, EMPTY_STATE, FixedDraws } from './state';
+import { Listener, ModelEnv, ModelEvent, ModelState, Req, Sock, Step, StepResult, EMPTY_STATE, FixedDraws } from './state';
 import { fireSynTimer } from './syn-timer';
 import { applySysctls, defaultSysctls } from './sysctls';
 
@@ -98,22 +98,19 @@ function runTimers(st: Step, upto: number): number {
   let fired = 0;
   for (let guard = 0; guard < 100000; guard++) {
     let bestAt = Infinity;
-    let bestKey = '';
-    let isReq = false;
-    for (const k in st.reqs) {
-      const r = st.reqs[k];
+    let bestReq: Req | undefined;
+    let bestSock: Sock | undefined;
+    for (const r of st.reqs.values()) {
       if (r.timerAt < bestAt) {
         bestAt = r.timerAt;
-        bestKey = k;
-        isReq = true;
+        bestReq = r;
       }
     }
-    for (const k in st.socks) {
-      const s = st.socks[k];
+    for (const s of st.socks.values()) {
       if (s.timerAt < bestAt) {
         bestAt = s.timerAt;
-        bestKey = k;
-        isReq = false;
+        bestSock = s;
+        bestReq = undefined;
       }
     }
     if (bestAt > upto) {
@@ -122,9 +119,9 @@ function runTimers(st: Step, upto: number): number {
     }
     fired++;
     st.now = bestAt;
-    if (isReq) fireReqTimer(st, st.reqs[bestKey], bestAt);
-    else {
-      const s = st.socks[bestKey];
+    if (bestReq) fireReqTimer(st, bestReq, bestAt);
+    else if (bestSock) {
+      const s = bestSock;
       if (s.state === 'TIME_WAIT' || s.twSub === 'FIN_WAIT2') {
         st.why('tw.expire', () => `${s.key}: ${s.state} (timewait socket) over`);
         st.setSock(s.key, undefined);
@@ -138,7 +135,7 @@ function runTimers(st: Step, upto: number): number {
 }
 
 function listen(st: Step, port: number, backlog: number, opts: SockOpts): void {
-  if (st.listeners[port]) {
+  if (st.listeners.get(port)) {
     st.why('event.listen-in-use', () => `port ${port} already listens`);
     return;
   }
@@ -149,20 +146,19 @@ function listen(st: Step, port: number, backlog: number, opts: SockOpts): void {
 }
 
 function closePort(st: Step, port: number, peerPort?: number): void {
-  const l = st.listeners[port];
+  const l = st.listeners.get(port);
   if (l && peerPort === undefined) {
     st.why('event.close-listener', () => `listener ${port} closed: ${l.qlen} req(s) dropped, ${l.acceptq.length} unaccepted child(ren) reset`);
-    for (const k in st.reqs) if (st.reqs[k].lport === port) st.setReq(k, undefined);
+    for (const [k, r] of st.reqs) if (r.lport === port) st.setReq(k, undefined);
     for (const k of l.acceptq) {
-      const s = st.socks[k];
+      const s = st.socks.get(k);
       if (s && !s.accepted) resetChild(st, s);
     }
     st.setListener(port, undefined);
     return;
   }
   let any = false;
-  for (const k in st.socks) {
-    const s = st.socks[k];
+  for (const s of st.socks.values()) {
     const lp = typeof s.lport === 'number' ? s.lport : st.bindings[s.lport.sym];
     if (lp === port && (peerPort === undefined || s.pport === peerPort) && (s.accepted || s.active || peerPort !== undefined)) {
       any = true;
@@ -192,7 +188,7 @@ export function apply(env: ModelEnv, state: ModelState, ev: ModelEvent, nowMs: n
         listen(st, ev.port, ev.backlog, ev.opts ?? {});
         break;
       case 'setsockopt': {
-        const l = st.listeners[ev.port];
+        const l = st.listeners.get(ev.port);
         if (!l) st.why('event.setsockopt-no-socket', () => `no listener on ${ev.port}`);
         else {
           st.setListener(ev.port, { ...l, opts: { ...l.opts, ...ev.opts } });
@@ -201,14 +197,14 @@ export function apply(env: ModelEnv, state: ModelState, ev: ModelEvent, nowMs: n
         break;
       }
       case 'accept': {
-        const l = st.listeners[ev.port];
+        const l = st.listeners.get(ev.port);
         if (!l || l.acceptq.length === 0) {
           st.why('event.accept-empty', () => `accept(${ev.port}): nothing queued`);
           break;
         }
         const [k, ...rest] = l.acceptq;
         st.setListener(ev.port, { ...l, acceptq: rest });
-        const s = st.socks[k];
+        const s = st.socks.get(k);
         if (s) st.setSock(k, { ...s, accepted: true });
         st.why('event.accept', () => `accept(${ev.port}) → ${k}${s ? ` (${s.state})` : ' (already gone)'}`);
         break;
@@ -218,8 +214,7 @@ export function apply(env: ModelEnv, state: ModelState, ev: ModelEvent, nowMs: n
         break;
       case 'recv': {
         let hit = false;
-        for (const k in st.socks) {
-          const s = st.socks[k];
+        for (const [k, s] of st.socks) {
           const lp = typeof s.lport === 'number' ? s.lport : st.bindings[s.lport.sym];
           if (lp === ev.port && s.pport === ev.peerPort) {
             hit = true;

@@ -14,7 +14,6 @@ import { selectInitialWindow } from './select-window';
 import { sendReset } from './send-reset';
 import { Seg, segOf } from './seg';
 import type { Listener, ModelEnv, Sock, Step } from './state';
-import { isEmptyDict } from './state';
 import { cookieCheck } from './syncookies';
 import { synsentRcv } from './synsent';
 import { isTimeWaitSock, twRcv } from './timewait';
@@ -53,8 +52,7 @@ function findUnboundActive(st: Step, seg: Seg): Sock | undefined {
   const socks = st.socks;
   if (NO_UNBOUND.has(socks)) return undefined;
   let any = false;
-  for (const k in socks) {
-    const s = socks[k];
+  for (const s of socks.values()) {
     if (s.active && typeof s.lport !== 'number') {
       any = true;
       break;
@@ -64,8 +62,7 @@ function findUnboundActive(st: Step, seg: Seg): Sock | undefined {
     if (socks === st.base.socks) NO_UNBOUND.add(socks);
     return undefined;
   }
-  for (const k in st.socks) {
-    const s = st.socks[k];
+  for (const s of st.socks.values()) {
     if (!s.active || typeof s.lport === 'number' || s.peer !== seg.src || s.pport !== seg.sport) continue;
     const b = st.bindings[s.lport.sym];
     if (b !== undefined) {
@@ -158,9 +155,8 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
   const seg = segOf(d);
   const key = seg.key;
   const syn = (seg.flags & SYN) !== 0;
-  // Lookups on empty tables skip hashing the freshly built tuple key (the fresh-listener hot path);
-  // an empty socket table holds no connect()ed socket either.
-  const sock = isEmptyDict(st.socks) ? undefined : (st.socks[key] ?? findUnboundActive(st, seg));
+  // An empty socket table holds no connect()ed socket whose port is still a symbol either.
+  const sock = st.socks.size === 0 ? undefined : (st.socks.get(key) ?? findUnboundActive(st, seg));
   if (sock) {
     st.why('demux.lookup', () => `${key}: ${sock.active ? 'connected' : 'child'} socket in ${sock.state}`);
     // TIME_WAIT is handled before tcp_inbound_hash: no auth gate there (correction C1).
@@ -171,16 +167,16 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     if (sock.state === 'SYN_SENT') return synsentRcv(st, sock, seg, ko);
     return estabRcv(st, sock, seg, ko);
   }
-  const req = isEmptyDict(st.reqs) ? undefined : st.reqs[key];
+  const req = st.reqs.size === 0 ? undefined : st.reqs.get(key);
   if (req) {
-    const l = st.listeners[req.lport];
+    const l = st.listeners.get(req.lport);
     st.why('demux.lookup', () => `${key}: request socket (SYN_RECV)`);
     const hasKey = !!l && listenerHasKey(l, seg.src);
     if (!inboundHash(st, seg, hasKey, true)) return;
     const ko = parse(st, seg, { syn, tfo: false, userMss: 0 });
     return checkReq(st, req, seg, ko, hasKey);
   }
-  const l = st.listeners[seg.dport];
+  const l = st.listeners.get(seg.dport);
   if (l) {
     const hasKey = listenerHasKey(l, seg.src);
     if (!inboundHash(st, seg, hasKey)) return;
@@ -202,7 +198,7 @@ export function closedPort(st: Step, seg: Seg): void {
   const a = authOf(st.env.profile, seg);
   let md5 = false;
   if (a.md5) {
-    const other = st.listeners[seg.sport];
+    const other = st.listeners.get(seg.sport);
     if (!other || !listenerHasKey(other, seg.src)) {
       st.why('closed.md5-no-rst', 'no socket; MD5 option without a matching key: no RST');
       return;

@@ -29,7 +29,7 @@ export function resendSynAck(st: Step, req: Req, at: number, rule: 'reqsk_timer.
 }
 
 export function fireReqTimer(st: Step, req: Req, at: number): void {
-  const l = st.listeners[req.lport];
+  const l = st.listeners.get(req.lport);
   if (!l) {
     st.setReq(req.key, undefined);
     return;
@@ -39,8 +39,7 @@ export function fireReqTimer(st: Step, req: Req, at: number): void {
   let thresh = max;
   if (l.qlen * 2 > Math.max(8, l.maxBacklog)) {
     let young = 0;
-    for (const k in st.reqs) {
-      const q = st.reqs[k];
+    for (const q of st.reqs.values()) {
       if (q.lport === l.port && q.numTimeout === 0) young++;
     }
     let y = young * 2;
@@ -82,7 +81,7 @@ export function fireReqTimer(st: Step, req: Req, at: number): void {
 
 /** A TFO child's SYN-ACK timer: up to TCP_SYNCNT or synack_retries+1 re-sends. */
 export function fireTfoChildTimer(st: Step, sock: Sock, at: number): void {
-  const l = sock.listenPort !== undefined ? st.listeners[sock.listenPort] : undefined;
+  const l = sock.listenPort !== undefined ? st.listeners.get(sock.listenPort) : undefined;
   const max = l?.opts.syncnt ?? st.env.sysctls.tcp_synack_retries + 1;
   if (sock.numTimeout >= max || !sock.tpl) {
     st.why('reqsk_timer.child-gone', () => `TFO child ${sock.key}: ${sock.numTimeout} SYN-ACK timeouts ≥ ${max} → ETIMEDOUT, no packet [inferred]`);

@@ -9,6 +9,7 @@ import type { SockOpts } from './sockopts';
 import type { Sysctls } from './sysctls';
 import type { Num, Sym } from './symbols';
 import type { TimerSlack } from './timer-wheel';
+import { EMPTY_TABLE, ReadonlyTable, Table } from './table';
 
 export interface FixedDraws {
   isn?: number;
@@ -250,10 +251,10 @@ export interface CookieRec {
 }
 
 export interface ModelState {
-  readonly listeners: Readonly<Record<number, Listener>>;
-  readonly reqs: Readonly<Record<string, Req>>;
-  readonly socks: Readonly<Record<string, Sock>>;
-  readonly cookies: Readonly<Record<string, readonly CookieRec[]>>;
+  readonly listeners: ReadonlyTable<number, Listener>;
+  readonly reqs: ReadonlyTable<string, Req>;
+  readonly socks: ReadonlyTable<string, Sock>;
+  readonly cookies: ReadonlyTable<string, readonly CookieRec[]>;
   readonly bindings: Readonly<Record<string, number>>;
   /** Earliest armed timer (ms); may be early after removals, never late. */
   readonly nextDue: number;
@@ -261,10 +262,10 @@ export interface ModelState {
   readonly gen: number;
 }
 
-/** The empty string-keyed table (frozen) that every table of EMPTY_STATE starts as. */
+/** The empty bindings object (frozen) of EMPTY_STATE. */
 const EMPTY_DICT: Readonly<Record<string, never>> = Object.freeze(Object.create(null));
 
-/** True when a string-keyed table has no entry; the shared empty table answers without enumerating. */
+/** True when the bindings hold no entry; the shared empty object answers without enumerating. */
 export function isEmptyDict(o: Readonly<Record<string, unknown>>): boolean {
   if (o === EMPTY_DICT) return true;
   for (const _ in o) return false;
@@ -272,8 +273,8 @@ export function isEmptyDict(o: Readonly<Record<string, unknown>>): boolean {
 }
 
 /**
- * A copy of a string-keyed map as a dictionary-mode object (Object.create(null)): adding ever-new
- * 4-tuple keys then costs no hidden-class transitions.
+ * A copy of the bindings as a dictionary-mode object (Object.create(null)): adding new symbol names
+ * costs no hidden-class transitions.
  */
 export function cloneDict<T>(o: Readonly<Record<string, T>>): Record<string, T> {
   const n = Object.create(null) as Record<string, T>;
@@ -282,10 +283,10 @@ export function cloneDict<T>(o: Readonly<Record<string, T>>): Record<string, T> 
 }
 
 export const EMPTY_STATE: ModelState = Object.freeze({
-  listeners: Object.freeze({}),
-  reqs: EMPTY_DICT,
-  socks: EMPTY_DICT,
-  cookies: EMPTY_DICT,
+  listeners: EMPTY_TABLE,
+  reqs: EMPTY_TABLE,
+  socks: EMPTY_TABLE,
+  cookies: EMPTY_TABLE,
   bindings: EMPTY_DICT,
   nextDue: Infinity,
   gen: 0,
@@ -315,10 +316,11 @@ export class Step {
   declare readonly reasons: Reason[];
   declare timers: TimerInfo[];
   declare counters: Record<string, number>;
-  declare listeners: Record<number, Listener>;
-  declare reqs: Record<string, Req>;
-  declare socks: Record<string, Sock>;
-  declare cookies: Record<string, readonly CookieRec[]>;
+  // Until the step's first write to a table, the base state's (read-only) table; then the step's copy.
+  declare listeners: ReadonlyTable<number, Listener>;
+  declare reqs: ReadonlyTable<string, Req>;
+  declare socks: ReadonlyTable<string, Sock>;
+  declare cookies: ReadonlyTable<string, readonly CookieRec[]>;
   declare bindings: Record<string, number>;
   declare nextDue: number;
   declare gen: number;
@@ -333,10 +335,10 @@ export class Step {
     this.timers = [];
     this.counters = {};
     this.own = 0;
-    this.listeners = base.listeners as Record<number, Listener>;
-    this.reqs = base.reqs as Record<string, Req>;
-    this.socks = base.socks as Record<string, Sock>;
-    this.cookies = base.cookies as Record<string, readonly CookieRec[]>;
+    this.listeners = base.listeners;
+    this.reqs = base.reqs;
+    this.socks = base.socks;
+    this.cookies = base.cookies;
     this.bindings = base.bindings as Record<string, number>;
     this.nextDue = base.nextDue;
     this.gen = base.gen;
@@ -369,35 +371,31 @@ export class Step {
   }
   setListener(port: number, l: Listener | undefined): void {
     if (!(this.own & 1)) {
-      this.listeners = { ...this.listeners };
+      this.listeners = this.listeners.copy();
       this.own |= 1;
     }
-    if (l) this.listeners[port] = l;
-    else delete this.listeners[port];
+    write(this.listeners as Table<number, Listener>, port, l);
   }
   setReq(key: string, r: Req | undefined): void {
     if (!(this.own & 2)) {
-      this.reqs = cloneDict(this.reqs);
+      this.reqs = this.reqs.copy();
       this.own |= 2;
     }
-    if (r) this.reqs[key] = r;
-    else delete this.reqs[key];
+    write(this.reqs as Table<string, Req>, key, r);
   }
   setSock(key: string, s: Sock | undefined): void {
     if (!(this.own & 4)) {
-      this.socks = cloneDict(this.socks);
+      this.socks = this.socks.copy();
       this.own |= 4;
     }
-    if (s) this.socks[key] = s;
-    else delete this.socks[key];
+    write(this.socks as Table<string, Sock>, key, s);
   }
   setCookies(key: string, c: readonly CookieRec[] | undefined): void {
     if (!(this.own & 8)) {
-      this.cookies = cloneDict(this.cookies);
+      this.cookies = this.cookies.copy();
       this.own |= 8;
     }
-    if (c) this.cookies[key] = c;
-    else delete this.cookies[key];
+    write(this.cookies as Table<string, readonly CookieRec[]>, key, c);
   }
   bind(name: string, v: number): void {
     if (!(this.own & 16)) {
@@ -420,4 +418,10 @@ export class Step {
   result(): StepResult {
     return { responses: this.responses, state: this.state(), timers: this.timers, counters: this.counters, reasons: this.reasons };
   }
+}
+
+/** Sets or (undefined) removes an entry of a table the step owns. */
+function write<K extends string | number, V>(t: Table<K, V>, key: K, v: V | undefined): void {
+  if (v !== undefined) t.set(key, v);
+  else t.delete(key);
 }

@@ -43,7 +43,7 @@ export function cookieIsnFor(st: Step, seg: Seg): Num {
 export function recordCookie(st: Step, l: Listener, seg: Seg, isn: Num, mss: number, tsOff: Num, low6: number): void {
   const key = seg.key;
   const rec: CookieRec = { peerIsn: seg.seq, isn, sentMs: st.now, mss, tsOff, listenPort: l.port, low6 };
-  const old = st.cookies[key] ?? [];
+  const old = st.cookies.get(key) ?? [];
   // Keep the last 8 per 4-tuple; anything older than 2 minutes cannot validate anyway.
   const keep = old.filter((c) => st.now - c.sentMs < 120000).slice(-7);
   st.setCookies(key, [...keep, rec]);
@@ -67,7 +67,7 @@ export function cookieCheck(st: Step, l: Listener, seg: Seg, ko: KernelOpts, fla
     return { kind: 'skip' };
   }
   const key = seg.key;
-  const recs = st.cookies[key] ?? [];
+  const recs = st.cookies.get(key) ?? [];
   const peerIsn = (seg.seq - 1) >>> 0;
   const cookie = (seg.ack - 1) >>> 0;
   let match: CookieRec | undefined;

@@ -113,7 +113,7 @@ export function twRcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts): void {
   }
   // A new SYN: accepted when its seq is after rcv_nxt or its TSval is newer.
   if ((f & (SYN | RST | ACK)) === SYN && !paws && (after(seg.seq, tw.rcvNxt) || (ko.ts && tw.tsOk && ((ko.tsVal - tw.tsRecent) | 0) > 0))) {
-    const l = st.listeners[seg.dport];
+    const l = st.listeners.get(seg.dport);
     if (l) {
       const isn = numAdd(tw.isn, tw.sndNxtOff + 65537);
       st.why('tw.syn-accept', () => `SYN seq ${seg.seq} after rcv_nxt ${tw.rcvNxt}: TIME_WAIT descheduled, ISN ${numText(isn)}`);

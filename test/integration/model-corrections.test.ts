@@ -74,7 +74,7 @@ class Scenario {
     for (;;) {
       const now = clockMs();
       let until = 0;
-      const items = [...Object.values(this.state.reqs), ...Object.values(this.state.socks)];
+      const items = [...this.state.reqs.values(), ...this.state.socks.values()];
       for (const x of items) {
         if (x.timerAt <= now + 40) until = Math.max(until, x.timerAt + (x.timerSlack?.widthMs ?? 0) + 25);
       }

@@ -116,8 +116,8 @@ describe('model §8.4 SYN_SENT table', () => {
   it('ack = ISN → R seq=SEG.ACK, stays SYN_SENT, SYN re-sent after 2 jiffies (t10)', () => {
     const r = seg(e, S, { ...FROM_PEER, flags: 'SA', seq: 7000, ack: 1000 }, 100);
     expect(only(r).tcp).to.include({ flags: 'R', seq: 1000 });
-    expect(Object.values(r.state.socks)[0].state).to.equal('SYN_SENT');
-    expect(r.timers).to.deep.include({ what: 'syn-rtx', atMs: 108, key: Object.keys(r.state.socks)[0] });
+    expect(r.state.socks.values()[0].state).to.equal('SYN_SENT');
+    expect(r.timers).to.deep.include({ what: 'syn-rtx', atMs: 108, key: r.state.socks.keys()[0] });
     expect(only(apply(e, r.state, { type: 'tick' }, 108)).tcp.flags).to.equal('S');
   });
   it('ack = ISN+2 → R seq=SEG.ACK', () => {
@@ -127,7 +127,7 @@ describe('model §8.4 SYN_SENT table', () => {
     const r = seg(e, S, { ...FROM_PEER, flags: 'RA', ack: 5 }, 100);
     expect(r.responses).to.deep.equal([]);
     expect(rules(r)).to.include.members(['synsent.bad-ack-rst', 'syn_timer.fast-resend']);
-    expect(Object.values(r.state.socks)[0].state).to.equal('SYN_SENT');
+    expect(r.state.socks.values()[0].state).to.equal('SYN_SENT');
     expect(only(apply(e, r.state, { type: 'tick' }, 108)).tcp).to.include({ flags: 'S', seq: 1000 });
   });
   it('acceptable ACK, bogus TSecr → RST (PAWSActive)', () => {
@@ -138,7 +138,7 @@ describe('model §8.4 SYN_SENT table', () => {
   it('acceptable ACK + RST → refused, no reply', () => {
     const r = seg(e, S, { ...FROM_PEER, flags: 'RA', ack: 1001 }, 100);
     expect(r.responses).to.deep.equal([]);
-    expect(r.state.socks).to.deep.equal({});
+    expect(r.state.socks.size).to.equal(0);
   });
   it('acceptable ACK without SYN → drop', () => {
     expect(rules(seg(e, S, { ...FROM_PEER, flags: 'A', ack: 1001 }, 100))).to.include('synsent.ack-no-syn');
@@ -148,7 +148,7 @@ describe('model §8.4 SYN_SENT table', () => {
     const p = only(r);
     expect(p.tcp).to.include({ flags: 'A', seq: 1001, ack: 7001, window: '*' });
     expect(p.tcp.options).to.deep.equal([['nop'], ['nop'], ['ts', '*', 55]]);
-    expect(Object.values(r.state.socks)[0].state).to.equal('ESTABLISHED');
+    expect(r.state.socks.values()[0].state).to.equal('ESTABLISHED');
   });
   it('SYN-ACK with 4 B data → ACK ack=ISN_peer+1 (payload ignored); SYN|ACK|FIN → plain ACK', () => {
     expect(only(seg(e, S, { ...FROM_PEER, flags: 'SA', seq: 7000, ack: 1001, payload: new Uint8Array(4) }, 100)).tcp.ack).to.equal(7001);
@@ -180,7 +180,7 @@ describe('model §8.5 simultaneous open', () => {
     const r = seg(e, S, { ...FROM_PEER, flags: 'S', seq: 3000 }, 500);
     const a = seg(e, r.state, { ...FROM_PEER, flags: 'A', seq: 3001, ack: 1001 }, 600);
     expect(a.responses).to.deep.equal([]);
-    expect(Object.values(a.state.socks)[0].state).to.equal('ESTABLISHED');
+    expect(a.state.socks.values()[0].state).to.equal('ESTABLISHED');
   });
   it('ECE kept only when ECN is still on (tcp_ecn=1, peer SYN with ECE+CWR); CWR cleared', () => {
     const e1 = env({ sysctls: { tcp_ecn: 1 }, fixed: { isn: 1000 } });
@@ -206,7 +206,7 @@ describe('model §8.6 established socket', () => {
   it('exact RST → reset silently; next segment gets a closed-port RST... or the listener', () => {
     const r = seg(e, s, { flags: 'R', seq: 1001 }, 1000);
     expect(r.responses).to.deep.equal([]);
-    expect(r.state.socks).to.deep.equal({});
+    expect(r.state.socks.size).to.equal(0);
     expect(only(seg(e, r.state, { flags: 'A', seq: 1001, ack: 5001 }, 1100)).tcp.flags).to.equal('R');
   });
 });

@@ -25,7 +25,7 @@ describe('correction C20: TCP_DEFER_ACCEPT on a connecting socket delays the ACK
     expect(rules(r)).to.include('synsent.defer-delack');
     expect(r.responses[0].atMs).to.equal(212);
     expect(only(r).tcp).to.include({ flags: 'A', seq: 1001, ack: 1001 });
-    expect(Object.values(r.state.socks)[0].state).to.equal('ESTABLISHED');
+    expect(r.state.socks.values()[0].state).to.equal('ESTABLISHED');
     expect(matchPrediction(r.responses[0], observed(r, 216), r.state).map((d) => d.field)).to.not.include('opt.ts.val');
     expect(matchPrediction(r.responses[0], observed(r, 12), r.state).map((d) => d.field)).to.include('opt.ts.val');
   });
@@ -44,7 +44,7 @@ describe('correction C21: IP drops a packet whose length field exceeds the bytes
     expect(r.responses).to.deep.equal([]);
     expect(rules(r)).to.include('demux.ip-truncated');
     expect(r.counters.IpInTruncatedPkts).to.equal(1);
-    expect(Object.keys(r.state.reqs)).to.have.length(0);
+    expect(r.state.reqs.keys()).to.have.length(0);
   });
   it('IPv4 total length below the header length → dropped; the exact length → SYN-ACK', () => {
     const e = env();
@@ -99,7 +99,7 @@ describe('correction C23: an orphan whose FIN is acked becomes a FIN_WAIT2 timew
     const a = fw2();
     expect(a.responses).to.deep.equal([]);
     expect(rules(a)).to.include('tw.fin-wait2');
-    const sock = Object.values(a.state.socks)[0];
+    const sock = a.state.socks.values()[0];
     expect(sock).to.include({ state: 'FIN_WAIT2', twSub: 'FIN_WAIT2' });
     const f = seg(e, a.state, { flags: 'FA', dport: 8080, seq: 1001, ack: 5002 }, 7);
     const p = only(f);
@@ -107,7 +107,7 @@ describe('correction C23: an orphan whose FIN is acked becomes a FIN_WAIT2 timew
     expect((p.ip as { id: unknown }).id).to.equal(0);
     const w = f.responses[0].expect['tcp.window'] as { range: [number, number] };
     expect(64240).to.be.within(w.range[0], w.range[1]);
-    expect(Object.values(f.state.socks)[0].state).to.equal('TIME_WAIT');
+    expect(f.state.socks.values()[0].state).to.equal('TIME_WAIT');
   });
   it('in the FIN_WAIT2 substate: a duplicate ACK is silent, new data draws a RST, a SYN at rcv_nxt a RST', () => {
     const a = fw2().state;

@@ -46,7 +46,7 @@ describe('model §4.1 admission (verified t8)', () => {
       s = seg(e, s, { flags: 'S', sport, seq: 1000 }).state;
       s = seg(e, s, { flags: 'A', sport, seq: 1001, ack: 5001 }).state;
     }
-    expect(s.listeners[80].acceptq.length).to.equal(2);
+    expect(s.listeners.get(80)!.acceptq.length).to.equal(2);
     const r = seg(e, s, { flags: 'S', sport: 41003 });
     expect(r.responses).to.deep.equal([]);
     expect(r.counters).to.include({ TcpExtListenOverflows: 1, TcpExtListenDrops: 1 });

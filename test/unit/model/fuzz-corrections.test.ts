@@ -70,11 +70,11 @@ describe('correction C10: request sockets compare TSecr with the SYN-ACK TSvals 
       const r = seg(e, s, { flags: 'A', seq: 1001, ack: 5001, options: TSO(101, 777777 + d) }, 5);
       expect(only(r).tcp).to.include({ flags: 'A', seq: 5001, ack: 1001 });
       expect(rules(r)).to.include('check_req.tsecr-exact');
-      expect(Object.keys(r.state.reqs)).to.have.length(1);
+      expect(r.state.reqs.keys()).to.have.length(1);
     }
     const ok = seg(e, s, { flags: 'A', seq: 1001, ack: 5001, options: TSO(101, 777777) }, 5);
     expect(ok.responses).to.deep.equal([]);
-    expect(Object.values(ok.state.socks)[0].state).to.equal('ESTABLISHED');
+    expect(ok.state.socks.values()[0].state).to.equal('ESTABLISHED');
   });
   it('a SYN-ACK retransmission widens the range to [first, last]', () => {
     const e = E();
@@ -112,7 +112,7 @@ describe('correction C11: SYN_SENT TSecr check', () => {
     const r = seg(e, s, { sport: 9000, dport: 50000, flags: 'RA', seq: 7000, ack: 1001, options: TSO(5, 1500) }, 15);
     expect(r.responses).to.deep.equal([]);
     expect(rules(r)).to.include('synsent.tsecr-rst');
-    expect(Object.values(r.state.socks)[0].state).to.equal('SYN_SENT');
+    expect(r.state.socks.values()[0].state).to.equal('SYN_SENT');
   });
 });
 
@@ -184,7 +184,7 @@ describe('correction C13 (simultaneous open): the crossed SYN-ACK', () => {
     const r = seg(e, s, { sport: 9000, dport: 50000, flags: 'SA', seq: 1000, ack: 229956050, options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 501, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }] }, 26);
     expect(only(r).tcp).to.include({ flags: 'A', seq: 229956050, ack: 1001 });
     expect(only(r).tcp.options).to.deep.equal([['nop'], ['nop'], ['ts', '*', 501], ['nop'], ['nop'], ['sack', [1000, 1001]]]);
-    expect(Object.values(r.state.socks)[0].state).to.equal('ESTABLISHED');
+    expect(r.state.socks.values()[0].state).to.equal('ESTABLISHED');
   });
 });
 
@@ -206,11 +206,11 @@ describe('correction C15: RSTs at a request socket (RFC 5961)', () => {
     const r = seg(e, s, { flags: 'R', seq: 1002, options: TSO(150) }, 10);
     expect(only(r).tcp).to.include({ flags: 'A', seq: 5001, ack: 1001 });
     expect(only(r).tcp.options).to.deep.include(['ts', '*', 100]);
-    expect(Object.keys(r.state.reqs)).to.have.length(1);
+    expect(r.state.reqs.keys()).to.have.length(1);
     expect(rules(seg(e, r.state, { flags: 'R', seq: 1002 }, 20))).to.include('check_req.rst-challenge-limited');
   });
   it('RST|ACK with a bad ack: at rcv_nxt the req goes; at rcv_nxt + 1 a challenge ACK', () => {
-    expect(Object.keys(seg(e, s, { flags: 'RA', seq: 1001, ack: 5002 }, 10).state.reqs)).to.have.length(0);
+    expect(seg(e, s, { flags: 'RA', seq: 1001, ack: 5002 }, 10).state.reqs.size).to.equal(0);
     expect(rules(seg(e, s, { flags: 'RA', seq: 1002, ack: 5002 }, 10))).to.include('check_req.rst-challenge');
   });
 });
@@ -221,9 +221,9 @@ describe('correction C16: the child sees the SYN flag of the segment that create
     const s = seg(e, listening(e), { flags: 'S', seq: 1000, options: [{ kind: 'mss', value: 1460 }] }, 0).state;
     const r = seg(e, s, { flags: 'SA', seq: 1000, ack: 5001, payload: data(1) }, 10);
     expect(only(r).tcp).to.include({ flags: 'A', seq: 5001, ack: 1001 });
-    const child = Object.values(r.state.socks)[0];
+    const child = r.state.socks.values()[0];
     expect(child.state).to.equal('SYN_RECV');
-    expect(r.state.listeners[80].acceptq).to.have.length(1);
+    expect(r.state.listeners.get(80)!.acceptq).to.have.length(1);
   });
 });
 
@@ -243,7 +243,7 @@ describe('correction C17: a request socket drops segments with a located TCP-AO 
         const r = seg(e, s, p, 10);
         expect(r.responses, JSON.stringify(p.flags)).to.deep.equal([]);
         expect(rules(r)).to.include('ao.req-drop');
-        expect(Object.keys(r.state.reqs)).to.have.length(1);
+        expect(r.state.reqs.keys()).to.have.length(1);
         expect(r.counters.TcpExtTCPAOBad).to.equal(1);
       }
       expect(only(seg(e, s, { flags: 'A', seq: 1001, ack: 5000, options: TSO(101) }, 10)).tcp.flags).to.equal('R');

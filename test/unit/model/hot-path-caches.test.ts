@@ -99,16 +99,17 @@ describe('model hot-path caches', () => {
   });
 
   it('empty tables: the shared one of EMPTY_STATE and an emptied copy behave alike', () => {
-    expect(isEmptyDict(EMPTY_STATE.reqs)).to.equal(true);
+    expect(EMPTY_STATE.reqs.size).to.equal(0);
     expect(isEmptyDict(EMPTY_STATE.bindings)).to.equal(true);
     const e = env({ sysctls: { tcp_synack_retries: 1 } });
     const s = listening(e);
     const first = seg(e, s, { flags: 'S', options: FULL });
-    expect(isEmptyDict(first.state.reqs)).to.equal(false);
+    expect(first.state.reqs.size).to.equal(1);
     // The req times out (1 retry): the table is empty again, but a copy, not the shared empty table.
     const gone = run(e, first.state, { type: 'tick' }, 60000).state;
-    expect(Object.keys(gone.reqs)).to.deep.equal([]);
-    expect(isEmptyDict(gone.reqs)).to.equal(true);
+    expect(gone.reqs.keys()).to.deep.equal([]);
+    expect(gone.reqs).to.not.equal(EMPTY_STATE.reqs);
+    expect(gone.reqs.size).to.equal(0);
     const again = seg(e, gone, { flags: 'S', options: FULL }, 61000);
     const fresh = seg(e, s, { flags: 'S', options: FULL }, 61000);
     expect(only(again)).to.deep.equal(only(fresh));

@@ -82,7 +82,7 @@ describe('model sysctls', () => {
   });
   it('somaxconn caps the listen backlog', () => {
     const e = env({ sysctls: { somaxconn: 3 } });
-    expect(listening(e, {}, 100).listeners[80].maxBacklog).to.equal(3);
+    expect(listening(e, {}, 100).listeners.get(80)!.maxBacklog).to.equal(3);
   });
 });
 

@@ -45,16 +45,16 @@ describe('model established socket (§8.6) and close (§7)', () => {
     const c = run(e, s, { type: 'close', port: 80, peerPort: 40000 }, 100);
     expect(only(c).tcp).to.include({ flags: 'FA', seq: 5001, ack: 1001 });
     s = seg(e, c.state, { flags: 'A', seq: 1001, ack: 5002, options: TS(200) }, 150).state;
-    expect(Object.values(s.socks)[0].state).to.equal('FIN_WAIT2');
+    expect(s.socks.values()[0].state).to.equal('FIN_WAIT2');
     const f = seg(e, s, { flags: 'FA', seq: 1001, ack: 5002, options: TS(300) }, 200);
     expect(only(f).tcp).to.include({ flags: 'A', seq: 5002, ack: 1002 });
     // The orphan became a FIN_WAIT2 timewait socket when its FIN was acked: stateless ACK, IPv4 ID 0 (C23).
     expect(rules(f)).to.include('tw.fw2-fin');
     expect((only(f).ip as { id: unknown }).id).to.equal(0);
-    expect(Object.values(f.state.socks)[0].state).to.equal('TIME_WAIT');
+    expect(f.state.socks.values()[0].state).to.equal('TIME_WAIT');
     const tick = apply(e, f.state, { type: 'tick' }, 60300);
     expect(rules(tick)).to.include('tw.expire');
-    expect(tick.state.socks).to.deep.equal({});
+    expect(tick.state.socks.size).to.equal(0);
   });
   it('TIME_WAIT: retransmitted FIN → ACK (then rate-limited); exact RST kills it; bare ACK silent', () => {
     let s = established();
@@ -85,7 +85,7 @@ describe('model established socket (§8.6) and close (§7)', () => {
     s = run(e, s, { type: 'close', port: 80, peerPort: 40000 }, 200).state;
     const r = seg(e, s, { flags: 'A', seq: 1002, ack: 5002, options: TS(400) }, 300);
     expect(rules(r)).to.include('close.done');
-    expect(r.state.socks).to.deep.equal({});
+    expect(r.state.socks.size).to.equal(0);
   });
   it('listener close: unaccepted children reset with RST|ACK, reqs dropped silently', () => {
     let s = seg(e, listening(e), { flags: 'S', seq: 1000, options: FULL }, 0).state;
@@ -93,7 +93,7 @@ describe('model established socket (§8.6) and close (§7)', () => {
     s = seg(e, s, { flags: 'S', sport: 40001, seq: 1000 }, 20).state;
     const r = run(e, s, { type: 'close', port: 80 }, 30);
     expect(only(r).tcp).to.include({ flags: 'RA', seq: 5001, ack: 1001 });
-    expect(r.state.reqs).to.deep.equal({});
+    expect(r.state.reqs.size).to.equal(0);
     expect(only(seg(e, r.state, { flags: 'S', sport: 40002 }, 40)).tcp.flags).to.equal('RA');
   });
 });

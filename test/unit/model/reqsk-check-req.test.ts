@@ -23,7 +23,7 @@ describe('model §4.11 SYN-ACK retransmission', () => {
     const r0 = seg(e, listening(e), { flags: 'S', options: FULL }, 0);
     const { times, state, steps } = synackTimes(e, r0.state, 250, 70000);
     expect([0, ...times]).to.deep.equal([0, 1, 3.016, 7.016, 15.208, 31.336]);
-    expect(Object.keys(state.reqs)).to.deep.equal([]);
+    expect(state.reqs.keys()).to.deep.equal([]);
     expect(steps.some((x) => x.reasons.some((y) => y.rule === 'reqsk_timer.expire' && x.state.reqs && true))).to.equal(true);
     // ACK after expiry → listener RST.
     expect(only(seg(e, state, { flags: 'A', seq: 1001, ack: 77 }, 70000)).tcp.flags).to.equal('R');
@@ -103,7 +103,7 @@ describe('model §6 tcp_check_req', () => {
   it('step 3: bad ACK number → listener RST seq=SEG.ACK, req survives, later correct ACK completes (t3)', () => {
     const r = seg(e, base, { flags: 'A', seq: 1001, ack: 4242 }, 10100);
     expect(only(r).tcp).to.include({ flags: 'R', seq: 4242 });
-    expect(Object.keys(r.state.reqs).length).to.equal(1);
+    expect(r.state.reqs.keys().length).to.equal(1);
     expect(rules(seg(e, r.state, ACKOK, 10200))).to.include('check_req.child');
   });
   it('step 4: seq +10M → ACK; a second within 500 ms → nothing', () => {
@@ -119,18 +119,18 @@ describe('model §6 tcp_check_req', () => {
   it('step 4: out-of-window RST → silent, req kept', () => {
     const r = seg(e, base, { flags: 'R', seq: 1001 + 10_000_000 }, 10100);
     expect(r.responses).to.deep.equal([]);
-    expect(Object.keys(r.state.reqs).length).to.equal(1);
+    expect(r.state.reqs.keys().length).to.equal(1);
   });
   it('step 6: in-window SYN seq+10 → RA seq 0 ack=SEG.SEQ+1, req removed; later ACK → listener RST', () => {
     const r = seg(e, base, { flags: 'S', seq: 1010 }, 10100);
     expect(only(r).tcp).to.include({ flags: 'RA', seq: 0, ack: 1011 });
-    expect(r.state.reqs).to.deep.equal({});
+    expect(r.state.reqs.size).to.equal(0);
     expect(only(seg(e, r.state, ACKOK, 10200)).tcp.flags).to.equal('R');
   });
   it('step 6: in-window RST seq=rcv_nxt → silent, req gone', () => {
     const r = seg(e, base, { flags: 'R', seq: 1001 }, 10100);
     expect(r.responses).to.deep.equal([]);
-    expect(r.state.reqs).to.deep.equal({});
+    expect(r.state.reqs.size).to.equal(0);
   });
   it('step 7: null / FIN-only in window → silence', () => {
     expect(seg(e, base, { flags: '', seq: 1001 }, 10100).responses).to.deep.equal([]);
@@ -163,7 +163,7 @@ describe('model §6 tcp_check_req', () => {
     s = seg(e2, s, { flags: 'A', sport: 41000, seq: 1001, ack: 5001 }, 25).state;
     const r = seg(e2, s, { flags: 'A', sport: 41001, seq: 1001, ack: 5001 }, 30);
     expect(only(r).tcp).to.include({ flags: 'R', seq: 5001 });
-    expect(r.state.reqs).to.deep.equal({});
+    expect(r.state.reqs.size).to.equal(0);
   });
   it('step 11: third ACK with 5 B → ACK ack=+5 (quick-ack, t3)', () => {
     const r = seg(e, base, { ...ACKOK, flags: 'PA', payload: new Uint8Array(5), options: [{ kind: 'ts', val: 300, ecr: 10000 }] }, 10100);
@@ -175,12 +175,12 @@ describe('model §6 tcp_check_req', () => {
   it('step 11: FIN+ACK third → ACK ack=+1, CLOSE_WAIT', () => {
     const r = seg(e, base, { ...ACKOK, flags: 'FA' }, 10100);
     expect(only(r).tcp).to.include({ flags: 'A', ack: 1002 });
-    expect(r.state.socks[`${e.peer}:40000>80`].state).to.equal('CLOSE_WAIT');
+    expect(r.state.socks.get(`${e.peer}:40000>80`)!.state).to.equal('CLOSE_WAIT');
   });
   it('step 11: third ACK without TS when TS was negotiated → accepted, silent', () => {
     const r = seg(e, base, ACKOK, 10100);
     expect(r.responses).to.deep.equal([]);
-    expect(r.state.listeners[80].acceptq.length).to.equal(1);
+    expect(r.state.listeners.get(80)!.acceptq.length).to.equal(1);
   });
   it('6.1: no third-ACK TSecr check', () => {
     const e61 = env({ release: '6.1', fixed: { isn: 5000, tsOff: 0 } });

@@ -49,7 +49,7 @@ describe('model §4.9 cookie SYN-ACK and cookie-ACK validation', () => {
     expect(p.tcp).to.include({ flags: 'SA', window: 64240 });
     expect(p.tcp.options).to.deep.equal([['mss', 1460]]);
     expect(r.counters.TcpExtSyncookiesSent).to.equal(1);
-    expect(r.state.reqs).to.deep.equal({});
+    expect(r.state.reqs.size).to.equal(0);
   });
   it('no retransmission of a cookie SYN-ACK; a duplicate SYN gets a fresh one', () => {
     const e = env({ sysctls: { tcp_syncookies: 2 } });
@@ -65,7 +65,7 @@ describe('model §4.9 cookie SYN-ACK and cookie-ACK validation', () => {
     const good = seg(e, s, { flags: 'A', seq: 501, ack: 9001 }, 1100);
     expect(good.responses).to.deep.equal([]);
     expect(good.counters.TcpExtSyncookiesRecv).to.equal(1);
-    expect(good.state.listeners[80].acceptq.length).to.equal(1);
+    expect(good.state.listeners.get(80)!.acceptq.length).to.equal(1);
     const bad = seg(e, s, { flags: 'A', seq: 501, ack: 12345 }, 1100);
     expect(only(bad).tcp).to.include({ flags: 'R', seq: 12345 });
     expect(bad.counters.TcpExtSyncookiesFailed).to.equal(1);
@@ -102,7 +102,7 @@ describe('model §4.9 cookie SYN-ACK and cookie-ACK validation', () => {
     obs.tcp.seq = 424242;
     const b = bind(r.state, r.responses[0], obs);
     expect(b.mismatches).to.deep.equal([]);
-    expect(seg(e, b.state, { flags: 'A', seq: 501, ack: 424243 }, 1100).state.listeners[80].acceptq.length).to.equal(1);
+    expect(seg(e, b.state, { flags: 'A', seq: 501, ack: 424243 }, 1100).state.listeners.get(80)!.acceptq.length).to.equal(1);
     expect(only(seg(e, b.state, { flags: 'A', seq: 501, ack: 424244 }, 1100)).tcp.flags).to.equal('R');
   });
 });
@@ -128,21 +128,21 @@ describe('model §4.10 TFO server table (verified t7)', () => {
     const r = seg(e, listening(e, { fastopen: 8 }), { flags: 'S', options: [{ kind: 'tfo', cookie }], payload: new Uint8Array(5) });
     expect(only(r).tcp.ack).to.equal(1006);
     expect(only(r).tcp.options).to.deep.equal([['mss', 1460]]);
-    expect(r.state.listeners[80].acceptq.length).to.equal(1);
+    expect(r.state.listeners.get(80)!.acceptq.length).to.equal(1);
     expect(r.counters.TcpExtTCPFastOpenPassive).to.equal(1);
   });
   it('valid cookie, no data → child, ack = SEG.SEQ+1', () => {
     const e = env({ sysctls: { tcp_fastopen: 3 }, fixed });
     const r = seg(e, listening(e, { fastopen: 8 }), { flags: 'S', options: [{ kind: 'tfo', cookie }] });
     expect(only(r).tcp.ack).to.equal(1001);
-    expect(r.state.listeners[80].acceptq.length).to.equal(1);
+    expect(r.state.listeners.get(80)!.acceptq.length).to.equal(1);
   });
   it('invalid cookie + data → data not acked, correct cookie sent, normal req', () => {
     const e = env({ sysctls: { tcp_fastopen: 3 }, fixed });
     const r = seg(e, listening(e, { fastopen: 8 }), { flags: 'S', options: [{ kind: 'tfo', cookie: new Uint8Array(8) }], payload: new Uint8Array(5) });
     expect(only(r).tcp.ack).to.equal(1001);
     expect(only(r).tcp.options).to.deep.include(['tfo', '0102030405060708']);
-    expect(Object.keys(r.state.reqs).length).to.equal(1);
+    expect(r.state.reqs.keys().length).to.equal(1);
   });
   it('no TFO option + data, 0x3 → normal SYN-ACK, data dropped', () => {
     const e = env({ sysctls: { tcp_fastopen: 3 }, fixed });

@@ -93,9 +93,9 @@ describe('runner/model-track: the model alongside a case', () => {
 
   it('listen() again changes only the backlog, as inet_listen does', () => {
     const t = track();
-    expect(t.state.listeners[8080].maxBacklog).to.equal(1);
+    expect(t.state.listeners.get(8080)!.maxBacklog).to.equal(1);
     expect(t.relisten(8080, 4)).to.equal(true);
-    expect(t.state.listeners[8080].maxBacklog).to.equal(4);
+    expect(t.state.listeners.get(8080)!.maxBacklog).to.equal(4);
     expect(t.relisten(9999, 4)).to.equal(false);
   });
 

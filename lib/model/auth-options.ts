@@ -12,7 +12,6 @@
 //  - tcp_inbound_hash: the per-socket gate (listener, request socket, full sockets — not TIME_WAIT).
 // Written from the behaviour measured on 6.18.44 (no CONFIG_TCP_AO, CONFIG_TCP_MD5SIG=y); see the
 // evidence in docs/model-corrections.md. No kernel source is reproduced.
-import { emitOptions } from '../wire/tcp-options';
 import type { Profile } from './profile';
 import type { Seg } from './seg';
 import type { Step } from './state';
@@ -57,14 +56,17 @@ function fail(code: AuthError['code'], kind: number, len: number, offset: number
   return { code, kind, len, offset, remaining, text: `${text} (kind ${kind}, length ${len}, at offset ${offset} with ${remaining} option bytes left)` };
 }
 
-/** The auth-option walk over raw option bytes (the whole area, doff×4 − 20 bytes, padding included). */
-export function parseAuthBytes(b: Uint8Array, p: Pick<Profile, 'authParse' | 'tcpAo'>): AuthOpts {
+/**
+ * The auth-option walk over raw option bytes: the whole area (doff×4 − 20 bytes, padding included),
+ * b[start, end). Offsets in errors are relative to `start`.
+ */
+export function parseAuthBytes(b: Uint8Array, p: Pick<Profile, 'authParse' | 'tcpAo'>, start = 0, end = b.length): AuthOpts {
   const legacy = p.authParse === 'md5sig';
   const minLen = !legacy && p.tcpAo ? TCP_AO_HDR_LEN + 1 : TCPOLEN_MD5SIG;
   let md5 = false;
   let ao = false;
-  let i = 0;
-  let rem = b.length;
+  let i = start;
+  let rem = end - start;
   while (rem >= minLen) {
     const kind = b[i];
     if (kind === 0) break; // EOL
@@ -75,21 +77,21 @@ export function parseAuthBytes(b: Uint8Array, p: Pick<Profile, 'authParse' | 'tc
     }
     const len = b[i + 1];
     if (len < 2 || len > rem) {
-      const e = fail('EINVAL', kind, len, i, rem, len < 2 ? 'option length < 2' : 'option longer than the bytes left');
+      const e = fail('EINVAL', kind, len, i - start, rem, len < 2 ? 'option length < 2' : 'option longer than the bytes left');
       return legacy ? { md5: false, ao: false, legacyStop: e } : { md5, ao, error: e };
     }
     if (kind === OPT_MD5) {
       if (legacy) {
         // tcp_parse_md5sig_option returns the first MD5 option it meets (NULL if its length is wrong).
         if (len === TCPOLEN_MD5SIG) return { md5: true, ao: false };
-        return { md5: false, ao: false, legacyStop: fail('EINVAL', kind, len, i, rem, 'MD5 option length is not 18') };
+        return { md5: false, ao: false, legacyStop: fail('EINVAL', kind, len, i - start, rem, 'MD5 option length is not 18') };
       }
-      if (len !== TCPOLEN_MD5SIG) return { md5, ao, error: fail('EINVAL', kind, len, i, rem, 'MD5 option length is not 18') };
-      if (md5 || ao) return { md5, ao, error: fail('EEXIST', kind, len, i, rem, 'second auth option') };
+      if (len !== TCPOLEN_MD5SIG) return { md5, ao, error: fail('EINVAL', kind, len, i - start, rem, 'MD5 option length is not 18') };
+      if (md5 || ao) return { md5, ao, error: fail('EEXIST', kind, len, i - start, rem, 'second auth option') };
       md5 = true;
     } else if (kind === OPT_AO && !legacy) {
-      if (len <= TCP_AO_HDR_LEN) return { md5, ao, error: fail('EINVAL', kind, len, i, rem, 'TCP-AO option of 4 bytes or less') };
-      if (md5 || ao) return { md5, ao, error: fail('EEXIST', kind, len, i, rem, 'second auth option') };
+      if (len <= TCP_AO_HDR_LEN) return { md5, ao, error: fail('EINVAL', kind, len, i - start, rem, 'TCP-AO option of 4 bytes or less') };
+      if (md5 || ao) return { md5, ao, error: fail('EEXIST', kind, len, i - start, rem, 'second auth option') };
       ao = true;
     }
     i += len;
@@ -98,23 +100,13 @@ export function parseAuthBytes(b: Uint8Array, p: Pick<Profile, 'authParse' | 'tc
   return md5 || ao ? { md5, ao } : NONE;
 }
 
-/** The auth walk of a segment's option area (cached per segment and profile flavour). */
+/** The auth walk of a segment's option area (once per segment and parser flavour). */
 export function authOf(p: Profile, seg: Seg): AuthOpts {
   const key = p.tcpAo ? (p.authParse === 'auth' ? 'auth+ao' : 'md5sig+ao') : p.authParse;
-  const c = seg.authMemo;
-  if (c && c.key === key) return c.value as AuthOpts;
-  let a = NONE;
-  // Fast path: a list of well-formed standard options (up to an EOL) cannot fail or hold MD5/AO.
-  const list = seg.options;
-  for (let k = 0; k < list.length; k++) {
-    const kind = list[k].kind;
-    if (kind === 'eol') break;
-    if (kind === 'md5' || kind === 'unknown' || kind === 'bytes') {
-      a = parseAuthBytes(emitOptions(list), p);
-      break;
-    }
-  }
-  seg.authMemo = { key, value: a };
+  if (seg.authKey === key) return seg.auth as AuthOpts;
+  const a = parseAuthBytes(seg.areaBytes, p, seg.areaStart, seg.areaEnd);
+  seg.authKey = key;
+  seg.auth = a;
   return a;
 }
 

@@ -12,7 +12,8 @@ import { flowFor } from './openreq-init';
 import { KernelOpts, optsSummary, parseKernelOptions, ParseCtx } from './parse-options';
 import { selectInitialWindow } from './select-window';
 import { sendReset } from './send-reset';
-import { Seg, segOf } from './seg';
+import { segOf } from './seg';
+import type { Seg } from './seg';
 import type { Listener, ModelEnv, Sock, Step } from './state';
 import { cookieCheck } from './syncookies';
 import { synsentRcv } from './synsent';
@@ -39,7 +40,7 @@ export function broadcastCheck(env: Pick<ModelEnv, 'dut' | 'prefixLen'>, dst: st
 }
 
 function parse(st: Step, seg: Seg, c: ParseCtx): KernelOpts {
-  const ko = parseKernelOptions(seg.options, st.env.sysctls, c);
+  const ko = parseKernelOptions(seg.options, st.env.sysctls, c, seg);
   if (ko.notes) for (const [rule, text] of ko.notes) st.why(rule, text);
   return ko;
 }
@@ -153,12 +154,11 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     return;
   }
   const seg = segOf(d);
-  const key = seg.key;
   const syn = (seg.flags & SYN) !== 0;
   // An empty socket table holds no connect()ed socket whose port is still a symbol either.
-  const sock = st.socks.size === 0 ? undefined : (st.socks.get(key) ?? findUnboundActive(st, seg));
+  const sock = st.socks.size === 0 ? undefined : (st.socks.get(seg.key) ?? findUnboundActive(st, seg));
   if (sock) {
-    st.why('demux.lookup', () => `${key}: ${sock.active ? 'connected' : 'child'} socket in ${sock.state}`);
+    st.why('demux.lookup', () => `${seg.key}: ${sock.active ? 'connected' : 'child'} socket in ${sock.state}`);
     // TIME_WAIT is handled before tcp_inbound_hash: no auth gate there (correction C1).
     const tw = isTimeWaitSock(sock);
     if (!tw && !inboundHash(st, seg, sock.md5)) return;
@@ -167,10 +167,10 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     if (sock.state === 'SYN_SENT') return synsentRcv(st, sock, seg, ko);
     return estabRcv(st, sock, seg, ko);
   }
-  const req = st.reqs.size === 0 ? undefined : st.reqs.get(key);
+  const req = st.reqs.size === 0 ? undefined : st.reqs.get(seg.key);
   if (req) {
     const l = st.listeners.get(req.lport);
-    st.why('demux.lookup', () => `${key}: request socket (SYN_RECV)`);
+    st.why('demux.lookup', () => `${req.key}: request socket (SYN_RECV)`);
     const hasKey = !!l && listenerHasKey(l, seg.src);
     if (!inboundHash(st, seg, hasKey, true)) return;
     const ko = parse(st, seg, { syn, tfo: false, userMss: 0 });

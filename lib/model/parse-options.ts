@@ -4,6 +4,7 @@
 // the sysctls; last duplicate wins; MSS/WS/SACK_PERM only on SYN; TFO length rules.
 import { emitOptions } from '../wire/tcp-options';
 import type { TcpOption } from '../wire/types';
+import type { Seg } from './seg';
 import type { Sysctls } from './sysctls';
 
 export interface KernelOpts {
@@ -99,13 +100,18 @@ function onTfo(o: KernelOpts, c: ParseCtx, len: number, cookie: Uint8Array | und
   o.tfoExp = exp;
 }
 
+function u16(b: Uint8Array, i: number): number {
+  return (b[i] << 8) | b[i + 1];
+}
+function u32(b: Uint8Array, i: number): number {
+  return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+}
+
 function onTlv(o: KernelOpts, s: Sysctls, c: ParseCtx, kind: number, b: Uint8Array, at: number, len: number): void {
-  const u16 = (i: number) => (b[i] << 8) | b[i + 1];
-  const u32 = (i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
   const d = at + 2;
   switch (kind) {
     case 2:
-      if (len === 4) return onMss(o, s, c, u16(d));
+      if (len === 4) return onMss(o, s, c, u16(b, d));
       break;
     case 3:
       if (len === 3) return onWs(o, s, c, b[d]);
@@ -116,7 +122,7 @@ function onTlv(o: KernelOpts, s: Sysctls, c: ParseCtx, kind: number, b: Uint8Arr
     case 5:
       return; // SACK blocks: not used by the handshake paths
     case 8:
-      if (len === 10) return onTs(o, s, c, u32(d), u32(d + 4));
+      if (len === 10) return onTs(o, s, c, u32(b, d), u32(b, d + 4));
       break;
     case 19:
       if (len === 18) o.md5++;
@@ -131,7 +137,7 @@ function onTlv(o: KernelOpts, s: Sysctls, c: ParseCtx, kind: number, b: Uint8Arr
     case 34:
       return onTfo(o, c, len - 2, b.subarray(d, at + len), false);
     case 254:
-      if (len >= 4 && u16(d) === 0xf989) return onTfo(o, c, len - 4, b.subarray(d + 2, at + len), true);
+      if (len >= 4 && u16(b, d) === 0xf989) return onTfo(o, c, len - 4, b.subarray(d + 2, at + len), true);
       return;
   }
   note(o, 'parse_options.skipped', `kind ${kind} len ${len} skipped`);
@@ -140,17 +146,20 @@ function onTlv(o: KernelOpts, s: Sysctls, c: ParseCtx, kind: number, b: Uint8Arr
 /** Walks raw option bytes the kernel's way. */
 export function parseOptionBytes(bytes: Uint8Array, s: Sysctls, c: ParseCtx): KernelOpts {
   const o = fresh();
-  walkBytes(o, bytes, s, c);
+  walkBytes(o, bytes, 0, bytes.length, s, c);
   return o;
 }
 
-function walkBytes(o: KernelOpts, b: Uint8Array, s: Sysctls, c: ParseCtx): void {
-  let i = 0;
-  const n = b.length;
+/** tcp_parse_options over b[start, n); offsets in notes are relative to `start`. */
+function walkBytes(o: KernelOpts, b: Uint8Array, start: number, n: number, s: Sysctls, c: ParseCtx): void {
+  let i = start;
   while (i < n) {
     const kind = b[i];
     if (kind === 0) {
-      if (i + 1 < n) note(o, 'parse_options.stop', `EOL at offset ${i}: ${n - i - 1} later byte(s) ignored`);
+      // Zero padding after EOL is normal; anything else there is worth a note.
+      for (let k = i + 1; k < n; k++) {
+        if (b[k] !== 0) return note(o, 'parse_options.stop', `EOL at offset ${i - start}: ${n - i - 1} later byte(s) ignored`);
+      }
       return;
     }
     if (kind === 1) {
@@ -161,58 +170,29 @@ function walkBytes(o: KernelOpts, b: Uint8Array, s: Sysctls, c: ParseCtx): void 
     const len = b[i + 1];
     if (len < 2) return note(o, 'parse_options.stop', `kind ${kind} silly length ${len}: stop parsing`);
     if (len > n - i) return note(o, 'parse_options.stop', `kind ${kind} length ${len} > ${n - i} bytes left: stop`);
-    onTlv(o, s, c, kind, b, i, len);
+    // The four options of nearly every SYN, well-formed, inline; everything else through onTlv.
+    if (kind === 2 && len === 4) onMss(o, s, c, u16(b, i + 2));
+    else if (kind === 8 && len === 10) onTs(o, s, c, u32(b, i + 2), u32(b, i + 6));
+    else if (kind === 4 && len === 2) onSackPerm(o, s, c);
+    else if (kind === 3 && len === 3) onWs(o, s, c, b[i + 2]);
+    else onTlv(o, s, c, kind, b, i, len);
     i += len;
   }
 }
 
-/** Walks a codec option list the kernel's way (raw bytes re-emitted when the list is not plain TLVs). */
-export function parseKernelOptions(list: readonly TcpOption[], s: Sysctls, c: ParseCtx): KernelOpts {
+/**
+ * tcp_parse_options over a segment's option area as received (seg.areaBytes); a codec option list
+ * without a segment (tests) is walked as the bytes it encodes (the codec round-trips byte-exact).
+ * Bytes, not list items: the kernel walks bytes, and so does one monomorphic loop.
+ */
+export function parseKernelOptions(list: readonly TcpOption[], s: Sysctls, c: ParseCtx, seg?: Seg): KernelOpts {
   const o = fresh();
-  for (let k = 0; k < list.length; k++) {
-    const it = list[k];
-    switch (it.kind) {
-      case 'eol':
-        if (k + 1 < list.length && !(k + 2 === list.length && isZero(list[k + 1]))) {
-          note(o, 'parse_options.stop', 'EOL: later options ignored');
-        }
-        return o;
-      case 'nop':
-        continue;
-      case 'mss':
-        onMss(o, s, c, it.value);
-        continue;
-      case 'wscale':
-        onWs(o, s, c, it.shift);
-        continue;
-      case 'sackOK':
-        onSackPerm(o, s, c);
-        continue;
-      case 'sack':
-        continue;
-      case 'ts':
-        onTs(o, s, c, it.val, it.ecr);
-        continue;
-      case 'tfo':
-        onTfo(o, c, it.cookie.length, it.cookie, !!it.exp);
-        continue;
-      case 'md5':
-        o.md5++;
-        continue;
-      case 'unknown':
-      case 'bytes': {
-        // Re-emit the rest literally and walk it byte by byte (exactly what the wire carries).
-        const rest = emitOptions(list.slice(k));
-        walkBytes(o, rest, s, c);
-        return o;
-      }
-    }
+  if (seg) walkBytes(o, seg.areaBytes, seg.areaStart, seg.areaEnd, s, c);
+  else {
+    const b = emitOptions(list);
+    walkBytes(o, b, 0, b.length, s, c);
   }
   return o;
-}
-
-function isZero(o: TcpOption): boolean {
-  return o.kind === 'bytes' && o.bytes.every((x) => x === 0);
 }
 
 export function optsSummary(o: KernelOpts): string {

@@ -282,6 +282,11 @@ export function cloneDict<T>(o: Readonly<Record<string, T>>): Record<string, T> 
   return n;
 }
 
+/** What a step that sends nothing, arms nothing and counts nothing returns (shared, frozen). */
+const NO_RESPONSES: Prediction[] = Object.freeze([]) as unknown as Prediction[];
+const NO_TIMERS: TimerInfo[] = Object.freeze([]) as unknown as TimerInfo[];
+const NO_COUNTERS: Record<string, number> = Object.freeze({}) as Record<string, number>;
+
 export const EMPTY_STATE: ModelState = Object.freeze({
   listeners: EMPTY_TABLE,
   reqs: EMPTY_TABLE,
@@ -330,10 +335,10 @@ export class Step {
     this.env = env;
     this.base = base;
     this.now = now;
-    this.responses = [];
+    this.responses = NO_RESPONSES;
     this.reasons = [];
-    this.timers = [];
-    this.counters = {};
+    this.timers = NO_TIMERS;
+    this.counters = NO_COUNTERS;
     this.own = 0;
     this.listeners = base.listeners;
     this.reqs = base.reqs;
@@ -354,10 +359,12 @@ export class Step {
     return r;
   }
   count(name: string, n = 1): void {
+    if (this.counters === NO_COUNTERS) this.counters = {};
     this.counters[name] = (this.counters[name] ?? 0) + n;
   }
-  // A step sends at most a packet or two and arms at most a timer or two: the first entry starts a
-  // one-element array rather than growing the empty one to V8's default 17 slots.
+  // Most steps send nothing or one packet and arm at most a timer or two: responses, timers and
+  // counters start as shared frozen empties, and the first entry starts a one-element array rather
+  // than growing an empty one to V8's default 17 slots.
   send(packet: PacketJson, expect: Expectation, r: Reason, atMs = this.now): void {
     const p: Prediction = { packet, expect, reason: r, atMs };
     if (this.responses.length === 0) this.responses = [p];
@@ -404,7 +411,9 @@ export class Step {
     }
     this.bindings[name] = v >>> 0;
   }
+  /** The new state: the base state itself when the step changed nothing. */
   state(): ModelState {
+    if (this.own === 0 && this.nextDue === this.base.nextDue && this.gen === this.base.gen) return this.base;
     return {
       listeners: this.listeners,
       reqs: this.reqs,

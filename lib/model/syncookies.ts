@@ -59,12 +59,14 @@ export type CookieOutcome =
  * tcp_v4_cookie_check on a listener for a non-SYN segment. Only runs with syncookies≠0, ACK set,
  * RST clear and a cookie sent within 2 minutes (§3.3 step 2).
  */
+const SKIP: CookieOutcome = Object.freeze({ kind: 'skip' });
+
 export function cookieCheck(st: Step, l: Listener, seg: Seg, ko: KernelOpts, flagsAck: boolean, flagsRst: boolean): CookieOutcome {
   const s = st.env.sysctls;
   if (!s.tcp_syncookies || !flagsAck || flagsRst || !(st.now - l.lastOverflowMs <= 120000)) {
     st.why('cookies.no-recent-overflow', () =>
       !s.tcp_syncookies ? 'tcp_syncookies=0: no cookie check' : !flagsAck || flagsRst ? 'not a bare ACK: no cookie check' : 'no syncookie sent in the last 2 min: no cookie check');
-    return { kind: 'skip' };
+    return SKIP;
   }
   const key = seg.key;
   const recs = st.cookies.get(key) ?? [];

@@ -128,6 +128,7 @@ function decodeTcpAt(d: Decoded, start: number, end: number, addrStart: number, 
     return;
   }
   d.tcp = tcp;
+  d.tcpOffset = start;
   d.tcpChecksumOk = tcpChecksumOkInPlace(buf, addrStart, addrEnd, start, end);
   const doff = tcp.dataOffset;
   if (doff < 5 || start + doff * 4 > end) setRest(d, start + TCP_MIN_HEADER);

@@ -118,6 +118,8 @@ export interface Decoded {
   ipChecksumOk?: boolean;
   /** TCP checksum over the pseudo-header verified (undefined when no TCP header was parsed). */
   tcpChecksumOk?: boolean;
+  /** Offset of the TCP header in `bytes` (set with `tcp`): the option area is bytes[tcpOffset + 20, tcpOffset + dataOffset × 4). */
+  tcpOffset?: number;
   notes: DecodeNote[];
 }
 

@@ -4,10 +4,13 @@
 // empty table of EMPTY_STATE (state.ts).
 import { expect } from 'chai';
 import type { SockOpts } from '../../../lib/model/sockopts';
+import { optionArea, segOf } from '../../../lib/model/seg';
 import { EMPTY_STATE, isEmptyDict } from '../../../lib/model/state';
+import { emitOptions } from '../../../lib/wire/tcp-options';
+import type { TcpOption } from '../../../lib/wire/types';
 import { armFromEvent, rearmFromTimer } from '../../../lib/model/timer-wheel';
 import type { StepResult } from '../../../lib/model';
-import { env, FULL, listening, only, opts, run, seg } from './helpers';
+import { env, FULL, listening, only, opts, pkt, run, seg } from './helpers';
 
 function text(r: StepResult, rule: string): string {
   const x = r.reasons.find((y) => y.rule === rule);
@@ -114,5 +117,29 @@ describe('model hot-path caches', () => {
     const fresh = seg(e, s, { flags: 'S', options: FULL }, 61000);
     expect(only(again)).to.deep.equal(only(fresh));
     expect(again.reasons.map(String)).to.deep.equal(fresh.reasons.map(String));
+  });
+
+  it("a segment's option area is a view of the packet's own bytes, equal to the option list re-emitted", () => {
+    const e = env();
+    const bytes = (...b: number[]): TcpOption => ({ kind: 'bytes', bytes: Uint8Array.from(b) });
+    const lists: TcpOption[][] = [
+      [],
+      FULL,
+      [{ kind: 'mss', value: 1460 }, { kind: 'eol' }, bytes(0, 0, 0)],
+      [{ kind: 'nop' }, { kind: 'unknown', type: 99, data: Uint8Array.from([1, 2, 3]) }, { kind: 'sackOK' }, bytes(3, 1)],
+      [{ kind: 'ts', val: 7, ecr: 0 }, bytes(2, 40, 5, 180, 0, 0)],
+    ];
+    for (const list of lists) {
+      const d = pkt(e, { flags: 'S', options: list, payload: Uint8Array.from([9, 9]) });
+      const area = optionArea(segOf(d));
+      expect([...area]).to.deep.equal([...emitOptions(d.tcp!.options)]);
+      expect(area.length).to.equal(d.tcp!.dataOffset * 4 - 20);
+      if (area.length) expect(area.buffer).to.equal(d.bytes.buffer);
+      // A Decoded built by hand (no tcpOffset from the decoder): the list re-emitted, the same bytes.
+      const copy = { ...d, tcpOffset: undefined, bytes: new Uint8Array(0) };
+      const again = optionArea(segOf(copy));
+      if (area.length) expect(again.buffer).to.not.equal(d.bytes.buffer);
+      expect([...again]).to.deep.equal([...area]);
+    }
   });
 });

@@ -8,7 +8,8 @@ import { flowFor, freshStem, isnFor, tsOffFor } from './openreq-init';
 import type { KernelOpts } from './parse-options';
 import { defaultMssClamp } from './route';
 import type { Seg } from './seg';
-import type { Listener, Req, Step } from './state';
+import type { Listener, ModelEnv, Req, Step, SynAckTpl } from './state';
+import type { Sysctls } from './sysctls';
 import { listenerWithQlen } from './state';
 import { cookieIsnFor, cookieLow6, cookieMss, cookieTsvalRaw, recordCookie } from './syncookies';
 import { Num, numText } from './symbols';
@@ -20,6 +21,31 @@ export function listenerHasKey(l: Listener, peer: string): boolean {
   return !!l.opts.md5Peers && l.opts.md5Peers.includes(peer);
 }
 
+// Reason texts, formatted on first read by module-level functions (no closure per SYN).
+const twBypassText = (isn: Num): string => `TIME_WAIT handed the SYN over with ISN ${numText(isn)}: queue limits and cookies skipped`;
+const synqFullDropText = (l: Listener): string => `SYN queue qlen ${l.qlen} > backlog ${l.maxBacklog}, tcp_syncookies=0 → drop`;
+const cookieFullText = (l: Listener): string => `SYN queue qlen ${l.qlen} > backlog ${l.maxBacklog} → syncookie`;
+const acceptqFullText = (l: Listener): string => `accept queue full (${l.acceptq.length} > backlog ${l.maxBacklog}) → drop`;
+const maxSynBacklogText = (l: Listener, max: number): string => `tcp_max_syn_backlog ${max} − qlen ${l.qlen} < ${max >> 2} (peer not proven [inferred]) → drop`;
+const admittedText = (l: Listener, cookie: boolean): string => `qlen ${l.qlen}, acceptq ${l.acceptq.length}, backlog ${l.maxBacklog}${cookie ? ', cookie mode' : ''}`;
+const tsOffText = (tsOff: Num, env: ModelEnv): string =>
+  `ts_off ${numText(tsOff)} (tcp_timestamps=${env.sysctls.tcp_timestamps}, ${env.profile.tsOffPerTuple ? 'per 4-tuple' : 'per address pair'})`;
+const payloadDroppedText = (seg: Seg): string => `${seg.len} B of SYN payload discarded`;
+/** `cleared`: cookie mode without TS forgot SACK/WS (tcp_clear_options). */
+const initText = (seg: Seg, ko: KernelOpts, rcvNxt: number, cleared: boolean): string =>
+  `rcv_isn ${seg.seq}, rcv_nxt ${rcvNxt}, mss_clamp ${ko.mss || defaultMssClamp(seg.ipv)}${ko.mss ? '' : ' (no MSS option: default)'}, ts_recent ${ko.ts ? ko.tsVal : 0}, sack ${cleared ? false : ko.sackOk}, wscale ${!cleared && ko.wsOk ? ko.ws : 'none'}, syn_tos 0x${seg.tos.toString(16)}`;
+/** The SYN had TS, so nothing was cleared: WS/SACK are the parsed ones. */
+const tsEncodeText = (low6: number, tsOff: Num, ko: KernelOpts, ecnOk: boolean): string =>
+  `TSval low 6 bits = 0x${low6.toString(16).padStart(2, '0')} (ws ${ko.wsOk ? ko.ws : 'none(15)'}, sack ${ko.sackOk}, ecn ${ecnOk}), clock−(0..63)${typeof tsOff === 'number' && tsOff === 0 ? ', ts_off 0: visible on the wire' : ': hidden by ts_off'}`;
+const cookieSendText = (isn: Num, mss: number, rcvNxt: number): string =>
+  `syncookie SYN-ACK seq ${numText(isn)} (opaque: hash + peer ISN + minute counter + index of mss ${mss}) ack ${rcvNxt}: no req kept, no retransmission`;
+const isnText = (isn: Num): string => `ISN ${numText(isn)} (opaque, reused by every retransmission)`;
+const isnTwText = (isn: Num): string => `ISN ${numText(isn)} = tw_snd_nxt + 65537`;
+const synackSentText = (isn: Num, rcvNxt: number, tpl: SynAckTpl): string => `SYN-ACK seq ${numText(isn)} ack ${rcvNxt} window ${tpl.window}${tpl.flags & 0x40 ? ' ECE' : ''}`;
+const childTimerText = (l: Listener, s: Sysctls): string =>
+  `TFO child in SYN_RECV (already in the accept queue), SYN-ACK timer at +1 s, up to ${(l.opts.syncnt ?? s.tcp_synack_retries + 1)} retries`;
+const reqCreatedText = (key: string, l: Listener): string => `req ${key} in the SYN queue (qlen ${l.qlen + 1}), SYN-ACK timer at +1 s`;
+
 /** @param twIsn ISN handed over by a TIME_WAIT socket that accepted the SYN (§7), bypassing limits. */
 export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twIsn?: Num): void {
   const env = st.env;
@@ -27,24 +53,24 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
   // Step 0/1: queue limits and cookies.
   let wantCookie = false;
   if (twIsn !== undefined) {
-    st.why('conn_request.tw-bypass', () => `TIME_WAIT handed the SYN over with ISN ${numText(twIsn)}: queue limits and cookies skipped`);
+    st.whyf('conn_request.tw-bypass', twBypassText, twIsn);
   } else if (s.tcp_syncookies === 2 || l.qlen > l.maxBacklog) {
     wantCookie = s.tcp_syncookies !== 0;
     if (!wantCookie) {
       st.count('TcpExtTCPReqQFullDrop');
       st.count('TcpExtListenDrops');
-      st.why('conn_request.synq-full-drop', () => `SYN queue qlen ${l.qlen} > backlog ${l.maxBacklog}, tcp_syncookies=0 → drop`);
+      st.whyf('conn_request.synq-full-drop', synqFullDropText, l);
       return;
     }
     st.count('TcpExtTCPReqQFullDoCookies');
     if (s.tcp_syncookies === 2) st.why('conn_request.cookie-always', 'tcp_syncookies=2 → syncookie');
-    else st.why('conn_request.cookie-full', () => `SYN queue qlen ${l.qlen} > backlog ${l.maxBacklog} → syncookie`);
+    else st.whyf('conn_request.cookie-full', cookieFullText, l);
   }
   // Step 2: accept queue.
   if (l.acceptq.length > l.maxBacklog) {
     st.count('TcpExtListenOverflows');
     st.count('TcpExtListenDrops');
-    st.why('conn_request.acceptq-full', () => `accept queue full (${l.acceptq.length} > backlog ${l.maxBacklog}) → drop`);
+    st.whyf('conn_request.acceptq-full', acceptqFullText, l);
     return;
   }
   // Options (tcp_clear_options in cookie mode without TS).
@@ -52,7 +78,8 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
   let ws = ko.ws;
   let sackOk = ko.sackOk;
   const ts = ko.ts;
-  if (wantCookie && !ts && (wsOk || sackOk)) {
+  const cleared = wantCookie && !ts && (wsOk || sackOk);
+  if (cleared) {
     wsOk = false;
     ws = 0;
     sackOk = false;
@@ -63,11 +90,11 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
     const max = s.tcp_max_syn_backlog;
     if (max - l.qlen < max >> 2) {
       st.count('TcpExtListenDrops');
-      st.why('conn_request.max-syn-backlog', () => `tcp_max_syn_backlog ${max} − qlen ${l.qlen} < ${max >> 2} (peer not proven [inferred]) → drop`);
+      st.whyf('conn_request.max-syn-backlog', maxSynBacklogText, l, max);
       return;
     }
   }
-  st.why('conn_request.admitted', () => `qlen ${l.qlen}, acceptq ${l.acceptq.length}, backlog ${l.maxBacklog}${wantCookie ? ', cookie mode' : ''}`);
+  st.whyf('conn_request.admitted', admittedText, l, wantCookie);
   // ECN.
   const e = ecnCreateRequest(env, seg.flags, seg.tos);
   st.note(e.reason);
@@ -79,7 +106,7 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
   const lport = seg.dport;
   const key = seg.key; // tupleKey(seg.src, seg.sport, lport)
   const tsOff: Num = ts ? tsOffFor(st, seg.src, key) : 0;
-  if (ts) st.why('tsoff.value', () => `ts_off ${numText(tsOff)} (tcp_timestamps=${s.tcp_timestamps}, ${env.profile.tsOffPerTuple ? 'per 4-tuple' : 'per address pair'})`);
+  if (ts) st.whyf('tsoff.value', tsOffText, tsOff, env);
   // TFO (not in cookie mode).
   let tfo: TfoResult = NO_TFO;
   if (wantCookie) {
@@ -88,22 +115,20 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
     tfo = tryFastOpen(st, l, seg, ko);
   }
   const dataAccepted = tfo.child && seg.len > 0;
-  if (seg.len > 0 && !dataAccepted) st.why('conn_request.payload-dropped', () => `${seg.len} B of SYN payload discarded`);
+  if (seg.len > 0 && !dataAccepted) st.whyf('conn_request.payload-dropped', payloadDroppedText, seg);
   const rcvNxt = (seg.seq + 1 + (dataAccepted ? seg.len : 0)) >>> 0;
   const mssClamp = ko.mss || defaultMssClamp(env.ip);
   const md5 = listenerHasKey(l, seg.src);
-  st.why('openreq.init', () =>
-    `rcv_isn ${seg.seq}, rcv_nxt ${rcvNxt}, mss_clamp ${mssClamp}${ko.mss ? '' : ' (no MSS option: default)'}, ts_recent ${ts ? ko.tsVal : 0}, sack ${sackOk}, wscale ${wsOk ? ws : 'none'}, syn_tos 0x${seg.tos.toString(16)}`);
+  st.whyf('openreq.init', initText, seg, ko, rcvNxt, cleared);
   const { tpl, win } = makeSynAckTpl(st, l.opts, { wsOk, ws, sackOk, ts, ecnOk, synTos: seg.tos, md5, cookie: wantCookie, tfo: tfo.opt });
   if (wantCookie) {
     const isn = cookieIsnFor(st, seg);
     const low6 = ts ? cookieLow6(wsOk, ws, sackOk, ecnOk) : -1;
     const mss = cookieMss(env.ip, mssClamp);
     if (ts) {
-      st.why('cookies.ts-encode', () =>
-        `TSval low 6 bits = 0x${low6.toString(16).padStart(2, '0')} (ws ${wsOk ? ws : 'none(15)'}, sack ${sackOk}, ecn ${ecnOk}), clock−(0..63)${typeof tsOff === 'number' && tsOff === 0 ? ', ts_off 0: visible on the wire' : ': hidden by ts_off'}`);
+      st.whyf('cookies.ts-encode', tsEncodeText, low6, tsOff, ko, ecnOk);
     }
-    const r = st.why('cookies.send', () => `syncookie SYN-ACK seq ${numText(isn)} (opaque: hash + peer ISN + minute counter + index of mss ${mss}) ack ${rcvNxt}: no req kept, no retransmission`);
+    const r = st.whyf('cookies.send', cookieSendText, isn, mss, rcvNxt);
     const flow = flowFor(st, key + '/cookie', st.gen + 1);
     const raw = ts ? cookieTsvalRaw(st.now, low6) : 0;
     emitSynAck(st, tpl, { peer: seg.src, pport: seg.sport, lport, isn, rcvNxt, tsOff, tsRecent: ts ? ko.tsVal : 0, flow }, r, st.now,
@@ -113,11 +138,11 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
     return;
   }
   const isn = twIsn ?? isnFor(st, key);
-  if (twIsn === undefined) st.why('isn.normal', () => `ISN ${numText(isn)} (opaque, reused by every retransmission)`);
-  else st.why('isn.tw', () => `ISN ${numText(isn)} = tw_snd_nxt + 65537`);
+  if (twIsn === undefined) st.whyf('isn.normal', isnText, isn);
+  else st.whyf('isn.tw', isnTwText, isn);
   const flow = flowFor(st, key);
   const target = { peer: seg.src, pport: seg.sport, lport, isn, rcvNxt, tsOff, tsRecent: ts ? ko.tsVal : 0, flow };
-  const r = st.why('synack.sent', () => `SYN-ACK seq ${numText(isn)} ack ${rcvNxt} window ${tpl.window}${tpl.flags & 0x40 ? ' ECE' : ''}`);
+  const r = st.whyf('synack.sent', synackSentText, isn, rcvNxt, tpl);
   const tsSym = ts && !tfo.child ? freshStem(st, 'sats@' + key) : undefined;
   emitSynAck(st, tpl, target, r, st.now, undefined, undefined, undefined, tsSym !== undefined ? tsSym + '/0' : undefined);
   if (tfo.child) {
@@ -130,7 +155,7 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
     const { atMs: at, slack } = armFromEvent(st.now, 1000);
     st.setSock(key, { ...child, timerAt: at, timerSlack: slack, tpl, firstSynMs: st.now, unread: (rcvNxt - ((seg.seq + 1) >>> 0)) >>> 0 });
     st.arm('tfo-synack-rtx', at, key);
-    st.why('fastopen.child-timer', () => `TFO child in SYN_RECV (already in the accept queue), SYN-ACK timer at +1 s, up to ${(l.opts.syncnt ?? s.tcp_synack_retries + 1)} retries`);
+    st.whyf('fastopen.child-timer', childTimerText, l, s);
     return;
   }
   const { atMs: at, slack } = armFromEvent(st.now, 1000);
@@ -143,5 +168,5 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
   const cur = st.listeners.get(l.port) ?? l;
   st.setListener(l.port, listenerWithQlen(cur, cur.qlen + 1));
   st.arm('synack-rtx', at, key);
-  st.why('conn_request.req-created', () => `req ${key} in the SYN queue (qlen ${l.qlen + 1}), SYN-ACK timer at +1 s`);
+  st.whyf('conn_request.req-created', reqCreatedText, key, l);
 }

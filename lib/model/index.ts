@@ -172,67 +172,76 @@ function closePort(st: Step, port: number, peerPort?: number): void {
 export function apply(env: ModelEnv, state: ModelState, ev: ModelEvent, nowMs: number): StepResult {
   const st = new Step(env, state, nowMs);
   try {
-    if (state.nextDue <= nowMs) {
-      const n = runTimers(st, nowMs);
-      if (ev.type === 'tick') st.why('event.tick', () => `${n} timer(s) fired up to ${nowMs} ms`);
-    } else if (ev.type === 'tick') {
-      st.why('event.tick', () => `no timer due at ${nowMs} ms`);
-    }
-    switch (ev.type) {
-      case 'tick':
-        break;
-      case 'segment':
-        tcpRcv(st, ev.seg, ev.checksumOk);
-        break;
-      case 'listen':
-        listen(st, ev.port, ev.backlog, ev.opts ?? {});
-        break;
-      case 'setsockopt': {
-        const l = st.listeners.get(ev.port);
-        if (!l) st.why('event.setsockopt-no-socket', () => `no listener on ${ev.port}`);
-        else {
-          st.setListener(ev.port, { ...l, opts: { ...l.opts, ...ev.opts } });
-          st.why('event.setsockopt', () => `listener ${ev.port}: ${JSON.stringify(ev.opts)}`);
-        }
-        break;
-      }
-      case 'accept': {
-        const l = st.listeners.get(ev.port);
-        if (!l || l.acceptq.length === 0) {
-          st.why('event.accept-empty', () => `accept(${ev.port}): nothing queued`);
-          break;
-        }
-        const [k, ...rest] = l.acceptq;
-        st.setListener(ev.port, { ...l, acceptq: rest });
-        const s = st.socks.get(k);
-        if (s) st.setSock(k, { ...s, accepted: true });
-        st.why('event.accept', () => `accept(${ev.port}) → ${k}${s ? ` (${s.state})` : ' (already gone)'}`);
-        break;
-      }
-      case 'close':
-        closePort(st, ev.port, ev.peerPort);
-        break;
-      case 'recv': {
-        let hit = false;
-        for (const [k, s] of st.socks) {
-          const lp = typeof s.lport === 'number' ? s.lport : st.bindings[s.lport.sym];
-          if (lp === ev.port && s.pport === ev.peerPort) {
-            hit = true;
-            st.setSock(k, { ...s, unread: 0 });
-            st.why('event.recv', () => `recv() on ${k}: ${s.unread ?? 0} byte(s) read`);
-          }
-        }
-        if (!hit) st.why('event.recv', () => `recv() on ${ev.port}/${ev.peerPort}: no such connection`);
-        break;
-      }
-      case 'connect':
-        connect(st, ev.dport, ev.sport, ev.opts ?? {});
-        break;
-      default:
-        st.why('event.bad', () => `unknown event ${JSON.stringify(ev)}`);
-    }
+    // Segments, the hot path, take no closure (no per-call context); every other event goes to applyEvent.
+    if (ev.type === 'segment') {
+      if (state.nextDue <= nowMs) runTimers(st, nowMs);
+      tcpRcv(st, ev.seg, ev.checksumOk);
+    } else applyEvent(st, state, ev, nowMs);
   } catch (e) {
-    st.why('event.bad', () => `model error (please report): ${(e as Error).stack ?? String(e)}`);
+    modelError(st, e);
   }
   return st.result();
+}
+
+function modelError(st: Step, e: unknown): void {
+  st.why('event.bad', () => `model error (please report): ${(e as Error).stack ?? String(e)}`);
+}
+
+function applyEvent(st: Step, state: ModelState, ev: Exclude<ModelEvent, { type: 'segment' }>, nowMs: number): void {
+  if (state.nextDue <= nowMs) {
+    const n = runTimers(st, nowMs);
+    if (ev.type === 'tick') st.why('event.tick', () => `${n} timer(s) fired up to ${nowMs} ms`);
+  } else if (ev.type === 'tick') {
+    st.why('event.tick', () => `no timer due at ${nowMs} ms`);
+  }
+  switch (ev.type) {
+    case 'tick':
+      break;
+    case 'listen':
+      listen(st, ev.port, ev.backlog, ev.opts ?? {});
+      break;
+    case 'setsockopt': {
+      const l = st.listeners.get(ev.port);
+      if (!l) st.why('event.setsockopt-no-socket', () => `no listener on ${ev.port}`);
+      else {
+        st.setListener(ev.port, { ...l, opts: { ...l.opts, ...ev.opts } });
+        st.why('event.setsockopt', () => `listener ${ev.port}: ${JSON.stringify(ev.opts)}`);
+      }
+      break;
+    }
+    case 'accept': {
+      const l = st.listeners.get(ev.port);
+      if (!l || l.acceptq.length === 0) {
+        st.why('event.accept-empty', () => `accept(${ev.port}): nothing queued`);
+        break;
+      }
+      const [k, ...rest] = l.acceptq;
+      st.setListener(ev.port, { ...l, acceptq: rest });
+      const s = st.socks.get(k);
+      if (s) st.setSock(k, { ...s, accepted: true });
+      st.why('event.accept', () => `accept(${ev.port}) → ${k}${s ? ` (${s.state})` : ' (already gone)'}`);
+      break;
+    }
+    case 'close':
+      closePort(st, ev.port, ev.peerPort);
+      break;
+    case 'recv': {
+      let hit = false;
+      for (const [k, s] of st.socks) {
+        const lp = typeof s.lport === 'number' ? s.lport : st.bindings[s.lport.sym];
+        if (lp === ev.port && s.pport === ev.peerPort) {
+          hit = true;
+          st.setSock(k, { ...s, unread: 0 });
+          st.why('event.recv', () => `recv() on ${k}: ${s.unread ?? 0} byte(s) read`);
+        }
+      }
+      if (!hit) st.why('event.recv', () => `recv() on ${ev.port}/${ev.peerPort}: no such connection`);
+      break;
+    }
+    case 'connect':
+      connect(st, ev.dport, ev.sport, ev.opts ?? {});
+      break;
+    default:
+      st.why('event.bad', () => `unknown event ${JSON.stringify(ev)}`);
+  }
 }

@@ -1,6 +1,6 @@
 // Ingress demultiplexing (spec §3.1–§3.3): tcp_v4_rcv pre-checks, the MD5 gate (tcp_inbound_hash),
 // socket lookup, the LISTEN flag table (tcp_rcv_state_process) and the closed-port RST (§3.4).
-import type { Decoded } from '../wire/types';
+import type { Decoded, Ipv4Repr, Ipv6Repr } from '../wire/types';
 import { ACK, FIN, RST, SYN } from '../wire/types';
 import { authOf, inboundHash, resetAuthOk } from './auth-options';
 import { makeChild } from './child';
@@ -84,6 +84,23 @@ function ipBytesPresent(d: Decoded): number {
   return d.bytes.length - (d.eth ? 14 : 0);
 }
 
+// Reason texts, formatted on first read by module-level functions (no closure per segment).
+const v4TruncatedText = (ip: Ipv4Repr, present: number): string => `IPv4 total length ${ip.totalLength} > ${present} bytes received: dropped by IP`;
+const v4ShortText = (ip: Ipv4Repr): string => `IPv4 total length ${ip.totalLength} < header length ${ip.ihl * 4}: dropped by IP`;
+const v4NotTcpText = (ip: Ipv4Repr): string => `IP protocol ${ip.protocol}: not TCP`;
+const v6TruncatedText = (ip: Ipv6Repr, d: Decoded): string => `IPv6 payload length ${ip.payloadLength} > ${ipBytesPresent(d) - 40} bytes received: dropped by IPv6`;
+const v6NotTcpText = (ip: Ipv6Repr): string => `IPv6 next header ${ip.nextHeader}: not TCP (extension headers not modelled)`;
+const broadcastText = (dst: string): string => `destination ${dst} is broadcast/multicast: no SYN-ACK, no RST`;
+const notLocalText = (dst: string, dut: string): string => `destination ${dst} is not the DUT ${dut}: dropped`;
+const badDoffText = (doff: number): string => `data offset ${doff} ${doff < 5 ? '< 5' : 'runs past the segment'}: dropped, no RST`;
+const sockLookupText = (key: string, sock: Sock): string => `${key}: ${sock.active ? 'connected' : 'child'} socket in ${sock.state}`;
+const reqLookupText = (key: string): string => `${key}: request socket (SYN_RECV)`;
+const closedRstText = (dport: number): string => `no socket on port ${dport}: RST`;
+const ackRstText = (f: number, ack: number): string => `ACK (flags 0x${f.toString(16)}) to a listener without a matching req: RST seq=SEG.ACK ${ack}`;
+const listenSynText = (l: Listener, seg: Seg): string => `SYN to listener ${l.port}${seg.len ? ` with ${seg.len} B payload` : ''}: tcp_conn_request`;
+const noSynNoAckText = (f: number): string => `no SYN/ACK/RST (flags 0x${f.toString(16)}) to a listener: dropped`;
+const cookieAcceptqFullText = (l: Listener): string => `valid cookie but accept queue ${l.acceptq.length} > backlog ${l.maxBacklog}: dropped`;
+
 /** tcp_v4_rcv / tcp_v6_rcv for one incoming packet. */
 export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
   const env = st.env;
@@ -103,12 +120,12 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     const present = ipBytesPresent(d);
     if (ip.totalLength > present) {
       st.count('IpInTruncatedPkts');
-      st.why('demux.ip-truncated', () => `IPv4 total length ${ip.totalLength} > ${present} bytes received: dropped by IP`);
+      st.whyf('demux.ip-truncated', v4TruncatedText, ip, present);
       return;
     }
     if (ip.totalLength < ip.ihl * 4) {
       st.count('IpInHdrErrors');
-      st.why('demux.ip-truncated', () => `IPv4 total length ${ip.totalLength} < header length ${ip.ihl * 4}: dropped by IP`);
+      st.whyf('demux.ip-truncated', v4ShortText, ip);
       return;
     }
     if (ip.fragOffset !== 0 || ip.flags & 1) {
@@ -116,24 +133,24 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
       return;
     }
     if (ip.protocol !== 6) {
-      st.why('demux.not-tcp', () => `IP protocol ${ip.protocol}: not TCP`);
+      st.whyf('demux.not-tcp', v4NotTcpText, ip);
       return;
     }
   } else if (ip.payloadLength + 40 > ipBytesPresent(d)) {
     // ipv6_rcv: payload length beyond the bytes received → dropped (Ip6InTruncatedPkts), correction C21.
     st.count('Ip6InTruncatedPkts');
-    st.why('demux.ip-truncated', () => `IPv6 payload length ${ip.payloadLength} > ${ipBytesPresent(d) - 40} bytes received: dropped by IPv6`);
+    st.whyf('demux.ip-truncated', v6TruncatedText, ip, d);
     return;
   } else if (ip.nextHeader !== 6) {
-    st.why('demux.not-tcp', () => `IPv6 next header ${ip.nextHeader}: not TCP (extension headers not modelled)`);
+    st.whyf('demux.not-tcp', v6NotTcpText, ip);
     return;
   }
   if (isBroadcastOrMulticast(env, ip.dst)) {
-    st.why('demux.broadcast', () => `destination ${ip.dst} is broadcast/multicast: no SYN-ACK, no RST`);
+    st.whyf('demux.broadcast', broadcastText, ip.dst);
     return;
   }
   if (ip.dst !== env.dut) {
-    st.why('demux.not-local', () => `destination ${ip.dst} is not the DUT ${env.dut}: dropped`);
+    st.whyf('demux.not-local', notLocalText, ip.dst, env.dut);
     return;
   }
   const t = d.tcp;
@@ -144,7 +161,7 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
   }
   if (t.dataOffset < 5 || (t.dataOffset > 5 && t.options.length === 0)) {
     st.count('TcpInErrs');
-    st.why('demux.bad-doff', () => `data offset ${t.dataOffset} ${t.dataOffset < 5 ? '< 5' : 'runs past the segment'}: dropped, no RST`);
+    st.whyf('demux.bad-doff', badDoffText, t.dataOffset);
     return;
   }
   if (d.tcpChecksumOk === false || checksumOk === false) {
@@ -158,7 +175,7 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
   // An empty socket table holds no connect()ed socket whose port is still a symbol either.
   const sock = st.socks.size === 0 ? undefined : (st.socks.get(seg.key) ?? findUnboundActive(st, seg));
   if (sock) {
-    st.why('demux.lookup', () => `${seg.key}: ${sock.active ? 'connected' : 'child'} socket in ${sock.state}`);
+    st.whyf('demux.lookup', sockLookupText, seg.key, sock);
     // TIME_WAIT is handled before tcp_inbound_hash: no auth gate there (correction C1).
     const tw = isTimeWaitSock(sock);
     if (!tw && !inboundHash(st, seg, sock.md5)) return;
@@ -170,7 +187,7 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
   const req = st.reqs.size === 0 ? undefined : st.reqs.get(seg.key);
   if (req) {
     const l = st.listeners.get(req.lport);
-    st.why('demux.lookup', () => `${req.key}: request socket (SYN_RECV)`);
+    st.whyf('demux.lookup', reqLookupText, req.key);
     const hasKey = !!l && listenerHasKey(l, seg.src);
     if (!inboundHash(st, seg, hasKey, true)) return;
     const ko = parse(st, seg, { syn, tfo: false, userMss: 0 });
@@ -181,7 +198,7 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     const hasKey = listenerHasKey(l, seg.src);
     if (!inboundHash(st, seg, hasKey)) return;
     const ko = parse(st, seg, { syn, tfo: true, userMss: l.opts.maxseg ?? 0 });
-    st.why('parse_options.summary', () => optsSummary(ko));
+    st.whyf('parse_options.summary', optsSummary, ko);
     return listenerRcv(st, l, seg, ko, hasKey);
   }
   closedPort(st, seg);
@@ -205,7 +222,7 @@ export function closedPort(st: Step, seg: Seg): void {
     }
     md5 = true;
   }
-  const r = st.why('closed.rst', () => `no socket on port ${seg.dport}: RST`);
+  const r = st.whyf('closed.rst', closedRstText, seg.dport);
   sendReset(st, seg, r, md5, true);
 }
 
@@ -221,7 +238,7 @@ export function listenerRcv(st: Step, l: Listener, seg: Seg, ko: KernelOpts, md5
       st.why('listen.ack-with-rst', 'ACK+RST to a listener: no reply (never answer a RST)');
       return;
     }
-    const r = st.why('listen.ack-rst', () => `ACK (flags 0x${f.toString(16)}) to a listener without a matching req: RST seq=SEG.ACK ${seg.ack}`);
+    const r = st.whyf('listen.ack-rst', ackRstText, f, seg.ack);
     sendReset(st, seg, r, md5);
     return;
   }
@@ -234,18 +251,18 @@ export function listenerRcv(st: Step, l: Listener, seg: Seg, ko: KernelOpts, md5
       st.why('listen.syn-fin-drop', 'SYN+FIN to a listener: dropped');
       return;
     }
-    st.why('listen.syn', () => `SYN to listener ${l.port}${seg.len ? ` with ${seg.len} B payload` : ''}: tcp_conn_request`);
+    st.whyf('listen.syn', listenSynText, l, seg);
     connRequest(st, l, seg, ko);
     return;
   }
-  st.why('listen.no-syn-no-ack', () => `no SYN/ACK/RST (flags 0x${f.toString(16)}) to a listener: dropped`);
+  st.whyf('listen.no-syn-no-ack', noSynNoAckText, f);
 }
 
 function cookieChild(st: Step, l: Listener, seg: Seg, ko: KernelOpts, c: Extract<ReturnType<typeof cookieCheck>, { kind: 'valid' }>, md5: boolean): void {
   if (l.acceptq.length > l.maxBacklog) {
     st.count('TcpExtListenOverflows');
     st.count('TcpExtListenDrops');
-    st.why('cookies.acceptq-full', () => `valid cookie but accept queue ${l.acceptq.length} > backlog ${l.maxBacklog}: dropped`);
+    st.whyf('cookies.acceptq-full', cookieAcceptqFullText, l);
     return;
   }
   const env = st.env;

@@ -268,6 +268,9 @@ export class Reason {
     this.t = s;
     return s;
   }
+  protected setText(s: string): void {
+    this.t = s;
+  }
   toJSON(): { rule: string; fn: string; spec: string; text: string } {
     return { rule: this.rule, fn: this.fn, spec: this.spec, text: this.text };
   }
@@ -278,4 +281,32 @@ export class Reason {
 
 export function reason(rule: RuleId, text: string | (() => string)): Reason {
   return new Reason(rule, text);
+}
+
+/**
+ * A decision whose text a module-level formatter writes from values the step already holds, on first
+ * read: on the hot path this replaces a closure (and the context it keeps) per reason.
+ */
+export class ArgReason<A, B, C, D> extends Reason {
+  private declare f: ((a: A, b: B, c: C, d: D) => string) | undefined;
+  private declare a: A | undefined;
+  private declare b: B | undefined;
+  private declare c: C | undefined;
+  private declare d: D | undefined;
+  constructor(rule: RuleId, f: (a: A, b: B, c: C, d: D) => string, a: A, b: B, c: C, d: D) {
+    super(rule, '');
+    this.f = f;
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+  }
+  override get text(): string {
+    const f = this.f;
+    if (f === undefined) return super.text;
+    const s = f(this.a as A, this.b as B, this.c as C, this.d as D);
+    this.setText(s);
+    this.f = this.a = this.b = this.c = this.d = undefined;
+    return s;
+  }
 }

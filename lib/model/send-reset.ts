@@ -18,6 +18,9 @@ export function statelessTtl(st: Step): number {
   return st.env.ip === 4 ? st.env.sysctls.ip_default_ttl : 64;
 }
 
+const ackSetText = (cause: Reason, seg: Seg): string => `${cause.rule}: RST seq=SEG.ACK=${seg.ack}, ack 0, window 0`;
+const ackClearText = (cause: Reason, seg: Seg): string => `${cause.rule}: RST|ACK seq 0, ack=SEG.SEQ+SYN+FIN+LEN=${seg.endSeq}, window 0`;
+
 /**
  * RST per §3.4: ACK set → R seq=SEG.ACK ack 0; ACK clear → RA seq 0 ack=end_seq. No options
  * (MD5 block when a key applies), window 0. Counts TcpOutRsts. Every caller goes through the auth
@@ -30,10 +33,10 @@ export function sendReset(st: Step, seg: Seg, cause: Reason, md5 = false, authCh
   const opts = tsOnlyOptions(false, 0, 0, md5, ex);
   let r: Reason;
   if (seg.flags & ACK) {
-    r = st.why('reset.ack-set', () => `${cause.rule}: RST seq=SEG.ACK=${seg.ack}, ack 0, window 0`);
+    r = st.whyf('reset.ack-set', ackSetText, cause, seg);
     st.send(packet(ip, seg.dport, seg.sport, seg.ack, 0, RST, 0, opts), ex, r);
   } else {
-    r = st.why('reset.ack-clear', () => `${cause.rule}: RST|ACK seq 0, ack=SEG.SEQ+SYN+FIN+LEN=${seg.endSeq}, window 0`);
+    r = st.whyf('reset.ack-clear', ackClearText, cause, seg);
     st.send(packet(ip, seg.dport, seg.sport, 0, seg.endSeq, RST | ACK, 0, opts), ex, r);
   }
   st.count('TcpOutRsts');

@@ -3,7 +3,7 @@
 import type { Decoded, PacketJson } from '../wire/types';
 import type { Profile } from './profile';
 import type { Reason, RuleId } from './reasons';
-import { reason } from './reasons';
+import { ArgReason, reason } from './reasons';
 import type { RouteFacts } from './route';
 import type { SockOpts } from './sockopts';
 import type { Sysctls } from './sysctls';
@@ -350,6 +350,12 @@ export class Step {
   }
   why(rule: RuleId, text: string | (() => string)): Reason {
     const r = reason(rule, text);
+    this.reasons.push(r);
+    return r;
+  }
+  /** why() with a module-level formatter of values at hand instead of a closure (the hot paths). */
+  whyf<A, B = undefined, C = undefined, D = undefined>(rule: RuleId, f: (a: A, b: B, c: C, d: D) => string, a: A, b?: B, c?: C, d?: D): Reason {
+    const r = new ArgReason<A, B, C, D>(rule, f, a, b as B, c as C, d as D);
     this.reasons.push(r);
     return r;
   }

@@ -64,10 +64,16 @@ const SKIP: CookieOutcome = Object.freeze({ kind: 'skip' });
 export function cookieCheck(st: Step, l: Listener, seg: Seg, ko: KernelOpts, flagsAck: boolean, flagsRst: boolean): CookieOutcome {
   const s = st.env.sysctls;
   if (!s.tcp_syncookies || !flagsAck || flagsRst || !(st.now - l.lastOverflowMs <= 120000)) {
-    st.why('cookies.no-recent-overflow', () =>
+    st.why('cookies.no-recent-overflow',
       !s.tcp_syncookies ? 'tcp_syncookies=0: no cookie check' : !flagsAck || flagsRst ? 'not a bare ACK: no cookie check' : 'no syncookie sent in the last 2 min: no cookie check');
     return SKIP;
   }
+  return cookieValidate(st, seg, ko);
+}
+
+/** cookie_v4_check / cookie_v6_check past the cheap gates (its own function: the gates' path allocates nothing). */
+function cookieValidate(st: Step, seg: Seg, ko: KernelOpts): CookieOutcome {
+  const s = st.env.sysctls;
   const key = seg.key;
   const recs = st.cookies.get(key) ?? [];
   const peerIsn = (seg.seq - 1) >>> 0;

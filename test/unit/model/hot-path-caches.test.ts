@@ -142,4 +142,19 @@ describe('model hot-path caches', () => {
       expect([...again]).to.deep.equal([...area]);
     }
   });
+
+  it('a step that changes nothing returns its base state and the shared frozen empties; one that does, fresh ones', () => {
+    const e = env();
+    const s = listening(e);
+    const quiet = seg(e, s, { flags: 'R' }, 5); // RST to a listener: dropped, nothing counted
+    expect(quiet.state).to.equal(s);
+    expect(quiet.responses).to.deep.equal([]);
+    expect(Object.isFrozen(quiet.responses) && Object.isFrozen(quiet.timers) && Object.isFrozen(quiet.counters)).to.equal(true);
+    const busy = seg(e, s, { flags: 'S', options: FULL }, 5);
+    expect(busy.state).to.not.equal(s);
+    expect(busy.responses).to.have.length(1);
+    expect(busy.timers).to.have.length(1);
+    const again = seg(e, s, { flags: 'R' }, 6);
+    expect(again.responses).to.deep.equal([]); // the shared empties were not written through
+  });
 });

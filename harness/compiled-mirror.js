@@ -8,9 +8,10 @@
 //     node_modules -> <repo>/node_modules
 //     .repo-root                   the checkout's path (REPO_ROOT below, also when run from the mirror)
 //
-// The hash covers every source file, the Node version and the TypeScript version, so an edit gives a
-// new mirror; mirrors untouched for a day are removed. Built atomically (rename of a complete
-// temporary directory), so concurrent runs never see half a mirror.
+// The hash covers the checkout's path, every source file, the Node version and the TypeScript
+// version, so an edit (or another checkout) gives a new mirror; mirrors untouched for a day are
+// removed. Built atomically (rename of a complete temporary directory), so concurrent runs never see
+// half a mirror.
 //
 // Plain JavaScript on purpose (types in compiled-mirror.d.ts): bin/synh loads it before anything can be
 // compiled, so the CLI itself never needs ts-node to start.
@@ -66,6 +67,10 @@ function compiledMirror() {
     const files = sources();
     const contents = files.map((f) => fs.readFileSync(path.join(REPO_ROOT, f)));
     const h = createHash('sha256');
+    // The checkout is part of the key: a mirror records its checkout (.repo-root: where the CLI finds
+    // cases/, agents their working directory) and links that checkout's node_modules, so two
+    // checkouts with the same sources (a clean clone next to a working tree) must not share one.
+    h.update(REPO_ROOT);
     h.update(process.version);
     let tsVersion = '?';
     try {

@@ -6,9 +6,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import * as os from 'os';
 import * as path from 'path';
+import { REPO_ROOT } from '../compiled-mirror';
 import { intArg } from './kv';
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Worker processes: one per core (at most 16). */
 export const DEFAULT_JOBS = Math.min(16, Math.max(1, os.cpus().length));
@@ -49,7 +48,10 @@ function ipArg(v: string): 4 | 6 | 'both' {
   throw new InvalidArgumentError(`--ip takes 4, 6 or both, got '${v}'`);
 }
 
-/** The suite's default location: cases/ of this checkout, relative to the working directory when inside it. */
+/**
+ * The suite's default location: cases/ of this checkout (REPO_ROOT: also right when the CLI runs from
+ * the transpiled mirror), relative to the working directory when inside it.
+ */
 export function defaultSuitePath(): string {
   const abs = path.join(REPO_ROOT, 'cases');
   const rel = path.relative(process.cwd(), abs);

@@ -186,6 +186,14 @@ describe(`runner: cases against the real kernel (seed ${SEED})`, function () {
     expect(bad.stderr.trimEnd().split('\n').pop()).to.equal('1 passed, 1 failed');
     expect(fs.existsSync(path.join(tmp, 'cli-results', 'latest', 'summary.json'))).to.equal(true);
 
+    // No path: the checkout's own cases/ (also when bin/synh runs from the transpiled mirror), from the
+    // checkout and from elsewhere.
+    for (const cwd of [process.cwd(), os.tmpdir()]) {
+      const all = spawnSync(process.execPath, [path.resolve('bin/synh'), 'run', '--filter', path.relative('cases', QUICK), '--no-write', '--seed', String(SEED)], { encoding: 'utf8', cwd });
+      expect(all.status, all.stderr).to.equal(0);
+      expect(all.stdout.trimEnd().split('\n').pop()).to.equal('1 passed, 0 failed');
+    }
+
     const none = synh(['test/fixtures/bad-cases/unknown-key.yaml', '--no-write']);
     expect(none.status).to.equal(2);
     expect(none.stderr).to.match(/unknown-key\.yaml:\d+:\d+: unknown key/);

@@ -10,25 +10,11 @@
 // vary at all, count instructions: valgrind --tool=cachegrind --cache-sim=no node --predictable over
 // N1 and N2 predictions, (Ir2 − Ir1) / (N2 − N1). Prints figures only; asserts nothing.
 // Run: node -r ts-node/register/transpile-only bench/model.ts
-import { join } from 'path';
-import { loadCampaignFile } from '../lib/fuzz/campaign-load';
-import { probeAt } from '../lib/fuzz/generate';
-import { bindingsFor, probePacketSpec } from '../lib/fuzz/probe';
-import { apply, initialState, makeEnv } from '../lib/model';
-import type { ModelEnv, ModelState } from '../lib/model';
-import { buildIp } from '../lib/wire/build';
-import { decodeIp } from '../lib/wire/decode';
-import type { Decoded } from '../lib/wire/types';
+import { apply } from '../lib/model';
+import { campaignWorkloads, synWorkload, Workload } from './model-workloads';
 
 const N = 4096; // distinct packets per workload (a power of two), cycled
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
-
-interface Workload {
-  name: string;
-  env: ModelEnv;
-  state: ModelState;
-  segs: Decoded[];
-}
 
 /** Predictions per CPU-second over `n` predictions, and per wall-second. */
 function measure(w: Workload, n: number, t0: number): { cpu: number; wall: number; responses: number } {
@@ -41,44 +27,8 @@ function measure(w: Workload, n: number, t0: number): { cpu: number; wall: numbe
   return { cpu: n / ((c.user + c.system) / 1e6), wall: n / wall, responses };
 }
 
-function listening(env: ModelEnv, port: number, backlog: number): ModelState {
-  return apply(env, initialState(env), { type: 'listen', port, backlog }, 0).state;
-}
-
-function synWorkload(): Workload {
-  const env = makeEnv({ ip: 4, dut: '10.0.0.1', peer: '10.0.0.2' });
-  const segs: Decoded[] = [];
-  for (let i = 0; i < N; i++) {
-    segs.push(decodeIp(buildIp({
-      ip: 4, src: '10.0.0.2', dst: '10.0.0.1', sport: 20000 + i, dport: 80, seq: 1000 + i * 7919, flags: 'S',
-      options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 100 + i, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }],
-    })));
-  }
-  return { name: 'SYN (MSS,SACK,TS,WS) → SYN-ACK', env, state: listening(env, 80, 128), segs };
-}
-
-/** The campaign's probes of one profile and IP version, built as the engine sends them. */
-function campaignWorkloads(): Workload[] {
-  const c = loadCampaignFile(join(__dirname, '../cases/campaigns/listener-syn-flood-mix.yaml'));
-  const out: Workload[] = [];
-  for (const profile of c.profiles) {
-    for (const ip of [4, 6] as const) {
-      const ends = ip === 4 ? { src: '198.18.0.2', dst: '198.18.0.1', dport: c.listen!.port } : { src: '2001:2::2', dst: '2001:2::1', dport: c.listen!.port };
-      const env = makeEnv({ ip, dut: ends.dst, peer: ends.src, sysctls: profile.sysctls });
-      const segs: Decoded[] = [];
-      for (let i = 0; segs.length < N; i++) {
-        const p = probeAt(c, i);
-        if (p.ip !== ip || p.profile !== profile.name) continue;
-        segs.push(decodeIp(buildIp(probePacketSpec(p, p.mutated, bindingsFor(p), ends))));
-      }
-      out.push({ name: `campaign mix, ${profile.name}, IPv${ip}`, env, state: listening(env, c.listen!.port, c.listen!.backlog), segs });
-    }
-  }
-  return out;
-}
-
 function main(): void {
-  const syn = synWorkload();
+  const syn = synWorkload(N);
   measure(syn, 200_000, 1000); // warm-up
   const cpu: number[] = [];
   const wall: number[] = [];
@@ -94,7 +44,7 @@ function main(): void {
   if (responses !== 5_000_000) throw new Error(`expected one SYN-ACK per SYN, got ${responses} responses for 5,000,000 SYNs`);
   console.log(`model: fresh listener + ${syn.name}: ${fmt(cpu[2])} predictions per CPU-second (median of 5 × 1e6; min ${fmt(cpu[0])}, max ${fmt(cpu[4])}); wall-clock median ${fmt(wall[2])}/s; target ≥ 500,000`);
 
-  const mixes = campaignWorkloads();
+  const mixes = campaignWorkloads(N);
   for (const w of mixes) measure(w, 50_000, 1000); // warm-up, all shapes
   let worst = Infinity;
   for (const w of mixes) {

@@ -11,7 +11,8 @@ import { lookupListenQueue, lookupState, parseProcNetTcp, parseSnmp6, parseSnmpP
 import { decodeSockaddr, encodeSockaddr, Family } from '../sys/sockaddr';
 import { sysctlPath } from '../sys/sysctl';
 import { decodeSockoptValue, encodeSockoptValue, lookupSockopt, SOL_SOCKET, UnknownSockoptError } from '../sys/sockopts';
-import { AF_NETLINK, buildDumpRequest, DiagSock, NETLINK_SOCK_DIAG, parseDiagMessages, stateMask } from '../sys/sockdiag';
+import { AF_NETLINK } from '../sys/netlink';
+import { buildDumpRequest, DiagSock, NETLINK_SOCK_DIAG, parseDiagMessages, stateMask } from '../sys/sockdiag';
 import { offloadsOff } from '../sys/ethtool';
 import { addrAddMsg, linkUpMsg, neighPermanentMsg, NetlinkError, RtNetlink, vethCreateMsg } from '../sys/rtnetlink';
 import { forget, waitFd, Want } from './fdwatch';

@@ -10,19 +10,16 @@
 import * as fs from 'fs';
 import { ipv4ToBytes, ipv6ToBytes, macToBytes } from '../../lib/wire/addr';
 import * as libc from './libc';
+import { AF_NETLINK, NLMSG_ERROR, NLMSG_HDRLEN, NLM_F_REQUEST } from './netlink';
 
-export const AF_NETLINK = 16;
-const SOCK_RAW = 3;
 const NETLINK_ROUTE = 0;
 
-export const NLMSG_ERROR = 2;
 export const RTM_NEWLINK = 16;
 export const RTM_DELLINK = 17;
 export const RTM_NEWADDR = 20;
 export const RTM_NEWROUTE = 24;
 export const RTM_NEWNEIGH = 28;
 
-export const NLM_F_REQUEST = 0x1;
 export const NLM_F_ACK = 0x4;
 export const NLM_F_REPLACE = 0x100;
 export const NLM_F_EXCL = 0x200;
@@ -73,8 +70,8 @@ const u32 = (v: number): Buffer => {
 /** nlmsghdr + body; seq is filled in by the socket. */
 export function nlmsg(type: number, flags: number, body: Buffer[]): Buffer {
   const payload = Buffer.concat(body);
-  const h = Buffer.alloc(16);
-  h.writeUInt32LE(16 + payload.length, 0);
+  const h = Buffer.alloc(NLMSG_HDRLEN);
+  h.writeUInt32LE(NLMSG_HDRLEN + payload.length, 0);
   h.writeUInt16LE(type, 4);
   h.writeUInt16LE(flags | NLM_F_REQUEST | NLM_F_ACK, 6);
   return Buffer.concat([h, payload]);
@@ -189,10 +186,11 @@ export function routeReplaceMsg(prefix: string, index: number): Buffer {
 /** The errno of an NLMSG_ERROR reply (0 = ACK), or undefined if `buf` is not one for `seq`. */
 export function ackErrno(buf: Uint8Array, seq: number): number | undefined {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  for (let off = 0; off + 16 <= b.length;) {
+  for (let off = 0; off + NLMSG_HDRLEN <= b.length;) {
     const len = b.readUInt32LE(off);
-    if (len < 16) return undefined;
-    if (b.readUInt16LE(off + 4) === NLMSG_ERROR && b.readUInt32LE(off + 8) === seq && off + 20 <= b.length) return -b.readInt32LE(off + 16);
+    if (len < NLMSG_HDRLEN) return undefined;
+    // nlmsgerr: the (negative) errno right after the header.
+    if (b.readUInt16LE(off + 4) === NLMSG_ERROR && b.readUInt32LE(off + 8) === seq && off + NLMSG_HDRLEN + 4 <= b.length) return -b.readInt32LE(off + NLMSG_HDRLEN);
     off += align4(len);
   }
   return undefined;
@@ -221,7 +219,7 @@ export class RtNetlink {
       init = fs.readlinkSync('/proc/1/ns/net');
     } catch { /* no access to PID 1: nothing to compare with */ }
     if (here === init) throw new Error('refusing to open an rtnetlink socket in the host network namespace (the namespace of PID 1)');
-    const s = libc.socket(AF_NETLINK, SOCK_RAW | libc.SOCK_CLOEXEC, NETLINK_ROUTE);
+    const s = libc.socket(AF_NETLINK, libc.SOCK_RAW | libc.SOCK_CLOEXEC, NETLINK_ROUTE);
     if (s.ret < 0) throw new NetlinkError('socket', s.errno);
     return new RtNetlink(s.ret);
   }

@@ -9,7 +9,7 @@ import { connRequest, listenerHasKey } from './conn-request';
 import { childProcess, estabRcv } from './established';
 import { synackIpFields, synackMss } from './make-synack';
 import { flowFor } from './openreq-init';
-import { KernelOpts, optsSummary, parseKernelOptions, ParseCtx } from './parse-options';
+import { KernelOpts, optsSummary, parseSegOptions, ParseCtx } from './parse-options';
 import { selectInitialWindow } from './select-window';
 import { sendReset } from './send-reset';
 import { segOf } from './seg';
@@ -40,7 +40,7 @@ export function broadcastCheck(env: Pick<ModelEnv, 'dut' | 'prefixLen'>, dst: st
 }
 
 function parse(st: Step, seg: Seg, c: ParseCtx): KernelOpts {
-  const ko = parseKernelOptions(seg.options, st.env.sysctls, c, seg);
+  const ko = parseSegOptions(seg, st.env.sysctls, c);
   if (ko.notes) for (const [rule, text] of ko.notes) st.why(rule, text);
   return ko;
 }

@@ -107,23 +107,12 @@ function u32(b: Uint8Array, i: number): number {
   return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
 }
 
-function onTlv(o: KernelOpts, s: Sysctls, c: ParseCtx, kind: number, b: Uint8Array, at: number, len: number): void {
+/** The options walkBytes does not take inline (and well-known kinds of the wrong length: skipped). */
+function onTlv(o: KernelOpts, c: ParseCtx, kind: number, b: Uint8Array, at: number, len: number): void {
   const d = at + 2;
   switch (kind) {
-    case 2:
-      if (len === 4) return onMss(o, s, c, u16(b, d));
-      break;
-    case 3:
-      if (len === 3) return onWs(o, s, c, b[d]);
-      break;
-    case 4:
-      if (len === 2) return onSackPerm(o, s, c);
-      break;
     case 5:
       return; // SACK blocks: not used by the handshake paths
-    case 8:
-      if (len === 10) return onTs(o, s, c, u32(b, d), u32(b, d + 4));
-      break;
     case 19:
       if (len === 18) o.md5++;
       return; // checked by the auth pre-parse (tcp_inbound_hash), skipped here
@@ -175,24 +164,24 @@ function walkBytes(o: KernelOpts, b: Uint8Array, start: number, n: number, s: Sy
     else if (kind === 8 && len === 10) onTs(o, s, c, u32(b, i + 2), u32(b, i + 6));
     else if (kind === 4 && len === 2) onSackPerm(o, s, c);
     else if (kind === 3 && len === 3) onWs(o, s, c, b[i + 2]);
-    else onTlv(o, s, c, kind, b, i, len);
+    else onTlv(o, c, kind, b, i, len);
     i += len;
   }
 }
 
 /**
- * tcp_parse_options over a segment's option area as received (seg.areaBytes); a codec option list
- * without a segment (tests) is walked as the bytes it encodes (the codec round-trips byte-exact).
- * Bytes, not list items: the kernel walks bytes, and so does one monomorphic loop.
+ * tcp_parse_options over a segment's option area as received (seg.areaBytes). Bytes, not the codec's
+ * option list: the kernel walks bytes, and so does one monomorphic loop.
  */
-export function parseKernelOptions(list: readonly TcpOption[], s: Sysctls, c: ParseCtx, seg?: Seg): KernelOpts {
+export function parseSegOptions(seg: Seg, s: Sysctls, c: ParseCtx): KernelOpts {
   const o = fresh();
-  if (seg) walkBytes(o, seg.areaBytes, seg.areaStart, seg.areaEnd, s, c);
-  else {
-    const b = emitOptions(list);
-    walkBytes(o, b, 0, b.length, s, c);
-  }
+  walkBytes(o, seg.areaBytes, seg.areaStart, seg.areaEnd, s, c);
   return o;
+}
+
+/** A codec option list walked as the bytes it encodes (the codec round-trips byte-exact). */
+export function parseKernelOptions(list: readonly TcpOption[], s: Sysctls, c: ParseCtx): KernelOpts {
+  return parseOptionBytes(emitOptions(list), s, c);
 }
 
 export function optsSummary(o: KernelOpts): string {

@@ -1,5 +1,5 @@
 // The incoming segment as the model reads it (addresses, ports, numbers, flags, lengths).
-import type { Decoded, TcpOption, TcpRepr } from '../wire/types';
+import type { Decoded, TcpRepr } from '../wire/types';
 import { emitOptions } from '../wire/tcp-options';
 import { FIN, SYN } from '../wire/types';
 import { tupleKey } from './state';
@@ -21,7 +21,6 @@ export interface Seg {
   readonly len: number;
   /** SEG.SEQ + SYN + FIN + LEN. */
   readonly endSeq: number;
-  readonly options: readonly TcpOption[];
   readonly doff: number;
   /** The 4-tuple key of the socket tables (tupleKey(src, sport, dport)), built once per segment. */
   readonly key: string;
@@ -81,7 +80,6 @@ export function segOf(d: Decoded): Seg {
     window: t.window,
     len,
     endSeq: (t.seq + len + (t.flags & SYN ? 1 : 0) + (t.flags & FIN ? 1 : 0)) >>> 0,
-    options: t.options,
     doff: t.dataOffset,
     key: tupleKey(ip.src, t.sport, t.dport),
     authKey: undefined,

@@ -10,7 +10,7 @@ import { ChildProcess, fork } from 'child_process';
 import * as path from 'path';
 import type { CaseResult } from '../report/types';
 import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
-import { errorResult, type FromWorker, type JobSpec, type ToWorker } from './protocol';
+import { errorResult, setupLimitMs, type FromWorker, type JobSpec, type ToWorker } from './protocol';
 
 export interface PoolOptions {
   /** Worker processes. */
@@ -159,11 +159,17 @@ export class WorkerPool {
       if (!w) return;
       const target = w;
       const { job, resolve } = this.queue.shift()!;
-      const hard = setTimeout(() => this.kill(target, `a case timed out after ${job.timeoutMs} ms and did not stop (worker killed)`), job.timeoutMs + (this.o.graceMs ?? 15_000));
+      // Until the case has its lab, the set-up limit; from then on, the case's own (see onMessage).
+      const setup = setupLimitMs();
+      const hard = setTimeout(() => this.kill(target, `a case got no lab within ${(setup / 1000).toFixed(0)} s (SYNH_SETUP_TIMEOUT; worker killed)`), setup + this.grace);
       w.running.set(job.key, { job, resolve, startedAt: Date.now(), step: 0, hard });
       w.child.send({ type: 'run', job } satisfies ToWorker);
       this.o.onEvent?.({ type: 'start', job, pid: w.pid });
     }
+  }
+
+  private get grace(): number {
+    return this.o.graceMs ?? 15_000;
   }
 
   private kill(w: Worker, why: string): void {
@@ -181,6 +187,11 @@ export class WorkerPool {
     }
     const r = w.running.get(m.key);
     if (!r) return;
+    if (m.type === 'lab') {
+      clearTimeout(r.hard);
+      r.hard = setTimeout(() => this.kill(w, `a case timed out after ${r.job.timeoutMs} ms and did not stop (worker killed)`), r.job.timeoutMs + this.grace);
+      return;
+    }
     if (m.type === 'step') {
       r.step = m.step;
       this.o.onEvent?.({ type: 'step', job: r.job, step: m.step, pid: w.pid });

@@ -14,7 +14,10 @@ export interface JobSpec {
   spec: string[];
   ip: 4 | 6;
   seed: number;
-  /** Soft limit, enforced by the worker (abort, error result); the coordinator kills the worker later. */
+  /**
+   * Soft limit from the moment the case has its lab (a slow machine's set-up is not the case's time),
+   * enforced by the worker (abort, error result); the coordinator kills the worker later.
+   */
   timeoutMs: number;
 }
 
@@ -24,8 +27,19 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; pid: number; startMs: number }
+  | { type: 'lab'; key: number }
   | { type: 'step'; key: number; step: number }
   | { type: 'done'; key: number; result: CaseResult };
+
+/**
+ * How long a case may wait for its lab (agent start, namespace, capture) before its worker is killed:
+ * generous, because under TCG or on a loaded machine set-up is slow, and it is not part of the verdict.
+ * SYNH_SETUP_TIMEOUT (seconds) overrides.
+ */
+export function setupLimitMs(): number {
+  const v = Number(process.env.SYNH_SETUP_TIMEOUT);
+  return (Number.isFinite(v) && v > 0 ? v : 180) * 1000;
+}
 
 /** The result of a case that did not run to its end in a worker (crash, timeout, runner error). */
 export function errorResult(job: JobSpec, message: string, durationMs = 0): CaseResult {

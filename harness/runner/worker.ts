@@ -85,15 +85,26 @@ async function run(job: JobSpec): Promise<void> {
   let x: CaseExecution | undefined;
   let lab: Lab | undefined;
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    x?.abort(`timed out after ${job.timeoutMs} ms${x.step ? ` at step ${x.step}` : ' in set-up'}`);
-  }, job.timeoutMs);
+  // The case's clock starts when it has its lab: waiting for one (the agent starting, labs created one
+  // by one, a slow guest) is the harness's time, not the case's. The coordinator is told, so that its
+  // own limit moves from the set-up limit to the case's.
+  let timer: NodeJS.Timeout | undefined;
+  const startClock = (): void => {
+    send({ type: 'lab', key: job.key });
+    timer = setTimeout(() => {
+      timedOut = true;
+      x?.abort(`timed out after ${job.timeoutMs} ms${x.step ? ` at step ${x.step}` : ' in set-up'}`);
+    }, job.timeoutMs);
+  };
   let result: CaseResult;
   try {
     let c = cases.get(job.file);
     if (!c) cases.set(job.file, (c = loadCaseCached(job.file)));
-    result = await runCase(c, job.ip, async (s) => (lab = await labFor(s)), {
+    result = await runCase(c, job.ip, async (s) => {
+      lab = await labFor(s);
+      startClock();
+      return lab;
+    }, {
       seed: job.seed,
       onStep: (step) => send({ type: 'step', key: job.key, step }),
       onExecution: (e) => (x = e),

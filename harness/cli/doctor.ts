@@ -3,7 +3,7 @@
 import { spawnSync } from 'child_process';
 import * as os from 'os';
 
-interface Check { name: string; ok: boolean; detail: string; fix?: string }
+export interface Check { name: string; ok: boolean; detail: string; fix?: string }
 
 function sh(cmd: string, args: string[]): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });

@@ -29,7 +29,7 @@ export async function fuzzCommand(campaignFile: string | undefined, o: FuzzCliOp
     if (!campaignFile) throw new Error('give a campaign file (cases/campaigns/*.yaml) or --replay FINDING.json');
     const c = loadCampaignFile(campaignFile);
     const runDir = path.join(o.results, 'fuzz', c.name);
-    const tty = process.stderr.isTTY;
+    const tty = process.stderr.isTTY && !process.env.SYNH_NO_PROGRESS;
     const s = await runCampaign(c, {
       lab, runDir, resume: o.resume, maxProbes: o.probes, campaignFile, modelModule: o.model, chunk: o.chunk,
       onProgress: (line) => process.stderr.write(tty && !line.startsWith('new finding') && !line.startsWith('chunk') ? `\r\x1b[K${line}` : `${tty ? '\r\x1b[K' : ''}${line}\n`),

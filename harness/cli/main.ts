@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import * as fs from 'fs';
 import { printDoctor, runDoctor } from './doctor';
 import { collectKv, intArg } from './kv';
+import { acrossKernels, KERNEL_FLAG, KERNEL_HELP, kernelListArg } from './kernels';
 import { registerRun } from './run';
 
 function wrap<T>(f: (v: string, prev: T) => T): (v: string, prev: T) => T {
@@ -20,6 +21,36 @@ function ipArg(v: string): 4 | 6 {
   return Number(v) as 4 | 6;
 }
 
+/** `synh probe` on this machine's kernel; the exit status. */
+async function probeHere(o: any): Promise<number> {
+  const { parseOptionSpec } = await import('../../lib/wire/tcp-options');
+  const { parseFlags } = await import('../../lib/wire/flags');
+  const { fromHex } = await import('../../lib/wire/bytes');
+  const { runProbe } = await import('../probe');
+  const { formatPacket, toPacketJson } = await import('../../lib/wire/summary');
+  const sockopts: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o.sockopt as Record<string, string>)) sockopts[k] = intArg(`--sockopt ${k}`)(v);
+  const r = await runProbe({
+    ip: o.ip, port: o.port, listen: !o.closed, backlog: o.backlog, sport: o.sport,
+    flags: parseFlags(o.flags), seq: o.seq >>> 0, ack: o.ack >>> 0, window: o.window,
+    options: o.options ? parseOptionSpec(o.options) : [], payload: o.payload ? fromHex(o.payload) : undefined,
+    tos: o.tos, ttl: o.ttl, mistakes: o.badChecksum ? { tcpChecksum: 'bad' } : undefined,
+    sysctls: o.sysctl, sockopts, waitMs: o.wait, link: !!o.link,
+  });
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ responses: r.replies.map((d) => toPacketJson(d)), kernel: r.kernel }) + '\n');
+  } else {
+    process.stdout.write(`> ${formatPacket(r.sent)}\n`);
+    for (const d of r.replies) process.stdout.write(`< ${formatPacket(d)}\n`);
+    if (!r.replies.length) process.stdout.write(`(no reply within ${o.wait} ms)\n`);
+  }
+  if (r.foreign.length) {
+    process.stderr.write(`synh: ${r.foreign.length} packet(s) from the peer address that the harness did not send — the topology is leaking\n`);
+    return 1;
+  }
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command();
   program
@@ -30,9 +61,36 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command('doctor')
     .description('check that this machine can run synharness (root, raw sockets, libpcap, ethtool, namespaces, kernel)')
+    .option(KERNEL_FLAG, `${KERNEL_HELP}; for a guest kernel: qemu, the kernel's options and modules, then the checks inside it`, kernelListArg)
     .option('--json', 'machine-readable output')
-    .action((o: { json?: boolean }) => {
-      process.exitCode = printDoctor(runDoctor(), !!o.json);
+    .action(async (o: { json?: boolean; kernel?: string }) => {
+      if (!o.kernel || o.kernel === 'host') {
+        process.exitCode = printDoctor(runDoctor(), !!o.json);
+        return;
+      }
+      const { guestDoctor } = await import('./doctor-guest');
+      process.exitCode = await guestDoctor(o.kernel, argv.slice(2), !!o.json);
+    });
+
+  program
+    .command('fetch-kernel <list>')
+    .description('fetch and unpack kernels for --kernel ahead of time (debian:<version>), or check kernel images; prints release and image path per kernel')
+    .action(async (list: string) => {
+      const { parseKernelList } = await import('../../lib/kernel/kernel-spec');
+      const { resolveKernel } = await import('../guest/kernel-source');
+      for (const spec of parseKernelList(list)) {
+        if (spec.kind === 'host') continue;
+        const k = resolveKernel(spec, (s) => process.stderr.write(`synh: ${s}\n`));
+        process.stdout.write(`${spec.text}\t${k.release}\t${k.vmlinuz}\n`);
+      }
+    });
+
+  program
+    .command('kconfig')
+    .description('print the kernel config fragment a self-built kernel under test needs (append to .config, then make olddefconfig)')
+    .action(async () => {
+      const { kconfigFragment } = await import('../../lib/kernel/kconfig');
+      process.stdout.write(kconfigFragment());
     });
 
   program
@@ -56,34 +114,12 @@ export async function main(argv: string[]): Promise<void> {
     .option('--sysctl <NAME=VALUE>', 'DUT sysctl (repeatable)', wrap(collectKv), {} as Record<string, string>)
     .option('--sockopt <NAME=VALUE>', 'listener socket option (repeatable), e.g. TCP_MAXSEG=1000', wrap(collectKv), {} as Record<string, string>)
     .option('--wait <ms>', 'how long to collect replies', wrap(intArg('--wait')), 300)
+    .option(KERNEL_FLAG, KERNEL_HELP, kernelListArg)
     .option('--json', 'print {"responses":[...]} in the same shape as `synh predict --json`')
     .action(async (o) => {
-      const { parseOptionSpec } = await import('../../lib/wire/tcp-options');
-      const { parseFlags } = await import('../../lib/wire/flags');
-      const { fromHex } = await import('../../lib/wire/bytes');
-      const { runProbe } = await import('../probe');
-      const { formatPacket, toPacketJson } = await import('../../lib/wire/summary');
-      const sockopts: Record<string, number> = {};
-      for (const [k, v] of Object.entries(o.sockopt as Record<string, string>)) sockopts[k] = intArg(`--sockopt ${k}`)(v);
-      const r = await runProbe({
-        ip: o.ip, port: o.port, listen: !o.closed, backlog: o.backlog, sport: o.sport,
-        flags: parseFlags(o.flags), seq: o.seq >>> 0, ack: o.ack >>> 0, window: o.window,
-        options: o.options ? parseOptionSpec(o.options) : [], payload: o.payload ? fromHex(o.payload) : undefined,
-        tos: o.tos, ttl: o.ttl, mistakes: o.badChecksum ? { tcpChecksum: 'bad' } : undefined,
-        sysctls: o.sysctl, sockopts, waitMs: o.wait, link: !!o.link,
-      });
-      if (o.json) {
-        process.stdout.write(JSON.stringify({ responses: r.replies.map((d) => toPacketJson(d)), kernel: r.kernel }) + '\n');
-      } else {
-        process.stdout.write(`> ${formatPacket(r.sent)}\n`);
-        for (const d of r.replies) process.stdout.write(`< ${formatPacket(d)}\n`);
-        if (!r.replies.length) process.stdout.write(`(no reply within ${o.wait} ms)\n`);
-      }
-      if (r.foreign.length) {
-        process.stderr.write(`synh: ${r.foreign.length} packet(s) from the peer address that the harness did not send — the topology is leaking\n`);
-        process.exitCode = 1;
-      }
+      process.exitCode = await acrossKernels({ kernels: o.kernel, argv: argv.slice(2), local: () => probeHere(o) });
     });
+
 
   program
     .command('predict')
@@ -136,14 +172,22 @@ export async function main(argv: string[]): Promise<void> {
     .option('--results <dir>', 'results root', 'results')
     .option('--chunk <n>', 'probes per checkpoint (default 10000)', wrap(intArg('--chunk')))
     .option('--model <module>', 'judge with this model module instead of lib/model (e.g. a copy with a planted bug)')
+    .option(KERNEL_FLAG, `${KERNEL_HELP}; each judged by its own model profile`, kernelListArg)
     .option('--json', 'machine-readable summary')
     .action(async (campaign: string | undefined, o) => {
       if (o.model) o.model = require('path').resolve(o.model);
+      if (o.kernel && o.kernel !== 'host' && (o.resume || o.replay)) {
+        throw new Error('--resume and --replay run on this machine only for now (the checkpoint and the finding record the kernel they came from); drop --kernel');
+      }
       const { fuzzCommand } = await import('./fuzz');
-      process.exitCode = await fuzzCommand(campaign, o);
+      process.exitCode = await acrossKernels({
+        kernels: o.kernel, argv: argv.slice(2), results: o.results,
+        inputs: [campaign, o.model].filter((x): x is string => !!x),
+        local: () => fuzzCommand(campaign, o),
+      });
     });
 
-  registerRun(program);
+  registerRun(program, argv);
 
   await program.parseAsync(argv);
 }

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import * as os from 'os';
 import * as path from 'path';
 import { REPO_ROOT } from '../compiled-mirror';
+import { acrossKernels, KERNEL_FLAG, KERNEL_HELP, kernelListArg } from './kernels';
 import { intArg } from './kv';
 
 /** Worker processes: one per core (at most 16). */
@@ -14,8 +15,9 @@ export const DEFAULT_JOBS = Math.min(16, Math.max(1, os.cpus().length));
 /**
  * Cases at a time per worker, each in its own lab: cases spend most of their time waiting
  * (expect_none, retransmission timers) and a lab reset costs ~3 ms of CPU, so a worker interleaves many.
+ * Inside a guest under TCG everything is ~10× slower, and 4 lanes keep the harness on time.
  */
-export const DEFAULT_LANES = 16;
+export const DEFAULT_LANES = process.env.SYNH_IN_GUEST ? 4 : 16;
 
 export interface RunCliOptions {
   filter: string[];
@@ -58,7 +60,7 @@ export function defaultSuitePath(): string {
   return rel && !rel.startsWith('..') ? rel : abs;
 }
 
-export function registerRun(program: Command): void {
+export function registerRun(program: Command, argv: readonly string[]): void {
   program
     .command('run [paths...]')
     .description('run case files (default: the whole suite, cases/) against this kernel; results in results/<run-id>/')
@@ -70,9 +72,13 @@ export function registerRun(program: Command): void {
     .option('--timeout <ms>', 'per-case timeout (default: from each case\'s own steps)', parseInt0('--timeout', 1))
     .option('--results <dir>', 'results root', 'results')
     .option('--no-write', 'write no results directory')
+    .option(KERNEL_FLAG, `${KERNEL_HELP}; one results directory per kernel`, kernelListArg)
     .option('--json', 'print the run summary as JSON (summary.json) on stdout')
-    .action(async (paths: string[], o: RunCliOptions) => {
-      process.exitCode = await runCommand(paths.length ? paths : [defaultSuitePath()], o);
+    .action(async (paths: string[], o: RunCliOptions & { kernel?: string }) => {
+      process.exitCode = await acrossKernels({
+        kernels: o.kernel, argv: argv.slice(2), inputs: paths, results: o.write ? o.results : undefined,
+        local: () => runCommand(paths.length ? paths : [defaultSuitePath()], o),
+      });
     });
 }
 
@@ -84,7 +90,7 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   const t0 = process.hrtime.bigint();
   const human = o.json ? process.stderr : process.stdout;
   const seed = o.seed ?? freshSeed();
-  const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
+  const bar = process.stderr.isTTY && !process.env.SYNH_NO_PROGRESS ? new ProgressBar(process.stderr) : undefined;
   let outcome;
   try {
     outcome = await runSuite({

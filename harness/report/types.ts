@@ -1,6 +1,8 @@
 // Data model shared by the result writers (JUnit XML, KTAP, pcapng, summary.json, terminal text).
 // These are plain data: the runner fills them in, the writers only read them.
+import type { FieldDiff, StepOutcome } from '../../lib/match/verdict';
 
+export type { FieldDiff, StepOutcome };
 /** One frame seen on the wire during a case, as captured (libpcap) on the peer side. */
 export interface CapturedPacket {
   /** Capture timestamp, nanoseconds since the Unix epoch. */
@@ -13,25 +15,6 @@ export interface CapturedPacket {
   comment: string;
 }
 
-/** One field that differed between the expected and the observed packet. */
-export interface FieldDiff {
-  field: string;
-  expected: string;
-  observed: string;
-  reason?: string;
-}
-
-export interface StepOutcome {
-  /** 0-based position of the step in the case. */
-  index: number;
-  /** Step kind as written in the case file ('send', 'expect', 'sysctl', …). */
-  kind: string;
-  ok: boolean;
-  message?: string;
-  diffs?: FieldDiff[];
-  /** The reference model's reasons for what it expected. */
-  reasons?: string[];
-}
 
 export type CaseStatus = 'pass' | 'fail' | 'error' | 'skip';
 
@@ -86,6 +69,21 @@ export function countStatuses(cases: readonly CaseResult[]): StatusCounts {
   const c: StatusCounts = { total: cases.length, pass: 0, fail: 0, error: 0, skip: 0 };
   for (const r of cases) c[r.status]++;
   return c;
+}
+
+/** `file#name@ipv4`: a case result's id (unique within a run). */
+export function caseId(file: string, name: string, ip: 4 | 6): string {
+  return `${file}#${name}@ipv${ip}`;
+}
+
+/** A result with nothing run yet (no steps, no packets): the skeleton every result starts from. */
+export function blankResult(
+  c: { file: string; name: string; spec: readonly string[] }, ip: 4 | 6, seed: number, kernel: string, status: CaseStatus, message?: string,
+): CaseResult {
+  return {
+    id: caseId(c.file, c.name, ip), file: c.file, name: c.name, spec: [...c.spec], ip, status, ...(message !== undefined ? { message } : {}),
+    durationMs: 0, steps: [], packets: [], unexpected: 0, kernel, sysctls: {}, modelProfile: 'unknown', seed, captureDrops: 0,
+  };
 }
 
 /** `name@ipv4`: the per-address-family name of a case inside its file. */

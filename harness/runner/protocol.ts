@@ -1,7 +1,7 @@
 // Messages between the coordinator and its worker processes (child_process IPC with the 'advanced'
 // serialization, so CaseResults keep their bigint timestamps and Uint8Array frames).
 import { release } from 'os';
-import type { CaseResult } from '../report/types';
+import { blankResult, type CaseResult } from '../report/types';
 
 /** One case in one family, as handed to a worker. */
 export interface JobSpec {
@@ -43,9 +43,5 @@ export function setupLimitMs(): number {
 
 /** The result of a case that did not run to its end in a worker (crash, timeout, runner error). */
 export function errorResult(job: JobSpec, message: string, durationMs = 0): CaseResult {
-  return {
-    id: `${job.file}#${job.name}@ipv${job.ip}`, file: job.file, name: job.name, spec: [...job.spec], ip: job.ip,
-    status: 'error', message, durationMs, steps: [], packets: [], unexpected: 0, kernel: release(), sysctls: {},
-    modelProfile: 'unknown', seed: job.seed, captureDrops: 0,
-  };
+  return { ...blankResult(job, job.ip, job.seed, release(), 'error', message), durationMs };
 }

@@ -12,7 +12,7 @@ import * as path from 'path';
 import { discoverCaseFiles, kernelMatches, type CaseFile } from '../../lib/case';
 import { Prng } from '../../lib/fuzz/prng';
 import { makeRunId, writeRun, type WrittenRun } from '../report/results-dir';
-import { countStatuses, type CaseResult, type RunResult, type StatusCounts } from '../report/types';
+import { blankResult, countStatuses, type CaseResult, type RunResult, type StatusCounts } from '../report/types';
 import { loadCasesCached } from './case-cache';
 import { defaultTimeoutMs, estimateCase, type CaseEstimate } from './estimate';
 import { WorkerPool, type PoolEvent, type PoolOptions } from './pool';
@@ -95,11 +95,7 @@ export function freshSeed(): number {
 }
 
 export function skipResult(p: PlannedJob): CaseResult {
-  const c = p.case;
-  return {
-    id: `${c.file}#${c.name}@ipv${p.ip}`, file: c.file, name: c.name, spec: [...c.spec], ip: p.ip, status: 'skip', message: p.skip,
-    durationMs: 0, steps: [], packets: [], unexpected: 0, kernel: release(), sysctls: {}, modelProfile: 'n/a', seed: p.job.seed, captureDrops: 0,
-  };
+  return { ...blankResult(p.case, p.ip, p.job.seed, release(), 'skip', p.skip), modelProfile: 'n/a' };
 }
 
 export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {

@@ -3,9 +3,13 @@
 // (per flow, in send order) until an observed packet claims them, and time is advanced with `tick` so
 // timer-driven packets (SYN-ACK retransmissions) join the queue when they fall due. Pure: no clock
 // is read here; the runner passes every time in.
+//
+// A sent segment is only recorded (`sent`) and applied when the model is next consulted (`settle`,
+// which every other method calls first): applying it at once would keep the runner's event loop from
+// taking the DUT's answer off the capture for as long as the model works.
 import { apply, bind, matchPrediction } from '../model';
 import type { FieldDiff, ModelEnv, ModelEvent, ModelState, Prediction, Reason, StepResult } from '../model';
-import type { PacketJson } from '../wire/types';
+import type { Decoded, PacketJson } from '../wire/types';
 
 /** A prediction not yet claimed by an observed packet. */
 export interface PendingPrediction {
@@ -17,6 +21,7 @@ export interface PendingPrediction {
 }
 
 export class ModelTrack {
+  /** The model's state as of the last `settle` (segments `sent` since are not in it yet). */
   state: ModelState;
   /** Model time, ms (CLOCK_MONOTONIC); never goes back. */
   now: number;
@@ -25,14 +30,31 @@ export class ModelTrack {
   private readonly detached = new Map<string, string>();
   /** Reasons of the latest model step that concerned each flow (why it predicted what it did). */
   private readonly lastReasons = new Map<string, readonly Reason[]>();
+  /** Segments sent but not yet applied (see `sent`). */
+  private readonly backlog: Array<{ seg: Decoded; atMs: number; flow: string }> = [];
 
   constructor(readonly env: ModelEnv, state: ModelState, nowMs: number, private readonly flowOf: (peerPort: number) => string | undefined) {
     this.state = state;
     this.now = nowMs;
   }
 
+  /** Records a segment the harness sent at `atMs` on `flow`; it is applied by the next `settle`. */
+  sent(seg: Decoded, atMs: number, flow: string): void {
+    this.backlog.push({ seg, atMs, flow });
+  }
+
+  /** Applies the segments `sent` so far, in order, each at its own time. Every other method calls it first. */
+  settle(): void {
+    for (const b of this.backlog.splice(0)) this.apply({ type: 'segment', seg: b.seg }, b.atMs, b.flow);
+  }
+
   /** Applies one event at `nowMs` (timers due by then fire first, inside the same model step). */
   event(ev: ModelEvent, nowMs: number, flow?: string): StepResult {
+    this.settle();
+    return this.apply(ev, nowMs, flow);
+  }
+
+  private apply(ev: ModelEvent, nowMs: number, flow?: string): StepResult {
     const at = Math.max(nowMs, this.now);
     const r = apply(this.env, this.state, ev, at);
     this.state = r.state;
@@ -44,6 +66,7 @@ export class ModelTrack {
 
   /** Lets model time pass up to `toMs`: due timers fire and their packets join the queue. */
   advance(toMs: number): void {
+    this.settle();
     if (toMs <= this.now) return;
     if (this.state.nextDue <= toMs) {
       const r = apply(this.env, this.state, { type: 'tick' }, toMs);
@@ -64,11 +87,13 @@ export class ModelTrack {
 
   /** Unclaimed predictions (on `flow`, or all when undefined), in send order. */
   due(flow?: string): PendingPrediction[] {
+    this.settle();
     return flow === undefined ? [...this.pending] : this.pending.filter((p) => p.flow === flow);
   }
 
   /** Removes and returns the oldest unclaimed prediction on `flow`. */
   take(flow: string): PendingPrediction | undefined {
+    this.settle();
     const i = this.pending.findIndex((p) => p.flow === flow);
     return i === -1 ? undefined : this.pending.splice(i, 1)[0];
   }
@@ -80,6 +105,7 @@ export class ModelTrack {
    * instead of shifting every later pairing by one.
    */
   claim(flow: string, observed: PacketJson): PendingPrediction | undefined {
+    this.settle();
     const mine = this.pending.filter((p) => p.flow === flow);
     if (!mine.length) return undefined;
     const hit = mine.find((p) => matchPrediction(p.pred, observed, this.state).length === 0);
@@ -91,6 +117,7 @@ export class ModelTrack {
 
   /** Removes these predictions from the queue. */
   drop(list: readonly PendingPrediction[]): void {
+    this.settle();
     const set = new Set(list);
     this.pending = this.pending.filter((p) => !set.has(p));
   }
@@ -100,6 +127,7 @@ export class ModelTrack {
    * packet reveals (ISN, TS offset, flow label, cookie) are bound for later predictions.
    */
   agree(p: PendingPrediction, observed: PacketJson): FieldDiff[] {
+    this.settle();
     const diffs = matchPrediction(p.pred, observed, this.state);
     if (!diffs.length) this.state = bind(this.state, p.pred, observed).state;
     return diffs;
@@ -107,11 +135,13 @@ export class ModelTrack {
 
   /** Binds what `verdictState` (from judge) learnt. */
   adopt(verdictState: ModelState): void {
+    this.settle();
     this.state = { ...this.state, bindings: verdictState.bindings };
   }
 
   /** Stop following `flow`: its predictions are dropped from now on. */
   detach(flow: string, why: string): void {
+    this.settle();
     if (!this.detached.has(flow)) this.detached.set(flow, why);
     this.pending = this.pending.filter((p) => p.flow !== flow);
   }
@@ -122,6 +152,7 @@ export class ModelTrack {
 
   /** Why the model predicted what it did on `flow` most recently (its step's reasons). */
   reasonsFor(flow: string): readonly Reason[] {
+    this.settle();
     return this.lastReasons.get(flow) ?? [];
   }
 
@@ -130,6 +161,7 @@ export class ModelTrack {
    * model has no event for it, so the listener record is updated here, as the kernel does.
    */
   relisten(port: number, backlog: number): boolean {
+    this.settle();
     const l = this.state.listeners.get(port);
     if (!l) return false;
     const maxBacklog = Math.max(0, Math.min(backlog, this.env.sysctls.somaxconn));

@@ -5,18 +5,12 @@ import { evalValue, isExpr } from '../case/expr';
 import type {
   Bindings, FlagsMatcher, NumMatcher, OptionPattern, OptionsMatcher, PacketPattern, PacketRef, SameField, TimeWindow, Value,
 } from '../case';
+import type { FieldDiff } from '../model';
 import { toHex } from '../wire/bytes';
 import { flagsToString } from '../wire/flags';
 import { emitOptions } from '../wire/tcp-options';
 import type { Decoded, TcpOption } from '../wire/types';
 
-/** One field that differs. `expected` says what the case asked for (with expressions evaluated). */
-export interface PatternDiff {
-  field: string;
-  expected: string;
-  observed: string;
-  reason?: string;
-}
 
 export interface PatternContext {
   /** Expression bindings as they were before this packet (a SYN pre-binds dut.isn, see FlowBindings). */
@@ -84,7 +78,7 @@ function evalOr(v: Value, lookup: Bindings): number | string {
  * Checks a number against a matcher. Returns null when it matches, else the diff. `what` is the field
  * name in the diff; `obs` undefined means the packet lacks the field (e.g. no TS option).
  */
-export function checkNum(m: NumMatcher, obs: number | undefined, what: string, ctx: PatternContext, missing = 'absent'): PatternDiff | null {
+export function checkNum(m: NumMatcher, obs: number | undefined, what: string, ctx: PatternContext, missing = 'absent'): FieldDiff | null {
   const field = what;
   const modular = MODULAR.has(what) || what.startsWith('opt.ts') || what.startsWith('opt.sack');
   if (m.kind === 'any') return obs === undefined ? { field, expected: '*', observed: missing } : null;
@@ -115,7 +109,7 @@ export function checkNum(m: NumMatcher, obs: number | undefined, what: string, c
   return { field, expected: `${fmt(m.field, want)} (same as ${refWhat})`, observed: obs === undefined ? missing : fmt(what, obs) };
 }
 
-export function checkFlags(m: FlagsMatcher, flags: number, ctx: PatternContext): PatternDiff | null {
+export function checkFlags(m: FlagsMatcher, flags: number, ctx: PatternContext): FieldDiff | null {
   const observed = flagsToString(flags) || '(none)';
   switch (m.kind) {
     case 'any':
@@ -231,7 +225,7 @@ function exactOptionsMatch(items: readonly OptionPattern[], obs: readonly TcpOpt
   return j === obs.length;
 }
 
-export function checkOptions(m: OptionsMatcher, opts: readonly TcpOption[], ctx: PatternContext): PatternDiff | null {
+export function checkOptions(m: OptionsMatcher, opts: readonly TcpOption[], ctx: PatternContext): FieldDiff | null {
   const obs = visibleOptions(opts);
   const observed = `[${obs.map(optionText).join(', ')}]`;
   if (m.kind === 'exact') {
@@ -272,13 +266,13 @@ function payloadText(b: Uint8Array): string {
  * Every difference between the pattern and the packet (empty: it matches). Fields the pattern does
  * not write are not looked at. A packet without IP or TCP is one 'packet' difference.
  */
-export function matchPattern(p: PacketPattern, d: Decoded, ctx: PatternContext): PatternDiff[] {
+export function matchPattern(p: PacketPattern, d: Decoded, ctx: PatternContext): FieldDiff[] {
   const ip = d.ip;
   const t = d.tcp;
   if (!ip || !t) return [{ field: 'packet', expected: 'an IP/TCP packet', observed: `${d.bytes.length} bytes that do not parse as IP/TCP` }];
   const v4 = ip.version === 4;
-  const out: PatternDiff[] = [];
-  const add = (x: PatternDiff | null): void => {
+  const out: FieldDiff[] = [];
+  const add = (x: FieldDiff | null): void => {
     if (x) out.push(x);
   };
   if (p.flags) add(checkFlags(p.flags, t.flags, ctx));

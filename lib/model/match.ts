@@ -5,11 +5,16 @@ import type { Expectation, FieldExpect, ModelState, Prediction } from './state';
 import { cloneDict } from './state';
 import type { Num } from './symbols';
 
+/**
+ * One field that differs between what was expected and what was observed — the one shape every
+ * verdict uses (the model's, a case pattern's, a call's, the reports').
+ */
 export interface FieldDiff {
   field: string;
   expected: string;
   observed: string;
-  reason: string;
+  /** Why this value was expected (the model's rule, an unbound expression, …). */
+  reason?: string;
 }
 
 type Bindings = Record<string, number>;

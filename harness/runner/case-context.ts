@@ -1,0 +1,102 @@
+// What every step of one case (in one address family) shares: the case, the lab and its addresses,
+// the flows and their expression bindings, the DUT's sockets, the model running alongside, the DUT
+// packet ledger and the `at` reference. Built once the case has its lab (see run-case.ts).
+import type { CaseFile, Flow, PacketRef, SockoptValue as CaseSockoptValue } from '../../lib/case';
+import { Prng } from '../../lib/fuzz/prng';
+import { FlowBindings } from '../../lib/match/bindings';
+import type { ModelTrack } from '../../lib/match/model-track';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, emitEthernet, ETH_HEADER } from '../../lib/wire/ethernet';
+import { macFromBytes } from '../../lib/wire/addr';
+import type { Decoded } from '../../lib/wire/types';
+import type { Reply } from '../agent/protocol';
+import type { SockoptValue as AgentSockoptValue } from '../sys/sockopts';
+import type { Lab } from '../topology/lab';
+import type { DutLedger } from './dut-ledger';
+
+export class CaseContext {
+  readonly flows = new Map<string, Flow>();
+  readonly flowByPort = new Map<number, string>();
+  readonly bindings: FlowBindings;
+  /** Everything the runner chooses itself (IPv4 IDs of our packets) comes from here. */
+  readonly rng: Prng;
+  /** Packets of earlier steps, for `same:` and `tfo=@label`: step index → packets in order. */
+  readonly stepPackets = new Map<number, Decoded[]>();
+  /** The DUT socket's port (the listener's, the connecting socket's, or the closed one). */
+  dutPort = 0;
+  listenerFd: number | undefined;
+  connFd: number | undefined;
+  connFlow: string | undefined;
+  /** nstat counters at the start, when an assert step reads their changes. */
+  counterBase: Record<string, number> | undefined;
+  /** The `at` reference of expectations: the latest send or call. */
+  refNs = 0n;
+  /** The latest stimulus (send or call): the case observes the link until SETTLE_MS after it. */
+  lastStimulusNs = 0n;
+
+  constructor(
+    readonly c: CaseFile,
+    readonly ip: 4 | 6,
+    readonly lab: Lab,
+    readonly ledger: DutLedger,
+    readonly model: ModelTrack,
+    readonly dutAddr: string,
+    readonly peerAddr: string,
+    seed: number,
+    /** Throws when the case has been aborted (its timeout): called after every wait. */
+    readonly check: () => void,
+  ) {
+    for (const f of c.flows) {
+      this.flows.set(f.name, f);
+      this.flowByPort.set(f.sport, f.name);
+    }
+    this.bindings = new FlowBindings(c.flows);
+    this.rng = new Prng(seedFor(seed, c.name, ip));
+  }
+
+  /** A stimulus at `t` (a send, a call's syscall): the `at` reference of later expectations. */
+  stimulus(t: bigint): void {
+    this.refNs = t;
+    this.lastStimulusNs = t;
+  }
+
+  packetAt = (ref: Pick<PacketRef, 'step' | 'packet'>): Decoded | undefined => this.stepPackets.get(ref.step)?.[ref.packet];
+
+  fdOf(on: 'listener' | 'conn'): number {
+    const fd = on === 'listener' ? this.listenerFd : this.connFd;
+    if (fd === undefined) throw new Error(`no ${on === 'listener' ? 'listener' : 'connection'} socket`);
+    return fd;
+  }
+
+  /** The DUT connection's flow, if it has one. */
+  connection(): Flow | undefined {
+    return this.connFlow !== undefined ? this.flows.get(this.connFlow) : undefined;
+  }
+
+  /** A case's socket option value as the agent takes it (an MD5 key is for the peer's address). */
+  agentValue(v: CaseSockoptValue): AgentSockoptValue {
+    if (typeof v === 'object' && !('onoff' in v)) return { ...v, addr: this.peerAddr };
+    return v;
+  }
+
+  /** The reply, or an error saying what failed. */
+  async must<R extends Reply>(r: Promise<R>, what: string): Promise<R> {
+    const x = await r;
+    if (!x.ok) throw new Error(`${what}: ${x.err || 'failed'}${x.msg ? ` — ${x.msg}` : ''}`);
+    return x;
+  }
+
+  /** An IP packet we sent, as a frame for the pcapng (from the tester's MAC to the DUT's, or `dstMac`). */
+  frame(ip: Uint8Array, dstMac?: Uint8Array): Uint8Array {
+    const f = new Uint8Array(ETH_HEADER + ip.length);
+    emitEthernet({ dst: dstMac ? macFromBytes(dstMac, 0) : this.lab.dutMac, src: this.lab.testerMac, type: this.ip === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6 }, f);
+    f.set(ip, ETH_HEADER);
+    return f;
+  }
+}
+
+/** A case's own seed: the run's seed, the case and the family (FNV-1a). */
+function seedFor(seed: number, name: string, ip: 4 | 6): number {
+  let h = 0x811c9dc5 ^ seed;
+  for (const ch of `${name}@ipv${ip}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  return h >>> 0;
+}

@@ -1,0 +1,39 @@
+// `assert`: the accept queue (sock_diag), the SYN queue and socket states (/proc/net/tcp), and nstat
+// counter changes since the start of the case.
+import { cmpMatches, type AssertStep } from '../../../lib/case';
+import type { FieldDiff, StepOutcome } from '../../../lib/match/verdict';
+import type { CaseContext } from '../case-context';
+
+export async function runAssert(cx: CaseContext, s: AssertStep): Promise<StepOutcome> {
+  const agent = cx.lab.agent;
+  const diffs: FieldDiff[] = [];
+  const port = cx.dutPort;
+  if (s.acceptq) {
+    const q = await agent.listenQueue(port);
+    const n = q.ok && q.result ? q.result.acceptq : undefined;
+    if (n === undefined || !cmpMatches(s.acceptq, n)) diffs.push({ field: 'acceptq', expected: s.acceptq.text, observed: n === undefined ? `no listener (${q.err})` : String(n) });
+  }
+  if (s.synq) {
+    const rows = await agent.sockets();
+    const n = rows.filter((r) => r.state === 'SYN_RECV' && r.local.port === port).length;
+    if (!cmpMatches(s.synq, n)) diffs.push({ field: 'synq', expected: s.synq.text, observed: String(n) });
+  }
+  for (const st of s.states) {
+    const f = cx.flows.get(st.flow)!;
+    const got = await agent.sockState({ port }, { addr: cx.peerAddr, port: f.sport });
+    if (got.toUpperCase() !== st.is.toUpperCase()) diffs.push({ field: `state ${st.flow}`, expected: st.is, observed: got });
+  }
+  if (s.counters.length) {
+    const cur = await agent.counters();
+    for (const { name, expect } of s.counters) {
+      if (!(name in cur)) {
+        diffs.push({ field: name, expected: expect.text, observed: 'no such counter on this kernel' });
+        continue;
+      }
+      const delta = cur[name] - (cx.counterBase?.[name] ?? 0);
+      if (!cmpMatches(expect, delta)) diffs.push({ field: name, expected: expect.text, observed: `${delta >= 0 ? '+' : ''}${delta}` });
+    }
+  }
+  if (diffs.length) return { index: s.index, kind: 'assert', ok: false, message: `${diffs.length} assertion(s) failed`, diffs };
+  return { index: s.index, kind: 'assert', ok: true };
+}

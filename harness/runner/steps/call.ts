@@ -1,0 +1,74 @@
+// `call`: one socket call on the DUT through the agent, checked against the case's ok / ret / err /
+// value / data (lib/match/call-check.ts); what it means to the model (accept, close, setsockopt on the
+// listener, listen, shutdown; a send of data leaves the model behind on that connection) is
+// lib/match/model-events.ts's. The syscall's own time (the agent's) is the `at` reference.
+import type { CallStep } from '../../../lib/case';
+import { callOutcome } from '../../../lib/match/call-check';
+import { modelCall } from '../../../lib/match/model-events';
+import type { StepOutcome } from '../../../lib/match/verdict';
+import type { Reply } from '../../agent/protocol';
+import type { CaseContext } from '../case-context';
+import { msToNs, now, nsToMs } from '../clock';
+
+export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome> {
+  const agent = cx.lab.agent;
+  const asked = now();
+  cx.stimulus(asked);
+  let r: Reply;
+  let value: unknown;
+  let data: Uint8Array | undefined;
+  let accepted = false;
+  switch (s.op) {
+    case 'accept': {
+      const x = await agent.accept(cx.fdOf('listener'), s.timeout);
+      r = x;
+      if (x.ok && x.result) {
+        cx.connFd = x.result.fd;
+        cx.connFlow = cx.flowByPort.get(x.result.port);
+        accepted = true;
+      }
+      break;
+    }
+    case 'connect':
+      r = await agent.connectWait(cx.fdOf('conn'), s.timeout);
+      break;
+    case 'close':
+      r = await agent.close(cx.fdOf(s.on));
+      break;
+    case 'shutdown':
+      r = await agent.shutdown(cx.fdOf(s.on), s.how);
+      break;
+    case 'send':
+      r = await agent.send(cx.fdOf(s.on), Buffer.from(s.data));
+      break;
+    case 'recv': {
+      const x = await agent.recv(cx.fdOf(s.on), s.len, s.timeout);
+      r = x;
+      if (x.ok && x.result) data = Buffer.from(x.result.hex, 'hex');
+      break;
+    }
+    case 'setsockopt':
+      r = await agent.setsockopt(cx.fdOf(s.on), s.name, cx.agentValue(s.value));
+      break;
+    case 'getsockopt': {
+      const x = await agent.getsockopt(cx.fdOf(s.on), s.name);
+      r = x;
+      if (x.ok && x.result) value = x.result.value;
+      break;
+    }
+    case 'listen':
+      r = await agent.listen(cx.fdOf('listener'), s.backlog);
+      break;
+  }
+  // When the agent made the syscall (what the kernel's packets follow), else when we asked.
+  const at = r.at !== undefined ? msToNs(r.at) : asked;
+  const conn = cx.connection();
+  modelCall(cx.model, s, r, { atMs: nsToMs(at), listenPort: cx.c.setup.kind === 'listen' ? cx.c.setup.port : undefined, dutPort: cx.dutPort, conn, accepted, peerAddr: cx.peerAddr });
+  if (s.op === 'close') {
+    if (s.on === 'listener') cx.listenerFd = undefined;
+    else cx.connFd = undefined;
+  }
+  // `at` windows of later expectations count from the syscall.
+  if (r.at !== undefined) cx.stimulus(at);
+  return callOutcome(s, r, value, data);
+}

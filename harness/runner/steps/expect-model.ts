@@ -1,0 +1,36 @@
+// `expect: model`: takes exactly the packets the model has predicted so far (each waited for up to
+// DEFAULT_WITHIN_MS), lets SETTLE_MS pass after the last stimulus, and has lib/match/expect-model.ts
+// judge them — and anything more the DUT sent — flow by flow.
+import type { ExpectStep } from '../../../lib/case';
+import { judgeExpectModel, type ModelObserved } from '../../../lib/match/expect-model';
+import { SETTLE_MS } from '../../../lib/match/timing';
+import type { StepOutcome } from '../../../lib/match/verdict';
+import { summarizePacket } from '../../report/packet-summary';
+import type { CaseContext } from '../case-context';
+import { DEFAULT_WITHIN_MS } from '../estimate';
+import { msToNs, now, nsToMs } from '../clock';
+import type { Rx } from '../dut-ledger';
+
+export async function runExpectModel(cx: CaseContext, s: ExpectStep): Promise<StepOutcome> {
+  const start = now();
+  cx.model.advance(nsToMs(start));
+  const preds = cx.model.due();
+  cx.stepPackets.set(s.index, []);
+  const taken: Rx[] = [];
+  for (const pend of preds) {
+    const r = await cx.ledger.waitFor((x) => !x.taken && x.flow === pend.flow, start + msToNs(DEFAULT_WITHIN_MS));
+    cx.check();
+    if (!r) break;
+    r.taken = true;
+    taken.push(r);
+  }
+  // Anything else the DUT has sent by now is more than the model predicted.
+  const settled = cx.lastStimulusNs + msToNs(SETTLE_MS);
+  await cx.ledger.sleepUntil(settled);
+  cx.check();
+  const seen = (r: Rx): ModelObserved & { rx: Rx } => ({ d: r.d, text: summarizePacket(r.frame), atMs: nsToMs(r.tNs), flow: r.flow, rx: r });
+  const v = judgeExpectModel(cx.model, cx.bindings, s, preds, taken.map(seen), cx.ledger.rx.filter((x) => !x.taken).map(seen));
+  for (const [o, comment] of v.comments) o.rx.comment = comment;
+  cx.stepPackets.set(s.index, v.got);
+  return v.outcome;
+}

@@ -1,0 +1,34 @@
+// `expect` (patterns): each pattern takes the next DUT packet on its flow that no earlier step took,
+// waiting on the capture up to `within` or the end of the `at` window; the verdict on it (pattern and
+// model) is lib/match/expect.ts's.
+import type { ExpectStep } from '../../../lib/case';
+import { judgeExpectPacket, judgeNothingArrived } from '../../../lib/match/expect';
+import type { StepOutcome } from '../../../lib/match/verdict';
+import type { Decoded } from '../../../lib/wire/types';
+import { summarizePacket } from '../../report/packet-summary';
+import type { CaseContext } from '../case-context';
+import { msToNs, now, nsToMs } from '../clock';
+
+export async function runExpect(cx: CaseContext, s: ExpectStep): Promise<StepOutcome> {
+  let waitFrom = now();
+  const got: Decoded[] = [];
+  cx.stepPackets.set(s.index, got);
+  for (let i = 0; i < s.packets.length; i++) {
+    const p = s.packets[i];
+    const deadline = p.within !== undefined ? waitFrom + msToNs(p.within) : cx.refNs + msToNs(p.at!.max);
+    const r = await cx.ledger.waitFor((x) => !x.taken && x.flow === p.flow, deadline);
+    cx.check();
+    if (!r) return judgeNothingArrived(cx.model, s, i, nsToMs(now()));
+    r.taken = true;
+    waitFrom = r.tNs;
+    cx.bindings.beforeDut(p.flow, r.d);
+    const v = judgeExpectPacket(cx.model, s, i, { d: r.d, text: summarizePacket(r.frame), atMs: nsToMs(r.tNs) }, {
+      lookup: cx.bindings.lookup, packetAt: cx.packetAt, refMs: nsToMs(cx.refNs), dutPort: cx.dutPort, file: cx.c.file,
+    });
+    got.push(r.d);
+    cx.bindings.afterDut(p.flow, r.d);
+    r.comment = v.comment;
+    if (v.failure) return v.failure;
+  }
+  return { index: s.index, kind: 'expect', ok: true };
+}

@@ -1,6 +1,6 @@
 // Parsed case files, cached on disk. Parsing is the YAML library's lexer, parser and composer plus the
-// schema check — ~3 ms a file, over a second for the suite in the coordinator (before the first case
-// can start) and again in every worker. A cached entry is the CaseFile as JSON, keyed by the file's
+// schema check — ~3 ms a file, over a second for the suite in the coordinator before the first case
+// can start (workers parse nothing: each job carries its parsed case, see protocol.ts). A cached entry is the CaseFile as JSON, keyed by the file's
 // path and text and by the code that parsed it: the cache lives inside the compiled mirror
 // (harness/compiled-mirror.js), whose name is a hash of every source of lib/ and harness/, so any
 // change to the parser starts an empty cache, and old caches go with their mirrors.
@@ -67,11 +67,6 @@ export function parseCached(text: string, file: string): CaseFile {
     fs.renameSync(tmp, entry);
   } catch { /* a read-only cache only costs time */ }
   return c;
-}
-
-/** loadCaseFile through the cache (an unreadable file is a CaseError, as there). */
-export function loadCaseCached(file: string): CaseFile {
-  return loadUncached([file], parseCached)[0];
 }
 
 /** loadCaseFiles (every problem of every file, names unique) through the cache. */

@@ -1,17 +1,16 @@
 // Messages between the coordinator and its worker processes (child_process IPC with the 'advanced'
-// serialization, so CaseResults keep their bigint timestamps and Uint8Array frames).
+// serialization, so parsed cases and CaseResults keep their Uint8Arrays, bigint timestamps and
+// present-but-undefined properties).
 import { release } from 'os';
+import type { CaseFile } from '../../lib/case';
 import { blankResult, type CaseResult } from '../report/types';
 
 /** One case in one family, as handed to a worker. */
 export interface JobSpec {
   /** Unique within the run. */
   key: number;
-  /** The case file, as discovered. */
-  file: string;
-  /** The case's name and spec sections (for an error result when the case never ran). */
-  name: string;
-  spec: string[];
+  /** The case, parsed once by the coordinator: the worker runs it as it comes (it reads no file). */
+  case: CaseFile;
   ip: 4 | 6;
   seed: number;
   /**
@@ -43,5 +42,5 @@ export function setupLimitMs(): number {
 
 /** The result of a case that did not run to its end in a worker (crash, timeout, runner error). */
 export function errorResult(job: JobSpec, message: string, durationMs = 0): CaseResult {
-  return { ...blankResult(job, job.ip, job.seed, release(), 'error', message), durationMs };
+  return { ...blankResult(job.case, job.ip, job.seed, release(), 'error', message), durationMs };
 }

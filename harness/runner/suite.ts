@@ -48,7 +48,7 @@ export function planJobs(cases: readonly CaseFile[], o: PlanOptions): PlannedJob
     for (const ip of c.families) {
       if (o.ip !== undefined && o.ip !== 'both' && o.ip !== ip) continue;
       const order = out.length;
-      const job: JobSpec = { key: order, file: c.file, name: c.name, spec: [...c.spec], ip, seed: o.seed, timeoutMs: o.timeoutMs ?? defaultTimeoutMs(estimate) };
+      const job: JobSpec = { key: order, case: c, ip, seed: o.seed, timeoutMs: o.timeoutMs ?? defaultTimeoutMs(estimate) };
       const skip = kernelMatches(c.kernel, kernel) ? undefined : `kernel ${kernel} is not in ${c.kernel.text}`;
       out.push({ case: c, ip, order, estimate, job, ...(skip ? { skip } : {}) });
     }

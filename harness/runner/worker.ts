@@ -10,8 +10,6 @@
 // over.
 // First: the agent starts booting while the modules below load.
 import { killAgent, sharedAgent } from './worker-agent';
-import type { CaseFile } from '../../lib/case';
-import { loadCaseCached } from './case-cache';
 import { Lab } from '../topology/lab';
 import type { CaseResult } from '../report/types';
 import { errorResult, type FromWorker, type JobSpec, type ToWorker } from './protocol';
@@ -21,7 +19,6 @@ import { runCase, type CaseExecution } from './run-case';
 const idle: Lab[] = [];
 const waiting: Array<(l: Lab | Error) => void> = [];
 const all = new Set<Lab>();
-const cases = new Map<string, CaseFile>();
 /** How many labs this worker keeps: the coordinator's lanes (cases at a time here). */
 const LANES = Math.max(1, Number(process.env.SYNH_RUNNER_LANES ?? 1) || 1);
 let creating = 0;
@@ -98,9 +95,7 @@ async function run(job: JobSpec): Promise<void> {
   };
   let result: CaseResult;
   try {
-    let c = cases.get(job.file);
-    if (!c) cases.set(job.file, (c = loadCaseCached(job.file)));
-    result = await runCase(c, job.ip, async (s) => {
+    result = await runCase(job.case, job.ip, async (s) => {
       lab = await labFor(s);
       startClock();
       return lab;

@@ -155,7 +155,7 @@ describe(`runner: cases against the real kernel (seed ${SEED})`, function () {
       paths: [SLOW, QUICK], jobs: 1, seed: SEED, resultsDir: false,
       pool: {
         onEvent: (e) => {
-          if (e.type === 'step' && e.job.name === 'runner-fixture-slow-wait' && e.step === 3) {
+          if (e.type === 'step' && e.job.case.name === 'runner-fixture-slow-wait' && e.step === 3) {
             killed.push(e.pid);
             process.kill(e.pid, 'SIGKILL');
           }

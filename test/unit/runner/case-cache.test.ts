@@ -3,8 +3,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
-import { CaseError, discoverCaseFiles, loadCaseFile } from '../../../lib/case';
-import { decodeCase, encodeCase, loadCaseCached, parseCached } from '../../../harness/runner/case-cache';
+import { CaseError, discoverCaseFiles, loadCaseFile, type CaseFile } from '../../../lib/case';
+import { decodeCase, encodeCase, loadCasesCached, parseCached } from '../../../harness/runner/case-cache';
+
+const loadCaseCached = (f: string): CaseFile => loadCasesCached([f])[0];
 
 describe('runner/case-cache: parsed cases on disk', function () {
   this.timeout(60000);

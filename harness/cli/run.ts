@@ -29,6 +29,7 @@ export interface RunCliOptions {
   results: string;
   write: boolean;
   timeout?: number;
+  ignoreGates?: boolean;
 }
 
 function parseInt0(name: string, min: number): (v: string) => number {
@@ -70,6 +71,7 @@ export function registerRun(program: Command, argv: readonly string[]): void {
     .option('--ip <4|6|both>', 'address family: cases written for the other one are left out', ipArg, 'both' as 4 | 6 | 'both')
     .option('--seed <n>', 'seed for the hand-out order (default: fresh, printed)', parseInt0('--seed', 0))
     .option('--timeout <ms>', 'per-case timeout (default: from each case\'s own steps)', parseInt0('--timeout', 1))
+    .option('--ignore-gates', "also run cases whose kernel: range leaves this kernel out (to check that a gate is a fact)")
     .option('--results <dir>', 'results root', 'results')
     .option('--no-write', 'write no results directory')
     .option(KERNEL_FLAG, `${KERNEL_HELP}; one results directory per kernel`, kernelListArg)
@@ -94,7 +96,7 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   let outcome;
   try {
     outcome = await runSuite({
-      paths, filter: o.filter, jobs: o.jobs, lanes: o.lanes, ip: o.ip, seed, timeoutMs: o.timeout,
+      paths, filter: o.filter, jobs: o.jobs, lanes: o.lanes, ip: o.ip, seed, timeoutMs: o.timeout, ignoreGates: o.ignoreGates,
       resultsDir: o.write ? o.results : false,
       onProgress: (p) => bar?.update(p.done, p.total, p.running, p.failed),
     });

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { REPO_ROOT } from '../compiled-mirror';
+import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
 import { pointLatest } from '../report/results-dir';
 import { cacheDir, sweepDead } from './cache';
 import { guestImage, runArchive } from './image';
@@ -114,7 +114,7 @@ export async function runInGuest(k: KernelImage, o: GuestRunOptions): Promise<Gu
   const cwd = path.resolve(o.cwd ?? process.cwd());
   const resultsRoot = path.resolve(cwd, o.resultsRoot ?? 'results');
   const env: Record<string, string> = {
-    HOME: '/root', TMPDIR: os.tmpdir(), LANG: 'C.UTF-8', SYNH_IN_GUEST: '1',
+    HOME: '/root', TMPDIR: os.tmpdir(), LANG: 'C.UTF-8', SYNH_IN_GUEST: '1', SYNH_MIRROR: compiledMirror(),
     ...(process.stderr.isTTY ? {} : { SYNH_NO_PROGRESS: '1' }),
     ...(o.env ?? {}),
   };

@@ -8,7 +8,7 @@
 // mutated packet draws a RST, which is processed after it (same CPU, FIFO); everything the kernel sent
 // on the probe's flow before that RST is its answer.
 import { judge, Verdict } from '../../lib/match/judge';
-import { bind } from '../../lib/model/match';
+import { bind } from '../../lib/model/core/match';
 import type { ModelEnv, ModelState, Prediction } from '../../lib/model';
 import { bindingsFor, Probe, ProbeBindings, probePacketSpec } from '../../lib/fuzz/probe';
 import { buildIp } from '../../lib/wire/build';

@@ -1,6 +1,6 @@
 // Rule coverage of a campaign: which of the model's rules the probes exercised, and the ones never
 // hit, grouped by the kernel function they mirror. Takes the rule catalogue as an argument (the
-// model's RULES, lib/model/reasons.ts) so it works with any version of it. Pure.
+// model's RULES, lib/model/core/reasons.ts) so it works with any version of it. Pure.
 
 export interface RuleInfoLike {
   rule: string;

@@ -5,8 +5,8 @@
 // same order; anything it does not handle in exactly that way (an option it does not read, an odd
 // header, a count that differs, any field that differs) answers "not proven", and the caller runs the
 // full judge, which then also produces the field-by-field diff.
-import type { FieldExpect, Prediction } from '../model/state';
-import type { Num } from '../model/symbols';
+import type { FieldExpect, Prediction } from '../model/core/state';
+import type { Num } from '../model/core/symbols';
 import { flagsToString } from '../wire/flags';
 
 /** flagsToString for the nine flag bits (the reserved bits are never shown). */
@@ -65,7 +65,7 @@ function numOf(n: Num, b: Bindings): number | undefined {
   return v === undefined ? undefined : (v + (n.rel ?? 0)) >>> 0;
 }
 
-/** lib/model/match.ts check() for numeric observations: true when it would return null. */
+/** lib/model/core/match.ts check() for numeric observations: true when it would return null. */
 function checkNum(e: FieldExpect, obs: number, b: Bindings, wrap16: boolean): boolean {
   if (typeof e === 'number') return obs === e;
   if ('sym' in e) {

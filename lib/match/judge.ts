@@ -1,9 +1,9 @@
 // The verdict on one probe: what the model predicted against what the kernel sent, packet by packet and
 // field by field. Silence is a prediction too: an extra packet is as much a divergence as a missing one.
-import { bind, matchPrediction } from '../model/match';
-import type { FieldDiff } from '../model/match';
-import type { ModelState, Prediction } from '../model/state';
-import type { Reason } from '../model/reasons';
+import { bind, matchPrediction } from '../model/core/match';
+import type { FieldDiff } from '../model/core/match';
+import type { ModelState, Prediction } from '../model/core/state';
+import type { Reason } from '../model/core/reasons';
 import type { PacketJson } from '../wire/types';
 
 export interface Divergence {

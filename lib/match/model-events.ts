@@ -3,7 +3,7 @@
 // shutdown), and the model's view of a list of socket options.
 import type { CallStep, Flow, SockOpt } from '../case';
 import type { SockOpts } from '../model';
-import { parseFastopenKey, SOCKOPT_NAMES } from '../model/sockopts';
+import { parseFastopenKey, SOCKOPT_NAMES } from '../model/core/sockopts';
 import type { CallReply } from './call-check';
 import type { ModelTrack } from './model-track';
 

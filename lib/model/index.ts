@@ -1,34 +1,34 @@
 // The reference model's public API: makeEnv, initialState, apply (pure; never throws on any segment),
 // bind / matchPrediction (match.ts), RULES (reasons.ts).
 import { ipv6FromBytes, ipv6ToBytes } from '../wire/addr';
-import { connect } from './connect';
-import { closeSock, resetChild } from './established';
-import { broadcastCheck, tcpRcv } from './listen-demux';
-import { profileFor, withKconfig } from './profile';
-import { fireReqTimer, fireTfoChildTimer } from './reqsk-timer';
-import { advmssFor } from './route';
-import type { SockOpts } from './sockopts';
-import { Listener, ModelEnv, ModelEvent, ModelState, Req, Sock, Step, StepResult, EMPTY_STATE, FixedDraws } from './state';
-import { fireSynTimer } from './syn-timer';
-import { applySysctls, defaultSysctls } from './sysctls';
+import { connect } from './kernel/connect';
+import { closeSock, resetChild } from './kernel/established';
+import { broadcastCheck, tcpRcv } from './kernel/v4-rcv';
+import { profileFor, withKconfig } from './core/profile';
+import { fireReqTimer, fireTfoChildTimer } from './kernel/reqsk-timer';
+import { advmssFor } from './core/route';
+import type { SockOpts } from './core/sockopts';
+import { Listener, ModelEnv, ModelEvent, ModelState, Req, Sock, Step, StepResult, EMPTY_STATE, FixedDraws } from './core/state';
+import { fireSynTimer } from './kernel/syn-timer';
+import { applySysctls, defaultSysctls } from './core/sysctls';
 
-export type { ModelEnv, ModelEvent, ModelState, StepResult, Prediction, Expectation, FieldExpect, TimerInfo, FixedDraws, Listener, Req, Sock } from './state';
-export type { Reason, RuleId, RuleInfo } from './reasons';
-export { RULES, isRule } from './reasons';
-export type { SockOpts } from './sockopts';
-export { bind, matchPrediction } from './match';
-export type { FieldDiff } from './match';
-export type { Sym, Num } from './symbols';
-export type { Profile } from './profile';
-export type { Sysctls } from './sysctls';
-export { applySysctl, defaultSysctls } from './sysctls';
-export { profileFor, PROFILES, withKconfig } from './profile';
-export { parseAuthBytes, authWalkMinLen } from './auth-options';
-export type { AuthOpts, AuthError } from './auth-options';
-export { parseKernelOptions, parseOptionBytes } from './parse-options';
-export { selectInitialWindow } from './select-window';
-export { cookieLow6, cookieTsvalRaw, cookieMss } from './syncookies';
-export { advmssFor } from './route';
+export type { ModelEnv, ModelEvent, ModelState, StepResult, Prediction, Expectation, FieldExpect, TimerInfo, FixedDraws, Listener, Req, Sock } from './core/state';
+export type { Reason, RuleId, RuleInfo } from './core/reasons';
+export { RULES, isRule } from './core/reasons';
+export type { SockOpts } from './core/sockopts';
+export { bind, matchPrediction } from './core/match';
+export type { FieldDiff } from './core/match';
+export type { Sym, Num } from './core/symbols';
+export type { Profile } from './core/profile';
+export type { Sysctls } from './core/sysctls';
+export { applySysctl, defaultSysctls } from './core/sysctls';
+export { profileFor, PROFILES, withKconfig } from './core/profile';
+export { parseAuthBytes, authWalkMinLen } from './kernel/auth-options';
+export type { AuthOpts, AuthError } from './kernel/auth-options';
+export { parseKernelOptions, parseOptionBytes } from './kernel/parse-options';
+export { selectInitialWindow } from './kernel/select-window';
+export { cookieLow6, cookieTsvalRaw, cookieMss } from './kernel/syncookies';
+export { advmssFor } from './core/route';
 
 export interface MakeEnvOptions {
   release?: string;

@@ -4,7 +4,7 @@ import { fromHex } from '../wire/bytes';
 import { decodeIp } from '../wire/decode';
 import type { PacketJson } from '../wire/types';
 import { apply, initialState, makeEnv } from './index';
-import { parseSockopts } from './sockopts';
+import { parseSockopts } from './core/sockopts';
 
 export interface PredictOptions {
   ip?: 4 | 6;

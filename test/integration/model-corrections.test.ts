@@ -8,7 +8,7 @@ import { Lab } from '../../harness/topology/lab';
 import { judge } from '../../lib/match/judge';
 import { apply, initialState, makeEnv } from '../../lib/model';
 import type { ModelEnv, ModelEvent, ModelState, Prediction } from '../../lib/model';
-import type { SockOpts } from '../../lib/model/sockopts';
+import type { SockOpts } from '../../lib/model/core/sockopts';
 import { buildIp, PacketSpec } from '../../lib/wire/build';
 import { fromHex } from '../../lib/wire/bytes';
 import { decodeEthernet, decodeIp } from '../../lib/wire/decode';

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { coverageReport, formatCoverage, formatProgress, rulesForSpec } from '../../../lib/fuzz/coverage';
 import { FindingStore, parseSignature, signatureId, signatureOf, signatureSlug } from '../../../lib/fuzz/signature';
-import { RULES } from '../../../lib/model/reasons';
+import { RULES } from '../../../lib/model/core/reasons';
 
 describe('fuzz signatures', () => {
   it('are stable: fields sorted and deduplicated, values never included', () => {

@@ -13,7 +13,7 @@ import { framesAgree } from '../../../lib/match/fast-judge';
 import { judge } from '../../../lib/match/judge';
 import { apply, initialState, makeEnv } from '../../../lib/model';
 import type { FieldExpect, ModelEnv, ModelState, Prediction } from '../../../lib/model';
-import type { Num } from '../../../lib/model/symbols';
+import type { Num } from '../../../lib/model/core/symbols';
 import { buildFrame, buildIp, PacketSpec } from '../../../lib/wire/build';
 import { decodeEthernet, decodeIp } from '../../../lib/wire/decode';
 import { parseFlags } from '../../../lib/wire/flags';

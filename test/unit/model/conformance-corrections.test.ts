@@ -3,7 +3,7 @@
 // values the kernel sent.
 import { expect } from 'chai';
 import { apply, initialState } from '../../../lib/model';
-import { matchPrediction } from '../../../lib/model/match';
+import { matchPrediction } from '../../../lib/model/core/match';
 import { env, listening, only, rules, run, seg } from './helpers';
 
 describe('correction C20: TCP_DEFER_ACCEPT on a connecting socket delays the ACK of the SYN-ACK', () => {

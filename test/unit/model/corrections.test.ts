@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { apply, initialState } from '../../../lib/model';
 import type { ModelEnv, ModelState } from '../../../lib/model';
-import { armFromEvent, rearmFromTimer, wheelGranuleMs, wheelLevel } from '../../../lib/model/timer-wheel';
+import { armFromEvent, rearmFromTimer, wheelGranuleMs, wheelLevel } from '../../../lib/model/core/timer-wheel';
 import { env, FULL, listening, only, rules, run, seg } from './helpers';
 
 const TS = (val: number) => [{ kind: 'ts' as const, val, ecr: 0 }];

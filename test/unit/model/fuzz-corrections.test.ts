@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { apply, initialState } from '../../../lib/model';
 import type { ModelEnv, ModelState, Prediction } from '../../../lib/model';
 import type { TcpOption } from '../../../lib/wire/types';
-import { matchPrediction } from '../../../lib/model/match';
+import { matchPrediction } from '../../../lib/model/core/match';
 import { env, listening, only, rules, run, seg } from './helpers';
 
 const TSO = (val: number, ecr = 0): TcpOption[] => [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val, ecr }];

@@ -4,7 +4,7 @@ import { decodeIp } from '../../../lib/wire/decode';
 import type { Decoded, OptionJson, PacketJson, TcpOption } from '../../../lib/wire/types';
 import { apply, initialState, makeEnv, MakeEnvOptions } from '../../../lib/model';
 import type { ModelEnv, ModelEvent, ModelState, StepResult } from '../../../lib/model';
-import type { SockOpts } from '../../../lib/model/sockopts';
+import type { SockOpts } from '../../../lib/model/core/sockopts';
 
 export const DUT = '10.0.0.1';
 export const PEER = '10.0.0.2';

@@ -3,12 +3,12 @@
 // options and env), fixed ECN decisions (ecn.ts), timer-wheel slack (timer-wheel.ts) and the shared
 // empty table of EMPTY_STATE (state.ts).
 import { expect } from 'chai';
-import type { SockOpts } from '../../../lib/model/sockopts';
-import { optionArea, segOf } from '../../../lib/model/seg';
-import { EMPTY_STATE, isEmptyDict } from '../../../lib/model/state';
+import type { SockOpts } from '../../../lib/model/core/sockopts';
+import { optionArea, segOf } from '../../../lib/model/core/seg';
+import { EMPTY_STATE, isEmptyDict } from '../../../lib/model/core/state';
 import { emitOptions } from '../../../lib/wire/tcp-options';
 import type { TcpOption } from '../../../lib/wire/types';
-import { armFromEvent, rearmFromTimer } from '../../../lib/model/timer-wheel';
+import { armFromEvent, rearmFromTimer } from '../../../lib/model/core/timer-wheel';
 import type { StepResult } from '../../../lib/model';
 import { env, FULL, listening, only, opts, pkt, run, seg } from './helpers';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { le64Bytes, siphash24 } from '../../../lib/model/siphash';
+import { le64Bytes, siphash24 } from '../../../lib/model/core/siphash';
 
 const seq = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => i);
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -3,8 +3,8 @@ import { expect } from 'chai';
 import type { TcpOption } from '../../../lib/wire/types';
 import { bind, cookieLow6, cookieTsvalRaw } from '../../../lib/model';
 import { env, FULL, listening, only, rules, seg } from './helpers';
-import { netnsKeys, tfoCookieUnder } from '../../../lib/model/fastopen';
-import { parseFastopenKey } from '../../../lib/model/sockopts';
+import { netnsKeys, tfoCookieUnder } from '../../../lib/model/kernel/fastopen';
+import { parseFastopenKey } from '../../../lib/model/core/sockopts';
 import { fromHex } from '../../../lib/wire/bytes';
 
 describe('model §4.9 syncookie option bits (verified t17, tcp_timestamps=2)', () => {

@@ -1,8 +1,8 @@
-// The model state's keyed tables (lib/model/table.ts): copies are independent, small tables become Maps
+// The model state's keyed tables (lib/model/core/table.ts): copies are independent, small tables become Maps
 // past 8 entries without losing order, writes during an iteration do not disturb it.
 import { expect } from 'chai';
-import { EMPTY_TABLE, Table, tableOf } from '../../../lib/model/table';
-import { EMPTY_STATE } from '../../../lib/model/state';
+import { EMPTY_TABLE, Table, tableOf } from '../../../lib/model/core/table';
+import { EMPTY_STATE } from '../../../lib/model/core/state';
 import { FULL, env, listening, seg } from './helpers';
 
 const N = 20;

@@ -19,7 +19,7 @@ const DEFS = {
   'event.recv': ['tcp_recvmsg', '§7', 'the application read the data queued on a connection'],
   'event.tick': ['(timers)', '§4.11', 'timers due at this time fired'],
   'event.bad': ['(model)', '§3.1', 'event the model cannot interpret: ignored'],
-  // --- ingress pre-checks (listen-demux.ts) -----------------------------------------------------
+  // --- ingress pre-checks (v4-rcv.ts) -----------------------------------------------------
   'demux.no-ip': ['ip_rcv', '§3.1', 'no parsable IP header: dropped by IP'],
   'demux.ip-csum': ['ip_rcv_core', '§3.1', 'IPv4 header checksum bad: dropped by IP [inferred]'],
   'demux.ip-truncated': ['ip_rcv_core', '§3.1', 'IPv4 total length (IPv6: payload length + 40) beyond the bytes received, or below the header length: dropped by IP, no SYN-ACK, no RST [correction C21]'],
@@ -42,7 +42,7 @@ const DEFS = {
   'ao.req-drop': ['tcp_inbound_hash', '§3.2', 'request socket: a segment with a located TCP-AO option is dropped (TCPAOBad), the req stays [correction C17]'],
   'ao.md5-key-bypass': ['tcp_inbound_hash', '§3.2', 'no CONFIG_TCP_AO: a segment with a TCP-AO option and no MD5 option passes an MD5-keyed socket (the AO check is a stub) [correction C2]'],
   'ao.unexpected': ['tcp_inbound_ao_hash', '§3.2', 'CONFIG_TCP_AO build: TCP-AO option on a socket without AO keys: dropped [inferred]'],
-  // --- LISTEN flag table (listen-demux.ts) ------------------------------------------------------
+  // --- LISTEN flag table (v4-rcv.ts) ------------------------------------------------------
   'listen.ack-rst': ['tcp_rcv_state_process', '§3.3', 'ACK to a listener (no req): RST seq=SEG.ACK'],
   'listen.ack-with-rst': ['tcp_rcv_state_process', '§3.3', 'ACK+RST to a listener: never answer a RST'],
   'listen.rst-drop': ['tcp_rcv_state_process', '§3.3', 'RST without ACK to a listener: dropped'],

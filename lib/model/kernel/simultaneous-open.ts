@@ -1,11 +1,11 @@
 // Simultaneous open (spec §8.5): a SYN without ACK in SYN_SENT → SYN_RECV, our SYN re-sent with ACK
 // (same ISN, options rebuilt from local sysctls, TSecr = the peer's TSval or 0).
-import { ACK, CWR, ECE, SYN } from '../wire/types';
+import { ACK, CWR, ECE, SYN } from '../../wire/types';
 import { emitSyn } from './connect';
 import type { KernelOpts } from './parse-options';
-import type { Seg } from './seg';
-import type { Sock, Step } from './state';
-import { numText } from './symbols';
+import type { Seg } from '../core/seg';
+import type { Sock, Step } from '../core/state';
+import { numText } from '../core/symbols';
 
 export function simultaneousOpen(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
   const peerEcn = (seg.flags & ECE) !== 0 && (seg.flags & CWR) !== 0;

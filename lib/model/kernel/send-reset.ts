@@ -1,13 +1,13 @@
 // Stack-generated RSTs and stateless ACKs (spec §3.4, §3.5): tcp_v4_send_reset, tcp_v4_reqsk_send_ack,
 // tcp_v4_timewait_ack. IP: TTL = ip_default_ttl, DF, ID 0, TOS = incoming TOS (ECN bits cleared on 6.18).
-import { ACK, RST } from '../wire/types';
+import { ACK, RST } from '../../wire/types';
 import { resetAuthOk } from './auth-options';
-import type { JsonNum } from '../wire/types';
-import { ANY_FLOW, ipJson, jnum, jstar, packet, tsOnlyOptions, tsvalExpect } from './json';
-import type { Reason, RuleId } from './reasons';
-import type { Expectation, Step } from './state';
-import type { Seg } from './seg';
-import type { Num } from './symbols';
+import type { JsonNum } from '../../wire/types';
+import { ANY_FLOW, ipJson, jnum, jstar, packet, tsOnlyOptions, tsvalExpect } from '../core/json';
+import type { Reason, RuleId } from '../core/reasons';
+import type { Expectation, Step } from '../core/state';
+import type { Seg } from '../core/seg';
+import type { Num } from '../core/symbols';
 
 /** TOS/traffic class of a stateless reply to `seg`. */
 export function statelessTos(st: Step, seg: Seg): number {

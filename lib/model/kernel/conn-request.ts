@@ -6,14 +6,14 @@ import { TfoResult, tryFastOpen } from './fastopen';
 import { emitSynAck, makeSynAckTpl } from './make-synack';
 import { flowFor, freshStem, isnFor, tsOffFor } from './openreq-init';
 import type { KernelOpts } from './parse-options';
-import { defaultMssClamp } from './route';
-import type { Seg } from './seg';
-import type { Listener, ModelEnv, Req, Step, SynAckTpl } from './state';
-import type { Sysctls } from './sysctls';
-import { listenerWithQlen } from './state';
+import { defaultMssClamp } from '../core/route';
+import type { Seg } from '../core/seg';
+import type { Listener, ModelEnv, Req, Step, SynAckTpl } from '../core/state';
+import type { Sysctls } from '../core/sysctls';
+import { listenerWithQlen } from '../core/state';
 import { cookieIsnFor, cookieLow6, cookieMss, cookieTsvalRaw, recordCookie } from './syncookies';
-import { Num, numText } from './symbols';
-import { armFromEvent } from './timer-wheel';
+import { Num, numText } from '../core/symbols';
+import { armFromEvent } from '../core/timer-wheel';
 
 const NO_TFO: TfoResult = Object.freeze({ child: false });
 

@@ -1,7 +1,7 @@
 // The incoming segment as the model reads it (addresses, ports, numbers, flags, lengths).
-import type { Decoded, TcpRepr } from '../wire/types';
-import { emitOptions } from '../wire/tcp-options';
-import { FIN, SYN } from '../wire/types';
+import type { Decoded, TcpRepr } from '../../wire/types';
+import { emitOptions } from '../../wire/tcp-options';
+import { FIN, SYN } from '../../wire/types';
 import { tupleKey } from './state';
 
 export interface Seg {

@@ -1,6 +1,6 @@
 // Unifying predictions with observed packets: bind() (first sight of a symbol binds it, later sights
 // must agree) and matchPrediction() (a field-by-field diff, no state change).
-import type { JsonNum, OptionJson, PacketJson } from '../wire/types';
+import type { JsonNum, OptionJson, PacketJson } from '../../wire/types';
 import type { Expectation, FieldExpect, ModelState, Prediction } from './state';
 import { cloneDict } from './state';
 import type { Num } from './symbols';

@@ -1,7 +1,7 @@
 // Ingress demultiplexing (spec §3.1–§3.3): tcp_v4_rcv pre-checks, the MD5 gate (tcp_inbound_hash),
 // socket lookup, the LISTEN flag table (tcp_rcv_state_process) and the closed-port RST (§3.4).
-import type { Decoded, Ipv4Repr, Ipv6Repr } from '../wire/types';
-import { ACK, FIN, RST, SYN } from '../wire/types';
+import type { Decoded, Ipv4Repr, Ipv6Repr } from '../../wire/types';
+import { ACK, FIN, RST, SYN } from '../../wire/types';
 import { authOf, inboundHash, resetAuthOk } from './auth-options';
 import { makeChild } from './child';
 import { checkReq } from './check-req';
@@ -12,9 +12,9 @@ import { flowFor } from './openreq-init';
 import { KernelOpts, optsSummary, parseSegOptions, ParseCtx } from './parse-options';
 import { selectInitialWindow } from './select-window';
 import { sendReset } from './send-reset';
-import { segOf } from './seg';
-import type { Seg } from './seg';
-import type { Listener, ModelEnv, Sock, Step } from './state';
+import { segOf } from '../core/seg';
+import type { Seg } from '../core/seg';
+import type { Listener, ModelEnv, Sock, Step } from '../core/state';
 import { cookieCheck } from './syncookies';
 import { synsentRcv } from './synsent';
 import { isTimeWaitSock, twRcv } from './timewait';

@@ -1,14 +1,14 @@
 // tcp_rcv_synsent_state_process (spec §8.4 table) and the ACK that completes an active open.
-import { ACK, AE, CWR, ECE, FIN, RST, SYN } from '../wire/types';
+import { ACK, AE, CWR, ECE, FIN, RST, SYN } from '../../wire/types';
 import { sockSend } from './child';
 import type { KernelOpts } from './parse-options';
 import { sendReset } from './send-reset';
-import type { Seg } from './seg';
-import { between } from './seq-math';
+import type { Seg } from '../core/seg';
+import { between } from '../core/seq-math';
 import { simultaneousOpen } from './simultaneous-open';
-import type { Sock, Step } from './state';
-import { numText, numValue } from './symbols';
-import { armFromEvent } from './timer-wheel';
+import type { Sock, Step } from '../core/state';
+import { numText, numValue } from '../core/symbols';
+import { armFromEvent } from '../core/timer-wheel';
 
 export const TCP_TIMEOUT_MIN_MS = 8; // 2 jiffies at HZ=250
 export const TCP_DELACK_MAX_MS = 200;

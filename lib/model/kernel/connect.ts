@@ -1,16 +1,16 @@
 // Active open (spec §8.1 port choice, §8.2 SYN format): tcp_v4_connect, tcp_connect, tcp_syn_options.
-import { ACK, CWR, ECE, SYN } from '../wire/types';
-import type { JsonNum } from '../wire/types';
+import { ACK, CWR, ECE, SYN } from '../../wire/types';
+import type { JsonNum } from '../../wire/types';
 import { ipIdSym } from './child';
-import { ipJson, jnum, jstar, packet, synackOptionsJson, tsvalExpect } from './json';
+import { ipJson, jnum, jstar, packet, synackOptionsJson, tsvalExpect } from '../core/json';
 import { flowFor, freshSym, tsOffFor } from './openreq-init';
-import type { Reason } from './reasons';
+import type { Reason } from '../core/reasons';
 import { selectInitialWindow } from './select-window';
-import type { SockOpts } from './sockopts';
-import type { Expectation, Sock, Step, SynAckTpl } from './state';
-import { tupleKey } from './state';
-import { Num, numAdd, numText } from './symbols';
-import { armFromEvent, firedAt, TimerSlack } from './timer-wheel';
+import type { SockOpts } from '../core/sockopts';
+import type { Expectation, Sock, Step, SynAckTpl } from '../core/state';
+import { tupleKey } from '../core/state';
+import { Num, numAdd, numText } from '../core/symbols';
+import { armFromEvent, firedAt, TimerSlack } from '../core/timer-wheel';
 
 export function connect(st: Step, dport: number, sportIn: number | undefined, opts: SockOpts): void {
   const env = st.env;

@@ -1,15 +1,15 @@
 // Full sockets: the child's processing of the third ACK (spec §6 step 11), segments for an
 // established connection (§8.6: challenge/duplicate ACKs, RST handling), FIN handling and close().
-import { ACK, FIN, RST, SYN } from '../wire/types';
+import { ACK, FIN, RST, SYN } from '../../wire/types';
 import { receiveWindow, sockSend } from './child';
 import { oowLimited } from './check-req';
 import { emitSynAck } from './make-synack';
 import { sendReset } from './send-reset';
 import type { KernelOpts } from './parse-options';
-import type { Seg } from './seg';
-import { after, before } from './seq-math';
-import type { Sock, Step } from './state';
-import { numAdd, numValue } from './symbols';
+import type { Seg } from '../core/seg';
+import { after, before } from '../core/seq-math';
+import type { Sock, Step } from '../core/state';
+import { numAdd, numValue } from '../core/symbols';
 import { enterFinWait2Tw, enterTimeWait, isTimeWaitSock } from './timewait';
 
 /** Is SEG.ACK == snd_nxt? undefined when the ISN is unbound. */

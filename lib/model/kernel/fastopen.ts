@@ -1,11 +1,11 @@
 // TCP Fast Open, server side (spec §4.10): tcp_try_fastopen, tcp_fastopen_cookie_gen(_check),
 // tcp_fastopen_queue_check, tcp_fastopen_no_cookie.
-import { ipv4ToBytes, ipv6ToBytes } from '../wire/addr';
-import { fromHex, toHex } from '../wire/bytes';
-import { le64Bytes, siphash24 } from './siphash';
+import { ipv4ToBytes, ipv6ToBytes } from '../../wire/addr';
+import { fromHex, toHex } from '../../wire/bytes';
+import { le64Bytes, siphash24 } from '../core/siphash';
 import type { KernelOpts } from './parse-options';
-import type { Listener, Step } from './state';
-import type { Seg } from './seg';
+import type { Listener, Step } from '../core/state';
+import type { Seg } from '../core/seg';
 
 export interface TfoCookieOpt {
   hex?: string;

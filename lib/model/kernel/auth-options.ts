@@ -12,9 +12,9 @@
 //  - tcp_inbound_hash: the per-socket gate (listener, request socket, full sockets — not TIME_WAIT).
 // Written from the behaviour measured on 6.18.44 (no CONFIG_TCP_AO, CONFIG_TCP_MD5SIG=y); see the
 // evidence in docs/model-corrections.md. No kernel source is reproduced.
-import type { Profile } from './profile';
-import type { Seg } from './seg';
-import type { Step } from './state';
+import type { Profile } from '../core/profile';
+import type { Seg } from '../core/seg';
+import type { Step } from '../core/state';
 
 export const TCPOLEN_MD5SIG = 18;
 /** sizeof(struct tcp_ao_hdr): kind, length, keyid, rnext_keyid. */

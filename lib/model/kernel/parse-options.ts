@@ -2,10 +2,10 @@
 // The codec's parser is byte-exact; this file applies the kernel's interpretation: stop at EOL,
 // lone kind bytes, silly or overlong lengths; skip wrong-length known kinds and unknown kinds; honour
 // the sysctls; last duplicate wins; MSS/WS/SACK_PERM only on SYN; TFO length rules.
-import { emitOptions } from '../wire/tcp-options';
-import type { TcpOption } from '../wire/types';
-import type { Seg } from './seg';
-import type { Sysctls } from './sysctls';
+import { emitOptions } from '../../wire/tcp-options';
+import type { TcpOption } from '../../wire/types';
+import type { Seg } from '../core/seg';
+import type { Sysctls } from '../core/sysctls';
 
 export interface KernelOpts {
   /** Peer MSS after the user_mss clamp; 0 = no (usable) MSS option. */

@@ -1,11 +1,11 @@
 // reqsk_timer_handler / syn_ack_recalc (spec §4.11) and tcp_fastopen_synack_timer (§4.10).
 import { emitSynAck } from './make-synack';
 import { flowFor } from './openreq-init';
-import { deferSecondsToRetrans } from './sockopts';
-import type { Req, Sock, Step } from './state';
-import { listenerWithQlen } from './state';
-import { numText } from './symbols';
-import { firedAt, rearmFromTimer, TimerSlack } from './timer-wheel';
+import { deferSecondsToRetrans } from '../core/sockopts';
+import type { Req, Sock, Step } from '../core/state';
+import { listenerWithQlen } from '../core/state';
+import { numText } from '../core/symbols';
+import { firedAt, rearmFromTimer, TimerSlack } from '../core/timer-wheel';
 
 export function nextSynAckTimeout(numTimeout: number): number {
   return Math.min(1000 * 2 ** numTimeout, 120000);

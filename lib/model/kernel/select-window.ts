@@ -1,7 +1,7 @@
 // tcp_select_initial_window and tcp_openreq_init_rwin (spec §4.7, §11.2).
-import type { SockOpts } from './sockopts';
-import { rcvbufFromSockopt } from './sockopts';
-import type { ModelEnv } from './state';
+import type { SockOpts } from '../core/sockopts';
+import { rcvbufFromSockopt } from '../core/sockopts';
+import type { ModelEnv } from '../core/state';
 
 export interface WindowChoice {
   /** req rcv_wnd (unclamped by 65535). */

@@ -1,15 +1,15 @@
 // TIME_WAIT, minimal (spec §7): tcp_time_wait, tcp_timewait_state_process, tcp_v4_timewait_ack.
-import { ACK, FIN, RST, SYN } from '../wire/types';
+import { ACK, FIN, RST, SYN } from '../../wire/types';
 import { oowLimited } from './check-req';
 import { ackWindowRange, receiveWindow } from './child';
 import { inboundHash } from './auth-options';
 import { connRequest, listenerHasKey } from './conn-request';
 import type { KernelOpts } from './parse-options';
 import { sendReset, sendStatelessAck } from './send-reset';
-import type { Seg } from './seg';
-import { after, before } from './seq-math';
-import type { Sock, Step } from './state';
-import { numAdd, numText } from './symbols';
+import type { Seg } from '../core/seg';
+import { after, before } from '../core/seq-math';
+import type { Sock, Step } from '../core/state';
+import { numAdd, numText } from '../core/symbols';
 
 export const TCP_TIMEWAIT_LEN = 60000;
 

@@ -1,8 +1,8 @@
 // Request initialisation (spec §4.3) and the random draws of §4.4: ISN, ts_off, flow label.
 // Random values are symbols unless env.fixed gives them.
-import type { Step } from './state';
-import { isEmptyDict } from './state';
-import type { Num } from './symbols';
+import type { Step } from '../core/state';
+import { isEmptyDict } from '../core/state';
+import type { Num } from '../core/symbols';
 
 /** A symbol name unique among bound names (a re-used 4-tuple gets a fresh symbol once the old one is bound). */
 export function freshSym(st: Step, base: string): string {

@@ -1,18 +1,18 @@
 // tcp_check_req: a segment for an existing request socket (spec §6, steps 1–11).
-import { ACK, RST, SYN } from '../wire/types';
+import { ACK, RST, SYN } from '../../wire/types';
 import { makeChild } from './child';
 import { childProcess } from './established';
-import { listenerRcv } from './listen-demux';
+import { listenerRcv } from './v4-rcv';
 import type { KernelOpts } from './parse-options';
 import { nextSynAckTimeout, resendSynAck } from './reqsk-timer';
 import { sendReset, sendStatelessAck } from './send-reset';
-import type { Seg } from './seg';
-import { after, between } from './seq-math';
-import { deferSecondsToRetrans } from './sockopts';
-import type { Req, Step } from './state';
-import { listenerWithQlen } from './state';
-import { numAdd, numText, numValue } from './symbols';
-import { armFromEvent } from './timer-wheel';
+import type { Seg } from '../core/seg';
+import { after, between } from '../core/seq-math';
+import { deferSecondsToRetrans } from '../core/sockopts';
+import type { Req, Step } from '../core/state';
+import { listenerWithQlen } from '../core/state';
+import { numAdd, numText, numValue } from '../core/symbols';
+import { armFromEvent } from '../core/timer-wheel';
 
 /**
  * tcp_oow_rate_limited: one answer per tcp_invalid_ratelimit ms. Segments with data or FIN and no SYN

@@ -1,15 +1,15 @@
 // Child socket creation (tcp_create_openreq_child, spec §6 "Child initial state") and the packets a
 // full socket sends (ACK / FIN / RST|ACK with its own IP ID sequence and TS).
-import { ACK, AE, CWR, ECE, RST } from '../wire/types';
-import type { JsonNum } from '../wire/types';
-import { ipJson, jnum, jstar, packet, tsOnlyOptions, tsvalExpect } from './json';
-import type { OptionJson } from '../wire/types';
-import type { RuleId } from './reasons';
+import { ACK, AE, CWR, ECE, RST } from '../../wire/types';
+import type { JsonNum } from '../../wire/types';
+import { ipJson, jnum, jstar, packet, tsOnlyOptions, tsvalExpect } from '../core/json';
+import type { OptionJson } from '../../wire/types';
+import type { RuleId } from '../core/reasons';
 import { freshSym } from './openreq-init';
-import { after } from './seq-math';
-import type { Listener, Sock, Step } from './state';
-import { numAdd, Num } from './symbols';
-import { firedAt, TimerSlack } from './timer-wheel';
+import { after } from '../core/seq-math';
+import type { Listener, Sock, Step } from '../core/state';
+import { numAdd, Num } from '../core/symbols';
+import { firedAt, TimerSlack } from '../core/timer-wheel';
 
 export interface ChildInit {
   key: string;
@@ -96,7 +96,7 @@ export function makeChild(st: Step, l: Listener, c: ChildInit, state: Sock['stat
  * Source port as JSON. PacketJson types sport as a number; an unobserved ephemeral port is emitted
  * as '*' anyway (cast), with the symbol in expect['tcp.sport'].
  */
-export function sportJson(lport: Num, ex: import('./state').Expectation): number {
+export function sportJson(lport: Num, ex: import('../core/state').Expectation): number {
   return jnum(lport, 'tcp.sport', ex) as number;
 }
 
@@ -113,7 +113,7 @@ export function ackWindowRange(sock: Sock, consumed: number): [number, number] {
  * IP ID = the socket's next. Returns the socket with `sent` bumped (caller stores it).
  */
 export function sockSend(st: Step, sock: Sock, flags: number, rule: RuleId, text: () => string, consumed = 0, seqOff = sock.sndNxtOff, sack?: Array<[number, number]>, at?: number, slack?: TimerSlack): Sock {
-  const ex: import('./state').Expectation = {};
+  const ex: import('../core/state').Expectation = {};
   // AccECN mode (C18): ACE bits on every segment, ECT(0) unless the ACE feedback failed.
   const acc = sock.accecn;
   if (acc && !(flags & RST)) flags |= (acc.ace & 4 ? AE : 0) | (acc.ace & 2 ? CWR : 0) | (acc.ace & 1 ? ECE : 0);

@@ -1,7 +1,7 @@
 // Rendering predictions as PacketJson (the shape shared with `synh probe --json`), with '*' for
 // random values and the matching Expectation entries.
-import { flagsToString } from '../wire/flags';
-import type { Ipv4Json, Ipv6Json, JsonNum, OptionJson, PacketJson } from '../wire/types';
+import { flagsToString } from '../../wire/flags';
+import type { Ipv4Json, Ipv6Json, JsonNum, OptionJson, PacketJson } from '../../wire/types';
 import type { Expectation, FieldExpect, ModelEnv, SynAckTpl } from './state';
 import { Num, isSym } from './symbols';
 

@@ -1,6 +1,6 @@
 // Model environment, state and the per-step accumulator. State is immutable from the caller's view:
 // a step copies only the maps it writes (copy-on-write), never the whole state.
-import type { Decoded, PacketJson } from '../wire/types';
+import type { Decoded, PacketJson } from '../../wire/types';
 import type { Profile } from './profile';
 import type { Reason, RuleId } from './reasons';
 import { ArgReason, reason } from './reasons';

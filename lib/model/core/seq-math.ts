@@ -1,5 +1,5 @@
 // Sequence arithmetic modulo 2^32, re-exported from the codec so model files import one place.
-export { seqAdd, seqDiff, seqLt, seqLeq, seqGt, seqGeq, seqInRange } from '../wire/seq';
+export { seqAdd, seqDiff, seqLt, seqLeq, seqGt, seqGeq, seqInRange } from '../../wire/seq';
 
 /** The kernel's after(a, b) with a, b unsigned 32-bit. */
 export function after(a: number, b: number): boolean {

@@ -1,12 +1,12 @@
 // The SYN-ACK: MSS (§4.8), IP fields (§4.6), option selection (§5.2) and byte layout (§5.3), the
 // header (§5.1). tcp_make_synack / tcp_synack_options / tcp_options_write / tcp_v4_send_synack.
-import { ACK, ECE, SYN } from '../wire/types';
-import type { JsonNum } from '../wire/types';
-import { ipJson, jnum, jstar, packet, synackOptionsJson, tsvalExpect } from './json';
-import { Reason, reason } from './reasons';
-import type { SockOpts } from './sockopts';
-import type { Expectation, ModelEnv, Step, SynAckTpl } from './state';
-import type { Num } from './symbols';
+import { ACK, ECE, SYN } from '../../wire/types';
+import type { JsonNum } from '../../wire/types';
+import { ipJson, jnum, jstar, packet, synackOptionsJson, tsvalExpect } from '../core/json';
+import { Reason, reason } from '../core/reasons';
+import type { SockOpts } from '../core/sockopts';
+import type { Expectation, ModelEnv, Step, SynAckTpl } from '../core/state';
+import type { Num } from '../core/symbols';
 import { selectInitialWindow, WindowChoice } from './select-window';
 
 /** SYN-ACK MSS option: min(route advmss, TCP_MAXSEG); never the peer's MSS. §4.8 */

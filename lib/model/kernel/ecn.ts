@@ -1,7 +1,7 @@
 // tcp_ecn_create_request: ECN negotiation on the passive side (spec §4.5).
-import { AE, CWR, ECE, RESERVED_MASK } from '../wire/types';
-import { Reason, reason } from './reasons';
-import type { ModelEnv } from './state';
+import { AE, CWR, ECE, RESERVED_MASK } from '../../wire/types';
+import { Reason, reason } from '../core/reasons';
+import type { ModelEnv } from '../core/state';
 
 export interface EcnDecision {
   readonly ok: boolean;

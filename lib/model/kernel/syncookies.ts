@@ -2,10 +2,10 @@
 // (cookie_init_sequence, cookie_init_timestamp, tcp_v4_cookie_check / cookie_v4_check,
 // cookie_timestamp_decode).
 import type { KernelOpts } from './parse-options';
-import type { CookieRec, Listener, Step } from './state';
-import type { Seg } from './seg';
+import type { CookieRec, Listener, Step } from '../core/state';
+import type { Seg } from '../core/seg';
 import { freshSym } from './openreq-init';
-import { Num, numText, numValue } from './symbols';
+import { Num, numText, numValue } from '../core/symbols';
 
 /** MSS tables: IPv4 per §1; IPv6 1220/1420/1440/8940 [inferred from the kernel's v6 table]. */
 export const MSSTAB4 = [536, 1300, 1440, 1460] as const;

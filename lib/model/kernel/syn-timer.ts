@@ -1,10 +1,10 @@
 // SYN_SENT retransmission (spec §8.3): tcp_retransmit_timer, tcp_write_timeout, tcp_ecn_clear_syn.
 // Also retransmits the simultaneous-open SYN-ACK (§8.5), which rides the same timer.
-import { CWR, ECE } from '../wire/types';
+import { CWR, ECE } from '../../wire/types';
 import { emitSyn } from './connect';
 import { flowFor } from './openreq-init';
-import { rearmFromTimer } from './timer-wheel';
-import type { Sock, Step } from './state';
+import { rearmFromTimer } from '../core/timer-wheel';
+import type { Sock, Step } from '../core/state';
 
 /** RTO after the n-th timeout (n counted after increment). */
 export function synRtoAfter(st: Step, sock: Sock, totalRto: number): number {

@@ -1,27 +1,29 @@
-// tcp_check_req: a segment for an existing request socket (spec §6, steps 1–11).
+// tcp_check_req (net/ipv4/tcp_minisocks.c): a segment for an existing request socket (spec §6, steps
+// 1–10). Like the kernel's, it returns what tcp_v4_rcv does next (v4-rcv.ts): nothing, hand the
+// segment to the listener, or run the new child on it (step 11, tcp_child_process).
 import { ACK, RST, SYN } from '../../wire/types';
 import { makeChild } from './child';
-import { childProcess } from './established';
-import { listenerRcv } from './v4-rcv';
+import { oowLimited } from './oow-rate-limited';
 import type { KernelOpts } from './parse-options';
 import { nextSynAckTimeout, resendSynAck } from './reqsk-timer';
 import { sendReset, sendStatelessAck } from './send-reset';
 import type { Seg } from '../core/seg';
 import { after, between } from '../core/seq-math';
 import { deferSecondsToRetrans } from '../core/sockopts';
-import type { Req, Step } from '../core/state';
+import type { Req, Sock, Step } from '../core/state';
 import { listenerWithQlen } from '../core/state';
 import { numAdd, numText, numValue } from '../core/symbols';
 import { armFromEvent } from '../core/timer-wheel';
 
 /**
- * tcp_oow_rate_limited: one answer per tcp_invalid_ratelimit ms. Segments with data or FIN and no SYN
- * are never limited [inferred from the kernel: they are not part of an ACK loop].
+ * What tcp_check_req returns to tcp_v4_rcv: NULL (`consumed`: the segment was answered or dropped
+ * here), the listener itself (`listener`: the listener processes the segment, step 3), or the new
+ * child (`child`: tcp_child_process runs it on the segment, step 11).
  */
-export function oowLimited(st: Step, last: number, seg: Seg): boolean {
-  if (seg.seq !== seg.endSeq && !(seg.flags & SYN)) return false;
-  return st.now - last < st.env.sysctls.tcp_invalid_ratelimit;
-}
+export type ReqVerdict = { readonly kind: 'consumed' } | { readonly kind: 'listener' } | { readonly kind: 'child'; readonly child: Sock };
+
+const CONSUMED: ReqVerdict = Object.freeze({ kind: 'consumed' });
+const TO_LISTENER: ReqVerdict = Object.freeze({ kind: 'listener' });
 
 /** The §6 in-window test: seq == rcv_nxt, or end_seq > rcv_nxt and seq < rcv_nxt+win, or seq == end_seq == rcv_nxt+win. */
 export function inWindow(seq: number, endSeq: number, s: number, e: number): boolean {
@@ -39,7 +41,7 @@ export function sendReqskAck(st: Step, req: Req, seg: Seg, text: () => string, m
     req.tsOk ? { off: req.tsOff, ecr: req.tsRecent } : null, md5);
 }
 
-export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: boolean): void {
+export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: boolean): ReqVerdict {
   const env = st.env;
   const l = st.listeners.get(req.lport);
   let flg = seg.flags & (RST | SYN | ACK);
@@ -84,25 +86,25 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
     if (oowLimited(st, req.lastOowMs, seg)) {
       st.count('TcpExtTCPACKSkippedSynRecv');
       st.why('check_req.dup-syn-limited', () => `duplicate SYN ${Math.round(st.now - req.lastOowMs)} ms after the last answer (< ${env.sysctls.tcp_invalid_ratelimit} ms): nothing`);
-      return;
+      return CONSUMED;
     }
     const q = resendSynAck(st, req, st.now, 'check_req.dup-syn', () =>
       `duplicate SYN seq=rcv_isn: SYN-ACK re-sent (same ISN, TSecr ${req.tsRecent} unchanged), timer → +${nextSynAckTimeout(req.numTimeout) / 1000} s`);
     const { atMs: at, slack } = armFromEvent(st.now, nextSynAckTimeout(req.numTimeout));
     st.setReq(req.key, { ...q, lastOowMs: st.now, timerAt: at, timerSlack: slack });
     st.arm('synack-rtx', at, req.key);
-    return;
+    return CONSUMED;
   }
-  // Step 3: bad ACK number → the listener answers. Not for a RST: 6.18 judges a RST by its sequence
-  // number first (RST|ACK with a bad ack at rcv_nxt still removes the req; C15).
+  // Step 3: bad ACK number → back to the listener (tcp_v4_rcv hands it the segment). Not for a RST:
+  // 6.18 judges a RST by its sequence number first (RST|ACK with a bad ack at rcv_nxt still removes the
+  // req; C15).
   if (flg & ACK && !(flg & RST)) {
     const isn = numValue(req.isn, st.bindings);
     if (isn === undefined) {
       st.why('check_req.isn-unbound', () => `ISN ${numText(req.isn)} unbound: SEG.ACK ${seg.ack} assumed = ISN+1`);
     } else if (seg.ack !== ((isn + 1) >>> 0)) {
       st.why('check_req.bad-ack', () => `SEG.ACK ${seg.ack} ≠ ISN+1 ${(isn + 1) >>> 0}: handed to the listener, req kept`);
-      if (l) listenerRcv(st, l, seg, ko, md5);
-      return;
+      return TO_LISTENER;
     }
   }
   // Step 4: window / PAWS / TSecr.
@@ -122,7 +124,7 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
     }
     if (pawsReject) st.count('TcpExtPAWSEstab');
     if (tsecrReject) st.count('TcpExtTSEcrRejected');
-    return;
+    return CONSUMED;
   }
   // Step 5: ts_recent update and SYN trim.
   let tsRecent = req.tsRecent;
@@ -131,23 +133,24 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
     if (tsRecent !== req.tsRecent) st.why('check_req.ts-recent', () => `ts_recent ${req.tsRecent} → ${ko.tsVal}`);
   }
   if (seg.seq === req.rcvIsn) flg &= ~SYN;
-  // Step 6: RST. 6.18 applies RFC 5961 §3.2 to request sockets: only a RST at exactly rcv_nxt removes the
-  // req (silently); any other in-window RST draws a challenge ACK (the request's ACK, one per
-  // tcp_invalid_ratelimit ms, TcpExtTCPChallengeACK) and the req stays (measured, correction C15).
+  // Step 6: RST or SYN still in flg. (a) An in-window RST not at rcv_nxt: 6.18 applies RFC 5961 §3.2
+  // to request sockets: only a RST at exactly rcv_nxt removes the req (silently); any other in-window
+  // RST draws a challenge ACK (the request's ACK, one per tcp_invalid_ratelimit ms,
+  // TcpExtTCPChallengeACK) and the req stays (measured, correction C15).
   if (flg & RST && seg.seq !== req.rcvNxt) {
     if (st.now - req.lastOowMs < env.sysctls.tcp_invalid_ratelimit) {
       st.count('TcpExtTCPACKSkippedSynRecv');
       st.why('check_req.rst-challenge-limited', () => `in-window RST seq ${seg.seq} ≠ rcv_nxt ${req.rcvNxt} within ${env.sysctls.tcp_invalid_ratelimit} ms of the last answer: nothing`);
-      return;
+      return CONSUMED;
     }
     st.count('TcpExtTCPChallengeACK');
     // ts_recent is not refreshed from the RST: the ACK echoes the old value (measured).
     sendStatelessAck(st, seg, 'check_req.rst-challenge', () => `in-window RST seq ${seg.seq} ≠ rcv_nxt ${req.rcvNxt}: challenge ACK seq ISN+1 ack ${req.rcvNxt}, req kept`, numAdd(req.isn, 1), req.rcvNxt,
       reqWin(req) >> req.rcvWscale, req.tsOk ? { off: req.tsOff, ecr: req.tsRecent } : null, md5);
     st.setReq(req.key, { ...req, lastOowMs: st.now });
-    return;
+    return CONSUMED;
   }
-  // Step 6: embryonic reset.
+  // Step 6 (b): the embryonic reset (an RST at rcv_nxt, or an in-window SYN not at rcv_isn).
   if (flg & (RST | SYN)) {
     st.count('TcpAttemptFails');
     st.count('TcpExtEmbryonicRsts');
@@ -158,22 +161,23 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
       st.why('check_req.embryonic-rst', () => `in-window RST seq ${seg.seq}: req removed silently`);
     }
     dropReq(st, req);
-    return;
+    return CONSUMED;
   }
-  // Step 7.
+  // Step 7: no ACK.
   if (!(flg & ACK)) {
     st.why('check_req.no-ack', 'in-window segment without ACK: dropped');
-    return;
+    return CONSUMED;
   }
+  // Step 8: AccECN option bookkeeping (6.18): inert unless AccECN was negotiated; not modelled.
   // Step 9: TCP_DEFER_ACCEPT.
   const defer = l ? deferSecondsToRetrans(l.opts.deferAccept ?? 0) : 0;
   if (req.numTimeout < defer && seg.endSeq === ((req.rcvIsn + 1) >>> 0)) {
     st.count('TcpExtTCPDeferAcceptDrop');
     st.why('check_req.defer-accept', () => `TCP_DEFER_ACCEPT ${l!.opts.deferAccept} s (${defer} retrans), num_timeout ${req.numTimeout}: bare ACK → req acked, no child`);
     st.setReq(req.key, { ...req, acked: true, tsRecent });
-    return;
+    return CONSUMED;
   }
-  if (!l) return;
+  if (!l) return CONSUMED;
   // Step 10: child creation / accept queue overflow.
   if (l.acceptq.length > l.maxBacklog) {
     st.count('TcpExtListenOverflows');
@@ -187,7 +191,7 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
       sendReset(st, seg, r, md5);
       dropReq(st, req);
     }
-    return;
+    return CONSUMED;
   }
   dropReq(st, req);
   const l2 = st.listeners.get(l.port) ?? l;
@@ -199,7 +203,8 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
     sndWnd: seg.window * 2 ** (req.wsOk ? req.sndWscale : 0), sndWl1: seg.seq, sndWscale: req.wsOk ? req.sndWscale : 0,
   });
   st.why('check_req.child', () => `child ${req.key} created (acceptq ${l2.acceptq.length + 1}), ${req.numRetrans} SYN-ACK retransmit(s) counted as loss`);
-  childProcess(st, { ...child, fullSpace: req.rcvWnd }, seg, ko);
+  // Step 11 is the caller's: tcp_v4_rcv runs tcp_child_process on the new child.
+  return { kind: 'child', child: { ...child, fullSpace: req.rcvWnd } };
 }
 
 function dropReq(st: Step, req: Req): void {

@@ -2,7 +2,7 @@
 // established connection (§8.6: challenge/duplicate ACKs, RST handling), FIN handling and close().
 import { ACK, FIN, RST, SYN } from '../../wire/types';
 import { receiveWindow, sockSend } from './child';
-import { oowLimited } from './check-req';
+import { oowLimited } from './oow-rate-limited';
 import { emitSynAck } from './make-synack';
 import { sendReset } from './send-reset';
 import type { KernelOpts } from './parse-options';

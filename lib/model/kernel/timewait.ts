@@ -1,15 +1,17 @@
-// TIME_WAIT, minimal (spec §7): tcp_time_wait, tcp_timewait_state_process, tcp_v4_timewait_ack.
+// TIME_WAIT, minimal (spec §7): tcp_time_wait and tcp_timewait_state_process (net/ipv4/tcp_minisocks.c),
+// tcp_v4_timewait_ack (net/ipv4/tcp_ipv4.c). Like the kernel's, tcp_timewait_state_process returns
+// what tcp_v4_rcv does next (v4-rcv.ts): nothing, an ACK, a RST, or the SYN to a listener.
 import { ACK, FIN, RST, SYN } from '../../wire/types';
-import { oowLimited } from './check-req';
+import type { Reason, RuleId } from '../core/reasons';
 import { ackWindowRange, receiveWindow } from './child';
-import { inboundHash } from './auth-options';
-import { connRequest, listenerHasKey } from './conn-request';
+import { oowLimited } from './oow-rate-limited';
 import type { KernelOpts } from './parse-options';
-import { sendReset, sendStatelessAck } from './send-reset';
+import { sendStatelessAck } from './send-reset';
 import type { Seg } from '../core/seg';
 import { after, before } from '../core/seq-math';
 import type { Sock, Step } from '../core/state';
-import { numAdd, numText } from '../core/symbols';
+import type { Num } from '../core/symbols';
+import { numAdd } from '../core/symbols';
 
 export const TCP_TIMEWAIT_LEN = 60000;
 
@@ -42,8 +44,28 @@ export function enterFinWait2Tw(st: Step, s: Sock): void {
   st.arm('tw-expire', at, s.key);
 }
 
+/**
+ * What tcp_timewait_state_process returns to tcp_v4_rcv (enum tcp_tw_status): TCP_TW_SUCCESS (nothing
+ * more), TCP_TW_ACK (tcp_v4_timewait_ack: `tw` is the socket after this segment, `win` the window the
+ * model predicts), TCP_TW_RST (tcp_v4_send_reset), TCP_TW_SYN (the SYN goes to a listener, with the
+ * ISN derived from the timewait socket).
+ */
+export type TwVerdict =
+  | { readonly kind: 'success' }
+  | { readonly kind: 'ack'; readonly tw: Sock; readonly rule: RuleId; readonly text: () => string; readonly win: number | [number, number] }
+  | { readonly kind: 'rst'; readonly cause: Reason }
+  | { readonly kind: 'syn'; readonly isn: Num };
+
+const TW_SUCCESS: TwVerdict = Object.freeze({ kind: 'success' });
+
+/** tcp_v4_timewait_ack / tcp_v6_timewait_ack: the stateless ACK of a TCP_TW_ACK verdict. */
+export function timewaitAck(st: Step, seg: Seg, v: Extract<TwVerdict, { kind: 'ack' }>): void {
+  const tw = v.tw;
+  sendStatelessAck(st, seg, v.rule, v.text, numAdd(tw.isn, tw.sndNxtOff), tw.rcvNxt, v.win, tw.tsOk ? { off: tw.tsOff, ecr: tw.tsRecent } : null, tw.md5);
+}
+
 /** tcp_timewait_state_process, FIN_WAIT2 substate (correction C23). */
-function twFinWait2Rcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, paws: boolean): void {
+function twFinWait2Rcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, paws: boolean): TwVerdict {
   const f = seg.flags;
   const wnd = tw.rcvWnd;
   // tcp_in_window against [rcv_nxt, rcv_nxt + tw_rcv_wnd]: starts at the left edge, or overlaps the
@@ -55,37 +77,33 @@ function twFinWait2Rcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, paws: boole
     if (oowLimited(st, tw.lastOowMs, seg)) {
       st.count('TcpExtTCPACKSkippedFinWait2');
       st.why('tw.limited', 'FIN_WAIT2 timewait: out-of-window ACK within 500 ms of the last: nothing');
-      return;
+      return TW_SUCCESS;
     }
-    sendStatelessAck(st, seg, 'tw.fw2-oow', () => `FIN_WAIT2 timewait: ${paws ? 'PAWS reject' : `segment ${seg.seq} out of window`}: ACK seq snd_nxt ack ${tw.rcvNxt}`,
-      numAdd(tw.isn, tw.sndNxtOff), tw.rcvNxt, fw2Window(tw), tw.tsOk ? { off: tw.tsOff, ecr: tw.tsRecent } : null, tw.md5);
-    st.setSock(tw.key, { ...tw, lastOowMs: st.now });
-    return;
+    const t1: Sock = { ...tw, lastOowMs: st.now };
+    st.setSock(tw.key, t1);
+    return { kind: 'ack', tw: t1, rule: 'tw.fw2-oow', text: () => `FIN_WAIT2 timewait: ${paws ? 'PAWS reject' : `segment ${seg.seq} out of window`}: ACK seq snd_nxt ack ${tw.rcvNxt}`, win: fw2Window(tw) };
   }
   if (f & RST) {
     st.why('tw.rst-kill', () => `FIN_WAIT2 timewait: in-window RST: ${tw.key} killed`);
     st.setSock(tw.key, undefined);
-    return;
+    return TW_SUCCESS;
   }
   if (f & SYN && !before(seg.seq, tw.rcvNxt)) {
-    sendReset(st, seg, st.why('tw.fw2-rst', () => `FIN_WAIT2 timewait: SYN at/after rcv_nxt: RST`), tw.md5);
-    return;
+    return { kind: 'rst', cause: st.why('tw.fw2-rst', () => `FIN_WAIT2 timewait: SYN at/after rcv_nxt: RST`) };
   }
   if (!(f & ACK) || !after(seg.endSeq, tw.rcvNxt) || seg.endSeq === seg.seq) {
     st.why('tw.silent', 'FIN_WAIT2 timewait: duplicate or bare ACK: no reply');
-    return;
+    return TW_SUCCESS;
   }
   if (!(f & FIN) || seg.endSeq !== ((tw.rcvNxt + 1) >>> 0)) {
-    sendReset(st, seg, st.why('tw.fw2-rst', () => `FIN_WAIT2 timewait: new data after close(): RST`), tw.md5);
-    return;
+    return { kind: 'rst', cause: st.why('tw.fw2-rst', () => `FIN_WAIT2 timewait: new data after close(): RST`) };
   }
   const tsRecent = ko.ts && tw.tsOk ? ko.tsVal : tw.tsRecent;
   const at = st.now + TCP_TIMEWAIT_LEN;
   const t2: Sock = { ...tw, state: 'TIME_WAIT', twSub: undefined, rcvNxt: seg.endSeq, tsRecent, timerAt: at };
-  sendStatelessAck(st, seg, 'tw.fw2-fin', () => `FIN_WAIT2 timewait: FIN at rcv_nxt → TIME_WAIT; stateless ACK seq snd_nxt ack ${t2.rcvNxt} (IPv4 ID 0)`,
-    numAdd(t2.isn, t2.sndNxtOff), t2.rcvNxt, fw2Window(tw), t2.tsOk ? { off: t2.tsOff, ecr: tsRecent } : null, t2.md5);
   st.setSock(t2.key, t2);
   st.arm('tw-expire', at, t2.key);
+  return { kind: 'ack', tw: t2, rule: 'tw.fw2-fin', text: () => `FIN_WAIT2 timewait: FIN at rcv_nxt → TIME_WAIT; stateless ACK seq snd_nxt ack ${t2.rcvNxt} (IPv4 ID 0)`, win: fw2Window(tw) };
 }
 
 /** tw_rcv_wnd >> rcv_wscale, as a range around the window fixed at entry (C7). */
@@ -95,7 +113,8 @@ function fw2Window(tw: Sock): [number, number] {
   return [Math.max(0, v - 1), Math.min(65535, v + 1)];
 }
 
-export function twRcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts): void {
+/** tcp_timewait_state_process: a segment for a timewait socket (TIME_WAIT, or the FIN_WAIT2 substate). */
+export function twRcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts): TwVerdict {
   const f = seg.flags;
   const paws = ko.ts && tw.tsOk && tw.tsRecent !== 0 && ((tw.tsRecent - ko.tsVal) | 0) > 0;
   if (tw.twSub === 'FIN_WAIT2') return twFinWait2Rcv(st, tw, seg, ko, paws);
@@ -106,39 +125,39 @@ export function twRcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts): void {
         st.why('tw.rst-kill', () => `RST seq ${seg.seq} = rcv_nxt: TIME_WAIT ${tw.key} killed`);
         st.setSock(tw.key, undefined);
       } else st.why('tw.rst-ignored', 'tcp_rfc1337=1: RST ignored in TIME_WAIT');
-      return;
+      return TW_SUCCESS;
     }
     st.why('tw.silent', 'in-window bare ACK in TIME_WAIT: timer restarted, no reply');
-    return;
+    return TW_SUCCESS;
   }
-  // A new SYN: accepted when its seq is after rcv_nxt or its TSval is newer.
+  // A new SYN: accepted when its seq is after rcv_nxt or its TSval is newer (TCP_TW_SYN, with the ISN
+  // tcp_v4_rcv gives the listener's request).
   if ((f & (SYN | RST | ACK)) === SYN && !paws && (after(seg.seq, tw.rcvNxt) || (ko.ts && tw.tsOk && ((ko.tsVal - tw.tsRecent) | 0) > 0))) {
-    const l = st.listeners.get(seg.dport);
-    if (l) {
-      const isn = numAdd(tw.isn, tw.sndNxtOff + 65537);
-      st.why('tw.syn-accept', () => `SYN seq ${seg.seq} after rcv_nxt ${tw.rcvNxt}: TIME_WAIT descheduled, ISN ${numText(isn)}`);
-      st.setSock(tw.key, undefined);
-      // The SYN now goes through the listener's path, auth gate included: the TIME_WAIT socket is
-      // already gone when a malformed auth option gets the SYN dropped (correction C1).
-      if (!inboundHash(st, seg, listenerHasKey(l, seg.src))) return;
-      connRequest(st, l, seg, ko, isn);
-      return;
-    }
+    return { kind: 'syn', isn: numAdd(tw.isn, tw.sndNxtOff + 65537) };
   }
   if (f & RST) {
     st.why('tw.rst-ignored', 'out-of-window RST in TIME_WAIT: ignored');
-    return;
+    return TW_SUCCESS;
   }
+  return timewaitOowAck(st, tw, seg);
+}
+
+/**
+ * tcp_timewait_check_oow_rate_limit and the ACK it allows: TCP_TW_SUCCESS within tcp_invalid_ratelimit
+ * of the last answer, else TCP_TW_ACK. Also where tcp_v4_rcv sends an accepted SYN that finds no
+ * listener (the model rate-limits that ACK too).
+ */
+export function timewaitOowAck(st: Step, tw: Sock, seg: Seg): TwVerdict {
   if (oowLimited(st, tw.lastOowMs, seg)) {
     st.count('TcpExtTCPACKSkippedTimeWait');
     st.why('tw.limited', 'TIME_WAIT ACK within 500 ms of the last: nothing');
-    return;
+    return TW_SUCCESS;
   }
   // tw_rcv_wnd is tcp_receive_window() when TIME_WAIT was entered, i.e. the window of the ACK that
   // answered the FIN (measured: 64239 after a bare FIN, not the initial 64240). The model gives that
   // ACK's window as a range (ackWindowRange), so the TIME_WAIT ACK gets the same range (correction C7).
   const consumed = (tw.rcvNxt - ((tw.rcvIsn + 1) >>> 0)) >>> 0;
-  sendStatelessAck(st, seg, 'tw.ack', () => `TIME_WAIT: ACK seq snd_nxt ack ${tw.rcvNxt}, window = the last ACK's (range)`,
-    numAdd(tw.isn, tw.sndNxtOff), tw.rcvNxt, ackWindowRange(tw, consumed), tw.tsOk ? { off: tw.tsOff, ecr: tw.tsRecent } : null, tw.md5);
-  st.setSock(tw.key, { ...tw, lastOowMs: st.now });
+  const t1: Sock = { ...tw, lastOowMs: st.now };
+  st.setSock(tw.key, t1);
+  return { kind: 'ack', tw: t1, rule: 'tw.ack', text: () => `TIME_WAIT: ACK seq snd_nxt ack ${tw.rcvNxt}, window = the last ACK's (range)`, win: ackWindowRange(tw, consumed) };
 }

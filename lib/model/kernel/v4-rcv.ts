@@ -1,23 +1,25 @@
-// Ingress demultiplexing (spec §3.1–§3.3): tcp_v4_rcv pre-checks, the MD5 gate (tcp_inbound_hash),
-// socket lookup, the LISTEN flag table (tcp_rcv_state_process) and the closed-port RST (§3.4).
+// tcp_v4_rcv / tcp_v6_rcv (net/ipv4/tcp_ipv4.c, net/ipv6/tcp_ipv6.c), ingress demultiplexing (spec
+// §3.1–§3.4): the IP and TCP pre-checks, socket lookup, the auth-option gate (tcp_inbound_hash), then
+// the socket's handler, dispatching on what the handlers of a request socket (tcp_check_req) and of a
+// timewait socket (tcp_timewait_state_process) return, as the kernel does; the closed-port RST.
 import type { Decoded, Ipv4Repr, Ipv6Repr } from '../../wire/types';
-import { ACK, FIN, RST, SYN } from '../../wire/types';
+import { RST, SYN } from '../../wire/types';
 import { authOf, inboundHash, resetAuthOk } from './auth-options';
-import { makeChild } from './child';
 import { checkReq } from './check-req';
+import type { ReqVerdict } from './check-req';
 import { connRequest, listenerHasKey } from './conn-request';
 import { childProcess, estabRcv } from './established';
-import { synackIpFields, synackMss } from './make-synack';
-import { flowFor } from './openreq-init';
+import { listenerRcv } from './listen';
 import { KernelOpts, optsSummary, parseSegOptions, ParseCtx } from './parse-options';
-import { selectInitialWindow } from './select-window';
 import { sendReset } from './send-reset';
 import { segOf } from '../core/seg';
 import type { Seg } from '../core/seg';
-import type { Listener, ModelEnv, Sock, Step } from '../core/state';
-import { cookieCheck } from './syncookies';
+import type { ModelEnv, Req, Sock, Step } from '../core/state';
+import type { Num } from '../core/symbols';
+import { numText } from '../core/symbols';
 import { synsentRcv } from './synsent';
-import { isTimeWaitSock, twRcv } from './timewait';
+import { isTimeWaitSock, timewaitAck, timewaitOowAck, twRcv } from './timewait';
+import type { TwVerdict } from './timewait';
 
 /** Directed/limited broadcast or multicast destination (§3.1 step 5). */
 export function isBroadcastOrMulticast(env: ModelEnv, dst: string): boolean {
@@ -96,10 +98,6 @@ const badDoffText = (doff: number): string => `data offset ${doff} ${doff < 5 ? 
 const sockLookupText = (key: string, sock: Sock): string => `${key}: ${sock.active ? 'connected' : 'child'} socket in ${sock.state}`;
 const reqLookupText = (key: string): string => `${key}: request socket (SYN_RECV)`;
 const closedRstText = (dport: number): string => `no socket on port ${dport}: RST`;
-const ackRstText = (f: number, ack: number): string => `ACK (flags 0x${f.toString(16)}) to a listener without a matching req: RST seq=SEG.ACK ${ack}`;
-const listenSynText = (l: Listener, seg: Seg): string => `SYN to listener ${l.port}${seg.len ? ` with ${seg.len} B payload` : ''}: tcp_conn_request`;
-const noSynNoAckText = (f: number): string => `no SYN/ACK/RST (flags 0x${f.toString(16)}) to a listener: dropped`;
-const cookieAcceptqFullText = (l: Listener): string => `valid cookie but accept queue ${l.acceptq.length} > backlog ${l.maxBacklog}: dropped`;
 
 /** tcp_v4_rcv / tcp_v6_rcv for one incoming packet. */
 export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
@@ -180,7 +178,7 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     const tw = isTimeWaitSock(sock);
     if (!tw && !inboundHash(st, seg, sock.md5)) return;
     const ko = parse(st, seg, { syn, tfo: false, userMss: sock.opts.maxseg ?? 0, estabTsOk: sock.state === 'SYN_SENT' || tw ? undefined : sock.tsOk });
-    if (tw) return twRcv(st, sock, seg, ko);
+    if (tw) return doTimeWait(st, sock, seg, ko, twRcv(st, sock, seg, ko));
     if (sock.state === 'SYN_SENT') return synsentRcv(st, sock, seg, ko);
     return estabRcv(st, sock, seg, ko);
   }
@@ -191,7 +189,7 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     const hasKey = !!l && listenerHasKey(l, seg.src);
     if (!inboundHash(st, seg, hasKey, true)) return;
     const ko = parse(st, seg, { syn, tfo: false, userMss: 0 });
-    return checkReq(st, req, seg, ko, hasKey);
+    return doReq(st, req, seg, ko, hasKey, checkReq(st, req, seg, ko, hasKey));
   }
   const l = st.listeners.get(seg.dport);
   if (l) {
@@ -202,6 +200,35 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     return listenerRcv(st, l, seg, ko, hasKey);
   }
   closedPort(st, seg);
+}
+
+/** What tcp_v4_rcv does with tcp_check_req's answer: the listener takes the segment, or the child does. */
+function doReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: boolean, v: ReqVerdict): void {
+  if (v.kind === 'consumed') return;
+  if (v.kind === 'child') return childProcess(st, v.child, seg, ko);
+  const l = st.listeners.get(req.lport);
+  if (l) listenerRcv(st, l, seg, ko, md5);
+}
+
+const twSynAcceptText = (seg: Seg, tw: Sock, isn: Num): string => `SYN seq ${seg.seq} after rcv_nxt ${tw.rcvNxt}: TIME_WAIT descheduled, ISN ${numText(isn)}`;
+
+/** tcp_v4_rcv's do_time_wait: acts on tcp_timewait_state_process's answer. */
+function doTimeWait(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, v: TwVerdict): void {
+  if (v.kind === 'syn') {
+    const l = st.listeners.get(seg.dport);
+    if (l) {
+      st.whyf('tw.syn-accept', twSynAcceptText, seg, tw, v.isn);
+      st.setSock(tw.key, undefined);
+      // The SYN now goes through the listener's path, auth gate included: the TIME_WAIT socket is
+      // already gone when a malformed auth option gets the SYN dropped (correction C1).
+      if (!inboundHash(st, seg, listenerHasKey(l, seg.src))) return;
+      return connRequest(st, l, seg, ko, v.isn);
+    }
+    // No listener: the SYN is answered like any segment TIME_WAIT does not accept.
+    v = timewaitOowAck(st, tw, seg);
+  }
+  if (v.kind === 'ack') timewaitAck(st, seg, v);
+  else if (v.kind === 'rst') sendReset(st, seg, v.cause, tw.md5);
 }
 
 /** §3.4: no socket (tcp_v4_send_reset / tcp_v6_send_reset with sk == NULL). */
@@ -224,56 +251,4 @@ export function closedPort(st: Step, seg: Seg): void {
   }
   const r = st.whyf('closed.rst', closedRstText, seg.dport);
   sendReset(st, seg, r, md5, true);
-}
-
-/** §3.3: a segment that reaches a LISTEN socket with no req/child. */
-export function listenerRcv(st: Step, l: Listener, seg: Seg, ko: KernelOpts, md5: boolean): void {
-  const f = seg.flags;
-  if (!(f & SYN)) {
-    const c = cookieCheck(st, l, seg, ko, (f & ACK) !== 0, (f & RST) !== 0);
-    if (c.kind === 'valid') return cookieChild(st, l, seg, ko, c, md5);
-  }
-  if (f & ACK) {
-    if (f & RST) {
-      st.why('listen.ack-with-rst', 'ACK+RST to a listener: no reply (never answer a RST)');
-      return;
-    }
-    const r = st.whyf('listen.ack-rst', ackRstText, f, seg.ack);
-    sendReset(st, seg, r, md5);
-    return;
-  }
-  if (f & RST) {
-    st.why(f & SYN ? 'listen.syn-rst-drop' : 'listen.rst-drop', f & SYN ? 'SYN+RST: dropped (RST test first)' : 'RST to a listener: dropped');
-    return;
-  }
-  if (f & SYN) {
-    if (f & FIN) {
-      st.why('listen.syn-fin-drop', 'SYN+FIN to a listener: dropped');
-      return;
-    }
-    st.whyf('listen.syn', listenSynText, l, seg);
-    connRequest(st, l, seg, ko);
-    return;
-  }
-  st.whyf('listen.no-syn-no-ack', noSynNoAckText, f);
-}
-
-function cookieChild(st: Step, l: Listener, seg: Seg, ko: KernelOpts, c: Extract<ReturnType<typeof cookieCheck>, { kind: 'valid' }>, md5: boolean): void {
-  if (l.acceptq.length > l.maxBacklog) {
-    st.count('TcpExtListenOverflows');
-    st.count('TcpExtListenDrops');
-    st.whyf('cookies.acceptq-full', cookieAcceptqFullText, l);
-    return;
-  }
-  const env = st.env;
-  const mss = synackMss(env, l.opts);
-  const win = selectInitialWindow(env, l.opts, mss, c.tsOk ? 12 : 0, c.wsOk);
-  const ipf = synackIpFields(env, l.opts, seg.tos);
-  const key = seg.key;
-  const child = makeChild(st, l, {
-    key, peer: seg.src, pport: seg.sport, lport: seg.dport, isn: c.rec.isn, rcvIsn: (seg.seq - 1) >>> 0, rcvNxt: seg.seq,
-    tsOk: c.tsOk, tsOff: c.rec.tsOff, tsRecent: c.tsOk ? ko.tsVal : 0, sackOk: c.sackOk, wsOk: c.wsOk, rcvWscale: win.wscale,
-    rcvWnd: win.rcvWnd, fullSpace: win.fullSpace, ecnOk: c.ecnOk, ttl: ipf.ttl, tos: ipf.tos, flow: flowFor(st, key), md5,
-  });
-  childProcess(st, child, seg, ko);
 }

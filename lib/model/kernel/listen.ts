@@ -1,0 +1,73 @@
+// tcp_v4_do_rcv for a LISTEN socket (net/ipv4/tcp_ipv4.c; spec §3.3, §4.9): the syncookie check
+// (tcp_v4_cookie_check), whose child runs tcp_child_process, then the LISTEN flag table of
+// tcp_rcv_state_process (net/ipv4/tcp_input.c), which sends a SYN to tcp_conn_request.
+import { ACK, FIN, RST, SYN } from '../../wire/types';
+import type { Seg } from '../core/seg';
+import type { Listener, Step } from '../core/state';
+import { makeChild } from './child';
+import { connRequest } from './conn-request';
+import { childProcess } from './established';
+import { synackIpFields, synackMss } from './make-synack';
+import { flowFor } from './openreq-init';
+import type { KernelOpts } from './parse-options';
+import { selectInitialWindow } from './select-window';
+import { sendReset } from './send-reset';
+import { cookieCheck } from './syncookies';
+
+// Reason texts, formatted on first read by module-level functions (no closure per segment).
+const ackRstText = (f: number, ack: number): string => `ACK (flags 0x${f.toString(16)}) to a listener without a matching req: RST seq=SEG.ACK ${ack}`;
+const listenSynText = (l: Listener, seg: Seg): string => `SYN to listener ${l.port}${seg.len ? ` with ${seg.len} B payload` : ''}: tcp_conn_request`;
+const noSynNoAckText = (f: number): string => `no SYN/ACK/RST (flags 0x${f.toString(16)}) to a listener: dropped`;
+const cookieAcceptqFullText = (l: Listener): string => `valid cookie but accept queue ${l.acceptq.length} > backlog ${l.maxBacklog}: dropped`;
+
+/** §3.3: a segment that reaches a LISTEN socket with no req/child. */
+export function listenerRcv(st: Step, l: Listener, seg: Seg, ko: KernelOpts, md5: boolean): void {
+  const f = seg.flags;
+  if (!(f & SYN)) {
+    const c = cookieCheck(st, l, seg, ko, (f & ACK) !== 0, (f & RST) !== 0);
+    if (c.kind === 'valid') return cookieChild(st, l, seg, ko, c, md5);
+  }
+  if (f & ACK) {
+    if (f & RST) {
+      st.why('listen.ack-with-rst', 'ACK+RST to a listener: no reply (never answer a RST)');
+      return;
+    }
+    const r = st.whyf('listen.ack-rst', ackRstText, f, seg.ack);
+    sendReset(st, seg, r, md5);
+    return;
+  }
+  if (f & RST) {
+    st.why(f & SYN ? 'listen.syn-rst-drop' : 'listen.rst-drop', f & SYN ? 'SYN+RST: dropped (RST test first)' : 'RST to a listener: dropped');
+    return;
+  }
+  if (f & SYN) {
+    if (f & FIN) {
+      st.why('listen.syn-fin-drop', 'SYN+FIN to a listener: dropped');
+      return;
+    }
+    st.whyf('listen.syn', listenSynText, l, seg);
+    connRequest(st, l, seg, ko);
+    return;
+  }
+  st.whyf('listen.no-syn-no-ack', noSynNoAckText, f);
+}
+
+function cookieChild(st: Step, l: Listener, seg: Seg, ko: KernelOpts, c: Extract<ReturnType<typeof cookieCheck>, { kind: 'valid' }>, md5: boolean): void {
+  if (l.acceptq.length > l.maxBacklog) {
+    st.count('TcpExtListenOverflows');
+    st.count('TcpExtListenDrops');
+    st.whyf('cookies.acceptq-full', cookieAcceptqFullText, l);
+    return;
+  }
+  const env = st.env;
+  const mss = synackMss(env, l.opts);
+  const win = selectInitialWindow(env, l.opts, mss, c.tsOk ? 12 : 0, c.wsOk);
+  const ipf = synackIpFields(env, l.opts, seg.tos);
+  const key = seg.key;
+  const child = makeChild(st, l, {
+    key, peer: seg.src, pport: seg.sport, lport: seg.dport, isn: c.rec.isn, rcvIsn: (seg.seq - 1) >>> 0, rcvNxt: seg.seq,
+    tsOk: c.tsOk, tsOff: c.rec.tsOff, tsRecent: c.tsOk ? ko.tsVal : 0, sackOk: c.sackOk, wsOk: c.wsOk, rcvWscale: win.wscale,
+    rcvWnd: win.rcvWnd, fullSpace: win.fullSpace, ecnOk: c.ecnOk, ttl: ipf.ttl, tos: ipf.tos, flow: flowFor(st, key), md5,
+  });
+  childProcess(st, child, seg, ko);
+}

@@ -6,6 +6,8 @@ export interface RuleInfoLike {
   rule: string;
   /** kernel function the rule mirrors, e.g. 'tcp_check_req' */
   fn: string;
+  /** kernel source file defining `fn`, e.g. 'net/ipv4/tcp_minisocks.c' */
+  file?: string;
   spec?: string;
   summary?: string;
 }

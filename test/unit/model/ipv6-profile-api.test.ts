@@ -129,13 +129,21 @@ describe('model API: bind / matchPrediction / RULES', () => {
   function apply2(s: typeof r.state) {
     return run(e, s, { type: 'tick' }, 6000);
   }
-  it('RULES: unique stable ids, each with fn and spec', () => {
+  it('RULES: unique stable ids, each with fn, kernel source file and spec', () => {
     const ids = RULES.map((x) => x.rule);
     expect(new Set(ids).size).to.equal(ids.length);
     for (const x of RULES) {
       expect(x.fn).to.be.a('string').and.not.equal('');
       expect(x.spec).to.match(/^§\d/);
+      // A kernel function names the kernel file defining it; the model's own rules ('(timers)', …) none.
+      if (x.fn.startsWith('(')) expect(x.file, x.rule).to.equal('');
+      else expect(x.file, x.rule).to.match(/^(net\/(ipv4|ipv6|core)\/[a-z0-9_]+\.c|include\/net\/[a-z0-9_]+\.h)$/);
     }
+    const fileOf = (fn: string) => new Set(RULES.filter((x) => x.fn === fn).map((x) => x.file));
+    expect([...fileOf('tcp_check_req')]).to.deep.equal(['net/ipv4/tcp_minisocks.c']);
+    expect([...fileOf('tcp_timewait_state_process')]).to.deep.equal(['net/ipv4/tcp_minisocks.c']);
+    expect([...fileOf('tcp_oow_rate_limited')]).to.deep.equal(['net/ipv4/tcp_input.c']);
+    expect([...fileOf('tcp_v4_rcv')]).to.deep.equal(['net/ipv4/tcp_ipv4.c']);
   });
 });
 

@@ -15,6 +15,8 @@ export interface Link {
 
 export interface EnvParams {
   release: string;
+  /** uname -v (the upstream sublevel behind a distribution release). */
+  version?: string;
   ip: 4 | 6;
   dut: string;
   peer: string;

@@ -7,9 +7,10 @@
 // short ones fill the other workers around them. Ties are broken by a shuffle seeded with the run's
 // seed: the same seed hands out the same jobs in the same order.
 import * as fs from 'fs';
-import { hostname, release } from 'os';
+import { hostname, release, version as osVersion } from 'os';
 import * as path from 'path';
 import { discoverCaseFiles, kernelMatches, type CaseFile } from '../../lib/case';
+import { kernelVersionOf, SYSCTL_SINCE, sysctlExists, sysctlKey } from '../../lib/model';
 import { Prng } from '../../lib/fuzz/prng';
 import { makeRunId, writeRun, type WrittenRun } from '../report/results-dir';
 import { blankResult, countStatuses, type CaseResult, type RunResult, type StatusCounts } from '../report/types';
@@ -42,8 +43,20 @@ export interface PlannedJob {
 }
 
 /** One job per case and family, in hand-out order (longest first; the seed breaks ties). */
+/** A reason to skip a case that sets a sysctl this kernel does not have (the write would fail). */
+function missingSysctl(c: CaseFile, kernel: string, version: string | undefined): string | undefined {
+  const v = kernelVersionOf(kernel, version);
+  if (!v) return undefined;
+  for (const s of c.sysctls) {
+    const key = sysctlKey(s.name);
+    if (!sysctlExists(key, v)) return `kernel ${kernel} has no ${s.name} (added in ${SYSCTL_SINCE[key]})`;
+  }
+  return undefined;
+}
+
 export function planJobs(cases: readonly CaseFile[], o: PlanOptions): PlannedJob[] {
   const kernel = o.kernel ?? release();
+  const version = o.kernel === undefined ? osVersion() : undefined;
   const out: PlannedJob[] = [];
   for (const c of cases) {
     const estimate = estimateCase(c);
@@ -51,7 +64,7 @@ export function planJobs(cases: readonly CaseFile[], o: PlanOptions): PlannedJob
       if (o.ip !== undefined && o.ip !== 'both' && o.ip !== ip) continue;
       const order = out.length;
       const job: JobSpec = { key: order, case: c, ip, seed: o.seed, timeoutMs: o.timeoutMs ?? defaultTimeoutMs(estimate) };
-      const skip = o.ignoreGates || kernelMatches(c.kernel, kernel) ? undefined : `kernel ${kernel} is not in ${c.kernel.text}`;
+      const skip = (o.ignoreGates || kernelMatches(c.kernel, kernel) ? undefined : `kernel ${kernel} is not in ${c.kernel.text}`) ?? missingSysctl(c, kernel, version);
       out.push({ case: c, ip, order, estimate, job, ...(skip ? { skip } : {}) });
     }
   }

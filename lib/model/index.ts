@@ -19,10 +19,10 @@ export type { SockOpts } from './core/sockopts';
 export { bind, matchPrediction } from './core/match';
 export type { FieldDiff } from './core/match';
 export type { Sym, Num } from './core/symbols';
-export type { Profile } from './core/profile';
 export type { Sysctls } from './core/sysctls';
-export { applySysctl, defaultSysctls } from './core/sysctls';
-export { profileFor, PROFILES, withKconfig } from './core/profile';
+export { applySysctl, defaultSysctls, SYSCTL_SINCE, sysctlExists, sysctlKey } from './core/sysctls';
+export { factsBetween, kernelVersionOf, MEASURED_KERNELS, profileFor, profileForVersion, PROFILES, VERSION_FACTS, withKconfig } from './core/profile';
+export type { KernelVersion, Profile, ProfileFlags, VersionFact } from './core/profile';
 export { parseAuthBytes, authWalkMinLen } from './kernel/auth-options';
 export type { AuthOpts, AuthError } from './kernel/auth-options';
 export { parseKernelOptions, parseOptionBytes } from './kernel/parse-options';
@@ -32,6 +32,8 @@ export { advmssFor } from './core/route';
 
 export interface MakeEnvOptions {
   release?: string;
+  /** `uname -v` of the kernel: carries the upstream sublevel a distribution release may hide ("Debian 6.1.192-3"). */
+  version?: string;
   ip: 4 | 6;
   dut: string;
   peer: string;
@@ -56,7 +58,7 @@ function canon(ip: 4 | 6, a: string): string {
 }
 
 export function makeEnv(o: MakeEnvOptions): ModelEnv {
-  const picked = profileFor(o.release);
+  const picked = profileFor(o.release, o.version);
   const profile = withKconfig(picked.profile, o.kconfig);
   const reason = picked.reason;
   const sysctls = applySysctls(defaultSysctls(profile), o.sysctls, profile);

@@ -12,8 +12,8 @@ type Def = readonly [fn: string, file: string, spec: string, summary: string];
 
 const DEFS = {
   // --- profile / sysctl / events (index.ts, profile.ts) ---------------------------------------
-  'profile.exact': ['(profile)', '', '§10', 'kernel release maps to a measured profile'],
-  'profile.nearest': ['(profile)', '', '§10', 'unknown kernel release mapped to the nearest profile [inferred]'],
+  'profile.exact': ['(profile)', '', '§10', 'a measured kernel: flags from the version facts (lib/model/core/profile.ts)'],
+  'profile.nearest': ['(profile)', '', '§10', 'an unmeasured kernel: flags from the version facts, the nearest measured kernel and its distance named [inferred]'],
   'event.listen': ['inet_csk_listen_start', 'net/ipv4/inet_connection_sock.c', '§4.1', 'listen(): backlog = min(backlog, somaxconn)'],
   'event.listen-in-use': ['inet_csk_get_port', 'net/ipv4/inet_connection_sock.c', '§4.1', 'listen() on a port that already listens: EADDRINUSE, no change'],
   'event.setsockopt': ['do_tcp_setsockopt', 'net/ipv4/tcp.c', '§4.7', 'socket option changed on the listener'],
@@ -218,6 +218,7 @@ const DEFS = {
   'close.done': ['tcp_done', 'net/ipv4/tcp.c', '§7', 'connection closed (LAST_ACK acked / reset)'],
   'tw.enter': ['tcp_time_wait', 'net/ipv4/tcp_minisocks.c', '§7', 'TIME_WAIT entered (60 s)'],
   'tw.syn-accept': ['tcp_timewait_state_process', 'net/ipv4/tcp_minisocks.c', '§7', 'SYN newer than TIME_WAIT state: new incarnation, ISN = tw_snd_nxt + 65537'],
+  'tw.isn-lost': ['tcp_v4_rcv', 'net/ipv4/tcp_ipv4.c', '§7', 'before 6.10: the TIME_WAIT ISN does not reach tcp_conn_request (fresh ISN, usual limits)'],
   'tw.ack': ['tcp_v4_timewait_ack', 'net/ipv4/tcp_ipv4.c', '§7', 'segment to TIME_WAIT: ACK'],
   'tw.limited': ['tcp_timewait_check_oow_rate_limit', 'net/ipv4/tcp_minisocks.c', '§7', 'TIME_WAIT ACK rate-limited'],
   'tw.rst-kill': ['tcp_timewait_state_process', 'net/ipv4/tcp_minisocks.c', '§7', 'in-window RST kills the TIME_WAIT socket (tcp_rfc1337=0)'],

@@ -1,5 +1,5 @@
 // Per-netns sysctls that affect the handshake (spec §2), per-profile defaults, and applySysctl().
-import { Profile } from './profile';
+import { compareVersions, parseKernelVersion, versionText, type KernelVersion, type Profile } from './profile';
 
 export interface Sysctls {
   tcp_syncookies: number;
@@ -83,20 +83,37 @@ const BASE: Sysctls = {
   txrehash: 1,
 };
 
-/** Sysctls that do not exist on 6.1 (§10). */
-const ONLY_618: ReadonlySet<keyof Sysctls> = new Set<keyof Sysctls>([
-  'tcp_syn_linear_timeouts', 'tcp_ecn_option', 'tcp_ecn_option_beacon', 'tcp_rto_min_us', 'tcp_rto_max_ms', 'tcp_tw_reuse_delay',
-]);
+/**
+ * Sysctls younger than some kernels the model covers: the mainline release that added each (a kernel
+ * without it refuses the write; a case that sets one is skipped there).
+ */
+export const SYSCTL_SINCE: Readonly<Partial<Record<keyof Sysctls, string>>> = {
+  tcp_syn_linear_timeouts: '6.5',
+  tcp_rto_min_us: '6.11',
+  tcp_tw_reuse_delay: '6.13',
+  tcp_rto_max_ms: '6.16',
+  tcp_ecn_option: '6.18',
+  tcp_ecn_option_beacon: '6.18',
+};
 
-/** Defaults in a fresh netns for the profile (§2; 6.1 per §10: rmem[2] 6 MiB, rmem_max 212992). */
+/** Whether a kernel version has the sysctl (every one the model knows, but those SYSCTL_SINCE dates). */
+export function sysctlExists(key: keyof Sysctls, v: KernelVersion): boolean {
+  const since = SYSCTL_SINCE[key];
+  return !since || compareVersions(v, parseKernelVersion(since)!) >= 0;
+}
+
+/**
+ * Defaults in a fresh netns for the profile (§2). Before 6.5 (measured on 6.1.192): tcp_rmem[2] 6 MiB
+ * and rmem_max 212992 [release from reading]; an absent sysctl reads 0.
+ */
 export function defaultSysctls(p: Profile): Sysctls {
-  if (p.name === '6.18') return BASE;
-  return {
-    ...BASE,
-    tcp_syn_linear_timeouts: 0,
-    tcp_rmem: [4096, 131072, 6291456],
-    rmem_max: 212992,
-  };
+  const out: Record<string, unknown> = { ...BASE };
+  for (const k of Object.keys(SYSCTL_SINCE) as Array<keyof Sysctls>) if (!sysctlExists(k, p.version)) out[k] = 0;
+  if (compareVersions(p.version, [6, 5, 0]) < 0) {
+    out.tcp_rmem = [4096, 131072, 6291456];
+    out.rmem_max = 212992;
+  }
+  return out as unknown as Sysctls;
 }
 
 const NAMES: ReadonlySet<string> = new Set(Object.keys(BASE));
@@ -134,7 +151,7 @@ function triple(name: string, v: number | string | readonly number[]): number[] 
 /** Returns a new Sysctls with one value changed; throws on an unknown name or a value the kernel refuses. */
 export function applySysctl(s: Sysctls, name: string, value: number | string | readonly number[], p?: Profile): Sysctls {
   const key = sysctlKey(name);
-  if (p && p.name === '6.1' && ONLY_618.has(key)) throw new Error(`sysctl ${name} does not exist on kernel 6.1 (added later, §10)`);
+  if (p && !sysctlExists(key, p.version)) throw new Error(`sysctl ${name} does not exist on kernel ${versionText(p.version)} (added in ${SYSCTL_SINCE[key]})`);
   const out = { ...s } as Record<string, unknown>;
   if (key === 'tcp_rmem' || key === 'tcp_wmem' || key === 'ip_local_port_range') {
     const t = triple(key, value as number | string);

@@ -212,6 +212,8 @@ function doReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: boolean, v: Re
 
 const twSynAcceptText = (seg: Seg, tw: Sock, isn: Num): string => `SYN seq ${seg.seq} after rcv_nxt ${tw.rcvNxt}: TIME_WAIT descheduled, ISN ${numText(isn)}`;
 
+const twIsnLostText = (kernel: string, isn: Num): string => `kernel ${kernel}: the TIME_WAIT ISN ${numText(isn)} is lost on the way, the SYN is handled as a new one`;
+
 /** tcp_v4_rcv's do_time_wait: acts on tcp_timewait_state_process's answer. */
 function doTimeWait(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, v: TwVerdict): void {
   if (v.kind === 'syn') {
@@ -222,7 +224,11 @@ function doTimeWait(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, v: TwVerdict):
       // The SYN now goes through the listener's path, auth gate included: the TIME_WAIT socket is
       // already gone when a malformed auth option gets the SYN dropped (correction C1).
       if (!inboundHash(st, seg, listenerHasKey(l, seg.src))) return;
-      return connRequest(st, l, seg, ko, v.isn);
+      // Before 6.10 the ISN tcp_timewait_state_process chose did not reach tcp_conn_request
+      // (profile.twIsnReuse): the SYN is an ordinary one there — fresh ISN, queue limits and cookies.
+      if (st.env.profile.twIsnReuse) return connRequest(st, l, seg, ko, v.isn);
+      st.whyf('tw.isn-lost', twIsnLostText, st.env.profile.name, v.isn);
+      return connRequest(st, l, seg, ko);
     }
     // No listener: the SYN is answered like any segment TIME_WAIT does not accept.
     v = timewaitOowAck(st, tw, seg);

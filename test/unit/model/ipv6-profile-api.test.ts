@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { buildIp } from '../../../lib/wire/build';
 import { toHex } from '../../../lib/wire/bytes';
-import { applySysctl, bind, defaultSysctls, matchPrediction, profileFor, PROFILES, RULES } from '../../../lib/model';
+import { applySysctl, bind, defaultSysctls, factsBetween, kernelVersionOf, matchPrediction, profileFor, PROFILES, RULES, sysctlExists, VERSION_FACTS } from '../../../lib/model';
 import { predictLines, predictPacket } from '../../../lib/model/predict';
 import { env, FULL, listening, only, run, seg } from './helpers';
 
@@ -59,11 +59,37 @@ describe('model §10 profiles', () => {
     const e = env({ sysctls: { tcp_timestamps: 2 } });
     expect((seg(e, listening(e), { flags: 'S', options: FULL }).responses[0].expect['opt.ts.val'] as { tsval: object }).tsval).to.include({ off: 0, approxMs: 1000, tolMs: 50 });
   });
-  it('unknown releases map to the nearest profile with a reason', () => {
-    expect(profileFor('6.17.2').profile.name).to.equal('6.18');
-    expect(profileFor('6.6.30').profile.name).to.equal('6.1');
+  it('unknown releases get the version facts and name the nearest measured kernel with its distance', () => {
+    const p17 = profileFor('6.17.2');
+    expect(p17.profile.name).to.equal('6.17');
+    expect(p17.profile).to.include({ accecn: false, tsecrCheck: true, authParse: 'auth', twIsnReuse: true, linearSynTimeouts: true });
+    expect(p17.reason.rule).to.equal('profile.nearest');
+    expect(String(p17.reason)).to.match(/version 6\.17\.2: flags from version facts \(nearest measured 6\.18\.44, 1 minor release\(s\) away\)/);
+    expect(profileFor('6.6.30').profile).to.include({ name: '6.6', authParse: 'md5sig', linearSynTimeouts: true, twIsnReuse: false });
     expect(profileFor('5.15.0').reason.rule).to.equal('profile.nearest');
     expect(profileFor('6.18.44-fc-v657').reason.rule).to.equal('profile.exact');
+    expect(String(profileFor('6.12.100').reason)).to.match(/nearest measured 6\.12\.118, 18 stable release\(s\) newer/);
+  });
+  it('a distribution release takes its upstream sublevel from uname -v (backported facts)', () => {
+    const v = '#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-26)';
+    expect(kernelVersionOf('6.1.0-57-cloud-amd64', v)).to.deep.equal([6, 1, 192]);
+    expect(kernelVersionOf('6.12.118+deb12-cloud-amd64', '#1 SMP PREEMPT_DYNAMIC Debian 6.12.118-1~deb12u1')).to.deep.equal([6, 12, 118]);
+    expect(kernelVersionOf('6.18.44-fc-v1300', '#1 SMP')).to.deep.equal([6, 18, 44]);
+    expect(profileFor('6.1.0-57-cloud-amd64', v).profile.tsOffPerTuple).to.equal(true);
+    expect(profileFor('6.1.0-57-cloud-amd64').profile.tsOffPerTuple).to.equal(false);
+    expect(String(profileFor('6.1.0-57-cloud-amd64', v).reason)).to.match(/version 6\.1\.192: flags from version facts \(measured\)/);
+  });
+  it('the measured kernels differ by the facts found on them', () => {
+    expect(factsBetween([6, 12, 118], [6, 18, 44]).map((f) => f.flag).sort()).to.deep.equal(['accecn', 'rtoSysctls', 'tsecrCheck']);
+    expect(factsBetween([6, 1, 192], [6, 12, 118]).map((f) => f.flag).sort()).to.deep.equal(['authParse', 'linearSynTimeouts', 'twIsnReuse']);
+    for (const f of VERSION_FACTS) expect(f.evidence, f.flag).to.not.equal('');
+  });
+  it('a sysctl younger than the kernel does not exist there', () => {
+    expect(sysctlExists('tcp_syn_linear_timeouts', [6, 1, 192])).to.equal(false);
+    expect(sysctlExists('tcp_syn_linear_timeouts', [6, 12, 118])).to.equal(true);
+    expect(sysctlExists('tcp_ecn_option', [6, 12, 118])).to.equal(false);
+    expect(sysctlExists('tcp_syncookies', [4, 19, 0])).to.equal(true);
+    expect(() => applySysctl(defaultSysctls(PROFILES['6.12']), 'tcp_ecn_option', 1, PROFILES['6.12'])).to.throw(/does not exist on kernel 6\.12\.118 \(added in 6\.18\)/);
   });
 });
 

@@ -187,6 +187,23 @@ export async function main(argv: string[]): Promise<void> {
       });
     });
 
+  program
+    .command('differential')
+    .description('random SYNs into the kernel at a listener, every reply and silence judged by the model, per sysctl profile and IP version')
+    .option('--probes <n>', 'SYNs per profile and family', wrap(intArg('--probes')), 2000)
+    .option('--seed <n>', 'seed (default: fresh, printed)', wrap(intArg('--seed')))
+    .option('--ip <4|6|both>', 'IP version', (v: string) => {
+      if (v === '4' || v === '6') return Number(v) as 4 | 6;
+      if (v === 'both') return 'both' as const;
+      throw new InvalidArgumentError(`--ip takes 4, 6 or both, got '${v}'`);
+    }, 'both' as 4 | 6 | 'both')
+    .option(KERNEL_FLAG, KERNEL_HELP, kernelListArg)
+    .option('--json', 'machine-readable summary')
+    .action(async (o) => {
+      const { differentialCommand } = await import('./differential');
+      process.exitCode = await acrossKernels({ kernels: o.kernel, argv: argv.slice(2), local: () => differentialCommand(o) });
+    });
+
   registerRun(program, argv);
 
   await program.parseAsync(argv);

@@ -15,6 +15,14 @@ import type { Lab } from '../topology/lab';
 import { readModelSysctls } from './dut-sysctls';
 import { EngineStats, ListenerEngine } from './listener-engine';
 
+/** The sysctl profiles a differential run covers (the integration test and `synh differential`). */
+export const DIFFERENTIAL_PROFILES: Readonly<Record<string, Record<string, number>>> = {
+  defaults: {},
+  'syncookies=2': { 'net.ipv4.tcp_syncookies': 2 },
+  'timestamps=0,sack=0': { 'net.ipv4.tcp_timestamps': 0, 'net.ipv4.tcp_sack': 0 },
+  'window_scaling=0,ecn=1,reflect_tos=1': { 'net.ipv4.tcp_window_scaling': 0, 'net.ipv4.tcp_ecn': 1, 'net.ipv4.tcp_reflect_tos': 1 },
+};
+
 export interface DifferentialOptions {
   ip: 4 | 6;
   probes: number;

@@ -2,15 +2,9 @@
 // the model's prediction, field by field. ≥ 2,000 SYNs per sysctl profile and IP version per run.
 // Seeded: SYNH_SEED=n replays a run; the seed is printed.
 import { expect } from 'chai';
-import { runDifferential, DifferentialResult } from '../../harness/engine/differential';
+import { DIFFERENTIAL_PROFILES, runDifferential, DifferentialResult } from '../../harness/engine/differential';
 import { Lab } from '../../harness/topology/lab';
 
-export const DIFFERENTIAL_PROFILES: Record<string, Record<string, number>> = {
-  defaults: {},
-  'syncookies=2': { 'net.ipv4.tcp_syncookies': 2 },
-  'timestamps=0,sack=0': { 'net.ipv4.tcp_timestamps': 0, 'net.ipv4.tcp_sack': 0 },
-  'window_scaling=0,ecn=1,reflect_tos=1': { 'net.ipv4.tcp_window_scaling': 0, 'net.ipv4.tcp_ecn': 1, 'net.ipv4.tcp_reflect_tos': 1 },
-};
 
 const PROBES = Number(process.env.SYNH_DIFF_PROBES ?? 2000);
 const SEED = Number(process.env.SYNH_SEED ?? (Date.now() % 2 ** 31));

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import { printDoctor, runDoctor } from './doctor';
 import { collectKv, intArg } from './kv';
 import { acrossKernels, KERNEL_FLAG, KERNEL_HELP, kernelListArg } from './kernels';
+import { registerCompare } from './compare';
 import { registerRun } from './run';
 
 function wrap<T>(f: (v: string, prev: T) => T): (v: string, prev: T) => T {
@@ -205,6 +206,7 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   registerRun(program, argv);
+  registerCompare(program);
 
   await program.parseAsync(argv);
 }

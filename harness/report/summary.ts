@@ -3,6 +3,7 @@
 // header on.
 import { isUnexpected } from './diff-text';
 import { summarizePacket, toHex } from './packet-summary';
+import { COMPARABLE_SCHEMA, type ComparableCase } from '../../lib/compare/types';
 import { countStatuses, type CaseResult, type CaseStatus, type FieldDiff, type RunResult, type StatusCounts } from './types';
 
 export const SUMMARY_SCHEMA = 'synharness-summary/1';
@@ -44,11 +45,15 @@ export interface SummaryCase {
   /** Every field difference of every step, flattened. */
   diffs: SummaryDiff[];
   packets: SummaryPacket[];
+  /** The judged packets with random values normalised, per step, with the model's predictions (`synh compare`). */
+  comparable?: ComparableCase;
 }
 
 /** The run's own fields as RunResult has them, plus the schema id, totals and the cases' summaries. */
 export interface Summary extends Omit<RunResult, 'cases'> {
   schema: string;
+  /** Schema of the cases' `comparable` field (lib/compare/types.ts); absent in runs made before it existed. */
+  comparableSchema?: string;
   totals: StatusCounts;
   cases: SummaryCase[];
 }
@@ -95,6 +100,7 @@ function summaryCase(c: CaseResult, opts: SummaryOptions): SummaryCase {
       comment: p.comment,
       unexpected: isUnexpected(p),
     })),
+    ...(c.comparable ? { comparable: c.comparable } : {}),
   };
   return out;
 }
@@ -102,6 +108,7 @@ function summaryCase(c: CaseResult, opts: SummaryOptions): SummaryCase {
 export function toSummary(run: RunResult, opts: SummaryOptions = {}): Summary {
   return {
     schema: SUMMARY_SCHEMA,
+    comparableSchema: COMPARABLE_SCHEMA,
     runId: run.runId,
     startedAt: run.startedAt,
     kernel: run.kernel,

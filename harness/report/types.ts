@@ -1,6 +1,7 @@
 // Data model shared by the result writers (JUnit XML, KTAP, pcapng, summary.json, terminal text).
 // These are plain data: the runner fills them in, the writers only read them.
 import type { FieldDiff, StepOutcome } from '../../lib/match/verdict';
+import type { ComparableCase } from '../../lib/compare/types';
 
 export type { FieldDiff, StepOutcome };
 /** One frame seen on the wire during a case, as captured (libpcap) on the peer side. */
@@ -40,6 +41,8 @@ export interface CaseResult {
   seed: number;
   /** Packets libpcap reported as dropped during the case. */
   captureDrops: number;
+  /** Every judged packet, random values normalised, with the model's predictions (lib/compare). */
+  comparable?: ComparableCase;
 }
 
 export interface RunResult {

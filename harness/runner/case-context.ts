@@ -11,6 +11,7 @@ import type { Decoded } from '../../lib/wire/types';
 import type { Reply } from '../agent/protocol';
 import type { SockoptValue as AgentSockoptValue } from '../sys/sockopts';
 import type { Lab } from '../topology/lab';
+import { CaseTrace } from './comparable';
 import type { DutLedger } from './dut-ledger';
 
 export class CaseContext {
@@ -32,6 +33,8 @@ export class CaseContext {
   refNs = 0n;
   /** The latest stimulus (send or call): the case observes the link until SETTLE_MS after it. */
   lastStimulusNs = 0n;
+  /** Step, timing and model prediction of each frame, for the comparable form (comparable.ts). */
+  readonly trace = new CaseTrace();
 
   constructor(
     readonly c: CaseFile,

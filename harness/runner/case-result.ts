@@ -70,5 +70,6 @@ export function caseResult(cx: CaseContext | undefined, ledger: DutLedger | unde
     sysctls: e.sysctls,
     modelProfile: e.profile,
     captureDrops: e.drops,
+    ...(cx ? { comparable: cx.trace.comparable(c, packets) } : {}),
   };
 }

@@ -2,6 +2,7 @@
 // prediction each of them claims; the model's view of a flow for a failure report. The runner
 // waits for the packets and passes each one in with its arrival time (model ms).
 import type { Bindings, ExpectStep, PacketRef } from '../case';
+import type { Prediction } from '../model';
 import { toPacketJson } from '../wire/summary';
 import type { Decoded } from '../wire/types';
 import { describePattern, describePrediction } from './describe';
@@ -45,6 +46,8 @@ export interface PacketVerdict {
   failure?: StepOutcome;
   /** The pcapng comment for the packet. */
   comment: string;
+  /** The model's prediction the packet claimed, if any (for the comparable form). */
+  pred?: Prediction;
 }
 
 /**
@@ -77,8 +80,10 @@ export function judgeExpectPacket(model: ModelTrack, s: ExpectStep, i: number, o
     modelOk = !diffs.some((d) => d.field.startsWith('model'));
   }
   const label = p.label ? ` (${p.label})` : '';
-  if (!diffs.length) return { comment: `step ${s.index + 1}: expect${which}${label} matched${p.model && modelOk ? '; the model agrees' : ''}` };
+  const pred = pend ? { pred: pend.pred } : {};
+  if (!diffs.length) return { comment: `step ${s.index + 1}: expect${which}${label} matched${p.model && modelOk ? '; the model agrees' : ''}`, ...pred };
   return {
+    ...pred,
     comment: `step ${s.index + 1}: expect${which}${label} MISMATCH in ${[...new Set(diffs.map((d) => d.field))].join(', ')}`,
     failure: {
       index: s.index, kind: 'expect', ok: false,

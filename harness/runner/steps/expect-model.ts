@@ -31,6 +31,13 @@ export async function runExpectModel(cx: CaseContext, s: ExpectStep): Promise<St
   const seen = (r: Rx): ModelObserved & { rx: Rx } => ({ d: r.d, text: summarizePacket(r.frame), atMs: nsToMs(r.tNs), flow: r.flow, rx: r });
   const v = judgeExpectModel(cx.model, cx.bindings, s, preds, taken.map(seen), cx.ledger.rx.filter((x) => !x.taken).map(seen));
   for (const [o, comment] of v.comments) o.rx.comment = comment;
+  // Each flow's taken packets answer its predictions in order (as judge pairs them).
+  const next = new Map<string | undefined, number>();
+  for (const r of taken) {
+    const k = next.get(r.flow) ?? 0;
+    next.set(r.flow, k + 1);
+    cx.trace.took(r.frame, s.index, r.tNs, cx.refNs, preds.filter((p) => p.flow === r.flow)[k]?.pred);
+  }
   cx.stepPackets.set(s.index, v.got);
   return v.outcome;
 }

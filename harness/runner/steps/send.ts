@@ -32,7 +32,9 @@ export async function runSend(cx: CaseContext, s: SendStep): Promise<StepOutcome
   if (target.mac) cx.lab.injector.sendLink(bytes, target.mac);
   else cx.lab.injector.send(bytes, pathFor(bytes));
   const t = now();
-  cx.ledger.sent(seg, cx.frame(bytes, target.mac), t, comment);
+  const frame = cx.frame(bytes, target.mac);
+  cx.ledger.sent(seg, frame, t, comment);
+  cx.trace.sent(frame, s.index);
   cx.stimulus(t);
   cx.stepPackets.set(s.index, [seg]);
   cx.bindings.sent(s.flow, options);

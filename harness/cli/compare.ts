@@ -2,9 +2,11 @@
 // "last good" one to compare against. Quiet on a clean compare (one summary line), the report on a
 // change; --json / --markdown for machines and mails.
 import { Command } from 'commander';
+import * as fs from 'fs';
+import * as path from 'path';
 import { compareExitCode, compareRuns, isClean, type CompareReport } from '../../lib/compare/compare';
 import { formatCompareMarkdown, formatCompareText, summaryLine } from '../../lib/compare/format';
-import { loadRun, resolveRunDir } from '../report/load-run';
+import { BASELINES_DIR, loadRun, resolveRunDir } from '../report/load-run';
 
 export interface CompareCliOptions {
   json?: boolean;
@@ -27,6 +29,21 @@ export function compareDirs(dirA: string, dirB: string, o: CompareCliOptions, la
   return { code, report };
 }
 
+/** Copies a run directory to a baseline (replacing an older baseline of that name in one rename). */
+export function saveBaseline(runDir: string, name: string, resultsRoot: string): string {
+  const dest = name.includes('/') || name.startsWith('.') ? path.resolve(name) : path.resolve(resultsRoot, BASELINES_DIR, name);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@+=-]*$/.test(path.basename(dest))) throw new Error(`baseline name ${JSON.stringify(path.basename(dest))}: use letters, digits and . _ @ + = -`);
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  const tmp = `${dest}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.cpSync(runDir, tmp, { recursive: true, dereference: true });
+  const old = `${dest}.old-${process.pid}`;
+  if (fs.existsSync(dest)) fs.renameSync(dest, old);
+  fs.renameSync(tmp, dest);
+  fs.rmSync(old, { recursive: true, force: true });
+  return dest;
+}
+
 export function registerCompare(program: Command): void {
   program
     .command('compare <A> <B>')
@@ -44,4 +61,28 @@ export function registerCompare(program: Command): void {
         process.exitCode = 2;
       }
     });
+  const baseline = program.command('baseline').description('keep runs to compare against (results/baselines/NAME)');
+  baseline
+    .command('save <name>')
+    .description('store a run (default: latest) as baseline NAME under <results>/baselines/ (or at a path, when NAME has a /)')
+    .option('--from <run>', 'the run to store: a results directory or `latest`', 'latest')
+    .option('--results <dir>', 'results root', 'results')
+    .action((name: string, o: { from: string; results: string }) => {
+      try {
+        saveBaseline(resolveRunDir(o.from, o.results), name, o.results);
+      } catch (e) {
+        process.stderr.write(`synh baseline save: ${(e as Error).message}\n`);
+        process.exitCode = 2;
+      }
+    });
+}
+
+/** `synh run --baseline`: the compare summary after the run (the full report when something changed). */
+export function compareAfterRun(baselineDir: string, runDir: string, label: string, out: NodeJS.WritableStream): number {
+  const a = loadRun(baselineDir, `baseline ${label}`);
+  const b = loadRun(runDir, 'this run');
+  for (const n of [a.note, b.note]) if (n) process.stderr.write(`synh run: ${n}\n`);
+  const report = compareRuns(a.view, b.view);
+  out.write(isClean(report) ? `compared with baseline ${label}: ${summaryLine(report)}\n` : formatCompareText(report));
+  return compareExitCode(report);
 }

@@ -30,6 +30,8 @@ export interface RunCliOptions {
   write: boolean;
   timeout?: number;
   ignoreGates?: boolean;
+  /** Compare with this run after the run: a results directory, `latest` or a baseline name. */
+  baseline?: string;
 }
 
 function parseInt0(name: string, min: number): (v: string) => number {
@@ -76,7 +78,13 @@ export function registerRun(program: Command, argv: readonly string[]): void {
     .option('--no-write', 'write no results directory')
     .option(KERNEL_FLAG, `${KERNEL_HELP}; one results directory per kernel`, kernelListArg)
     .option('--json', 'print the run summary as JSON (summary.json) on stdout')
+    .option('--baseline <run>', 'compare with this run afterwards (a results directory, `latest`, or a baseline name); exit 1 on a regression or unexplained change')
     .action(async (paths: string[], o: RunCliOptions & { kernel?: string }) => {
+      if (o.baseline !== undefined && o.kernel !== undefined && o.kernel !== 'host') {
+        process.stderr.write('synh run: --baseline compares one run; with --kernel, compare each kernel\'s run afterwards (synh compare BASELINE results/<run-id>)\n');
+        process.exitCode = 2;
+        return;
+      }
       process.exitCode = await acrossKernels({
         kernels: o.kernel, argv: argv.slice(2), inputs: paths, results: o.write ? o.results : undefined,
         local: () => runCommand(paths.length ? paths : [defaultSuitePath()], o),
@@ -92,6 +100,20 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   const t0 = process.hrtime.bigint();
   const human = o.json ? process.stderr : process.stdout;
   const seed = o.seed ?? freshSeed();
+  let baselineDir: string | undefined;
+  if (o.baseline !== undefined) {
+    if (!o.write) {
+      process.stderr.write('synh run: --baseline needs the results written (drop --no-write)\n');
+      return 2;
+    }
+    // Resolved now: the run is about to move `latest`.
+    try {
+      baselineDir = (await import('../report/load-run')).resolveRunDir(o.baseline, o.results);
+    } catch (e) {
+      process.stderr.write(`synh run: --baseline: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
   const bar = process.stderr.isTTY && !process.env.SYNH_NO_PROGRESS ? new ProgressBar(process.stderr) : undefined;
   let outcome;
   try {
@@ -123,7 +145,17 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   human.write(`${counts.pass} passed, ${counts.fail} failed, ${counts.error} errors${skipped} in ${wall.toFixed(1)} s (jobs ${o.jobs} × lanes ${o.lanes}, seed ${seed}, kernel ${run.kernel}); ${where}\n`);
   if (o.json) process.stdout.write(toSummaryJson(run, { pcapPaths: written?.pcaps }));
   human.write(`${counts.pass} passed, ${counts.fail + counts.error} failed\n`);
-  return counts.fail === 0 && counts.error === 0 && counts.total > 0 ? 0 : 1;
+  let code = counts.fail === 0 && counts.error === 0 && counts.total > 0 ? 0 : 1;
+  if (baselineDir && written) {
+    const { compareAfterRun } = await import('./compare');
+    try {
+      code = Math.max(code, compareAfterRun(baselineDir, written.dir, o.baseline!, human));
+    } catch (e) {
+      process.stderr.write(`synh run: --baseline: ${(e as Error).message}\n`);
+      code = Math.max(code, 2);
+    }
+  }
+  return code;
 }
 
 /** One redrawn line on a terminal: [#####.....] 37/152  4 running  1 failed  3.2 s */

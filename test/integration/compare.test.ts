@@ -1,6 +1,7 @@
 // synh compare on real runs: two host runs of the example cases compare clean (the normalisation of
 // ISNs, TS offsets, ports, flow labels and IP IDs is complete), a planted regression (an expectation
-// flipped in a copy of a case) and a planted input change give exit 1.
+// flipped in a copy of a case) and a planted input change give exit 1, `synh run --baseline`
+// compares right after the run, and `synh baseline save` keeps a run under results/baselines/.
 import { expect } from 'chai';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -63,6 +64,24 @@ describe('compare: two real runs', function () {
     const bad = synh(['compare', runs[1], 'nope'], tmp);
     expect([bad.status, bad.stdout, bad.stderr.split('\n').length]).to.deep.equal([2, '', 2]);
     expect(bad.stderr).to.match(/^synh compare: nope: not a results directory/);
+  });
+
+  it('synh baseline save keeps a run; synh run --baseline compares right after the run', () => {
+    const results = path.join(tmp, 'results');
+    const saved = synh(['baseline', 'save', 'good', '--from', runs[0], '--results', results], tmp);
+    expect([saved.status, saved.stdout, saved.stderr]).to.deep.equal([0, '', '']);
+    expect(fs.existsSync(path.join(results, 'baselines/good/summary.json'))).to.equal(true);
+    const clean = synh(['run', SUBSET, 'cases/plant.yaml', '--results', 'results', '--baseline', 'good'], tmp);
+    expect(clean.status, clean.stdout + clean.stderr).to.equal(0);
+    expect(clean.stdout).to.match(/\ncompared with baseline good: 0 regression\(s\), 0 fix\(es\), 0 unexplained and 0 explained behaviour change\(s\)/);
+    const b = path.join(tmp, 'flipped2');
+    plant(b, PLANT.replace('ack: peer.isn+1', 'ack: peer.isn+2'));
+    const r = synh(['run', 'cases/plant.yaml', '--results', results, '--baseline', 'good'], b);
+    expect(r.status).to.equal(1);
+    expect(r.stdout).to.match(/## Regressions \(pass → fail or error in B\)\n\* cases\/plant\.yaml#passive-syn-creates-request@ipv4: pass → fail/);
+    const none = synh(['run', 'cases/plant.yaml', '--results', results, '--baseline', 'nope'], b);
+    expect(none.status).to.equal(2);
+    expect(none.stderr).to.match(/^synh run: --baseline: nope: not a results directory/);
   });
 
   it('a planted change in a case passing on both is an unexplained behaviour change, exit 1 unless relaxed', () => {

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { REPO_ROOT } from '../compiled-mirror';
 import { acrossKernels, KERNEL_FLAG, KERNEL_HELP, kernelListArg } from './kernels';
 import { intArg } from './kv';
+import { checkKcidbOrigin, DEFAULT_KCIDB_ORIGIN } from '../report/kcidb';
 
 /** Worker processes: one per core (at most 16). */
 export const DEFAULT_JOBS = Math.min(16, Math.max(1, os.cpus().length));
@@ -30,6 +31,8 @@ export interface RunCliOptions {
   write: boolean;
   timeout?: number;
   ignoreGates?: boolean;
+  /** KCIDB origin for kcidb.json's ids. */
+  kcidbOrigin?: string;
   /** Compare with this run after the run: a results directory, `latest` or a baseline name. */
   baseline?: string;
 }
@@ -45,6 +48,14 @@ function parseInt0(name: string, min: number): (v: string) => number {
     if (n < min) throw new InvalidArgumentError(`${name} must be at least ${min}, got ${n}`);
     return n;
   };
+}
+
+function originArg(v: string): string {
+  try {
+    return checkKcidbOrigin(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 function ipArg(v: string): 4 | 6 | 'both' {
@@ -78,6 +89,7 @@ export function registerRun(program: Command, argv: readonly string[]): void {
     .option('--no-write', 'write no results directory')
     .option(KERNEL_FLAG, `${KERNEL_HELP}; one results directory per kernel`, kernelListArg)
     .option('--json', 'print the run summary as JSON (summary.json) on stdout')
+    .option('--kcidb-origin <name>', `origin of kcidb.json's ids (KCIDB v5.3; default $SYNH_KCIDB_ORIGIN or ${DEFAULT_KCIDB_ORIGIN})`, originArg)
     .option('--baseline <run>', 'compare with this run afterwards (a results directory, `latest`, or a baseline name); exit 1 on a regression or unexplained change')
     .action(async (paths: string[], o: RunCliOptions & { kernel?: string }) => {
       if (o.baseline !== undefined && o.kernel !== undefined && o.kernel !== 'host') {
@@ -100,6 +112,13 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   const t0 = process.hrtime.bigint();
   const human = o.json ? process.stderr : process.stdout;
   const seed = o.seed ?? freshSeed();
+  let kcidbOrigin: string;
+  try {
+    kcidbOrigin = checkKcidbOrigin(o.kcidbOrigin ?? process.env.SYNH_KCIDB_ORIGIN ?? DEFAULT_KCIDB_ORIGIN);
+  } catch (e) {
+    process.stderr.write(`synh run: ${o.kcidbOrigin === undefined ? 'SYNH_KCIDB_ORIGIN' : '--kcidb-origin'}: ${(e as Error).message}\n`);
+    return 2;
+  }
   let baselineDir: string | undefined;
   if (o.baseline !== undefined) {
     if (!o.write) {
@@ -119,7 +138,7 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   try {
     outcome = await runSuite({
       paths, filter: o.filter, jobs: o.jobs, lanes: o.lanes, ip: o.ip, seed, timeoutMs: o.timeout, ignoreGates: o.ignoreGates,
-      resultsDir: o.write ? o.results : false,
+      resultsDir: o.write ? o.results : false, kcidbOrigin,
       onProgress: (p) => bar?.update(p.done, p.total, p.running, p.failed),
     });
   } catch (e) {

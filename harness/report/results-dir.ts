@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { toJUnitXml } from './junit';
+import { toKcidbJson, type KcidbOptions } from './kcidb';
 import { toKtap, type KtapOptions } from './ktap';
 import { casePcapng } from './pcapng';
 import { toSummaryJson } from './summary';
@@ -171,6 +172,8 @@ export interface WriteRunOptions {
   updateLatest?: boolean;
   /** Options for ktap.txt (e.g. steps as nested subtests). */
   ktap?: KtapOptions;
+  /** Options for kcidb.json (the origin). */
+  kcidb?: KcidbOptions;
 }
 
 export interface WrittenRun {
@@ -186,7 +189,7 @@ export interface WrittenRun {
 }
 
 /**
- * Writes results/<run.runId>/ (summary.json, junit.xml, ktap.txt, pcap/*.pcapng) atomically and
+ * Writes results/<run.runId>/ (summary.json, junit.xml, ktap.txt, kcidb.json, pcap/*.pcapng) atomically and
  * repoints results/latest. `perCasePcaps` (case id → pcapng bytes) wins over the pcap built from a
  * case's packets; cases with no packets and no given pcap get no pcap file. Throws if
  * results/<run-id> already exists or run.runId is not a plain file name.
@@ -227,6 +230,7 @@ export function writeRun(
     for (const [id, rel] of pcaps) put(rel, given.get(id) ?? casePcapng(byId.get(id)!));
     put('ktap.txt', toKtap(run, opts.ktap));
     put('junit.xml', toJUnitXml(run));
+    put('kcidb.json', toKcidbJson(run, opts.kcidb));
     put('summary.json', toSummaryJson(run, { pcapPaths: pcaps }));
     fsyncDir(path.join(tmp, 'pcap'));
     fsyncDir(tmp);

@@ -45,11 +45,22 @@ export interface CaseResult {
   comparable?: ComparableCase;
 }
 
+/** The kernel under test beyond its release, as far as it is known (kcidb.json's build). */
+export interface KernelIdentity {
+  /** `uname -v`. */
+  version?: string;
+  /** Node's name for the architecture (x64, arm64). */
+  arch?: string;
+  /** sha256 of the kernel's .config (/proc/config.gz as published, or /boot/config-<release>). */
+  configSha256?: string;
+}
+
 export interface RunResult {
   runId: string;
   /** ISO 8601. */
   startedAt: string;
   kernel: string;
+  kernelIdentity?: KernelIdentity;
   host: string;
   jobs: number;
   /** Cases at a time per worker. */

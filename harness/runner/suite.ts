@@ -14,6 +14,7 @@ import { kernelVersionOf, SYSCTL_SINCE, sysctlExists, sysctlKey } from '../../li
 import { Prng } from '../../lib/fuzz/prng';
 import { makeRunId, writeRun, type WrittenRun } from '../report/results-dir';
 import { blankResult, countStatuses, type CaseResult, type RunResult, type StatusCounts } from '../report/types';
+import { hostKernelIdentity } from '../sys/kernel-identity';
 import { loadCasesCached } from './case-cache';
 import { defaultTimeoutMs, estimateCase, type CaseEstimate } from './estimate';
 import { WorkerPool, type PoolEvent, type PoolOptions } from './pool';
@@ -85,6 +86,8 @@ export interface SuiteOptions extends Omit<PlanOptions, 'seed'> {
   seed?: number;
   /** Where results/<run-id>/ goes; false = write nothing. Default 'results'. */
   resultsDir?: string | false;
+  /** KCIDB origin of kcidb.json's ids (default 'synharness'). */
+  kcidbOrigin?: string;
   onProgress?: (p: SuiteProgress) => void;
   pool?: Pick<PoolOptions, 'mode' | 'graceMs' | 'onEvent'>;
 }
@@ -172,6 +175,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
     runId: '',
     startedAt: startedAt.toISOString(),
     kernel,
+    kernelIdentity: hostKernelIdentity(),
     host: hostname(),
     jobs: o.jobs,
     lanes: o.lanes ?? 1,
@@ -183,7 +187,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
   if (o.resultsDir !== false) {
     const root = path.resolve(o.resultsDir ?? 'results');
     run.runId = freeRunId(root, makeRunId(startedAt, kernel));
-    outcome.written = writeRun(root, run);
+    outcome.written = writeRun(root, run, undefined, { kcidb: { origin: o.kcidbOrigin } });
   } else {
     run.runId = makeRunId(startedAt, kernel);
   }

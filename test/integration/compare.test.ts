@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { kcidbV53Problems } from '../unit/report/kcidb-v5.3';
 
 const SYNH = path.resolve('bin/synh');
 const SUBSET = path.resolve('cases/examples');
@@ -50,6 +51,16 @@ describe('compare: two real runs', function () {
     expect(json.compared).to.be.greaterThanOrEqual(14);
     expect(json.changes).to.deep.equal([]);
     console.log(`      compare of ${json.compared} cases: ${ms.toFixed(0)} ms (node start included)`);
+  });
+
+  it('each real run wrote a kcidb.json valid under KCIDB v5.3, with this kernel in its build', () => {
+    for (const r of runs) {
+      const k = JSON.parse(fs.readFileSync(path.join(r, 'kcidb.json'), 'utf8'));
+      expect(kcidbV53Problems(k)).to.deep.equal([]);
+      expect(k.builds[0].misc.kernel_release).to.equal(os.release());
+      expect(k.builds[0].misc.kernel_version).to.equal(os.version());
+      expect(k.tests.map((t: { status: string }) => t.status)).to.include('PASS');
+    }
   });
 
   it('a planted regression (an expectation flipped) is a regression with exit 1', () => {

@@ -82,6 +82,7 @@ describe('report/results-dir', () => {
     expect(files).to.deep.equal(
       [
         'junit.xml',
+        'kcidb.json',
         'ktap.txt',
         'pcap/cases_basic_syn.yaml--plain_SYN_gets_SYN-ACK@ipv4.pcapng',
         'pcap/cases_basic_syn.yaml--weird_--3_na_ve_ctl_0m_tab@ipv6.pcapng',

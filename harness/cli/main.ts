@@ -5,6 +5,7 @@ import { printDoctor, runDoctor } from './doctor';
 import { collectKv, intArg } from './kv';
 import { acrossKernels, KERNEL_FLAG, KERNEL_HELP, kernelListArg } from './kernels';
 import { registerCompare } from './compare';
+import { registerMerge } from './merge';
 import { registerRun } from './run';
 
 function wrap<T>(f: (v: string, prev: T) => T): (v: string, prev: T) => T {
@@ -207,6 +208,7 @@ export async function main(argv: string[]): Promise<void> {
 
   registerRun(program, argv);
   registerCompare(program);
+  registerMerge(program);
 
   await program.parseAsync(argv);
 }

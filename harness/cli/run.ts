@@ -10,6 +10,7 @@ import { REPO_ROOT } from '../compiled-mirror';
 import { acrossKernels, KERNEL_FLAG, KERNEL_HELP, kernelListArg } from './kernels';
 import { intArg } from './kv';
 import { checkKcidbOrigin, DEFAULT_KCIDB_ORIGIN } from '../report/kcidb';
+import { bazelShard, parseShard, recordedDurations, type Shard } from '../runner/shard';
 
 /** Worker processes: one per core (at most 16). */
 export const DEFAULT_JOBS = Math.min(16, Math.max(1, os.cpus().length));
@@ -33,6 +34,9 @@ export interface RunCliOptions {
   ignoreGates?: boolean;
   /** KCIDB origin for kcidb.json's ids. */
   kcidbOrigin?: string;
+  /** `i/N` or `N` (index from the environment). */
+  shard?: string;
+  shardDurations?: string;
   /** Compare with this run after the run: a results directory, `latest` or a baseline name. */
   baseline?: string;
 }
@@ -90,6 +94,8 @@ export function registerRun(program: Command, argv: readonly string[]): void {
     .option(KERNEL_FLAG, `${KERNEL_HELP}; one results directory per kernel`, kernelListArg)
     .option('--json', 'print the run summary as JSON (summary.json) on stdout')
     .option('--kcidb-origin <name>', `origin of kcidb.json's ids (KCIDB v5.3; default $SYNH_KCIDB_ORIGIN or ${DEFAULT_KCIDB_ORIGIN})`, originArg)
+    .option('--shard <i/N>', 'run only the i-th of N disjoint, balanced parts of the case runs (N alone: i from $JOB_COMPLETION_INDEX or $TEST_SHARD_INDEX, counting from 0); Bazel\'s TEST_TOTAL_SHARDS/TEST_SHARD_INDEX are honoured without it. Merge the parts with synh merge')
+    .option('--shard-durations <summary.json>', 'balance the shards by the durations this run recorded (give every shard the same file)')
     .option('--baseline <run>', 'compare with this run afterwards (a results directory, `latest`, or a baseline name); exit 1 on a regression or unexplained change')
     .action(async (paths: string[], o: RunCliOptions & { kernel?: string }) => {
       if (o.baseline !== undefined && o.kernel !== undefined && o.kernel !== 'host') {
@@ -119,6 +125,15 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
     process.stderr.write(`synh run: ${o.kcidbOrigin === undefined ? 'SYNH_KCIDB_ORIGIN' : '--kcidb-origin'}: ${(e as Error).message}\n`);
     return 2;
   }
+  let shard: Shard | undefined;
+  let shardDurations: Map<string, number> | undefined;
+  try {
+    shard = o.shard !== undefined ? parseShard(o.shard) : bazelShard();
+    if (o.shardDurations !== undefined) shardDurations = recordedDurations(o.shardDurations);
+  } catch (e) {
+    process.stderr.write(`synh run: ${(e as Error).message}\n`);
+    return 2;
+  }
   let baselineDir: string | undefined;
   if (o.baseline !== undefined) {
     if (!o.write) {
@@ -138,7 +153,7 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   try {
     outcome = await runSuite({
       paths, filter: o.filter, jobs: o.jobs, lanes: o.lanes, ip: o.ip, seed, timeoutMs: o.timeout, ignoreGates: o.ignoreGates,
-      resultsDir: o.write ? o.results : false, kcidbOrigin,
+      resultsDir: o.write ? o.results : false, kcidbOrigin, shard, shardDurations,
       onProgress: (p) => bar?.update(p.done, p.total, p.running, p.failed),
     });
   } catch (e) {
@@ -161,10 +176,12 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   const rel = written && path.relative(process.cwd(), written.dir);
   const where = !written ? 'no results written' : rel && !rel.startsWith('..') ? rel : written.dir;
   const skipped = counts.skip ? `, ${counts.skip} skipped` : '';
-  human.write(`${counts.pass} passed, ${counts.fail} failed, ${counts.error} errors${skipped} in ${wall.toFixed(1)} s (jobs ${o.jobs} × lanes ${o.lanes}, seed ${seed}, kernel ${run.kernel}); ${where}\n`);
+  const part = run.shard ? `, shard ${run.shard.index}/${run.shard.total}: ${counts.total} of ${run.shard.planned} case runs` : '';
+  human.write(`${counts.pass} passed, ${counts.fail} failed, ${counts.error} errors${skipped} in ${wall.toFixed(1)} s (jobs ${o.jobs} × lanes ${o.lanes}, seed ${seed}, kernel ${run.kernel}${part}); ${where}\n`);
   if (o.json) process.stdout.write(toSummaryJson(run, { pcapPaths: written?.pcaps }));
   human.write(`${counts.pass} passed, ${counts.fail + counts.error} failed\n`);
-  let code = counts.fail === 0 && counts.error === 0 && counts.total > 0 ? 0 : 1;
+  // A shard may be empty (more shards than case runs); a whole run with nothing in it is a mistake.
+  let code = counts.fail === 0 && counts.error === 0 && (counts.total > 0 || shard) ? 0 : 1;
   if (baselineDir && written) {
     const { compareAfterRun } = await import('./compare');
     try {

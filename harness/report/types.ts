@@ -61,6 +61,10 @@ export interface RunResult {
   startedAt: string;
   kernel: string;
   kernelIdentity?: KernelIdentity;
+  /** Set when the run was one shard of a larger one (`synh run --shard i/N`); `planned`: case runs of the whole. */
+  shard?: { index: number; total: number; planned: number };
+  /** Set on a run `synh merge` made: the run ids of its parts. */
+  mergedFrom?: string[];
   host: string;
   jobs: number;
   /** Cases at a time per worker. */

@@ -13,9 +13,10 @@ import { discoverCaseFiles, kernelMatches, type CaseFile } from '../../lib/case'
 import { kernelVersionOf, SYSCTL_SINCE, sysctlExists, sysctlKey } from '../../lib/model';
 import { Prng } from '../../lib/fuzz/prng';
 import { makeRunId, writeRun, type WrittenRun } from '../report/results-dir';
-import { blankResult, countStatuses, type CaseResult, type RunResult, type StatusCounts } from '../report/types';
+import { blankResult, caseId, countStatuses, type CaseResult, type RunResult, type StatusCounts } from '../report/types';
 import { hostKernelIdentity } from '../sys/kernel-identity';
 import { loadCasesCached } from './case-cache';
+import { partition, type Shard } from './shard';
 import { defaultTimeoutMs, estimateCase, type CaseEstimate } from './estimate';
 import { WorkerPool, type PoolEvent, type PoolOptions } from './pool';
 import type { JobSpec } from './protocol';
@@ -88,6 +89,10 @@ export interface SuiteOptions extends Omit<PlanOptions, 'seed'> {
   resultsDir?: string | false;
   /** KCIDB origin of kcidb.json's ids (default 'synharness'). */
   kcidbOrigin?: string;
+  /** Run only this shard of the planned case runs (shard.ts). */
+  shard?: Shard;
+  /** Recorded durations (case id → ms) to balance the shards by; default each case's estimate. */
+  shardDurations?: ReadonlyMap<string, number>;
   onProgress?: (p: SuiteProgress) => void;
   pool?: Pick<PoolOptions, 'mode' | 'graceMs' | 'onEvent'>;
 }
@@ -142,10 +147,13 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
   pool.prestart();
   let cases: CaseFile[];
   let plan: PlannedJob[];
+  let planned = 0;
   try {
     cases = loadCasesCached(files);
     plan = planJobs(cases, { ...o, seed });
     if (!plan.length) throw new Error(`none of the ${cases.length} case(s) runs over IPv${o.ip}`);
+    planned = plan.length;
+    if (o.shard) plan = selectShard(plan, o.shard, o.shardDurations);
   } catch (e) {
     await pool.close();
     throw e;
@@ -182,6 +190,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
     seed,
     durationMs: Number(process.hrtime.bigint() - t0) / 1e6,
     cases: results,
+    ...(o.shard ? { shard: { ...o.shard, planned } } : {}),
   };
   const outcome: SuiteOutcome = { run, counts: countStatuses(results) };
   if (o.resultsDir !== false) {
@@ -192,6 +201,25 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
     run.runId = makeRunId(startedAt, kernel);
   }
   return outcome;
+}
+
+/** A case run's id, as its result has it. */
+function jobId(p: PlannedJob): string {
+  return caseId(p.case.file, p.case.name, p.ip);
+}
+
+/**
+ * The shard's part of the plan, hand-out order kept, renumbered (order, job key) from 0 in discovery
+ * order. Weighted by recorded durations when given, else by the case's own estimate.
+ */
+export function selectShard(plan: readonly PlannedJob[], shard: Shard, durations?: ReadonlyMap<string, number>): PlannedJob[] {
+  const of = partition(plan.map((p) => ({ id: jobId(p), ms: p.skip ? 0 : durations?.get(jobId(p)) ?? p.estimate.minMs })), shard.total);
+  const mine = plan.filter((p) => of.get(jobId(p)) === shard.index);
+  const renumber = new Map([...mine].sort((a, b) => a.order - b.order).map((p, i) => [p, i]));
+  return mine.map((p) => {
+    const order = renumber.get(p)!;
+    return { ...p, order, job: { ...p.job, key: order } };
+  });
 }
 
 /** The run id, with -2, -3… appended when runs started in the same second. */

@@ -1,0 +1,29 @@
+// `synh merge DIR... --out DIR`: shard results into one run (harness/report/merge.ts).
+import { Command } from 'commander';
+import * as path from 'path';
+import { countStatuses } from '../report/types';
+import { checkKcidbOrigin, DEFAULT_KCIDB_ORIGIN } from '../report/kcidb';
+import { mergeDirs } from '../report/merge';
+
+export function registerMerge(program: Command): void {
+  program
+    .command('merge <dirs...>')
+    .description('merge shard results (synh run --shard i/N) into one run: summary.json, junit.xml, ktap.txt, kcidb.json, pcaps')
+    .requiredOption('--out <dir>', 'the merged run\'s directory (new)')
+    .option('--partial', 'merge even when shards are missing (they are named)')
+    .option('--kcidb-origin <name>', `origin of kcidb.json's ids (default $SYNH_KCIDB_ORIGIN or ${DEFAULT_KCIDB_ORIGIN})`)
+    .action((dirs: string[], o: { out: string; partial?: boolean; kcidbOrigin?: string }) => {
+      try {
+        const kcidbOrigin = checkKcidbOrigin(o.kcidbOrigin ?? process.env.SYNH_KCIDB_ORIGIN ?? DEFAULT_KCIDB_ORIGIN);
+        const { written, merged } = mergeDirs(dirs, o.out, { partial: o.partial, kcidbOrigin });
+        const c = countStatuses(merged.run.cases);
+        if (merged.missing.length) process.stderr.write(`synh merge: shard(s) ${merged.missing.join(', ')} missing (--partial)\n`);
+        const rel = path.relative(process.cwd(), written.dir);
+        process.stdout.write(`${c.pass} passed, ${c.fail} failed, ${c.error} errors, ${c.skip} skipped from ${dirs.length} part(s); ${rel && !rel.startsWith('..') ? rel : written.dir}\n`);
+        process.exitCode = c.fail || c.error || merged.missing.length ? 1 : 0;
+      } catch (e) {
+        process.stderr.write(`synh merge: ${(e as Error).message}\n`);
+        process.exitCode = 2;
+      }
+    });
+}

@@ -63,9 +63,11 @@ export function loadRun(dir: string, label = dir): LoadedRun {
     label,
     runId: summary.runId,
     kernel: summary.kernel,
+    ...(summary.kernelIdentity?.version ? { kernelVersion: summary.kernelIdentity.version } : {}),
     comparable,
     cases: summary.cases.map((c) => ({
       id: c.id, status: c.status, message: c.message, kernel: c.kernel, modelProfile: c.modelProfile, sysctls: c.sysctls ?? {},
+      ...(summary.kernelIdentity?.version && c.kernel === summary.kernel ? { kernelVersion: summary.kernelIdentity.version } : {}),
       ...(comparable && c.comparable ? { comparable: c.comparable } : {}),
     })),
   };

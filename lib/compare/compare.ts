@@ -258,10 +258,10 @@ function classify(
   if (!predicted) return { explained: false, why: notPredicted };
   const rules = [...new Set(models.filter((m): m is ComparableModel => !!m).map((m) => m.rule))];
   const diff = differingFlags(ctx.pa, ctx.pb);
-  const both = diff.filter((d) => flagTouches(d.flag, rules, undefined) && (field === undefined || PROFILE_FLAGS[d.flag].fields.includes(field)));
-  const byRule = diff.filter((d) => flagTouches(d.flag, rules, undefined));
-  const byField = field === undefined ? [] : diff.filter((d) => PROFILE_FLAGS[d.flag].fields.includes(field));
-  const pick = both.length ? both : byRule.length ? byRule : byField;
+  // A flag explains a change when it shapes the packet's rule and moves the changed field (for a packet
+  // that appeared or vanished: its rule). A flag that touches only one of them explains nothing: a
+  // differing sysctl may (tcp_rmem and the window scale), or nobody does.
+  const pick = diff.filter((d) => flagTouches(d.flag, rules, undefined) && (field === undefined || PROFILE_FLAGS[d.flag].fields.includes(field)));
   const sysctls = [...new Set([...Object.keys(ctx.sa), ...Object.keys(ctx.sb)])]
     .filter((k) => ctx.sa[k] !== ctx.sb[k]).map((name) => ({ name, a: ctx.sa[name], b: ctx.sb[name] }));
   if (!pick.length && !sysctls.length) {
@@ -269,7 +269,7 @@ function classify(
     return {
       explained: false,
       why: diff.length
-        ? `the model's prediction changed (rule ${rules.join(', ')}), but no differing profile flag (${diff.map((d) => d.flag).join(', ')}) is known to touch it`
+        ? `the model's prediction changed (rule ${rules.join(', ')}), but no differing profile flag (${diff.map((d) => d.flag).join(', ')}) is known to shape that rule${field ? ` and its ${field}` : ''}`
         : `the model's prediction changed (rule ${rules.join(', ')}) under the same profile ${ctx.pa.name} and sysctls: a different model version?`,
     };
   }

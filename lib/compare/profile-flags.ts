@@ -27,12 +27,14 @@ export const PROFILE_FLAGS: Readonly<Record<ProfileFlag, FlagEffect>> = {
   },
   rtoSysctls: { rules: ['syn_timer.', 'reqsk_timer.'], fields: ['t'] },
   accecn: { rules: ['synsent.accecn', 'ecn.', 'connect.ecn'], fields: ['flags', 'tos', 'tclass', 'options', 'kind172', 'kind174'] },
-  authParse: { rules: ['auth.', 'md5.', 'ao.', 'closed.md5-no-rst'], fields: ['flags'] },
+  // The parser decides whether a segment with a malformed option is dropped: the RST that answered it
+  // (closed.rst, reset.*) comes or goes with it.
+  authParse: { rules: ['auth.', 'md5.', 'ao.', 'closed.md5-no-rst', 'closed.rst', 'reset.'], fields: ['flags'] },
   tcpAo: {
     rules: ['auth.', 'ao.'], fields: ['flags'],
     summary: 'CONFIG_TCP_AO build: 5-byte auth-option walk bound, AO options checked',
   },
-  twIsnReuse: { rules: ['tw.isn-lost', 'tw.syn-accept', 'synack.', 'listen.syn'], fields: ['isn', 'seq', 'ack'] },
+  twIsnReuse: { rules: ['tw.isn-lost', 'tw.syn-accept'], fields: ['isn', 'seq', 'ack'] },
 };
 
 /** "since 6.10: <what the kernel changed>", from the model's version facts. */

@@ -90,6 +90,18 @@ describe('compare/compare', () => {
     assert.match(r.changes[0].why!, /no differing profile flag/);
   });
 
+  it('a differing flag that shapes the rule but not the changed field yields to a differing sysctl', () => {
+    // 6.1 vs 6.18 differ in linearSynTimeouts, which shapes connect.syn's timing, not its window scale;
+    // the guest's smaller tcp_rmem does.
+    const syn = (ws: string): ComparablePacket => ({ dir: 'dut', flow: 'a', f: { flags: 'S', wscale: ws }, n: { t: 0 }, model: { rule: 'connect.syn', fn: 'tcp_connect', packet: `S [wscale ${ws}]`, t: 0 } });
+    const a = run('A', [kase('x', { dut: [syn('10')], sysctls: { 'net.ipv4.tcp_rmem': '4096 131072 33554432' } })]);
+    const b = run('B', [kase('x', { kernel: '6.1.192', dut: [syn('7')], sysctls: { 'net.ipv4.tcp_rmem': '4096 131072 6291456' } })], '6.1.192');
+    const c = compareRuns(a, b).changes[0];
+    assert.equal(c.explained, true);
+    assert.deepEqual(c.explanation!.flags, []);
+    assert.deepEqual(c.explanation!.sysctls, [{ name: 'net.ipv4.tcp_rmem', a: '4096 131072 33554432', b: '4096 131072 6291456' }]);
+  });
+
   it('a packet that appears unpredicted is a change; one the model predicted where it appears is pacing', () => {
     const { model: _, ...unpredicted } = rst('0');
     const r = compareRuns(run('A', [kase('x')]), run('B', [kase('x', { dut: [rst('0'), unpredicted] })]));

@@ -1,10 +1,10 @@
 // `synh compare A B`, `synh baseline save NAME`: what changed between two runs, and keeping a run as the
 // "last good" one to compare against. Quiet on a clean compare (one summary line), the report on a
 // change; --json / --markdown for machines and mails.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import * as fs from 'fs';
 import * as path from 'path';
-import { compareExitCode, compareRuns, isClean, type CompareReport } from '../../lib/compare/compare';
+import { compareExitCode, compareRuns, DEFAULT_TIMER_TOLERANCE_MS, isClean, type CompareReport } from '../../lib/compare/compare';
 import { formatCompareMarkdown, formatCompareText, summaryLine } from '../../lib/compare/format';
 import { BASELINES_DIR, loadRun, resolveRunDir } from '../report/load-run';
 
@@ -14,6 +14,8 @@ export interface CompareCliOptions {
   results: string;
   allowUnexplained?: boolean;
   exitZero?: boolean;
+  /** A send time moved when it moved by more than this many ms (and 10 %). */
+  timerTolerance?: number;
 }
 
 /** Compares two resolved run directories; prints as asked; returns the exit status. */
@@ -21,7 +23,7 @@ export function compareDirs(dirA: string, dirB: string, o: CompareCliOptions, la
   const a = loadRun(dirA, labels[0]);
   const b = loadRun(dirB, labels[1]);
   for (const n of [a.note, b.note]) if (n) process.stderr.write(`synh compare: ${n}\n`);
-  const report = compareRuns(a.view, b.view);
+  const report = compareRuns(a.view, b.view, o.timerTolerance !== undefined ? { timerAbsMs: o.timerTolerance } : {});
   const code = o.exitZero ? 0 : compareExitCode(report, { allowUnexplained: o.allowUnexplained });
   if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
   else if (o.markdown) process.stdout.write(formatCompareMarkdown(report));
@@ -53,6 +55,11 @@ export function registerCompare(program: Command): void {
     .option('--results <dir>', 'results root (for `latest` and baseline names)', 'results')
     .option('--allow-unexplained', 'exit 0 on unexplained behaviour changes (regressions still fail)')
     .option('--exit-zero', 'always exit 0 (report only)')
+    .option('--timer-tolerance <ms>', `a send time moved when it moved by more than this (and 10 %); default ${DEFAULT_TIMER_TOLERANCE_MS}, more for a kernel under emulation (TCG)`, (v: string) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`--timer-tolerance takes milliseconds (a number ≥ 0), got '${v}'`);
+      return n;
+    })
     .action((A: string, B: string, o: CompareCliOptions) => {
       try {
         process.exitCode = compareDirs(resolveRunDir(A, o.results), resolveRunDir(B, o.results), o, [A, B]).code;

@@ -108,6 +108,9 @@ export interface CompareOptions {
   timerRel?: number;
 }
 
+/** A send time moved when it moved by more than this (and 10 %), ms. */
+export const DEFAULT_TIMER_TOLERANCE_MS = 50;
+
 const FAILED = new Set<Status>(['fail', 'error']);
 
 function side(r: RunView): RunSide {
@@ -174,7 +177,7 @@ function brief(p: ComparablePacket): string {
 
 function moved(x: number, y: number, o: CompareOptions): boolean {
   const d = Math.abs(x - y);
-  return d > (o.timerAbsMs ?? 50) && d > (o.timerRel ?? 0.1) * Math.max(Math.abs(x), Math.abs(y));
+  return d > (o.timerAbsMs ?? DEFAULT_TIMER_TOLERANCE_MS) && d > (o.timerRel ?? 0.1) * Math.max(Math.abs(x), Math.abs(y));
 }
 
 export function compareCase(ca: CaseView, cb: CaseView, o: CompareOptions = {}): BehaviourChange[] {

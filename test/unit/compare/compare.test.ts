@@ -124,6 +124,8 @@ describe('compare/compare', () => {
     const r = compareRuns(a, b);
     assert.deepEqual(r.changes.map((c) => [c.kind, c.explained]), [['timer', true]]);
     assert.ok(r.changes[0].explanation!.flags.some((f) => f.flag === 'linearSynTimeouts'));
+    // A tolerance above the move (--timer-tolerance, for kernels under emulation) hides it.
+    assert.deepEqual(compareRuns(a, b, { timerAbsMs: 1500 }).changes, []);
   });
 
   it('a run without the comparable form compares statuses only', () => {

@@ -170,6 +170,7 @@ export function resolveSendOptions(
   opts: readonly SendOption[],
   lookup: Bindings,
   cookieOf: (ref: { step: number; packet: number }) => Uint8Array | undefined,
+  kernelCookie?: () => Uint8Array | undefined,
 ): TcpOption[] {
   return opts.map((o): TcpOption => {
     switch (o.kind) {
@@ -179,8 +180,14 @@ export function resolveSendOptions(
         return { kind: 'sack', blocks: o.blocks.map(([l, r]) => [evalValue(l, lookup), evalValue(r, lookup)]) };
       case 'tfo': {
         if (o.cookie instanceof Uint8Array) return o.exp ? { kind: 'tfo', cookie: o.cookie, exp: true } : { kind: 'tfo', cookie: o.cookie };
-        const c = cookieOf(o.cookie.from);
-        if (c === undefined) throw new Error(`no TFO cookie in the packet ${o.cookie.from.text}`);
+        let c: Uint8Array | undefined;
+        if ('kernel' in o.cookie) {
+          c = kernelCookie?.();
+          if (c === undefined) throw new Error("the DUT's Fast Open cookie is not computable: no key is known (set net.ipv4.tcp_fastopen_key)");
+        } else {
+          c = cookieOf(o.cookie.from);
+          if (c === undefined) throw new Error(`no TFO cookie in the packet ${o.cookie.from.text}`);
+        }
         return o.exp ? { kind: 'tfo', cookie: c, exp: true } : { kind: 'tfo', cookie: c };
       }
       default:

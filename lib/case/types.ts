@@ -191,7 +191,8 @@ export type SendOption =
   | Exclude<TcpOption, { kind: 'ts' } | { kind: 'sack' } | { kind: 'tfo' }>
   | { kind: 'ts'; val: Value; ecr: Value }
   | { kind: 'sack'; blocks: Array<[Value, Value]> }
-  | { kind: 'tfo'; cookie: Uint8Array | { from: PacketRef }; exp?: boolean };
+  /** `{ kernel: true }`: the cookie the DUT's kernel makes for this peer and address pair (key known) */
+  | { kind: 'tfo'; cookie: Uint8Array | { from: PacketRef } | { kernel: true }; exp?: boolean };
 
 /** Deliberate errors in a sent packet. Absent = correct. */
 export interface Mistakes {
@@ -348,4 +349,12 @@ export interface CaseFile {
   /** in file order; flows[0] is the default flow of every step */
   flows: Flow[];
   steps: Step[];
+  /**
+   * DUT packets no expectation took that arrive after the last expected packet: 'fail' (the default,
+   * every case file) or 'report' (imported packetdrill scripts, as packetdrill never looks at them;
+   * `--strict` turns them back to 'fail'). Earlier untaken packets always fail.
+   */
+  trailing?: 'fail' | 'report';
+  /** Where the case came from when it was not written as YAML: the script and its tool. */
+  source?: { kind: 'packetdrill'; notes: string[] };
 }

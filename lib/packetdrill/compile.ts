@@ -1,0 +1,510 @@
+// compileScript: a parsed packetdrill script → the normalised case (lib/case/types.ts) the runner
+// executes, or a ScriptError at the first construct it cannot express ("unsupported: …").
+//
+// How a script maps onto a case:
+//   - `shell` lines before the first system call → the case's sysctls (defaults.sh is read through
+//     `include`; sysctls this kernel does not have are dropped, as `sysctl -q` would);
+//   - socket/setsockopt/bind/listen → setup: listen (port 8080, the options set before listen);
+//     socket/…/connect → setup: connect to the peer's port 8080;
+//   - each inbound SYN to the listener is a new connection: a new flow (peer port 40000, 40001, …);
+//   - inbound packets → send steps, outbound → expect steps with an `at` window: the script's time
+//     since the latest inbound packet or call, ± the tolerance (4 ms unless --tolerance_usecs, plus
+//     the harness's slack);
+//   - a blocking call with a time range (`+0...0.200 accept(…)`) runs after the events scheduled
+//     before it returns, with the rest of the range as its timeout;
+//   - time between events → wait steps.
+// Pure.
+import type { CallExpect, CallStep, CaseFile, CmpMatcher, Flow, SockOpt, SockoptValue, SourcePos, Step } from '../case/types';
+import { SYN, ACK } from '../wire/types';
+import { toHex } from '../wire/bytes';
+import type { Arg, PdEvent, Script, SyscallEvent } from './ast';
+import { ScriptError, unsupported } from './errors';
+import { flagBits, inboundStep, outboundPattern, synackCookies, type FlowSpace, type PacketCtx } from './packets';
+import { shellSysctls } from './shell';
+import { PD_LOCAL_IP, PD_REMOTE_IP, scriptCookie } from './tfo-cookie';
+
+export interface CompileOptions {
+  /** -D NAME=VALUE */
+  defines?: Record<string, string>;
+  /** from the command line (--ip_version); the script's own --ip_version wins over the default */
+  ipVersion?: 4 | 6 | 'both';
+  /** outbound time tolerance in ms (default: the script's --tolerance_usecs, else 4) */
+  toleranceMs?: number;
+  /** added to the tolerance: the harness's own latency between a stimulus and the capture */
+  slackMs?: number;
+  /** the text of a file a shell line runs, relative to the script; undefined when absent */
+  include?: (path: string) => string | undefined;
+  /**
+   * Why this kernel cannot take the sysctl setting (it lacks the sysctl, or refuses the value in a
+   * namespace), or undefined when it can. The setting is then skipped with a note, as a `sysctl -q`
+   * line of a shell script fails without stopping it. Default: every setting is taken.
+   */
+  sysctlSkip?: (name: string, value: string) => string | undefined;
+  /** packets after the script's last line fail the case (default: reported only, as packetdrill) */
+  strict?: boolean;
+  /** the case name (default: from the file name) */
+  name?: string;
+}
+
+/** packetdrill's port for the socket under test (its --bind_port / --connect_port defaults). */
+export const PD_PORT = 8080;
+/** The harness's latency allowance on top of the script's tolerance (capture and event-loop delays). */
+export const PD_SLACK_MS = 6;
+const FIRST_PEER_PORT = 40000;
+
+const KNOWN_OPTIONS = new Set(['ip_version', 'tolerance_usecs', 'local_ip', 'remote_ip', 'gateway_ip', 'netmask_ip', 'mtu', 'tcp_ts_tick_usecs', 'tcp_ts_ecr_scaled', 'bind_port', 'connect_port', 'speed', 'init_delay_usecs', 'verbose', 'define', 'D']);
+/** Options that change nothing here: our addresses are the lab's (cookies are recomputed for them). */
+const IGNORED_OPTIONS = new Set(['gateway_ip', 'netmask_ip', 'verbose', 'init_delay_usecs', 'speed']);
+
+type SockRole = { role: 'new' | 'listener' | 'conn'; pos: SourcePos };
+
+export function compileScript(s: Script, o: CompileOptions = {}): CaseFile {
+  return new Compiler(s, o).run();
+}
+
+class Compiler {
+  private readonly file: string;
+  private readonly notes = new Set<string>();
+  private readonly defines: Record<string, string>;
+  private families: Array<4 | 6>;
+  private tolMs: number;
+  private readonly sysctls: Array<{ name: string; value: string }> = [];
+  private setup: CaseFile['setup'] | undefined;
+  private readonly sockopts: SockOpt[] = [];
+  private readonly fds = new Map<number, SockRole>();
+  private listenerFd: number | undefined;
+  private connFd: number | undefined;
+  private readonly flows: FlowSpace[] = [];
+  private cur: FlowSpace | undefined;
+  private readonly steps: Step[] = [];
+  /** script time (s) of the previous event's start, and of the latest stimulus (inbound packet / call) */
+  private tPrev = 0;
+  private tStimulus = 0;
+  /** script time the runner has reached with its waits */
+  private tClock = 0;
+  private started = false;
+  private readonly deferred: Array<{ ev: PdEvent & SyscallEvent; end: number }> = [];
+  private readonly ctx: PacketCtx;
+  /** packetdrill's addresses for the script (its cookies were computed for them) */
+  private localIp = PD_LOCAL_IP;
+  private remoteIp = PD_REMOTE_IP;
+
+  constructor(private readonly s: Script, private readonly o: CompileOptions) {
+    this.file = s.file;
+    this.defines = { ...o.defines };
+    this.families = o.ipVersion === 4 ? [4] : o.ipVersion === 6 ? [6] : [4, 6];
+    this.tolMs = o.toleranceMs ?? 4;
+    this.ctx = {
+      file: this.file, defines: this.defines, notes: this.notes,
+      scriptCookie: () => scriptCookie(this.sysctls.find((x) => x.name === 'net.ipv4.tcp_fastopen_key')?.value, this.remoteIp, this.localIp),
+    };
+  }
+
+  private fail(pos: SourcePos, msg: string): never {
+    throw new ScriptError(this.file, pos, msg);
+  }
+
+  run(): CaseFile {
+    this.scriptOptions();
+    for (const ev of this.s.events) this.event(ev);
+    this.flushDeferred(Infinity);
+    if (!this.setup) this.fail({ line: 1, column: 1 }, 'the script opens no socket (socket() then listen() or connect())');
+    const flows: Flow[] = this.flows.map((f) => ({ name: f.name, sport: f.sport, isn: f.peerIsn }));
+    if (!flows.length) flows.push({ name: 'a', sport: this.setup.kind === 'connect' ? PD_PORT : FIRST_PEER_PORT, isn: 0 });
+    return {
+      file: this.file,
+      name: this.o.name ?? caseName(this.file),
+      description: `packetdrill script ${this.file}`,
+      spec: [],
+      kernel: { text: '*', anyOf: [] },
+      families: this.families,
+      sysctls: this.sysctls.map((x) => ({ name: x.name, value: /^-?\d+$/.test(x.value) ? Number(x.value) : x.value })),
+      setup: this.setup,
+      flows,
+      steps: this.steps,
+      trailing: this.o.strict ? 'fail' : 'report',
+      source: { kind: 'packetdrill', notes: [...this.notes] },
+    };
+  }
+
+  private scriptOptions(): void {
+    for (const opt of this.s.options) {
+      if (!KNOWN_OPTIONS.has(opt.name)) unsupported(this.file, opt.pos, `the option --${opt.name}`);
+      if (IGNORED_OPTIONS.has(opt.name)) continue;
+      const v = opt.value ?? '';
+      switch (opt.name) {
+        case 'ip_version':
+          if (this.o.ipVersion !== undefined) break;
+          if (v === 'ipv4') this.families = [4];
+          else if (v === 'ipv6') this.families = [6];
+          else unsupported(this.file, opt.pos, `--ip_version=${v} (ipv4 and ipv6 are supported)`);
+          break;
+        case 'tolerance_usecs':
+          if (this.o.toleranceMs === undefined) this.tolMs = Number(v) / 1000;
+          break;
+        case 'mtu':
+          if (Number(v) !== 1500) unsupported(this.file, opt.pos, `--mtu=${v} (the lab's links have MTU 1500)`);
+          break;
+        case 'tcp_ts_ecr_scaled':
+          break;
+        case 'local_ip':
+          this.localIp = v;
+          break;
+        case 'remote_ip':
+          this.remoteIp = v;
+          break;
+        case 'define':
+        case 'D': {
+          const [k, val] = v.split('=');
+          if (this.defines[k] === undefined) this.defines[k] = val ?? '';
+          break;
+        }
+        default:
+          unsupported(this.file, opt.pos, `the option --${opt.name}${opt.value !== undefined ? `=${opt.value}` : ''}`);
+      }
+    }
+  }
+
+  // ---- time
+
+  /** The event's scheduled start (s). */
+  private start(ev: PdEvent): number {
+    switch (ev.time.kind) {
+      case 'rel': return this.tPrev + ev.time.value;
+      case 'abs': return ev.time.value;
+      case 'any': return this.tPrev;
+    }
+  }
+
+  /** Wait steps up to script time t (from the time reached so far). */
+  private waitUntil(t: number, pos: SourcePos): void {
+    const ms = Math.round((t - this.tClock) * 1000);
+    if (ms > 0) this.steps.push({ kind: 'wait', ms, index: this.steps.length, pos });
+    if (t > this.tClock) this.tClock = t;
+  }
+
+  private stimulus(t: number): void {
+    this.tStimulus = t;
+  }
+
+  // ---- events
+
+  private event(ev: PdEvent): void {
+    const t = this.start(ev);
+    if (ev.time.kind === 'abs' && t + 1e-9 < this.tPrev) this.fail(ev.time.pos, `the absolute time ${ev.time.value} is before the previous event (${this.tPrev.toFixed(3)} s)`);
+    if (ev.kind !== 'shell' || this.started) this.flushDeferred(t);
+    switch (ev.kind) {
+      case 'shell': return this.shell(ev, t);
+      case 'code':
+        return unsupported(this.file, ev.pos, '%{ … }% blocks (TCP_INFO assertions on tcpi_* fields)');
+      case 'packet':
+        this.started = true;
+        this.packet(ev, t);
+        break;
+      case 'syscall':
+        this.started = true;
+        if (ev.time.end !== undefined) {
+          this.syscallStart(ev, t);
+          this.deferred.push({ ev, end: t + ev.time.end });
+        } else this.syscall(ev, t, undefined);
+        break;
+    }
+    if (ev.time.kind !== 'any') this.tPrev = t;
+  }
+
+  /** Blocking calls that returned before script time t run now (events at their return time come first: they made it return). */
+  private flushDeferred(t: number): void {
+    while (this.deferred.length && this.deferred[0].end < t - 1e-9) {
+      const d = this.deferred.shift()!;
+      this.syscall(d.ev, this.tClock, d.end);
+    }
+  }
+
+  private shell(ev: PdEvent & { kind: 'shell' }, t: number): void {
+    const ctx = { file: this.file, pos: ev.pos, include: (p: string) => this.o.include?.(p), defines: this.defines };
+    const set = shellSysctls(ev.text, ctx);
+    if (!set.length) return;
+    if (this.started) unsupported(this.file, ev.pos, 'a shell command that changes sysctls after the first system call (mid-case sysctl changes)');
+    void t;
+    for (const x of set) {
+      if (!x.name.startsWith('net.')) unsupported(this.file, ev.pos, `the sysctl ${x.name} (only net.* sysctls live in the DUT's namespace)`);
+      const skip = this.o.sysctlSkip?.(x.name, x.value);
+      if (skip !== undefined) {
+        this.notes.add(`sysctl ${x.name}=${x.value} skipped: ${skip}`);
+        continue;
+      }
+      const i = this.sysctls.findIndex((y) => y.name === x.name);
+      if (i >= 0) this.sysctls.splice(i, 1);
+      this.sysctls.push({ name: x.name, value: x.value.trim().replace(/\s+/g, ' ') });
+    }
+  }
+
+  private packet(ev: PdEvent & { kind: 'packet' }, t: number): void {
+    if (!this.setup) unsupported(this.file, ev.pos, 'a packet before the socket under test is listening or connecting');
+    const flags = flagBits(ev.flags);
+    if (ev.dir === 'in') {
+      if (this.setup.kind === 'listen' && flags & SYN && !(flags & ACK)) this.newFlow(ev.seq);
+      else if (this.setup.kind === 'connect' && flags & SYN && flags & ACK && this.cur && this.cur.peerIsn === -1) this.cur.peerIsn = ev.seq;
+      const f = this.cur;
+      if (!f) unsupported(this.file, ev.pos, 'an inbound packet that is not a SYN while no connection exists (a packet to a listener without a SYN)');
+      if (f.peerIsn === -1) unsupported(this.file, ev.pos, 'an inbound packet before the SYN-ACK of an active open');
+      this.waitUntil(t, ev.pos);
+      this.steps.push({ kind: 'send', index: this.steps.length, pos: ev.pos, note: `${this.file}:${ev.pos.line}: ${ev.line}`, ...inboundStep(ev, f, this.ctx) });
+      this.stimulus(t);
+      return;
+    }
+    const f = this.cur;
+    if (!f) unsupported(this.file, ev.pos, 'an outbound packet before any connection exists');
+    const cookies = synackCookies(ev);
+    const pat = outboundPattern(ev, f, ev.pos, this.ctx);
+    if (ev.time.kind === 'any') {
+      pat.within = 5000;
+    } else {
+      const tol = this.tolMs + (this.o.slackMs ?? PD_SLACK_MS);
+      const lo = (t - this.tStimulus) * 1000;
+      const hi = ((ev.time.upto !== undefined ? (ev.time.kind === 'rel' ? this.tPrev + ev.time.upto : ev.time.upto) : t) - this.tStimulus) * 1000;
+      // may be below 0: the capture can stamp a reply before the runner notes its own send
+      const min = Math.round((lo - tol) * 1000) / 1000;
+      const max = Math.round((hi + tol) * 1000) / 1000;
+      pat.at = { min, max, text: `${fmtMs(lo)}${hi !== lo ? `~${fmtMs(hi)}` : ''} ±${fmtMs(tol)}` };
+    }
+    const index = this.steps.length;
+    this.steps.push({ kind: 'expect', index, pos: ev.pos, byModel: false, packets: [pat], note: `${this.file}:${ev.pos.line}: ${ev.line}` });
+    for (const c of cookies) f.cookies.set(c, { step: index, packet: 0, text: String(index + 1) });
+    if (t > this.tClock) this.tClock = t;
+  }
+
+  private newFlow(isn: number): void {
+    const f: FlowSpace = { name: `c${this.flows.length + 1}`, sport: FIRST_PEER_PORT + this.flows.length, peerIsn: isn, cookies: new Map(this.cur?.cookies ?? []) };
+    this.flows.push(f);
+    this.cur = f;
+  }
+
+  // ---- system calls
+
+  private fdArg(ev: SyscallEvent & { pos: SourcePos }, i = 0): number {
+    const a = ev.args[i];
+    if (!a || a.kind !== 'num') this.fail(a?.pos ?? ev.pos, `${ev.name}(): the first argument is a file descriptor number`);
+    return a.value;
+  }
+
+  private role(ev: SyscallEvent & { pos: SourcePos }, fd: number): SockRole {
+    const r = this.fds.get(fd);
+    if (!r) this.fail(ev.args[0]?.pos ?? ev.pos, `${ev.name}(${fd}, …): no socket has fd ${fd} at this point of the script`);
+    return r;
+  }
+
+  /** The part of a blocking call that happens when it starts (connect sends its SYN then). */
+  private syscallStart(ev: PdEvent & SyscallEvent, t: number): void {
+    if (ev.name === 'connect') this.syscall(ev, t, undefined, true);
+    else if (!['accept', 'read', 'recv', 'recvfrom', 'write'].includes(ev.name)) unsupported(this.file, ev.time.pos, `a blocking ${ev.name}() with a time range`);
+  }
+
+  private expectOf(ev: SyscallEvent, okRet?: 'any'): CallExpect {
+    if (ev.ret === '...') return {};
+    if (ev.ret === -1) {
+      if (!ev.errno) return { ok: false };
+      return { err: ev.errno };
+    }
+    if (okRet === 'any') return { ok: true };
+    const m: CmpMatcher = { op: '=', value: ev.ret, text: String(ev.ret) };
+    return { ok: true, ret: m };
+  }
+
+  private call(ev: PdEvent & SyscallEvent, body: CallBody, expect: CallExpect): void {
+    this.steps.push({ kind: 'call', index: this.steps.length, pos: ev.pos, note: `${this.file}:${ev.pos.line}: ${ev.line}`, expect, ...body } as CallStep);
+  }
+
+  private syscall(ev: PdEvent & SyscallEvent, t: number, end: number | undefined, starting = false): void {
+    const name = ev.name;
+    const tolMs = this.tolMs + (this.o.slackMs ?? PD_SLACK_MS);
+    /** a blocking call's timeout: until its range ends (+ tolerance); else the tolerance */
+    const timeout = Math.round(end !== undefined ? (end - this.tClock) * 1000 + tolMs : tolMs);
+    if (end === undefined) this.waitUntil(t, ev.pos);
+    switch (name) {
+      case 'socket': {
+        if (this.setup || this.fds.size) unsupported(this.file, ev.pos, 'a second socket() in one script (several sockets per case)');
+        if (typeof ev.ret !== 'number' || ev.ret < 0) unsupported(this.file, ev.retPos, 'a socket() that fails');
+        const ty = ev.args[1];
+        if (ty && !(ty.kind === 'word' && ty.name === 'SOCK_STREAM')) unsupported(this.file, ty.pos, 'sockets other than SOCK_STREAM');
+        this.fds.set(ev.ret, { role: 'new', pos: ev.pos });
+        return;
+      }
+      case 'fcntl':
+        // the agent's sockets are non-blocking; blocking calls are those the script gives a time range
+        this.role(ev, this.fdArg(ev));
+        return;
+      case 'bind': {
+        const fd = this.fdArg(ev);
+        if (this.role(ev, fd).role !== 'new') unsupported(this.file, ev.pos, 'bind() after listen()/connect()');
+        if (ev.ret !== 0) unsupported(this.file, ev.retPos, 'a bind() that fails');
+        return;
+      }
+      case 'setsockopt': {
+        const fd = this.fdArg(ev);
+        const r = this.role(ev, fd);
+        const opt = this.sockopt(ev);
+        if (r.role === 'new') {
+          if (ev.ret !== 0) unsupported(this.file, ev.retPos, 'a setsockopt() that fails before listen()/connect()');
+          this.sockopts.push(opt);
+          return;
+        }
+        this.call(ev, { op: 'setsockopt', on: r.role, name: opt.name, value: opt.value }, this.expectOf(ev));
+        this.stimulus(t);
+        return;
+      }
+      case 'getsockopt': {
+        const fd = this.fdArg(ev);
+        const r = this.role(ev, fd);
+        if (r.role === 'new') unsupported(this.file, ev.pos, 'getsockopt() before listen()/connect()');
+        const optName = ev.args[2];
+        if (!optName || optName.kind !== 'word') this.fail(ev.pos, 'getsockopt(fd, level, NAME, [value], [len]): the option name is missing');
+        const v = ev.args[3];
+        const expect = this.expectOf(ev, 'any');
+        if (v && v.kind === 'list' && v.items.length === 1 && v.items[0].kind === 'num') expect.value = v.items[0].value;
+        else if (v && v.kind !== 'ellipsis') unsupported(this.file, v.pos, `getsockopt(${optName.name}) of a value that is not [integer]`);
+        this.call(ev, { op: 'getsockopt', on: r.role, name: optName.name }, expect);
+        this.stimulus(t);
+        return;
+      }
+      case 'listen': {
+        const fd = this.fdArg(ev);
+        const r = this.role(ev, fd);
+        const backlog = ev.args[1]?.kind === 'num' ? ev.args[1].value : 128;
+        if (r.role === 'listener') {
+          this.call(ev, { op: 'listen', on: 'listener', backlog }, this.expectOf(ev));
+          this.stimulus(t);
+          return;
+        }
+        if (r.role !== 'new' || this.setup) unsupported(this.file, ev.pos, 'listen() on a second socket');
+        if (ev.ret !== 0) unsupported(this.file, ev.retPos, 'a listen() that fails');
+        this.setup = { kind: 'listen', port: PD_PORT, backlog, sockopts: [...this.sockopts] };
+        this.fds.set(fd, { role: 'listener', pos: ev.pos });
+        this.listenerFd = fd;
+        this.tClock = t;
+        this.stimulus(t);
+        return;
+      }
+      case 'connect': {
+        const fd = this.fdArg(ev);
+        const r = this.role(ev, fd);
+        if (end !== undefined && !starting) {
+          // the blocking connect() returns: wait for it
+          this.call(ev, { op: 'connect', on: 'conn', timeout }, this.expectOf(ev, 'any'));
+          this.stimulus(this.tClock);
+          return;
+        }
+        if (r.role !== 'new' || this.setup) unsupported(this.file, ev.pos, 'connect() on a second socket, or twice');
+        if (end === undefined && !(ev.ret === -1 && ev.errno === 'EINPROGRESS')) {
+          unsupported(this.file, ev.retPos, `a connect() = ${ev.ret}${ev.errno ? ` ${ev.errno}` : ''} without a time range (a non-blocking connect returns -1 EINPROGRESS; a blocking one needs start...end)`);
+        }
+        this.setup = { kind: 'connect', port: PD_PORT, sockopts: [...this.sockopts] };
+        this.fds.set(fd, { role: 'conn', pos: ev.pos });
+        this.connFd = fd;
+        const f: FlowSpace = { name: 'c1', sport: PD_PORT, peerIsn: -1, cookies: new Map() };
+        this.flows.push(f);
+        this.cur = f;
+        this.tClock = t;
+        this.stimulus(t);
+        return;
+      }
+      case 'accept': {
+        const fd = this.fdArg(ev);
+        if (this.role(ev, fd).role !== 'listener') this.fail(ev.args[0].pos, `accept(${fd}): fd ${fd} is not the listener`);
+        this.call(ev, { op: 'accept', on: 'listener', timeout }, this.expectOf(ev, 'any'));
+        if (typeof ev.ret === 'number' && ev.ret >= 0) {
+          if (this.connFd !== undefined && this.fds.get(this.connFd)?.role === 'conn') unsupported(this.file, ev.pos, 'a second accepted socket while the first is open (several sockets per case)');
+          this.fds.set(ev.ret, { role: 'conn', pos: ev.pos });
+          this.connFd = ev.ret;
+        }
+        this.stimulus(end ?? t);
+        return;
+      }
+      case 'close': {
+        const fd = this.fdArg(ev);
+        const r = this.role(ev, fd);
+        if (r.role === 'new') unsupported(this.file, ev.pos, 'close() of a socket before listen()/connect()');
+        this.call(ev, { op: 'close', on: r.role }, this.expectOf(ev));
+        this.fds.delete(fd);
+        if (fd === this.listenerFd) this.listenerFd = undefined;
+        if (fd === this.connFd) this.connFd = undefined;
+        this.stimulus(t);
+        return;
+      }
+      case 'shutdown': {
+        const fd = this.fdArg(ev);
+        const r = this.role(ev, fd);
+        const how = ev.args[1];
+        const map: Record<string, 'rd' | 'wr' | 'rdwr'> = { SHUT_RD: 'rd', SHUT_WR: 'wr', SHUT_RDWR: 'rdwr' };
+        if (!how || how.kind !== 'word' || !map[how.name] || r.role === 'new') unsupported(this.file, ev.pos, 'this shutdown() (SHUT_RD, SHUT_WR or SHUT_RDWR on a connected socket)');
+        this.call(ev, { op: 'shutdown', on: r.role as 'conn', how: map[how.name] }, this.expectOf(ev));
+        this.stimulus(t);
+        return;
+      }
+      case 'write':
+      case 'send': {
+        const fd = this.fdArg(ev);
+        const r = this.role(ev, fd);
+        if (name === 'send' && ev.args[3] && !(ev.args[3].kind === 'num' && ev.args[3].value === 0)) unsupported(this.file, ev.args[3].pos, 'send() with flags');
+        const len = ev.args[2];
+        if (!len || len.kind !== 'num') this.fail(ev.pos, `${name}(fd, ..., LEN): the length is missing`);
+        if (r.role === 'new') unsupported(this.file, ev.pos, `${name}() on an unconnected socket`);
+        this.call(ev, { op: 'send', on: r.role, data: new Uint8Array(len.value) }, this.expectOf(ev));
+        this.stimulus(t);
+        return;
+      }
+      case 'read':
+      case 'recv': {
+        const fd = this.fdArg(ev);
+        const r = this.role(ev, fd);
+        const len = ev.args[2];
+        if (!len || len.kind !== 'num') this.fail(ev.pos, `${name}(fd, ..., LEN): the length is missing`);
+        if (r.role === 'new') unsupported(this.file, ev.pos, `${name}() on an unconnected socket`);
+        const ex = this.expectOf(ev);
+        this.call(ev, { op: 'recv', on: r.role, len: len.value, timeout }, ex);
+        this.stimulus(end ?? t);
+        return;
+      }
+      case 'sendto':
+      case 'sendmsg':
+        return unsupported(this.file, ev.pos, `${name}() (MSG_FASTOPEN and data on connect)`);
+      default:
+        return unsupported(this.file, ev.pos, `the system call ${name}()`);
+    }
+  }
+
+  private sockopt(ev: SyscallEvent & { pos: SourcePos }): SockOpt {
+    const [, level, nameArg, val] = ev.args;
+    if (!nameArg || nameArg.kind !== 'word') this.fail(ev.pos, 'setsockopt(fd, level, NAME, value, len): the option name is missing');
+    if (!level || level.kind !== 'word') this.fail(ev.pos, 'setsockopt(fd, LEVEL, …): the level is missing');
+    const name = nameArg.name;
+    let value: SockoptValue;
+    if (val?.kind === 'list' && val.items.length === 1 && val.items[0].kind === 'num') value = val.items[0].value;
+    else if (val?.kind === 'num') value = val.value;
+    else if (val?.kind === 'string') value = name === 'TCP_FASTOPEN_KEY' ? toHex(Uint8Array.from(val.value, (c) => c.charCodeAt(0))) : val.value;
+    else if (val?.kind === 'struct' && name === 'SO_LINGER') value = { onoff: fieldNum(val, 'l_onoff'), linger: fieldNum(val, 'l_linger') };
+    else return unsupported(this.file, val?.pos ?? ev.pos, `the value of setsockopt(${name}) (integers in [N], strings and SO_LINGER are supported)`);
+    return { name, value };
+  }
+}
+
+/** A call step's operation and arguments (distributes over the CallStep union). */
+type CallBody = CallStep extends infer C ? (C extends CallStep ? Omit<C, 'index' | 'pos' | 'kind' | 'expect' | 'note'> : never) : never;
+
+function fieldNum(a: Arg, name: string): number {
+  if (a.kind !== 'struct') return 0;
+  const f = a.fields.find((x) => x.name === name);
+  return f && f.value.kind === 'num' ? f.value.value : 0;
+}
+
+function fmtMs(ms: number): string {
+  return `${Math.round(ms * 1000) / 1000}ms`;
+}
+
+/** A case name from the script's path: its last folders and name, kebab-case ("pd-fastopen-server-simple1"). */
+export function caseName(file: string): string {
+  const parts = file.replace(/\\/g, '/').replace(/\.pkt$/i, '').split('/').filter((p) => p && p !== '.' && p !== '..');
+  const tail = parts.slice(-3);
+  const kebab = tail.join('-').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return `pd-${kebab || 'script'}`;
+}

@@ -1,0 +1,117 @@
+import { expect } from 'chai';
+import { readFileSync, readdirSync } from 'fs';
+import { join } from 'path';
+import { scriptToCase, ScriptError } from '../../../lib/packetdrill';
+import type { CompileOptions } from '../../../lib/packetdrill';
+import type { ExpectStep, SendStep } from '../../../lib/case/types';
+import { netnsKeys, tfoCookieUnder } from '../../../lib/model/kernel/fastopen';
+import { PD_LOCAL_IP, PD_REMOTE_IP } from '../../../lib/packetdrill/tfo-cookie';
+
+const DIR = join(__dirname, '..', '..', 'fixtures', 'packetdrill');
+const compile = (name: string, o: CompileOptions = {}) => scriptToCase(readFileSync(join(DIR, name), 'utf8'), name, o);
+
+describe('packetdrill compiler', () => {
+  it('a passive open: listener set-up, sysctls, one flow, sends, expects with time windows, calls, waits', () => {
+    const c = compile('passive-open.pkt');
+    expect(c.name).to.equal('pd-passive-open');
+    expect(c.families).to.deep.equal([4, 6]);
+    expect(c.setup).to.deep.equal({ kind: 'listen', port: 8080, backlog: 10, sockopts: [{ name: 'SO_REUSEADDR', value: 1 }] });
+    expect(c.sysctls).to.deep.equal([{ name: 'net.ipv4.tcp_timestamps', value: 1 }, { name: 'net.ipv4.tcp_sack', value: 1 }]);
+    expect(c.flows).to.deep.equal([{ name: 'c1', sport: 40000, isn: 0 }]);
+    expect(c.trailing).to.equal('report');
+    expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind === 'wait' ? `wait:${s.ms}` : s.kind))).to.deep.equal([
+      'wait:100', 'send', 'expect', 'wait:50', 'send', 'call:accept', 'call:send', 'expect', 'wait:100', 'send', 'expect', 'call:recv', 'call:close', 'expect',
+    ]);
+    const synack = (c.steps[2] as ExpectStep).packets[0];
+    // --tolerance_usecs=10000 → 10 ms, plus the harness's 6 ms
+    expect(synack.at).to.deep.equal({ min: -16, max: 16, text: '0ms ±16ms' });
+    expect(synack.seq).to.deep.include({ value: { base: 'dut.isn', offset: 0, flow: 'c1', text: 'dut.isn' } });
+    expect(synack.ack).to.deep.include({ value: { base: 'peer.isn', offset: 1, flow: 'c1', text: 'peer.isn+1' } });
+    expect(synack.model).to.equal(true);
+    // +0~+0.02: the window runs to 20 ms
+    expect((c.steps[7] as ExpectStep).packets[0].at).to.deep.equal({ min: -16, max: 36, text: '0ms~20ms ±16ms' });
+    // `*`: any time
+    expect((c.steps[10] as ExpectStep).packets[0]).to.deep.include({ within: 5000 });
+    expect((c.steps[10] as ExpectStep).packets[0].options).to.equal(undefined);
+    // the peer's TS ecr echoes the DUT's latest TSval: a live expression, not the script's number
+    const ack = c.steps[4] as SendStep;
+    expect(ack.options[2]).to.deep.equal({ kind: 'ts', val: 110, ecr: { base: 'dut.tsval', offset: 0, flow: 'c1', text: 'dut.tsval' } });
+    expect(ack.ack).to.deep.include({ base: 'dut.isn', offset: 1 });
+    expect(c.steps[1].note).to.equal('passive-open.pkt:10: +0.1  < S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>');
+    expect(compile('passive-open.pkt', { strict: true }).trailing).to.equal('fail');
+    expect(compile('passive-open.pkt', { toleranceMs: 1, slackMs: 0 }).steps[2]).to.have.nested.property('packets[0].at.max', 1);
+  });
+
+  it('an active open: connect set-up, the peer ISN from its SYN-ACK, --ip_version', () => {
+    const c = compile('active-open.pkt');
+    expect(c.families).to.deep.equal([4]);
+    expect(c.setup).to.deep.equal({ kind: 'connect', port: 8080, sockopts: [] });
+    expect(c.flows).to.deep.equal([{ name: 'c1', sport: 8080, isn: 500 }]);
+    const synack = c.steps[2] as SendStep;
+    expect(synack).to.deep.include({ seq: 500, flags: 0x12 });
+    expect(synack.ack).to.deep.include({ base: 'dut.isn', offset: 1 });
+    expect((c.steps[3] as ExpectStep).packets[0].ack).to.deep.include({ value: { base: 'peer.isn', offset: 1, flow: 'c1', text: 'peer.isn+1' } });
+    expect(compile('active-open.pkt', { ipVersion: 6 }).families).to.deep.equal([6]);
+  });
+
+  it("Fast Open: a SYN-ACK's cookie is the model's to check, and sending it back refers to the live one", () => {
+    const c = compile('fastopen-server.pkt');
+    const synack = (c.steps[1] as ExpectStep).packets[0];
+    expect(synack.options).to.deep.include({ kind: 'exact' });
+    expect(synack.options!.kind === 'exact' && synack.options!.items[1]).to.deep.include({ kind: 'tfo', cookie: 'any' });
+    expect(synack.ecn).to.equal(0);
+    expect((c.steps[0] as SendStep).options[1]).to.deep.equal({ kind: 'tfo', cookie: new Uint8Array(0) });
+    const data = c.steps[3] as SendStep;
+    expect(data.options[1]).to.deep.equal({ kind: 'tfo', cookie: { from: { step: 1, packet: 0, text: '2' } } });
+    expect(data.tos).to.equal(2);
+    expect(data.payload.length).to.equal(10);
+    // a second SYN is a new connection: a new flow and port
+    expect(c.flows.map((f) => f.sport)).to.deep.equal([40000, 40001]);
+  });
+
+  it("the valid cookie for packetdrill's addresses becomes the DUT's valid cookie for the lab's", () => {
+    const key = '00000001-00000002-00000003-00000004';
+    const hex = tfoCookieUnder(netnsKeys(key)!.primary, PD_REMOTE_IP, PD_LOCAL_IP);
+    const text = `\`sysctl -q net.ipv4.tcp_fastopen_key=${key}\`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 < S 0:10(10) win 100 <FO ${hex},nop,nop>\n+0 < S 0:10(10) win 100 <FO 0102030405060708,nop,nop>\n`;
+    const c = scriptToCase(text, 'x.pkt');
+    expect((c.steps[0] as SendStep).options[0]).to.deep.equal({ kind: 'tfo', cookie: { kernel: true } });
+    expect((c.steps[1] as SendStep).options[0]).to.deep.equal({ kind: 'tfo', cookie: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]) });
+    // the cookie of other addresses (--remote_ip) is not it
+    const other = scriptToCase(`--remote_ip=192.0.2.9\n${text}`, 'x.pkt');
+    expect((other.steps[0] as SendStep).options[0]).to.have.property('cookie').that.is.instanceOf(Uint8Array);
+  });
+
+  it('blocking calls return after the events at their return time; sysctls the host refuses are skipped with a note', () => {
+    const text = '`sysctl -q net.ipv4.tcp_congestion_control=cubic net.ipv4.tcp_sack=1`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0...0.2 accept(3, ..., ...) = 4\n+.1 < S 0:0(0) win 100\n+0 > S. 0:0(0) ack 1 <...>\n+.1 < . 1:1(0) ack 1 win 100\n+.1 close(4) = 0\n';
+    const c = scriptToCase(text, 'x.pkt', { sysctlSkip: (n) => (n.endsWith('congestion_control') ? 'not allowed here' : undefined) });
+    expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind))).to.deep.equal(['wait', 'send', 'expect', 'wait', 'send', 'call:accept', 'wait', 'call:close']);
+    expect(c.steps[5]).to.deep.include({ op: 'accept', timeout: 10 });
+    expect(c.sysctls).to.deep.equal([{ name: 'net.ipv4.tcp_sack', value: 1 }]);
+    expect(c.source!.notes).to.include('sysctl net.ipv4.tcp_congestion_control=cubic skipped: not allowed here');
+  });
+
+  it('malformed and unsupported scripts: file:line:column and the construct', () => {
+    const want: Record<string, string> = {
+      'bad-fd.pkt': 'bad-fd.pkt:2:11: listen(5, …): no socket has fd 5 at this point of the script',
+      'icmp.pkt': 'icmp.pkt:3:6: unsupported: ICMP packets',
+      'length-mismatch.pkt': 'length-mismatch.pkt:3:6: the payload length (5) is not end - start (10 - 0)',
+      'no-time.pkt': "no-time.pkt:2:3: expected a time (+0.1, 0.200 or *) at the start of an event, found 'listen'",
+      'tcpinfo.pkt': 'tcpinfo.pkt:3:4: unsupported: %{ … }% blocks (TCP_INFO assertions on tcpi_* fields)',
+      'time-backwards.pkt': 'time-backwards.pkt:2:1: the absolute time 0.2 is before the previous event (0.500 s)',
+      'unknown-option.pkt': "unknown-option.pkt:3:33: unknown TCP option 'sakOK'",
+      'unknown-shell.pkt': "unknown-shell.pkt:1:1: unsupported: the shell command 'ip link set dev lo mtu 1400'",
+      'unterminated-code.pkt': 'unterminated-code.pkt:2:1: unterminated %{ code block — close it with }%',
+    };
+    expect(readdirSync(join(DIR, 'bad')).sort()).to.deep.equal(Object.keys(want).sort());
+    for (const [f, msg] of Object.entries(want)) {
+      let err: unknown;
+      try {
+        scriptToCase(readFileSync(join(DIR, 'bad', f), 'utf8'), f);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, f).to.be.instanceOf(ScriptError);
+      expect(String(err)).to.contain(msg);
+    }
+  });
+});

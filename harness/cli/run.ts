@@ -39,6 +39,12 @@ export interface RunCliOptions {
   shardDurations?: string;
   /** Compare with this run after the run: a results directory, `latest` or a baseline name. */
   baseline?: string;
+  /** packetdrill scripts: packets after the script's last line fail the case */
+  strict?: boolean;
+  /** packetdrill scripts: outbound time tolerance, ms */
+  tolerance?: number;
+  /** packetdrill scripts: -D NAME=VALUE */
+  define: string[];
 }
 
 function parseInt0(name: string, min: number): (v: string) => number {
@@ -60,6 +66,23 @@ function originArg(v: string): string {
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
+}
+
+function toleranceArg(v: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || !(n >= 0 && n <= 10000)) throw new InvalidArgumentError(`--tolerance takes milliseconds (0 to 10000), got '${v}'`);
+  return n;
+}
+
+function defineArg(v: string, prev: string[]): string[] {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(v)) throw new InvalidArgumentError(`-D takes NAME=VALUE, got '${v}'`);
+  return [...prev, v];
+}
+
+/** The options that reach the packetdrill compiler (in this process and, through the environment, the workers). */
+export function scriptOptions(o: Pick<RunCliOptions, 'strict' | 'tolerance' | 'define'>): { strict?: boolean; toleranceMs?: number; defines?: Record<string, string> } {
+  const defines = Object.fromEntries((o.define ?? []).map((d) => [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)]));
+  return { ...(o.strict ? { strict: true } : {}), ...(o.tolerance !== undefined ? { toleranceMs: o.tolerance } : {}), ...(o.define?.length ? { defines } : {}) };
 }
 
 function ipArg(v: string): 4 | 6 | 'both' {
@@ -97,6 +120,9 @@ export function registerRun(program: Command, argv: readonly string[]): void {
     .option('--shard <i/N>', 'run only the i-th of N disjoint, balanced parts of the case runs (N alone: i from $JOB_COMPLETION_INDEX or $TEST_SHARD_INDEX, counting from 0); Bazel\'s TEST_TOTAL_SHARDS/TEST_SHARD_INDEX are honoured without it. Merge the parts with synh merge')
     .option('--shard-durations <summary.json>', 'balance the shards by the durations this run recorded (give every shard the same file)')
     .option('--baseline <run>', 'compare with this run afterwards (a results directory, `latest`, or a baseline name); exit 1 on a regression or unexplained change')
+    .option('--strict', "packetdrill scripts (.pkt): packets after the script's last expected packet fail the case (default: reported, as packetdrill)")
+    .option('--tolerance <ms>', "packetdrill scripts: outbound timing tolerance in ms (default: the script's --tolerance_usecs, else 4)", toleranceArg)
+    .option('-D, --define <NAME=VALUE>', 'packetdrill scripts: a define, as packetdrill -D; repeatable', defineArg, [] as string[])
     .action(async (paths: string[], o: RunCliOptions & { kernel?: string }) => {
       if (o.baseline !== undefined && o.kernel !== undefined && o.kernel !== 'host') {
         process.stderr.write('synh run: --baseline compares one run; with --kernel, compare each kernel\'s run afterwards (synh compare BASELINE results/<run-id>)\n');
@@ -111,6 +137,8 @@ export function registerRun(program: Command, argv: readonly string[]): void {
 }
 
 export async function runCommand(paths: string[], o: RunCliOptions): Promise<number> {
+  const { setScriptOptions } = await import('../packetdrill/load');
+  setScriptOptions(scriptOptions(o));
   const { runSuite, freshSeed } = await import('../runner/suite');
   const { CaseError } = await import('../../lib/case');
   const { formatCaseFailure } = await import('../report/diff-text');

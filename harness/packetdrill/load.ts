@@ -60,8 +60,8 @@ export function loadScriptFile(path: string, o: ScriptLoadOptions = {}): CaseFil
 }
 
 /**
- * The run's script options, handed to worker processes through the environment (workers load cases
- * by path): SYNH_PKT_OPTIONS holds them as JSON.
+ * The run's script options (--strict, --tolerance, -D), set by `synh run` for the loader in this
+ * process (case-cache compiles scripts where YAML is parsed): SYNH_PKT_OPTIONS holds them as JSON.
  */
 export const SCRIPT_OPTIONS_ENV = 'SYNH_PKT_OPTIONS';
 

@@ -82,6 +82,7 @@ export function formatCaseFailure(result: CaseResult, opts: FailureTextOptions =
   for (const s of result.steps) {
     if (s.ok) continue;
     out.push('', `  ${stepTitle(s)}`);
+    if (s.script) out.push(`    ${oneLine(s.script)}`);
     if (s.diffs && s.diffs.length) out.push(...diffTable(s.diffs, '    '));
     else if (isMissingStep(s)) out.push('    nothing arrived');
     for (const r of s.reasons ?? []) out.push(`    model: ${oneLine(r)}`);

@@ -44,6 +44,7 @@ function stepLines(steps: readonly StepOutcome[], indent: string): string[] {
   steps.forEach((s, i) => {
     if (!s.ok) {
       if (s.message) out.push(diag(indent, s.message));
+      if (s.script) out.push(diag(indent, s.script));
       for (const d of s.diffs ?? []) out.push(diag(indent, `${d.field}: expected ${d.expected}, observed ${d.observed}${d.reason ? ` (${d.reason})` : ''}`));
       for (const r of s.reasons ?? []) out.push(diag(indent, `model: ${r}`));
     }

@@ -41,7 +41,7 @@ export interface SummaryCase {
   unexpected: number;
   /** Path of the case's pcapng relative to the run directory, when one was written. */
   pcap?: string;
-  steps: Array<{ index: number; kind: string; ok: boolean; message?: string; reasons?: string[]; diffs?: FieldDiff[] }>;
+  steps: Array<{ index: number; kind: string; ok: boolean; message?: string; script?: string; reasons?: string[]; diffs?: FieldDiff[] }>;
   /** Every field difference of every step, flattened. */
   diffs: SummaryDiff[];
   packets: SummaryPacket[];
@@ -86,6 +86,7 @@ function summaryCase(c: CaseResult, opts: SummaryOptions): SummaryCase {
       kind: s.kind,
       ok: s.ok,
       ...(s.message !== undefined ? { message: s.message } : {}),
+      ...(s.script !== undefined ? { script: s.script } : {}),
       ...(s.reasons && s.reasons.length ? { reasons: [...s.reasons] } : {}),
       ...(s.diffs && s.diffs.length ? { diffs: s.diffs.map((d) => ({ ...d })) } : {}),
     })),

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadCaseFiles as loadUncached, parseCaseText, type CaseFile } from '../../lib/case';
 import { compiledMirror } from '../compiled-mirror';
+import { compileScriptText, isScriptPath, scriptOptionsFromEnv } from '../packetdrill/load';
 
 let dir: string | undefined | null;
 
@@ -53,6 +54,9 @@ export function decodeCase(text: string): CaseFile {
 
 /** parseCaseText through the cache. */
 export function parseCached(text: string, file: string): CaseFile {
+  // packetdrill scripts compile in well under a millisecond, and their result depends on the files
+  // they include and on the run's options: never cached
+  if (isScriptPath(file)) return compileScriptText(text, file, scriptOptionsFromEnv());
   const d = cacheDir();
   if (!d) return parseCaseText(text, file);
   const key = createHash('sha256').update(file).update('\0').update(text).digest('hex').slice(0, 32);

@@ -35,6 +35,10 @@ export class CaseContext {
   lastStimulusNs = 0n;
   /** Step, timing and model prediction of each frame, for the comparable form (comparable.ts). */
   readonly trace = new CaseTrace();
+  /** When the last packet an expectation took arrived (`trailing: report` looks past it). */
+  lastExpectedNs = 0n;
+  /** The DUT namespace's sysctls as the model reads them (the Fast Open key for `{ kernel: true }` cookies). */
+  modelSysctls: Record<string, string> = {};
 
   constructor(
     readonly c: CaseFile,

@@ -33,8 +33,15 @@ export function caseResult(cx: CaseContext | undefined, ledger: DutLedger | unde
   const inWindow = (r: Rx): boolean => r.tNs <= windowEnd;
   const outside = (r: Rx): string => `after the case's window (+${nsToMs(r.tNs - last).toFixed(1)} ms after its last stimulus): not judged`;
   const unexpected: Rx[] = [];
+  // `trailing: report` (imported packetdrill scripts): what the DUT sent after the last expected packet
+  // is reported, not judged — packetdrill never looks at it (--strict makes it count)
+  const trailing = (r: Rx): boolean => c.trailing === 'report' && r.tNs > (cx?.lastExpectedNs ?? 0n);
   for (const r of rx) {
     if (r.taken) continue;
+    if (trailing(r)) {
+      r.comment = `after the script's last expected packet: reported, not judged (--strict judges it)${r.flow !== undefined ? ` (flow ${r.flow})` : ''}`;
+      continue;
+    }
     if (!inWindow(r)) {
       r.comment = outside(r);
       continue;

@@ -19,6 +19,7 @@ import { SETTLE_MS } from '../../lib/match/timing';
 import type { StepOutcome } from '../../lib/match/verdict';
 import { initialState, makeEnv } from '../../lib/model';
 import { readModelSysctls } from '../engine/dut-sysctls';
+import { scriptFailureLine } from '../packetdrill/report';
 import type { CaseResult } from '../report/types';
 import type { Lab } from '../topology/lab';
 import { CaseContext } from './case-context';
@@ -31,8 +32,8 @@ import { runStep } from './steps';
 /** Model sysctls a fresh namespace copies from the host's (or that are global): they differ by machine. */
 const HOST_INHERITED = ['net.ipv4.tcp_rmem', 'net.ipv4.tcp_wmem', 'net.core.rmem_max'];
 
-/** A lab reset for the case (its sysctls set). */
-export type LabProvider = (sysctls: Record<string, string | number>) => Promise<Lab>;
+/** A lab reset for the case: its sysctls, and its link MTU when the case sets one for the family (else the default). */
+export type LabProvider = (sysctls: Record<string, string | number>, mtu?: number) => Promise<Lab>;
 
 export interface RunCaseOptions {
   seed: number;
@@ -84,7 +85,7 @@ export class CaseExecution {
     let lab: Lab | undefined;
     let cx: CaseContext | undefined;
     try {
-      lab = await labFor(sysctlMap);
+      lab = await labFor(sysctlMap, c.mtu?.[this.ip]);
       this.check();
       end.kernel = lab.agent.release;
       const a = this.ip === 4 ? lab.addr.v4 : lab.addr.v6;
@@ -104,6 +105,7 @@ export class CaseExecution {
       const env = makeEnv({ release: end.kernel, version: os.version(), ip: this.ip, dut: a.dut, peer: a.peer, mtu: lab.mtu, sysctls: modelSysctls });
       end.profile = env.profile.name;
       cx = new CaseContext(c, this.ip, lab, ledger, new ModelTrack(env, initialState(env), nsToMs(now()), flowOf), a.dut, a.peer, this.o.seed, this.check);
+      cx.modelSysctls = modelSysctls;
       if (c.steps.some((s) => s.kind === 'assert' && s.counters.length)) cx.counterBase = await lab.agent.counters();
       await setupDut(cx);
       for (const s of c.steps) {
@@ -118,6 +120,8 @@ export class CaseExecution {
           out = { index: s.index, kind: s.kind, ok: false, message: `error: ${(e as Error).message}` };
         }
         this.check();
+        const script = scriptFailureLine(c, s, out, cx.stepPackets.get(s.index), cx.bindings.lookup);
+        if (script) out.script = script;
         steps.push(out);
         if (!out.ok) {
           if (end.status === 'pass') end.status = 'fail';

@@ -10,7 +10,7 @@
 // over.
 // First: the agent starts booting while the modules below load.
 import { killAgent, sharedAgent } from './worker-agent';
-import { Lab } from '../topology/lab';
+import { DEFAULT_MTU, Lab } from '../topology/lab';
 import type { CaseResult } from '../report/types';
 import { errorResult, type FromWorker, type JobSpec, type ToWorker } from './protocol';
 import { runCase, type CaseExecution } from './run-case';
@@ -54,15 +54,15 @@ async function replenish(): Promise<void> {
   }
 }
 
-/** A lab for one case: an idle one (or the next one created), reset with the case's sysctls. */
-async function labFor(sysctls: Record<string, string | number>): Promise<Lab> {
+/** A lab for one case: an idle one (or the next one created), reset with the case's sysctls and MTU. */
+async function labFor(sysctls: Record<string, string | number>, mtu = DEFAULT_MTU): Promise<Lab> {
   const got = idle.pop() ?? await new Promise<Lab | Error>((resolve) => {
     waiting.push(resolve);
     void replenish().catch(() => undefined);
   });
   if (got instanceof Error) throw got;
   try {
-    await got.reset({ sysctls });
+    await got.reset({ sysctls, mtu });
     return got;
   } catch (e) {
     // A reset that failed half-way (e.g. a sysctl the kernel refuses) leaves nothing worth keeping.
@@ -95,8 +95,8 @@ async function run(job: JobSpec): Promise<void> {
   };
   let result: CaseResult;
   try {
-    result = await runCase(job.case, job.ip, async (s) => {
-      lab = await labFor(s);
+    result = await runCase(job.case, job.ip, async (s, mtu) => {
+      lab = await labFor(s, mtu);
       startClock();
       return lab;
     }, {

@@ -36,10 +36,13 @@ import { run } from './commands';
 import { LabAddresses, labAddresses } from './plan';
 import { enterTesterNetns } from './tester-ns';
 
+/** The DUT link's MTU unless a case asks for another. */
+export const DEFAULT_MTU = 1500;
+
 export interface LabOptions {
   /** Lab number 0..255 (address block and interface name); default: the lowest free one. */
   index?: number;
-  /** MTU of the veth pair (default 1500). */
+  /** MTU of the veth pair (default DEFAULT_MTU). */
   mtu?: number;
   /** DUT sysctls to set before anything listens, e.g. { 'net.ipv4.tcp_syncookies': 2 }. */
   sysctls?: Record<string, string | number>;
@@ -89,7 +92,7 @@ export class Lab {
     if (used.has(index)) throw new Error(`lab ${index} is already in use in this process`);
     used.add(index);
     const a = labAddresses(index);
-    const mtu = opts.mtu ?? 1500;
+    const mtu = opts.mtu ?? DEFAULT_MTU;
     const owns = !opts.agent;
     let agent: Agent | undefined = opts.agent;
     let slot: AgentSlot | undefined;

@@ -7,12 +7,12 @@ export interface DiscoverOptions {
   filter?: string | readonly string[];
 }
 
-const CASE_EXT = /\.ya?ml$/i;
+const CASE_EXT = /\.(ya?ml|pkt)$/i;
 /** Folders below an input that hold YAML in other formats: fuzz campaigns (cases/campaigns/README.md). */
 const OTHER_FORMAT_DIRS = new Set(['campaigns']);
 
 /**
- * Files and folders → case files: a folder contributes every *.yaml / *.yml below it (recursively;
+ * Files and folders → case files: a folder contributes every *.yaml / *.yml / *.pkt (packetdrill) below it (recursively;
  * names starting with '.', node_modules and campaigns/ folders — fuzz campaigns, another format —
  * are skipped), a file is taken as it is. The result is
  * sorted, without duplicates, with paths joined onto the inputs as given. Filters see the path

@@ -355,6 +355,11 @@ export interface CaseFile {
    * `--strict` turns them back to 'fail'). Earlier untaken packets always fail.
    */
   trailing?: 'fail' | 'report';
+  /**
+   * The DUT link's MTU per family when not the lab's default 1500 (imported packetdrill scripts run
+   * IPv6 at 1520, as packetdrill's run_all.py does, so both families advertise MSS 1460).
+   */
+  mtu?: Partial<Record<4 | 6, number>>;
   /** Where the case came from when it was not written as YAML: the script and its tool. */
   source?: { kind: 'packetdrill'; notes: string[] };
 }

@@ -13,4 +13,6 @@ export interface StepOutcome {
   diffs?: FieldDiff[];
   /** The reference model's reasons for what it expected. */
   reasons?: string[];
+  /** Imported packetdrill scripts: `script.pkt:LINE: expected: … actual: …` in the script's notation. */
+  script?: string;
 }

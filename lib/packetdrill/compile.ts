@@ -51,6 +51,8 @@ export const PD_PORT = 8080;
 /** The harness's latency allowance on top of the script's tolerance (capture and event-loop delays). */
 export const PD_SLACK_MS = 6;
 const FIRST_PEER_PORT = 40000;
+/** The link MTU packetdrill's run_all.py gives IPv6 runs (--mtu=1520). */
+export const PD_IPV6_MTU = 1520;
 
 const KNOWN_OPTIONS = new Set(['ip_version', 'tolerance_usecs', 'local_ip', 'remote_ip', 'gateway_ip', 'netmask_ip', 'mtu', 'tcp_ts_tick_usecs', 'tcp_ts_ecr_scaled', 'bind_port', 'connect_port', 'speed', 'init_delay_usecs', 'verbose', 'define', 'D']);
 /** Options that change nothing here: our addresses are the lab's (cookies are recomputed for them). */
@@ -85,6 +87,8 @@ class Compiler {
   private started = false;
   private readonly deferred: Array<{ ev: PdEvent & SyscallEvent; end: number }> = [];
   private readonly ctx: PacketCtx;
+  /** packetdrill's run_all.py runs IPv6 with --mtu=1520, so that both families advertise MSS 1460 */
+  private mtu: Partial<Record<4 | 6, number>> = { 6: PD_IPV6_MTU };
   /** packetdrill's addresses for the script (its cookies were computed for them) */
   private localIp = PD_LOCAL_IP;
   private remoteIp = PD_REMOTE_IP;
@@ -122,6 +126,7 @@ class Compiler {
       setup: this.setup,
       flows,
       steps: this.steps,
+      mtu: this.mtu,
       trailing: this.o.strict ? 'fail' : 'report',
       source: { kind: 'packetdrill', notes: [...this.notes] },
     };
@@ -143,7 +148,8 @@ class Compiler {
           if (this.o.toleranceMs === undefined) this.tolMs = Number(v) / 1000;
           break;
         case 'mtu':
-          if (Number(v) !== 1500) unsupported(this.file, opt.pos, `--mtu=${v} (the lab's links have MTU 1500)`);
+          if (!/^\d+$/.test(v) || Number(v) < 1280 || Number(v) > 9000) unsupported(this.file, opt.pos, `--mtu=${v} (1280 to 9000 are supported)`);
+          this.mtu = { 4: Number(v), 6: Number(v) };
           break;
         case 'tcp_ts_ecr_scaled':
           break;

@@ -27,7 +27,9 @@ export interface FlowSpace {
   cookies: Map<string, PacketRef>;
 }
 
-const FLAG_BITS: Record<string, number> = { F: FIN, S: SYN, R: RST, P: PSH, '.': ACK, U: URG, E: ECE, W: CWR, A: AE };
+/** packetdrill's flag letters, in the order it prints them. */
+export const PD_FLAGS: ReadonlyArray<readonly [string, number]> = [['F', FIN], ['S', SYN], ['R', RST], ['P', PSH], ['.', ACK], ['U', URG], ['E', ECE], ['W', CWR], ['A', AE]];
+const FLAG_BITS: Record<string, number> = Object.fromEntries(PD_FLAGS);
 
 export function flagBits(letters: string): number {
   let f = 0;

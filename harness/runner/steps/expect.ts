@@ -21,6 +21,7 @@ export async function runExpect(cx: CaseContext, s: ExpectStep): Promise<StepOut
     if (!r) return judgeNothingArrived(cx.model, s, i, nsToMs(now()));
     r.taken = true;
     waitFrom = r.tNs;
+    if (r.tNs > cx.lastExpectedNs) cx.lastExpectedNs = r.tNs;
     cx.bindings.beforeDut(p.flow, r.d);
     const v = judgeExpectPacket(cx.model, s, i, { d: r.d, text: summarizePacket(r.frame), atMs: nsToMs(r.tNs) }, {
       lookup: cx.bindings.lookup, packetAt: cx.packetAt, refMs: nsToMs(cx.refNs), dutPort: cx.dutPort, file: cx.c.file,

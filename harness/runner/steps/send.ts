@@ -7,6 +7,7 @@ import { macToBytes } from '../../../lib/wire/addr';
 import { buildIp, type PacketSpec } from '../../../lib/wire/build';
 import { decodeIp } from '../../../lib/wire/decode';
 import type { TcpOption } from '../../../lib/wire/types';
+import { kernelCookie } from '../../../lib/packetdrill/tfo-cookie';
 import { pathFor } from '../../inject/injector';
 import type { CaseContext } from '../case-context';
 import { now, nsToMs } from '../clock';
@@ -17,7 +18,7 @@ export async function runSend(cx: CaseContext, s: SendStep): Promise<StepOutcome
   const options = resolveSendOptions(s.options, lookup, (ref) => {
     const o = cx.packetAt(ref)?.tcp?.options.find((x): x is Extract<TcpOption, { kind: 'tfo' }> => x.kind === 'tfo');
     return o && o.cookie.length ? o.cookie : undefined;
-  });
+  }, () => kernelCookie(cx.modelSysctls, cx.peerAddr, cx.dutAddr));
   const target = destination(cx, s.to);
   const spec: PacketSpec = {
     ip: cx.ip, src: cx.peerAddr, dst: target.addr, sport: flow.sport, dport: cx.dutPort,

@@ -8,15 +8,15 @@ describe('case/discover', () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'synh-discover-'));
-    for (const p of ['b/z.yaml', 'b/a.yml', 'a.yaml', 'notes.md', '.hidden/x.yaml', 'node_modules/y.yaml', 'c/d/deep-syn.YAML']) {
+    for (const p of ['b/z.yaml', 'b/a.yml', 'a.yaml', 'notes.md', '.hidden/x.yaml', 'node_modules/y.yaml', 'c/d/deep-syn.YAML', 'c/script.pkt']) {
       mkdirSync(join(dir, p, '..'), { recursive: true });
       writeFileSync(join(dir, p), 'name: x\n');
     }
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('expands folders recursively into sorted *.yaml / *.yml, skipping hidden folders and node_modules', () => {
-    expect(discoverCaseFiles([dir])).to.deep.equal(['a.yaml', 'b/a.yml', 'b/z.yaml', 'c/d/deep-syn.YAML'].map((p) => join(dir, p)));
+  it('expands folders recursively into sorted *.yaml / *.yml / *.pkt (packetdrill), skipping hidden folders and node_modules', () => {
+    expect(discoverCaseFiles([dir])).to.deep.equal(['a.yaml', 'b/a.yml', 'b/z.yaml', 'c/d/deep-syn.YAML', 'c/script.pkt'].map((p) => join(dir, p)));
   });
 
   it('takes files as given, drops duplicates, and sorts the whole list', () => {

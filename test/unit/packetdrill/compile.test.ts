@@ -19,6 +19,9 @@ describe('packetdrill compiler', () => {
     expect(c.sysctls).to.deep.equal([{ name: 'net.ipv4.tcp_timestamps', value: 1 }, { name: 'net.ipv4.tcp_sack', value: 1 }]);
     expect(c.flows).to.deep.equal([{ name: 'c1', sport: 40000, isn: 0 }]);
     expect(c.trailing).to.equal('report');
+    // IPv6 at MTU 1520, as packetdrill's run_all.py: MSS 1460 in both families
+    expect(c.mtu).to.deep.equal({ 6: 1520 });
+    expect(scriptToCase('--mtu=1400\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n', 'x.pkt').mtu).to.deep.equal({ 4: 1400, 6: 1400 });
     expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind === 'wait' ? `wait:${s.ms}` : s.kind))).to.deep.equal([
       'wait:100', 'send', 'expect', 'wait:50', 'send', 'call:accept', 'call:send', 'expect', 'wait:100', 'send', 'expect', 'call:recv', 'call:close', 'expect',
     ]);

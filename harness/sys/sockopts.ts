@@ -45,6 +45,9 @@ export interface TcpInfoValue {
   lastDataRecv: number; lastAckRecv: number; pmtu: number; rcvSsthresh: number; rtt: number;
   rttvar: number; sndSsthresh: number; sndCwnd: number; advmss: number; reordering: number;
   rcvRtt: number; rcvSpace: number; totalRetrans: number;
+  /** later fields (0 when the kernel's struct is shorter) */
+  segsOut: number; segsIn: number; notsentBytes: number; minRtt: number; dataSegsIn: number; dataSegsOut: number;
+  delivered: number; deliveredCe: number;
 }
 export type SockoptValue = number | boolean | string | LingerValue | Md5sigValue | TcpInfoValue;
 
@@ -228,7 +231,7 @@ export function decodeSockoptValue(def: SockoptDef, b: Buffer, len: number): Soc
   }
 }
 
-/** struct tcp_info (linux/tcp.h), fields up to tcpi_total_retrans (104 bytes). */
+/** struct tcp_info (linux/tcp.h): the fields up to tcpi_total_retrans (104 bytes), the segment counts and tcpi_delivered(_ce). */
 export function decodeTcpInfo(b: Buffer, len = b.length): TcpInfoValue {
   const u32 = (i: number) => (8 + 4 * i + 4 <= len ? readHostU32(b, 8 + 4 * i) : 0);
   return {
@@ -239,6 +242,10 @@ export function decodeTcpInfo(b: Buffer, len = b.length): TcpInfoValue {
     lastDataRecv: u32(11), lastAckRecv: u32(12), pmtu: u32(13), rcvSsthresh: u32(14), rtt: u32(15),
     rttvar: u32(16), sndSsthresh: u32(17), sndCwnd: u32(18), advmss: u32(19), reordering: u32(20),
     rcvRtt: u32(21), rcvSpace: u32(22), totalRetrans: u32(23),
+    // after four u64 rates and byte counts (offsets 104..135)
+    segsOut: u32(32), segsIn: u32(33), notsentBytes: u32(34), minRtt: u32(35), dataSegsIn: u32(36), dataSegsOut: u32(37),
+    // after four more u64 (160..191)
+    delivered: u32(46), deliveredCe: u32(47),
   };
 }
 

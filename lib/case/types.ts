@@ -303,8 +303,30 @@ export interface StateAssert {
   is: string;
 }
 
+/**
+ * An expression over the TCP_INFO of a socket (fields by their linux/tcp.h names, tcpi_*): numbers,
+ * fields, & | + - *, comparisons (chained: a <= x <= b), not / and / or. packetdrill's %{ assert … }%.
+ */
+export type InfoExpr =
+  | { kind: 'num'; value: number }
+  | { kind: 'field'; name: string }
+  | { kind: 'bin'; op: '&' | '|' | '+' | '-' | '*'; l: InfoExpr; r: InfoExpr }
+  | { kind: 'cmp'; ops: Array<'==' | '!=' | '<' | '<=' | '>' | '>='>; items: InfoExpr[] }
+  | { kind: 'not'; e: InfoExpr }
+  | { kind: 'and' | 'or'; l: InfoExpr; r: InfoExpr };
+
+/** One TCP_INFO assertion: holds when `expr` is true (non-zero). */
+export interface TcpInfoCheck {
+  /** as written */
+  text: string;
+  expr: InfoExpr;
+  pos: SourcePos;
+}
+
 export interface AssertStep extends StepBase {
   kind: 'assert';
+  /** TCP_INFO of the listener or the connection socket, read by getsockopt */
+  tcpInfo?: { on: SockRef; checks: TcpInfoCheck[] };
   /** accept-queue length of the listener */
   acceptq?: CmpMatcher;
   /** SYN-queue length (requests in SYN_RECV) of the listener */

@@ -20,6 +20,7 @@ import { toHex } from '../wire/bytes';
 import type { Arg, PdEvent, Script, SyscallEvent } from './ast';
 import { ScriptError, unsupported } from './errors';
 import { flagBits, inboundStep, outboundPattern, synackCookies, type FlowSpace, type PacketCtx } from './packets';
+import { parseCodeBlock } from './code';
 import { shellSysctls } from './shell';
 import { PD_LOCAL_IP, PD_REMOTE_IP, scriptCookie } from './tfo-cookie';
 
@@ -202,7 +203,8 @@ class Compiler {
     switch (ev.kind) {
       case 'shell': return this.shell(ev, t);
       case 'code':
-        return unsupported(this.file, ev.pos, '%{ … }% blocks (TCP_INFO assertions on tcpi_* fields)');
+        this.code(ev, t);
+        break;
       case 'packet':
         this.started = true;
         this.packet(ev, t);
@@ -211,7 +213,8 @@ class Compiler {
         this.started = true;
         if (ev.time.end !== undefined) {
           this.syscallStart(ev, t);
-          this.deferred.push({ ev, end: t + ev.time.end });
+          // the end counts from the same point as the start: the previous event (relative) or 0
+          this.deferred.push({ ev, end: (ev.time.kind === 'abs' ? 0 : this.tPrev) + ev.time.end });
         } else this.syscall(ev, t, undefined);
         break;
     }
@@ -243,6 +246,16 @@ class Compiler {
       if (i >= 0) this.sysctls.splice(i, 1);
       this.sysctls.push({ name: x.name, value: x.value.trim().replace(/\s+/g, ' ') });
     }
+  }
+
+  /** %{ assert … }%: TCP_INFO checks on the socket the script works with (the connection, else the listener). */
+  private code(ev: PdEvent & { kind: 'code' }, t: number): void {
+    const checks = parseCodeBlock(ev.text, { line: ev.pos.line, column: ev.pos.column + 2 }, this.file);
+    if (!checks.length) return;
+    const on = this.connFd !== undefined ? 'conn' : this.listenerFd !== undefined ? 'listener' : undefined;
+    if (!on) unsupported(this.file, ev.pos, '%{ }% before the socket under test is listening or connecting');
+    this.waitUntil(t, ev.pos);
+    this.steps.push({ kind: 'assert', index: this.steps.length, pos: ev.pos, note: `${this.file}:${ev.pos.line}: ${ev.line}`, states: [], counters: [], tcpInfo: { on, checks } });
   }
 
   private packet(ev: PdEvent & { kind: 'packet' }, t: number): void {

@@ -1,8 +1,9 @@
-// `assert`: the accept queue (sock_diag), the SYN queue and socket states (/proc/net/tcp), and nstat
-// counter changes since the start of the case.
+// `assert`: the accept queue (sock_diag), the SYN queue and socket states (/proc/net/tcp), TCP_INFO
+// checks on a socket (tcp-info.ts), and nstat counter changes since the start of the case.
 import { cmpMatches, type AssertStep } from '../../../lib/case';
 import type { FieldDiff, StepOutcome } from '../../../lib/match/verdict';
 import type { CaseContext } from '../case-context';
+import { tcpInfoDiffs } from './tcp-info';
 
 export async function runAssert(cx: CaseContext, s: AssertStep): Promise<StepOutcome> {
   const agent = cx.lab.agent;
@@ -23,6 +24,7 @@ export async function runAssert(cx: CaseContext, s: AssertStep): Promise<StepOut
     const got = await agent.sockState({ port }, { addr: cx.peerAddr, port: f.sport });
     if (got.toUpperCase() !== st.is.toUpperCase()) diffs.push({ field: `state ${st.flow}`, expected: st.is, observed: got });
   }
+  if (s.tcpInfo) diffs.push(...await tcpInfoDiffs(agent, s.tcpInfo.on === 'listener' ? cx.listenerFd : cx.connFd, s.tcpInfo.on, s.tcpInfo.checks));
   if (s.counters.length) {
     const cur = await agent.counters();
     for (const { name, expect } of s.counters) {

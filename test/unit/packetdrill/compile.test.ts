@@ -91,6 +91,10 @@ describe('packetdrill compiler', () => {
     expect(c.steps[5]).to.deep.include({ op: 'accept', timeout: 10 });
     expect(c.sysctls).to.deep.equal([{ name: 'net.ipv4.tcp_sack', value: 1 }]);
     expect(c.source!.notes).to.include('sysctl net.ipv4.tcp_congestion_control=cubic skipped: not allowed here');
+    // `+.1...0.4`: start and end both count from the previous event (0.1): it returns at 0.5, after the ACK at 0.5
+    const rel = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+.1 listen(3, 1) = 0\n+0 < S 0:0(0) win 100\n+0 > S. 0:0(0) ack 1 <...>\n+.1...0.4 accept(3, ..., ...) = 4\n+.3 < . 1:1(0) ack 1 win 100\n+.005 %{ assert tcpi_state == TCP_ESTABLISHED }%\n', 'x.pkt');
+    expect(rel.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind === 'wait' ? `wait:${s.ms}` : s.kind))).to.deep.equal(['wait:100', 'send', 'expect', 'wait:400', 'send', 'call:accept', 'wait:5', 'assert']);
+    expect(rel.steps[7]).to.deep.include({ tcpInfo: { on: 'conn', checks: [{ text: 'tcpi_state == TCP_ESTABLISHED', pos: { line: 7, column: 10 }, expr: { kind: 'cmp', ops: ['=='], items: [{ kind: 'field', name: 'tcpi_state' }, { kind: 'num', value: 1 }] } }] } });
   });
 
   it('malformed and unsupported scripts: file:line:column and the construct', () => {
@@ -99,7 +103,7 @@ describe('packetdrill compiler', () => {
       'icmp.pkt': 'icmp.pkt:3:6: unsupported: ICMP packets',
       'length-mismatch.pkt': 'length-mismatch.pkt:3:6: the payload length (5) is not end - start (10 - 0)',
       'no-time.pkt': "no-time.pkt:2:3: expected a time (+0.1, 0.200 or *) at the start of an event, found 'listen'",
-      'tcpinfo.pkt': 'tcpinfo.pkt:3:4: unsupported: %{ … }% blocks (TCP_INFO assertions on tcpi_* fields)',
+      'tcpinfo.pkt': "tcpinfo.pkt:4:1: unsupported: the Python statement 'print(tcpi_rtt)' in %{ }%",
       'time-backwards.pkt': 'time-backwards.pkt:2:1: the absolute time 0.2 is before the previous event (0.500 s)',
       'unknown-option.pkt': "unknown-option.pkt:3:33: unknown TCP option 'sakOK'",
       'unknown-shell.pkt': "unknown-shell.pkt:1:1: unsupported: the shell command 'ip link set dev lo mtu 1400'",

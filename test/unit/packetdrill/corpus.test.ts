@@ -2,19 +2,10 @@
 // never copied) either compiles into a case or is refused with a located "unsupported: …" error that
 // names the construct — never a crash, never a syntax error. Prints the tally by construct.
 import { expect } from 'chai';
-import { existsSync, readdirSync, statSync } from 'fs';
-import { join } from 'path';
+import { existsSync } from 'fs';
 import { loadScriptFile } from '../../../harness/packetdrill/load';
 import { ScriptError } from '../../../lib/packetdrill';
-
-export const CORPUS = join(__dirname, '..', '..', '..', '..', 'shared', 'packetdrill');
-
-export function corpusScripts(dir = CORPUS): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? corpusScripts(p) : n.endsWith('.pkt') ? [p] : [];
-  }).sort();
-}
+import { CORPUS, corpusScripts } from './corpus';
 
 describe('packetdrill corpus (../shared/packetdrill): compiles or is refused at file:line:column', () => {
   it('every script', () => {

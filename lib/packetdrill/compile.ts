@@ -282,8 +282,10 @@ class Compiler {
       const tol = this.tolMs + (this.o.slackMs ?? PD_SLACK_MS);
       const lo = (t - this.tStimulus) * 1000;
       const hi = ((ev.time.upto !== undefined ? (ev.time.kind === 'rel' ? this.tPrev + ev.time.upto : ev.time.upto) : t) - this.tStimulus) * 1000;
-      // may be below 0: the capture can stamp a reply before the runner notes its own send
-      const min = Math.round((lo - tol) * 1000) / 1000;
+      // An answer cannot come before its stimulus: a lower bound within the tolerance of it would only
+      // judge when the runner noted its own send (the capture stamps a reply before a late runner does),
+      // so there is none; a packet due later (a timer) must not come more than the tolerance early.
+      const min = lo > tol ? Math.round((lo - tol) * 1000) / 1000 : -Infinity;
       const max = Math.round((hi + tol) * 1000) / 1000;
       pat.at = { min, max, text: `${fmtMs(lo)}${hi !== lo ? `~${fmtMs(hi)}` : ''} ±${fmtMs(tol)}` };
     }

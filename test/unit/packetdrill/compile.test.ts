@@ -27,12 +27,16 @@ describe('packetdrill compiler', () => {
     ]);
     const synack = (c.steps[2] as ExpectStep).packets[0];
     // --tolerance_usecs=10000 → 10 ms, plus the harness's 6 ms
-    expect(synack.at).to.deep.equal({ min: -16, max: 16, text: '0ms ±16ms' });
+    expect(synack.at).to.deep.equal({ min: -Infinity, max: 16, text: '0ms ±16ms' });
     expect(synack.seq).to.deep.include({ value: { base: 'dut.isn', offset: 0, flow: 'c1', text: 'dut.isn' } });
     expect(synack.ack).to.deep.include({ value: { base: 'peer.isn', offset: 1, flow: 'c1', text: 'peer.isn+1' } });
     expect(synack.model).to.equal(true);
     // +0~+0.02: the window runs to 20 ms
-    expect((c.steps[7] as ExpectStep).packets[0].at).to.deep.equal({ min: -16, max: 36, text: '0ms~20ms ±16ms' });
+    expect((c.steps[7] as ExpectStep).packets[0].at).to.deep.equal({ min: -Infinity, max: 36, text: '0ms~20ms ±16ms' });
+    // a packet due after its stimulus (a timer) has a lower bound
+    const timer = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 < S 0:0(0) win 100\n+0 > S. 0:0(0) ack 1 <...>\n+1 > S. 0:0(0) ack 1 <...>\n', 'x.pkt');
+    expect(timer.steps.map((s) => s.kind)).to.deep.equal(['send', 'expect', 'expect']);
+    expect((timer.steps[2] as ExpectStep).packets[0].at).to.deep.equal({ min: 990, max: 1010, text: '1000ms ±10ms' });
     // `*`: any time
     expect((c.steps[10] as ExpectStep).packets[0]).to.deep.include({ within: 5000 });
     expect((c.steps[10] as ExpectStep).packets[0].options).to.equal(undefined);

@@ -294,6 +294,8 @@ export type CallStep = StepBase & { kind: 'call'; expect: CallExpect } & (
   | { op: 'getsockopt'; on: SockRef; name: string }
   /** listen() again on the listener (changes the backlog) */
   | { op: 'listen'; on: 'listener'; backlog: number }
+  /** a new listener on the case's port once the previous one is closed: socket, options, bind, listen */
+  | { op: 'open-listener'; on: 'listener'; backlog: number; sockopts: SockOpt[] }
 );
 export type CallOp = CallStep['op'];
 

@@ -344,7 +344,10 @@ class Compiler {
     if (end === undefined) this.waitUntil(t, ev.pos);
     switch (name) {
       case 'socket': {
-        if (this.setup || this.fds.size) unsupported(this.file, ev.pos, 'a second socket() in one script (several sockets per case)');
+        // a listener closed and opened again is one case (call open-listener); other second sockets are not
+        const reopen = this.setup?.kind === 'listen' && this.listenerFd === undefined && ![...this.fds.values()].some((x) => x.role === 'new');
+        if (this.setup ? !reopen : this.fds.size) unsupported(this.file, ev.pos, 'a second socket() while the first is open (several sockets per case)');
+        this.sockopts.length = 0;
         if (typeof ev.ret !== 'number' || ev.ret < 0) unsupported(this.file, ev.retPos, 'a socket() that fails');
         const ty = ev.args[1];
         if (ty && !(ty.kind === 'word' && ty.name === 'SOCK_STREAM')) unsupported(this.file, ty.pos, 'sockets other than SOCK_STREAM');
@@ -397,8 +400,16 @@ class Compiler {
           this.stimulus(t);
           return;
         }
-        if (r.role !== 'new' || this.setup) unsupported(this.file, ev.pos, 'listen() on a second socket');
+        if (r.role !== 'new') unsupported(this.file, ev.pos, 'listen() on a connected socket');
         if (ev.ret !== 0) unsupported(this.file, ev.retPos, 'a listen() that fails');
+        if (this.setup) {
+          // the previous listener was closed (socket() checked it): a new one on the same port
+          this.call(ev, { op: 'open-listener', on: 'listener', backlog, sockopts: [...this.sockopts] }, this.expectOf(ev));
+          this.fds.set(fd, { role: 'listener', pos: ev.pos });
+          this.listenerFd = fd;
+          this.stimulus(t);
+          return;
+        }
         this.setup = { kind: 'listen', port: PD_PORT, backlog, sockopts: [...this.sockopts] };
         this.fds.set(fd, { role: 'listener', pos: ev.pos });
         this.listenerFd = fd;
@@ -502,7 +513,10 @@ class Compiler {
     let value: SockoptValue;
     if (val?.kind === 'list' && val.items.length === 1 && val.items[0].kind === 'num') value = val.items[0].value;
     else if (val?.kind === 'num') value = val.value;
-    else if (val?.kind === 'string') value = name === 'TCP_FASTOPEN_KEY' ? toHex(Uint8Array.from(val.value, (c) => c.charCodeAt(0))) : val.value;
+    else if (val?.kind === 'string' && name === 'TCP_FASTOPEN_KEY') {
+      if (val.value.length !== 16 && val.value.length !== 32) unsupported(this.file, val.pos, `a TCP_FASTOPEN_KEY of ${val.value.length} bytes (the agent sets keys of 16 or 32 bytes)`);
+      value = toHex(Uint8Array.from(val.value, (c) => c.charCodeAt(0)));
+    } else if (val?.kind === 'string') value = val.value;
     else if (val?.kind === 'struct' && name === 'SO_LINGER') value = { onoff: fieldNum(val, 'l_onoff'), linger: fieldNum(val, 'l_linger') };
     else return unsupported(this.file, val?.pos ?? ev.pos, `the value of setsockopt(${name}) (integers in [N], strings and SO_LINGER are supported)`);
     return { name, value };

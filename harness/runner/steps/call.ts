@@ -8,6 +8,7 @@ import { modelCall } from '../../../lib/match/model-events';
 import type { StepOutcome } from '../../../lib/match/verdict';
 import type { Reply } from '../../agent/protocol';
 import type { CaseContext } from '../case-context';
+import { openListener } from '../case-setup';
 import { msToNs, now, nsToMs } from '../clock';
 
 export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome> {
@@ -58,6 +59,10 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
     }
     case 'listen':
       r = await agent.listen(cx.fdOf('listener'), s.backlog);
+      break;
+    case 'open-listener':
+      if (cx.listenerFd !== undefined) throw new Error('open-listener: the previous listener is still open (close it first)');
+      r = await openListener(cx, { port: cx.dutPort, backlog: s.backlog, sockopts: s.sockopts });
       break;
   }
   // When the agent made the syscall (what the kernel's packets follow), else when we asked.

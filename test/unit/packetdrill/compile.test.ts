@@ -101,6 +101,20 @@ describe('packetdrill compiler', () => {
     expect(rel.steps[7]).to.deep.include({ tcpInfo: { on: 'conn', checks: [{ text: 'tcpi_state == TCP_ESTABLISHED', pos: { line: 7, column: 10 }, expr: { kind: 'cmp', ops: ['=='], items: [{ kind: 'field', name: 'tcpi_state' }, { kind: 'num', value: 1 }] } }] } });
   });
 
+  it('a listener closed and opened again: a call open-listener with the new socket\'s options; other second sockets are refused', () => {
+    const c = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 close(3) = 0\n+.1 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [2], 4) = 0\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 7) = 0\n+0 < S 0:0(0) win 100\n', 'x.pkt');
+    expect(c.setup).to.deep.include({ kind: 'listen', backlog: 1, sockopts: [] });
+    expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind))).to.deep.equal(['call:close', 'wait', 'call:open-listener', 'send']);
+    expect(c.steps[2]).to.deep.include({ op: 'open-listener', on: 'listener', backlog: 7, sockopts: [{ name: 'TCP_FASTOPEN', value: 2 }] });
+    let err: unknown;
+    try {
+      scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 4\n', 'x.pkt');
+    } catch (e) {
+      err = e;
+    }
+    expect(String(err)).to.contain('x.pkt:3:4: unsupported: a second socket() while the first is open');
+  });
+
   it('malformed and unsupported scripts: file:line:column and the construct', () => {
     const want: Record<string, string> = {
       'bad-fd.pkt': 'bad-fd.pkt:2:11: listen(5, …): no socket has fd 5 at this point of the script',

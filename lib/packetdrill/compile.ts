@@ -427,7 +427,7 @@ class Compiler {
           return;
         }
         if (r.role !== 'new' || this.setup) unsupported(this.file, ev.pos, 'connect() on a second socket, or twice');
-        if (end === undefined && !(ev.ret === -1 && ev.errno === 'EINPROGRESS')) {
+        if (end === undefined && !starting && !(ev.ret === -1 && ev.errno === 'EINPROGRESS')) {
           unsupported(this.file, ev.retPos, `a connect() = ${ev.ret}${ev.errno ? ` ${ev.errno}` : ''} without a time range (a non-blocking connect returns -1 EINPROGRESS; a blocking one needs start...end)`);
         }
         this.setup = { kind: 'connect', port: PD_PORT, sockopts: [...this.sockopts] };

@@ -168,7 +168,12 @@ function optionPattern(o: PdOption, f: FlowSpace, synack: boolean, ctx: PacketCt
     case 'md5':
       return { text, kind: 'md5', digest: 'any' };
     case 'tfo': {
-      if (o.define !== undefined) unsupported(ctx.file, o.pos, `the define ${o.define} in an outbound Fast Open option`);
+      if (o.define !== undefined) {
+        // TFO_COOKIE: the cookie the DUT computes, for the lab's addresses here: the model checks it
+        if (o.define !== 'TFO_COOKIE' || !synack) unsupported(ctx.file, o.pos, `the define ${o.define} in an outbound Fast Open option (TFO_COOKIE in a SYN-ACK is understood)`);
+        ctx.notes.add("a SYN-ACK's FO TFO_COOKIE is the DUT's cookie for the lab's addresses: checked by the model");
+        return { text, kind: 'tfo', exp: o.exp, cookie: 'any' };
+      }
       if (!o.cookie) return { text, kind: 'tfo', exp: o.exp, cookie: new Uint8Array(0) };
       if (synack) {
         // made by the DUT for packetdrill's addresses: ours differ, so any cookie here (the model,

@@ -101,6 +101,15 @@ describe('packetdrill compiler', () => {
     expect(rel.steps[7]).to.deep.include({ tcpInfo: { on: 'conn', checks: [{ text: 'tcpi_state == TCP_ESTABLISHED', pos: { line: 7, column: 10 }, expr: { kind: 'cmp', ops: ['=='], items: [{ kind: 'field', name: 'tcpi_state' }, { kind: 'num', value: 1 }] } }] } });
   });
 
+  it('a blocking connect (start...end): the SYN at the start, the call returning at the end; TFO_COOKIE in a SYN-ACK is the model\'s to check', () => {
+    const c = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+.1...0.2 connect(3, ..., ...) = 0\n+0 > S 0:0(0) <...>\n+.1 < S. 0:0(0) ack 1 win 100\n+0 > . 1:1(0) ack 1\n', 'x.pkt');
+    expect(c.setup).to.deep.include({ kind: 'connect' });
+    expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind))).to.deep.equal(['wait', 'expect', 'wait', 'send', 'expect', 'call:connect']);
+    const s = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 < S 0:0(0) win 100 <FO,nop,nop>\n+0 > S. 0:0(0) ack 1 <FO TFO_COOKIE,nop,nop>\n', 'x.pkt');
+    expect((s.steps[1] as ExpectStep).packets[0].options).to.deep.include({ kind: 'exact' });
+    expect(((s.steps[1] as ExpectStep).packets[0].options as { items: unknown[] }).items[0]).to.deep.include({ kind: 'tfo', cookie: 'any' });
+  });
+
   it('a listener closed and opened again: a call open-listener with the new socket\'s options; other second sockets are refused', () => {
     const c = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 close(3) = 0\n+.1 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [2], 4) = 0\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 7) = 0\n+0 < S 0:0(0) win 100\n', 'x.pkt');
     expect(c.setup).to.deep.include({ kind: 'listen', backlog: 1, sockopts: [] });

@@ -5,6 +5,7 @@ import type { CaseFile, Flow, PacketRef, SockoptValue as CaseSockoptValue } from
 import { Prng } from '../../lib/fuzz/prng';
 import { FlowBindings } from '../../lib/match/bindings';
 import type { ModelTrack } from '../../lib/match/model-track';
+import type { ModelEnv } from '../../lib/model';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, emitEthernet, ETH_HEADER } from '../../lib/wire/ethernet';
 import { macFromBytes } from '../../lib/wire/addr';
 import type { Decoded } from '../../lib/wire/types';
@@ -39,6 +40,8 @@ export class CaseContext {
   lastExpectedNs = 0n;
   /** The DUT namespace's sysctls as the model reads them (the Fast Open key for `{ kernel: true }` cookies). */
   modelSysctls: Record<string, string> = {};
+  /** The model's environment for other sysctls (a sysctl step): set by run-case.ts. */
+  envFor: ((sysctls: Record<string, string>) => ModelEnv) | undefined;
 
   constructor(
     readonly c: CaseFile,

@@ -46,6 +46,7 @@ export function estimateCase(c: CaseFile): CaseEstimate {
         hi += s.ms;
         break;
       case 'assert':
+      case 'sysctl':
         break;
     }
   }

@@ -106,6 +106,7 @@ export class CaseExecution {
       end.profile = env.profile.name;
       cx = new CaseContext(c, this.ip, lab, ledger, new ModelTrack(env, initialState(env), nsToMs(now()), flowOf), a.dut, a.peer, this.o.seed, this.check);
       cx.modelSysctls = modelSysctls;
+      cx.envFor = (sysctls) => makeEnv({ release: end.kernel, ip: this.ip, dut: a.dut, peer: a.peer, mtu: lab!.mtu, sysctls });
       if (c.steps.some((s) => s.kind === 'assert' && s.counters.length)) cx.counterBase = await lab.agent.counters();
       await setupDut(cx);
       for (const s of c.steps) {

@@ -338,7 +338,14 @@ export interface AssertStep extends StepBase {
   counters: Array<{ name: string; expect: CmpMatcher }>;
 }
 
-export type Step = SendStep | ExpectStep | ExpectNoneStep | CallStep | WaitStep | AssertStep;
+/** A sysctl of the DUT's namespace changed mid-case (net.* only); the model follows. */
+export interface SysctlStep extends StepBase {
+  kind: 'sysctl';
+  name: string;
+  value: number | string;
+}
+
+export type Step = SendStep | ExpectStep | ExpectNoneStep | CallStep | WaitStep | AssertStep | SysctlStep;
 
 // ---------------------------------------------------------------------------------------------
 // The case

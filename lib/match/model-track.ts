@@ -33,9 +33,19 @@ export class ModelTrack {
   /** Segments sent but not yet applied (see `sent`). */
   private readonly backlog: Array<{ seg: Decoded; atMs: number; flow: string }> = [];
 
-  constructor(readonly env: ModelEnv, state: ModelState, nowMs: number, private readonly flowOf: (peerPort: number) => string | undefined) {
+  constructor(private envNow: ModelEnv, state: ModelState, nowMs: number, private readonly flowOf: (peerPort: number) => string | undefined) {
     this.state = state;
     this.now = nowMs;
+  }
+
+  get env(): ModelEnv {
+    return this.envNow;
+  }
+
+  /** The DUT's sysctls changed at `nowMs` (a sysctl step): what is due before runs under the old ones. */
+  setEnv(env: ModelEnv, nowMs: number): void {
+    this.advance(nowMs);
+    this.envNow = env;
   }
 
   /** Records a segment the harness sent at `atMs` on `flow`; it is applied by the next `settle`. */

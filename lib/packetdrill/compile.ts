@@ -233,8 +233,8 @@ class Compiler {
     const ctx = { file: this.file, pos: ev.pos, include: (p: string) => this.o.include?.(p), defines: this.defines };
     const set = shellSysctls(ev.text, ctx);
     if (!set.length) return;
-    if (this.started) unsupported(this.file, ev.pos, 'a shell command that changes sysctls after the first system call (mid-case sysctl changes)');
-    void t;
+    // after the first call: sysctl steps at the line's time
+    if (this.started) this.waitUntil(t, ev.pos);
     for (const x of set) {
       if (!x.name.startsWith('net.')) unsupported(this.file, ev.pos, `the sysctl ${x.name} (only net.* sysctls live in the DUT's namespace)`);
       const skip = this.o.sysctlSkip?.(x.name, x.value);
@@ -242,9 +242,14 @@ class Compiler {
         this.notes.add(`sysctl ${x.name}=${x.value} skipped: ${skip}`);
         continue;
       }
+      const value = x.value.trim().replace(/\s+/g, ' ');
+      if (this.started) {
+        this.steps.push({ kind: 'sysctl', index: this.steps.length, pos: ev.pos, note: `${this.file}:${ev.pos.line}: ${ev.line}`, name: x.name, value: /^-?\d+$/.test(value) ? Number(value) : value });
+        continue;
+      }
       const i = this.sysctls.findIndex((y) => y.name === x.name);
       if (i >= 0) this.sysctls.splice(i, 1);
-      this.sysctls.push({ name: x.name, value: x.value.trim().replace(/\s+/g, ' ') });
+      this.sysctls.push({ name: x.name, value });
     }
   }
 
@@ -312,6 +317,7 @@ class Compiler {
   private role(ev: SyscallEvent & { pos: SourcePos }, fd: number): SockRole {
     const r = this.fds.get(fd);
     if (!r) this.fail(ev.args[0]?.pos ?? ev.pos, `${ev.name}(${fd}, …): no socket has fd ${fd} at this point of the script`);
+    if (r.role === 'conn' && fd !== this.connFd) unsupported(this.file, ev.args[0]?.pos ?? ev.pos, `${ev.name}() on an earlier connection while a newer one is open (several sockets per case)`);
     return r;
   }
 
@@ -445,7 +451,7 @@ class Compiler {
         if (this.role(ev, fd).role !== 'listener') this.fail(ev.args[0].pos, `accept(${fd}): fd ${fd} is not the listener`);
         this.call(ev, { op: 'accept', on: 'listener', timeout }, this.expectOf(ev, 'any'));
         if (typeof ev.ret === 'number' && ev.ret >= 0) {
-          if (this.connFd !== undefined && this.fds.get(this.connFd)?.role === 'conn') unsupported(this.file, ev.pos, 'a second accepted socket while the first is open (several sockets per case)');
+          // an earlier accepted socket still open stays so, unreachable: a later call on it is refused (role())
           this.fds.set(ev.ret, { role: 'conn', pos: ev.pos });
           this.connFd = ev.ret;
         }

@@ -9,6 +9,7 @@ import { runExpect } from './expect';
 import { runExpectModel } from './expect-model';
 import { runExpectNone } from './expect-none';
 import { runSend } from './send';
+import { runSysctl } from './sysctl';
 import { runWait } from './wait';
 
 type StepRunner<S extends Step> = (cx: CaseContext, s: S) => Promise<StepOutcome>;
@@ -20,6 +21,7 @@ export const STEP_RUNNERS: { [K in Step['kind']]: StepRunner<Extract<Step, { kin
   call: runCall,
   wait: runWait,
   assert: runAssert,
+  sysctl: runSysctl,
 };
 
 export function runStep(cx: CaseContext, s: Step): Promise<StepOutcome> {

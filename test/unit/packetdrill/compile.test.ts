@@ -110,6 +110,20 @@ describe('packetdrill compiler', () => {
     expect(((s.steps[1] as ExpectStep).packets[0].options as { items: unknown[] }).items[0]).to.deep.include({ kind: 'tfo', cookie: 'any' });
   });
 
+  it('shell lines after the first call are sysctl steps; a newer accepted socket takes over, calls on an earlier one are refused', () => {
+    const c = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 accept(3, ..., ...) = 4\n+.1 `sysctl -q net.ipv4.tcp_ecn=2 net.ipv4.tcp_fastopen=0x402`\n+0 accept(3, ..., ...) = 5\n+0 close(5) = 0\n', 'x.pkt');
+    expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind))).to.deep.equal(['call:accept', 'wait', 'sysctl', 'sysctl', 'call:accept', 'call:close']);
+    expect(c.steps[2]).to.deep.include({ kind: 'sysctl', name: 'net.ipv4.tcp_ecn', value: 2, pos: { line: 4, column: 5 } });
+    expect(c.steps[3]).to.deep.include({ name: 'net.ipv4.tcp_fastopen', value: '0x402' });
+    let err: unknown;
+    try {
+      scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 accept(3, ..., ...) = 4\n+0 accept(3, ..., ...) = 5\n+0 close(4) = 0\n', 'x.pkt');
+    } catch (e) {
+      err = e;
+    }
+    expect(String(err)).to.contain('x.pkt:5:10: unsupported: close() on an earlier connection while a newer one is open');
+  });
+
   it('a listener closed and opened again: a call open-listener with the new socket\'s options; other second sockets are refused', () => {
     const c = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 close(3) = 0\n+.1 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [2], 4) = 0\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 7) = 0\n+0 < S 0:0(0) win 100\n', 'x.pkt');
     expect(c.setup).to.deep.include({ kind: 'listen', backlog: 1, sockopts: [] });

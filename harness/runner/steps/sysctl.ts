@@ -1,0 +1,16 @@
+// `sysctl`: a sysctl of the DUT's namespace changed mid-case (packetdrill scripts' shell lines after
+// their first call). The model's environment follows from then on, with the value the kernel reports.
+import type { SysctlStep } from '../../../lib/case';
+import type { StepOutcome } from '../../../lib/match/verdict';
+import type { CaseContext } from '../case-context';
+import { now, nsToMs } from '../clock';
+
+export async function runSysctl(cx: CaseContext, s: SysctlStep): Promise<StepOutcome> {
+  const r = await cx.lab.agent.sysctlSet(s.name, s.value);
+  if (!r.ok || !r.result) {
+    return { index: s.index, kind: 'sysctl', ok: false, message: `sysctl ${s.name}=${s.value}: ${r.err ?? 'failed'}${r.msg ? ` — ${r.msg}` : ''}` };
+  }
+  cx.modelSysctls = { ...cx.modelSysctls, [s.name]: r.result.value };
+  if (cx.envFor) cx.model.setEnv(cx.envFor(cx.modelSysctls), nsToMs(now()));
+  return { index: s.index, kind: 'sysctl', ok: true };
+}

@@ -6,6 +6,7 @@ import { collectKv, intArg } from './kv';
 import { acrossKernels, KERNEL_FLAG, KERNEL_HELP, kernelListArg } from './kernels';
 import { registerCompare } from './compare';
 import { registerMerge } from './merge';
+import { registerImport } from './import';
 import { registerRun } from './run';
 
 function wrap<T>(f: (v: string, prev: T) => T): (v: string, prev: T) => T {
@@ -209,6 +210,7 @@ export async function main(argv: string[]): Promise<void> {
   registerRun(program, argv);
   registerCompare(program);
   registerMerge(program);
+  registerImport(program);
 
   await program.parseAsync(argv);
 }

@@ -409,7 +409,7 @@ export function normaliseCase(
       const p = [...path, 'options', k];
       if (o.kind === 'ts') options.push({ kind: 'ts', val: useValue(o.val, flow, p, false), ecr: useValue(o.ecr, flow, p, false) });
       else if (o.kind === 'sack') options.push({ kind: 'sack', blocks: o.blocks.map(([l, r]) => [useValue(l, flow, p, false), useValue(r, flow, p, false)] as [Value, Value]) });
-      else if (o.kind === 'tfo' && !(o.cookie instanceof Uint8Array)) {
+      else if (o.kind === 'tfo' && !(o.cookie instanceof Uint8Array) && 'label' in o.cookie) {
         const ref = resolveRef(o.cookie.label, p, i, 'tfo=@label');
         if (ref && labels.get(o.cookie.label)?.kind !== 'expect') {
           problem(p, `tfo=@${o.cookie.label} copies the cookie from a packet the DUT sent, but '${o.cookie.label}' labels a sent packet — label the SYN-ACK that carries the cookie`);

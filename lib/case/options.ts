@@ -3,6 +3,7 @@
 // CLI and case files agree), plus three case-file extensions:
 //   - expressions in ts and sack:   ts=200:dut.tsval, sack=dut.isn+1:dut.isn+2
 //   - a cookie copied from a packet: tfo=@label, tfoexp=@label
+//   - the cookie the DUT's kernel gives the peer under the namespace key (net.ipv4.tcp_fastopen_key): tfo=kernel
 //   - in expectations, wildcards:    ts=*:100, mss=*, tfo=*; a bare valued name means any value.
 // Pure.
 import { fromHex } from '../wire/bytes';
@@ -29,8 +30,8 @@ const USAGE: Readonly<Record<string, string>> = {
   ts: 'ts=VAL:ECR, e.g. ts=100:0 or ts=200:dut.tsval',
   nop: 'nop (no value)',
   eol: 'eol (no value)',
-  tfo: 'tfo (cookie request), tfo=HEX or tfo=@label',
-  tfoexp: 'tfoexp (cookie request), tfoexp=HEX or tfoexp=@label',
+  tfo: 'tfo (cookie request), tfo=HEX, tfo=@label or tfo=kernel',
+  tfoexp: 'tfoexp (cookie request), tfoexp=HEX, tfoexp=@label or tfoexp=kernel',
   md5: 'md5=HEX (16 bytes)',
   kind: 'kind=N:HEX, a raw TLV, e.g. kind=99:abcd',
   raw: 'raw=HEX, literal bytes, e.g. raw=0801',
@@ -122,7 +123,7 @@ function intIn(it: Item, s: string, max: number): number {
 /** A send option before labels are resolved: a cookie copied from a labelled packet. */
 export type RawSendOption =
   | Exclude<SendOption, { kind: 'tfo' }>
-  | { kind: 'tfo'; cookie: Uint8Array | { label: string }; exp?: boolean };
+  | { kind: 'tfo'; cookie: Uint8Array | { label: string } | { kernel: true }; exp?: boolean };
 
 const HAS_EXPR = /[a-z]\s*\./i;
 
@@ -130,6 +131,7 @@ const HAS_EXPR = /[a-z]\s*\./i;
 export function parseSendOption(v: unknown): RawSendOption {
   const it = splitItem(v, 'send');
   const exp = it.name === 'tfoexp';
+  if ((it.name === 'tfo' || exp) && it.value?.trim() === 'kernel') return exp ? { kind: 'tfo', cookie: { kernel: true }, exp: true } : { kind: 'tfo', cookie: { kernel: true } };
   if ((it.name === 'tfo' || exp) && it.value !== undefined && it.value.startsWith('@')) {
     const label = it.value.slice(1).trim();
     if (!/^[a-z][a-z0-9_-]*$/.test(label)) throw bad(it, `'@${label}' is not a label name`);

@@ -1,7 +1,10 @@
 // packetdrill scripts on the real kernel: `synh run dir/` with .pkt and .yaml side by side, the
-// packetdrill-style failure line, trailing packets (reported; --strict fails them).
+// packetdrill-style failure line, trailing packets (reported; --strict fails them), synh import.
 import { expect } from 'chai';
 import { spawnSync } from 'child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 
 const RUN = 'test/fixtures/packetdrill/run';
 
@@ -48,6 +51,31 @@ describe('packetdrill scripts: synh run on the real kernel', function () {
       expect(c.status).to.equal('fail');
       expect(c.unexpected).to.equal(1);
       expect(c.message).to.match(/1 unexpected packet/);
+    }
+  });
+
+  it('synh import writes a YAML case that passes where the script passes; what YAML cannot say is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'synh-import-'));
+    try {
+      const corpus = '../shared/packetdrill/google-packetdrill';
+      for (const s of ['close/close-on-syn-sent.pkt', 'blocking/blocking-connect.pkt', 'ecn/ecn-uses-ect0.pkt']) {
+        const r = spawnSync(process.execPath, ['bin/synh', 'import', `${corpus}/${s}`], { encoding: 'utf8' });
+        expect(r.status, r.stderr).to.equal(0);
+        expect(r.stdout).to.match(/^# Imported from the packetdrill script/);
+        writeFileSync(join(dir, s.replace(/.*\//, '').replace('.pkt', '.yaml')), r.stdout);
+      }
+      const { summary } = synh([dir]);
+      expect(summary.cases.map((c) => `${c.id.replace(/.*\//, '')} ${c.status}`)).to.have.members([
+        'blocking-connect.yaml#pd-google-packetdrill-blocking-blocking-connect@ipv4 pass',
+        'close-on-syn-sent.yaml#pd-google-packetdrill-close-close-on-syn-sent@ipv4 pass',
+        'ecn-uses-ect0.yaml#pd-google-packetdrill-ecn-ecn-uses-ect0@ipv4 pass',
+      ]);
+      const no = spawnSync(process.execPath, ['bin/synh', 'import', `${RUN}/handshake.pkt`], { encoding: 'utf8' });
+      expect(no.status).to.equal(2);
+      expect(no.stdout).to.equal('');
+      expect(no.stderr).to.match(/^synh import: test\/fixtures\/packetdrill\/run\/handshake\.pkt: a TCP_INFO assertion .* cannot be written in a YAML case file yet/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

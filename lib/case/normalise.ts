@@ -10,8 +10,9 @@ import { closest } from './suggest';
 import type {
   AssertStep, CallExpect, CallStep, CaseFile, Expr, ExpectStep, FlagsMatcher, Flow, Mistakes, NumMatcher,
   OptionPattern, OptionsMatcher, PacketPattern, PacketRef, SendOption, SendStep, Setup, SockOpt, SockoptValue,
-  SourcePos, Step, Value,
+  SourcePos, Step, TcpInfoCheck, Value,
 } from './types';
+import { InfoExprError, parseInfoExpr } from './tcp-info';
 import { COUNTER_RE, IDENT_RE, SOCKOPTS, SOCKOPT_NAMES, SYSCTL_RE } from './vocab';
 
 export type Path = ReadonlyArray<string | number>;
@@ -501,6 +502,11 @@ export function normaliseCase(
         if (setup.kind === 'connect') problem(opPath, `listen needs setup: listen — this case has setup: connect`);
         if (closedAt.listener !== undefined) problem(opPath, `listen on the listener, which step ${closedAt.listener + 1} closed — remove the close or move it after this step`);
         return { ...base, expect, op: 'listen', on: 'listener', backlog: c.backlog };
+      case 'open-listener':
+        if (setup.kind !== 'listen') problem(opPath, `open-listener needs setup: listen — this case has setup: ${setup.kind}`);
+        else if (closedAt.listener === undefined) problem(opPath, 'open-listener opens a new listener once the previous one is closed — close the listener first (call: { op: close, on: listener })');
+        delete closedAt.listener;
+        return { ...base, expect, op: 'open-listener', on: 'listener', backlog: c.backlog ?? 128, sockopts: sockopts(c.sockopts, [...path, 'sockopts']) };
       case 'close': {
         const on = sockOf(c.on, 'listener');
         if (setup.kind !== 'closed') closedAt[on] = i;
@@ -571,8 +577,8 @@ export function normaliseCase(
     } else if (s.assert) {
       const ap = [...sp, 'assert'];
       const a = s.assert;
-      if (a.acceptq === undefined && a.synq === undefined && a.state === undefined && a.counters === undefined) {
-        problem(ap, 'assert checks nothing — give acceptq, synq, state or counters', 'key');
+      if (a.acceptq === undefined && a.synq === undefined && a.state === undefined && a.counters === undefined && a.tcp_info === undefined) {
+        problem(ap, 'assert checks nothing — give acceptq, synq, state, counters or tcp_info', 'key');
       }
       for (const k of ['acceptq', 'synq'] as const) {
         if (a[k] !== undefined && setup.kind !== 'listen') {
@@ -595,8 +601,33 @@ export function normaliseCase(
         }
         step.counters.push({ name, expect: cmp });
       }
+      if (a.tcp_info !== undefined) {
+        const tp = [...ap, 'tcp_info'];
+        const list = Array.isArray(a.tcp_info.check) ? a.tcp_info.check : [a.tcp_info.check];
+        const checks: TcpInfoCheck[] = [];
+        list.forEach((text, k) => {
+          const cp = Array.isArray(a.tcp_info!.check) ? [...tp, 'check', k] : [...tp, 'check'];
+          try {
+            checks.push({ text, expr: parseInfoExpr(text), pos: posOf(cp, false) });
+          } catch (e) {
+            if (!(e instanceof InfoExprError)) throw e;
+            problem(cp, `${e.message} at character ${e.offset + 1} of ${JSON.stringify(text)}`);
+          }
+        });
+        step.tcpInfo = { on: a.tcp_info.on ?? 'conn', checks };
+      }
       steps.push({ ...step, ...note });
       stepKind.push('assert');
+    } else if (s.sysctl !== undefined) {
+      const yp = [...sp, 'sysctl'];
+      const list: Array<{ name: string; value: number | string }> = [];
+      for (const [name, value] of Object.entries(s.sysctl)) {
+        if (!SYSCTL_RE.test(name)) problem([...yp, name], `'${name}' is not a per-namespace sysctl name — only net.* sysctls belong to the DUT network namespace, e.g. net.ipv4.tcp_ecn`, 'key');
+        else list.push({ name, value: Array.isArray(value) ? value.join(' ') : value });
+      }
+      if (!Object.keys(s.sysctl).length) problem(yp, 'sysctl sets nothing — write e.g. sysctl: { net.ipv4.tcp_ecn: 2 }', 'key');
+      steps.push({ kind: 'sysctl', index: i, pos: posOf(yp, true), sysctls: list, ...note });
+      stepKind.push('sysctl');
     }
   });
 

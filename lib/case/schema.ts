@@ -482,6 +482,12 @@ const CallSchema = z
       }).describe('getsockopt(); expect: { value: … } checks the value read.'),
       z.strictObject({ op: z.literal('listen'), backlog: int(0, 65535, 'the listen() backlog, e.g. 16'), expect: expectField })
         .describe('listen() again on the listener, e.g. to change the backlog.'),
+      z.strictObject({
+        op: z.literal('open-listener'),
+        backlog: int(0, 65535, 'the listen() backlog, e.g. 16').optional().describe('Default 128.'),
+        sockopts: SockoptsSchema.optional(),
+        expect: expectField,
+      }).describe("A new listener on the case's port once the previous one is closed: socket, sockopts, bind, listen()."),
     ],
     {
       error: (iss: Issue) => {
@@ -497,6 +503,24 @@ const CallSchema = z
 
 // ---------------------------------------------------------------------------------------------
 // assert, expect_none, steps
+
+const SysctlsSchema = z.record(
+  z.string(),
+  z.union([z.number(), z.string(), z.array(z.number())], {
+    error: (iss: Issue) => `expected a sysctl value, got ${show(iss.input)} — a number, a string, or a list of numbers (tcp_rmem: [4096, 131072, 6291456])`,
+  }),
+  { error: typeError('a map of sysctls', 'write e.g. { net.ipv4.tcp_syncookies: 0 }') },
+);
+
+const TcpInfoSchema = z
+  .strictObject({
+    on: z.enum(['listener', 'conn'], { error: (iss: Issue) => `on must be listener or conn, got ${show(iss.input)}` }).optional()
+      .describe('The socket whose TCP_INFO is read (default: conn).'),
+    check: z
+      .union([z.string(), z.array(z.string())], { error: (iss: Issue) => `expected a check or a list of them, got ${show(iss.input)} — write e.g. check: "tcpi_state == TCP_ESTABLISHED"` })
+      .describe('Expressions over tcpi_* fields that must hold, e.g. "(tcpi_options & TCPI_OPT_SYN_DATA) != 0".'),
+  })
+  .describe('TCP_INFO of a socket (getsockopt): each check must hold.');
 
 const StateSchema = z.strictObject({
   flow: Ident('flow').optional().describe('Default: the first flow.'),
@@ -526,6 +550,7 @@ const AssertSchema = z
       .record(z.string(), CmpSchema, { error: typeError('a map of counters', 'write e.g. { TcpExtListenDrops: "+1" }') })
       .optional()
       .describe('nstat counters (TcpExtListenDrops, TcpInCsumErrors, …): change since the case started.'),
+    tcp_info: TcpInfoSchema.optional(),
   })
   .describe('Checks of the DUT state at this point.');
 
@@ -551,7 +576,7 @@ const ExpectNoneSchema = z
   )
   .describe('Nothing may arrive for this long: a duration, or { for: <duration>, flow: <name> }.');
 
-export const STEP_ACTIONS = ['send', 'expect', 'expect_none', 'call', 'wait', 'assert'] as const;
+export const STEP_ACTIONS = ['send', 'expect', 'expect_none', 'call', 'wait', 'assert', 'sysctl'] as const;
 
 const StepSchema = z
   .strictObject({
@@ -561,6 +586,7 @@ const StepSchema = z
     call: CallSchema.optional(),
     wait: Duration.optional().describe('Let time pass (timers, rate limits); never needed to wait for a packet.'),
     assert: AssertSchema.optional(),
+    sysctl: SysctlsSchema.optional().describe('Change DUT sysctls at this point, in order: { net.ipv4.tcp_ecn: 2 }; the model follows.'),
     note: z.string({ error: typeError('text', 'a note is free text shown in reports') }).optional()
       .describe('Free text shown in reports next to the step.'),
   })
@@ -577,7 +603,7 @@ const StepSchema = z
       });
     }
   })
-  .describe('One step: exactly one of send, expect, expect_none, call, wait, assert.');
+  .describe('One step: exactly one of send, expect, expect_none, call, wait, assert, sysctl.');
 
 // ---------------------------------------------------------------------------------------------
 // setup, flows, the case
@@ -676,14 +702,7 @@ export const CaseSchema = z
       })
       .optional()
       .describe('Address family: 4, 6, or both (the case runs once per family). Default 4.'),
-    sysctls: z
-      .record(
-        z.string(),
-        z.union([z.number(), z.string(), z.array(z.number())], {
-          error: (iss: Issue) => `expected a sysctl value, got ${show(iss.input)} — a number, a string, or a list of numbers (tcp_rmem: [4096, 131072, 6291456])`,
-        }),
-        { error: typeError('a map of sysctls', 'write e.g. { net.ipv4.tcp_syncookies: 0 }') },
-      )
+    sysctls: SysctlsSchema
       .optional()
       .describe('DUT sysctls for this case, dotted as under /proc/sys: { net.ipv4.tcp_syncookies: 0 }.'),
     setup: SetupSchema,

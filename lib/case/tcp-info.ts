@@ -2,6 +2,30 @@
 // values a getsockopt(TCP_INFO) returned. Pure.
 import type { InfoExpr } from './types';
 
+/** A problem in a TCP_INFO expression at `offset` in its text; `unsupported`: a name it does not know. */
+export class InfoExprError extends Error {
+  constructor(readonly offset: number, message: string, readonly unsupported = false) {
+    super(message);
+  }
+}
+
+interface Tok {
+  t: string;
+  /** offset in the expression's text */
+  at: number;
+}
+
+const CMP = new Set(['==', '!=', '<', '<=', '>', '>=']);
+
+/**
+ * An expression over TCP_INFO fields, as packetdrill's %{ assert … }% and case files write it:
+ * tcpi_* fields, integers, the TCPI_OPT_* / TCP_CA_* / TCP_<state> constants, & | + - *, comparisons
+ * (chained), not / and / or, parentheses. Throws InfoExprError.
+ */
+export function parseInfoExpr(text: string): InfoExpr {
+  return new InfoParser(lex(text), text.length).parse();
+}
+
 /** struct tcp_info fields (linux/tcp.h) a check may name, in the kernel's order. */
 export const TCP_INFO_FIELDS = [
   'tcpi_state', 'tcpi_ca_state', 'tcpi_retransmits', 'tcpi_probes', 'tcpi_backoff', 'tcpi_options',
@@ -78,4 +102,127 @@ export function infoFields(e: InfoExpr, out: string[] = []): string[] {
     default: break;
   }
   return out;
+}
+
+function lex(s: string): Tok[] {
+  const out: Tok[] = [];
+  const re = /\s*(0x[0-9a-fA-F]+|[0-9]+|[A-Za-z_][A-Za-z0-9_]*|==|!=|<=|>=|[<>&|+\-*()])/y;
+  let i = 0;
+  while (i < s.length) {
+    if (/^\s*$/.test(s.slice(i))) break;
+    re.lastIndex = i;
+    const m = re.exec(s);
+    if (!m) {
+      const j = i + (s.slice(i).length - s.slice(i).trimStart().length);
+      throw new InfoExprError(j, `unexpected '${s[j]}' — use tcpi_* fields, integers, & | + - *, comparisons, not/and/or`);
+    }
+    out.push({ t: m[1], at: i + (m[0].length - m[1].length) });
+    i = re.lastIndex;
+  }
+  return out;
+}
+
+class InfoParser {
+  private i = 0;
+  constructor(private readonly toks: Tok[], private readonly end: number) {}
+
+  private get cur(): Tok | undefined {
+    return this.toks[this.i];
+  }
+  private fail(msg: string): never {
+    throw new InfoExprError(this.cur?.at ?? this.end, msg);
+  }
+
+  parse(): InfoExpr {
+    const e = this.or();
+    if (this.cur) this.fail(`unexpected '${this.cur.t}' after the expression`);
+    return e;
+  }
+  private or(): InfoExpr {
+    let l = this.and();
+    while (this.cur?.t === 'or') {
+      this.i++;
+      l = { kind: 'or', l, r: this.and() };
+    }
+    return l;
+  }
+  private and(): InfoExpr {
+    let l = this.not();
+    while (this.cur?.t === 'and') {
+      this.i++;
+      l = { kind: 'and', l, r: this.not() };
+    }
+    return l;
+  }
+  private not(): InfoExpr {
+    if (this.cur?.t === 'not') {
+      this.i++;
+      return { kind: 'not', e: this.not() };
+    }
+    return this.comparison();
+  }
+  private comparison(): InfoExpr {
+    const first = this.bitor();
+    if (!this.cur || !CMP.has(this.cur.t)) return first;
+    const items = [first];
+    const ops: Array<'==' | '!=' | '<' | '<=' | '>' | '>='> = [];
+    while (this.cur && CMP.has(this.cur.t)) {
+      ops.push(this.cur.t as '==');
+      this.i++;
+      items.push(this.bitor());
+    }
+    return { kind: 'cmp', ops, items };
+  }
+  private bitor(): InfoExpr {
+    let l = this.bitand();
+    while (this.cur?.t === '|') {
+      this.i++;
+      l = { kind: 'bin', op: '|', l, r: this.bitand() };
+    }
+    return l;
+  }
+  private bitand(): InfoExpr {
+    let l = this.sum();
+    while (this.cur?.t === '&') {
+      this.i++;
+      l = { kind: 'bin', op: '&', l, r: this.sum() };
+    }
+    return l;
+  }
+  private sum(): InfoExpr {
+    let l = this.product();
+    while (this.cur?.t === '+' || this.cur?.t === '-') {
+      const op = this.cur.t as '+' | '-';
+      this.i++;
+      l = { kind: 'bin', op, l, r: this.product() };
+    }
+    return l;
+  }
+  private product(): InfoExpr {
+    let l = this.atom();
+    while (this.cur?.t === '*') {
+      this.i++;
+      l = { kind: 'bin', op: '*', l, r: this.atom() };
+    }
+    return l;
+  }
+  private atom(): InfoExpr {
+    const t = this.cur;
+    if (!t) return this.fail('expected a value (a tcpi_* field, a number or a constant), found the end of the expression');
+    this.i++;
+    if (t.t === '(') {
+      const e = this.or();
+      if (this.cur?.t !== ')') this.fail("expected ')'");
+      this.i++;
+      return e;
+    }
+    if (t.t === '-') return { kind: 'bin', op: '-', l: { kind: 'num', value: 0 }, r: this.atom() };
+    if (/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(t.t)) return { kind: 'num', value: Number(t.t) };
+    if ((TCP_INFO_FIELDS as readonly string[]).includes(t.t)) return { kind: 'field', name: t.t };
+    if (t.t in TCP_INFO_CONSTANTS) return { kind: 'num', value: TCP_INFO_CONSTANTS[t.t] };
+    this.i--;
+    if (!/^[A-Za-z_]/.test(t.t)) this.fail(`expected a value (a tcpi_* field, a number or a constant), found '${t.t}'`);
+    if (/^tcpi_/.test(t.t)) throw new InfoExprError(t.at, `the TCP_INFO field ${t.t}`, true);
+    throw new InfoExprError(t.at, `the name '${t.t}' (tcpi_* fields and TCPI_OPT_* / TCP_CA_* / TCP_<state> constants are understood)`, true);
+  }
 }

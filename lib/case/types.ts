@@ -338,11 +338,10 @@ export interface AssertStep extends StepBase {
   counters: Array<{ name: string; expect: CmpMatcher }>;
 }
 
-/** A sysctl of the DUT's namespace changed mid-case (net.* only); the model follows. */
+/** Sysctls of the DUT's namespace changed mid-case (net.* only), in order; the model follows. */
 export interface SysctlStep extends StepBase {
   kind: 'sysctl';
-  name: string;
-  value: number | string;
+  sysctls: Array<{ name: string; value: number | string }>;
 }
 
 export type Step = SendStep | ExpectStep | ExpectNoneStep | CallStep | WaitStep | AssertStep | SysctlStep;

@@ -233,8 +233,9 @@ class Compiler {
     const ctx = { file: this.file, pos: ev.pos, include: (p: string) => this.o.include?.(p), defines: this.defines };
     const set = shellSysctls(ev.text, ctx);
     if (!set.length) return;
-    // after the first call: sysctl steps at the line's time
+    // after the first call: a sysctl step at the line's time
     if (this.started) this.waitUntil(t, ev.pos);
+    const mid: Array<{ name: string; value: number | string }> = [];
     for (const x of set) {
       if (!x.name.startsWith('net.')) unsupported(this.file, ev.pos, `the sysctl ${x.name} (only net.* sysctls live in the DUT's namespace)`);
       const skip = this.o.sysctlSkip?.(x.name, x.value);
@@ -244,13 +245,14 @@ class Compiler {
       }
       const value = x.value.trim().replace(/\s+/g, ' ');
       if (this.started) {
-        this.steps.push({ kind: 'sysctl', index: this.steps.length, pos: ev.pos, note: `${this.file}:${ev.pos.line}: ${ev.line}`, name: x.name, value: /^-?\d+$/.test(value) ? Number(value) : value });
+        mid.push({ name: x.name, value: /^-?\d+$/.test(value) ? Number(value) : value });
         continue;
       }
       const i = this.sysctls.findIndex((y) => y.name === x.name);
       if (i >= 0) this.sysctls.splice(i, 1);
       this.sysctls.push({ name: x.name, value });
     }
+    if (mid.length) this.steps.push({ kind: 'sysctl', index: this.steps.length, pos: ev.pos, note: `${this.file}:${ev.pos.line}: ${ev.line}`, sysctls: mid });
   }
 
   /** %{ assert … }%: TCP_INFO checks on the socket the script works with (the connection, else the listener). */

@@ -1,6 +1,6 @@
 // `synh import`: a compiled packetdrill script written as a YAML case file (cases/README.md), for
-// those who want to extend it. What the YAML format cannot say yet is refused by name; what it says
-// differently is stated in the file's header comment. Pure.
+// those who want to extend it. What the YAML format cannot say yet (a link MTU, `same:` matchers) is
+// refused by name; what it says differently is stated in the file's header comment. Pure.
 import { stringify } from 'yaml';
 import type { CallStep, CaseFile, CmpMatcher, Expr, ExpectStep, FlagsMatcher, NumMatcher, OptionPattern, PacketPattern, SendOption, SendStep, Step, Value } from '../case/types';
 import { flagsToString } from '../wire/flags';
@@ -67,11 +67,13 @@ function step(s: Step, c: CaseFile, labels: Map<string, string>): Record<string,
     case 'wait': return { wait: `${s.ms}ms`, ...note };
     case 'call': return { call: call(s), ...note };
     case 'expect_none': return { expect_none: { for: `${s.ms}ms`, ...(s.flow ? { flow: s.flow } : {}) }, ...note };
-    case 'assert':
-      if (s.tcpInfo) no(`a TCP_INFO assertion (${s.note ?? `step ${s.index + 1}`})`);
-      return no('an assert step');
+    case 'assert': {
+      if (!s.tcpInfo || s.acceptq || s.synq || s.states.length || s.counters.length) return no('an assert step other than TCP_INFO checks');
+      const checks = s.tcpInfo.checks.map((x) => x.text);
+      return { assert: { tcp_info: { on: s.tcpInfo.on, check: checks.length === 1 ? checks[0] : checks } }, ...note };
+    }
     case 'sysctl':
-      return no(`a sysctl changed mid-case (${s.name}=${s.value})`);
+      return { sysctl: Object.fromEntries(s.sysctls.map((x) => [x.name, x.value])), ...note };
   }
 }
 
@@ -191,7 +193,7 @@ function call(s: CallStep): Record<string, unknown> {
     case 'setsockopt': return { op: 'setsockopt', name: s.name, value: s.value, on: s.on, ...expectPart };
     case 'getsockopt': return { op: 'getsockopt', name: s.name, on: s.on, ...expectPart };
     case 'listen': return { op: 'listen', backlog: s.backlog, ...expectPart };
-    case 'open-listener': return no('a listener closed and opened again (call open-listener)');
+    case 'open-listener': return { op: 'open-listener', backlog: s.backlog, ...(s.sockopts.length ? { sockopts: Object.fromEntries(s.sockopts.map((o) => [o.name, o.value])) } : {}), ...expectPart };
   }
 }
 

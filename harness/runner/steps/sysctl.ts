@@ -6,11 +6,13 @@ import type { CaseContext } from '../case-context';
 import { now, nsToMs } from '../clock';
 
 export async function runSysctl(cx: CaseContext, s: SysctlStep): Promise<StepOutcome> {
-  const r = await cx.lab.agent.sysctlSet(s.name, s.value);
-  if (!r.ok || !r.result) {
-    return { index: s.index, kind: 'sysctl', ok: false, message: `sysctl ${s.name}=${s.value}: ${r.err ?? 'failed'}${r.msg ? ` — ${r.msg}` : ''}` };
+  for (const { name, value } of s.sysctls) {
+    const r = await cx.lab.agent.sysctlSet(name, value);
+    if (!r.ok || !r.result) {
+      return { index: s.index, kind: 'sysctl', ok: false, message: `sysctl ${name}=${value}: ${r.err ?? 'failed'}${r.msg ? ` — ${r.msg}` : ''}` };
+    }
+    cx.modelSysctls = { ...cx.modelSysctls, [name]: r.result.value };
   }
-  cx.modelSysctls = { ...cx.modelSysctls, [s.name]: r.result.value };
   if (cx.envFor) cx.model.setEnv(cx.envFor(cx.modelSysctls), nsToMs(now()));
   return { index: s.index, kind: 'sysctl', ok: true };
 }

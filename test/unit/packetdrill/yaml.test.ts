@@ -43,8 +43,15 @@ describe('synh import: a compiled script as a YAML case', () => {
     expect((parseCaseText(caseToYaml(k), 'k.yaml').steps[0] as { options: unknown[] }).options[0]).to.deep.equal({ kind: 'tfo', cookie: { kernel: true } });
   });
 
+  it('TCP_INFO checks, mid-case sysctls and a re-opened listener load back the same', () => {
+    const c = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 %{ assert tcpi_state == TCP_LISTEN; assert (tcpi_options & TCPI_OPT_SACK) == 0 }%\n+0 close(3) = 0\n+0 `sysctl -q net.ipv4.tcp_ecn=2 net.ipv4.tcp_rmem="4096 8192 16384"`\n+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [5], 4) = 0\n+0 listen(3, 2) = 0\n', 'x.pkt');
+    const y = parseCaseText(caseToYaml(c), 'x.yaml');
+    expect(y.steps.map(gist)).to.deep.equal(c.steps.map(gist));
+    expect(y.steps.map((s) => s.kind)).to.deep.equal(['assert', 'call', 'sysctl', 'call']);
+  });
+
   it('refuses what YAML cases cannot say yet, by name', () => {
-    const c = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 %{ assert tcpi_state == TCP_LISTEN }%\n', 'x.pkt');
-    expect(() => caseToYaml(c)).to.throw(NotExpressible, /a TCP_INFO assertion .* cannot be written in a YAML case file yet — run the script itself/);
+    const c = scriptToCase('--mtu=1400\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n', 'x.pkt');
+    expect(() => caseToYaml(c)).to.throw(NotExpressible, /a link MTU \(1400\) cannot be written in a YAML case file yet — run the script itself/);
   });
 });

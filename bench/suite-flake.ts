@@ -13,7 +13,7 @@ import { DEFAULT_LANES } from '../harness/cli/run';
 const runs = Number(process.argv[2] ?? 20);
 const paths = process.argv.slice(3).length ? process.argv.slice(3) : ['cases'];
 const jobs = Number(process.env.SYNH_JOBS ?? 2);
-const lanes = Number(process.env.SYNH_LANES ?? DEFAULT_LANES);
+const lanes: number | 'auto' = process.env.SYNH_LANES && process.env.SYNH_LANES !== 'auto' ? Number(process.env.SYNH_LANES) : DEFAULT_LANES;
 
 interface Verdict {
   status: CaseStatus;

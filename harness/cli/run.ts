@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import * as os from 'os';
 import * as path from 'path';
 import { REPO_ROOT } from '../compiled-mirror';
+import { AUTO_LANES } from '../runner/lanes';
 import { acrossKernels, KERNEL_FLAG, KERNEL_HELP, kernelListArg } from './kernels';
 import { intArg } from './kv';
 import { checkKcidbOrigin, DEFAULT_KCIDB_ORIGIN } from '../report/kcidb';
@@ -16,15 +17,16 @@ import { bazelShard, parseShard, recordedDurations, type Shard } from '../runner
 export const DEFAULT_JOBS = Math.min(16, Math.max(1, os.cpus().length));
 /**
  * Cases at a time per worker, each in its own lab: cases spend most of their time waiting
- * (expect_none, retransmission timers) and a lab reset costs ~3 ms of CPU, so a worker interleaves many.
- * Inside a guest under TCG everything is ~10× slower, and 4 lanes keep the harness on time.
+ * (expect_none, retransmission timers) and a lab reset costs ~3 ms of CPU, so a worker interleaves many
+ * — as many as its event loop keeps time with ('auto': lanes.ts; 16 at most on an idle host, fewer on
+ * a loaded machine or in a guest under TCG).
  */
-export const DEFAULT_LANES = process.env.SYNH_IN_GUEST ? 4 : 16;
+export const DEFAULT_LANES = 'auto';
 
 export interface RunCliOptions {
   filter: string[];
   jobs: number;
-  lanes: number;
+  lanes: number | 'auto';
   ip: 4 | 6 | 'both';
   seed?: number;
   json?: boolean;
@@ -85,6 +87,10 @@ export function scriptOptions(o: Pick<RunCliOptions, 'strict' | 'tolerance' | 'd
   return { ...(o.strict ? { strict: true } : {}), ...(o.tolerance !== undefined ? { toleranceMs: o.tolerance } : {}), ...(o.define?.length ? { defines } : {}) };
 }
 
+function lanesArg(v: string): number | 'auto' {
+  return v === 'auto' ? 'auto' : parseInt0('--lanes', 1)(v);
+}
+
 function ipArg(v: string): 4 | 6 | 'both' {
   if (v === '4' || v === '6') return Number(v) as 4 | 6;
   if (v === 'both') return 'both';
@@ -107,7 +113,7 @@ export function registerRun(program: Command, argv: readonly string[]): void {
     .description('run case files (default: the whole suite, cases/) against this kernel; results in results/<run-id>/')
     .option('--filter <glob>', 'only case files whose path matches (substring, or glob with * ? [ ] **); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--jobs <n>', `worker processes (default ${DEFAULT_JOBS}: one per core)`, parseInt0('--jobs', 1), DEFAULT_JOBS)
-    .option('--lanes <n>', `cases at a time per worker, each in its own DUT namespace (default ${DEFAULT_LANES}: cases mostly wait)`, parseInt0('--lanes', 1), DEFAULT_LANES)
+    .option('--lanes <n|auto>', `cases at a time per worker, each in its own DUT namespace (default ${DEFAULT_LANES}: up to ${AUTO_LANES.max}, fewer while the worker's event loop is late)`, lanesArg, DEFAULT_LANES as number | 'auto')
     .option('--ip <4|6|both>', 'address family: cases written for the other one are left out', ipArg, 'both' as 4 | 6 | 'both')
     .option('--seed <n>', 'seed for the hand-out order (default: fresh, printed)', parseInt0('--seed', 0))
     .option('--timeout <ms>', 'per-case timeout (default: from each case\'s own steps)', parseInt0('--timeout', 1))
@@ -204,10 +210,14 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   const rel = written && path.relative(process.cwd(), written.dir);
   const where = !written ? 'no results written' : rel && !rel.startsWith('..') ? rel : written.dir;
   const skipped = counts.skip ? `, ${counts.skip} skipped` : '';
+  const rerun = run.cases.filter((c) => c.reruns?.length);
+  for (const c of rerun) if (c.status === 'pass') human.write(`RE-RUN ${c.id}: ${c.message}\n`);
+  const reruns = rerun.length ? `, ${rerun.length} re-run (harness late)` : '';
+  const lanes = run.laneRange ? `lanes auto ${run.laneRange.min}–${run.laneRange.max}` : `lanes ${o.lanes}`;
   const part = run.shard ? `, shard ${run.shard.index}/${run.shard.total}: ${counts.total} of ${run.shard.planned} case runs` : '';
-  human.write(`${counts.pass} passed, ${counts.fail} failed, ${counts.error} errors${skipped} in ${wall.toFixed(1)} s (jobs ${o.jobs} × lanes ${o.lanes}, seed ${seed}, kernel ${run.kernel}${part}); ${where}\n`);
+  human.write(`${counts.pass} passed, ${counts.fail} failed, ${counts.error} errors${skipped}${reruns} in ${wall.toFixed(1)} s (jobs ${o.jobs} × ${lanes}, seed ${seed}, kernel ${run.kernel}${part}); ${where}\n`);
   if (o.json) process.stdout.write(toSummaryJson(run, { pcapPaths: written?.pcaps }));
-  human.write(`${counts.pass} passed, ${counts.fail + counts.error} failed\n`);
+  human.write(`${counts.pass} passed, ${counts.fail + counts.error} failed${rerun.length ? `, ${rerun.length} re-run` : ''}\n`);
   // A shard may be empty (more shards than case runs); a whole run with nothing in it is a mistake.
   let code = counts.fail === 0 && counts.error === 0 && (counts.total > 0 || shard) ? 0 : 1;
   if (baselineDir && written) {

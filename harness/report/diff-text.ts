@@ -67,7 +67,7 @@ export function formatCaseFailure(result: CaseResult, opts: FailureTextOptions =
   const hex = opts.hex ?? true;
   const head = `${result.status.toUpperCase()} ${oneLine(result.id)}`;
   const msg = result.message ? `: ${oneLine(result.message)}` : '';
-  if (result.status === 'pass') return `${head} (${result.durationMs.toFixed(0)} ms)\n`;
+  if (result.status === 'pass') return `${head} (${result.durationMs.toFixed(0)} ms)${result.reruns?.length && msg ? msg : ''}\n`;
   if (result.status === 'skip') return `${head}${msg}\n`;
 
   const out: string[] = [`${head}${msg}`];

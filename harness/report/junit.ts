@@ -47,6 +47,7 @@ function testcase(c: CaseResult, run: RunResult): string[] {
   for (const s of c.spec) out.push(property('spec', s, `${i}    `));
   out.push(property('unexpected', String(c.unexpected), `${i}    `));
   out.push(property('capture_drops', String(c.captureDrops), `${i}    `));
+  if (c.reruns?.length) out.push(property('reruns', String(c.reruns.length), `${i}    `), property('rerun_note', c.message ?? '', `${i}    `));
   for (const [k, v] of Object.entries(c.sysctls)) out.push(property(`sysctl.${k}`, v, `${i}    `));
   out.push(`${i}  </properties>`);
   if (c.status === 'fail' || c.status === 'error') {

@@ -64,6 +64,7 @@ export function toKtap(run: RunResult, opts: KtapOptions = {}): string {
     if (opts.subtests && c.steps.length > 0) out.push(...stepLines(c.steps, '  '));
     switch (c.status) {
       case 'pass':
+        if (c.reruns?.length && c.message) out.push(diag('', `${name}: ${c.message}`));
         out.push(`ok ${num} ${name}`);
         break;
       case 'skip':

@@ -16,11 +16,14 @@ export function caseFromSummary(c: SummaryCase): CaseResult {
     id: c.id, file: c.file, name: c.name, spec: [...c.spec], ip: c.ip, status: c.status,
     ...(c.message !== undefined ? { message: c.message } : {}),
     durationMs: c.durationMs,
-    steps: c.steps.map((s) => ({ ...s })),
+    steps: c.steps.map(({ dueNs, startNs, lateMs: _late, ...s }) => ({
+      ...s, ...(dueNs !== undefined ? { dueNs: BigInt(dueNs) } : {}), ...(startNs !== undefined ? { startNs: BigInt(startNs) } : {}),
+    })),
     packets: c.packets.map((p) => ({ tsNs: BigInt(p.tsNs), dir: p.dir, bytes: fromHex(p.hex), comment: p.comment })),
     unexpected: c.unexpected, kernel: c.kernel, sysctls: { ...c.sysctls }, modelProfile: c.modelProfile, seed: c.seed,
     captureDrops: c.captureDrops,
     ...(c.comparable ? { comparable: c.comparable } : {}),
+    ...(c.reruns?.length ? { reruns: c.reruns.map((r) => ({ ...r })) } : {}),
   };
 }
 
@@ -96,6 +99,7 @@ export function mergeParts(parts: ReadonlyArray<{ dir: string; summary: Summary 
     host: [...new Set(parts.map((p) => p.summary.host))].join(','),
     jobs: parts.reduce((n, p) => n + p.summary.jobs, 0),
     lanes: first.lanes ?? 1,
+    reruns: parts.reduce((n, p) => n + (p.summary.reruns ?? 0), 0),
     seed: first.seed,
     durationMs: t1 - t0,
     cases,

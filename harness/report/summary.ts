@@ -4,7 +4,8 @@
 import { isUnexpected } from './diff-text';
 import { summarizePacket, toHex } from './packet-summary';
 import { COMPARABLE_SCHEMA, type ComparableCase } from '../../lib/compare/types';
-import { countStatuses, type CaseResult, type CaseStatus, type FieldDiff, type RunResult, type StatusCounts } from './types';
+import { stepLateMs } from '../../lib/match/lateness';
+import { countStatuses, type CaseResult, type CaseStatus, type EarlierAttempt, type FieldDiff, type RunResult, type StatusCounts } from './types';
 
 export const SUMMARY_SCHEMA = 'synharness-summary/1';
 
@@ -18,6 +19,25 @@ export interface SummaryPacket {
   summary: string;
   comment: string;
   unexpected: boolean;
+}
+
+export interface SummaryStep {
+  index: number;
+  kind: string;
+  ok: boolean;
+  message?: string;
+  script?: string;
+  reasons?: string[];
+  diffs?: FieldDiff[];
+  /** When the step was due and when it took effect, CLOCK_MONOTONIC ns (decimal strings); see lib/match/lateness.ts. */
+  dueNs?: string;
+  startNs?: string;
+  /** How late it started, ms. */
+  lateMs?: number;
+  /** A kernel timer the model tracks fell due this many ms after the step was due, before it started. */
+  timerAfterMs?: number;
+  /** With timerAfterMs: how late the harness was against that timer, ms. */
+  driftMs?: number;
 }
 
 export interface SummaryDiff extends FieldDiff {
@@ -41,7 +61,9 @@ export interface SummaryCase {
   unexpected: number;
   /** Path of the case's pcapng relative to the run directory, when one was written. */
   pcap?: string;
-  steps: Array<{ index: number; kind: string; ok: boolean; message?: string; script?: string; reasons?: string[]; diffs?: FieldDiff[] }>;
+  steps: SummaryStep[];
+  /** Earlier attempts a late harness made unjudgeable (the case was run again; its message says so). */
+  reruns?: EarlierAttempt[];
   /** Every field difference of every step, flattened. */
   diffs: SummaryDiff[];
   packets: SummaryPacket[];
@@ -89,7 +111,11 @@ function summaryCase(c: CaseResult, opts: SummaryOptions): SummaryCase {
       ...(s.script !== undefined ? { script: s.script } : {}),
       ...(s.reasons && s.reasons.length ? { reasons: [...s.reasons] } : {}),
       ...(s.diffs && s.diffs.length ? { diffs: s.diffs.map((d) => ({ ...d })) } : {}),
+      ...(s.dueNs !== undefined && s.startNs !== undefined ? { dueNs: s.dueNs.toString(), startNs: s.startNs.toString(), lateMs: Math.round(stepLateMs(s) * 1000) / 1000 } : {}),
+      ...(s.timerAfterMs !== undefined ? { timerAfterMs: s.timerAfterMs } : {}),
+      ...(s.driftMs !== undefined ? { driftMs: s.driftMs } : {}),
     })),
+    ...(c.reruns?.length ? { reruns: c.reruns.map((r) => ({ ...r })) } : {}),
     diffs: c.steps.flatMap((s) => (s.diffs ?? []).map((d) => ({ step: s.index, ...d }))),
     packets: c.packets.map((p) => ({
       tsNs: p.tsNs.toString(),
@@ -119,6 +145,8 @@ export function toSummary(run: RunResult, opts: SummaryOptions = {}): Summary {
     host: run.host,
     jobs: run.jobs,
     lanes: run.lanes ?? 1,
+    ...(run.laneRange ? { laneRange: { ...run.laneRange } } : {}),
+    reruns: run.reruns ?? 0,
     seed: run.seed,
     durationMs: run.durationMs,
     totals: countStatuses(run.cases),

@@ -43,6 +43,11 @@ export interface CaseResult {
   captureDrops: number;
   /** Every judged packet, random values normalised, with the model's predictions (lib/compare). */
   comparable?: ComparableCase;
+  /**
+   * Earlier attempts of this case that failed while the harness was provably late (oldest first);
+   * this result is the last attempt's, and its message says "re-run: …" (harness/runner/rerun.ts).
+   */
+  reruns?: EarlierAttempt[];
 }
 
 /** The kernel under test beyond its release, as far as it is known (kcidb.json's build). */
@@ -53,6 +58,16 @@ export interface KernelIdentity {
   arch?: string;
   /** sha256 of the kernel's .config (/proc/config.gz as published, or /boot/config-<release>). */
   configSha256?: string;
+}
+
+/** An attempt of a case that the harness's lateness made unjudgeable, and was run again. */
+export interface EarlierAttempt {
+  status: CaseStatus;
+  message?: string;
+  /** 1-based step where the harness was late while a kernel timer fell due. */
+  step: number;
+  lateMs: number;
+  durationMs: number;
 }
 
 export interface RunResult {
@@ -67,8 +82,12 @@ export interface RunResult {
   mergedFrom?: string[];
   host: string;
   jobs: number;
-  /** Cases at a time per worker. */
+  /** Cases at a time per worker (with `--lanes auto`, the most any worker had). */
   lanes?: number;
+  /** With `--lanes auto`: the fewest and most lanes any worker had. */
+  laneRange?: { min: number; max: number };
+  /** Cases run again because the harness was late (each counted once). */
+  reruns?: number;
   seed: number;
   durationMs: number;
   cases: CaseResult[];

@@ -42,6 +42,14 @@ export class CaseContext {
   modelSysctls: Record<string, string> = {};
   /** The model's environment for other sysctls (a sysctl step): set by run-case.ts. */
   envFor: ((sysctls: Record<string, string>) => ModelEnv) | undefined;
+  /**
+   * What the running step's runner says about its timing (lib/match/lateness.ts): when it took effect
+   * on the kernel (default: when it began) and when an on-time harness would run the next step
+   * (default: when it returned). Reset before each step.
+   */
+  effect: { startNs?: bigint; nextDueNs?: bigint; idealMs?: number } = {};
+  /** When the running step was due: the previous step's end as the kernel saw it (lateness.ts). */
+  dueNs = 0n;
 
   constructor(
     readonly c: CaseFile,
@@ -67,6 +75,17 @@ export class CaseContext {
   stimulus(t: bigint): void {
     this.refNs = t;
     this.lastStimulusNs = t;
+  }
+
+  /**
+   * The running step took effect at `startNs` (undefined: when it began); the next is due at
+   * `nextDueNs` (undefined: when this one returns); on time it takes `idealMs` (default 0; see
+   * lib/match/lateness.ts's Drift).
+   */
+  tookEffect(startNs: bigint | undefined, nextDueNs: bigint | undefined, idealMs?: number): void {
+    if (startNs !== undefined) this.effect.startNs = startNs;
+    if (nextDueNs !== undefined) this.effect.nextDueNs = nextDueNs;
+    if (idealMs !== undefined) this.effect.idealMs = idealMs;
   }
 
   packetAt = (ref: Pick<PacketRef, 'step' | 'packet'>): Decoded | undefined => this.stepPackets.get(ref.step)?.[ref.packet];

@@ -33,6 +33,8 @@ export async function setupDut(cx: CaseContext): Promise<void> {
   cx.connFd = fd;
   cx.connFlow = cx.c.flows[0].name;
   cx.stimulus(at);
+  // The first step is due when connect() returned, not when the getsockname above came back.
+  if (r.at !== undefined) cx.dueNs = msToNs(r.at + r.ms);
   cx.model.event({ type: 'connect', dport: s.port, sport: cx.dutPort, opts: modelSockopts(s.sockopts, cx.peerAddr) }, nsToMs(at), cx.connFlow);
 }
 

@@ -43,8 +43,8 @@ export class DutLedger {
   readonly tx: Tx[] = [];
   /** Frames neither from the DUT's case address nor sent by the harness. */
   readonly foreign: Rx[] = [];
-  /** Our own frames as the raw path echoes them into the capture (tcp fingerprint → count). */
-  private readonly echoes = new Map<string, number>();
+  /** Our own frames as the raw path echoes them into the capture (tcp fingerprint → who waits for each, in order). */
+  private readonly echoes = new Map<string, Array<(tNs: bigint) => void>>();
   private readonly waiters = new Set<Waiter>();
   private readonly sleeps = new Set<() => void>();
   private stopped = false;
@@ -67,21 +67,47 @@ export class DutLedger {
       return;
     }
     if (ipSrc === this.peerAddr && d.tcp) {
-      const k = fingerprint(d);
-      const n = this.echoes.get(k) ?? 0;
-      if (n > 0) {
-        this.echoes.set(k, n - 1);
+      const q = this.echoes.get(fingerprint(d));
+      const seen = q?.shift();
+      if (seen) {
+        seen(f.tNs);
         return; // our own packet on its way out (raw path): recorded when sent
       }
     }
     this.foreign.push({ d, frame: f.bytes, tNs: f.tNs, flow: undefined, taken: false });
   }
 
-  /** A frame the harness sent: recorded now, and its echo in the capture (raw path) will be dropped. */
-  sent(seg: Decoded, frame: Uint8Array, tNs: bigint, comment: string): void {
+  /**
+   * A frame the harness sent at about `tNs` (right after the inject returned): recorded now, and its
+   * echo in the capture will be dropped. Resolves with the kernel's time of the frame — the echo's
+   * capture timestamp, taken inside the send syscall, so it does not move when the harness is
+   * descheduled around the inject — or `tNs` when no echo is read by `echoDeadline` (the frame's time
+   * in the record becomes the kernel's too).
+   */
+  sent(seg: Decoded, frame: Uint8Array, tNs: bigint, comment: string, echoDeadline: bigint): Promise<bigint> {
     const k = fingerprint(seg);
-    this.echoes.set(k, (this.echoes.get(k) ?? 0) + 1);
-    this.tx.push({ frame, tNs, comment });
+    const tx: Tx = { frame, tNs, comment };
+    this.tx.push(tx);
+    let q = this.echoes.get(k);
+    if (!q) this.echoes.set(k, (q = []));
+    const queue = q;
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const seen = (t: bigint): void => {
+        if (timer) clearTimeout(timer);
+        tx.tNs = t;
+        resolve(t);
+      };
+      queue.push(seen);
+      if (this.stopped) return resolve(tNs);
+      // As in waitFor: frames already readable are let in before the deadline counts.
+      timer = setTimeout(() => setImmediate(() => {
+        const i = queue.indexOf(seen);
+        if (i === -1) return; // seen meanwhile
+        queue[i] = () => undefined; // a late echo is still ours: dropped, not foreign
+        resolve(tNs);
+      }), Math.max(0, nsToMs(echoDeadline - now())));
+    });
   }
 
   /**

@@ -12,6 +12,7 @@ import { discoverCaseFiles, loadCaseFiles } from '../../lib/case';
 import { formatCaseFailure } from '../report/diff-text';
 import type { CaseResult } from '../report/types';
 import { WorkerPool } from './pool';
+import { submitWithReruns } from './rerun';
 import { freshSeed, planJobs } from './suite';
 
 export interface DescribeCasesOptions {
@@ -47,7 +48,7 @@ export function describeCases(paths: readonly string[], o: DescribeCasesOptions 
     const pending = new Map<number, Promise<CaseResult>>();
     before(function () {
       pool = new WorkerPool({ jobs: o.jobs ?? 2, lanes: o.lanes ?? 4 });
-      for (const p of plan) if (!p.skip) pending.set(p.order, pool.submit(p.job));
+      for (const p of plan) if (!p.skip) pending.set(p.order, submitWithReruns(pool, p.job));
     });
     after(async function () {
       this.timeout(30_000);

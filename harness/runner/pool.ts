@@ -1,7 +1,8 @@
 // The coordinator's worker pool: `jobs` worker processes, each running up to `lanes` cases at a time
-// (each case in its own lab; worker.ts). Jobs are handed out in submission order (the scheduler submits
-// longest first) to the worker with the most free lanes. The coordinator itself never enters a
-// namespace: it only forks.
+// (each case in its own lab; worker.ts) — a fixed number, or 'auto': each worker's lanes follow the
+// event-loop delay it reports (lanes.ts). Jobs are handed out in submission order (the scheduler submits
+// longest first) to the worker with the most free lanes; a job marked `alone` (a re-run) waits until no
+// other case runs and runs by itself. The coordinator itself never enters a namespace: it only forks.
 //
 // Failure handling: a case over its timeout is aborted by its worker (error result); a worker that
 // does not answer `graceMs` after that, or that dies, is killed and the cases it was running are
@@ -10,13 +11,14 @@ import { ChildProcess, fork } from 'child_process';
 import * as path from 'path';
 import type { CaseResult } from '../report/types';
 import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
+import { adaptLanes, AUTO_LANES } from './lanes';
 import { errorResult, setupLimitMs, type FromWorker, type JobSpec, type ToWorker } from './protocol';
 
 export interface PoolOptions {
   /** Worker processes. */
   jobs: number;
-  /** Cases at a time per worker (default 1). */
-  lanes?: number;
+  /** Cases at a time per worker (default 1), or 'auto' (AUTO_LANES, adapted to each worker's event-loop delay). */
+  lanes?: number | 'auto';
   /** How long after a case's own timeout the coordinator waits before killing its worker (default 15 s). */
   graceMs?: number;
   /** 'compiled' (default: the precompiled mirror) or 'ts-node' (slower start, for debugging the runner). */
@@ -29,7 +31,8 @@ export type PoolEvent =
   | { type: 'start'; job: JobSpec; pid: number }
   | { type: 'step'; job: JobSpec; step: number; pid: number }
   | { type: 'done'; job: JobSpec; result: CaseResult; pid: number }
-  | { type: 'worker-exit'; pid: number; code: number | null; signal: NodeJS.Signals | null };
+  | { type: 'worker-exit'; pid: number; code: number | null; signal: NodeJS.Signals | null }
+  | { type: 'lanes'; pid: number; lanes: number; p99Ms: number };
 
 interface Running {
   job: JobSpec;
@@ -46,6 +49,8 @@ interface Worker {
   /** The cases it runs, by job key. */
   running: Map<number, Running>;
   output: string;
+  /** Cases it may run at once now. */
+  lanes: number;
   /** Why we killed it, if we did. */
   killedFor?: string;
 }
@@ -61,6 +66,8 @@ export class WorkerPool {
   private fatal: string | undefined;
   private closing = false;
   private entry: { file: string; execArgv: string[] } | undefined;
+  /** The fewest and most lanes any worker had during the run. */
+  readonly laneRange = { min: Infinity, max: 0 };
 
   constructor(private readonly o: PoolOptions) {
     if (!(o.jobs >= 1)) throw new Error(`jobs must be at least 1 (got ${o.jobs})`);
@@ -97,14 +104,25 @@ export class WorkerPool {
     });
   }
 
-  private get lanes(): number {
-    return Math.max(1, this.o.lanes ?? 1);
+  private get auto(): boolean {
+    return this.o.lanes === 'auto';
+  }
+
+  /** A new worker's lanes. */
+  private get startLanes(): number {
+    return this.o.lanes === 'auto' ? AUTO_LANES.start : Math.max(1, this.o.lanes ?? 1);
+  }
+
+  private setLanes(w: Worker, n: number): void {
+    w.lanes = n;
+    this.laneRange.min = Math.min(this.laneRange.min, n);
+    this.laneRange.max = Math.max(this.laneRange.max, n);
   }
 
   /** Free lanes of the live workers. */
   private idle(): number {
     let n = 0;
-    for (const w of this.workers) if (!w.killedFor) n += this.lanes - w.running.size;
+    for (const w of this.workers) if (!w.killedFor) n += Math.max(0, w.lanes - w.running.size);
     return n;
   }
 
@@ -134,9 +152,10 @@ export class WorkerPool {
       execArgv: process.env.SYNH_PROFILE_WORKERS ? [...e.execArgv, '--cpu-prof', `--cpu-prof-dir=${process.env.SYNH_PROFILE_WORKERS}`] : e.execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', SYNH_RUNNER_LANES: String(this.lanes) },
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', SYNH_RUNNER_LANES: String(this.startLanes) },
     });
-    const w: Worker = { child, pid: child.pid ?? -1, ready: false, output: '', running: new Map() };
+    const w: Worker = { child, pid: child.pid ?? -1, ready: false, output: '', running: new Map(), lanes: 0 };
+    this.setLanes(w, this.startLanes);
     this.workers.add(w);
     const keep = (chunk: Buffer): void => {
       w.output = (w.output + chunk.toString('utf8')).slice(-OUTPUT_KEEP);
@@ -148,13 +167,26 @@ export class WorkerPool {
     child.on('exit', (code, signal) => this.onExit(w, code, signal));
   }
 
-  /** Hands queued jobs, in order, to the worker with the most free lanes. */
+  /** Cases running in the pool, and whether one of them runs alone. */
+  private load(): { running: number; alone: boolean } {
+    let running = 0;
+    let alone = false;
+    for (const w of this.workers) {
+      running += w.running.size;
+      for (const r of w.running.values()) alone ||= !!r.job.alone;
+    }
+    return { running, alone };
+  }
+
+  /** Hands queued jobs, in order, to the worker with the most free lanes; an `alone` job once the pool is empty. */
   private dispatch(): void {
     while (this.queue.length) {
+      const l = this.load();
+      if (l.alone || (this.queue[0].job.alone && l.running > 0)) return;
       let w: Worker | undefined;
       for (const x of this.workers) {
-        if (x.killedFor || !x.child.connected || x.running.size >= this.lanes) continue;
-        if (!w || x.running.size < w.running.size) w = x;
+        if (x.killedFor || !x.child.connected || x.running.size >= x.lanes) continue;
+        if (!w || x.running.size - x.lanes < w.running.size - w.lanes) w = x;
       }
       if (!w) return;
       const target = w;
@@ -183,6 +215,15 @@ export class WorkerPool {
       w.ready = true;
       this.earlyDeaths = 0;
       this.o.onEvent?.({ type: 'worker-ready', pid: w.pid, startMs: m.startMs });
+      return;
+    }
+    if (m.type === 'load') {
+      if (!this.auto) return;
+      const n = adaptLanes(w.lanes, m.p99Ms);
+      if (n === w.lanes) return;
+      this.setLanes(w, n);
+      this.o.onEvent?.({ type: 'lanes', pid: w.pid, lanes: n, p99Ms: m.p99Ms });
+      this.dispatch();
       return;
     }
     const r = w.running.get(m.key);

@@ -18,6 +18,10 @@ export interface JobSpec {
    * enforced by the worker (abort, error result); the coordinator kills the worker later.
    */
   timeoutMs: number;
+  /** 0 for the first run; 1, 2 for the re-runs of a case whose harness was late (rerun.ts). */
+  attempt?: number;
+  /** Run with no other case in the pool (a re-run). */
+  alone?: boolean;
 }
 
 export type ToWorker =
@@ -27,6 +31,8 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; pid: number; startMs: number }
   | { type: 'lab'; key: number }
+  /** The worker's event-loop delay over the last LOAD_REPORT_MS (lanes.ts). */
+  | { type: 'load'; p99Ms: number; maxMs: number }
   | { type: 'step'; key: number; step: number }
   | { type: 'done'; key: number; result: CaseResult };
 

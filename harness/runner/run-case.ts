@@ -15,6 +15,7 @@
 import * as os from 'node:os';
 import type { CaseFile } from '../../lib/case';
 import { ModelTrack } from '../../lib/match/model-track';
+import { Drift, pendingTimerOfLateStep } from '../../lib/match/lateness';
 import { SETTLE_MS } from '../../lib/match/timing';
 import type { StepOutcome } from '../../lib/match/verdict';
 import { initialState, makeEnv } from '../../lib/model';
@@ -41,6 +42,8 @@ export interface RunCaseOptions {
   onStep?: (step: number) => void;
   /** Set by the caller to stop the case (e.g. its timeout); see CaseExecution.abort. */
   onExecution?: (x: CaseExecution) => void;
+  /** Test-only: how long to hold the harness back before a step (a late harness on demand; see test-knobs.ts). */
+  delayStepMs?: (step: number) => number;
 }
 
 class Aborted extends Error {}
@@ -109,9 +112,23 @@ export class CaseExecution {
       cx.envFor = (sysctls) => makeEnv({ release: end.kernel, ip: this.ip, dut: a.dut, peer: a.peer, mtu: lab!.mtu, sysctls });
       if (c.steps.some((s) => s.kind === 'assert' && s.counters.length)) cx.counterBase = await lab.agent.counters();
       await setupDut(cx);
+      if (!cx.dueNs) cx.dueNs = now();
+      /** The step that set the `at` reference, and the model's next timer when it was due. */
+      let ref: { out: StepOutcome; nextTimerMs: number } | undefined;
+      const drift = new Drift();
       for (const s of c.steps) {
         this.stepNo = s.index + 1;
         this.o.onStep?.(this.stepNo);
+        const delay = this.o.delayStepMs?.(this.stepNo) ?? 0;
+        if (delay > 0) await ledger.sleepUntil(now() + msToNs(delay));
+        // The model's timers as of the step's due time: one falling due before the step took effect
+        // means the kernel acted on its own while the harness was late (lib/match/lateness.ts).
+        const dueMs = nsToMs(cx.dueNs);
+        cx.model.advance(dueMs);
+        const nextTimerMs = cx.model.nextTimerMs();
+        const begun = now();
+        const refBefore = cx.refNs;
+        cx.effect = {};
         let out: StepOutcome;
         try {
           out = await runStep(cx, s);
@@ -123,6 +140,23 @@ export class CaseExecution {
         this.check();
         const script = scriptFailureLine(c, s, out, cx.stepPackets.get(s.index), cx.bindings.lookup);
         if (script) out.script = script;
+        const startNs = cx.effect.startNs ?? begun;
+        const next = cx.effect.nextDueNs ?? now();
+        const timer = drift.step({ dueMs, startMs: nsToMs(startNs), nextDueMs: nsToMs(next > cx.dueNs ? next : cx.dueNs), idealMs: cx.effect.idealMs ?? 0 }, nextTimerMs);
+        out.dueNs = cx.dueNs;
+        out.startNs = startNs;
+        if (timer !== undefined) {
+          out.timerAfterMs = timer.timerMs - dueMs;
+          out.driftMs = timer.lateMs;
+        }
+        if (next > cx.dueNs) cx.dueNs = next;
+        if (cx.refNs !== refBefore) ref = { out, nextTimerMs };
+        // An `at` window counts from its reference step; a timer already running then (armed by an
+        // earlier stimulus) does not move with it, so a late reference step shifts what the window sees.
+        if (!out.ok && s.kind === 'expect' && s.packets.some((p) => p.at) && ref) {
+          const t = pendingTimerOfLateStep(ref.out, ref.nextTimerMs);
+          if (t !== undefined) ref.out.timerAfterMs ??= t;
+        }
         steps.push(out);
         if (!out.ok) {
           if (end.status === 'pass') end.status = 'fail';

@@ -18,7 +18,9 @@ import { hostKernelIdentity } from '../sys/kernel-identity';
 import { loadCasesCached } from './case-cache';
 import { partition, type Shard } from './shard';
 import { defaultTimeoutMs, estimateCase, type CaseEstimate } from './estimate';
+import { AUTO_LANES } from './lanes';
 import { WorkerPool, type PoolEvent, type PoolOptions } from './pool';
+import { submitWithReruns } from './rerun';
 import type { JobSpec } from './protocol';
 
 export interface PlanOptions {
@@ -92,8 +94,8 @@ export interface SuiteOptions extends Omit<PlanOptions, 'seed'> {
   filter?: readonly string[];
   /** Worker processes. */
   jobs: number;
-  /** Cases at a time per worker, each in its own lab (default 1). */
-  lanes?: number;
+  /** Cases at a time per worker, each in its own lab (default 1), or 'auto' (adapted to the event-loop delay: lanes.ts). */
+  lanes?: number | 'auto';
   seed?: number;
   /** Where results/<run-id>/ goes; false = write nothing. Default 'results'. */
   resultsDir?: string | false;
@@ -141,9 +143,9 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
   // ready for its first case about when the plan is.
   let running = 0;
   let report: (last?: CaseResult) => void = () => undefined;
-  const lanes = Math.max(1, o.lanes ?? 1);
+  const lanes = o.lanes === 'auto' ? 'auto' : Math.max(1, o.lanes ?? 1);
   const pool = new WorkerPool({
-    jobs: Math.min(o.jobs, Math.max(1, Math.ceil((files.length * 2) / lanes))),
+    jobs: Math.min(o.jobs, Math.max(1, Math.ceil((files.length * 2) / (lanes === 'auto' ? AUTO_LANES.start : lanes)))),
     lanes,
     ...o.pool,
     onEvent: (e: PoolEvent) => {
@@ -183,8 +185,10 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
     finish(p, skipResult(p));
     return false;
   });
+  // A failure with a provably late step is run again, alone in the pool (rerun.ts).
+  let reruns = 0;
   try {
-    await Promise.all(todo.map((p) => pool.submit(p.job).then((r) => finish(p, r))));
+    await Promise.all(todo.map((p) => submitWithReruns(pool, p.job, () => reruns++).then((r) => finish(p, r))));
   } finally {
     await pool.close();
   }
@@ -196,7 +200,9 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
     kernelIdentity: hostKernelIdentity(),
     host: hostname(),
     jobs: o.jobs,
-    lanes: o.lanes ?? 1,
+    lanes: lanes === 'auto' ? pool.laneRange.max : lanes,
+    ...(lanes === 'auto' && pool.laneRange.max > 0 ? { laneRange: { ...pool.laneRange } } : {}),
+    reruns,
     seed,
     durationMs: Number(process.hrtime.bigint() - t0) / 1e6,
     cases: results,

@@ -10,17 +10,20 @@
 // over.
 // First: the agent starts booting while the modules below load.
 import { killAgent, sharedAgent } from './worker-agent';
+import { monitorEventLoopDelay } from 'perf_hooks';
 import { DEFAULT_MTU, Lab } from '../topology/lab';
 import type { CaseResult } from '../report/types';
 import { errorResult, type FromWorker, type JobSpec, type ToWorker } from './protocol';
+import { LOAD_REPORT_MS } from './lanes';
 import { runCase, type CaseExecution } from './run-case';
+import { stepDelayKnob } from './test-knobs';
 
 /** Labs not running a case, ready for a reset; and callers waiting for one. */
 const idle: Lab[] = [];
 const waiting: Array<(l: Lab | Error) => void> = [];
 const all = new Set<Lab>();
-/** How many labs this worker keeps: the coordinator's lanes (cases at a time here). */
-const LANES = Math.max(1, Number(process.env.SYNH_RUNNER_LANES ?? 1) || 1);
+/** Labs made ready before the first case: the coordinator's lanes at start. More are made when cases wait (the lanes may grow: lanes.ts). */
+const PRESTART = Math.max(1, Number(process.env.SYNH_RUNNER_LANES ?? 1) || 1);
 let creating = 0;
 
 function send(m: FromWorker): void {
@@ -28,15 +31,15 @@ function send(m: FromWorker): void {
 }
 
 /**
- * Keep LANES labs: created one after another (each opens a capture, which blocks the event loop for
- * tens of ms; one at a time keeps the cases already running on time), handed to waiting cases as
- * they come up.
+ * Keep PRESTART labs, and one more for each case waiting for one: created one after another (each
+ * opens a capture, which blocks the event loop for tens of ms; one at a time keeps the cases already
+ * running on time), handed to waiting cases as they come up.
  */
 async function replenish(): Promise<void> {
   if (creating) return;
   creating = 1;
   try {
-    while (all.size < LANES) {
+    while (all.size < PRESTART || waiting.length) {
       let lab: Lab | Error;
       try {
         lab = await Lab.create({ capture: 'both', agent: await sharedAgent() });
@@ -101,6 +104,7 @@ async function run(job: JobSpec): Promise<void> {
       return lab;
     }, {
       seed: job.seed,
+      delayStepMs: stepDelayKnob(job.case.name, job.attempt ?? 0),
       onStep: (step) => send({ type: 'step', key: job.key, step }),
       onExecution: (e) => (x = e),
     });
@@ -112,10 +116,22 @@ async function run(job: JobSpec): Promise<void> {
   // A lab whose case timed out or errored in set-up may hold anything: it is not reused.
   if (lab) {
     if (timedOut || !lab.agent.alive) await discard(lab);
-    else idle.push(lab);
+    else {
+      const w = waiting.shift();
+      if (w) w(lab);
+      else idle.push(lab);
+    }
   }
   send({ type: 'done', key: job.key, result });
 }
+
+// The event loop's delay, reported to the coordinator, which sets this worker's lanes by it (lanes.ts).
+const loadDelay = monitorEventLoopDelay({ resolution: 5 });
+loadDelay.enable();
+setInterval(() => {
+  send({ type: 'load', p99Ms: loadDelay.percentile(99) / 1e6, maxMs: loadDelay.max / 1e6 });
+  loadDelay.reset();
+}, LOAD_REPORT_MS).unref();
 
 const loopDelay = process.env.SYNH_LOOP_DELAY ? require('perf_hooks').monitorEventLoopDelay({ resolution: 2 }) : undefined;
 loopDelay?.enable();

@@ -95,6 +95,12 @@ export class ModelTrack {
     }
   }
 
+  /** When the model's next timer falls due (model ms; Infinity when none is armed). */
+  nextTimerMs(): number {
+    this.settle();
+    return this.state.nextDue;
+  }
+
   /** Unclaimed predictions (on `flow`, or all when undefined), in send order. */
   due(flow?: string): PendingPrediction[] {
     this.settle();

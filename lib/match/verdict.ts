@@ -15,4 +15,18 @@ export interface StepOutcome {
   reasons?: string[];
   /** Imported packetdrill scripts: `script.pkt:LINE: expected: … actual: …` in the script's notation. */
   script?: string;
+  /**
+   * When an on-time harness would have run the step (the previous step's end as the kernel saw it),
+   * CLOCK_MONOTONIC ns; see lateness.ts.
+   */
+  dueNs?: bigint;
+  /** When the step took effect (a send's packet, a call's syscall, the start of a wait), CLOCK_MONOTONIC ns. */
+  startNs?: bigint;
+  /**
+   * The step was provably late: a kernel timer the model tracks fell due this many ms after dueNs,
+   * before the step started — or was running then, and a later `at` window counts from this step.
+   */
+  timerAfterMs?: number;
+  /** With timerAfterMs: how late the harness was against that timer (the drift since it was armed), ms. */
+  driftMs?: number;
 }

@@ -175,7 +175,7 @@ describe(`runner: cases against the real kernel (seed ${SEED})`, function () {
     expect(ok.status, ok.stderr).to.equal(0);
     const lines = ok.stdout.trimEnd().split('\n');
     expect(lines).to.have.length(2);
-    expect(lines[0]).to.match(new RegExp(`^1 passed, 0 failed, 0 errors in \\d+\\.\\d s \\(jobs ${DEFAULT_JOBS} × lanes ${DEFAULT_LANES}, seed ${SEED}, kernel ${os.release().replace(/[.+]/g, '\\$&')}\\); no results written$`));
+    expect(lines[0]).to.match(new RegExp(`^1 passed, 0 failed, 0 errors in \\d+\\.\\d s \\(jobs ${DEFAULT_JOBS} × lanes ${DEFAULT_LANES} \\d+–\\d+, seed ${SEED}, kernel ${os.release().replace(/[.+]/g, '\\$&')}\\); no results written$`));
     expect(lines[1]).to.equal('1 passed, 0 failed');
 
     const bad = synh([QUICK, WRONG, '--json', '--results', path.join(tmp, 'cli-results'), '--jobs', '1']);

@@ -73,7 +73,10 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
     if (s.on === 'listener') cx.listenerFd = undefined;
     else cx.connFd = undefined;
   }
-  // `at` windows of later expectations count from the syscall.
-  if (r.at !== undefined) cx.stimulus(at);
+  // `at` windows of later expectations count from the syscall; the next step is due when it returned.
+  if (r.at !== undefined) {
+    cx.stimulus(at);
+    cx.tookEffect(at, msToNs(r.at + r.ms), r.ms);
+  }
   return callOutcome(s, r, value, data);
 }

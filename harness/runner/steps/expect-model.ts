@@ -38,6 +38,9 @@ export async function runExpectModel(cx: CaseContext, s: ExpectStep): Promise<St
     next.set(r.flow, k + 1);
     cx.trace.took(r.frame, s.index, r.tNs, cx.refNs, preds.filter((p) => p.flow === r.flow)[k]?.pred);
   }
+  const last = taken.length ? taken[taken.length - 1].tNs : settled;
+  const ends = last > settled ? last : settled;
+  cx.tookEffect(undefined, ends, Math.max(0, nsToMs(ends - cx.dueNs)));
   cx.stepPackets.set(s.index, v.got);
   return v.outcome;
 }

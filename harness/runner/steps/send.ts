@@ -1,5 +1,5 @@
 // `send`: expressions evaluated in the flow's bindings → buildIp (mistakes included) → injected on the
-// path pathFor picks; the send time, taken right after the inject, is the `at` reference; the segment
+// path pathFor picks; the packet's time in the capture (its echo) is the `at` reference; the segment
 // is recorded for the model at that time (applied when the model is next consulted: ModelTrack.sent).
 import { evalValue, resolveSendOptions, type SendStep, type SendTarget } from '../../../lib/case';
 import type { StepOutcome } from '../../../lib/match/verdict';
@@ -10,7 +10,10 @@ import type { TcpOption } from '../../../lib/wire/types';
 import { kernelCookie } from '../../../lib/packetdrill/tfo-cookie';
 import { pathFor } from '../../inject/injector';
 import type { CaseContext } from '../case-context';
-import { now, nsToMs } from '../clock';
+import { msToNs, now, nsToMs } from '../clock';
+
+/** How long a send waits for its echo in the capture (the kernel's time of the packet); on an idle machine it is there in µs. */
+const ECHO_WAIT_MS = 20;
 
 export async function runSend(cx: CaseContext, s: SendStep): Promise<StepOutcome> {
   const flow = cx.flows.get(s.flow)!;
@@ -32,14 +35,16 @@ export async function runSend(cx: CaseContext, s: SendStep): Promise<StepOutcome
   const comment = `step ${s.index + 1}: send on flow ${s.flow}${s.label ? ` (${s.label})` : ''}${s.note ? ` — ${s.note}` : ''}`;
   if (target.mac) cx.lab.injector.sendLink(bytes, target.mac);
   else cx.lab.injector.send(bytes, pathFor(bytes));
-  const t = now();
+  // The kernel's time of the packet (its echo in the capture), not the harness's: a harness
+  // descheduled right after the inject would otherwise start `at` windows and the model late.
   const frame = cx.frame(bytes, target.mac);
-  cx.ledger.sent(seg, frame, t, comment);
+  const t = await cx.ledger.sent(seg, frame, now(), comment, now() + msToNs(ECHO_WAIT_MS));
   cx.trace.sent(frame, s.index);
   cx.stimulus(t);
   cx.stepPackets.set(s.index, [seg]);
   cx.bindings.sent(s.flow, options);
   cx.model.sent(seg, nsToMs(t), s.flow);
+  cx.tookEffect(t, t);
   return { index: s.index, kind: 'send', ok: true };
 }
 

@@ -1,0 +1,59 @@
+// Re-runs of a case whose harness was provably late (lib/match/lateness.ts): a failing attempt with a
+// step that started after a kernel timer the model tracks fell due is run again, alone in the pool
+// (pool.ts: no other case runs meanwhile), at most MAX_RERUNS times. The result is the last
+// attempt's, never silently: its message carries "re-run: harness late by N ms at step K" for each
+// earlier attempt, and a case late in every attempt is an error (the harness could not judge it), not
+// a failure. A case that fails for a kernel reason fails again on time, and that failure stands.
+import { decideAttempt, lateText, type Lateness } from '../../lib/match/lateness';
+import type { CaseResult, EarlierAttempt } from '../report/types';
+import type { JobSpec } from './protocol';
+
+/** An attempt that a late harness made unjudgeable, as the result records it. */
+export function earlierAttempt(r: CaseResult, late: Lateness): EarlierAttempt {
+  return { status: r.status, ...(r.message !== undefined ? { message: r.message } : {}), step: late.step, lateMs: late.lateMs, durationMs: r.durationMs };
+}
+
+/** "re-run: harness late by 1180 ms at step 14" (", then by 35 ms at step 3" for a second re-run). */
+export function rerunNote(earlier: readonly EarlierAttempt[]): string {
+  return `re-run: ${earlier.map((e, i) => (i ? `then ${lateText(e).replace(/^harness /, '')}` : lateText(e))).join(', ')}`;
+}
+
+/**
+ * Runs attempts (`attempt(n)`: 0 the first, then the re-runs) until one is final, and returns the
+ * result to report: the last attempt's, with the earlier ones and the note.
+ */
+export async function withReruns(attempt: (n: number) => Promise<CaseResult>): Promise<CaseResult> {
+  const earlier: EarlierAttempt[] = [];
+  for (;;) {
+    const r = await attempt(earlier.length);
+    const d = decideAttempt(r.status, r.steps, earlier.length);
+    if (d.kind === 'rerun') {
+      earlier.push(earlierAttempt(r, d.late));
+      continue;
+    }
+    return finalResult(r, earlier, d.kind === 'unjudged' ? d.late : undefined);
+  }
+}
+
+/** A job through the pool with its re-runs, each alone in the pool (`onRerun`: called when the first one starts). */
+export function submitWithReruns(pool: { submit(job: JobSpec): Promise<CaseResult> }, job: JobSpec, onRerun?: () => void): Promise<CaseResult> {
+  return withReruns((n) => {
+    if (n === 1) onRerun?.();
+    return pool.submit(n ? { ...job, attempt: n, alone: true } : job);
+  });
+}
+
+/** The result to report: `last` with the earlier attempts and the note; an error when the harness was late in every attempt (`stillLate`). */
+export function finalResult(last: CaseResult, earlier: readonly EarlierAttempt[], stillLate?: Lateness): CaseResult {
+  if (!earlier.length) return last;
+  const note = rerunNote(earlier);
+  const first = earlier[0].message ? `; attempt 1: ${earlier[0].message}` : '';
+  if (stillLate) {
+    return {
+      ...last, status: 'error', reruns: [...earlier],
+      message: `not judged: ${lateText(stillLate)} in the last attempt too (${note}); the machine is too loaded for this case's timers — last attempt: ${last.message ?? 'failed'}`,
+    };
+  }
+  const message = last.status === 'pass' ? `${note}${first}` : `${last.message ?? 'failed'} (${note}${first})`;
+  return { ...last, reruns: [...earlier], message };
+}

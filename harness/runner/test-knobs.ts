@@ -1,0 +1,20 @@
+// Test-only knobs of the runner, read from the environment by the worker. They exist so that an
+// integration test can make the harness late on purpose (the real kernel and the real packets are
+// untouched: only the harness waits); nothing else sets them.
+//
+//   SYNH_TEST_DELAY_STEP=<case name>:<step>:<ms>[,<case name>:<step>:<ms>…]
+//       hold the harness back <ms> before step <step> (1-based) of the case named <case name> (both
+//       families), in its first attempt only — the re-runs (rerun.ts) run on time.
+
+/** How long to hold back before each step of `caseName`'s attempt `attempt` (undefined: not at all). */
+export function stepDelayKnob(caseName: string, attempt: number, env: NodeJS.ProcessEnv = process.env): ((step: number) => number) | undefined {
+  const v = env.SYNH_TEST_DELAY_STEP;
+  if (!v || attempt > 0) return undefined;
+  const delays = new Map<number, number>();
+  for (const item of v.split(',')) {
+    const m = /^(.*):(\d+):(\d+)$/.exec(item);
+    if (!m) throw new Error(`SYNH_TEST_DELAY_STEP takes <case name>:<step>:<ms>[,…], got '${item}'`);
+    if (m[1] === caseName) delays.set(Number(m[2]), Number(m[3]));
+  }
+  return delays.size ? (s) => delays.get(s) ?? 0 : undefined;
+}

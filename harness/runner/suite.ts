@@ -78,7 +78,7 @@ export function planJobs(cases: readonly CaseFile[], o: PlanOptions): PlannedJob
       if (o.ip !== undefined && o.ip !== 'both' && o.ip !== ip) continue;
       const order = out.length;
       const job: JobSpec = { key: order, case: c, ip, seed: o.seed, timeoutMs: o.timeoutMs ?? defaultTimeoutMs(estimate) };
-      const skip = (o.ignoreGates || kernelMatches(c.kernel, kernel) ? undefined : `kernel ${kernel} is not in ${c.kernel.text}`) ?? missingSysctl(c, kernel, version);
+      const skip = (o.ignoreGates || kernelMatches(c.kernel, kernel) ? undefined : `kernel ${kernel} is not in ${c.kernel.text}${c.kernel.why ? ` (${c.kernel.why})` : ''}`) ?? missingSysctl(c, kernel, version);
       out.push({ case: c, ip, order, estimate, job, ...(skip ? { skip } : {}) });
     }
   }

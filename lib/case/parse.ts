@@ -47,6 +47,10 @@ export function parseCaseText(text: string, fileName: string): CaseFile {
   // ---- pass 3: defaults, references, step order
   const r = normaliseCase(parsed.data, fileName, locate);
   if (!r.value) throw new CaseError(r.issues.map((p) => issue(locate(p.path, p.at === 'key'), p.message)));
+  // A gate's reason is the comment on its line (kernel: ">=6.13"   # what changed, where measured):
+  // skips quote it.
+  const gate = doc.get('kernel', true);
+  if (isScalar(gate) && gate.comment?.trim()) return { ...r.value, kernel: { ...r.value.kernel, why: gate.comment.trim() } };
   return r.value;
 }
 

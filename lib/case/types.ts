@@ -46,6 +46,8 @@ export interface TimeWindow {
 /** A kernel release range: any of the groups matches when all its comparators do. */
 export interface KernelRange {
   text: string;
+  /** Why the case is gated: the comment on the `kernel:` line (the release and the evidence). */
+  why?: string;
   /** [] = any kernel ("*") */
   anyOf: KernelComparator[][];
 }

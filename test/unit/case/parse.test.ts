@@ -36,6 +36,13 @@ function problems(body: string): string[] {
 const LISTEN = 'setup:\n  listen: { port: 8080 }\n';
 
 describe('case/parse: normalisation', () => {
+  it("a kernel gate keeps the comment on its line as its reason (skips quote it)", () => {
+    const steps = 'steps:\n  - send: { flags: S }\n';
+    const gated = parse(`kernel: ">=6.13"   # TSecr check: not on 6.12.118, on 6.18.44\n${LISTEN}${steps}`);
+    expect(gated.kernel).to.deep.include({ text: '>=6.13', why: 'TSecr check: not on 6.12.118, on 6.18.44' });
+    expect(parse(`kernel: ">=6.13"\n${LISTEN}${steps}`).kernel.why).to.equal(undefined);
+  });
+
   it('fills flows, families, kernel and backlog defaults', () => {
     const c = parse(`${LISTEN}steps:\n  - send: { flags: S }\n`);
     expect(c.flows).to.deep.equal([{ name: 'a', sport: 40000, isn: 1000 }]);

@@ -6,7 +6,7 @@ import { Prng } from '../../lib/fuzz/prng';
 import { FlowBindings } from '../../lib/match/bindings';
 import type { ModelTrack } from '../../lib/match/model-track';
 import type { ModelEnv } from '../../lib/model';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, emitEthernet, ETH_HEADER } from '../../lib/wire/ethernet';
+import { emitEthernet, ETH_HEADER, ipEthertype } from '../../lib/wire/ethernet';
 import { macFromBytes } from '../../lib/wire/addr';
 import type { Decoded } from '../../lib/wire/types';
 import type { Reply } from '../agent/protocol';
@@ -117,7 +117,7 @@ export class CaseContext {
   /** An IP packet we sent, as a frame for the pcapng (from the tester's MAC to the DUT's, or `dstMac`). */
   frame(ip: Uint8Array, dstMac?: Uint8Array): Uint8Array {
     const f = new Uint8Array(ETH_HEADER + ip.length);
-    emitEthernet({ dst: dstMac ? macFromBytes(dstMac, 0) : this.lab.dutMac, src: this.lab.testerMac, type: this.ip === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6 }, f);
+    emitEthernet({ dst: dstMac ? macFromBytes(dstMac, 0) : this.lab.dutMac, src: this.lab.testerMac, type: ipEthertype(this.ip) }, f);
     f.set(ip, ETH_HEADER);
     return f;
   }

@@ -11,6 +11,7 @@ import { macFromBytes } from '../../lib/wire/addr';
 import type { Decoded } from '../../lib/wire/types';
 import type { Reply } from '../agent/protocol';
 import type { SockoptValue as AgentSockoptValue } from '../sys/sockopts';
+import { caseLabel } from '../report/types';
 import type { Lab } from '../topology/lab';
 import { CaseTrace } from './comparable';
 import type { DutLedger } from './dut-ledger';
@@ -126,6 +127,6 @@ export class CaseContext {
 /** A case's own seed: the run's seed, the case and the family (FNV-1a). */
 function seedFor(seed: number, name: string, ip: 4 | 6): number {
   let h = 0x811c9dc5 ^ seed;
-  for (const ch of `${name}@ipv${ip}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  for (const ch of caseLabel({ name, ip })) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
   return h >>> 0;
 }

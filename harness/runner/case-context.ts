@@ -1,7 +1,7 @@
 // What every step of one case (in one address family) shares: the case, the lab and its addresses,
 // the flows and their expression bindings, the DUT's sockets, the model running alongside, the DUT
 // packet ledger and the `at` reference. Built once the case has its lab (see run-case.ts).
-import type { CaseFile, Flow, PacketRef, SockoptValue as CaseSockoptValue } from '../../lib/case';
+import type { CaseFile, Flow, PacketRef, CaseSockoptValue } from '../../lib/case';
 import { Prng } from '../../lib/fuzz/prng';
 import { FlowBindings } from '../../lib/match/bindings';
 import type { ModelTrack } from '../../lib/match/model-track';
@@ -10,7 +10,7 @@ import { emitEthernet, ETH_HEADER, ipEthertype } from '../../lib/wire/ethernet';
 import { macFromBytes } from '../../lib/wire/addr';
 import type { Decoded } from '../../lib/wire/types';
 import type { Reply } from '../agent/protocol';
-import type { SockoptValue as AgentSockoptValue } from '../sys/sockopts';
+import type { AgentSockoptValue } from '../sys/sockopts';
 import { caseLabel } from '../report/types';
 import type { Lab } from '../topology/lab';
 import { CaseTrace } from './comparable';

@@ -9,7 +9,7 @@ import type { CaseRaw, FlagsMatcherRaw, NumMatcherRaw } from './schema';
 import { closest } from './suggest';
 import type {
   AssertStep, CallExpect, CallStep, CaseFile, Expr, ExpectStep, FlagsMatcher, Flow, Mistakes, NumMatcher,
-  OptionPattern, OptionsMatcher, PacketPattern, PacketRef, SendOption, SendStep, Setup, SockOpt, SockoptValue,
+  OptionPattern, OptionsMatcher, PacketPattern, PacketRef, SendOption, SendStep, Setup, SockOpt, CaseSockoptValue,
   SourcePos, Step, TcpInfoCheck, Value,
 } from './types';
 import { InfoExprError, parseInfoExpr } from './tcp-info';
@@ -115,7 +115,7 @@ export function normaliseCase(
   }
 
   /** Checks a socket option name (and value when setting); undefined when wrong. */
-  function sockoptValue(name: string, value: unknown, path: Path, use: 'set' | 'get', nameIsKey: boolean): SockoptValue | undefined {
+  function sockoptValue(name: string, value: unknown, path: Path, use: 'set' | 'get', nameIsKey: boolean): CaseSockoptValue | undefined {
     const def = SOCKOPTS[name];
     const namePath = nameIsKey ? path : [...path.slice(0, -1), 'name'];
     if (!def) {
@@ -149,7 +149,7 @@ export function normaliseCase(
         return undefined;
       case 'md5sig':
         if (typeof value === 'string') return { key: value };
-        if (value && typeof value === 'object' && ('key' in value || 'keyHex' in value)) return value as SockoptValue;
+        if (value && typeof value === 'object' && ('key' in value || 'keyHex' in value)) return value as CaseSockoptValue;
         problem(valuePath, `${name} takes the key for the peer's address, got ${show(value)} — write ${name}: secret or { key: secret }`);
         return undefined;
       case 'linger':

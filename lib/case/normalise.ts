@@ -12,6 +12,7 @@ import type {
   OptionPattern, OptionsMatcher, PacketPattern, PacketRef, SendOption, SendStep, Setup, SockOpt, CaseSockoptValue,
   SourcePos, Step, TcpInfoCheck, Value,
 } from './types';
+import { DEFAULT_WITHIN_MS } from './types';
 import { InfoExprError, parseInfoExpr } from './tcp-info';
 import { COUNTER_RE, IDENT_RE, SOCKOPTS, SOCKOPT_NAMES, SYSCTL_RE } from './vocab';
 
@@ -30,7 +31,6 @@ const DEFAULT_ISN = 1000;
 const DEFAULT_WINDOW = 65535;
 const DEFAULT_TTL = 64;
 const DEFAULT_BACKLOG = 128;
-const DEFAULT_WITHIN = 1000;
 const DEFAULT_CALL_TIMEOUT = 1000;
 const DEFAULT_RECV_LEN = 65536;
 
@@ -375,7 +375,7 @@ export function normaliseCase(
       if (p.within <= 0) problem([...path, 'within'], 'within must be more than 0ms — use expect_none to check that nothing arrives');
       out.within = p.within;
     } else if (!p.at) {
-      out.within = DEFAULT_WITHIN;
+      out.within = DEFAULT_WITHIN_MS;
     }
     // What this packet may bind for later steps.
     if (bindsIsn) st.dutIsn = true;

@@ -175,6 +175,12 @@ export interface PacketPattern {
   within?: number;
 }
 
+/**
+ * How long an expected packet is waited for when the case gives neither `within` nor `at` (ms): the
+ * default a pattern gets when the case is read, and the wait of an `expect: model` step.
+ */
+export const DEFAULT_WITHIN_MS = 1000;
+
 // ---------------------------------------------------------------------------------------------
 // Steps
 

@@ -14,7 +14,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import { performance } from 'perf_hooks';
 import type { Family, SockAddr } from '../sys/sockaddr';
-import type { SockoptValue } from '../sys/sockopts';
+import type { AgentSockoptValue } from '../sys/sockopts';
 import { LaunchMode, launchSpec } from './launch';
 import { Args, ENV_PARENT_PID, Endpoint, MsgFlag, Op, ReadyLine, Reply, Result, ShutdownHow } from './protocol';
 
@@ -78,7 +78,7 @@ export abstract class AgentApi {
   accept(fd: number, timeoutMs = 0): Promise<Reply<'accept'>> { return this.call('accept', { fd, timeoutMs }); }
   connect(fd: number, addr: string, port: number): Promise<Reply<'connect'>> { return this.call('connect', { fd, addr, port }); }
   connectWait(fd: number, timeoutMs = 0): Promise<Reply<'connectWait'>> { return this.call('connectWait', { fd, timeoutMs }); }
-  setsockopt(fd: number, name: string, value: SockoptValue): Promise<Reply<'setsockopt'>> { return this.call('setsockopt', { fd, name, value }); }
+  setsockopt(fd: number, name: string, value: AgentSockoptValue): Promise<Reply<'setsockopt'>> { return this.call('setsockopt', { fd, name, value }); }
   getsockopt(fd: number, name: string): Promise<Reply<'getsockopt'>> { return this.call('getsockopt', { fd, name }); }
   close(fd: number): Promise<Reply<'close'>> { return this.call('close', { fd }); }
   shutdown(fd: number, how: ShutdownHow): Promise<Reply<'shutdown'>> { return this.call('shutdown', { fd, how }); }

@@ -10,7 +10,7 @@ import * as libc from '../sys/libc';
 import { lookupListenQueue, lookupState, parseProcNetTcp, parseSnmp6, parseSnmpPairs, sameAddr, TCP_STATES, TcpRow } from '../sys/procnet';
 import { decodeSockaddr, encodeSockaddr, Family } from '../sys/sockaddr';
 import { sysctlPath } from '../sys/sysctl';
-import { decodeSockoptValue, encodeSockoptValue, lookupSockopt, SOL_SOCKET, UnknownSockoptError } from '../sys/sockopts';
+import { decodeSockoptValue, encodeSockoptValue, IPPROTO_TCP, lookupSockopt, SOL_SOCKET, UnknownSockoptError } from '../sys/sockopts';
 import { AF_NETLINK } from '../sys/netlink';
 import { buildDumpRequest, DiagSock, NETLINK_SOCK_DIAG, parseDiagMessages, stateMask } from '../sys/sockdiag';
 import { offloadsOff } from '../sys/ethtool';
@@ -36,9 +36,10 @@ export class BadArgs extends Error {}
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-const SO_DOMAIN = 39;
-const SO_ERROR = 4;
-const TCP_INFO = 11;
+// Option numbers from the one socket-option table (harness/sys/sockopts.ts).
+const SO_DOMAIN = lookupSockopt('SO_DOMAIN').opt;
+const SO_ERROR = lookupSockopt('SO_ERROR').opt;
+const TCP_INFO = lookupSockopt('TCP_INFO').opt;
 const SOCK_FLAGS = libc.SOCK_NONBLOCK | libc.SOCK_CLOEXEC;
 
 /** family of each fd the agent created (socket or accept) */
@@ -292,7 +293,7 @@ export async function diagDump(states: number): Promise<{ socks: DiagSock[]; err
 
 /** TCP state of a socket via TCP_INFO ('' if it cannot be read). */
 function tcpStateOf(fd: number): string {
-  const r = libc.getsockopt(fd, libc.IPPROTO_TCP, TCP_INFO, 8);
+  const r = libc.getsockopt(fd, IPPROTO_TCP, TCP_INFO, 8);
   if (r.ret < 0 || !r.buf || r.buf.length < 1) return '';
   return TCP_STATES[r.buf[0]] ?? `STATE_${r.buf[0]}`;
 }

@@ -14,7 +14,7 @@
  */
 import type { ListenQueue, TcpRow } from '../sys/procnet';
 import type { Family, SockAddr } from '../sys/sockaddr';
-import type { SockoptValue } from '../sys/sockopts';
+import type { AgentSockoptValue } from '../sys/sockopts';
 
 export interface Endpoint { addr: string; port: number }
 export type ShutdownHow = 'rd' | 'wr' | 'rdwr' | 0 | 1 | 2;
@@ -75,8 +75,8 @@ export interface OpMap {
    * result.pending true; never connected → ENOTCONN. result.state: TCP state from TCP_INFO.
    */
   connectWait: { args: { fd: number; timeoutMs?: number }; result: { pending: boolean; state: string } };
-  setsockopt: { args: { fd: number; name: string; value: SockoptValue }; result: Record<string, never> };
-  getsockopt: { args: { fd: number; name: string }; result: { value: SockoptValue } };
+  setsockopt: { args: { fd: number; name: string; value: AgentSockoptValue }; result: Record<string, never> };
+  getsockopt: { args: { fd: number; name: string }; result: { value: AgentSockoptValue } };
   close: { args: { fd: number }; result: Record<string, never> };
   shutdown: { args: { fd: number; how: ShutdownHow }; result: Record<string, never> };
   /**

@@ -1,27 +1,29 @@
 // The DUT sysctls the model depends on, read back from the DUT namespace after they were set, so the
 // model is keyed on what the kernel really runs with (tcp_rmem is copied from the host's namespace at
-// creation, rmem_max is global): never on what we assume the defaults are.
+// creation, rmem_max is global): never on what we assume the defaults are. The list is the model's own
+// (lib/model modelSysctlNames), less those the DUT's kernel version predates.
+import * as os from 'os';
+import { modelSysctlNames, profileFor } from '../../lib/model';
 import type { Lab } from '../topology/lab';
 
-export const MODEL_SYSCTLS = [
-  'net.ipv4.tcp_syncookies', 'net.ipv4.tcp_max_syn_backlog', 'net.ipv4.tcp_abort_on_overflow',
-  'net.ipv4.tcp_synack_retries', 'net.ipv4.tcp_syn_retries', 'net.ipv4.tcp_syn_linear_timeouts',
-  'net.ipv4.tcp_timestamps', 'net.ipv4.tcp_window_scaling', 'net.ipv4.tcp_sack', 'net.ipv4.tcp_ecn',
-  'net.ipv4.tcp_ecn_fallback', 'net.ipv4.tcp_fastopen', 'net.ipv4.tcp_reflect_tos', 'net.ipv4.tcp_rmem',
-  'net.ipv4.tcp_wmem', 'net.ipv4.tcp_workaround_signed_windows', 'net.ipv4.tcp_min_snd_mss',
-  'net.ipv4.tcp_rto_max_ms', 'net.ipv4.tcp_invalid_ratelimit', 'net.ipv4.tcp_rfc1337',
-  'net.ipv4.ip_default_ttl', 'net.ipv4.ip_no_pmtu_disc', 'net.ipv4.ip_local_port_range',
-  'net.core.somaxconn', 'net.core.rmem_max', 'net.ipv4.tcp_fastopen_key',
-];
+/**
+ * The sysctls to read on a kernel: every one the model knows that this kernel has, by the version the
+ * model's profile is built for (the same release and `uname -v` makeEnv is given), so every value read
+ * is one the model accepts.
+ */
+export function dutSysctlNames(release: string, version: string = os.version()): string[] {
+  return modelSysctlNames(profileFor(release, version).profile.version);
+}
 
 /**
- * Read the model-relevant sysctls of the lab's DUT through its agent, whitespace normalised (missing
- * ones — older kernels — are left out).
+ * Read the model-relevant sysctls of the lab's DUT through its agent, whitespace normalised (one the
+ * kernel refuses to read — a backport gap — is left out, and the model keeps its default).
  */
 export async function readModelSysctls(lab: Lab): Promise<Record<string, string>> {
-  const replies = await Promise.all(MODEL_SYSCTLS.map((name) => lab.agent.call('sysctlGet', { name })));
+  const names = dutSysctlNames(lab.agent.release);
+  const replies = await Promise.all(names.map((name) => lab.agent.call('sysctlGet', { name })));
   const out: Record<string, string> = {};
-  MODEL_SYSCTLS.forEach((name, i) => {
+  names.forEach((name, i) => {
     const r = replies[i];
     if (r.ok && r.result) out[name] = r.result.value.replace(/\s+/g, ' ').trim();
   });

@@ -20,6 +20,7 @@ import { bindingsFor, Probe, ProbeBindings, probeFromJson, probePacketSpec, prob
 import { reproCaseYaml } from '../../lib/fuzz/repro';
 import { FindingStore, signatureOf, signatureSlug } from '../../lib/fuzz/signature';
 import { buildIp } from '../../lib/wire/build';
+import { frameIp } from '../../lib/wire/ethernet';
 import type { CapturedFrame } from '../capture/capture';
 import { BatchEngine } from '../engine/batch-engine';
 import { openListener } from '../engine/differential';
@@ -255,15 +256,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       reproRel = undefined;
       o.onProgress?.(`finding ${f.signature}: no repro case (${reproError}); the finding JSON has the probe`);
     }
-    const eth = (ip: Uint8Array): Uint8Array => {
-      const fr = new Uint8Array(14 + ip.length);
-      fr.set(Buffer.from(lab.dutMac.split(':').map((x) => parseInt(x, 16))), 0);
-      fr.set(Buffer.from(lab.testerMac.split(':').map((x) => parseInt(x, 16))), 6);
-      fr[12] = ip[0] >> 4 === 6 ? 0x86 : 0x08;
-      fr[13] = ip[0] >> 4 === 6 ? 0xdd : 0x00;
-      fr.set(ip, 14);
-      return fr;
-    };
+    const eth = (ip: Uint8Array): Uint8Array => frameIp(ip, lab.testerMac, lab.dutMac);
     const epoch = BigInt(Date.now()) * 1000000n - process.hrtime.bigint();
     const pcap = writePcapng([
       ...(j.sent ? [{ tsNs: j.sentNs + epoch, bytes: eth(j.sent), comment: `${sequential ? 'mutated packet' : 'probe'} (minimized from #${f.index}): ${f.signature}`, dir: 'sent' as const }] : []),

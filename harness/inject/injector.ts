@@ -7,7 +7,8 @@
 // We call the addon's synchronous send directly (Socket.wrap.send): raw-socket's queued API waits for
 // a poll event per packet, which cost a third of the throughput in bench/harness.ts.
 import * as raw from 'raw-socket';
-import { ipv4FromBytes, ipv6FromBytes, macToBytes } from '../../lib/wire/addr';
+import { ipv4FromBytes, ipv6FromBytes } from '../../lib/wire/addr';
+import { emitEthernet, ETH_HEADER, ipEthertype } from '../../lib/wire/ethernet';
 
 const IPPROTO_RAW = 255;
 const noop = (): void => undefined;
@@ -19,13 +20,15 @@ export interface LinkSender {
 export class Injector {
   private v4: raw.Socket | undefined;
   private v6: raw.Socket | undefined;
-  private readonly ethHeader: Buffer;
+  /** Our Ethernet headers to the DUT, by IP version (written once: sendLink only copies). */
+  private readonly ethHeader: Record<4 | 6, Uint8Array>;
   sent = 0;
 
   constructor(private readonly link: LinkSender, srcMac: string, dstMac: string) {
-    this.ethHeader = Buffer.alloc(14);
-    this.ethHeader.set(macToBytes(dstMac), 0);
-    this.ethHeader.set(macToBytes(srcMac), 6);
+    this.ethHeader = {
+      4: emitEthernet({ dst: dstMac, src: srcMac, type: ipEthertype(4) }),
+      6: emitEthernet({ dst: dstMac, src: srcMac, type: ipEthertype(6) }),
+    };
   }
 
   private socket(version: 4 | 6): raw.Socket {
@@ -48,11 +51,10 @@ export class Injector {
    * DUT's MAC, or to `dstMac`, e.g. a broadcast or multicast one).
    */
   sendLink(ip: Uint8Array, dstMac?: Uint8Array): void {
-    const frame = Buffer.allocUnsafe(14 + ip.length);
-    this.ethHeader.copy(frame, 0);
+    const frame = Buffer.allocUnsafe(ETH_HEADER + ip.length);
+    frame.set(this.ethHeader[ip[0] >> 4 === 6 ? 6 : 4], 0);
     if (dstMac) frame.set(dstMac, 0);
-    frame.writeUInt16BE(ip[0] >> 4 === 6 ? 0x86dd : 0x0800, 12);
-    frame.set(ip, 14);
+    frame.set(ip, ETH_HEADER);
     this.link.sendFrame(frame);
     this.sent++;
   }

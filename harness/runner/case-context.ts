@@ -1,16 +1,17 @@
 // What every step of one case (in one address family) shares: the case, the lab and its addresses,
 // the flows and their expression bindings, the DUT's sockets, the model running alongside, the DUT
 // packet ledger and the `at` reference. Built once the case has its lab (see run-case.ts).
-import type { CaseFile, Flow, PacketRef, SockoptValue as CaseSockoptValue } from '../../lib/case';
+import type { CaseFile, Flow, PacketRef, CaseSockoptValue } from '../../lib/case';
 import { Prng } from '../../lib/fuzz/prng';
 import { FlowBindings } from '../../lib/match/bindings';
 import type { ModelTrack } from '../../lib/match/model-track';
 import type { ModelEnv } from '../../lib/model';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, emitEthernet, ETH_HEADER } from '../../lib/wire/ethernet';
+import { emitEthernet, ETH_HEADER, ipEthertype } from '../../lib/wire/ethernet';
 import { macFromBytes } from '../../lib/wire/addr';
 import type { Decoded } from '../../lib/wire/types';
 import type { Reply } from '../agent/protocol';
-import type { SockoptValue as AgentSockoptValue } from '../sys/sockopts';
+import type { AgentSockoptValue } from '../sys/sockopts';
+import { caseLabel } from '../report/types';
 import type { Lab } from '../topology/lab';
 import { CaseTrace } from './comparable';
 import type { DutLedger } from './dut-ledger';
@@ -117,7 +118,7 @@ export class CaseContext {
   /** An IP packet we sent, as a frame for the pcapng (from the tester's MAC to the DUT's, or `dstMac`). */
   frame(ip: Uint8Array, dstMac?: Uint8Array): Uint8Array {
     const f = new Uint8Array(ETH_HEADER + ip.length);
-    emitEthernet({ dst: dstMac ? macFromBytes(dstMac, 0) : this.lab.dutMac, src: this.lab.testerMac, type: this.ip === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6 }, f);
+    emitEthernet({ dst: dstMac ? macFromBytes(dstMac, 0) : this.lab.dutMac, src: this.lab.testerMac, type: ipEthertype(this.ip) }, f);
     f.set(ip, ETH_HEADER);
     return f;
   }
@@ -126,6 +127,6 @@ export class CaseContext {
 /** A case's own seed: the run's seed, the case and the family (FNV-1a). */
 function seedFor(seed: number, name: string, ip: 4 | 6): number {
   let h = 0x811c9dc5 ^ seed;
-  for (const ch of `${name}@ipv${ip}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  for (const ch of caseLabel({ name, ip })) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
   return h >>> 0;
 }

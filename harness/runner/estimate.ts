@@ -1,7 +1,7 @@
 // How long a case takes, from its steps alone: the minimum (every wait as short as the case allows)
 // schedules the slow cases first; the maximum (every wait to its end) sets the per-case timeout.
 // Pure.
-import type { CaseFile } from '../../lib/case';
+import { DEFAULT_WITHIN_MS, type CaseFile } from '../../lib/case';
 
 export interface CaseEstimate {
   /** Lower bound on the ladder's own duration, ms (expect_none, wait, the earliest `at`). */
@@ -10,8 +10,6 @@ export interface CaseEstimate {
   maxMs: number;
 }
 
-/** Default `within` of an `expect: model` step (and of patterns, as in the case format). */
-export const DEFAULT_WITHIN_MS = 1000;
 
 export function estimateCase(c: CaseFile): CaseEstimate {
   let lo = 0; // elapsed, shortest run

@@ -10,7 +10,7 @@
 // at load time with every problem, file:line:column.
 import { discoverCaseFiles, loadCaseFiles } from '../../lib/case';
 import { formatCaseFailure } from '../report/diff-text';
-import type { CaseResult } from '../report/types';
+import { caseLabel, type CaseResult } from '../report/types';
 import { WorkerPool } from './pool';
 import { submitWithReruns } from './rerun';
 import { freshSeed, planJobs } from './suite';
@@ -55,7 +55,7 @@ export function describeCases(paths: readonly string[], o: DescribeCasesOptions 
       await pool?.close();
     });
     for (const p of [...plan].sort((a, b) => a.order - b.order)) {
-      it(`${p.case.name}@ipv${p.ip}`, async function () {
+      it(caseLabel({ name: p.case.name, ip: p.ip }), async function () {
         if (p.skip) this.skip();
         // The case may have been waiting for a worker since `before`: allow for the whole queue.
         this.timeout(0);

@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import koffi from 'koffi';
 import { ErrnoError, errnoName } from './errno';
+import { IPPROTO_TCP, SOL_SOCKET } from './sockopts';
 
 const lib = koffi.load('libc.so.6');
 
@@ -49,7 +50,7 @@ export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;
-export const IPPROTO_TCP = 6;
+export { IPPROTO_TCP, SOL_SOCKET };
 
 export const SHUT_RD = 0;
 export const SHUT_WR = 1;
@@ -354,7 +355,6 @@ const ringFn = {
 
 export const AF_PACKET = 17;
 export const SOCK_RAW = 3;
-export const SOL_SOCKET = 1;
 export const SOL_PACKET = 263;
 export const SO_ATTACH_FILTER = 26;
 export const SO_DETACH_FILTER = 27;

@@ -8,11 +8,11 @@ import { endianness } from 'os';
 import { AF_INET, AF_INET6, Family, formatIPv4, formatIPv6 } from './sockaddr';
 import { NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLM_F_REQUEST } from './netlink';
 import { TCP_STATES } from './procnet';
+import { IPPROTO_TCP } from './sockopts';
 
 export const NETLINK_SOCK_DIAG = 4;
 export const SOCK_DIAG_BY_FAMILY = 20;
 const NLM_F_DUMP = 0x300;
-const IPPROTO_TCP = 6;
 const REQ_LEN = NLMSG_HDRLEN + 56;
 const DIAG_MSG_LEN = 72;
 

@@ -49,7 +49,8 @@ export interface TcpInfoValue {
   segsOut: number; segsIn: number; notsentBytes: number; minRtt: number; dataSegsIn: number; dataSegsOut: number;
   delivered: number; deliveredCe: number;
 }
-export type SockoptValue = number | boolean | string | LingerValue | Md5sigValue | TcpInfoValue;
+/** A socket option's value as the agent's setsockopt/getsockopt carry it (the codec's; a case file's is CaseSockoptValue). */
+export type AgentSockoptValue = number | boolean | string | LingerValue | Md5sigValue | TcpInfoValue;
 
 const TCP_MD5SIG_EXT = 32;
 const TCP_MD5SIG_FLAG_PREFIX = 0x1;
@@ -208,7 +209,7 @@ export function encodeSockoptValue(def: SockoptDef, value: unknown, sockFamily?:
 }
 
 /** Decode a getsockopt result (b = buffer, len = the optlen the kernel returned). */
-export function decodeSockoptValue(def: SockoptDef, b: Buffer, len: number): SockoptValue {
+export function decodeSockoptValue(def: SockoptDef, b: Buffer, len: number): AgentSockoptValue {
   switch (def.kind) {
     case 'int':
       if (len >= 4) return readHostI32(b, 0);

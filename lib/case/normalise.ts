@@ -9,9 +9,10 @@ import type { CaseRaw, FlagsMatcherRaw, NumMatcherRaw } from './schema';
 import { closest } from './suggest';
 import type {
   AssertStep, CallExpect, CallStep, CaseFile, Expr, ExpectStep, FlagsMatcher, Flow, Mistakes, NumMatcher,
-  OptionPattern, OptionsMatcher, PacketPattern, PacketRef, SendOption, SendStep, Setup, SockOpt, SockoptValue,
+  OptionPattern, OptionsMatcher, PacketPattern, PacketRef, SendOption, SendStep, Setup, SockOpt, CaseSockoptValue,
   SourcePos, Step, TcpInfoCheck, Value,
 } from './types';
+import { DEFAULT_WITHIN_MS } from './types';
 import { InfoExprError, parseInfoExpr } from './tcp-info';
 import { COUNTER_RE, IDENT_RE, SOCKOPTS, SOCKOPT_NAMES, SYSCTL_RE } from './vocab';
 
@@ -30,7 +31,6 @@ const DEFAULT_ISN = 1000;
 const DEFAULT_WINDOW = 65535;
 const DEFAULT_TTL = 64;
 const DEFAULT_BACKLOG = 128;
-const DEFAULT_WITHIN = 1000;
 const DEFAULT_CALL_TIMEOUT = 1000;
 const DEFAULT_RECV_LEN = 65536;
 
@@ -115,7 +115,7 @@ export function normaliseCase(
   }
 
   /** Checks a socket option name (and value when setting); undefined when wrong. */
-  function sockoptValue(name: string, value: unknown, path: Path, use: 'set' | 'get', nameIsKey: boolean): SockoptValue | undefined {
+  function sockoptValue(name: string, value: unknown, path: Path, use: 'set' | 'get', nameIsKey: boolean): CaseSockoptValue | undefined {
     const def = SOCKOPTS[name];
     const namePath = nameIsKey ? path : [...path.slice(0, -1), 'name'];
     if (!def) {
@@ -149,7 +149,7 @@ export function normaliseCase(
         return undefined;
       case 'md5sig':
         if (typeof value === 'string') return { key: value };
-        if (value && typeof value === 'object' && ('key' in value || 'keyHex' in value)) return value as SockoptValue;
+        if (value && typeof value === 'object' && ('key' in value || 'keyHex' in value)) return value as CaseSockoptValue;
         problem(valuePath, `${name} takes the key for the peer's address, got ${show(value)} — write ${name}: secret or { key: secret }`);
         return undefined;
       case 'linger':
@@ -375,7 +375,7 @@ export function normaliseCase(
       if (p.within <= 0) problem([...path, 'within'], 'within must be more than 0ms — use expect_none to check that nothing arrives');
       out.within = p.within;
     } else if (!p.at) {
-      out.within = DEFAULT_WITHIN;
+      out.within = DEFAULT_WITHIN_MS;
     }
     // What this packet may bind for later steps.
     if (bindsIsn) st.dutIsn = true;

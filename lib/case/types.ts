@@ -177,6 +177,12 @@ export interface PacketPattern {
   within?: number;
 }
 
+/**
+ * How long an expected packet is waited for when the case gives neither `within` nor `at` (ms): the
+ * default a pattern gets when the case is read, and the wait of an `expect: model` step.
+ */
+export const DEFAULT_WITHIN_MS = 1000;
+
 // ---------------------------------------------------------------------------------------------
 // Steps
 
@@ -259,8 +265,8 @@ export interface WaitStep extends StepBase {
 /** Which socket a call acts on: the listener, or the connection (accepted or connecting) socket. */
 export type SockRef = 'listener' | 'conn';
 
-/** Socket option value: integers (booleans become 0/1), strings, and the two structured ones. */
-export type SockoptValue =
+/** A socket option's value as a case file writes it (the case layer; the agent's is AgentSockoptValue): integers (booleans become 0/1), strings, and the two structured ones. */
+export type CaseSockoptValue =
   | number
   | string
   | { key?: string; keyHex?: string; prefixlen?: number }
@@ -268,7 +274,7 @@ export type SockoptValue =
 
 export interface SockOpt {
   name: string;
-  value: SockoptValue;
+  value: CaseSockoptValue;
 }
 
 /** The expected outcome of a call. Default when not written: { ok: true }. */
@@ -292,7 +298,7 @@ export type CallStep = StepBase & { kind: 'call'; expect: CallExpect } & (
   | { op: 'shutdown'; on: SockRef; how: 'rd' | 'wr' | 'rdwr' }
   | { op: 'send'; on: SockRef; data: Uint8Array }
   | { op: 'recv'; on: SockRef; len: number; timeout: number }
-  | { op: 'setsockopt'; on: SockRef; name: string; value: SockoptValue }
+  | { op: 'setsockopt'; on: SockRef; name: string; value: CaseSockoptValue }
   | { op: 'getsockopt'; on: SockRef; name: string }
   /** listen() again on the listener (changes the backlog) */
   | { op: 'listen'; on: 'listener'; backlog: number }

@@ -160,7 +160,8 @@ export interface SysctlProfile {
   sysctls: Record<string, string | number>;
 }
 
-export type SockoptValue = number | string;
+/** A socket option's value as a campaign file writes it (numbers and names only). */
+export type CampaignSockoptValue = number | string;
 
 export interface Campaign {
   name: string;
@@ -175,9 +176,9 @@ export interface Campaign {
   profiles: SysctlProfile[];
   rotateEvery: number;
   /** the DUT's listener (listener, request, established via passive) */
-  listen?: { port: number; backlog: number; sockopts: Record<string, SockoptValue> };
+  listen?: { port: number; backlog: number; sockopts: Record<string, CampaignSockoptValue> };
   /** the peer's port the DUT connects to (synsent, established via active) */
-  connect?: { port: number; sockopts: Record<string, SockoptValue> };
+  connect?: { port: number; sockopts: Record<string, CampaignSockoptValue> };
   generator: GeneratorConfig;
   /** credit window: probes in flight */
   window?: number;
@@ -416,8 +417,8 @@ function sysctlValue(v: number | string | number[]): string | number {
   return Array.isArray(v) ? v.join(' ') : v;
 }
 
-function sockopts(o: Record<string, number | string | boolean> | undefined): Record<string, SockoptValue> {
-  const out: Record<string, SockoptValue> = {};
+function sockopts(o: Record<string, number | string | boolean> | undefined): Record<string, CampaignSockoptValue> {
+  const out: Record<string, CampaignSockoptValue> = {};
   for (const [k, v] of Object.entries(o ?? {})) out[k] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
   return out;
 }

@@ -20,7 +20,7 @@ export { bind, matchPrediction } from './core/match';
 export type { FieldDiff } from './core/match';
 export type { Sym, Num } from './core/symbols';
 export type { Sysctls } from './core/sysctls';
-export { applySysctl, defaultSysctls, SYSCTL_SINCE, sysctlExists, sysctlKey } from './core/sysctls';
+export { applySysctl, defaultSysctls, modelSysctlNames, SYSCTL_SINCE, sysctlExists, sysctlKey, sysctlName } from './core/sysctls';
 export { factsBetween, kernelVersionOf, MEASURED_KERNELS, profileFor, profileForVersion, PROFILES, VERSION_FACTS, withKconfig } from './core/profile';
 export type { KernelVersion, Profile, ProfileFlags, VersionFact } from './core/profile';
 export { parseAuthBytes, authWalkMinLen } from './kernel/auth-options';

@@ -14,7 +14,7 @@
 //     before it returns, with the rest of the range as its timeout;
 //   - time between events → wait steps.
 // Pure.
-import type { CallExpect, CallStep, CaseFile, CmpMatcher, Flow, SockOpt, SockoptValue, SourcePos, Step } from '../case/types';
+import type { CallExpect, CallStep, CaseFile, CmpMatcher, Flow, SockOpt, CaseSockoptValue, SourcePos, Step } from '../case/types';
 import { SYN, ACK } from '../wire/types';
 import { toHex } from '../wire/bytes';
 import type { Arg, PdEvent, Script, SyscallEvent } from './ast';
@@ -518,7 +518,7 @@ class Compiler {
     if (!nameArg || nameArg.kind !== 'word') this.fail(ev.pos, 'setsockopt(fd, level, NAME, value, len): the option name is missing');
     if (!level || level.kind !== 'word') this.fail(ev.pos, 'setsockopt(fd, LEVEL, …): the level is missing');
     const name = nameArg.name;
-    let value: SockoptValue;
+    let value: CaseSockoptValue;
     if (val?.kind === 'list' && val.items.length === 1 && val.items[0].kind === 'num') value = val.items[0].value;
     else if (val?.kind === 'num') value = val.value;
     else if (val?.kind === 'string' && name === 'TCP_FASTOPEN_KEY') {

@@ -2,9 +2,8 @@
 // `mistakes` switches for getting single fields wrong on purpose. Everything not mentioned in
 // `mistakes` comes out correct (lengths, data offset, checksums).
 import { addrBytes4, addrBytes6 } from './addr-cache';
-import { macToBytes } from './addr';
 import { checksumPartial, internetChecksum } from './bytes';
-import { ETH_HEADER, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethernet';
+import { emitEthernet, ETH_HEADER, ipEthertype } from './ethernet';
 import { parseFlags } from './flags';
 import { emitOptionsInto, optionsByteLength } from './tcp-options';
 import { IPPROTO_TCP, TCP_MIN_HEADER } from './tcp';
@@ -234,11 +233,7 @@ export function buildIp(spec: PacketSpec): Uint8Array {
 export function buildFrame(spec: PacketSpec, srcMac: string, dstMac: string): Uint8Array {
   const L = layout(spec);
   const out = new Uint8Array(ETH_HEADER + L.total);
-  out.set(macToBytes(dstMac), 0);
-  out.set(macToBytes(srcMac), 6);
-  const type = spec.ip === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
-  out[12] = type >> 8;
-  out[13] = type & 0xff;
+  emitEthernet({ dst: dstMac, src: srcMac, type: ipEthertype(spec.ip) }, out);
   write(spec, L, out, ETH_HEADER);
   return out;
 }

@@ -37,6 +37,19 @@ export function parseEthernet(buf: Uint8Array, off: number, notes: DecodeNote[])
   return { dst: v.dst, src: v.src, type: v.ethertype };
 }
 
+/** The ethertype of an IP packet by its version (4 → IPv4, else IPv6: the link path sends nothing else). */
+export function ipEthertype(version: 4 | 6): number {
+  return version === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
+}
+
+/** An IP packet (starting at its header) in an Ethernet frame; the ethertype from its version nibble. */
+export function frameIp(ip: Uint8Array, src: string, dst: string): Uint8Array {
+  const out = new Uint8Array(ETH_HEADER + ip.length);
+  emitEthernet({ dst, src, type: ipEthertype(ip[0] >> 4 === 6 ? 6 : 4) }, out);
+  out.set(ip, ETH_HEADER);
+  return out;
+}
+
 /** Writes the 14-byte header at out[off], or into a new array. Returns the array. */
 export function emitEthernet(repr: EthernetRepr, out?: Uint8Array, off = 0): Uint8Array {
   const o = out ?? new Uint8Array(ETH_HEADER);

@@ -1,13 +1,12 @@
 // `expect: model`: takes exactly the packets the model has predicted so far (each waited for up to
 // DEFAULT_WITHIN_MS), lets SETTLE_MS pass after the last stimulus, and has lib/match/expect-model.ts
 // judge them — and anything more the DUT sent — flow by flow.
-import type { ExpectStep } from '../../../lib/case';
+import { DEFAULT_WITHIN_MS, type ExpectStep } from '../../../lib/case';
 import { judgeExpectModel, type ModelObserved } from '../../../lib/match/expect-model';
 import { SETTLE_MS } from '../../../lib/match/timing';
 import type { StepOutcome } from '../../../lib/match/verdict';
 import { summarizePacket } from '../../report/packet-summary';
 import type { CaseContext } from '../case-context';
-import { DEFAULT_WITHIN_MS } from '../estimate';
 import { msToNs, now, nsToMs } from '../clock';
 import type { Rx } from '../dut-ledger';
 

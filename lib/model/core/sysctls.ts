@@ -119,6 +119,21 @@ export function defaultSysctls(p: Profile): Sysctls {
 const NAMES: ReadonlySet<string> = new Set(Object.keys(BASE));
 const CORE: ReadonlySet<string> = new Set(['somaxconn', 'rmem_max', 'txrehash']);
 
+/** The sysctl's full name: 'net.ipv4.tcp_syncookies', 'net.core.somaxconn'. */
+export function sysctlName(key: keyof Sysctls): string {
+  return `${CORE.has(key) ? 'net.core' : 'net.ipv4'}.${key}`;
+}
+
+/**
+ * Every sysctl the model reads, by full name: the ones a kernel version has when `v` is given (reading
+ * one the kernel lacks would fail). The DUT reader reads these, so the model never runs with a default
+ * where the kernel ran a set value.
+ */
+export function modelSysctlNames(v?: KernelVersion): string[] {
+  const keys = Object.keys(BASE) as Array<keyof Sysctls>;
+  return keys.filter((k) => !v || sysctlExists(k, v)).map(sysctlName);
+}
+
 /** 'net.ipv4.tcp_syncookies', 'net/ipv4/tcp_syncookies', 'tcp_syncookies', 'net.core.somaxconn' → key. */
 export function sysctlKey(name: string): keyof Sysctls {
   let n = name.trim().replace(/\//g, '.');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { loadCaseFile, parseCaseText } from '../../../lib/case';
+import { DEFAULT_WITHIN_MS, loadCaseFile, parseCaseText } from '../../../lib/case';
 import { defaultTimeoutMs, estimateCase } from '../../../harness/runner/estimate';
 import { planJobs } from '../../../harness/runner/suite';
 
@@ -15,6 +15,13 @@ describe('runner/estimate and plan: slowest first, deterministic given a seed', 
     const quick = parseCaseText(caseText('q', ['send: { flags: S }', 'expect: { flags: SA, within: 200ms }', 'call: { op: accept, timeout: 2s, expect: { err: ETIMEDOUT } }']), 'q.yaml');
     expect(estimateCase(quick)).to.deep.equal({ minMs: 0, maxMs: 2200 });
     expect(defaultTimeoutMs({ minMs: 0, maxMs: 2200 })).to.equal(14400);
+  });
+
+  it('one default window: a pattern without `within` and an `expect: model` step each wait DEFAULT_WITHIN_MS', () => {
+    const c = parseCaseText(caseText('w', ['send: { flags: S }', 'expect: { flags: SA }', 'send: { flags: A }', 'expect: model']), 'w.yaml');
+    const pattern = c.steps.find((s) => s.kind === 'expect' && !s.byModel);
+    expect(pattern && pattern.kind === 'expect' ? pattern.packets[0].within : undefined).to.equal(DEFAULT_WITHIN_MS);
+    expect(estimateCase(c).maxMs).to.equal(2 * DEFAULT_WITHIN_MS);
   });
 
   it('hands out the slowest first; ties in an order the seed fixes; one job per family', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { checksumPartial, fromHex, internetChecksum, toHex } from '../../../lib/wire/bytes';
-import { emitEthernet, EthernetView, parseEthernet } from '../../../lib/wire/ethernet';
+import { emitEthernet, EthernetView, frameIp, ipEthertype, parseEthernet } from '../../../lib/wire/ethernet';
 import { emitIpv4, ipv4HeaderChecksum, ipv4HeaderChecksumOk, Ipv4View, parseIpv4 } from '../../../lib/wire/ipv4';
 import { emitIpv6, Ipv6View, parseIpv6 } from '../../../lib/wire/ipv6';
 import {
@@ -189,6 +189,17 @@ describe('wire headers', () => {
       const notes: DecodeNote[] = [];
       expect(parseEthernet(new Uint8Array(13), 0, notes)).to.equal(undefined);
       expect(notes).to.have.length(1);
+    });
+
+    it('frameIp puts an IP packet in a frame, the ethertype from its version nibble', () => {
+      for (const [hex, type] of [[SYN_V4, 0x0800], [SYN_V6, 0x86dd]] as const) {
+        const ip = fromHex(hex);
+        const f = frameIp(ip, '02:00:00:00:00:02', '02:00:00:00:00:01');
+        const v = new EthernetView(f);
+        expect([v.dst, v.src, v.ethertype]).to.deep.equal(['02:00:00:00:00:01', '02:00:00:00:00:02', type]);
+        expect(toHex(v.payload())).to.equal(toHex(ip));
+        expect(ipEthertype(ip[0] >> 4 === 6 ? 6 : 4)).to.equal(type);
+      }
     });
   });
 });

@@ -1,5 +1,6 @@
 // packetdrill scripts on the real kernel: `synh run dir/` with .pkt and .yaml side by side, the
 // packetdrill-style failure line, trailing packets (reported; --strict fails them), synh import.
+import { CORPUS } from '../unit/packetdrill/corpus';
 import { expect } from 'chai';
 import { spawnSync } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
@@ -57,7 +58,7 @@ describe('packetdrill scripts: synh run on the real kernel', function () {
   it('synh import writes a YAML case that passes where the script passes; what YAML cannot say is refused', () => {
     const dir = mkdtempSync(join(tmpdir(), 'synh-import-'));
     try {
-      const corpus = '../shared/packetdrill/google-packetdrill';
+      const corpus = `${CORPUS}/google-packetdrill`;
       for (const s of ['close/close-on-syn-sent.pkt', 'blocking/blocking-connect.pkt', 'ecn/ecn-uses-ect0.pkt', 'fastopen/server/pure-syn-data.pkt', 'fastopen/server/simple1.pkt']) {
         const r = spawnSync(process.execPath, ['bin/synh', 'import', `${corpus}/${s}`], { encoding: 'utf8' });
         expect(r.status, r.stderr).to.equal(0);
@@ -125,7 +126,7 @@ describe('packetdrill corpus (../shared/packetdrill) on this kernel', function (
     const { loadScriptFile } = await import('../../harness/packetdrill/load');
     const { ScriptError } = await import('../../lib/packetdrill');
     const { runSuite } = await import('../../harness/runner/suite');
-    const { CORPUS, corpusScripts } = await import('../unit/packetdrill/corpus');
+    const { corpusScripts } = await import('../unit/packetdrill/corpus');
     const { relative } = await import('path');
     const all = corpusScripts();
     const rel = (f: string): string => relative(`${CORPUS}/google-packetdrill`, f);

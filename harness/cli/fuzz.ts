@@ -2,6 +2,7 @@
 import * as path from 'path';
 import { loadCampaignFile } from '../../lib/fuzz/campaign-load';
 import { replayFinding, runCampaign } from '../fuzz/campaign';
+import { bazelShard, parseShard } from '../runner/shard';
 import { Lab } from '../topology/lab';
 
 export interface FuzzCliOptions {
@@ -14,9 +15,13 @@ export interface FuzzCliOptions {
   /** Module with the oracle (a model copy); default lib/model. */
   model?: string;
   chunk?: number;
+  /** i/N, or N with the index from the environment (harness/runner/shard.ts). */
+  shard?: string;
 }
 
 export async function fuzzCommand(campaignFile: string | undefined, o: FuzzCliOptions): Promise<number> {
+  const shard = o.shard !== undefined ? parseShard(o.shard) : o.replay ? undefined : bazelShard();
+  if (shard && o.replay) throw new Error('--shard splits a campaign\'s probes; --replay runs one finding: drop --shard');
   const lab = await Lab.create({ capture: 'dut' });
   try {
     if (o.replay) {
@@ -28,16 +33,17 @@ export async function fuzzCommand(campaignFile: string | undefined, o: FuzzCliOp
     }
     if (!campaignFile) throw new Error('give a campaign file (cases/campaigns/*.yaml) or --replay FINDING.json');
     const c = loadCampaignFile(campaignFile);
-    const runDir = path.join(o.results, 'fuzz', c.name);
+    // A shard has its own directory (its own checkpoint): shards on one machine do not collide.
+    const runDir = path.join(o.results, 'fuzz', shard ? `${c.name}.shard-${shard.index}-of-${shard.total}` : c.name);
     const tty = process.stderr.isTTY && !process.env.SYNH_NO_PROGRESS;
     const s = await runCampaign(c, {
-      lab, runDir, resume: o.resume, maxProbes: o.probes, campaignFile, modelModule: o.model, chunk: o.chunk,
+      lab, runDir, resume: o.resume, maxProbes: o.probes, campaignFile, modelModule: o.model, chunk: o.chunk, shard,
       onProgress: (line) => process.stderr.write(tty && !line.startsWith('new finding') && !line.startsWith('chunk') ? `\r\x1b[K${line}` : `${tty ? '\r\x1b[K' : ''}${line}\n`),
     });
     if (tty) process.stderr.write('\n');
     if (o.json) process.stdout.write(JSON.stringify(s) + '\n');
     else {
-      process.stdout.write(`${c.name}: ${s.probes} probes (${s.probesPerSec}/s this run), ${s.divergences} divergences, ${s.findings.length} findings, rules ${s.rulesHit}/${s.rulesTotal}; ${runDir}\n`);
+      process.stdout.write(`${c.name}${shard ? ` shard ${shard.index}/${shard.total}` : ''}: ${s.probes} probes (${s.probesPerSec}/s this run), ${s.divergences} divergences, ${s.findings.length} findings, rules ${s.rulesHit}/${s.rulesTotal}; ${runDir}\n`);
       for (const f of s.findings) process.stdout.write(`  ${f.signature} ×${f.count} (first at probe ${f.firstIndex}) → ${path.join(runDir, f.repro ?? '')}\n`);
       process.stdout.write(`${s.coverageText}\n`);
     }

@@ -174,6 +174,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--probes <n>', 'stop after this many probes in total', wrap(intArg('--probes')))
     .option('--results <dir>', 'results root', 'results')
     .option('--chunk <n>', 'probes per checkpoint (default 10000)', wrap(intArg('--chunk')))
+    .option('--shard <i/N>', 'run only the i-th of N disjoint parts of the campaign\'s probes (same seed; N alone: i from $JOB_COMPLETION_INDEX or $TEST_SHARD_INDEX, counting from 0); Bazel\'s TEST_TOTAL_SHARDS/TEST_SHARD_INDEX are honoured without it. Merge the parts with synh merge')
     .option('--model <module>', 'judge with this model module instead of lib/model (e.g. a copy with a planted bug)')
     .option(KERNEL_FLAG, `${KERNEL_HELP}; each judged by its own model profile`, kernelListArg)
     .option('--json', 'machine-readable summary')

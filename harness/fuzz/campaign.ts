@@ -15,6 +15,7 @@ import { campaignHash, Campaign } from '../../lib/fuzz/campaign-schema';
 import { assertResumable, Checkpoint, loadCheckpoint, newCheckpoint, saveCheckpointAsync, writeFileAtomic } from '../../lib/fuzz/checkpoint';
 import { coverageReport, formatCoverage, formatProgress } from '../../lib/fuzz/coverage';
 import { probeAt, profileIndexAt } from '../../lib/fuzz/generate';
+import { blockEnd, nextOwnedProbe, type ProbeShard } from '../../lib/fuzz/shard';
 import { minimizeDetailed } from '../../lib/fuzz/minimize';
 import { bindingsFor, Probe, ProbeBindings, probeFromJson, probePacketSpec, probeToJson } from '../../lib/fuzz/probe';
 import { reproCaseYaml } from '../../lib/fuzz/repro';
@@ -50,6 +51,8 @@ export interface CampaignRunOptions {
   modelModule?: string;
   /** Probes per chunk (checkpoint granularity). */
   chunk?: number;
+  /** Run only this part of the probe index space (lib/fuzz/shard.ts); the budget stays the campaign's. */
+  shard?: ProbeShard;
   onProgress?: (line: string) => void;
   progressEveryMs?: number;
   /** Where each chunk's time went on the main thread (benchmarks). */
@@ -97,14 +100,22 @@ export interface FindingFile {
 
 export interface CampaignSummary {
   campaign: string;
+  seed: number;
+  /** The part of the probe index space this run covered; absent for a whole campaign. */
+  shard?: ProbeShard;
+  /** Probe indices below this were the campaign's to run (the probe budget; null: time-bounded). */
+  budget: number | null;
   probes: number;
   elapsedMs: number;
   probesPerSec: number;
+  /** Divergences judged over the whole campaign (every run of it, like probes). */
   divergences: number;
   findings: Array<{ signature: string; count: number; firstIndex: number; repro?: string }>;
   rulesHit: number;
   rulesTotal: number;
   rulesNeverHit: string[];
+  /** Rule ids the probes' predictions went through, sorted. */
+  rules: string[];
   reruns: number;
   /** Divergences that did not reproduce on an immediate re-run (not findings; reported). */
   flaky: number;
@@ -143,15 +154,18 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   const cpPath = path.join(o.runDir, 'checkpoint.json');
   let cp: Checkpoint | undefined = loadCheckpoint(cpPath);
   if (cp && !o.resume) throw new Error(`${cpPath} exists: pass --resume to continue that campaign, or remove ${o.runDir} to start over`);
-  if (cp) assertResumable(cp, c);
-  cp ??= newCheckpoint(c);
+  if (cp) assertResumable(cp, c, o.shard);
+  cp ??= newCheckpoint(c, undefined, o.shard);
+  /** The first probe at or after `i` that this run owns (every one without a shard). */
+  const owned = (i: number): number => (o.shard ? nextOwnedProbe(i, o.shard.index, o.shard.total) : i);
   const store = new FindingStore(cp.findings, cp.nextIndex);
   const rulesHit = new Set<string>(cp.rulesHit);
   const budget = Math.min(c.budget.probes ?? Infinity, o.maxProbes ?? Infinity);
   const deadline = c.budget.seconds !== undefined ? Date.now() + c.budget.seconds * 1000 - cp.elapsedMs : Infinity;
   const chunkSize = o.chunk ?? 10000;
   let window = c.window ?? 128;
-  let divergences = 0;
+  /** Divergences at indices below the checkpoint's, across runs: a resumed campaign counts on. */
+  let divergences = cp.divergences ?? 0;
   let reruns = 0;
   let flaky = 0;
   let probesThisRun = 0;
@@ -276,10 +290,12 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
 
   // The first chunks of a run are small, so the pipeline fills quickly while the workers' code is
   // still being compiled (a cold worker takes ~10× longer per probe); later chunks are chunkSize.
-  const runStart = cp.nextIndex;
+  let rampDone = 0;
   const chunkEnd = (a: number): number => {
-    const ramp = Math.max(1000, 2 * (a - runStart));
-    return Math.min(a + Math.min(chunkSize, ramp), budget, (Math.floor(a / c.rotateEvery) + 1) * c.rotateEvery);
+    const ramp = Math.max(1000, 2 * rampDone);
+    const b = Math.min(a + Math.min(chunkSize, ramp), budget, (Math.floor(a / c.rotateEvery) + 1) * c.rotateEvery, o.shard ? blockEnd(a) : Infinity);
+    rampDone += b - a;
+    return b;
   };
 
   // Checkpoints go to disk on the I/O thread pool, one at a time and in order, so the next chunk does
@@ -322,15 +338,15 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       }
     }
     probesThisRun += ch.b - ch.a;
-    cp = { ...cp!, nextIndex: ch.b, probesDone: cp!.probesDone + (ch.b - ch.a), findings: store.snapshot(ch.b), rulesHit: [...rulesHit].sort(), elapsedMs: elapsedBefore + Date.now() - t0 };
+    cp = { ...cp!, nextIndex: ch.b, probesDone: cp!.probesDone + (ch.b - ch.a), divergences, findings: store.snapshot(ch.b), rulesHit: [...rulesHit].sort(), elapsedMs: elapsedBefore + Date.now() - t0 };
     await checkpoint(cp);
     progress();
   };
 
   /** Stateful targets: one probe at a time through the sequence engine, judged inline. */
   const runSequential = async (): Promise<void> => {
-    while (cp!.nextIndex < budget && Date.now() < deadline) {
-      const a: number = cp!.nextIndex;
+    while (owned(cp!.nextIndex) < budget && Date.now() < deadline) {
+      const a: number = owned(cp!.nextIndex);
       const b = chunkEnd(a);
       await useProfile(profileIndexAt(c, a));
       const ds: JudgedDivergence[] = [];
@@ -359,6 +375,9 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     const elapsedMs = Date.now() - t0;
     const summary: CampaignSummary = {
       campaign: c.name,
+      seed: c.seed,
+      ...(o.shard ? { shard: { index: o.shard.index, total: o.shard.total } } : {}),
+      budget: Number.isFinite(budget) ? budget : null,
       probes: cp!.probesDone,
       elapsedMs: cp!.elapsedMs,
       probesPerSec: elapsedMs > 0 ? Math.round((probesThisRun * 1000) / elapsedMs) : 0,
@@ -367,6 +386,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       rulesHit: rulesHit.size,
       rulesTotal: RULES.length,
       rulesNeverHit: RULES.map((r) => r.rule).filter((r) => !rulesHit.has(r)),
+      rules: [...rulesHit].sort(),
       reruns,
       flaky,
       coverageText,
@@ -403,7 +423,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   const plans: Plan[] = [];
   const planAhead = (from: number): void => {
     while (plans.length < 2) {
-      const start = plans.length ? plans[plans.length - 1].b : from;
+      const start = owned(plans.length ? plans[plans.length - 1].b : from);
       if (start >= budget) break;
       plans.push(planChunk(start, chunkEnd(start)));
     }
@@ -412,11 +432,10 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   // the next chunk through a slow judgement (the worker's start, its compiler, its collector).
   const inflight: InFlight[] = [];
   try {
-    let a: number = cp.nextIndex;
-    planAhead(a);
+    planAhead(cp.nextIndex);
     while (plans.length && Date.now() < deadline) {
       const next = plans.shift()!;
-      const b = next.b;
+      const { a, b } = next;
       const idx = profileIndexAt(c, a);
       const t0 = performance.now();
       // The chunk before is still being judged: its findings, if any, are minimized under its own
@@ -469,7 +488,6 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       inflight.push({ a, b, profile: idx, judged });
       while (inflight.length > 2) await finish(inflight.shift()!);
       o.onChunk?.({ a, b, profileMs: t1 - t0, genWaitMs: t2 - t1, engineMs: t3 - t2, genMs: t4 - t3, finishMs: performance.now() - t4, judgerGenShare: balance.share });
-      a = b;
     }
     while (inflight.length) await finish(inflight.shift()!);
   } finally {

@@ -24,6 +24,7 @@ import { basename, dirname, join } from 'path';
 import { z } from 'zod';
 import type { Campaign } from './campaign-schema';
 import { campaignHash } from './campaign-schema';
+import type { ProbeShard } from './shard';
 import type { FindingRecord } from './signature';
 
 export const CHECKPOINT_SCHEMA = 'synharness-fuzz-checkpoint/1';
@@ -38,12 +39,16 @@ export interface Checkpoint {
   /** probes judged so far (= nextIndex unless the run skipped some) */
   probesDone: number;
   findings: FindingRecord[];
+  /** divergences at probe indices < nextIndex (findings' occurrences and ones that did not reproduce); absent in older checkpoints */
+  divergences?: number;
   /** model rule ids seen in predictions, sorted */
   rulesHit: string[];
   /** ISO time the campaign first started */
   startedAt: string;
   /** run time summed over all runs of this campaign */
   elapsedMs: number;
+  /** the part of the probe index space this run covers (synh fuzz --shard i/N; lib/fuzz/shard.ts) */
+  shard?: ProbeShard;
 }
 
 const CheckpointSchema = z.strictObject({
@@ -60,14 +65,17 @@ const CheckpointSchema = z.strictObject({
       reproPath: z.string().optional(),
     }),
   ),
+  divergences: z.number().int().min(0).optional(),
   rulesHit: z.array(z.string()),
   startedAt: z.string(),
   elapsedMs: z.number().min(0),
+  shard: z.strictObject({ index: z.number().int().min(1), total: z.number().int().min(1) }).optional(),
 });
 
 /** A fresh checkpoint for a campaign (nothing done yet). */
-export function newCheckpoint(c: Campaign, startedAt: Date = new Date()): Checkpoint {
+export function newCheckpoint(c: Campaign, startedAt: Date = new Date(), shard?: ProbeShard): Checkpoint {
   return {
+    ...(shard ? { shard: { index: shard.index, total: shard.total } } : {}),
     schema: CHECKPOINT_SCHEMA,
     campaign: c.name,
     campaignHash: campaignHash(c),
@@ -80,8 +88,8 @@ export function newCheckpoint(c: Campaign, startedAt: Date = new Date()): Checkp
   };
 }
 
-/** Throws unless the checkpoint belongs to this campaign (same probe sequence). */
-export function assertResumable(cp: Checkpoint, c: Campaign): void {
+/** Throws unless the checkpoint belongs to this campaign (same probe sequence) and the same shard of it. */
+export function assertResumable(cp: Checkpoint, c: Campaign, shard?: ProbeShard): void {
   const h = campaignHash(c);
   if (cp.campaignHash !== h) {
     throw new Error(
@@ -89,6 +97,9 @@ export function assertResumable(cp: Checkpoint, c: Campaign): void {
         'its seed, target, profiles or generator changed, so the probe sequence differs — start a new run directory',
     );
   }
+  const was = cp.shard ? `shard ${cp.shard.index}/${cp.shard.total}` : 'the whole campaign';
+  const now = shard ? `shard ${shard.index}/${shard.total}` : 'the whole campaign';
+  if (was !== now) throw new Error(`checkpoint covers ${was}, this run asks for ${now}: resume with the same --shard, or start a new run directory`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // judged against the model, for each sysctl profile (DIFFERENTIAL_PROFILES) and IP version. The same
 // check as test/integration/differential.test.ts, as a command, so that it runs on any kernel
 // (`--kernel debian:6.1`). Quiet on success: one line per profile and family.
-import { DIFFERENTIAL_PROFILES, runDifferential, type DifferentialResult } from '../engine/differential';
+import { DIFFERENTIAL_PROFILES, formatDivergences, runDifferential } from '../engine/differential';
 import { Lab } from '../topology/lab';
 
 export interface DifferentialCliOptions {
@@ -10,17 +10,6 @@ export interface DifferentialCliOptions {
   seed?: number;
   ip: 4 | 6 | 'both';
   json?: boolean;
-}
-
-function divergenceLines(r: DifferentialResult, max = 5): string {
-  return r.divergent.slice(0, max).map((d) => [
-    `  probe ${d.index}: ${d.divergence.text}`,
-    `    rule      ${d.divergence.rule} (${d.divergence.fn})`,
-    `    packet    ${d.packet}`,
-    `    predicted ${JSON.stringify(d.predicted)}`,
-    `    observed  ${JSON.stringify(d.observed)}`,
-    `    reasons   ${d.reasons.join(' | ')}`,
-  ].join('\n')).join('\n');
 }
 
 export async function differentialCommand(o: DifferentialCliOptions): Promise<number> {
@@ -39,7 +28,7 @@ export async function differentialCommand(o: DifferentialCliOptions): Promise<nu
         if (!ok) bad++;
         rows.push({ profile: name, ip, probes: r.probes, agreed: r.agreed, divergent: r.divergent.length, drops, kernel: r.kernel });
         out.write(`${ok ? 'ok  ' : 'FAIL'} ${name}, IPv${ip}: ${r.agreed}/${r.probes} agree${drops ? `, ${drops} capture drops (an error, not a pass)` : ''} (kernel ${r.kernel})\n`);
-        if (r.divergent.length) out.write(`${divergenceLines(r)}\n`);
+        if (r.divergent.length) out.write(`${formatDivergences(r)}\n`);
       } finally {
         await lab.close();
       }

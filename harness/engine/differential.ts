@@ -54,6 +54,18 @@ export interface DifferentialResult {
   kernel: string;
 }
 
+/** The first `max` divergent probes of a run, each with its rule, packet, both sides and reasons. */
+export function formatDivergences(r: DifferentialResult, max = 5): string {
+  return r.divergent.slice(0, max).map((d) => [
+    `  probe ${d.index}: ${d.divergence.text}`,
+    `    rule      ${d.divergence.rule} (${d.divergence.fn})`,
+    `    packet    ${d.packet}`,
+    `    predicted ${JSON.stringify(d.predicted)}`,
+    `    observed  ${JSON.stringify(d.observed)}`,
+    `    reasons   ${d.reasons.join(' | ')}`,
+  ].join('\n')).join('\n');
+}
+
 /** Open a listener on the lab's DUT address of family `ip`; returns its fd in the DUT agent. */
 export async function openListener(lab: Lab, ip: 4 | 6, port: number, backlog: number): Promise<number> {
   const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;

@@ -2,23 +2,12 @@
 // the model's prediction, field by field. ≥ 2,000 SYNs per sysctl profile and IP version per run.
 // Seeded: SYNH_SEED=n replays a run; the seed is printed.
 import { expect } from 'chai';
-import { DIFFERENTIAL_PROFILES, runDifferential, DifferentialResult } from '../../harness/engine/differential';
+import { DIFFERENTIAL_PROFILES, formatDivergences, runDifferential } from '../../harness/engine/differential';
 import { Lab } from '../../harness/topology/lab';
 
 
 const PROBES = Number(process.env.SYNH_DIFF_PROBES ?? 2000);
 const SEED = Number(process.env.SYNH_SEED ?? (Date.now() % 2 ** 31));
-
-function report(r: DifferentialResult, max = 5): string {
-  return r.divergent.slice(0, max).map((d) => [
-    `  probe ${d.index}: ${d.divergence.text}`,
-    `    rule     ${d.divergence.rule} (${d.divergence.fn})`,
-    `    packet   ${d.packet}`,
-    `    predicted ${JSON.stringify(d.predicted)}`,
-    `    observed  ${JSON.stringify(d.observed)}`,
-    `    reasons  ${d.reasons.join(' | ')}`,
-  ].join('\n')).join('\n');
-}
 
 describe(`differential: random SYNs vs the model (seed ${SEED}, ${PROBES} per profile and family)`, function () {
   this.timeout(300000);
@@ -32,7 +21,7 @@ describe(`differential: random SYNs vs the model (seed ${SEED}, ${PROBES} per pr
           const r = await runDifferential(lab, { ip, probes: PROBES, seed: SEED + ip });
           expect(r.probes).to.equal(PROBES);
           expect(r.engine.capture.drops, 'capture drops').to.equal(0);
-          expect(r.divergent.length, `${r.divergent.length} of ${r.probes} probes diverged:\n${report(r)}`).to.equal(0);
+          expect(r.divergent.length, `${r.divergent.length} of ${r.probes} probes diverged:\n${formatDivergences(r)}`).to.equal(0);
           expect(r.agreed).to.equal(PROBES);
         } finally {
           await lab.close();

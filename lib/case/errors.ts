@@ -27,6 +27,15 @@ export function sortIssues(issues: readonly CaseIssue[]): CaseIssue[] {
   return out;
 }
 
+/** The longest message one problem may carry: a 1 MB value quoted in a message stays out of it. */
+export const MAX_MESSAGE = 400;
+
+/** Cut in the middle, keeping the start (what is wrong) and the end (what to do). */
+function shorten(m: string): string {
+  const keep = (MAX_MESSAGE - 40) / 2;
+  return `${m.slice(0, keep)} … (${m.length - 2 * keep} characters cut) … ${m.slice(-keep)}`;
+}
+
 /**
  * Thrown by parseCaseText / loadCaseFile / loadCaseFiles when a case file is wrong. Its own
  * file/line/column/message are those of the first problem; `issues` holds every problem found,
@@ -40,7 +49,7 @@ export class SourceIssuesError extends Error {
 
   /** `message`: the first problem's message, or every problem as `file:line:column: message` lines. */
   constructor(name: string, issues: readonly CaseIssue[], message: 'first' | 'all' = 'first') {
-    const sorted = sortIssues(issues);
+    const sorted = sortIssues(issues.map((i) => (i.message.length > MAX_MESSAGE ? { ...i, message: shorten(i.message) } : i)));
     if (sorted.length === 0) throw new Error(`${name} needs at least one issue`);
     super(message === 'first' ? sorted[0].message : sorted.map(formatIssue).join('\n'));
     this.name = name;

@@ -17,11 +17,12 @@ export class ValueError extends Error {
 
 /** For messages: a YAML value shown compactly. */
 export function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return v.length > 80 ? `${JSON.stringify(v.slice(0, 60))}… (${v.length} characters)` : JSON.stringify(v);
   if (v === undefined) return 'nothing';
   if (v === null) return 'an empty value';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v); // .inf, .nan: JSON would say null
   try {
-    const s = JSON.stringify(v);
+    const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x));
     return s.length > 60 ? `${s.slice(0, 57)}...` : s;
   } catch {
     return String(v);
@@ -35,6 +36,11 @@ const DURATION_RE = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*$/;
 /** JSON Schema pattern for a duration (kept equivalent to DURATION_RE). */
 export const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*(ms|s)\\s*$';
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000 };
+/**
+ * The longest duration a case may write (10 minutes): longer than any handshake timer the model
+ * knows (tcp_rto_max_ms 120 s), far below what Node's timers can hold (2^31-1 ms, ~24.8 days).
+ */
+export const MAX_DURATION_MS = 600_000;
 
 /** "200ms", "1s", "1.5s" → milliseconds (a whole number). */
 export function parseDuration(v: unknown): number {
@@ -53,6 +59,9 @@ export function parseDuration(v: unknown): number {
     throw new ValueError(`${show(v)} is not a duration — write a number with ms or s, e.g. 200ms or 1.5s`);
   }
   const ms = Number(m[1]) * UNIT_MS[m[2]];
+  if (ms > MAX_DURATION_MS) {
+    throw new ValueError(`${show(v)} is longer than the longest wait a case may ask for, ${MAX_DURATION_MS / 1000}s — shorten it (a handshake case waits seconds)`);
+  }
   if (!Number.isInteger(ms)) {
     throw new ValueError(`${show(v)} is not a whole number of milliseconds — round it, e.g. ${Math.round(ms)}ms`);
   }
@@ -200,6 +209,7 @@ export function parseFlagLetters(v: unknown): number {
     if (!hit) {
       throw new ValueError(`unknown TCP flag letter '${ch}' in ${show(v)} — use scapy letters ${LETTERS} (N = AE), e.g. SA`);
     }
+    if (flags & hit[1]) throw new ValueError(`flag letter '${hit[0]}' appears twice in ${show(v)} — write each flag once, e.g. SA`);
     flags |= hit[1];
   }
   return flags;
@@ -265,6 +275,24 @@ export function parseCmp(v: unknown, what = 'count'): CmpMatcher {
     return { op: 'range', lo: v[0], hi: v[1], text: `[${v[0]}, ${v[1]}]` };
   }
   throw new ValueError(`expected a number or a comparison, got ${show(v)} — write 2, "+1", ">=1", "<=3" or [lo, hi]`);
+}
+
+/**
+ * `c` itself, when some whole number in lo..hi satisfies it; otherwise a ValueError: a queue length
+ * compared with -1 or 65536 can never match, so the case could never pass.
+ */
+export function boundCmp(c: CmpMatcher, lo: number, hi: number, what: string): CmpMatcher {
+  let [a, b] = [-Infinity, Infinity];
+  switch (c.op) {
+    case '=': [a, b] = [c.value, c.value]; break;
+    case '>=': a = c.value; break;
+    case '>': a = Math.floor(c.value) + 1; break;
+    case '<=': b = c.value; break;
+    case '<': b = Math.ceil(c.value) - 1; break;
+    case 'range': [a, b] = [c.lo, c.hi]; break;
+  }
+  if (Math.max(a, lo) > Math.min(b, hi)) throw new ValueError(`${c.text} can never hold: ${what} is ${lo}..${hi} — compare with a value in that range`);
+  return c;
 }
 
 /** Whether `n` satisfies the comparison. */

@@ -15,6 +15,7 @@ import type {
 import { DEFAULT_WITHIN_MS } from './types';
 import { InfoExprError, parseInfoExpr } from './tcp-info';
 import { COUNTER_RE, IDENT_RE, SOCKOPTS, SOCKOPT_NAMES, SYSCTL_RE } from './vocab';
+import { sysctlProblem } from './sysctl-check';
 
 export type Path = ReadonlyArray<string | number>;
 
@@ -82,6 +83,11 @@ export function normaliseCase(
             ? `write the full name, net.ipv4.${name}`
             : 'only net.* sysctls belong to the DUT network namespace, e.g. net.ipv4.tcp_syncookies';
       problem(['sysctls', name], `'${name}' is not a per-namespace sysctl name — ${hint}`, 'key');
+      continue;
+    }
+    const bad = sysctlProblem(name, value);
+    if (bad) {
+      problem(['sysctls', name], bad.message, bad.at);
       continue;
     }
     sysctls.push({ name, value: Array.isArray(value) ? value.join(' ') : value });
@@ -622,7 +628,9 @@ export function normaliseCase(
       const yp = [...sp, 'sysctl'];
       const list: Array<{ name: string; value: number | string }> = [];
       for (const [name, value] of Object.entries(s.sysctl)) {
+        const bad = sysctlProblem(name, value);
         if (!SYSCTL_RE.test(name)) problem([...yp, name], `'${name}' is not a per-namespace sysctl name — only net.* sysctls belong to the DUT network namespace, e.g. net.ipv4.tcp_ecn`, 'key');
+        else if (bad) problem([...yp, name], bad.message, bad.at);
         else list.push({ name, value: Array.isArray(value) ? value.join(' ') : value });
       }
       if (!Object.keys(s.sysctl).length) problem(yp, 'sysctl sets nothing — write e.g. sysctl: { net.ipv4.tcp_ecn: 2 }', 'key');

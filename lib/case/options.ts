@@ -8,7 +8,7 @@
 // Pure.
 import { fromHex } from '../wire/bytes';
 import { parseOptionSpec } from '../wire/tcp-options';
-import type { TcpOption } from '../wire/types';
+import { TCP_MAX_WSCALE, type TcpOption } from '../wire/types';
 import { Bindings, evalValue, parseValue, RawValue, ValueError } from './expr';
 import { closest } from './suggest';
 import type { NumMatcher, OptionPattern, SendOption } from './types';
@@ -236,8 +236,12 @@ export function parseOptionPattern(v: unknown): OptionPattern {
       return { kind: it.name, text };
     case 'mss':
       return { kind: 'mss', value: numPattern(it, it.value, 0xffff), text };
-    case 'wscale':
-      return { kind: 'wscale', shift: numPattern(it, it.value, 0xff), text };
+    case 'wscale': {
+      // A kernel never sends a shift above 14 (RFC 7323 §2.3): expecting one can never match.
+      const shift = numPattern(it, it.value, 0xff);
+      if (shift.kind === 'value' && typeof shift.value === 'number' && shift.value > TCP_MAX_WSCALE) throw bad(it, `a kernel never sends a shift above ${TCP_MAX_WSCALE} (RFC 7323 §2.3), so this can never match`);
+      return { kind: 'wscale', shift, text };
+    }
     case 'ts': {
       if (it.value === undefined || it.value.trim() === '*') return { kind: 'ts', val: ANY, ecr: ANY, text };
       const [val, ecr] = pair(it, it.value, (s) => valuePattern(it, s));

@@ -2,7 +2,7 @@
 // Three passes, each reporting all it finds: YAML syntax, then the schema (schema.ts), then defaults
 // and step order (normalise.ts). A later pass runs only when the earlier ones found nothing. Pure.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import { locateNode, yamlIssues } from './yaml-source';
+import { documentValue, lineEnds, locateNode, yamlIssues } from './yaml-source';
 import type { z } from 'zod';
 import { fittingBranches } from './zod-branches';
 import { CaseError, CaseIssue } from './errors';
@@ -15,7 +15,18 @@ import type { CaseFile, SourcePos } from './types';
  * Parses and checks one case file's text. `fileName` is used in messages and as `CaseFile.file`.
  * Throws CaseError (every problem, sorted) when anything is wrong.
  */
-export function parseCaseText(text: string, fileName: string): CaseFile {
+export function parseCaseText(source: string, fileName: string): CaseFile {
+  try {
+    return parseChecked(lineEnds(source), fileName);
+  } catch (e) {
+    if (e instanceof CaseError) throw e;
+    // Never a bare crash for a bad file: whatever slipped through still names the file.
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new CaseError([{ file: fileName, line: 1, column: 1, message: `the case loader failed on this file (${msg}) — a synharness bug: please report it with the file` }]);
+  }
+}
+
+function parseChecked(text: string, fileName: string): CaseFile {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
   const pos = (offset: number): SourcePos => {
@@ -33,7 +44,9 @@ export function parseCaseText(text: string, fileName: string): CaseFile {
     const start = doc.contents.range ? pos(doc.contents.range[0]) : { line: 1, column: 1 };
     throw new CaseError([issue(start, `a case file is a mapping (name: …, setup: …, steps: …), not a ${isSeq(doc.contents) ? 'list' : 'single value'} — see cases/README.md`)]);
   }
-  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const js = documentValue(doc, pos);
+  if ('issue' in js) throw new CaseError([issue(js.issue.pos, js.issue.message)]);
+  const raw = js.value;
 
   const locate = (path: Path, atKey = false): SourcePos => locateNode(doc, path, atKey, pos);
 

@@ -6,12 +6,12 @@ import { z } from 'zod';
 import { flagsToString } from '../wire/flags';
 import {
   CMP_PATTERN, DURATION_PATTERN, FLAGS_PATTERN, KERNEL_PATTERN, TIME_WINDOW_PATTERN, VALUE_PATTERN,
-  parseCmp, parseDuration, parseFlagLetters, parseKernelRange, parsePayload, parseTimeWindow,
+  boundCmp, parseCmp, parseDuration, parseFlagLetters, parseKernelRange, parsePayload, parseTimeWindow,
   parseValue, show, ValueError, checkInt,
 } from './expr';
 import { OPTION_PATTERN, parseOptionPattern, parseSendOption } from './options';
 import { closest } from './suggest';
-import { SAME_FIELDS } from './types';
+import { SAME_FIELDS, type CmpMatcher } from './types';
 import { ERRNO_NAMES, TCP_STATE_NAMES } from './vocab';
 
 // ---------------------------------------------------------------------------------------------
@@ -410,6 +410,9 @@ const CmpSchema = z
   .transform(via((v) => parseCmp(v)))
   .meta({ id: 'case-comparison', description: 'n or "+n" (exactly n), ">=n", "<=n", ">n", "<n", or [lo, hi].' });
 
+/** A socket queue length (accept queue, SYN queue): listen()'s backlog is 0..65535. */
+const QueueCmpSchema = CmpSchema.transform(via((c) => boundCmp(c as CmpMatcher, 0, 0xffff, 'a queue length')));
+
 const CallExpectSchema = z
   .strictObject({
     ok: z.boolean({ error: typeError('true or false', 'ok: true means the call succeeds') }).optional(),
@@ -539,8 +542,8 @@ const StateSchema = z.strictObject({
 
 const AssertSchema = z
   .strictObject({
-    acceptq: CmpSchema.optional().describe('Accept-queue length of the listener.'),
-    synq: CmpSchema.optional().describe('SYN-queue length (requests) of the listener.'),
+    acceptq: QueueCmpSchema.optional().describe('Accept-queue length of the listener.'),
+    synq: QueueCmpSchema.optional().describe('SYN-queue length (requests) of the listener.'),
     state: z
       .union([StateSchema, z.array(StateSchema)], {
         error: (iss: Issue) => `expected { flow: a, is: ESTABLISHED } or a list of them, got ${show(iss.input)} — write state: { flow: a, is: ESTABLISHED }`,
@@ -708,6 +711,7 @@ export const CaseSchema = z
     setup: SetupSchema,
     flows: z
       .record(z.string(), FlowSchema, { error: typeError('a map of flows', 'write e.g. { a: { sport: 40000, isn: 1000 } }') })
+      .refine((r) => Object.keys(r).length > 0, { error: 'flows is empty — name at least one flow, e.g. flows: { a: { sport: 40000 } }, or drop flows: for the default flow a' })
       .optional()
       .describe('Peer endpoints by name (default: one flow a with sport 40000, isn 1000). The first is the default flow of every step.'),
     steps: z

@@ -1,7 +1,7 @@
 // Where things are in a YAML source: the position of the node a schema path names, and YAML syntax
 // errors turned into positioned, actionable messages. Shared by the case loader and the fuzz
 // campaign loader. Pure.
-import { Document, isMap, isPair, isScalar, isSeq, Node, visit, YAMLMap, YAMLSeq } from 'yaml';
+import { Alias, Document, isMap, isPair, isScalar, isSeq, Node, visit, YAMLMap, YAMLSeq } from 'yaml';
 
 export type Path = ReadonlyArray<string | number>;
 export interface SourcePos {
@@ -99,3 +99,57 @@ function yamlHint(code: string, msg: string, text: string, at: number): string {
   return 'check the YAML near here; quote values that contain ": " or " #", or start with * & ! | > % @ `';
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// YAML → plain values, with aliases bounded
+
+/** How many times aliases (*name, and << merges of them) may be expanded in one file. */
+export const MAX_ALIAS_EXPANSIONS = 100;
+
+/**
+ * The document as plain values, or a positioned problem when an alias is undefined or aliases
+ * expand too often (a "billion laughs" or merge-key bomb). The yaml library throws on both;
+ * this never does.
+ */
+export function documentValue(doc: Document, pos: (o: number) => SourcePos): { value: unknown } | { issue: { pos: SourcePos; message: string } } {
+  // toJS would set an object's prototype from a __proto__ key instead of keeping it as a key.
+  let proto: SourcePos | undefined;
+  visit(doc, {
+    Pair(_, p) {
+      if (isScalar(p.key) && p.key.value === '__proto__') {
+        proto = p.key.range ? pos(p.key.range[0]) : { line: 1, column: 1 };
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (proto) return { issue: { pos: proto, message: "'__proto__' cannot be a key — no case or campaign key has this name; rename or remove it" } };
+  try {
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS }) as unknown };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const aliases: Alias[] = [];
+    visit(doc, { Alias(_, n) { aliases.push(n); } });
+    const unresolved = /Unresolved alias[^:]*:\s*(.*)$/.exec(msg);
+    const at = (n: Alias | undefined): SourcePos => (n?.range ? pos(n.range[0]) : { line: 1, column: 1 });
+    if (unresolved) {
+      const name = unresolved[1];
+      const n = aliases.find((a) => a.source === name);
+      return { issue: { pos: at(n), message: `*${cut(name, 40)} names no anchor defined above it — define &${cut(name, 40)} on an earlier value, or quote the value if you meant a literal "*"` } };
+    }
+    if (/Excessive alias count/.test(msg)) {
+      return { issue: { pos: at(aliases[0]), message: `YAML aliases here expand to more than ${MAX_ALIAS_EXPANSIONS} copies (an alias or merge-key bomb) — write the values out, or alias only small values a few times` } };
+    }
+    return { issue: { pos: at(aliases[0]), message: `the YAML cannot be read as values: ${cut(msg, 200)} — check the aliases (*name) and merge keys (<<) here` } };
+  }
+}
+
+/** `s` cut to at most `max` characters, saying how much was cut. */
+export function cut(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max)}… (${s.length - max} more characters)`;
+}
+
+/** Lone CRs (old Mac line ends) become LFs; same length, so every offset stays where it was. */
+export function lineEnds(text: string): string {
+  return text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+}

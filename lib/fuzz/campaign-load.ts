@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
-import { locateNode as locate, SourcePos, yamlIssues } from '../case/yaml-source';
+import { documentValue, lineEnds, locateNode as locate, SourcePos, yamlIssues } from '../case/yaml-source';
 import type { z } from 'zod';
 import { fittingBranches } from '../case/zod-branches';
 import { CaseIssue, SourceIssuesError } from '../case/errors';
@@ -28,7 +28,8 @@ type Path = ReadonlyArray<string | number>;
 type Pos = SourcePos;
 
 /** Parses and checks a campaign's text. Throws CampaignError (all problems, sorted). */
-export function parseCampaignText(text: string, fileName: string): Campaign {
+export function parseCampaignText(source: string, fileName: string): Campaign {
+  const text = lineEnds(source);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const pos = (offset: number): Pos => {
@@ -42,7 +43,9 @@ export function parseCampaignText(text: string, fileName: string): Campaign {
     const at = doc.contents?.range ? pos(doc.contents.range[0]) : { line: 1, column: 1 };
     throw new CampaignError([issue(at, 'a campaign file is a mapping (name:, seed:, budget:, target:, generator: …) — see cases/campaigns/README.md')]);
   }
-  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const js = documentValue(doc, pos);
+  if ('issue' in js) throw new CampaignError([issue(js.issue.pos, js.issue.message)]);
+  const raw = js.value;
   const parsed = CampaignSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const out: CampaignIssue[] = [];

@@ -15,6 +15,9 @@ export const AE = 0x100;
 /** The three reserved bits left of AE: byte 12 bits 1..3. */
 export const RESERVED_MASK = 0xe00;
 
+/** The largest window-scale shift a receiver uses (RFC 7323 §2.3): a larger one is read as 14. */
+export const TCP_MAX_WSCALE = 14;
+
 /** Flag letters in scapy's order (F S R P A U E C N), N standing for AE. */
 export const FLAG_LETTERS: ReadonlyArray<readonly [string, number]> = [
   ['F', FIN], ['S', SYN], ['R', RST], ['P', PSH], ['A', ACK], ['U', URG], ['E', ECE], ['C', CWR], ['N', AE],

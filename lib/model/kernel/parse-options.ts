@@ -3,7 +3,7 @@
 // lone kind bytes, silly or overlong lengths; skip wrong-length known kinds and unknown kinds; honour
 // the sysctls; last duplicate wins; MSS/WS/SACK_PERM only on SYN; TFO length rules.
 import { emitOptions } from '../../wire/tcp-options';
-import type { TcpOption } from '../../wire/types';
+import { TCP_MAX_WSCALE, type TcpOption } from '../../wire/types';
 import type { Seg } from '../core/seg';
 import type { Sysctls } from '../core/sysctls';
 
@@ -65,9 +65,9 @@ function onWs(o: KernelOpts, s: Sysctls, c: ParseCtx, v: number): void {
   if (!c.syn || c.estabTsOk !== undefined) return note(o, 'parse_options.disabled', 'WS ignored (not a SYN)');
   if (!s.tcp_window_scaling) return note(o, 'parse_options.disabled', 'WS ignored (tcp_window_scaling=0)');
   o.wsOk = true;
-  if (v > 14) {
-    note(o, 'parse_options.wscale-clamped', `WS ${v} > 14 → 14`);
-    v = 14;
+  if (v > TCP_MAX_WSCALE) {
+    note(o, 'parse_options.wscale-clamped', `WS ${v} > ${TCP_MAX_WSCALE} → ${TCP_MAX_WSCALE}`);
+    v = TCP_MAX_WSCALE;
   }
   o.ws = v;
 }

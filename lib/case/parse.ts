@@ -4,7 +4,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { documentValue, lineEnds, locateNode, yamlIssues } from './yaml-source';
 import type { z } from 'zod';
-import { fittingBranches } from './zod-branches';
+import { fittingBranches, issueMessage } from './zod-branches';
 import { CaseError, CaseIssue } from './errors';
 import { normaliseCase, Path, PathIssue } from './normalise';
 import { CaseSchema } from './schema';
@@ -83,7 +83,7 @@ function zodIssues(issues: readonly ZIssue[], prefix: Path, root: unknown): Path
         if (iss.input === undefined && path.length > 0) {
           out.push({ path, message: missingMessage(path, iss.message) });
         } else if (fitting.length === 0 || (iss as { note?: string }).note) {
-          out.push({ path, message: iss.message });
+          out.push({ path, message: issueMessage(iss) });
         } else {
           const depth = (b: ZIssue[]) => Math.max(...b.map((x) => x.path.length));
           fitting.sort((a, b) => depth(b) - depth(a) || a.length - b.length);
@@ -98,7 +98,7 @@ function zodIssues(issues: readonly ZIssue[], prefix: Path, root: unknown): Path
         if (iss.input === undefined && path.length > 0) {
           out.push({ path, message: missingMessage(path, iss.message) });
         } else {
-          out.push({ path, message: iss.message });
+          out.push({ path, message: issueMessage(iss) });
         }
         break;
       }
@@ -109,7 +109,7 @@ function zodIssues(issues: readonly ZIssue[], prefix: Path, root: unknown): Path
         break;
       }
       default:
-        out.push({ path, message: iss.message });
+        out.push({ path, message: issueMessage(iss) });
     }
   }
   return out;

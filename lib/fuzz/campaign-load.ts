@@ -10,7 +10,7 @@ import { join } from 'path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { documentValue, lineEnds, locateNode as locate, SourcePos, yamlIssues } from '../case/yaml-source';
 import type { z } from 'zod';
-import { fittingBranches } from '../case/zod-branches';
+import { fittingBranches, issueMessage } from '../case/zod-branches';
 import { CaseIssue, SourceIssuesError } from '../case/errors';
 import { closest } from '../case/suggest';
 import { Campaign, CampaignSchema, normaliseCampaign } from './campaign-schema';
@@ -96,7 +96,7 @@ function flatten(issues: readonly ZIssue[], prefix: Path): PathIssue[] {
     switch (iss.code) {
       case 'invalid_union': {
         const fitting = fittingBranches(iss);
-        if (fitting.length === 0) out.push({ path, atKey: false, message: at(path, iss.message) });
+        if (fitting.length === 0) out.push({ path, atKey: false, message: at(path, issueMessage(iss)) });
         else out.push(...flatten(fitting[0], path));
         break;
       }
@@ -107,7 +107,7 @@ function flatten(issues: readonly ZIssue[], prefix: Path): PathIssue[] {
         break;
       case 'invalid_key': {
         const inner = (iss as { issues?: ZIssue[] }).issues ?? [];
-        for (const x of inner.length ? inner : [iss]) out.push({ path, atKey: true, message: at(path, x.message) });
+        for (const x of inner.length ? inner : [iss]) out.push({ path, atKey: true, message: at(path, issueMessage(x)) });
         break;
       }
       case 'invalid_type':
@@ -115,14 +115,14 @@ function flatten(issues: readonly ZIssue[], prefix: Path): PathIssue[] {
           out.push({ path, atKey: true, message: `missing ${String(path[path.length - 1])} in ${dotted(path.slice(0, -1))} — ${iss.message}` });
           break;
         }
-        out.push({ path, atKey: false, message: at(path, iss.message) });
+        out.push({ path, atKey: false, message: at(path, issueMessage(iss)) });
         break;
       default: {
         // "budget is empty", "every weight is 0"… say nothing new next to an unknown key there
         const here = JSON.stringify(iss.path);
         if (iss.code === 'custom' && issues.some((o) => o.code === 'unrecognized_keys' && JSON.stringify(o.path) === here)) break;
         const params = (iss as { params?: { at?: string } }).params;
-        out.push({ path, atKey: params?.at === 'key', message: at(path, iss.message) });
+        out.push({ path, atKey: params?.at === 'key', message: at(path, issueMessage(iss)) });
       }
     }
   }

@@ -6,6 +6,7 @@
 // profiles (rotated in blocks of `rotate_every` probes) and IP versions (alternating by index), and
 // how packets vary (`generator`: packet classes by weight, flag/option/field ranges, malformed-option
 // mutators, the sequence/ack/timestamp edges that matter). See cases/campaigns/README.md.
+import { sysctlProblem } from '../case/sysctl-check';
 import { z } from 'zod';
 import { parseOptionSpec } from '../wire/tcp-option-spec';
 import type { TcpOption } from '../wire/types';
@@ -273,7 +274,16 @@ const ProfileSchema = z.strictObject({
   name: z.string({ error: (i: Issue) => `expected a profile name, got ${show(i.input)}` }).regex(/^[a-z0-9][a-z0-9_.+-]*$/, {
     error: (i: Issue) => `profile name ${show(i.input)} — use lower-case letters, digits and - _ . +`,
   }),
-  sysctls: z.record(SysctlName, SysctlValue, { error: (i: Issue) => `expected a map of sysctls, got ${show(i.input)}` }).optional(),
+  sysctls: z
+    .record(SysctlName, SysctlValue, { error: (i: Issue) => `expected a map of sysctls, got ${show(i.input)}` })
+    .superRefine((r, ctx) => {
+      // The same load-time check as a case's sysctls: model sysctls misspelled or set out of range.
+      for (const [k, v] of Object.entries(r)) {
+        const bad = sysctlProblem(k, v);
+        if (bad) ctx.addIssue({ code: 'custom', path: [k], message: bad.message });
+      }
+    })
+    .optional(),
 });
 
 const OptionItem = z.string({ error: (i: Issue) => `expected an option such as mss=1460, got ${show(i.input)}` }).superRefine((s, ctx) => {

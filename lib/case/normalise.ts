@@ -14,7 +14,7 @@ import type {
 } from './types';
 import { DEFAULT_WITHIN_MS } from './types';
 import { InfoExprError, parseInfoExpr } from './tcp-info';
-import { COUNTER_RE, IDENT_RE, SOCKOPTS, SOCKOPT_NAMES, SYSCTL_RE } from './vocab';
+import { COUNTER_RE, IDENT_RE, KNOWN_COUNTERS, SOCKOPTS, SOCKOPT_NAMES, SYSCTL_RE } from './vocab';
 import { sysctlProblem } from './sysctl-check';
 
 export type Path = ReadonlyArray<string | number>;
@@ -604,6 +604,9 @@ export function normaliseCase(
       for (const [name, cmp] of Object.entries(a.counters ?? {})) {
         if (!COUNTER_RE.test(name)) {
           problem([...ap, 'counters', name], `'${name}' is not an nstat counter name — write it as nstat prints it, e.g. TcpExtListenDrops, TcpInCsumErrors`, 'key');
+        } else if (!KNOWN_COUNTERS.has(name)) {
+          const g = closest(name, [...KNOWN_COUNTERS]);
+          if (g) problem([...ap, 'counters', name], `unknown counter '${name}' — did you mean '${g}'? (names as nstat prints them)`, 'key');
         }
         step.counters.push({ name, expect: cmp });
       }

@@ -91,3 +91,57 @@ export const SYSCTL_RE = /^net\.(ipv4|ipv6|core|unix|mptcp|netfilter)(\.[A-Za-z0
 
 /** Names of flows and labels. */
 export const IDENT_RE = /^[a-z][a-z0-9_-]*$/;
+
+/**
+ * The nstat counters (Tcp, TcpExt, Ip, IpExt) of Linux 6.18, as /proc/net/snmp and /proc/net/netstat
+ * name them: a counter name one typo away from one of these is refused at load time with a "did you
+ * mean"; a name far from all (a newer kernel's counter) is left to the run, which checks it against
+ * the DUT kernel's own list.
+ */
+export const KNOWN_COUNTERS: ReadonlySet<string> = new Set(`
+  IpDefaultTTL IpExtInBcastOctets IpExtInBcastPkts IpExtInCEPkts IpExtInCsumErrors
+  IpExtInECT0Pkts IpExtInECT1Pkts IpExtInMcastOctets IpExtInMcastPkts IpExtInNoECTPkts
+  IpExtInNoRoutes IpExtInOctets IpExtInTruncatedPkts IpExtOutBcastOctets IpExtOutBcastPkts
+  IpExtOutMcastOctets IpExtOutMcastPkts IpExtOutOctets IpExtReasmOverlaps IpForwDatagrams
+  IpForwarding IpFragCreates IpFragFails IpFragOKs IpInAddrErrors IpInDelivers IpInDiscards
+  IpInHdrErrors IpInReceives IpInUnknownProtos IpOutDiscards IpOutNoRoutes IpOutRequests
+  IpOutTransmits IpReasmFails IpReasmOKs IpReasmReqds IpReasmTimeout TcpActiveOpens
+  TcpAttemptFails TcpCurrEstab TcpEstabResets TcpExtArpFilter TcpExtBeyondWindow
+  TcpExtBusyPollRxPackets TcpExtDelayedACKLocked TcpExtDelayedACKLost TcpExtDelayedACKs
+  TcpExtEmbryonicRsts TcpExtIPReversePathFilter TcpExtListenDrops TcpExtListenOverflows
+  TcpExtLockDroppedIcmps TcpExtOfoPruned TcpExtOutOfWindowIcmps TcpExtPAWSActive TcpExtPAWSEstab
+  TcpExtPAWSOldAck TcpExtPAWSTimewait TcpExtPFMemallocDrop TcpExtPruneCalled TcpExtRcvPruned
+  TcpExtSyncookiesFailed TcpExtSyncookiesRecv TcpExtSyncookiesSent TcpExtTCPACKSkippedChallenge
+  TcpExtTCPACKSkippedFinWait2 TcpExtTCPACKSkippedPAWS TcpExtTCPACKSkippedSeq
+  TcpExtTCPACKSkippedSynRecv TcpExtTCPACKSkippedTimeWait TcpExtTCPAOBad TcpExtTCPAODroppedIcmps
+  TcpExtTCPAOGood TcpExtTCPAOKeyNotFound TcpExtTCPAORequired TcpExtTCPAbortFailed
+  TcpExtTCPAbortOnClose TcpExtTCPAbortOnData TcpExtTCPAbortOnLinger TcpExtTCPAbortOnMemory
+  TcpExtTCPAbortOnTimeout TcpExtTCPAckCompressed TcpExtTCPAutoCorking TcpExtTCPBacklogCoalesce
+  TcpExtTCPBacklogDrop TcpExtTCPChallengeACK TcpExtTCPDSACKIgnoredDubious
+  TcpExtTCPDSACKIgnoredNoUndo TcpExtTCPDSACKIgnoredOld TcpExtTCPDSACKOfoRecv
+  TcpExtTCPDSACKOfoSent TcpExtTCPDSACKOldSent TcpExtTCPDSACKRecv TcpExtTCPDSACKRecvSegs
+  TcpExtTCPDSACKUndo TcpExtTCPDeferAcceptDrop TcpExtTCPDelivered TcpExtTCPDeliveredCE
+  TcpExtTCPFastOpenActive TcpExtTCPFastOpenActiveFail TcpExtTCPFastOpenBlackhole
+  TcpExtTCPFastOpenCookieReqd TcpExtTCPFastOpenListenOverflow TcpExtTCPFastOpenPassive
+  TcpExtTCPFastOpenPassiveAltKey TcpExtTCPFastOpenPassiveFail TcpExtTCPFastRetrans
+  TcpExtTCPFromZeroWindowAdv TcpExtTCPFullUndo TcpExtTCPHPAcks TcpExtTCPHPHits
+  TcpExtTCPHystartDelayCwnd TcpExtTCPHystartDelayDetect TcpExtTCPHystartTrainCwnd
+  TcpExtTCPHystartTrainDetect TcpExtTCPKeepAlive TcpExtTCPLossFailures
+  TcpExtTCPLossProbeRecovery TcpExtTCPLossProbes TcpExtTCPLossUndo TcpExtTCPLostRetransmit
+  TcpExtTCPMD5Failure TcpExtTCPMD5NotFound TcpExtTCPMD5Unexpected TcpExtTCPMTUPFail
+  TcpExtTCPMTUPSuccess TcpExtTCPMemoryPressures TcpExtTCPMemoryPressuresChrono
+  TcpExtTCPMigrateReqFailure TcpExtTCPMigrateReqSuccess TcpExtTCPMinTTLDrop TcpExtTCPOFODrop
+  TcpExtTCPOFOMerge TcpExtTCPOFOQueue TcpExtTCPOrigDataSent TcpExtTCPPLBRehash
+  TcpExtTCPPartialUndo TcpExtTCPPureAcks TcpExtTCPRcvCoalesce TcpExtTCPRcvCollapsed
+  TcpExtTCPRcvQDrop TcpExtTCPRenoFailures TcpExtTCPRenoRecovery TcpExtTCPRenoRecoveryFail
+  TcpExtTCPRenoReorder TcpExtTCPReqQFullDoCookies TcpExtTCPReqQFullDrop TcpExtTCPRetransFail
+  TcpExtTCPSACKDiscard TcpExtTCPSACKReneging TcpExtTCPSACKReorder TcpExtTCPSYNChallenge
+  TcpExtTCPSackFailures TcpExtTCPSackMerged TcpExtTCPSackRecovery TcpExtTCPSackRecoveryFail
+  TcpExtTCPSackShiftFallback TcpExtTCPSackShifted TcpExtTCPSlowStartRetrans
+  TcpExtTCPSpuriousRTOs TcpExtTCPSpuriousRtxHostQueues TcpExtTCPSynRetrans TcpExtTCPTSReorder
+  TcpExtTCPTimeWaitOverflow TcpExtTCPTimeouts TcpExtTCPToZeroWindowAdv
+  TcpExtTCPWantZeroWindowAdv TcpExtTCPWinProbe TcpExtTCPWqueueTooBig TcpExtTCPZeroWindowDrop
+  TcpExtTSEcrRejected TcpExtTW TcpExtTWKilled TcpExtTWRecycled TcpExtTcpDuplicateDataRehash
+  TcpExtTcpTimeoutRehash TcpInCsumErrors TcpInErrs TcpInSegs TcpMaxConn TcpOutRsts TcpOutSegs
+  TcpPassiveOpens TcpRetransSegs TcpRtoAlgorithm TcpRtoMax TcpRtoMin
+`.split(/\s+/).filter(Boolean));

@@ -1,5 +1,6 @@
 // `assert`: the accept queue (sock_diag), the SYN queue and socket states (/proc/net/tcp), TCP_INFO
 // checks on a socket (tcp-info.ts), and nstat counter changes since the start of the case.
+import { closest } from '../../../lib/case/suggest';
 import { cmpMatches, type AssertStep } from '../../../lib/case';
 import type { FieldDiff, StepOutcome } from '../../../lib/match/verdict';
 import type { CaseContext } from '../case-context';
@@ -29,7 +30,8 @@ export async function runAssert(cx: CaseContext, s: AssertStep): Promise<StepOut
     const cur = await agent.counters();
     for (const { name, expect } of s.counters) {
       if (!(name in cur)) {
-        diffs.push({ field: name, expected: expect.text, observed: 'no such counter on this kernel' });
+        const g = closest(name, Object.keys(cur));
+        diffs.push({ field: name, expected: expect.text, observed: `no such counter on this kernel${g ? ` — did you mean ${g}?` : ''}` });
         continue;
       }
       const delta = cur[name] - (cx.counterBase?.[name] ?? 0);

@@ -33,6 +33,7 @@ const CASES: Array<[string, string, number, number, RegExp]> = [
   ['tcp_ecn: purple', text({ top: 'sysctls: { net.ipv4.tcp_ecn: purple }\n' }), 4, 30, /"purple" is not an integer/],
   ['tcp_ecn: 3 in a step', text({ steps: `  - sysctl: { net.ipv4.tcp_ecn: 3 }\n${S}` }), 7, 33, /EINVAL \(range 0\.\.2/],
   ['misspelled sysctl', text({ top: 'sysctls: { net.ipv4.tcp_reflect_toss: 1 }\n' }), 4, 12, /^unknown sysctl 'net\.ipv4\.tcp_reflect_toss' — did you mean 'net\.ipv4\.tcp_reflect_tos'\?/],
+  ['misspelled counter', text({ steps: `${S}\n  - assert: { counters: { TcpExtListenDrop: "+1" } }` }), 9, 27, /^unknown counter 'TcpExtListenDrop' — did you mean 'TcpExtListenDrops'\?/],
   ['Infinity', text({ steps: '  - send: { flags: S, seq: .inf }' }), 7, 28, /got Infinity/],
 ];
 

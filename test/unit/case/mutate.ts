@@ -135,6 +135,14 @@ const MUTATORS: Record<string, Mutator> = {
     });
     return m === undefined ? undefined : { text: m, mustReject: true };
   },
+  'counter-typo': (t, r) => {
+    const m = replaceOne(t, r, /(?<=\bcounters: \{[^}\n]*)\b(TcpExt|Tcp|IpExt)[A-Z][A-Za-z]+(?=:)/g, (x) => {
+      const s = x[0];
+      const i = r.int(x[1].length + 1, s.length - 1);
+      return s.slice(0, i) + s.slice(i + 1);
+    });
+    return m === undefined ? undefined : { text: m, mustReject: true };
+  },
   'empty-flows': (t) => {
     if (/^flows:/m.test(t) || !/^steps:/m.test(t) || /^generator:/m.test(t)) return undefined;
     return { text: t.replace(/^steps:/m, 'flows: {}\nsteps:'), mustReject: true };

@@ -75,7 +75,7 @@ describe(`mutation test: ${N} mutants of the suite's case and campaign files (se
     expect(slipped, `impossible mutants accepted:\n${slipped.slice(0, 10).join('\n')}`).to.deep.equal([]);
     expect(badErrors, `errors without a sane position or message:\n${badErrors.slice(0, 10).join('\n')}`).to.deep.equal([]);
     // Every mutator ran: a mutator that never finds its target tests nothing.
-    for (const kind of MUTATOR_NAMES) expect(byKind.get(kind)?.n ?? 0, `mutator ${kind} never applied`).to.be.above(10);
+    for (const kind of MUTATOR_NAMES) expect(byKind.get(kind)?.n ?? 0, `mutator ${kind} never applied`).to.be.above(3);
     if (process.env.SYNH_MUTATION_VERBOSE) console.log(`      ${N} mutants, ${refused} refused, ${elapsed} ms, slowest ${slowest} ms; refused/made: ${summary}`);
   });
 });

@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import * as fs from 'fs';
 import { printDoctor, runDoctor } from './doctor';
-import { collectKv, intArg } from './kv';
+import { collectKv, intArg, RANGE } from './kv';
 import { acrossKernels, KERNEL_FLAG, KERNEL_HELP, kernelListArg } from './kernels';
 import { registerCompare } from './compare';
 import { registerMerge } from './merge';
@@ -17,6 +17,13 @@ function wrap<T>(f: (v: string, prev: T) => T): (v: string, prev: T) => T {
       throw new InvalidArgumentError((e as Error).message);
     }
   };
+}
+
+/** --listen PORT[,BACKLOG] */
+function listenArg(v: string): { port: number; backlog: number } {
+  const parts = v.split(',');
+  if (parts.length > 2) throw new Error(`--listen takes PORT or PORT,BACKLOG, got '${v.slice(0, 40)}'`);
+  return { port: intArg('--listen port', ...RANGE.port)(parts[0]), backlog: parts[1] === undefined ? 128 : intArg('--listen backlog', ...RANGE.backlog)(parts[1]) };
 }
 
 function ipArg(v: string): 4 | 6 {
@@ -59,7 +66,9 @@ export async function main(argv: string[]): Promise<void> {
   program
     .name('synh')
     .description('synharness: test the Linux TCP handshake against a real kernel in private network namespaces')
-    .showHelpAfterError('(run with --help for usage)');
+    // A bad command line is one line on stderr and exit status 1.
+    // An argument over 60 characters is cut (commander quotes all of it).
+    .configureOutput({ outputError: (text, write) => write(`${text.trimEnd().split('\n').join(' ').replace(/(argument ')(.{60}).+?(' is invalid)/, '$1$2…$3')} (see synh --help)\n`) });
 
   program
     .command('doctor')
@@ -100,23 +109,23 @@ export async function main(argv: string[]): Promise<void> {
     .command('probe')
     .description('build the topology, open a listener (or use a closed port), send one packet, print every packet that comes back')
     .option('--ip <4|6>', 'IP version', ipArg, 4 as 4 | 6)
-    .option('--port <n>', 'DUT port', wrap(intArg('--port')), 8080)
+    .option('--port <n>', 'DUT port', wrap(intArg('--port', ...RANGE.port)), 8080)
     .option('--closed', 'leave the port closed (no listener)')
-    .option('--backlog <n>', 'listen() backlog', wrap(intArg('--backlog')), 128)
-    .option('--sport <n>', 'peer source port', wrap(intArg('--sport')), 40000)
+    .option('--backlog <n>', 'listen() backlog', wrap(intArg('--backlog', ...RANGE.backlog)), 128)
+    .option('--sport <n>', 'peer source port', wrap(intArg('--sport', ...RANGE.sport)), 40000)
     .option('--flags <letters>', 'TCP flags, scapy letters FSRPAUECN (N = AE)', 'S')
-    .option('--seq <n>', 'sequence number', wrap(intArg('--seq')), 1000)
-    .option('--ack <n>', 'acknowledgment number', wrap(intArg('--ack')), 0)
-    .option('--window <n>', 'window', wrap(intArg('--window')), 64240)
+    .option('--seq <n>', 'sequence number', wrap(intArg('--seq', ...RANGE.u32)), 1000)
+    .option('--ack <n>', 'acknowledgment number', wrap(intArg('--ack', ...RANGE.u32)), 0)
+    .option('--window <n>', 'window', wrap(intArg('--window', ...RANGE.u16)), 64240)
     .option('--options <list>', "TCP options, e.g. 'mss=1460,sackOK,ts=100:0,nop,wscale=7' (raw=HEX for malformed bytes)", '')
     .option('--payload <hex>', 'payload bytes (hex)')
-    .option('--tos <n>', 'IPv4 TOS / IPv6 traffic class byte', wrap(intArg('--tos')))
-    .option('--ttl <n>', 'IPv4 TTL / IPv6 hop limit', wrap(intArg('--ttl')))
+    .option('--tos <n>', 'IPv4 TOS / IPv6 traffic class byte', wrap(intArg('--tos', ...RANGE.u8)))
+    .option('--ttl <n>', 'IPv4 TTL / IPv6 hop limit', wrap(intArg('--ttl', ...RANGE.u8)))
     .option('--bad-checksum', 'send a wrong TCP checksum')
     .option('--link', 'inject through the link layer (byte-exact) instead of the raw socket')
     .option('--sysctl <NAME=VALUE>', 'DUT sysctl (repeatable)', wrap(collectKv), {} as Record<string, string>)
     .option('--sockopt <NAME=VALUE>', 'listener socket option (repeatable), e.g. TCP_MAXSEG=1000', wrap(collectKv), {} as Record<string, string>)
-    .option('--wait <ms>', 'how long to collect replies', wrap(intArg('--wait')), 300)
+    .option('--wait <ms>', 'how long to collect replies (0 to 60000)', wrap(intArg('--wait', ...RANGE.waitMs)), 300)
     .option(KERNEL_FLAG, KERNEL_HELP, kernelListArg)
     .option('--json', 'print {"responses":[...]} in the same shape as `synh predict --json`')
     .action(async (o) => {
@@ -129,7 +138,7 @@ export async function main(argv: string[]): Promise<void> {
     .description("predict the kernel's answer to one packet (or many) from the reference model, without a kernel")
     .option('--ip <4|6>', 'IP version (default: from the packet)', ipArg)
     .option('--kernel <release>', 'kernel release to model (default: this machine\'s)')
-    .option('--listen <PORT[,BACKLOG]>', 'a fresh listener on PORT (default backlog 128); absent = closed port')
+    .option('--listen <PORT[,BACKLOG]>', 'a fresh listener on PORT (default backlog 128); absent = closed port', wrap(listenArg))
     .option('--sysctl <NAME=VALUE>', 'DUT sysctl (repeatable)', wrap(collectKv), {} as Record<string, string>)
     .option('--sockopt <NAME=VALUE>', 'listener socket option (repeatable)', wrap(collectKv), {} as Record<string, string>)
     .option('--packet <hex>', 'one IPv4 or IPv6 packet, from the IP header on')
@@ -138,11 +147,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (o) => {
       const { predictPacket, predictLines } = await import('../../lib/model/predict');
       const { fromHex } = await import('../../lib/wire/bytes');
-      let listen: { port: number; backlog: number } | undefined;
-      if (o.listen) {
-        const [p, b] = String(o.listen).split(',');
-        listen = { port: intArg('--listen port')(p), backlog: b === undefined ? 128 : intArg('--listen backlog')(b) };
-      }
+      const listen = o.listen as { port: number; backlog: number } | undefined;
       const opts = { ip: o.ip, kernel: o.kernel ?? require('os').release(), listen, sysctls: o.sysctl, sockopts: o.sockopt };
       if (o.packets) {
         const text = fs.readFileSync(o.packets === '-' ? 0 : o.packets, 'utf8');
@@ -171,9 +176,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--resume', 'continue from the campaign\'s checkpoint')
     .option('--replay <finding.json>', 're-run a finding\'s minimized probe and judge it again')
     .option('--original', 'with --replay: the original probe, not the minimized one')
-    .option('--probes <n>', 'stop after this many probes in total', wrap(intArg('--probes')))
+    .option('--probes <n>', 'stop after this many probes in total', wrap(intArg('--probes', 1)))
     .option('--results <dir>', 'results root', 'results')
-    .option('--chunk <n>', 'probes per checkpoint (default 10000)', wrap(intArg('--chunk')))
+    .option('--chunk <n>', 'probes per checkpoint (default 10000)', wrap(intArg('--chunk', 1)))
     .option('--shard <i/N>', 'run only the i-th of N disjoint parts of the campaign\'s probes (same seed; N alone: i from $JOB_COMPLETION_INDEX or $TEST_SHARD_INDEX, counting from 0); Bazel\'s TEST_TOTAL_SHARDS/TEST_SHARD_INDEX are honoured without it. Merge the parts with synh merge')
     .option('--model <module>', 'judge with this model module instead of lib/model (e.g. a copy with a planted bug)')
     .option(KERNEL_FLAG, `${KERNEL_HELP}; each judged by its own model profile`, kernelListArg)
@@ -194,7 +199,7 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command('differential')
     .description('random SYNs into the kernel at a listener, every reply and silence judged by the model, per sysctl profile and IP version')
-    .option('--probes <n>', 'SYNs per profile and family', wrap(intArg('--probes')), 2000)
+    .option('--probes <n>', 'SYNs per profile and family', wrap(intArg('--probes', 1)), 2000)
     .option('--seed <n>', 'seed (default: fresh, printed)', wrap(intArg('--seed')))
     .option('--ip <4|6|both>', 'IP version', (v: string) => {
       if (v === '4' || v === '6') return Number(v) as 4 | 6;

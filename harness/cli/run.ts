@@ -49,16 +49,21 @@ export interface RunCliOptions {
   define: string[];
 }
 
-function parseInt0(name: string, min: number): (v: string) => number {
+/**
+ * The most worker processes and lanes a run may ask for: far above what a machine uses (the auto
+ * lanes stop at 16), below what exhausts namespaces and file descriptors (--lanes 100000 gave 251
+ * errors).
+ */
+export const MAX_JOBS = 64;
+export const MAX_LANES = 64;
+
+function parseInt0(name: string, min: number, max?: number): (v: string) => number {
   return (v) => {
-    let n: number;
     try {
-      n = intArg(name)(v);
+      return intArg(name, min, max)(v);
     } catch (e) {
       throw new InvalidArgumentError((e as Error).message);
     }
-    if (n < min) throw new InvalidArgumentError(`${name} must be at least ${min}, got ${n}`);
-    return n;
   };
 }
 
@@ -88,7 +93,7 @@ export function scriptOptions(o: Pick<RunCliOptions, 'strict' | 'tolerance' | 'd
 }
 
 function lanesArg(v: string): number | 'auto' {
-  return v === 'auto' ? 'auto' : parseInt0('--lanes', 1)(v);
+  return v === 'auto' ? 'auto' : parseInt0('--lanes', 1, MAX_LANES)(v);
 }
 
 function ipArg(v: string): 4 | 6 | 'both' {
@@ -112,7 +117,7 @@ export function registerRun(program: Command, argv: readonly string[]): void {
     .command('run [paths...]')
     .description('run case files (default: the whole suite, cases/) against this kernel; results in results/<run-id>/')
     .option('--filter <glob>', 'only case files whose path matches (substring, or glob with * ? [ ] **); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--jobs <n>', `worker processes (default ${DEFAULT_JOBS}: one per core)`, parseInt0('--jobs', 1), DEFAULT_JOBS)
+    .option('--jobs <n>', `worker processes (default ${DEFAULT_JOBS}: one per core)`, parseInt0('--jobs', 1, MAX_JOBS), DEFAULT_JOBS)
     .option('--lanes <n|auto>', `cases at a time per worker, each in its own DUT namespace (default ${DEFAULT_LANES}: up to ${AUTO_LANES.max}, fewer while the worker's event loop is late)`, lanesArg, DEFAULT_LANES as number | 'auto')
     .option('--ip <4|6|both>', 'address family: cases written for the other one are left out', ipArg, 'both' as 4 | 6 | 'both')
     .option('--seed <n>', 'seed for the hand-out order (default: fresh, printed)', parseInt0('--seed', 0))

@@ -187,6 +187,16 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
       return 2;
     }
   }
+  if (o.write) {
+    // Up front: a results root that cannot be made fails now, not after every case has run.
+    try {
+      (await import('../sys/dirs')).mkdirs(o.results);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      process.stderr.write(`synh run: --results ${o.results}: cannot create ${err.path ?? o.results} (${err.code === 'EEXIST' ? 'EEXIST: a file is in the way' : err.code ?? err.message}) — give a writable directory, or --no-write\n`);
+      return 2;
+    }
+  }
   const bar = process.stderr.isTTY && !process.env.SYNH_NO_PROGRESS ? new ProgressBar(process.stderr) : undefined;
   let outcome;
   try {

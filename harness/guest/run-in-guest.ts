@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
 import { pointLatest } from '../report/results-dir';
+import { mkdirs } from '../sys/dirs';
 import { cacheDir, sweepDead } from './cache';
 import { guestImage, runArchive } from './image';
 import type { KernelImage } from './kernel-source';
@@ -159,7 +160,7 @@ export async function runInGuest(k: KernelImage, o: GuestRunOptions): Promise<Gu
     if (r.outcome !== 'exited' || head.every((b) => b === 0)) {
       return { ...base, exitCode: 2, guestError: describeFailure(r, k, accel, bootDeadline, runDeadline) };
     }
-    fs.mkdirSync(resultsRoot, { recursive: true });
+    mkdirs(resultsRoot); // not Node's recursive mkdir: it never returns on /proc/foo
     const stage = fs.mkdtempSync(path.join(resultsRoot, `.tmp-guest-${process.pid}-`));
     try {
       const x = spawnSync('tar', ['-xf', disk, '-C', stage], { encoding: 'utf8' });

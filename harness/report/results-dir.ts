@@ -6,6 +6,7 @@
 // symlink under a temporary name and renaming it over `latest`. A writer killed at any point leaves
 // the earlier runs and `latest` as they were, and never a half-written file inside a run directory;
 // at worst a .tmp-* entry remains, which the next writeRun removes once its pid is gone.
+import { mkdirs } from '../sys/dirs';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -202,7 +203,7 @@ export function writeRun(
 ): WrittenRun {
   if (!isSafeRunId(run.runId)) throw new Error(`writeRun: run id ${JSON.stringify(run.runId)} is not a safe directory name`);
   const root = path.resolve(resultsRoot);
-  fs.mkdirSync(root, { recursive: true });
+  mkdirs(root);
   const removedStale = removeStaleTemps(root);
   const final = path.join(root, run.runId);
   if (fs.existsSync(final)) throw new Error(`writeRun: ${final} already exists`);

@@ -239,7 +239,7 @@ export function parseOptionPattern(v: unknown): OptionPattern {
     case 'wscale': {
       // A kernel never sends a shift above 14 (RFC 7323 §2.3): expecting one can never match.
       const shift = numPattern(it, it.value, 0xff);
-      if (shift.kind === 'value' && typeof shift.value === 'number' && shift.value > TCP_MAX_WSCALE) throw bad(it, `a kernel never sends a shift above ${TCP_MAX_WSCALE} (RFC 7323 §2.3), so this can never match`);
+      if (shift.kind === 'value' && typeof shift.value === 'number' && shift.value > TCP_MAX_WSCALE) throw new ValueError(`option '${it.text}': a kernel never sends a shift above ${TCP_MAX_WSCALE} (RFC 7323 §2.3), so this can never match — expect wscale=0..${TCP_MAX_WSCALE}, e.g. wscale=7`);
       return { kind: 'wscale', shift, text };
     }
     case 'ts': {

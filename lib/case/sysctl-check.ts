@@ -4,6 +4,7 @@
 // Names the model does not know are left to the DUT kernel (checked when the run writes them). Pure.
 import { applySysctl, modelSysctlNames, sysctlKey, type Sysctls } from '../model/core/sysctls';
 import { closest } from './suggest';
+import { KNOWN_SYSCTLS } from './vocab';
 
 const MODEL_NAMES: readonly string[] = modelSysctlNames();
 
@@ -16,7 +17,7 @@ export function sysctlProblem(name: string, value: unknown): { message: string; 
     known = false;
   }
   if (!known) {
-    if (!/^net\.(ipv4|core)\./.test(name)) return undefined;
+    if (!/^net\.(ipv4|core)\./.test(name) || KNOWN_SYSCTLS.has(name)) return undefined;
     const g = closest(name, MODEL_NAMES);
     return g ? { message: `unknown sysctl '${name}' — did you mean '${g}'?`, at: 'key' } : undefined;
   }

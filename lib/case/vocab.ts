@@ -93,6 +93,72 @@ export const SYSCTL_RE = /^net\.(ipv4|ipv6|core|unix|mptcp|netfilter)(\.[A-Za-z0
 export const IDENT_RE = /^[a-z][a-z0-9_-]*$/;
 
 /**
+ * The net.ipv4.* and net.core.* sysctls of Linux 6.18 (the files of /proc/sys/net/ipv4 and
+ * /proc/sys/net/core): a name the model does not know but the kernel does (tcp_dsack, tcp_fack, which
+ * packetdrill's defaults.sh sets) is left to the DUT kernel, never taken for a misspelling.
+ */
+export const KNOWN_SYSCTLS: ReadonlySet<string> = new Set(`
+  net.ipv4.cipso_cache_bucket_size net.ipv4.cipso_cache_enable net.ipv4.cipso_rbm_optfmt 
+  net.ipv4.cipso_rbm_strictvalid net.ipv4.fib_multipath_hash_fields 
+  net.ipv4.fib_multipath_hash_policy net.ipv4.fib_multipath_hash_seed 
+  net.ipv4.fib_multipath_use_neigh net.ipv4.fib_notify_on_flag_change net.ipv4.fib_sync_mem 
+  net.ipv4.fwmark_reflect net.ipv4.icmp_echo_enable_probe net.ipv4.icmp_echo_ignore_all 
+  net.ipv4.icmp_echo_ignore_broadcasts net.ipv4.icmp_errors_use_inbound_ifaddr 
+  net.ipv4.icmp_ignore_bogus_error_responses net.ipv4.icmp_msgs_burst net.ipv4.icmp_msgs_per_sec 
+  net.ipv4.icmp_ratelimit net.ipv4.icmp_ratemask net.ipv4.igmp_link_local_mcast_reports 
+  net.ipv4.igmp_max_memberships net.ipv4.igmp_max_msf net.ipv4.igmp_qrv net.ipv4.inet_peer_maxttl 
+  net.ipv4.inet_peer_minttl net.ipv4.inet_peer_threshold net.ipv4.ip_autobind_reuse 
+  net.ipv4.ip_default_ttl net.ipv4.ip_dynaddr net.ipv4.ip_early_demux net.ipv4.ip_forward 
+  net.ipv4.ip_forward_update_priority net.ipv4.ip_forward_use_pmtu net.ipv4.ip_local_port_range 
+  net.ipv4.ip_local_reserved_ports net.ipv4.ip_no_pmtu_disc net.ipv4.ip_nonlocal_bind 
+  net.ipv4.ip_unprivileged_port_start net.ipv4.ipfrag_high_thresh net.ipv4.ipfrag_low_thresh 
+  net.ipv4.ipfrag_max_dist net.ipv4.ipfrag_secret_interval net.ipv4.ipfrag_time 
+  net.ipv4.nexthop_compat_mode net.ipv4.ping_group_range net.ipv4.raw_l3mdev_accept 
+  net.ipv4.tcp_abort_on_overflow net.ipv4.tcp_adv_win_scale net.ipv4.tcp_allowed_congestion_control 
+  net.ipv4.tcp_app_win net.ipv4.tcp_autocorking net.ipv4.tcp_available_congestion_control 
+  net.ipv4.tcp_available_ulp net.ipv4.tcp_backlog_ack_defer net.ipv4.tcp_base_mss 
+  net.ipv4.tcp_challenge_ack_limit net.ipv4.tcp_child_ehash_entries net.ipv4.tcp_comp_sack_delay_ns 
+  net.ipv4.tcp_comp_sack_nr net.ipv4.tcp_comp_sack_slack_ns net.ipv4.tcp_congestion_control 
+  net.ipv4.tcp_dsack net.ipv4.tcp_early_demux net.ipv4.tcp_early_retrans net.ipv4.tcp_ecn 
+  net.ipv4.tcp_ecn_fallback net.ipv4.tcp_ecn_option net.ipv4.tcp_ecn_option_beacon 
+  net.ipv4.tcp_ehash_entries net.ipv4.tcp_fack net.ipv4.tcp_fastopen 
+  net.ipv4.tcp_fastopen_blackhole_timeout_sec net.ipv4.tcp_fastopen_key net.ipv4.tcp_fin_timeout 
+  net.ipv4.tcp_frto net.ipv4.tcp_fwmark_accept net.ipv4.tcp_invalid_ratelimit 
+  net.ipv4.tcp_keepalive_intvl net.ipv4.tcp_keepalive_probes net.ipv4.tcp_keepalive_time 
+  net.ipv4.tcp_l3mdev_accept net.ipv4.tcp_limit_output_bytes net.ipv4.tcp_low_latency 
+  net.ipv4.tcp_max_orphans net.ipv4.tcp_max_reordering net.ipv4.tcp_max_syn_backlog 
+  net.ipv4.tcp_max_tw_buckets net.ipv4.tcp_mem net.ipv4.tcp_migrate_req net.ipv4.tcp_min_rtt_wlen 
+  net.ipv4.tcp_min_snd_mss net.ipv4.tcp_min_tso_segs net.ipv4.tcp_moderate_rcvbuf 
+  net.ipv4.tcp_mtu_probe_floor net.ipv4.tcp_mtu_probing net.ipv4.tcp_no_metrics_save 
+  net.ipv4.tcp_no_ssthresh_metrics_save net.ipv4.tcp_notsent_lowat net.ipv4.tcp_orphan_retries 
+  net.ipv4.tcp_pacing_ca_ratio net.ipv4.tcp_pacing_ss_ratio net.ipv4.tcp_pingpong_thresh 
+  net.ipv4.tcp_plb_cong_thresh net.ipv4.tcp_plb_enabled net.ipv4.tcp_plb_idle_rehash_rounds 
+  net.ipv4.tcp_plb_rehash_rounds net.ipv4.tcp_plb_suspend_rto_sec net.ipv4.tcp_probe_interval 
+  net.ipv4.tcp_probe_threshold net.ipv4.tcp_recovery net.ipv4.tcp_reflect_tos net.ipv4.tcp_reordering 
+  net.ipv4.tcp_retrans_collapse net.ipv4.tcp_retries1 net.ipv4.tcp_retries2 net.ipv4.tcp_rfc1337 
+  net.ipv4.tcp_rmem net.ipv4.tcp_rto_max_ms net.ipv4.tcp_rto_min_us net.ipv4.tcp_sack 
+  net.ipv4.tcp_shrink_window net.ipv4.tcp_slow_start_after_idle net.ipv4.tcp_stdurg 
+  net.ipv4.tcp_syn_linear_timeouts net.ipv4.tcp_syn_retries net.ipv4.tcp_synack_retries 
+  net.ipv4.tcp_syncookies net.ipv4.tcp_thin_linear_timeouts net.ipv4.tcp_timestamps 
+  net.ipv4.tcp_tso_rtt_log net.ipv4.tcp_tso_win_divisor net.ipv4.tcp_tw_reuse 
+  net.ipv4.tcp_tw_reuse_delay net.ipv4.tcp_window_scaling net.ipv4.tcp_wmem 
+  net.ipv4.tcp_workaround_signed_windows net.ipv4.udp_child_hash_entries net.ipv4.udp_early_demux 
+  net.ipv4.udp_hash_entries net.ipv4.udp_l3mdev_accept net.ipv4.udp_mem net.ipv4.udp_rmem_min 
+  net.ipv4.udp_wmem_min net.ipv4.xfrm4_gc_thresh net.core.bpf_jit_enable net.core.bpf_jit_harden 
+  net.core.bpf_jit_kallsyms net.core.bpf_jit_limit net.core.busy_poll net.core.busy_read 
+  net.core.default_qdisc net.core.dev_weight net.core.dev_weight_rx_bias net.core.dev_weight_tx_bias 
+  net.core.devconf_inherit_init_net net.core.fb_tunnels_only_for_init_net net.core.gro_normal_batch 
+  net.core.high_order_alloc_disable net.core.max_skb_frags net.core.mem_pcpu_rsv 
+  net.core.message_burst net.core.message_cost net.core.netdev_budget net.core.netdev_budget_usecs 
+  net.core.netdev_max_backlog net.core.netdev_rss_key net.core.netdev_tstamp_prequeue 
+  net.core.netdev_unregister_timeout_secs net.core.optmem_max net.core.rmem_default net.core.rmem_max 
+  net.core.rps_default_mask net.core.rps_sock_flow_entries net.core.skb_defer_max net.core.somaxconn 
+  net.core.tstamp_allow_data net.core.txrehash net.core.warnings net.core.wmem_default 
+  net.core.wmem_max net.core.xfrm_acq_expires net.core.xfrm_aevent_etime net.core.xfrm_aevent_rseqth 
+  net.core.xfrm_larval_drop 
+`.split(/\s+/).filter(Boolean));
+
+/**
  * The nstat counters (Tcp, TcpExt, Ip, IpExt) of Linux 6.18, as /proc/net/snmp and /proc/net/netstat
  * name them: a counter name one typo away from one of these is refused at load time with a "did you
  * mean"; a name far from all (a newer kernel's counter) is left to the run, which checks it against

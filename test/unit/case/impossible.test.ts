@@ -71,6 +71,10 @@ describe('case files that cannot work are refused at load time, positioned', () 
     expect(pos(bad.replace(/\n/g, '\r'))).to.deep.equal(pos(bad)).and.not.deep.equal([]);
   });
 
+  it('a kernel sysctl the model does not know is left to the kernel, not taken for a misspelling (packetdrill sets tcp_dsack, tcp_fack)', () => {
+    const c = parseCaseText(text({ top: 'sysctls: { net.ipv4.tcp_dsack: 1, net.ipv4.tcp_fack: 0 }\n' }), 'x.yaml');
+    expect(c.sysctls.map((x) => x.name)).to.deep.equal(['net.ipv4.tcp_dsack', 'net.ipv4.tcp_fack']);
+  });
   it('the longest duration a case may write is accepted', () => {
     expect(MAX_DURATION_MS).to.equal(600_000);
     expect(() => parseCaseText(text({ steps: '  - wait: 600s' }), 'f.yaml')).not.to.throw();

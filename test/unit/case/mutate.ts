@@ -2,6 +2,7 @@
 // mutant says whether it must be refused: the targeted mutators write a value the loader knows to
 // be impossible (issue 14); the blind ones (delete a line, insert a character, …) may or may not
 // leave a valid file.
+import { KNOWN_SYSCTLS } from '../../../lib/case/vocab';
 import { Prng } from '../../../lib/fuzz/prng';
 
 export interface Mutant {
@@ -128,12 +129,15 @@ const MUTATORS: Record<string, Mutator> = {
     return m === undefined ? undefined : { text: m, mustReject: true };
   },
   'sysctl-typo': (t, r) => {
+    let real = false;
     const m = replaceOne(t, r, /(?<=\bnet\.ipv4\.)tcp_[a-z_]+(?=:)/g, (x) => {
       const s = x[0];
       const i = r.int(4, s.length - 1);
-      return s.slice(0, i) + s.slice(i + 1); // drop one letter: one typo away
+      const typo = s.slice(0, i) + s.slice(i + 1); // drop one letter: one typo away
+      real = KNOWN_SYSCTLS.has(`net.ipv4.${typo}`); // tcp_rmem → tcp_mem is another real sysctl
+      return typo;
     });
-    return m === undefined ? undefined : { text: m, mustReject: true };
+    return m === undefined ? undefined : { text: m, mustReject: !real };
   },
   'counter-typo': (t, r) => {
     const m = replaceOne(t, r, /(?<=\bcounters: \{[^}\n]*)\b(TcpExt|Tcp|IpExt)[A-Z][A-Za-z]+(?=:)/g, (x) => {

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseKernelList, type KernelSpec } from '../../lib/kernel/kernel-spec';
+import { privilegeProblem } from '../sys/privileges';
 
 export const KERNEL_FLAG = '--kernel <list>';
 export const KERNEL_HELP =
@@ -41,6 +42,8 @@ export function withoutKernelFlag(argv: readonly string[]): string[] {
 }
 
 export interface AcrossKernels {
+  /** The command's name, for messages ("run", "fuzz", …). */
+  command?: string;
   /** The `--kernel` value (undefined: host only). */
   kernels: string | undefined;
   /** The command's own arguments after `node bin/synh` (process.argv.slice(2)). */
@@ -60,11 +63,19 @@ function parseList(text: string | undefined): KernelSpec[] {
 /** Runs the command on each kernel in turn; the exit status is the worst of them. */
 export async function acrossKernels(o: AcrossKernels): Promise<number> {
   const specs = parseList(o.kernels);
-  if (specs.length === 1 && specs[0].kind === 'host') return o.local();
+  const local = async (): Promise<number> => {
+    const why = privilegeProblem(o.command ?? o.argv[0] ?? 'run');
+    if (why) {
+      process.stderr.write(`${why}\n`);
+      return 2;
+    }
+    return o.local();
+  };
+  if (specs.length === 1 && specs[0].kind === 'host') return local();
   if (process.env.SYNH_IN_GUEST) throw new Error('--kernel inside a guest: a guest cannot boot further guests');
   let worst = 0;
   for (const spec of specs) {
-    const code = spec.kind === 'host' ? await o.local() : await inGuest(spec, o);
+    const code = spec.kind === 'host' ? await local() : await inGuest(spec, o);
     worst = Math.max(worst, code);
   }
   return worst;

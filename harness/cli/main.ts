@@ -160,7 +160,14 @@ export async function main(argv: string[]): Promise<void> {
         return;
       }
       if (!o.packet) throw new Error('give --packet HEX or --packets FILE');
-      const r = predictPacket(opts, fromHex(o.packet));
+      const bytes = fromHex(o.packet);
+      const version = bytes.length ? bytes[0] >> 4 : 0;
+      if (o.ip !== undefined && version !== o.ip) {
+        process.stderr.write(`synh predict: --ip ${o.ip} but the packet is ${version === 4 || version === 6 ? `IPv${version}` : `not IP (version nibble ${version})`}: drop --ip, or give an IPv${o.ip} packet\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const r = predictPacket(opts, bytes);
       if (o.json) {
         process.stdout.write(JSON.stringify(r) + '\n');
       } else {

@@ -10,6 +10,7 @@ const TABLE: Array<[string[], RegExp]> = [
   [['fuzz', '--probes', '0'], /--probes: expected an integer of at least 1, got '0'/],
   [['fuzz', '--probes', '-1'], /--probes: expected an integer of at least 1, got '-1'/],
   [['fuzz', '--chunk', '0'], /--chunk: expected an integer of at least 1, got '0'/],
+  [['predict', '--ip', '6', '--packet', '4500002800000000400600000a0000010a000002'], /^synh predict: --ip 6 but the packet is IPv4: drop --ip, or give an IPv6 packet$/],
   [['predict', '--listen', '70000', '--packet', '00'], /--listen port: expected an integer from 1 to 65535, got '70000'/],
   [['predict', '--listen', '0', '--packet', '00'], /--listen port: expected an integer from 1 to 65535, got '0'/],
   [['predict', '--listen', '80,-1', '--packet', '00'], /--listen backlog: expected an integer from 0 to 65535, got '-1'/],

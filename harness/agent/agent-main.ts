@@ -96,5 +96,6 @@ const ready: ReadyLine = {
   pid: process.pid,
   netns: fs.readlinkSync('/proc/self/ns/net'),
   release: os.release(),
+  version: os.version(),
 };
 out(ready);

@@ -111,6 +111,8 @@ export class Agent extends AgentApi {
   readonly netns: string;
   /** kernel release (uname -r) */
   readonly release: string;
+  /** kernel version string (uname -v) */
+  readonly version: string;
   /** spawn-to-ready time, ms */
   readonly spawnMs: number;
 
@@ -129,6 +131,7 @@ export class Agent extends AgentApi {
     this.netnsPath = `/proc/${ready.pid}/ns/net`;
     this.netns = ready.netns;
     this.release = ready.release;
+    this.version = ready.version;
     this.spawnMs = spawnMs;
     this.stdoutBuf = stdoutRest;
     this.stderrTail = stderrTail;
@@ -342,6 +345,11 @@ export class AgentSlot extends AgentApi {
   /** kernel release (uname -r) */
   get release(): string {
     return this.agent.release;
+  }
+
+  /** kernel version string (uname -v) */
+  get version(): string {
+    return this.agent.version;
   }
 
   /** last bytes of the agent's stderr */

@@ -146,6 +146,8 @@ export interface ReadyLine {
   netns: string;
   /** uname -r */
   release: string;
+  /** uname -v: the upstream sublevel a distribution release hides ("… Debian 6.1.192-3"), for the model's profile */
+  version: string;
 }
 
 export const OPS: readonly Op[] = [

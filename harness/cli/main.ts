@@ -7,7 +7,7 @@ import { acrossKernels, KERNEL_FLAG, KERNEL_HELP, kernelListArg } from './kernel
 import { registerCompare } from './compare';
 import { registerMerge } from './merge';
 import { registerImport } from './import';
-import { registerRun } from './run';
+import { ipOrBothArg, registerRun } from './run';
 
 function wrap<T>(f: (v: string, prev: T) => T): (v: string, prev: T) => T {
   return (v, prev) => {
@@ -208,11 +208,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('random SYNs into the kernel at a listener, every reply and silence judged by the model, per sysctl profile and IP version')
     .option('--probes <n>', 'SYNs per profile and family', wrap(intArg('--probes', 1)), 2000)
     .option('--seed <n>', 'seed (default: fresh, printed)', wrap(intArg('--seed')))
-    .option('--ip <4|6|both>', 'IP version', (v: string) => {
-      if (v === '4' || v === '6') return Number(v) as 4 | 6;
-      if (v === 'both') return 'both' as const;
-      throw new InvalidArgumentError(`--ip takes 4, 6 or both, got '${v}'`);
-    }, 'both' as 4 | 6 | 'both')
+    .option('--ip <4|6|both>', 'IP version', ipOrBothArg, 'both' as 4 | 6 | 'both')
     .option(KERNEL_FLAG, KERNEL_HELP, kernelListArg)
     .option('--json', 'machine-readable summary')
     .action(async (o) => {

@@ -96,7 +96,8 @@ function lanesArg(v: string): number | 'auto' {
   return v === 'auto' ? 'auto' : parseInt0('--lanes', 1, MAX_LANES)(v);
 }
 
-function ipArg(v: string): 4 | 6 | 'both' {
+/** `--ip 4|6|both` (run, differential). */
+export function ipOrBothArg(v: string): 4 | 6 | 'both' {
   if (v === '4' || v === '6') return Number(v) as 4 | 6;
   if (v === 'both') return 'both';
   throw new InvalidArgumentError(`--ip takes 4, 6 or both, got '${v}'`);
@@ -119,7 +120,7 @@ export function registerRun(program: Command, argv: readonly string[]): void {
     .option('--filter <glob>', 'only case files whose path matches (substring, or glob with * ? [ ] **); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--jobs <n>', `worker processes (default ${DEFAULT_JOBS}: one per core)`, parseInt0('--jobs', 1, MAX_JOBS), DEFAULT_JOBS)
     .option('--lanes <n|auto>', `cases at a time per worker, each in its own DUT namespace (default ${DEFAULT_LANES}: up to ${AUTO_LANES.max}, fewer while the worker's event loop is late)`, lanesArg, DEFAULT_LANES as number | 'auto')
-    .option('--ip <4|6|both>', 'address family: cases written for the other one are left out', ipArg, 'both' as 4 | 6 | 'both')
+    .option('--ip <4|6|both>', 'address family: cases written for the other one are left out', ipOrBothArg, 'both' as 4 | 6 | 'both')
     .option('--seed <n>', 'seed for the hand-out order (default: fresh, printed)', parseInt0('--seed', 0))
     .option('--timeout <ms>', 'per-case timeout (default: from each case\'s own steps)', parseInt0('--timeout', 1))
     .option('--ignore-gates', "also run cases whose kernel: range leaves this kernel out (to check that a gate is a fact)")

@@ -1,7 +1,6 @@
 // Differential runs at a listener: random SYNs into the real kernel, each judged against the model's
 // prediction for a fresh listener under the same sysctls. Used by the differential integration test
 // (≥ 2,000 SYNs per profile and family) and as the core of listener fuzz campaigns.
-import * as os from 'node:os';
 import { apply, initialState, makeEnv } from '../../lib/model';
 import type { ModelEnv, ModelState } from '../../lib/model';
 import { judge, Divergence } from '../../lib/match/judge';
@@ -81,7 +80,7 @@ export async function modelForListener(lab: Lab, ip: 4 | 6, port: number, backlo
   const fd = await openListener(lab, ip, port, backlog);
   const sysctls = await readModelSysctls(lab);
   const kernel = (await lab.agent.must('uname', {})).release;
-  const env = makeEnv({ release: kernel, version: os.version(), ip, dut: a.dut, peer: a.peer, mtu: lab.mtu, sysctls });
+  const env = makeEnv({ release: kernel, version: lab.agent.version, ip, dut: a.dut, peer: a.peer, mtu: lab.mtu, sysctls });
   const state = apply(env, initialState(env), { type: 'listen', port, backlog }, 0).state;
   return { env, state, sysctls, kernel, fd };
 }

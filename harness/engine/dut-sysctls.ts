@@ -20,7 +20,7 @@ export function dutSysctlNames(release: string, version: string = os.version()):
  * kernel refuses to read — a backport gap — is left out, and the model keeps its default).
  */
 export async function readModelSysctls(lab: Lab): Promise<Record<string, string>> {
-  const names = dutSysctlNames(lab.agent.release);
+  const names = dutSysctlNames(lab.agent.release, lab.agent.version);
   const replies = await Promise.all(names.map((name) => lab.agent.call('sysctlGet', { name })));
   const out: Record<string, string> = {};
   names.forEach((name, i) => {

@@ -7,7 +7,6 @@
 // are committed only once the chunk is known clean of our own losses (capture drops, ingress backlog
 // drops). A tainted chunk is re-run with half the window. Then each new finding is minimized and its
 // repro written, and only then does the checkpoint move past b.
-import * as os from 'node:os';
 import * as fs from 'fs';
 import * as path from 'path';
 import { RULES } from '../../lib/model';
@@ -525,7 +524,7 @@ async function prepareLab(lab: Lab, api: ModelApi, sysctlsIn: Record<string, str
     o.facts?.set(key, facts);
   }
   const { sysctls, kernel } = facts;
-  const params = (ip: 4 | 6): EnvParams => ({ release: kernel, version: os.version(), ip, dut: ip === 4 ? lab.addr.v4.dut : lab.addr.v6.dut, peer: ip === 4 ? lab.addr.v4.peer : lab.addr.v6.peer, mtu: lab.mtu, sysctls });
+  const params = (ip: 4 | 6): EnvParams => ({ release: kernel, version: lab.agent.version, ip, dut: ip === 4 ? lab.addr.v4.dut : lab.addr.v6.dut, peer: ip === 4 ? lab.addr.v4.peer : lab.addr.v6.peer, mtu: lab.mtu, sysctls });
   const envParams = { 4: params(4), 6: params(6) };
   const env = { 4: api.makeEnv(envParams[4]), 6: api.makeEnv(envParams[6]) };
   if (o.sequential) {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
 import { pointLatest } from '../report/results-dir';
+import { envSecondsMs } from '../sys/env-seconds';
 import { mkdirs } from '../sys/dirs';
 import { cacheDir, sweepDead } from './cache';
 import { guestImage, runArchive } from './image';
@@ -47,11 +48,6 @@ const DISK_BYTES = 2 * 1024 ** 3;
 
 function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-function secondsEnv(name: string, dflt: number): number {
-  const v = Number(process.env[name]);
-  return (Number.isFinite(v) && v > 0 ? v : dflt) * 1000;
 }
 
 /** The shell script the guest's /init sources: cd, environment, the command, then the results tar. */
@@ -138,8 +134,8 @@ export async function runInGuest(k: KernelImage, o: GuestRunOptions): Promise<Gu
     runArchive(runCpio, runScript({ cwd, resultsRoot, argv: o.argv, env }), o.files ?? []);
     const initrd = path.join(work, 'initrd');
     concat(initrd, [image.base, image.modules, runCpio]);
-    const bootDeadline = secondsEnv('SYNH_GUEST_BOOT_TIMEOUT', accel === 'kvm' ? 60 : 180);
-    const runDeadline = secondsEnv('SYNH_GUEST_TIMEOUT', 3600);
+    const bootDeadline = envSecondsMs('SYNH_GUEST_BOOT_TIMEOUT', accel === 'kvm' ? 60 : 180);
+    const runDeadline = envSecondsMs('SYNH_GUEST_TIMEOUT', 3600);
     log(`booting ${k.label} (${k.release}) under ${accel === 'kvm' ? 'KVM' : 'TCG (no usable KVM: slower)'}`);
     const out = o.stdout ?? process.stdout;
     const err = o.stderr ?? process.stderr;

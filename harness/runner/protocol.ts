@@ -1,6 +1,7 @@
 // Messages between the coordinator and its worker processes (child_process IPC with the 'advanced'
 // serialization, so parsed cases and CaseResults keep their Uint8Arrays, bigint timestamps and
 // present-but-undefined properties).
+import { envSecondsMs } from '../sys/env-seconds';
 import { release } from 'os';
 import type { CaseFile } from '../../lib/case';
 import { blankResult, type CaseResult } from '../report/types';
@@ -42,8 +43,7 @@ export type FromWorker =
  * SYNH_SETUP_TIMEOUT (seconds) overrides.
  */
 export function setupLimitMs(): number {
-  const v = Number(process.env.SYNH_SETUP_TIMEOUT);
-  return (Number.isFinite(v) && v > 0 ? v : 180) * 1000;
+  return envSecondsMs('SYNH_SETUP_TIMEOUT', 180);
 }
 
 /** The result of a case that did not run to its end in a worker (crash, timeout, runner error). */

@@ -12,7 +12,6 @@
 //   case-result.ts   unexpected packets, the result and its pcapng packets
 // The first failing step ends the ladder. At the end every DUT packet that no expectation took is
 // unexpected (the case fails), and a capture drop makes the result an error.
-import * as os from 'node:os';
 import type { CaseFile } from '../../lib/case';
 import { ModelTrack } from '../../lib/match/model-track';
 import { Drift, pendingTimerOfLateStep } from '../../lib/match/lateness';
@@ -105,7 +104,7 @@ export class CaseExecution {
       for (const k of [...Object.keys(sysctlMap), ...HOST_INHERITED]) {
         if (modelSysctls[k] !== undefined) end.sysctls[k] = modelSysctls[k];
       }
-      const env = makeEnv({ release: end.kernel, version: os.version(), ip: this.ip, dut: a.dut, peer: a.peer, mtu: lab.mtu, sysctls: modelSysctls });
+      const env = makeEnv({ release: end.kernel, version: lab.agent.version, ip: this.ip, dut: a.dut, peer: a.peer, mtu: lab.mtu, sysctls: modelSysctls });
       end.profile = env.profile.name;
       cx = new CaseContext(c, this.ip, lab, ledger, new ModelTrack(env, initialState(env), nsToMs(now()), flowOf), a.dut, a.peer, this.o.seed, this.check);
       cx.modelSysctls = modelSysctls;

@@ -64,14 +64,23 @@ describe(`guest kernel (${KERNEL} under qemu)`, function () {
       });
       child.on('exit', () => reject(new Error(`synh exited before booting: ${err}`)));
     });
-    await new Promise((r) => setTimeout(r, 1500));
     const mine = (): string[] => spawnSync('pgrep', ['-P', String(child.pid), '-f', 'qemu-system|setpriv'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-    expect(mine().length, 'qemu runs under synh').to.be.greaterThan(0);
+    const running = (pid: string): boolean => {
+      try {
+        return !/^Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '');
+      } catch {
+        return false;
+      }
+    };
+    // Polled, not slept: a loaded machine may take its time to start qemu or to reap it.
+    const until = async (ok: () => boolean, ms: number): Promise<boolean> => {
+      for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (ok()) return true;
+      return ok();
+    };
+    expect(await until(() => mine().length > 0, 30000), 'qemu runs under synh').to.equal(true);
     const kids = mine();
     child.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 2000));
-    const alive = kids.filter((pid) => fs.existsSync(`/proc/${pid}`) && !/^Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? ''));
-    expect(alive).to.deep.equal([]);
+    expect(await until(() => kids.every((pid) => !running(pid)), 15000), `qemu survived kill -9 of synh: ${kids.filter(running)}`).to.equal(true);
   });
 
   it('doctor: a kernel without veth gets the option, what it is for and how to fix it, without booting', () => {

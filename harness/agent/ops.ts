@@ -9,7 +9,8 @@ import { E, errnoName } from '../sys/errno';
 import * as libc from '../sys/libc';
 import { lookupListenQueue, lookupState, parseProcNetTcp, parseSnmp6, parseSnmpPairs, sameAddr, TCP_STATES, TcpRow } from '../sys/procnet';
 import { decodeSockaddr, encodeSockaddr, Family } from '../sys/sockaddr';
-import { sysctlPath } from '../sys/sysctl';
+import { isGlobalSysctl } from '../../lib/kernel/global-sysctls';
+import { sysctlPath, sysctlWritePath } from '../sys/sysctl';
 import { decodeSockoptValue, encodeSockoptValue, IPPROTO_TCP, lookupSockopt, SOL_SOCKET, UnknownSockoptError } from '../sys/sockopts';
 import { AF_NETLINK } from '../sys/netlink';
 import { buildDumpRequest, DiagSock, NETLINK_SOCK_DIAG, parseDiagMessages, stateMask } from '../sys/sockdiag';
@@ -77,7 +78,12 @@ function closeSlotSockets(slot: number): number {
  */
 function applyWiring(w: DutWiring): void {
   for (const [name, value] of Object.entries(w.sysctls ?? {})) {
-    const p = sysctlPath(name);
+    let p: string;
+    try {
+      p = sysctlWritePath(name);
+    } catch (e) {
+      throw new WiringError(E.EPERM, (e as Error).message);
+    }
     try {
       fs.writeFileSync(p, `${Array.isArray(value) ? value.join(' ') : value}\n`);
     } catch (e) {
@@ -524,7 +530,13 @@ export const handlers: Handlers = {
   },
 
   sysctlSet: (a) => {
-    const p = sysctlPath(a?.name);
+    let p: string;
+    try {
+      p = sysctlWritePath(a?.name);
+    } catch (e) {
+      if (isGlobalSysctl(String(a?.name))) return fail<'sysctlSet'>(E.EPERM, (e as Error).message);
+      throw e;
+    }
     const v = a.value;
     let text: string;
     if (Array.isArray(v)) text = v.join(' ');

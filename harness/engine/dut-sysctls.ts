@@ -4,7 +4,10 @@
 // (lib/model modelSysctlNames), less those the DUT's kernel version predates.
 import * as os from 'os';
 import { modelSysctlNames, profileFor } from '../../lib/model';
+import { isGlobalSysctl } from '../../lib/kernel/global-sysctls';
+import { kernelWideSysctls } from '../topology/tester-ns';
 import type { Lab } from '../topology/lab';
+
 
 /**
  * The sysctls to read on a kernel: every one the model knows that this kernel has, by the version the
@@ -26,6 +29,9 @@ export async function readModelSysctls(lab: Lab): Promise<Record<string, string>
   names.forEach((name, i) => {
     const r = replies[i];
     if (r.ok && r.result) out[name] = r.result.value.replace(/\s+/g, ' ').trim();
+    // a kernel-wide one is the same in every namespace, but older kernels (6.1) show it only in the
+    // initial one: as read there, the value the DUT's sockets use
+    else if (isGlobalSysctl(name) && kernelWideSysctls()[name] !== undefined) out[name] = kernelWideSysctls()[name];
   });
   return out;
 }

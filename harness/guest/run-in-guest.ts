@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
 import { pointLatest } from '../report/results-dir';
+import { kernelWideSysctls } from '../topology/tester-ns';
 import { envSecondsMs } from '../sys/env-seconds';
 import { mkdirs } from '../sys/dirs';
 import { cacheDir, sweepDead } from './cache';
@@ -51,9 +52,12 @@ function shq(s: string): string {
 }
 
 /** The shell script the guest's /init sources: cd, environment, the command, then the results tar. */
-export function runScript(o: { cwd: string; resultsRoot: string; argv: string[]; env: Record<string, string> }): string {
+export function runScript(o: { cwd: string; resultsRoot: string; argv: string[]; env: Record<string, string>; globalSysctls?: Record<string, string> }): string {
   const env = Object.entries(o.env).map(([k, v]) => `export ${k}=${shq(v)}`).join('\n');
+  // the guest's kernel-wide sysctls take this machine's values, so a case that needs one runs alike here and there
+  const sysctls = Object.entries(o.globalSysctls ?? {}).map(([k, v]) => `echo ${shq(v)} > ${shq(`/proc/sys/${k.replace(/\./g, '/')}`)}`);
   return [
+    ...sysctls,
     `$bb mkdir -p ${shq(o.cwd)} ${shq(o.resultsRoot)}; cd ${shq(o.cwd)}`,
     env,
     `node ${shq(path.join(REPO_ROOT, 'bin', 'synh'))} ${o.argv.map(shq).join(' ')} > /dev/ttyS1 2> /dev/ttyS2`,
@@ -131,7 +135,7 @@ export async function runInGuest(k: KernelImage, o: GuestRunOptions): Promise<Gu
     fs.rmSync(probeInitrd, { force: true });
     const accel = accelChoice.accel;
     const runCpio = path.join(work, 'run.cpio');
-    runArchive(runCpio, runScript({ cwd, resultsRoot, argv: o.argv, env }), o.files ?? []);
+    runArchive(runCpio, runScript({ cwd, resultsRoot, argv: o.argv, env, globalSysctls: kernelWideSysctls() }), o.files ?? []);
     const initrd = path.join(work, 'initrd');
     concat(initrd, [image.base, image.modules, runCpio]);
     const bootDeadline = envSecondsMs('SYNH_GUEST_BOOT_TIMEOUT', accel === 'kvm' ? 60 : 180);

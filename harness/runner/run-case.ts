@@ -12,6 +12,7 @@
 //   case-result.ts   unexpected packets, the result and its pcapng packets
 // The first failing step ends the ladder. At the end every DUT packet that no expectation took is
 // unexpected (the case fails), and a capture drop makes the result an error.
+import { isGlobalSysctl } from '../../lib/kernel/global-sysctls';
 import type { CaseFile } from '../../lib/case';
 import { ModelTrack } from '../../lib/match/model-track';
 import { Drift, pendingTimerOfLateStep } from '../../lib/match/lateness';
@@ -79,7 +80,8 @@ export class CaseExecution {
   async run(labFor: LabProvider): Promise<CaseResult> {
     const c = this.c;
     const sysctlMap: Record<string, string | number> = {};
-    for (const s of c.sysctls) sysctlMap[s.name] = s.value;
+    // kernel-wide ones are never written: the plan ran the case only where the kernel already has them
+    for (const s of c.sysctls) if (!isGlobalSysctl(s.name)) sysctlMap[s.name] = s.value;
     const steps: StepOutcome[] = [];
     const t0 = now();
     const epochOffsetNs = BigInt(Date.now()) * 1_000_000n - t0;

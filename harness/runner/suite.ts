@@ -10,10 +10,12 @@ import * as fs from 'fs';
 import { hostname, release, version as osVersion } from 'os';
 import * as path from 'path';
 import { discoverCaseFiles, kernelMatches, type CaseFile } from '../../lib/case';
+import { globalSysctlMismatch, isGlobalSysctl } from '../../lib/kernel/global-sysctls';
 import { kernelVersionOf, SYSCTL_SINCE, sysctlExists, sysctlKey } from '../../lib/model';
 import { Prng } from '../../lib/fuzz/prng';
 import { makeRunId, writeRun, type WrittenRun } from '../report/results-dir';
 import { blankResult, caseId, countStatuses, type CaseResult, type RunResult, type StatusCounts } from '../report/types';
+import { kernelWideSysctls } from '../topology/tester-ns';
 import { hostKernelIdentity } from '../sys/kernel-identity';
 import { loadCasesCached } from './case-cache';
 import { partition, type Shard } from './shard';
@@ -33,6 +35,11 @@ export interface PlanOptions {
   timeoutMs?: number;
   /** Run cases whose `kernel:` range leaves this kernel out (to check that a gate states a fact). */
   ignoreGates?: boolean;
+  /**
+   * Reads a kernel-wide sysctl (lib/kernel/global-sysctls.ts) of the kernel under test; a case that
+   * needs another value is skipped. Default: this machine's (tester-ns.ts) when `kernel` is not given.
+   */
+  readGlobalSysctl?: (name: string) => string | undefined;
 }
 
 export interface PlannedJob {
@@ -67,10 +74,22 @@ function missingSysctl(c: CaseFile, kernel: string, version: string | undefined)
   return undefined;
 }
 
+/** A reason to skip a case that needs a kernel-wide sysctl value this kernel does not have (the harness never writes one). */
+function globalSysctlSkip(c: CaseFile, read: ((name: string) => string | undefined) | undefined): string | undefined {
+  if (!read) return undefined;
+  for (const s of c.sysctls) {
+    if (!isGlobalSysctl(s.name)) continue;
+    const why = globalSysctlMismatch(s.name, s.value, read(s.name));
+    if (why) return why;
+  }
+  return undefined;
+}
+
 /** One job per case and family, in hand-out order (longest first; the seed breaks ties). */
 export function planJobs(cases: readonly CaseFile[], o: PlanOptions): PlannedJob[] {
   const kernel = o.kernel ?? release();
   const version = o.kernel === undefined ? osVersion() : undefined;
+  const readGlobal = o.readGlobalSysctl ?? (o.kernel === undefined ? (name: string) => kernelWideSysctls()[name] : undefined);
   const out: PlannedJob[] = [];
   for (const c of cases) {
     const estimate = estimateCase(c);
@@ -78,7 +97,7 @@ export function planJobs(cases: readonly CaseFile[], o: PlanOptions): PlannedJob
       if (o.ip !== undefined && o.ip !== 'both' && o.ip !== ip) continue;
       const order = out.length;
       const job: JobSpec = { key: order, case: c, ip, seed: o.seed, timeoutMs: o.timeoutMs ?? defaultTimeoutMs(estimate) };
-      const skip = (o.ignoreGates || kernelMatches(c.kernel, kernel) ? undefined : `kernel ${kernel} is not in ${c.kernel.text}${c.kernel.why ? ` (${c.kernel.why})` : ''}`) ?? missingSysctl(c, kernel, version);
+      const skip = (o.ignoreGates || kernelMatches(c.kernel, kernel) ? undefined : `kernel ${kernel} is not in ${c.kernel.text}${c.kernel.why ? ` (${c.kernel.why})` : ''}`) ?? missingSysctl(c, kernel, version) ?? globalSysctlSkip(c, readGlobal);
       out.push({ case: c, ip, order, estimate, job, ...(skip ? { skip } : {}) });
     }
   }

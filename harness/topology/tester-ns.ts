@@ -6,10 +6,30 @@
 // sockets we open and the children we spawn come from the main thread. Nothing here uses the libuv
 // thread pool for network work.
 import * as fs from 'fs';
+import { GLOBAL_SYSCTLS } from '../../lib/kernel/global-sysctls';
 import { unshareNet } from '../sys/libc';
+import { readOwnSysctl } from '../sys/sysctl';
 
 let moved = false;
 let hostNetnsFd: number | undefined;
+let kernelWide: Record<string, string> | undefined;
+
+function readKernelWide(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of GLOBAL_SYSCTLS) {
+    const v = readOwnSysctl(name);
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+/**
+ * The kernel-wide sysctls (lib/kernel/global-sysctls.ts) as the initial namespace has them: read before
+ * this thread left it, since older kernels (6.1) show them only there.
+ */
+export function kernelWideSysctls(): Record<string, string> {
+  return kernelWide ?? readKernelWide();
+}
 
 /** True once this process's main thread left the namespace it started in. */
 export function inTesterNetns(): boolean {
@@ -21,6 +41,7 @@ export function enterTesterNetns(): void {
   if (moved) return;
   // Keep a handle on where we came from, read-only use: tests compare the host before/after a run.
   hostNetnsFd = fs.openSync('/proc/thread-self/ns/net', 'r');
+  kernelWide = readKernelWide();
   unshareNet();
   moved = true;
   if (fs.readlinkSync('/proc/thread-self/ns/net') === fs.readlinkSync(`/proc/self/fd/${hostNetnsFd}`)) {

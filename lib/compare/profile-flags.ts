@@ -35,6 +35,8 @@ export const PROFILE_FLAGS: Readonly<Record<ProfileFlag, FlagEffect>> = {
     summary: 'CONFIG_TCP_AO build: 5-byte auth-option walk bound, AO options checked',
   },
   twIsnReuse: { rules: ['tw.isn-lost', 'tw.syn-accept'], fields: ['isn', 'seq', 'ack'] },
+  unsentAckChallenge: { rules: ['estab.unsent-ack'], fields: ['flags'] },
+  pawsOldAckSilent: { rules: ['estab.paws-'], fields: ['flags'] },
 };
 
 /** "since 6.10: <what the kernel changed>", from the model's version facts. */

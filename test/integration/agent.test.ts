@@ -412,6 +412,17 @@ describe('DUT agent (integration, root)', function () {
       }
     });
 
+    it('refuses the kernel-wide ones (a write from any namespace would change the host), before writing', async () => {
+      for (const name of ['net.core.rmem_max', 'net.core.wmem_default']) {
+        const host = fs.readFileSync(`/proc/sys/${name.replace(/\./g, '/')}`, 'utf8').trim();
+        const r = await agent.sysctlSet(name, Number(host) + 4096);
+        expect(r, name).to.include({ ok: false, err: 'EPERM' });
+        expect(r.msg).to.match(/kernel-wide.*change the host/);
+        expect(fs.readFileSync(`/proc/sys/${name.replace(/\./g, '/')}`, 'utf8').trim()).to.equal(host);
+        expect(await agent.sysctlGet(name)).to.equal(host);
+      }
+    });
+
     it('reports the errno of a rejected write', async () => {
       const r = await agent.sysctlSet('net.ipv4.tcp_syncookies', 'bogus');
       expect(r).to.include({ ok: false, err: 'EINVAL' });

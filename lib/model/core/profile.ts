@@ -35,6 +35,16 @@ export interface ProfileFlags {
    * (tw_snd_nxt + 65535 + 2), or a fresh one (the chosen ISN was lost on its way to tcp_conn_request).
    */
   twIsnReuse: boolean;
+  /**
+   * ESTABLISHED: an ACK of data never sent (SEG.ACK > SND.NXT) draws a challenge ACK (RFC 5961 §5.2),
+   * or is dropped silently. §8.6, C9
+   */
+  unsentAckChallenge: boolean;
+  /**
+   * PAWS on a full socket: a pure ACK below rcv_nxt that fails PAWS is dropped silently (PAWSOldAck),
+   * or answered like any PAWS failure with a duplicate ACK (PAWSEstab). §8.6, C12
+   */
+  pawsOldAckSilent: boolean;
 }
 
 export interface VersionFact<K extends keyof ProfileFlags = keyof ProfileFlags> {
@@ -79,6 +89,16 @@ export const VERSION_FACTS: readonly VersionFact[] = [
     flag: 'tsecrCheck', since: '6.13', now: true, before: false,
     what: 'tcp_check_req drops a third ACK whose TSecr is not a TSval the SYN-ACKs carried',
     evidence: 'check-req/tsecr-outside-range-ack, c10: checked on 6.18.44, not on 6.12.118 or 6.1.192 (the release is bracketed: after 6.12, by 6.18)',
+  },
+  {
+    flag: 'unsentAckChallenge', since: '6.13', now: true, before: false,
+    what: 'tcp_ack answers an ACK beyond snd_nxt on an ESTABLISHED socket with a challenge ACK instead of dropping it silently',
+    evidence: 'fuzz-regressions/c09: challenge ACK on 6.18.44, silence on 6.12.118 and 6.1.192 (the release is bracketed: after 6.12, by 6.18)',
+  },
+  {
+    flag: 'pawsOldAckSilent', since: '6.13', now: true, before: false,
+    what: 'tcp_validate_incoming drops a pure ACK below rcv_nxt that fails PAWS without a duplicate ACK (LINUX_MIB_PAWS_OLD_ACK)',
+    evidence: 'fuzz-regressions/c12: silence on 6.18.44, a duplicate ACK on 6.12.118 and 6.1.192 (the release is bracketed: after 6.12, by 6.18)',
   },
   {
     flag: 'accecn', since: '6.18', now: true, before: false,

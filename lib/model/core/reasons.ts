@@ -200,6 +200,7 @@ const DEFS = {
   'estab.old-ack-ok': ['tcp_ack', 'net/ipv4/tcp_input.c', '§8.6', 'ESTABLISHED: SEG.ACK below snd_una within bytes_acked: old ACK ignored, the segment is processed [correction C9]'],
   'estab.old-ack-drop': ['tcp_rcv_state_process', 'net/ipv4/tcp_input.c', '§8.6', 'past ESTABLISHED: SEG.ACK below snd_una: not acceptable, dropped silently (FLAG_NO_CHALLENGE_ACK) [inferred, C9]'],
   'estab.unsent-ack': ['tcp_ack', 'net/ipv4/tcp_input.c', '§8.6', 'ESTABLISHED: SEG.ACK beyond snd_nxt: challenge ACK, segment dropped [correction C9]'],
+  'estab.unsent-ack-silent': ['tcp_ack', 'net/ipv4/tcp_input.c', '§8.6', 'ESTABLISHED before 6.13: SEG.ACK beyond snd_nxt: dropped silently, no challenge ACK (profile unsentAckChallenge) [version fact, C9]'],
   'estab.unsent-ack-drop': ['tcp_rcv_state_process', 'net/ipv4/tcp_input.c', '§8.6', 'past ESTABLISHED: SEG.ACK beyond snd_nxt: dropped silently (FLAG_NO_CHALLENGE_ACK) [inferred, C9]'],
   'estab.paws-old-ack': ['tcp_disordered_ack_check', 'net/ipv4/tcp_input.c', '§8.6', 'PAWS: a pure ACK below rcv_nxt is dropped without a duplicate ACK (PAWSOldAck) [correction C12]'],
   'estab.fin-delack': ['tcp_fin', 'net/ipv4/tcp_input.c', '§8.6', 'FIN → CLOSE_WAIT (pingpong): the ACK comes from the delayed-ACK timer, 40 ms after data was received, one tick otherwise [correction C14]'],

@@ -179,7 +179,10 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
   }
   // PAWS (tcp_paws_discard): TSval more than TCP_PAWS_WINDOW (1) below ts_recent, unless a disordered pure ACK.
   if (ko.ts && sock.tsOk && sock.tsRecent !== 0 && ((sock.tsRecent - ko.tsVal) | 0) > PAWS_WINDOW && !(f & RST)) {
-    const d = f & SYN ? 'reject' : disorderedAck(st, sock, seg, ko);
+    let d = f & SYN ? 'reject' : disorderedAck(st, sock, seg, ko);
+    // before 6.13 an old pure ACK is a PAWS failure like any other: duplicate ACK
+    const oldAckDup = d === 'old-ack' && !st.env.profile.pawsOldAckSilent;
+    if (oldAckDup) d = 'reject';
     if (d === 'pass') {
       st.why('estab.paws-disordered', () => `TSval ${ko.tsVal} < ts_recent ${sock.tsRecent} by ≤ ${TSVAL_REPLAY_MS}, pure duplicate ACK without window update: passes PAWS`);
     } else if (d === 'old-ack') {
@@ -189,7 +192,7 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     } else {
       st.count('TcpExtPAWSEstab');
       if (f & SYN) return challenge(st, sock, seg, 'estab.challenge-syn', () => `SYN failing PAWS (TSval ${ko.tsVal} < ts_recent ${sock.tsRecent}): challenge ACK`);
-      return challenge(st, sock, seg, 'estab.paws-drop', () => `PAWS: TSval ${ko.tsVal} < ts_recent ${sock.tsRecent} − 1: duplicate ACK`, dsackOf(sock, seg));
+      return challenge(st, sock, seg, 'estab.paws-drop', () => `PAWS: TSval ${ko.tsVal} < ts_recent ${sock.tsRecent} − 1: duplicate ACK${oldAckDup ? ` (a pure ACK below rcv_nxt: kernel ${st.env.profile.name} has no silent PAWSOldAck drop, profile pawsOldAckSilent off)` : ''}`, dsackOf(sock, seg));
     }
   }
   // Sequence acceptability (tcp_sequence): end_seq not before rcv_wup; beyond the right edge only when
@@ -274,6 +277,10 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     // tcp_ack: an ACK of data never sent → challenge ACK (rate-limited), segment dropped (C9).
     if (s.state !== 'ESTABLISHED') {
       st.why('estab.unsent-ack-drop', () => `${s.state}: SEG.ACK ${seg.ack} beyond snd_nxt ${nxt}: dropped`);
+      return;
+    }
+    if (!st.env.profile.unsentAckChallenge) {
+      st.why('estab.unsent-ack-silent', () => `SEG.ACK ${seg.ack} beyond snd_nxt ${nxt}: dropped, no challenge ACK (kernel ${st.env.profile.name}: profile unsentAckChallenge off)`);
       return;
     }
     return challenge(st, s, seg, 'estab.unsent-ack', () => `SEG.ACK ${seg.ack} beyond snd_nxt ${nxt}: challenge ACK seq snd_nxt ack ${s.rcvNxt}, segment dropped`);

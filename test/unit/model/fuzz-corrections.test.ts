@@ -43,6 +43,18 @@ describe('correction C9: ESTABLISHED, ACKs of unsent data and ACKs below snd_una
     expect(again.responses).to.deep.equal([]);
     expect(rules(again)).to.include('estab.limited');
   });
+  it('before 6.13 (profile unsentAckChallenge off: 6.12.118, 6.1.192 measured) the ACK of unsent data is dropped silently', () => {
+    for (const release of ['6.12.118', '6.1.192']) {
+      const e = env({ release, fixed: { isn: 5000, tsOff: 0 } });
+      const r = seg(e, passive(e), { flags: 'A', seq: 1001, ack: 5002, window: 502, options: TSO(102) }, 100);
+      expect(r.responses, release).to.deep.equal([]);
+      expect(rules(r), release).to.include('estab.unsent-ack-silent');
+      // the ACK below snd_una still draws its challenge ACK there
+      const old = seg(e, r.state, { flags: 'PA', seq: 1001, ack: 5000, window: 502, payload: data(3), options: TSO(104) }, 700);
+      expect(only(old).tcp, release).to.include({ flags: 'A', seq: 5001, ack: 1001 });
+      expect(rules(old), release).to.include('estab.old-ack');
+    }
+  });
   it('passive child (bytes_acked 0): data with ack = snd_una − 1 → challenge ACK, the data is dropped', () => {
     const e = E();
     const r = seg(e, passive(e), { flags: 'PA', seq: 1001, ack: 5000, window: 502, payload: data(3), options: TSO(104) }, 100);
@@ -135,6 +147,15 @@ describe('correction C12: PAWS on established sockets', () => {
     const r = seg(e, s, { flags: 'A', seq: 1000, ack: 5001, window: 502, options: TSO(99998) }, 100);
     expect(r.responses).to.deep.equal([]);
     expect(rules(r)).to.include('estab.paws-old-ack');
+  });
+  it('before 6.13 (profile pawsOldAckSilent off: 6.12.118, 6.1.192 measured) that old pure ACK gets a duplicate ACK (PAWSEstab)', () => {
+    for (const release of ['6.12.118', '6.1.192']) {
+      const o = env({ release, fixed: { isn: 5000, tsOff: 0 } });
+      const r = seg(o, passive(o, 100000), { flags: 'A', seq: 1000, ack: 5001, window: 502, options: TSO(99998) }, 100);
+      expect(only(r).tcp, release).to.include({ flags: 'A', seq: 5001, ack: 1001 });
+      expect(rules(r), release).to.include('estab.paws-drop').and.not.include('estab.paws-old-ack');
+      expect(r.counters, release).to.deep.include({ TcpExtPAWSEstab: 1 });
+    }
   });
   it('TSval one below ts_recent passes (TCP_PAWS_WINDOW) and leaves ts_recent; 1000 below → duplicate ACK', () => {
     const r = seg(e, s, { flags: 'PA', seq: 1001, ack: 5001, window: 502, payload: data(2), options: TSO(99999) }, 100);

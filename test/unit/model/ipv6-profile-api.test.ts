@@ -80,7 +80,7 @@ describe('model §10 profiles', () => {
     expect(String(profileFor('6.1.0-57-cloud-amd64', v).reason)).to.match(/version 6\.1\.192: flags from version facts \(measured\)/);
   });
   it('the measured kernels differ by the facts found on them', () => {
-    expect(factsBetween([6, 12, 118], [6, 18, 44]).map((f) => f.flag).sort()).to.deep.equal(['accecn', 'rtoSysctls', 'tsecrCheck']);
+    expect(factsBetween([6, 12, 118], [6, 18, 44]).map((f) => f.flag).sort()).to.deep.equal(['accecn', 'pawsOldAckSilent', 'rtoSysctls', 'tsecrCheck', 'unsentAckChallenge']);
     expect(factsBetween([6, 1, 192], [6, 12, 118]).map((f) => f.flag).sort()).to.deep.equal(['authParse', 'linearSynTimeouts', 'twIsnReuse']);
     for (const f of VERSION_FACTS) expect(f.evidence, f.flag).to.not.equal('');
   });

@@ -64,11 +64,13 @@ describe('case/spec sections', () => {
     expect(loadCaseFiles(files)).to.have.length(files.length);
   });
 
-  it('every § cited in cases, campaigns, lib, harness and docs is a section of the document', () => {
+  it('every § cited in cases, campaigns, lib, harness, tests, benchmarks and docs is a section of the document', () => {
     const files = [
       ...filesUnder(join(ROOT, 'cases'), /\.(ya?ml|md)$/),
       ...filesUnder(join(ROOT, 'lib'), /\.ts$/),
       ...filesUnder(join(ROOT, 'harness'), /\.ts$/),
+      ...filesUnder(join(ROOT, 'test'), /\.ts$/).filter((f) => f !== __filename),
+      ...filesUnder(join(ROOT, 'bench'), /\.ts$/),
       join(ROOT, 'docs', 'model-corrections.md'),
       join(ROOT, 'README.md'),
     ];

@@ -31,6 +31,44 @@ function ipArg(v: string): 4 | 6 {
   return Number(v) as 4 | 6;
 }
 
+/** A file's text (fd 0 for stdin); a read error names the file and what to do. */
+function readInput(file: string | number, name: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}) — give a readable file, or - for stdin`);
+  }
+}
+
+/** `synh predict --pcap FILE`: one JSON line per peer packet and per DUT packet; the exit status. */
+async function predictPcap(file: string, opts: import('../../lib/match/capture-predict').CapturePredictOptions): Promise<number> {
+  const { readCaptureFile } = await import('../report/capture-file');
+  const { predictCapture, CaptureInputError } = await import('../../lib/match/capture-predict');
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new Error(`--pcap ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}) — give a pcap or pcapng file`);
+  }
+  const cap = readCaptureFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  if (!cap.frames.length) {
+    process.stderr.write(`synh predict: --pcap ${file}: ${cap.errors[0] ?? 'no packets'} — give a pcap or pcapng file with the peer's packets\n`);
+    return 1;
+  }
+  let r;
+  try {
+    r = predictCapture(opts, cap.frames);
+  } catch (e) {
+    if (!(e instanceof CaptureInputError)) throw e;
+    process.stderr.write(`synh predict: --pcap ${file}: ${e.message}\n`);
+    return 1;
+  }
+  process.stdout.write(r.lines.map((l) => JSON.stringify(l)).join('\n') + (r.lines.length ? '\n' : ''));
+  // A capture cut short is reported, with what was read before the cut still predicted above.
+  for (const err of cap.errors) process.stderr.write(`synh predict: --pcap ${file}: ${err} (the ${cap.frames.length} packet(s) before it were read)\n`);
+  return cap.errors.length ? 1 : 0;
+}
+
 /** `synh probe` on this machine's kernel; the exit status. */
 async function probeHere(o: any): Promise<number> {
   const { parseOptionSpec } = await import('../../lib/wire/tcp-options');
@@ -135,39 +173,55 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('predict')
-    .description("predict the kernel's answer to one packet (or many) from the reference model, without a kernel")
+    .description("predict the kernel's answer to a packet, a file of packets or a capture (pcap/pcapng) from the reference model, without a kernel")
     .option('--ip <4|6>', 'IP version (default: from the packet)', ipArg)
     .option('--kernel <release>', 'kernel release to model (default: this machine\'s)')
     .option('--listen <PORT[,BACKLOG]>', 'a fresh listener on PORT (default backlog 128); absent = closed port', wrap(listenArg))
     .option('--sysctl <NAME=VALUE>', 'DUT sysctl (repeatable)', wrap(collectKv), {} as Record<string, string>)
     .option('--sockopt <NAME=VALUE>', 'listener socket option (repeatable)', wrap(collectKv), {} as Record<string, string>)
-    .option('--packet <hex>', 'one IPv4 or IPv6 packet, from the IP header on')
-    .option('--packets <file>', 'one hex packet per line (- for stdin); one JSON object per line out')
-    .option('--json', 'JSON output (always on for --packets)')
+    .option('--packet <hex>', 'one packet: IPv4/IPv6 from the IP header on, or an Ethernet frame (detected)')
+    .option('--packets <file>', 'one hex packet per line (- for stdin); output line N answers input line N; a bad line is named file:line:column and exits 1')
+    .option('--pcap <file>', 'a pcap or pcapng capture: predict each packet the peer sent, in order, and judge the DUT\'s answers (JSON lines)')
+    .option('--from <addr>', "with --pcap: the peer's address (default: the capture's direction flags, else the first SYN's source)")
+    .option('--json', 'JSON output (always on for --packets and --pcap)')
     .action(async (o) => {
-      const { predictPacket, predictLines } = await import('../../lib/model/predict');
+      const { predictPasted, predictLines, packetFileLines, PredictInputError } = await import('../../lib/model/predict');
       const { fromHex } = await import('../../lib/wire/bytes');
       const listen = o.listen as { port: number; backlog: number } | undefined;
       const opts = { ip: o.ip, kernel: o.kernel ?? require('os').release(), listen, sysctls: o.sysctl, sockopts: o.sockopt };
+      const given = ['packet', 'packets', 'pcap'].filter((k) => o[k] !== undefined);
+      if (given.length !== 1) throw new Error(given.length ? `give only one of --${given.join(', --')}` : 'give --packet HEX, --packets FILE or --pcap FILE');
+      if (o.from !== undefined && !o.pcap) throw new Error('--from goes with --pcap');
+      if (o.pcap) {
+        process.exitCode = await predictPcap(o.pcap, { ...opts, from: o.from });
+        return;
+      }
       if (o.packets) {
-        const text = fs.readFileSync(o.packets === '-' ? 0 : o.packets, 'utf8');
+        const name = o.packets === '-' ? '<stdin>' : o.packets;
+        const text = readInput(o.packets === '-' ? 0 : o.packets, name);
         const out: string[] = [];
-        for (const line of predictLines(opts, text.split('\n').filter((l) => l.trim()))) {
-          out.push(line);
+        const problems: string[] = [];
+        for (const l of predictLines(opts, packetFileLines(text), name)) {
+          out.push(l.out);
+          if (l.problem) problems.push(l.problem);
           if (out.length >= 4096) { process.stdout.write(out.join('\n') + '\n'); out.length = 0; }
         }
         if (out.length) process.stdout.write(out.join('\n') + '\n');
+        const MAX_SHOWN = 20;
+        for (const p of problems.slice(0, MAX_SHOWN)) process.stderr.write(`${p}\n`);
+        if (problems.length > MAX_SHOWN) process.stderr.write(`${name}: ${problems.length - MAX_SHOWN} more bad line(s); their output lines carry {"error"}\n`);
+        if (problems.length) process.exitCode = 1;
         return;
       }
-      if (!o.packet) throw new Error('give --packet HEX or --packets FILE');
-      const bytes = fromHex(o.packet);
-      const version = bytes.length ? bytes[0] >> 4 : 0;
-      if (o.ip !== undefined && version !== o.ip) {
-        process.stderr.write(`synh predict: --ip ${o.ip} but the packet is ${version === 4 || version === 6 ? `IPv${version}` : `not IP (version nibble ${version})`}: drop --ip, or give an IPv${o.ip} packet\n`);
+      let r;
+      try {
+        r = predictPasted(opts, fromHex(o.packet));
+      } catch (e) {
+        if (!(e instanceof PredictInputError)) throw e;
+        process.stderr.write(`synh predict: ${e.message}\n`);
         process.exitCode = 1;
         return;
       }
-      const r = predictPacket(opts, bytes);
       if (o.json) {
         process.stdout.write(JSON.stringify(r) + '\n');
       } else {

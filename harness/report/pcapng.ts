@@ -13,6 +13,9 @@
 // 32 bits. Options are  code u16 | length u16 | value | padding to 32 bits, ended by opt_endofopt
 // (code 0, length 0).
 import type { CaseResult } from './types';
+import { LINKTYPE_ETHERNET } from '../../lib/wire/link';
+
+export { LINKTYPE_ETHERNET };
 
 export const BT_SHB = 0x0a0d0d0a;
 export const BT_IDB = 0x00000001;
@@ -20,7 +23,6 @@ export const BT_PB = 0x00000002; // obsolete Packet Block
 export const BT_SPB = 0x00000003;
 export const BT_EPB = 0x00000006;
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
-export const LINKTYPE_ETHERNET = 1;
 
 export const OPT_ENDOFOPT = 0;
 export const OPT_COMMENT = 1;

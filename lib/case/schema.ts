@@ -10,6 +10,8 @@ import {
   parseValue, show, ValueError, checkInt,
 } from './expr';
 import { OPTION_PATTERN, parseOptionPattern, parseSendOption } from './options';
+import { nearestSections } from './spec-doc';
+import { SPEC_SECTIONS } from './spec-sections';
 import { closest } from './suggest';
 import { SAME_FIELDS, type CmpMatcher } from './types';
 import { ERRNO_NAMES, TCP_STATE_NAMES } from './vocab';
@@ -662,9 +664,13 @@ const SpecRef = z
   .transform(
     via((v) => {
       const s = String(v).trim();
-      if (/^§\d+(\.\d+)*$/.test(s) || /^RFC ?\d+( §\d+(\.\d+)*)?$/.test(s)) return s;
+      if (/^§\d+(\.\d+)*$/.test(s)) {
+        if (SPEC_SECTIONS.has(s)) return s;
+        throw new ValueError(`spec section ${s} is not in docs/handshake-spec.md — the nearest are ${nearestSections(s, SPEC_SECTIONS.keys()).join(', ')}; cite one of them, or add the section to the document (then run scripts/gen-spec-sections.ts)`);
+      }
+      if (/^RFC ?\d+( §\d+(\.\d+)*)?$/.test(s)) return s;
       if (/^\d+(\.\d+)*$/.test(s)) throw new ValueError(`spec section ${show(s)} needs the § sign — write "§${s}"`);
-      throw new ValueError(`${show(s)} is not a spec section — write "§5.3" (linux-handshake-spec.md) or "RFC 9293 §3.10"`);
+      throw new ValueError(`${show(s)} is not a spec section — write "§5.3" (docs/handshake-spec.md) or "RFC 9293 §3.10"`);
     }),
   );
 

@@ -1,5 +1,5 @@
 // The foundation on the real kernel: topology, injection, capture and the agent, with expectations
-// taken from the spec (linux-handshake-spec.md), not from what the kernel happened to send.
+// taken from the spec (docs/handshake-spec.md), not from what the kernel happened to send.
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'child_process';
 import * as path from 'path';

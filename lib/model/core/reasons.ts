@@ -1,6 +1,6 @@
 // The rule catalogue: every decision the model can take, with the kernel function it mirrors, the
 // kernel source file that defines that function, and the spec section it comes from
-// (/work/shared/reference/linux-handshake-spec.md). A Reason names one rule; its text is formatted
+// (docs/handshake-spec.md). A Reason names one rule; its text is formatted
 // lazily (the fuzzer builds millions of them and reads few).
 //
 // `file` is where 6.18 defines the function (an IPv4 name stands for its IPv6 twin in

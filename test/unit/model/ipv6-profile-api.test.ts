@@ -188,12 +188,16 @@ describe('model predict CLI contract', () => {
     expect(o.responses[0].ip).to.include({ ttl: 33 });
     expect(o.responses[0].tcp.options[0]).to.deep.equal(['mss', 1000]);
   });
-  it('predictLines: one JSON per line, bad hex → {"error"}', () => {
-    const lines = [...predictLines({ listen: { port: 80, backlog: 8 }, sysctls: {}, sockopts: {} }, [toHex(syn), 'zz', '', toHex(syn.subarray(0, 10))])];
-    expect(lines.length).to.equal(3);
-    expect(JSON.parse(lines[0]).responses.length).to.equal(1);
-    expect(JSON.parse(lines[1])).to.have.property('error');
-    expect(JSON.parse(lines[2]).responses).to.deep.equal([]);
+  it('predictLines: one output line per input line, bad hex → {"error"} and a file:line:column problem', () => {
+    const lines = [...predictLines({ listen: { port: 80, backlog: 8 }, sysctls: {}, sockopts: {} }, [toHex(syn), 'zz', '', toHex(syn.subarray(0, 10))], 'syns.hex')];
+    expect(lines.length).to.equal(4);
+    expect(JSON.parse(lines[0].out)).to.include({ line: 1 });
+    expect(JSON.parse(lines[0].out).responses.length).to.equal(1);
+    expect(JSON.parse(lines[1].out)).to.include({ line: 2 }).and.to.have.property('error');
+    expect(lines[1].problem).to.match(/^syns\.hex:2:1: invalid hex "zz": 'z' is not a hex digit$/);
+    expect(lines[2]).to.deep.equal({ out: '' });
+    expect(JSON.parse(lines[3].out).responses).to.deep.equal([]);
+    expect(lines[3].problem).to.equal(undefined);
   });
   it('unknown sysctl → a clear error', () => {
     expect(() => predictPacket({ sysctls: { tcp_nonsense: '1' }, sockopts: {} }, syn)).to.throw(/unknown sysctl/);

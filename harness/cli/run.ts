@@ -220,6 +220,7 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   }
   const { run, counts, written } = outcome;
   const width = Math.max(80, Math.min(160, (human as NodeJS.WriteStream).columns ?? 100));
+  for (const n of outcome.notices) human.write(`SKIP ${n}\n`);
   const failures = run.cases.filter((c) => c.status === 'fail' || c.status === 'error');
   for (const c of failures) human.write(`${formatCaseFailure(c, { width })}\n`);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;

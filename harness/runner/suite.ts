@@ -18,6 +18,7 @@ import { blankResult, caseId, countStatuses, type CaseResult, type RunResult, ty
 import { kernelWideSysctls } from '../topology/tester-ns';
 import { hostKernelIdentity } from '../sys/kernel-identity';
 import { loadCasesCached } from './case-cache';
+import { missingName, readKernelNames, type KernelNames } from './kernel-names';
 import { partition, type Shard } from './shard';
 import { defaultTimeoutMs, estimateCase, type CaseEstimate } from './estimate';
 import { AUTO_LANES } from './lanes';
@@ -40,6 +41,8 @@ export interface PlanOptions {
    * needs another value is skipped. Default: this machine's (tester-ns.ts) when `kernel` is not given.
    */
   readGlobalSysctl?: (name: string) => string | undefined;
+  /** The kernel's own sysctl and counter names (kernel-names.ts). Default: this machine's when `kernel` is not given. */
+  kernelNames?: KernelNames;
 }
 
 export interface PlannedJob {
@@ -50,6 +53,8 @@ export interface PlannedJob {
   estimate: CaseEstimate;
   /** Set when the case does not apply to the kernel: reported as skipped, not run. */
   skip?: string;
+  /** The skip is about this machine, not a version fact (a name the kernel lacks, a kernel-wide value): printed. */
+  notice?: true;
   job: JobSpec;
 }
 
@@ -89,6 +94,7 @@ function globalSysctlSkip(c: CaseFile, read: ((name: string) => string | undefin
 export function planJobs(cases: readonly CaseFile[], o: PlanOptions): PlannedJob[] {
   const kernel = o.kernel ?? release();
   const version = o.kernel === undefined ? osVersion() : undefined;
+  const names = o.kernelNames ?? (o.kernel === undefined ? readKernelNames() : undefined);
   const readGlobal = o.readGlobalSysctl ?? (o.kernel === undefined ? (name: string) => kernelWideSysctls()[name] : undefined);
   const out: PlannedJob[] = [];
   for (const c of cases) {
@@ -97,8 +103,10 @@ export function planJobs(cases: readonly CaseFile[], o: PlanOptions): PlannedJob
       if (o.ip !== undefined && o.ip !== 'both' && o.ip !== ip) continue;
       const order = out.length;
       const job: JobSpec = { key: order, case: c, ip, seed: o.seed, timeoutMs: o.timeoutMs ?? defaultTimeoutMs(estimate) };
-      const skip = (o.ignoreGates || kernelMatches(c.kernel, kernel) ? undefined : `kernel ${kernel} is not in ${c.kernel.text}${c.kernel.why ? ` (${c.kernel.why})` : ''}`) ?? missingSysctl(c, kernel, version) ?? globalSysctlSkip(c, readGlobal);
-      out.push({ case: c, ip, order, estimate, job, ...(skip ? { skip } : {}) });
+      const fact = (o.ignoreGates || kernelMatches(c.kernel, kernel) ? undefined : `kernel ${kernel} is not in ${c.kernel.text}${c.kernel.why ? ` (${c.kernel.why})` : ''}`) ?? missingSysctl(c, kernel, version);
+      const local = fact ? undefined : missingName(c, kernel, names) ?? globalSysctlSkip(c, readGlobal);
+      const skip = fact ?? local;
+      out.push({ case: c, ip, order, estimate, job, ...(skip ? { skip } : {}), ...(local ? { notice: true as const } : {}) });
     }
   }
   const rng = new Prng(o.seed);
@@ -140,6 +148,8 @@ export interface SuiteProgress {
 export interface SuiteOutcome {
   run: RunResult;
   counts: StatusCounts;
+  /** Skips about this machine rather than the kernel's version (PlannedJob.notice): `<case id>: <reason>`. */
+  notices: string[];
   written?: WrittenRun;
 }
 
@@ -227,7 +237,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
     cases: results,
     ...(o.shard ? { shard: { ...o.shard, planned } } : {}),
   };
-  const outcome: SuiteOutcome = { run, counts: countStatuses(results) };
+  const notices = plan.filter((p) => p.notice).sort((a, b) => a.order - b.order).map((p) => `${jobId(p)}: ${p.skip}`);
+  const outcome: SuiteOutcome = { run, counts: countStatuses(results), notices };
   if (o.resultsDir !== false) {
     const root = path.resolve(o.resultsDir ?? 'results');
     run.runId = freeRunId(root, makeRunId(startedAt, kernel));

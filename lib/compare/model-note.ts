@@ -2,7 +2,7 @@
 // Sequence-space numbers the model computed from bound random values (seq, ack, TSval, TSecr) are not
 // kept as numbers: `=` when they equal the observed packet's, `≠` when not, so two runs' predictions
 // compare without their random values.
-import type { Prediction } from '../model';
+import type { FieldExpect, Prediction } from '../model';
 import type { Decoded, TcpOption } from '../wire/types';
 import type { JsonNum } from '../wire/types';
 import type { ComparableModel } from './types';
@@ -17,6 +17,12 @@ function tsOf(d: Decoded | undefined): Extract<TcpOption, { kind: 'ts' }> | unde
   return d?.tcp?.options.find((o): o is Extract<TcpOption, { kind: 'ts' }> => o.kind === 'ts');
 }
 
+/** A wildcard field the model bounds to a range (the ACK windows of full sockets, C7): "61..65". */
+function rangeText(v: JsonNum, e: FieldExpect | undefined): string {
+  if (v !== '*' || !e || typeof e !== 'object' || !('range' in e) || !e.range) return String(v);
+  return `${e.range[0]}..${e.range[1]}`;
+}
+
 /** "SA seq== ack=1001 win=65160 tos=0 ttl=64 [mss 1460,…,ts * =]": the predicted packet without its ports. */
 export function predictionText(p: Prediction, observed?: Decoded): string {
   const t = p.packet.tcp;
@@ -26,7 +32,7 @@ export function predictionText(p: Prediction, observed?: Decoded): string {
   const opts = t.options.map((o) => (o[0] === 'ts' ? `ts ${rel(o[1], ts?.val)} ${rel(o[2], ts?.ecr)}` : o.join(' '))).join(',');
   const seq = rel(t.seq, observed?.tcp?.seq);
   const ack = t.ack === 0 ? '0' : rel(t.ack, observed?.tcp?.ack);
-  return `${t.flags || '(none)'} seq=${seq} ack=${ack} win=${t.window}${t.len ? ` len=${t.len}` : ''} ${ipText}${opts ? ` [${opts}]` : ''}`;
+  return `${t.flags || '(none)'} seq=${seq} ack=${ack} win=${rangeText(t.window, p.expect['tcp.window'])}${t.len ? ` len=${t.len}` : ''} ${ipText}${opts ? ` [${opts}]` : ''}`;
 }
 
 /** `refMs`: the step's reference; `prevMs` / `firstMs`: the DUT's previous / first packet on the flow (same clock). */

@@ -3,7 +3,9 @@
 import { strict as assert } from 'assert';
 import { compareExitCode, compareRuns, type CaseView, type RunView } from '../../../lib/compare/compare';
 import { formatCompareMarkdown, formatCompareText } from '../../../lib/compare/format';
+import { predictionText } from '../../../lib/compare/model-note';
 import type { ComparableModel, ComparablePacket } from '../../../lib/compare/types';
+import type { Prediction } from '../../../lib/model';
 
 const RST_RULE: ComparableModel = { rule: 'reset.closed', fn: 'tcp_v4_send_reset', packet: 'R seq== ack=0 win=0 tos=0 ttl=64', t: 0 };
 
@@ -133,5 +135,16 @@ describe('compare/compare', () => {
     const r = compareRuns(old, run('B', [kase('x')]));
     assert.deepEqual([r.notCompared, r.compared, r.changes], [['x'], 0, []]);
     assert.match(formatCompareText(r), /made by an older synharness/);
+  });
+});
+
+describe('compare/model-note', () => {
+  const ack = (range: [number, number]) => ({
+    packet: { ip: { ttl: 64, tos: 0, df: true, id: '*' }, tcp: { flags: 'A', seq: '*', ack: 5001, window: '*', options: [] } },
+    expect: { 'tcp.window': { range, bindAs: 'w' } }, reason: { rule: 'synsent.established', fn: 'tcp_rcv_synsent_state_process' }, atMs: 0,
+  }) as unknown as Prediction;
+  it("a window the model bounds shows its range, so two kernels' predictions differ where the scale does (the active opener's ACK: 63 vs 502)", () => {
+    assert.match(predictionText(ack([61, 65])), /win=61\.\.65 /);
+    assert.notEqual(predictionText(ack([61, 65])), predictionText(ack([500, 503])));
   });
 });

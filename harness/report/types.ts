@@ -48,6 +48,12 @@ export interface CaseResult {
    * this result is the last attempt's, and its message says "re-run: …" (harness/runner/rerun.ts).
    */
   reruns?: EarlierAttempt[];
+  /**
+   * Set when the case errored because the harness was too slow for its own limits — the case's timer,
+   * the lab's set-up deadline — rather than for anything the kernel did: the case is run again, alone
+   * (rerun.ts). Not written to summary.json (the re-runs are, with their reason).
+   */
+  harnessSlow?: { step: number; what: string };
 }
 
 /** The kernel under test beyond its release, as far as it is known (kcidb.json's build). */
@@ -68,6 +74,8 @@ export interface EarlierAttempt {
   step: number;
   lateMs: number;
   durationMs: number;
+  /** The attempt errored because the harness was too slow for its own limits (CaseResult.harnessSlow), not late at a kernel timer. */
+  slow?: string;
 }
 
 export interface RunResult {

@@ -4,7 +4,7 @@
 // attempt's, never silently: its message carries "re-run: harness late by N ms at step K" for each
 // earlier attempt, and a case late in every attempt is an error (the harness could not judge it), not
 // a failure. A case that fails for a kernel reason fails again on time, and that failure stands.
-import { decideAttempt, lateText, type Lateness } from '../../lib/match/lateness';
+import { decideAttempt, lateText, MAX_RERUNS, type Lateness } from '../../lib/match/lateness';
 import type { CaseResult, EarlierAttempt } from '../report/types';
 import type { JobSpec } from './protocol';
 
@@ -15,7 +15,8 @@ export function earlierAttempt(r: CaseResult, late: Lateness): EarlierAttempt {
 
 /** "re-run: harness late by 1180 ms at step 14" (", then by 35 ms at step 3" for a second re-run). */
 export function rerunNote(earlier: readonly EarlierAttempt[]): string {
-  return `re-run: ${earlier.map((e, i) => (i ? `then ${lateText(e).replace(/^harness /, '')}` : lateText(e))).join(', ')}`;
+  const text = (e: EarlierAttempt): string => (e.slow ? `harness too slow: ${e.slow}` : lateText(e));
+  return `re-run: ${earlier.map((e, i) => (i ? `then ${text(e).replace(/^harness /, '')}` : text(e))).join(', ')}`;
 }
 
 /**
@@ -26,6 +27,14 @@ export async function withReruns(attempt: (n: number) => Promise<CaseResult>): P
   const earlier: EarlierAttempt[] = [];
   for (;;) {
     const r = await attempt(earlier.length);
+    // An error from the harness's own slowness (a case timer, a set-up deadline) says nothing of the
+    // kernel: run it again, alone; if it is still too slow, the error stands with the attempts noted.
+    if (r.status === 'error' && r.harnessSlow) {
+      const { harnessSlow, ...rest } = r;
+      if (earlier.length >= MAX_RERUNS) return finalResult(rest, earlier);
+      earlier.push({ status: r.status, ...(r.message !== undefined ? { message: r.message } : {}), step: harnessSlow.step, lateMs: 0, durationMs: r.durationMs, slow: harnessSlow.what });
+      continue;
+    }
     const d = decideAttempt(r.status, r.steps, earlier.length);
     if (d.kind === 'rerun') {
       earlier.push(earlierAttempt(r, d.late));

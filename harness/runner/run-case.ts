@@ -22,7 +22,7 @@ import { initialState, makeEnv } from '../../lib/model';
 import { readModelSysctls } from '../engine/dut-sysctls';
 import { scriptFailureLine } from '../packetdrill/report';
 import type { CaseResult } from '../report/types';
-import type { Lab } from '../topology/lab';
+import { LabNotReady, type Lab } from '../topology/lab';
 import { CaseContext } from './case-context';
 import { caseResult, type CaseEnd } from './case-result';
 import { setupDut } from './case-setup';
@@ -88,6 +88,7 @@ export class CaseExecution {
     const end: CaseEnd = { status: 'pass', steps, kernel: 'unknown', sysctls: {}, profile: 'unknown', drops: 0, durationMs: 0, epochOffsetNs };
     let lab: Lab | undefined;
     let cx: CaseContext | undefined;
+    let slow: CaseResult['harnessSlow'];
     try {
       lab = await labFor(sysctlMap, c.mtu?.[this.ip]);
       this.check();
@@ -179,10 +180,12 @@ export class CaseExecution {
     } catch (e) {
       end.status = 'error';
       end.message = e instanceof Aborted ? e.message : `${this.stepNo ? `step ${this.stepNo}: ` : 'set-up: '}${(e as Error).message}`;
+      if (e instanceof LabNotReady) slow = { step: 0, what: 'its lab did not come up in time' };
     } finally {
       if (lab) lab.capture.onFrame = undefined;
     }
     end.durationMs = nsToMs(now() - t0);
-    return caseResult(cx, this.ledger, lab?.dutMac, end, c, this.ip, this.o.seed);
+    const r = caseResult(cx, this.ledger, lab?.dutMac, end, c, this.ip, this.o.seed);
+    return slow ? { ...r, harnessSlow: slow } : r;
   }
 }

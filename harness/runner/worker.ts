@@ -113,6 +113,7 @@ async function run(job: JobSpec): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
+  if (timedOut && result.status === 'error') result = { ...result, harnessSlow: { step: x?.step ?? 0, what: `timed out after ${job.timeoutMs} ms${x?.step ? ` at step ${x.step}` : ' in set-up'}` } };
   // A lab whose case timed out or errored in set-up may hold anything: it is not reused.
   if (lab) {
     if (timedOut || !lab.agent.alive) await discard(lab);

@@ -62,6 +62,12 @@ function mac(index: number, host: 1 | 2): string {
   return `02:00:00:00:${index.toString(16).padStart(2, '0')}:0${host}`;
 }
 
+/** How long a freshly wired lab may take to pass packets both ways (linkwatch, a loaded machine). */
+const PATH_DEADLINE_MS = 6000;
+
+/** A lab that did not pass packets in time: the topology is broken, or the machine too slow (a case re-runs, rerun.ts). */
+export class LabNotReady extends Error {}
+
 export class Lab {
   readonly dutMac: string;
   readonly testerMac: string;
@@ -160,7 +166,7 @@ export class Lab {
    * The capture is emptied afterwards; counters are baselined by their users after this.
    */
   private async awaitPath(): Promise<void> {
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + PATH_DEADLINE_MS;
     for (const ip of [4, 6] as const) {
       const a = ip === 4 ? this.addr.v4 : this.addr.v6;
       for (let attempt = 0; ; attempt++) {
@@ -174,7 +180,7 @@ export class Lab {
           return ((f.bytes[off + 2] << 8) | f.bytes[off + 3]) === 65533 && (f.bytes[off + 13] & 0x04) !== 0;
         }, 20);
         if (got) break;
-        if (Date.now() > deadline) throw new Error(`lab ${this.addr.index}: no answer from the DUT over IPv${ip} within 3 s of wiring the link — the topology is broken (check \`synh doctor\`)`);
+        if (Date.now() > deadline) throw new LabNotReady(`lab ${this.addr.index}: no answer from the DUT over IPv${ip} within ${PATH_DEADLINE_MS / 1000} s of wiring the link — the topology is broken (check \`synh doctor\`), or the machine too loaded to bring it up in time`);
       }
     }
     this.capture.rebase();

@@ -71,4 +71,14 @@ describe('runner: a late harness re-runs the case instead of failing it (real ke
     const ktap = fs.readFileSync(path.join(results, 'latest', 'ktap.txt'), 'utf8');
     expect(ktap).to.match(/^# test\/fixtures\/runner\/late-harness\.yaml: runner-fixture-late-harness@ipv4: re-run: harness late by \d+ ms at step 2/m);
   });
+
+  it('held back past its own time limit: the timed-out attempt is re-run alone, not reported as an error', () => {
+    const r = synh([LATE, '--no-write', '--json', '--timeout', '1200'], { SYNH_TEST_DELAY_STEP: `runner-fixture-late-harness:2:2500` });
+    expect(r.status, r.stderr).to.equal(0);
+    const c = (JSON.parse(r.stdout) as Summary).cases[0];
+    expect(c.status, c.message).to.equal('pass');
+    expect(c.message).to.match(/^re-run: harness too slow: timed out after 1200 ms at step 2; attempt 1: timed out after 1200 ms at step 2/);
+    expect(c.reruns![0]).to.include({ status: 'error', slow: 'timed out after 1200 ms at step 2' });
+    expect(r.stderr).to.match(/^RE-RUN .*late-harness\.yaml#runner-fixture-late-harness@ipv4: re-run: harness too slow: timed out/m);
+  });
 });

@@ -31,6 +31,25 @@ async function run(...attempts: CaseResult[]): Promise<{ r: CaseResult; ran: num
 }
 
 describe('runner/rerun: a late harness gets the case run again, and says so', () => {
+  const slow = (what: string): CaseResult => ({ ...attempt('error', undefined, `${what} (harness)`), harnessSlow: { step: 4, what } });
+  it('an error from the harness being too slow for its own limits (a case timer, a set-up deadline) is run again, alone', async () => {
+    const { r, ran } = await run(slow('timed out after 14000 ms at step 4'), attempt('pass', undefined));
+    expect(ran).to.equal(2);
+    expect(r.status).to.equal('pass');
+    expect(r.message).to.equal('re-run: harness too slow: timed out after 14000 ms at step 4; attempt 1: timed out after 14000 ms at step 4 (harness)');
+    expect(r.reruns![0]).to.include({ status: 'error', slow: 'timed out after 14000 ms at step 4' });
+    expect(r).to.not.have.property('harnessSlow');
+  });
+  it('too slow in every attempt: the error stands, with its attempts; a kernel failure after a slow attempt stands too', async () => {
+    const { r, ran } = await run(slow('its lab did not come up in time'), slow('its lab did not come up in time'), slow('its lab did not come up in time'));
+    expect(ran).to.equal(MAX_RERUNS + 1);
+    expect(r.status).to.equal('error');
+    expect(r.message).to.match(/^its lab did not come up in time \(harness\) \(re-run: harness too slow: its lab did not come up in time, then too slow: its lab/);
+    expect(r).to.not.have.property('harnessSlow');
+    const k = await run(slow('timed out after 9000 ms at step 4'), attempt('fail', undefined, 'step 3: a field differs'));
+    expect(k.r.status).to.equal('fail');
+    expect(k.ran).to.equal(2);
+  });
   it('a failure while the harness was late, then a pass on time: a pass that says it was re-run', async () => {
     const { r, ran } = await run(attempt('fail', 1180, 'step 3 expect_none: nothing expected for 200 ms, but the DUT sent a packet before the step began'), attempt('pass', undefined));
     expect(ran).to.equal(2);

@@ -62,6 +62,7 @@ export function caseResult(cx: CaseContext | undefined, ledger: DutLedger | unde
     status = 'fail';
     message = `${unexpected.length} unexpected packet(s) from the DUT`;
   }
+  ledger?.finish();
   const off = e.epochOffsetNs;
   const packets: CapturedPacket[] = [
     ...(ledger?.tx ?? []).map((t) => ({ tsNs: t.tNs + off, dir: 'sent' as const, bytes: t.frame, comment: t.comment })),

@@ -230,7 +230,7 @@ export function writeRun(
     };
     for (const [id, rel] of pcaps) put(rel, given.get(id) ?? casePcapng(byId.get(id)!));
     put('ktap.txt', toKtap(run, opts.ktap));
-    put('junit.xml', toJUnitXml(run));
+    put('junit.xml', toJUnitXml(run, { pcapPaths: pcaps }));
     put('kcidb.json', toKcidbJson(run, opts.kcidb));
     put('summary.json', toSummaryJson(run, { pcapPaths: pcaps }));
     fsyncDir(path.join(tmp, 'pcap'));

@@ -2,7 +2,7 @@
 // every case in wire order on one clock, in summary.json and in each pcapng as tshark reads it, with
 // no tshark warning that ordering caused.
 import { expect } from 'chai';
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -86,5 +86,11 @@ describe('runner results: a whole-suite run read back (real kernel)', function (
     const bad = results.flatMap((r) => r.problems.map((p) => `${r.id}: ${p}`));
     expect(bad, bad.slice(0, 20).join('\n')).to.deep.equal([]);
     console.log(`      ${results.length} pcaps read by tshark, ${results.reduce((n, r) => n + r.expert, 0)} expert messages, none about ordering`);
+  });
+
+  it('junit.xml is valid against the Jenkins/Surefire JUnit schema', () => {
+    const v = spawnSync('xmllint', ['--noout', '--schema', 'test/fixtures/report/junit-jenkins.xsd', path.join(dir, 'junit.xml')], { encoding: 'utf8' });
+    expect(v.error, 'xmllint is missing: bash scripts/setup --test installs libxml2-utils').to.equal(undefined);
+    expect(v.status, v.stderr.slice(0, 2000)).to.equal(0);
   });
 });

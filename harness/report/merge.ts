@@ -16,7 +16,9 @@ export function caseFromSummary(c: SummaryCase): CaseResult {
     id: c.id, file: c.file, name: c.name, spec: [...c.spec], ip: c.ip, status: c.status,
     ...(c.message !== undefined ? { message: c.message } : {}),
     durationMs: c.durationMs,
-    steps: c.steps.map(({ dueNs, startNs, lateMs: _late, ...s }) => ({
+    steps: c.steps.map(({ dueNs, startNs, lateMs: _late, step, ...s }) => ({
+      // synharness-summary/1 had the 0-based `index` where /2 has the 1-based `step`.
+      index: step !== undefined ? step - 1 : (s as unknown as { index: number }).index,
       ...s, ...(dueNs !== undefined ? { dueNs: BigInt(dueNs) } : {}), ...(startNs !== undefined ? { startNs: BigInt(startNs) } : {}),
     })),
     packets: c.packets.map((p) => ({ tsNs: BigInt(p.tsNs), dir: p.dir, bytes: fromHex(p.hex), comment: p.comment })),

@@ -108,6 +108,11 @@ export function countStatuses(cases: readonly CaseResult[]): StatusCounts {
   return c;
 }
 
+/** "N passed, N failed, N errors, N skipped": every status, as the closing lines of run and merge say it. */
+export function tallyText(c: StatusCounts): string {
+  return `${c.pass} passed, ${c.fail} failed, ${c.error} errors, ${c.skip} skipped`;
+}
+
 /** `file#name@ipv4`: a case result's id (unique within a run). */
 export function caseId(file: string, name: string, ip: 4 | 6): string {
   return `${file}#${name}@ipv${ip}`;

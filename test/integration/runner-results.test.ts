@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Summary } from '../../harness/report/summary';
+import { SUMMARY_SCHEMA_FILE, SummarySchema } from '../../harness/report/summary-schema';
 import { decodeEthernet } from '../../lib/wire/decode';
 import { fromHex } from '../../lib/wire/bytes';
 import { orderProblems, tsharkOrderWarnings, tsharkSegments, type WireSeg } from './wire-order';
@@ -92,5 +93,15 @@ describe('runner results: a whole-suite run read back (real kernel)', function (
     const v = spawnSync('xmllint', ['--noout', '--schema', 'test/fixtures/report/junit-jenkins.xsd', path.join(dir, 'junit.xml')], { encoding: 'utf8' });
     expect(v.error, 'xmllint is missing: bash scripts/setup --test installs libxml2-utils').to.equal(undefined);
     expect(v.status, v.stderr.slice(0, 2000)).to.equal(0);
+  });
+
+  it('summary.json is valid against the shipped schema, which the run directory carries too', () => {
+    const raw = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+    const v = SummarySchema.safeParse(raw);
+    expect(v.success, v.error?.message.slice(0, 2000)).to.equal(true);
+    expect(raw.$schema).to.equal(SUMMARY_SCHEMA_FILE);
+    expect(fs.readFileSync(path.join(dir, SUMMARY_SCHEMA_FILE), 'utf8')).to.equal(fs.readFileSync(path.join('results', SUMMARY_SCHEMA_FILE), 'utf8'));
+    // Step numbers 1-based: a failure's message names the same step as its step record.
+    for (const c of summary.cases) for (const s of c.steps) expect(s.step).to.be.at.least(1);
   });
 });

@@ -21,7 +21,7 @@ export function caseFromSummary(c: SummaryCase): CaseResult {
       index: step !== undefined ? step - 1 : (s as unknown as { index: number }).index,
       ...s, ...(dueNs !== undefined ? { dueNs: BigInt(dueNs) } : {}), ...(startNs !== undefined ? { startNs: BigInt(startNs) } : {}),
     })),
-    packets: c.packets.map((p) => ({ tsNs: BigInt(p.tsNs), dir: p.dir, bytes: fromHex(p.hex), comment: p.comment })),
+    packets: c.packets.map((p) => ({ tsNs: BigInt(p.tsNs), dir: p.dir, bytes: fromHex(p.hex), comment: p.comment, ...(p.flow !== undefined ? { flow: p.flow } : {}) })),
     unexpected: c.unexpected, kernel: c.kernel, sysctls: { ...c.sysctls }, modelProfile: c.modelProfile, seed: c.seed,
     captureDrops: c.captureDrops,
     ...(c.comparable ? { comparable: c.comparable } : {}),

@@ -13,6 +13,8 @@ export { toHex };
 export interface SummaryOptions {
   /** Prefix "src:port > dst:port " (default false: the ladder already shows direction). */
   addrs?: boolean;
+  /** Prefix "sport>dport " (a multi-flow ladder); ignored with `addrs`. */
+  ports?: boolean;
 }
 
 export function tcpFlagLetters(flags: number): string {
@@ -62,7 +64,7 @@ function describe(d: Decoded, opts: SummaryOptions): string {
     if (w) parts.push(w);
   }
   if (tcp.payload.length > 0) parts.push(`len=${tcp.payload.length}`);
-  const prefix = opts.addrs ? `${hostPort(ip.src, tcp.sport, v6)} > ${hostPort(ip.dst, tcp.dport, v6)} ` : '';
+  const prefix = opts.addrs ? `${hostPort(ip.src, tcp.sport, v6)} > ${hostPort(ip.dst, tcp.dport, v6)} ` : opts.ports ? `${tcp.sport}>${tcp.dport} ` : '';
   return prefix + parts.join(' ');
 }
 

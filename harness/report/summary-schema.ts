@@ -36,6 +36,7 @@ export const SummaryPacketSchema = z.strictObject({
   ipHex: hex.optional().describe('The packet from the IP header on (absent for a frame that is not IPv4/IPv6): `synh predict --packet` takes it.'),
   summary: z.string().describe('One-line decode with addresses and ports.'),
   comment: z.string().describe("Which step sent it, which expectation took it, or 'UNEXPECTED: …'."),
+  flow: z.string().optional().describe("The case flow it belongs to (by the peer's port); absent for a port no flow uses."),
   unexpected: z.boolean(),
 });
 

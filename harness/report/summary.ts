@@ -58,6 +58,7 @@ function summaryCase(c: CaseResult, opts: SummaryOptions): SummaryCase {
       ...ipHexOf(p.bytes),
       summary: summarizePacket(p.bytes, { addrs: true }),
       comment: p.comment,
+      ...(p.flow !== undefined ? { flow: p.flow } : {}),
       unexpected: isUnexpected(p),
     })),
     ...(c.comparable ? { comparable: c.comparable } : {}),

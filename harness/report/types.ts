@@ -14,6 +14,8 @@ export interface CapturedPacket {
   bytes: Uint8Array;
   /** Which step sent it, which expectation it matched, or 'UNEXPECTED: …'. */
   comment: string;
+  /** The case flow it belongs to (by the peer's port), absent for a port no flow uses. */
+  flow?: string;
 }
 
 

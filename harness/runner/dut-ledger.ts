@@ -29,6 +29,8 @@ export interface Tx {
   comment: string;
   /** The capture saw it leave (its time and bytes are the capture's). */
   onWire: boolean;
+  /** The case flow it was sent on (by its source port). */
+  flow: string | undefined;
 }
 
 const NOT_SEEN = ' (not seen leaving by the capture: stamped just before the send)';
@@ -93,7 +95,7 @@ export class DutLedger {
    * timed from it (the `at` reference, the model's clock).
    */
   sent(seg: Decoded, frame: Uint8Array, beforeNs: bigint, comment: string, echoDeadline: bigint): Promise<bigint> {
-    const tx: Tx = { frame, tNs: beforeNs, comment, onWire: false };
+    const tx: Tx = { frame, tNs: beforeNs, comment, onWire: false, flow: seg.tcp ? this.flowOf(seg.tcp.sport) : undefined };
     this.tx.push(tx);
     const k = fingerprint(seg);
     let q = this.echoes.get(k);

@@ -40,9 +40,20 @@ export class AgentDiedError extends Error {
 
 export class AgentCallError extends Error {
   constructor(readonly op: string, readonly args: unknown, readonly reply: Reply) {
-    super(`${op} ${JSON.stringify(args)} failed: ret=${reply.ret} ${reply.err || `errno ${reply.errno}`}${reply.msg ? ` — ${reply.msg}` : ''}`);
+    super(`${op}(${briefArgs(args)}) failed: ret=${reply.ret} ${reply.err || `errno ${reply.errno}`}${reply.msg ? ` — ${reply.msg}` : ''}`);
     this.name = 'AgentCallError';
   }
+}
+
+/** A call's arguments in a failure message: scalars as key=value (cut at 40 characters), nested ones as {…}. */
+export function briefArgs(args: unknown): string {
+  if (args === null || typeof args !== 'object') return String(args);
+  return Object.entries(args as Record<string, unknown>).map(([k, v]) => {
+    if (Array.isArray(v)) return `${k}=[…]`;
+    if (v !== null && typeof v === 'object') return `${k}={…}`;
+    const t = String(v);
+    return `${k}=${t.length > 40 ? `${t.slice(0, 39)}…` : t}`;
+  }).join(' ');
 }
 
 interface Pending {

@@ -10,6 +10,7 @@
 // The socket is paused (a filter that accepts nothing) except while the engine runs, so frames the
 // engine does not read never pile up in it and its drop counters mean "dropped during a run".
 import * as libc from '../sys/libc';
+import { encodeSockaddrLl } from '../sys/sockaddr';
 import { rejectAll } from './bpf';
 import { PacketStats } from './packet-stats';
 
@@ -99,11 +100,7 @@ export class PacketRing {
       this.w32 = new Uint32Array(map.buf);
       this.txBase = rxBlocks * block;
       // Bound to one interface and every protocol only now, with the filter in place.
-      const sll = Buffer.alloc(20);
-      sll.writeUInt16LE(libc.AF_PACKET, 0);
-      sll.writeUInt16BE(ETH_P_ALL, 2);
-      sll.writeInt32LE(ifindex, 4);
-      must('bind', libc.bind(this.fd, sll));
+      must('bind', libc.bind(this.fd, encodeSockaddrLl(libc.AF_PACKET, ETH_P_ALL, ifindex)));
       this.stats = new PacketStats(this.fd);
     } catch (e) {
       if (map) libc.munmapFd(map);

@@ -2,7 +2,7 @@
 // campaign shards into one campaign result (harness/fuzz/merge.ts).
 import { Command } from 'commander';
 import * as path from 'path';
-import { countStatuses } from '../report/types';
+import { countStatuses, tallyText } from '../report/types';
 import { checkKcidbOrigin, DEFAULT_KCIDB_ORIGIN } from '../report/kcidb';
 import { mergeFuzzDirs, readFuzzSummary } from '../fuzz/merge';
 import { mergeDirs } from '../report/merge';
@@ -32,7 +32,7 @@ export function registerMerge(program: Command): void {
         const c = countStatuses(merged.run.cases);
         if (merged.missing.length) process.stderr.write(`synh merge: shard(s) ${merged.missing.join(', ')} missing (--partial)\n`);
         const rel = path.relative(process.cwd(), written.dir);
-        process.stdout.write(`${c.pass} passed, ${c.fail} failed, ${c.error} errors, ${c.skip} skipped from ${dirs.length} part(s); ${rel && !rel.startsWith('..') ? rel : written.dir}\n`);
+        process.stdout.write(`${tallyText(c)} from ${dirs.length} part(s); ${rel && !rel.startsWith('..') ? rel : written.dir}\n`);
         process.exitCode = c.fail || c.error || merged.missing.length ? 1 : 0;
       } catch (e) {
         process.stderr.write(`synh merge: ${(e as Error).message}\n`);

@@ -1,6 +1,6 @@
 // `synh run`: the suite (or the given case files and folders) against this machine's kernel.
-// Quiet on success: a progress bar on a terminal, then one summary line and the closing
-// "N passed, N failed" line. On failure, each failed case with its field diffs, the model's reasons,
+// Quiet on success: a progress bar on a terminal, then one closing line ("N passed, N failed, N errors,
+// N skipped in T s (…); results/<run-id>"). On failure, each failed case with its field diffs, the model's reasons,
 // the unexpected packets and a ladder. --json prints summary.json's content on stdout instead (the
 // human lines go to stderr). Exit status 0 only when every case passed (skips aside).
 import { Command, InvalidArgumentError } from 'commander';
@@ -155,6 +155,7 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   const { CaseError } = await import('../../lib/case');
   const { formatCaseFailure } = await import('../report/diff-text');
   const { toSummaryJson } = await import('../report/summary');
+  const { tallyText } = await import('../report/types');
   const t0 = process.hrtime.bigint();
   const human = o.json ? process.stderr : process.stdout;
   const seed = o.seed ?? freshSeed();
@@ -226,15 +227,14 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const rel = written && path.relative(process.cwd(), written.dir);
   const where = !written ? 'no results written' : rel && !rel.startsWith('..') ? rel : written.dir;
-  const skipped = counts.skip ? `, ${counts.skip} skipped` : '';
   const rerun = run.cases.filter((c) => c.reruns?.length);
   for (const c of rerun) if (c.status === 'pass') human.write(`RE-RUN ${c.id}: ${c.message}\n`);
   const reruns = rerun.length ? `, ${rerun.length} re-run (harness late)` : '';
   const lanes = run.laneRange ? `lanes auto ${run.laneRange.min}–${run.laneRange.max}` : `lanes ${o.lanes}`;
   const part = run.shard ? `, shard ${run.shard.index}/${run.shard.total}: ${counts.total} of ${run.shard.planned} case runs` : '';
-  human.write(`${counts.pass} passed, ${counts.fail} failed, ${counts.error} errors${skipped}${reruns} in ${wall.toFixed(1)} s (jobs ${o.jobs} × ${lanes}, seed ${seed}, kernel ${run.kernel}${part}); ${where}\n`);
   if (o.json) process.stdout.write(toSummaryJson(run, { pcapPaths: written?.pcaps }));
-  human.write(`${counts.pass} passed, ${counts.fail + counts.error} failed${rerun.length ? `, ${rerun.length} re-run` : ''}\n`);
+  // The one closing line: every status of the totals (summary.json's), then how the run went.
+  human.write(`${tallyText(counts)}${reruns} in ${wall.toFixed(1)} s (jobs ${o.jobs} × ${lanes}, seed ${seed}, kernel ${run.kernel}${part}); ${where}\n`);
   // A shard may be empty (more shards than case runs); a whole run with nothing in it is a mistake.
   let code = counts.fail === 0 && counts.error === 0 && (counts.total > 0 || shard) ? 0 : 1;
   if (baselineDir && written) {

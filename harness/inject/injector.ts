@@ -2,8 +2,10 @@
 //  - raw: `raw-socket` with IPPROTO_RAW (header included, send-only: such a socket never receives, so
 //    the tester kernel does not clone every reply into it). The kernel still fills in the IPv4 total
 //    length and header checksum (and an IP ID when it is 0) — fine for well-formed packets.
-//  - link: a whole Ethernet frame through the capture handle (libpcap's sendpacket), byte-exact: for
-//    packets the raw path would rewrite (bad IP checksum or length, IP options, a deliberate ID 0).
+//  - link: a whole Ethernet frame, byte-exact, through a LinkSender: for packets the raw path would
+//    rewrite (bad IP checksum or length, IP options, a deliberate ID 0). Case runs send through a packet
+//    socket of their own (packet-sender.ts), so the capture sees and stamps the frame as it leaves; the
+//    bulk paths, which never look at their own frames, through the capture's libpcap handle.
 // We call the addon's synchronous send directly (Socket.wrap.send): raw-socket's queued API waits for
 // a poll event per packet, which cost a third of the throughput in bench/harness.ts.
 import * as raw from 'raw-socket';
@@ -15,6 +17,7 @@ const noop = (): void => undefined;
 
 export interface LinkSender {
   sendFrame(frame: Uint8Array): void;
+  close?(): void;
 }
 
 export class Injector {
@@ -24,7 +27,8 @@ export class Injector {
   private readonly ethHeader: Record<4 | 6, Uint8Array>;
   sent = 0;
 
-  constructor(private readonly link: LinkSender, srcMac: string, dstMac: string) {
+  /** `ownsLink`: the link sender is the injector's own, closed with it (not the capture's handle). */
+  constructor(private readonly link: LinkSender, srcMac: string, dstMac: string, private readonly ownsLink = false) {
     this.ethHeader = {
       4: emitEthernet({ dst: dstMac, src: srcMac, type: ipEthertype(4) }),
       6: emitEthernet({ dst: dstMac, src: srcMac, type: ipEthertype(6) }),
@@ -67,6 +71,7 @@ export class Injector {
   close(): void {
     this.v4?.close();
     this.v6?.close();
+    if (this.ownsLink) this.link.close?.();
     this.v4 = this.v6 = undefined;
   }
 }

@@ -42,12 +42,16 @@ function diffTable(diffs: readonly FieldDiff[], indent: string): string[] {
   });
 }
 
-/** The ladder rows for a case: its packets in capture order, then placeholders for missing expectations. */
+/**
+ * The ladder rows for a case: its packets in capture order, then placeholders for missing
+ * expectations. With more than one flow, each row starts with its flow's name and ports ("b 40002>8080").
+ */
 export function ladderPackets(result: CaseResult): LadderPacket[] {
   const t0 = result.packets.reduce<bigint | undefined>((m, p) => (m === undefined || p.tsNs < m ? p.tsNs : m), undefined);
+  const multi = new Set(result.packets.map((p) => p.flow ?? '')).size > 1;
   const rows: LadderPacket[] = result.packets.map((p) => ({
     dir: p.dir,
-    summary: summarizePacket(p.bytes),
+    summary: multi ? `${p.flow ?? '(no flow)'} ${summarizePacket(p.bytes, { ports: true })}` : summarizePacket(p.bytes),
     tMs: t0 === undefined ? NaN : Number(p.tsNs - t0) / 1e6,
     mark: isUnexpected(p) ? 'unexpected' : undefined,
   }));

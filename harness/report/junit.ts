@@ -1,7 +1,12 @@
-// JUnit XML as Jenkins, GitLab and KernelCI-style collectors read it:
-// <testsuites> → one <testsuite> per case folder → <testcase classname name time> with
-// <failure>/<error>/<skipped>, and <properties> (run-wide on the suite, per case on the testcase,
-// as pytest writes them).
+// JUnit XML in the Surefire/Jenkins dialect, the one Jenkins (junit and xunit plugins), GitLab and the
+// GitHub actions that publish test reports read; valid against the Jenkins xUnit plugin's JUnit schema
+// (junit-10.xsd; test/fixtures/report/junit-jenkins.xsd is our transcription of its rules):
+//   <testsuites name tests failures errors time>              (no skipped, no timestamp there)
+//     <testsuite name tests failures errors skipped time timestamp hostname id>  one per case folder
+//       <properties>                                          run-wide: run id, kernel, host, seed, …
+//       <testcase classname name time>                        no per-testcase <properties>:
+//         <failure message type>…</failure> | <error …> | <skipped message/>
+//         <system-out>                                        the case's details, one `key: value` a line
 import { formatCaseFailure, isMissingStep } from './diff-text';
 import { caseLabel, countStatuses, type CaseResult, type RunResult } from './types';
 import { xmlAttr, xmlCdata } from './xml';
@@ -35,21 +40,23 @@ function failureMessage(c: CaseResult): string {
   return c.message ?? c.steps.find((x) => !x.ok)?.message ?? (c.status === 'error' ? 'error' : 'failed');
 }
 
-function testcase(c: CaseResult, run: RunResult): string[] {
+/** A case's details for its <system-out>: `key: value` lines, then the pcap as an attachment. */
+export function caseDetails(c: CaseResult, run: RunResult, pcap?: string): string {
+  const lines = [`id: ${c.id}`];
+  if (c.kernel !== run.kernel) lines.push(`kernel: ${c.kernel}`);
+  lines.push(`seed: ${c.seed}`, `model_profile: ${c.modelProfile}`);
+  if (c.spec.length) lines.push(`spec: ${c.spec.join(' ')}`);
+  lines.push(`unexpected: ${c.unexpected}`, `capture_drops: ${c.captureDrops}`);
+  if (c.reruns?.length) lines.push(`reruns: ${c.reruns.length}`, `rerun_note: ${c.message ?? ''}`);
+  for (const [k, v] of Object.entries(c.sysctls)) lines.push(`sysctl ${k}: ${v}`);
+  // Jenkins' junit-attachments plugin and GitLab link a file named so (relative to the run directory).
+  if (pcap) lines.push(`[[ATTACHMENT|${pcap}]]`);
+  return lines.join('\n');
+}
+
+function testcase(c: CaseResult, run: RunResult, pcap: string | undefined): string[] {
   const i = '    ';
-  const open = `${i}<testcase classname="${xmlAttr(className(c.file))}" name="${xmlAttr(caseLabel(c))}" time="${seconds(c.durationMs)}"`;
-  const out = [`${open}>`];
-  out.push(`${i}  <properties>`);
-  out.push(property('id', c.id, `${i}    `));
-  if (c.kernel !== run.kernel) out.push(property('kernel', c.kernel, `${i}    `));
-  out.push(property('seed', String(c.seed), `${i}    `));
-  out.push(property('model_profile', c.modelProfile, `${i}    `));
-  for (const s of c.spec) out.push(property('spec', s, `${i}    `));
-  out.push(property('unexpected', String(c.unexpected), `${i}    `));
-  out.push(property('capture_drops', String(c.captureDrops), `${i}    `));
-  if (c.reruns?.length) out.push(property('reruns', String(c.reruns.length), `${i}    `), property('rerun_note', c.message ?? '', `${i}    `));
-  for (const [k, v] of Object.entries(c.sysctls)) out.push(property(`sysctl.${k}`, v, `${i}    `));
-  out.push(`${i}  </properties>`);
+  const out = [`${i}<testcase classname="${xmlAttr(className(c.file))}" name="${xmlAttr(caseLabel(c))}" time="${seconds(c.durationMs)}">`];
   if (c.status === 'fail' || c.status === 'error') {
     const tag = c.status === 'fail' ? 'failure' : 'error';
     const type = c.status === 'fail' ? failureType(c) : 'error';
@@ -57,11 +64,17 @@ function testcase(c: CaseResult, run: RunResult): string[] {
   } else if (c.status === 'skip') {
     out.push(`${i}  <skipped message="${xmlAttr(c.message ?? 'skipped')}"/>`);
   }
+  out.push(`${i}  <system-out>${xmlCdata(caseDetails(c, run, pcap))}</system-out>`);
   out.push(`${i}</testcase>`);
   return out;
 }
 
-export function toJUnitXml(run: RunResult): string {
+export interface JUnitOptions {
+  /** case id → pcap path relative to the run directory. */
+  pcapPaths?: ReadonlyMap<string, string>;
+}
+
+export function toJUnitXml(run: RunResult, opts: JUnitOptions = {}): string {
   const groups = new Map<string, CaseResult[]>();
   for (const c of run.cases) {
     const k = suiteName(c.file);
@@ -72,8 +85,7 @@ export function toJUnitXml(run: RunResult): string {
   const all = countStatuses(run.cases);
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(
-    `<testsuites name="synharness" tests="${all.total}" failures="${all.fail}" errors="${all.error}" skipped="${all.skip}" ` +
-      `time="${seconds(run.durationMs)}" timestamp="${xmlAttr(run.startedAt)}">`,
+    `<testsuites name="synharness" tests="${all.total}" failures="${all.fail}" errors="${all.error}" time="${seconds(run.durationMs)}">`,
   );
   let id = 0;
   for (const [name, cases] of groups) {
@@ -98,7 +110,7 @@ export function toJUnitXml(run: RunResult): string {
       }
     }
     out.push('    </properties>');
-    for (const c of cases) out.push(...testcase(c, run));
+    for (const c of cases) out.push(...testcase(c, run, opts.pcapPaths?.get(c.id)));
     out.push('  </testsuite>');
   }
   out.push('</testsuites>');

@@ -28,14 +28,27 @@ export function ktapCaseName(c: Pick<CaseResult, 'file' | 'name' | 'ip'>): strin
   return ktapDescription(`${c.file}: ${caseLabel(c)}`);
 }
 
-/** Diagnostic data after a directive: one line, and no second '#' for naive parsers to split on. */
-function directiveData(s: string | undefined): string {
-  return flat((s ?? '').replace(/#/g, '_'));
+/** The longest diagnostic line, and the longest directive reason (longer ones are cut with '…'). */
+export const KTAP_DIAG_MAX = 200;
+export const KTAP_REASON_MAX = 120;
+
+function cut(s: string, max: number): string {
+  const cps = Array.from(s);
+  return cps.length <= max ? s : `${cps.slice(0, max - 1).join('')}…`;
 }
 
-/** A diagnostic line; '#' is allowed in diagnostics, line breaks are not. */
+/**
+ * Data after a directive: one short line (for an error, its first line: the details, such as an
+ * agent's stderr, are in the diagnostic lines above), and no second '#' for naive parsers to split on.
+ */
+function directiveData(s: string | undefined, firstLine = false): string {
+  const t = s ?? '';
+  return cut(flat((firstLine ? t.split('\n')[0] : t).replace(/#/g, '_')), KTAP_REASON_MAX);
+}
+
+/** A diagnostic line; '#' is allowed in diagnostics, line breaks are not; at most KTAP_DIAG_MAX characters. */
 function diag(indent: string, text: string): string {
-  const t = text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').trimEnd();
+  const t = cut(text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').trimEnd(), KTAP_DIAG_MAX);
   return t === '' ? `${indent}#` : `${indent}# ${t}`;
 }
 
@@ -71,12 +84,12 @@ export function toKtap(run: RunResult, opts: KtapOptions = {}): string {
         out.push(`ok ${num} ${name} # SKIP ${directiveData(c.message)}`.trimEnd());
         break;
       case 'fail':
-        for (const l of formatCaseFailure(c).trimEnd().split('\n')) out.push(diag('', l));
+        for (const l of formatCaseFailure(c, { hex: false }).trimEnd().split('\n')) out.push(diag('', l));
         out.push(`not ok ${num} ${name}`);
         break;
       case 'error':
-        for (const l of formatCaseFailure(c).trimEnd().split('\n')) out.push(diag('', l));
-        out.push(`not ok ${num} ${name} # ERROR ${directiveData(c.message)}`.trimEnd());
+        for (const l of formatCaseFailure(c, { hex: false }).trimEnd().split('\n')) out.push(diag('', l));
+        out.push(`not ok ${num} ${name} # ERROR ${directiveData(c.message, true)}`.trimEnd());
         break;
     }
   });

@@ -16,10 +16,12 @@ export function caseFromSummary(c: SummaryCase): CaseResult {
     id: c.id, file: c.file, name: c.name, spec: [...c.spec], ip: c.ip, status: c.status,
     ...(c.message !== undefined ? { message: c.message } : {}),
     durationMs: c.durationMs,
-    steps: c.steps.map(({ dueNs, startNs, lateMs: _late, ...s }) => ({
+    steps: c.steps.map(({ dueNs, startNs, lateMs: _late, step, ...s }) => ({
+      // synharness-summary/1 had the 0-based `index` where /2 has the 1-based `step`.
+      index: step !== undefined ? step - 1 : (s as unknown as { index: number }).index,
       ...s, ...(dueNs !== undefined ? { dueNs: BigInt(dueNs) } : {}), ...(startNs !== undefined ? { startNs: BigInt(startNs) } : {}),
     })),
-    packets: c.packets.map((p) => ({ tsNs: BigInt(p.tsNs), dir: p.dir, bytes: fromHex(p.hex), comment: p.comment })),
+    packets: c.packets.map((p) => ({ tsNs: BigInt(p.tsNs), dir: p.dir, bytes: fromHex(p.hex), comment: p.comment, ...(p.flow !== undefined ? { flow: p.flow } : {}) })),
     unexpected: c.unexpected, kernel: c.kernel, sysctls: { ...c.sysctls }, modelProfile: c.modelProfile, seed: c.seed,
     captureDrops: c.captureDrops,
     ...(c.comparable ? { comparable: c.comparable } : {}),

@@ -3,6 +3,7 @@
 // compactly. NOPs are padding and not worth a word each.
 import { toHex } from '../../lib/wire/bytes';
 import { decodeEthernet } from '../../lib/wire/decode';
+import { ETH_HEADER, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../../lib/wire/ethernet';
 import { flagsToString } from '../../lib/wire/flags';
 import { ACK, RESERVED_MASK, URG } from '../../lib/wire/types';
 import type { Decoded, TcpOption } from '../../lib/wire/types';
@@ -12,6 +13,8 @@ export { toHex };
 export interface SummaryOptions {
   /** Prefix "src:port > dst:port " (default false: the ladder already shows direction). */
   addrs?: boolean;
+  /** Prefix "sport>dport " (a multi-flow ladder); ignored with `addrs`. */
+  ports?: boolean;
 }
 
 export function tcpFlagLetters(flags: number): string {
@@ -61,8 +64,15 @@ function describe(d: Decoded, opts: SummaryOptions): string {
     if (w) parts.push(w);
   }
   if (tcp.payload.length > 0) parts.push(`len=${tcp.payload.length}`);
-  const prefix = opts.addrs ? `${hostPort(ip.src, tcp.sport, v6)} > ${hostPort(ip.dst, tcp.dport, v6)} ` : '';
+  const prefix = opts.addrs ? `${hostPort(ip.src, tcp.sport, v6)} > ${hostPort(ip.dst, tcp.dport, v6)} ` : opts.ports ? `${tcp.sport}>${tcp.dport} ` : '';
   return prefix + parts.join(' ');
+}
+
+/** The IP packet an Ethernet frame carries (IPv4 or IPv6 ethertype), or undefined. */
+export function ipBytes(frame: Uint8Array): Uint8Array | undefined {
+  if (frame.length <= ETH_HEADER) return undefined;
+  const type = (frame[12] << 8) | frame[13];
+  return type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6 ? frame.subarray(ETH_HEADER) : undefined;
 }
 
 /** A short description of an Ethernet frame. Never throws; odd frames are described as such. */

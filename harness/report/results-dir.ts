@@ -15,6 +15,7 @@ import { toKcidbJson, type KcidbOptions } from './kcidb';
 import { toKtap, type KtapOptions } from './ktap';
 import { casePcapng } from './pcapng';
 import { toSummaryJson } from './summary';
+import { SUMMARY_SCHEMA_FILE, summaryJsonSchemaText } from './summary-schema';
 import type { RunResult } from './types';
 
 const TMP_PREFIX = '.tmp-';
@@ -230,8 +231,9 @@ export function writeRun(
     };
     for (const [id, rel] of pcaps) put(rel, given.get(id) ?? casePcapng(byId.get(id)!));
     put('ktap.txt', toKtap(run, opts.ktap));
-    put('junit.xml', toJUnitXml(run));
+    put('junit.xml', toJUnitXml(run, { pcapPaths: pcaps }));
     put('kcidb.json', toKcidbJson(run, opts.kcidb));
+    put(SUMMARY_SCHEMA_FILE, summaryJsonSchemaText());
     put('summary.json', toSummaryJson(run, { pcapPaths: pcaps }));
     fsyncDir(path.join(tmp, 'pcap'));
     fsyncDir(tmp);

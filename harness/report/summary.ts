@@ -1,84 +1,16 @@
-// summary.json: the whole run in one machine-readable document. Timestamps are decimal strings of
-// nanoseconds (JSON numbers cannot hold them exactly); packets are lower-case hex from the Ethernet
-// header on.
+// summary.json: the whole run in one machine-readable document, of the shape summary-schema.ts defines
+// (and summary.schema.json publishes). Timestamps are decimal strings of nanoseconds (JSON numbers
+// cannot hold them exactly); step numbers are 1-based; packets are lower-case hex from the Ethernet
+// header and from the IP header.
 import { isUnexpected } from './diff-text';
-import { summarizePacket, toHex } from './packet-summary';
-import { COMPARABLE_SCHEMA, type ComparableCase } from '../../lib/compare/types';
+import { ipBytes, summarizePacket, toHex } from './packet-summary';
+import { COMPARABLE_SCHEMA } from '../../lib/compare/types';
 import { stepLateMs } from '../../lib/match/lateness';
-import { countStatuses, type CaseResult, type CaseStatus, type EarlierAttempt, type FieldDiff, type RunResult, type StatusCounts } from './types';
+import { SUMMARY_SCHEMA, SUMMARY_SCHEMA_FILE, type Summary, type SummaryCase, type SummaryDiff, type SummaryPacket, type SummaryStep } from './summary-schema';
+import { countStatuses, type CaseResult, type RunResult } from './types';
 
-export const SUMMARY_SCHEMA = 'synharness-summary/1';
-
-export interface SummaryPacket {
-  tsNs: string;
-  /** ms since the case's first packet. */
-  tRelMs: number;
-  dir: 'sent' | 'received';
-  len: number;
-  hex: string;
-  summary: string;
-  comment: string;
-  unexpected: boolean;
-}
-
-export interface SummaryStep {
-  index: number;
-  kind: string;
-  ok: boolean;
-  message?: string;
-  script?: string;
-  reasons?: string[];
-  diffs?: FieldDiff[];
-  /** When the step was due and when it took effect, CLOCK_MONOTONIC ns (decimal strings); see lib/match/lateness.ts. */
-  dueNs?: string;
-  startNs?: string;
-  /** How late it started, ms. */
-  lateMs?: number;
-  /** A kernel timer the model tracks fell due this many ms after the step was due, before it started. */
-  timerAfterMs?: number;
-  /** With timerAfterMs: how late the harness was against that timer, ms. */
-  driftMs?: number;
-}
-
-export interface SummaryDiff extends FieldDiff {
-  step: number;
-}
-
-export interface SummaryCase {
-  id: string;
-  file: string;
-  name: string;
-  ip: 4 | 6;
-  spec: string[];
-  status: CaseStatus;
-  message?: string;
-  durationMs: number;
-  kernel: string;
-  sysctls: Record<string, string>;
-  modelProfile: string;
-  seed: number;
-  captureDrops: number;
-  unexpected: number;
-  /** Path of the case's pcapng relative to the run directory, when one was written. */
-  pcap?: string;
-  steps: SummaryStep[];
-  /** Earlier attempts a late harness made unjudgeable (the case was run again; its message says so). */
-  reruns?: EarlierAttempt[];
-  /** Every field difference of every step, flattened. */
-  diffs: SummaryDiff[];
-  packets: SummaryPacket[];
-  /** The judged packets with random values normalised, per step, with the model's predictions (`synh compare`). */
-  comparable?: ComparableCase;
-}
-
-/** The run's own fields as RunResult has them, plus the schema id, totals and the cases' summaries. */
-export interface Summary extends Omit<RunResult, 'cases'> {
-  schema: string;
-  /** Schema of the cases' `comparable` field (lib/compare/types.ts); absent in runs made before it existed. */
-  comparableSchema?: string;
-  totals: StatusCounts;
-  cases: SummaryCase[];
-}
+export { SUMMARY_SCHEMA };
+export type { Summary, SummaryCase, SummaryDiff, SummaryPacket, SummaryStep };
 
 export interface SummaryOptions {
   /** case id → pcap path relative to the run directory. */
@@ -103,8 +35,8 @@ function summaryCase(c: CaseResult, opts: SummaryOptions): SummaryCase {
     captureDrops: c.captureDrops,
     unexpected: c.unexpected,
     ...(opts.pcapPaths?.has(c.id) ? { pcap: opts.pcapPaths.get(c.id)! } : {}),
-    steps: c.steps.map((s) => ({
-      index: s.index,
+    steps: c.steps.map((s): SummaryStep => ({
+      step: s.index + 1,
       kind: s.kind,
       ok: s.ok,
       ...(s.message !== undefined ? { message: s.message } : {}),
@@ -116,15 +48,17 @@ function summaryCase(c: CaseResult, opts: SummaryOptions): SummaryCase {
       ...(s.driftMs !== undefined ? { driftMs: s.driftMs } : {}),
     })),
     ...(c.reruns?.length ? { reruns: c.reruns.map((r) => ({ ...r })) } : {}),
-    diffs: c.steps.flatMap((s) => (s.diffs ?? []).map((d) => ({ step: s.index, ...d }))),
-    packets: c.packets.map((p) => ({
+    diffs: c.steps.flatMap((s) => (s.diffs ?? []).map((d): SummaryDiff => ({ step: s.index + 1, ...d }))),
+    packets: c.packets.map((p): SummaryPacket => ({
       tsNs: p.tsNs.toString(),
       tRelMs: t0 === undefined ? 0 : Number(p.tsNs - t0) / 1e6,
       dir: p.dir,
       len: p.bytes.length,
       hex: toHex(p.bytes),
+      ...ipHexOf(p.bytes),
       summary: summarizePacket(p.bytes, { addrs: true }),
       comment: p.comment,
+      ...(p.flow !== undefined ? { flow: p.flow } : {}),
       unexpected: isUnexpected(p),
     })),
     ...(c.comparable ? { comparable: c.comparable } : {}),
@@ -132,8 +66,14 @@ function summaryCase(c: CaseResult, opts: SummaryOptions): SummaryCase {
   return out;
 }
 
+function ipHexOf(frame: Uint8Array): { ipHex?: string } {
+  const ip = ipBytes(frame);
+  return ip ? { ipHex: toHex(ip) } : {};
+}
+
 export function toSummary(run: RunResult, opts: SummaryOptions = {}): Summary {
   return {
+    $schema: SUMMARY_SCHEMA_FILE,
     schema: SUMMARY_SCHEMA,
     comparableSchema: COMPARABLE_SCHEMA,
     runId: run.runId,

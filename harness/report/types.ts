@@ -14,6 +14,8 @@ export interface CapturedPacket {
   bytes: Uint8Array;
   /** Which step sent it, which expectation it matched, or 'UNEXPECTED: …'. */
   comment: string;
+  /** The case flow it belongs to (by the peer's port), absent for a port no flow uses. */
+  flow?: string;
 }
 
 
@@ -114,6 +116,11 @@ export function countStatuses(cases: readonly CaseResult[]): StatusCounts {
   const c: StatusCounts = { total: cases.length, pass: 0, fail: 0, error: 0, skip: 0 };
   for (const r of cases) c[r.status]++;
   return c;
+}
+
+/** "N passed, N failed, N errors, N skipped": every status, as the closing lines of run and merge say it. */
+export function tallyText(c: StatusCounts): string {
+  return `${c.pass} passed, ${c.fail} failed, ${c.error} errors, ${c.skip} skipped`;
 }
 
 /** `file#name@ipv4`: a case result's id (unique within a run). */

@@ -62,10 +62,11 @@ export function caseResult(cx: CaseContext | undefined, ledger: DutLedger | unde
     status = 'fail';
     message = `${unexpected.length} unexpected packet(s) from the DUT`;
   }
+  ledger?.finish();
   const off = e.epochOffsetNs;
   const packets: CapturedPacket[] = [
-    ...(ledger?.tx ?? []).map((t) => ({ tsNs: t.tNs + off, dir: 'sent' as const, bytes: t.frame, comment: t.comment })),
-    ...rx.map((r) => ({ tsNs: r.tNs + off, dir: 'received' as const, bytes: r.frame, comment: r.comment ?? '' })),
+    ...(ledger?.tx ?? []).map((t) => ({ tsNs: t.tNs + off, dir: 'sent' as const, bytes: t.frame, comment: t.comment, ...(t.flow !== undefined ? { flow: t.flow } : {}) })),
+    ...rx.map((r) => ({ tsNs: r.tNs + off, dir: 'received' as const, bytes: r.frame, comment: r.comment ?? '', ...(r.flow !== undefined ? { flow: r.flow } : {}) })),
     ...foreign.map((r) => ({ tsNs: r.tNs + off, dir: fromDut(r) ? 'received' as const : 'sent' as const, bytes: r.frame, comment: r.comment ?? '' })),
   ].sort((p, q) => (p.tsNs < q.tsNs ? -1 : p.tsNs > q.tsNs ? 1 : 0));
   return {

@@ -1,6 +1,6 @@
 // Every frame on the lab's link during one case: the DUT's packets (each taken by at most one
-// expectation), the harness's own (recorded when sent; the raw path's echo in the capture is
-// recognised and dropped), and foreign ones. Steps wait here for a DUT packet or for time to pass —
+// expectation), the harness's own (recorded when sent, then stamped by the capture as they leave, so
+// a stimulus and its answers are on one clock and in wire order), and foreign ones. Steps wait here for a DUT packet or for time to pass —
 // on the capture, never a sleep — and every wait ends at once when the case is aborted.
 import { decodeEthernet } from '../../lib/wire/decode';
 import type { Decoded } from '../../lib/wire/types';
@@ -22,10 +22,18 @@ export interface Rx {
 
 /** A frame the harness sent. */
 export interface Tx {
+  /** The frame as it crossed the wire once the capture saw it leave; until then as built. */
   frame: Uint8Array;
+  /** The capture's timestamp of the frame once seen; until then the time just before the send. */
   tNs: bigint;
   comment: string;
+  /** The capture saw it leave (its time and bytes are the capture's). */
+  onWire: boolean;
+  /** The case flow it was sent on (by its source port). */
+  flow: string | undefined;
 }
+
+const NOT_SEEN = ' (not seen leaving by the capture: stamped just before the send)';
 
 interface Waiter {
   pred: (r: Rx) => boolean;
@@ -44,7 +52,7 @@ export class DutLedger {
   /** Frames neither from the DUT's case address nor sent by the harness. */
   readonly foreign: Rx[] = [];
   /** Our own frames as the raw path echoes them into the capture (tcp fingerprint → who waits for each, in order). */
-  private readonly echoes = new Map<string, Array<(tNs: bigint) => void>>();
+  private readonly echoes = new Map<string, Array<(f: CapturedFrame) => void>>();
   private readonly waiters = new Set<Waiter>();
   private readonly sleeps = new Set<() => void>();
   private stopped = false;
@@ -70,44 +78,50 @@ export class DutLedger {
       const q = this.echoes.get(fingerprint(d));
       const seen = q?.shift();
       if (seen) {
-        seen(f.tNs);
-        return; // our own packet on its way out (raw path): recorded when sent
+        seen(f);
+        return; // our own frame on its way out: its record now has the capture's time and bytes
       }
     }
     this.foreign.push({ d, frame: f.bytes, tNs: f.tNs, flow: undefined, taken: false });
   }
 
   /**
-   * A frame the harness sent at about `tNs` (right after the inject returned): recorded now, and its
-   * echo in the capture will be dropped. Resolves with the kernel's time of the frame — the echo's
-   * capture timestamp, taken inside the send syscall, so it does not move when the harness is
-   * descheduled around the inject — or `tNs` when no echo is read by `echoDeadline` (the frame's time
-   * in the record becomes the kernel's too).
+   * A frame the harness is sending, recorded with `beforeNs`, a time taken just before the send
+   * (the kernel may answer inside the send system call, so no answer can carry an earlier time).
+   * When the capture sees the frame leave, the record takes the capture's timestamp and the bytes
+   * as they crossed the wire (the raw path fills in the IPv4 checksum), so the frame and its answers
+   * are on one clock. Resolves with that time — or `beforeNs` when the capture has not shown the
+   * frame by `echoDeadline`; a later echo still corrects the record, but not what the case already
+   * timed from it (the `at` reference, the model's clock).
    */
-  sent(seg: Decoded, frame: Uint8Array, tNs: bigint, comment: string, echoDeadline: bigint): Promise<bigint> {
-    const k = fingerprint(seg);
-    const tx: Tx = { frame, tNs, comment };
+  sent(seg: Decoded, frame: Uint8Array, beforeNs: bigint, comment: string, echoDeadline: bigint): Promise<bigint> {
+    const tx: Tx = { frame, tNs: beforeNs, comment, onWire: false, flow: seg.tcp ? this.flowOf(seg.tcp.sport) : undefined };
     this.tx.push(tx);
+    const k = fingerprint(seg);
     let q = this.echoes.get(k);
     if (!q) this.echoes.set(k, (q = []));
     const queue = q;
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      const seen = (t: bigint): void => {
+      const seen = (f: CapturedFrame): void => {
         if (timer) clearTimeout(timer);
-        tx.tNs = t;
-        resolve(t);
+        tx.tNs = f.tNs;
+        tx.frame = f.bytes;
+        tx.onWire = true;
+        resolve(f.tNs);
       };
       queue.push(seen);
-      if (this.stopped) return resolve(tNs);
+      if (this.stopped) return resolve(beforeNs);
       // As in waitFor: frames already readable are let in before the deadline counts.
       timer = setTimeout(() => setImmediate(() => {
-        const i = queue.indexOf(seen);
-        if (i === -1) return; // seen meanwhile
-        queue[i] = () => undefined; // a late echo is still ours: dropped, not foreign
-        resolve(tNs);
+        if (!tx.onWire) resolve(beforeNs);
       }), Math.max(0, nsToMs(echoDeadline - now())));
     });
+  }
+
+  /** Marks the frames the capture never saw leave (their time is the one taken before the send). */
+  finish(): void {
+    for (const t of this.tx) if (!t.onWire && !t.comment.endsWith(NOT_SEEN)) t.comment += NOT_SEEN;
   }
 
   /**

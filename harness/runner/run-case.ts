@@ -19,6 +19,7 @@ import { Drift, pendingTimerOfLateStep } from '../../lib/match/lateness';
 import { SETTLE_MS } from '../../lib/match/timing';
 import type { StepOutcome } from '../../lib/match/verdict';
 import { initialState, makeEnv } from '../../lib/model';
+import { realMinusMonotonicNs } from '../capture/libpcap';
 import { readModelSysctls } from '../engine/dut-sysctls';
 import { scriptFailureLine } from '../packetdrill/report';
 import type { CaseResult } from '../report/types';
@@ -84,7 +85,7 @@ export class CaseExecution {
     for (const s of c.sysctls) if (!isGlobalSysctl(s.name)) sysctlMap[s.name] = s.value;
     const steps: StepOutcome[] = [];
     const t0 = now();
-    const epochOffsetNs = BigInt(Date.now()) * 1_000_000n - t0;
+    const epochOffsetNs = realMinusMonotonicNs();
     const end: CaseEnd = { status: 'pass', steps, kernel: 'unknown', sysctls: {}, profile: 'unknown', drops: 0, durationMs: 0, epochOffsetNs };
     let lab: Lab | undefined;
     let cx: CaseContext | undefined;

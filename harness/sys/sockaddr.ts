@@ -189,3 +189,20 @@ export function decodeSockaddr(b: Buffer, len = b.length): SockAddr {
   }
   throw new TypeError(`unsupported address family ${fam}`);
 }
+
+/** sizeof(struct sockaddr_ll). */
+export const SOCKADDR_LL_LEN = 20;
+
+/**
+ * struct sockaddr_ll { u16 family (host order); u16 protocol (BE); s32 ifindex (host order); u16 hatype;
+ * u8 pkttype; u8 halen; u8 addr[8]; } for bind(2) of an AF_PACKET socket to one interface.
+ */
+export function encodeSockaddrLl(afPacket: number, protocol: number, ifindex: number): Buffer {
+  const sll = Buffer.alloc(SOCKADDR_LL_LEN);
+  if (LE) sll.writeUInt16LE(afPacket, 0);
+  else sll.writeUInt16BE(afPacket, 0);
+  sll.writeUInt16BE(protocol, 2);
+  if (LE) sll.writeInt32LE(ifindex, 4);
+  else sll.writeInt32BE(ifindex, 4);
+  return sll;
+}

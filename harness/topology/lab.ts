@@ -29,6 +29,7 @@ import type { DutWiring } from '../agent/protocol';
 import { Capture } from '../capture/capture';
 import { buildIp } from '../../lib/wire/build';
 import { Injector } from '../inject/injector';
+import { PacketSender } from '../inject/packet-sender';
 import { offloadsOff } from '../sys/ethtool';
 import { ifNameToIndex } from '../sys/libc';
 import { addrAddMsg, bridgeCreateMsg, linkDelMsg, linkEnslaveUpMsg, linkMtuMsg, linkUpMsg, neighPermanentMsg, NetlinkError, routeReplaceMsg, RtNetlink } from '../sys/rtnetlink';
@@ -89,7 +90,7 @@ export class Lab {
   ) {
     this.dutMac = mac(addr.index, 1);
     this.testerMac = mac(addr.index, 2);
-    this.injector = new Injector(capture, this.testerMac, this.dutMac);
+    this.injector = newInjector(addr, capture, this.testerMac, this.dutMac, opts);
   }
 
   static async create(opts: LabOptions = {}): Promise<Lab> {
@@ -133,7 +134,7 @@ export class Lab {
       this.capture.close();
       this.injector.close();
       this.capture = openCapture(this.addr, this.mtu, this.opts);
-      this.injector = new Injector(this.capture, this.testerMac, this.dutMac);
+      this.injector = newInjector(this.addr, this.capture, this.testerMac, this.dutMac, this.opts);
     }
     await this.rewire(opts.sysctls);
   }
@@ -290,11 +291,22 @@ function attachPort(name: string, bridge: number, previous: number): number {
 }
 
 function openCapture(a: LabAddresses, mtu: number, opts: LabOptions): Capture {
+  // 'both' also takes what the peer sends to a broadcast or multicast address (send steps' `to:`).
   const filter = opts.capture === 'dut'
     ? `tcp and (src host ${a.v4.dut} or src host ${a.v6.dut})`
-    : `tcp and (host ${a.v4.dut} or host ${a.v6.dut})`;
+    : `tcp and (host ${a.v4.dut} or host ${a.v6.dut} or src host ${a.v4.peer} or src host ${a.v6.peer})`;
   // Frames are at most MTU + Ethernet header; the buffer is sized to that (truncation is an error).
   return new Capture(a.testerIf, filter, { snaplen: mtu + 14 + 4 });
+}
+
+/**
+ * With a capture of both directions (case runs), link-path frames go out through a packet socket of
+ * their own, so the capture sees and stamps them as they leave (PacketSender); the bulk paths ('dut')
+ * send through the capture's handle and never look at their own frames.
+ */
+function newInjector(a: LabAddresses, capture: Capture, testerMac: string, dutMac: string, opts: LabOptions): Injector {
+  if (opts.capture === 'dut') return new Injector(capture, testerMac, dutMac);
+  return new Injector(new PacketSender(a.testerIf), testerMac, dutMac, true);
 }
 
 let testerDefaultsSet = false;

@@ -1,14 +1,25 @@
 // Words for verdicts: a model prediction, the written fields of a case pattern, a relative time.
 import type { PacketPattern } from '../case';
 import type { Prediction } from '../model';
-import { toHex } from '../wire/bytes';
+import { HEX_FIELDS, hexNum, toHex } from '../wire/bytes';
+import type { JsonNum, PacketJson } from '../wire/types';
 import { flagsToString } from '../wire/flags';
 
 /** "SA seq=* ack=1001 win=65160 [mss 1460,…]" */
 export function describePrediction(p: Prediction): string {
   const t = p.packet.tcp;
   const opts = t.options.map((o) => o.join(' ')).join(',');
-  return `${t.flags || '(none)'} seq=${t.seq} ack=${t.ack} win=${t.window}${t.len ? ` len=${t.len}` : ''}${opts ? ` [${opts}]` : ''}`;
+  return `${t.flags || '(none)'} seq=${t.seq} ack=${t.ack} win=${t.window}${t.len ? ` len=${t.len}` : ''}${opts ? ` [${opts}]` : ''} ${describeIp(p.packet.ip)}`;
+}
+
+/**
+ * The IP fields of a prediction (the model's verdicts compare them too): "tos=0x00 ttl=64 df id=0",
+ * "tclass=0x00 hlim=64 flow=*"; the TOS / traffic-class byte in hex, as the reasons write it.
+ */
+export function describeIp(ip: PacketJson['ip']): string {
+  const n = (field: string, v: JsonNum): string => `${field}=${typeof v === 'number' && HEX_FIELDS.has(field) ? hexNum(v, 2) : v}`;
+  if ('tos' in ip) return `${n('tos', ip.tos)} ${n('ttl', ip.ttl)} ${ip.df ? 'df' : '!df'} ${n('id', ip.id)}`;
+  return `${n('tclass', ip.tclass)} ${n('hlim', ip.hlim)} ${n('flow', ip.flow)}`;
 }
 
 /** The written fields of a pattern, compactly: "SA seq=dut.isn ack=peer.isn+1 win=65160". */

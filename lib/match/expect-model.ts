@@ -71,7 +71,7 @@ export function judgeExpectModel<O extends ModelObserved>(
           index: s.index, kind: 'expect', ok: false,
           message: `expect: model, flow ${f ?? '(none)'}: ${div.text}`,
           diffs: div.diffs.map((d) => ({ field: `model ${d.field}`, expected: d.expected, observed: d.observed, reason: d.reason })),
-          reasons: [...(ps.length ? ps.map((p) => `predicted ${describePrediction(p.pred)}`) : ['predicted nothing']), ...reasons.map(String)],
+          reasons: [...(ps.length ? ps.map((p) => `predicted ${describePrediction(p.pred)}`) : ['predicted nothing']), ...reasons.map((r) => r.explain(model.env.ip))],
         },
       };
     }

@@ -38,8 +38,8 @@ export function judgeExpectNoneQuiet(model: ModelTrack, s: ExpectNoneStep, start
       field: 'model packet',
       expected: `${describePrediction(p.pred)} at ${fmtRel(p.pred.atMs - startMs)}`,
       observed: 'nothing',
-      reason: p.pred.reason.toString(),
+      reason: p.pred.reason.explain(model.env.ip),
     })),
-    reasons: due[0].reasons.map(String),
+    reasons: due[0].reasons.map((r) => r.explain(model.env.ip)),
   };
 }

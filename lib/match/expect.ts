@@ -36,9 +36,9 @@ export interface ExpectScene {
 export function modelView(model: ModelTrack, flow: string, pend: PendingPrediction | undefined): string[] {
   const detached = model.detachedWhy(flow);
   if (detached) return [`not following flow ${flow}: ${detached}`];
-  if (pend) return [`predicted ${describePrediction(pend.pred)}`, ...pend.reasons.map(String)];
+  if (pend) return [`predicted ${describePrediction(pend.pred)}`, ...pend.reasons.map((r) => r.explain(model.env.ip))];
   const why = model.reasonsFor(flow);
-  return why.length ? ['predicted nothing more on this flow', ...why.map(String)] : [];
+  return why.length ? ['predicted nothing more on this flow', ...why.map((r) => r.explain(model.env.ip))] : [];
 }
 
 export interface PacketVerdict {

@@ -6,7 +6,7 @@ import type {
   Bindings, FlagsMatcher, NumMatcher, OptionPattern, OptionsMatcher, PacketPattern, PacketRef, SameField, TimeWindow, Value,
 } from '../case';
 import type { FieldDiff } from '../model';
-import { toHex } from '../wire/bytes';
+import { HEX_FIELDS, hexDigitsOf, hexNum, toHex } from '../wire/bytes';
 import { flagsToString } from '../wire/flags';
 import { emitOptions } from '../wire/tcp-options';
 import type { Decoded, TcpOption } from '../wire/types';
@@ -57,12 +57,19 @@ export function fieldOf(d: Decoded, f: SameField): number | undefined {
 /** 32-bit sequence-space fields: ranges walk forward modulo 2^32. */
 const MODULAR = new Set(['seq', 'ack', 'tsval', 'tsecr']);
 
-function valueText(v: Value, n: number): string {
-  return isExpr(v) ? `${v.text} = ${n}` : String(n);
+/**
+ * A number as the case wrote its field: flags as letters; in hex when the case wrote a 0x-literal (as
+ * many digits) or for the TOS / traffic-class byte (HEX_FIELDS); else decimal.
+ */
+function fmt(field: string, n: number, caseText?: string): string {
+  if (field === 'flags') return flagsToString(n) || '(none)';
+  const digits = hexDigitsOf(caseText);
+  if (digits !== undefined) return hexNum(n, digits);
+  return HEX_FIELDS.has(field) ? hexNum(n, 2) : String(n);
 }
 
-function fmt(field: string, n: number): string {
-  return field === 'flags' ? flagsToString(n) || '(none)' : String(n);
+function valueText(v: Value, n: number, field: string, caseText: string): string {
+  return isExpr(v) ? `${v.text} = ${fmt(field, n, caseText)}` : fmt(field, n, caseText);
 }
 
 /** Evaluates a value; an unbound expression yields the error text instead. */
@@ -84,15 +91,15 @@ export function checkNum(m: NumMatcher, obs: number | undefined, what: string, c
   if (m.kind === 'any') return obs === undefined ? { field, expected: '*', observed: missing } : null;
   if (m.kind === 'value') {
     const v = evalOr(m.value, ctx.lookup);
-    if (typeof v === 'string') return { field, expected: m.text, observed: obs === undefined ? missing : fmt(what, obs), reason: v };
+    if (typeof v === 'string') return { field, expected: m.text, observed: obs === undefined ? missing : fmt(what, obs, m.text), reason: v };
     if (obs === v) return null;
-    return { field, expected: valueText(m.value, v), observed: obs === undefined ? missing : fmt(what, obs) };
+    return { field, expected: valueText(m.value, v, what, m.text), observed: obs === undefined ? missing : fmt(what, obs, m.text) };
   }
   if (m.kind === 'range') {
     const lo = evalOr(m.lo, ctx.lookup);
     const hi = evalOr(m.hi, ctx.lookup);
     if (typeof lo === 'string' || typeof hi === 'string') {
-      return { field, expected: m.text, observed: obs === undefined ? missing : String(obs), reason: typeof lo === 'string' ? lo : String(hi) };
+      return { field, expected: m.text, observed: obs === undefined ? missing : fmt(what, obs, m.text), reason: typeof lo === 'string' ? lo : String(hi) };
     }
     const expected = isExpr(m.lo) || isExpr(m.hi) ? `${m.text} = [${lo}, ${hi}]` : m.text;
     if (obs === undefined) return { field, expected, observed: missing };

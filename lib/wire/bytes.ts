@@ -92,3 +92,17 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** A number in 0x-hex with at least `digits` hex digits: "0x0", "0x02". */
+export function hexNum(n: number, digits = 1): string {
+  return `0x${n.toString(16).padStart(digits, '0')}`;
+}
+
+/** Fields reports show in hex whatever the case wrote, as kernel code and tcpdump do: the TOS / traffic-class byte. */
+export const HEX_FIELDS: ReadonlySet<string> = new Set(['tos', 'tclass', 'ip.tos', 'ip.tclass']);
+
+/** How many hex digits a 0x-literal has ("0x02" → 2), or undefined when `text` is not one. */
+export function hexDigitsOf(text: string | undefined): number | undefined {
+  const m = text === undefined ? null : /^\s*0x([0-9a-f]+)\s*$/i.exec(text);
+  return m ? m[1].length : undefined;
+}

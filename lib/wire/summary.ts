@@ -1,5 +1,5 @@
 // Packet summaries: the shared JSON shape (PacketJson) and a one-line tcpdump-like text.
-import { toHex } from './bytes';
+import { hexNum, toHex } from './bytes';
 import { flagsToString } from './flags';
 import { optionToJson } from './tcp-options';
 import { ACK, Decoded, PacketJson, RESERVED_MASK, TcpOption, URG } from './types';
@@ -67,9 +67,7 @@ export function optionToText(o: TcpOption): string {
   }
 }
 
-function hex(n: number): string {
-  return `0x${n.toString(16)}`;
-}
+const hex = (n: number): string => hexNum(n);
 
 /**
  * One human line, tcpdump style:

@@ -1,5 +1,5 @@
 // `send`: expressions evaluated in the flow's bindings → buildIp (mistakes included) → injected on the
-// path pathFor picks; the packet's time in the capture (its echo) is the `at` reference; the segment
+// path pathFor picks; the packet's time in the capture (as it left) is the `at` reference; the segment
 // is recorded for the model at that time (applied when the model is next consulted: ModelTrack.sent).
 import { evalValue, resolveSendOptions, type SendStep, type SendTarget } from '../../../lib/case';
 import type { StepOutcome } from '../../../lib/match/verdict';
@@ -33,12 +33,14 @@ export async function runSend(cx: CaseContext, s: SendStep): Promise<StepOutcome
   const bytes = buildIp(spec);
   const seg = decodeIp(bytes);
   const comment = `step ${s.index + 1}: send on flow ${s.flow}${s.label ? ` (${s.label})` : ''}${s.note ? ` — ${s.note}` : ''}`;
+  // The kernel's time of the packet (the capture's stamp as it left), not the harness's: a harness
+  // descheduled right after the inject would otherwise start `at` windows and the model late, and the
+  // answer, made inside the send, would precede its stimulus. The fallback is taken before the send.
+  const before = now();
   if (target.mac) cx.lab.injector.sendLink(bytes, target.mac);
   else cx.lab.injector.send(bytes, pathFor(bytes));
-  // The kernel's time of the packet (its echo in the capture), not the harness's: a harness
-  // descheduled right after the inject would otherwise start `at` windows and the model late.
   const frame = cx.frame(bytes, target.mac);
-  const t = await cx.ledger.sent(seg, frame, now(), comment, now() + msToNs(ECHO_WAIT_MS));
+  const t = await cx.ledger.sent(seg, frame, before, comment, now() + msToNs(ECHO_WAIT_MS));
   cx.trace.sent(frame, s.index);
   cx.stimulus(t);
   cx.stepPackets.set(s.index, [seg]);

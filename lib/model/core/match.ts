@@ -1,5 +1,6 @@
 // Unifying predictions with observed packets: bind() (first sight of a symbol binds it, later sights
 // must agree) and matchPrediction() (a field-by-field diff, no state change).
+import { HEX_FIELDS, hexNum } from '../../wire/bytes';
 import type { JsonNum, OptionJson, PacketJson } from '../../wire/types';
 import type { Expectation, FieldExpect, ModelState, Prediction } from './state';
 import { cloneDict } from './state';
@@ -103,10 +104,15 @@ function optField(name: string, i: number): string {
   return `opt.${name}.${i}`;
 }
 
+/** A value of a field as reports show it: the TOS / traffic-class byte in hex (HEX_FIELDS). */
+function shown(field: string, v: unknown): string {
+  return HEX_FIELDS.has(field) && typeof v === 'number' ? hexNum(v, 2) : String(v);
+}
+
 function unify(p: Prediction, o: PacketJson, b: Bindings): FieldDiff[] {
   const diffs: FieldDiff[] = [];
   const ex: Expectation = p.expect;
-  const why = p.reason.toString();
+  const why = p.reason.explain('tclass' in p.packet.ip ? 6 : 4);
   const one = (field: string, want: JsonNum | string | boolean | undefined, got: unknown) => {
     if (want === '*') {
       const e = ex[field];
@@ -115,7 +121,7 @@ function unify(p: Prediction, o: PacketJson, b: Bindings): FieldDiff[] {
       if (err) diffs.push({ field, expected: show(e), observed: String(got), reason: `${why} (${err})` });
       return;
     }
-    if (want !== got) diffs.push({ field, expected: String(want), observed: String(got), reason: why });
+    if (want !== got) diffs.push({ field, expected: shown(field, want), observed: shown(field, got), reason: why });
   };
   const pi = p.packet.ip as unknown as Record<string, JsonNum | boolean>;
   const oi = o.ip as unknown as Record<string, unknown>;

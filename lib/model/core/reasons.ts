@@ -4,7 +4,7 @@
 // lazily (the fuzzer builds millions of them and reads few).
 //
 // `file` is where 6.18 defines the function (an IPv4 name stands for its IPv6 twin in
-// net/ipv6/tcp_ipv6.c); on 6.1 the ECN helpers 6.18 keeps in include/net/tcp_ecn.h were in
+// net/ipv6/tcp_ipv6.c; familyFn gives the twin's name, and reports use it); on 6.1 the ECN helpers 6.18 keeps in include/net/tcp_ecn.h were in
 // net/ipv4/tcp_input.c and tcp_output.c. Empty for the model's own rules (profile choice, timers,
 // events it cannot read), which mirror no kernel function.
 
@@ -230,6 +230,35 @@ const DEFS = {
 
 export type RuleId = keyof typeof DEFS;
 
+/**
+ * The IPv6 twin of each IPv4-only function a rule names (net/ipv6/tcp_ipv6.c, syncookies.c,
+ * ip6_input.c, reassembly.c); every other function serves both families. The one place a rule's
+ * function gets its family's name.
+ */
+const V6_TWIN: Readonly<Record<string, string>> = {
+  tcp_v4_rcv: 'tcp_v6_rcv',
+  tcp_v4_do_rcv: 'tcp_v6_do_rcv',
+  tcp_v4_send_reset: 'tcp_v6_send_reset',
+  tcp_v4_send_ack: 'tcp_v6_send_ack',
+  tcp_v4_send_synack: 'tcp_v6_send_synack',
+  tcp_v4_syn_recv_sock: 'tcp_v6_syn_recv_sock',
+  tcp_v4_timewait_ack: 'tcp_v6_timewait_ack',
+  tcp_v4_reqsk_send_ack: 'tcp_v6_reqsk_send_ack',
+  tcp_v4_cookie_check: 'tcp_v6_cookie_check',
+  tcp_v4_connect: 'tcp_v6_connect',
+  cookie_v4_check: 'cookie_v6_check',
+  ip_rcv: 'ipv6_rcv',
+  ip_rcv_core: 'ip6_rcv_core',
+  ip_rcv_finish: 'ip6_rcv_finish',
+  ip_local_deliver_finish: 'ip6_input_finish',
+  ip_defrag: 'ipv6_frag_rcv',
+};
+
+/** A rule's kernel function as the family runs it: tcp_v4_send_synack for IPv4, tcp_v6_send_synack for IPv6. */
+export function familyFn(fn: string, ip: 4 | 6): string {
+  return ip === 6 ? V6_TWIN[fn] ?? fn : fn;
+}
+
 export interface RuleInfo {
   rule: RuleId;
   /** Kernel function mirrored, e.g. 'tcp_check_req'. */
@@ -291,6 +320,10 @@ export class Reason {
   }
   toString(): string {
     return `${this.fn}: ${this.text}`;
+  }
+  /** "fn: text" with the function named for the family the decision was taken in (familyFn). */
+  explain(ip: 4 | 6): string {
+    return `${familyFn(this.fn, ip)}: ${this.text}`;
   }
 }
 

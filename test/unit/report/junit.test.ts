@@ -25,7 +25,9 @@ describe('report/junit', () => {
   });
 
   it('counts tests, failures, errors and skips at both levels', () => {
-    expect(root.attrs).to.include({ tests: '5', failures: '1', errors: '1', skipped: '1', time: '1.234' });
+    expect(root.attrs).to.include({ tests: '5', failures: '1', errors: '1', time: '1.234' });
+    // The Jenkins schema has no skipped or timestamp on <testsuites> (they are on each <testsuite>).
+    expect(root.attrs).to.not.have.any.keys('skipped', 'timestamp');
     const suites = kids(root, 'testsuite');
     expect(suites.map((s) => s.attrs.name)).to.deep.equal(['cases/basic', 'cases/cookies', 'toplevel.yaml']);
     expect(suites.map((s) => [s.attrs.tests, s.attrs.failures, s.attrs.errors, s.attrs.skipped])).to.deep.equal([
@@ -75,7 +77,7 @@ describe('report/junit', () => {
     expect(kid(skip, 'skipped')!.attrs.message).to.equal('kernel lacks TCP-AO # not built\nsecond line');
     expect(kid(skip, 'failure')).to.equal(undefined);
     const passCase = kids(kids(root, 'testsuite')[0], 'testcase')[0];
-    expect(passCase.children.map((c) => c.name)).to.deep.equal(['properties']);
+    expect(passCase.children.map((c) => c.name)).to.deep.equal(['system-out']);
   });
 
   it('records kernel, seed and sysctls as properties', () => {
@@ -88,9 +90,41 @@ describe('report/junit', () => {
     // not shared by every case of the suite: only on the test cases
     expect(new Map(props(cookies)).has('sysctl.net.ipv4.tcp_syncookies')).to.equal(false);
     const skip = kids(cookies, 'testcase')[1];
-    expect(props(skip)).to.deep.include(['sysctl.net.ipv4.tcp_syncookies', '2']);
-    expect(props(skip)).to.deep.include(['model_profile', 'linux-6.18']);
-    expect(props(skip)).to.deep.include(['spec', 'RFC 9293 §3.10.7.2']);
+    // Per case: no <properties> in a <testcase> (the Jenkins schema has none), the details in <system-out>.
+    expect(props(skip)).to.deep.equal([]);
+    const out = kid(skip, 'system-out')!.text.split('\n');
+    expect(out).to.include('sysctl net.ipv4.tcp_syncookies: 2');
+    expect(out).to.include('model_profile: linux-6.18');
+    expect(out).to.include('spec: RFC 9293 §3.10.7.2');
+    expect(out[0]).to.equal(`id: ${run.cases[3].id}`);
+  });
+
+  it('names each case\'s pcap as an attachment in its <system-out>', () => {
+    const doc = parseXml(toJUnitXml(run, { pcapPaths: new Map([[run.cases[0].id, 'pcap/a.pcapng']]) }));
+    const tc = kids(kids(doc, 'testsuite')[0], 'testcase')[0];
+    expect(kid(tc, 'system-out')!.text.split('\n').pop()).to.equal('[[ATTACHMENT|pcap/a.pcapng]]');
+  });
+
+  it('is valid against the Jenkins/Surefire JUnit schema (xmllint --schema, test/fixtures/report/junit-jenkins.xsd)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'junit-'));
+    try {
+      for (const [name, r] of [['full', run], ['empty', { ...run, cases: [] }]] as Array<[string, typeof run]>) {
+        const f = path.join(dir, `${name}.xml`);
+        fs.writeFileSync(f, toJUnitXml(r, { pcapPaths: new Map([[run.cases[1].id, 'pcap/x.pcapng']]) }));
+        const v = spawnSync('xmllint', ['--noout', '--schema', 'test/fixtures/report/junit-jenkins.xsd', f], { encoding: 'utf8' });
+        expect(v.error, 'xmllint is missing: bash scripts/setup --test installs libxml2-utils').to.equal(undefined);
+        expect(v.status, v.stderr).to.equal(0);
+      }
+      // The schema does refuse what the old writer did: per-testcase <properties>, skipped on <testsuites>.
+      const bad = path.join(dir, 'bad.xml');
+      fs.writeFileSync(bad, '<testsuites skipped="1"><testsuite name="s" tests="1" failures="0" errors="0"><testcase name="t"><properties/></testcase></testsuite></testsuites>');
+      const v = spawnSync('xmllint', ['--noout', '--schema', 'test/fixtures/report/junit-jenkins.xsd', bad], { encoding: 'utf8' });
+      expect(v.status).to.not.equal(0);
+      expect(v.stderr).to.match(/attribute 'skipped' is not allowed/);
+      expect(v.stderr).to.match(/Element 'properties': This element is not expected/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('escapes every string so that a parser reads back the same text', () => {

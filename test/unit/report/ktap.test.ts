@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ktapCaseName, ktapDescription, toKtap } from '../../../harness/report/ktap';
+import { KTAP_DIAG_MAX, KTAP_REASON_MAX, ktapCaseName, ktapDescription, toKtap } from '../../../harness/report/ktap';
+import { briefArgs } from '../../../harness/agent/client';
 import { fixtureRun } from './fixture';
 
 // A strict reader for KTAP v1 (Documentation/dev-tools/ktap.rst) as we write it: version line,
@@ -92,6 +93,18 @@ function totals(b: KBlock): string {
 
 describe('report/ktap', () => {
   const run = fixtureRun();
+
+  it('keeps diagnostic lines short: an error\'s first line after # ERROR, no call arguments dumped as JSON', () => {
+    const args = { veth: { name: 'dut0', peer: { name: 'syp1-2', netns: '/proc/1/ns/net' } }, wire: { addrs: ['198.18.1.1/24'] }, fd: 7 };
+    const msg = `set-up: freshNetns(${briefArgs(args)}) failed: ret=-1 EEXIST — ${'x'.repeat(300)}\n--- agent stderr (tail) ---\n${'y'.repeat(500)}`;
+    const err = { ...run.cases[2], message: msg };
+    const text = toKtap({ ...run, cases: [err] });
+    const result = text.split('\n').find((l) => l.startsWith('not ok 1'))!;
+    expect(result).to.match(/# ERROR set-up: freshNetns\(veth=\{…\} wire=\{…\} fd=7\) failed: ret=-1 EEXIST — x+…$/);
+    expect(Array.from(result.split('# ERROR ')[1]).length).to.equal(KTAP_REASON_MAX);
+    for (const l of text.split('\n')) expect(Array.from(l).length, l).to.be.at.most(KTAP_DIAG_MAX + 2);
+    expect(text).to.not.match(/\{"/);
+  });
 
   for (const subtests of [false, true]) {
     describe(subtests ? 'with step subtests' : 'flat', () => {

@@ -87,6 +87,7 @@ describe('report/results-dir', () => {
         'pcap/cases_basic_syn.yaml--plain_SYN_gets_SYN-ACK@ipv4.pcapng',
         'pcap/cases_basic_syn.yaml--weird_--3_na_ve_ctl_0m_tab@ipv6.pcapng',
         'summary.json',
+        'summary.schema.json',
       ].sort(),
     );
     expect(fs.readdirSync(root).sort()).to.deep.equal([run.runId, 'latest']);

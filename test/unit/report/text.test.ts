@@ -97,14 +97,14 @@ describe('report/summary', () => {
 
   it('is JSON with totals and per-case details', () => {
     expect(json.endsWith('}\n')).to.equal(true);
-    expect(s).to.include({ schema: 'synharness-summary/1', runId: run.runId, kernel: run.kernel, seed: 42, jobs: 4 });
+    expect(s).to.include({ schema: 'synharness-summary/2', runId: run.runId, kernel: run.kernel, seed: 42, jobs: 4 });
     expect(s.totals).to.deep.equal({ total: 5, pass: 2, fail: 1, error: 1, skip: 1 });
     const c = s.cases[1];
     expect(c).to.include({ id: run.cases[1].id, status: 'fail', kernel: '6.18.44-fc-v657', modelProfile: 'linux-6.18', pcap: 'pcap/x.pcapng' });
     expect(c.sysctls).to.deep.equal(run.cases[1].sysctls);
     expect(c.diffs).to.deep.equal([
-      { step: 1, field: 'tcp.flags', expected: 'SA', observed: 'RA', reason: 'listener present' },
-      { step: 1, field: 'tcp.ack', expected: '1001', observed: '0' },
+      { step: 2, field: 'tcp.flags', expected: 'SA', observed: 'RA', reason: 'listener present' },
+      { step: 2, field: 'tcp.ack', expected: '1001', observed: '0' },
     ]);
     expect(s.cases[0].pcap).to.equal(undefined);
   });

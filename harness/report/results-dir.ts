@@ -1,4 +1,4 @@
-// The results directory: results/<run-id>/{summary.json,junit.xml,ktap.txt,pcap/<case>.pcapng}
+// The results directory: results/<run-id>/{summary.json,junit.xml,ktap.txt,kcidb.json,index.html,pcap/<case>.pcapng}
 // plus results/latest → <run-id>.
 //
 // Atomicity: a run is assembled in results/.tmp-<run-id>-<pid>/, every file fsynced, the directory
@@ -14,7 +14,8 @@ import { toJUnitXml } from './junit';
 import { toKcidbJson, type KcidbOptions } from './kcidb';
 import { toKtap, type KtapOptions } from './ktap';
 import { casePcapng } from './pcapng';
-import { toSummaryJson } from './summary';
+import { toHtmlReport } from './html/page';
+import { toSummary, toSummaryJson } from './summary';
 import type { RunResult } from './types';
 
 const TMP_PREFIX = '.tmp-';
@@ -190,7 +191,7 @@ export interface WrittenRun {
 }
 
 /**
- * Writes results/<run.runId>/ (summary.json, junit.xml, ktap.txt, kcidb.json, pcap/*.pcapng) atomically and
+ * Writes results/<run.runId>/ (summary.json, junit.xml, ktap.txt, kcidb.json, index.html, pcap/*.pcapng) atomically and
  * repoints results/latest. `perCasePcaps` (case id → pcapng bytes) wins over the pcap built from a
  * case's packets; cases with no packets and no given pcap get no pcap file. Throws if
  * results/<run-id> already exists or run.runId is not a plain file name.
@@ -233,6 +234,7 @@ export function writeRun(
     put('junit.xml', toJUnitXml(run));
     put('kcidb.json', toKcidbJson(run, opts.kcidb));
     put('summary.json', toSummaryJson(run, { pcapPaths: pcaps }));
+    put('index.html', toHtmlReport(toSummary(run, { pcapPaths: pcaps })));
     fsyncDir(path.join(tmp, 'pcap'));
     fsyncDir(tmp);
     // rename(2) would silently replace an empty directory: check once more right before it.

@@ -81,6 +81,7 @@ describe('report/results-dir', () => {
     // the pass and the fail case have packets; the others get no pcap
     expect(files).to.deep.equal(
       [
+        'index.html',
         'junit.xml',
         'kcidb.json',
         'ktap.txt',

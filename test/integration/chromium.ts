@@ -110,9 +110,9 @@ export class HeadlessPage {
     return r.result.value as T;
   }
 
-  /** PNG of the whole page (not only the viewport). */
-  async screenshot(file: string): Promise<void> {
-    const r = await this.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true });
+  /** PNG of the viewport, or of the whole page. */
+  async screenshot(file: string, wholePage = false): Promise<void> {
+    const r = await this.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: wholePage });
     fs.writeFileSync(file, Buffer.from(r.data, 'base64'));
   }
 

@@ -10,7 +10,7 @@ dl.run{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em;margin:.4
 .filters input{width:22em}
 table{border-collapse:collapse}
 #cases{width:100%}#cases th,#cases td{text-align:left;padding:.25em .5em;border-bottom:1px solid var(--line);vertical-align:top}
-#cases th{font-weight:600;color:var(--dim)}
+#cases th{font-weight:600;color:var(--dim)}#cases td:nth-child(3),#cases td:nth-child(6){white-space:nowrap}
 #cases td.msg{color:var(--dim);max-width:40em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 a{color:#0969da;text-decoration:none}a:hover{text-decoration:underline}
 .toggle::before{content:"▸ ";color:var(--dim)}tr.open .toggle::before{content:"▾ "}

@@ -7,6 +7,7 @@ import { acrossKernels, KERNEL_FLAG, KERNEL_HELP, kernelListArg } from './kernel
 import { registerCompare } from './compare';
 import { registerMerge } from './merge';
 import { registerImport } from './import';
+import { registerList } from './list';
 import { registerReport } from './report';
 import { ipOrBothArg, registerRun } from './run';
 
@@ -276,6 +277,7 @@ export async function main(argv: string[]): Promise<void> {
   registerMerge(program);
   registerImport(program);
   registerReport(program);
+  registerList(program);
 
   await program.parseAsync(argv);
 }

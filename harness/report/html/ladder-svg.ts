@@ -17,12 +17,23 @@ export function escHtml(s: unknown): string {
 /** "+0.038 ms", "+1.204 s". */
 export function relTime(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '';
-  return Math.abs(ms) < 10000 ? `+${ms.toFixed(3)} ms` : `+${(ms / 1000).toFixed(3)} s`;
+  return Math.abs(ms) < 1000 ? `+${ms.toFixed(3)} ms` : `+${(ms / 1000).toFixed(3)} s`;
 }
 
 export function ladderSvg(arrows: readonly ArrowView[]): string {
   const W = 780, TX = 150, DX = 730, TOP = 34, ROW = 36, MAXLABEL = 84;
-  const h = TOP + Math.max(1, arrows.length) * ROW + 12;
+  // Rows are evenly spaced, plus room for a long pause (a timer): up to 40 px more, growing with the
+  // logarithm of the gap, so a 1 s retransmission stands apart from a reply 40 µs after its stimulus.
+  const ys: number[] = [];
+  let y = TOP + 14;
+  let prevT: number | undefined;
+  for (const a of arrows) {
+    if (a.t !== undefined && prevT !== undefined && a.t - prevT > 20) y += Math.min(40, Math.round(14 * Math.log10((a.t - prevT) / 20)));
+    ys.push(y);
+    y += ROW;
+    if (a.t !== undefined) prevT = a.t;
+  }
+  const h = (arrows.length ? y - 14 : TOP + ROW) + 12;
   const cut = (s: string): string => (s.length > MAXLABEL ? `${s.slice(0, MAXLABEL - 1)}…` : s);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="ladder" width="${W}" height="${h}" viewBox="0 0 ${W} ${h}" role="img" aria-label="packet ladder">`,
@@ -33,7 +44,7 @@ export function ladderSvg(arrows: readonly ArrowView[]): string {
   ];
   if (!arrows.length) out.push(`<text x="${(TX + DX) / 2}" y="${TOP + 16}" class="lbl" text-anchor="middle">(no packets)</text>`);
   arrows.forEach((a, i) => {
-    const y0 = TOP + i * ROW + 14;
+    const y0 = ys[i];
     const y1 = y0 + 10;
     const [x0, x1] = a.d === 's' ? [TX, DX] : [DX, TX];
     const dir = a.d === 's' ? 1 : -1;

@@ -109,6 +109,10 @@ describe('HTML report', () => {
     expect(svg).to.include('class="arrow k-u"');
     expect(svg).to.include('+0.500 ms');
     expect(ladderSvg([])).to.include('(no packets)');
+    // a long pause takes more room than a prompt reply
+    const height = (svg: string): number => Number(/height="(\d+)"/.exec(svg)![1]);
+    const two = (gapMs: number) => ladderSvg([{ d: 's', t: 0, l: 'S', h: '' }, { d: 'r', t: gapMs, l: 'SA', h: '' }]);
+    expect(height(two(1000))).to.be.greaterThan(height(two(0.04)));
   });
 
   it('area and run-wide sysctls', () => {

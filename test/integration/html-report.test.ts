@@ -47,6 +47,13 @@ steps:
 `,
 };
 
+/** The same cases with right expectations: they pass (run A of the compare page). */
+const RIGHT: Array<[string, string, string]> = [
+  ['wrong-window.yaml', ', window: 1234', ''],
+  ['closed-port-silent.yaml', '  - expect_none: 200ms', '  - expect: { model: true, flags: RA }'],
+  ['retransmit-early.yaml', 'within: 200ms', 'within: 1500ms'],
+];
+
 interface Sum { runId: string; totals: { total: number; pass: number; fail: number; error: number; skip: number }; cases: Array<{ file: string; ip: number; status: string; packets: unknown[] }> }
 
 function synh(args: string[], timeout = 600_000): { status: number | null; stdout: string; stderr: string } {
@@ -120,9 +127,13 @@ describe('HTML report in headless Chromium', function () {
     expect(path.resolve(REPO, r.stdout.trim())).to.equal(path.join(dir, 'index.html'));
   });
 
-  it('a run with failures: failed cases open at once with red, orange and dashed arrows, the diff and the reasons', async () => {
+  it('a run with failures: failed cases open at once with red, orange and dashed arrows, the diff and the reasons; compared with the run that passed', async () => {
     const cases = path.join(tmp, 'cases');
     fs.mkdirSync(cases);
+    // first right (run A of the compare page below), then wrong
+    for (const [f, from, to] of RIGHT) fs.writeFileSync(path.join(cases, f), WRONG_CASES[f].replace(from, to));
+    const good = runInto(path.join(tmp, 'failing'), [cases]);
+    expect(good.sum.totals.pass, 'the right cases pass').to.equal(4);
     for (const [f, text] of Object.entries(WRONG_CASES)) fs.writeFileSync(path.join(cases, f), text);
     const { dir, sum, status } = runInto(path.join(tmp, 'failing'), [cases]);
     expect(status).to.equal(1);
@@ -155,6 +166,27 @@ describe('HTML report in headless Chromium', function () {
       expect(again.errors).to.deep.equal([]);
     } finally {
       await again.close();
+    }
+
+    // synh compare --html: the four regressions, each with both runs' ladders side by side
+    const html = path.join(tmp, 'failing', 'compare.html');
+    const c = synh(['compare', good.dir, dir, '--html', html]);
+    expect(c.status, c.stderr).to.equal(1);
+    const cmp = await HeadlessPage.open(1400, 900);
+    try {
+      await cmp.goto(`file://${html}`);
+      expect(await cmp.eval('synhReport.filter({ status: "regression" })')).to.equal(4);
+      expect(await cmp.eval('synhReport.filter({ status: "same" })')).to.equal(0);
+      expect(await cmp.eval('synhReport.filter({})')).to.equal(4);
+      expect(await cmp.eval('document.querySelectorAll("tr.details:not([hidden]) .sides svg.ladder").length')).to.equal(8);
+      // run A's pcap links reach A's directory from the page's
+      const links = await cmp.eval<string[]>('Array.from(document.querySelectorAll(".sides a[href$=\'.pcapng\']")).map((a) => a.getAttribute("href"))');
+      expect(links).to.have.length(8);
+      for (const l of links) expect(fs.existsSync(path.join(path.dirname(html), decodeURIComponent(l))), l).to.equal(true);
+      await cmp.screenshot(path.join(tmp, 'failing', 'compare.png'), true);
+      expect(cmp.errors).to.deep.equal([]);
+    } finally {
+      await cmp.close();
     }
   });
 });

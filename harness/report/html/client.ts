@@ -6,6 +6,16 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import type { ArrowView, CaseView } from './case-view';
 
+/** A row of the page: a case run, or on a compare page a case in both runs (sides: A's and B's, null where absent). */
+export interface PageEntry extends CaseView {
+  /** Opened when the page loads (with at most ten others): a failed case, a regression. */
+  auto?: boolean;
+  sides?: Array<CaseView | null>;
+  sideNames?: string[];
+  /** What changed, one line each. */
+  changes?: string[];
+}
+
 // The page is not Node: these are the browser's.
 declare const document: any;
 declare const window: any;
@@ -19,13 +29,13 @@ declare function relTime(ms: number | undefined): string;
 /** Self-contained: page.ts embeds its source, so it refers to nothing of this module's but the declared names above. */
 export function reportClient(): void {
   const FILTER_KEYS = ['status', 'area', 'spec', 'ip', 'q'];
-  const cases: CaseView[] = JSON.parse(document.getElementById('synh-data').textContent);
+  const cases: PageEntry[] = JSON.parse(document.getElementById('synh-data').textContent);
   const rows: any[] = Array.from(document.querySelectorAll('#cases tbody tr.case'));
   const form: Record<string, any> = {};
   for (const k of FILTER_KEYS) form[k] = document.getElementById(`f-${k}`);
   const shown = document.getElementById('shown');
 
-  const matches = (c: CaseView, f: Record<string, string>): boolean => {
+  const matches = (c: PageEntry, f: Record<string, string>): boolean => {
     if (f.status && !(f.status === 'failing' ? c.st === 'fail' || c.st === 'error' : c.st === f.status)) return false;
     if (f.area && c.area !== f.area) return false;
     if (f.spec && !c.spec.includes(f.spec)) return false;
@@ -74,7 +84,7 @@ export function reportClient(): void {
     return apply();
   };
 
-  const details = (c: CaseView): string => {
+  const one = (c: CaseView): string => {
     const out: string[] = [];
     const facts: string[] = [`<span>${escHtml(c.file)}</span>`];
     if (c.profile) facts.push(`<span>model profile ${escHtml(c.profile)}</span>`);
@@ -102,6 +112,14 @@ export function reportClient(): void {
     out.push(`<details><summary>steps (${c.steps.length})</summary><ol class="steps">${c.steps.map((s) => `<li class="${s.ok ? '' : 'bad'}">${escHtml(s.l)} ${escHtml(s.k)} ${s.ok ? '✓' : '✗'}${s.m ? ` — ${escHtml(s.m)}` : ''}${s.ok && s.r ? `<ul class="reasons">${s.r.map((r) => `<li>${escHtml(r)}</li>`).join('')}</ul>` : ''}</li>`).join('')}</ol></details>`);
     if (!withReasons.length && !bad.length && c.arrows.length) out.push('<p class="hint">Hover over an arrow for the whole packet and the model\'s prediction.</p>');
     return out.join('');
+  };
+
+  // A compare page's row holds both runs' results of the case, side by side.
+  const details = (c: PageEntry): string => {
+    if (!c.sides) return one(c);
+    const changes = c.changes?.length ? `<ul class="changes">${c.changes.map((x) => `<li>${escHtml(x)}</li>`).join('')}</ul>` : '';
+    const cols = c.sides.map((v, k) => `<div><h4>${escHtml(c.sideNames?.[k] ?? '')}${v ? ` <span class="badge st-${escHtml(v.st)}">${escHtml(v.st)}</span>` : ''}</h4>${v ? one(v) : '<p class="hint">not in this run</p>'}</div>`);
+    return `${changes}<div class="sides">${cols.join('')}</div>`;
   };
 
   const toggle = (tr: any, open?: boolean): void => {
@@ -135,8 +153,8 @@ export function reportClient(): void {
     if (eq > 0 && FILTER_KEYS.includes(part.slice(0, eq))) fromHash[part.slice(0, eq)] = decodeURIComponent(part.slice(eq + 1));
   }
   setFilters(fromHash);
-  // A few failures: open them at once.
-  const failing = rows.filter((tr) => !tr.hidden && /^(fail|error)$/.test(cases[Number(tr.dataset.i)].st));
+  // A few failures (regressions on a compare page): open them at once.
+  const failing = rows.filter((tr) => !tr.hidden && cases[Number(tr.dataset.i)].auto);
   if (failing.length && failing.length <= 10) for (const tr of failing) toggle(tr, true);
 
   window.synhReport = {

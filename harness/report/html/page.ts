@@ -4,7 +4,7 @@
 // and a link to the case's pcapng. Built from summary.json's data (case-view.ts says which fields).
 // Pure: the caller writes the file.
 import { caseView, commonSysctls, type CaseView, type ReportSummary } from './case-view';
-import { reportClient } from './client';
+import { reportClient, type PageEntry } from './client';
 import { escHtml, ladderSvg, relTime } from './ladder-svg';
 import { REPORT_CSS } from './style';
 
@@ -22,12 +22,12 @@ function clientScript(): string {
   return `${src}\nreportClient();`;
 }
 
-function fmtMs(ms: number | undefined): string {
+export function fmtMs(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '';
   return ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-function filterLink(key: string, value: string, text = value, cls = ''): string {
+export function filterLink(key: string, value: string, text = value, cls = ''): string {
   return `<a href="#" data-f="${escHtml(key)}" data-v="${escHtml(value)}"${cls ? ` class="${cls}"` : ''}>${escHtml(text)}</a>`;
 }
 
@@ -64,11 +64,12 @@ function header(s: ReportSummary, views: readonly CaseView[], common: Record<str
   return `<h1>synharness run <code>${escHtml(s.runId)}</code></h1><dl class="run">${rows.map(([k, v]) => `<dt>${escHtml(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
 }
 
-function filters(views: readonly CaseView[]): string {
+/** The filter bar; `status` lists the status filter's values and how each reads. */
+export function filters(views: readonly CaseView[], status: { values: readonly string[]; all: string; label: (v: string) => string }): string {
   const areas = [...new Set(views.map((v) => v.area))].sort();
   const specs = [...new Set(views.flatMap((v) => v.spec))].sort(bySection);
   return `<div class="filters">`
-    + `<select id="f-status" aria-label="status">${options(['failing', ...STATUSES], 'any status', (v) => (v === 'failing' ? 'fail or error' : v))}</select>`
+    + `<select id="f-status" aria-label="status">${options(status.values, status.all, status.label)}</select>`
     + `<select id="f-area" aria-label="area">${options(areas, 'any area')}</select>`
     + `<select id="f-spec" aria-label="spec section">${options(specs, 'any spec section')}</select>`
     + `<select id="f-ip" aria-label="family">${options(['4', '6'], 'IPv4 and IPv6', (v) => `IPv${v}`)}</select>`
@@ -88,17 +89,24 @@ function row(v: CaseView, i: number): string {
     + `<td class="msg" title="${escHtml(msg)}">${escHtml(msg.length > 200 ? `${msg.slice(0, 199)}…` : msg)}</td></tr>`;
 }
 
-export function toHtmlReport(s: ReportSummary): string {
-  const common = commonSysctls(s.cases);
-  const views = s.cases.map((c) => caseView(c, common));
+/** The page around a header, the filter bar and the case table (rows in the order of `entries`). */
+export function pageHtml(title: string, head: string, bar: string, columns: readonly string[], rows: readonly string[], entries: readonly PageEntry[]): string {
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">`
     + `<meta name="viewport" content="width=device-width, initial-scale=1">`
-    + `<title>${escHtml(`synharness ${s.runId}`)}</title><style>${REPORT_CSS}</style></head><body>`
-    + header(s, views, common)
-    + filters(views)
-    + `<table id="cases"><thead><tr><th>status</th><th>case</th><th>family</th><th>area</th><th>spec</th><th>time</th><th>message</th></tr></thead><tbody>`
-    + views.map(row).join('\n')
+    + `<title>${escHtml(title)}</title><style>${REPORT_CSS}</style></head><body>`
+    + head
+    + bar
+    + `<table id="cases"><thead><tr>${columns.map((c) => `<th>${escHtml(c)}</th>`).join('')}</tr></thead><tbody>`
+    + rows.join('\n')
     + `</tbody></table>`
-    + `<script type="application/json" id="synh-data">${scriptJson(views)}</script>`
+    + `<script type="application/json" id="synh-data">${scriptJson(entries)}</script>`
     + `<script>${clientScript()}</script></body></html>\n`;
+}
+
+export function toHtmlReport(s: ReportSummary): string {
+  const common = commonSysctls(s.cases);
+  const views: PageEntry[] = s.cases.map((c) => caseView(c, common)).map((v) => (v.st === 'fail' || v.st === 'error' ? { ...v, auto: true } : v));
+  const status = { values: ['failing', ...STATUSES], all: 'any status', label: (v: string) => (v === 'failing' ? 'fail or error' : v) };
+  return pageHtml(`synharness ${s.runId}`, header(s, views, common), filters(views, status),
+    ['status', 'case', 'family', 'area', 'spec', 'time', 'message'], views.map(row), views);
 }

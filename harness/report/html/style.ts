@@ -39,4 +39,7 @@ svg.ladder g.k-m line{stroke:var(--fail)}svg.ladder g.k-m polygon{fill:#fff;stro
 svg.ladder text.mark{font-style:italic}
 svg.ladder g.arrow:hover line{stroke-width:3}
 .hint{color:var(--dim);font-size:.85em}
+.sides{display:grid;grid-template-columns:1fr 1fr;gap:1em}.sides>div{min-width:0}.sides .ladder-box{display:block}.sides svg.ladder{width:100%;height:auto}
+ul.changes{margin:.2em 0 .6em;padding-left:1.4em}
+.runs{display:grid;grid-template-columns:1fr 1fr;gap:1em}
 `;

@@ -4,6 +4,8 @@ import { expect } from 'chai';
 import { caseArea, caseView, commonSysctls, stepNumberer, type ReportCase } from '../../../harness/report/html/case-view';
 import { escHtml, ladderSvg } from '../../../harness/report/html/ladder-svg';
 import { toHtmlReport } from '../../../harness/report/html/page';
+import { toCompareHtml } from '../../../harness/report/html/compare-page';
+import { compareRuns, type RunView } from '../../../lib/compare/compare';
 import { toSummary } from '../../../harness/report/summary';
 import { AWKWARD, fixtureRun } from './fixture';
 
@@ -123,5 +125,31 @@ describe('HTML report', () => {
       { id: 'a', file: 'a', name: 'a', ip: 4, status: 'pass', sysctls: { x: '1', y: '2' } },
       { id: 'b', file: 'b', name: 'b', ip: 4, status: 'pass', sysctls: { x: '1', y: '3' } },
     ])).to.deep.equal({ x: '1' });
+  });
+});
+
+describe('HTML compare page', () => {
+  it('one row per case with what changed, both runs side by side, pcap links through each run\'s folder, escaped', () => {
+    const a = fixtureRun();
+    const b = fixtureRun();
+    b.runId = 'run-b';
+    b.cases[0] = { ...b.cases[0], status: 'fail', message: 'now <broken>' };
+    const sa = toSummary(a, { pcapPaths: new Map([[a.cases[0].id, 'pcap/x.pcapng']]) });
+    const sb = toSummary(b);
+    const view = (s: typeof sa, label: string): RunView => ({
+      label, runId: s.runId, kernel: s.kernel, comparable: false,
+      cases: s.cases.map((c) => ({ id: c.id, status: c.status, message: c.message, kernel: c.kernel, modelProfile: c.modelProfile, sysctls: c.sysctls })),
+    });
+    const report = compareRuns(view(sa, 'good'), view(sb, 'latest <b>'));
+    const html = toCompareHtml(report, { summary: sa, linkBase: '../runs/a' }, { summary: sb, linkBase: '' });
+    const data = dataOf(html);
+    expect(data.map((e) => e.st)).to.deep.equal(['regression', 'same', 'same', 'same', 'same']);
+    expect(data[0].changes).to.deep.equal(['pass → fail: now <broken>']);
+    expect(data[0].sides[0].pcap).to.equal('../runs/a/pcap/x.pcapng');
+    expect(data[0].sides.map((s: any) => s.st)).to.deep.equal(['pass', 'fail']);
+    expect(data[0].auto).to.equal(true);
+    const outsideData = html.replace(/<script[\s\S]*?<\/script>/g, '');
+    expect(outsideData).to.not.include('<broken>').and.not.include('latest <b>');
+    expect(outsideData).to.include('latest &lt;b&gt;');
   });
 });

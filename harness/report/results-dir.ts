@@ -167,6 +167,20 @@ export function pointLatest(resultsRoot: string, runId: string): void {
   fsyncDir(resultsRoot);
 }
 
+/**
+ * index.html; should the page fail to build (a bug), a page that says so instead — the run's results
+ * are not lost to it.
+ */
+function htmlOrNote(run: RunResult, pcaps: ReadonlyMap<string, string>): string {
+  try {
+    return toHtmlReport(toSummary(run, { pcapPaths: pcaps }));
+  } catch (e) {
+    const why = String((e as Error)?.stack ?? e).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>synharness ${run.runId.replace(/[&<>"']/g, '_')}</title></head><body>`
+      + `<p>The HTML report of this run could not be made (a synharness bug: please report it). summary.json, junit.xml and the pcaps next to this file are complete.</p><pre>${why}</pre></body></html>\n`;
+  }
+}
+
 export interface WriteRunOptions {
   /** Called after each file is written and fsynced (relative path). For progress and crash tests. */
   afterFile?: (relPath: string) => void;
@@ -234,7 +248,7 @@ export function writeRun(
     put('junit.xml', toJUnitXml(run));
     put('kcidb.json', toKcidbJson(run, opts.kcidb));
     put('summary.json', toSummaryJson(run, { pcapPaths: pcaps }));
-    put('index.html', toHtmlReport(toSummary(run, { pcapPaths: pcaps })));
+    put('index.html', htmlOrNote(run, pcaps));
     fsyncDir(path.join(tmp, 'pcap'));
     fsyncDir(tmp);
     // rename(2) would silently replace an empty directory: check once more right before it.

@@ -53,13 +53,17 @@ export interface ArrowView {
   d: 's' | 'r';
   /** ms since the case's first packet; absent for a missing packet. */
   t?: number;
-  /** Flags, seq, ack, window, options (addresses left out; ports when the case has several flows). */
+  /** Flags, seq, ack, window, options. */
   l: string;
+  /** "40000→8080": the ports, shown when the case has several flows. */
+  p?: string;
+  /** The packet's addresses and ports ("198.18.0.2:40000 > 198.18.0.1:8080") as an index into CaseView.eps. */
+  e?: number;
   /** "step 2", when the packet names its step. */
   s?: string;
   /** 'u' unexpected, 'x' taken by a step whose fields differ, 'm' expected but missing. */
   k?: 'u' | 'x' | 'm';
-  /** The hover text: the whole packet, what the runner said of it, the model's prediction. */
+  /** The hover text after the packet itself: what the runner said of it, the model's prediction. */
   h: string;
 }
 
@@ -90,6 +94,8 @@ export interface CaseView {
   /** The case's sysctls that differ from the run's common ones. */
   sys?: Record<string, string>;
   drops?: number;
+  /** The distinct "source > destination" of the case's packets, each written once (a full suite's page: 947 → 870 KB). */
+  eps?: string[];
   arrows: ArrowView[];
   steps: StepView[];
   reruns?: string[];
@@ -131,7 +137,7 @@ export function commonSysctls(cases: readonly ReportCase[]): Record<string, stri
   return out;
 }
 
-function ladderArrows(c: ReportCase, stepNo: (i: number) => number): ArrowView[] {
+function ladderArrows(c: ReportCase, stepNo: (i: number) => number, eps: string[]): ArrowView[] {
   const packets = c.packets ?? [];
   const parts = packets.map((p) => splitSummary(p.summary ?? ''));
   const flows = new Set(parts.map((p, i) => (packets[i].dir === 'sent' ? `${p.sport}>${p.dport}` : `${p.dport}>${p.sport}`)));
@@ -150,8 +156,13 @@ function ladderArrows(c: ReportCase, stepNo: (i: number) => number): ArrowView[]
     const unexpected = p.unexpected ?? /^\s*unexpected\b/i.test(comment);
     const mismatch = !unexpected && /\bmismatch\b/i.test(comment);
     const pp = parts[i];
-    const ports = showPorts && pp.sport ? `${pp.sport}→${pp.dport} ` : '';
-    const hover = [p.summary ?? '', comment];
+    let e: number | undefined;
+    if (pp.src !== undefined) {
+      const ep = `${pp.src} > ${pp.dst}`;
+      e = eps.indexOf(ep);
+      if (e < 0) e = eps.push(ep) - 1;
+    }
+    const hover = [comment];
     if (p.dir === 'received') {
       const q = predicted.get(unexpected ? 0 : step ?? -1);
       const model = q?.shift();
@@ -160,7 +171,9 @@ function ladderArrows(c: ReportCase, stepNo: (i: number) => number): ArrowView[]
     out.push({
       d: p.dir === 'sent' ? 's' : 'r',
       ...(typeof p.tRelMs === 'number' && Number.isFinite(p.tRelMs) ? { t: p.tRelMs } : {}),
-      l: ports + pp.rest,
+      l: pp.rest,
+      ...(showPorts && pp.sport ? { p: `${pp.sport}→${pp.dport}` } : {}),
+      ...(e !== undefined ? { e } : {}),
       ...(step !== undefined ? { s: `step ${step}` } : {}),
       ...(unexpected ? { k: 'u' as const } : mismatch ? { k: 'x' as const } : {}),
       h: hover.filter((x) => x !== '').join('\n'),
@@ -188,6 +201,8 @@ export function caseView(c: ReportCase, common: Readonly<Record<string, string>>
   const steps = c.steps ?? [];
   const stepNo = stepNumberer(steps);
   const sys = Object.fromEntries(Object.entries(c.sysctls ?? {}).filter(([k, v]) => common[k] !== v));
+  const eps: string[] = [];
+  const arrows = ladderArrows(c, stepNo, eps);
   return {
     id: c.id,
     name: c.name,
@@ -202,7 +217,8 @@ export function caseView(c: ReportCase, common: Readonly<Record<string, string>>
     ...(c.modelProfile ? { profile: c.modelProfile } : {}),
     ...(Object.keys(sys).length ? { sys } : {}),
     ...(c.captureDrops ? { drops: c.captureDrops } : {}),
-    arrows: ladderArrows(c, stepNo),
+    ...(eps.length ? { eps } : {}),
+    arrows,
     steps: steps.map((s) => ({
       l: `step ${stepNo(s.index)}`,
       k: s.kind,

@@ -23,7 +23,7 @@ declare const history: any;
 declare const location: any;
 // ladder-svg.ts's, embedded next to this function on the page.
 declare function escHtml(s: unknown): string;
-declare function ladderSvg(arrows: readonly ArrowView[]): string;
+declare function ladderSvg(arrows: readonly ArrowView[], eps?: readonly string[]): string;
 declare function relTime(ms: number | undefined): string;
 
 /** Self-contained: page.ts embeds its source, so it refers to nothing of this module's but the declared names above. */
@@ -96,7 +96,7 @@ export function reportClient(): void {
     // A failed step says it all below; the case's own message is for what no step says (errors, skips).
     if (c.msg && !bad.length) out.push(`<p class="msg st-${escHtml(c.st)}">${escHtml(c.msg)}</p>`);
     for (const r of c.reruns ?? []) out.push(`<p class="msg">earlier attempt: ${escHtml(r)}</p>`);
-    out.push(`<div class="ladder-box">${ladderSvg(c.arrows)}</div>`);
+    out.push(`<div class="ladder-box">${ladderSvg(c.arrows, c.eps)}</div>`);
     for (const s of bad) {
       out.push(`<h4 class="bad">${escHtml(s.l)} ${escHtml(s.k)}${s.m ? `: ${escHtml(s.m)}` : ''}</h4>`);
       if (s.script) out.push(`<pre>${escHtml(s.script)}</pre>`);

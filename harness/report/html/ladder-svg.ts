@@ -20,7 +20,8 @@ export function relTime(ms: number | undefined): string {
   return Math.abs(ms) < 1000 ? `+${ms.toFixed(3)} ms` : `+${(ms / 1000).toFixed(3)} s`;
 }
 
-export function ladderSvg(arrows: readonly ArrowView[]): string {
+/** `eps`: the case's endpoints, which arrows name by index (CaseView.eps). */
+export function ladderSvg(arrows: readonly ArrowView[], eps: readonly string[] = []): string {
   const W = 780, TX = 150, DX = 730, TOP = 34, ROW = 36, MAXLABEL = 84;
   // Rows are evenly spaced, plus room for a long pause (a timer): up to 40 px more, growing with the
   // logarithm of the gap, so a 1 s retransmission stands apart from a reply 40 µs after its stimulus.
@@ -52,10 +53,10 @@ export function ladderSvg(arrows: readonly ArrowView[]): string {
     const head = `${x1},${y1} ${x1 - dir * 9},${y1 - 5} ${x1 - dir * 9},${y1 + 5}`;
     const lx = (TX + DX) / 2;
     out.push(
-      `<g class="${cls}" data-i="${i}"><title>${escHtml(a.h)}</title>`,
+      `<g class="${cls}" data-i="${i}"><title>${escHtml(`${a.e !== undefined && eps[a.e] ? `${eps[a.e]} ` : a.p ? `${a.p} ` : ''}${a.l}${a.h ? `\n${a.h}` : ''}`)}</title>`,
       `<line x1="${x0}" y1="${y0}" x2="${x1 - dir * 8}" y2="${y1}"${a.k === 'm' ? ' stroke-dasharray="6 4"' : ''}/>`,
       `<polygon points="${head}"${a.k === 'm' ? ' class="open"' : ''}/>`,
-      `<text x="${lx}" y="${y0 - 1}" class="lbl" text-anchor="middle">${escHtml(cut(a.l))}</text>`,
+      `<text x="${lx}" y="${y0 - 1}" class="lbl" text-anchor="middle">${escHtml(cut(a.p ? `${a.p} ${a.l}` : a.l))}</text>`,
       `<text x="${TX - 8}" y="${y0 + 4}" class="t" text-anchor="end">${escHtml(relTime(a.t))}</text>`,
       a.s ? `<text x="${DX + 8}" y="${y0 + 4}" class="st">${escHtml(a.s)}</text>` : '',
       a.k ? `<text x="${a.d === 's' ? TX + 6 : DX - 6}" y="${y1 + 12}" class="mark" text-anchor="${a.d === 's' ? 'start' : 'end'}">${a.k === 'u' ? 'unexpected' : a.k === 'x' ? 'fields differ' : 'expected, never came'}</text>` : '',

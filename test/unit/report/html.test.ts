@@ -95,7 +95,12 @@ describe('HTML report', () => {
       comparable: { steps: [{ step: 2, packets: [{ dir: 'dut', model: { rule: 'synack.sent', fn: 'tcp_make_synack', packet: 'SA seq=* ack=2' } }] }] },
     }, {});
     expect(v.arrows[1].h).to.include('model (synack.sent, tcp_make_synack): SA seq=* ack=2');
-    expect(v.arrows.map((a) => a.l)).to.deep.equal(['40000→8080 S seq=1 win=1', '8080→40000 SA seq=9 ack=2 win=5', '40001→8080 S seq=1 win=1']);
+    expect(v.arrows.map((a) => `${a.p} ${a.l}`)).to.deep.equal(['40000→8080 S seq=1 win=1', '8080→40000 SA seq=9 ack=2 win=5', '40001→8080 S seq=1 win=1']);
+    // addresses once per case; the hover starts with them
+    expect(v.eps).to.deep.equal(['198.18.0.2:40000 > 198.18.0.1:8080', '198.18.0.1:8080 > 198.18.0.2:40000', '198.18.0.2:40001 > 198.18.0.1:8080']);
+    expect(v.arrows.map((a) => a.e)).to.deep.equal([0, 1, 2]);
+    expect(ladderSvg(v.arrows, v.eps)).to.include('<title>198.18.0.1:8080 &gt; 198.18.0.2:40000 SA seq=9 ack=2 win=5\nstep 2: expect matched; the model agrees\nmodel (synack.sent');
+    expect(ladderSvg(v.arrows, v.eps)).to.include('>8080→40000 SA seq=9 ack=2 win=5</text>');
     expect(v.area).to.equal('(top)');
   });
 
@@ -106,7 +111,7 @@ describe('HTML report', () => {
       { d: 'r', l: 'missing: SA', k: 'm', h: 'y' },
     ]);
     expect(svg).to.include('S &lt;seq&gt;&amp;');
-    expect(svg).to.include('<title>a &quot;quoted&quot; &lt;title&gt;</title>');
+    expect(svg).to.include('<title>S &lt;seq&gt;&amp;\na &quot;quoted&quot; &lt;title&gt;</title>');
     expect(svg.match(/stroke-dasharray/g)).to.have.length(1);
     expect(svg).to.include('class="arrow k-u"');
     expect(svg).to.include('+0.500 ms');

@@ -161,6 +161,5 @@ export function reportClient(): void {
     filter: setFilters,
     visible: (): number => rows.filter((tr) => !tr.hidden).length,
     open: (i: number): void => toggle(rows[i], true),
-    time: relTime,
   };
 }

@@ -7,6 +7,8 @@ import * as path from 'path';
 import { compareExitCode, compareRuns, DEFAULT_TIMER_TOLERANCE_MS, isClean, type CompareReport } from '../../lib/compare/compare';
 import { formatCompareMarkdown, formatCompareText, summaryLine } from '../../lib/compare/format';
 import { BASELINES_DIR, loadRun, resolveRunDir } from '../report/load-run';
+import { toCompareHtml } from '../report/html/compare-page';
+import { writeFileAtomic } from '../report/results-dir';
 
 export interface CompareCliOptions {
   json?: boolean;
@@ -16,6 +18,8 @@ export interface CompareCliOptions {
   exitZero?: boolean;
   /** A send time moved when it moved by more than this many ms (and 10 %). */
   timerTolerance?: number;
+  /** Also write the report as an HTML page here (both runs' ladders side by side). */
+  html?: string;
 }
 
 /** Compares two resolved run directories; prints as asked; returns the exit status. */
@@ -25,6 +29,11 @@ export function compareDirs(dirA: string, dirB: string, o: CompareCliOptions, la
   for (const n of [a.note, b.note]) if (n) process.stderr.write(`synh compare: ${n}\n`);
   const report = compareRuns(a.view, b.view, o.timerTolerance !== undefined ? { timerAbsMs: o.timerTolerance } : {});
   const code = o.exitZero ? 0 : compareExitCode(report, { allowUnexplained: o.allowUnexplained });
+  if (o.html) {
+    const page = path.resolve(o.html);
+    const side = (r: typeof a) => ({ summary: r.summary, linkBase: path.relative(path.dirname(page), r.dir) });
+    writeFileAtomic(page, toCompareHtml(report, side(a), side(b)));
+  }
   if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
   else if (o.markdown) process.stdout.write(formatCompareMarkdown(report));
   else process.stdout.write(isClean(report) ? `${summaryLine(report)}\n` : formatCompareText(report));
@@ -53,6 +62,7 @@ export function registerCompare(program: Command): void {
     .option('--json', 'the report as JSON')
     .option('--markdown', 'the report as Markdown (for a mailing-list reply or a PR)')
     .option('--results <dir>', 'results root (for `latest` and baseline names)', 'results')
+    .option('--html <file>', 'also write the report as one self-contained HTML page: every case with what changed, both runs\' ladders side by side')
     .option('--allow-unexplained', 'exit 0 on unexplained behaviour changes (regressions still fail)')
     .option('--exit-zero', 'always exit 0 (report only)')
     .option('--timer-tolerance <ms>', `a send time moved when it moved by more than this (and 10 %); default ${DEFAULT_TIMER_TOLERANCE_MS}, more for a kernel under emulation (TCG)`, (v: string) => {

@@ -7,6 +7,8 @@ import { acrossKernels, KERNEL_FLAG, KERNEL_HELP, kernelListArg } from './kernel
 import { registerCompare } from './compare';
 import { registerMerge } from './merge';
 import { registerImport } from './import';
+import { registerList } from './list';
+import { registerReport } from './report';
 import { ipOrBothArg, registerRun } from './run';
 
 function wrap<T>(f: (v: string, prev: T) => T): (v: string, prev: T) => T {
@@ -274,6 +276,8 @@ export async function main(argv: string[]): Promise<void> {
   registerCompare(program);
   registerMerge(program);
   registerImport(program);
+  registerReport(program);
+  registerList(program);
 
   await program.parseAsync(argv);
 }

@@ -113,11 +113,19 @@ export function defaultSuitePath(): string {
   return rel && !rel.startsWith('..') ? rel : abs;
 }
 
+/** `--filter GLOB` (run, list): case files whose path matches; repeatable. */
+export const FILTER_OPTION = [
+  '--filter <glob>',
+  'only case files whose path matches (substring, or glob with * ? [ ] **); repeatable',
+  (v: string, prev: string[]) => [...prev, v],
+  [] as string[],
+] as const;
+
 export function registerRun(program: Command, argv: readonly string[]): void {
   program
     .command('run [paths...]')
     .description('run case files (default: the whole suite, cases/) against this kernel; results in results/<run-id>/')
-    .option('--filter <glob>', 'only case files whose path matches (substring, or glob with * ? [ ] **); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(...FILTER_OPTION)
     .option('--jobs <n>', `worker processes (default ${DEFAULT_JOBS}: one per core)`, parseInt0('--jobs', 1, MAX_JOBS), DEFAULT_JOBS)
     .option('--lanes <n|auto>', `cases at a time per worker, each in its own DUT namespace (default ${DEFAULT_LANES}: up to ${AUTO_LANES.max}, fewer while the worker's event loop is late)`, lanesArg, DEFAULT_LANES as number | 'auto')
     .option('--ip <4|6|both>', 'address family: cases written for the other one are left out', ipOrBothArg, 'both' as 4 | 6 | 'both')

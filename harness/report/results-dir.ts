@@ -1,4 +1,4 @@
-// The results directory: results/<run-id>/{summary.json,junit.xml,ktap.txt,pcap/<case>.pcapng}
+// The results directory: results/<run-id>/{summary.json,junit.xml,ktap.txt,kcidb.json,index.html,pcap/<case>.pcapng}
 // plus results/latest → <run-id>.
 //
 // Atomicity: a run is assembled in results/.tmp-<run-id>-<pid>/, every file fsynced, the directory
@@ -14,7 +14,8 @@ import { toJUnitXml } from './junit';
 import { toKcidbJson, type KcidbOptions } from './kcidb';
 import { toKtap, type KtapOptions } from './ktap';
 import { casePcapng } from './pcapng';
-import { toSummaryJson } from './summary';
+import { toHtmlReport } from './html/page';
+import { toSummary, toSummaryJson } from './summary';
 import { SUMMARY_SCHEMA_FILE, summaryJsonSchemaText } from './summary-schema';
 import type { RunResult } from './types';
 
@@ -167,6 +168,20 @@ export function pointLatest(resultsRoot: string, runId: string): void {
   fsyncDir(resultsRoot);
 }
 
+/**
+ * index.html; should the page fail to build (a bug), a page that says so instead — the run's results
+ * are not lost to it.
+ */
+function htmlOrNote(run: RunResult, pcaps: ReadonlyMap<string, string>): string {
+  try {
+    return toHtmlReport(toSummary(run, { pcapPaths: pcaps }));
+  } catch (e) {
+    const why = String((e as Error)?.stack ?? e).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>synharness ${run.runId.replace(/[&<>"']/g, '_')}</title></head><body>`
+      + `<p>The HTML report of this run could not be made (a synharness bug: please report it). summary.json, junit.xml and the pcaps next to this file are complete.</p><pre>${why}</pre></body></html>\n`;
+  }
+}
+
 export interface WriteRunOptions {
   /** Called after each file is written and fsynced (relative path). For progress and crash tests. */
   afterFile?: (relPath: string) => void;
@@ -191,7 +206,7 @@ export interface WrittenRun {
 }
 
 /**
- * Writes results/<run.runId>/ (summary.json, junit.xml, ktap.txt, kcidb.json, pcap/*.pcapng) atomically and
+ * Writes results/<run.runId>/ (summary.json, junit.xml, ktap.txt, kcidb.json, index.html, pcap/*.pcapng) atomically and
  * repoints results/latest. `perCasePcaps` (case id → pcapng bytes) wins over the pcap built from a
  * case's packets; cases with no packets and no given pcap get no pcap file. Throws if
  * results/<run-id> already exists or run.runId is not a plain file name.
@@ -235,6 +250,7 @@ export function writeRun(
     put('kcidb.json', toKcidbJson(run, opts.kcidb));
     put(SUMMARY_SCHEMA_FILE, summaryJsonSchemaText());
     put('summary.json', toSummaryJson(run, { pcapPaths: pcaps }));
+    put('index.html', htmlOrNote(run, pcaps));
     fsyncDir(path.join(tmp, 'pcap'));
     fsyncDir(tmp);
     // rename(2) would silently replace an empty directory: check once more right before it.

@@ -6,11 +6,11 @@ function runLine(s: RunSide): string {
   return `${s.label}: run ${s.runId}, kernel ${s.kernel}, model profile ${s.profile}${s.comparable ? '' : ' (made by an older synharness: statuses only)'}`;
 }
 
-function where(c: BehaviourChange): string {
+export function where(c: BehaviourChange): string {
   return `step ${c.step}, ${c.dir === 'dut' ? 'DUT' : 'peer'} packet ${c.packet + 1} on flow ${c.flow}`;
 }
 
-function changeText(c: BehaviourChange): string {
+export function changeText(c: BehaviourChange): string {
   switch (c.kind) {
     case 'appeared': return `packet appeared in B: ${c.what}`;
     case 'vanished': return `packet vanished in B: ${c.what}`;
@@ -19,7 +19,7 @@ function changeText(c: BehaviourChange): string {
   }
 }
 
-function because(c: BehaviourChange): string {
+export function because(c: BehaviourChange): string {
   if (!c.explained) return `unexplained: ${c.why}`;
   const e = c.explanation!;
   if (e.pacing) return `the model predicts it in the run that has it (rule ${e.rules.join(', ')}): the steps were paced differently`;

@@ -29,6 +29,9 @@ const TABLE: Array<[string[], RegExp]> = [
 
 /** Refused before any case runs (exit 2): no hang in Node's recursive mkdir on /proc. */
 const EXIT2: Array<[string[], RegExp]> = [
+  [['report', '/nonexistent-run'], /^synh report: \/nonexistent-run: not a results directory \(no summary\.json in \/nonexistent-run, .*\); give a results\/<run-id> directory/],
+  [['report', '--results', '/nonexistent-root'], /^synh report: no \/nonexistent-root\/latest: run `synh run` first, or give a results directory$/],
+  [['list', '/nonexistent-cases'], /^synh list: no such file or directory: \/nonexistent-cases — give a case file or a folder of them$/],
   [['run', '--results', '/proc/foo', '--filter', 'examples/closed-port-rst'], /^synh run: --results \/proc\/foo: cannot create \/proc\/foo \(ENOENT\) — give a writable directory, or --no-write$/],
 ];
 

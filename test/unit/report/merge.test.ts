@@ -49,7 +49,7 @@ describe('report/merge', () => {
     try {
       const dirs = shards(run, 2).map((r) => writeRun(path.join(tmp, 'parts'), r, undefined, { updateLatest: false }).dir);
       const { written } = mergeDirs(dirs, path.join(tmp, 'merged'));
-      assert.deepEqual(written.files.filter((f) => !f.startsWith('pcap/')).sort(), ['junit.xml', 'kcidb.json', 'ktap.txt', 'summary.json', 'summary.schema.json']);
+      assert.deepEqual(written.files.filter((f) => !f.startsWith('pcap/')).sort(), ['index.html', 'junit.xml', 'kcidb.json', 'ktap.txt', 'summary.json', 'summary.schema.json']);
       const whole = writeRun(path.join(tmp, 'whole'), run, undefined, { updateLatest: false });
       for (const [id, rel] of whole.pcaps) {
         assert.deepEqual(fs.readFileSync(path.join(written.dir, written.pcaps.get(id)!)), fs.readFileSync(path.join(whole.dir, rel)), id);

@@ -72,6 +72,24 @@ describe('report/results-dir', () => {
     }
   });
 
+  it('a report page that fails to build costs nothing else: index.html says so, the rest is written', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const page = require('../../../harness/report/html/page');
+    const real = page.toHtmlReport;
+    page.toHtmlReport = () => {
+      throw new Error('planted <bug>');
+    };
+    try {
+      const run = { ...fixtureRun(), runId: 'run-html-bug' };
+      const w = writeRun(root, run);
+      expect(w.files).to.include.members(['summary.json', 'junit.xml', 'index.html']);
+      const html = fs.readFileSync(path.join(w.dir, 'index.html'), 'utf8');
+      expect(html).to.include('could not be made').and.include('planted &#60;bug&#62;');
+    } finally {
+      page.toHtmlReport = real;
+    }
+  });
+
   it('writes the run layout and points latest at it', () => {
     const run = fixtureRun();
     const w = writeRun(root, run);
@@ -81,6 +99,7 @@ describe('report/results-dir', () => {
     // the pass and the fail case have packets; the others get no pcap
     expect(files).to.deep.equal(
       [
+        'index.html',
         'junit.xml',
         'kcidb.json',
         'ktap.txt',

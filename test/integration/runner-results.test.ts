@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Summary } from '../../harness/report/summary';
+import Ajv2020 from 'ajv/dist/2020';
 import { SUMMARY_SCHEMA_FILE, SummarySchema } from '../../harness/report/summary-schema';
 import { decodeEthernet } from '../../lib/wire/decode';
 import { fromHex } from '../../lib/wire/bytes';
@@ -99,6 +100,9 @@ describe('runner results: a whole-suite run read back (real kernel)', function (
     const raw = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     const v = SummarySchema.safeParse(raw);
     expect(v.success, v.error?.message.slice(0, 2000)).to.equal(true);
+    // and by a JSON Schema validator against the file the run directory ships
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(fs.readFileSync(path.join(dir, SUMMARY_SCHEMA_FILE), 'utf8')));
+    expect(validate(raw), JSON.stringify(validate.errors)?.slice(0, 2000)).to.equal(true);
     expect(raw.$schema).to.equal(SUMMARY_SCHEMA_FILE);
     expect(fs.readFileSync(path.join(dir, SUMMARY_SCHEMA_FILE), 'utf8')).to.equal(fs.readFileSync(path.join('results', SUMMARY_SCHEMA_FILE), 'utf8'));
     // Step numbers 1-based: a failure's message names the same step as its step record.

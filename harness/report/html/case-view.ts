@@ -41,7 +41,8 @@ export interface ReportCase {
   modelProfile?: string;
   captureDrops?: number;
   pcap?: string;
-  steps?: Array<{ index: number; kind: string; ok: boolean; message?: string; script?: string; reasons?: string[]; diffs?: Array<{ field: string; expected: string; observed: string; reason?: string }>; lateMs?: number }>;
+  /** `step` (1-based, synharness-summary/2) or `index` (0-based, /1). */
+  steps?: Array<{ step?: number; index?: number; kind: string; ok: boolean; message?: string; script?: string; reasons?: string[]; diffs?: Array<{ field: string; expected: string; observed: string; reason?: string }>; lateMs?: number }>;
   reruns?: Array<{ status: string; message?: string; step: number; lateMs: number }>;
   packets?: Array<{ tRelMs?: number; dir: 'sent' | 'received'; summary?: string; comment?: string; unexpected?: boolean }>;
   comparable?: { steps?: Array<{ step: number; packets?: Array<{ dir: string; model?: { rule: string; fn: string; packet: string } }> }> };
@@ -110,10 +111,10 @@ export function caseArea(file: string): string {
   return parts.length >= 2 ? parts[parts.length - 2] : '(top)';
 }
 
-/** The step's 1-based number: summary index 0-based when any step has index 0, else already 1-based. */
-export function stepNumberer(steps: ReadonlyArray<{ index: number }>): (index: number) => number {
+/** A step's 1-based number: summary/2's `step`, or summary/1's 0-based `index` + 1. */
+export function stepNumberer(steps: ReadonlyArray<{ step?: number; index?: number }>): (s: { step?: number; index?: number }) => number {
   const base = steps.some((s) => s.index === 0) ? 1 : 0;
-  return (index) => index + base;
+  return (s) => s.step ?? (s.index ?? 0) + base;
 }
 
 /** "198.18.1.1:8080 > 198.18.1.2:40000 SA seq=…" → addresses, ports and the rest. */
@@ -137,7 +138,7 @@ export function commonSysctls(cases: readonly ReportCase[]): Record<string, stri
   return out;
 }
 
-function ladderArrows(c: ReportCase, stepNo: (i: number) => number, eps: string[]): ArrowView[] {
+function ladderArrows(c: ReportCase, stepNo: (s: { step?: number; index?: number }) => number, eps: string[]): ArrowView[] {
   const packets = c.packets ?? [];
   const parts = packets.map((p) => splitSummary(p.summary ?? ''));
   const flows = new Set(parts.map((p, i) => (packets[i].dir === 'sent' ? `${p.sport}>${p.dport}` : `${p.dport}>${p.sport}`)));
@@ -184,7 +185,7 @@ function ladderArrows(c: ReportCase, stepNo: (i: number) => number, eps: string[
   // the first packet of a later step.
   for (const s of c.steps ?? []) {
     if (s.ok || !/expect/i.test(s.kind) || /none/i.test(s.kind) || (s.diffs && s.diffs.length)) continue;
-    const n = stepNo(s.index);
+    const n = stepNo(s);
     let at = stepOfArrow.findIndex((st) => st !== undefined && st > n);
     if (at < 0) at = out.length;
     const reasons = (s.reasons ?? []).slice(0, 1);
@@ -220,7 +221,7 @@ export function caseView(c: ReportCase, common: Readonly<Record<string, string>>
     ...(eps.length ? { eps } : {}),
     arrows,
     steps: steps.map((s) => ({
-      l: `step ${stepNo(s.index)}`,
+      l: `step ${stepNo(s)}`,
       k: s.kind,
       ok: s.ok,
       ...(s.message !== undefined ? { m: s.message } : {}),

@@ -80,7 +80,8 @@ describe('HTML report', () => {
       expect(v.arrows.map((a) => a.s)).to.deep.equal(['step 1', 'step 2']);
       expect(v.arrows[1].k).to.equal('m');
     }
-    expect(stepNumberer([{ index: 3 }, { index: 4 }])(3)).to.equal(3);
+    expect(stepNumberer([{ index: 3 }, { index: 4 }])({ index: 3 })).to.equal(3);
+    expect(stepNumberer([{ step: 1 }, { step: 2 }])({ step: 2 })).to.equal(2);
   });
 
   it('hover text carries the model\'s prediction for the DUT packet a step took; ports appear only with several flows', () => {

@@ -8,6 +8,7 @@ import { SUMMARY_SCHEMA_FILE, SummarySchema, summaryJsonSchema, summaryJsonSchem
 import { decodeIp } from '../../../lib/wire/decode';
 import { fromHex } from '../../../lib/wire/bytes';
 import { fixtureRun } from './fixture';
+import Ajv2020 from 'ajv/dist/2020';
 
 const SHIPPED = join(__dirname, '..', '..', '..', 'results', SUMMARY_SCHEMA_FILE);
 
@@ -17,6 +18,20 @@ describe('report/summary.json schema', () => {
 
   it(`results/${SUMMARY_SCHEMA_FILE} equals a fresh generation (run scripts/gen-summary-schema.ts if not)`, () => {
     expect(readFileSync(SHIPPED, 'utf8')).to.equal(summaryJsonSchemaText());
+  });
+
+  it('the shipped JSON Schema itself, read by a JSON Schema validator (Ajv, draft 2020-12), accepts the summary and refuses the same breakages', () => {
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(SHIPPED, 'utf8')));
+    expect(validate(s), JSON.stringify(validate.errors)).to.equal(true);
+    const broken = (f: (x: typeof s) => void): boolean => {
+      const x = JSON.parse(JSON.stringify(s));
+      f(x);
+      return validate(x) as boolean;
+    };
+    expect(broken((x) => (x.cases[1].extra = 1))).to.equal(false);
+    expect(broken((x) => (x.cases[1].steps[0].step = 0))).to.equal(false);
+    expect(broken((x) => (x.cases[1].packets[0].hex = 'XYZ'))).to.equal(false);
+    expect(broken((x) => delete x.runId)).to.equal(false);
   });
 
   it('a summary validates; an unknown key, a 0 step number or a bad hex does not', () => {

@@ -12,8 +12,14 @@ import { pathFor } from '../../inject/injector';
 import type { CaseContext } from '../case-context';
 import { msToNs, now, nsToMs } from '../clock';
 
-/** How long a send waits for its echo in the capture (the kernel's time of the packet); on an idle machine it is there in µs. */
-const ECHO_WAIT_MS = 20;
+/**
+ * How long a send waits for its echo in the capture (the kernel's time of the packet). On an idle
+ * machine it is there in µs; a loaded one may take long, and only it pays the wait. Giving up early
+ * would time the model and the `at` reference from the stamp taken before the send, which can be far
+ * earlier than the packet really left: on a TCG guest at load 8, a SYN-ACK left 1.9 s after its stamp,
+ * after a SYN retransmission the model then placed after it (a false failure, not a re-run).
+ */
+const ECHO_WAIT_MS = 2000;
 
 export async function runSend(cx: CaseContext, s: SendStep): Promise<StepOutcome> {
   const flow = cx.flows.get(s.flow)!;

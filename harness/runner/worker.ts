@@ -14,6 +14,7 @@ import { monitorEventLoopDelay } from 'perf_hooks';
 import { DEFAULT_MTU, Lab } from '../topology/lab';
 import type { CaseResult } from '../report/types';
 import { errorResult, type FromWorker, type JobSpec, type ToWorker } from './protocol';
+import { estimateCase } from './estimate';
 import { LOAD_REPORT_MS } from './lanes';
 import { runCase, type CaseExecution } from './run-case';
 import { stepDelayKnob } from './test-knobs';
@@ -113,7 +114,11 @@ async function run(job: JobSpec): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
-  if (timedOut && result.status === 'error') result = { ...result, harnessSlow: { step: x?.step ?? 0, what: `timed out after ${job.timeoutMs} ms${x?.step ? ` at step ${x.step}` : ' in set-up'}` } };
+  // A timeout the case's own steps could have avoided (an on-time harness finishes within its limit)
+  // is the harness's slowness: re-run (rerun.ts). One its waits alone exceed stands as an error.
+  if (timedOut && result.status === 'error' && estimateCase(job.case).minMs < job.timeoutMs) {
+    result = { ...result, harnessSlow: { step: x?.step ?? 0, what: `timed out after ${job.timeoutMs} ms${x?.step ? ` at step ${x.step}` : ' in set-up'}` } };
+  }
   // A lab whose case timed out or errored in set-up may hold anything: it is not reused.
   if (lab) {
     if (timedOut || !lab.agent.alive) await discard(lab);

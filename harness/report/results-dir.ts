@@ -8,6 +8,7 @@
 // at worst a .tmp-* entry remains, which the next writeRun removes once its pid is gone.
 import { mkdirs } from '../sys/dirs';
 import { errnoName, renameNoReplace } from '../sys/libc';
+import { RESULTS_PATTERNS, sweepDir } from '../sys/stale-temps';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -91,42 +92,12 @@ export function pcapFileNames(ids: Iterable<string>): Map<string, string> {
   return out;
 }
 
-function pidAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * Removes .tmp-*-<pid> entries of resultsRoot whose writer process no longer exists. Entries of
- * live processes (including this one) are left alone. Returns the names removed.
+ * Removes .tmp-*-<pid> entries of resultsRoot whose writer process is gone (stale-temps.ts). Entries
+ * of live processes (including this one) are left alone. Returns the names removed.
  */
 export function removeStaleTemps(resultsRoot: string): string[] {
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = fs.readdirSync(resultsRoot);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    if (!name.startsWith(TMP_PREFIX)) continue;
-    const m = /-(\d+)$/.exec(name);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid === process.pid || pidAlive(pid)) continue;
-    try {
-      fs.rmSync(path.join(resultsRoot, name), { recursive: true, force: true });
-      removed.push(name);
-    } catch {
-      // someone else removed it, or it is not ours to remove: leave it
-    }
-  }
-  return removed;
+  return sweepDir(resultsRoot, RESULTS_PATTERNS).map((p) => path.basename(p));
 }
 
 function fsyncDir(dir: string): void {

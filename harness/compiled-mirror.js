@@ -104,7 +104,9 @@ function build(dir, uid, files, contents) {
     prune(uid, dir);
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const ts = require('typescript');
-    const tmp = fs.mkdtempSync(`${dir}.tmp-`);
+    // The builder's pid in the name: a build killed half-way is removed by the next synh's start-up
+    // sweep (harness/sys/stale-temps.ts) once this process is gone.
+    const tmp = fs.mkdtempSync(`${dir}.tmp-${process.pid}-`);
     try {
         files.forEach((f, i) => {
             const dest = path.join(tmp, f);

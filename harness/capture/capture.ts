@@ -28,6 +28,8 @@ export class CaptureDropError extends Error {
 export interface CaptureOptions {
   /** libpcap buffer size in bytes; ≥ 4 MiB (default 8 MiB). */
   bufferBytes?: number;
+  /** Tests only (SYNH_TEST_CAPTURE_BUFFER): a buffer below the minimum, to provoke drops. */
+  testBufferBytes?: number;
   snaplen?: number;
 }
 
@@ -52,8 +54,8 @@ export class Capture {
   private closed = false;
 
   constructor(readonly ifname: string, readonly filter: string, opts: CaptureOptions = {}) {
-    const bufferBytes = opts.bufferBytes ?? 8 << 20;
-    if (bufferBytes < 4 << 20) throw new Error(`capture buffer ${bufferBytes} B is below the 4 MiB minimum`);
+    const bufferBytes = opts.testBufferBytes ?? opts.bufferBytes ?? 8 << 20;
+    if (bufferBytes < 4 << 20 && opts.testBufferBytes === undefined) throw new Error(`capture buffer ${bufferBytes} B is below the 4 MiB minimum`);
     this.snaplen = opts.snaplen ?? 65535 + 14;
     this.pcap = new Pcap(ifname, { snaplen: this.snaplen, bufferBytes, filter });
     this.stats = new PacketStats(this.pcap.fd);

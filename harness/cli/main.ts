@@ -10,6 +10,7 @@ import { registerImport } from './import';
 import { registerList } from './list';
 import { registerReport } from './report';
 import { ipOrBothArg, registerRun } from './run';
+import { sweepAtStart } from './sweep-at-start';
 
 function wrap<T>(f: (v: string, prev: T) => T): (v: string, prev: T) => T {
   return (v, prev) => {
@@ -279,5 +280,6 @@ export async function main(argv: string[]): Promise<void> {
   registerReport(program);
   registerList(program);
 
+  program.hook('preAction', (_program, command) => void sweepAtStart(command.opts()));
   await program.parseAsync(argv);
 }

@@ -55,6 +55,9 @@ export interface RunCliOptions {
  * errors).
  */
 export const MAX_JOBS = 64;
+
+/** Exit status when every verdict was printed but the results could not be written (whatever the verdicts). */
+export const EXIT_NOT_WRITTEN = 3;
 export const MAX_LANES = 64;
 
 function parseInt0(name: string, min: number, max?: number): (v: string) => number {
@@ -227,14 +230,14 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   } finally {
     bar?.clear();
   }
-  const { run, counts, written } = outcome;
+  const { run, counts, written, writeError } = outcome;
   const width = Math.max(80, Math.min(160, (human as NodeJS.WriteStream).columns ?? 100));
   for (const n of outcome.notices) human.write(`SKIP ${n}\n`);
   const failures = run.cases.filter((c) => c.status === 'fail' || c.status === 'error');
   for (const c of failures) human.write(`${formatCaseFailure(c, { width })}\n`);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const rel = written && path.relative(process.cwd(), written.dir);
-  const where = !written ? 'no results written' : rel && !rel.startsWith('..') ? rel : written.dir;
+  const where = !written ? (writeError ? 'results NOT written' : 'no results written') : rel && !rel.startsWith('..') ? rel : written.dir;
   const rerun = run.cases.filter((c) => c.reruns?.length);
   for (const c of rerun) if (c.status === 'pass') human.write(`RE-RUN ${c.id}: ${c.message}\n`);
   const reruns = rerun.length ? `, ${rerun.length} re-run (harness late)` : '';
@@ -245,6 +248,11 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   human.write(`${tallyText(counts)}${reruns} in ${wall.toFixed(1)} s (jobs ${o.jobs} × ${lanes}, seed ${seed}, kernel ${run.kernel}${part}); ${where}\n`);
   // A shard may be empty (more shards than case runs); a whole run with nothing in it is a mistake.
   let code = counts.fail === 0 && counts.error === 0 && (counts.total > 0 || shard) ? 0 : 1;
+  if (writeError) {
+    // After every verdict: the run's result stands, only its files are missing (write-results.ts).
+    process.stderr.write(`${(await import('../report/write-results')).writeFailureLine('synh run', writeError, written?.dir)}\n`);
+    code = EXIT_NOT_WRITTEN;
+  }
   if (baselineDir && written) {
     const { compareAfterRun } = await import('./compare');
     try {

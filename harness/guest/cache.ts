@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CACHE_PATTERNS, sweepDir } from '../sys/stale-temps';
 
 export function cacheRoot(): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -22,29 +23,10 @@ export function writeAtomic(file: string, data: string | Uint8Array): void {
   fs.renameSync(tmp, file);
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes what runs that died (kill -9) left in a cache folder: "<name>.tmp-<pid>" files and
- * "run-<pid>-*" directories whose process is gone.
+ * "run-<pid>-*" directories whose process is gone (stale-temps.ts).
  */
 export function sweepDead(dir: string): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    const m = /\.tmp-(\d+)$/.exec(n) ?? /^run-(\d+)-/.exec(n);
-    if (!m || pidAlive(Number(m[1]))) continue;
-    fs.rmSync(path.join(dir, n), { recursive: true, force: true });
-  }
+  sweepDir(dir, CACHE_PATTERNS);
 }

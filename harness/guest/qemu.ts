@@ -86,7 +86,7 @@ async function serialSink(file: string, each: (b: Buffer) => void): Promise<{ cl
 
 export async function boot(o: BootOptions): Promise<BootResult> {
   const t0 = Date.now();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synh-serial-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `synh-serial-${process.pid}-`));
   const sockets = { out: path.join(dir, 'out'), err: path.join(dir, 'err') };
   const sinks = [await serialSink(sockets.out, (b) => o.onStdout?.(b)), await serialSink(sockets.err, (b) => o.onStderr?.(b))];
   const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', QEMU, ...qemuArgs({ ...o, sockets })], { stdio: ['ignore', 'pipe', 'pipe'] });

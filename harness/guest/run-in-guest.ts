@@ -2,6 +2,7 @@
 // the same working directory and results root, its stdout and stderr relayed as they come, its
 // results merged into this machine's results root (results/<run-id>, `latest`), its exit status
 // returned. A guest that panics, hangs or runs out of memory is an error with the console's last lines.
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -161,7 +162,9 @@ export async function runInGuest(k: KernelImage, o: GuestRunOptions): Promise<Gu
       return { ...base, exitCode: 2, guestError: describeFailure(r, k, accel, bootDeadline, runDeadline) };
     }
     mkdirs(resultsRoot); // not Node's recursive mkdir: it never returns on /proc/foo
-    const stage = fs.mkdtempSync(path.join(resultsRoot, `.tmp-guest-${process.pid}-`));
+    // the pid last, as every results temporary has it (stale-temps.ts)
+    const stage = path.join(resultsRoot, `.tmp-guest-${randomBytes(4).toString('hex')}-${process.pid}`);
+    fs.mkdirSync(stage);
     try {
       const x = spawnSync('tar', ['-xf', disk, '-C', stage], { encoding: 'utf8' });
       if (x.status !== 0) throw new GuestError(`reading the guest's results from ${disk}: ${x.stderr.trim()}`);

@@ -7,6 +7,8 @@
 // the earlier runs and `latest` as they were, and never a half-written file inside a run directory;
 // at worst a .tmp-* entry remains, which the next writeRun removes once its pid is gone.
 import { mkdirs } from '../sys/dirs';
+import { errnoName, renameNoReplace } from '../sys/libc';
+import { RESULTS_PATTERNS, sweepDir } from '../sys/stale-temps';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +22,25 @@ import { SUMMARY_SCHEMA_FILE, summaryJsonSchemaText } from './summary-schema';
 import type { RunResult } from './types';
 
 const TMP_PREFIX = '.tmp-';
+
+/** results/<run-id> is taken (by another run that finished first): writeRun wrote nothing under that name. */
+export class RunIdTakenError extends Error {
+  constructor(readonly dir: string, when: string) {
+    super(`writeRun: ${dir} ${when}`);
+  }
+}
+
+/** Moves the finished staging directory to results/<run-id>, never over anything already there. */
+function renameIntoPlace(tmp: string, final: string): void {
+  const r = renameNoReplace(tmp, final);
+  if (r.errno === 0) return;
+  const name = errnoName(r.errno);
+  if (name === 'EEXIST' || name === 'ENOTEMPTY') throw new RunIdTakenError(final, 'appeared while writing');
+  if (name !== 'EINVAL' && name !== 'ENOSYS') throw Object.assign(new Error(`${name}: rename ${tmp} -> ${final}`), { code: name, errno: -r.errno, path: final });
+  // a filesystem without RENAME_NOREPLACE: check, then rename (a narrow race, as before)
+  if (fs.existsSync(final)) throw new RunIdTakenError(final, 'appeared while writing');
+  fs.renameSync(tmp, final);
+}
 
 /** "20261121T193700Z-6.18.44-fc-v657": UTC time to the second, then the kernel release made filesystem-safe. */
 export function makeRunId(date: Date, kernelRelease: string): string {
@@ -71,42 +92,12 @@ export function pcapFileNames(ids: Iterable<string>): Map<string, string> {
   return out;
 }
 
-function pidAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * Removes .tmp-*-<pid> entries of resultsRoot whose writer process no longer exists. Entries of
- * live processes (including this one) are left alone. Returns the names removed.
+ * Removes .tmp-*-<pid> entries of resultsRoot whose writer process is gone (stale-temps.ts). Entries
+ * of live processes (including this one) are left alone. Returns the names removed.
  */
 export function removeStaleTemps(resultsRoot: string): string[] {
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = fs.readdirSync(resultsRoot);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    if (!name.startsWith(TMP_PREFIX)) continue;
-    const m = /-(\d+)$/.exec(name);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid === process.pid || pidAlive(pid)) continue;
-    try {
-      fs.rmSync(path.join(resultsRoot, name), { recursive: true, force: true });
-      removed.push(name);
-    } catch {
-      // someone else removed it, or it is not ours to remove: leave it
-    }
-  }
-  return removed;
+  return sweepDir(resultsRoot, RESULTS_PATTERNS).map((p) => path.basename(p));
 }
 
 function fsyncDir(dir: string): void {
@@ -222,7 +213,7 @@ export function writeRun(
   mkdirs(root);
   const removedStale = removeStaleTemps(root);
   const final = path.join(root, run.runId);
-  if (fs.existsSync(final)) throw new Error(`writeRun: ${final} already exists`);
+  if (fs.existsSync(final)) throw new RunIdTakenError(final, 'already exists');
 
   const given: Map<string, Uint8Array> =
     perCasePcaps === undefined ? new Map()
@@ -240,7 +231,13 @@ export function writeRun(
     fs.mkdirSync(tmp);
     fs.mkdirSync(path.join(tmp, 'pcap'));
     const put = (rel: string, data: string | Uint8Array): void => {
-      writeNewFileDurable(path.join(tmp, rel), data);
+      try {
+        writeNewFileDurable(path.join(tmp, rel), data);
+      } catch (e) {
+        // write(2) errors (ENOSPC, EIO) carry no path: name the file
+        (e as NodeJS.ErrnoException).path ??= path.join(tmp, rel);
+        throw e;
+      }
       files.push(rel);
       opts.afterFile?.(rel);
     };
@@ -253,9 +250,9 @@ export function writeRun(
     put('index.html', htmlOrNote(run, pcaps));
     fsyncDir(path.join(tmp, 'pcap'));
     fsyncDir(tmp);
-    // rename(2) would silently replace an empty directory: check once more right before it.
-    if (fs.existsSync(final)) throw new Error(`writeRun: ${final} appeared while writing`);
-    fs.renameSync(tmp, final);
+    // rename(2) would silently replace an empty directory (or another run's, had it just been renamed
+    // there and emptied): RENAME_NOREPLACE makes taking the name and moving in one atomic step.
+    renameIntoPlace(tmp, final);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;

@@ -6,14 +6,14 @@
 // longest-first, so the few cases that wait for real retransmission timers start at once and the many
 // short ones fill the other workers around them. Ties are broken by a shuffle seeded with the run's
 // seed: the same seed hands out the same jobs in the same order.
-import * as fs from 'fs';
 import { hostname, release, version as osVersion } from 'os';
 import * as path from 'path';
 import { discoverCaseFiles, kernelMatches, type CaseFile } from '../../lib/case';
 import { globalSysctlMismatch, isGlobalSysctl } from '../../lib/kernel/global-sysctls';
 import { kernelVersionOf, SYSCTL_SINCE, sysctlExists, sysctlKey } from '../../lib/model';
 import { Prng } from '../../lib/fuzz/prng';
-import { makeRunId, writeRun, type WrittenRun } from '../report/results-dir';
+import { makeRunId, type WrittenRun } from '../report/results-dir';
+import { writeRunFreshId, type WriteFailure } from '../report/write-results';
 import { blankResult, caseId, countStatuses, type CaseResult, type RunResult, type StatusCounts } from '../report/types';
 import { kernelWideSysctls } from '../topology/tester-ns';
 import { hostKernelIdentity } from '../sys/kernel-identity';
@@ -151,6 +151,8 @@ export interface SuiteOutcome {
   /** Skips about this machine rather than the kernel's version (PlannedJob.notice): `<case id>: <reason>`. */
   notices: string[];
   written?: WrittenRun;
+  /** Results could not be written (or `latest` not repointed): the run's verdicts stand. */
+  writeError?: WriteFailure;
 }
 
 /** A seed for a run that was given none: printed with the results, so the run can be replayed. */
@@ -240,9 +242,10 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
   const notices = plan.filter((p) => p.notice).sort((a, b) => a.order - b.order).map((p) => `${jobId(p)}: ${p.skip}`);
   const outcome: SuiteOutcome = { run, counts: countStatuses(results), notices };
   if (o.resultsDir !== false) {
-    const root = path.resolve(o.resultsDir ?? 'results');
-    run.runId = freeRunId(root, makeRunId(startedAt, kernel));
-    outcome.written = writeRun(root, run, undefined, { kcidb: { origin: o.kcidbOrigin } });
+    // Never throws for a write failure: the verdicts are the run's result and the caller prints them.
+    const w = writeRunFreshId(path.resolve(o.resultsDir ?? 'results'), run, makeRunId(startedAt, kernel), { kcidb: { origin: o.kcidbOrigin } });
+    outcome.written = w.written;
+    if (w.error) outcome.writeError = w.error;
   } else {
     run.runId = makeRunId(startedAt, kernel);
   }
@@ -266,10 +269,4 @@ export function selectShard(plan: readonly PlannedJob[], shard: Shard, durations
     const order = renumber.get(p)!;
     return { ...p, order, job: { ...p.job, key: order } };
   });
-}
-
-/** The run id, with -2, -3… appended when runs started in the same second. */
-function freeRunId(root: string, id: string): string {
-  if (!fs.existsSync(path.join(root, id))) return id;
-  for (let i = 2; ; i++) if (!fs.existsSync(path.join(root, `${id}-${i}`))) return `${id}-${i}`;
 }

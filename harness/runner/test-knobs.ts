@@ -5,6 +5,11 @@
 //   SYNH_TEST_DELAY_STEP=<case name>:<step>:<ms>[,<case name>:<step>:<ms>…]
 //       hold the harness back <ms> before step <step> (1-based) of the case named <case name> (both
 //       families), in its first attempt only — the re-runs (rerun.ts) run on time.
+//
+//   SYNH_TEST_CAPTURE_BUFFER=<bytes>
+//       open every lab's capture with a libpcap buffer of <bytes> (below the 4 MiB minimum: a few
+//       frames), so that a burst overflows it and the kernel drops frames — the case must then be an
+//       error, never a pass.
 
 /** How long to hold back before each step of `caseName`'s attempt `attempt` (undefined: not at all). */
 export function stepDelayKnob(caseName: string, attempt: number, env: NodeJS.ProcessEnv = process.env): ((step: number) => number) | undefined {
@@ -17,4 +22,12 @@ export function stepDelayKnob(caseName: string, attempt: number, env: NodeJS.Pro
     if (m[1] === caseName) delays.set(Number(m[2]), Number(m[3]));
   }
   return delays.size ? (s) => delays.get(s) ?? 0 : undefined;
+}
+
+/** The capture buffer a test asks for (undefined: the normal one). */
+export function captureBufferKnob(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = env.SYNH_TEST_CAPTURE_BUFFER;
+  if (!v) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new Error(`SYNH_TEST_CAPTURE_BUFFER takes a size in bytes, got '${v}'`);
+  return Number(v);
 }

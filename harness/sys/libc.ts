@@ -36,6 +36,7 @@ const fn = {
   getpid: lib.func('int getpid(void)'),
   gettid: lib.func('int gettid(void)'),
   strerror: lib.func('const char *strerror(int errnum)'),
+  renameat2: lib.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)'),
   if_nametoindex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
   sched_getcpu: lib.func('int sched_getcpu(void)'),
   sched_setaffinity: lib.func('int sched_setaffinity(int pid, size_t size, const void *mask)'),
@@ -107,6 +108,17 @@ export function strerror(errno: number): string {
 }
 
 export { errnoName, ErrnoError };
+
+const AT_FDCWD = -100;
+const RENAME_NOREPLACE = 1;
+
+/**
+ * rename(2) that never replaces: fails with EEXIST when `to` exists (also an empty directory, which
+ * plain rename silently replaces). EINVAL where the filesystem does not support the flag.
+ */
+export function renameNoReplace(from: string, to: string): SysRet {
+  return r(fn.renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE));
+}
 
 // ---- sockets ---------------------------------------------------------------------------------
 

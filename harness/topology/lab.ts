@@ -23,6 +23,7 @@
 // while holding RTNL (20-40 ms measured here), which would serialise every lab on the machine. Why the
 // bridge: the capture stays open across resets (opening and closing a packet socket with a ring waits
 // for RCU grace periods too, ~30 ms, blocking the event loop). ~3 ms per reset, no process spawned.
+import { captureBufferKnob } from '../runner/test-knobs';
 import * as fs from 'fs';
 import { Agent, AgentSlot } from '../agent/client';
 import type { DutWiring } from '../agent/protocol';
@@ -296,7 +297,8 @@ function openCapture(a: LabAddresses, mtu: number, opts: LabOptions): Capture {
     ? `tcp and (src host ${a.v4.dut} or src host ${a.v6.dut})`
     : `tcp and (host ${a.v4.dut} or host ${a.v6.dut} or src host ${a.v4.peer} or src host ${a.v6.peer})`;
   // Frames are at most MTU + Ethernet header; the buffer is sized to that (truncation is an error).
-  return new Capture(a.testerIf, filter, { snaplen: mtu + 14 + 4 });
+  const testBufferBytes = captureBufferKnob();
+  return new Capture(a.testerIf, filter, { snaplen: mtu + 14 + 4, ...(testBufferBytes !== undefined ? { testBufferBytes } : {}) });
 }
 
 /**

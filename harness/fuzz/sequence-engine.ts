@@ -47,6 +47,15 @@ export interface SequenceJudgement {
 }
 
 const SENTINEL_SPORT = 65534;
+/**
+ * Answers the model predicts this soon after the packet are judged with it: the immediate ones and
+ * the next tick's (a bare FIN's pingpong ACK, ato 0). Later ones (a delayed ACK after data, 40 ms;
+ * retransmissions) are not. When a judged answer is due after the packet, the sentinel goes out
+ * only once the predicted frames came (or DEFERRED_WAIT_MS passed), so whether the next tick's ACK
+ * is seen does not depend on the kernel's timer wheel firing before or after the sentinel's RST.
+ */
+const JUDGED_WITHIN_MS = 5;
+const DEFERRED_WAIT_MS = 1000;
 let sentinelSeq = 1;
 
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -61,13 +70,21 @@ function flowKeyOf(ip: 4 | 6, dutPort: number, peerPort: number): number {
 }
 
 /** Inject `bytes` then a sentinel; resolve with every DUT frame on `flowKey` up to the sentinel's RST. */
-async function exchange(lab: Lab, ip: 4 | 6, bytes: Uint8Array | undefined, flowKey: () => number, closedPort: number): Promise<{ frames: CapturedFrame[]; sentNs: bigint }> {
+async function exchange(lab: Lab, ip: 4 | 6, bytes: Uint8Array | undefined, flowKey: () => number, closedPort: number, deferred = 0): Promise<{ frames: CapturedFrame[]; sentNs: bigint }> {
   const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;
   const seq = sentinelSeq++ >>> 0;
   const sentinel = buildIp({ ip, src: a.peer, dst: a.dut, sport: SENTINEL_SPORT, dport: closedPort, flags: 'S', seq, window: 0 });
   lab.capture.take();
   const sentNs = process.hrtime.bigint();
   if (bytes) lab.injector.send(bytes, 'link');
+  if (deferred > 0) {
+    // Wait for as many frames on the flow as the model predicts in the judged window (or the limit).
+    const seen = new Set<CapturedFrame>();
+    await lab.capture.waitFor((f) => {
+      if (flowOf(decodeEthernet(f.bytes)) === flowKey()) seen.add(f);
+      return seen.size >= deferred;
+    }, DEFERRED_WAIT_MS);
+  }
   lab.injector.send(sentinel, 'link');
   const isSentinelReply = (f: CapturedFrame): boolean => {
     const d = decodeEthernet(f.bytes);
@@ -82,6 +99,11 @@ async function exchange(lab: Lab, ip: 4 | 6, bytes: Uint8Array | undefined, flow
     if (flowOf(decodeEthernet(f.bytes)) === flowKey()) frames.push(f);
   }
   return { frames, sentNs };
+}
+
+/** How many frames to wait for before the sentinel: all predicted ones when any is deferred, else 0. */
+function deferredCount(predicted: readonly Prediction[], t: number): number {
+  return predicted.some((p) => p.atMs > t) ? predicted.length : 0;
 }
 
 /** Play one multi-packet probe; judge the kernel against the model at the first disagreement. */
@@ -149,10 +171,11 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
         const spec = probePacketSpec(probe, step.packet, b, ends());
         const bytes = buildIp(spec);
         const t = nowMs();
-        const { frames } = await exchange(lab, ip, bytes, () => flowKey, closedPort);
         const r = api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t);
+        const judged = r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
+        const { frames } = await exchange(lab, ip, bytes, () => flowKey, closedPort, deferredCount(judged, t));
         feed(r);
-        pending = r.responses.filter((p) => p.atMs <= t + 5);
+        pending = judged;
         pendingObserved = frames.map((f) => toPacketJson(decodeEthernet(f.bytes))!);
         continue;
       }
@@ -176,10 +199,10 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     const spec = probePacketSpec(probe, probe.mutated, b, ends());
     const bytes = buildIp(spec);
     const t = nowMs();
-    const { frames, sentNs } = await exchange(lab, ip, bytes, () => flowKey, closedPort);
     const r = api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t);
+    const predicted = r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
+    const { frames, sentNs } = await exchange(lab, ip, bytes, () => flowKey, closedPort, deferredCount(predicted, t));
     feed(r);
-    const predicted = r.responses.filter((p) => p.atMs <= t + 5);
     const observed = frames.map((f) => toPacketJson(decodeEthernet(f.bytes))!);
     const v = judge(predicted, observed, r.state, r.reasons);
     return fail('mutated', v, observed, predicted, frames, sentNs, bytes);

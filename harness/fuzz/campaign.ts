@@ -14,6 +14,7 @@ import { campaignHash, Campaign } from '../../lib/fuzz/campaign-schema';
 import { assertResumable, Checkpoint, loadCheckpoint, newCheckpoint, saveCheckpointAsync, writeFileAtomic } from '../../lib/fuzz/checkpoint';
 import { coverageReport, formatCoverage, formatProgress } from '../../lib/fuzz/coverage';
 import { probeAt, profileIndexAt } from '../../lib/fuzz/generate';
+import { Corpus, corpusProbe, GUIDED_EPOCH, type Origin, type ProbeResult } from '../../lib/fuzz/guided';
 import { blockEnd, nextOwnedProbe, type ProbeShard } from '../../lib/fuzz/shard';
 import { minimizeDetailed } from '../../lib/fuzz/minimize';
 import { bindingsFor, Probe, ProbeBindings, probeFromJson, probePacketSpec, probeToJson } from '../../lib/fuzz/probe';
@@ -119,6 +120,8 @@ export interface CampaignSummary {
   /** Divergences that did not reproduce on an immediate re-run (not findings; reported). */
   flaky: number;
   coverageText: string;
+  /** Rule-coverage-guided (campaign key guided: true): the corpus size and each rule's first probe index. */
+  guided?: { corpus: number; firstHit: Record<string, number> };
 }
 
 interface OneRun {
@@ -155,6 +158,27 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   if (cp && !o.resume) throw new Error(`${cpPath} exists: pass --resume to continue that campaign, or remove ${o.runDir} to start over`);
   if (cp) assertResumable(cp, c, o.shard);
   cp ??= newCheckpoint(c, undefined, o.shard);
+  // Guided: the corpus (lib/fuzz/guided.ts) decides probes from the results of earlier epochs; the
+  // probes of the chunk under way are kept by index (the frames, the judgement and the findings
+  // all need the same ones).
+  const corpus = c.guided ? new Corpus(cp.guided) : undefined;
+  const made = new Map<number, Probe & { origin?: Origin }>();
+  const probeFor = (i: number): Probe & { origin?: Origin } => {
+    if (!corpus) return probeAt(c, i);
+    let p = made.get(i);
+    if (!p) made.set(i, (p = corpus.probeAt(c, i)));
+    return p;
+  };
+  /** A guided chunk starting at `a`: every owned result below it is in (the corpus moves to a's epoch). */
+  const startChunk = (a: number): void => {
+    if (corpus) corpus.absorb([], a);
+  };
+  /** A judged probe's result for the corpus (its JSON kept only when it may enter it). */
+  const resultOf = (i: number, rules: readonly string[]): ProbeResult => {
+    const p = made.get(i)!;
+    const uniq = [...new Set(rules)];
+    return { index: i, rules: uniq, ...(p.origin?.parent !== undefined ? { parent: p.origin.parent } : {}), ...(corpus!.mayMatter(uniq) ? { probe: corpusProbe(p) } : {}) };
+  };
   /** The first probe at or after `i` that this run owns (every one without a shard). */
   const owned = (i: number): number => (o.shard ? nextOwnedProbe(i, o.shard.index, o.shard.total) : i);
   const store = new FindingStore(cp.findings, cp.nextIndex);
@@ -292,7 +316,9 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   let rampDone = 0;
   const chunkEnd = (a: number): number => {
     const ramp = Math.max(1000, 2 * rampDone);
-    const b = Math.min(a + Math.min(chunkSize, ramp), budget, (Math.floor(a / c.rotateEvery) + 1) * c.rotateEvery, o.shard ? blockEnd(a) : Infinity);
+    // A guided chunk is one epoch: its probes come from the corpus as the epoch began.
+    const step = corpus ? GUIDED_EPOCH - (a % GUIDED_EPOCH) : Math.min(chunkSize, ramp);
+    const b = Math.min(a + step, budget, (Math.floor(a / c.rotateEvery) + 1) * c.rotateEvery, o.shard ? blockEnd(a) : Infinity);
     rampDone += b - a;
     return b;
   };
@@ -306,15 +332,15 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     cpWrite.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
   };
 
-  interface InFlight { a: number; b: number; profile: number; judged: Promise<{ divergences: JudgedDivergence[]; rules: string[] }> }
+  interface InFlight { a: number; b: number; profile: number; judged: Promise<{ divergences: JudgedDivergence[]; rules: string[]; results?: ProbeResult[] }> }
 
   /** Commit a judged chunk: record its divergences, minimize and write new findings, checkpoint. */
   const finish = async (ch: InFlight): Promise<void> => {
-    const { divergences: ds, rules } = await ch.judged;
+    const { divergences: ds, rules, results } = await ch.judged;
     for (const r of rules) rulesHit.add(r);
     divergences += ds.length;
     for (const d of ds) {
-      const probe = probeAt(c, d.index);
+      const probe = probeFor(d.index);
       if (!store.has(d.signature)) {
         // Reproduced and minimized under the chunk's own profile: the lab may have moved on to the
         // next chunk's (a fresh DUT either way).
@@ -337,7 +363,11 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       }
     }
     probesThisRun += ch.b - ch.a;
-    cp = { ...cp!, nextIndex: ch.b, probesDone: cp!.probesDone + (ch.b - ch.a), divergences, findings: store.snapshot(ch.b), rulesHit: [...rulesHit].sort(), elapsedMs: elapsedBefore + Date.now() - t0 };
+    if (corpus) {
+      corpus.absorb(results ?? [], ch.b);
+      for (const i of made.keys()) if (i < ch.b) made.delete(i);
+    }
+    cp = { ...cp!, nextIndex: ch.b, probesDone: cp!.probesDone + (ch.b - ch.a), divergences, findings: store.snapshot(ch.b), rulesHit: [...rulesHit].sort(), elapsedMs: elapsedBefore + Date.now() - t0, ...(corpus ? { guided: corpus.snapshot() } : {}) };
     await checkpoint(cp);
     progress();
   };
@@ -348,12 +378,15 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       const a: number = owned(cp!.nextIndex);
       const b = chunkEnd(a);
       await useProfile(profileIndexAt(c, a));
+      startChunk(a);
       const ds: JudgedDivergence[] = [];
       const rules = new Set<string>();
+      const results: ProbeResult[] = [];
       for (let i = a; i < b; i++) {
-        const p = probeAt(c, i);
+        const p = probeFor(i);
         const r = await runSequenceProbe(seqCtx!, p);
         for (const x of r.rules) rules.add(x);
+        if (corpus) results.push(resultOf(i, r.rules));
         const sig = sigOf(r.verdict);
         if (sig) ds.push({ index: i, signature: sig, rule: r.verdict.divergence!.rule, fields: r.verdict.divergence!.fields, text: `${r.phase}: ${r.verdict.divergence!.text}` });
         // Children completed by setups wait in the accept queue (reset, but queued): drain it well
@@ -362,7 +395,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         progress();
       }
       if (!active) await drainAcceptQueue(lab, listenFds);
-      await finish({ a, b, profile: profileIndexAt(c, a), judged: Promise.resolve({ divergences: ds, rules: [...rules] }) });
+      await finish({ a, b, profile: profileIndexAt(c, a), judged: Promise.resolve({ divergences: ds, rules: [...rules], results }) });
     }
   };
 
@@ -389,6 +422,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       reruns,
       flaky,
       coverageText,
+      ...(corpus ? { guided: { corpus: corpus.size, firstHit: { ...corpus.firstHit() } } } : {}),
     };
     writeFileAtomic(path.join(o.runDir, 'coverage.txt'), coverageText + '\n');
     writeFileAtomic(path.join(o.runDir, 'summary.json'), JSON.stringify({ ...summary, campaignHash: campaignHash(c) }, null, 2) + '\n');
@@ -409,7 +443,8 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   /** Chunk [a, b)'s frames: asked of the worker now (ready later), or made here when needed. */
   interface Plan { a: number; b: number; frames?: Promise<Packed> }
   const planChunk = (a: number, b: number): Plan => {
-    if (!judger.ready || !balance.judgerGenerates()) return { a, b };
+    // A guided chunk's probes depend on the chunks before it: made at its turn, on this thread.
+    if (corpus || !judger.ready || !balance.judgerGenerates()) return { a, b };
     const frames = judger.gen(a, b, link).then((g) => {
       balance.generated(g.busyMs, b - a, true);
       return g.probes;
@@ -421,7 +456,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   // early, since the request queues behind the judgements already sent to it.
   const plans: Plan[] = [];
   const planAhead = (from: number): void => {
-    while (plans.length < 2) {
+    while (plans.length < (corpus ? 1 : 2)) {
       const start = owned(plans.length ? plans[plans.length - 1].b : from);
       if (start >= budget) break;
       plans.push(planChunk(start, chunkEnd(start)));
@@ -441,9 +476,10 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       // profile when it is committed (finish switches the lab back), so the switch need not wait.
       await useProfile(idx);
       const t1 = performance.now();
-      const frames = await (next.frames ?? probeFrames(c, a, b, link));
+      startChunk(a);
+      const frames = await (next.frames ?? probeFrames(c, a, b, link, probeFor));
       const t2 = performance.now();
-      planAhead(b);
+      if (!corpus) planAhead(b);
       const probes = { buf: new Uint8Array(frames.buf), offs: frames.offs, n: b - a };
       let out: ReturnType<BatchEngine['run']> | undefined;
       while (!out) {
@@ -470,14 +506,17 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       balance.engine(out.stats.elapsedMs, b - a);
       const r = out.replies;
       const n = b - a;
-      const judged = judger.judge(a, envParams!, listen, frames, r.sentMs, { buf: r.buf.buffer as ArrayBuffer, offs: r.offs }, r.probe).then((j) => {
+      const judged = judger.judge(a, envParams!, listen, frames, r.sentMs, { buf: r.buf.buffer as ArrayBuffer, offs: r.offs }, r.probe, !!corpus).then((j) => {
         balance.judged(j.busyMs, n);
-        return j;
+        if (!corpus) return j;
+        const results: ProbeResult[] = [];
+        for (let k = 0; k < n; k++) results.push(resultOf(a + k, j.paths![j.pathOf![k]]));
+        return { ...j, results };
       });
       judged.catch(() => undefined); // awaited by finish(); not unhandled if a failure stops the run first
       // Frames this thread makes for the next chunk: now, while the worker judges.
       const mine = plans[0];
-      if (mine && !mine.frames) {
+      if (mine && !mine.frames && !corpus) {
         const g0 = performance.now();
         const made = probeFrames(c, mine.a, mine.b, link);
         balance.generated(performance.now() - g0, mine.b - mine.a, false);
@@ -485,7 +524,9 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       }
       const t4 = performance.now();
       inflight.push({ a, b, profile: idx, judged });
-      while (inflight.length > 2) await finish(inflight.shift()!);
+      // Guided: the next chunk's probes need this one's results.
+      while (inflight.length > (corpus ? 0 : 2)) await finish(inflight.shift()!);
+      if (corpus) planAhead(b);
       o.onChunk?.({ a, b, profileMs: t1 - t0, genWaitMs: t2 - t1, engineMs: t3 - t2, genMs: t4 - t3, finishMs: performance.now() - t4, judgerGenShare: balance.share });
     }
     while (inflight.length) await finish(inflight.shift()!);

@@ -183,6 +183,8 @@ export interface Campaign {
   generator: GeneratorConfig;
   /** credit window: probes in flight */
   window?: number;
+  /** rule-coverage-guided generation (lib/fuzz/guided.ts); absent: unguided, probeAt alone */
+  guided?: true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,6 +367,7 @@ export const CampaignSchema = z
       .optional(),
     connect: z.strictObject({ port: Port, sockopts: SockoptsSchema.optional() }).optional(),
     window: num(1, 1 << 20, 'a credit window ≥ 1', true).optional(),
+    guided: z.boolean({ error: (i: Issue) => `guided must be true or false, got ${show(i.input)}` }).optional(),
     generator: GeneratorSchema.optional(),
   })
   .superRefine((c, ctx) => {
@@ -501,6 +504,8 @@ export function normaliseCampaign(raw: CampaignRaw): Campaign {
   if (active) c.connect = { port: raw.connect?.port ?? 9000, sockopts: sockopts(raw.connect?.sockopts) };
   else c.listen = { port: raw.listen?.port ?? 8080, backlog: raw.listen?.backlog ?? 128, sockopts: sockopts(raw.listen?.sockopts) };
   if (raw.window !== undefined) c.window = raw.window;
+  // Only when on: an unguided campaign's hash (and so its checkpoints) stays what it was.
+  if (raw.guided) c.guided = true;
   return c;
 }
 

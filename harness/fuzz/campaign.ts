@@ -100,6 +100,8 @@ export interface FindingFile {
 
 export interface CampaignSummary {
   campaign: string;
+  /** The DUT's kernel release (uname -r). */
+  kernel?: string;
   seed: number;
   /** The part of the probe index space this run covered; absent for a whole campaign. */
   shard?: ProbeShard;
@@ -407,6 +409,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     const elapsedMs = Date.now() - t0;
     const summary: CampaignSummary = {
       campaign: c.name,
+      ...(kernel ? { kernel } : {}),
       seed: c.seed,
       ...(o.shard ? { shard: { index: o.shard.index, total: o.shard.total } } : {}),
       budget: Number.isFinite(budget) ? budget : null,

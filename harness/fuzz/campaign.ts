@@ -573,7 +573,7 @@ async function prepareLab(lab: Lab, api: ModelApi, sysctlsIn: Record<string, str
   const env = { 4: api.makeEnv(envParams[4]), 6: api.makeEnv(envParams[6]) };
   if (o.sequential) {
     const base = (ip: 4 | 6) => (o.active ? api.initialState(env[ip]) : api.apply(env[ip], api.initialState(env[ip]), { type: 'listen', port: o.listen.port, backlog: o.listen.backlog }, 0).state);
-    return { kernel, sysctls, envParams, listenFds, seqCtx: { lab, api, env, base: { 4: base(4), 6: base(6) }, listen: o.active ? undefined : o.listen } };
+    return { kernel, sysctls, envParams, listenFds, seqCtx: { lab, api, env, base: { 4: base(4), 6: base(6) }, listen: o.active ? undefined : o.listen, ...(o.active ? {} : { listenFds: { 4: listenFds[0], 6: listenFds[1] } }) } };
   }
   return { kernel, sysctls, envParams, listenFds, oracles: { 4: ListenerOracle.forListener(api, env[4], o.listen.port, o.listen.backlog), 6: ListenerOracle.forListener(api, env[6], o.listen.port, o.listen.backlog) } };
 }

@@ -13,7 +13,7 @@
 import type { Campaign } from './campaign-schema';
 import { isActive } from './campaign-schema';
 import { ALL_FLAGS, compile, listBytes, pickMistakes, pickTos, pickU32, pickWindow, U32_EDGES, wellFormedOption } from './gen-common';
-import { probeAt, probeSeed, profileIndexAt, setupFor } from './generate';
+import { probeAt, probeSeed, profileIndexAt, setupFor, setupVariant } from './generate';
 import { Prng } from './prng';
 import { clonePacket, probeFromJson, probeToJson, type Probe, type ProbeOption, type ProbePacket, type SeqRef } from './probe';
 import { SHARD_BLOCK } from './shard';
@@ -304,7 +304,12 @@ function mutateOnce(c: Campaign, rng: Prng, p: Probe, m: ProbePacket, op: Mutati
       else p.peerTsval = rng.chance(0.5) ? rng.pick(U32_EDGES) : pickU32(rng, cfg);
       return;
     case 'setup-ts':
-      if (p.setup.length) p.setup = setupFor(c, p.setup !== setupFor(c, true));
+      if (p.setup.length) {
+        const v = setupVariant(p.setup);
+        // timewait: the peer's FIN or not, half the time; else TS or not.
+        if (c.target === 'timewait' && rng.chance(0.5)) p.setup = setupFor(c, v.ts, !v.fin);
+        else p.setup = setupFor(c, !v.ts, v.fin);
+      }
       return;
   }
 }
@@ -326,7 +331,10 @@ export function mutantOf(c: Campaign, index: number, parent: Probe, k: number, r
     mutated: clonePacket(parent.mutated),
   };
   // A parent read back from JSON has its own setup copy: use the campaign's shared one.
-  if (p.setup.length) p.setup = setupFor(c, p.setup.some((s) => s.kind === 'send' && s.packet.options.some((o) => o.kind === 'ts')));
+  if (p.setup.length) {
+    const v = setupVariant(p.setup);
+    p.setup = setupFor(c, v.ts, v.fin);
+  }
   let freshP: Probe | undefined;
   const fresh = (): Probe => (freshP ??= probeAt(c, index));
   const n = 1 + Math.min(3, Math.floor(-Math.log2(1 - rng.float() * 0.9375)));

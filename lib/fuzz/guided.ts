@@ -16,6 +16,8 @@ import { ALL_FLAGS, compile, listBytes, pickMistakes, pickTos, pickU32, pickWind
 import { probeAt, probeSeed, profileIndexAt, setupFor, setupVariant } from './generate';
 import { Prng } from './prng';
 import { clonePacket, probeFromJson, probeToJson, type Probe, type ProbeOption, type ProbePacket, type SeqRef } from './probe';
+import { withoutBareFin } from './gen-request';
+import { synsentDecidable } from './gen-synsent';
 import { SHARD_BLOCK } from './shard';
 
 /** Probes per epoch (divides SHARD_BLOCK, so a shard's blocks hold whole epochs). */
@@ -344,6 +346,10 @@ export function mutantOf(c: Campaign, index: number, parent: Probe, k: number, r
     mutateOnce(c, rng, p, p.mutated, op, fresh);
     ops.push(op);
   }
+  // Mutants keep out of what the generators keep out of: the timing-undecidable edges (the SYN_SENT
+  // TSecr just above the SYN's TSval, C11; a bare FIN at rcv_nxt, C14).
+  if (c.target === 'synsent') p.mutated = synsentDecidable(p.mutated);
+  else if (c.target === 'request' || c.target === 'established') p.mutated = withoutBareFin(p.mutated);
   return { ...p, origin: { parent: k, ops } };
 }
 

@@ -123,6 +123,17 @@ describe('guided fuzzing corpus', () => {
     }
   });
 
+  it('mutants keep out of the timing-undecidable SYN_SENT TSecr edge (C11): no ACK with TSecr 1..999 ms above the SYN', () => {
+    const synsent = parseCampaignText('name: s\nseed: 3\nbudget: { probes: 10000 }\ntarget: synsent\nguided: true\n', 's.yaml');
+    let mutants = 0;
+    for (const p of drive(synsent, new Corpus(), 0, 8 * GUIDED_EPOCH)) {
+      if ((p as Probe & { origin?: unknown }).origin) mutants++;
+      if (!(p.mutated.flags & 0x10)) continue;
+      for (const o of p.mutated.options) if (o.kind === 'ts' && o.ecr.base === 'dut.tsval') expect(o.ecr.offset <= 0 || o.ecr.offset >= 1000, `probe ${p.index}: TSecr dut.tsval+${o.ecr.offset}`).to.equal(true);
+    }
+    expect(mutants).to.be.greaterThan(500);
+  });
+
   it('finds a rare rule sooner than the unguided sequence (stand-in oracle)', () => {
     const N = 40 * GUIDED_EPOCH;
     const firstRare = (ps: Probe[]) => ps.findIndex((p) => rulesOf(p).includes('rare'));

@@ -328,10 +328,27 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   // Checkpoints go to disk on the I/O thread pool, one at a time and in order, so the next chunk does
   // not wait for the file system's flushes; a failed write surfaces at the next checkpoint (or the end).
   let cpWrite: Promise<void> = Promise.resolve();
-  const checkpoint = async (next: Checkpoint): Promise<void> => {
+  /** A guided campaign's checkpoint (with its corpus, ~1 MB) not written yet, and when one last was. */
+  let cpPending: (() => Checkpoint) | undefined;
+  let cpLastMs = 0;
+  /** `next` makes the checkpoint when it is written (a guided one copies the corpus, as it is then). */
+  const checkpoint = async (next: () => Checkpoint, force = true): Promise<void> => {
+    // Guided chunks are one epoch (250 probes) and the corpus makes the file large: at most one write a
+    // second unless the chunk found something. A kill -9 then resumes from a slightly older watermark
+    // and re-runs those probes — the same probes, the corpus being in the checkpoint — as the resume
+    // semantics allow (checkpoint.ts).
+    if (!force && Date.now() - cpLastMs < 1000) {
+      cpPending = next;
+      return;
+    }
+    cpPending = undefined;
+    cpLastMs = Date.now();
     await cpWrite;
-    cpWrite = saveCheckpointAsync(cpPath, next);
+    cpWrite = saveCheckpointAsync(cpPath, next());
     cpWrite.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
+  };
+  const flushCheckpoint = async (): Promise<void> => {
+    if (cpPending) await checkpoint(cpPending);
   };
 
   interface InFlight { a: number; b: number; profile: number; judged: Promise<{ divergences: JudgedDivergence[]; rules: string[]; results?: ProbeResult[] }> }
@@ -339,6 +356,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   /** Commit a judged chunk: record its divergences, minimize and write new findings, checkpoint. */
   const finish = async (ch: InFlight): Promise<void> => {
     const { divergences: ds, rules, results } = await ch.judged;
+    const findingsBefore = store.all().length;
     for (const r of rules) rulesHit.add(r);
     divergences += ds.length;
     for (const d of ds) {
@@ -369,8 +387,11 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       corpus.absorb(results ?? [], ch.b);
       for (const i of made.keys()) if (i < ch.b) made.delete(i);
     }
-    cp = { ...cp!, nextIndex: ch.b, probesDone: cp!.probesDone + (ch.b - ch.a), divergences, findings: store.snapshot(ch.b), rulesHit: [...rulesHit].sort(), elapsedMs: elapsedBefore + Date.now() - t0, ...(corpus ? { guided: corpus.snapshot() } : {}) };
-    await checkpoint(cp);
+    const now: Checkpoint = { ...cp!, nextIndex: ch.b, probesDone: cp!.probesDone + (ch.b - ch.a), divergences, findings: store.snapshot(ch.b), rulesHit: [...rulesHit].sort(), elapsedMs: elapsedBefore + Date.now() - t0 };
+    cp = now;
+    // The corpus is copied only when the checkpoint is written; nothing is absorbed between this chunk's
+    // end and that write (a skipped write is made at the next forced one, or at the end of the run).
+    await checkpoint(() => (corpus ? { ...now, guided: corpus.snapshot() } : now), !corpus || findingsBefore !== store.all().length);
     progress();
   };
 
@@ -402,6 +423,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   };
 
   const finishSummary = async (): Promise<CampaignSummary> => {
+    await flushCheckpoint();
     await cpWrite;
     progress(true);
     const rep = coverageReport(RULES, rulesHit);

@@ -17,6 +17,9 @@ export interface FuzzCliOptions {
   chunk?: number;
   /** i/N, or N with the index from the environment (harness/runner/shard.ts). */
   shard?: string;
+  /** Override the campaign's guided key. */
+  guided?: boolean;
+  unguided?: boolean;
 }
 
 export async function fuzzCommand(campaignFile: string | undefined, o: FuzzCliOptions): Promise<number> {
@@ -33,8 +36,18 @@ export async function fuzzCommand(campaignFile: string | undefined, o: FuzzCliOp
     }
     if (!campaignFile) throw new Error('give a campaign file (cases/campaigns/*.yaml) or --replay FINDING.json');
     const c = loadCampaignFile(campaignFile);
+    // --guided / --unguided against the file's key: another probe sequence, so another directory.
+    let variant = '';
+    if (o.guided && !c.guided) {
+      c.guided = true;
+      variant = '.guided';
+    }
+    if (o.unguided && c.guided) {
+      delete c.guided;
+      variant = '.unguided';
+    }
     // A shard has its own directory (its own checkpoint): shards on one machine do not collide.
-    const runDir = path.join(o.results, 'fuzz', shard ? `${c.name}.shard-${shard.index}-of-${shard.total}` : c.name);
+    const runDir = path.join(o.results, 'fuzz', `${c.name}${variant}${shard ? `.shard-${shard.index}-of-${shard.total}` : ''}`);
     const tty = process.stderr.isTTY && !process.env.SYNH_NO_PROGRESS;
     const s = await runCampaign(c, {
       lab, runDir, resume: o.resume, maxProbes: o.probes, campaignFile, modelModule: o.model, chunk: o.chunk, shard,
@@ -43,7 +56,7 @@ export async function fuzzCommand(campaignFile: string | undefined, o: FuzzCliOp
     if (tty) process.stderr.write('\n');
     if (o.json) process.stdout.write(JSON.stringify(s) + '\n');
     else {
-      process.stdout.write(`${c.name}${shard ? ` shard ${shard.index}/${shard.total}` : ''}: ${s.probes} probes (${s.probesPerSec}/s this run), ${s.divergences} divergences, ${s.findings.length} findings, rules ${s.rulesHit}/${s.rulesTotal}; ${runDir}\n`);
+      process.stdout.write(`${c.name}${shard ? ` shard ${shard.index}/${shard.total}` : ''}: ${s.probes} probes (${s.probesPerSec}/s this run), ${s.divergences} divergences, ${s.findings.length} findings, rules ${s.rulesHit}/${s.rulesTotal}${s.guided ? `, guided (corpus ${s.guided.corpus})` : ''}; ${runDir}\n`);
       for (const f of s.findings) process.stdout.write(`  ${f.signature} ×${f.count} (first at probe ${f.firstIndex}) → ${path.join(runDir, f.repro ?? '')}\n`);
       process.stdout.write(`${s.coverageText}\n`);
     }

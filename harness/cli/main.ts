@@ -245,10 +245,20 @@ export async function main(argv: string[]): Promise<void> {
     .option('--chunk <n>', 'probes per checkpoint (default 10000)', wrap(intArg('--chunk', 1)))
     .option('--shard <i/N>', 'run only the i-th of N disjoint parts of the campaign\'s probes (same seed; N alone: i from $JOB_COMPLETION_INDEX or $TEST_SHARD_INDEX, counting from 0); Bazel\'s TEST_TOTAL_SHARDS/TEST_SHARD_INDEX are honoured without it. Merge the parts with synh merge')
     .option('--model <module>', 'judge with this model module instead of lib/model (e.g. a copy with a planted bug)')
+    .option('--guided', 'rule-coverage-guided generation (as the campaign key guided: true); results in results/fuzz/<campaign>.guided/ when the file says otherwise')
+    .option('--unguided', 'plain seeded generation even if the campaign says guided: true (results in <campaign>.unguided/)')
+    .option('--coverage <dir...>', 'merge the rule coverage of these campaign run directories (results/fuzz/*): covered/reachable on this kernel, unreachable rules with the reason')
     .option(KERNEL_FLAG, `${KERNEL_HELP}; each judged by its own model profile`, kernelListArg)
     .option('--json', 'machine-readable summary')
     .action(async (campaign: string | undefined, o) => {
       if (o.model) o.model = require('path').resolve(o.model);
+      if (o.guided && o.unguided) throw new Error('--guided and --unguided contradict each other: give one');
+      if (o.coverage) {
+        if (campaign || o.replay) throw new Error('--coverage reads finished runs: give only run directories, no campaign or --replay');
+        const { coverageCommand } = await import('./fuzz-coverage');
+        process.exitCode = await coverageCommand(o.coverage, { json: o.json });
+        return;
+      }
       if (o.kernel && o.kernel !== 'host' && (o.resume || o.replay)) {
         throw new Error('--resume and --replay run on this machine only for now (the checkpoint and the finding record the kernel they came from); drop --kernel');
       }

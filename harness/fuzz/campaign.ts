@@ -14,6 +14,7 @@ import { campaignHash, Campaign } from '../../lib/fuzz/campaign-schema';
 import { assertResumable, Checkpoint, loadCheckpoint, newCheckpoint, saveCheckpointAsync, writeFileAtomic } from '../../lib/fuzz/checkpoint';
 import { coverageReport, formatCoverage, formatProgress } from '../../lib/fuzz/coverage';
 import { probeAt, profileIndexAt } from '../../lib/fuzz/generate';
+import { Corpus, corpusProbe, GUIDED_EPOCH, type Origin, type ProbeResult } from '../../lib/fuzz/guided';
 import { blockEnd, nextOwnedProbe, type ProbeShard } from '../../lib/fuzz/shard';
 import { minimizeDetailed } from '../../lib/fuzz/minimize';
 import { bindingsFor, Probe, ProbeBindings, probeFromJson, probePacketSpec, probeToJson } from '../../lib/fuzz/probe';
@@ -99,6 +100,8 @@ export interface FindingFile {
 
 export interface CampaignSummary {
   campaign: string;
+  /** The DUT's kernel release (uname -r). */
+  kernel?: string;
   seed: number;
   /** The part of the probe index space this run covered; absent for a whole campaign. */
   shard?: ProbeShard;
@@ -119,6 +122,8 @@ export interface CampaignSummary {
   /** Divergences that did not reproduce on an immediate re-run (not findings; reported). */
   flaky: number;
   coverageText: string;
+  /** Rule-coverage-guided (campaign key guided: true): the corpus size and each rule's first probe index. */
+  guided?: { corpus: number; firstHit: Record<string, number> };
 }
 
 interface OneRun {
@@ -155,6 +160,27 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   if (cp && !o.resume) throw new Error(`${cpPath} exists: pass --resume to continue that campaign, or remove ${o.runDir} to start over`);
   if (cp) assertResumable(cp, c, o.shard);
   cp ??= newCheckpoint(c, undefined, o.shard);
+  // Guided: the corpus (lib/fuzz/guided.ts) decides probes from the results of earlier epochs; the
+  // probes of the chunk under way are kept by index (the frames, the judgement and the findings
+  // all need the same ones).
+  const corpus = c.guided ? new Corpus(cp.guided) : undefined;
+  const made = new Map<number, Probe & { origin?: Origin }>();
+  const probeFor = (i: number): Probe & { origin?: Origin } => {
+    if (!corpus) return probeAt(c, i);
+    let p = made.get(i);
+    if (!p) made.set(i, (p = corpus.probeAt(c, i)));
+    return p;
+  };
+  /** A guided chunk starting at `a`: every owned result below it is in (the corpus moves to a's epoch). */
+  const startChunk = (a: number): void => {
+    if (corpus) corpus.absorb([], a);
+  };
+  /** A judged probe's result for the corpus (its JSON kept only when it may enter it). */
+  const resultOf = (i: number, rules: readonly string[]): ProbeResult => {
+    const p = made.get(i)!;
+    const uniq = [...new Set(rules)];
+    return { index: i, rules: uniq, ...(p.origin?.parent !== undefined ? { parent: p.origin.parent } : {}), ...(corpus!.mayMatter(uniq) ? { probe: corpusProbe(p) } : {}) };
+  };
   /** The first probe at or after `i` that this run owns (every one without a shard). */
   const owned = (i: number): number => (o.shard ? nextOwnedProbe(i, o.shard.index, o.shard.total) : i);
   const store = new FindingStore(cp.findings, cp.nextIndex);
@@ -292,7 +318,9 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   let rampDone = 0;
   const chunkEnd = (a: number): number => {
     const ramp = Math.max(1000, 2 * rampDone);
-    const b = Math.min(a + Math.min(chunkSize, ramp), budget, (Math.floor(a / c.rotateEvery) + 1) * c.rotateEvery, o.shard ? blockEnd(a) : Infinity);
+    // A guided chunk is one epoch: its probes come from the corpus as the epoch began.
+    const step = corpus ? GUIDED_EPOCH - (a % GUIDED_EPOCH) : Math.min(chunkSize, ramp);
+    const b = Math.min(a + step, budget, (Math.floor(a / c.rotateEvery) + 1) * c.rotateEvery, o.shard ? blockEnd(a) : Infinity);
     rampDone += b - a;
     return b;
   };
@@ -300,21 +328,39 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   // Checkpoints go to disk on the I/O thread pool, one at a time and in order, so the next chunk does
   // not wait for the file system's flushes; a failed write surfaces at the next checkpoint (or the end).
   let cpWrite: Promise<void> = Promise.resolve();
-  const checkpoint = async (next: Checkpoint): Promise<void> => {
+  /** A guided campaign's checkpoint (with its corpus, ~1 MB) not written yet, and when one last was. */
+  let cpPending: (() => Checkpoint) | undefined;
+  let cpLastMs = 0;
+  /** `next` makes the checkpoint when it is written (a guided one copies the corpus, as it is then). */
+  const checkpoint = async (next: () => Checkpoint, force = true): Promise<void> => {
+    // Guided chunks are one epoch (250 probes) and the corpus makes the file large: at most one write a
+    // second unless the chunk found something. A kill -9 then resumes from a slightly older watermark
+    // and re-runs those probes — the same probes, the corpus being in the checkpoint — as the resume
+    // semantics allow (checkpoint.ts).
+    if (!force && Date.now() - cpLastMs < 1000) {
+      cpPending = next;
+      return;
+    }
+    cpPending = undefined;
+    cpLastMs = Date.now();
     await cpWrite;
-    cpWrite = saveCheckpointAsync(cpPath, next);
+    cpWrite = saveCheckpointAsync(cpPath, next());
     cpWrite.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
   };
+  const flushCheckpoint = async (): Promise<void> => {
+    if (cpPending) await checkpoint(cpPending);
+  };
 
-  interface InFlight { a: number; b: number; profile: number; judged: Promise<{ divergences: JudgedDivergence[]; rules: string[] }> }
+  interface InFlight { a: number; b: number; profile: number; judged: Promise<{ divergences: JudgedDivergence[]; rules: string[]; results?: ProbeResult[] }> }
 
   /** Commit a judged chunk: record its divergences, minimize and write new findings, checkpoint. */
   const finish = async (ch: InFlight): Promise<void> => {
-    const { divergences: ds, rules } = await ch.judged;
+    const { divergences: ds, rules, results } = await ch.judged;
+    const findingsBefore = store.all().length;
     for (const r of rules) rulesHit.add(r);
     divergences += ds.length;
     for (const d of ds) {
-      const probe = probeAt(c, d.index);
+      const probe = probeFor(d.index);
       if (!store.has(d.signature)) {
         // Reproduced and minimized under the chunk's own profile: the lab may have moved on to the
         // next chunk's (a fresh DUT either way).
@@ -337,8 +383,15 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       }
     }
     probesThisRun += ch.b - ch.a;
-    cp = { ...cp!, nextIndex: ch.b, probesDone: cp!.probesDone + (ch.b - ch.a), divergences, findings: store.snapshot(ch.b), rulesHit: [...rulesHit].sort(), elapsedMs: elapsedBefore + Date.now() - t0 };
-    await checkpoint(cp);
+    if (corpus) {
+      corpus.absorb(results ?? [], ch.b);
+      for (const i of made.keys()) if (i < ch.b) made.delete(i);
+    }
+    const now: Checkpoint = { ...cp!, nextIndex: ch.b, probesDone: cp!.probesDone + (ch.b - ch.a), divergences, findings: store.snapshot(ch.b), rulesHit: [...rulesHit].sort(), elapsedMs: elapsedBefore + Date.now() - t0 };
+    cp = now;
+    // The corpus is copied only when the checkpoint is written; nothing is absorbed between this chunk's
+    // end and that write (a skipped write is made at the next forced one, or at the end of the run).
+    await checkpoint(() => (corpus ? { ...now, guided: corpus.snapshot() } : now), !corpus || findingsBefore !== store.all().length);
     progress();
   };
 
@@ -348,12 +401,15 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       const a: number = owned(cp!.nextIndex);
       const b = chunkEnd(a);
       await useProfile(profileIndexAt(c, a));
+      startChunk(a);
       const ds: JudgedDivergence[] = [];
       const rules = new Set<string>();
+      const results: ProbeResult[] = [];
       for (let i = a; i < b; i++) {
-        const p = probeAt(c, i);
+        const p = probeFor(i);
         const r = await runSequenceProbe(seqCtx!, p);
         for (const x of r.rules) rules.add(x);
+        if (corpus) results.push(resultOf(i, r.rules));
         const sig = sigOf(r.verdict);
         if (sig) ds.push({ index: i, signature: sig, rule: r.verdict.divergence!.rule, fields: r.verdict.divergence!.fields, text: `${r.phase}: ${r.verdict.divergence!.text}` });
         // Children completed by setups wait in the accept queue (reset, but queued): drain it well
@@ -362,11 +418,12 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         progress();
       }
       if (!active) await drainAcceptQueue(lab, listenFds);
-      await finish({ a, b, profile: profileIndexAt(c, a), judged: Promise.resolve({ divergences: ds, rules: [...rules] }) });
+      await finish({ a, b, profile: profileIndexAt(c, a), judged: Promise.resolve({ divergences: ds, rules: [...rules], results }) });
     }
   };
 
   const finishSummary = async (): Promise<CampaignSummary> => {
+    await flushCheckpoint();
     await cpWrite;
     progress(true);
     const rep = coverageReport(RULES, rulesHit);
@@ -374,6 +431,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     const elapsedMs = Date.now() - t0;
     const summary: CampaignSummary = {
       campaign: c.name,
+      ...(kernel ? { kernel } : {}),
       seed: c.seed,
       ...(o.shard ? { shard: { index: o.shard.index, total: o.shard.total } } : {}),
       budget: Number.isFinite(budget) ? budget : null,
@@ -389,6 +447,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       reruns,
       flaky,
       coverageText,
+      ...(corpus ? { guided: { corpus: corpus.size, firstHit: { ...corpus.firstHit() } } } : {}),
     };
     writeFileAtomic(path.join(o.runDir, 'coverage.txt'), coverageText + '\n');
     writeFileAtomic(path.join(o.runDir, 'summary.json'), JSON.stringify({ ...summary, campaignHash: campaignHash(c) }, null, 2) + '\n');
@@ -409,7 +468,8 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   /** Chunk [a, b)'s frames: asked of the worker now (ready later), or made here when needed. */
   interface Plan { a: number; b: number; frames?: Promise<Packed> }
   const planChunk = (a: number, b: number): Plan => {
-    if (!judger.ready || !balance.judgerGenerates()) return { a, b };
+    // A guided chunk's probes depend on the chunks before it: made at its turn, on this thread.
+    if (corpus || !judger.ready || !balance.judgerGenerates()) return { a, b };
     const frames = judger.gen(a, b, link).then((g) => {
       balance.generated(g.busyMs, b - a, true);
       return g.probes;
@@ -421,7 +481,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   // early, since the request queues behind the judgements already sent to it.
   const plans: Plan[] = [];
   const planAhead = (from: number): void => {
-    while (plans.length < 2) {
+    while (plans.length < (corpus ? 1 : 2)) {
       const start = owned(plans.length ? plans[plans.length - 1].b : from);
       if (start >= budget) break;
       plans.push(planChunk(start, chunkEnd(start)));
@@ -441,9 +501,10 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       // profile when it is committed (finish switches the lab back), so the switch need not wait.
       await useProfile(idx);
       const t1 = performance.now();
-      const frames = await (next.frames ?? probeFrames(c, a, b, link));
+      startChunk(a);
+      const frames = await (next.frames ?? probeFrames(c, a, b, link, probeFor));
       const t2 = performance.now();
-      planAhead(b);
+      if (!corpus) planAhead(b);
       const probes = { buf: new Uint8Array(frames.buf), offs: frames.offs, n: b - a };
       let out: ReturnType<BatchEngine['run']> | undefined;
       while (!out) {
@@ -470,14 +531,17 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       balance.engine(out.stats.elapsedMs, b - a);
       const r = out.replies;
       const n = b - a;
-      const judged = judger.judge(a, envParams!, listen, frames, r.sentMs, { buf: r.buf.buffer as ArrayBuffer, offs: r.offs }, r.probe).then((j) => {
+      const judged = judger.judge(a, envParams!, listen, frames, r.sentMs, { buf: r.buf.buffer as ArrayBuffer, offs: r.offs }, r.probe, !!corpus).then((j) => {
         balance.judged(j.busyMs, n);
-        return j;
+        if (!corpus) return j;
+        const results: ProbeResult[] = [];
+        for (let k = 0; k < n; k++) results.push(resultOf(a + k, j.paths![j.pathOf![k]]));
+        return { ...j, results };
       });
       judged.catch(() => undefined); // awaited by finish(); not unhandled if a failure stops the run first
       // Frames this thread makes for the next chunk: now, while the worker judges.
       const mine = plans[0];
-      if (mine && !mine.frames) {
+      if (mine && !mine.frames && !corpus) {
         const g0 = performance.now();
         const made = probeFrames(c, mine.a, mine.b, link);
         balance.generated(performance.now() - g0, mine.b - mine.a, false);
@@ -485,7 +549,9 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       }
       const t4 = performance.now();
       inflight.push({ a, b, profile: idx, judged });
-      while (inflight.length > 2) await finish(inflight.shift()!);
+      // Guided: the next chunk's probes need this one's results.
+      while (inflight.length > (corpus ? 0 : 2)) await finish(inflight.shift()!);
+      if (corpus) planAhead(b);
       o.onChunk?.({ a, b, profileMs: t1 - t0, genWaitMs: t2 - t1, engineMs: t3 - t2, genMs: t4 - t3, finishMs: performance.now() - t4, judgerGenShare: balance.share });
     }
     while (inflight.length) await finish(inflight.shift()!);
@@ -529,7 +595,7 @@ async function prepareLab(lab: Lab, api: ModelApi, sysctlsIn: Record<string, str
   const env = { 4: api.makeEnv(envParams[4]), 6: api.makeEnv(envParams[6]) };
   if (o.sequential) {
     const base = (ip: 4 | 6) => (o.active ? api.initialState(env[ip]) : api.apply(env[ip], api.initialState(env[ip]), { type: 'listen', port: o.listen.port, backlog: o.listen.backlog }, 0).state);
-    return { kernel, sysctls, envParams, listenFds, seqCtx: { lab, api, env, base: { 4: base(4), 6: base(6) }, listen: o.active ? undefined : o.listen } };
+    return { kernel, sysctls, envParams, listenFds, seqCtx: { lab, api, env, base: { 4: base(4), 6: base(6) }, listen: o.active ? undefined : o.listen, ...(o.active ? {} : { listenFds: { 4: listenFds[0], 6: listenFds[1] } }) } };
   }
   return { kernel, sysctls, envParams, listenFds, oracles: { 4: ListenerOracle.forListener(api, env[4], o.listen.port, o.listen.backlog), 6: ListenerOracle.forListener(api, env[6], o.listen.port, o.listen.backlog) } };
 }

@@ -35,11 +35,12 @@ export class ListenerOracle {
    * is buf[offs[j] .. offs[j+1]), Ethernet on). The fast comparison reads them in place; only when it
    * cannot prove agreement are they decoded and judged in full. Returns undefined when they agree,
    * else the full judgement (whose verdict then normally is a divergence). The model's rules go
-   * into `rules`.
+   * into `rules`, and in order into `path` when given.
    */
-  judgePacked(probeIp: Uint8Array, buf: Uint8Array, offs: Uint32Array, first: number, count: number, sentMs: number, rules: Set<string>): ListenerJudgement | undefined {
+  judgePacked(probeIp: Uint8Array, buf: Uint8Array, offs: Uint32Array, first: number, count: number, sentMs: number, rules: Set<string>, path?: string[]): ListenerJudgement | undefined {
     const step = this.api.apply(this.env, this.base, { type: 'segment', seg: decodeIp(probeIp) }, sentMs);
     for (let i = 0; i < step.reasons.length; i++) rules.add(step.reasons[i].rule);
+    if (path) for (let i = 0; i < step.reasons.length; i++) if (!path.includes(step.reasons[i].rule)) path.push(step.reasons[i].rule);
     if (framesAgree(step.responses, buf, offs, first, count, step.state.bindings)) return undefined;
     const frames: Uint8Array[] = [];
     for (let j = first; j < first + count; j++) frames.push(buf.subarray(offs[j], offs[j + 1]));

@@ -45,6 +45,8 @@ export type Request =
       /** Every reply frame (Ethernet on) in arrival order; reply j answers probe replyProbe[j]. */
       replies: Packed;
       replyProbe: Int32Array;
+      /** Return each probe's rules too (guided campaigns' corpus feedback). */
+      perProbe?: boolean;
     };
 
 /** `busyMs`: how long the worker worked on the request (for balancing the work between CPUs). */
@@ -52,7 +54,16 @@ export interface GenReply { id: number; type: 'gen'; probes: Packed; busyMs: num
 
 export interface JudgedDivergence { index: number; signature: string; rule: string; fields: string[]; text: string }
 
-export interface JudgeReply { id: number; type: 'judge'; divergences: JudgedDivergence[]; rules: string[]; busyMs: number }
+export interface JudgeReply {
+  id: number;
+  type: 'judge';
+  divergences: JudgedDivergence[];
+  rules: string[];
+  busyMs: number;
+  /** With perProbe: probe k's rules, in order, are paths[pathOf[k]] (distinct lists sent once). */
+  paths?: string[][];
+  pathOf?: Uint32Array;
+}
 
 export interface ErrorReply { id: number; type: 'error'; message: string }
 

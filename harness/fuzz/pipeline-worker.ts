@@ -31,15 +31,26 @@ function judge(m: Extract<Request, { type: 'judge' }>): JudgeReply {
   const o6 = oracleFor(m.env[6], m.listen);
   const probes = new Uint8Array(m.probes.buf);
   const r = groupReplies(n, new Uint8Array(m.replies.buf), m.replies.offs, m.replyProbe);
+  const per = m.perProbe ? { paths: [] as string[][], ids: new Map<string, number>(), pathOf: new Uint32Array(n), one: [] as string[] } : undefined;
   for (let k = 0; k < n; k++) {
     const ip = probes.subarray(m.probes.offs[k] + 14, m.probes.offs[k + 1]);
-    const j = (ip[0] >> 4 === 6 ? o6 : o4).judgePacked(ip, r.buf, r.offs, r.first[k], r.count[k], m.sentMs[k], rules);
+    if (per) per.one = [];
+    const j = (ip[0] >> 4 === 6 ? o6 : o4).judgePacked(ip, r.buf, r.offs, r.first[k], r.count[k], m.sentMs[k], rules, per?.one);
+    if (per) {
+      const key = per.one.join('>');
+      let id = per.ids.get(key);
+      if (id === undefined) {
+        per.ids.set(key, (id = per.paths.length));
+        per.paths.push(per.one);
+      }
+      per.pathOf[k] = id;
+    }
     if (j && !j.verdict.ok) {
       const d = j.verdict.divergence!;
       divergences.push({ index: m.a + k, signature: signatureOf({ target: campaign.target, rule: d.rule, fields: d.fields }), rule: d.rule, fields: d.fields, text: d.text });
     }
   }
-  return { id: m.id, type: 'judge', divergences, rules: [...rules], busyMs: 0 };
+  return { id: m.id, type: 'judge', divergences, rules: [...rules], busyMs: 0, ...(per ? { paths: per.paths, pathOf: per.pathOf } : {}) };
 }
 
 parentPort!.on('message', (m: Request) => {

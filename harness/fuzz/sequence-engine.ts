@@ -27,6 +27,8 @@ export interface SequenceContext {
   /** Model state with the listener open (passive targets) or empty (active). */
   base: Record<4 | 6, ModelState>;
   listen?: { port: number; backlog: number };
+  /** The listeners' fds per family (a close step accepts the probe's connection from them). */
+  listenFds?: Record<4 | 6, number>;
   /** Closed DUT port for sentinels. */
   closedPort?: number;
 }
@@ -47,6 +49,15 @@ export interface SequenceJudgement {
 }
 
 const SENTINEL_SPORT = 65534;
+/**
+ * Answers the model predicts this soon after the packet are judged with it: the immediate ones and
+ * the next tick's (a bare FIN's pingpong ACK, ato 0). Later ones (a delayed ACK after data, 40 ms;
+ * retransmissions) are not. When a judged answer is due after the packet, the sentinel goes out
+ * only once the predicted frames came (or DEFERRED_WAIT_MS passed), so whether the next tick's ACK
+ * is seen does not depend on the kernel's timer wheel firing before or after the sentinel's RST.
+ */
+const JUDGED_WITHIN_MS = 5;
+const DEFERRED_WAIT_MS = 1000;
 let sentinelSeq = 1;
 
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -61,13 +72,22 @@ function flowKeyOf(ip: 4 | 6, dutPort: number, peerPort: number): number {
 }
 
 /** Inject `bytes` then a sentinel; resolve with every DUT frame on `flowKey` up to the sentinel's RST. */
-async function exchange(lab: Lab, ip: 4 | 6, bytes: Uint8Array | undefined, flowKey: () => number, closedPort: number): Promise<{ frames: CapturedFrame[]; sentNs: bigint }> {
+async function exchange(lab: Lab, ip: 4 | 6, bytes: Uint8Array | undefined, flowKey: () => number, closedPort: number, deferred = 0, fresh = true): Promise<{ frames: CapturedFrame[]; sentNs: bigint }> {
   const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;
   const seq = sentinelSeq++ >>> 0;
   const sentinel = buildIp({ ip, src: a.peer, dst: a.dut, sport: SENTINEL_SPORT, dport: closedPort, flags: 'S', seq, window: 0 });
-  lab.capture.take();
+  // (fresh = false: the caller emptied the capture before its own action, whose frames count)
+  if (fresh) lab.capture.take();
   const sentNs = process.hrtime.bigint();
   if (bytes) lab.injector.send(bytes, 'link');
+  if (deferred > 0) {
+    // Wait for as many frames on the flow as the model predicts in the judged window (or the limit).
+    const seen = new Set<CapturedFrame>();
+    await lab.capture.waitFor((f) => {
+      if (flowOf(decodeEthernet(f.bytes)) === flowKey()) seen.add(f);
+      return seen.size >= deferred;
+    }, DEFERRED_WAIT_MS);
+  }
   lab.injector.send(sentinel, 'link');
   const isSentinelReply = (f: CapturedFrame): boolean => {
     const d = decodeEthernet(f.bytes);
@@ -82,6 +102,11 @@ async function exchange(lab: Lab, ip: 4 | 6, bytes: Uint8Array | undefined, flow
     if (flowOf(decodeEthernet(f.bytes)) === flowKey()) frames.push(f);
   }
   return { frames, sentNs };
+}
+
+/** How many frames to wait for before the sentinel: all predicted ones when any is deferred, else 0. */
+function deferredCount(predicted: readonly Prediction[], t: number): number {
+  return predicted.some((p) => p.atMs > t) ? predicted.length : 0;
 }
 
 /** Play one multi-packet probe; judge the kernel against the model at the first disagreement. */
@@ -104,6 +129,10 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
   let pending: Prediction[] = [];
   let pendingObserved: PacketJson[] = [];
   let fd: number | undefined;
+  /** The DUT closed the connection (a close step): it may linger in TIME_WAIT. */
+  let closed = false;
+  /** The mutated packet's seq when it is a SYN (it may have made a request socket of its own). */
+  let synSeq: number | undefined;
 
   const ends = () => ({ src: a.peer, dst: a.dut, dport: localPort });
   const fail = (phase: 'setup' | 'mutated', v: Verdict, observed: PacketJson[], predicted: Prediction[], frames: CapturedFrame[], sentNs: bigint, sent?: Uint8Array): SequenceJudgement => ({
@@ -144,15 +173,58 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
         lab.capture.take();
         continue;
       }
+      if (step.kind === 'close') {
+        // The DUT closes the probe's connection: a passive one is accepted first (other children
+        // found on the way are aborted); an active one loses its SO_LINGER 0 so close() sends a FIN.
+        let cfd = fd;
+        if (cfd === undefined) {
+          const lfd = ctx.listenFds?.[ip];
+          if (lfd === undefined) throw new Error('sequence engine: a close step on a passive connection needs the listener fds (SequenceContext.listenFds)');
+          for (;;) {
+            const r = await lab.agent.call('accept', { fd: lfd, timeoutMs: 0 });
+            if (!r.ok) {
+              // The model put the child in the accept queue (the setup's last step agreed with it); the
+              // kernel has none for this peer.
+              const text = `accept(): the probe's connection (peer port ${peerPort}) is not in the kernel's accept queue`;
+              return fail('setup', { ok: false, state: st, divergence: { rule: 'event.accept', fn: 'inet_csk_accept', fields: ['acceptq'], diffs: [], text } }, [], [], [], 0n);
+            }
+            if (r.result!.port === peerPort) {
+              cfd = r.result!.fd;
+              break;
+            }
+            await lab.agent.call('setsockopt', { fd: r.result!.fd, name: 'SO_LINGER', value: { onoff: 1, linger: 0 } });
+            await lab.agent.call('close', { fd: r.result!.fd });
+          }
+          feed(api.apply(env, st, { type: 'accept', port: localPort }, nowMs()));
+        } else {
+          await lab.agent.must('setsockopt', { fd: cfd, name: 'SO_LINGER', value: { onoff: 0, linger: 0 } });
+          fd = undefined;
+        }
+        lab.capture.take();
+        await lab.agent.must('close', { fd: cfd });
+        // The FIN left inside close(), which the agent runs when it gets to it: the model's time is
+        // when the call came back (the agent answers right after the syscall), not when it was asked
+        // for — a loaded machine can put tens of ms between the two, beyond the TSval tolerance.
+        const t = nowMs();
+        const r = api.apply(env, st, { type: 'close', port: localPort, peerPort }, t);
+        const judged = r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
+        const { frames } = await exchange(lab, ip, undefined, () => flowKey, closedPort, deferredCount(judged, t), false);
+        feed(r);
+        closed = true;
+        pending = judged;
+        pendingObserved = frames.map((f) => toPacketJson(decodeEthernet(f.bytes))!);
+        continue;
+      }
       if (step.kind === 'send') {
         const b = bindingsFor(probe, captured);
         const spec = probePacketSpec(probe, step.packet, b, ends());
         const bytes = buildIp(spec);
         const t = nowMs();
-        const { frames } = await exchange(lab, ip, bytes, () => flowKey, closedPort);
         const r = api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t);
+        const judged = r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
+        const { frames } = await exchange(lab, ip, bytes, () => flowKey, closedPort, deferredCount(judged, t));
         feed(r);
-        pending = r.responses.filter((p) => p.atMs <= t + 5);
+        pending = judged;
         pendingObserved = frames.map((f) => toPacketJson(decodeEthernet(f.bytes))!);
         continue;
       }
@@ -160,7 +232,7 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
       const v = judge(pending, pendingObserved, st);
       if (!v.ok) return fail('setup', v, pendingObserved, pending, [], 0n);
       st = v.state;
-      const obs = pendingObserved.find((o) => (step.what === 'ack' ? o.tcp.flags.includes('A') : o.tcp.flags.includes('S')));
+      const obs = pendingObserved.find((o) => o.tcp.flags.includes(step.what === 'ack' ? 'A' : step.what === 'fin' ? 'F' : 'S'));
       if (obs) {
         if (typeof obs.tcp.seq === 'number' && step.bind.includes('dutIsn') && step.what !== 'ack') captured.dutIsn = obs.tcp.seq;
         if (typeof obs.tcp.window === 'number' && step.bind.includes('dutWindow')) captured.dutWindow = obs.tcp.window;
@@ -175,11 +247,12 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     const b = bindingsFor(probe, captured);
     const spec = probePacketSpec(probe, probe.mutated, b, ends());
     const bytes = buildIp(spec);
+    if (probe.mutated.flags & 0x02) synSeq = spec.seq;
     const t = nowMs();
-    const { frames, sentNs } = await exchange(lab, ip, bytes, () => flowKey, closedPort);
     const r = api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t);
+    const predicted = r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
+    const { frames, sentNs } = await exchange(lab, ip, bytes, () => flowKey, closedPort, deferredCount(predicted, t));
     feed(r);
-    const predicted = r.responses.filter((p) => p.atMs <= t + 5);
     const observed = frames.map((f) => toPacketJson(decodeEthernet(f.bytes))!);
     const v = judge(predicted, observed, r.state, r.reasons);
     return fail('mutated', v, observed, predicted, frames, sentNs, bytes);
@@ -187,8 +260,16 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     // Clean up: an abortive close for an active socket; a RST at the peer's ISN+1 for a passive flow
     // (kills a request socket; an established child that took data stays and is drained later).
     if (fd !== undefined) await lab.agent.call('close', { fd });
-    else if (ctx.listen) {
+    else if (ctx.listen && !closed) {
       lab.injector.send(buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: ctx.listen.port, flags: 'R', seq: (probe.peerIsn + 1) >>> 0, window: 0 }), 'link');
+    }
+    if (closed && localPort) {
+      // A closed connection lingers as a FIN_WAIT2 or TIME_WAIT socket (rcv_nxt peer.isn+1 or +2): an
+      // in-window RST at either ends it (tcp_rfc1337=0) instead of leaving it for 60 s.
+      // A SYN the timewait socket let through made a request socket whose rcv_nxt is its seq + 1: a
+      // RST there ends it, or request sockets pile up into the SYN queue until syncookies start.
+      const seqs = [probe.peerIsn + 1, probe.peerIsn + 2, ...(synSeq !== undefined ? [synSeq + 1] : [])];
+      for (const s of seqs) lab.injector.send(buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: localPort, flags: 'R', seq: s >>> 0, window: 0 }), 'link');
     }
   }
 }

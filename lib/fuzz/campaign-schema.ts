@@ -17,6 +17,9 @@ import { shortHash, stableStringify } from './stable';
 // Vocabulary
 
 /** Packet classes per target, with what each one sends. Keys of `generator.kinds`. */
+/** Targets reached through a whole handshake, passive or active (generator.via). */
+export const VIA_TARGETS: readonly Target[] = ['established', 'timewait'];
+
 export const KINDS: Readonly<Record<Target, Readonly<Record<string, string>>>> = {
   listener: {
     syn: 'a random SYN from randomSyn: extra flags, option lists with malformed items, TOS, payload',
@@ -63,6 +66,15 @@ export const KINDS: Readonly<Record<Target, Readonly<Record<string, string>>>> =
     ts_paws: 'ACK with an old TSval (PAWS) or a bogus TSecr',
     flags: 'random flags around the edges',
   },
+  timewait: {
+    syn: 'SYN at the TIME_WAIT socket (reincarnation): seq around rcv_nxt, older/newer, TS older/newer than ts_recent',
+    rst: 'RST or RST+ACK: seq = rcv_nxt ±offsets, in window, out of window',
+    ack: 'bare ACK: seq/ack around rcv_nxt / snd_nxt, in and out of window',
+    fin: 'the peer\'s FIN again (retransmitted), or a FIN at other positions',
+    data: 'data at and around rcv_nxt',
+    ts_paws: 'ACK with an old / newer TSval (PAWS)',
+    flags: 'random flags around the edges',
+  },
 };
 
 /** Default mix per target. */
@@ -71,6 +83,7 @@ export const DEFAULT_KINDS: Readonly<Record<Target, Readonly<Record<string, numb
   request: { ack: 20, window_edge: 10, tsecr: 10, paws: 8, data: 8, fin: 6, rst: 10, dup_syn: 8, syn_ack: 4, no_ack: 4, flags: 8 },
   synsent: { synack: 30, synack_tsecr: 12, synack_opts: 8, synack_data: 6, rst: 8, rst_ack: 10, ack_only: 8, syn: 10, flags: 8 },
   established: { syn: 20, synack: 6, rst: 20, ack: 15, data: 10, fin: 8, ts_paws: 8, flags: 10 },
+  timewait: { syn: 25, rst: 20, ack: 15, fin: 12, data: 8, ts_paws: 10, flags: 10 },
 };
 
 export const OPTION_KINDS = ['mss', 'wscale', 'sackOK', 'ts', 'nop', 'eol', 'tfo', 'tfoexp', 'sack', 'unknown', 'md5'] as const;
@@ -150,8 +163,9 @@ export interface GeneratorConfig {
   /** probabilities of deliberate header errors */
   mistakes: { badChecksum: number; ipChecksum: number; dataOffset: number };
   /** the setup packets (the SYN to a listener; the SYN-ACK for an active open): TS probability and option template */
-  setup: { ts: number; options: TcpOption[] };
-  /** established target: reach ESTABLISHED by a passive (listen) or an active (connect) open */
+  /** fin (timewait only): probability that the peer answers the DUT's FIN with its own (TIME_WAIT), else a bare ACK (the FIN_WAIT2 substate) */
+  setup: { ts: number; options: TcpOption[]; fin?: number };
+  /** established and timewait targets: reach ESTABLISHED by a passive (listen) or an active (connect) open */
   via: 'passive' | 'active';
 }
 
@@ -183,6 +197,8 @@ export interface Campaign {
   generator: GeneratorConfig;
   /** credit window: probes in flight */
   window?: number;
+  /** rule-coverage-guided generation (lib/fuzz/guided.ts); absent: unguided, probeAt alone */
+  guided?: true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,6 +348,7 @@ const GeneratorSchema = z.strictObject({
     .strictObject({
       ts: Prob.optional(),
       options: z.array(OptionItem, { error: (i: Issue) => `expected a list of options, got ${show(i.input)} — e.g. [mss=1460, sackOK, ts, nop, wscale=7]` }).optional(),
+      fin: Prob.optional(),
     })
     .optional(),
   via: z.enum(['passive', 'active'], { error: (i: Issue) => `expected passive or active, got ${show(i.input)}` }).optional(),
@@ -354,8 +371,8 @@ export const CampaignSchema = z
         seconds: num(0.001, 1e9, 'a positive number of seconds').optional(),
       }, { error: (i: Issue) => `expected { probes: N } and/or { seconds: S }, got ${show(i.input)}` })
       .refine((b) => b.probes !== undefined || b.seconds !== undefined, { error: 'budget is empty — give probes: N and/or seconds: S' }),
-    target: z.enum(['listener', 'request', 'synsent', 'established'], {
-      error: (i: Issue) => `unknown target ${show(i.input)} — use listener, request, synsent or established`,
+    target: z.enum(['listener', 'request', 'synsent', 'established', 'timewait'], {
+      error: (i: Issue) => `unknown target ${show(i.input)} — use listener, request, synsent, established or timewait`,
     }),
     ip: IpSchema.optional(),
     profiles: z.array(ProfileSchema).min(1, { error: 'profiles is empty — give at least one, e.g. - name: defaults' }).optional(),
@@ -365,6 +382,7 @@ export const CampaignSchema = z
       .optional(),
     connect: z.strictObject({ port: Port, sockopts: SockoptsSchema.optional() }).optional(),
     window: num(1, 1 << 20, 'a credit window ≥ 1', true).optional(),
+    guided: z.boolean({ error: (i: Issue) => `guided must be true or false, got ${show(i.input)}` }).optional(),
     generator: GeneratorSchema.optional(),
   })
   .superRefine((c, ctx) => {
@@ -386,15 +404,18 @@ export const CampaignSchema = z
       }
       if (total <= 0) ctx.addIssue({ code: 'custom', path: ['generator', 'kinds'], message: 'every packet class has weight 0 — give at least one a positive weight' });
     }
-    const active = target === 'synsent' || (target === 'established' && c.generator?.via === 'active');
+    const active = target === 'synsent' || (VIA_TARGETS.includes(target) && c.generator?.via === 'active');
     if (active && c.listen) {
-      ctx.addIssue({ code: 'custom', path: ['listen'], params: { at: 'key' }, message: `target ${target}${target === 'established' ? ' via active' : ''} connects out; it has no listener — use connect: { port: N }` });
+      ctx.addIssue({ code: 'custom', path: ['listen'], params: { at: 'key' }, message: `target ${target}${target !== 'synsent' ? ' via active' : ''} connects out; it has no listener — use connect: { port: N }` });
     }
     if (!active && c.connect) {
       ctx.addIssue({ code: 'custom', path: ['connect'], params: { at: 'key' }, message: `target ${target} uses a listener — use listen: { port: N } (connect: is for synsent and established via active)` });
     }
-    if (c.generator?.via !== undefined && target !== 'established') {
-      ctx.addIssue({ code: 'custom', path: ['generator', 'via'], params: { at: 'key' }, message: 'via applies to target established only — remove it' });
+    if (c.generator?.via !== undefined && !VIA_TARGETS.includes(target)) {
+      ctx.addIssue({ code: 'custom', path: ['generator', 'via'], params: { at: 'key' }, message: 'via applies to targets established and timewait only — remove it' });
+    }
+    if (c.generator?.setup?.fin !== undefined && target !== 'timewait') {
+      ctx.addIssue({ code: 'custom', path: ['generator', 'setup', 'fin'], params: { at: 'key' }, message: 'setup.fin applies to target timewait only — remove it' });
     }
     const names = new Map<string, number>();
     (c.profiles ?? []).forEach((p, i) => {
@@ -479,11 +500,13 @@ export function normaliseCampaign(raw: CampaignRaw): Campaign {
     setup: {
       ts: pick(g.setup?.ts, d.setup.ts),
       options: g.setup?.options ? g.setup.options.flatMap((s) => parseOptionSpec(s)) : d.setup.options,
+      // Only for timewait: other campaigns' hashes (and checkpoints) stay what they were.
+      ...(target === 'timewait' ? { fin: pick(g.setup?.fin, 0.75) } : {}),
     },
     via: g.via ?? 'passive',
   };
   const ipList: Array<4 | 6> = raw.ip === undefined ? [4] : raw.ip === 'both' ? [4, 6] : typeof raw.ip === 'number' ? [raw.ip] : [...new Set(raw.ip)];
-  const active = target === 'synsent' || (target === 'established' && generator.via === 'active');
+  const active = target === 'synsent' || (VIA_TARGETS.includes(target) && generator.via === 'active');
   const c: Campaign = {
     name: raw.name,
     description: raw.description ?? '',
@@ -501,6 +524,8 @@ export function normaliseCampaign(raw: CampaignRaw): Campaign {
   if (active) c.connect = { port: raw.connect?.port ?? 9000, sockopts: sockopts(raw.connect?.sockopts) };
   else c.listen = { port: raw.listen?.port ?? 8080, backlog: raw.listen?.backlog ?? 128, sockopts: sockopts(raw.listen?.sockopts) };
   if (raw.window !== undefined) c.window = raw.window;
+  // Only when on: an unguided campaign's hash (and so its checkpoints) stays what it was.
+  if (raw.guided) c.guided = true;
   return c;
 }
 
@@ -516,5 +541,5 @@ export function campaignHash(c: Campaign): string {
 
 /** Does this campaign connect out (SYN_SENT, or ESTABLISHED reached by an active open)? */
 export function isActive(c: Pick<Campaign, 'target' | 'generator'>): boolean {
-  return c.target === 'synsent' || (c.target === 'established' && c.generator.via === 'active');
+  return c.target === 'synsent' || (VIA_TARGETS.includes(c.target) && c.generator.via === 'active');
 }

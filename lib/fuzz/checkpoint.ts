@@ -26,6 +26,7 @@ import type { Campaign } from './campaign-schema';
 import { campaignHash } from './campaign-schema';
 import type { ProbeShard } from './shard';
 import type { FindingRecord } from './signature';
+import type { GuidedSnapshot } from './guided';
 
 export const CHECKPOINT_SCHEMA = 'synharness-fuzz-checkpoint/1';
 
@@ -49,6 +50,8 @@ export interface Checkpoint {
   elapsedMs: number;
   /** the part of the probe index space this run covers (synh fuzz --shard i/N; lib/fuzz/shard.ts) */
   shard?: ProbeShard;
+  /** a guided campaign's corpus (lib/fuzz/guided.ts) */
+  guided?: GuidedSnapshot;
 }
 
 const CheckpointSchema = z.strictObject({
@@ -70,6 +73,16 @@ const CheckpointSchema = z.strictObject({
   startedAt: z.string(),
   elapsedMs: z.number().min(0),
   shard: z.strictObject({ index: z.number().int().min(1), total: z.number().int().min(1) }).optional(),
+  guided: z
+    .strictObject({
+      absorbedBelow: z.number().int().min(0),
+      ruleHits: z.record(z.string(), z.number().int().min(0)),
+      firstHit: z.record(z.string(), z.number().int().min(0)),
+      paths: z.array(z.string()),
+      entries: z.array(z.strictObject({ probe: z.unknown(), rules: z.array(z.string()), index: z.number().int().min(0), tries: z.number().int().min(0), finds: z.number().int().min(0) })),
+      pending: z.array(z.strictObject({ index: z.number().int().min(0), rules: z.array(z.string()), probe: z.unknown().optional(), parent: z.number().int().min(0).optional() })),
+    })
+    .optional(),
 });
 
 /** A fresh checkpoint for a campaign (nothing done yet). */

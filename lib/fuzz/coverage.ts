@@ -71,3 +71,75 @@ export function formatProgress(p: { probes: number; elapsedMs: number; divergenc
   const rules = p.rulesTotal ? `${p.rulesHit}/${p.rulesTotal}` : String(p.rulesHit);
   return `${p.probes.toLocaleString('en-US')} probes, ${rate.toLocaleString('en-US')}/s, ${p.divergences} divergences, ${p.findings} findings, rules ${rules}`;
 }
+
+/** One campaign run's part of a merged coverage view. */
+export interface CoveragePart {
+  campaign: string;
+  dir: string;
+  probes: number;
+  probesPerSec: number;
+  rules: readonly string[];
+  guided: boolean;
+}
+
+export interface MergedCoverage {
+  kernel: string;
+  profile: string;
+  /** rules of the catalogue hit by some part and able to fire here */
+  covered: number;
+  /** rules of the catalogue able to fire on this kernel */
+  reachable: number;
+  /** covered / reachable, 0..1 */
+  ratio: number;
+  parts: Array<Omit<CoveragePart, 'rules'> & { rulesHit: number }>;
+  unreachable: Array<{ rule: string; fn: string; kind: string; reason: string }>;
+  /** reachable rules no part hit, by kernel function */
+  missed: Array<{ fn: string; rules: string[] }>;
+}
+
+/** The union of the parts' rules against the catalogue, leaving out the rules that cannot fire here. */
+export function mergeCoverage(
+  catalogue: readonly RuleInfoLike[],
+  parts: readonly CoveragePart[],
+  unreachable: ReadonlyArray<{ rule: string; fn: string; kind: string; reason: string }>,
+  kernel: { release: string; profile: string },
+): MergedCoverage {
+  const out = new Set(unreachable.map((u) => u.rule));
+  const hit = new Set(parts.flatMap((p) => p.rules));
+  const reachable = catalogue.filter((r) => !out.has(r.rule));
+  const missedBy = new Map<string, string[]>();
+  let covered = 0;
+  for (const r of reachable) {
+    if (hit.has(r.rule)) covered++;
+    else {
+      let g = missedBy.get(r.fn);
+      if (!g) missedBy.set(r.fn, (g = []));
+      g.push(r.rule);
+    }
+  }
+  return {
+    kernel: kernel.release,
+    profile: kernel.profile,
+    covered,
+    reachable: reachable.length,
+    ratio: reachable.length ? covered / reachable.length : 1,
+    parts: parts.map(({ rules, ...p }) => ({ ...p, rulesHit: rules.length })),
+    unreachable: [...unreachable],
+    missed: [...missedBy].map(([fn, rules]) => ({ fn, rules })),
+  };
+}
+
+/** The merged view as text: one line per run, the figure, what cannot fire here and why, the misses. */
+export function formatMergedCoverage(m: MergedCoverage): string {
+  const lines = m.parts.map((p) => `${p.campaign}${p.guided ? ' (guided)' : ''}: ${p.probes.toLocaleString('en-US')} probes, ${p.probesPerSec.toLocaleString('en-US')}/s, ${p.rulesHit} rules — ${p.dir}`);
+  lines.push(`covered ${m.covered}/${m.reachable} rules reachable on ${m.kernel} (${(m.ratio * 100).toFixed(1)}%, model profile ${m.profile}); ${m.unreachable.length} cannot fire here`);
+  if (m.unreachable.length) {
+    lines.push('cannot fire on this kernel:');
+    for (const u of m.unreachable) lines.push(`  ${u.rule} (${u.fn}) — ${u.kind}: ${u.reason}`);
+  }
+  if (m.missed.length) {
+    lines.push('never hit:');
+    for (const g of m.missed) lines.push(`  ${g.fn}: ${g.rules.join(', ')}`);
+  }
+  return lines.join('\n');
+}

@@ -42,6 +42,20 @@ function synsentTsecr(rng: Prng, cfg: GeneratorConfig, ack = true): TsRef {
   return ack && r.base === 'dut.tsval' && r.offset > 0 && r.offset < 1000 ? { base: 'dut.tsval', offset: r.offset * 1000 } : r;
 }
 
+/**
+ * A packet whose TS option keeps out of the undecidable SYN_SENT TSecr edge (C11, as synsentTsecr):
+ * for packets made elsewhere (guided mutants). The same packet when there is nothing to move.
+ */
+export function synsentDecidable(p: ProbePacket): ProbePacket {
+  if (!(p.flags & ACK)) return p;
+  const i = p.options.findIndex((o) => o.kind === 'ts' && o.ecr.base === 'dut.tsval' && o.ecr.offset > 0 && o.ecr.offset < 1000);
+  if (i < 0) return p;
+  const o = p.options[i] as Extract<ProbeOption, { kind: 'ts' }>;
+  const options = [...p.options];
+  options[i] = { kind: 'ts', val: o.val, ecr: { base: 'dut.tsval', offset: o.ecr.offset * 1000 } };
+  return { ...p, options };
+}
+
 function peerTs(rng: Prng, cfg: GeneratorConfig, ack = true): () => ProbeOption {
   return () => ({ kind: 'ts', val: { base: 'peer.tsval', offset: 0 }, ecr: synsentTsecr(rng, cfg, ack) });
 }

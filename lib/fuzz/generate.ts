@@ -10,6 +10,7 @@ import { genEstablished, genEstablishedKind } from './gen-established';
 import { genListener, genListenerKind } from './gen-listener';
 import { genRequest, genRequestKind } from './gen-request';
 import { genSynSent, genSynSentKind, synackOptions } from './gen-synsent';
+import { genTimeWait, genTimeWaitKind } from './gen-timewait';
 import { Prng } from './prng';
 import type { Probe, ProbeOption, ProbePacket, SetupStep, Target } from './probe';
 
@@ -19,6 +20,7 @@ export const GENERATORS: Readonly<Record<Target, (rng: Prng, cfg: GeneratorConfi
   request: genRequest,
   synsent: genSynSent,
   established: genEstablished,
+  timewait: genTimeWait,
 };
 
 const BY_KIND: Readonly<Record<Target, (rng: Prng, cfg: GeneratorConfig, kind: string) => ProbePacket>> = {
@@ -26,9 +28,10 @@ const BY_KIND: Readonly<Record<Target, (rng: Prng, cfg: GeneratorConfig, kind: s
   request: genRequestKind,
   synsent: genSynSentKind,
   established: genEstablishedKind,
+  timewait: genTimeWaitKind,
 };
 
-const FALLBACK: Readonly<Record<Target, string>> = { listener: 'syn', request: 'ack', synsent: 'synack', established: 'syn' };
+const FALLBACK: Readonly<Record<Target, string>> = { listener: 'syn', request: 'ack', synsent: 'synack', established: 'syn', timewait: 'syn' };
 
 function mix32(x: number): number {
   x ^= x >>> 16;
@@ -75,7 +78,19 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-function buildSetup(c: Campaign, ts: boolean): SetupStep[] {
+/** The DUT closes; the peer acks its FIN with its own FIN (TIME_WAIT) or without (the FIN_WAIT2 substate). */
+function closeSteps(ts: boolean, fin: boolean): SetupStep[] {
+  const { FIN, ACK } = FLAGS;
+  const opts: ProbeOption[] = ts ? [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: { base: 'peer.tsval', offset: 0 }, ecr: { base: 'dut.tsval', offset: 0 } }] : [];
+  return [
+    { kind: 'close' },
+    { kind: 'capture', what: 'fin', bind: ['dutTsval'] },
+    { kind: 'send', what: fin ? 'finack' : 'ack', packet: setupPacket(fin ? FIN | ACK : ACK, { base: 'peer.isn', offset: 1 }, { base: 'dut.isn', offset: 2 }, 502, opts) },
+    { kind: 'capture', what: 'ack', bind: ['dutTsval'] },
+  ];
+}
+
+function buildSetup(c: Campaign, ts: boolean, fin = true): SetupStep[] {
   const g = c.generator;
   const { SYN, ACK } = FLAGS;
   const synOpts = g.setup.options.flatMap((o): ProbeOption[] =>
@@ -96,6 +111,8 @@ function buildSetup(c: Campaign, ts: boolean): SetupStep[] {
       ];
     case 'synsent':
       return [{ kind: 'connect' }, { kind: 'capture', what: 'syn', bind: ['dutIsn', 'dutTsval', 'dutWindow'] }];
+    case 'timewait':
+      return [...buildSetup({ ...c, target: 'established' }, ts), ...closeSteps(ts, fin)];
     case 'established':
       if (isActive(c)) {
         const rng = new Prng(0); // synackOptions draws only when withTs is not given
@@ -115,16 +132,27 @@ function buildSetup(c: Campaign, ts: boolean): SetupStep[] {
   }
 }
 
-const setupCache = new WeakMap<Campaign, { ts: SetupStep[]; noTs: SetupStep[] }>();
+const setupCache = new WeakMap<Campaign, Map<string, SetupStep[]>>();
 
-/** The setup steps of the campaign's target (frozen, shared between probes). */
-export function setupFor(c: Campaign, ts: boolean): SetupStep[] {
-  let s = setupCache.get(c);
-  if (!s) {
-    s = { ts: deepFreeze(buildSetup(c, true)), noTs: deepFreeze(buildSetup(c, false)) };
-    setupCache.set(c, s);
-  }
-  return ts ? s.ts : s.noTs;
+/**
+ * The setup steps of the campaign's target (frozen, shared between probes): with or without TS, and
+ * (timewait) with or without the peer's FIN.
+ */
+export function setupFor(c: Campaign, ts: boolean, fin = true): SetupStep[] {
+  let m = setupCache.get(c);
+  if (!m) setupCache.set(c, (m = new Map()));
+  const key = `${ts ? 'ts' : 'no-ts'}${c.target === 'timewait' && !fin ? '-no-fin' : ''}`;
+  let s = m.get(key);
+  if (!s) m.set(key, (s = deepFreeze(buildSetup(c, ts, fin))));
+  return s;
+}
+
+/** The setup variant of a probe's steps (which TS / FIN choice made them). */
+export function setupVariant(steps: readonly SetupStep[]): { ts: boolean; fin: boolean } {
+  return {
+    ts: steps.some((s) => s.kind === 'send' && s.packet.options.some((o) => o.kind === 'ts')) || steps.some((s) => s.kind === 'send' && s.what === 'synack' && s.packet.options.some((o) => o.kind === 'ts')),
+    fin: !steps.some((s) => s.kind === 'send' && s.what === 'ack' && s.packet.ack.base === 'dut.isn' && s.packet.ack.offset === 2),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,6 +171,8 @@ export function probeAt(c: Campaign, index: number): Probe {
   const peerIsn = pickU32(rng, g);
   const peerTsval = pickU32(rng, g);
   const ts = rng.chance(g.setup.ts);
+  // (drawn only for timewait: the other targets' probe streams stay as they were)
+  const fin = c.target === 'timewait' ? rng.chance(g.setup.fin ?? 0.75) : true;
   const kind = pickKind(rng, g, FALLBACK[c.target]);
   const mutated = BY_KIND[c.target](rng, g, kind);
   return {
@@ -155,7 +185,7 @@ export function probeAt(c: Campaign, index: number): Probe {
     sport,
     peerIsn,
     peerTsval,
-    setup: setupFor(c, ts),
+    setup: setupFor(c, ts, fin),
     mutated,
   };
 }

@@ -9,8 +9,8 @@ import { stableStringify } from './stable';
 import type { TcpOption } from '../wire/types';
 
 /** The four states a campaign can aim at. */
-export type Target = 'listener' | 'request' | 'synsent' | 'established';
-export const TARGETS: readonly Target[] = ['listener', 'request', 'synsent', 'established'];
+export type Target = 'listener' | 'request' | 'synsent' | 'established' | 'timewait';
+export const TARGETS: readonly Target[] = ['listener', 'request', 'synsent', 'established', 'timewait'];
 
 /**
  * A 32-bit sequence/ack value: `base + offset (+ the DUT's window when win)` modulo 2^32.
@@ -76,12 +76,14 @@ export type BindName = 'dutIsn' | 'dutTsval' | 'dutWindow';
  *  - capture: wait for the DUT's `what` on the flow and bind the listed values from it
  *             (dutIsn = its seq, dutTsval = its TS option's TSval, dutWindow = its window field);
  *             the engine compares it with the model like any reply;
- *  - connect: the DUT agent calls non-blocking connect() to the peer's port (`Probe.sport`).
+ *  - connect: the DUT agent calls non-blocking connect() to the peer's port (`Probe.sport`);
+ *  - close:   the DUT closes the connection (a passive one accepted first): its FIN follows.
  */
 export type SetupStep =
-  | { kind: 'send'; what: 'syn' | 'synack' | 'ack'; packet: ProbePacket }
-  | { kind: 'capture'; what: 'syn' | 'synack' | 'ack'; bind: readonly BindName[] }
-  | { kind: 'connect' };
+  | { kind: 'send'; what: 'syn' | 'synack' | 'ack' | 'finack'; packet: ProbePacket }
+  | { kind: 'capture'; what: 'syn' | 'synack' | 'ack' | 'fin'; bind: readonly BindName[] }
+  | { kind: 'connect' }
+  | { kind: 'close' };
 
 export interface Probe {
   /** campaign index: probeAt(campaign, index) gives this probe again */

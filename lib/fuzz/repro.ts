@@ -41,6 +41,7 @@ const SPEC: Record<string, string[]> = {
   request: ['§6'],
   synsent: ['§8.4', '§8.5'],
   established: ['§8.6'],
+  timewait: ['§7'],
 };
 
 const TWO32 = 4294967296;
@@ -164,7 +165,7 @@ function line(x: string | Record<string, unknown>): string {
   return JSON.stringify(x);
 }
 
-const WHAT: Record<string, string> = { syn: 'SYN', synack: 'SYN-ACK', ack: 'ACK' };
+const WHAT: Record<string, string> = { syn: 'SYN', synack: 'SYN-ACK', ack: 'ACK', fin: 'FIN', finack: 'FIN-ACK' };
 
 /**
  * The case file text for a finding. Throws when the probe refers to a DUT value that the case
@@ -178,7 +179,10 @@ export function reproCaseYaml(f: ReproFinding): string {
   let setupKind: 'listen' | 'connect' = 'listen';
   for (const s of p.setup) {
     if (s.kind === 'connect') setupKind = 'connect';
-    else if (s.kind === 'send') steps.push({ send: w.send(s.packet, p.ip), note: `setup: peer ${WHAT[s.what]}` });
+    else if (s.kind === 'close') {
+      if (setupKind === 'listen') steps.push({ call: { op: 'accept', timeout: '0s' } });
+      steps.push({ call: { op: 'close', on: 'conn' }, note: 'setup: the DUT closes first' });
+    } else if (s.kind === 'send') steps.push({ send: w.send(s.packet, p.ip), note: `setup: peer ${WHAT[s.what]}` });
     else {
       steps.push({ expect: 'model', note: `setup: the DUT's ${WHAT[s.what]}` });
       if (s.bind.includes('dutIsn')) w.bound.dutIsn = true;

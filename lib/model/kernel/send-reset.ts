@@ -42,13 +42,16 @@ export function sendReset(st: Step, seg: Seg, cause: Reason, md5 = false, authCh
   st.count('TcpOutRsts');
 }
 
-/** A stateless ACK (reqsk / TIME_WAIT): seq, ack, window, NOP NOP TS when `ts`. */
+/**
+ * A stateless ACK (reqsk / TIME_WAIT): seq, ack, window, NOP NOP TS when `ts`. TOS: the incoming
+ * segment's (a request's ACK), or `tos` — a timewait socket's own tw_tos / tw_tclass (correction C25).
+ */
 export function sendStatelessAck(
   st: Step, seg: Seg, rule: RuleId, text: () => string,
-  seq: Num, ack: number, window: number | [number, number], ts: { off: Num; ecr: number } | null, md5: boolean,
+  seq: Num, ack: number, window: number | [number, number], ts: { off: Num; ecr: number } | null, md5: boolean, tos?: number,
 ): void {
   const ex: Expectation = {};
-  const ip = ipJson(st.env, statelessTtl(st), statelessTos(st, seg), 0, ANY_FLOW, ex);
+  const ip = ipJson(st.env, statelessTtl(st), tos ?? statelessTos(st, seg), 0, ANY_FLOW, ex);
   let tsval: JsonNum = 0;
   // tcp_v4_send_ack / tcp_v6_send_response write the timestamp block only when tsecr (ts_recent) is
   // non-zero: a request whose SYN carried TSval 0 answers without TS (measured on 6.18.44, C10).

@@ -58,10 +58,13 @@ export type TwVerdict =
 
 const TW_SUCCESS: TwVerdict = Object.freeze({ kind: 'success' });
 
-/** tcp_v4_timewait_ack / tcp_v6_timewait_ack: the stateless ACK of a TCP_TW_ACK verdict. */
+/**
+ * tcp_v4_timewait_ack / tcp_v6_timewait_ack: the stateless ACK of a TCP_TW_ACK verdict, with the
+ * socket's own TOS / traffic class (tw_tos / tw_tclass), not the segment's (correction C25).
+ */
 export function timewaitAck(st: Step, seg: Seg, v: Extract<TwVerdict, { kind: 'ack' }>): void {
   const tw = v.tw;
-  sendStatelessAck(st, seg, v.rule, v.text, numAdd(tw.isn, tw.sndNxtOff), tw.rcvNxt, v.win, tw.tsOk ? { off: tw.tsOff, ecr: tw.tsRecent } : null, tw.md5);
+  sendStatelessAck(st, seg, v.rule, v.text, numAdd(tw.isn, tw.sndNxtOff), tw.rcvNxt, v.win, tw.tsOk ? { off: tw.tsOff, ecr: tw.tsRecent } : null, tw.md5, tw.tos);
 }
 
 /** tcp_timewait_state_process, FIN_WAIT2 substate (correction C23). */
@@ -132,7 +135,9 @@ export function twRcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts): TwVerdict {
   }
   // A new SYN: accepted when its seq is after rcv_nxt or its TSval is newer (TCP_TW_SYN, with the ISN
   // tcp_v4_rcv gives the listener's request).
-  if ((f & (SYN | RST | ACK)) === SYN && !paws && (after(seg.seq, tw.rcvNxt) || (ko.ts && tw.tsOk && ((ko.tsVal - tw.tsRecent) | 0) > 0))) {
+  // "Newer" as the kernel writes it, (s32)(ts_recent − TSval) < 0: a TSval exactly 2^31 ahead is newer
+  // (correction C25).
+  if ((f & (SYN | RST | ACK)) === SYN && !paws && (after(seg.seq, tw.rcvNxt) || (ko.ts && tw.tsOk && ((tw.tsRecent - ko.tsVal) | 0) < 0))) {
     return { kind: 'syn', isn: numAdd(tw.isn, tw.sndNxtOff + 65537) };
   }
   if (f & RST) {

@@ -3,7 +3,7 @@
 // the socket's handler, dispatching on what the handlers of a request socket (tcp_check_req) and of a
 // timewait socket (tcp_timewait_state_process) return, as the kernel does; the closed-port RST.
 import type { Decoded, Ipv4Repr, Ipv6Repr } from '../../wire/types';
-import { RST, SYN } from '../../wire/types';
+import { FIN, RST, SYN } from '../../wire/types';
 import { authOf, inboundHash, resetAuthOk } from './auth-options';
 import { checkReq } from './check-req';
 import type { ReqVerdict } from './check-req';
@@ -224,6 +224,12 @@ function doTimeWait(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, v: TwVerdict):
       // The SYN now goes through the listener's path, auth gate included: the TIME_WAIT socket is
       // already gone when a malformed auth option gets the SYN dropped (correction C1).
       if (!inboundHash(st, seg, listenerHasKey(l, seg.src))) return;
+      // tcp_rcv_state_process in LISTEN drops a SYN with FIN, also one TIME_WAIT let through — after
+      // the TIME_WAIT socket was descheduled (correction C25).
+      if (seg.flags & FIN) {
+        st.why('listen.syn-fin-drop', 'SYN+FIN that TIME_WAIT accepted: the listener drops it (the TIME_WAIT socket is gone)');
+        return;
+      }
       // Before 6.10 the ISN tcp_timewait_state_process chose did not reach tcp_conn_request
       // (profile.twIsnReuse): the SYN is an ordinary one there — fresh ISN, queue limits and cookies.
       if (st.env.profile.twIsnReuse) return connRequest(st, l, seg, ko, v.isn);

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { join } from 'path';
 import { CampaignError, loadCampaignDir, loadCampaignFile, parseCampaignText } from '../../../lib/fuzz/campaign-load';
 import { campaignHash, DEFAULT_KINDS, KINDS } from '../../../lib/fuzz/campaign-schema';
+import { TARGETS } from '../../../lib/fuzz/probe';
 
 const DIR = join(__dirname, '../../../cases/campaigns');
 
@@ -24,7 +25,7 @@ describe('fuzz campaigns: loading', () => {
     const all = loadCampaignDir(DIR);
     expect(all.length).to.be.greaterThanOrEqual(4);
     const targets = new Set(all.map((x) => x.campaign.target));
-    expect([...targets].sort()).to.deep.equal(['established', 'listener', 'request', 'synsent']);
+    expect([...targets].sort()).to.deep.equal([...TARGETS].sort());
   });
 
   it('the listener example rotates the four sysctl profiles over both IP versions', () => {

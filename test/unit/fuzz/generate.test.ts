@@ -20,6 +20,7 @@ const EXAMPLES: Record<Target, string> = {
   request: 'request-third-packet.yaml',
   synsent: 'synsent-synack.yaml',
   established: 'established-stray.yaml',
+  timewait: 'timewait.yaml',
 };
 const N = 10_000;
 
@@ -122,6 +123,7 @@ describe('fuzz generation: coverage over 10k probes', function () {
     request: probes(campaign('request')),
     synsent: probes(campaign('synsent')),
     established: probes(campaign('established')),
+    timewait: probes(campaign('timewait')),
   };
   const seqOf = (p: ProbePacket) => p.seq;
   const ackOf = (p: ProbePacket) => p.ack;

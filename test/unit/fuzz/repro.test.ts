@@ -21,6 +21,7 @@ const FILES: Record<Target, string> = {
   request: 'request-third-packet.yaml',
   synsent: 'synsent-synack.yaml',
   established: 'established-stray.yaml',
+  timewait: 'timewait.yaml',
 };
 
 function finding(p: Probe, b: Partial<ProbeBindings> = { dutWindow: 65160, dutTsval: 424242 }): ReproFinding {
@@ -46,6 +47,7 @@ describe('fuzz repro cases', function () {
       request: ['send', 'expect', 'send', 'expect'],
       synsent: ['expect', 'send', 'expect'],
       established: ['send', 'expect', 'send', 'send', 'expect'],
+      timewait: ['send', 'expect', 'send', 'call', 'call', 'expect', 'send', 'expect', 'send', 'expect'],
     };
     for (const t of Object.keys(FILES) as Target[]) {
       const c = loadCampaignFile(join(DIR, FILES[t]));

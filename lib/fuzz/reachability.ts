@@ -1,0 +1,62 @@
+// Which of the model's rules can fire on a given kernel: a rule whose code is absent (kernel version:
+// the model profile's flags; build: CONFIG_TCP_AO) is listed with the reason, not counted as a miss,
+// by `synh fuzz --coverage`. (Every sysctl a rule needs can be set in the DUT's namespace, so no rule
+// is unreachable for a sysctl: a rule no campaign's profile enables is a miss.) Each entry names the
+// profile flag or build option that decides it (lib/model's ProfileFlags); everything else counts as
+// reachable. Pure.
+import type { Profile } from '../model';
+import type { RuleInfoLike } from './coverage';
+
+export type UnreachableKind = 'profile' | 'kernel config' | 'model note';
+
+interface Gate {
+  /** rule ids, or prefixes ending in '.' */
+  rules: readonly string[];
+  kind: UnreachableKind;
+  /** reachable on a kernel with this profile? */
+  when: (p: Profile) => boolean;
+  why: (p: Profile) => string;
+}
+
+const GATES: readonly Gate[] = [
+  { rules: ['tw.isn-lost'], kind: 'profile', when: (p) => !p.twIsnReuse, why: (p) => `profile ${p.name}: the TIME_WAIT ISN reaches tcp_conn_request (twIsnReuse, since 6.10)` },
+  { rules: ['auth.legacy-no-md5'], kind: 'profile', when: (p) => p.authParse === 'md5sig', why: (p) => `profile ${p.name}: the 6.7+ auth-option pre-parse replaced tcp_parse_md5sig_option (authParse auth)` },
+  { rules: ['auth.malformed', 'auth.no-rst'], kind: 'profile', when: (p) => p.authParse === 'auth', why: (p) => `profile ${p.name}: no auth-option pre-parse before 6.7 (authParse md5sig)` },
+  { rules: ['check_req.tsecr-reject', 'check_req.tsecr-exact', 'check_req.tsecr-unknown'], kind: 'profile', when: (p) => p.tsecrCheck, why: (p) => `profile ${p.name}: tcp_check_req does not check the third ACK's TSecr (tsecrCheck)` },
+  { rules: ['synsent.accecn', 'synsent.accecn-option'], kind: 'profile', when: (p) => p.accecn, why: (p) => `profile ${p.name}: no AccECN code (accecn)` },
+  { rules: ['ao.unexpected'], kind: 'kernel config', when: (p) => p.tcpAo, why: () => 'built without CONFIG_TCP_AO: TCP-AO options are not checked' },
+  { rules: ['ao.ignored', 'ao.md5-key-bypass', 'auth.ao-no-rst'], kind: 'kernel config', when: (p) => p.authParse === 'auth' && !p.tcpAo, why: (p) => (p.tcpAo ? 'built with CONFIG_TCP_AO: AO options are checked, not ignored' : `profile ${p.name}: no TCP-AO stub before 6.7`) },
+  { rules: ['ao.req-drop'], kind: 'kernel config', when: (p) => p.authParse === 'auth', why: (p) => `profile ${p.name}: no TCP-AO code before 6.7` },
+];
+
+function matches(rule: string, pats: readonly string[]): boolean {
+  return pats.some((p) => (p.endsWith('.') ? rule.startsWith(p) : rule === p));
+}
+
+export interface Unreachable {
+  rule: string;
+  fn: string;
+  kind: UnreachableKind;
+  reason: string;
+}
+
+/** The rules of `rules` that cannot fire on a kernel with this profile, with the reason. */
+export function unreachableRules(rules: readonly RuleInfoLike[], p: Profile): Unreachable[] {
+  const out: Unreachable[] = [];
+  for (const r of rules) {
+    // '(profile)' and '(model)' rules describe the model itself (which profile it chose, an event it
+    // cannot read), not a kernel path a packet can take.
+    if (r.fn === '(profile)' || r.fn === '(model)') {
+      out.push({ rule: r.rule, fn: r.fn, kind: 'model note', reason: 'about the model, not a kernel path: no probe fires it' });
+      continue;
+    }
+    const g = GATES.find((x) => matches(r.rule, x.rules));
+    if (g && !g.when(p)) out.push({ rule: r.rule, fn: r.fn, kind: g.kind, reason: g.why(p) });
+  }
+  return out;
+}
+
+/** Every rule a gate names (for the test that each one exists in the catalogue). */
+export function gatedRules(): string[] {
+  return GATES.flatMap((g) => g.rules);
+}

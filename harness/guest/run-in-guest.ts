@@ -12,6 +12,7 @@ import { pointLatest } from '../report/results-dir';
 import { kernelWideSysctls } from '../topology/tester-ns';
 import { envSecondsMs } from '../sys/env-seconds';
 import { mkdirs } from '../sys/dirs';
+import { errnoName, renameNoReplace } from '../sys/libc';
 import { cacheDir, sweepDead } from './cache';
 import { guestImage, runArchive } from './image';
 import type { KernelImage } from './kernel-source';
@@ -75,22 +76,42 @@ function concat(out: string, parts: string[]): void {
   for (const p of parts.slice(1)) fs.appendFileSync(out, fs.readFileSync(p));
 }
 
-/** Moves what the guest wrote into the host's results root: new entries renamed in, directories merged. */
-function mergeInto(src: string, dest: string, merged: string[], rel = ''): void {
+/**
+ * Moves what the guest wrote into the host's results root: new entries renamed in, directories merged
+ * — but a run directory is never merged into another: it takes the first free name (`<id>`, `<id>-2`,
+ * …, reserved with renameat2 RENAME_NOREPLACE as local runs do), so two guest runs of one kernel in one
+ * second keep their results apart. `merged` gets the names as they landed; `renamed` the run ids moved.
+ */
+export function mergeInto(src: string, dest: string, merged: string[], rel = '', renamed = new Map<string, string>()): Map<string, string> {
   for (const name of fs.readdirSync(src)) {
     if (!rel && (name === '.synh-guest' || name === 'latest')) continue;
     const s = path.join(src, name);
     const d = path.join(dest, name);
     const st = fs.lstatSync(s);
+    if (!rel && st.isDirectory() && fs.existsSync(path.join(s, 'summary.json'))) {
+      for (let n = 1; ; n++) {
+        const to = n === 1 ? name : `${name}-${n}`;
+        const r = renameNoReplace(s, path.join(dest, to));
+        if (r.ret === 0) {
+          merged.push(to);
+          if (to !== name) renamed.set(name, to);
+          break;
+        }
+        const why = errnoName(r.errno);
+        if ((why !== 'EEXIST' && why !== 'ENOTEMPTY') || n > 100) throw new GuestError(`moving the guest's run ${name} into ${dest}: ${why}`);
+      }
+      continue;
+    }
     const dst = fs.lstatSync(d, { throwIfNoEntry: false });
     if (st.isDirectory() && dst?.isDirectory()) {
-      mergeInto(s, d, merged, path.join(rel, name));
+      mergeInto(s, d, merged, path.join(rel, name), renamed);
       continue;
     }
     if (dst) fs.rmSync(d, { recursive: true, force: true });
     fs.renameSync(s, d);
     if (!rel) merged.push(name);
   }
+  return renamed;
 }
 
 function describeFailure(r: BootResult, k: KernelImage, accel: Accel, bootDeadline: number, runDeadline: number): string {
@@ -173,8 +194,9 @@ export async function runInGuest(k: KernelImage, o: GuestRunOptions): Promise<Gu
       const release = fs.readFileSync(path.join(g, 'release'), 'utf8').trim();
       const latest = fs.lstatSync(path.join(stage, 'latest'), { throwIfNoEntry: false });
       const latestTarget = latest?.isSymbolicLink() ? fs.readlinkSync(path.join(stage, 'latest')) : undefined;
-      mergeInto(stage, resultsRoot, base.merged);
-      if (latestTarget && base.merged.includes(latestTarget)) pointLatest(resultsRoot, latestTarget);
+      const renamed = mergeInto(stage, resultsRoot, base.merged);
+      const target = latestTarget && (renamed.get(latestTarget) ?? latestTarget);
+      if (target && base.merged.includes(target)) pointLatest(resultsRoot, target);
       const exitCode = Number.isInteger(status) ? status : 2;
       // The command itself died of a signal (137: SIGKILL, e.g. the guest's OOM killer): show why.
       if (exitCode >= 128) return { ...base, exitCode, release, guestError: describeFailure({ ...r, outcome: 'exited' }, k, accel, bootDeadline, runDeadline).replace('powered off without writing its results', `ended the command with status ${exitCode}`) };

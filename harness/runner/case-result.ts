@@ -78,6 +78,12 @@ export function caseResult(cx: CaseContext | undefined, ledger: DutLedger | unde
     sysctls: e.sysctls,
     modelProfile: e.profile,
     captureDrops: e.drops,
-    ...(cx ? { comparable: cx.trace.comparable(c, packets) } : {}),
+    ...(cx ? { comparable: comparableOf(cx, ledger, c, packets) } : {}),
   };
+}
+
+/** The comparable form, the harness's frames known by the bytes they crossed the wire with. */
+function comparableOf(cx: CaseContext, ledger: DutLedger | undefined, c: CaseContext['c'], packets: readonly CapturedPacket[]): CaseResult['comparable'] {
+  for (const t of ledger?.tx ?? []) cx.trace.alias(t.frame, t.built);
+  return cx.trace.comparable(c, packets);
 }

@@ -24,6 +24,12 @@ export class CaseTrace {
   private readonly firstDutNs = new Map<number, bigint>();
   private readonly lastDutNs = new Map<number, bigint>();
 
+  /** The frame `built` crossed the wire as `wire` (the capture's bytes): the same packet, the same note. */
+  alias(wire: Uint8Array, built: Uint8Array): void {
+    const n = this.notes.get(built);
+    if (n && wire !== built) this.notes.set(wire, n);
+  }
+
   /** A frame the harness sent in step `index` (0-based). */
   sent(frame: Uint8Array, index: number): void {
     this.notes.set(frame, { step: index + 1 });

@@ -24,6 +24,8 @@ export interface Rx {
 export interface Tx {
   /** The frame as it crossed the wire once the capture saw it leave; until then as built. */
   frame: Uint8Array;
+  /** The frame as the harness built it (what the step's records are keyed by). */
+  built: Uint8Array;
   /** The capture's timestamp of the frame once seen; until then the time just before the send. */
   tNs: bigint;
   comment: string;
@@ -95,7 +97,7 @@ export class DutLedger {
    * timed from it (the `at` reference, the model's clock).
    */
   sent(seg: Decoded, frame: Uint8Array, beforeNs: bigint, comment: string, echoDeadline: bigint): Promise<bigint> {
-    const tx: Tx = { frame, tNs: beforeNs, comment, onWire: false, flow: seg.tcp ? this.flowOf(seg.tcp.sport) : undefined };
+    const tx: Tx = { frame, built: frame, tNs: beforeNs, comment, onWire: false, flow: seg.tcp ? this.flowOf(seg.tcp.sport) : undefined };
     this.tx.push(tx);
     const k = fingerprint(seg);
     let q = this.echoes.get(k);

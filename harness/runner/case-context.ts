@@ -5,7 +5,7 @@ import type { CaseFile, Flow, PacketRef, CaseSockoptValue } from '../../lib/case
 import { Prng } from '../../lib/fuzz/prng';
 import { FlowBindings } from '../../lib/match/bindings';
 import type { ModelTrack } from '../../lib/match/model-track';
-import type { ModelEnv } from '../../lib/model';
+import type { ModelEnv, SockOpts } from '../../lib/model';
 import { emitEthernet, ETH_HEADER, ipEthertype } from '../../lib/wire/ethernet';
 import { macFromBytes } from '../../lib/wire/addr';
 import type { Decoded } from '../../lib/wire/types';
@@ -29,6 +29,8 @@ export class CaseContext {
   listenerFd: number | undefined;
   connFd: number | undefined;
   connFlow: string | undefined;
+  /** The conn socket's connect() returned 0 under TCP_FASTOPEN_CONNECT: its SYN leaves with the first write (§8.7). */
+  deferredConnect: { port: number; opts: SockOpts } | undefined;
   /** nstat counters at the start, when an assert step reads their changes. */
   counterBase: Record<string, number> | undefined;
   /** The `at` reference of expectations: the latest send or call. */

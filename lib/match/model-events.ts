@@ -62,6 +62,9 @@ export function modelCall(model: ModelTrack, s: CallStep, r: CallReply, c: CallS
     case 'listen':
       if (r.ok) model.relisten(c.listenPort!, s.backlog);
       return;
+    case 'open-connection':
+      // told by the runner as the socket connects (case-setup.ts openConnection), as at set-up
+      return;
     case 'open-listener':
       // told by the runner as the socket starts listening (case-setup.ts openListener), as at set-up
       return;

@@ -41,6 +41,9 @@ export class CaseContext {
   readonly trace = new CaseTrace();
   /** When the last packet an expectation took arrived (`trailing: report` looks past it). */
   lastExpectedNs = 0n;
+  /** Per flow: the index of the case's last expect step on it, and when the packet it took arrived (`trailing: report` looks past that too). */
+  readonly lastExpectStep = new Map<string, number>();
+  readonly flowEndNs = new Map<string, bigint>();
   /** The DUT namespace's sysctls as the model reads them (the Fast Open key for `{ kernel: true }` cookies). */
   modelSysctls: Record<string, string> = {};
   /** The model's environment for other sysctls (a sysctl step): set by run-case.ts. */
@@ -71,6 +74,7 @@ export class CaseContext {
       this.flowByPort.set(f.sport, f.name);
     }
     this.bindings = new FlowBindings(c.flows);
+    for (const st of c.steps) if (st.kind === 'expect') for (const p of st.packets) this.lastExpectStep.set(p.flow, st.index);
     this.rng = new Prng(seedFor(seed, c.name, ip));
   }
 

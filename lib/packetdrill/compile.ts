@@ -23,6 +23,7 @@ import { flagBits, inboundStep, outboundPattern, synackCookies, type FlowSpace, 
 import { parseCodeBlock } from './code';
 import { shellSysctls } from './shell';
 import { PD_LOCAL_IP, PD_REMOTE_IP, scriptCookie } from './tfo-cookie';
+import { wheelGranuleMs } from '../model/core/timer-wheel';
 
 export interface CompileOptions {
   /** -D NAME=VALUE */
@@ -293,7 +294,12 @@ class Compiler {
       // judge when the runner noted its own send (the capture stamps a reply before a late runner does),
       // so there is none; a packet due later (a timer) must not come more than the tolerance early.
       const min = lo > tol ? Math.round((lo - tol) * 1000) / 1000 : -Infinity;
-      const max = Math.round((hi + tol) * 1000) / 1000;
+      // A packet a kernel timer sends (due well after its stimulus) may come as late as the timer
+      // wheel's granule for that delay (HZ=250: 32 ms for 1 s; spec §8.3, correction C5); packetdrill's
+      // scripts allow only their tolerance. That much later is a documented kernel difference, not a failure.
+      const wheel = lo > tol ? wheelGranuleMs(lo) : 0;
+      if (wheel) this.notes.add('a packet a kernel timer sends may come up to the timer wheel\'s granule late (HZ=250: 32 ms after 1 s): its window is that much wider than the script\'s tolerance');
+      const max = Math.round((hi + tol + wheel) * 1000) / 1000;
       pat.at = { min, max, text: `${fmtMs(lo)}${hi !== lo ? `~${fmtMs(hi)}` : ''} ±${fmtMs(tol)}` };
     }
     const index = this.steps.length;
@@ -354,7 +360,9 @@ class Compiler {
       case 'socket': {
         // a listener closed and opened again is one case (call open-listener); other second sockets are not
         const reopen = this.setup?.kind === 'listen' && this.listenerFd === undefined && ![...this.fds.values()].some((x) => x.role === 'new');
-        if (this.setup ? !reopen : this.fds.size) unsupported(this.file, ev.pos, 'a second socket() while the first is open (several sockets per case)');
+        // another client socket is another connection (call open-connection), whether or not the earlier one is closed
+        const client = this.setup?.kind === 'connect' && ![...this.fds.values()].some((x) => x.role === 'new');
+        if (this.setup ? !(reopen || client) : this.fds.size) unsupported(this.file, ev.pos, 'a second socket() while the first is open (several sockets per case)');
         this.sockopts.length = 0;
         if (typeof ev.ret !== 'number' || ev.ret < 0) unsupported(this.file, ev.retPos, 'a socket() that fails');
         const ty = ev.args[1];
@@ -434,18 +442,14 @@ class Compiler {
           this.stimulus(this.tClock);
           return;
         }
-        if (r.role !== 'new' || this.setup) unsupported(this.file, ev.pos, 'connect() on a second socket, or twice');
-        if (end === undefined && !starting && !(ev.ret === -1 && ev.errno === 'EINPROGRESS')) {
+        if (r.role !== 'new') unsupported(this.file, ev.pos, 'connect() twice on a socket');
+        if (this.setup && this.setup.kind !== 'connect') unsupported(this.file, ev.pos, 'connect() while the script has a listener (several sockets per case)');
+        // TCP_FASTOPEN_CONNECT with a cookie at hand: connect() returns 0 and the SYN waits for the first write
+        const deferrable = this.sockopts.some((o) => o.name === 'TCP_FASTOPEN_CONNECT' && o.value !== 0) && ev.ret === 0;
+        if (end === undefined && !starting && !(ev.ret === -1 && ev.errno === 'EINPROGRESS') && !deferrable) {
           unsupported(this.file, ev.retPos, `a connect() = ${ev.ret}${ev.errno ? ` ${ev.errno}` : ''} without a time range (a non-blocking connect returns -1 EINPROGRESS; a blocking one needs start...end)`);
         }
-        this.setup = { kind: 'connect', port: PD_PORT, sockopts: [...this.sockopts] };
-        this.fds.set(fd, { role: 'conn', pos: ev.pos });
-        this.connFd = fd;
-        const f: FlowSpace = { name: 'c1', sport: PD_PORT, peerIsn: -1, cookies: new Map() };
-        this.flows.push(f);
-        this.cur = f;
-        this.tClock = t;
-        this.stimulus(t);
+        this.openConnection(ev, fd, t, undefined, starting ? {} : this.expectOf(ev));
         return;
       }
       case 'accept': {
@@ -506,11 +510,76 @@ class Compiler {
         return;
       }
       case 'sendto':
-      case 'sendmsg':
-        return unsupported(this.file, ev.pos, `${name}() (MSG_FASTOPEN and data on connect)`);
+      case 'sendmsg': {
+        const fd = this.fdArg(ev);
+        const r = this.role(ev, fd);
+        const { len, fastopen } = this.sendArgs(ev);
+        if (r.role === 'new') {
+          if (!fastopen) unsupported(this.file, ev.pos, `${name}() without MSG_FASTOPEN on a socket that is not connected`);
+          if (this.setup && this.setup.kind !== 'connect') unsupported(this.file, ev.pos, `${name}(MSG_FASTOPEN) while the script has a listener (several sockets per case)`);
+          this.openConnection(ev, fd, t, len, this.expectOf(ev));
+          return;
+        }
+        this.call(ev, { op: 'send', on: r.role, data: new Uint8Array(len), ...(fastopen ? { fastopen: true as const } : {}) }, this.expectOf(ev));
+        this.stimulus(t);
+        return;
+      }
       default:
         return unsupported(this.file, ev.pos, `the system call ${name}()`);
     }
+  }
+
+  /**
+   * A connecting socket: the script's first connect() is the case's set-up (as before); a later one,
+   * or one made by sendto(MSG_FASTOPEN), is a call open-connection on a new flow — peer port 8080,
+   * 8081, … (the Fast Open cache is per destination address, so the ports do not matter to it).
+   */
+  private openConnection(ev: PdEvent & SyscallEvent, fd: number, t: number, fastopen: number | undefined, expect: CallExpect): void {
+    const f: FlowSpace = { name: `c${this.flows.length + 1}`, sport: PD_PORT + this.flows.length, peerIsn: -1, cookies: new Map() };
+    if (!this.setup && fastopen === undefined) {
+      this.setup = { kind: 'connect', port: PD_PORT, sockopts: [...this.sockopts] };
+      this.tClock = t;
+    } else {
+      if (!this.setup) {
+        this.setup = { kind: 'connect', port: PD_PORT, sockopts: [], open: 'step' };
+        this.tClock = t;
+      }
+      this.call(ev, { op: 'open-connection', on: 'conn', flow: f.name, sockopts: [...this.sockopts], ...(fastopen !== undefined ? { fastopen } : {}) }, expect);
+    }
+    this.fds.set(fd, { role: 'conn', pos: ev.pos });
+    this.connFd = fd;
+    this.flows.push(f);
+    this.cur = f;
+    this.stimulus(t);
+  }
+
+  /** sendto(fd, ..., LEN, FLAGS, ..., ...) / sendmsg(fd, {msg_iov(n)=[{..., LEN}, …], …}, FLAGS): the bytes and whether MSG_FASTOPEN is set. */
+  private sendArgs(ev: PdEvent & SyscallEvent): { len: number; fastopen: boolean } {
+    const buf = ev.args[1];
+    if (buf?.kind === 'word' && buf.name === 'NULL') unsupported(this.file, buf.pos, `${ev.name}() with a NULL buffer (the agent passes real buffers)`);
+    if (ev.name === 'sendto' && ev.args[4]?.kind === 'word') unsupported(this.file, ev.args[4].pos, `sendto() to an ${ev.args[4].name} address (the agent sends to the peer's address)`);
+    let len = 0;
+    let flagsArg: Arg | undefined;
+    if (ev.name === 'sendto') {
+      const l = ev.args[2];
+      if (!l || l.kind !== 'num') this.fail(l?.pos ?? ev.pos, 'sendto(fd, ..., LEN, FLAGS, ...): the length is missing');
+      len = l.value;
+      flagsArg = ev.args[3];
+    } else {
+      const m = ev.args[1];
+      const iov = m?.kind === 'struct' ? m.fields.find((x) => x.name === 'msg_iov') : undefined;
+      if (!iov || iov.value.kind !== 'list') this.fail(m?.pos ?? ev.pos, 'sendmsg(fd, {msg_iov(N)=[{..., LEN}, …], …}, FLAGS): msg_iov is missing');
+      for (const v of iov.value.items) {
+        const n = v.kind === 'struct' ? v.fields.map((x) => x.value).find((x) => x.kind === 'num') : undefined;
+        if (!n || n.kind !== 'num') this.fail(v.pos, 'sendmsg(): each iovec is {..., LEN}');
+        len += n.value;
+      }
+      flagsArg = ev.args[2];
+    }
+    const names = !flagsArg ? [] : flagsArg.kind === 'word' ? [flagsArg.name] : flagsArg.kind === 'or' ? flagsArg.items.map((x) => (x.kind === 'word' ? x.name : '?')) : flagsArg.kind === 'num' && flagsArg.value === 0 ? [] : ['?'];
+    const other = names.filter((x) => !['MSG_FASTOPEN', 'MSG_DONTWAIT', 'MSG_NOSIGNAL'].includes(x));
+    if (other.length) unsupported(this.file, flagsArg?.pos ?? ev.pos, `${ev.name}() with the flags ${other.join('|')} (MSG_FASTOPEN, MSG_DONTWAIT and MSG_NOSIGNAL are supported)`);
+    return { len, fastopen: names.includes('MSG_FASTOPEN') };
   }
 
   private sockopt(ev: SyscallEvent & { pos: SourcePos }): SockOpt {

@@ -78,6 +78,8 @@ export interface SynAckFastOpen {
   resend: number;
   /** offset from the ISN of the first byte not acknowledged */
   unaOff: number;
+  /** the peer's MSS as segments are cut (mss_cache: the SYN-ACK's MSS within the path's, less the timestamp option) */
+  sndMss: number;
 }
 
 /**
@@ -85,11 +87,12 @@ export interface SynAckFastOpen {
  * to the cache (a cookie only when our SYN carried the option; a request answered without one makes the
  * next request use the experimental format); SYN data not acknowledged is sent again at once.
  */
-export function fastOpenSynAck(st: Step, sock: Sock, ackOff: number, ko: KernelOpts): SynAckFastOpen {
+export function fastOpenSynAck(st: Step, sock: Sock, ackOff: number, ko: KernelOpts, synackMss: number | undefined): SynAckFastOpen {
   const t = sock.tfoClient!;
   const peer = sock.peer;
   const old: TfoCacheEntry = st.tfoCache.get(peer) ?? { mss: 0, exp: false, tryExp: 0 };
-  const mss = ko.mss || TCP_MSS_DEFAULT;
+  // mss_clamp after the SYN-ACK; when TCP_MAXSEG clamped it, the SYN-ACK's own MSS is what is cached
+  const mss = ko.mss ? synackMss ?? ko.mss : sock.opts.maxseg || TCP_MSS_DEFAULT;
   let cookie = old.cookie;
   let exp = old.exp;
   let tryExp = old.tryExp;
@@ -117,5 +120,6 @@ export function fastOpenSynAck(st: Step, sock: Sock, ackOff: number, ko: KernelO
       st.why('fastopen.client-data-acked', () => `SYN-ACK acknowledges the SYN's ${t.data} byte(s)`);
     }
   }
-  return { resend, unaOff: 1 + Math.min(acked, t.data) };
+  const sndMss = Math.min(ko.mss || TCP_MSS_DEFAULT, st.env.route.advmss) - (sock.tsOk && ko.ts ? 12 : 0);
+  return { resend, unaOff: 1 + Math.min(acked, t.data), sndMss };
 }

@@ -139,10 +139,17 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
     // The connection is ESTABLISHED at once; only the ACK waits.
     if (sock.tfoClient) {
       const ackOff = isn === undefined ? sock.sndNxtOff : (seg.ack - isn) >>> 0;
-      const fo = fastOpenSynAck(st, s, ackOff, ko);
+      const mssOpt = seg.d.tcp!.options.find((o) => o.kind === 'mss');
+      const fo = fastOpenSynAck(st, s, ackOff, ko, mssOpt?.kind === 'mss' ? mssOpt.value : undefined);
       if (fo.resend > 0) {
-        // tcp_rcv_fastopen_synack returns true: no pure ACK, the data goes again carrying the ACK
-        s = sockSend(st, s, ACK | PSH, 'fastopen.client-data-resend', () => `SYN data sent again: seq ISN+${fo.unaOff}, ${fo.resend} byte(s), ack ${s.rcvNxt}`, 0, fo.unaOff, undefined, undefined, undefined, fo.resend);
+        // tcp_rcv_fastopen_synack returns true: no pure ACK, the data goes again carrying the ACK, in
+        // segments of the peer's MSS, PSH on the last
+        for (let off = 0; off < fo.resend; off += fo.sndMss) {
+          const n = Math.min(fo.sndMss, fo.resend - off);
+          const last = off + n >= fo.resend;
+          const o = fo.unaOff + off;
+          s = sockSend(st, s, last ? ACK | PSH : ACK, 'fastopen.client-data-resend', () => `SYN data sent again: seq ISN+${o}, ${n} of ${fo.resend} byte(s), ack ${s.rcvNxt}`, 0, o, undefined, undefined, undefined, n);
+        }
         st.setSock(s.key, s);
         return;
       }

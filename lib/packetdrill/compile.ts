@@ -101,6 +101,7 @@ class Compiler {
     this.families = o.ipVersion === 4 ? [4] : o.ipVersion === 6 ? [6] : [4, 6];
     this.tolMs = o.toleranceMs ?? 4;
     this.ctx = {
+      tsTickUs: undefined,
       file: this.file, defines: this.defines, notes: this.notes,
       scriptCookie: () => scriptCookie(this.sysctls.find((x) => x.name === 'net.ipv4.tcp_fastopen_key')?.value, this.remoteIp, this.localIp),
     };
@@ -155,6 +156,10 @@ class Compiler {
           break;
         case 'tcp_ts_ecr_scaled':
           break;
+        case 'tcp_ts_tick_usecs':
+          if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1000000) unsupported(this.file, opt.pos, `--tcp_ts_tick_usecs=${v} (1 to 1000000 µs)`);
+          this.ctx.tsTickUs = Number(v);
+          break;
         case 'local_ip':
           this.localIp = v;
           break;
@@ -171,6 +176,7 @@ class Compiler {
           unsupported(this.file, opt.pos, `the option --${opt.name}${opt.value !== undefined ? `=${opt.value}` : ''}`);
       }
     }
+    this.ctx.tsTolMs = this.tolMs + (this.o.slackMs ?? PD_SLACK_MS);
   }
 
   // ---- time
@@ -300,7 +306,7 @@ class Compiler {
       const wheel = lo > tol ? wheelGranuleMs(lo) : 0;
       if (wheel) this.notes.add('a packet a kernel timer sends may come up to the timer wheel\'s granule late (HZ=250: 32 ms after 1 s): its window is that much wider than the script\'s tolerance');
       const max = Math.round((hi + tol + wheel) * 1000) / 1000;
-      pat.at = { min, max, text: `${fmtMs(lo)}${hi !== lo ? `~${fmtMs(hi)}` : ''} ±${fmtMs(tol)}` };
+      pat.at = { min, max, text: `${fmtMs(lo)}${hi !== lo ? `~${fmtMs(hi)}` : ''} ±${fmtMs(tol)}${wheel ? ` (+${fmtMs(wheel)} timer wheel)` : ''}` };
     }
     const index = this.steps.length;
     this.steps.push({ kind: 'expect', index, pos: ev.pos, byModel: false, packets: [pat], note: `${this.file}:${ev.pos.line}: ${ev.line}` });
@@ -591,8 +597,13 @@ class Compiler {
     if (val?.kind === 'list' && val.items.length === 1 && val.items[0].kind === 'num') value = val.items[0].value;
     else if (val?.kind === 'num') value = val.value;
     else if (val?.kind === 'string' && name === 'TCP_FASTOPEN_KEY') {
-      if (val.value.length !== 16 && val.value.length !== 32) unsupported(this.file, val.pos, `a TCP_FASTOPEN_KEY of ${val.value.length} bytes (the agent sets keys of 16 or 32 bytes)`);
-      value = toHex(Uint8Array.from(val.value, (c) => c.charCodeAt(0)));
+      // optlen bytes of the string (zeros past its end): a length other than 16 or 32 is the kernel's EINVAL to give
+      const lenArg = ev.args[4];
+      const n = lenArg?.kind === 'num' ? lenArg.value : val.value.length;
+      if (n > 64) unsupported(this.file, lenArg?.pos ?? val.pos, `a TCP_FASTOPEN_KEY of ${n} bytes (at most 64)`);
+      const bytes = new Uint8Array(n);
+      for (let i = 0; i < n && i < val.value.length; i++) bytes[i] = val.value.charCodeAt(i);
+      value = toHex(bytes);
     } else if (val?.kind === 'string') value = val.value;
     else if (val?.kind === 'struct' && name === 'SO_LINGER') value = { onoff: fieldNum(val, 'l_onoff'), linger: fieldNum(val, 'l_linger') };
     else return unsupported(this.file, val?.pos ?? ev.pos, `the value of setsockopt(${name}) (integers in [N], strings and SO_LINGER are supported)`);

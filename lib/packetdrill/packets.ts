@@ -48,6 +48,9 @@ export interface PacketCtx {
   file: string;
   defines: Record<string, string>;
   notes: Set<string>;
+  /** --tcp_ts_tick_usecs: outbound TSvals are checked against the previous one, ± tsTolMs (the kernel's TS clock ticks every ms) */
+  tsTickUs?: number;
+  tsTolMs?: number;
   /** the cookie (hex) the script's kernel gave packetdrill's peer address, when a key is set */
   scriptCookie?: () => string | undefined;
 }
@@ -157,9 +160,18 @@ function optionPattern(o: PdOption, f: FlowSpace, synack: boolean, ctx: PacketCt
     case 'sackOK': return { text, kind: 'sackOK' };
     case 'mss': return { text, kind: 'mss', value: num(o.value) };
     case 'wscale': return { text, kind: 'wscale', shift: num(o.shift) };
-    case 'ts':
-      ctx.notes.add('outbound TS val is not checked (packetdrill checks it only with --tcp_ts_tick_usecs)');
-      return { text, kind: 'ts', val: ANY, ecr: num(o.ecr) };
+    case 'ts': {
+      if (!ctx.tsTickUs || f.lastOutTsval === undefined) {
+        if (!ctx.tsTickUs) ctx.notes.add('outbound TS val is not checked (packetdrill checks it only with --tcp_ts_tick_usecs)');
+        return { text, kind: 'ts', val: ANY, ecr: num(o.ecr) };
+      }
+      // --tcp_ts_tick_usecs: TSval moves on from the previous expected one by the script's ticks, in ms
+      // (the kernel's TS clock), within the time tolerance
+      const ms = Math.round(((u32(o.val - f.lastOutTsval) | 0) * ctx.tsTickUs) / 1000);
+      const tol = Math.ceil(ctx.tsTolMs ?? 4) + 1;
+      ctx.notes.add(`outbound TS val checked against the previous one: the script's ticks of ${ctx.tsTickUs} µs, ±${tol} ms`);
+      return { text, kind: 'ts', val: { kind: 'range', lo: expr('dut.tsval', ms - tol, f.name), hi: expr('dut.tsval', ms + tol, f.name), text: `dut.tsval${ms >= 0 ? '+' : ''}${ms}±${tol}` }, ecr: num(o.ecr) };
+    }
     case 'sack':
       return {
         text, kind: 'sack',

@@ -88,6 +88,8 @@ class Compiler {
   private tClock = 0;
   private started = false;
   private readonly deferred: Array<{ ev: PdEvent & SyscallEvent; end: number }> = [];
+  /** sockets whose TCP_FASTOPEN_CONNECT connect() returned 0: the first write sends their SYN */
+  private readonly deferredFds = new Set<number>();
   private readonly ctx: PacketCtx;
   /** packetdrill's run_all.py runs IPv6 with --mtu=1520, so that both families advertise MSS 1460 */
   private mtu: Partial<Record<4 | 6, number>> = { 6: PD_IPV6_MTU };
@@ -277,7 +279,11 @@ class Compiler {
     const flags = flagBits(ev.flags);
     if (ev.dir === 'in') {
       if (this.setup.kind === 'listen' && flags & SYN && !(flags & ACK)) this.newFlow(ev.seq);
-      else if (this.setup.kind === 'connect' && flags & SYN && flags & ACK && this.cur && this.cur.peerIsn === -1) this.cur.peerIsn = ev.seq;
+      else if (this.setup.kind === 'connect' && this.cur && this.cur.peerIsn === -1) {
+        // the peer's ISN is the script's: its SYN-ACK's (or, in a simultaneous open, its SYN's) seq; a
+        // RST before any SYN writes absolute numbers (packetdrill's ISN for the peer is 0 until then)
+        this.cur.peerIsn = flags & SYN ? ev.seq : 0;
+      }
       const f = this.cur;
       if (!f) unsupported(this.file, ev.pos, 'an inbound packet that is not a SYN while no connection exists (a packet to a listener without a SYN)');
       if (f.peerIsn === -1) unsupported(this.file, ev.pos, 'an inbound packet before the SYN-ACK of an active open');
@@ -337,6 +343,10 @@ class Compiler {
 
   /** The part of a blocking call that happens when it starts (connect sends its SYN then). */
   private syscallStart(ev: PdEvent & SyscallEvent, t: number): void {
+    const fd = ev.args[0]?.kind === 'num' ? ev.args[0].value : undefined;
+    if (fd !== undefined && this.deferredFds.has(fd) && ['write', 'send', 'sendto', 'sendmsg'].includes(ev.name)) {
+      unsupported(this.file, ev.time.pos, `a blocking ${ev.name}() that sends the SYN a TCP_FASTOPEN_CONNECT connect() deferred (the agent's calls do not block)`);
+    }
     if (ev.name === 'connect') this.syscall(ev, t, undefined, true);
     else if (!['accept', 'read', 'recv', 'recvfrom', 'write'].includes(ev.name)) unsupported(this.file, ev.time.pos, `a blocking ${ev.name}() with a time range`);
   }
@@ -456,6 +466,7 @@ class Compiler {
           unsupported(this.file, ev.retPos, `a connect() = ${ev.ret}${ev.errno ? ` ${ev.errno}` : ''} without a time range (a non-blocking connect returns -1 EINPROGRESS; a blocking one needs start...end)`);
         }
         this.openConnection(ev, fd, t, undefined, starting ? {} : this.expectOf(ev));
+        if (deferrable && !starting) this.deferredFds.add(fd);
         return;
       }
       case 'accept': {
@@ -495,6 +506,7 @@ class Compiler {
       case 'send': {
         const fd = this.fdArg(ev);
         const r = this.role(ev, fd);
+        this.deferredFds.delete(fd);
         if (name === 'send' && ev.args[3] && !(ev.args[3].kind === 'num' && ev.args[3].value === 0)) unsupported(this.file, ev.args[3].pos, 'send() with flags');
         const len = ev.args[2];
         if (!len || len.kind !== 'num') this.fail(ev.pos, `${name}(fd, ..., LEN): the length is missing`);
@@ -519,6 +531,7 @@ class Compiler {
       case 'sendmsg': {
         const fd = this.fdArg(ev);
         const r = this.role(ev, fd);
+        this.deferredFds.delete(fd);
         const { len, fastopen } = this.sendArgs(ev);
         if (r.role === 'new') {
           if (!fastopen) unsupported(this.file, ev.pos, `${name}() without MSG_FASTOPEN on a socket that is not connected`);
@@ -552,11 +565,14 @@ class Compiler {
       }
       this.call(ev, { op: 'open-connection', on: 'conn', flow: f.name, sockopts: [...this.sockopts], ...(fastopen !== undefined ? { fastopen } : {}) }, expect);
     }
+    this.flows.push(f);
+    this.stimulus(t);
+    // refused before any SYN (EOPNOTSUPP, …): the script's socket is still unconnected (the next
+    // connecting call on it is another open-connection, on a fresh socket with the same options)
+    if (expect.err !== undefined && expect.err !== 'EINPROGRESS') return;
     this.fds.set(fd, { role: 'conn', pos: ev.pos });
     this.connFd = fd;
-    this.flows.push(f);
     this.cur = f;
-    this.stimulus(t);
   }
 
   /** sendto(fd, ..., LEN, FLAGS, ..., ...) / sendmsg(fd, {msg_iov(n)=[{..., LEN}, …], …}, FLAGS): the bytes and whether MSG_FASTOPEN is set. */
@@ -582,7 +598,12 @@ class Compiler {
       }
       flagsArg = ev.args[2];
     }
-    const names = !flagsArg ? [] : flagsArg.kind === 'word' ? [flagsArg.name] : flagsArg.kind === 'or' ? flagsArg.items.map((x) => (x.kind === 'word' ? x.name : '?')) : flagsArg.kind === 'num' && flagsArg.value === 0 ? [] : ['?'];
+    const numeric = (n: number): string[] => {
+      const known: Array<[number, string]> = [[0x20000000, 'MSG_FASTOPEN'], [0x40, 'MSG_DONTWAIT'], [0x4000, 'MSG_NOSIGNAL']];
+      const rest = known.reduce((r, [b]) => r & ~b, n >>> 0);
+      return [...known.filter(([b]) => n & b).map(([, x]) => x), ...(rest ? [`0x${rest.toString(16)}`] : [])];
+    };
+    const names = !flagsArg ? [] : flagsArg.kind === 'word' ? [flagsArg.name] : flagsArg.kind === 'or' ? flagsArg.items.flatMap((x) => (x.kind === 'word' ? [x.name] : x.kind === 'num' ? numeric(x.value) : ['?'])) : flagsArg.kind === 'num' ? numeric(flagsArg.value) : ['?'];
     const other = names.filter((x) => !['MSG_FASTOPEN', 'MSG_DONTWAIT', 'MSG_NOSIGNAL'].includes(x));
     if (other.length) unsupported(this.file, flagsArg?.pos ?? ev.pos, `${ev.name}() with the flags ${other.join('|')} (MSG_FASTOPEN, MSG_DONTWAIT and MSG_NOSIGNAL are supported)`);
     return { len, fastopen: names.includes('MSG_FASTOPEN') };

@@ -40,7 +40,8 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
       r = await agent.shutdown(cx.fdOf(s.on), s.how);
       break;
     case 'send':
-      r = await agent.send(cx.fdOf(s.on), Buffer.from(s.data), s.fastopen ? { flags: ['MSG_FASTOPEN'] } : {});
+      // sendto(MSG_FASTOPEN) names the peer, as the script's does
+      r = await agent.send(cx.fdOf(s.on), Buffer.from(s.data), s.fastopen ? { flags: ['MSG_FASTOPEN'], addr: cx.peerAddr, port: cx.connection()?.sport ?? cx.c.setup.port } : {});
       break;
     case 'recv': {
       const x = await agent.recv(cx.fdOf(s.on), s.len, s.timeout);

@@ -2,6 +2,7 @@
 // labels and `same:` references, and rejects impossible step orders (see cases/README.md, "Checks
 // at load time"). Reports problems as path-addressed issues; parse.ts turns paths into line:column.
 // Pure.
+import { POLL_EVENTS } from './vocab';
 import { ACK, SYN } from '../wire/types';
 import { show } from './expr';
 import type { RawSendOption } from './options';
@@ -538,6 +539,15 @@ export function normaliseCase(
         const on = sockOf(c.on, 'listener');
         const value = sockoptValue(c.name, c.value, [...path, 'value'], 'set', false);
         return { ...base, expect, op: 'setsockopt', on, name: c.name, value: value ?? 0 };
+      }
+      case 'poll': {
+        let events = 0;
+        c.events.forEach((n, k) => {
+          const b = POLL_EVENTS[n];
+          if (b === undefined) problem([...path, 'events', k], `unknown poll event '${n}' — use ${Object.keys(POLL_EVENTS).join(', ')}`);
+          else events |= b;
+        });
+        return { ...base, expect, op: 'poll', on: sockOf(c.on, 'conn'), events, timeout: c.timeout ?? DEFAULT_CALL_TIMEOUT };
       }
       case 'getsockopt': {
         const on = sockOf(c.on, 'listener');

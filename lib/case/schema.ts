@@ -489,6 +489,14 @@ const CallSchema = z
         on: onField,
         expect: expectField,
       }).describe('getsockopt(); expect: { value: … } checks the value read.'),
+      z.strictObject({
+        op: z.literal('poll'),
+        events: z.array(z.string({ error: typeError('a POLL* name', 'e.g. POLLOUT') }), { error: typeError('a list of POLL* names', 'write e.g. events: [POLLIN, POLLOUT]') })
+          .describe('The events polled for: POLLIN, POLLOUT, POLLERR, …'),
+        timeout: timeoutField,
+        on: onField,
+        expect: expectField,
+      }).describe('poll() one socket; expect: { ret: 1, value: 4 } checks the count and the revents bits (POLLOUT = 4).'),
       z.strictObject({ op: z.literal('listen'), backlog: int(0, 65535, 'the listen() backlog, e.g. 16'), expect: expectField })
         .describe('listen() again on the listener, e.g. to change the backlog.'),
       z.strictObject({

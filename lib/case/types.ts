@@ -301,6 +301,8 @@ export type CallStep = StepBase & { kind: 'call'; expect: CallExpect } & (
   | { op: 'recv'; on: SockRef; len: number; timeout: number }
   | { op: 'setsockopt'; on: SockRef; name: string; value: CaseSockoptValue }
   | { op: 'getsockopt'; on: SockRef; name: string }
+  /** poll() for `events` (POLL* bits) up to timeout ms; expect: { ret, value: revents } */
+  | { op: 'poll'; on: SockRef; events: number; timeout: number }
   /** listen() again on the listener (changes the backlog) */
   | { op: 'listen'; on: 'listener'; backlog: number }
   /** a new listener on the case's port once the previous one is closed: socket, options, bind, listen */

@@ -74,6 +74,7 @@ export function modelCall(model: ModelTrack, s: CallStep, r: CallReply, c: CallS
     case 'connect':
     case 'recv':
     case 'getsockopt':
+    case 'poll':
       return;
   }
 }

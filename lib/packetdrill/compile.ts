@@ -24,6 +24,7 @@ import { parseCodeBlock } from './code';
 import { shellSysctls } from './shell';
 import { PD_LOCAL_IP, PD_REMOTE_IP, scriptCookie } from './tfo-cookie';
 import { wheelGranuleMs } from '../model/core/timer-wheel';
+import { POLL_EVENTS } from '../case/vocab';
 
 export interface CompileOptions {
   /** -D NAME=VALUE */
@@ -118,7 +119,7 @@ class Compiler {
     for (const ev of this.s.events) this.event(ev);
     this.flushDeferred(Infinity);
     if (!this.setup) this.fail({ line: 1, column: 1 }, 'the script opens no socket (socket() then listen() or connect())');
-    const flows: Flow[] = this.flows.map((f) => ({ name: f.name, sport: f.sport, isn: f.peerIsn }));
+    const flows: Flow[] = this.flows.map((f) => ({ name: f.name, sport: f.sport, isn: Math.max(0, f.peerIsn) }));
     if (!flows.length) flows.push({ name: 'a', sport: this.setup.kind === 'connect' ? PD_PORT : FIRST_PEER_PORT, isn: 0 });
     return {
       file: this.file,
@@ -208,7 +209,9 @@ class Compiler {
   private event(ev: PdEvent): void {
     const t = this.start(ev);
     if (ev.time.kind === 'abs' && t + 1e-9 < this.tPrev) this.fail(ev.time.pos, `the absolute time ${ev.time.value} is before the previous event (${this.tPrev.toFixed(3)} s)`);
-    if (ev.kind !== 'shell' || this.started) this.flushDeferred(t);
+    // a system call waits for a blocking one that returns at its time (packetdrill runs them one at a
+    // time); packets at that time come first (they made it return)
+    if (ev.kind !== 'shell' || this.started) this.flushDeferred(ev.kind === 'syscall' || ev.kind === 'code' ? t + 2e-9 : t);
     switch (ev.kind) {
       case 'shell': return this.shell(ev, t);
       case 'code':
@@ -282,11 +285,10 @@ class Compiler {
       else if (this.setup.kind === 'connect' && this.cur && this.cur.peerIsn === -1) {
         // the peer's ISN is the script's: its SYN-ACK's (or, in a simultaneous open, its SYN's) seq; a
         // RST before any SYN writes absolute numbers (packetdrill's ISN for the peer is 0 until then)
-        this.cur.peerIsn = flags & SYN ? ev.seq : 0;
+        if (flags & SYN) this.cur.peerIsn = ev.seq;
       }
       const f = this.cur;
       if (!f) unsupported(this.file, ev.pos, 'an inbound packet that is not a SYN while no connection exists (a packet to a listener without a SYN)');
-      if (f.peerIsn === -1) unsupported(this.file, ev.pos, 'an inbound packet before the SYN-ACK of an active open');
       this.waitUntil(t, ev.pos);
       this.steps.push({ kind: 'send', index: this.steps.length, pos: ev.pos, note: `${this.file}:${ev.pos.line}: ${ev.line}`, ...inboundStep(ev, f, this.ctx) });
       this.stimulus(t);
@@ -348,7 +350,7 @@ class Compiler {
       unsupported(this.file, ev.time.pos, `a blocking ${ev.name}() that sends the SYN a TCP_FASTOPEN_CONNECT connect() deferred (the agent's calls do not block)`);
     }
     if (ev.name === 'connect') this.syscall(ev, t, undefined, true);
-    else if (!['accept', 'read', 'recv', 'recvfrom', 'write'].includes(ev.name)) unsupported(this.file, ev.time.pos, `a blocking ${ev.name}() with a time range`);
+    else if (!['accept', 'read', 'recv', 'recvfrom', 'write', 'poll'].includes(ev.name)) unsupported(this.file, ev.time.pos, `a blocking ${ev.name}() with a time range`);
   }
 
   private expectOf(ev: SyscallEvent, okRet?: 'any'): CallExpect {
@@ -524,6 +526,32 @@ class Compiler {
         if (r.role === 'new') unsupported(this.file, ev.pos, `${name}() on an unconnected socket`);
         const ex = this.expectOf(ev);
         this.call(ev, { op: 'recv', on: r.role, len: len.value, timeout }, ex);
+        this.stimulus(end ?? t);
+        return;
+      }
+      case 'poll': {
+        // poll([{fd=N, events=…, revents=…}], 1, TIMEOUT) = RET, on one socket
+        const list = ev.args[0];
+        const one = list?.kind === 'list' && list.items.length === 1 ? list.items[0] : undefined;
+        if (!one || one.kind !== 'struct') unsupported(this.file, list?.pos ?? ev.pos, 'poll() of other than one {fd=…, events=…, revents=…}');
+        const field = (n: string): Arg | undefined => one.fields.find((x) => x.name === n)?.value;
+        const fdA = field('fd');
+        if (!fdA || fdA.kind !== 'num') this.fail(one.pos, 'poll(): {fd=N, …} is missing its fd');
+        const r = this.role(ev, fdA.value);
+        if (r.role === 'new') unsupported(this.file, ev.pos, 'poll() on a socket before listen()/connect()');
+        const bits = (a: Arg | undefined): number => {
+          if (!a) return 0;
+          if (a.kind === 'num') return a.value;
+          if (a.kind === 'word') return POLL_EVENTS[a.name] ?? unsupported(this.file, a.pos, `the poll event ${a.name}`);
+          if (a.kind === 'or') return a.items.reduce((m, x) => m | bits(x), 0);
+          return unsupported(this.file, a.pos, 'a poll event that is not a POLL* name or a number');
+        };
+        const tArg = ev.args[2];
+        const own = tArg?.kind === 'num' ? tArg.value : 0;
+        const expect = this.expectOf(ev);
+        const rev = field('revents');
+        if (rev) expect.value = bits(rev);
+        this.call(ev, { op: 'poll', on: r.role, events: bits(field('events')), timeout: own < 0 ? timeout : Math.min(own, timeout) }, expect);
         this.stimulus(end ?? t);
         return;
       }

@@ -59,7 +59,8 @@ export interface PacketCtx {
 export function inboundStep(p: PacketEvent, f: FlowSpace, ctx: PacketCtx): Omit<SendStep, 'index' | 'pos' | 'note' | 'kind'> {
   const flags = flagBits(p.flags);
   const syn = (flags & SYN) !== 0;
-  const seq = syn ? p.seq : expr('peer.isn', u32(p.seq), f.name);
+  // before the peer's SYN (a RST or data an active open meets first) the script's numbers are absolute
+  const seq = syn || f.peerIsn === -1 ? p.seq : expr('peer.isn', u32(p.seq), f.name);
   let ack: SendStep['ack'] = 0;
   if (p.ack !== undefined) {
     if (flags & ACK) ack = syn ? expr('dut.isn', u32(p.ack - (f.dutIsnScript ?? 0)), f.name) : expr('dut.isn', u32(p.ack), f.name);

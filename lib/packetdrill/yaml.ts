@@ -1,6 +1,7 @@
 // `synh import`: a compiled packetdrill script written as a YAML case file (cases/README.md), for
 // those who want to extend it. What the YAML format cannot say yet (a link MTU, `same:` matchers) is
 // refused by name; what it says differently is stated in the file's header comment. Pure.
+import { pollNames } from '../case/vocab';
 import { stringify } from 'yaml';
 import type { CallStep, CaseFile, CmpMatcher, Expr, ExpectStep, FlagsMatcher, NumMatcher, OptionPattern, PacketPattern, SendOption, SendStep, Step, Value } from '../case/types';
 import { flagsToString } from '../wire/flags';
@@ -194,6 +195,7 @@ function call(s: CallStep): Record<string, unknown> {
     case 'getsockopt': return { op: 'getsockopt', name: s.name, on: s.on, ...expectPart };
     case 'listen': return { op: 'listen', backlog: s.backlog, ...expectPart };
     case 'open-listener': return { op: 'open-listener', backlog: s.backlog, ...(s.sockopts.length ? { sockopts: Object.fromEntries(s.sockopts.map((o) => [o.name, o.value])) } : {}), ...expectPart };
+    case 'poll': return { op: 'poll', events: pollNames(s.events).split('|'), timeout: `${s.timeout}ms`, on: s.on, ...expectPart };
     case 'open-connection': return { op: 'open-connection', flow: s.flow, ...(s.sockopts.length ? { sockopts: Object.fromEntries(s.sockopts.map((o) => [o.name, o.value])) } : {}), ...(s.fastopen !== undefined ? { fastopen: s.fastopen } : {}), ...expectPart };
   }
 }

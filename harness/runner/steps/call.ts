@@ -58,6 +58,12 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
       if (x.ok && x.result) value = x.result.value;
       break;
     }
+    case 'poll': {
+      const x = await agent.poll(cx.fdOf(s.on), s.events, s.timeout);
+      r = x;
+      if (x.ok && x.result) value = x.result.revents;
+      break;
+    }
     case 'listen':
       r = await agent.listen(cx.fdOf('listener'), s.backlog);
       break;

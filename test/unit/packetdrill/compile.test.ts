@@ -184,6 +184,23 @@ describe('packetdrill compiler', () => {
     }
   });
 
+  it('a blocking poll() returns after the packets at its end time, before the next call; data before the peer\'s SYN is in absolute numbers', () => {
+    const c = scriptToCase([
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+      '+0 connect(3, ..., ...) = -1 EINPROGRESS',
+      '+0 > S 0:0(0) <...>',
+      '+0 < . 1401:2801(1400) ack 1 win 257',
+      '+0...0.010 poll([{fd=3, events=POLLIN|POLLOUT|POLLERR, revents=POLLOUT}], 1, 100) = 1',
+      '+.01 < S. 5000:5000(0) ack 1 win 100',
+      '+0 > . 1:1(0) ack 1',
+      '+0 close(3) = 0',
+    ].join('\n') + '\n', 'x.pkt');
+    expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind))).to.deep.equal(['expect', 'send', 'wait', 'send', 'expect', 'call:poll', 'call:close']);
+    expect(c.steps[5]).to.deep.include({ op: 'poll', on: 'conn', events: 0x1 | 0x4 | 0x8, expect: { ok: true, ret: { op: '=', value: 1, text: '1' }, value: 0x4 } });
+    expect((c.steps[1] as SendStep).seq).to.equal(1401);
+    expect(c.flows[0].isn).to.equal(5000);
+  });
+
   it('--tcp_ts_tick_usecs: outbound TSvals after the first are checked against the previous one; a TCP_FASTOPEN_KEY of any length is passed on', () => {
     const c = scriptToCase([
       '--tcp_ts_tick_usecs=1000',

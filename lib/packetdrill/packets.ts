@@ -13,6 +13,9 @@ import { fromHex } from '../wire/bytes';
 import type { PacketEvent, PdOption } from './ast';
 import { unsupported } from './errors';
 
+/** How much later than the script's time a TSval may be (the harness's lateness, a case's whole length at most). */
+const TS_LATE_MAX_MS = 60_000;
+
 /** Per connection (case flow): what maps script numbers to live ones. */
 export interface FlowSpace {
   name: string;
@@ -166,12 +169,14 @@ function optionPattern(o: PdOption, f: FlowSpace, synack: boolean, ctx: PacketCt
         if (!ctx.tsTickUs) ctx.notes.add('outbound TS val is not checked (packetdrill checks it only with --tcp_ts_tick_usecs)');
         return { text, kind: 'ts', val: ANY, ecr: num(o.ecr) };
       }
-      // --tcp_ts_tick_usecs: TSval moves on from the previous expected one by the script's ticks, in ms
-      // (the kernel's TS clock), within the time tolerance
+      // --tcp_ts_tick_usecs: TSval moves on from the previous expected one by at least the script's
+      // ticks, in ms (the kernel's TS clock), less the tolerance. Only the lower edge: the harness runs
+      // the script's times or later, never earlier, so how much later it ran must not fail the packet
+      // (the model's TSval prediction, made from the capture's own times, is the exact check).
       const ms = Math.round(((u32(o.val - f.lastOutTsval) | 0) * ctx.tsTickUs) / 1000);
       const tol = Math.ceil(ctx.tsTolMs ?? 4) + 1;
-      ctx.notes.add(`outbound TS val checked against the previous one: the script's ticks of ${ctx.tsTickUs} µs, ±${tol} ms`);
-      return { text, kind: 'ts', val: { kind: 'range', lo: expr('dut.tsval', ms - tol, f.name), hi: expr('dut.tsval', ms + tol, f.name), text: `dut.tsval${ms >= 0 ? '+' : ''}${ms}±${tol}` }, ecr: num(o.ecr) };
+      ctx.notes.add(`outbound TS val checked against the previous one: at least the script's ticks of ${ctx.tsTickUs} µs less ${tol} ms`);
+      return { text, kind: 'ts', val: { kind: 'range', lo: expr('dut.tsval', ms - tol, f.name), hi: expr('dut.tsval', ms + TS_LATE_MAX_MS, f.name), text: `dut.tsval+${ms - tol}..+${ms + TS_LATE_MAX_MS}` }, ecr: num(o.ecr) };
     }
     case 'sack':
       return {

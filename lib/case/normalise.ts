@@ -474,7 +474,7 @@ export function normaliseCase(
     if (ex.ok === true && ex.err !== undefined) {
       problem([...path, 'expect', 'err'], `expect has ok: true and err: ${ex.err} — a call that fails is ok: false; drop one of them`, 'key');
     }
-    if (ex.value !== undefined && c.op !== 'getsockopt') problem([...path, 'expect', 'value'], `value: is what getsockopt reads — ${c.op} has none`, 'key');
+    if (ex.value !== undefined && c.op !== 'getsockopt' && c.op !== 'poll') problem([...path, 'expect', 'value'], `value: is what getsockopt reads (or poll's revents) — ${c.op} has none`, 'key');
     if (ex.data !== undefined && c.op !== 'recv') problem([...path, 'expect', 'data'], `data: is what recv reads — ${c.op} has none`, 'key');
 
     if (setup.kind === 'closed') {

@@ -99,6 +99,7 @@ export abstract class AgentApi {
   }
   recv(fd: number, max = 65536, timeoutMs = 0, peek = false): Promise<Reply<'recv'>> { return this.call('recv', { fd, max, timeoutMs, peek }); }
   getsockname(fd: number): Promise<Reply<'getsockname'>> { return this.call('getsockname', { fd }); }
+  poll(fd: number, events: number, timeoutMs = 0): Promise<Reply<'poll'>> { return this.call('poll', { fd, events, timeoutMs }); }
   getpeername(fd: number): Promise<Reply<'getpeername'>> { return this.call('getpeername', { fd }); }
   /** TCP state name of the socket with these endpoints ('none' if absent) */
   async sockState(local: Partial<Endpoint>, remote?: Partial<Endpoint>): Promise<string> {

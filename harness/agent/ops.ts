@@ -478,6 +478,11 @@ export const handlers: Handlers = {
     return sys<'recv'>(res, { hex: buf.toString('hex'), eof: res.ret === 0 && max > 0 });
   },
 
+  poll: async (a) => {
+    const x = await libc.pollOneAsync(int(a, 'fd'), int(a, 'events'), int(a, 'timeoutMs', 0));
+    return sys<'poll'>({ ret: x.ret, errno: 0 }, { revents: x.revents });
+  },
+
   getsockname: (a) => {
     const res = libc.getsockname(int(a, 'fd'));
     return sys<'getsockname'>(res, res.addr ? decodeSockaddr(res.addr) : undefined);

@@ -87,6 +87,8 @@ export interface OpMap {
   send: { args: { fd: number; hex: string; flags?: MsgFlag[]; addr?: string; port?: number; timeoutMs?: number }; result: { sent: number } };
   /** recv(2) of up to max (default 65536) bytes; timeoutMs as for accept; ret 0 / eof true at EOF */
   recv: { args: { fd: number; max?: number; timeoutMs?: number; peek?: boolean }; result: { hex: string; eof: boolean } };
+  /** poll(2) on one fd for `events` (POLL* bits), up to timeoutMs (default 0); ret = the number of ready fds; result.revents. Runs on a pool thread: the agent's loop goes on */
+  poll: { args: { fd: number; events: number; timeoutMs?: number }; result: { revents: number } };
   getsockname: { args: { fd: number }; result: SockAddr };
   getpeername: { args: { fd: number }; result: SockAddr };
 

@@ -5,7 +5,7 @@ import type { CaseFile, Flow, PacketRef, CaseSockoptValue } from '../../lib/case
 import { Prng } from '../../lib/fuzz/prng';
 import { FlowBindings } from '../../lib/match/bindings';
 import type { ModelTrack } from '../../lib/match/model-track';
-import type { ModelEnv } from '../../lib/model';
+import type { ModelEnv, SockOpts } from '../../lib/model';
 import { emitEthernet, ETH_HEADER, ipEthertype } from '../../lib/wire/ethernet';
 import { macFromBytes } from '../../lib/wire/addr';
 import type { Decoded } from '../../lib/wire/types';
@@ -29,6 +29,8 @@ export class CaseContext {
   listenerFd: number | undefined;
   connFd: number | undefined;
   connFlow: string | undefined;
+  /** The conn socket's connect() returned 0 under TCP_FASTOPEN_CONNECT: its SYN leaves with the first write (§8.7). */
+  deferredConnect: { port: number; opts: SockOpts } | undefined;
   /** nstat counters at the start, when an assert step reads their changes. */
   counterBase: Record<string, number> | undefined;
   /** The `at` reference of expectations: the latest send or call. */
@@ -39,6 +41,9 @@ export class CaseContext {
   readonly trace = new CaseTrace();
   /** When the last packet an expectation took arrived (`trailing: report` looks past it). */
   lastExpectedNs = 0n;
+  /** Per flow: the index of the case's last expect step on it, and when the packet it took arrived (`trailing: report` looks past that too). */
+  readonly lastExpectStep = new Map<string, number>();
+  readonly flowEndNs = new Map<string, bigint>();
   /** The DUT namespace's sysctls as the model reads them (the Fast Open key for `{ kernel: true }` cookies). */
   modelSysctls: Record<string, string> = {};
   /** The model's environment for other sysctls (a sysctl step): set by run-case.ts. */
@@ -69,6 +74,7 @@ export class CaseContext {
       this.flowByPort.set(f.sport, f.name);
     }
     this.bindings = new FlowBindings(c.flows);
+    for (const st of c.steps) if (st.kind === 'expect') for (const p of st.packets) this.lastExpectStep.set(p.flow, st.index);
     this.rng = new Prng(seedFor(seed, c.name, ip));
   }
 

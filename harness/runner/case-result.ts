@@ -36,10 +36,18 @@ export function caseResult(cx: CaseContext | undefined, ledger: DutLedger | unde
   // `trailing: report` (imported packetdrill scripts): what the DUT sent after the last expected packet
   // is reported, not judged — packetdrill never looks at it (--strict makes it count)
   const trailing = (r: Rx): boolean => c.trailing === 'report' && r.tNs > (cx?.lastExpectedNs ?? 0n);
+  // so is what a connection sent after the script's last expected packet on it (a FIN re-sent after the
+  // script moved on to another socket): packetdrill skips packets of sockets it no longer waits on
+  const flowEnd = (r: Rx): bigint | undefined => (c.trailing === 'report' && r.flow !== undefined ? cx?.flowEndNs.get(r.flow) : undefined);
   for (const r of rx) {
     if (r.taken) continue;
     if (trailing(r)) {
       r.comment = `after the script's last expected packet: reported, not judged (--strict judges it)${r.flow !== undefined ? ` (flow ${r.flow})` : ''}`;
+      continue;
+    }
+    const end = flowEnd(r);
+    if (end !== undefined && r.tNs > end) {
+      r.comment = `after the script's last expected packet on flow ${r.flow}: reported, not judged (--strict judges it)`;
       continue;
     }
     if (!inWindow(r)) {

@@ -9,7 +9,6 @@ import { msToNs, now, nsToMs } from './clock';
 
 export async function setupDut(cx: CaseContext): Promise<void> {
   const s = cx.c.setup;
-  const agent = cx.lab.agent;
   cx.refNs = now();
   if (s.kind === 'closed') {
     cx.dutPort = s.port;
@@ -20,22 +19,46 @@ export async function setupDut(cx: CaseContext): Promise<void> {
     await cx.must(openListener(cx, s), `listen(${s.backlog})`);
     return;
   }
+  if (s.open === 'step') return;
+  const r = await openConnection(cx, { port: s.port, bind: s.bind, sockopts: s.sockopts, flow: cx.c.flows[0].name });
+  if (!r.ok && r.err !== 'EINPROGRESS') throw new Error(`connect to port ${s.port}: ${r.err}${r.msg ? ` — ${r.msg}` : ''}`);
+  // The first step is due when connect() returned, not when the getsockname after it came back.
+  if (r.at !== undefined) cx.dueNs = msToNs(r.at + r.ms);
+}
+
+/**
+ * A connecting socket (socket, options, bind, then a non-blocking connect() to `port` — or, with
+ * `fastopen`, sendto(MSG_FASTOPEN) of that many bytes): at set-up, or a later connection (call
+ * `open-connection`). It becomes the case's `conn` socket on `flow`; the model is told at the agent's
+ * syscall time. A connect() that returns 0 with TCP_FASTOPEN_CONNECT has sent nothing: its SYN leaves
+ * with the first write (the runner tells the model then, steps/call.ts). Returns the connecting call's reply.
+ */
+export async function openConnection(cx: CaseContext, o: { port: number; bind?: number; sockopts: SockOpt[]; flow: string; fastopen?: number }): Promise<Reply<'connect'> | Reply<'send'>> {
+  const agent = cx.lab.agent;
   const fd = (await cx.must(agent.socket(cx.ip), 'socket')).result!.fd;
-  for (const o of s.sockopts) await cx.must(agent.setsockopt(fd, o.name, cx.agentValue(o.value)), `setsockopt ${o.name}`);
-  if (s.bind !== undefined) await cx.must(agent.bind(fd, cx.dutAddr, s.bind), `bind ${s.bind}`);
-  const r = await agent.connect(fd, cx.peerAddr, s.port);
+  for (const x of o.sockopts) await cx.must(agent.setsockopt(fd, x.name, cx.agentValue(x.value)), `setsockopt ${x.name}`);
+  if (o.bind !== undefined) await cx.must(agent.bind(fd, cx.dutAddr, o.bind), `bind ${o.bind}`);
+  const r = o.fastopen !== undefined
+    ? await agent.send(fd, Buffer.alloc(o.fastopen), { flags: ['MSG_FASTOPEN'], addr: cx.peerAddr, port: o.port })
+    : await agent.connect(fd, cx.peerAddr, o.port);
   // The SYN leaves when the agent makes the syscall, which can be well after we asked (the agent
   // serves every lab of this worker): its own timestamp, on our clock, is when the model's SYN goes.
   const at = r.at !== undefined ? msToNs(r.at) : now();
-  if (!r.ok && r.err !== 'EINPROGRESS') throw new Error(`connect to port ${s.port}: ${r.err}${r.msg ? ` — ${r.msg}` : ''}`);
-  const name = await cx.must(agent.getsockname(fd), 'getsockname');
-  cx.dutPort = name.result!.port;
+  const name = await agent.getsockname(fd);
   cx.connFd = fd;
-  cx.connFlow = cx.c.flows[0].name;
+  cx.connFlow = o.flow;
   cx.stimulus(at);
-  // The first step is due when connect() returned, not when the getsockname above came back.
-  if (r.at !== undefined) cx.dueNs = msToNs(r.at + r.ms);
-  cx.model.event({ type: 'connect', dport: s.port, sport: cx.dutPort, opts: modelSockopts(s.sockopts, cx.peerAddr) }, nsToMs(at), cx.connFlow);
+  if (!name.ok || (!r.ok && r.err !== 'EINPROGRESS')) {
+    // nothing went out (refused before the SYN): the model is not told
+    cx.deferredConnect = undefined;
+    return r;
+  }
+  cx.dutPort = name.result!.port;
+  const opts = modelSockopts(o.sockopts, cx.peerAddr);
+  cx.model.event({ type: 'connect', dport: o.port, sport: cx.dutPort, opts, ...(o.fastopen !== undefined ? { fastopen: { len: o.fastopen } } : {}) }, nsToMs(at), o.flow);
+  // connect() = 0 without data: TCP_FASTOPEN_CONNECT deferred the SYN to the first write
+  cx.deferredConnect = o.fastopen === undefined && r.ok ? { port: o.port, opts } : undefined;
+  return r;
 }
 
 /**

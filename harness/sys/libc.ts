@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import koffi from 'koffi';
 import { ErrnoError, errnoName } from './errno';
 import { IPPROTO_TCP, SOL_SOCKET } from './sockopts';
+import { POLL_EVENTS } from '../../lib/case/vocab';
 
 const lib = koffi.load('libc.so.6');
 
@@ -68,13 +69,13 @@ export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const O_NONBLOCK = 0o4000;
 
-export const POLLIN = 0x1;
-export const POLLPRI = 0x2;
-export const POLLOUT = 0x4;
-export const POLLERR = 0x8;
-export const POLLHUP = 0x10;
-export const POLLNVAL = 0x20;
-export const POLLRDHUP = 0x2000;
+export const POLLIN = POLL_EVENTS.POLLIN;
+export const POLLPRI = POLL_EVENTS.POLLPRI;
+export const POLLOUT = POLL_EVENTS.POLLOUT;
+export const POLLERR = POLL_EVENTS.POLLERR;
+export const POLLHUP = POLL_EVENTS.POLLHUP;
+export const POLLNVAL = POLL_EVENTS.POLLNVAL;
+export const POLLRDHUP = POLL_EVENTS.POLLRDHUP;
 
 export const CLONE_NEWNET = 0x40000000;
 

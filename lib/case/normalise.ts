@@ -2,6 +2,7 @@
 // labels and `same:` references, and rejects impossible step orders (see cases/README.md, "Checks
 // at load time"). Reports problems as path-addressed issues; parse.ts turns paths into line:column.
 // Pure.
+import { POLL_EVENTS } from './vocab';
 import { ACK, SYN } from '../wire/types';
 import { show } from './expr';
 import type { RawSendOption } from './options';
@@ -107,6 +108,7 @@ export function normaliseCase(
   } else if (rs.connect) {
     setup = { kind: 'connect', port: rs.connect.port, sockopts: sockopts(rs.connect.sockopts, ['setup', 'connect', 'sockopts']) };
     if (rs.connect.bind !== undefined) setup.bind = rs.connect.bind;
+    if (rs.connect.open) setup.open = rs.connect.open;
   } else {
     setup = { kind: 'closed', port: rs.closed!.port };
   }
@@ -170,6 +172,7 @@ export function normaliseCase(
 
   // ---- flows
   const flows: Flow[] = [];
+  const openConnections = (raw.steps ?? []).some((x) => (x as { call?: { op?: unknown } }).call?.op === 'open-connection');
   const rawFlows: Array<[string, { sport?: number; isn?: number }]> = raw.flows ? Object.entries(raw.flows) : [['a', {}]];
   const sports = new Map<number, string>();
   rawFlows.forEach(([name, f], i) => {
@@ -178,10 +181,11 @@ export function normaliseCase(
     }
     let sport = f.sport ?? (setup.kind === 'connect' ? setup.port : DEFAULT_SPORT + i);
     if (setup.kind === 'connect') {
-      if (i > 0) {
-        problem(['flows', name], `an active-open case has one connection, so one flow — remove flow '${name}' or write a second case`, 'key');
+      // later flows are connections a call open-connection makes, to their own sport
+      if (i > 0 && !openConnections) {
+        problem(['flows', name], `an active-open case has one connection per flow, and only an open-connection call makes another — remove flow '${name}' or add - call: { op: open-connection, flow: ${name} }`, 'key');
       }
-      if (f.sport !== undefined && f.sport !== setup.port) {
+      if (i === 0 && f.sport !== undefined && f.sport !== setup.port) {
         problem(['flows', name, 'sport'], `in an active-open case the flow's sport is the port the DUT connects to (${setup.port}) — drop sport or make it ${setup.port}`);
         sport = setup.port;
       }
@@ -470,7 +474,7 @@ export function normaliseCase(
     if (ex.ok === true && ex.err !== undefined) {
       problem([...path, 'expect', 'err'], `expect has ok: true and err: ${ex.err} — a call that fails is ok: false; drop one of them`, 'key');
     }
-    if (ex.value !== undefined && c.op !== 'getsockopt') problem([...path, 'expect', 'value'], `value: is what getsockopt reads — ${c.op} has none`, 'key');
+    if (ex.value !== undefined && c.op !== 'getsockopt' && c.op !== 'poll') problem([...path, 'expect', 'value'], `value: is what getsockopt reads (or poll's revents) — ${c.op} has none`, 'key');
     if (ex.data !== undefined && c.op !== 'recv') problem([...path, 'expect', 'data'], `data: is what recv reads — ${c.op} has none`, 'key');
 
     if (setup.kind === 'closed') {
@@ -521,13 +525,29 @@ export function normaliseCase(
       case 'shutdown':
         return { ...base, expect, op: 'shutdown', on: sockOf(c.on, 'conn'), how: c.how };
       case 'send':
-        return { ...base, expect, op: 'send', on: sockOf(c.on, 'conn'), data: c.data };
+        return { ...base, expect, op: 'send', on: sockOf(c.on, 'conn'), data: c.data, ...(c.fastopen ? { fastopen: true as const } : {}) };
+      case 'open-connection': {
+        if (setup.kind !== 'connect') problem(opPath, `open-connection needs setup: connect — this case has setup: ${setup.kind}`);
+        const flow = c.flow ?? defaultFlow;
+        if (!flowNames.includes(flow)) problem([...path, 'flow'], `no flow '${flow}' — flows: ${flowNames.join(', ')}`);
+        delete closedAt.conn;
+        return { ...base, expect, op: 'open-connection', on: 'conn', flow, sockopts: sockopts(c.sockopts, [...path, 'sockopts']), ...(c.fastopen !== undefined ? { fastopen: c.fastopen } : {}) };
+      }
       case 'recv':
         return { ...base, expect, op: 'recv', on: sockOf(c.on, 'conn'), len: c.len ?? DEFAULT_RECV_LEN, timeout: c.timeout ?? DEFAULT_CALL_TIMEOUT };
       case 'setsockopt': {
         const on = sockOf(c.on, 'listener');
         const value = sockoptValue(c.name, c.value, [...path, 'value'], 'set', false);
         return { ...base, expect, op: 'setsockopt', on, name: c.name, value: value ?? 0 };
+      }
+      case 'poll': {
+        let events = 0;
+        c.events.forEach((n, k) => {
+          const b = POLL_EVENTS[n];
+          if (b === undefined) problem([...path, 'events', k], `unknown poll event '${n}' — use ${Object.keys(POLL_EVENTS).join(', ')}`);
+          else events |= b;
+        });
+        return { ...base, expect, op: 'poll', on: sockOf(c.on, 'conn'), events, timeout: c.timeout ?? DEFAULT_CALL_TIMEOUT };
       }
       case 'getsockopt': {
         const on = sockOf(c.on, 'listener');

@@ -464,7 +464,11 @@ const CallSchema = z
         on: onField,
         expect: expectField,
       }).describe('shutdown() a socket.'),
-      z.strictObject({ op: z.literal('send'), data: Payload, on: onField, expect: expectField }).describe('send() bytes.'),
+      z.strictObject({
+        op: z.literal('send'), data: Payload, on: onField,
+        fastopen: z.literal(true, { error: (iss: Issue) => `fastopen is true or absent, got ${show(iss.input)}` }).optional().describe('sendto() with MSG_FASTOPEN.'),
+        expect: expectField,
+      }).describe('send() bytes.'),
       z.strictObject({
         op: z.literal('recv'),
         len: int(1, 1 << 20, 'the most bytes to read, e.g. 1024').optional().describe('Most bytes to read (default 65536).'),
@@ -485,6 +489,14 @@ const CallSchema = z
         on: onField,
         expect: expectField,
       }).describe('getsockopt(); expect: { value: … } checks the value read.'),
+      z.strictObject({
+        op: z.literal('poll'),
+        events: z.array(z.string({ error: typeError('a POLL* name', 'e.g. POLLOUT') }), { error: typeError('a list of POLL* names', 'write e.g. events: [POLLIN, POLLOUT]') })
+          .describe('The events polled for: POLLIN, POLLOUT, POLLERR, …'),
+        timeout: timeoutField,
+        on: onField,
+        expect: expectField,
+      }).describe('poll() one socket; expect: { ret: 1, value: 4 } checks the count and the revents bits (POLLOUT = 4).'),
       z.strictObject({ op: z.literal('listen'), backlog: int(0, 65535, 'the listen() backlog, e.g. 16'), expect: expectField })
         .describe('listen() again on the listener, e.g. to change the backlog.'),
       z.strictObject({
@@ -493,11 +505,19 @@ const CallSchema = z
         sockopts: SockoptsSchema.optional(),
         expect: expectField,
       }).describe("A new listener on the case's port once the previous one is closed: socket, sockopts, bind, listen()."),
+      z.strictObject({
+        op: z.literal('open-connection'),
+        flow: z.string({ error: typeError('a flow name', 'e.g. flow: b') }).optional().describe('The flow it connects on (its sport is the port connected to; default: the first flow).'),
+        sockopts: SockoptsSchema.optional(),
+        fastopen: int(0, 1 << 20, 'the bytes sendto(MSG_FASTOPEN) hands over, e.g. 1000').optional()
+          .describe('Connect with sendto(MSG_FASTOPEN) of this many bytes instead of connect().'),
+        expect: expectField,
+      }).describe('Active-open cases: a new connecting socket (socket, sockopts, connect() or sendto(MSG_FASTOPEN)); it becomes the conn socket.'),
     ],
     {
       error: (iss: Issue) => {
         const op = (iss.input as { op?: unknown } | undefined)?.op;
-        const ops = ['accept', 'connect', 'close', 'shutdown', 'send', 'recv', 'setsockopt', 'getsockopt', 'listen'];
+        const ops = ['accept', 'connect', 'close', 'shutdown', 'send', 'recv', 'setsockopt', 'getsockopt', 'listen', 'open-listener', 'open-connection'];
         if (op === undefined) return `a call needs op: — use one of ${ops.join(', ')}`;
         const g = closest(String(op), ops);
         return `unknown call op ${show(op)} — ${g ? `did you mean ${g}? ` : ''}use one of ${ops.join(', ')}`;
@@ -627,6 +647,8 @@ const ConnectSchema = z
     port: Port.describe("The peer's port the DUT connects to."),
     bind: Port.optional().describe('Local port to bind before connect() (default: ephemeral).'),
     sockopts: SockoptsSchema.optional(),
+    open: z.literal('step', { error: (iss: Issue) => `open is step or absent, got ${show(iss.input)}` }).optional()
+      .describe('step: no socket at set-up — the first call open-connection makes it (e.g. to connect with sendto(MSG_FASTOPEN)).'),
   })
   .describe('Active open: the DUT connects to the peer (non-blocking connect() before the first step).');
 

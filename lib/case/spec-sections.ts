@@ -37,6 +37,7 @@ export const SPEC_SECTIONS: ReadonlyMap<string, string> = new Map([
   ["§8.4", "SYN_SENT: what the answer to our SYN does"],
   ["§8.5", "Simultaneous open and connect-to-self"],
   ["§8.6", "An established socket meets handshake packets"],
+  ["§8.7", "TCP Fast Open, client side"],
   ["§9", "IPv6"],
   ["§10", "Kernel versions"],
   ["§11", "Invariants a test can rely on"],

@@ -296,14 +296,23 @@ export type CallStep = StepBase & { kind: 'call'; expect: CallExpect } & (
   | { op: 'connect'; on: 'conn'; timeout: number }
   | { op: 'close'; on: SockRef }
   | { op: 'shutdown'; on: SockRef; how: 'rd' | 'wr' | 'rdwr' }
-  | { op: 'send'; on: SockRef; data: Uint8Array }
+  /** fastopen: sendto(MSG_FASTOPEN) (the data of a connect not made yet, or EALREADY on one in progress) */
+  | { op: 'send'; on: SockRef; data: Uint8Array; fastopen?: true }
   | { op: 'recv'; on: SockRef; len: number; timeout: number }
   | { op: 'setsockopt'; on: SockRef; name: string; value: CaseSockoptValue }
   | { op: 'getsockopt'; on: SockRef; name: string }
+  /** poll() for `events` (POLL* bits) up to timeout ms; expect: { ret, value: revents } */
+  | { op: 'poll'; on: SockRef; events: number; timeout: number }
   /** listen() again on the listener (changes the backlog) */
   | { op: 'listen'; on: 'listener'; backlog: number }
   /** a new listener on the case's port once the previous one is closed: socket, options, bind, listen */
   | { op: 'open-listener'; on: 'listener'; backlog: number; sockopts: SockOpt[] }
+  /**
+   * A new connecting socket (active-open cases): socket, options, then connect() to the flow's sport —
+   * or, with `fastopen`, sendto(MSG_FASTOPEN) of that many bytes. It becomes the case's `conn`; an
+   * earlier connection is left as it is.
+   */
+  | { op: 'open-connection'; on: 'conn'; flow: string; sockopts: SockOpt[]; fastopen?: number }
 );
 export type CallOp = CallStep['op'];
 
@@ -361,7 +370,7 @@ export type Step = SendStep | ExpectStep | ExpectNoneStep | CallStep | WaitStep 
 export type Setup =
   | { kind: 'listen'; port: number; backlog: number; sockopts: SockOpt[]; /** bound to the wildcard address */ any?: true }
   /** the DUT connects to the peer's `port` (non-blocking connect() before the first step) */
-  | { kind: 'connect'; port: number; bind?: number; sockopts: SockOpt[] }
+  | { kind: 'connect'; port: number; bind?: number; sockopts: SockOpt[]; /** 'step': no socket at set-up; the first open-connection call makes it */ open?: 'step' }
   | { kind: 'closed'; port: number };
 
 /** A peer endpoint: `sport` is the peer's port, `isn` its initial sequence number. */

@@ -211,3 +211,14 @@ export const KNOWN_COUNTERS: ReadonlySet<string> = new Set(`
   TcpExtTcpTimeoutRehash TcpInCsumErrors TcpInErrs TcpInSegs TcpMaxConn TcpOutRsts TcpOutSegs
   TcpPassiveOpens TcpRetransSegs TcpRtoAlgorithm TcpRtoMax TcpRtoMin
 `.split(/\s+/).filter(Boolean));
+
+/** poll(2) event bits by name (asm-generic/poll.h): a call poll's events and the revents it expects. */
+export const POLL_EVENTS: Readonly<Record<string, number>> = {
+  POLLIN: 0x1, POLLPRI: 0x2, POLLOUT: 0x4, POLLERR: 0x8, POLLHUP: 0x10, POLLNVAL: 0x20, POLLRDNORM: 0x40, POLLWRNORM: 0x100, POLLRDHUP: 0x2000,
+};
+
+/** POLL* names of a bit set, lowest bit first ("POLLIN|POLLOUT"); "0" when empty. */
+export function pollNames(bits: number): string {
+  const names = Object.entries(POLL_EVENTS).filter(([, b]) => bits & b).map(([n]) => n);
+  return names.length ? names.join('|') : '0';
+}

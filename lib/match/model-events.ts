@@ -17,7 +17,10 @@ export function modelSockopts(list: readonly SockOpt[], peerAddr: string): SockO
     }
     const key = SOCKOPT_NAMES[name];
     if (key === 'reuseport') out.reuseport = !!value;
-    else if (key === 'fastopenKey' && typeof value === 'string') out.fastopenKey = parseFastopenKey(value);
+    // a key of another length is refused by the kernel (EINVAL): nothing for the model
+    else if (key === 'fastopenKey' && typeof value === 'string') {
+      if (/^([0-9a-fA-F]{32}|[0-9a-fA-F]{64})$/.test(value.trim())) out.fastopenKey = parseFastopenKey(value);
+    }
     else if (key && key !== 'md5Peers' && typeof value === 'number') (out as Record<string, number>)[key] = value;
   }
   return out;
@@ -62,12 +65,16 @@ export function modelCall(model: ModelTrack, s: CallStep, r: CallReply, c: CallS
     case 'listen':
       if (r.ok) model.relisten(c.listenPort!, s.backlog);
       return;
+    case 'open-connection':
+      // told by the runner as the socket connects (case-setup.ts openConnection), as at set-up
+      return;
     case 'open-listener':
       // told by the runner as the socket starts listening (case-setup.ts openListener), as at set-up
       return;
     case 'connect':
     case 'recv':
     case 'getsockopt':
+    case 'poll':
       return;
   }
 }

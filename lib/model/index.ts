@@ -241,7 +241,7 @@ function applyEvent(st: Step, state: ModelState, ev: Exclude<ModelEvent, { type:
       break;
     }
     case 'connect':
-      connect(st, ev.dport, ev.sport, ev.opts ?? {});
+      connect(st, ev.dport, ev.sport, ev.opts ?? {}, ev.fastopen);
       break;
     default:
       st.why('event.bad', () => `unknown event ${JSON.stringify(ev)}`);

@@ -13,6 +13,9 @@ import { fromHex } from '../wire/bytes';
 import type { PacketEvent, PdOption } from './ast';
 import { unsupported } from './errors';
 
+/** How much later than the script's time a TSval may be (the harness's lateness, a case's whole length at most). */
+const TS_LATE_MAX_MS = 60_000;
+
 /** Per connection (case flow): what maps script numbers to live ones. */
 export interface FlowSpace {
   name: string;
@@ -48,6 +51,9 @@ export interface PacketCtx {
   file: string;
   defines: Record<string, string>;
   notes: Set<string>;
+  /** --tcp_ts_tick_usecs: outbound TSvals are checked against the previous one, ± tsTolMs (the kernel's TS clock ticks every ms) */
+  tsTickUs?: number;
+  tsTolMs?: number;
   /** the cookie (hex) the script's kernel gave packetdrill's peer address, when a key is set */
   scriptCookie?: () => string | undefined;
 }
@@ -56,7 +62,8 @@ export interface PacketCtx {
 export function inboundStep(p: PacketEvent, f: FlowSpace, ctx: PacketCtx): Omit<SendStep, 'index' | 'pos' | 'note' | 'kind'> {
   const flags = flagBits(p.flags);
   const syn = (flags & SYN) !== 0;
-  const seq = syn ? p.seq : expr('peer.isn', u32(p.seq), f.name);
+  // before the peer's SYN (a RST or data an active open meets first) the script's numbers are absolute
+  const seq = syn || f.peerIsn === -1 ? p.seq : expr('peer.isn', u32(p.seq), f.name);
   let ack: SendStep['ack'] = 0;
   if (p.ack !== undefined) {
     if (flags & ACK) ack = syn ? expr('dut.isn', u32(p.ack - (f.dutIsnScript ?? 0)), f.name) : expr('dut.isn', u32(p.ack), f.name);
@@ -157,9 +164,20 @@ function optionPattern(o: PdOption, f: FlowSpace, synack: boolean, ctx: PacketCt
     case 'sackOK': return { text, kind: 'sackOK' };
     case 'mss': return { text, kind: 'mss', value: num(o.value) };
     case 'wscale': return { text, kind: 'wscale', shift: num(o.shift) };
-    case 'ts':
-      ctx.notes.add('outbound TS val is not checked (packetdrill checks it only with --tcp_ts_tick_usecs)');
-      return { text, kind: 'ts', val: ANY, ecr: num(o.ecr) };
+    case 'ts': {
+      if (!ctx.tsTickUs || f.lastOutTsval === undefined) {
+        if (!ctx.tsTickUs) ctx.notes.add('outbound TS val is not checked (packetdrill checks it only with --tcp_ts_tick_usecs)');
+        return { text, kind: 'ts', val: ANY, ecr: num(o.ecr) };
+      }
+      // --tcp_ts_tick_usecs: TSval moves on from the previous expected one by at least the script's
+      // ticks, in ms (the kernel's TS clock), less the tolerance. Only the lower edge: the harness runs
+      // the script's times or later, never earlier, so how much later it ran must not fail the packet
+      // (the model's TSval prediction, made from the capture's own times, is the exact check).
+      const ms = Math.round(((u32(o.val - f.lastOutTsval) | 0) * ctx.tsTickUs) / 1000);
+      const tol = Math.ceil(ctx.tsTolMs ?? 4) + 1;
+      ctx.notes.add(`outbound TS val checked against the previous one: at least the script's ticks of ${ctx.tsTickUs} µs less ${tol} ms`);
+      return { text, kind: 'ts', val: { kind: 'range', lo: expr('dut.tsval', ms - tol, f.name), hi: expr('dut.tsval', ms + TS_LATE_MAX_MS, f.name), text: `dut.tsval+${ms - tol}..+${ms + TS_LATE_MAX_MS}` }, ecr: num(o.ecr) };
+    }
     case 'sack':
       return {
         text, kind: 'sack',

@@ -1,6 +1,7 @@
 // `synh import`: a compiled packetdrill script written as a YAML case file (cases/README.md), for
 // those who want to extend it. What the YAML format cannot say yet (a link MTU, `same:` matchers) is
 // refused by name; what it says differently is stated in the file's header comment. Pure.
+import { pollNames } from '../case/vocab';
 import { stringify } from 'yaml';
 import type { CallStep, CaseFile, CmpMatcher, Expr, ExpectStep, FlagsMatcher, NumMatcher, OptionPattern, PacketPattern, SendOption, SendStep, Step, Value } from '../case/types';
 import { flagsToString } from '../wire/flags';
@@ -39,7 +40,7 @@ export function caseToYaml(c: CaseFile): string {
   if (c.sysctls.length) doc.sysctls = Object.fromEntries(c.sysctls.map((s) => [s.name, s.value]));
   const setup = c.setup;
   if (setup.kind === 'listen') doc.setup = { listen: { port: setup.port, backlog: setup.backlog, ...(setup.sockopts.length ? { sockopts: sockopts(setup.sockopts) } : {}) } };
-  else if (setup.kind === 'connect') doc.setup = { connect: { port: setup.port, ...(setup.sockopts.length ? { sockopts: sockopts(setup.sockopts) } : {}) } };
+  else if (setup.kind === 'connect') doc.setup = { connect: { port: setup.port, ...(setup.sockopts.length ? { sockopts: sockopts(setup.sockopts) } : {}), ...(setup.open ? { open: setup.open } : {}) } };
   else doc.setup = { closed: { port: setup.port } };
   doc.flows = Object.fromEntries(c.flows.map((f) => [f.name, { sport: f.sport, isn: f.isn }]));
   doc.steps = c.steps.map((s) => step(s, c, labels));
@@ -188,12 +189,14 @@ function call(s: CallStep): Record<string, unknown> {
     case 'connect': return { op: 'connect', timeout: `${s.timeout}ms`, ...expectPart };
     case 'close': return { op: 'close', on: s.on, ...expectPart };
     case 'shutdown': return { op: 'shutdown', how: s.how, on: s.on, ...expectPart };
-    case 'send': return { op: 'send', data: { len: s.data.length }, on: s.on, ...expectPart };
+    case 'send': return { op: 'send', data: { len: s.data.length }, on: s.on, ...(s.fastopen ? { fastopen: true } : {}), ...expectPart };
     case 'recv': return { op: 'recv', len: s.len, timeout: `${s.timeout}ms`, on: s.on, ...expectPart };
     case 'setsockopt': return { op: 'setsockopt', name: s.name, value: s.value, on: s.on, ...expectPart };
     case 'getsockopt': return { op: 'getsockopt', name: s.name, on: s.on, ...expectPart };
     case 'listen': return { op: 'listen', backlog: s.backlog, ...expectPart };
     case 'open-listener': return { op: 'open-listener', backlog: s.backlog, ...(s.sockopts.length ? { sockopts: Object.fromEntries(s.sockopts.map((o) => [o.name, o.value])) } : {}), ...expectPart };
+    case 'poll': return { op: 'poll', events: pollNames(s.events).split('|'), timeout: `${s.timeout}ms`, on: s.on, ...expectPart };
+    case 'open-connection': return { op: 'open-connection', flow: s.flow, ...(s.sockopts.length ? { sockopts: Object.fromEntries(s.sockopts.map((o) => [o.name, o.value])) } : {}), ...(s.fastopen !== undefined ? { fastopen: s.fastopen } : {}), ...expectPart };
   }
 }
 

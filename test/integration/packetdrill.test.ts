@@ -113,6 +113,18 @@ const KNOWN_DIFFERENCES: Record<string, { field: string; why: string }> = {
     field: 'len',
     why: 'the script expects one 5000-byte TSO packet; offload-free, the DUT sends 1000-byte segments',
   },
+  'fastopen/server/client-ack-dropped-then-recovery-ms-timestamps.pkt': {
+    field: 'len',
+    why: "the script expects two 5000-byte TSO packets (and a window of 256 << 8 from packetdrill's kernel's buffers); offload-free, the DUT sends 1000-byte segments (MSS 1012 less TS) and advertises the window of this lab's tcp_rmem",
+  },
+  'fastopen/client/nonblocking-sendto-over-mss.pkt': {
+    field: 'len',
+    why: 'the script expects the 3580 bytes the SYN could not carry in one TSO packet; offload-free, the DUT sends MSS-sized segments',
+  },
+  'fastopen/client/syn-data-partial-or-over-ack.pkt': {
+    field: 'len',
+    why: 'the script expects the 1320 unacknowledged SYN bytes sent again in one TSO packet; offload-free, the DUT cuts them at the peer\'s MSS (1000 + 320), as the model predicts',
+  },
   'mss/mss-setsockopt-tcp_maxseg-server.pkt': {
     field: 'len',
     why: 'the script expects one 11000-byte TSO packet (IW10 × MSS 1100); offload-free, the DUT sends 1100-byte segments',
@@ -164,6 +176,6 @@ describe('packetdrill corpus (../shared/packetdrill) on this kernel', function (
     }
     for (const s of Object.keys(KNOWN_DIFFERENCES)) expect(failed.map(([x]) => x), `${s} is listed as a known difference but passes`).to.include(s);
     // the floor this branch reached; raise it as support grows
-    expect(compiled.length).to.be.greaterThanOrEqual(36);
+    expect(compiled.length).to.be.greaterThanOrEqual(52);
   });
 });

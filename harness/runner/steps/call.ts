@@ -8,7 +8,7 @@ import { modelCall } from '../../../lib/match/model-events';
 import type { StepOutcome } from '../../../lib/match/verdict';
 import type { Reply } from '../../agent/protocol';
 import type { CaseContext } from '../case-context';
-import { openListener } from '../case-setup';
+import { openConnection, openListener } from '../case-setup';
 import { msToNs, now, nsToMs } from '../clock';
 
 export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome> {
@@ -40,7 +40,8 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
       r = await agent.shutdown(cx.fdOf(s.on), s.how);
       break;
     case 'send':
-      r = await agent.send(cx.fdOf(s.on), Buffer.from(s.data));
+      // sendto(MSG_FASTOPEN) names the peer, as the script's does
+      r = await agent.send(cx.fdOf(s.on), Buffer.from(s.data), s.fastopen ? { flags: ['MSG_FASTOPEN'], addr: cx.peerAddr, port: cx.connection()?.sport ?? cx.c.setup.port } : {});
       break;
     case 'recv': {
       const x = await agent.recv(cx.fdOf(s.on), s.len, s.timeout);
@@ -57,6 +58,12 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
       if (x.ok && x.result) value = x.result.value;
       break;
     }
+    case 'poll': {
+      const x = await agent.poll(cx.fdOf(s.on), s.events, s.timeout);
+      r = x;
+      if (x.ok && x.result) value = x.result.revents;
+      break;
+    }
     case 'listen':
       r = await agent.listen(cx.fdOf('listener'), s.backlog);
       break;
@@ -64,14 +71,28 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
       if (cx.listenerFd !== undefined) throw new Error('open-listener: the previous listener is still open (close it first)');
       r = await openListener(cx, { port: cx.dutPort, backlog: s.backlog, sockopts: s.sockopts });
       break;
+    case 'open-connection': {
+      const f = cx.flows.get(s.flow);
+      if (!f) throw new Error(`open-connection: no flow ${s.flow}`);
+      r = await openConnection(cx, { port: f.sport, sockopts: s.sockopts, flow: f.name, fastopen: s.fastopen });
+      break;
+    }
   }
   // When the agent made the syscall (what the kernel's packets follow), else when we asked.
   const at = r.at !== undefined ? msToNs(r.at) : asked;
   const conn = cx.connection();
-  modelCall(cx.model, s, r, { atMs: nsToMs(at), listenPort: cx.c.setup.kind === 'listen' ? cx.c.setup.port : undefined, dutPort: cx.dutPort, conn, accepted, peerAddr: cx.peerAddr });
+  const deferred = s.op === 'send' && s.on === 'conn' ? cx.deferredConnect : undefined;
+  if (deferred && conn) {
+    // the write a TCP_FASTOPEN_CONNECT connect() deferred its SYN to: the model's connect happens now
+    cx.deferredConnect = undefined;
+    if (r.ok || r.err === 'EINPROGRESS') cx.model.event({ type: 'connect', dport: deferred.port, sport: cx.dutPort, opts: deferred.opts, fastopen: { len: (s as { data: Uint8Array }).data.length } }, nsToMs(at), conn.name);
+  } else modelCall(cx.model, s, r, { atMs: nsToMs(at), listenPort: cx.c.setup.kind === 'listen' ? cx.c.setup.port : undefined, dutPort: cx.dutPort, conn, accepted, peerAddr: cx.peerAddr });
   if (s.op === 'close') {
     if (s.on === 'listener') cx.listenerFd = undefined;
-    else cx.connFd = undefined;
+    else {
+      cx.connFd = undefined;
+      cx.deferredConnect = undefined;
+    }
   }
   // `at` windows of later expectations count from the syscall; the next step is due when it returned.
   if (r.at !== undefined) {

@@ -23,6 +23,10 @@ export interface SockOpts {
   reuseport?: boolean;
   /** Peers for which a TCP_MD5SIG key is installed. */
   md5Peers?: string[];
+  /** TCP_FASTOPEN_CONNECT (client): connect() defers the SYN to the first write when a cookie is at hand (§8.7). */
+  fastopenConnect?: number;
+  /** TCP_FASTOPEN_NO_COOKIE (client): data in the SYN without a cookie (§8.7). */
+  fastopenNoCookie?: number;
   /** TCP_FASTOPEN_KEY: 32 hex digits (the primary key) or 64 (primary, then backup), as setsockopt takes them. */
   fastopenKey?: string;
 }
@@ -74,6 +78,8 @@ export const SOCKOPT_NAMES: Readonly<Record<string, keyof SockOpts>> = {
   IPV6_TCLASS: 'tclass',
   SO_REUSEPORT: 'reuseport',
   TCP_FASTOPEN_KEY: 'fastopenKey',
+  TCP_FASTOPEN_CONNECT: 'fastopenConnect',
+  TCP_FASTOPEN_NO_COOKIE: 'fastopenNoCookie',
 };
 
 export function parseSockopts(o: Record<string, string> | undefined): SockOpts {

@@ -84,7 +84,8 @@ export type ModelEvent =
   | { type: 'close'; port: number; peerPort?: number }
   /** The application read everything queued on the connection (local port, peer port). */
   | { type: 'recv'; port: number; peerPort: number }
-  | { type: 'connect'; dport: number; sport?: number; opts?: SockOpts }
+  /** fastopen: sendto(MSG_FASTOPEN) of `len` bytes, or the first write of a deferred TCP_FASTOPEN_CONNECT (§8.7) */
+  | { type: 'connect'; dport: number; sport?: number; opts?: SockOpts; fastopen?: { len: number } }
   | { type: 'segment'; seg: Decoded; checksumOk?: boolean }
   | { type: 'tick' };
 
@@ -237,6 +238,11 @@ export interface Sock {
   readonly synEcn: boolean;
   /** TFO child: SYN-ACK timer count. */
   readonly numTimeout: number;
+  /**
+   * Client Fast Open (§8.7): the first SYN carried a TFO option (syn_fastopen, `exp` in the
+   * experimental format) and `data` bytes (syn_data); retransmitted SYNs carry neither.
+   */
+  readonly tfoClient?: { readonly option: boolean; readonly exp: boolean; readonly data: number };
 }
 
 export interface CookieRec {
@@ -250,11 +256,25 @@ export interface CookieRec {
   readonly low6: number;
 }
 
+/**
+ * What the client side of TCP Fast Open keeps per destination address in the namespace's TCP metrics
+ * (tcp_fastopen_cache_set / _get, §8.7): the peer's MSS, its cookie (hex) and whether it came in the
+ * experimental option, and try_exp (1: ask in the experimental format next time).
+ */
+export interface TfoCacheEntry {
+  readonly mss: number;
+  readonly cookie?: string;
+  readonly exp: boolean;
+  readonly tryExp: number;
+}
+
 export interface ModelState {
   readonly listeners: ReadonlyTable<number, Listener>;
   readonly reqs: ReadonlyTable<string, Req>;
   readonly socks: ReadonlyTable<string, Sock>;
   readonly cookies: ReadonlyTable<string, readonly CookieRec[]>;
+  /** Client TFO cache by destination address (§8.7). */
+  readonly tfoCache: ReadonlyTable<string, TfoCacheEntry>;
   readonly bindings: Readonly<Record<string, number>>;
   /** Earliest armed timer (ms); may be early after removals, never late. */
   readonly nextDue: number;
@@ -292,6 +312,7 @@ export const EMPTY_STATE: ModelState = Object.freeze({
   reqs: EMPTY_TABLE,
   socks: EMPTY_TABLE,
   cookies: EMPTY_TABLE,
+  tfoCache: EMPTY_TABLE,
   bindings: EMPTY_DICT,
   nextDue: Infinity,
   gen: 0,
@@ -326,10 +347,11 @@ export class Step {
   declare reqs: ReadonlyTable<string, Req>;
   declare socks: ReadonlyTable<string, Sock>;
   declare cookies: ReadonlyTable<string, readonly CookieRec[]>;
+  declare tfoCache: ReadonlyTable<string, TfoCacheEntry>;
   declare bindings: Record<string, number>;
   declare nextDue: number;
   declare gen: number;
-  /** Bit set of the maps this step has already copied (1 listeners, 2 reqs, 4 socks, 8 cookies, 16 bindings). */
+  /** Bit set of the maps this step has already copied (1 listeners, 2 reqs, 4 socks, 8 cookies, 16 bindings, 32 tfoCache). */
   private declare own: number;
   constructor(env: ModelEnv, base: ModelState, now: number) {
     this.env = env;
@@ -344,6 +366,7 @@ export class Step {
     this.reqs = base.reqs;
     this.socks = base.socks;
     this.cookies = base.cookies;
+    this.tfoCache = base.tfoCache ?? EMPTY_TABLE;
     this.bindings = base.bindings as Record<string, number>;
     this.nextDue = base.nextDue;
     this.gen = base.gen;
@@ -410,6 +433,13 @@ export class Step {
     }
     write(this.cookies as Table<string, readonly CookieRec[]>, key, c);
   }
+  setTfoCache(peer: string, e: TfoCacheEntry | undefined): void {
+    if (!(this.own & 32)) {
+      this.tfoCache = this.tfoCache.copy();
+      this.own |= 32;
+    }
+    write(this.tfoCache as Table<string, TfoCacheEntry>, peer, e);
+  }
   bind(name: string, v: number): void {
     if (!(this.own & 16)) {
       this.bindings = cloneDict(this.bindings);
@@ -425,6 +455,7 @@ export class Step {
       reqs: this.reqs,
       socks: this.socks,
       cookies: this.cookies,
+      tfoCache: this.tfoCache,
       bindings: this.bindings,
       nextDue: this.nextDue,
       gen: this.gen,

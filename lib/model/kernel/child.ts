@@ -112,7 +112,7 @@ export function ackWindowRange(sock: Sock, consumed: number): [number, number] {
  * Sends a segment from a full socket: seq = ISN + sndNxtOff, ack = rcvNxt, NOP NOP TS when TS is on,
  * IP ID = the socket's next. Returns the socket with `sent` bumped (caller stores it).
  */
-export function sockSend(st: Step, sock: Sock, flags: number, rule: RuleId, text: () => string, consumed = 0, seqOff = sock.sndNxtOff, sack?: Array<[number, number]>, at?: number, slack?: TimerSlack): Sock {
+export function sockSend(st: Step, sock: Sock, flags: number, rule: RuleId, text: () => string, consumed = 0, seqOff = sock.sndNxtOff, sack?: Array<[number, number]>, at?: number, slack?: TimerSlack, len?: number): Sock {
   const ex: import('../core/state').Expectation = {};
   // AccECN mode (C18): ACE bits on every segment, ECT(0) unless the ACE feedback failed.
   const acc = sock.accecn;
@@ -139,7 +139,7 @@ export function sockSend(st: Step, sock: Sock, flags: number, rule: RuleId, text
   const wsym = freshSym(st, `win@${sock.key}/${sock.sent}`);
   const win = jstar('tcp.window', { range: ackWindowRange(sock, Math.max(consumed, since < 0x40000000 ? since : 0)), bindAs: wsym }, ex);
   const r = st.why(rule, text);
-  st.send(packet(ip, sportJson(sock.lport, ex), sock.pport, jnum(numAdd(sock.isn, seqOff), 'tcp.seq', ex), flags & ACK ? sock.rcvNxt : 0, flags, win, opts), ex, r, at);
+  st.send(packet(ip, sportJson(sock.lport, ex), sock.pport, jnum(numAdd(sock.isn, seqOff), 'tcp.seq', ex), flags & ACK ? sock.rcvNxt : 0, flags, win, opts, len), ex, r, at);
   if (flags & RST) return { ...sock, sent: sock.sent + 1 };
   const accNext = acc ? { ...acc, ace: (5 + acc.ceRcv) & 7 } : undefined;
   return { ...sock, sent: sock.sent + 1, rcvWndSym: wsym, rcvWup: sock.rcvNxt, ...(acc ? { accecn: accNext } : {}) };

@@ -11,8 +11,10 @@ import type { Expectation, Sock, Step, SynAckTpl } from '../core/state';
 import { tupleKey } from '../core/state';
 import { Num, numAdd, numText } from '../core/symbols';
 import { armFromEvent, firedAt, TimerSlack } from '../core/timer-wheel';
+import { synFastOpen, type ActiveFastOpen, type SynFastOpen } from './fastopen-client';
 
-export function connect(st: Step, dport: number, sportIn: number | undefined, opts: SockOpts): void {
+/** `fo`: a Fast Open connect (sendto MSG_FASTOPEN, or the write a TCP_FASTOPEN_CONNECT connect deferred its SYN to; §8.7). */
+export function connect(st: Step, dport: number, sportIn: number | undefined, opts: SockOpts, fo?: ActiveFastOpen): void {
   const env = st.env;
   const s = env.sysctls;
   const peer = env.peer;
@@ -41,6 +43,8 @@ export function connect(st: Step, dport: number, sportIn: number | undefined, op
   const ts = s.tcp_timestamps !== 0 && !md5;
   const tsOff: Num = ts ? tsOffFor(st, peer, tuple) : 0;
   const mss = opts.maxseg ? Math.min(env.route.advmss, opts.maxseg) : env.route.advmss;
+  const tfo = synFastOpen(st, opts, fo, mss);
+  if (tfo.deferred) return;
   const wsOn = s.tcp_window_scaling !== 0;
   const win = selectInitialWindow(env, opts, mss, 0, wsOn);
   st.why('window.initial', win.text);
@@ -63,9 +67,10 @@ export function connect(st: Step, dport: number, sportIn: number | undefined, op
     ecnOk: ecn, ttl: tpl.ttl, tos: tpl.tos, flow: flowFor(st, key), ipId: env.ip === 4 ? ipIdSym(st, key) : 0, sent: 0,
     lastOowMs: -Infinity, opts, md5, ...timer1s(st.now), retransmits: 0, totalRto: 0, rtoMs: 1000, firstSynMs: st.now, tpl, synEcn: ecn, numTimeout: 0,
     synTsSym: ts ? freshSym(st, 'synts@' + key) : undefined,
+    ...(tfo.option || tfo.data ? { tfoClient: { option: !!tfo.option, exp: !!tfo.option?.exp, data: tfo.data }, sndNxtOff: 1 + tfo.data } : {}),
   };
-  const r = st.why('connect.syn', () => `SYN seq ${numText(isn)} window ${tpl.window}, MSS ${mss}${ts ? ', TS' : ''}${tpl.sack ? ', SACK_PERM' : ''}${wsOn ? `, WS ${win.wscale}` : ''}`);
-  const sent = emitSyn(st, sock, tpl.flags, r, st.now, undefined, sock.synTsSym);
+  const r = st.why('connect.syn', () => `SYN seq ${numText(isn)} window ${tpl.window}, MSS ${mss}${ts ? ', TS' : ''}${tpl.sack ? ', SACK_PERM' : ''}${wsOn ? `, WS ${win.wscale}` : ''}${tfo.option ? (tfo.option.hex ? `, TFO cookie ${tfo.option.hex}` : ', TFO cookie request') : ''}${tfo.data ? `, ${tfo.data} byte(s) of data` : ''}`);
+  const sent = emitSyn(st, sock, tpl.flags, r, st.now, undefined, sock.synTsSym, tfo);
   st.setSock(key, sent);
   st.count('TcpActiveOpens');
   st.arm('syn-rtx', sock.timerAt, key);
@@ -80,9 +85,10 @@ function timer1s(now: number): { timerAt: number; timerSlack: TimerSlack } {
  * Emits the socket's SYN (or, in simultaneous open, its SYN-ACK) with the next IP ID. `slack`: the
  * packet is sent by a timer that may fire that much later than `at` (timer wheel, C5).
  */
-export function emitSyn(st: Step, sock: Sock, flags: number, r: Reason, at: number, slack?: TimerSlack, tsBindAs?: string): Sock {
+export function emitSyn(st: Step, sock: Sock, flags: number, r: Reason, at: number, slack?: TimerSlack, tsBindAs?: string, first?: SynFastOpen): Sock {
   const env = st.env;
-  const tpl = sock.tpl!;
+  // Only the first SYN carries Fast Open's option and data (tcp_send_syn_data; retries exclude them).
+  const tpl = first?.option ? { ...sock.tpl!, tfo: first.option } : sock.tpl!;
   const ex: Expectation = {};
   if (typeof sock.lport !== 'number') {
     const [lo, hi] = env.sysctls.ip_local_port_range;
@@ -96,6 +102,6 @@ export function emitSyn(st: Step, sock: Sock, flags: number, r: Reason, at: numb
   const opts = synackOptionsJson(tpl, tsval, synack ? sock.tsRecent : 0, ex);
   const sport = typeof sock.lport === 'number' ? sock.lport : st.bindings[sock.lport.sym] ?? ('*' as unknown as number);
   if (typeof sock.lport !== 'number' && st.bindings[sock.lport.sym] !== undefined) delete ex['tcp.sport'];
-  st.send(packet(ip, sport, sock.pport, jnum(sock.isn, 'tcp.seq', ex), synack ? sock.rcvNxt : 0, flags, tpl.window, opts), ex, r, at);
+  st.send(packet(ip, sport, sock.pport, jnum(sock.isn, 'tcp.seq', ex), synack ? sock.rcvNxt : 0, flags, tpl.window, opts, first?.data), ex, r, at);
   return { ...sock, sent: sock.sent + 1 };
 }

@@ -9,6 +9,8 @@ import { simultaneousOpen } from './simultaneous-open';
 import type { Sock, Step } from '../core/state';
 import { numText, numValue } from '../core/symbols';
 import { armFromEvent } from '../core/timer-wheel';
+import { fastOpenSynAck } from './fastopen-client';
+import { PSH } from '../../wire/types';
 
 export const TCP_TIMEOUT_MIN_MS = 8; // 2 jiffies at HZ=250
 export const TCP_DELACK_MAX_MS = 200;
@@ -74,7 +76,8 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
     const isn = numValue(sock.isn, st.bindings);
     let ackOk = true;
     if (isn === undefined) st.why('synsent.isn-unbound', () => `ISN ${numText(sock.isn)} unbound: SEG.ACK ${seg.ack} assumed = ISN+1`);
-    else ackOk = seg.ack === ((isn + 1) >>> 0);
+    // acceptable: snd_una < SEG.ACK <= snd_nxt (snd_nxt is past SYN data, §8.7)
+    else ackOk = sock.sndNxtOff === 1 ? seg.ack === ((isn + 1) >>> 0) : between(((seg.ack - isn) >>> 0), 1, sock.sndNxtOff);
     if (!ackOk) {
       // The fast re-send is armed for every unacceptable ACK, RST or not ("a previous RST/ACK might
       // have been ignored"): observed on 6.18.44, RST|ACK ack=ISN+5 → the SYN comes again at once
@@ -134,6 +137,23 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
     // (200 ms = 50 jiffies, timer-wheel level 0: fires 200–204 ms later, a few ms more under load).
     // Measured on 6.18.44: 200.8–208.1 ms after the SYN-ACK in 23 of 24 runs, one at 225 ms (correction C20).
     // The connection is ESTABLISHED at once; only the ACK waits.
+    if (sock.tfoClient) {
+      const ackOff = isn === undefined ? sock.sndNxtOff : (seg.ack - isn) >>> 0;
+      const mssOpt = seg.d.tcp!.options.find((o) => o.kind === 'mss');
+      const fo = fastOpenSynAck(st, s, ackOff, ko, mssOpt?.kind === 'mss' ? mssOpt.value : undefined);
+      if (fo.resend > 0) {
+        // tcp_rcv_fastopen_synack returns true: no pure ACK, the data goes again carrying the ACK, in
+        // segments of the peer's MSS, PSH on the last
+        for (let off = 0; off < fo.resend; off += fo.sndMss) {
+          const n = Math.min(fo.sndMss, fo.resend - off);
+          const last = off + n >= fo.resend;
+          const o = fo.unaOff + off;
+          s = sockSend(st, s, last ? ACK | PSH : ACK, 'fastopen.client-data-resend', () => `SYN data sent again: seq ISN+${o}, ${n} of ${fo.resend} byte(s), ack ${s.rcvNxt}`, 0, o, undefined, undefined, undefined, n);
+        }
+        st.setSock(s.key, s);
+        return;
+      }
+    }
     const defer = (sock.opts.deferAccept ?? 0) > 0;
     const dack = defer ? armFromEvent(st.now, TCP_DELACK_MAX_MS) : undefined;
     if (defer) st.why('synsent.defer-delack', () => `TCP_DEFER_ACCEPT ${sock.opts.deferAccept} s on the connecting socket: ACK by the delayed-ACK timer, ${TCP_DELACK_MAX_MS}–${TCP_DELACK_MAX_MS + dack!.slack.widthMs} ms later`);

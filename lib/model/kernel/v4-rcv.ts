@@ -177,7 +177,7 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     // TIME_WAIT is handled before tcp_inbound_hash: no auth gate there (correction C1).
     const tw = isTimeWaitSock(sock);
     if (!tw && !inboundHash(st, seg, sock.md5)) return;
-    const ko = parse(st, seg, { syn, tfo: false, userMss: sock.opts.maxseg ?? 0, estabTsOk: sock.state === 'SYN_SENT' || tw ? undefined : sock.tsOk });
+    const ko = parse(st, seg, { syn, tfo: sock.state === 'SYN_SENT', userMss: sock.opts.maxseg ?? 0, estabTsOk: sock.state === 'SYN_SENT' || tw ? undefined : sock.tsOk });
     if (tw) return doTimeWait(st, sock, seg, ko, twRcv(st, sock, seg, ko));
     if (sock.state === 'SYN_SENT') return synsentRcv(st, sock, seg, ko);
     return estabRcv(st, sock, seg, ko);

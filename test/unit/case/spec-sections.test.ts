@@ -35,7 +35,7 @@ describe('case/spec sections', () => {
   it('nearest sections: siblings under the same parent first', () => {
     expect(nearestSections('§4.12', SPEC_SECTIONS.keys())).to.deep.equal(['§4.11', '§4.10', '§4.9']);
     expect(nearestSections('§12', SPEC_SECTIONS.keys())[0]).to.equal('§11');
-    expect(nearestSections('§8.7', SPEC_SECTIONS.keys())[0]).to.equal('§8.6');
+    expect(nearestSections('§8.8', SPEC_SECTIONS.keys())[0]).to.equal('§8.7');
   });
 
   it('a case citing a section the document lacks is refused at file:line:column, with the nearest ones', () => {

@@ -33,10 +33,10 @@ describe('packetdrill compiler', () => {
     expect(synack.model).to.equal(true);
     // +0~+0.02: the window runs to 20 ms
     expect((c.steps[7] as ExpectStep).packets[0].at).to.deep.equal({ min: -Infinity, max: 36, text: '0ms~20ms ±16ms' });
-    // a packet due after its stimulus (a timer) has a lower bound
+    // a packet due after its stimulus (a timer) has a lower bound, and the timer wheel's granule on top (HZ=250: 32 ms after 1 s)
     const timer = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 < S 0:0(0) win 100\n+0 > S. 0:0(0) ack 1 <...>\n+1 > S. 0:0(0) ack 1 <...>\n', 'x.pkt');
     expect(timer.steps.map((s) => s.kind)).to.deep.equal(['send', 'expect', 'expect']);
-    expect((timer.steps[2] as ExpectStep).packets[0].at).to.deep.equal({ min: 990, max: 1010, text: '1000ms ±10ms' });
+    expect((timer.steps[2] as ExpectStep).packets[0].at).to.deep.equal({ min: 990, max: 1042, text: '1000ms ±10ms (+32ms timer wheel)' });
     // `*`: any time
     expect((c.steps[10] as ExpectStep).packets[0]).to.deep.include({ within: 5000 });
     expect((c.steps[10] as ExpectStep).packets[0].options).to.equal(undefined);
@@ -135,6 +135,90 @@ describe('packetdrill compiler', () => {
       err = e;
     }
     expect(String(err)).to.contain('x.pkt:3:4: unsupported: a second socket() while the first is open');
+  });
+
+  it('client Fast Open: sendto(MSG_FASTOPEN) opens a connection; later client sockets are new flows; sendmsg iovecs add up; TCP_FASTOPEN_CONNECT connect() = 0', () => {
+    const sock = (fd: number): string => `+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = ${fd}\n+0 fcntl(${fd}, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n`;
+    const text = [
+      `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3`,
+      `+0 sendto(3, ..., 0, MSG_FASTOPEN, ..., ...) = -1 EINPROGRESS (Operation is now in progress)`,
+      `+0 > S 0:0(0) <mss 1460,FO,nop,nop>`,
+      `+.01 < S. 100:100(0) ack 1 win 5000 <mss 1460,FO abcd1234,nop,nop>`,
+      `+0 > . 1:1(0) ack 1`,
+      `+0 close(3) = 0`,
+      sock(4) + `+0 sendmsg(4, {msg_name(...)=..., msg_iov(2)=[{..., 600}, {..., 400}], msg_flags=0}, MSG_FASTOPEN|MSG_DONTWAIT) = 1000`,
+      `+0 > S 0:1000(1000) <mss 1460,FO abcd1234,nop,nop>`,
+      sock(5) + `+0 setsockopt(5, SOL_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = 0`,
+      `+0 connect(5, ..., ...) = 0`,
+      `+0 write(5, ..., 10) = 10`,
+      `+0 sendto(5, ..., 10, MSG_FASTOPEN, ..., ...) = -1 EALREADY (Operation already in progress)`,
+    ].join('\n') + '\n';
+    const c = scriptToCase(text, 'x.pkt');
+    expect(c.setup).to.deep.equal({ kind: 'connect', port: 8080, sockopts: [], open: 'step' });
+    expect(c.flows.map((f) => `${f.name}:${f.sport}`)).to.deep.equal(['c1:8080', 'c2:8081', 'c3:8082']);
+    const calls = c.steps.filter((s) => s.kind === 'call');
+    expect(calls[0]).to.deep.include({ op: 'open-connection', flow: 'c1', fastopen: 0, expect: { err: 'EINPROGRESS' } });
+    expect(calls[2]).to.deep.include({ op: 'open-connection', flow: 'c2', fastopen: 1000 });
+    expect(calls[3]).to.deep.include({ op: 'open-connection', flow: 'c3', sockopts: [{ name: 'TCP_FASTOPEN_CONNECT', value: 1 }] });
+    expect(calls[3]).to.not.have.property('fastopen');
+    expect(calls[4]).to.deep.include({ op: 'send', on: 'conn' });
+    expect(calls[5]).to.deep.include({ op: 'send', fastopen: true, expect: { err: 'EALREADY' } });
+    // the outbound SYN's cookie is the one our SYN-ACK handed over: literal
+    const syn = (c.steps.filter((s) => s.kind === 'expect')[2] as ExpectStep).packets[0];
+    expect(syn).to.deep.include({ flow: 'c2', model: true });
+    const refused: Array<[string, string]> = [
+      ['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0...0.1 sendto(3, ..., 10, MSG_FASTOPEN, ..., ...) = 10\n', 'x.pkt:2:1: unsupported: a blocking sendto() with a time range'],
+      ['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, NULL, 1, MSG_FASTOPEN, ..., ...) = -1\n', 'x.pkt:2:14: unsupported: sendto() with a NULL buffer'],
+      ['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 1, MSG_FASTOPEN, AF_UNSPEC, ...) = -1\n', 'x.pkt:2:36: unsupported: sendto() to an AF_UNSPEC address'],
+      ['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 1, MSG_OOB, ..., ...) = 1\n', 'x.pkt:2:22: unsupported: sendto() with the flags MSG_OOB'],
+      ['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 1, 0, ..., ...) = 1\n', 'x.pkt:2:4: unsupported: sendto() without MSG_FASTOPEN on a socket that is not connected'],
+    ];
+    for (const [src, msg] of refused) {
+      let err: unknown;
+      try {
+        scriptToCase(src, 'x.pkt');
+      } catch (e) {
+        err = e;
+      }
+      expect(String(err), src).to.contain(msg);
+    }
+  });
+
+  it('a blocking poll() returns after the packets at its end time, before the next call; data before the peer\'s SYN is in absolute numbers', () => {
+    const c = scriptToCase([
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+      '+0 connect(3, ..., ...) = -1 EINPROGRESS',
+      '+0 > S 0:0(0) <...>',
+      '+0 < . 1401:2801(1400) ack 1 win 257',
+      '+0...0.010 poll([{fd=3, events=POLLIN|POLLOUT|POLLERR, revents=POLLOUT}], 1, 100) = 1',
+      '+.01 < S. 5000:5000(0) ack 1 win 100',
+      '+0 > . 1:1(0) ack 1',
+      '+0 close(3) = 0',
+    ].join('\n') + '\n', 'x.pkt');
+    expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind))).to.deep.equal(['expect', 'send', 'wait', 'send', 'expect', 'call:poll', 'call:close']);
+    expect(c.steps[5]).to.deep.include({ op: 'poll', on: 'conn', events: 0x1 | 0x4 | 0x8, expect: { ok: true, ret: { op: '=', value: 1, text: '1' }, value: 0x4 } });
+    expect((c.steps[1] as SendStep).seq).to.equal(1401);
+    expect(c.flows[0].isn).to.equal(5000);
+  });
+
+  it('--tcp_ts_tick_usecs: outbound TSvals after the first are checked against the previous one; a TCP_FASTOPEN_KEY of any length is passed on', () => {
+    const c = scriptToCase([
+      '--tcp_ts_tick_usecs=1000',
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+      '+0 listen(3, 1) = 0',
+      '+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN_KEY, "", 0) = -1 (Invalid Argument)',
+      '+0 < S 0:0(0) win 1000 <mss 1000,TS val 1 ecr 0>',
+      '+0 > S. 0:0(0) ack 1 <mss 1460,TS val 2000 ecr 1>',
+      '+.01 < . 1:1(0) ack 1 win 1000 <nop,nop,TS val 2 ecr 2000>',
+      '+0 accept(3, ..., ...) = 4',
+      '+.01 write(4, ..., 10) = 10',
+      '+0 > P. 1:11(10) ack 1 <nop,nop,TS val 2020 ecr 2>',
+    ].join('\n') + '\n', 'x.pkt');
+    const exps = c.steps.filter((s): s is ExpectStep => s.kind === 'expect').map((s) => s.packets[0].options);
+    const ts = (o: unknown): unknown => (o as { items: Array<{ kind: string; val: unknown }> }).items.find((x) => x.kind === 'ts')?.val;
+    expect(ts(exps[0])).to.deep.include({ kind: 'any' });
+    expect(ts(exps[1])).to.deep.include({ kind: 'range', text: 'dut.tsval+9..+60020' });
+    expect(c.steps.find((s) => s.kind === 'call' && s.op === 'setsockopt')).to.deep.include({ value: '', expect: { ok: false } });
   });
 
   it('malformed and unsupported scripts: file:line:column and the construct', () => {

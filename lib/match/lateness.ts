@@ -109,6 +109,21 @@ export function provablyLate(steps: readonly StepOutcome[]): Lateness | undefine
   return worst;
 }
 
+/**
+ * A failure on a packet's time alone (`at`) at a step the harness reached late (or right after a late
+ * one): the capture's timestamp of a DUT packet carries the machine's scheduling delays as much as the
+ * kernel's (the tester's receive path runs when the loaded machine gets to it), so a busy harness
+ * cannot tell a late kernel from a late observer there. Such a failure is judged again, alone.
+ */
+export function lateTimingMiss(steps: readonly StepOutcome[]): Lateness | undefined {
+  const i = steps.findIndex((s) => !s.ok);
+  if (i < 0) return undefined;
+  const s = steps[i];
+  if (!s.diffs?.length || !s.diffs.every((d) => d.field === 'at')) return undefined;
+  const lateMs = Math.max(stepLateMs(s), i > 0 ? stepLateMs(steps[i - 1]) : 0);
+  return lateMs >= LATE_MIN_MS ? { step: s.index + 1, lateMs, timerAfterMs: 0 } : undefined;
+}
+
 export type AttemptDecision =
   | { kind: 'final' }
   /** The harness was late; run the case again, alone. */
@@ -123,7 +138,7 @@ export type AttemptDecision =
  */
 export function decideAttempt(status: string, steps: readonly StepOutcome[], rerunsDone: number): AttemptDecision {
   if (status !== 'fail') return { kind: 'final' };
-  const late = provablyLate(steps);
+  const late = provablyLate(steps) ?? lateTimingMiss(steps);
   if (!late) return { kind: 'final' };
   return rerunsDone < MAX_RERUNS ? { kind: 'rerun', late } : { kind: 'unjudged', late };
 }

@@ -6,8 +6,16 @@ import { TcpView } from '../lib/wire/tcp';
 import { parseOptionSpec } from '../lib/wire/tcp-options';
 
 const spec: PacketSpec = {
-  ip: 4, src: '198.18.0.1', dst: '198.18.0.2', sport: 8080, dport: 40000, seq: 0x12345678, ack: 1001,
-  flags: 'SA', window: 65160, options: parseOptionSpec('mss=1460,sackOK,ts=5:100,nop,wscale=10'),
+  ip: 4,
+  src: '198.18.0.1',
+  dst: '198.18.0.2',
+  sport: 8080,
+  dport: 40000,
+  seq: 0x12345678,
+  ack: 1001,
+  flags: 'SA',
+  window: 65160,
+  options: parseOptionSpec('mss=1460,sackOK,ts=5:100,nop,wscale=10'),
 };
 const synack = buildIp(spec);
 
@@ -24,8 +32,7 @@ function bench(name: string, fn: (i: number) => number, ms = 1500): void {
     elapsed = process.hrtime.bigint() - start;
   }
   const perSec = (n / Number(elapsed)) * 1e9;
-  const line = `${name.padEnd(44)} ${Math.round(perSec).toLocaleString('en-US').padStart(12)} /s  ` +
-    `${(1e9 / perSec).toFixed(0).padStart(6)} ns/op`;
+  const line = `${name.padEnd(44)} ${Math.round(perSec).toLocaleString('en-US').padStart(12)} /s  ` + `${(1e9 / perSec).toFixed(0).padStart(6)} ns/op`;
   console.log(sink === -1 ? '' : line);
 }
 

@@ -12,7 +12,10 @@ import { loadRun } from '../harness/report/load-run';
 const REPS = 20;
 
 function newestRuns(root: string): [string, string] {
-  const runs = fs.readdirSync(root).filter((d) => /^\d{8}T\d{6}Z/.test(d) && fs.existsSync(path.join(root, d, 'summary.json'))).sort();
+  const runs = fs
+    .readdirSync(root)
+    .filter((d) => /^\d{8}T\d{6}Z/.test(d) && fs.existsSync(path.join(root, d, 'summary.json')))
+    .sort();
   if (runs.length < 2) throw new Error(`${root}: fewer than two runs; run \`synh run\` twice or give two results directories`);
   return [path.join(root, runs[runs.length - 2]), path.join(root, runs[runs.length - 1])];
 }
@@ -38,4 +41,6 @@ for (let i = 0; i < REPS; i++) {
 const med = (l: number[]): string => [...l].sort((x, y) => x - y)[l.length >> 1].toFixed(1);
 const total = times.load.map((x, i) => x + times.compare[i] + times.format[i]);
 console.log(`${summary}`);
-console.log(`median of ${REPS} (first run included): load ${med(times.load)} ms, compare ${med(times.compare)} ms, text ${med(times.format)} ms; total ${med(total)} ms (first ${total[0].toFixed(1)} ms); target < 1000 ms`);
+console.log(
+  `median of ${REPS} (first run included): load ${med(times.load)} ms, compare ${med(times.compare)} ms, text ${med(times.format)} ms; total ${med(total)} ms (first ${total[0].toFixed(1)} ms); target < 1000 ms`,
+);

@@ -27,7 +27,10 @@ interface RunOut {
 function synhRun(cases: string[], results: string): Promise<RunOut> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/synh', 'run', ...cases, '--jobs', '1', '--results', results], { cwd: REPO, env: { ...process.env, SYNH_NO_PROGRESS: '1' } });
+    const child = spawn(process.execPath, ['bin/synh', 'run', ...cases, '--jobs', '1', '--results', results], {
+      cwd: REPO,
+      env: { ...process.env, SYNH_NO_PROGRESS: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -103,8 +106,14 @@ async function main(): Promise<void> {
   if (!json) process.stderr.write('\n');
   const dirs = pairs * 2;
   const out = {
-    pairs, runs: dirs, lost: problems.length, pairsInSameSecond: sameSecond, latestIncomplete: latestBad,
-    runMs: { median: pct(times, 50), p90: pct(times, 90), max: Math.max(...times) }, totalS: (Date.now() - t0) / 1000, problems,
+    pairs,
+    runs: dirs,
+    lost: problems.length,
+    pairsInSameSecond: sameSecond,
+    latestIncomplete: latestBad,
+    runMs: { median: pct(times, 50), p90: pct(times, 90), max: Math.max(...times) },
+    totalS: (Date.now() - t0) / 1000,
+    problems,
   };
   if (json) {
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -46,7 +46,10 @@ let worst = Infinity;
 for (const f of CAMPAIGNS) {
   const c: Campaign = loadCampaignFile(join(DIR, f));
   const label = `${c.target}${c.target === 'established' ? `/${c.generator.via}` : ''} (${f.replace('.yaml', '')})`;
-  worst = Math.min(worst, bench(`probeAt: ${label}`, (i) => probeAt(c, i).mutated.options.length));
+  worst = Math.min(
+    worst,
+    bench(`probeAt: ${label}`, (i) => probeAt(c, i).mutated.options.length),
+  );
   bench(`  + resolve + buildIpInto`, (i) => {
     const p = probeAt(c, i);
     const b = bindingsFor(p, { dutIsn: 0x12345678, dutTsval: 1000, dutWindow: 65160 });

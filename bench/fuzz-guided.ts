@@ -29,7 +29,8 @@ for (const f of CAMPAIGNS) {
   let wins = 0;
   for (let seed = 1; seed <= seeds; seed++) {
     const c = { ...base, seed };
-    const at = (guided: boolean): number => runListenerOnModels(c, { probes: budget, guided, reference: model, oracle: planted, stopAtDivergence: true }).firstDivergence?.index ?? -1;
+    const at = (guided: boolean): number =>
+      runListenerOnModels(c, { probes: budget, guided, reference: model, oracle: planted, stopAtDivergence: true }).firstDivergence?.index ?? -1;
     const u = at(false);
     const g = at(true);
     found.unguided.push(u < 0 ? budget : u);
@@ -40,7 +41,9 @@ for (const f of CAMPAIGNS) {
     rows.push(`${seed}:${g < 0 ? '—' : g}/${u < 0 ? '—' : u}`);
   }
   console.log(`${base.name}: first divergence at probe (guided/unguided, — = not within budget) ${rows.join(' ')}`);
-  console.log(`  median guided ${median(found.guided)}, unguided ${median(found.unguided)}; misses guided ${misses.guided}, unguided ${misses.unguided}; guided first in ${wins}/${seeds}`);
+  console.log(
+    `  median guided ${median(found.guided)}, unguided ${median(found.unguided)}; misses guided ${misses.guided}, unguided ${misses.unguided}; guided first in ${wins}/${seeds}`,
+  );
 }
 
 // Cost of guidance without a kernel: probes/s generated and judged by the model, both ways.
@@ -49,5 +52,7 @@ for (const guided of [false, true]) {
   const t0 = performance.now();
   runListenerOnModels(c, { probes: 20000, guided, reference: model, oracle: model });
   const ms = performance.now() - t0;
-  console.log(`model-only ${guided ? 'guided  ' : 'unguided'}: ${Math.round((20000 * 1000) / ms).toLocaleString('en-US')} probes/s (2 model predictions per probe)`);
+  console.log(
+    `model-only ${guided ? 'guided  ' : 'unguided'}: ${Math.round((20000 * 1000) / ms).toLocaleString('en-US')} probes/s (2 model predictions per probe)`,
+  );
 }

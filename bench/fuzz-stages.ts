@@ -93,7 +93,9 @@ function per(t0: { cpu: number; wall: number }, n: number): { cpu: string; wall:
       if (j) slow++;
     }
     const judge = per(t, N);
-    console.log(`${prof.name.padEnd(24)} ${gen.cpu} (${gen.wall})  ${engine.cpu} (${engine.wall})  ${judge.cpu} (${judge.wall})   ${(100 - (100 * slow) / N).toFixed(2)}%`);
+    console.log(
+      `${prof.name.padEnd(24)} ${gen.cpu} (${gen.wall})  ${engine.cpu} (${engine.wall})  ${judge.cpu} (${judge.wall})   ${(100 - (100 * slow) / N).toFixed(2)}%`,
+    );
   }
   await lab.close();
 })().catch((e) => {

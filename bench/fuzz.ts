@@ -19,7 +19,11 @@ const file = process.argv[3] ?? path.join(__dirname, '..', 'cases', 'campaigns',
   // Where the main thread's time went, summed over the run (SYNH_BENCH_CHUNKS=1: every chunk).
   const sum = { profileMs: 0, genWaitMs: 0, engineMs: 0, genMs: 0, finishMs: 0, chunks: 0 };
   const s = await runCampaign(c, {
-    lab, runDir: dir, campaignFile: file, maxProbes: probes, onProgress: (l) => process.stderr.write(`${l}\n`),
+    lab,
+    runDir: dir,
+    campaignFile: file,
+    maxProbes: probes,
+    onProgress: (l) => process.stderr.write(`${l}\n`),
     onChunk: (t) => {
       sum.profileMs += t.profileMs;
       sum.genWaitMs += t.genWaitMs;
@@ -27,15 +31,27 @@ const file = process.argv[3] ?? path.join(__dirname, '..', 'cases', 'campaigns',
       sum.genMs += t.genMs;
       sum.finishMs += t.finishMs;
       sum.chunks++;
-      if (process.env.SYNH_BENCH_CHUNKS) process.stderr.write(`chunk ${t.a}..${t.b}: profile ${t.profileMs.toFixed(0)} ms, waiting for probes ${t.genWaitMs.toFixed(0)} ms, engine ${t.engineMs.toFixed(0)} ms, making probes ${t.genMs.toFixed(0)} ms, committing ${t.finishMs.toFixed(0)} ms; judge worker generates ${(100 * t.judgerGenShare).toFixed(0)}%\n`);
+      if (process.env.SYNH_BENCH_CHUNKS)
+        process.stderr.write(
+          `chunk ${t.a}..${t.b}: profile ${t.profileMs.toFixed(0)} ms, waiting for probes ${t.genWaitMs.toFixed(0)} ms, engine ${t.engineMs.toFixed(0)} ms, making probes ${t.genMs.toFixed(0)} ms, committing ${t.finishMs.toFixed(0)} ms; judge worker generates ${(100 * t.judgerGenShare).toFixed(0)}%\n`,
+        );
     },
   });
   const wall = (Date.now() - t0) / 1000;
   await lab.close();
-  console.log(`campaign ${c.name}: ${s.probes} probes in ${wall.toFixed(1)} s wall = ${Math.round(s.probes / wall)} model-checked probes/s (${s.probesPerSec}/s by the engine's clock); profiles ${c.profiles.map((p) => p.name).join(', ')}; IPv${c.ip.join('+IPv')}`);
-  console.log(`divergences ${s.divergences}, findings ${s.findings.length}, chunk re-runs (our own drops) ${s.reruns}, model rules hit ${s.rulesHit}/${s.rulesTotal}; output in ${dir}`);
+  console.log(
+    `campaign ${c.name}: ${s.probes} probes in ${wall.toFixed(1)} s wall = ${Math.round(s.probes / wall)} model-checked probes/s (${s.probesPerSec}/s by the engine's clock); profiles ${c.profiles.map((p) => p.name).join(', ')}; IPv${c.ip.join('+IPv')}`,
+  );
+  console.log(
+    `divergences ${s.divergences}, findings ${s.findings.length}, chunk re-runs (our own drops) ${s.reruns}, model rules hit ${s.rulesHit}/${s.rulesTotal}; output in ${dir}`,
+  );
   for (const f of s.findings) console.log(`  ${f.signature} ×${f.count} → ${f.repro}`);
-  console.log(`main thread over ${sum.chunks} chunks: engine ${(sum.engineMs / 1000).toFixed(1)} s, profile switches ${(sum.profileMs / 1000).toFixed(1)} s, waiting for probes ${(sum.genWaitMs / 1000).toFixed(1)} s, making probes ${(sum.genMs / 1000).toFixed(1)} s, committing chunks (waiting for judgement) ${(sum.finishMs / 1000).toFixed(1)} s; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `main thread over ${sum.chunks} chunks: engine ${(sum.engineMs / 1000).toFixed(1)} s, profile switches ${(sum.profileMs / 1000).toFixed(1)} s, waiting for probes ${(sum.genWaitMs / 1000).toFixed(1)} s, making probes ${(sum.genMs / 1000).toFixed(1)} s, committing chunks (waiting for judgement) ${(sum.finishMs / 1000).toFixed(1)} s; load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 })().catch((e) => {
   console.error(e);
   process.exit(1);

@@ -12,7 +12,16 @@ const N = Number(process.argv[2] ?? 50000);
 const WINDOW = 128;
 
 function syn(lab: Lab, i: number): Uint8Array {
-  return buildIp({ ip: 4, src: lab.addr.v4.peer, dst: lab.addr.v4.dut, sport: 1024 + (i % 60000), dport: 8080, flags: 'S', seq: i, options: [{ kind: 'mss', value: 1460 }] });
+  return buildIp({
+    ip: 4,
+    src: lab.addr.v4.peer,
+    dst: lab.addr.v4.dut,
+    sport: 1024 + (i % 60000),
+    dport: 8080,
+    flags: 'S',
+    seq: i,
+    options: [{ kind: 'mss', value: 1460 }],
+  });
 }
 
 async function minimalLoop(lab: Lab, path: 'raw' | 'link'): Promise<number> {
@@ -41,7 +50,9 @@ async function engineLoop(lab: Lab): Promise<{ rate: number; sentinels: number }
   const engine = new ListenerEngine(lab, { window: WINDOW, cleanup: false });
   const stats = await engine.run(
     () => (i < N ? { ip: 4, bytes: syn(lab, i++ + N) } : undefined),
-    (o) => { if (o.replies.length === 1) answered++; },
+    (o) => {
+      if (o.replies.length === 1) answered++;
+    },
   );
   if (answered !== N) throw new Error(`engine: ${answered}/${N} probes answered`);
   return { rate: N / (stats.elapsedMs / 1000), sentinels: stats.sentinels };
@@ -56,7 +67,9 @@ async function engineLoop(lab: Lab): Promise<{ rate: number; sentinels: number }
     const raw = await minimalLoop(lab, 'raw');
     const link = await minimalLoop(lab, 'link');
     const eng = await engineLoop(lab);
-    console.log(`round ${round}: minimal loop ${raw.toFixed(0)} pairs/s (raw socket), ${link.toFixed(0)} pairs/s (link layer); harness engine ${eng.rate.toFixed(0)} pairs/s (${N} probes, ${eng.sentinels} sentinels, window ${WINDOW})`);
+    console.log(
+      `round ${round}: minimal loop ${raw.toFixed(0)} pairs/s (raw socket), ${link.toFixed(0)} pairs/s (link layer); harness engine ${eng.rate.toFixed(0)} pairs/s (${N} probes, ${eng.sentinels} sentinels, window ${WINDOW})`,
+    );
   }
   await lab.close();
 })().catch((e) => {

@@ -72,9 +72,12 @@ async function main(): Promise<void> {
     total.error += t.error;
     total.reruns += s.reruns ?? 0;
     const lanes = s.laneRange ? `lanes ${s.laneRange.min}–${s.laneRange.max}` : `lanes ${s.lanes}`;
-    console.log(`run ${i}: ${t.pass} passed, ${t.fail} failed, ${t.error} errors, ${s.reruns ?? 0} re-run; ${wall.toFixed(1)} s, ${lanes}; step lateness p50 ${pct(late, 50).toFixed(1)} p99 ${pct(late, 99).toFixed(0)} max ${(late[late.length - 1] ?? 0).toFixed(0)} ms over ${late.length} steps, ${provable} provably late`);
+    console.log(
+      `run ${i}: ${t.pass} passed, ${t.fail} failed, ${t.error} errors, ${s.reruns ?? 0} re-run; ${wall.toFixed(1)} s, ${lanes}; step lateness p50 ${pct(late, 50).toFixed(1)} p99 ${pct(late, 99).toFixed(0)} max ${(late[late.length - 1] ?? 0).toFixed(0)} ms over ${late.length} steps, ${provable} provably late`,
+    );
     for (const x of rerunLate) console.log(`    re-run: ${x}`);
-    for (const c of s.cases.filter((x) => x.status === 'fail' || x.status === 'error')) console.log(`    ${c.status.toUpperCase()} ${c.name}@ipv${c.ip}: ${(c.message ?? '').slice(0, 300)}`);
+    for (const c of s.cases.filter((x) => x.status === 'fail' || x.status === 'error'))
+      console.log(`    ${c.status.toUpperCase()} ${c.name}@ipv${c.ip}: ${(c.message ?? '').slice(0, 300)}`);
   }
   console.log(`total: ${total.pass} passed, ${total.fail} failed, ${total.error} errors, ${total.reruns} re-run over ${runs} runs`);
 }

@@ -48,10 +48,14 @@ function scratch(mirror: string): string {
 }
 
 function instructions(dir: string, name: string, n: number): number {
-  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--predictable', '-e', DRIVER, dir, name, String(n)], {
-    encoding: 'utf8',
-    maxBuffer: 16 << 20,
-  });
+  const r = spawnSync(
+    'valgrind',
+    ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--predictable', '-e', DRIVER, dir, name, String(n)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 16 << 20,
+    },
+  );
   if (r.error) throw new Error(`valgrind: ${r.error.message} — install it (apt-get install valgrind) to count instructions`);
   const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`valgrind run failed (exit ${r.status}): ${r.stderr.slice(-600)}`);
@@ -61,10 +65,15 @@ function instructions(dir: string, name: string, n: number): number {
 function main(): void {
   const dir = scratch(compiledMirror());
   try {
-    for (const [name, label] of [['syn', 'fresh listener + SYN (MSS,SACK,TS,WS) → SYN-ACK'], ['mix', 'fresh listener + campaign mix (listener-syn-flood-mix, all profiles, IPv4+IPv6, 512 probes each)']]) {
+    for (const [name, label] of [
+      ['syn', 'fresh listener + SYN (MSS,SACK,TS,WS) → SYN-ACK'],
+      ['mix', 'fresh listener + campaign mix (listener-syn-flood-mix, all profiles, IPv4+IPv6, 512 probes each)'],
+    ]) {
       const a = instructions(dir, name, N1);
       const b = instructions(dir, name, N2);
-      console.log(`model: ${label}: ${Math.round((b - a) / (N2 - N1)).toLocaleString('en-US')} instructions per prediction (valgrind, node --predictable, predictions ${N1.toLocaleString('en-US')}→${N2.toLocaleString('en-US')})`);
+      console.log(
+        `model: ${label}: ${Math.round((b - a) / (N2 - N1)).toLocaleString('en-US')} instructions per prediction (valgrind, node --predictable, predictions ${N1.toLocaleString('en-US')}→${N2.toLocaleString('en-US')})`,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -28,10 +28,20 @@ export function synWorkload(n: number): Workload {
   const env = makeEnv({ ip: 4, dut: '10.0.0.1', peer: '10.0.0.2' });
   const segs: Decoded[] = [];
   for (let i = 0; i < n; i++) {
-    segs.push(decodeIp(buildIp({
-      ip: 4, src: '10.0.0.2', dst: '10.0.0.1', sport: 20000 + i, dport: 80, seq: 1000 + i * 7919, flags: 'S',
-      options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 100 + i, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }],
-    })));
+    segs.push(
+      decodeIp(
+        buildIp({
+          ip: 4,
+          src: '10.0.0.2',
+          dst: '10.0.0.1',
+          sport: 20000 + i,
+          dport: 80,
+          seq: 1000 + i * 7919,
+          flags: 'S',
+          options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 100 + i, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }],
+        }),
+      ),
+    );
   }
   return { name: 'SYN (MSS,SACK,TS,WS) → SYN-ACK', env, state: listening(env, 80, 128), segs };
 }

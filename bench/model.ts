@@ -42,7 +42,9 @@ function main(): void {
   cpu.sort((a, b) => a - b);
   wall.sort((a, b) => a - b);
   if (responses !== 5_000_000) throw new Error(`expected one SYN-ACK per SYN, got ${responses} responses for 5,000,000 SYNs`);
-  console.log(`model: fresh listener + ${syn.name}: ${fmt(cpu[2])} predictions per CPU-second (median of 5 × 1e6; min ${fmt(cpu[0])}, max ${fmt(cpu[4])}); wall-clock median ${fmt(wall[2])}/s; target ≥ 500,000`);
+  console.log(
+    `model: fresh listener + ${syn.name}: ${fmt(cpu[2])} predictions per CPU-second (median of 5 × 1e6; min ${fmt(cpu[0])}, max ${fmt(cpu[4])}); wall-clock median ${fmt(wall[2])}/s; target ≥ 500,000`,
+  );
 
   const mixes = campaignWorkloads(N);
   for (const w of mixes) measure(w, 50_000, 1000); // warm-up, all shapes
@@ -52,7 +54,9 @@ function main(): void {
     const med = runs.map((r) => r.cpu).sort((a, b) => a - b)[1];
     worst = Math.min(worst, med);
     const answered = runs[0].responses / 300_000;
-    console.log(`model: fresh listener + ${w.name.padEnd(44)} ${fmt(med).padStart(10)} predictions per CPU-second (median of 3 × 3e5; ${(answered * 100).toFixed(0)}% answered)`);
+    console.log(
+      `model: fresh listener + ${w.name.padEnd(44)} ${fmt(med).padStart(10)} predictions per CPU-second (median of 3 × 3e5; ${(answered * 100).toFixed(0)}% answered)`,
+    );
   }
   console.log(`model: slowest campaign mix ${fmt(worst)} predictions per CPU-second`);
 }

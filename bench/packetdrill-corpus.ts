@@ -26,11 +26,17 @@ const waits = compiled.reduce((ms, x) => ms + estimateCase(x.c).minMs * x.c.fami
 const longest = Math.max(...compiled.map((x) => estimateCase(x.c).minMs));
 
 const t1 = process.hrtime.bigint();
-const r = spawnSync(process.execPath, ['bin/synh', 'run', ...compiled.map((x) => x.f), '--jobs', String(jobs), '--no-write', '--seed', '1'], { encoding: 'utf8' });
+const r = spawnSync(process.execPath, ['bin/synh', 'run', ...compiled.map((x) => x.f), '--jobs', String(jobs), '--no-write', '--seed', '1'], {
+  encoding: 'utf8',
+});
 const wall = Number(process.hrtime.bigint() - t1) / 1e9;
 const summary = r.stdout.trimEnd().split('\n').slice(-2, -1)[0] ?? r.stderr;
-console.log(`packetdrill corpus: ${all.length} scripts, ${compiled.length} compile (all ${all.length} parsed and compiled in ${compileMs.toFixed(0)} ms), ${runs} runs (script × family)`);
+console.log(
+  `packetdrill corpus: ${all.length} scripts, ${compiled.length} compile (all ${all.length} parsed and compiled in ${compileMs.toFixed(0)} ms), ${runs} runs (script × family)`,
+);
 console.log(`  the scripts' own times (waits, blocking calls, timers) total ${(waits / 1000).toFixed(1)} s, the longest ${(longest / 1000).toFixed(1)} s`);
 console.log(`  synh run --jobs ${jobs}: ${wall.toFixed(1)} s wall (exit ${r.status}) — target ≤ 5 s`);
-console.log(`  packetdrill, serial at its ${PACKETDRILL_MEDIAN_S} s median: ~${(compiled.length * PACKETDRILL_MEDIAN_S).toFixed(1)} s for these ${compiled.length} scripts in one family, ~${(runs * PACKETDRILL_MEDIAN_S).toFixed(1)} s for the ${runs} runs`);
+console.log(
+  `  packetdrill, serial at its ${PACKETDRILL_MEDIAN_S} s median: ~${(compiled.length * PACKETDRILL_MEDIAN_S).toFixed(1)} s for these ${compiled.length} scripts in one family, ~${(runs * PACKETDRILL_MEDIAN_S).toFixed(1)} s for the ${runs} runs`,
+);
 console.log(`  ${summary}`);

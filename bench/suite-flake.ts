@@ -41,13 +41,17 @@ interface Verdict {
       v.push({ status: c.status, message: c.message, code });
     }
     const n = [...verdicts.values()].filter(flaky).length;
-    console.log(`run ${i + 1}/${runs} (seed ${seed}, code #${code + 1}): ${o.counts.pass} passed, ${o.counts.fail} failed, ${o.counts.error} errors in ${walls[i].toFixed(1)} s; flaky so far: ${n}`);
+    console.log(
+      `run ${i + 1}/${runs} (seed ${seed}, code #${code + 1}): ${o.counts.pass} passed, ${o.counts.fail} failed, ${o.counts.error} errors in ${walls[i].toFixed(1)} s; flaky so far: ${n}`,
+    );
   }
   const all = [...verdicts];
   const flakes = all.filter(([, v]) => flaky(v));
   const withCode = all.filter(([, v]) => !flaky(v) && new Set(v.map((x) => x.status)).size > 1);
   const stableFail = all.filter(([, v]) => v.every((x) => x.status === 'fail' || x.status === 'error'));
-  console.log(`\n${runs} runs of ${verdicts.size} cases with --jobs ${jobs} --lanes ${lanes} (${codes.length} version(s) of the code): ${flakes.length} flaky, ${withCode.length} changed with the code, ${stableFail.length} failing in every run, wall ${Math.min(...walls).toFixed(1)}–${Math.max(...walls).toFixed(1)} s`);
+  console.log(
+    `\n${runs} runs of ${verdicts.size} cases with --jobs ${jobs} --lanes ${lanes} (${codes.length} version(s) of the code): ${flakes.length} flaky, ${withCode.length} changed with the code, ${stableFail.length} failing in every run, wall ${Math.min(...walls).toFixed(1)}–${Math.max(...walls).toFixed(1)} s`,
+  );
   for (const [id, v] of flakes) {
     const tally = new Map<string, number>();
     for (const x of v) tally.set(x.status, (tally.get(x.status) ?? 0) + 1);

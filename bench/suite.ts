@@ -26,15 +26,20 @@ const delayFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'synh-bench-su
 
 const t0 = process.hrtime.bigint();
 const r = spawnSync(process.execPath, ['bin/synh', 'run', ...paths, '--jobs', String(jobs), '--lanes', String(lanes), '--no-write', '--seed', '1'], {
-  encoding: 'utf8', env: { ...process.env, SYNH_LOOP_DELAY: delayFile },
+  encoding: 'utf8',
+  env: { ...process.env, SYNH_LOOP_DELAY: delayFile },
 });
 const wall = Number(process.hrtime.bigint() - t0) / 1e9;
 const children = readChildrenCpu();
 const summary = r.stdout.trimEnd().split('\n').slice(-2, -1)[0] ?? r.stderr;
-console.log(`suite: ${cases.length} cases, ${runs} runs (case × family); their own waits total ${(waits / 1000).toFixed(1)} s, the longest ${(longest / 1000).toFixed(1)} s`);
+console.log(
+  `suite: ${cases.length} cases, ${runs} runs (case × family); their own waits total ${(waits / 1000).toFixed(1)} s, the longest ${(longest / 1000).toFixed(1)} s`,
+);
 const atOnce = jobs * (lanes === 'auto' ? AUTO_LANES.max : lanes);
 console.log(`  floor with ${atOnce} cases at a time: ${(Math.max(waits / atOnce, longest) / 1000).toFixed(1)} s of waiting alone`);
-console.log(`  synh run --jobs ${jobs} --lanes ${lanes}: ${wall.toFixed(1)} s wall (exit ${r.status}), ${children.toFixed(1)} s of CPU (${os.cpus().length} cores)`);
+console.log(
+  `  synh run --jobs ${jobs} --lanes ${lanes}: ${wall.toFixed(1)} s wall (exit ${r.status}), ${children.toFixed(1)} s of CPU (${os.cpus().length} cores)`,
+);
 console.log(`  ${summary}`);
 for (const line of fs.existsSync(delayFile) ? fs.readFileSync(delayFile, 'utf8').trim().split('\n') : []) console.log(`  ${line}`);
 

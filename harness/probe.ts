@@ -41,7 +41,7 @@ export interface ProbeResult {
 }
 
 export async function runProbe(o: ProbeOptions, existing?: Lab): Promise<ProbeResult> {
-  const lab = existing ?? await Lab.create({ sysctls: o.sysctls });
+  const lab = existing ?? (await Lab.create({ sysctls: o.sysctls }));
   let fd: number | undefined;
   try {
     if (existing && Object.keys(o.sysctls).length) lab.setSysctls(o.sysctls);
@@ -53,8 +53,18 @@ export async function runProbe(o: ProbeOptions, existing?: Lab): Promise<ProbeRe
       must(await lab.agent.listen(fd, o.backlog), 'listen');
     }
     const spec: PacketSpec = {
-      ip: o.ip, src: a.peer, dst: a.dut, sport: o.sport, dport: o.port, flags: o.flags, seq: o.seq, ack: o.ack,
-      window: o.window, options: o.options, payload: o.payload, mistakes: o.mistakes,
+      ip: o.ip,
+      src: a.peer,
+      dst: a.dut,
+      sport: o.sport,
+      dport: o.port,
+      flags: o.flags,
+      seq: o.seq,
+      ack: o.ack,
+      window: o.window,
+      options: o.options,
+      payload: o.payload,
+      mistakes: o.mistakes,
       ...(o.ip === 4 ? { tos: o.tos, ttl: o.ttl } : { tclass: o.tos, hlim: o.ttl }),
     };
     const bytes = buildIp(spec);
@@ -68,7 +78,8 @@ export async function runProbe(o: ProbeOptions, existing?: Lab): Promise<ProbeRe
     const fromDut = (d: Decoded): boolean => d.ip?.src === a.dut;
     // Our own packet, seen on the way out (raw path): same TCP header. Anything else from the peer
     // address would mean some stack in the topology speaks for it — a leak.
-    const ownEcho = (d: Decoded): boolean => !!d.tcp && !!sent.tcp && d.tcp.sport === sent.tcp.sport && d.tcp.seq === sent.tcp.seq && d.tcp.flags === sent.tcp.flags;
+    const ownEcho = (d: Decoded): boolean =>
+      !!d.tcp && !!sent.tcp && d.tcp.sport === sent.tcp.sport && d.tcp.seq === sent.tcp.seq && d.tcp.flags === sent.tcp.flags;
     return {
       kernel: (await lab.agent.uname()).result?.release ?? 'unknown',
       sent,
@@ -82,7 +93,12 @@ export async function runProbe(o: ProbeOptions, existing?: Lab): Promise<ProbeRe
   }
 }
 
-interface Reply { ok: boolean; ret?: number; err?: string; result?: unknown }
+interface Reply {
+  ok: boolean;
+  ret?: number;
+  err?: string;
+  result?: unknown;
+}
 
 export function must<R extends Reply>(r: R, what: string): number {
   if (!r.ok) throw new Error(`agent ${what} failed: ${r.err ?? 'error'} (ret ${r.ret})`);

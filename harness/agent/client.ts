@@ -32,14 +32,21 @@ export interface SpawnOptions {
 const STDERR_KEEP = 16 * 1024;
 
 export class AgentDiedError extends Error {
-  constructor(msg: string, readonly stderrTail: string) {
+  constructor(
+    msg: string,
+    readonly stderrTail: string,
+  ) {
     super(stderrTail ? `${msg}\n--- agent stderr (tail) ---\n${stderrTail}` : msg);
     this.name = 'AgentDiedError';
   }
 }
 
 export class AgentCallError extends Error {
-  constructor(readonly op: string, readonly args: unknown, readonly reply: Reply) {
+  constructor(
+    readonly op: string,
+    readonly args: unknown,
+    readonly reply: Reply,
+  ) {
     super(`${op}(${briefArgs(args)}) failed: ret=${reply.ret} ${reply.err || `errno ${reply.errno}`}${reply.msg ? ` — ${reply.msg}` : ''}`);
     this.name = 'AgentCallError';
   }
@@ -48,12 +55,14 @@ export class AgentCallError extends Error {
 /** A call's arguments in a failure message: scalars as key=value (cut at 40 characters), nested ones as {…}. */
 export function briefArgs(args: unknown): string {
   if (args === null || typeof args !== 'object') return String(args);
-  return Object.entries(args as Record<string, unknown>).map(([k, v]) => {
-    if (Array.isArray(v)) return `${k}=[…]`;
-    if (v !== null && typeof v === 'object') return `${k}={…}`;
-    const t = String(v);
-    return `${k}=${t.length > 40 ? `${t.slice(0, 39)}…` : t}`;
-  }).join(' ');
+  return Object.entries(args as Record<string, unknown>)
+    .map(([k, v]) => {
+      if (Array.isArray(v)) return `${k}=[…]`;
+      if (v !== null && typeof v === 'object') return `${k}={…}`;
+      const t = String(v);
+      return `${k}=${t.length > 40 ? `${t.slice(0, 39)}…` : t}`;
+    })
+    .join(' ');
 }
 
 interface Pending {
@@ -78,40 +87,87 @@ export abstract class AgentApi {
     return r.result as Result<O>;
   }
 
-
-  ping(): Promise<Reply<'ping'>> { return this.call('ping', {}); }
-  uname(): Promise<Reply<'uname'>> { return this.call('uname', {}); }
+  ping(): Promise<Reply<'ping'>> {
+    return this.call('ping', {});
+  }
+  uname(): Promise<Reply<'uname'>> {
+    return this.call('uname', {});
+  }
   /** agent's CLOCK_MONOTONIC in ms */
-  async nowMs(): Promise<number> { return (await this.must('nowMs', {})).ms; }
-  socket(family: Family): Promise<Reply<'socket'>> { return this.call('socket', { family }); }
-  bind(fd: number, addr: string, port: number): Promise<Reply<'bind'>> { return this.call('bind', { fd, addr, port }); }
-  listen(fd: number, backlog: number): Promise<Reply<'listen'>> { return this.call('listen', { fd, backlog }); }
-  accept(fd: number, timeoutMs = 0): Promise<Reply<'accept'>> { return this.call('accept', { fd, timeoutMs }); }
-  connect(fd: number, addr: string, port: number): Promise<Reply<'connect'>> { return this.call('connect', { fd, addr, port }); }
-  connectWait(fd: number, timeoutMs = 0): Promise<Reply<'connectWait'>> { return this.call('connectWait', { fd, timeoutMs }); }
-  setsockopt(fd: number, name: string, value: AgentSockoptValue): Promise<Reply<'setsockopt'>> { return this.call('setsockopt', { fd, name, value }); }
-  getsockopt(fd: number, name: string): Promise<Reply<'getsockopt'>> { return this.call('getsockopt', { fd, name }); }
-  close(fd: number): Promise<Reply<'close'>> { return this.call('close', { fd }); }
-  shutdown(fd: number, how: ShutdownHow): Promise<Reply<'shutdown'>> { return this.call('shutdown', { fd, how }); }
+  async nowMs(): Promise<number> {
+    return (await this.must('nowMs', {})).ms;
+  }
+  socket(family: Family): Promise<Reply<'socket'>> {
+    return this.call('socket', { family });
+  }
+  bind(fd: number, addr: string, port: number): Promise<Reply<'bind'>> {
+    return this.call('bind', { fd, addr, port });
+  }
+  listen(fd: number, backlog: number): Promise<Reply<'listen'>> {
+    return this.call('listen', { fd, backlog });
+  }
+  accept(fd: number, timeoutMs = 0): Promise<Reply<'accept'>> {
+    return this.call('accept', { fd, timeoutMs });
+  }
+  connect(fd: number, addr: string, port: number): Promise<Reply<'connect'>> {
+    return this.call('connect', { fd, addr, port });
+  }
+  connectWait(fd: number, timeoutMs = 0): Promise<Reply<'connectWait'>> {
+    return this.call('connectWait', { fd, timeoutMs });
+  }
+  setsockopt(fd: number, name: string, value: AgentSockoptValue): Promise<Reply<'setsockopt'>> {
+    return this.call('setsockopt', { fd, name, value });
+  }
+  getsockopt(fd: number, name: string): Promise<Reply<'getsockopt'>> {
+    return this.call('getsockopt', { fd, name });
+  }
+  close(fd: number): Promise<Reply<'close'>> {
+    return this.call('close', { fd });
+  }
+  shutdown(fd: number, how: ShutdownHow): Promise<Reply<'shutdown'>> {
+    return this.call('shutdown', { fd, how });
+  }
   send(fd: number, data: Buffer | string, opts: { flags?: MsgFlag[]; addr?: string; port?: number; timeoutMs?: number } = {}): Promise<Reply<'send'>> {
     const hex = typeof data === 'string' ? data : data.toString('hex');
     return this.call('send', { fd, hex, ...opts });
   }
-  recv(fd: number, max = 65536, timeoutMs = 0, peek = false): Promise<Reply<'recv'>> { return this.call('recv', { fd, max, timeoutMs, peek }); }
-  getsockname(fd: number): Promise<Reply<'getsockname'>> { return this.call('getsockname', { fd }); }
-  poll(fd: number, events: number, timeoutMs = 0): Promise<Reply<'poll'>> { return this.call('poll', { fd, events, timeoutMs }); }
-  getpeername(fd: number): Promise<Reply<'getpeername'>> { return this.call('getpeername', { fd }); }
+  recv(fd: number, max = 65536, timeoutMs = 0, peek = false): Promise<Reply<'recv'>> {
+    return this.call('recv', { fd, max, timeoutMs, peek });
+  }
+  getsockname(fd: number): Promise<Reply<'getsockname'>> {
+    return this.call('getsockname', { fd });
+  }
+  poll(fd: number, events: number, timeoutMs = 0): Promise<Reply<'poll'>> {
+    return this.call('poll', { fd, events, timeoutMs });
+  }
+  getpeername(fd: number): Promise<Reply<'getpeername'>> {
+    return this.call('getpeername', { fd });
+  }
   /** TCP state name of the socket with these endpoints ('none' if absent) */
   async sockState(local: Partial<Endpoint>, remote?: Partial<Endpoint>): Promise<string> {
     return (await this.must('sockState', remote ? { local, remote } : { local })).state;
   }
-  listenQueue(port: number, addr?: string): Promise<Reply<'listenQueue'>> { return this.call('listenQueue', addr === undefined ? { port } : { port, addr }); }
-  async sockets(): Promise<Result<'sockets'>['rows']> { return (await this.must('sockets', {})).rows; }
-  counters(): Promise<Record<string, number>> { return this.must('counters', {}); }
-  sysctlSet(name: string, value: string | number | number[]): Promise<Reply<'sysctlSet'>> { return this.call('sysctlSet', { name, value }); }
-  async sysctlGet(name: string): Promise<string> { return (await this.must('sysctlGet', { name })).value; }
-  linkSetup(script: string): Promise<Reply<'linkSetup'>> { return this.call('linkSetup', { script }); }
-  ethtool(args: string[]): Promise<Reply<'ethtool'>> { return this.call('ethtool', { args }); }
+  listenQueue(port: number, addr?: string): Promise<Reply<'listenQueue'>> {
+    return this.call('listenQueue', addr === undefined ? { port } : { port, addr });
+  }
+  async sockets(): Promise<Result<'sockets'>['rows']> {
+    return (await this.must('sockets', {})).rows;
+  }
+  counters(): Promise<Record<string, number>> {
+    return this.must('counters', {});
+  }
+  sysctlSet(name: string, value: string | number | number[]): Promise<Reply<'sysctlSet'>> {
+    return this.call('sysctlSet', { name, value });
+  }
+  async sysctlGet(name: string): Promise<string> {
+    return (await this.must('sysctlGet', { name })).value;
+  }
+  linkSetup(script: string): Promise<Reply<'linkSetup'>> {
+    return this.call('linkSetup', { script });
+  }
+  ethtool(args: string[]): Promise<Reply<'ethtool'>> {
+    return this.call('ethtool', { args });
+  }
 }
 
 export class Agent extends AgentApi {
@@ -150,8 +206,12 @@ export class Agent extends AgentApi {
     this.exited = exited;
 
     child.stdout!.on('data', (chunk: string) => this.onStdout(chunk));
-    child.stderr!.on('data', (chunk: string) => { this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_KEEP); });
-    child.stdin!.on('error', () => { /* reported via exit */ });
+    child.stderr!.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_KEEP);
+    });
+    child.stdin!.on('error', () => {
+      /* reported via exit */
+    });
     void exited.then(() => this.onExit());
     this.onStdout('');
     this.updateRef();
@@ -175,14 +235,22 @@ export class Agent extends AgentApi {
     let spawnError: Error | null = null;
     const exited = new Promise<void>((resolve) => {
       let done = false;
-      const finish = () => { if (!done) { done = true; resolve(); } };
+      const finish = () => {
+        if (!done) {
+          done = true;
+          resolve();
+        }
+      };
       child.once('exit', (code, signal) => {
         exitInfo = { code, signal };
         // let stdio drain so the stderr tail is complete, but don't wait forever
         child.once('close', finish);
         setTimeout(finish, 100).unref();
       });
-      child.once('error', (e) => { spawnError = e; if (child.exitCode !== null || child.pid === undefined) finish(); });
+      child.once('error', (e) => {
+        spawnError = e;
+        if (child.exitCode !== null || child.pid === undefined) finish();
+      });
     });
 
     return new Promise<Agent>((resolve, reject) => {
@@ -201,7 +269,9 @@ export class Agent extends AgentApi {
         child.kill('SIGKILL');
         reject(new AgentDiedError(msg, err.slice(-STDERR_KEEP)));
       };
-      const onErr = (c: string) => { err = (err + c).slice(-STDERR_KEEP); };
+      const onErr = (c: string) => {
+        err = (err + c).slice(-STDERR_KEEP);
+      };
       const onOut = (c: string) => {
         out += c;
         const nl = out.indexOf('\n');
@@ -330,7 +400,8 @@ export class Agent extends AgentApi {
     const busy = this.pending.size > 0;
     const streams = [this.child.stdout, this.child.stderr, this.child.stdin] as unknown as Refable[];
     for (const s of streams) (busy ? s?.ref : s?.unref)?.call(s);
-    if (busy) this.child.ref(); else this.child.unref();
+    if (busy) this.child.ref();
+    else this.child.unref();
   }
 }
 
@@ -342,7 +413,11 @@ export type { SockAddr };
  * the slot.
  */
 export class AgentSlot extends AgentApi {
-  constructor(readonly agent: Agent, readonly ns: number, public netnsPath: string) {
+  constructor(
+    readonly agent: Agent,
+    readonly ns: number,
+    public netnsPath: string,
+  ) {
     super();
   }
 

@@ -18,7 +18,11 @@ interface Waiter {
   timer?: NodeJS.Timeout;
 }
 
-interface PollEvents { readable: boolean; writable: boolean; disconnect: boolean }
+interface PollEvents {
+  readable: boolean;
+  writable: boolean;
+  disconnect: boolean;
+}
 interface PollHandle {
   start(opts: { readable?: boolean; writable?: boolean; disconnect?: boolean }, cb: (status: number, ev: PollEvents) => void): void;
   stop(): void;
@@ -63,7 +67,8 @@ class FdWatch {
     let r = false;
     let wr = false;
     for (const w of this.waiters) {
-      if (w.want === 'r') r = true; else wr = true;
+      if (w.want === 'r') r = true;
+      else wr = true;
     }
     if (r === this.armedR && wr === this.armedW) return;
     if (!r && !wr) {
@@ -102,10 +107,13 @@ export function waitFd(fd: number, want: Want, timeoutMs: number): Promise<WakeR
     }
     const w: Waiter = { want, done: resolve };
     const owner = fw;
-    w.timer = setTimeout(() => {
-      owner.finish(w, 'timeout');
-      owner.arm();
-    }, Math.max(0, timeoutMs));
+    w.timer = setTimeout(
+      () => {
+        owner.finish(w, 'timeout');
+        owner.arm();
+      },
+      Math.max(0, timeoutMs),
+    );
     try {
       fw.add(w);
     } catch (e) {

@@ -114,7 +114,7 @@ export function renewSlot(id: number): void {
 
 /** Forget slot `id` (not 0): its namespace dies once its sockets are closed. */
 export function dropSlot(id: number): void {
-  if (id === 0) throw new Error('slot 0 is the agent\'s own namespace; it goes with the agent');
+  if (id === 0) throw new Error("slot 0 is the agent's own namespace; it goes with the agent");
   const s = slots.get(id);
   if (!s) return;
   if (current === id) enterSlot(0);

@@ -87,7 +87,10 @@ function applyWiring(w: DutWiring): void {
     try {
       fs.writeFileSync(p, `${Array.isArray(value) ? value.join(' ') : value}\n`);
     } catch (e) {
-      throw new WiringError(fsErrno(e), `sysctl ${name}=${value}: ${(e as Error).message.split(',')[0]} — is the name right, and the value in range for this kernel?`);
+      throw new WiringError(
+        fsErrno(e),
+        `sysctl ${name}=${value}: ${(e as Error).message.split(',')[0]} — is the name right, and the value in range for this kernel?`,
+      );
     }
   }
   const index = libc.ifNameToIndex(w.ifname);
@@ -110,12 +113,15 @@ function applyWiring(w: DutWiring): void {
  * with the old namespace, in the kernel's batched namespace clean-up.
  */
 function makeVeth(v: DutVeth): void {
-  if (!v || typeof v.name !== 'string' || !v.peer || typeof v.peer.netns !== 'string') throw new BadArgs('veth: expected {name, mac, mtu, peer: {name, mac, netns}}');
+  if (!v || typeof v.name !== 'string' || !v.peer || typeof v.peer.netns !== 'string')
+    throw new BadArgs('veth: expected {name, mac, mtu, peer: {name, mac, netns}}');
   const peerNs = fs.openSync(v.peer.netns, 'r');
   const nl = RtNetlink.open();
   try {
-    nl.request(`link add ${v.name} type veth peer name ${v.peer.name} netns ${v.peer.netns}`,
-      vethCreateMsg({ name: v.name, mac: v.mac }, { name: v.peer.name, mac: v.peer.mac, nsFd: peerNs }, v.mtu));
+    nl.request(
+      `link add ${v.name} type veth peer name ${v.peer.name} netns ${v.peer.netns}`,
+      vethCreateMsg({ name: v.name, mac: v.mac }, { name: v.peer.name, mac: v.peer.mac, nsFd: peerNs }, v.mtu),
+    );
   } finally {
     nl.close();
     fs.closeSync(peerNs);
@@ -124,7 +130,10 @@ function makeVeth(v: DutVeth): void {
 }
 
 class WiringError extends Error {
-  constructor(readonly errno: number, msg: string) {
+  constructor(
+    readonly errno: number,
+    msg: string,
+  ) {
     super(msg);
   }
 }
@@ -203,8 +212,12 @@ async function retrying<T extends libc.SysRet>(fd: number, want: Want, timeoutMs
 }
 
 const MSG_FLAGS: Record<MsgFlag, number> = {
-  MSG_OOB: libc.MSG_OOB, MSG_PEEK: libc.MSG_PEEK, MSG_DONTWAIT: libc.MSG_DONTWAIT,
-  MSG_MORE: libc.MSG_MORE, MSG_FASTOPEN: libc.MSG_FASTOPEN, MSG_NOSIGNAL: libc.MSG_NOSIGNAL,
+  MSG_OOB: libc.MSG_OOB,
+  MSG_PEEK: libc.MSG_PEEK,
+  MSG_DONTWAIT: libc.MSG_DONTWAIT,
+  MSG_MORE: libc.MSG_MORE,
+  MSG_FASTOPEN: libc.MSG_FASTOPEN,
+  MSG_NOSIGNAL: libc.MSG_NOSIGNAL,
 };
 
 function fsErrno(e: unknown): number {
@@ -224,7 +237,9 @@ function run(cmd: string, argv: string[], input?: string): Promise<{ out: ExecRe
     let spawnErr = 0;
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => { spawnErr = fsErrno(e); });
+    child.on('error', (e) => {
+      spawnErr = fsErrno(e);
+    });
     child.on('close', (code, signal) => {
       resolve({
         out: {
@@ -236,7 +251,9 @@ function run(cmd: string, argv: string[], input?: string): Promise<{ out: ExecRe
         errno: spawnErr,
       });
     });
-    child.stdin.on('error', () => { /* child exited early */ });
+    child.stdin.on('error', () => {
+      /* child exited early */
+    });
     child.stdin.end(input ?? '');
   });
 }
@@ -261,9 +278,17 @@ function readTcpRows(): TcpRow[] {
 function readCounters(): Record<string, number> {
   const c: Record<string, number> = {};
   for (const f of ['/proc/thread-self/net/snmp', '/proc/thread-self/net/netstat']) {
-    try { parseSnmpPairs(fs.readFileSync(f, 'utf8'), c); } catch { /* absent */ }
+    try {
+      parseSnmpPairs(fs.readFileSync(f, 'utf8'), c);
+    } catch {
+      /* absent */
+    }
   }
-  try { parseSnmp6(fs.readFileSync('/proc/thread-self/net/snmp6', 'utf8'), c); } catch { /* IPv6 disabled */ }
+  try {
+    parseSnmp6(fs.readFileSync('/proc/thread-self/net/snmp6', 'utf8'), c);
+  } catch {
+    /* IPv6 disabled */
+  }
   return c;
 }
 
@@ -341,14 +366,15 @@ export const handlers: Handlers = {
 
   nsDrop: () => {
     const slot = currentSlot();
-    if (slot === 0) throw new BadArgs('slot 0 is the agent\'s own namespace; kill the agent to drop it');
+    if (slot === 0) throw new BadArgs("slot 0 is the agent's own namespace; kill the agent to drop it");
     const closed = closeSlotSockets(slot);
     dropSlot(slot);
     return okOut<'nsDrop'>({ closed });
   },
 
   wire: (a) => {
-    if (!a || typeof a.ifname !== 'string' || !Array.isArray(a.addrs) || !Array.isArray(a.neighbours)) throw new BadArgs('expected {ifname, addrs, neighbours, sysctls?}');
+    if (!a || typeof a.ifname !== 'string' || !Array.isArray(a.addrs) || !Array.isArray(a.neighbours))
+      throw new BadArgs('expected {ifname, addrs, neighbours, sysctls?}');
     try {
       applyWiring(a);
     } catch (e) {
@@ -357,9 +383,14 @@ export const handlers: Handlers = {
     return okOut<'wire'>({});
   },
 
-  uname: () => okOut<'uname'>({
-    sysname: os.type(), release: os.release(), version: os.version(), machine: os.machine(), nodename: os.hostname(),
-  }),
+  uname: () =>
+    okOut<'uname'>({
+      sysname: os.type(),
+      release: os.release(),
+      version: os.version(),
+      machine: os.machine(),
+      nodename: os.hostname(),
+    }),
 
   nowMs: () => okOut<'nowMs'>({ ms: nowMs() }),
 
@@ -414,7 +445,8 @@ export const handlers: Handlers = {
     if (so.value) return { ok: false, ret: -1, errno: so.value, result: { pending: false, state: tcpStateOf(fd) } };
     // writable without error: connected, or never connected (CLOSE), or a deferred
     // TCP_FASTOPEN_CONNECT (SYN_SENT, no SYN sent until the first send)
-    if (state === 'SYN_SENT') return fail<'connectWait'>(E.EINPROGRESS, 'connect deferred (TCP_FASTOPEN_CONNECT: SYN goes out with the first send)', { pending: true, state });
+    if (state === 'SYN_SENT')
+      return fail<'connectWait'>(E.EINPROGRESS, 'connect deferred (TCP_FASTOPEN_CONNECT: SYN goes out with the first send)', { pending: true, state });
     if (state === 'CLOSE' || state === 'LISTEN') return fail<'connectWait'>(E.ENOTCONN, `socket is in ${state}, not connecting`, { pending: false, state });
     return okOut<'connectWait'>({ pending: false, state });
   },

@@ -67,7 +67,9 @@ export class AgentPool {
   private refill(): void {
     while (!this.closed && this.warm.length < this.size) {
       const p = this.spawnOne();
-      p.catch(() => { /* surfaced to whoever takes it */ });
+      p.catch(() => {
+        /* surfaced to whoever takes it */
+      });
       this.warm.push(p);
     }
   }

@@ -16,11 +16,19 @@ import type { ListenQueue, TcpRow } from '../sys/procnet';
 import type { Family, SockAddr } from '../sys/sockaddr';
 import type { AgentSockoptValue } from '../sys/sockopts';
 
-export interface Endpoint { addr: string; port: number }
+export interface Endpoint {
+  addr: string;
+  port: number;
+}
 export type ShutdownHow = 'rd' | 'wr' | 'rdwr' | 0 | 1 | 2;
 export type MsgFlag = 'MSG_OOB' | 'MSG_PEEK' | 'MSG_DONTWAIT' | 'MSG_MORE' | 'MSG_FASTOPEN' | 'MSG_NOSIGNAL';
 
-export interface ExecResult { code: number; signal: string | null; stdout: string; stderr: string }
+export interface ExecResult {
+  code: number;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** How a lab's DUT end is set up in its namespace: sysctls (net.* only, written first), addresses, link up, permanent neighbours. */
 export interface DutWiring {
@@ -153,9 +161,35 @@ export interface ReadyLine {
 }
 
 export const OPS: readonly Op[] = [
-  'ping', 'freshNetns', 'nsCreate', 'nsDrop', 'wire', 'uname', 'nowMs', 'socket', 'bind', 'listen', 'accept', 'connect', 'connectWait',
-  'setsockopt', 'getsockopt', 'close', 'shutdown', 'send', 'recv', 'getsockname', 'getpeername',
-  'sockState', 'listenQueue', 'sockets', 'counters', 'sysctlSet', 'sysctlGet', 'linkSetup', 'ethtool',
+  'ping',
+  'freshNetns',
+  'nsCreate',
+  'nsDrop',
+  'wire',
+  'uname',
+  'nowMs',
+  'socket',
+  'bind',
+  'listen',
+  'accept',
+  'connect',
+  'connectWait',
+  'setsockopt',
+  'getsockopt',
+  'close',
+  'shutdown',
+  'send',
+  'recv',
+  'getsockname',
+  'getpeername',
+  'sockState',
+  'listenQueue',
+  'sockets',
+  'counters',
+  'sysctlSet',
+  'sysctlGet',
+  'linkSetup',
+  'ethtool',
 ];
 
 /** Environment variable through which the spawner tells the agent its pid (checked against getppid()). */

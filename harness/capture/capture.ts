@@ -20,7 +20,10 @@ export interface CapturedFrame {
 }
 
 export class CaptureDropError extends Error {
-  constructor(readonly drops: number, readonly where: string) {
+  constructor(
+    readonly drops: number,
+    readonly where: string,
+  ) {
     super(`capture on ${where} dropped ${drops} frame(s): the result is void — lower the injection window or raise the capture buffer`);
   }
 }
@@ -53,7 +56,11 @@ export class Capture {
   onFrame: ((f: CapturedFrame) => void) | undefined;
   private closed = false;
 
-  constructor(readonly ifname: string, readonly filter: string, opts: CaptureOptions = {}) {
+  constructor(
+    readonly ifname: string,
+    readonly filter: string,
+    opts: CaptureOptions = {},
+  ) {
     const bufferBytes = opts.testBufferBytes ?? opts.bufferBytes ?? 8 << 20;
     if (bufferBytes < 4 << 20 && opts.testBufferBytes === undefined) throw new Error(`capture buffer ${bufferBytes} B is below the 4 MiB minimum`);
     this.snaplen = opts.snaplen ?? 65535 + 14;
@@ -147,7 +154,8 @@ export class Capture {
   assertNoDrops(): void {
     const { drops } = this.stats.poll();
     if (drops > 0) throw new CaptureDropError(drops, this.ifname);
-    if (this.truncated > 0) throw new Error(`capture on ${this.ifname}: ${this.truncated} frame(s) longer than the ${this.snaplen}-byte snapshot were truncated: the result is void`);
+    if (this.truncated > 0)
+      throw new Error(`capture on ${this.ifname}: ${this.truncated} frame(s) longer than the ${this.snaplen}-byte snapshot were truncated: the result is void`);
   }
 
   /** The AF_PACKET socket libpcap opened (drop counters; the bulk engine pauses it with a filter). */

@@ -45,7 +45,6 @@ const fn = {
   close: lib.func('void pcap_close(pcap_t *p)'),
 };
 
-
 const PCAP_ERRBUF_SIZE = 256;
 const PCAP_TSTAMP_PRECISION_NANO = 1;
 const PCAP_NETMASK_UNKNOWN = 0xffffffff;
@@ -84,7 +83,10 @@ export class Pcap {
   private readonly hdrOut: unknown[] = [null];
   private readonly dataOut: unknown[] = [null];
 
-  constructor(readonly ifname: string, o: PcapOpenOptions) {
+  constructor(
+    readonly ifname: string,
+    o: PcapOpenOptions,
+  ) {
     const errbuf = new Uint8Array(PCAP_ERRBUF_SIZE);
     const h = fn.create(ifname, errbuf);
     if (!h) throw new Error(`pcap_create(${ifname}): ${cstr(errbuf)}`);

@@ -63,7 +63,10 @@ export class PacketRing {
   truncated = 0;
   losing = 0;
 
-  constructor(readonly ifname: string, o: PacketRingOptions) {
+  constructor(
+    readonly ifname: string,
+    o: PacketRingOptions,
+  ) {
     this.filter = o.filter;
     // Header (32) + sockaddr_ll (20) + alignment + the frame; a power of two so frames tile blocks.
     let fs = 2048;

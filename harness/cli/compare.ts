@@ -23,7 +23,12 @@ export interface CompareCliOptions {
 }
 
 /** Compares two resolved run directories; prints as asked; returns the exit status. */
-export function compareDirs(dirA: string, dirB: string, o: CompareCliOptions, labels: [string, string] = [dirA, dirB]): { code: number; report: CompareReport } {
+export function compareDirs(
+  dirA: string,
+  dirB: string,
+  o: CompareCliOptions,
+  labels: [string, string] = [dirA, dirB],
+): { code: number; report: CompareReport } {
   const a = loadRun(dirA, labels[0]);
   const b = loadRun(dirB, labels[1]);
   for (const n of [a.note, b.note]) if (n) process.stderr.write(`synh compare: ${n}\n`);
@@ -43,7 +48,8 @@ export function compareDirs(dirA: string, dirB: string, o: CompareCliOptions, la
 /** Copies a run directory to a baseline (replacing an older baseline of that name in one rename). */
 export function saveBaseline(runDir: string, name: string, resultsRoot: string): string {
   const dest = name.includes('/') || name.startsWith('.') ? path.resolve(name) : path.resolve(resultsRoot, BASELINES_DIR, name);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._@+=-]*$/.test(path.basename(dest))) throw new Error(`baseline name ${JSON.stringify(path.basename(dest))}: use letters, digits and . _ @ + = -`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@+=-]*$/.test(path.basename(dest)))
+    throw new Error(`baseline name ${JSON.stringify(path.basename(dest))}: use letters, digits and . _ @ + = -`);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -58,18 +64,24 @@ export function saveBaseline(runDir: string, name: string, resultsRoot: string):
 export function registerCompare(program: Command): void {
   program
     .command('compare <A> <B>')
-    .description('what changed from run A to run B (results directories, `latest`, or baseline names): regressions, fixes, and behaviour changes explained by the model profiles or not')
+    .description(
+      'what changed from run A to run B (results directories, `latest`, or baseline names): regressions, fixes, and behaviour changes explained by the model profiles or not',
+    )
     .option('--json', 'the report as JSON')
     .option('--markdown', 'the report as Markdown (for a mailing-list reply or a PR)')
     .option('--results <dir>', 'results root (for `latest` and baseline names)', 'results')
-    .option('--html <file>', 'also write the report as one self-contained HTML page: every case with what changed, both runs\' ladders side by side')
+    .option('--html <file>', "also write the report as one self-contained HTML page: every case with what changed, both runs' ladders side by side")
     .option('--allow-unexplained', 'exit 0 on unexplained behaviour changes (regressions still fail)')
     .option('--exit-zero', 'always exit 0 (report only)')
-    .option('--timer-tolerance <ms>', `a send time moved when it moved by more than this (and 10 %); default ${DEFAULT_TIMER_TOLERANCE_MS}, more for a kernel under emulation (TCG)`, (v: string) => {
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`--timer-tolerance takes milliseconds (a number ≥ 0), got '${v}'`);
-      return n;
-    })
+    .option(
+      '--timer-tolerance <ms>',
+      `a send time moved when it moved by more than this (and 10 %); default ${DEFAULT_TIMER_TOLERANCE_MS}, more for a kernel under emulation (TCG)`,
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`--timer-tolerance takes milliseconds (a number ≥ 0), got '${v}'`);
+        return n;
+      },
+    )
     .action((A: string, B: string, o: CompareCliOptions) => {
       try {
         process.exitCode = compareDirs(resolveRunDir(A, o.results), resolveRunDir(B, o.results), o, [A, B]).code;

@@ -27,7 +27,9 @@ export async function differentialCommand(o: DifferentialCliOptions): Promise<nu
         const ok = r.divergent.length === 0 && drops === 0 && r.agreed === o.probes;
         if (!ok) bad++;
         rows.push({ profile: name, ip, probes: r.probes, agreed: r.agreed, divergent: r.divergent.length, drops, kernel: r.kernel });
-        out.write(`${ok ? 'ok  ' : 'FAIL'} ${name}, IPv${ip}: ${r.agreed}/${r.probes} agree${drops ? `, ${drops} capture drops (an error, not a pass)` : ''} (kernel ${r.kernel})\n`);
+        out.write(
+          `${ok ? 'ok  ' : 'FAIL'} ${name}, IPv${ip}: ${r.agreed}/${r.probes} agree${drops ? `, ${drops} capture drops (an error, not a pass)` : ''} (kernel ${r.kernel})\n`,
+        );
         if (r.divergent.length) out.write(`${formatDivergences(r)}\n`);
       } finally {
         await lab.close();

@@ -19,13 +19,17 @@ export function outsideChecks(k: KernelImage): Check[] {
   checks.push({ name: 'qemu', ok: q.ok, detail: q.detail, fix: 'apt-get install -y qemu-system-x86 (or npm run setup)' });
   const plan = planImage();
   checks.push({
-    name: 'guest image tools', ok: !plan.missing.length, detail: plan.missing.length ? `missing: ${plan.missing.join(', ')}` : 'node, busybox, dash, iproute2, ethtool, libpcap found',
+    name: 'guest image tools',
+    ok: !plan.missing.length,
+    detail: plan.missing.length ? `missing: ${plan.missing.join(', ')}` : 'node, busybox, dash, iproute2, ethtool, libpcap found',
     fix: 'apt-get install -y busybox-static dash iproute2 ethtool procps util-linux libpcap0.8 (or npm run setup)',
   });
   checks.push({ name: `kernel ${k.label}`, ok: true, detail: `${k.release} (${k.vmlinuz})` });
   if (!k.config) {
     checks.push({
-      name: 'kernel config', ok: false, detail: `no config found next to ${k.vmlinuz} (config-${k.release}, .config of its build tree)`,
+      name: 'kernel config',
+      ok: false,
+      detail: `no config found next to ${k.vmlinuz} (config-${k.release}, .config of its build tree)`,
       fix: 'put the .config next to the image as config-<release> (or give arch/x86/boot/bzImage of the build tree) so the options can be checked; `synh kconfig` prints what it needs',
     });
     return checks;
@@ -35,7 +39,9 @@ export function outsideChecks(k: KernelImage): Check[] {
   for (const p of problems) {
     const asModule = p.value.startsWith('m');
     checks.push({
-      name: `CONFIG_${p.need.option}`, ok: false, detail: `${p.value} in ${k.configPath}: needed for ${p.need.why}`,
+      name: `CONFIG_${p.need.option}`,
+      ok: false,
+      detail: `${p.value} in ${k.configPath}: needed for ${p.need.why}`,
       fix: asModule
         ? `the module ${p.need.module}.ko is not under ${k.modulesDir ?? '(no modules directory found)'}: install the kernel's modules next to it (lib/modules/${k.release}) or set SYNH_KERNEL_MODULES`
         : `rebuild with CONFIG_${p.need.option}=y (synh kconfig prints every option synharness needs)`,
@@ -56,23 +62,39 @@ export async function guestDoctor(kernels: string, argv: readonly string[], json
     const outside = outsideChecks(k);
     all.push(...outside.map((c) => ({ ...c, name: `${spec.text}: ${c.name}` })));
     if (outside.some((c) => !c.ok)) {
-      all.push({ name: `${spec.text}: checks inside the guest`, ok: false, detail: 'not run: the guest needs the fixes above first', fix: 'fix the failures above, then run synh doctor --kernel again' });
+      all.push({
+        name: `${spec.text}: checks inside the guest`,
+        ok: false,
+        detail: 'not run: the guest needs the fixes above first',
+        fix: 'fix the failures above, then run synh doctor --kernel again',
+      });
       continue;
     }
     let out = '';
     const sink = { write: (b: string | Uint8Array): boolean => ((out += Buffer.from(b).toString()), true) } as NodeJS.WritableStream;
-    const inner = withoutKernelFlag(argv).filter((a) => a !== '--json').concat('--json');
+    const inner = withoutKernelFlag(argv)
+      .filter((a) => a !== '--json')
+      .concat('--json');
     const r = await runInGuest(k, { argv: inner, stdout: sink, log: (s) => process.stderr.write(`synh: ${s}\n`) });
     if (r.guestError) {
       all.push({ name: `${spec.text}: boot`, ok: false, detail: r.guestError, fix: 'see the console lines; SYNH_GUEST_CONSOLE=1 shows the whole console' });
       continue;
     }
-    all.push({ name: `${spec.text}: boot`, ok: true, detail: `${r.release} booted under ${r.accel === 'kvm' ? 'KVM' : 'TCG'} in ${(r.bootMs / 1000).toFixed(1)} s` });
+    all.push({
+      name: `${spec.text}: boot`,
+      ok: true,
+      detail: `${r.release} booted under ${r.accel === 'kvm' ? 'KVM' : 'TCG'} in ${(r.bootMs / 1000).toFixed(1)} s`,
+    });
     try {
       const inside = JSON.parse(out.trim().split('\n').pop() ?? '') as { checks: Check[] };
       all.push(...inside.checks.map((c) => ({ ...c, name: `${spec.text}: ${c.name}` })));
     } catch {
-      all.push({ name: `${spec.text}: checks inside the guest`, ok: false, detail: `no answer from synh doctor in the guest (exit status ${r.exitCode}): ${out.slice(-300)}`, fix: 'run with SYNH_GUEST_CONSOLE=1 to see the guest console' });
+      all.push({
+        name: `${spec.text}: checks inside the guest`,
+        ok: false,
+        detail: `no answer from synh doctor in the guest (exit status ${r.exitCode}): ${out.slice(-300)}`,
+        fix: 'run with SYNH_GUEST_CONSOLE=1 to see the guest console',
+      });
     }
   }
   return printDoctor(all, json);

@@ -13,9 +13,26 @@ import { readFuzzSummary } from '../fuzz/merge';
 /** A run directory's part (summary.json, or the checkpoint of a run that did not finish). */
 function partOf(dir: string): (CoveragePart & { kernel?: string }) | undefined {
   const s = readFuzzSummary(dir);
-  if (s) return { campaign: s.campaign, dir, probes: s.probes, probesPerSec: s.probesPerSec, rules: s.rules, guided: !!s.guided, ...(s.kernel ? { kernel: s.kernel } : {}) };
+  if (s)
+    return {
+      campaign: s.campaign,
+      dir,
+      probes: s.probes,
+      probesPerSec: s.probesPerSec,
+      rules: s.rules,
+      guided: !!s.guided,
+      ...(s.kernel ? { kernel: s.kernel } : {}),
+    };
   const cp = loadCheckpoint(path.join(dir, 'checkpoint.json'));
-  if (cp) return { campaign: cp.campaign, dir, probes: cp.probesDone, probesPerSec: cp.elapsedMs > 0 ? Math.round((cp.probesDone * 1000) / cp.elapsedMs) : 0, rules: cp.rulesHit, guided: !!cp.guided };
+  if (cp)
+    return {
+      campaign: cp.campaign,
+      dir,
+      probes: cp.probesDone,
+      probesPerSec: cp.elapsedMs > 0 ? Math.round((cp.probesDone * 1000) / cp.elapsedMs) : 0,
+      rules: cp.rulesHit,
+      guided: !!cp.guided,
+    };
   return undefined;
 }
 
@@ -23,13 +40,20 @@ function partOf(dir: string): (CoveragePart & { kernel?: string }) | undefined {
 export function coverageParts(dirs: readonly string[]): Array<CoveragePart & { kernel?: string }> {
   const parts: Array<CoveragePart & { kernel?: string }> = [];
   for (const d of dirs) {
-    if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new Error(`${d}: no such directory — give campaign run directories (results/fuzz/<campaign>) or results/fuzz`);
+    if (!fs.existsSync(d) || !fs.statSync(d).isDirectory())
+      throw new Error(`${d}: no such directory — give campaign run directories (results/fuzz/<campaign>) or results/fuzz`);
     const own = partOf(d);
     if (own) {
       parts.push(own);
       continue;
     }
-    const inner = fs.readdirSync(d).sort().map((n) => path.join(d, n)).filter((p) => fs.statSync(p).isDirectory()).map(partOf).filter((p) => !!p);
+    const inner = fs
+      .readdirSync(d)
+      .sort()
+      .map((n) => path.join(d, n))
+      .filter((p) => fs.statSync(p).isDirectory())
+      .map(partOf)
+      .filter((p) => !!p);
     if (!inner.length) throw new Error(`${d}: no campaign run here (no summary.json or checkpoint.json, nor in its subdirectories) — run synh fuzz first`);
     parts.push(...inner);
   }

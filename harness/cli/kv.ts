@@ -11,11 +11,17 @@ export function collectKv(value: string, previous: Record<string, string> = {}):
  * from 1 to 65535, got '0'".
  */
 export function intArg(name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
-  const range = min === Number.MIN_SAFE_INTEGER && max === Number.MAX_SAFE_INTEGER ? '' : max === Number.MAX_SAFE_INTEGER ? ` of at least ${min}` : ` from ${min} to ${max}`;
+  const range =
+    min === Number.MIN_SAFE_INTEGER && max === Number.MAX_SAFE_INTEGER
+      ? ''
+      : max === Number.MAX_SAFE_INTEGER
+        ? ` of at least ${min}`
+        : ` from ${min} to ${max}`;
   return (v: string) => {
     const s = String(v).trim();
     const n = /^0x[0-9a-f]+$/i.test(s) ? parseInt(s, 16) : /^[-+]?\d+$/.test(s) ? parseInt(s, 10) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`${name}: expected an integer${range}, got '${s.length > 40 ? `${s.slice(0, 40)}…` : s}'`);
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      throw new Error(`${name}: expected an integer${range}, got '${s.length > 40 ? `${s.slice(0, 40)}…` : s}'`);
     return n;
   };
 }

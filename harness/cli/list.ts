@@ -7,7 +7,9 @@ import { defaultSuitePath, FILTER_OPTION } from './run';
 export function registerList(program: Command): void {
   program
     .command('list [paths...]')
-    .description('list the cases in case files and folders (default: the suite, cases/): name, file, spec sections, families, kernel range, expected duration of one run (from the steps\' waits and windows), sysctls; tab-separated')
+    .description(
+      "list the cases in case files and folders (default: the suite, cases/): name, file, spec sections, families, kernel range, expected duration of one run (from the steps' waits and windows), sysctls; tab-separated",
+    )
     .option(...FILTER_OPTION)
     .option('--json', 'one JSON array of {name, file, description, spec, families, kernel, sysctls, expectedMs: {min, max}}')
     .action(async (paths: string[], o: { filter: string[]; json?: boolean }) => {

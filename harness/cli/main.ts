@@ -26,7 +26,10 @@ function wrap<T>(f: (v: string, prev: T) => T): (v: string, prev: T) => T {
 function listenArg(v: string): { port: number; backlog: number } {
   const parts = v.split(',');
   if (parts.length > 2) throw new Error(`--listen takes PORT or PORT,BACKLOG, got '${v.slice(0, 40)}'`);
-  return { port: intArg('--listen port', ...RANGE.port)(parts[0]), backlog: parts[1] === undefined ? 128 : intArg('--listen backlog', ...RANGE.backlog)(parts[1]) };
+  return {
+    port: intArg('--listen port', ...RANGE.port)(parts[0]),
+    backlog: parts[1] === undefined ? 128 : intArg('--listen backlog', ...RANGE.backlog)(parts[1]),
+  };
 }
 
 function ipArg(v: string): 4 | 6 {
@@ -82,11 +85,24 @@ async function probeHere(o: any): Promise<number> {
   const sockopts: Record<string, number> = {};
   for (const [k, v] of Object.entries(o.sockopt as Record<string, string>)) sockopts[k] = intArg(`--sockopt ${k}`)(v);
   const r = await runProbe({
-    ip: o.ip, port: o.port, listen: !o.closed, backlog: o.backlog, sport: o.sport,
-    flags: parseFlags(o.flags), seq: o.seq >>> 0, ack: o.ack >>> 0, window: o.window,
-    options: o.options ? parseOptionSpec(o.options) : [], payload: o.payload ? fromHex(o.payload) : undefined,
-    tos: o.tos, ttl: o.ttl, mistakes: o.badChecksum ? { tcpChecksum: 'bad' } : undefined,
-    sysctls: o.sysctl, sockopts, waitMs: o.wait, link: !!o.link,
+    ip: o.ip,
+    port: o.port,
+    listen: !o.closed,
+    backlog: o.backlog,
+    sport: o.sport,
+    flags: parseFlags(o.flags),
+    seq: o.seq >>> 0,
+    ack: o.ack >>> 0,
+    window: o.window,
+    options: o.options ? parseOptionSpec(o.options) : [],
+    payload: o.payload ? fromHex(o.payload) : undefined,
+    tos: o.tos,
+    ttl: o.ttl,
+    mistakes: o.badChecksum ? { tcpChecksum: 'bad' } : undefined,
+    sysctls: o.sysctl,
+    sockopts,
+    waitMs: o.wait,
+    link: !!o.link,
   });
   if (o.json) {
     process.stdout.write(JSON.stringify({ responses: r.replies.map((d) => toPacketJson(d)), kernel: r.kernel }) + '\n');
@@ -109,7 +125,16 @@ export async function main(argv: string[]): Promise<void> {
     .description('synharness: test the Linux TCP handshake against a real kernel in private network namespaces')
     // A bad command line is one line on stderr and exit status 1.
     // An argument over 60 characters is cut (commander quotes all of it).
-    .configureOutput({ outputError: (text, write) => write(`${text.trimEnd().split('\n').join(' ').replace(/(argument ')(.{60}).+?(' is invalid)/, '$1$2…$3')} (see synh --help)\n`) });
+    .configureOutput({
+      outputError: (text, write) =>
+        write(
+          `${text
+            .trimEnd()
+            .split('\n')
+            .join(' ')
+            .replace(/(argument ')(.{60}).+?(' is invalid)/, '$1$2…$3')} (see synh --help)\n`,
+        ),
+    });
 
   program
     .command('doctor')
@@ -173,18 +198,17 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = await acrossKernels({ kernels: o.kernel, argv: argv.slice(2), local: () => probeHere(o) });
     });
 
-
   program
     .command('predict')
     .description("predict the kernel's answer to a packet, a file of packets or a capture (pcap/pcapng) from the reference model, without a kernel")
     .option('--ip <4|6>', 'IP version (default: from the packet)', ipArg)
-    .option('--kernel <release>', 'kernel release to model (default: this machine\'s)')
+    .option('--kernel <release>', "kernel release to model (default: this machine's)")
     .option('--listen <PORT[,BACKLOG]>', 'a fresh listener on PORT (default backlog 128); absent = closed port', wrap(listenArg))
     .option('--sysctl <NAME=VALUE>', 'DUT sysctl (repeatable)', wrap(collectKv), {} as Record<string, string>)
     .option('--sockopt <NAME=VALUE>', 'listener socket option (repeatable)', wrap(collectKv), {} as Record<string, string>)
     .option('--packet <hex>', 'one packet: IPv4/IPv6 from the IP header on, or an Ethernet frame (detected)')
     .option('--packets <file>', 'one hex packet per line (- for stdin); output line N answers input line N; a bad line is named file:line:column and exits 1')
-    .option('--pcap <file>', 'a pcap or pcapng capture: predict each packet the peer sent, in order, and judge the DUT\'s answers (JSON lines)')
+    .option('--pcap <file>', "a pcap or pcapng capture: predict each packet the peer sent, in order, and judge the DUT's answers (JSON lines)")
     .option('--from <addr>', "with --pcap: the peer's address (default: the capture's direction flags, else the first SYN's source)")
     .option('--json', 'JSON output (always on for --packets and --pcap)')
     .action(async (o) => {
@@ -207,7 +231,10 @@ export async function main(argv: string[]): Promise<void> {
         for (const l of predictLines(opts, packetFileLines(text), name)) {
           out.push(l.out);
           if (l.problem) problems.push(l.problem);
-          if (out.length >= 4096) { process.stdout.write(out.join('\n') + '\n'); out.length = 0; }
+          if (out.length >= 4096) {
+            process.stdout.write(out.join('\n') + '\n');
+            out.length = 0;
+          }
         }
         if (out.length) process.stdout.write(out.join('\n') + '\n');
         const MAX_SHOWN = 20;
@@ -237,17 +264,26 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command('fuzz [campaign]')
     .description('run a fuzz campaign (cases/campaigns/*.yaml) against this kernel, judged online by the model')
-    .option('--resume', 'continue from the campaign\'s checkpoint')
-    .option('--replay <finding.json>', 're-run a finding\'s minimized probe and judge it again')
+    .option('--resume', "continue from the campaign's checkpoint")
+    .option('--replay <finding.json>', "re-run a finding's minimized probe and judge it again")
     .option('--original', 'with --replay: the original probe, not the minimized one')
     .option('--probes <n>', 'stop after this many probes in total', wrap(intArg('--probes', 1)))
     .option('--results <dir>', 'results root', 'results')
     .option('--chunk <n>', 'probes per checkpoint (default 10000)', wrap(intArg('--chunk', 1)))
-    .option('--shard <i/N>', 'run only the i-th of N disjoint parts of the campaign\'s probes (same seed; N alone: i from $JOB_COMPLETION_INDEX or $TEST_SHARD_INDEX, counting from 0); Bazel\'s TEST_TOTAL_SHARDS/TEST_SHARD_INDEX are honoured without it. Merge the parts with synh merge')
+    .option(
+      '--shard <i/N>',
+      "run only the i-th of N disjoint parts of the campaign's probes (same seed; N alone: i from $JOB_COMPLETION_INDEX or $TEST_SHARD_INDEX, counting from 0); Bazel's TEST_TOTAL_SHARDS/TEST_SHARD_INDEX are honoured without it. Merge the parts with synh merge",
+    )
     .option('--model <module>', 'judge with this model module instead of lib/model (e.g. a copy with a planted bug)')
-    .option('--guided', 'rule-coverage-guided generation (as the campaign key guided: true); results in results/fuzz/<campaign>.guided/ when the file says otherwise')
+    .option(
+      '--guided',
+      'rule-coverage-guided generation (as the campaign key guided: true); results in results/fuzz/<campaign>.guided/ when the file says otherwise',
+    )
     .option('--unguided', 'plain seeded generation even if the campaign says guided: true (results in <campaign>.unguided/)')
-    .option('--coverage <dir...>', 'merge the rule coverage of these campaign run directories (results/fuzz/*): covered/reachable on this kernel, unreachable rules with the reason')
+    .option(
+      '--coverage <dir...>',
+      'merge the rule coverage of these campaign run directories (results/fuzz/*): covered/reachable on this kernel, unreachable rules with the reason',
+    )
     .option(KERNEL_FLAG, `${KERNEL_HELP}; each judged by its own model profile`, kernelListArg)
     .option('--json', 'machine-readable summary')
     .action(async (campaign: string | undefined, o) => {
@@ -260,11 +296,15 @@ export async function main(argv: string[]): Promise<void> {
         return;
       }
       if (o.kernel && o.kernel !== 'host' && (o.resume || o.replay)) {
-        throw new Error('--resume and --replay run on this machine only for now (the checkpoint and the finding record the kernel they came from); drop --kernel');
+        throw new Error(
+          '--resume and --replay run on this machine only for now (the checkpoint and the finding record the kernel they came from); drop --kernel',
+        );
       }
       const { fuzzCommand } = await import('./fuzz');
       process.exitCode = await acrossKernels({
-        kernels: o.kernel, argv: argv.slice(2), results: o.results,
+        kernels: o.kernel,
+        argv: argv.slice(2),
+        results: o.results,
         inputs: [campaign, o.model].filter((x): x is string => !!x),
         local: () => fuzzCommand(campaign, o),
       });

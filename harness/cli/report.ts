@@ -13,7 +13,9 @@ function hasCommand(name: string): boolean {
 export function registerReport(program: Command): void {
   program
     .command('report [dir]')
-    .description("print the path of a run's HTML report (index.html: header, filterable case table, ladders); DIR: a results directory, `latest` (default) or a baseline name")
+    .description(
+      "print the path of a run's HTML report (index.html: header, filterable case table, ladders); DIR: a results directory, `latest` (default) or a baseline name",
+    )
     .option('--results <dir>', 'results root (for `latest` and baseline names)', 'results')
     .option('--open', 'open it in a browser (xdg-open)')
     .action((dir: string | undefined, o: { results: string; open?: boolean }) => {

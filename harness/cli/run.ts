@@ -90,9 +90,17 @@ function defineArg(v: string, prev: string[]): string[] {
 }
 
 /** The options that reach the packetdrill compiler (in this process and, through the environment, the workers). */
-export function scriptOptions(o: Pick<RunCliOptions, 'strict' | 'tolerance' | 'define'>): { strict?: boolean; toleranceMs?: number; defines?: Record<string, string> } {
+export function scriptOptions(o: Pick<RunCliOptions, 'strict' | 'tolerance' | 'define'>): {
+  strict?: boolean;
+  toleranceMs?: number;
+  defines?: Record<string, string>;
+} {
   const defines = Object.fromEntries((o.define ?? []).map((d) => [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)]));
-  return { ...(o.strict ? { strict: true } : {}), ...(o.tolerance !== undefined ? { toleranceMs: o.tolerance } : {}), ...(o.define?.length ? { defines } : {}) };
+  return {
+    ...(o.strict ? { strict: true } : {}),
+    ...(o.tolerance !== undefined ? { toleranceMs: o.tolerance } : {}),
+    ...(o.define?.length ? { defines } : {}),
+  };
 }
 
 function lanesArg(v: string): number | 'auto' {
@@ -130,30 +138,46 @@ export function registerRun(program: Command, argv: readonly string[]): void {
     .description('run case files (default: the whole suite, cases/) against this kernel; results in results/<run-id>/')
     .option(...FILTER_OPTION)
     .option('--jobs <n>', `worker processes (default ${DEFAULT_JOBS}: one per core)`, parseInt0('--jobs', 1, MAX_JOBS), DEFAULT_JOBS)
-    .option('--lanes <n|auto>', `cases at a time per worker, each in its own DUT namespace (default ${DEFAULT_LANES}: up to ${AUTO_LANES.max}, fewer while the worker's event loop is late)`, lanesArg, DEFAULT_LANES as number | 'auto')
+    .option(
+      '--lanes <n|auto>',
+      `cases at a time per worker, each in its own DUT namespace (default ${DEFAULT_LANES}: up to ${AUTO_LANES.max}, fewer while the worker's event loop is late)`,
+      lanesArg,
+      DEFAULT_LANES as number | 'auto',
+    )
     .option('--ip <4|6|both>', 'address family: cases written for the other one are left out', ipOrBothArg, 'both' as 4 | 6 | 'both')
     .option('--seed <n>', 'seed for the hand-out order (default: fresh, printed)', parseInt0('--seed', 0))
-    .option('--timeout <ms>', 'per-case timeout (default: from each case\'s own steps)', parseInt0('--timeout', 1))
-    .option('--ignore-gates', "also run cases whose kernel: range leaves this kernel out (to check that a gate is a fact)")
+    .option('--timeout <ms>', "per-case timeout (default: from each case's own steps)", parseInt0('--timeout', 1))
+    .option('--ignore-gates', 'also run cases whose kernel: range leaves this kernel out (to check that a gate is a fact)')
     .option('--results <dir>', 'results root', 'results')
     .option('--no-write', 'write no results directory')
     .option(KERNEL_FLAG, `${KERNEL_HELP}; one results directory per kernel`, kernelListArg)
     .option('--json', 'print the run summary as JSON (summary.json) on stdout')
     .option('--kcidb-origin <name>', `origin of kcidb.json's ids (KCIDB v5.3; default $SYNH_KCIDB_ORIGIN or ${DEFAULT_KCIDB_ORIGIN})`, originArg)
-    .option('--shard <i/N>', 'run only the i-th of N disjoint, balanced parts of the case runs (N alone: i from $JOB_COMPLETION_INDEX or $TEST_SHARD_INDEX, counting from 0); Bazel\'s TEST_TOTAL_SHARDS/TEST_SHARD_INDEX are honoured without it. Merge the parts with synh merge')
+    .option(
+      '--shard <i/N>',
+      "run only the i-th of N disjoint, balanced parts of the case runs (N alone: i from $JOB_COMPLETION_INDEX or $TEST_SHARD_INDEX, counting from 0); Bazel's TEST_TOTAL_SHARDS/TEST_SHARD_INDEX are honoured without it. Merge the parts with synh merge",
+    )
     .option('--shard-durations <summary.json>', 'balance the shards by the durations this run recorded (give every shard the same file)')
-    .option('--baseline <run>', 'compare with this run afterwards (a results directory, `latest`, or a baseline name); exit 1 on a regression or unexplained change')
+    .option(
+      '--baseline <run>',
+      'compare with this run afterwards (a results directory, `latest`, or a baseline name); exit 1 on a regression or unexplained change',
+    )
     .option('--strict', "packetdrill scripts (.pkt): packets after the script's last expected packet fail the case (default: reported, as packetdrill)")
     .option('--tolerance <ms>', "packetdrill scripts: outbound timing tolerance in ms (default: the script's --tolerance_usecs, else 4)", toleranceArg)
     .option('-D, --define <NAME=VALUE>', 'packetdrill scripts: a define, as packetdrill -D; repeatable', defineArg, [] as string[])
     .action(async (paths: string[], o: RunCliOptions & { kernel?: string }) => {
       if (o.baseline !== undefined && o.kernel !== undefined && o.kernel !== 'host') {
-        process.stderr.write('synh run: --baseline compares one run; with --kernel, compare each kernel\'s run afterwards (synh compare BASELINE results/<run-id>)\n');
+        process.stderr.write(
+          "synh run: --baseline compares one run; with --kernel, compare each kernel's run afterwards (synh compare BASELINE results/<run-id>)\n",
+        );
         process.exitCode = 2;
         return;
       }
       process.exitCode = await acrossKernels({
-        kernels: o.kernel, argv: argv.slice(2), inputs: paths, results: o.write ? o.results : undefined,
+        kernels: o.kernel,
+        argv: argv.slice(2),
+        inputs: paths,
+        results: o.write ? o.results : undefined,
         local: () => runCommand(paths.length ? paths : [defaultSuitePath()], o),
       });
     });
@@ -206,7 +230,9 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
       (await import('../sys/dirs')).mkdirs(o.results);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      process.stderr.write(`synh run: --results ${o.results}: cannot create ${err.path ?? o.results} (${err.code === 'EEXIST' ? 'EEXIST: a file is in the way' : err.code ?? err.message}) — give a writable directory, or --no-write\n`);
+      process.stderr.write(
+        `synh run: --results ${o.results}: cannot create ${err.path ?? o.results} (${err.code === 'EEXIST' ? 'EEXIST: a file is in the way' : (err.code ?? err.message)}) — give a writable directory, or --no-write\n`,
+      );
       return 2;
     }
   }
@@ -214,8 +240,18 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
   let outcome;
   try {
     outcome = await runSuite({
-      paths, filter: o.filter, jobs: o.jobs, lanes: o.lanes, ip: o.ip, seed, timeoutMs: o.timeout, ignoreGates: o.ignoreGates,
-      resultsDir: o.write ? o.results : false, kcidbOrigin, shard, shardDurations,
+      paths,
+      filter: o.filter,
+      jobs: o.jobs,
+      lanes: o.lanes,
+      ip: o.ip,
+      seed,
+      timeoutMs: o.timeout,
+      ignoreGates: o.ignoreGates,
+      resultsDir: o.write ? o.results : false,
+      kcidbOrigin,
+      shard,
+      shardDurations,
       onProgress: (p) => bar?.update(p.done, p.total, p.running, p.failed),
     });
   } catch (e) {

@@ -86,7 +86,10 @@ export class BatchEngine {
   /** flow key → slot in the current batch + 1 (0: no open flow; SENTINEL: the sentinel). */
   private readonly open = new Int32Array(2 << 16);
 
-  constructor(private readonly lab: Lab, o: BatchEngineOptions) {
+  constructor(
+    private readonly lab: Lab,
+    o: BatchEngineOptions,
+  ) {
     this.ring = bulkRing(lab.capture, { v4: lab.addr.v4.dut, v6: lab.addr.v6.dut }, lab.mtu);
     // Room in the TX ring for a whole batch: probes, as many clean-up RSTs, the sentinel.
     this.window = Math.max(1, Math.min(o.window, (this.ring.txFrames - 1) >> 1, 1024));
@@ -122,7 +125,16 @@ export class BatchEngine {
     const cleaned = new Uint8Array(this.window);
     // Clean-up RSTs owed: probe indices whose SYN-ACK was seen.
     const owed: number[] = [];
-    const stats: BatchStats = { probes: 0, sentinels: 0, cleanups: 0, strays: 0, strayFrames: [], waits: 0, elapsedMs: 0, capture: { packets: 0, drops: 0, delivered: 0 } };
+    const stats: BatchStats = {
+      probes: 0,
+      sentinels: 0,
+      cleanups: 0,
+      strays: 0,
+      strayFrames: [],
+      waits: 0,
+      elapsedMs: 0,
+      capture: { packets: 0, drops: 0, delivered: 0 },
+    };
     const t0 = process.hrtime.bigint();
     const resume = pauseCapture(this.lab.capture);
     ring.start();
@@ -160,7 +172,7 @@ export class BatchEngine {
         // 3. the sentinel, unless only clean-ups went out (they draw no answer)
         let sentinelKey = -1;
         if (m > 0) {
-          const ip: 4 | 6 = (buf[offs[k - 1] + 14] >> 4) === 6 ? 6 : 4;
+          const ip: 4 | 6 = buf[offs[k - 1] + 14] >> 4 === 6 ? 6 : 4;
           const seq = this.sentinelSeq++ >>> 0;
           const o = this.txSlot();
           const len = writeSentinel(this.sentinels[ip], seq, mem, o);

@@ -55,14 +55,19 @@ export interface DifferentialResult {
 
 /** The first `max` divergent probes of a run, each with its rule, packet, both sides and reasons. */
 export function formatDivergences(r: DifferentialResult, max = 5): string {
-  return r.divergent.slice(0, max).map((d) => [
-    `  probe ${d.index}: ${d.divergence.text}`,
-    `    rule      ${d.divergence.rule} (${d.divergence.fn})`,
-    `    packet    ${d.packet}`,
-    `    predicted ${JSON.stringify(d.predicted)}`,
-    `    observed  ${JSON.stringify(d.observed)}`,
-    `    reasons   ${d.reasons.join(' | ')}`,
-  ].join('\n')).join('\n');
+  return r.divergent
+    .slice(0, max)
+    .map((d) =>
+      [
+        `  probe ${d.index}: ${d.divergence.text}`,
+        `    rule      ${d.divergence.rule} (${d.divergence.fn})`,
+        `    packet    ${d.packet}`,
+        `    predicted ${JSON.stringify(d.predicted)}`,
+        `    observed  ${JSON.stringify(d.observed)}`,
+        `    reasons   ${d.reasons.join(' | ')}`,
+      ].join('\n'),
+    )
+    .join('\n');
 }
 
 /** Open a listener on the lab's DUT address of family `ip`; returns its fd in the DUT agent. */
@@ -75,7 +80,12 @@ export async function openListener(lab: Lab, ip: 4 | 6, port: number, backlog: n
 }
 
 /** Open a listener in the lab and return the model env + the model's state with that listener. */
-export async function modelForListener(lab: Lab, ip: 4 | 6, port: number, backlog: number): Promise<{ env: ModelEnv; state: ModelState; sysctls: Record<string, string>; kernel: string; fd: number }> {
+export async function modelForListener(
+  lab: Lab,
+  ip: 4 | 6,
+  port: number,
+  backlog: number,
+): Promise<{ env: ModelEnv; state: ModelState; sysctls: Record<string, string>; kernel: string; fd: number }> {
   const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;
   const fd = await openListener(lab, ip, port, backlog);
   const sysctls = await readModelSysctls(lab);
@@ -101,9 +111,18 @@ export async function runDifferential(lab: Lab, o: DifferentialOptions): Promise
       if (i >= o.probes) return undefined;
       const shape = randomSyn(rng);
       const bytes = buildIp({
-        ip: o.ip, src: a.peer, dst: a.dut, sport: firstSport + i, dport: port,
-        flags: shape.flags, seq: shape.seq, ack: shape.flags & 0x10 ? rng.u32() : 0, window: shape.window, urg: shape.urg,
-        options: shape.options, payload: shape.payload,
+        ip: o.ip,
+        src: a.peer,
+        dst: a.dut,
+        sport: firstSport + i,
+        dport: port,
+        flags: shape.flags,
+        seq: shape.seq,
+        ack: shape.flags & 0x10 ? rng.u32() : 0,
+        window: shape.window,
+        urg: shape.urg,
+        options: shape.options,
+        payload: shape.payload,
         ...(o.ip === 4 ? { tos: shape.tos } : { tclass: shape.tos }),
         mistakes: shape.reserved ? { reservedBits: shape.reserved } : undefined,
       });
@@ -119,8 +138,12 @@ export async function runDifferential(lab: Lab, o: DifferentialOptions): Promise
       if (v.ok) agreed++;
       else {
         divergent.push({
-          index, shape, packet: Buffer.from(out.probe.bytes).toString('hex'),
-          predicted: step.responses.map((p) => p.packet), observed, divergence: v.divergence!,
+          index,
+          shape,
+          packet: Buffer.from(out.probe.bytes).toString('hex'),
+          predicted: step.responses.map((p) => p.packet),
+          observed,
+          divergence: v.divergence!,
           reasons: step.reasons.map((r) => r.toString()),
         });
       }

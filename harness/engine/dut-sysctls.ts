@@ -8,7 +8,6 @@ import { isGlobalSysctl } from '../../lib/kernel/global-sysctls';
 import { kernelWideSysctls } from '../topology/tester-ns';
 import type { Lab } from '../topology/lab';
 
-
 /**
  * The sysctls to read on a kernel: every one the model knows that this kernel has, by the version the
  * model's profile is built for (the same release and `uname -v` makeEnv is given), so every value read

@@ -48,7 +48,10 @@ export interface EngineStats {
 const CHUNK = 4096;
 
 export class ListenerEngine {
-  constructor(private readonly lab: Lab, private readonly opts: EngineOptions = {}) {}
+  constructor(
+    private readonly lab: Lab,
+    private readonly opts: EngineOptions = {},
+  ) {}
 
   /**
    * Run probes from `next` (undefined = no more) until all are closed out, calling `onOutcome` once
@@ -56,10 +59,21 @@ export class ListenerEngine {
    */
   async run(next: () => ListenerProbe | undefined, onOutcome: (o: ProbeOutcome) => void): Promise<EngineStats> {
     const lab = this.lab;
-    const engine = new BatchEngine(lab, { window: this.opts.window ?? 128, cleanup: this.opts.cleanup, closedPort: this.opts.closedPort, stallMs: this.opts.stallMs });
+    const engine = new BatchEngine(lab, {
+      window: this.opts.window ?? 128,
+      cleanup: this.opts.cleanup,
+      closedPort: this.opts.closedPort,
+      stallMs: this.opts.stallMs,
+    });
     const eth = new Uint8Array(14);
-    eth.set(lab.dutMac.split(':').map((x) => parseInt(x, 16)), 0);
-    eth.set(lab.testerMac.split(':').map((x) => parseInt(x, 16)), 6);
+    eth.set(
+      lab.dutMac.split(':').map((x) => parseInt(x, 16)),
+      0,
+    );
+    eth.set(
+      lab.testerMac.split(':').map((x) => parseInt(x, 16)),
+      6,
+    );
     const total: EngineStats = { probes: 0, sentinels: 0, cleanups: 0, stray: [], elapsedMs: 0, capture: { packets: 0, drops: 0, delivered: 0 } };
     for (;;) {
       const probes: ListenerProbe[] = [];

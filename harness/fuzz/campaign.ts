@@ -179,7 +179,12 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   const resultOf = (i: number, rules: readonly string[]): ProbeResult => {
     const p = made.get(i)!;
     const uniq = [...new Set(rules)];
-    return { index: i, rules: uniq, ...(p.origin?.parent !== undefined ? { parent: p.origin.parent } : {}), ...(corpus!.mayMatter(uniq) ? { probe: corpusProbe(p) } : {}) };
+    return {
+      index: i,
+      rules: uniq,
+      ...(p.origin?.parent !== undefined ? { parent: p.origin.parent } : {}),
+      ...(corpus!.mayMatter(uniq) ? { probe: corpusProbe(p) } : {}),
+    };
   };
   /** The first probe at or after `i` that this run owns (every one without a shard). */
   const owned = (i: number): number => (o.shard ? nextOwnedProbe(i, o.shard.index, o.shard.total) : i);
@@ -202,7 +207,16 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     const now = Date.now();
     if (!force && now - lastProgress < (o.progressEveryMs ?? 1000)) return;
     lastProgress = now;
-    o.onProgress(formatProgress({ probes: cp!.probesDone, elapsedMs: elapsedBefore + now - t0, divergences, findings: store.all().length, rulesHit: rulesHit.size, rulesTotal: RULES.length }));
+    o.onProgress(
+      formatProgress({
+        probes: cp!.probesDone,
+        elapsedMs: elapsedBefore + now - t0,
+        divergences,
+        findings: store.all().length,
+        rulesHit: rulesHit.size,
+        rulesTotal: RULES.length,
+      }),
+    );
   };
 
   let profileIdx = -1;
@@ -222,7 +236,10 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     cleanup = String(p.sysctls['net.ipv4.tcp_syncookies']) !== '2';
   };
 
-  const ends = { 4: { src: lab.addr.v4.peer, dst: lab.addr.v4.dut, dport: listen.port }, 6: { src: lab.addr.v6.peer, dst: lab.addr.v6.dut, dport: listen.port } };
+  const ends = {
+    4: { src: lab.addr.v4.peer, dst: lab.addr.v4.dut, dport: listen.port },
+    6: { src: lab.addr.v6.peer, dst: lab.addr.v6.dut, dport: listen.port },
+  };
   const bytesOf = (p: Probe): Uint8Array => buildIp(probePacketSpec(p, p.mutated, bindingsFor(p), ends[p.ip]));
 
   let cleanup = true;
@@ -254,13 +271,31 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   const runOne = async (p: Probe): Promise<OneRun> => {
     if (sequential) {
       const j = await runSequenceProbe(seqCtx!, p);
-      return { verdict: j.verdict, reasons: j.reasons, predicted: j.predicted, observed: j.observed, sent: j.sent, frames: j.frames, sentNs: j.sentNs, bindings: j.bindings };
+      return {
+        verdict: j.verdict,
+        reasons: j.reasons,
+        predicted: j.predicted,
+        observed: j.observed,
+        sent: j.sent,
+        frames: j.frames,
+        sentNs: j.sentNs,
+        bindings: j.bindings,
+      };
     }
     const { out } = await runProbes([p], 1);
     const j = oracles![p.ip].judge(out[0].bytes, out[0].replies, out[0].sentNs);
-    return { verdict: j.verdict, reasons: j.reasons, predicted: j.predicted, observed: j.observed, sent: out[0].bytes, frames: out[0].replies, sentNs: out[0].sentNs };
+    return {
+      verdict: j.verdict,
+      reasons: j.reasons,
+      predicted: j.predicted,
+      observed: j.observed,
+      sent: out[0].bytes,
+      frames: out[0].replies,
+      sentNs: out[0].sentNs,
+    };
   };
-  const sigOf = (v: OneRun['verdict']): string | undefined => (v.ok ? undefined : signatureOf({ target: c.target, rule: v.divergence!.rule, fields: v.divergence!.fields }));
+  const sigOf = (v: OneRun['verdict']): string | undefined =>
+    v.ok ? undefined : signatureOf({ target: c.target, rule: v.divergence!.rule, fields: v.divergence!.fields });
   /** Does this (candidate) probe still diverge with the same signature, on the kernel, now? */
   const signatureNow = async (p: Probe): Promise<string | undefined> => sigOf((await runOne(freshPort(p))).verdict);
 
@@ -284,9 +319,16 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     let reproError: string | undefined;
     try {
       const yaml = reproCaseYaml({
-        probe: shown, signature: f.signature, diffs: v.divergence!.diffs.map((d) => ({ ...d })), reasons: j.reasons,
-        kernel, sysctls: profile.sysctls, ...(active ? { connect: { sockopts: c.connect?.sockopts } } : { listen: { port: listen.port, backlog: listen.backlog } }),
-        campaign: { name: c.name, seed: c.seed }, original: { index: f.index, kind: f.probe.kind }, bindings: j.bindings ?? f.bindings,
+        probe: shown,
+        signature: f.signature,
+        diffs: v.divergence!.diffs.map((d) => ({ ...d })),
+        reasons: j.reasons,
+        kernel,
+        sysctls: profile.sysctls,
+        ...(active ? { connect: { sockopts: c.connect?.sockopts } } : { listen: { port: listen.port, backlog: listen.backlog } }),
+        campaign: { name: c.name, seed: c.seed },
+        original: { index: f.index, kind: f.probe.kind },
+        bindings: j.bindings ?? f.bindings,
       });
       writeFileAtomic(path.join(o.runDir, reproRel), yaml);
     } catch (e) {
@@ -297,16 +339,41 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     }
     const eth = (ip: Uint8Array): Uint8Array => frameIp(ip, lab.testerMac, lab.dutMac);
     const epoch = BigInt(Date.now()) * 1000000n - process.hrtime.bigint();
-    const pcap = writePcapng([
-      ...(j.sent ? [{ tsNs: j.sentNs + epoch, bytes: eth(j.sent), comment: `${sequential ? 'mutated packet' : 'probe'} (minimized from #${f.index}): ${f.signature}`, dir: 'sent' as const }] : []),
-      ...j.frames.map((r, i) => ({ tsNs: r.tNs + epoch, bytes: r.bytes, comment: `kernel reply ${i + 1}: ${v.divergence!.text}`, dir: 'received' as const })),
-    ], { shbComment: `synharness fuzz finding ${f.signature} — campaign ${c.name}, kernel ${kernel}, profile ${profile.name}` });
+    const pcap = writePcapng(
+      [
+        ...(j.sent
+          ? [
+              {
+                tsNs: j.sentNs + epoch,
+                bytes: eth(j.sent),
+                comment: `${sequential ? 'mutated packet' : 'probe'} (minimized from #${f.index}): ${f.signature}`,
+                dir: 'sent' as const,
+              },
+            ]
+          : []),
+        ...j.frames.map((r, i) => ({ tsNs: r.tNs + epoch, bytes: r.bytes, comment: `kernel reply ${i + 1}: ${v.divergence!.text}`, dir: 'received' as const })),
+      ],
+      { shbComment: `synharness fuzz finding ${f.signature} — campaign ${c.name}, kernel ${kernel}, profile ${profile.name}` },
+    );
     writeFileAtomic(path.join(o.runDir, pcapRel), pcap);
     const file: FindingFile = {
-      signature: f.signature, campaign: c.name, target: c.target, kernel, profile: profile.name, sysctls: profile.sysctls, listen,
-      firstIndex: f.index, probe: probeToJson(f.probe), minimized: probeToJson(min.probe), minimizeAttempts: min.attempts,
+      signature: f.signature,
+      campaign: c.name,
+      target: c.target,
+      kernel,
+      profile: profile.name,
+      sysctls: profile.sysctls,
+      listen,
+      firstIndex: f.index,
+      probe: probeToJson(f.probe),
+      minimized: probeToJson(min.probe),
+      minimizeAttempts: min.attempts,
       divergence: { rule: v.divergence!.rule, fn: v.divergence!.fn, fields: v.divergence!.fields, text: v.divergence!.text },
-      predicted: j.predicted, observed: j.observed, reasons: j.reasons, repro: reproRel ?? '', pcapng: pcapRel,
+      predicted: j.predicted,
+      observed: j.observed,
+      reasons: j.reasons,
+      repro: reproRel ?? '',
+      pcapng: pcapRel,
       ...(reproError ? { reproError } : {}),
     };
     writeFileAtomic(path.join(o.runDir, 'findings', `${slug}.json`), JSON.stringify(file, null, 2) + '\n');
@@ -351,7 +418,12 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     if (cpPending) await checkpoint(cpPending);
   };
 
-  interface InFlight { a: number; b: number; profile: number; judged: Promise<{ divergences: JudgedDivergence[]; rules: string[]; results?: ProbeResult[] }> }
+  interface InFlight {
+    a: number;
+    b: number;
+    profile: number;
+    judged: Promise<{ divergences: JudgedDivergence[]; rules: string[]; results?: ProbeResult[] }>;
+  }
 
   /** Commit a judged chunk: record its divergences, minimize and write new findings, checkpoint. */
   const finish = async (ch: InFlight): Promise<void> => {
@@ -387,7 +459,15 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       corpus.absorb(results ?? [], ch.b);
       for (const i of made.keys()) if (i < ch.b) made.delete(i);
     }
-    const now: Checkpoint = { ...cp!, nextIndex: ch.b, probesDone: cp!.probesDone + (ch.b - ch.a), divergences, findings: store.snapshot(ch.b), rulesHit: [...rulesHit].sort(), elapsedMs: elapsedBefore + Date.now() - t0 };
+    const now: Checkpoint = {
+      ...cp!,
+      nextIndex: ch.b,
+      probesDone: cp!.probesDone + (ch.b - ch.a),
+      divergences,
+      findings: store.snapshot(ch.b),
+      rulesHit: [...rulesHit].sort(),
+      elapsedMs: elapsedBefore + Date.now() - t0,
+    };
     cp = now;
     // The corpus is copied only when the checkpoint is written; nothing is absorbed between this chunk's
     // end and that write (a skipped write is made at the next forced one, or at the end of the run).
@@ -411,7 +491,14 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         for (const x of r.rules) rules.add(x);
         if (corpus) results.push(resultOf(i, r.rules));
         const sig = sigOf(r.verdict);
-        if (sig) ds.push({ index: i, signature: sig, rule: r.verdict.divergence!.rule, fields: r.verdict.divergence!.fields, text: `${r.phase}: ${r.verdict.divergence!.text}` });
+        if (sig)
+          ds.push({
+            index: i,
+            signature: sig,
+            rule: r.verdict.divergence!.rule,
+            fields: r.verdict.divergence!.fields,
+            text: `${r.phase}: ${r.verdict.divergence!.text}`,
+          });
         // Children completed by setups wait in the accept queue (reset, but queued): drain it well
         // before it reaches the backlog, or later setups' SYNs are dropped.
         if (!active && (i - a) % 32 === 31) await drainAcceptQueue(lab, listenFds);
@@ -466,7 +553,11 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   const balance = new WorkBalance();
   const link: Link = { ends, src: lab.testerMac, dst: lab.dutMac };
   /** Chunk [a, b)'s frames: asked of the worker now (ready later), or made here when needed. */
-  interface Plan { a: number; b: number; frames?: Promise<Packed> }
+  interface Plan {
+    a: number;
+    b: number;
+    frames?: Promise<Packed>;
+  }
   const planChunk = (a: number, b: number): Plan => {
     // A guided chunk's probes depend on the chunks before it: made at its turn, on this thread.
     if (corpus || !judger.ready || !balance.judgerGenerates()) return { a, b };
@@ -552,7 +643,16 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       // Guided: the next chunk's probes need this one's results.
       while (inflight.length > (corpus ? 0 : 2)) await finish(inflight.shift()!);
       if (corpus) planAhead(b);
-      o.onChunk?.({ a, b, profileMs: t1 - t0, genWaitMs: t2 - t1, engineMs: t3 - t2, genMs: t4 - t3, finishMs: performance.now() - t4, judgerGenShare: balance.share });
+      o.onChunk?.({
+        a,
+        b,
+        profileMs: t1 - t0,
+        genWaitMs: t2 - t1,
+        engineMs: t3 - t2,
+        genMs: t4 - t3,
+        finishMs: performance.now() - t4,
+        judgerGenShare: balance.share,
+      });
     }
     while (inflight.length) await finish(inflight.shift()!);
   } finally {
@@ -579,7 +679,12 @@ interface Prepared {
 export type DutFacts = Map<string, { sysctls: Record<string, string>; kernel: string }>;
 
 /** A fresh DUT under `sysctls`, the listeners (passive targets) and the model's matching state. */
-async function prepareLab(lab: Lab, api: ModelApi, sysctlsIn: Record<string, string | number>, o: { sequential: boolean; active: boolean; listen: { port: number; backlog: number }; facts?: DutFacts }): Promise<Prepared> {
+async function prepareLab(
+  lab: Lab,
+  api: ModelApi,
+  sysctlsIn: Record<string, string | number>,
+  o: { sequential: boolean; active: boolean; listen: { port: number; backlog: number }; facts?: DutFacts },
+): Promise<Prepared> {
   await lab.reset({ sysctls: sysctlsIn });
   let listenFds: number[] = [];
   if (!o.active) listenFds = [await openListener(lab, 4, o.listen.port, o.listen.backlog), await openListener(lab, 6, o.listen.port, o.listen.backlog)];
@@ -590,14 +695,47 @@ async function prepareLab(lab: Lab, api: ModelApi, sysctlsIn: Record<string, str
     o.facts?.set(key, facts);
   }
   const { sysctls, kernel } = facts;
-  const params = (ip: 4 | 6): EnvParams => ({ release: kernel, version: lab.agent.version, ip, dut: ip === 4 ? lab.addr.v4.dut : lab.addr.v6.dut, peer: ip === 4 ? lab.addr.v4.peer : lab.addr.v6.peer, mtu: lab.mtu, sysctls });
+  const params = (ip: 4 | 6): EnvParams => ({
+    release: kernel,
+    version: lab.agent.version,
+    ip,
+    dut: ip === 4 ? lab.addr.v4.dut : lab.addr.v6.dut,
+    peer: ip === 4 ? lab.addr.v4.peer : lab.addr.v6.peer,
+    mtu: lab.mtu,
+    sysctls,
+  });
   const envParams = { 4: params(4), 6: params(6) };
   const env = { 4: api.makeEnv(envParams[4]), 6: api.makeEnv(envParams[6]) };
   if (o.sequential) {
-    const base = (ip: 4 | 6) => (o.active ? api.initialState(env[ip]) : api.apply(env[ip], api.initialState(env[ip]), { type: 'listen', port: o.listen.port, backlog: o.listen.backlog }, 0).state);
-    return { kernel, sysctls, envParams, listenFds, seqCtx: { lab, api, env, base: { 4: base(4), 6: base(6) }, listen: o.active ? undefined : o.listen, ...(o.active ? {} : { listenFds: { 4: listenFds[0], 6: listenFds[1] } }) } };
+    const base = (ip: 4 | 6) =>
+      o.active
+        ? api.initialState(env[ip])
+        : api.apply(env[ip], api.initialState(env[ip]), { type: 'listen', port: o.listen.port, backlog: o.listen.backlog }, 0).state;
+    return {
+      kernel,
+      sysctls,
+      envParams,
+      listenFds,
+      seqCtx: {
+        lab,
+        api,
+        env,
+        base: { 4: base(4), 6: base(6) },
+        listen: o.active ? undefined : o.listen,
+        ...(o.active ? {} : { listenFds: { 4: listenFds[0], 6: listenFds[1] } }),
+      },
+    };
   }
-  return { kernel, sysctls, envParams, listenFds, oracles: { 4: ListenerOracle.forListener(api, env[4], o.listen.port, o.listen.backlog), 6: ListenerOracle.forListener(api, env[6], o.listen.port, o.listen.backlog) } };
+  return {
+    kernel,
+    sysctls,
+    envParams,
+    listenFds,
+    oracles: {
+      4: ListenerOracle.forListener(api, env[4], o.listen.port, o.listen.backlog),
+      6: ListenerOracle.forListener(api, env[6], o.listen.port, o.listen.backlog),
+    },
+  };
 }
 
 /** Re-run a finding's minimized probe (or the original with `original`) and judge it again. */
@@ -616,7 +754,10 @@ export async function replayFinding(findingPath: string, lab: Lab, o: { original
   const bytes = buildIp(probePacketSpec(probe, probe.mutated, bindingsFor(probe), { src: a.peer, dst: a.dut, dport: f.listen.port }));
   let got: { replies: CapturedFrame[]; sentNs: bigint } | undefined;
   let sent = false;
-  await new ListenerEngine(lab, { window: 1 }).run(() => (sent ? undefined : ((sent = true), { ip: probe.ip, bytes })), (r) => (got = r));
+  await new ListenerEngine(lab, { window: 1 }).run(
+    () => (sent ? undefined : ((sent = true), { ip: probe.ip, bytes })),
+    (r) => (got = r),
+  );
   const j = p.oracles![probe.ip].judge(bytes, got!.replies, got!.sentNs);
   return { finding: f, judgement: { verdict: j.verdict, predicted: j.predicted, observed: j.observed, reasons: j.reasons } };
 }

@@ -19,7 +19,11 @@ export interface ListenerJudgement {
 }
 
 export class ListenerOracle {
-  constructor(private readonly api: ModelApi, readonly env: ModelEnv, readonly base: ModelState) {}
+  constructor(
+    private readonly api: ModelApi,
+    readonly env: ModelEnv,
+    readonly base: ModelState,
+  ) {}
 
   static forListener(api: ModelApi, env: ModelEnv, port: number, backlog: number): ListenerOracle {
     return new ListenerOracle(api, env, api.apply(env, api.initialState(env), { type: 'listen', port, backlog }, 0).state);
@@ -27,7 +31,10 @@ export class ListenerOracle {
 
   judge(probeIp: Uint8Array, replies: readonly CapturedFrame[], sentNs: bigint): ListenerJudgement {
     const step = this.api.apply(this.env, this.base, { type: 'segment', seg: decodeIp(probeIp) }, Number(sentNs) / 1e6);
-    return this.verdictOf(step, replies.map((f) => f.bytes));
+    return this.verdictOf(
+      step,
+      replies.map((f) => f.bytes),
+    );
   }
 
   /**
@@ -37,7 +44,16 @@ export class ListenerOracle {
    * else the full judgement (whose verdict then normally is a divergence). The model's rules go
    * into `rules`, and in order into `path` when given.
    */
-  judgePacked(probeIp: Uint8Array, buf: Uint8Array, offs: Uint32Array, first: number, count: number, sentMs: number, rules: Set<string>, path?: string[]): ListenerJudgement | undefined {
+  judgePacked(
+    probeIp: Uint8Array,
+    buf: Uint8Array,
+    offs: Uint32Array,
+    first: number,
+    count: number,
+    sentMs: number,
+    rules: Set<string>,
+    path?: string[],
+  ): ListenerJudgement | undefined {
     const step = this.api.apply(this.env, this.base, { type: 'segment', seg: decodeIp(probeIp) }, sentMs);
     for (let i = 0; i < step.reasons.length; i++) rules.add(step.reasons[i].rule);
     if (path) for (let i = 0; i < step.reasons.length; i++) if (!path.includes(step.reasons[i].rule)) path.push(step.reasons[i].rule);
@@ -48,7 +64,13 @@ export class ListenerOracle {
   }
 
   private verdictOf(step: StepResult, frames: readonly Uint8Array[]): ListenerJudgement {
-    const observed = frames.map((f) => toPacketJson(decodeEthernet(f)) ?? { ip: { ttl: -1, tos: -1, df: false, id: -1 }, tcp: { sport: -1, dport: -1, seq: -1, ack: -1, flags: '?', window: -1, urg: -1, options: [] } });
+    const observed = frames.map(
+      (f) =>
+        toPacketJson(decodeEthernet(f)) ?? {
+          ip: { ttl: -1, tos: -1, df: false, id: -1 },
+          tcp: { sport: -1, dport: -1, seq: -1, ack: -1, flags: '?', window: -1, urg: -1, options: [] },
+        },
+    );
     const verdict = judge(step.responses, observed, step.state, step.reasons);
     const rules = new Array<string>(step.reasons.length);
     for (let i = 0; i < rules.length; i++) rules[i] = step.reasons[i].rule;

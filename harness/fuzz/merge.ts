@@ -43,19 +43,29 @@ const distinct = <T>(xs: T[]): T[] => [...new Set(xs)];
 
 /** Merges loaded parts. Throws one line saying what is wrong and what to do. */
 export function mergeFuzzParts(parts: readonly FuzzPart[], o: { partial?: boolean } = {}): FuzzMerged {
-  if (!parts.length) throw new Error('nothing to merge: give the fuzz shards\' run directories');
+  if (!parts.length) throw new Error("nothing to merge: give the fuzz shards' run directories");
   const s0 = parts[0].summary;
   const names = distinct(parts.map((p) => p.summary.campaign));
   if (names.length > 1) throw new Error(`the parts are runs of different campaigns (${names.join(', ')}): merge the shards of one campaign`);
   const seeds = distinct(parts.map((p) => p.summary.seed));
   if (seeds.length > 1) throw new Error(`the parts ran campaign ${s0.campaign} with different seeds (${seeds.join(', ')}): merge the shards of one seed`);
   const hashes = distinct(parts.map((p) => p.summary.campaignHash));
-  if (hashes.length > 1) throw new Error(`the parts ran different definitions of campaign ${s0.campaign} (hashes ${hashes.join(', ')}): run every shard from the same campaign file`);
+  if (hashes.length > 1)
+    throw new Error(
+      `the parts ran different definitions of campaign ${s0.campaign} (hashes ${hashes.join(', ')}): run every shard from the same campaign file`,
+    );
   const budgets = distinct(parts.map((p) => p.summary.budget ?? null));
-  if (budgets.length > 1) throw new Error(`the parts ran campaign ${s0.campaign} with different probe budgets (${budgets.map((b) => b ?? 'time-bounded').join(', ')}): give every shard the same --probes`);
+  if (budgets.length > 1)
+    throw new Error(
+      `the parts ran campaign ${s0.campaign} with different probe budgets (${budgets.map((b) => b ?? 'time-bounded').join(', ')}): give every shard the same --probes`,
+    );
   const shards = parts.map((p) => p.summary.shard);
   if (shards.some((s) => s === undefined)) {
-    throw new Error(parts.length > 1 ? `some parts are whole runs of campaign ${s0.campaign}, not shards: their probes overlap; merge the shards of one split (synh fuzz --shard i/N)` : `${parts[0].dir} is a whole campaign run, not a shard: nothing to merge`);
+    throw new Error(
+      parts.length > 1
+        ? `some parts are whole runs of campaign ${s0.campaign}, not shards: their probes overlap; merge the shards of one split (synh fuzz --shard i/N)`
+        : `${parts[0].dir} is a whole campaign run, not a shard: nothing to merge`,
+    );
   }
   const totals = distinct(shards.map((s) => s!.total));
   if (totals.length > 1) throw new Error(`the shards come from different splits (N = ${totals.join(', ')}): merge the shards of one split`);

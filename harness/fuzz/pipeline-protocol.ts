@@ -3,7 +3,11 @@
 // never as per-packet objects, and go back and forth without copies: a chunk's probe frames are made
 // by a worker, sent by the main thread, and handed back to the worker with the replies to be judged.
 
-export interface Ends { src: string; dst: string; dport: number }
+export interface Ends {
+  src: string;
+  dst: string;
+  dport: number;
+}
 
 /** How probe frames are addressed: per family the IP ends, and the Ethernet header's MACs. */
 export interface Link {
@@ -50,9 +54,20 @@ export type Request =
     };
 
 /** `busyMs`: how long the worker worked on the request (for balancing the work between CPUs). */
-export interface GenReply { id: number; type: 'gen'; probes: Packed; busyMs: number }
+export interface GenReply {
+  id: number;
+  type: 'gen';
+  probes: Packed;
+  busyMs: number;
+}
 
-export interface JudgedDivergence { index: number; signature: string; rule: string; fields: string[]; text: string }
+export interface JudgedDivergence {
+  index: number;
+  signature: string;
+  rule: string;
+  fields: string[];
+  text: string;
+}
 
 export interface JudgeReply {
   id: number;
@@ -65,10 +80,17 @@ export interface JudgeReply {
   pathOf?: Uint32Array;
 }
 
-export interface ErrorReply { id: number; type: 'error'; message: string }
+export interface ErrorReply {
+  id: number;
+  type: 'error';
+  message: string;
+}
 
 /** Sent once, unasked (id 0), when the worker has loaded its code. */
-export interface ReadyReply { id: 0; type: 'ready' }
+export interface ReadyReply {
+  id: 0;
+  type: 'ready';
+}
 
 export type Reply = GenReply | JudgeReply | ErrorReply | ReadyReply;
 
@@ -78,7 +100,12 @@ export type Reply = GenReply | JudgeReply | ErrorReply | ReadyReply;
  * and then this is one pass; otherwise they are copied into probe order, keeping arrival order
  * within a probe.
  */
-export function groupReplies(n: number, buf: Uint8Array, offs: Uint32Array, probe: Int32Array): { buf: Uint8Array; offs: Uint32Array; first: Uint32Array; count: Uint32Array } {
+export function groupReplies(
+  n: number,
+  buf: Uint8Array,
+  offs: Uint32Array,
+  probe: Int32Array,
+): { buf: Uint8Array; offs: Uint32Array; first: Uint32Array; count: Uint32Array } {
   const first = new Uint32Array(n);
   const count = new Uint32Array(n);
   let sorted = true;

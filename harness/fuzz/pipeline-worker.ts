@@ -47,7 +47,13 @@ function judge(m: Extract<Request, { type: 'judge' }>): JudgeReply {
     }
     if (j && !j.verdict.ok) {
       const d = j.verdict.divergence!;
-      divergences.push({ index: m.a + k, signature: signatureOf({ target: campaign.target, rule: d.rule, fields: d.fields }), rule: d.rule, fields: d.fields, text: d.text });
+      divergences.push({
+        index: m.a + k,
+        signature: signatureOf({ target: campaign.target, rule: d.rule, fields: d.fields }),
+        rule: d.rule,
+        fields: d.fields,
+        text: d.text,
+      });
     }
   }
   return { id: m.id, type: 'judge', divergences, rules: [...rules], busyMs: 0, ...(per ? { paths: per.paths, pathOf: per.pathOf } : {}) };

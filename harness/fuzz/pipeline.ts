@@ -68,8 +68,24 @@ export class PipelineWorker {
    * Judge a chunk. Its buffers are transferred (they belong to the worker afterwards): the probe
    * frames `gen` made, and the replies as the engine captured them.
    */
-  judge(a: number, env: Record<4 | 6, EnvParams>, listen: { port: number; backlog: number }, probes: Packed, sentMs: Float64Array, replies: Packed, replyProbe: Int32Array, perProbe = false): Promise<JudgeReply> {
-    const bufs = new Set<ArrayBuffer>([probes.buf, probes.offs.buffer as ArrayBuffer, sentMs.buffer as ArrayBuffer, replies.buf, replies.offs.buffer as ArrayBuffer, replyProbe.buffer as ArrayBuffer]);
+  judge(
+    a: number,
+    env: Record<4 | 6, EnvParams>,
+    listen: { port: number; backlog: number },
+    probes: Packed,
+    sentMs: Float64Array,
+    replies: Packed,
+    replyProbe: Int32Array,
+    perProbe = false,
+  ): Promise<JudgeReply> {
+    const bufs = new Set<ArrayBuffer>([
+      probes.buf,
+      probes.offs.buffer as ArrayBuffer,
+      sentMs.buffer as ArrayBuffer,
+      replies.buf,
+      replies.offs.buffer as ArrayBuffer,
+      replyProbe.buffer as ArrayBuffer,
+    ]);
     return this.call<JudgeReply>({ type: 'judge', a, env, listen, probes, sentMs, replies, replyProbe, perProbe }, [...bufs]);
   }
 

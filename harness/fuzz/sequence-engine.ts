@@ -72,7 +72,15 @@ function flowKeyOf(ip: 4 | 6, dutPort: number, peerPort: number): number {
 }
 
 /** Inject `bytes` then a sentinel; resolve with every DUT frame on `flowKey` up to the sentinel's RST. */
-async function exchange(lab: Lab, ip: 4 | 6, bytes: Uint8Array | undefined, flowKey: () => number, closedPort: number, deferred = 0, fresh = true): Promise<{ frames: CapturedFrame[]; sentNs: bigint }> {
+async function exchange(
+  lab: Lab,
+  ip: 4 | 6,
+  bytes: Uint8Array | undefined,
+  flowKey: () => number,
+  closedPort: number,
+  deferred = 0,
+  fresh = true,
+): Promise<{ frames: CapturedFrame[]; sentNs: bigint }> {
   const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;
   const seq = sentinelSeq++ >>> 0;
   const sentinel = buildIp({ ip, src: a.peer, dst: a.dut, sport: SENTINEL_SPORT, dport: closedPort, flags: 'S', seq, window: 0 });
@@ -91,7 +99,7 @@ async function exchange(lab: Lab, ip: 4 | 6, bytes: Uint8Array | undefined, flow
   lab.injector.send(sentinel, 'link');
   const isSentinelReply = (f: CapturedFrame): boolean => {
     const d = decodeEthernet(f.bytes);
-    return !!d.tcp && d.tcp.dport === SENTINEL_SPORT && d.tcp.ack === ((seq + 1) >>> 0);
+    return !!d.tcp && d.tcp.dport === SENTINEL_SPORT && d.tcp.ack === (seq + 1) >>> 0;
   };
   const got = await lab.capture.waitFor(isSentinelReply, 1000);
   if (!got) throw new Error('sequence engine: the sentinel got no answer within 1 s (capture or topology broken)');
@@ -135,8 +143,24 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
   let synSeq: number | undefined;
 
   const ends = () => ({ src: a.peer, dst: a.dut, dport: localPort });
-  const fail = (phase: 'setup' | 'mutated', v: Verdict, observed: PacketJson[], predicted: Prediction[], frames: CapturedFrame[], sentNs: bigint, sent?: Uint8Array): SequenceJudgement => ({
-    verdict: v, phase, observed, predicted: predicted.map((p) => p.packet), rules, frames, sentNs, sent, bindings: captured,
+  const fail = (
+    phase: 'setup' | 'mutated',
+    v: Verdict,
+    observed: PacketJson[],
+    predicted: Prediction[],
+    frames: CapturedFrame[],
+    sentNs: bigint,
+    sent?: Uint8Array,
+  ): SequenceJudgement => ({
+    verdict: v,
+    phase,
+    observed,
+    predicted: predicted.map((p) => p.packet),
+    rules,
+    frames,
+    sentNs,
+    sent,
+    bindings: captured,
     get reasons() {
       return reasonsOut.map((r) => `${r.fn}: ${r.text}`);
     },
@@ -186,7 +210,14 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
               // The model put the child in the accept queue (the setup's last step agreed with it); the
               // kernel has none for this peer.
               const text = `accept(): the probe's connection (peer port ${peerPort}) is not in the kernel's accept queue`;
-              return fail('setup', { ok: false, state: st, divergence: { rule: 'event.accept', fn: 'inet_csk_accept', fields: ['acceptq'], diffs: [], text } }, [], [], [], 0n);
+              return fail(
+                'setup',
+                { ok: false, state: st, divergence: { rule: 'event.accept', fn: 'inet_csk_accept', fields: ['acceptq'], diffs: [], text } },
+                [],
+                [],
+                [],
+                0n,
+              );
             }
             if (r.result!.port === peerPort) {
               cfd = r.result!.fd;
@@ -261,7 +292,10 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     // (kills a request socket; an established child that took data stays and is drained later).
     if (fd !== undefined) await lab.agent.call('close', { fd });
     else if (ctx.listen && !closed) {
-      lab.injector.send(buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: ctx.listen.port, flags: 'R', seq: (probe.peerIsn + 1) >>> 0, window: 0 }), 'link');
+      lab.injector.send(
+        buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: ctx.listen.port, flags: 'R', seq: (probe.peerIsn + 1) >>> 0, window: 0 }),
+        'link',
+      );
     }
     if (closed && localPort) {
       // A closed connection lingers as a FIN_WAIT2 or TIME_WAIT socket (rcv_nxt peer.isn+1 or +2): an
@@ -269,7 +303,8 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
       // A SYN the timewait socket let through made a request socket whose rcv_nxt is its seq + 1: a
       // RST there ends it, or request sockets pile up into the SYN queue until syncookies start.
       const seqs = [probe.peerIsn + 1, probe.peerIsn + 2, ...(synSeq !== undefined ? [synSeq + 1] : [])];
-      for (const s of seqs) lab.injector.send(buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: localPort, flags: 'R', seq: s >>> 0, window: 0 }), 'link');
+      for (const s of seqs)
+        lab.injector.send(buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: localPort, flags: 'R', seq: s >>> 0, window: 0 }), 'link');
     }
   }
 }

@@ -55,8 +55,20 @@ export class CpioWriter {
   private record(name: string, mode: number, data: Uint8Array, nlink: number): void {
     const nameBytes = Buffer.from(`${name}\0`, 'utf8');
     const header =
-      '070701' + hex8(this.ino++) + hex8(mode) + hex8(0) + hex8(0) + hex8(nlink) + hex8(0) + hex8(data.length) +
-      hex8(0) + hex8(0) + hex8(0) + hex8(0) + hex8(nameBytes.length) + hex8(0);
+      '070701' +
+      hex8(this.ino++) +
+      hex8(mode) +
+      hex8(0) +
+      hex8(0) +
+      hex8(nlink) +
+      hex8(0) +
+      hex8(data.length) +
+      hex8(0) +
+      hex8(0) +
+      hex8(0) +
+      hex8(0) +
+      hex8(nameBytes.length) +
+      hex8(0);
     this.write(Buffer.from(header, 'ascii'));
     this.write(nameBytes);
     this.pad();

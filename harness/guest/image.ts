@@ -36,7 +36,9 @@ function which(prog: string): string | undefined {
     try {
       fs.accessSync(p, fs.constants.X_OK);
       return p;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   return undefined;
 }
@@ -149,7 +151,11 @@ function writeBase(file: string, plan: ImagePlan): void {
   try {
     const w = new CpioWriter(fd);
     for (const d of ['/dev', '/proc', '/sys', '/tmp', '/run', '/root', '/synh', '/etc']) w.add({ kind: 'dir', name: d, mode: d === '/tmp' ? 0o1777 : 0o755 });
-    w.add({ kind: 'file', name: '/etc/passwd', data: Buffer.from('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n') });
+    w.add({
+      kind: 'file',
+      name: '/etc/passwd',
+      data: Buffer.from('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n'),
+    });
     w.add({ kind: 'file', name: '/etc/group', data: Buffer.from('root:x:0:\nnogroup:x:65534:\n') });
     w.add({ kind: 'file', name: '/etc/hosts', data: Buffer.from('127.0.0.1 localhost synh-guest\n::1 localhost\n') });
     for (const f of plan.hostFiles) addHostPath(w, f);
@@ -190,7 +196,9 @@ export function guestImage(k: KernelImage, log: (s: string) => void = () => {}):
   sweepDead(dir);
   const plan = planImage();
   if (plan.missing.length) {
-    throw new ImageError(`the guest image needs ${plan.missing.join(', ')} on this machine: apt-get install -y busybox-static dash iproute2 ethtool procps util-linux libpcap0.8 (or npm run setup)`);
+    throw new ImageError(
+      `the guest image needs ${plan.missing.join(', ')} on this machine: apt-get install -y busybox-static dash iproute2 ethtool procps util-linux libpcap0.8 (or npm run setup)`,
+    );
   }
   const built: string[] = [];
   const base = path.join(dir, `base-${imageKey(plan)}.cpio`);
@@ -230,7 +238,10 @@ export function guestImage(k: KernelImage, log: (s: string) => void = () => {}):
 function pruneImages(dir: string, current: string): void {
   const now = new Date();
   fs.utimesSync(current, now, now);
-  const bases = fs.readdirSync(dir).filter((n) => /^base-[0-9a-f]+\.cpio$/.test(n)).map((n) => ({ p: path.join(dir, n), t: fs.statSync(path.join(dir, n)).mtimeMs }));
+  const bases = fs
+    .readdirSync(dir)
+    .filter((n) => /^base-[0-9a-f]+\.cpio$/.test(n))
+    .map((n) => ({ p: path.join(dir, n), t: fs.statSync(path.join(dir, n)).mtimeMs }));
   bases.sort((a, b) => b.t - a.t);
   for (const b of bases.slice(3)) if (b.p !== current) fs.rmSync(b.p, { force: true });
 }

@@ -55,9 +55,11 @@ function readConfig(file: string | undefined): Map<string, string> | undefined {
 export function kernelFromPath(p: string, label = p): KernelImage {
   const file = path.resolve(p);
   if (!fs.existsSync(file)) throw new KernelSourceError(`--kernel ${label}: no such file`);
-  if (!fs.statSync(file).isFile()) throw new KernelSourceError(`--kernel ${label}: not a file (give the kernel image: vmlinuz-<release> or arch/x86/boot/bzImage)`);
+  if (!fs.statSync(file).isFile())
+    throw new KernelSourceError(`--kernel ${label}: not a file (give the kernel image: vmlinuz-<release> or arch/x86/boot/bzImage)`);
   const release = bzImageRelease(file);
-  if (!release) throw new KernelSourceError(`--kernel ${label}: not a bootable x86 kernel image (no bzImage header); give vmlinuz or arch/x86/boot/bzImage, not vmlinux`);
+  if (!release)
+    throw new KernelSourceError(`--kernel ${label}: not a bootable x86 kernel image (no bzImage header); give vmlinuz or arch/x86/boot/bzImage, not vmlinux`);
   const dir = path.dirname(file);
   const tree = /arch\/x86\/boot$/.test(dir) ? path.resolve(dir, '../../..') : undefined;
   const modCandidates = [
@@ -68,7 +70,12 @@ export function kernelFromPath(p: string, label = p): KernelImage {
     tree,
   ].filter((d): d is string => !!d);
   const modulesDir = modCandidates.find((d) => fs.existsSync(path.join(d, 'modules.order')) || fs.existsSync(path.join(d, 'kernel')));
-  const cfgCandidates = [path.join(dir, `config-${release}`), tree && path.join(tree, '.config'), path.join(dir, '.config'), modulesDir && path.join(modulesDir, 'build', '.config')];
+  const cfgCandidates = [
+    path.join(dir, `config-${release}`),
+    tree && path.join(tree, '.config'),
+    path.join(dir, '.config'),
+    modulesDir && path.join(modulesDir, 'build', '.config'),
+  ];
   const configPath = cfgCandidates.find((c): c is string => !!c && fs.existsSync(c));
   return { label, vmlinuz: file, release, modulesDir, config: readConfig(configPath), configPath };
 }
@@ -81,7 +88,12 @@ function run(cmd: string, args: string[], cwd?: string): { ok: boolean; out: str
 function debianPackages(): string[] {
   const list = (): string[] => {
     const r = run('apt-cache', ['pkgnames', 'linux-image-']);
-    return r.ok ? r.out.split('\n').map((s) => s.trim()).filter(Boolean) : [];
+    return r.ok
+      ? r.out
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
   };
   let names = list();
   if (!names.length && process.getuid?.() === 0) {
@@ -102,8 +114,11 @@ export function debianKernel(spec: Extract<KernelSpec, { kind: 'debian' }>, log:
   const newest = pickDebianPackage(spec.version, available);
   if (newest) pkg = newest;
   if (!pkg) {
-    if (!fs.existsSync('/usr/bin/apt-cache')) throw new KernelSourceError(`--kernel ${spec.text}: no apt on this machine; download the kernel yourself and give its vmlinuz path`);
-    throw new KernelSourceError(`--kernel ${spec.text}: no Debian package linux-image-${spec.version}*-amd64 known to apt (apt-cache search linux-image-${spec.version} lists what there is; run apt-get update first)`);
+    if (!fs.existsSync('/usr/bin/apt-cache'))
+      throw new KernelSourceError(`--kernel ${spec.text}: no apt on this machine; download the kernel yourself and give its vmlinuz path`);
+    throw new KernelSourceError(
+      `--kernel ${spec.text}: no Debian package linux-image-${spec.version}*-amd64 known to apt (apt-cache search linux-image-${spec.version} lists what there is; run apt-get update first)`,
+    );
   }
   const dir = path.join(root, pkg);
   if (!fs.existsSync(path.join(dir, '.complete'))) {
@@ -128,8 +143,13 @@ export function debianKernel(spec: Extract<KernelSpec, { kind: 'debian' }>, log:
   const modulesDir = path.join(dir, 'lib', 'modules', release);
   const configPath = path.join(boot, `config-${release}`);
   return {
-    label: spec.text, vmlinuz: path.join(boot, vmlinuz), release, debianPackage: pkg,
-    modulesDir: fs.existsSync(modulesDir) ? modulesDir : undefined, config: readConfig(configPath), configPath,
+    label: spec.text,
+    vmlinuz: path.join(boot, vmlinuz),
+    release,
+    debianPackage: pkg,
+    modulesDir: fs.existsSync(modulesDir) ? modulesDir : undefined,
+    config: readConfig(configPath),
+    configPath,
   };
 }
 

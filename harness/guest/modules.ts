@@ -6,7 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 
-export interface ModuleFile { name: string; data: Buffer }
+export interface ModuleFile {
+  name: string;
+  data: Buffer;
+}
 
 const EXT = /\.ko(\.xz|\.zst|\.gz)?$/;
 
@@ -43,7 +46,13 @@ export function indexModules(dir: string): Map<string, string> {
 export function builtinModules(dir: string): Set<string> {
   const f = path.join(dir, 'modules.builtin');
   if (!fs.existsSync(f)) return new Set();
-  return new Set(fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => canon(path.basename(l).replace(EXT, ''))));
+  return new Set(
+    fs
+      .readFileSync(f, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => canon(path.basename(l).replace(EXT, ''))),
+  );
 }
 
 export function readModule(file: string): Buffer {
@@ -52,7 +61,10 @@ export function readModule(file: string): Buffer {
   if (file.endsWith('.xz') || file.endsWith('.zst')) {
     const tool = file.endsWith('.xz') ? 'xz' : 'zstd';
     const r = spawnSync(tool, ['-dc', file], { maxBuffer: 256 << 20 });
-    if (r.error || r.status !== 0) throw new Error(`${tool} -dc ${file} failed (${r.error?.message ?? r.stderr.toString().trim()}): apt-get install -y ${tool === 'xz' ? 'xz-utils' : 'zstd'}`);
+    if (r.error || r.status !== 0)
+      throw new Error(
+        `${tool} -dc ${file} failed (${r.error?.message ?? r.stderr.toString().trim()}): apt-get install -y ${tool === 'xz' ? 'xz-utils' : 'zstd'}`,
+      );
     return r.stdout;
   }
   return raw;
@@ -68,7 +80,10 @@ export function moduleDepends(elf: Buffer): string[] {
     if (i > 0 && elf[i - 1] !== 0) continue;
     const end = elf.indexOf(0, i);
     const v = elf.toString('latin1', i + 'depends='.length, end < 0 ? undefined : end);
-    return v.split(',').map((s) => canon(s.trim())).filter(Boolean);
+    return v
+      .split(',')
+      .map((s) => canon(s.trim()))
+      .filter(Boolean);
   }
 }
 

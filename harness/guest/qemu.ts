@@ -48,14 +48,38 @@ const TAIL = 40;
 export function qemuArgs(o: BootOptions & { sockets: { out: string; err: string } }): string[] {
   const append = ['console=ttyS0', 'panic=-1', 'quiet', 'loglevel=4', 'rdinit=/init', 'nokaslr', 'tsc=reliable', o.extraAppend ?? ''].filter(Boolean).join(' ');
   return [
-    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', '-net', 'none',
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-net',
+    'none',
     ...(o.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
-    '-smp', String(o.cpus ?? 2), '-m', String(o.memoryMiB ?? 4096),
-    '-kernel', o.vmlinuz, '-initrd', o.initrd, '-append', append,
-    '-chardev', 'stdio,id=con,signal=off', '-serial', 'chardev:con',
-    '-chardev', `socket,id=out,path=${o.sockets.out}`, '-serial', 'chardev:out',
-    '-chardev', `socket,id=err,path=${o.sockets.err}`, '-serial', 'chardev:err',
-    '-drive', `file=${o.disk},format=raw,if=virtio,cache=unsafe`,
+    '-smp',
+    String(o.cpus ?? 2),
+    '-m',
+    String(o.memoryMiB ?? 4096),
+    '-kernel',
+    o.vmlinuz,
+    '-initrd',
+    o.initrd,
+    '-append',
+    append,
+    '-chardev',
+    'stdio,id=con,signal=off',
+    '-serial',
+    'chardev:con',
+    '-chardev',
+    `socket,id=out,path=${o.sockets.out}`,
+    '-serial',
+    'chardev:out',
+    '-chardev',
+    `socket,id=err,path=${o.sockets.err}`,
+    '-serial',
+    'chardev:err',
+    '-drive',
+    `file=${o.disk},format=raw,if=virtio,cache=unsafe`,
   ];
 }
 
@@ -139,7 +163,15 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   fs.rmSync(dir, { recursive: true, force: true });
   if (partial) tail.push(partial);
   if (!outcome) outcome = code === 0 ? 'exited' : 'qemu-failed';
-  return { outcome, bootMs: readyAt ? readyAt - t0 : Date.now() - t0, totalMs: Date.now() - t0, consoleTail: tail.slice(-TAIL), qemuStderr: qemuStderr.trim(), panic, oom };
+  return {
+    outcome,
+    bootMs: readyAt ? readyAt - t0 : Date.now() - t0,
+    totalMs: Date.now() - t0,
+    consoleTail: tail.slice(-TAIL),
+    qemuStderr: qemuStderr.trim(),
+    panic,
+    oom,
+  };
 }
 
 /**
@@ -158,11 +190,15 @@ export async function chooseAccel(probe: { vmlinuz: string; initrd: string; disk
   let bootId = 'unknown';
   try {
     bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch { /* keep 'unknown' */ }
+  } catch {
+    /* keep 'unknown' */
+  }
   const memo = path.join(cacheDir('probe'), `kvm-${bootId}.json`);
   try {
     return JSON.parse(fs.readFileSync(memo, 'utf8')) as { accel: Accel; why: string };
-  } catch { /* probe */ }
+  } catch {
+    /* probe */
+  }
   const r = await boot({ ...probe, accel: 'kvm', memoryMiB: 2048, cpus: 1, bootDeadlineMs: 8000, runDeadlineMs: 8000 });
   // qemu refusing to start (bad arguments, a missing file) says nothing about KVM: not remembered.
   if (r.outcome === 'qemu-failed' && !r.consoleTail.length) return { accel: 'tcg', why: `qemu failed under KVM: ${r.qemuStderr.split('\n')[0]}` };

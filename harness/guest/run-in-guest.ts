@@ -54,8 +54,16 @@ function shq(s: string): string {
 }
 
 /** The shell script the guest's /init sources: cd, environment, the command, then the results tar. */
-export function runScript(o: { cwd: string; resultsRoot: string; argv: string[]; env: Record<string, string>; globalSysctls?: Record<string, string> }): string {
-  const env = Object.entries(o.env).map(([k, v]) => `export ${k}=${shq(v)}`).join('\n');
+export function runScript(o: {
+  cwd: string;
+  resultsRoot: string;
+  argv: string[];
+  env: Record<string, string>;
+  globalSysctls?: Record<string, string>;
+}): string {
+  const env = Object.entries(o.env)
+    .map(([k, v]) => `export ${k}=${shq(v)}`)
+    .join('\n');
   // the guest's kernel-wide sysctls take this machine's values, so a case that needs one runs alike here and there
   const sysctls = Object.entries(o.globalSysctls ?? {}).map(([k, v]) => `echo ${shq(v)} > ${shq(`/proc/sys/${k.replace(/\./g, '/')}`)}`);
   return [
@@ -116,13 +124,21 @@ export function mergeInto(src: string, dest: string, merged: string[], rel = '',
 
 function describeFailure(r: BootResult, k: KernelImage, accel: Accel, bootDeadline: number, runDeadline: number): string {
   const why =
-    r.outcome === 'boot-timeout' ? `did not finish booting within ${(bootDeadline / 1000).toFixed(0)} s (SYNH_GUEST_BOOT_TIMEOUT)`
-    : r.outcome === 'run-timeout' ? `did not finish the run within ${(runDeadline / 1000).toFixed(0)} s (SYNH_GUEST_TIMEOUT)`
-    : r.panic ? 'panicked'
-    : r.oom ? 'ran out of memory'
-    : r.outcome === 'qemu-failed' ? `could not run under qemu (${r.qemuStderr.split('\n').slice(-2).join(' ') || 'qemu exited with an error'})`
-    : 'powered off without writing its results';
-  const tail = r.consoleTail.slice(-15).map((l) => `  | ${l}`).join('\n');
+    r.outcome === 'boot-timeout'
+      ? `did not finish booting within ${(bootDeadline / 1000).toFixed(0)} s (SYNH_GUEST_BOOT_TIMEOUT)`
+      : r.outcome === 'run-timeout'
+        ? `did not finish the run within ${(runDeadline / 1000).toFixed(0)} s (SYNH_GUEST_TIMEOUT)`
+        : r.panic
+          ? 'panicked'
+          : r.oom
+            ? 'ran out of memory'
+            : r.outcome === 'qemu-failed'
+              ? `could not run under qemu (${r.qemuStderr.split('\n').slice(-2).join(' ') || 'qemu exited with an error'})`
+              : 'powered off without writing its results';
+  const tail = r.consoleTail
+    .slice(-15)
+    .map((l) => `  | ${l}`)
+    .join('\n');
   return `guest ${k.label} (${k.release}, ${accel}) ${why}; console's last lines:\n${tail || '  | (nothing)'}`;
 }
 
@@ -137,7 +153,11 @@ export async function runInGuest(k: KernelImage, o: GuestRunOptions): Promise<Gu
   const cwd = path.resolve(o.cwd ?? process.cwd());
   const resultsRoot = path.resolve(cwd, o.resultsRoot ?? 'results');
   const env: Record<string, string> = {
-    HOME: '/root', TMPDIR: os.tmpdir(), LANG: 'C.UTF-8', SYNH_IN_GUEST: '1', SYNH_MIRROR: compiledMirror(),
+    HOME: '/root',
+    TMPDIR: os.tmpdir(),
+    LANG: 'C.UTF-8',
+    SYNH_IN_GUEST: '1',
+    SYNH_MIRROR: compiledMirror(),
     ...(process.stderr.isTTY ? {} : { SYNH_NO_PROGRESS: '1' }),
     ...(o.env ?? {}),
   };
@@ -166,8 +186,14 @@ export async function runInGuest(k: KernelImage, o: GuestRunOptions): Promise<Gu
     const out = o.stdout ?? process.stdout;
     const err = o.stderr ?? process.stderr;
     const r = await boot({
-      vmlinuz: k.vmlinuz, initrd, disk, accel, bootDeadlineMs: bootDeadline, runDeadlineMs: runDeadline,
-      onStdout: (b) => out.write(b), onStderr: (b) => err.write(b),
+      vmlinuz: k.vmlinuz,
+      initrd,
+      disk,
+      accel,
+      bootDeadlineMs: bootDeadline,
+      runDeadlineMs: runDeadline,
+      onStdout: (b) => out.write(b),
+      onStderr: (b) => err.write(b),
       onConsole: (l) => {
         if (process.env.SYNH_GUEST_CONSOLE) log(`console: ${l}`);
         else if (/^synh-guest: insmod/.test(l)) log(l);
@@ -199,7 +225,16 @@ export async function runInGuest(k: KernelImage, o: GuestRunOptions): Promise<Gu
       if (target && base.merged.includes(target)) pointLatest(resultsRoot, target);
       const exitCode = Number.isInteger(status) ? status : 2;
       // The command itself died of a signal (137: SIGKILL, e.g. the guest's OOM killer): show why.
-      if (exitCode >= 128) return { ...base, exitCode, release, guestError: describeFailure({ ...r, outcome: 'exited' }, k, accel, bootDeadline, runDeadline).replace('powered off without writing its results', `ended the command with status ${exitCode}`) };
+      if (exitCode >= 128)
+        return {
+          ...base,
+          exitCode,
+          release,
+          guestError: describeFailure({ ...r, outcome: 'exited' }, k, accel, bootDeadline, runDeadline).replace(
+            'powered off without writing its results',
+            `ended the command with status ${exitCode}`,
+          ),
+        };
       return { ...base, exitCode, release };
     } finally {
       fs.rmSync(stage, { recursive: true, force: true });

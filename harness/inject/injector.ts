@@ -28,7 +28,12 @@ export class Injector {
   sent = 0;
 
   /** `ownsLink`: the link sender is the injector's own, closed with it (not the capture's handle). */
-  constructor(private readonly link: LinkSender, srcMac: string, dstMac: string, private readonly ownsLink = false) {
+  constructor(
+    private readonly link: LinkSender,
+    srcMac: string,
+    dstMac: string,
+    private readonly ownsLink = false,
+  ) {
     this.ethHeader = {
       4: emitEthernet({ dst: dstMac, src: srcMac, type: ipEthertype(4) }),
       6: emitEthernet({ dst: dstMac, src: srcMac, type: ipEthertype(6) }),

@@ -27,7 +27,8 @@ export class PacketSender implements LinkSender {
     if (this.fd < 0) throw new Error(`link sender on ${this.ifname} is closed`);
     const buf = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
     const r = libc.send(this.fd, buf, 0);
-    if (r.ret !== buf.length) throw new Error(`link sender on ${this.ifname}: send of ${buf.length} bytes: ${r.ret < 0 ? libc.strerror(r.errno) : `${r.ret} sent`}`);
+    if (r.ret !== buf.length)
+      throw new Error(`link sender on ${this.ifname}: send of ${buf.length} bytes: ${r.ret < 0 ? libc.strerror(r.errno) : `${r.ret} sent`}`);
   }
 
   close(): void {

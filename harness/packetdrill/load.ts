@@ -50,7 +50,8 @@ export function sysctlSkip(name: string, value: string): string | undefined {
   if (!existsSync(file)) return 'this kernel has no such sysctl';
   if (name === 'net.ipv4.tcp_congestion_control') {
     const allowed = readFileSync('/proc/sys/net/ipv4/tcp_allowed_congestion_control', 'utf8').trim().split(/\s+/);
-    if (!allowed.includes(value.trim())) return `a network namespace may only use the congestion controls of net.ipv4.tcp_allowed_congestion_control (${allowed.join(' ')}); the namespace keeps its default`;
+    if (!allowed.includes(value.trim()))
+      return `a network namespace may only use the congestion controls of net.ipv4.tcp_allowed_congestion_control (${allowed.join(' ')}); the namespace keeps its default`;
   }
   return undefined;
 }

@@ -23,9 +23,7 @@ export function isMissingStep(s: StepOutcome): boolean {
 
 function oneLine(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s
-    .replace(/\r\n|[\r\n\u2028\u2029]/g, ' ⏎ ')
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return s.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ⏎ ').replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function stepTitle(s: StepOutcome): string {
@@ -109,7 +107,10 @@ export function formatCaseFailure(result: CaseResult, opts: FailureTextOptions =
   const rows = ladderPackets(result);
   if (rows.length) {
     out.push('', '  ladder:');
-    for (const l of renderLadder(rows, width - 4).trimEnd().split('\n')) out.push(`    ${l}`.trimEnd());
+    for (const l of renderLadder(rows, width - 4)
+      .trimEnd()
+      .split('\n'))
+      out.push(`    ${l}`.trimEnd());
   }
   return out.join('\n') + '\n';
 }

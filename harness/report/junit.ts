@@ -19,7 +19,10 @@ export function suiteName(file: string): string {
 
 /** "cases/syn/basic.yaml" → "cases.syn.basic" (package.class, as JUnit consumers split it). */
 export function className(file: string): string {
-  return file.replace(/\.ya?ml$/i, '').replace(/^\.?\/+/, '').replace(/\/+/g, '.');
+  return file
+    .replace(/\.ya?ml$/i, '')
+    .replace(/^\.?\/+/, '')
+    .replace(/\/+/g, '.');
 }
 
 function seconds(ms: number): string {
@@ -84,9 +87,7 @@ export function toJUnitXml(run: RunResult, opts: JUnitOptions = {}): string {
   }
   const all = countStatuses(run.cases);
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(
-    `<testsuites name="synharness" tests="${all.total}" failures="${all.fail}" errors="${all.error}" time="${seconds(run.durationMs)}">`,
-  );
+  out.push(`<testsuites name="synharness" tests="${all.total}" failures="${all.fail}" errors="${all.error}" time="${seconds(run.durationMs)}">`);
   let id = 0;
   for (const [name, cases] of groups) {
     const n = countStatuses(cases);

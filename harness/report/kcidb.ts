@@ -58,7 +58,10 @@ function excerpt(s: string): string {
 }
 
 function architecture(arch: string): string {
-  return ({ x64: 'x86_64', arm64: 'arm64', ia32: 'i386', arm: 'arm', riscv64: 'riscv', s390x: 's390', ppc64: 'powerpc' } as Record<string, string>)[arch] ?? component(arch).toLowerCase();
+  return (
+    ({ x64: 'x86_64', arm64: 'arm64', ia32: 'i386', arm: 'arm', riscv64: 'riscv', s390x: 's390', ppc64: 'powerpc' } as Record<string, string>)[arch] ??
+    component(arch).toLowerCase()
+  );
 }
 
 export function toKcidb(run: RunResult, o: KcidbOptions = {}): Kcidb {
@@ -73,18 +76,25 @@ export function toKcidb(run: RunResult, o: KcidbOptions = {}): Kcidb {
   };
   return {
     version: { ...KCIDB_VERSION },
-    checkouts: [{
-      id: checkoutId, origin,
-      comment: noNul(`Linux ${run.kernel}${k?.version ? ` (${k.version})` : ''}`),
-      start_time: run.startedAt,
-      misc: kernelMisc,
-    }],
-    builds: [{
-      id: buildId, checkout_id: checkoutId, origin,
-      comment: noNul(`Linux ${run.kernel}`),
-      ...(k?.arch ? { architecture: architecture(k.arch) } : {}),
-      misc: kernelMisc,
-    }],
+    checkouts: [
+      {
+        id: checkoutId,
+        origin,
+        comment: noNul(`Linux ${run.kernel}${k?.version ? ` (${k.version})` : ''}`),
+        start_time: run.startedAt,
+        misc: kernelMisc,
+      },
+    ],
+    builds: [
+      {
+        id: buildId,
+        checkout_id: checkoutId,
+        origin,
+        comment: noNul(`Linux ${run.kernel}`),
+        ...(k?.arch ? { architecture: architecture(k.arch) } : {}),
+        misc: kernelMisc,
+      },
+    ],
     tests: run.cases.map((c) => ({
       id: `${origin}:${run.runId}/${c.id}`,
       build_id: buildId,
@@ -100,8 +110,14 @@ export function toKcidb(run: RunResult, o: KcidbOptions = {}): Kcidb {
       },
       ...(c.status === 'fail' || c.status === 'error' ? { log_excerpt: excerpt(formatCaseFailure(c)) } : {}),
       misc: {
-        case_id: c.id, file: c.file, spec: c.spec, model_profile: c.modelProfile, seed: c.seed,
-        capture_drops: c.captureDrops, unexpected_packets: c.unexpected, run_id: run.runId,
+        case_id: c.id,
+        file: c.file,
+        spec: c.spec,
+        model_profile: c.modelProfile,
+        seed: c.seed,
+        capture_drops: c.captureDrops,
+        unexpected_packets: c.unexpected,
+        run_id: run.runId,
       },
     })),
   };

@@ -14,7 +14,10 @@ export interface KtapOptions {
 /** Printable single line: control characters and line breaks become spaces, runs of blanks collapse. */
 function flat(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/\s+/g, ' ').trim();
+  return s
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** A KTAP description: any words without '#' (which would start the directive) and without line breaks. */

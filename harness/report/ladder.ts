@@ -51,10 +51,7 @@ export function formatRelMs(ms: number): string {
 
 /** Renders the ladder; `width` is the total line width to aim for (default 80, minimum honoured: a 16-column lane). */
 export function renderLadder(packets: readonly LadderPacket[], width = 80): string {
-  const t0 = packets.reduce(
-    (m, p) => (p.mark !== 'missing' && Number.isFinite(p.tMs) && p.tMs < m ? p.tMs : m),
-    Infinity,
-  );
+  const t0 = packets.reduce((m, p) => (p.mark !== 'missing' && Number.isFinite(p.tMs) && p.tMs < m ? p.tMs : m), Infinity);
   const times = packets.map((p) => (Number.isFinite(p.tMs) && Number.isFinite(t0) ? formatRelMs(p.tMs - t0) : ''));
   const tw = Math.max(0, ...times.map(len));
   const marks = packets.map((p) => (p.mark ? MARK_TEXT[p.mark] : ''));

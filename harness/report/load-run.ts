@@ -15,15 +15,15 @@ export const BASELINES_DIR = 'baselines';
  * path, or the name of a baseline under <results>/baselines/.
  */
 export function resolveRunDir(spec: string, resultsRoot = 'results'): string {
-  const candidates = spec === 'latest'
-    ? [path.join(resultsRoot, 'latest')]
-    : [spec, path.join(resultsRoot, BASELINES_DIR, spec), path.join(resultsRoot, spec)];
+  const candidates = spec === 'latest' ? [path.join(resultsRoot, 'latest')] : [spec, path.join(resultsRoot, BASELINES_DIR, spec), path.join(resultsRoot, spec)];
   for (const c of candidates) {
     if (fs.existsSync(path.join(c, 'summary.json'))) return fs.realpathSync(c);
   }
   if (spec === 'latest') throw new Error(`no ${path.join(resultsRoot, 'latest')}: run \`synh run\` first, or give a results directory`);
   const tried = candidates.map((c) => c).join(', ');
-  throw new Error(`${spec}: not a results directory (no summary.json in ${tried}); give a results/<run-id> directory, \`latest\` or a baseline name (synh baseline save NAME)`);
+  throw new Error(
+    `${spec}: not a results directory (no summary.json in ${tried}); give a results/<run-id> directory, \`latest\` or a baseline name (synh baseline save NAME)`,
+  );
 }
 
 function schemaVersion(s: unknown, prefix: string): number | undefined {
@@ -52,11 +52,14 @@ export function loadRun(dir: string, label = dir): LoadedRun {
   const [, known] = SUMMARY_SCHEMA.split('/');
   const v = schemaVersion(summary.schema, 'synharness-summary');
   if (v === undefined) throw new Error(`${file}: not a synharness summary (schema ${JSON.stringify(summary.schema)})`);
-  if (v > Number(known)) throw new Error(`${file}: made by a newer synharness (schema ${summary.schema}; this one reads up to ${SUMMARY_SCHEMA}); update synharness`);
+  if (v > Number(known))
+    throw new Error(`${file}: made by a newer synharness (schema ${summary.schema}; this one reads up to ${SUMMARY_SCHEMA}); update synharness`);
   const cv = schemaVersion(summary.comparableSchema, 'synharness-comparable');
   const [, cknown] = COMPARABLE_SCHEMA.split('/');
   if (cv !== undefined && cv > Number(cknown)) {
-    throw new Error(`${file}: made by a newer synharness (comparable packets ${summary.comparableSchema}; this one reads ${COMPARABLE_SCHEMA}); update synharness`);
+    throw new Error(
+      `${file}: made by a newer synharness (comparable packets ${summary.comparableSchema}; this one reads ${COMPARABLE_SCHEMA}); update synharness`,
+    );
   }
   const comparable = cv !== undefined;
   const view: RunView = {
@@ -66,12 +69,18 @@ export function loadRun(dir: string, label = dir): LoadedRun {
     ...(summary.kernelIdentity?.version ? { kernelVersion: summary.kernelIdentity.version } : {}),
     comparable,
     cases: summary.cases.map((c) => ({
-      id: c.id, status: c.status, message: c.message, kernel: c.kernel, modelProfile: c.modelProfile, sysctls: c.sysctls ?? {},
+      id: c.id,
+      status: c.status,
+      message: c.message,
+      kernel: c.kernel,
+      modelProfile: c.modelProfile,
+      sysctls: c.sysctls ?? {},
       ...(summary.kernelIdentity?.version && c.kernel === summary.kernel ? { kernelVersion: summary.kernelIdentity.version } : {}),
       ...(comparable && c.comparable ? { comparable: c.comparable } : {}),
     })),
   };
-  const note = comparable ? undefined
+  const note = comparable
+    ? undefined
     : `${label} was made by an older synharness (${summary.schema} without comparable packets): statuses are compared, behaviour is not; re-run it with this version for a full comparison`;
   return { dir, summary, view, ...(note ? { note } : {}) };
 }

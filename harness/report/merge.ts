@@ -13,16 +13,33 @@ import type { CaseResult, RunResult } from './types';
 /** A summary.json case back as the runner's CaseResult (summary.json keeps all of it). */
 export function caseFromSummary(c: SummaryCase): CaseResult {
   return {
-    id: c.id, file: c.file, name: c.name, spec: [...c.spec], ip: c.ip, status: c.status,
+    id: c.id,
+    file: c.file,
+    name: c.name,
+    spec: [...c.spec],
+    ip: c.ip,
+    status: c.status,
     ...(c.message !== undefined ? { message: c.message } : {}),
     durationMs: c.durationMs,
     steps: c.steps.map(({ dueNs, startNs, lateMs: _late, step, ...s }) => ({
       // synharness-summary/1 had the 0-based `index` where /2 has the 1-based `step`.
       index: step !== undefined ? step - 1 : (s as unknown as { index: number }).index,
-      ...s, ...(dueNs !== undefined ? { dueNs: BigInt(dueNs) } : {}), ...(startNs !== undefined ? { startNs: BigInt(startNs) } : {}),
+      ...s,
+      ...(dueNs !== undefined ? { dueNs: BigInt(dueNs) } : {}),
+      ...(startNs !== undefined ? { startNs: BigInt(startNs) } : {}),
     })),
-    packets: c.packets.map((p) => ({ tsNs: BigInt(p.tsNs), dir: p.dir, bytes: fromHex(p.hex), comment: p.comment, ...(p.flow !== undefined ? { flow: p.flow } : {}) })),
-    unexpected: c.unexpected, kernel: c.kernel, sysctls: { ...c.sysctls }, modelProfile: c.modelProfile, seed: c.seed,
+    packets: c.packets.map((p) => ({
+      tsNs: BigInt(p.tsNs),
+      dir: p.dir,
+      bytes: fromHex(p.hex),
+      comment: p.comment,
+      ...(p.flow !== undefined ? { flow: p.flow } : {}),
+    })),
+    unexpected: c.unexpected,
+    kernel: c.kernel,
+    sysctls: { ...c.sysctls },
+    modelProfile: c.modelProfile,
+    seed: c.seed,
     captureDrops: c.captureDrops,
     ...(c.comparable ? { comparable: c.comparable } : {}),
     ...(c.reruns?.length ? { reruns: c.reruns.map((r) => ({ ...r })) } : {}),
@@ -45,9 +62,12 @@ export interface Merged {
 
 /** Merges loaded parts (dir + summary). Throws with what is wrong and what to do. */
 export function mergeParts(parts: ReadonlyArray<{ dir: string; summary: Summary }>, o: MergeOptions = {}): Merged {
-  if (!parts.length) throw new Error('nothing to merge: give the shards\' results directories');
+  if (!parts.length) throw new Error("nothing to merge: give the shards' results directories");
   const kernels = [...new Set(parts.map((p) => p.summary.kernel))];
-  if (kernels.length > 1) throw new Error(`the parts ran on different kernels (${kernels.join(', ')}): merge each kernel's shards separately, and compare the merged runs with synh compare`);
+  if (kernels.length > 1)
+    throw new Error(
+      `the parts ran on different kernels (${kernels.join(', ')}): merge each kernel's shards separately, and compare the merged runs with synh compare`,
+    );
   const shards = parts.map((p) => p.summary.shard);
   let missing: number[] = [];
   let planned: number | undefined;
@@ -71,7 +91,8 @@ export function mergeParts(parts: ReadonlyArray<{ dir: string; summary: Summary 
   for (const p of parts) {
     for (const c of p.summary.cases) {
       const prev = owner.get(c.id);
-      if (prev !== undefined) throw new Error(`${c.id} is in ${prev} and in ${p.dir}: the parts overlap (the same shard twice, or shards of different case lists)`);
+      if (prev !== undefined)
+        throw new Error(`${c.id} is in ${prev} and in ${p.dir}: the parts overlap (the same shard twice, or shards of different case lists)`);
       owner.set(c.id, p.dir);
       cases.push(caseFromSummary(c));
       if (c.pcap) {

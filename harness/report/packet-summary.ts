@@ -23,17 +23,28 @@ export function tcpFlagLetters(flags: number): string {
 
 function optionWord(o: TcpOption): string | undefined {
   switch (o.kind) {
-    case 'nop': return undefined;
-    case 'eol': return 'eol';
-    case 'mss': return `mss=${o.value}`;
-    case 'wscale': return `ws=${o.shift}`;
-    case 'sackOK': return 'sackOK';
-    case 'sack': return `sack=${o.blocks.map(([l, r]) => `${l}-${r}`).join(',')}`;
-    case 'ts': return `ts=${o.val}/${o.ecr}`;
-    case 'tfo': return `${o.exp ? 'tfo-exp' : 'tfo'}=${o.cookie.length ? toHex(o.cookie) : 'req'}`;
-    case 'md5': return 'md5';
-    case 'unknown': return `opt${o.type}/len${o.len ?? o.data.length + 2}`;
-    case 'bytes': return o.bytes.every((b) => b === 0) ? undefined : `raw=${toHex(o.bytes)}?`;
+    case 'nop':
+      return undefined;
+    case 'eol':
+      return 'eol';
+    case 'mss':
+      return `mss=${o.value}`;
+    case 'wscale':
+      return `ws=${o.shift}`;
+    case 'sackOK':
+      return 'sackOK';
+    case 'sack':
+      return `sack=${o.blocks.map(([l, r]) => `${l}-${r}`).join(',')}`;
+    case 'ts':
+      return `ts=${o.val}/${o.ecr}`;
+    case 'tfo':
+      return `${o.exp ? 'tfo-exp' : 'tfo'}=${o.cookie.length ? toHex(o.cookie) : 'req'}`;
+    case 'md5':
+      return 'md5';
+    case 'unknown':
+      return `opt${o.type}/len${o.len ?? o.data.length + 2}`;
+    case 'bytes':
+      return o.bytes.every((b) => b === 0) ? undefined : `raw=${toHex(o.bytes)}?`;
   }
 }
 

@@ -77,13 +77,38 @@ class Builder {
     this.buf = nb;
     this.dv = new DataView(nb.buffer);
   }
-  u16(v: number): void { this.ensure(2); this.dv.setUint16(this.len, v, true); this.len += 2; }
-  u32(v: number): void { this.ensure(4); this.dv.setUint32(this.len, v >>> 0, true); this.len += 4; }
-  u64(v: bigint): void { this.ensure(8); this.dv.setBigUint64(this.len, v, true); this.len += 8; }
-  bytes(b: Uint8Array): void { this.ensure(b.length); this.buf.set(b, this.len); this.len += b.length; }
-  pad(): void { const n = pad4(this.len) - this.len; this.ensure(n); this.buf.fill(0, this.len, this.len + n); this.len += n; }
-  setU32(at: number, v: number): void { this.dv.setUint32(at, v >>> 0, true); }
-  result(): Uint8Array { return this.buf.slice(0, this.len); }
+  u16(v: number): void {
+    this.ensure(2);
+    this.dv.setUint16(this.len, v, true);
+    this.len += 2;
+  }
+  u32(v: number): void {
+    this.ensure(4);
+    this.dv.setUint32(this.len, v >>> 0, true);
+    this.len += 4;
+  }
+  u64(v: bigint): void {
+    this.ensure(8);
+    this.dv.setBigUint64(this.len, v, true);
+    this.len += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+  pad(): void {
+    const n = pad4(this.len) - this.len;
+    this.ensure(n);
+    this.buf.fill(0, this.len, this.len + n);
+    this.len += n;
+  }
+  setU32(at: number, v: number): void {
+    this.dv.setUint32(at, v >>> 0, true);
+  }
+  result(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
 }
 
 /** UTF-8 of s, cut on a character boundary so it fits an option (≤ 65535 bytes). */
@@ -131,23 +156,33 @@ export function writePcapng(packets: readonly PcapngPacketIn[], opts: PcapngWrit
   if (opts.shbHardware) shbOpts.push([SHB_HARDWARE, optString(opts.shbHardware)]);
   if (opts.shbOs) shbOpts.push([SHB_OS, optString(opts.shbOs)]);
   if (opts.shbUserAppl) shbOpts.push([SHB_USERAPPL, optString(opts.shbUserAppl)]);
-  block(w, BT_SHB, (b) => {
-    b.u32(BYTE_ORDER_MAGIC);
-    b.u16(1); // major
-    b.u16(0); // minor
-    b.u64(U64_MAX); // section length: unspecified (-1)
-  }, shbOpts);
+  block(
+    w,
+    BT_SHB,
+    (b) => {
+      b.u32(BYTE_ORDER_MAGIC);
+      b.u16(1); // major
+      b.u16(0); // minor
+      b.u64(U64_MAX); // section length: unspecified (-1)
+    },
+    shbOpts,
+  );
 
   const snap = opts.snapLen ?? 0;
   const idbOpts: Opt[] = [];
   if (opts.ifName) idbOpts.push([IF_NAME, optString(opts.ifName)]);
   if (opts.ifDescription) idbOpts.push([IF_DESCRIPTION, optString(opts.ifDescription)]);
   idbOpts.push([IF_TSRESOL, Uint8Array.of(9)]);
-  block(w, BT_IDB, (b) => {
-    b.u16(opts.linkType ?? LINKTYPE_ETHERNET);
-    b.u16(0);
-    b.u32(snap);
-  }, idbOpts);
+  block(
+    w,
+    BT_IDB,
+    (b) => {
+      b.u16(opts.linkType ?? LINKTYPE_ETHERNET);
+      b.u16(0);
+      b.u32(snap);
+    },
+    idbOpts,
+  );
 
   for (const p of packets) {
     const ts = p.tsNs < 0n ? 0n : p.tsNs > U64_MAX ? U64_MAX : p.tsNs;
@@ -155,14 +190,19 @@ export function writePcapng(packets: readonly PcapngPacketIn[], opts: PcapngWrit
     const epbOpts: Opt[] = [];
     if (p.comment) epbOpts.push([OPT_COMMENT, optString(p.comment)]);
     if (p.dir) epbOpts.push([EPB_FLAGS, u32le(p.dir === 'received' ? 1 : 2)]);
-    block(w, BT_EPB, (b) => {
-      b.u32(0); // interface id
-      b.u32(Number(ts >> 32n));
-      b.u32(Number(ts & 0xffffffffn));
-      b.u32(data.length);
-      b.u32(p.bytes.length);
-      b.bytes(data);
-    }, epbOpts);
+    block(
+      w,
+      BT_EPB,
+      (b) => {
+        b.u32(0); // interface id
+        b.u32(Number(ts >> 32n));
+        b.u32(Number(ts & 0xffffffffn));
+        b.u32(data.length);
+        b.u32(p.bytes.length);
+        b.bytes(data);
+      },
+      epbOpts,
+    );
   }
   return w.result();
 }

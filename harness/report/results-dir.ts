@@ -25,7 +25,10 @@ const TMP_PREFIX = '.tmp-';
 
 /** results/<run-id> is taken (by another run that finished first): writeRun wrote nothing under that name. */
 export class RunIdTakenError extends Error {
-  constructor(readonly dir: string, when: string) {
+  constructor(
+    readonly dir: string,
+    when: string,
+  ) {
     super(`writeRun: ${dir} ${when}`);
   }
 }
@@ -36,7 +39,8 @@ function renameIntoPlace(tmp: string, final: string): void {
   if (r.errno === 0) return;
   const name = errnoName(r.errno);
   if (name === 'EEXIST' || name === 'ENOTEMPTY') throw new RunIdTakenError(final, 'appeared while writing');
-  if (name !== 'EINVAL' && name !== 'ENOSYS') throw Object.assign(new Error(`${name}: rename ${tmp} -> ${final}`), { code: name, errno: -r.errno, path: final });
+  if (name !== 'EINVAL' && name !== 'ENOSYS')
+    throw Object.assign(new Error(`${name}: rename ${tmp} -> ${final}`), { code: name, errno: -r.errno, path: final });
   // a filesystem without RENAME_NOREPLACE: check, then rename (a narrow race, as before)
   if (fs.existsSync(final)) throw new RunIdTakenError(final, 'appeared while writing');
   fs.renameSync(tmp, final);
@@ -49,7 +53,12 @@ export function makeRunId(date: Date, kernelRelease: string): string {
   const ts =
     `${p(date.getUTCFullYear(), 4)}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}` +
     `T${p(date.getUTCHours())}${p(date.getUTCMinutes())}${p(date.getUTCSeconds())}Z`;
-  let k = kernelRelease.trim().replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._-]+/, '').slice(0, 64).replace(/[._-]+$/, '');
+  let k = kernelRelease
+    .trim()
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._-]+/, '')
+    .slice(0, 64)
+    .replace(/[._-]+$/, '');
   if (k === '') k = 'unknown';
   return `${ts}-${k}`;
 }
@@ -168,8 +177,10 @@ function htmlOrNote(run: RunResult, pcaps: ReadonlyMap<string, string>): string 
     return toHtmlReport(toSummary(run, { pcapPaths: pcaps }));
   } catch (e) {
     const why = String((e as Error)?.stack ?? e).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-    return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>synharness ${run.runId.replace(/[&<>"']/g, '_')}</title></head><body>`
-      + `<p>The HTML report of this run could not be made (a synharness bug: please report it). summary.json, junit.xml and the pcaps next to this file are complete.</p><pre>${why}</pre></body></html>\n`;
+    return (
+      `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>synharness ${run.runId.replace(/[&<>"']/g, '_')}</title></head><body>` +
+      `<p>The HTML report of this run could not be made (a synharness bug: please report it). summary.json, junit.xml and the pcaps next to this file are complete.</p><pre>${why}</pre></body></html>\n`
+    );
   }
 }
 
@@ -216,9 +227,7 @@ export function writeRun(
   if (fs.existsSync(final)) throw new RunIdTakenError(final, 'already exists');
 
   const given: Map<string, Uint8Array> =
-    perCasePcaps === undefined ? new Map()
-      : perCasePcaps instanceof Map ? new Map(perCasePcaps)
-        : new Map(Object.entries(perCasePcaps));
+    perCasePcaps === undefined ? new Map() : perCasePcaps instanceof Map ? new Map(perCasePcaps) : new Map(Object.entries(perCasePcaps));
   const pcapIds = [...given.keys()];
   for (const c of run.cases) if (!given.has(c.id) && c.packets.length > 0) pcapIds.push(c.id);
   const pcaps = pcapFileNames(pcapIds);

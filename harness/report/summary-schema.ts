@@ -28,7 +28,7 @@ export const FieldDiffSchema = z.strictObject({
 });
 
 export const SummaryPacketSchema = z.strictObject({
-  tsNs: nsString.describe('When the frame crossed the wire: the capture\'s timestamp (one clock for both directions), ns since the Unix epoch.'),
+  tsNs: nsString.describe("When the frame crossed the wire: the capture's timestamp (one clock for both directions), ns since the Unix epoch."),
   tRelMs: z.number().describe("ms since the case's first packet."),
   dir: z.enum(['sent', 'received']).describe("'sent': by the harness (peer) to the DUT; 'received': by the DUT."),
   len: count.describe('Frame length in bytes (from the Ethernet header).'),
@@ -45,7 +45,7 @@ export const SummaryStepSchema = z.strictObject({
   kind: z.string().describe("Step kind as written in the case file ('send', 'expect', …)."),
   ok: z.boolean(),
   message: z.string().optional(),
-  script: z.string().optional().describe('Imported packetdrill scripts: the failed line in the script\'s notation.'),
+  script: z.string().optional().describe("Imported packetdrill scripts: the failed line in the script's notation."),
   reasons: z.array(z.string()).optional().describe("The model's reasons, each naming the kernel function it mirrors."),
   diffs: z.array(FieldDiffSchema).optional(),
   dueNs: nsString.optional().describe('When an on-time harness would have run the step, CLOCK_MONOTONIC ns.'),
@@ -119,8 +119,12 @@ export type Summary = z.infer<typeof SummarySchema>;
 
 // The types summary.json copies from the runner's (defined elsewhere) must stay the same shape.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const same: [Same<z.infer<typeof FieldDiffSchema>, FieldDiff>, Same<z.infer<typeof EarlierAttemptSchema>, EarlierAttempt>,
-  Same<z.infer<typeof StatusCountsSchema>, StatusCounts>, Same<NonNullable<Summary['kernelIdentity']>, KernelIdentity>] = [true, true, true, true];
+const same: [
+  Same<z.infer<typeof FieldDiffSchema>, FieldDiff>,
+  Same<z.infer<typeof EarlierAttemptSchema>, EarlierAttempt>,
+  Same<z.infer<typeof StatusCountsSchema>, StatusCounts>,
+  Same<NonNullable<Summary['kernelIdentity']>, KernelIdentity>,
+] = [true, true, true, true];
 void same;
 
 /** The JSON Schema (draft 2020-12) of summary.json. */

@@ -43,7 +43,9 @@ function summaryCase(c: CaseResult, opts: SummaryOptions): SummaryCase {
       ...(s.script !== undefined ? { script: s.script } : {}),
       ...(s.reasons && s.reasons.length ? { reasons: [...s.reasons] } : {}),
       ...(s.diffs && s.diffs.length ? { diffs: s.diffs.map((d) => ({ ...d })) } : {}),
-      ...(s.dueNs !== undefined && s.startNs !== undefined ? { dueNs: s.dueNs.toString(), startNs: s.startNs.toString(), lateMs: Math.round(stepLateMs(s) * 1000) / 1000 } : {}),
+      ...(s.dueNs !== undefined && s.startNs !== undefined
+        ? { dueNs: s.dueNs.toString(), startNs: s.startNs.toString(), lateMs: Math.round(stepLateMs(s) * 1000) / 1000 }
+        : {}),
       ...(s.timerAfterMs !== undefined ? { timerAfterMs: s.timerAfterMs } : {}),
       ...(s.driftMs !== undefined ? { driftMs: s.driftMs } : {}),
     })),

@@ -18,7 +18,6 @@ export interface CapturedPacket {
   flow?: string;
 }
 
-
 export type CaseStatus = 'pass' | 'fail' | 'error' | 'skip';
 
 export interface CaseResult {
@@ -130,11 +129,30 @@ export function caseId(file: string, name: string, ip: 4 | 6): string {
 
 /** A result with nothing run yet (no steps, no packets): the skeleton every result starts from. */
 export function blankResult(
-  c: { file: string; name: string; spec: readonly string[] }, ip: 4 | 6, seed: number, kernel: string, status: CaseStatus, message?: string,
+  c: { file: string; name: string; spec: readonly string[] },
+  ip: 4 | 6,
+  seed: number,
+  kernel: string,
+  status: CaseStatus,
+  message?: string,
 ): CaseResult {
   return {
-    id: caseId(c.file, c.name, ip), file: c.file, name: c.name, spec: [...c.spec], ip, status, ...(message !== undefined ? { message } : {}),
-    durationMs: 0, steps: [], packets: [], unexpected: 0, kernel, sysctls: {}, modelProfile: 'unknown', seed, captureDrops: 0,
+    id: caseId(c.file, c.name, ip),
+    file: c.file,
+    name: c.name,
+    spec: [...c.spec],
+    ip,
+    status,
+    ...(message !== undefined ? { message } : {}),
+    durationMs: 0,
+    steps: [],
+    packets: [],
+    unexpected: 0,
+    kernel,
+    sysctls: {},
+    modelProfile: 'unknown',
+    seed,
+    captureDrops: 0,
   };
 }
 

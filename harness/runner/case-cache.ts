@@ -63,13 +63,17 @@ export function parseCached(text: string, file: string): CaseFile {
   const entry = path.join(d, `${key}.json`);
   try {
     return decodeCase(fs.readFileSync(entry, 'utf8'));
-  } catch { /* not cached yet (or unreadable): parse */ }
+  } catch {
+    /* not cached yet (or unreadable): parse */
+  }
   const c = parseCaseText(text, file);
   try {
     const tmp = `${entry}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, encodeCase(c));
     fs.renameSync(tmp, entry);
-  } catch { /* a read-only cache only costs time */ }
+  } catch {
+    /* a read-only cache only costs time */
+  }
   return c;
 }
 

@@ -54,9 +54,18 @@ function oneLine(s: string): string {
 
 /** One line: name, file, spec, families, kernel range, expected duration, sysctls (tab-separated). */
 export function formatListing(l: CaseListing): string {
-  const sys = Object.entries(l.sysctls).map(([k, v]) => `${k}=${/\s/.test(v) ? JSON.stringify(v) : v}`).join(' ');
+  const sys = Object.entries(l.sysctls)
+    .map(([k, v]) => `${k}=${/\s/.test(v) ? JSON.stringify(v) : v}`)
+    .join(' ');
   return [
-    l.name, l.file, l.spec.join(' ') || '-', l.families.map((f) => `ipv${f}`).join(','), `kernel ${l.kernel.range}`,
-    durationRange(l.expectedMs), sys || '-',
-  ].map(oneLine).join('\t');
+    l.name,
+    l.file,
+    l.spec.join(' ') || '-',
+    l.families.map((f) => `ipv${f}`).join(','),
+    `kernel ${l.kernel.range}`,
+    durationRange(l.expectedMs),
+    sys || '-',
+  ]
+    .map(oneLine)
+    .join('\t');
 }

@@ -24,7 +24,15 @@ export interface CaseEnd {
  * that (a timer the case never waited for, read late because the event loop was busy) is outside the
  * case: kept in the pcapng, not judged — on an idle machine the case would have ended before it came.
  */
-export function caseResult(cx: CaseContext | undefined, ledger: DutLedger | undefined, dutMac: string | undefined, e: CaseEnd, c: CaseContext['c'], ip: 4 | 6, seed: number): CaseResult {
+export function caseResult(
+  cx: CaseContext | undefined,
+  ledger: DutLedger | undefined,
+  dutMac: string | undefined,
+  e: CaseEnd,
+  c: CaseContext['c'],
+  ip: 4 | 6,
+  seed: number,
+): CaseResult {
   let { status, message } = e;
   const rx = ledger?.rx ?? [];
   const foreign = ledger?.foreign ?? [];
@@ -73,9 +81,21 @@ export function caseResult(cx: CaseContext | undefined, ledger: DutLedger | unde
   ledger?.finish();
   const off = e.epochOffsetNs;
   const packets: CapturedPacket[] = [
-    ...(ledger?.tx ?? []).map((t) => ({ tsNs: t.tNs + off, dir: 'sent' as const, bytes: t.frame, comment: t.comment, ...(t.flow !== undefined ? { flow: t.flow } : {}) })),
-    ...rx.map((r) => ({ tsNs: r.tNs + off, dir: 'received' as const, bytes: r.frame, comment: r.comment ?? '', ...(r.flow !== undefined ? { flow: r.flow } : {}) })),
-    ...foreign.map((r) => ({ tsNs: r.tNs + off, dir: fromDut(r) ? 'received' as const : 'sent' as const, bytes: r.frame, comment: r.comment ?? '' })),
+    ...(ledger?.tx ?? []).map((t) => ({
+      tsNs: t.tNs + off,
+      dir: 'sent' as const,
+      bytes: t.frame,
+      comment: t.comment,
+      ...(t.flow !== undefined ? { flow: t.flow } : {}),
+    })),
+    ...rx.map((r) => ({
+      tsNs: r.tNs + off,
+      dir: 'received' as const,
+      bytes: r.frame,
+      comment: r.comment ?? '',
+      ...(r.flow !== undefined ? { flow: r.flow } : {}),
+    })),
+    ...foreign.map((r) => ({ tsNs: r.tNs + off, dir: fromDut(r) ? ('received' as const) : ('sent' as const), bytes: r.frame, comment: r.comment ?? '' })),
   ].sort((p, q) => (p.tsNs < q.tsNs ? -1 : p.tsNs > q.tsNs ? 1 : 0));
   return {
     ...blankResult(c, ip, seed, e.kernel, status, message),

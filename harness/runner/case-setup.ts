@@ -33,14 +33,18 @@ export async function setupDut(cx: CaseContext): Promise<void> {
  * syscall time. A connect() that returns 0 with TCP_FASTOPEN_CONNECT has sent nothing: its SYN leaves
  * with the first write (the runner tells the model then, steps/call.ts). Returns the connecting call's reply.
  */
-export async function openConnection(cx: CaseContext, o: { port: number; bind?: number; sockopts: SockOpt[]; flow: string; fastopen?: number }): Promise<Reply<'connect'> | Reply<'send'>> {
+export async function openConnection(
+  cx: CaseContext,
+  o: { port: number; bind?: number; sockopts: SockOpt[]; flow: string; fastopen?: number },
+): Promise<Reply<'connect'> | Reply<'send'>> {
   const agent = cx.lab.agent;
   const fd = (await cx.must(agent.socket(cx.ip), 'socket')).result!.fd;
   for (const x of o.sockopts) await cx.must(agent.setsockopt(fd, x.name, cx.agentValue(x.value)), `setsockopt ${x.name}`);
   if (o.bind !== undefined) await cx.must(agent.bind(fd, cx.dutAddr, o.bind), `bind ${o.bind}`);
-  const r = o.fastopen !== undefined
-    ? await agent.send(fd, Buffer.alloc(o.fastopen), { flags: ['MSG_FASTOPEN'], addr: cx.peerAddr, port: o.port })
-    : await agent.connect(fd, cx.peerAddr, o.port);
+  const r =
+    o.fastopen !== undefined
+      ? await agent.send(fd, Buffer.alloc(o.fastopen), { flags: ['MSG_FASTOPEN'], addr: cx.peerAddr, port: o.port })
+      : await agent.connect(fd, cx.peerAddr, o.port);
   // The SYN leaves when the agent makes the syscall, which can be well after we asked (the agent
   // serves every lab of this worker): its own timestamp, on our clock, is when the model's SYN goes.
   const at = r.at !== undefined ? msToNs(r.at) : now();
@@ -55,7 +59,11 @@ export async function openConnection(cx: CaseContext, o: { port: number; bind?: 
   }
   cx.dutPort = name.result!.port;
   const opts = modelSockopts(o.sockopts, cx.peerAddr);
-  cx.model.event({ type: 'connect', dport: o.port, sport: cx.dutPort, opts, ...(o.fastopen !== undefined ? { fastopen: { len: o.fastopen } } : {}) }, nsToMs(at), o.flow);
+  cx.model.event(
+    { type: 'connect', dport: o.port, sport: cx.dutPort, opts, ...(o.fastopen !== undefined ? { fastopen: { len: o.fastopen } } : {}) },
+    nsToMs(at),
+    o.flow,
+  );
   // connect() = 0 without data: TCP_FASTOPEN_CONNECT deferred the SYN to the first write
   cx.deferredConnect = o.fastopen === undefined && r.ok ? { port: o.port, opts } : undefined;
   return r;

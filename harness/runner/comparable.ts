@@ -62,7 +62,7 @@ export class CaseTrace {
       packets: packets.map((p) => {
         const note = this.notes.get(p.bytes);
         return {
-          dir: p.dir === 'sent' ? 'peer' as const : 'dut' as const,
+          dir: p.dir === 'sent' ? ('peer' as const) : ('dut' as const),
           bytes: p.bytes,
           step: note?.step,
           // Taken by a step, sent by the harness, or unexpected inside the window: judged.

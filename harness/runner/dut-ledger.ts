@@ -59,7 +59,11 @@ export class DutLedger {
   private readonly sleeps = new Set<() => void>();
   private stopped = false;
 
-  constructor(private readonly dutAddr: string, private readonly peerAddr: string, private readonly flowOf: (port: number) => string | undefined) {}
+  constructor(
+    private readonly dutAddr: string,
+    private readonly peerAddr: string,
+    private readonly flowOf: (port: number) => string | undefined,
+  ) {}
 
   /** The capture's frame callback. */
   onFrame(f: CapturedFrame): void {
@@ -115,9 +119,13 @@ export class DutLedger {
       queue.push(seen);
       if (this.stopped) return resolve(beforeNs);
       // As in waitFor: frames already readable are let in before the deadline counts.
-      timer = setTimeout(() => setImmediate(() => {
-        if (!tx.onWire) resolve(beforeNs);
-      }), Math.max(0, nsToMs(echoDeadline - now())));
+      timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (!tx.onWire) resolve(beforeNs);
+          }),
+        Math.max(0, nsToMs(echoDeadline - now())),
+      );
     });
   }
 
@@ -145,10 +153,13 @@ export class DutLedger {
         },
       };
       this.waiters.add(w);
-      timer = setTimeout(() => {
-        timer = undefined;
-        setImmediate(() => w.finish(this.rx.find(pred)));
-      }, Math.max(0, nsToMs(deadline - now())));
+      timer = setTimeout(
+        () => {
+          timer = undefined;
+          setImmediate(() => w.finish(this.rx.find(pred)));
+        },
+        Math.max(0, nsToMs(deadline - now())),
+      );
     });
   }
 

@@ -10,7 +10,6 @@ export interface CaseEstimate {
   maxMs: number;
 }
 
-
 export function estimateCase(c: CaseFile): CaseEstimate {
   let lo = 0; // elapsed, shortest run
   let hi = 0; // elapsed, longest run

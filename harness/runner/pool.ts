@@ -138,9 +138,10 @@ export class WorkerPool {
 
   private workerEntry(): { file: string; execArgv: string[] } {
     if (this.entry) return this.entry;
-    this.entry = this.o.mode === 'ts-node'
-      ? { file: path.join(REPO_ROOT, 'harness', 'runner', 'worker.ts'), execArgv: ['-r', 'ts-node/register/transpile-only'] }
-      : { file: path.join(compiledMirror(), 'harness', 'runner', 'worker.js'), execArgv: [] };
+    this.entry =
+      this.o.mode === 'ts-node'
+        ? { file: path.join(REPO_ROOT, 'harness', 'runner', 'worker.ts'), execArgv: ['-r', 'ts-node/register/transpile-only'] }
+        : { file: path.join(compiledMirror(), 'harness', 'runner', 'worker.js'), execArgv: [] };
     return this.entry;
   }
 
@@ -193,7 +194,10 @@ export class WorkerPool {
       const { job, resolve } = this.queue.shift()!;
       // Until the case has its lab, the set-up limit; from then on, the case's own (see onMessage).
       const setup = setupLimitMs();
-      const hard = setTimeout(() => this.kill(target, `a case got no lab within ${(setup / 1000).toFixed(0)} s (SYNH_SETUP_TIMEOUT; worker killed)`), setup + this.grace);
+      const hard = setTimeout(
+        () => this.kill(target, `a case got no lab within ${(setup / 1000).toFixed(0)} s (SYNH_SETUP_TIMEOUT; worker killed)`),
+        setup + this.grace,
+      );
       w.running.set(job.key, { job, resolve, startedAt: Date.now(), step: 0, hard });
       w.child.send({ type: 'run', job } satisfies ToWorker);
       this.o.onEvent?.({ type: 'start', job, pid: w.pid });

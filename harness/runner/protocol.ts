@@ -25,9 +25,7 @@ export interface JobSpec {
   alone?: boolean;
 }
 
-export type ToWorker =
-  | { type: 'run'; job: JobSpec }
-  | { type: 'exit' };
+export type ToWorker = { type: 'run'; job: JobSpec } | { type: 'exit' };
 
 export type FromWorker =
   | { type: 'ready'; pid: number; startMs: number }

@@ -32,7 +32,14 @@ export async function withReruns(attempt: (n: number) => Promise<CaseResult>): P
     if (r.status === 'error' && r.harnessSlow) {
       const { harnessSlow, ...rest } = r;
       if (earlier.length >= MAX_RERUNS) return finalResult(rest, earlier);
-      earlier.push({ status: r.status, ...(r.message !== undefined ? { message: r.message } : {}), step: harnessSlow.step, lateMs: 0, durationMs: r.durationMs, slow: harnessSlow.what });
+      earlier.push({
+        status: r.status,
+        ...(r.message !== undefined ? { message: r.message } : {}),
+        step: harnessSlow.step,
+        lateMs: 0,
+        durationMs: r.durationMs,
+        slow: harnessSlow.what,
+      });
       continue;
     }
     const d = decideAttempt(r.status, r.steps, earlier.length);
@@ -59,7 +66,9 @@ export function finalResult(last: CaseResult, earlier: readonly EarlierAttempt[]
   const first = earlier[0].message ? `; attempt 1: ${earlier[0].message}` : '';
   if (stillLate) {
     return {
-      ...last, status: 'error', reruns: [...earlier],
+      ...last,
+      status: 'error',
+      reruns: [...earlier],
       message: `not judged: ${lateText(stillLate)} in the last attempt too (${note}); the machine is too loaded for this case's timers — last attempt: ${last.message ?? 'failed'}`,
     };
   }

@@ -60,7 +60,11 @@ export class CaseExecution {
   private ledger: DutLedger | undefined;
   private stepNo = 0;
 
-  constructor(readonly c: CaseFile, readonly ip: 4 | 6, private readonly o: RunCaseOptions) {}
+  constructor(
+    readonly c: CaseFile,
+    readonly ip: 4 | 6,
+    private readonly o: RunCaseOptions,
+  ) {}
 
   /** Stops the case as soon as possible: every wait (for a packet, for time) ends now, and the run reports an error with `why`. */
   abort(why: string): void {
@@ -145,7 +149,10 @@ export class CaseExecution {
         if (script) out.script = script;
         const startNs = cx.effect.startNs ?? begun;
         const next = cx.effect.nextDueNs ?? now();
-        const timer = drift.step({ dueMs, startMs: nsToMs(startNs), nextDueMs: nsToMs(next > cx.dueNs ? next : cx.dueNs), idealMs: cx.effect.idealMs ?? 0 }, nextTimerMs);
+        const timer = drift.step(
+          { dueMs, startMs: nsToMs(startNs), nextDueMs: nsToMs(next > cx.dueNs ? next : cx.dueNs), idealMs: cx.effect.idealMs ?? 0 },
+          nextTimerMs,
+        );
         out.dueNs = cx.dueNs;
         out.startNs = startNs;
         if (timer !== undefined) {

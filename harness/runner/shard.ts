@@ -26,7 +26,9 @@ export function parseShard(spec: string, env: NodeJS.ProcessEnv = process.env): 
   else {
     const fromEnv = env.JOB_COMPLETION_INDEX ?? env.TEST_SHARD_INDEX;
     if (fromEnv === undefined || !/^\d+$/.test(fromEnv)) {
-      throw new Error(`--shard ${spec}: no shard index: give i/${total}, or run where JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or TEST_SHARD_INDEX (Bazel) is set`);
+      throw new Error(
+        `--shard ${spec}: no shard index: give i/${total}, or run where JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or TEST_SHARD_INDEX (Bazel) is set`,
+      );
     }
     index = Number(fromEnv) + 1;
   }

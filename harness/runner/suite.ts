@@ -103,8 +103,11 @@ export function planJobs(cases: readonly CaseFile[], o: PlanOptions): PlannedJob
       if (o.ip !== undefined && o.ip !== 'both' && o.ip !== ip) continue;
       const order = out.length;
       const job: JobSpec = { key: order, case: c, ip, seed: o.seed, timeoutMs: o.timeoutMs ?? defaultTimeoutMs(estimate) };
-      const fact = (o.ignoreGates || kernelMatches(c.kernel, kernel) ? undefined : `kernel ${kernel} is not in ${c.kernel.text}${c.kernel.why ? ` (${c.kernel.why})` : ''}`) ?? missingSysctl(c, kernel, version);
-      const local = fact ? undefined : missingName(c, kernel, names) ?? globalSysctlSkip(c, readGlobal);
+      const fact =
+        (o.ignoreGates || kernelMatches(c.kernel, kernel)
+          ? undefined
+          : `kernel ${kernel} is not in ${c.kernel.text}${c.kernel.why ? ` (${c.kernel.why})` : ''}`) ?? missingSysctl(c, kernel, version);
+      const local = fact ? undefined : (missingName(c, kernel, names) ?? globalSysctlSkip(c, readGlobal));
       const skip = fact ?? local;
       out.push({ case: c, ip, order, estimate, job, ...(skip ? { skip } : {}), ...(local ? { notice: true as const } : {}) });
     }
@@ -157,7 +160,7 @@ export interface SuiteOutcome {
 
 /** A seed for a run that was given none: printed with the results, so the run can be replayed. */
 export function freshSeed(): number {
-  return (Date.now() ^ (process.pid << 16)) % 2 ** 31 >>> 0;
+  return ((Date.now() ^ (process.pid << 16)) % 2 ** 31) >>> 0;
 }
 
 export function skipResult(p: PlannedJob): CaseResult {
@@ -239,7 +242,10 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
     cases: results,
     ...(o.shard ? { shard: { ...o.shard, planned } } : {}),
   };
-  const notices = plan.filter((p) => p.notice).sort((a, b) => a.order - b.order).map((p) => `${jobId(p)}: ${p.skip}`);
+  const notices = plan
+    .filter((p) => p.notice)
+    .sort((a, b) => a.order - b.order)
+    .map((p) => `${jobId(p)}: ${p.skip}`);
   const outcome: SuiteOutcome = { run, counts: countStatuses(results), notices };
   if (o.resultsDir !== false) {
     // Never throws for a write failure: the verdicts are the run's result and the caller prints them.
@@ -262,7 +268,10 @@ function jobId(p: PlannedJob): string {
  * order. Weighted by recorded durations when given, else by the case's own estimate.
  */
 export function selectShard(plan: readonly PlannedJob[], shard: Shard, durations?: ReadonlyMap<string, number>): PlannedJob[] {
-  const of = partition(plan.map((p) => ({ id: jobId(p), ms: p.skip ? 0 : durations?.get(jobId(p)) ?? p.estimate.minMs })), shard.total);
+  const of = partition(
+    plan.map((p) => ({ id: jobId(p), ms: p.skip ? 0 : (durations?.get(jobId(p)) ?? p.estimate.minMs) })),
+    shard.total,
+  );
   const mine = plan.filter((p) => of.get(jobId(p)) === shard.index);
   const renumber = new Map([...mine].sort((a, b) => a.order - b.order).map((p, i) => [p, i]));
   return mine.map((p) => {

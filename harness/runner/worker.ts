@@ -60,10 +60,12 @@ async function replenish(): Promise<void> {
 
 /** A lab for one case: an idle one (or the next one created), reset with the case's sysctls and MTU. */
 async function labFor(sysctls: Record<string, string | number>, mtu = DEFAULT_MTU): Promise<Lab> {
-  const got = idle.pop() ?? await new Promise<Lab | Error>((resolve) => {
-    waiting.push(resolve);
-    void replenish().catch(() => undefined);
-  });
+  const got =
+    idle.pop() ??
+    (await new Promise<Lab | Error>((resolve) => {
+      waiting.push(resolve);
+      void replenish().catch(() => undefined);
+    }));
   if (got instanceof Error) throw got;
   try {
     await got.reset({ sysctls, mtu });
@@ -99,16 +101,21 @@ async function run(job: JobSpec): Promise<void> {
   };
   let result: CaseResult;
   try {
-    result = await runCase(job.case, job.ip, async (s, mtu) => {
-      lab = await labFor(s, mtu);
-      startClock();
-      return lab;
-    }, {
-      seed: job.seed,
-      delayStepMs: stepDelayKnob(job.case.name, job.attempt ?? 0),
-      onStep: (step) => send({ type: 'step', key: job.key, step }),
-      onExecution: (e) => (x = e),
-    });
+    result = await runCase(
+      job.case,
+      job.ip,
+      async (s, mtu) => {
+        lab = await labFor(s, mtu);
+        startClock();
+        return lab;
+      },
+      {
+        seed: job.seed,
+        delayStepMs: stepDelayKnob(job.case.name, job.attempt ?? 0),
+        onStep: (step) => send({ type: 'step', key: job.key, step }),
+        onExecution: (e) => (x = e),
+      },
+    );
   } catch (e) {
     result = errorResult(job, `runner error: ${(e as Error).stack ?? String(e)}`);
   } finally {
@@ -146,7 +153,11 @@ process.on('message', (m: ToWorker) => {
   if (m.type === 'run') void run(m.job);
   else if (m.type === 'exit' && !exiting) {
     exiting = true;
-    if (loopDelay) require('fs').appendFileSync(process.env.SYNH_LOOP_DELAY!, `worker ${process.pid}: loop delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} p999 ${(loopDelay.percentile(99.9) / 1e6).toFixed(1)} max ${(loopDelay.max / 1e6).toFixed(1)} ms\n`);
+    if (loopDelay)
+      require('fs').appendFileSync(
+        process.env.SYNH_LOOP_DELAY!,
+        `worker ${process.pid}: loop delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} p999 ${(loopDelay.percentile(99.9) / 1e6).toFixed(1)} max ${(loopDelay.max / 1e6).toFixed(1)} ms\n`,
+      );
     // No lab is closed one by one: the agent's namespaces (and the veth pairs) go with the agent, the
     // bridges with this process's tester namespace.
     void killAgent().finally(() => process.exit(0));

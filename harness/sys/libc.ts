@@ -186,7 +186,7 @@ export function schedSetaffinity(mask: Buffer): SysRet {
 export function getsockoptInt(fd: number, level: number, opt: number): SysRet & { value?: number } {
   const res = getsockopt(fd, level, opt, 4);
   if (res.ret < 0 || !res.buf) return res;
-  return { ret: res.ret, errno: 0, value: res.buf.length >= 4 ? res.buf.readInt32LE(0) : res.buf[0] ?? 0 };
+  return { ret: res.ret, errno: 0, value: res.buf.length >= 4 ? res.buf.readInt32LE(0) : (res.buf[0] ?? 0) };
 }
 
 function nameCall(f: (fd: number, sa: Buffer, len: Buffer) => number, fd: number): AddrRet {

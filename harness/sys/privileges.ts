@@ -12,13 +12,15 @@ const NEEDED: ReadonlyArray<[number, string]> = [
 
 /** The effective capability set of this process (/proc/self/status CapEff), or undefined if unreadable. */
 export function effectiveCaps(status?: string): bigint | undefined {
-  const text = status ?? (() => {
-    try {
-      return fs.readFileSync('/proc/self/status', 'utf8');
-    } catch {
-      return '';
-    }
-  })();
+  const text =
+    status ??
+    (() => {
+      try {
+        return fs.readFileSync('/proc/self/status', 'utf8');
+      } catch {
+        return '';
+      }
+    })();
   const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(text);
   return m ? BigInt(`0x${m[1]}`) : undefined;
 }

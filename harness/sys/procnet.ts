@@ -7,12 +7,25 @@ import { canonicalAddr, Family, formatIPv4, formatIPv6, unmapV4 } from './sockad
 
 /** include/net/tcp_states.h */
 export const TCP_STATES: Readonly<Record<number, string>> = {
-  1: 'ESTABLISHED', 2: 'SYN_SENT', 3: 'SYN_RECV', 4: 'FIN_WAIT1', 5: 'FIN_WAIT2', 6: 'TIME_WAIT',
-  7: 'CLOSE', 8: 'CLOSE_WAIT', 9: 'LAST_ACK', 10: 'LISTEN', 11: 'CLOSING', 12: 'NEW_SYN_RECV',
+  1: 'ESTABLISHED',
+  2: 'SYN_SENT',
+  3: 'SYN_RECV',
+  4: 'FIN_WAIT1',
+  5: 'FIN_WAIT2',
+  6: 'TIME_WAIT',
+  7: 'CLOSE',
+  8: 'CLOSE_WAIT',
+  9: 'LAST_ACK',
+  10: 'LISTEN',
+  11: 'CLOSING',
+  12: 'NEW_SYN_RECV',
   13: 'BOUND_INACTIVE',
 };
 
-export interface Endpoint { addr: string; port: number }
+export interface Endpoint {
+  addr: string;
+  port: number;
+}
 
 export interface TcpRow {
   family: Family;
@@ -168,8 +181,14 @@ export function parseSnmpPairs(text: string, into: Record<string, number> = {}):
       i -= 1;
       continue;
     }
-    const names = h.slice(hc + 1).trim().split(/\s+/);
-    const vals = v.slice(vc + 1).trim().split(/\s+/);
+    const names = h
+      .slice(hc + 1)
+      .trim()
+      .split(/\s+/);
+    const vals = v
+      .slice(vc + 1)
+      .trim()
+      .split(/\s+/);
     names.forEach((n, k) => {
       if (vals[k] !== undefined) into[prefix + n] = Number(vals[k]);
     });

@@ -89,7 +89,13 @@ function ifinfomsg(index: number, flags = 0, change = 0): Buffer {
 /** RTM_NEWLINK (create, exclusive): a bridge with this MAC and MTU (STP off, the kernel's default). */
 export function bridgeCreateMsg(name: string, mac: string, mtu: number): Buffer {
   const linkinfo = rtattr(IFLA_LINKINFO, rtattr(IFLA_INFO_KIND, cstr('bridge')));
-  return nlmsg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, [ifinfomsg(0), rtattr(IFLA_IFNAME, cstr(name)), rtattr(IFLA_ADDRESS_LINK, macToBytes(mac)), rtattr(IFLA_MTU, u32(mtu)), linkinfo]);
+  return nlmsg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, [
+    ifinfomsg(0),
+    rtattr(IFLA_IFNAME, cstr(name)),
+    rtattr(IFLA_ADDRESS_LINK, macToBytes(mac)),
+    rtattr(IFLA_MTU, u32(mtu)),
+    linkinfo,
+  ]);
 }
 
 /** RTM_NEWLINK: set a link's MTU. */
@@ -152,9 +158,8 @@ export function addrAddMsg(index: number, addr: string, prefixLen: number): Buff
   ifa.writeUInt8(prefixLen, 1);
   ifa.writeUInt8(a.family === 6 ? IFA_F_NODAD : 0, 2);
   ifa.writeUInt32LE(index, 4);
-  const attrs = a.family === 4
-    ? [rtattr(IFA_LOCAL, a.bytes), rtattr(IFA_ADDRESS, a.bytes)]
-    : [rtattr(IFA_ADDRESS, a.bytes), rtattr(IFA_FLAGS, u32(IFA_F_NODAD))];
+  const attrs =
+    a.family === 4 ? [rtattr(IFA_LOCAL, a.bytes), rtattr(IFA_ADDRESS, a.bytes)] : [rtattr(IFA_ADDRESS, a.bytes), rtattr(IFA_FLAGS, u32(IFA_F_NODAD))];
   return nlmsg(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, [ifa, ...attrs]);
 }
 
@@ -190,14 +195,18 @@ export function ackErrno(buf: Uint8Array, seq: number): number | undefined {
     const len = b.readUInt32LE(off);
     if (len < NLMSG_HDRLEN) return undefined;
     // nlmsgerr: the (negative) errno right after the header.
-    if (b.readUInt16LE(off + 4) === NLMSG_ERROR && b.readUInt32LE(off + 8) === seq && off + NLMSG_HDRLEN + 4 <= b.length) return -b.readInt32LE(off + NLMSG_HDRLEN);
+    if (b.readUInt16LE(off + 4) === NLMSG_ERROR && b.readUInt32LE(off + 8) === seq && off + NLMSG_HDRLEN + 4 <= b.length)
+      return -b.readInt32LE(off + NLMSG_HDRLEN);
     off += align4(len);
   }
   return undefined;
 }
 
 export class NetlinkError extends Error {
-  constructor(readonly what: string, readonly errno: number) {
+  constructor(
+    readonly what: string,
+    readonly errno: number,
+  ) {
     super(`rtnetlink ${what}: ${libc.errnoName(errno)} (${libc.strerror(errno)})`);
     this.name = 'NetlinkError';
   }
@@ -217,7 +226,9 @@ export class RtNetlink {
     let init: string | undefined;
     try {
       init = fs.readlinkSync('/proc/1/ns/net');
-    } catch { /* no access to PID 1: nothing to compare with */ }
+    } catch {
+      /* no access to PID 1: nothing to compare with */
+    }
     if (here === init) throw new Error('refusing to open an rtnetlink socket in the host network namespace (the namespace of PID 1)');
     const s = libc.socket(AF_NETLINK, libc.SOCK_RAW | libc.SOCK_CLOEXEC, NETLINK_ROUTE);
     if (s.ret < 0) throw new NetlinkError('socket', s.errno);

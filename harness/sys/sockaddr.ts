@@ -31,13 +31,15 @@ export interface SockAddr {
 const LE = endianness() === 'LE';
 
 function writeHostU16(b: Buffer, v: number, off: number): void {
-  if (LE) b.writeUInt16LE(v, off); else b.writeUInt16BE(v, off);
+  if (LE) b.writeUInt16LE(v, off);
+  else b.writeUInt16BE(v, off);
 }
 function readHostU16(b: Buffer, off: number): number {
   return LE ? b.readUInt16LE(off) : b.readUInt16BE(off);
 }
 function writeHostU32(b: Buffer, v: number, off: number): void {
-  if (LE) b.writeUInt32LE(v >>> 0, off); else b.writeUInt32BE(v >>> 0, off);
+  if (LE) b.writeUInt32LE(v >>> 0, off);
+  else b.writeUInt32BE(v >>> 0, off);
 }
 function readHostU32(b: Buffer, off: number): number {
   return LE ? b.readUInt32LE(off) : b.readUInt32BE(off);
@@ -110,10 +112,16 @@ export function formatIPv6(b: Buffer | Uint8Array, off = 0): string {
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8;) {
-    if (words[i] !== 0) { i++; continue; }
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
@@ -138,12 +146,7 @@ export function canonicalAddr(addr: string): string {
  * Encode a socket address. `sockFamily` is the family of the socket it is meant for: an IPv4
  * address given for an AF_INET6 socket is encoded as ::ffff:a.b.c.d (what the kernel expects).
  */
-export function encodeSockaddr(
-  addr: string,
-  port: number,
-  sockFamily?: Family,
-  extra?: { flowinfo?: number; scopeId?: number },
-): Buffer {
+export function encodeSockaddr(addr: string, port: number, sockFamily?: Family, extra?: { flowinfo?: number; scopeId?: number }): Buffer {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`invalid port: ${port}`);
   let fam = familyOf(addr);
   let text = addr;

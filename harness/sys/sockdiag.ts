@@ -20,8 +20,14 @@ const LE = endianness() === 'LE';
 const u32 = (b: Buffer, o: number) => (LE ? b.readUInt32LE(o) : b.readUInt32BE(o));
 const u16 = (b: Buffer, o: number) => (LE ? b.readUInt16LE(o) : b.readUInt16BE(o));
 const i32 = (b: Buffer, o: number) => (LE ? b.readInt32LE(o) : b.readInt32BE(o));
-function w32(b: Buffer, v: number, o: number) { if (LE) b.writeUInt32LE(v >>> 0, o); else b.writeUInt32BE(v >>> 0, o); }
-function w16(b: Buffer, v: number, o: number) { if (LE) b.writeUInt16LE(v, o); else b.writeUInt16BE(v, o); }
+function w32(b: Buffer, v: number, o: number) {
+  if (LE) b.writeUInt32LE(v >>> 0, o);
+  else b.writeUInt32BE(v >>> 0, o);
+}
+function w16(b: Buffer, v: number, o: number) {
+  if (LE) b.writeUInt16LE(v, o);
+  else b.writeUInt16BE(v, o);
+}
 
 /** Bit mask of TCP states for the request, e.g. stateMask('LISTEN'). */
 export function stateMask(...names: string[]): number {

@@ -24,7 +24,10 @@ export interface SockoptDef {
   doc?: string;
 }
 
-export interface LingerValue { onoff: number | boolean; linger: number }
+export interface LingerValue {
+  onoff: number | boolean;
+  linger: number;
+}
 export interface Md5sigValue {
   addr: string;
   /** key as a string (its UTF-8 bytes are used); max 80 bytes. Empty string deletes the key. */
@@ -37,17 +40,48 @@ export interface Md5sigValue {
   ifindex?: number;
 }
 export interface TcpInfoValue {
-  state: number; caState: number; retransmits: number; probes: number; backoff: number;
+  state: number;
+  caState: number;
+  retransmits: number;
+  probes: number;
+  backoff: number;
   /** TCPI_OPT_* bits: 1 TIMESTAMPS, 2 SACK, 4 WSCALE, 8 ECN, 16 ECN_SEEN, 32 SYN_DATA, 64 USEC_TS */
-  options: number; sndWscale: number; rcvWscale: number;
-  rto: number; ato: number; sndMss: number; rcvMss: number; unacked: number; sacked: number;
-  lost: number; retrans: number; fackets: number; lastDataSent: number; lastAckSent: number;
-  lastDataRecv: number; lastAckRecv: number; pmtu: number; rcvSsthresh: number; rtt: number;
-  rttvar: number; sndSsthresh: number; sndCwnd: number; advmss: number; reordering: number;
-  rcvRtt: number; rcvSpace: number; totalRetrans: number;
+  options: number;
+  sndWscale: number;
+  rcvWscale: number;
+  rto: number;
+  ato: number;
+  sndMss: number;
+  rcvMss: number;
+  unacked: number;
+  sacked: number;
+  lost: number;
+  retrans: number;
+  fackets: number;
+  lastDataSent: number;
+  lastAckSent: number;
+  lastDataRecv: number;
+  lastAckRecv: number;
+  pmtu: number;
+  rcvSsthresh: number;
+  rtt: number;
+  rttvar: number;
+  sndSsthresh: number;
+  sndCwnd: number;
+  advmss: number;
+  reordering: number;
+  rcvRtt: number;
+  rcvSpace: number;
+  totalRetrans: number;
   /** later fields (0 when the kernel's struct is shorter) */
-  segsOut: number; segsIn: number; notsentBytes: number; minRtt: number; dataSegsIn: number; dataSegsOut: number;
-  delivered: number; deliveredCe: number;
+  segsOut: number;
+  segsIn: number;
+  notsentBytes: number;
+  minRtt: number;
+  dataSegsIn: number;
+  dataSegsOut: number;
+  delivered: number;
+  deliveredCe: number;
 }
 /** A socket option's value as the agent's setsockopt/getsockopt carry it (the codec's; a case file's is CaseSockoptValue). */
 export type AgentSockoptValue = number | boolean | string | LingerValue | Md5sigValue | TcpInfoValue;
@@ -60,8 +94,7 @@ const TCP_MD5SIG_MAXKEYLEN = 80;
 export const TCP_MD5SIG_LEN = SOCKADDR_STORAGE_LEN + 1 + 1 + 2 + 4 + TCP_MD5SIG_MAXKEYLEN;
 
 function d(name: string, level: number, opt: number, kind: OptKind = 'int', access: OptAccess = 'rw', doc?: string): SockoptDef {
-  const size = kind === 'int' ? 4 : kind === 'linger' ? 8 : kind === 'md5sig' ? TCP_MD5SIG_LEN
-    : kind === 'string' ? 64 : kind === 'tcp_info' ? 256 : 1024;
+  const size = kind === 'int' ? 4 : kind === 'linger' ? 8 : kind === 'md5sig' ? TCP_MD5SIG_LEN : kind === 'string' ? 64 : kind === 'tcp_info' ? 256 : 1024;
   return { name, level, opt, kind, access, size, doc };
 }
 
@@ -188,8 +221,13 @@ export function encodeSockoptValue(def: SockoptDef, value: unknown, sockFamily?:
       encodeSockaddr(v.addr, 0, sockFamily).copy(b, 0);
       let flags = 0;
       let prefixlen = 0;
-      if (v.prefixlen !== undefined) { flags |= TCP_MD5SIG_FLAG_PREFIX; prefixlen = v.prefixlen; }
-      if (v.ifindex !== undefined) { flags |= TCP_MD5SIG_FLAG_IFINDEX; }
+      if (v.prefixlen !== undefined) {
+        flags |= TCP_MD5SIG_FLAG_PREFIX;
+        prefixlen = v.prefixlen;
+      }
+      if (v.ifindex !== undefined) {
+        flags |= TCP_MD5SIG_FLAG_IFINDEX;
+      }
       b.writeUInt8(flags, SOCKADDR_STORAGE_LEN);
       b.writeUInt8(prefixlen, SOCKADDR_STORAGE_LEN + 1);
       writeHostU16(b, key.length, SOCKADDR_STORAGE_LEN + 2);
@@ -236,17 +274,48 @@ export function decodeSockoptValue(def: SockoptDef, b: Buffer, len: number): Age
 export function decodeTcpInfo(b: Buffer, len = b.length): TcpInfoValue {
   const u32 = (i: number) => (8 + 4 * i + 4 <= len ? readHostU32(b, 8 + 4 * i) : 0);
   return {
-    state: b[0], caState: b[1], retransmits: b[2], probes: b[3], backoff: b[4], options: b[5],
-    sndWscale: b[6] & 0x0f, rcvWscale: b[6] >> 4,
-    rto: u32(0), ato: u32(1), sndMss: u32(2), rcvMss: u32(3), unacked: u32(4), sacked: u32(5),
-    lost: u32(6), retrans: u32(7), fackets: u32(8), lastDataSent: u32(9), lastAckSent: u32(10),
-    lastDataRecv: u32(11), lastAckRecv: u32(12), pmtu: u32(13), rcvSsthresh: u32(14), rtt: u32(15),
-    rttvar: u32(16), sndSsthresh: u32(17), sndCwnd: u32(18), advmss: u32(19), reordering: u32(20),
-    rcvRtt: u32(21), rcvSpace: u32(22), totalRetrans: u32(23),
+    state: b[0],
+    caState: b[1],
+    retransmits: b[2],
+    probes: b[3],
+    backoff: b[4],
+    options: b[5],
+    sndWscale: b[6] & 0x0f,
+    rcvWscale: b[6] >> 4,
+    rto: u32(0),
+    ato: u32(1),
+    sndMss: u32(2),
+    rcvMss: u32(3),
+    unacked: u32(4),
+    sacked: u32(5),
+    lost: u32(6),
+    retrans: u32(7),
+    fackets: u32(8),
+    lastDataSent: u32(9),
+    lastAckSent: u32(10),
+    lastDataRecv: u32(11),
+    lastAckRecv: u32(12),
+    pmtu: u32(13),
+    rcvSsthresh: u32(14),
+    rtt: u32(15),
+    rttvar: u32(16),
+    sndSsthresh: u32(17),
+    sndCwnd: u32(18),
+    advmss: u32(19),
+    reordering: u32(20),
+    rcvRtt: u32(21),
+    rcvSpace: u32(22),
+    totalRetrans: u32(23),
     // after four u64 rates and byte counts (offsets 104..135)
-    segsOut: u32(32), segsIn: u32(33), notsentBytes: u32(34), minRtt: u32(35), dataSegsIn: u32(36), dataSegsOut: u32(37),
+    segsOut: u32(32),
+    segsIn: u32(33),
+    notsentBytes: u32(34),
+    minRtt: u32(35),
+    dataSegsIn: u32(36),
+    dataSegsOut: u32(37),
     // after four more u64 (160..191)
-    delivered: u32(46), deliveredCe: u32(47),
+    delivered: u32(46),
+    deliveredCe: u32(47),
   };
 }
 
@@ -254,7 +323,8 @@ export function decodeTcpInfo(b: Buffer, len = b.length): TcpInfoValue {
 // but keep it explicit)
 const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 function writeHostI32(b: Buffer, v: number, off: number): void {
-  if (LE) b.writeInt32LE(v | 0, off); else b.writeInt32BE(v | 0, off);
+  if (LE) b.writeInt32LE(v | 0, off);
+  else b.writeInt32BE(v | 0, off);
 }
 function readHostI32(b: Buffer, off: number): number {
   return LE ? b.readInt32LE(off) : b.readInt32BE(off);
@@ -263,7 +333,8 @@ function readHostU32(b: Buffer, off: number): number {
   return LE ? b.readUInt32LE(off) : b.readUInt32BE(off);
 }
 function writeHostU16(b: Buffer, v: number, off: number): void {
-  if (LE) b.writeUInt16LE(v, off); else b.writeUInt16BE(v, off);
+  if (LE) b.writeUInt16LE(v, off);
+  else b.writeUInt16BE(v, off);
 }
 function readHostU16(b: Buffer, off: number): number {
   return LE ? b.readUInt16LE(off) : b.readUInt16BE(off);

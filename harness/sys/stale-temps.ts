@@ -93,7 +93,10 @@ export function sweepDir(dir: string, patterns: readonly RegExp[]): string[] {
 
 function subdirs(dir: string): string[] {
   try {
-    return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.tmp-')).map((e) => path.join(dir, e.name));
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.tmp-'))
+      .map((e) => path.join(dir, e.name));
   } catch {
     return [];
   }

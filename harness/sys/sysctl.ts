@@ -27,7 +27,10 @@ export function sysctlPath(name: string): string {
  */
 export function sysctlWritePath(name: string): string {
   const p = sysctlPath(name);
-  if (isGlobalSysctl(p)) throw new TypeError(`refusing to write ${name}: it is kernel-wide (not per network namespace), so the write would change the host; a case declares the value it needs and runs where the kernel has it`);
+  if (isGlobalSysctl(p))
+    throw new TypeError(
+      `refusing to write ${name}: it is kernel-wide (not per network namespace), so the write would change the host; a case declares the value it needs and runs where the kernel has it`,
+    );
   return p;
 }
 

@@ -33,6 +33,4 @@ export function parseEthtoolFeatures(text: string): Record<string, boolean> {
 }
 
 /** Features that must read "off" on every lab link (ethtool -k names; set by harness/sys/ethtool.ts). */
-export const OFFLOAD_FEATURES = [
-  'rx-checksumming', 'tx-checksumming', 'tcp-segmentation-offload', 'generic-segmentation-offload', 'generic-receive-offload',
-];
+export const OFFLOAD_FEATURES = ['rx-checksumming', 'tx-checksumming', 'tcp-segmentation-offload', 'generic-segmentation-offload', 'generic-receive-offload'];

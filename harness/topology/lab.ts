@@ -33,7 +33,18 @@ import { Injector } from '../inject/injector';
 import { PacketSender } from '../inject/packet-sender';
 import { offloadsOff } from '../sys/ethtool';
 import { ifNameToIndex } from '../sys/libc';
-import { addrAddMsg, bridgeCreateMsg, linkDelMsg, linkEnslaveUpMsg, linkMtuMsg, linkUpMsg, neighPermanentMsg, NetlinkError, routeReplaceMsg, RtNetlink } from '../sys/rtnetlink';
+import {
+  addrAddMsg,
+  bridgeCreateMsg,
+  linkDelMsg,
+  linkEnslaveUpMsg,
+  linkMtuMsg,
+  linkUpMsg,
+  neighPermanentMsg,
+  NetlinkError,
+  routeReplaceMsg,
+  RtNetlink,
+} from '../sys/rtnetlink';
 import { run } from './commands';
 import { LabAddresses, labAddresses } from './plan';
 import { enterTesterNetns } from './tester-ns';
@@ -182,7 +193,10 @@ export class Lab {
           return ((f.bytes[off + 2] << 8) | f.bytes[off + 3]) === 65533 && (f.bytes[off + 13] & 0x04) !== 0;
         }, 20);
         if (got) break;
-        if (Date.now() > deadline) throw new LabNotReady(`lab ${this.addr.index}: no answer from the DUT over IPv${ip} within ${PATH_DEADLINE_MS / 1000} s of wiring the link — the topology is broken (check \`synh doctor\`), or the machine too loaded to bring it up in time`);
+        if (Date.now() > deadline)
+          throw new LabNotReady(
+            `lab ${this.addr.index}: no answer from the DUT over IPv${ip} within ${PATH_DEADLINE_MS / 1000} s of wiring the link — the topology is broken (check \`synh doctor\`), or the machine too loaded to bring it up in time`,
+          );
       }
     }
     this.capture.rebase();
@@ -220,8 +234,14 @@ function dutWiring(a: LabAddresses, tmac: string, sysctls: Record<string, string
     // Let the DUT's IPv6 address work at once and keep the link quiet (the namespace's defaults say
     // the same; these make it explicit for the link), then the case's own.
     sysctls: { [`net.ipv6.conf.${a.dutIf}.accept_dad`]: 0, [`net.ipv6.conf.${a.dutIf}.router_solicitations`]: 0, ...sysctls },
-    addrs: [{ addr: a.v4.dut, prefixLen: 24 }, { addr: a.v6.dut, prefixLen: 64 }],
-    neighbours: [{ addr: a.v4.peer, mac: tmac }, { addr: a.v6.peer, mac: tmac }],
+    addrs: [
+      { addr: a.v4.dut, prefixLen: 24 },
+      { addr: a.v6.dut, prefixLen: 64 },
+    ],
+    neighbours: [
+      { addr: a.v4.peer, mac: tmac },
+      { addr: a.v6.peer, mac: tmac },
+    ],
   };
 }
 
@@ -293,9 +313,10 @@ function attachPort(name: string, bridge: number, previous: number): number {
 
 function openCapture(a: LabAddresses, mtu: number, opts: LabOptions): Capture {
   // 'both' also takes what the peer sends to a broadcast or multicast address (send steps' `to:`).
-  const filter = opts.capture === 'dut'
-    ? `tcp and (src host ${a.v4.dut} or src host ${a.v6.dut})`
-    : `tcp and (host ${a.v4.dut} or host ${a.v6.dut} or src host ${a.v4.peer} or src host ${a.v6.peer})`;
+  const filter =
+    opts.capture === 'dut'
+      ? `tcp and (src host ${a.v4.dut} or src host ${a.v6.dut})`
+      : `tcp and (host ${a.v4.dut} or host ${a.v6.dut} or src host ${a.v4.peer} or src host ${a.v6.peer})`;
   // Frames are at most MTU + Ethernet header; the buffer is sized to that (truncation is an error).
   const testBufferBytes = captureBufferKnob();
   return new Capture(a.testerIf, filter, { snaplen: mtu + 14 + 4, ...(testBufferBytes !== undefined ? { testBufferBytes } : {}) });
@@ -316,7 +337,10 @@ let testerDefaultsSet = false;
 /** Tester-namespace defaults, written from the main thread (which is in that namespace). */
 function testerDefaults(): void {
   if (testerDefaultsSet) return;
-  for (const [k, v] of [['accept_dad', '0'], ['router_solicitations', '0']]) {
+  for (const [k, v] of [
+    ['accept_dad', '0'],
+    ['router_solicitations', '0'],
+  ]) {
     fs.writeFileSync(`/proc/sys/net/ipv6/conf/default/${k}`, v);
   }
   testerDefaultsSet = true;

@@ -28,6 +28,11 @@ export function labAddresses(index: number): LabAddresses {
     // source-address lookup of raw IPv6 sends (v6). They are not the peer address: the peer stays
     // owned by no stack.
     v4: { dut: `198.18.${index}.1`, peer: `198.18.${index}.2`, prefix: `198.18.${index}.0/24`, tester: `198.18.${index}.3`, broadcast: `198.18.${index}.255` },
-    v6: { dut: canon6(`2001:2:0:${hex}::1`), peer: canon6(`2001:2:0:${hex}::2`), prefix: `${canon6(`2001:2:0:${hex}::`)}/64`, tester: canon6(`2001:2:0:${hex}::3`) },
+    v6: {
+      dut: canon6(`2001:2:0:${hex}::1`),
+      peer: canon6(`2001:2:0:${hex}::2`),
+      prefix: `${canon6(`2001:2:0:${hex}::`)}/64`,
+      tester: canon6(`2001:2:0:${hex}::3`),
+    },
   };
 }

@@ -12,7 +12,14 @@ declare module 'raw-socket' {
     close(): this;
     setOption(level: number, option: number, value: number | Buffer, length?: number): void;
     getOption(level: number, option: number, value: Buffer, length: number): number;
-    send(buffer: Buffer, offset: number, length: number, address: string, beforeCallback: (() => void) | null, afterCallback: (error: Error | null, bytes: number) => void): this;
+    send(
+      buffer: Buffer,
+      offset: number,
+      length: number,
+      address: string,
+      beforeCallback: (() => void) | null,
+      afterCallback: (error: Error | null, bytes: number) => void,
+    ): this;
     pauseRecv(): this;
   }
   export function createSocket(options: { protocol?: number; addressFamily?: number; bufferSize?: number }): Socket;

@@ -37,8 +37,7 @@ export function discoverCaseFiles(inputs: readonly string[], opts: DiscoverOptio
       }
       if (st.isDirectory()) {
         if (!OTHER_FORMAT_DIRS.has(name)) walk(root, p);
-      }
-      else if (st.isFile() && CASE_EXT.test(name)) add(p, relative(root, p));
+      } else if (st.isFile() && CASE_EXT.test(name)) add(p, relative(root, p));
     }
   };
   const add = (p: string, rel: string) => {
@@ -96,7 +95,10 @@ export function globToRegExp(glob: string): RegExp {
       const end = glob.indexOf(']', i + 1);
       if (end === -1) re += '\\[';
       else {
-        re += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        re += `[${glob
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = end;
       }
     } else {

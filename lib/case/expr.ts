@@ -60,7 +60,9 @@ export function parseDuration(v: unknown): number {
   }
   const ms = Number(m[1]) * UNIT_MS[m[2]];
   if (ms > MAX_DURATION_MS) {
-    throw new ValueError(`${show(v)} is longer than the longest wait a case may ask for, ${MAX_DURATION_MS / 1000}s — shorten it (a handshake case waits seconds)`);
+    throw new ValueError(
+      `${show(v)} is longer than the longest wait a case may ask for, ${MAX_DURATION_MS / 1000}s — shorten it (a handshake case waits seconds)`,
+    );
   }
   if (!Number.isInteger(ms)) {
     throw new ValueError(`${show(v)} is not a whole number of milliseconds — round it, e.g. ${Math.round(ms)}ms`);
@@ -70,8 +72,7 @@ export function parseDuration(v: unknown): number {
 
 const WINDOW_RE = /^\s*(.+?)\s*(?:±|\+-|\+\/-)\s*(.+?)\s*$/;
 /** JSON Schema pattern for a time window string (the list form is described separately). */
-export const TIME_WINDOW_PATTERN =
-  '^\\s*\\d+(\\.\\d+)?\\s*(ms|s)\\s*(±|\\+-|\\+/-)\\s*\\d+(\\.\\d+)?\\s*(ms|s|%)\\s*$';
+export const TIME_WINDOW_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*(ms|s)\\s*(±|\\+-|\\+/-)\\s*\\d+(\\.\\d+)?\\s*(ms|s|%)\\s*$';
 
 /**
  * "1s±200ms" (also "1s+-200ms", "3s±10%") or [lo, hi] with durations → { min, max } in ms.
@@ -284,12 +285,24 @@ export function parseCmp(v: unknown, what = 'count'): CmpMatcher {
 export function boundCmp(c: CmpMatcher, lo: number, hi: number, what: string): CmpMatcher {
   let [a, b] = [-Infinity, Infinity];
   switch (c.op) {
-    case '=': [a, b] = [c.value, c.value]; break;
-    case '>=': a = c.value; break;
-    case '>': a = Math.floor(c.value) + 1; break;
-    case '<=': b = c.value; break;
-    case '<': b = Math.ceil(c.value) - 1; break;
-    case 'range': [a, b] = [c.lo, c.hi]; break;
+    case '=':
+      [a, b] = [c.value, c.value];
+      break;
+    case '>=':
+      a = c.value;
+      break;
+    case '>':
+      a = Math.floor(c.value) + 1;
+      break;
+    case '<=':
+      b = c.value;
+      break;
+    case '<':
+      b = Math.ceil(c.value) - 1;
+      break;
+    case 'range':
+      [a, b] = [c.lo, c.hi];
+      break;
   }
   if (Math.max(a, lo) > Math.min(b, hi)) throw new ValueError(`${c.text} can never hold: ${what} is ${lo}..${hi} — compare with a value in that range`);
   return c;
@@ -298,12 +311,18 @@ export function boundCmp(c: CmpMatcher, lo: number, hi: number, what: string): C
 /** Whether `n` satisfies the comparison. */
 export function cmpMatches(c: CmpMatcher, n: number): boolean {
   switch (c.op) {
-    case '=': return n === c.value;
-    case '>=': return n >= c.value;
-    case '>': return n > c.value;
-    case '<=': return n <= c.value;
-    case '<': return n < c.value;
-    case 'range': return n >= c.lo && n <= c.hi;
+    case '=':
+      return n === c.value;
+    case '>=':
+      return n >= c.value;
+    case '>':
+      return n > c.value;
+    case '<=':
+      return n <= c.value;
+    case '<':
+      return n < c.value;
+    case 'range':
+      return n >= c.lo && n <= c.hi;
   }
 }
 
@@ -326,7 +345,11 @@ export function parseKernelRange(v: unknown): KernelRange {
   if (text === '*' || text === '') return { text: '*', anyOf: [] };
   const anyOf: KernelComparator[][] = [];
   for (const group of text.split('||')) {
-    const tokens = group.trim().replace(/(>=|<=|>|<|=)\s+/g, '$1').split(/\s+/).filter(Boolean);
+    const tokens = group
+      .trim()
+      .replace(/(>=|<=|>|<|=)\s+/g, '$1')
+      .split(/\s+/)
+      .filter(Boolean);
     if (tokens.length === 0) throw new ValueError(`empty alternative in kernel range ${show(v)} — ${KERNEL_HELP}`);
     const all: KernelComparator[] = [];
     for (const t of tokens) {
@@ -354,11 +377,16 @@ export function kernelMatches(range: KernelRange, release: string): boolean {
     group.every((c) => {
       const x = c.major * 1000 + c.minor;
       switch (c.op) {
-        case '>=': return ver >= x;
-        case '>': return ver > x;
-        case '<=': return ver <= x;
-        case '<': return ver < x;
-        case '=': return ver === x;
+        case '>=':
+          return ver >= x;
+        case '>':
+          return ver > x;
+        case '<=':
+          return ver <= x;
+        case '<':
+          return ver < x;
+        case '=':
+          return ver === x;
       }
     }),
   );

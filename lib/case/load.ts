@@ -39,7 +39,9 @@ export function loadCaseFiles(paths: readonly string[], parse: (text: string, pa
     }
     const at = namePosition(texts.get(c.file) ?? '');
     issues.push({
-      file: c.file, line: at.line, column: at.column,
+      file: c.file,
+      line: at.line,
+      column: at.column,
       message: `case name '${c.name}' is already used by ${first.file} — give every case its own name`,
     });
   }

@@ -9,9 +9,29 @@ import type { RawSendOption } from './options';
 import type { CaseRaw, FlagsMatcherRaw, NumMatcherRaw } from './schema';
 import { closest } from './suggest';
 import type {
-  AssertStep, CallExpect, CallStep, CaseFile, Expr, ExpectStep, FlagsMatcher, Flow, Mistakes, NumMatcher,
-  OptionPattern, OptionsMatcher, PacketPattern, PacketRef, SendOption, SendStep, Setup, SockOpt, CaseSockoptValue,
-  SourcePos, Step, TcpInfoCheck, Value,
+  AssertStep,
+  CallExpect,
+  CallStep,
+  CaseFile,
+  Expr,
+  ExpectStep,
+  FlagsMatcher,
+  Flow,
+  Mistakes,
+  NumMatcher,
+  OptionPattern,
+  OptionsMatcher,
+  PacketPattern,
+  PacketRef,
+  SendOption,
+  SendStep,
+  Setup,
+  SockOpt,
+  CaseSockoptValue,
+  SourcePos,
+  Step,
+  TcpInfoCheck,
+  Value,
 } from './types';
 import { DEFAULT_WITHIN_MS } from './types';
 import { InfoExprError, parseInfoExpr } from './tcp-info';
@@ -58,11 +78,7 @@ interface LabelInfo {
  * Normalises a schema-valid case. `posOf(path, atKey)` gives the position of a YAML node (used for
  * the `pos` of steps and patterns). Returns the case, or the issues found (never both).
  */
-export function normaliseCase(
-  raw: CaseRaw,
-  file: string,
-  posOf: (path: Path, atKey?: boolean) => SourcePos,
-): { value?: CaseFile; issues: PathIssue[] } {
+export function normaliseCase(raw: CaseRaw, file: string, posOf: (path: Path, atKey?: boolean) => SourcePos): { value?: CaseFile; issues: PathIssue[] } {
   const issues: PathIssue[] = [];
   const problem = (path: Path, message: string, at?: 'key') => issues.push(at ? { path, message, at } : { path, message });
 
@@ -183,10 +199,17 @@ export function normaliseCase(
     if (setup.kind === 'connect') {
       // later flows are connections a call open-connection makes, to their own sport
       if (i > 0 && !openConnections) {
-        problem(['flows', name], `an active-open case has one connection per flow, and only an open-connection call makes another — remove flow '${name}' or add - call: { op: open-connection, flow: ${name} }`, 'key');
+        problem(
+          ['flows', name],
+          `an active-open case has one connection per flow, and only an open-connection call makes another — remove flow '${name}' or add - call: { op: open-connection, flow: ${name} }`,
+          'key',
+        );
       }
       if (i === 0 && f.sport !== undefined && f.sport !== setup.port) {
-        problem(['flows', name, 'sport'], `in an active-open case the flow's sport is the port the DUT connects to (${setup.port}) — drop sport or make it ${setup.port}`);
+        problem(
+          ['flows', name, 'sport'],
+          `in an active-open case the flow's sport is the port the DUT connects to (${setup.port}) — drop sport or make it ${setup.port}`,
+        );
         sport = setup.port;
       }
     }
@@ -243,12 +266,18 @@ export function normaliseCase(
     if (/^\d+$/.test(ref)) {
       const n = Number(ref);
       if (n < 1 || n > stepIndex) {
-        problem(path, `${what} refers to step ${n}, but only steps 1..${stepIndex} come before it — refer to an earlier step (numbers start at 1) or use a label`);
+        problem(
+          path,
+          `${what} refers to step ${n}, but only steps 1..${stepIndex} come before it — refer to an earlier step (numbers start at 1) or use a label`,
+        );
         return undefined;
       }
       const k = stepKind[n - 1];
       if (k !== 'send' && k !== 'expect') {
-        problem(path, `${what} refers to step ${n}, which is ${k === 'model' ? 'expect: model' : `a ${k} step`} and has no packet of its own — refer to a send or an explicit expect`);
+        problem(
+          path,
+          `${what} refers to step ${n}, which is ${k === 'model' ? 'expect: model' : `a ${k} step`} and has no packet of its own — refer to a send or an explicit expect`,
+        );
         return undefined;
       }
       return { step: n - 1, packet: 0, text: ref };
@@ -261,7 +290,10 @@ export function normaliseCase(
       } else {
         const known = [...labels.keys()];
         const g = closest(ref, known);
-        problem(path, `unknown label '${ref}' — ${g ? `did you mean '${g}'? ` : ''}${known.length ? `labels so far: ${known.join(', ')}` : 'no packet before this step has a label (add label: to one)'}`);
+        problem(
+          path,
+          `unknown label '${ref}' — ${g ? `did you mean '${g}'? ` : ''}${known.length ? `labels so far: ${known.join(', ')}` : 'no packet before this step has a label (add label: to one)'}`,
+        );
       }
       return undefined;
     }
@@ -282,7 +314,10 @@ export function normaliseCase(
         problem(path, `${e.text} is used before dut.isn is known on flow ${flow} — add an expect that sees ${activeWord} on flow ${flow} before this step`);
       }
     } else if (e.base === 'dut.tsval' && !st.dutTs) {
-      problem(path, `${e.text} is used before any expected packet on flow ${flow} could carry a TS option — expect a packet with TS first, or write the number`);
+      problem(
+        path,
+        `${e.text} is used before any expected packet on flow ${flow} could carry a TS option — expect a packet with TS first, or write the number`,
+      );
     } else if (e.base === 'peer.tsval' && !st.peerTs) {
       problem(path, `${e.text} is used before the peer sent a TS option on flow ${flow} — send ts=VAL:ECR on flow ${flow} first, or write the number`);
     }
@@ -320,11 +355,16 @@ export function normaliseCase(
       const p = [...path, k];
       const fix = (n: NumMatcher): NumMatcher => (n.kind === 'value' ? { ...n, value: useValue(n.value, flow, p, false) } : n);
       switch (o.kind) {
-        case 'mss': return { ...o, value: fix(o.value) };
-        case 'wscale': return { ...o, shift: fix(o.shift) };
-        case 'ts': return { ...o, val: fix(o.val), ecr: fix(o.ecr) };
-        case 'sack': return o.blocks === 'any' ? o : { ...o, blocks: o.blocks.map(([l, r]) => [fix(l), fix(r)] as [NumMatcher, NumMatcher]) };
-        default: return o;
+        case 'mss':
+          return { ...o, value: fix(o.value) };
+        case 'wscale':
+          return { ...o, shift: fix(o.shift) };
+        case 'ts':
+          return { ...o, val: fix(o.val), ecr: fix(o.ecr) };
+        case 'sack':
+          return o.blocks === 'any' ? o : { ...o, blocks: o.blocks.map(([l, r]) => [fix(l), fix(r)] as [NumMatcher, NumMatcher]) };
+        default:
+          return o;
       }
     });
   }
@@ -335,8 +375,12 @@ export function normaliseCase(
     const flow = flowRef(p.flow, [...path, 'flow']);
     const st = fstate.get(flow)!;
     const flags = flagsMatcher(p.flags, [...path, 'flags'], stepIndex);
-    const mayBeSyn = !flags || flags.kind === 'any' || flags.kind === 'same'
-      || (flags.kind === 'exact' && (flags.flags & SYN) !== 0) || (flags.kind === 'mask' && (flags.lacks & SYN) === 0);
+    const mayBeSyn =
+      !flags ||
+      flags.kind === 'any' ||
+      flags.kind === 'same' ||
+      (flags.kind === 'exact' && (flags.flags & SYN) !== 0) ||
+      (flags.kind === 'mask' && (flags.lacks & SYN) === 0);
     const saysSyn = (flags?.kind === 'exact' && (flags.flags & SYN) !== 0) || (flags?.kind === 'mask' && (flags.has & SYN) !== 0);
     if (setup.kind === 'closed' && saysSyn) {
       problem([...path, 'flags'], `a closed port never answers with SYN — expect a RST (R or RA), or use setup: { listen: … }`);
@@ -357,9 +401,14 @@ export function normaliseCase(
     set('payload', p.payload);
     if (p.options) {
       const o = p.options;
-      const om: OptionsMatcher = o.kind === 'exact'
-        ? { kind: 'exact', items: optionPatterns(o.items, flow, [...path, 'options']) }
-        : { kind: 'some', contains: optionPatterns(o.contains, flow, [...path, 'options', 'contains']), lacks: optionPatterns(o.lacks, flow, [...path, 'options', 'lacks']) };
+      const om: OptionsMatcher =
+        o.kind === 'exact'
+          ? { kind: 'exact', items: optionPatterns(o.items, flow, [...path, 'options']) }
+          : {
+              kind: 'some',
+              contains: optionPatterns(o.contains, flow, [...path, 'options', 'contains']),
+              lacks: optionPatterns(o.lacks, flow, [...path, 'options', 'lacks']),
+            };
       out.options = om;
     }
     set('tsval', num('tsval', p.tsval));
@@ -408,9 +457,12 @@ export function normaliseCase(
     } else if (s.flags & ACK) {
       ack = { base: 'dut.isn', offset: 1, flow, text: 'dut.isn+1' };
       if (!st.dutIsn) {
-        problem(flagsPath, setup.kind === 'closed'
-          ? `this segment has ACK set, so its ack defaults to dut.isn+1, but a closed port never sends a SYN — give ack: explicitly`
-          : `this segment has ACK set, so its ack defaults to dut.isn+1, but dut.isn is not known yet on flow ${flow} — add an expect that sees ${activeWord} before this send, or give ack: explicitly`);
+        problem(
+          flagsPath,
+          setup.kind === 'closed'
+            ? `this segment has ACK set, so its ack defaults to dut.isn+1, but a closed port never sends a SYN — give ack: explicitly`
+            : `this segment has ACK set, so its ack defaults to dut.isn+1, but dut.isn is not known yet on flow ${flow} — add an expect that sees ${activeWord} before this send, or give ack: explicitly`,
+        );
       }
     } else {
       ack = 0;
@@ -419,11 +471,15 @@ export function normaliseCase(
     (s.options ?? []).forEach((o: RawSendOption, k) => {
       const p = [...path, 'options', k];
       if (o.kind === 'ts') options.push({ kind: 'ts', val: useValue(o.val, flow, p, false), ecr: useValue(o.ecr, flow, p, false) });
-      else if (o.kind === 'sack') options.push({ kind: 'sack', blocks: o.blocks.map(([l, r]) => [useValue(l, flow, p, false), useValue(r, flow, p, false)] as [Value, Value]) });
+      else if (o.kind === 'sack')
+        options.push({ kind: 'sack', blocks: o.blocks.map(([l, r]) => [useValue(l, flow, p, false), useValue(r, flow, p, false)] as [Value, Value]) });
       else if (o.kind === 'tfo' && !(o.cookie instanceof Uint8Array) && 'label' in o.cookie) {
         const ref = resolveRef(o.cookie.label, p, i, 'tfo=@label');
         if (ref && labels.get(o.cookie.label)?.kind !== 'expect') {
-          problem(p, `tfo=@${o.cookie.label} copies the cookie from a packet the DUT sent, but '${o.cookie.label}' labels a sent packet — label the SYN-ACK that carries the cookie`);
+          problem(
+            p,
+            `tfo=@${o.cookie.label} copies the cookie from a packet the DUT sent, but '${o.cookie.label}' labels a sent packet — label the SYN-ACK that carries the cookie`,
+          );
         }
         if (ref) options.push(o.exp ? { kind: 'tfo', cookie: { from: ref }, exp: true } : { kind: 'tfo', cookie: { from: ref } });
       } else options.push(o as SendOption);
@@ -451,9 +507,21 @@ export function normaliseCase(
       problem([...path, 'to'], `to: ${to} exists only in IPv4 and this case has ${ipName} — use to: multicast, or make it an ip: 4 case`);
     }
     const out: SendStep = {
-      kind: 'send', index: i, pos: posOf(path, true), flow, flags: s.flags, seq, ack,
-      window: s.window ?? DEFAULT_WINDOW, urg: s.urg ?? 0, options, payload: s.payload ?? new Uint8Array(0),
-      tos, ttl: s.ttl ?? s.hlim ?? DEFAULT_TTL, mistakes, to,
+      kind: 'send',
+      index: i,
+      pos: posOf(path, true),
+      flow,
+      flags: s.flags,
+      seq,
+      ack,
+      window: s.window ?? DEFAULT_WINDOW,
+      urg: s.urg ?? 0,
+      options,
+      payload: s.payload ?? new Uint8Array(0),
+      tos,
+      ttl: s.ttl ?? s.hlim ?? DEFAULT_TTL,
+      mistakes,
+      to,
     };
     if (s.label !== undefined) out.label = s.label;
     if (options.some((o) => o.kind === 'ts')) st.peerTs = true;
@@ -474,7 +542,8 @@ export function normaliseCase(
     if (ex.ok === true && ex.err !== undefined) {
       problem([...path, 'expect', 'err'], `expect has ok: true and err: ${ex.err} — a call that fails is ok: false; drop one of them`, 'key');
     }
-    if (ex.value !== undefined && c.op !== 'getsockopt' && c.op !== 'poll') problem([...path, 'expect', 'value'], `value: is what getsockopt reads (or poll's revents) — ${c.op} has none`, 'key');
+    if (ex.value !== undefined && c.op !== 'getsockopt' && c.op !== 'poll')
+      problem([...path, 'expect', 'value'], `value: is what getsockopt reads (or poll's revents) — ${c.op} has none`, 'key');
     if (ex.data !== undefined && c.op !== 'recv') problem([...path, 'expect', 'data'], `data: is what recv reads — ${c.op} has none`, 'key');
 
     if (setup.kind === 'closed') {
@@ -489,7 +558,10 @@ export function normaliseCase(
         problem(onPath, `${c.op} on conn (the accepted socket), but no earlier step accepts a connection — add - call: { op: accept } before it`);
       }
       if (setup.kind !== 'closed' && closedAt[s] !== undefined) {
-        problem(onPath, `${c.op} on the ${s === 'listener' ? 'listener' : 'connection'}, which step ${closedAt[s]! + 1} closed — remove the close or move it after this step`);
+        problem(
+          onPath,
+          `${c.op} on the ${s === 'listener' ? 'listener' : 'connection'}, which step ${closedAt[s]! + 1} closed — remove the close or move it after this step`,
+        );
       }
       return s;
     };
@@ -498,7 +570,8 @@ export function normaliseCase(
       case 'accept':
         if (setup.kind === 'connect') problem(opPath, `accept needs a listener, but this case has setup: connect — accept belongs with setup: { listen: … }`);
         if (setup.kind === 'listen') {
-          if (closedAt.listener !== undefined) problem(opPath, `accept on the listener, which step ${closedAt.listener + 1} closed — remove the close or move it after this step`);
+          if (closedAt.listener !== undefined)
+            problem(opPath, `accept on the listener, which step ${closedAt.listener + 1} closed — remove the close or move it after this step`);
           if (succeeds) {
             accepted = true;
             delete closedAt.conn;
@@ -506,15 +579,18 @@ export function normaliseCase(
         }
         return { ...base, expect, op: 'accept', on: 'listener', timeout: c.timeout ?? DEFAULT_CALL_TIMEOUT };
       case 'connect':
-        if (setup.kind === 'listen') problem(opPath, `connect waits for the connect() of setup: connect, but this case has setup: listen — use setup: { connect: { port: … } }`);
+        if (setup.kind === 'listen')
+          problem(opPath, `connect waits for the connect() of setup: connect, but this case has setup: listen — use setup: { connect: { port: … } }`);
         return { ...base, expect, op: 'connect', on: 'conn', timeout: c.timeout ?? DEFAULT_CALL_TIMEOUT };
       case 'listen':
         if (setup.kind === 'connect') problem(opPath, `listen needs setup: listen — this case has setup: connect`);
-        if (closedAt.listener !== undefined) problem(opPath, `listen on the listener, which step ${closedAt.listener + 1} closed — remove the close or move it after this step`);
+        if (closedAt.listener !== undefined)
+          problem(opPath, `listen on the listener, which step ${closedAt.listener + 1} closed — remove the close or move it after this step`);
         return { ...base, expect, op: 'listen', on: 'listener', backlog: c.backlog };
       case 'open-listener':
         if (setup.kind !== 'listen') problem(opPath, `open-listener needs setup: listen — this case has setup: ${setup.kind}`);
-        else if (closedAt.listener === undefined) problem(opPath, 'open-listener opens a new listener once the previous one is closed — close the listener first (call: { op: close, on: listener })');
+        else if (closedAt.listener === undefined)
+          problem(opPath, 'open-listener opens a new listener once the previous one is closed — close the listener first (call: { op: close, on: listener })');
         delete closedAt.listener;
         return { ...base, expect, op: 'open-listener', on: 'listener', backlog: c.backlog ?? 128, sockopts: sockopts(c.sockopts, [...path, 'sockopts']) };
       case 'close': {
@@ -531,7 +607,15 @@ export function normaliseCase(
         const flow = c.flow ?? defaultFlow;
         if (!flowNames.includes(flow)) problem([...path, 'flow'], `no flow '${flow}' — flows: ${flowNames.join(', ')}`);
         delete closedAt.conn;
-        return { ...base, expect, op: 'open-connection', on: 'conn', flow, sockopts: sockopts(c.sockopts, [...path, 'sockopts']), ...(c.fastopen !== undefined ? { fastopen: c.fastopen } : {}) };
+        return {
+          ...base,
+          expect,
+          op: 'open-connection',
+          on: 'conn',
+          flow,
+          sockopts: sockopts(c.sockopts, [...path, 'sockopts']),
+          ...(c.fastopen !== undefined ? { fastopen: c.fastopen } : {}),
+        };
       }
       case 'recv':
         return { ...base, expect, op: 'recv', on: sockOf(c.on, 'conn'), len: c.len ?? DEFAULT_RECV_LEN, timeout: c.timeout ?? DEFAULT_CALL_TIMEOUT };
@@ -568,9 +652,13 @@ export function normaliseCase(
     } else if (s.expect !== undefined) {
       const ep = [...sp, 'expect'];
       if (!hasCause) {
-        problem(ep, setup.kind === 'closed'
-          ? 'nothing before this expect makes the DUT send anything (a closed port only answers) — add the send it answers before it'
-          : 'nothing before this expect makes the DUT send anything (a listener only answers) — add the send or call that triggers it before it', 'key');
+        problem(
+          ep,
+          setup.kind === 'closed'
+            ? 'nothing before this expect makes the DUT send anything (a closed port only answers) — add the send it answers before it'
+            : 'nothing before this expect makes the DUT send anything (a listener only answers) — add the send or call that triggers it before it',
+          'key',
+        );
       }
       let step: ExpectStep;
       if (s.expect === 'model') {
@@ -623,7 +711,11 @@ export function normaliseCase(
       }
       for (const [name, cmp] of Object.entries(a.counters ?? {})) {
         if (!COUNTER_RE.test(name)) {
-          problem([...ap, 'counters', name], `'${name}' is not an nstat counter name — write it as nstat prints it, e.g. TcpExtListenDrops, TcpInCsumErrors`, 'key');
+          problem(
+            [...ap, 'counters', name],
+            `'${name}' is not an nstat counter name — write it as nstat prints it, e.g. TcpExtListenDrops, TcpInCsumErrors`,
+            'key',
+          );
         } else if (!KNOWN_COUNTERS.has(name)) {
           const g = closest(name, [...KNOWN_COUNTERS]);
           if (g) problem([...ap, 'counters', name], `unknown counter '${name}' — did you mean '${g}'? (names as nstat prints them)`, 'key');
@@ -652,7 +744,12 @@ export function normaliseCase(
       const list: Array<{ name: string; value: number | string }> = [];
       for (const [name, value] of Object.entries(s.sysctl)) {
         const bad = sysctlProblem(name, value);
-        if (!SYSCTL_RE.test(name)) problem([...yp, name], `'${name}' is not a per-namespace sysctl name — only net.* sysctls belong to the DUT network namespace, e.g. net.ipv4.tcp_ecn`, 'key');
+        if (!SYSCTL_RE.test(name))
+          problem(
+            [...yp, name],
+            `'${name}' is not a per-namespace sysctl name — only net.* sysctls belong to the DUT network namespace, e.g. net.ipv4.tcp_ecn`,
+            'key',
+          );
         else if (bad) problem([...yp, name], bad.message, bad.at);
         else list.push({ name, value: Array.isArray(value) ? value.join(' ') : value });
       }
@@ -666,8 +763,16 @@ export function normaliseCase(
   return {
     issues,
     value: {
-      file, name: raw.name, description: raw.description, spec, kernel, families, sysctls, setup, flows, steps,
+      file,
+      name: raw.name,
+      description: raw.description,
+      spec,
+      kernel,
+      families,
+      sysctls,
+      setup,
+      flows,
+      steps,
     },
   };
 }
-

@@ -15,8 +15,20 @@ import type { NumMatcher, OptionPattern, SendOption } from './types';
 
 /** Option names, lower case (the wire parser is case-insensitive), → canonical name. */
 const NAMES: Readonly<Record<string, string>> = {
-  mss: 'mss', ws: 'wscale', wscale: 'wscale', sackok: 'sackOK', sack_perm: 'sackOK', sack: 'sack',
-  ts: 'ts', nop: 'nop', eol: 'eol', tfo: 'tfo', tfoexp: 'tfoexp', md5: 'md5', kind: 'kind', raw: 'raw',
+  mss: 'mss',
+  ws: 'wscale',
+  wscale: 'wscale',
+  sackok: 'sackOK',
+  sack_perm: 'sackOK',
+  sack: 'sack',
+  ts: 'ts',
+  nop: 'nop',
+  eol: 'eol',
+  tfo: 'tfo',
+  tfoexp: 'tfoexp',
+  md5: 'md5',
+  kind: 'kind',
+  raw: 'raw',
 };
 /** Spellings offered in "did you mean". */
 const SPELLINGS = ['mss', 'wscale', 'ws', 'sackOK', 'sack_perm', 'sack', 'ts', 'nop', 'eol', 'tfo', 'tfoexp', 'md5', 'kind', 'raw'];
@@ -36,8 +48,7 @@ const USAGE: Readonly<Record<string, string>> = {
   kind: 'kind=N:HEX, a raw TLV, e.g. kind=99:abcd',
   raw: 'raw=HEX, literal bytes, e.g. raw=0801',
 };
-const KNOWN_HELP =
-  'mss=N, wscale=N, sackOK, sack=L:R/…, ts=VAL:ECR, nop, eol, tfo[=HEX], tfoexp[=HEX], md5=HEX, kind=N:HEX, raw=HEX';
+const KNOWN_HELP = 'mss=N, wscale=N, sackOK, sack=L:R/…, ts=VAL:ECR, nop, eol, tfo[=HEX], tfoexp[=HEX], md5=HEX, kind=N:HEX, raw=HEX';
 
 /** JSON Schema pattern for an option item: a known name, any case (values are checked by the loader). */
 export const OPTION_PATTERN = `^\\s*(${Object.keys(NAMES)
@@ -57,7 +68,12 @@ function splitItem(v: unknown, where: 'send' | 'expect'): Item {
   }
   const text = v.trim();
   if (text.includes(',')) {
-    throw new ValueError(`'${text}' holds several options — write one option per list item: [${text.split(',').map((s) => s.trim()).join(', ')}]`);
+    throw new ValueError(
+      `'${text}' holds several options — write one option per list item: [${text
+        .split(',')
+        .map((s) => s.trim())
+        .join(', ')}]`,
+    );
   }
   const eq = text.indexOf('=');
   const rawName = (eq === -1 ? text : text.slice(0, eq)).trim();
@@ -121,9 +137,7 @@ function intIn(it: Item, s: string, max: number): number {
 // Sent options
 
 /** A send option before labels are resolved: a cookie copied from a labelled packet. */
-export type RawSendOption =
-  | Exclude<SendOption, { kind: 'tfo' }>
-  | { kind: 'tfo'; cookie: Uint8Array | { label: string } | { kernel: true }; exp?: boolean };
+export type RawSendOption = Exclude<SendOption, { kind: 'tfo' }> | { kind: 'tfo'; cookie: Uint8Array | { label: string } | { kernel: true }; exp?: boolean };
 
 const HAS_EXPR = /[a-z]\s*\./i;
 
@@ -131,7 +145,8 @@ const HAS_EXPR = /[a-z]\s*\./i;
 export function parseSendOption(v: unknown): RawSendOption {
   const it = splitItem(v, 'send');
   const exp = it.name === 'tfoexp';
-  if ((it.name === 'tfo' || exp) && it.value?.trim() === 'kernel') return exp ? { kind: 'tfo', cookie: { kernel: true }, exp: true } : { kind: 'tfo', cookie: { kernel: true } };
+  if ((it.name === 'tfo' || exp) && it.value?.trim() === 'kernel')
+    return exp ? { kind: 'tfo', cookie: { kernel: true }, exp: true } : { kind: 'tfo', cookie: { kernel: true } };
   if ((it.name === 'tfo' || exp) && it.value !== undefined && it.value.startsWith('@')) {
     const label = it.value.slice(1).trim();
     if (!/^[a-z][a-z0-9_-]*$/.test(label)) throw bad(it, `'@${label}' is not a label name`);
@@ -155,9 +170,7 @@ export function parseSendOption(v: unknown): RawSendOption {
   try {
     opts = parseOptionSpec(it.text);
   } catch (e) {
-    const msg = (e as Error).message
-      .replace(/^bad option item "[^"]*":\s*/, '')
-      .replace(/;\s*valid:.*$/, '');
+    const msg = (e as Error).message.replace(/^bad option item "[^"]*":\s*/, '').replace(/;\s*valid:.*$/, '');
     throw bad(it, msg);
   }
   if (opts.length !== 1) throw bad(it, `expected exactly one option`);
@@ -239,7 +252,10 @@ export function parseOptionPattern(v: unknown): OptionPattern {
     case 'wscale': {
       // A kernel never sends a shift above 14 (RFC 7323 §2.3): expecting one can never match.
       const shift = numPattern(it, it.value, 0xff);
-      if (shift.kind === 'value' && typeof shift.value === 'number' && shift.value > TCP_MAX_WSCALE) throw new ValueError(`option '${it.text}': a kernel never sends a shift above ${TCP_MAX_WSCALE} (RFC 7323 §2.3), so this can never match — expect wscale=0..${TCP_MAX_WSCALE}, e.g. wscale=7`);
+      if (shift.kind === 'value' && typeof shift.value === 'number' && shift.value > TCP_MAX_WSCALE)
+        throw new ValueError(
+          `option '${it.text}': a kernel never sends a shift above ${TCP_MAX_WSCALE} (RFC 7323 §2.3), so this can never match — expect wscale=0..${TCP_MAX_WSCALE}, e.g. wscale=7`,
+        );
       return { kind: 'wscale', shift, text };
     }
     case 'ts': {

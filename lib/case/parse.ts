@@ -22,7 +22,9 @@ export function parseCaseText(source: string, fileName: string): CaseFile {
     if (e instanceof CaseError) throw e;
     // Never a bare crash for a bad file: whatever slipped through still names the file.
     const msg = e instanceof Error ? e.message : String(e);
-    throw new CaseError([{ file: fileName, line: 1, column: 1, message: `the case loader failed on this file (${msg}) — a synharness bug: please report it with the file` }]);
+    throw new CaseError([
+      { file: fileName, line: 1, column: 1, message: `the case loader failed on this file (${msg}) — a synharness bug: please report it with the file` },
+    ]);
   }
 }
 
@@ -38,11 +40,15 @@ function parseChecked(text: string, fileName: string): CaseFile {
   // ---- pass 1: YAML
   if (doc.errors.length) throw new CaseError(yamlIssues(doc, text, pos).map((x) => issue(x.pos, x.message)));
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
-    throw new CaseError([issue({ line: 1, column: 1 }, 'the file holds no case — write a mapping with name:, description:, spec:, setup: and steps: (see cases/README.md)')]);
+    throw new CaseError([
+      issue({ line: 1, column: 1 }, 'the file holds no case — write a mapping with name:, description:, spec:, setup: and steps: (see cases/README.md)'),
+    ]);
   }
   if (!isMap(doc.contents)) {
     const start = doc.contents.range ? pos(doc.contents.range[0]) : { line: 1, column: 1 };
-    throw new CaseError([issue(start, `a case file is a mapping (name: …, setup: …, steps: …), not a ${isSeq(doc.contents) ? 'list' : 'single value'} — see cases/README.md`)]);
+    throw new CaseError([
+      issue(start, `a case file is a mapping (name: …, setup: …, steps: …), not a ${isSeq(doc.contents) ? 'list' : 'single value'} — see cases/README.md`),
+    ]);
   }
   const js = documentValue(doc, pos);
   if ('issue' in js) throw new CaseError([issue(js.issue.pos, js.issue.message)]);
@@ -164,7 +170,13 @@ const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._z
 function unwrap(s: z.ZodType, value: unknown): z.ZodType[] {
   const d = defOf(s);
   switch (d.type) {
-    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'catch': case 'nonoptional':
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+    case 'catch':
+    case 'nonoptional':
       return unwrap(d.innerType!, value);
     case 'pipe':
       return unwrap(d.in!, value);
@@ -174,10 +186,12 @@ function unwrap(s: z.ZodType, value: unknown): z.ZodType[] {
       let opts = d.options!;
       if (d.discriminator && value && typeof value === 'object') {
         const want = (value as Record<string, unknown>)[d.discriminator];
-        const hit = opts.filter((o) => unwrap(o, value).some((u) => {
-          const lit = defOf(u).shape?.[d.discriminator!];
-          return lit !== undefined && (defOf(lit).values ?? []).includes(want);
-        }));
+        const hit = opts.filter((o) =>
+          unwrap(o, value).some((u) => {
+            const lit = defOf(u).shape?.[d.discriminator!];
+            return lit !== undefined && (defOf(lit).values ?? []).includes(want);
+          }),
+        );
         if (hit.length) opts = hit;
       }
       return opts.flatMap((o) => unwrap(o, value));

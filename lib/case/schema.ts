@@ -5,9 +5,23 @@
 import { z } from 'zod';
 import { flagsToString } from '../wire/flags';
 import {
-  CMP_PATTERN, DURATION_PATTERN, FLAGS_PATTERN, KERNEL_PATTERN, TIME_WINDOW_PATTERN, VALUE_PATTERN,
-  boundCmp, parseCmp, parseDuration, parseFlagLetters, parseKernelRange, parsePayload, parseTimeWindow,
-  parseValue, show, ValueError, checkInt,
+  CMP_PATTERN,
+  DURATION_PATTERN,
+  FLAGS_PATTERN,
+  KERNEL_PATTERN,
+  TIME_WINDOW_PATTERN,
+  VALUE_PATTERN,
+  boundCmp,
+  parseCmp,
+  parseDuration,
+  parseFlagLetters,
+  parseKernelRange,
+  parsePayload,
+  parseTimeWindow,
+  parseValue,
+  show,
+  ValueError,
+  checkInt,
 } from './expr';
 import { OPTION_PATTERN, parseOptionPattern, parseSendOption } from './options';
 import { nearestSections } from './spec-doc';
@@ -73,7 +87,9 @@ const TimeWindowSchema = z
     { error: (iss: Issue) => `expected a time with tolerance, got ${show(iss.input)} — write e.g. "1s±200ms", "3s+-10%" or [800ms, 1200ms]` },
   )
   .transform(via(parseTimeWindow))
-  .describe('Arrival time relative to the latest send or call step (or the case start), with its tolerance: "1s±200ms", "1s+-200ms", "3s±10%", or [earliest, latest].');
+  .describe(
+    'Arrival time relative to the latest send or call step (or the case start), with its tolerance: "1s±200ms", "1s+-200ms", "3s±10%", or [earliest, latest].',
+  );
 
 const idents = new Map<string, z.ZodString>();
 const Ident = (what: 'flow' | 'label'): z.ZodString => {
@@ -93,8 +109,7 @@ const Ident = (what: 'flow' | 'label'): z.ZodString => {
 /** A 32-bit value: a number, or an expression such as peer.isn+1, dut.isn, dut.tsval. */
 const ValueSchema = z
   .union([int(0, U32, 'use 0..4294967295'), z.string().meta({ pattern: VALUE_PATTERN })], {
-    error: (iss: Issue) =>
-      `expected a number or an expression, got ${show(iss.input)} — write e.g. 1000, peer.isn+1, dut.isn+1 or dut.tsval`,
+    error: (iss: Issue) => `expected a number or an expression, got ${show(iss.input)} — write e.g. 1000, peer.isn+1, dut.isn+1 or dut.tsval`,
   })
   .transform(via((v) => parseValue(v)))
   .meta({ id: 'case-value', description: 'A number 0..4294967295, or peer.isn / dut.isn / peer.tsval / dut.tsval with an optional +N or -N.' });
@@ -133,9 +148,7 @@ function parseSameRef(v: unknown): SameRaw {
   const field = s.slice(dot + 1);
   if (!(SAME_FIELDS as readonly string[]).includes(field)) {
     const guess = closest(field, SAME_FIELDS);
-    throw new ValueError(
-      `unknown field '${field}' in same: ${show(s)} — ${guess ? `did you mean '${guess}'? ` : ''}fields: ${SAME_FIELDS.join(', ')}`,
-    );
+    throw new ValueError(`unknown field '${field}' in same: ${show(s)} — ${guess ? `did you mean '${guess}'? ` : ''}fields: ${SAME_FIELDS.join(', ')}`);
   }
   if (!/^(\d+|[a-z][a-z0-9_-]*)$/.test(ref)) {
     throw new ValueError(`'${ref}' in same: ${show(s)} is neither a label nor a step number — e.g. same: first-synack.seq`);
@@ -221,10 +234,7 @@ function NumMatcher(max: number) {
 }
 
 export type FlagsMatcherRaw =
-  | { kind: 'any'; text: string }
-  | { kind: 'exact'; flags: number; text: string }
-  | { kind: 'mask'; has: number; lacks: number; text: string }
-  | SameRaw;
+  { kind: 'any'; text: string } | { kind: 'exact'; flags: number; text: string } | { kind: 'mask'; has: number; lacks: number; text: string } | SameRaw;
 
 const FlagLetters = z
   .string({ error: typeError('flag letters', 'use scapy letters F S R P A U E C N (N = AE), e.g. SA') })
@@ -243,8 +253,7 @@ const FlagsMatcher = z
       SameSchema,
     ],
     {
-      error: (iss: Issue) =>
-        `expected flags, got ${show(iss.input)} — write letters (exact, e.g. SA), { has: E, lacks: C }, "*" or { same: label.flags }`,
+      error: (iss: Issue) => `expected flags, got ${show(iss.input)} — write letters (exact, e.g. SA), { has: E, lacks: C }, "*" or { same: label.flags }`,
     },
   )
   .transform(
@@ -265,13 +274,19 @@ const FlagsMatcher = z
       return { kind: 'mask', has, lacks, text: `{ ${parts.filter(Boolean).join(', ')} }` };
     }),
   )
-  .meta({ id: 'case-flags-matcher', description: 'TCP flags: letters (exact; scapy F S R P A U E C N, N = AE), { has: …, lacks: … }, "*" or { same: <label>.flags }.' });
+  .meta({
+    id: 'case-flags-matcher',
+    description: 'TCP flags: letters (exact; scapy F S R P A U E C N, N = AE), { has: …, lacks: … }, "*" or { same: <label>.flags }.',
+  });
 
 const OptionPatternSchema = z
   .string({ error: typeError('an option such as mss=1460', 'write one option per list item, e.g. mss=1460 or "ts=*:100"') })
   .meta({ pattern: OPTION_PATTERN })
   .transform(via(parseOptionPattern))
-  .meta({ id: 'case-option-pattern', description: 'An expected option: mss=1460, sackOK, "ts=*:100", nop, wscale=10, tfo=*, … ("*" = any value; a bare name = any value).' });
+  .meta({
+    id: 'case-option-pattern',
+    description: 'An expected option: mss=1460, sackOK, "ts=*:100", nop, wscale=10, tfo=*, … ("*" = any value; a bare name = any value).',
+  });
 
 const OptionPatternList = z.array(OptionPatternSchema, {
   error: typeError('a list of options', 'write e.g. [mss=1460, sackOK, "ts=*:100", nop, wscale=10]'),
@@ -287,8 +302,7 @@ const OptionsMatcher = z
       }),
     ],
     {
-      error: (iss: Issue) =>
-        `expected an option list, got ${show(iss.input)} — write the exact list [mss=1460, …], { contains: [...] } or { lacks: [wscale] }`,
+      error: (iss: Issue) => `expected an option list, got ${show(iss.input)} — write the exact list [mss=1460, …], { contains: [...] } or { lacks: [wscale] }`,
     },
   )
   .transform(
@@ -299,13 +313,18 @@ const OptionsMatcher = z
       return { kind: 'some' as const, contains: o.contains ?? [], lacks: o.lacks ?? [] };
     }),
   )
-  .meta({ id: 'case-options-matcher', description: 'Options: the exact list in order ("*" stands for any value: "ts=*:100"), { contains: [...] } and/or { lacks: [...] }.' });
+  .meta({
+    id: 'case-options-matcher',
+    description: 'Options: the exact list in order ("*" stands for any value: "ts=*:100"), { contains: [...] } and/or { lacks: [...] }.',
+  });
 
 const PatternSchema = z
   .strictObject({
     flow: Ident('flow').optional().describe('The flow this packet belongs to (default: the first flow).'),
     label: Ident('label').optional().describe('Names this packet for same: and tfo=@label in later steps.'),
-    model: z.boolean({ error: typeError('true or false', 'model: true also requires the model to predict this packet') }).optional()
+    model: z
+      .boolean({ error: typeError('true or false', 'model: true also requires the model to predict this packet') })
+      .optional()
       .describe('true: the reference model must predict this packet too, and agree on every field.'),
     flags: FlagsMatcher.optional(),
     seq: NumMatcher(U32).optional().describe('Sequence number.'),
@@ -322,7 +341,10 @@ const PatternSchema = z
     tos: NumMatcher(255).optional().describe('IPv4 TOS byte / IPv6 traffic class, all 8 bits.'),
     tclass: NumMatcher(255).optional().describe('Alias of tos.'),
     ecn: EcnSchema.optional(),
-    df: z.boolean({ error: typeError('true or false', 'df: true means the DF bit is set') }).optional().describe('IPv4 DF bit (ip: 4 only).'),
+    df: z
+      .boolean({ error: typeError('true or false', 'df: true means the DF bit is set') })
+      .optional()
+      .describe('IPv4 DF bit (ip: 4 only).'),
     id: NumMatcher(0xffff).optional().describe('IPv4 identification (ip: 4 only).'),
     flowlabel: NumMatcher(0xfffff).optional().describe('IPv6 flow label (ip: 6 only).'),
     at: TimeWindowSchema.optional(),
@@ -340,10 +362,9 @@ const ExpectSchema = z
 // ---------------------------------------------------------------------------------------------
 // send
 
-const MistakeChecksum = z
-  .union([z.literal('bad'), int(0, 0xffff, 'write bad or a checksum value 0..65535')], {
-    error: (iss: Issue) => `expected bad or a checksum value, got ${show(iss.input)} — write bad or a number 0..65535`,
-  });
+const MistakeChecksum = z.union([z.literal('bad'), int(0, 0xffff, 'write bad or a checksum value 0..65535')], {
+  error: (iss: Issue) => `expected bad or a checksum value, got ${show(iss.input)} — write bad or a number 0..65535`,
+});
 
 const MistakesSchema = z
   .strictObject({
@@ -359,7 +380,11 @@ const SendOptionSchema = z
   .string({ error: typeError('an option such as mss=1460', 'write one option per list item, e.g. mss=1460 or ts=100:0') })
   .meta({ pattern: OPTION_PATTERN })
   .transform(via(parseSendOption))
-  .meta({ id: 'case-send-option', description: 'A TCP option: mss=N, sackOK, ts=VAL:ECR, nop, eol, wscale=N, sack=L:R/…, tfo[=HEX|@label], tfoexp[=HEX|@label], md5=HEX, kind=N:HEX, raw=HEX.' });
+  .meta({
+    id: 'case-send-option',
+    description:
+      'A TCP option: mss=N, sackOK, ts=VAL:ECR, nop, eol, wscale=N, sack=L:R/…, tfo[=HEX|@label], tfoexp[=HEX|@label], md5=HEX, kind=N:HEX, raw=HEX.',
+  });
 
 const SendSchema = z
   .strictObject({
@@ -371,7 +396,9 @@ const SendSchema = z
     options: z
       .array(SendOptionSchema, { error: typeError('a list of options', 'write e.g. [mss=1460, sackOK, ts=100:0, nop, wscale=7]') })
       .optional()
-      .describe('TCP options in wire order: mss=N, sackOK, ts=VAL:ECR, nop, eol, wscale=N, sack=L:R/…, tfo[=HEX|@label], tfoexp[=HEX|@label], md5=HEX, kind=N:HEX, raw=HEX.'),
+      .describe(
+        'TCP options in wire order: mss=N, sackOK, ts=VAL:ECR, nop, eol, wscale=N, sack=L:R/…, tfo[=HEX|@label], tfoexp[=HEX|@label], md5=HEX, kind=N:HEX, raw=HEX.',
+      ),
     payload: Payload.optional(),
     tos: Byte('the TOS byte is 0..255').optional().describe('IPv4 TOS / IPv6 traffic class byte, default 0.'),
     tclass: Byte('the traffic class is 0..255').optional().describe('Alias of tos.'),
@@ -381,9 +408,13 @@ const SendSchema = z
     flow: Ident('flow').optional().describe('The flow to send on (default: the first flow).'),
     label: Ident('label').optional().describe('Names this packet for same: in later steps.'),
     to: z
-      .enum(['dut', 'broadcast', 'limited-broadcast', 'multicast'], { error: (iss: Issue) => `unknown destination ${show(iss.input)} — use dut, broadcast, limited-broadcast or multicast` })
+      .enum(['dut', 'broadcast', 'limited-broadcast', 'multicast'], {
+        error: (iss: Issue) => `unknown destination ${show(iss.input)} — use dut, broadcast, limited-broadcast or multicast`,
+      })
       .optional()
-      .describe("Destination: the DUT's address (default), its subnet's directed broadcast, 255.255.255.255, or all-nodes multicast (224.0.0.1 / ff02::1); the Ethernet destination follows (ff:ff:ff:ff:ff:ff, 01:00:5e:00:00:01, 33:33:00:00:00:01)."),
+      .describe(
+        "Destination: the DUT's address (default), its subnet's directed broadcast, 255.255.255.255, or all-nodes multicast (224.0.0.1 / ff02::1); the Ethernet destination follows (ff:ff:ff:ff:ff:ff, 01:00:5e:00:00:01, 33:33:00:00:00:01).",
+      ),
     mistakes: MistakesSchema.optional(),
   })
   .describe('A packet the peer sends.');
@@ -420,7 +451,9 @@ const CallExpectSchema = z
     ok: z.boolean({ error: typeError('true or false', 'ok: true means the call succeeds') }).optional(),
     ret: CmpSchema.optional().describe('The return value.'),
     err: ErrnoSchema.optional().describe('The errno name, e.g. EAGAIN (implies ok: false).'),
-    value: z.union([z.number(), z.string()], { error: typeError('a number or a string', 'the value getsockopt reads') }).optional()
+    value: z
+      .union([z.number(), z.string()], { error: typeError('a number or a string', 'the value getsockopt reads') })
+      .optional()
       .describe('getsockopt: the value read.'),
     data: Payload.optional().describe('recv: the bytes read.'),
   })
@@ -440,7 +473,10 @@ const SockoptValueSchema = z
         `expected a socket option value, got ${show(iss.input)} — a number (booleans: true/false), a string, { key: … } for TCP_MD5SIG or { onoff, linger } for SO_LINGER`,
     },
   )
-  .meta({ id: 'case-sockopt-value', description: 'A number (true/false for on/off options), a string (TCP_CONGESTION), { key } (TCP_MD5SIG, for the peer address) or { onoff, linger }.' });
+  .meta({
+    id: 'case-sockopt-value',
+    description: 'A number (true/false for on/off options), a string (TCP_CONGESTION), { key } (TCP_MD5SIG, for the peer address) or { onoff, linger }.',
+  });
 
 const SockoptsSchema = z
   .record(z.string(), SockoptValueSchema, { error: typeError('a map of socket options', 'write e.g. { TCP_MAXSEG: 1000, SO_RCVBUF: 8192 }') })
@@ -455,64 +491,96 @@ const CallSchema = z
     'op',
     [
       z.strictObject({ op: z.literal('accept'), timeout: timeoutField, expect: expectField }).describe('accept() on the listener.'),
-      z.strictObject({ op: z.literal('connect'), timeout: timeoutField, expect: expectField })
+      z
+        .strictObject({ op: z.literal('connect'), timeout: timeoutField, expect: expectField })
         .describe('Wait for the connect() issued by setup.connect to complete.'),
       z.strictObject({ op: z.literal('close'), on: onField, expect: expectField }).describe('close() a socket.'),
-      z.strictObject({
-        op: z.literal('shutdown'),
-        how: z.enum(['rd', 'wr', 'rdwr'], { error: (iss: Issue) => `unknown shutdown mode ${show(iss.input)} — use rd, wr or rdwr` }),
-        on: onField,
-        expect: expectField,
-      }).describe('shutdown() a socket.'),
-      z.strictObject({
-        op: z.literal('send'), data: Payload, on: onField,
-        fastopen: z.literal(true, { error: (iss: Issue) => `fastopen is true or absent, got ${show(iss.input)}` }).optional().describe('sendto() with MSG_FASTOPEN.'),
-        expect: expectField,
-      }).describe('send() bytes.'),
-      z.strictObject({
-        op: z.literal('recv'),
-        len: int(1, 1 << 20, 'the most bytes to read, e.g. 1024').optional().describe('Most bytes to read (default 65536).'),
-        timeout: timeoutField,
-        on: onField,
-        expect: expectField,
-      }).describe('recv() bytes.'),
-      z.strictObject({
-        op: z.literal('setsockopt'),
-        name: z.string({ error: typeError('a socket option name', 'e.g. TCP_DEFER_ACCEPT') }),
-        value: SockoptValueSchema,
-        on: onField,
-        expect: expectField,
-      }).describe('setsockopt().'),
-      z.strictObject({
-        op: z.literal('getsockopt'),
-        name: z.string({ error: typeError('a socket option name', 'e.g. TCP_MAXSEG') }),
-        on: onField,
-        expect: expectField,
-      }).describe('getsockopt(); expect: { value: … } checks the value read.'),
-      z.strictObject({
-        op: z.literal('poll'),
-        events: z.array(z.string({ error: typeError('a POLL* name', 'e.g. POLLOUT') }), { error: typeError('a list of POLL* names', 'write e.g. events: [POLLIN, POLLOUT]') })
-          .describe('The events polled for: POLLIN, POLLOUT, POLLERR, …'),
-        timeout: timeoutField,
-        on: onField,
-        expect: expectField,
-      }).describe('poll() one socket; expect: { ret: 1, value: 4 } checks the count and the revents bits (POLLOUT = 4).'),
-      z.strictObject({ op: z.literal('listen'), backlog: int(0, 65535, 'the listen() backlog, e.g. 16'), expect: expectField })
+      z
+        .strictObject({
+          op: z.literal('shutdown'),
+          how: z.enum(['rd', 'wr', 'rdwr'], { error: (iss: Issue) => `unknown shutdown mode ${show(iss.input)} — use rd, wr or rdwr` }),
+          on: onField,
+          expect: expectField,
+        })
+        .describe('shutdown() a socket.'),
+      z
+        .strictObject({
+          op: z.literal('send'),
+          data: Payload,
+          on: onField,
+          fastopen: z
+            .literal(true, { error: (iss: Issue) => `fastopen is true or absent, got ${show(iss.input)}` })
+            .optional()
+            .describe('sendto() with MSG_FASTOPEN.'),
+          expect: expectField,
+        })
+        .describe('send() bytes.'),
+      z
+        .strictObject({
+          op: z.literal('recv'),
+          len: int(1, 1 << 20, 'the most bytes to read, e.g. 1024')
+            .optional()
+            .describe('Most bytes to read (default 65536).'),
+          timeout: timeoutField,
+          on: onField,
+          expect: expectField,
+        })
+        .describe('recv() bytes.'),
+      z
+        .strictObject({
+          op: z.literal('setsockopt'),
+          name: z.string({ error: typeError('a socket option name', 'e.g. TCP_DEFER_ACCEPT') }),
+          value: SockoptValueSchema,
+          on: onField,
+          expect: expectField,
+        })
+        .describe('setsockopt().'),
+      z
+        .strictObject({
+          op: z.literal('getsockopt'),
+          name: z.string({ error: typeError('a socket option name', 'e.g. TCP_MAXSEG') }),
+          on: onField,
+          expect: expectField,
+        })
+        .describe('getsockopt(); expect: { value: … } checks the value read.'),
+      z
+        .strictObject({
+          op: z.literal('poll'),
+          events: z
+            .array(z.string({ error: typeError('a POLL* name', 'e.g. POLLOUT') }), {
+              error: typeError('a list of POLL* names', 'write e.g. events: [POLLIN, POLLOUT]'),
+            })
+            .describe('The events polled for: POLLIN, POLLOUT, POLLERR, …'),
+          timeout: timeoutField,
+          on: onField,
+          expect: expectField,
+        })
+        .describe('poll() one socket; expect: { ret: 1, value: 4 } checks the count and the revents bits (POLLOUT = 4).'),
+      z
+        .strictObject({ op: z.literal('listen'), backlog: int(0, 65535, 'the listen() backlog, e.g. 16'), expect: expectField })
         .describe('listen() again on the listener, e.g. to change the backlog.'),
-      z.strictObject({
-        op: z.literal('open-listener'),
-        backlog: int(0, 65535, 'the listen() backlog, e.g. 16').optional().describe('Default 128.'),
-        sockopts: SockoptsSchema.optional(),
-        expect: expectField,
-      }).describe("A new listener on the case's port once the previous one is closed: socket, sockopts, bind, listen()."),
-      z.strictObject({
-        op: z.literal('open-connection'),
-        flow: z.string({ error: typeError('a flow name', 'e.g. flow: b') }).optional().describe('The flow it connects on (its sport is the port connected to; default: the first flow).'),
-        sockopts: SockoptsSchema.optional(),
-        fastopen: int(0, 1 << 20, 'the bytes sendto(MSG_FASTOPEN) hands over, e.g. 1000').optional()
-          .describe('Connect with sendto(MSG_FASTOPEN) of this many bytes instead of connect().'),
-        expect: expectField,
-      }).describe('Active-open cases: a new connecting socket (socket, sockopts, connect() or sendto(MSG_FASTOPEN)); it becomes the conn socket.'),
+      z
+        .strictObject({
+          op: z.literal('open-listener'),
+          backlog: int(0, 65535, 'the listen() backlog, e.g. 16').optional().describe('Default 128.'),
+          sockopts: SockoptsSchema.optional(),
+          expect: expectField,
+        })
+        .describe("A new listener on the case's port once the previous one is closed: socket, sockopts, bind, listen()."),
+      z
+        .strictObject({
+          op: z.literal('open-connection'),
+          flow: z
+            .string({ error: typeError('a flow name', 'e.g. flow: b') })
+            .optional()
+            .describe('The flow it connects on (its sport is the port connected to; default: the first flow).'),
+          sockopts: SockoptsSchema.optional(),
+          fastopen: int(0, 1 << 20, 'the bytes sendto(MSG_FASTOPEN) hands over, e.g. 1000')
+            .optional()
+            .describe('Connect with sendto(MSG_FASTOPEN) of this many bytes instead of connect().'),
+          expect: expectField,
+        })
+        .describe('Active-open cases: a new connecting socket (socket, sockopts, connect() or sendto(MSG_FASTOPEN)); it becomes the conn socket.'),
     ],
     {
       error: (iss: Issue) => {
@@ -539,10 +607,14 @@ const SysctlsSchema = z.record(
 
 const TcpInfoSchema = z
   .strictObject({
-    on: z.enum(['listener', 'conn'], { error: (iss: Issue) => `on must be listener or conn, got ${show(iss.input)}` }).optional()
+    on: z
+      .enum(['listener', 'conn'], { error: (iss: Issue) => `on must be listener or conn, got ${show(iss.input)}` })
+      .optional()
       .describe('The socket whose TCP_INFO is read (default: conn).'),
     check: z
-      .union([z.string(), z.array(z.string())], { error: (iss: Issue) => `expected a check or a list of them, got ${show(iss.input)} — write e.g. check: "tcpi_state == TCP_ESTABLISHED"` })
+      .union([z.string(), z.array(z.string())], {
+        error: (iss: Issue) => `expected a check or a list of them, got ${show(iss.input)} — write e.g. check: "tcpi_state == TCP_ESTABLISHED"`,
+      })
       .describe('Expressions over tcpi_* fields that must hold, e.g. "(tcpi_options & TCPI_OPT_SYN_DATA) != 0".'),
   })
   .describe('TCP_INFO of a socket (getsockopt): each check must hold.');
@@ -612,7 +684,9 @@ const StepSchema = z
     wait: Duration.optional().describe('Let time pass (timers, rate limits); never needed to wait for a packet.'),
     assert: AssertSchema.optional(),
     sysctl: SysctlsSchema.optional().describe('Change DUT sysctls at this point, in order: { net.ipv4.tcp_ecn: 2 }; the model follows.'),
-    note: z.string({ error: typeError('text', 'a note is free text shown in reports') }).optional()
+    note: z
+      .string({ error: typeError('text', 'a note is free text shown in reports') })
+      .optional()
       .describe('Free text shown in reports next to the step.'),
   })
   .superRefine((s, ctx) => {
@@ -637,7 +711,10 @@ const ListenSchema = z
   .strictObject({
     port: Port.describe('The listening port.'),
     backlog: int(0, 65535, 'the listen() backlog, e.g. 16').optional().describe('listen() backlog (default 128).'),
-    any: z.boolean({ error: typeError('true or false', 'write any: true') }).optional().describe("Bind to the wildcard address (0.0.0.0 / ::) instead of the DUT's own (default false)."),
+    any: z
+      .boolean({ error: typeError('true or false', 'write any: true') })
+      .optional()
+      .describe("Bind to the wildcard address (0.0.0.0 / ::) instead of the DUT's own (default false)."),
     sockopts: SockoptsSchema.optional(),
   })
   .describe('The DUT listens on port.');
@@ -647,7 +724,9 @@ const ConnectSchema = z
     port: Port.describe("The peer's port the DUT connects to."),
     bind: Port.optional().describe('Local port to bind before connect() (default: ephemeral).'),
     sockopts: SockoptsSchema.optional(),
-    open: z.literal('step', { error: (iss: Issue) => `open is step or absent, got ${show(iss.input)}` }).optional()
+    open: z
+      .literal('step', { error: (iss: Issue) => `open is step or absent, got ${show(iss.input)}` })
+      .optional()
       .describe('step: no socket at set-up — the first call open-connection makes it (e.g. to connect with sendto(MSG_FASTOPEN)).'),
   })
   .describe('Active open: the DUT connects to the peer (non-blocking connect() before the first step).');
@@ -662,7 +741,11 @@ const SetupSchema = z
   .superRefine((s, ctx) => {
     const present = (['listen', 'connect', 'closed'] as const).filter((k) => s[k] !== undefined);
     if (present.length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'setup needs one of listen, connect or closed — e.g. setup: { listen: { port: 8080 } }', params: { noAction: true } });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'setup needs one of listen, connect or closed — e.g. setup: { listen: { port: 8080 } }',
+        params: { noAction: true },
+      });
     } else if (present.length > 1) {
       ctx.addIssue({
         code: 'custom',
@@ -681,20 +764,20 @@ const FlowSchema = z
   })
   .describe('A peer endpoint.');
 
-const SpecRef = z
-  .string({ error: typeError('a spec section', 'write e.g. "§5.3"') })
-  .transform(
-    via((v) => {
-      const s = String(v).trim();
-      if (/^§\d+(\.\d+)*$/.test(s)) {
-        if (SPEC_SECTIONS.has(s)) return s;
-        throw new ValueError(`spec section ${s} is not in docs/handshake-spec.md — the nearest are ${nearestSections(s, SPEC_SECTIONS.keys()).join(', ')}; cite one of them, or add the section to the document (then run scripts/gen-spec-sections.ts)`);
-      }
-      if (/^RFC ?\d+( §\d+(\.\d+)*)?$/.test(s)) return s;
-      if (/^\d+(\.\d+)*$/.test(s)) throw new ValueError(`spec section ${show(s)} needs the § sign — write "§${s}"`);
-      throw new ValueError(`${show(s)} is not a spec section — write "§5.3" (docs/handshake-spec.md) or "RFC 9293 §3.10"`);
-    }),
-  );
+const SpecRef = z.string({ error: typeError('a spec section', 'write e.g. "§5.3"') }).transform(
+  via((v) => {
+    const s = String(v).trim();
+    if (/^§\d+(\.\d+)*$/.test(s)) {
+      if (SPEC_SECTIONS.has(s)) return s;
+      throw new ValueError(
+        `spec section ${s} is not in docs/handshake-spec.md — the nearest are ${nearestSections(s, SPEC_SECTIONS.keys()).join(', ')}; cite one of them, or add the section to the document (then run scripts/gen-spec-sections.ts)`,
+      );
+    }
+    if (/^RFC ?\d+( §\d+(\.\d+)*)?$/.test(s)) return s;
+    if (/^\d+(\.\d+)*$/.test(s)) throw new ValueError(`spec section ${show(s)} needs the § sign — write "§${s}"`);
+    throw new ValueError(`${show(s)} is not a spec section — write "§5.3" (docs/handshake-spec.md) or "RFC 9293 §3.10"`);
+  }),
+);
 
 export const CaseSchema = z
   .strictObject({
@@ -733,13 +816,13 @@ export const CaseSchema = z
       })
       .optional()
       .describe('Address family: 4, 6, or both (the case runs once per family). Default 4.'),
-    sysctls: SysctlsSchema
-      .optional()
-      .describe('DUT sysctls for this case, dotted as under /proc/sys: { net.ipv4.tcp_syncookies: 0 }.'),
+    sysctls: SysctlsSchema.optional().describe('DUT sysctls for this case, dotted as under /proc/sys: { net.ipv4.tcp_syncookies: 0 }.'),
     setup: SetupSchema,
     flows: z
       .record(z.string(), FlowSchema, { error: typeError('a map of flows', 'write e.g. { a: { sport: 40000, isn: 1000 } }') })
-      .refine((r) => Object.keys(r).length > 0, { error: 'flows is empty — name at least one flow, e.g. flows: { a: { sport: 40000 } }, or drop flows: for the default flow a' })
+      .refine((r) => Object.keys(r).length > 0, {
+        error: 'flows is empty — name at least one flow, e.g. flows: { a: { sport: 40000 } }, or drop flows: for the default flow a',
+      })
       .optional()
       .describe('Peer endpoints by name (default: one flow a with sport 40000, isn 1000). The first is the default flow of every step.'),
     steps: z

@@ -58,9 +58,7 @@ export interface KernelComparator {
 }
 
 /** Comparison against a count: counters (deltas), queue lengths, call return values. */
-export type CmpMatcher =
-  | { op: '=' | '>=' | '>' | '<=' | '<'; value: number; text: string }
-  | { op: 'range'; lo: number; hi: number; text: string };
+export type CmpMatcher = { op: '=' | '>=' | '>' | '<=' | '<'; value: number; text: string } | { op: 'range'; lo: number; hi: number; text: string };
 
 // ---------------------------------------------------------------------------------------------
 // Packet references (labels, `same:`, `tfo=@label`)
@@ -78,12 +76,22 @@ export interface PacketRef {
 }
 
 /** Fields that `same:` can compare. tsval/tsecr/mss/wscale read the packet's options. */
-export type SameField =
-  | 'seq' | 'ack' | 'window' | 'urg' | 'flags' | 'len'
-  | 'ttl' | 'tos' | 'id' | 'flowlabel'
-  | 'tsval' | 'tsecr' | 'mss' | 'wscale';
+export type SameField = 'seq' | 'ack' | 'window' | 'urg' | 'flags' | 'len' | 'ttl' | 'tos' | 'id' | 'flowlabel' | 'tsval' | 'tsecr' | 'mss' | 'wscale';
 export const SAME_FIELDS: readonly SameField[] = [
-  'seq', 'ack', 'window', 'urg', 'flags', 'len', 'ttl', 'tos', 'id', 'flowlabel', 'tsval', 'tsecr', 'mss', 'wscale',
+  'seq',
+  'ack',
+  'window',
+  'urg',
+  'flags',
+  'len',
+  'ttl',
+  'tos',
+  'id',
+  'flowlabel',
+  'tsval',
+  'tsecr',
+  'mss',
+  'wscale',
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -131,9 +139,7 @@ export type OptionPattern = { text: string } & (
  *  - exact: the option list, in order, item for item;
  *  - some:  every `contains` item occurs somewhere (any order), and no option matches a `lacks` item.
  */
-export type OptionsMatcher =
-  | { kind: 'exact'; items: OptionPattern[] }
-  | { kind: 'some'; contains: OptionPattern[]; lacks: OptionPattern[] };
+export type OptionsMatcher = { kind: 'exact'; items: OptionPattern[] } | { kind: 'some'; contains: OptionPattern[]; lacks: OptionPattern[] };
 
 /** One expected packet. Absent fields are not checked (unless `model` is true: then the model's). */
 export interface PacketPattern {
@@ -266,11 +272,7 @@ export interface WaitStep extends StepBase {
 export type SockRef = 'listener' | 'conn';
 
 /** A socket option's value as a case file writes it (the case layer; the agent's is AgentSockoptValue): integers (booleans become 0/1), strings, and the two structured ones. */
-export type CaseSockoptValue =
-  | number
-  | string
-  | { key?: string; keyHex?: string; prefixlen?: number }
-  | { onoff: number; linger: number };
+export type CaseSockoptValue = number | string | { key?: string; keyHex?: string; prefixlen?: number } | { onoff: number; linger: number };
 
 export interface SockOpt {
   name: string;
@@ -289,31 +291,32 @@ export interface CallExpect {
   data?: Uint8Array;
 }
 
-export type CallStep = StepBase & { kind: 'call'; expect: CallExpect } & (
+export type CallStep = StepBase & { kind: 'call'; expect: CallExpect } &
   /** wait up to timeout ms for a connection (0 = one non-blocking try) */
-  | { op: 'accept'; on: 'listener'; timeout: number }
-  /** wait up to timeout ms for the connect() issued by `setup.connect` to complete */
-  | { op: 'connect'; on: 'conn'; timeout: number }
-  | { op: 'close'; on: SockRef }
-  | { op: 'shutdown'; on: SockRef; how: 'rd' | 'wr' | 'rdwr' }
-  /** fastopen: sendto(MSG_FASTOPEN) (the data of a connect not made yet, or EALREADY on one in progress) */
-  | { op: 'send'; on: SockRef; data: Uint8Array; fastopen?: true }
-  | { op: 'recv'; on: SockRef; len: number; timeout: number }
-  | { op: 'setsockopt'; on: SockRef; name: string; value: CaseSockoptValue }
-  | { op: 'getsockopt'; on: SockRef; name: string }
-  /** poll() for `events` (POLL* bits) up to timeout ms; expect: { ret, value: revents } */
-  | { op: 'poll'; on: SockRef; events: number; timeout: number }
-  /** listen() again on the listener (changes the backlog) */
-  | { op: 'listen'; on: 'listener'; backlog: number }
-  /** a new listener on the case's port once the previous one is closed: socket, options, bind, listen */
-  | { op: 'open-listener'; on: 'listener'; backlog: number; sockopts: SockOpt[] }
-  /**
-   * A new connecting socket (active-open cases): socket, options, then connect() to the flow's sport —
-   * or, with `fastopen`, sendto(MSG_FASTOPEN) of that many bytes. It becomes the case's `conn`; an
-   * earlier connection is left as it is.
-   */
-  | { op: 'open-connection'; on: 'conn'; flow: string; sockopts: SockOpt[]; fastopen?: number }
-);
+  (
+    | { op: 'accept'; on: 'listener'; timeout: number }
+    /** wait up to timeout ms for the connect() issued by `setup.connect` to complete */
+    | { op: 'connect'; on: 'conn'; timeout: number }
+    | { op: 'close'; on: SockRef }
+    | { op: 'shutdown'; on: SockRef; how: 'rd' | 'wr' | 'rdwr' }
+    /** fastopen: sendto(MSG_FASTOPEN) (the data of a connect not made yet, or EALREADY on one in progress) */
+    | { op: 'send'; on: SockRef; data: Uint8Array; fastopen?: true }
+    | { op: 'recv'; on: SockRef; len: number; timeout: number }
+    | { op: 'setsockopt'; on: SockRef; name: string; value: CaseSockoptValue }
+    | { op: 'getsockopt'; on: SockRef; name: string }
+    /** poll() for `events` (POLL* bits) up to timeout ms; expect: { ret, value: revents } */
+    | { op: 'poll'; on: SockRef; events: number; timeout: number }
+    /** listen() again on the listener (changes the backlog) */
+    | { op: 'listen'; on: 'listener'; backlog: number }
+    /** a new listener on the case's port once the previous one is closed: socket, options, bind, listen */
+    | { op: 'open-listener'; on: 'listener'; backlog: number; sockopts: SockOpt[] }
+    /**
+     * A new connecting socket (active-open cases): socket, options, then connect() to the flow's sport —
+     * or, with `fastopen`, sendto(MSG_FASTOPEN) of that many bytes. It becomes the case's `conn`; an
+     * earlier connection is left as it is.
+     */
+    | { op: 'open-connection'; on: 'conn'; flow: string; sockopts: SockOpt[]; fastopen?: number }
+  );
 export type CallOp = CallStep['op'];
 
 export interface StateAssert {
@@ -370,7 +373,13 @@ export type Step = SendStep | ExpectStep | ExpectNoneStep | CallStep | WaitStep 
 export type Setup =
   | { kind: 'listen'; port: number; backlog: number; sockopts: SockOpt[]; /** bound to the wildcard address */ any?: true }
   /** the DUT connects to the peer's `port` (non-blocking connect() before the first step) */
-  | { kind: 'connect'; port: number; bind?: number; sockopts: SockOpt[]; /** 'step': no socket at set-up; the first open-connection call makes it */ open?: 'step' }
+  | {
+      kind: 'connect';
+      port: number;
+      bind?: number;
+      sockopts: SockOpt[];
+      /** 'step': no socket at set-up; the first open-connection call makes it */ open?: 'step';
+    }
   | { kind: 'closed'; port: number };
 
 /** A peer endpoint: `sport` is the peer's port, `isn` its initial sequence number. */

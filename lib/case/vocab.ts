@@ -67,20 +67,86 @@ export const SOCKOPT_NAMES = Object.keys(SOCKOPTS);
 
 /** errno names a call may expect (Linux, x86_64 / generic numbering). */
 export const ERRNO_NAMES: readonly string[] = [
-  'EPERM', 'ENOENT', 'ESRCH', 'EINTR', 'EIO', 'ENXIO', 'E2BIG', 'ENOEXEC', 'EBADF', 'ECHILD', 'EAGAIN',
-  'EWOULDBLOCK', 'ENOMEM', 'EACCES', 'EFAULT', 'EBUSY', 'EEXIST', 'ENODEV', 'EINVAL', 'ENFILE', 'EMFILE',
-  'ENOSPC', 'EPIPE', 'ERANGE', 'ENOSYS', 'ENODATA', 'ETIME', 'EPROTO', 'EBADMSG', 'EOVERFLOW', 'ENOTSOCK',
-  'EDESTADDRREQ', 'EMSGSIZE', 'EPROTOTYPE', 'ENOPROTOOPT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT',
-  'EOPNOTSUPP', 'ENOTSUP', 'EPFNOSUPPORT', 'EAFNOSUPPORT', 'EADDRINUSE', 'EADDRNOTAVAIL', 'ENETDOWN',
-  'ENETUNREACH', 'ENETRESET', 'ECONNABORTED', 'ECONNRESET', 'ENOBUFS', 'EISCONN', 'ENOTCONN',
-  'ESHUTDOWN', 'ETOOMANYREFS', 'ETIMEDOUT', 'ECONNREFUSED', 'EHOSTDOWN', 'EHOSTUNREACH', 'EALREADY',
-  'EINPROGRESS', 'ECANCELED', 'ENOKEY', 'EKEYEXPIRED', 'EKEYREVOKED', 'EKEYREJECTED',
+  'EPERM',
+  'ENOENT',
+  'ESRCH',
+  'EINTR',
+  'EIO',
+  'ENXIO',
+  'E2BIG',
+  'ENOEXEC',
+  'EBADF',
+  'ECHILD',
+  'EAGAIN',
+  'EWOULDBLOCK',
+  'ENOMEM',
+  'EACCES',
+  'EFAULT',
+  'EBUSY',
+  'EEXIST',
+  'ENODEV',
+  'EINVAL',
+  'ENFILE',
+  'EMFILE',
+  'ENOSPC',
+  'EPIPE',
+  'ERANGE',
+  'ENOSYS',
+  'ENODATA',
+  'ETIME',
+  'EPROTO',
+  'EBADMSG',
+  'EOVERFLOW',
+  'ENOTSOCK',
+  'EDESTADDRREQ',
+  'EMSGSIZE',
+  'EPROTOTYPE',
+  'ENOPROTOOPT',
+  'EPROTONOSUPPORT',
+  'ESOCKTNOSUPPORT',
+  'EOPNOTSUPP',
+  'ENOTSUP',
+  'EPFNOSUPPORT',
+  'EAFNOSUPPORT',
+  'EADDRINUSE',
+  'EADDRNOTAVAIL',
+  'ENETDOWN',
+  'ENETUNREACH',
+  'ENETRESET',
+  'ECONNABORTED',
+  'ECONNRESET',
+  'ENOBUFS',
+  'EISCONN',
+  'ENOTCONN',
+  'ESHUTDOWN',
+  'ETOOMANYREFS',
+  'ETIMEDOUT',
+  'ECONNREFUSED',
+  'EHOSTDOWN',
+  'EHOSTUNREACH',
+  'EALREADY',
+  'EINPROGRESS',
+  'ECANCELED',
+  'ENOKEY',
+  'EKEYEXPIRED',
+  'EKEYREVOKED',
+  'EKEYREJECTED',
 ];
 
 /** States as /proc/net/tcp names them (request sockets show as SYN_RECV), plus 'none'. */
 export const TCP_STATE_NAMES: readonly string[] = [
-  'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT',
-  'LAST_ACK', 'LISTEN', 'CLOSING', 'none',
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'CLOSING',
+  'none',
 ];
 
 /** nstat-style counter names: the /proc/net/{snmp,netstat,snmp6} group prefix + field. */
@@ -97,7 +163,8 @@ export const IDENT_RE = /^[a-z][a-z0-9_-]*$/;
  * /proc/sys/net/core): a name the model does not know but the kernel does (tcp_dsack, tcp_fack, which
  * packetdrill's defaults.sh sets) is left to the DUT kernel, never taken for a misspelling.
  */
-export const KNOWN_SYSCTLS: ReadonlySet<string> = new Set(`
+export const KNOWN_SYSCTLS: ReadonlySet<string> = new Set(
+  `
   net.ipv4.cipso_cache_bucket_size net.ipv4.cipso_cache_enable net.ipv4.cipso_rbm_optfmt 
   net.ipv4.cipso_rbm_strictvalid net.ipv4.fib_multipath_hash_fields 
   net.ipv4.fib_multipath_hash_policy net.ipv4.fib_multipath_hash_seed 
@@ -156,7 +223,10 @@ export const KNOWN_SYSCTLS: ReadonlySet<string> = new Set(`
   net.core.tstamp_allow_data net.core.txrehash net.core.warnings net.core.wmem_default 
   net.core.wmem_max net.core.xfrm_acq_expires net.core.xfrm_aevent_etime net.core.xfrm_aevent_rseqth 
   net.core.xfrm_larval_drop 
-`.split(/\s+/).filter(Boolean));
+`
+    .split(/\s+/)
+    .filter(Boolean),
+);
 
 /**
  * The nstat counters (Tcp, TcpExt, Ip, IpExt) of Linux 6.18, as /proc/net/snmp and /proc/net/netstat
@@ -164,7 +234,8 @@ export const KNOWN_SYSCTLS: ReadonlySet<string> = new Set(`
  * mean"; a name far from all (a newer kernel's counter) is left to the run, which checks it against
  * the DUT kernel's own list.
  */
-export const KNOWN_COUNTERS: ReadonlySet<string> = new Set(`
+export const KNOWN_COUNTERS: ReadonlySet<string> = new Set(
+  `
   IpDefaultTTL IpExtInBcastOctets IpExtInBcastPkts IpExtInCEPkts IpExtInCsumErrors
   IpExtInECT0Pkts IpExtInECT1Pkts IpExtInMcastOctets IpExtInMcastPkts IpExtInNoECTPkts
   IpExtInNoRoutes IpExtInOctets IpExtInTruncatedPkts IpExtOutBcastOctets IpExtOutBcastPkts
@@ -210,15 +281,28 @@ export const KNOWN_COUNTERS: ReadonlySet<string> = new Set(`
   TcpExtTSEcrRejected TcpExtTW TcpExtTWKilled TcpExtTWRecycled TcpExtTcpDuplicateDataRehash
   TcpExtTcpTimeoutRehash TcpInCsumErrors TcpInErrs TcpInSegs TcpMaxConn TcpOutRsts TcpOutSegs
   TcpPassiveOpens TcpRetransSegs TcpRtoAlgorithm TcpRtoMax TcpRtoMin
-`.split(/\s+/).filter(Boolean));
+`
+    .split(/\s+/)
+    .filter(Boolean),
+);
 
 /** poll(2) event bits by name (asm-generic/poll.h): a call poll's events and the revents it expects. */
 export const POLL_EVENTS: Readonly<Record<string, number>> = {
-  POLLIN: 0x1, POLLPRI: 0x2, POLLOUT: 0x4, POLLERR: 0x8, POLLHUP: 0x10, POLLNVAL: 0x20, POLLRDNORM: 0x40, POLLWRNORM: 0x100, POLLRDHUP: 0x2000,
+  POLLIN: 0x1,
+  POLLPRI: 0x2,
+  POLLOUT: 0x4,
+  POLLERR: 0x8,
+  POLLHUP: 0x10,
+  POLLNVAL: 0x20,
+  POLLRDNORM: 0x40,
+  POLLWRNORM: 0x100,
+  POLLRDHUP: 0x2000,
 };
 
 /** POLL* names of a bit set, lowest bit first ("POLLIN|POLLOUT"); "0" when empty. */
 export function pollNames(bits: number): string {
-  const names = Object.entries(POLL_EVENTS).filter(([, b]) => bits & b).map(([n]) => n);
+  const names = Object.entries(POLL_EVENTS)
+    .filter(([, b]) => bits & b)
+    .map(([n]) => n);
   return names.length ? names.join('|') : '0';
 }

@@ -69,7 +69,10 @@ export function yamlIssues(doc: Document, text: string, pos: (o: number) => Sour
     if (/Block scalar header/.test(e.message)) while (at > 0 && text[at] !== '>' && text[at] !== '|' && text[at - 1] !== '\n') at--;
     const msg = e.message.replace(/\s+/g, ' ').replace(/\.$/, '');
     if (/end with a [\]}]/.test(msg)) {
-      const open = unclosed.filter((u) => u.start < at).sort((a, b) => b.start - a.start).find((u) => !reported.has(u.start));
+      const open = unclosed
+        .filter((u) => u.start < at)
+        .sort((a, b) => b.start - a.start)
+        .find((u) => !reported.has(u.start));
       if (open) {
         reported.add(open.start);
         const p = pos(at);
@@ -98,7 +101,6 @@ function yamlHint(code: string, msg: string, text: string, at: number): string {
   if (code === 'BAD_INDENT') return 'line the keys of one mapping up in the same column';
   return 'check the YAML near here; quote values that contain ": " or " #", or start with * & ! | > % @ `';
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // YAML → plain values, with aliases bounded
@@ -129,18 +131,34 @@ export function documentValue(doc: Document, pos: (o: number) => SourcePos): { v
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const aliases: Alias[] = [];
-    visit(doc, { Alias(_, n) { aliases.push(n); } });
+    visit(doc, {
+      Alias(_, n) {
+        aliases.push(n);
+      },
+    });
     const unresolved = /Unresolved alias[^:]*:\s*(.*)$/.exec(msg);
     const at = (n: Alias | undefined): SourcePos => (n?.range ? pos(n.range[0]) : { line: 1, column: 1 });
     if (unresolved) {
       const name = unresolved[1];
       const n = aliases.find((a) => a.source === name);
-      return { issue: { pos: at(n), message: `*${cut(name, 40)} names no anchor defined above it — define &${cut(name, 40)} on an earlier value, or quote the value if you meant a literal "*"` } };
+      return {
+        issue: {
+          pos: at(n),
+          message: `*${cut(name, 40)} names no anchor defined above it — define &${cut(name, 40)} on an earlier value, or quote the value if you meant a literal "*"`,
+        },
+      };
     }
     if (/Excessive alias count/.test(msg)) {
-      return { issue: { pos: at(aliases[0]), message: `YAML aliases here expand to more than ${MAX_ALIAS_EXPANSIONS} copies (an alias or merge-key bomb) — write the values out, or alias only small values a few times` } };
+      return {
+        issue: {
+          pos: at(aliases[0]),
+          message: `YAML aliases here expand to more than ${MAX_ALIAS_EXPANSIONS} copies (an alias or merge-key bomb) — write the values out, or alias only small values a few times`,
+        },
+      };
     }
-    return { issue: { pos: at(aliases[0]), message: `the YAML cannot be read as values: ${cut(msg, 200)} — check the aliases (*name) and merge keys (<<) here` } };
+    return {
+      issue: { pos: at(aliases[0]), message: `the YAML cannot be read as values: ${cut(msg, 200)} — check the aliases (*name) and merge keys (<<) here` },
+    };
   }
 }
 

@@ -122,7 +122,17 @@ function side(r: RunView): RunSide {
 
 export function compareRuns(a: RunView, b: RunView, o: CompareOptions = {}): CompareReport {
   const rep: CompareReport = {
-    a: side(a), b: side(b), regressions: [], fixes: [], otherStatus: [], onlyA: [], onlyB: [], changes: [], paced: [], notCompared: [], compared: 0,
+    a: side(a),
+    b: side(b),
+    regressions: [],
+    fixes: [],
+    otherStatus: [],
+    onlyA: [],
+    onlyB: [],
+    changes: [],
+    paced: [],
+    notCompared: [],
+    compared: 0,
   };
   const byB = new Map(b.cases.map((c) => [c.id, c]));
   const inA = new Set<string>();
@@ -172,7 +182,8 @@ function groups(steps: ComparableCase['steps']): Map<string, ComparablePacket[]>
 function brief(p: ComparablePacket): string {
   const f = p.f;
   return [f.flags, f.seq !== undefined ? `seq=${f.seq}` : '', f.ack !== undefined ? `ack=${f.ack}` : '', f.win !== undefined ? `win=${f.win}` : '']
-    .filter(Boolean).join(' ');
+    .filter(Boolean)
+    .join(' ');
 }
 
 function moved(x: number, y: number, o: CompareOptions): boolean {
@@ -197,7 +208,7 @@ export function compareCase(ca: CaseView, cb: CaseView, o: CompareOptions = {}):
       const base = { id: ca.id, step, dir: dir as 'peer' | 'dut', flow, packet: i };
       if (!pa || !pb) {
         const p = (pa ?? pb)!;
-        const kind = pa ? 'vanished' as const : 'appeared' as const;
+        const kind = pa ? ('vanished' as const) : ('appeared' as const);
         const predicted = p.dir === 'dut' && p.model !== undefined;
         out.push({ ...base, kind, what: brief(p), ...classify(ctx, predicted, [p.model], undefined, 'the model did not predict it', true) });
         continue;
@@ -208,16 +219,39 @@ export function compareCase(ca: CaseView, cb: CaseView, o: CompareOptions = {}):
         if (x === y) continue;
         const predicted = modelChanged(pa.model, pb.model, o);
         out.push({
-          ...base, kind: 'field', field, a: x ?? '(absent)', b: y ?? '(absent)', what: brief(pb),
-          ...classify(ctx, predicted, [pa.model, pb.model], field, pa.model || pb.model ? 'the model predicts the same packet for both kernels' : 'the model made no prediction for it'),
+          ...base,
+          kind: 'field',
+          field,
+          a: x ?? '(absent)',
+          b: y ?? '(absent)',
+          what: brief(pb),
+          ...classify(
+            ctx,
+            predicted,
+            [pa.model, pb.model],
+            field,
+            pa.model || pb.model ? 'the model predicts the same packet for both kernels' : 'the model made no prediction for it',
+          ),
         });
       }
       if (timerMoved(pa.n, pb.n, o)) {
         const predicted = timerMoved(pa.model, pb.model, o);
-        const at = (n: ComparablePacket['n']): string => `+${n!.t} ms${n!.gap !== undefined ? ` (${n!.gap} ms after the DUT's previous packet, ${n!.first} after its first)` : ''}`;
+        const at = (n: ComparablePacket['n']): string =>
+          `+${n!.t} ms${n!.gap !== undefined ? ` (${n!.gap} ms after the DUT's previous packet, ${n!.first} after its first)` : ''}`;
         out.push({
-          ...base, kind: 'timer', field: 't', a: at(pa.n), b: at(pb.n), what: brief(pb),
-          ...classify(ctx, predicted, [pa.model, pb.model], 't', pa.model || pb.model ? 'the model predicts the same send time for both kernels' : 'the model made no prediction for it'),
+          ...base,
+          kind: 'timer',
+          field: 't',
+          a: at(pa.n),
+          b: at(pb.n),
+          what: brief(pb),
+          ...classify(
+            ctx,
+            predicted,
+            [pa.model, pb.model],
+            't',
+            pa.model || pb.model ? 'the model predicts the same send time for both kernels' : 'the model made no prediction for it',
+          ),
         });
       }
     }
@@ -255,7 +289,11 @@ interface Ctx {
 }
 
 function classify(
-  ctx: Ctx, predicted: boolean, models: ReadonlyArray<ComparableModel | undefined>, field: string | undefined, notPredicted: string,
+  ctx: Ctx,
+  predicted: boolean,
+  models: ReadonlyArray<ComparableModel | undefined>,
+  field: string | undefined,
+  notPredicted: string,
   presence = false,
 ): Pick<BehaviourChange, 'explained' | 'explanation' | 'why'> {
   if (!predicted) return { explained: false, why: notPredicted };
@@ -266,7 +304,8 @@ function classify(
   // differing sysctl may (tcp_rmem and the window scale), or nobody does.
   const pick = diff.filter((d) => flagTouches(d.flag, rules, undefined) && (field === undefined || PROFILE_FLAGS[d.flag].fields.includes(field)));
   const sysctls = [...new Set([...Object.keys(ctx.sa), ...Object.keys(ctx.sb)])]
-    .filter((k) => ctx.sa[k] !== ctx.sb[k]).map((name) => ({ name, a: ctx.sa[name], b: ctx.sb[name] }));
+    .filter((k) => ctx.sa[k] !== ctx.sb[k])
+    .map((name) => ({ name, a: ctx.sa[name], b: ctx.sb[name] }));
   if (!pick.length && !sysctls.length) {
     if (presence) return { explained: true, explanation: { flags: [], rules, sysctls: [], pacing: true } };
     return {

@@ -12,10 +12,14 @@ export function where(c: BehaviourChange): string {
 
 export function changeText(c: BehaviourChange): string {
   switch (c.kind) {
-    case 'appeared': return `packet appeared in B: ${c.what}`;
-    case 'vanished': return `packet vanished in B: ${c.what}`;
-    case 'timer': return `timer moved: sent at ${c.a} → ${c.b} (${c.what})`;
-    case 'field': return `${c.field}: ${c.a} → ${c.b} (${c.what})`;
+    case 'appeared':
+      return `packet appeared in B: ${c.what}`;
+    case 'vanished':
+      return `packet vanished in B: ${c.what}`;
+    case 'timer':
+      return `timer moved: sent at ${c.a} → ${c.b} (${c.what})`;
+    case 'field':
+      return `${c.field}: ${c.a} → ${c.b} (${c.what})`;
   }
 }
 
@@ -44,9 +48,11 @@ function statusLine(s: StatusChange): string {
 
 export function summaryLine(r: CompareReport): string {
   const unexplained = r.changes.filter((c) => !c.explained).length;
-  return `${r.regressions.length} regression(s), ${r.fixes.length} fix(es), ${unexplained} unexplained and ${r.changes.length - unexplained} explained behaviour change(s) ` +
+  return (
+    `${r.regressions.length} regression(s), ${r.fixes.length} fix(es), ${unexplained} unexplained and ${r.changes.length - unexplained} explained behaviour change(s) ` +
     `in ${r.compared} case(s) passing on both; ${r.onlyA.length} only in A, ${r.onlyB.length} only in B` +
-    (r.paced.length ? `; ${r.paced.length} timer packet(s) came or went with the pacing` : '');
+    (r.paced.length ? `; ${r.paced.length} timer packet(s) came or went with the pacing` : '')
+  );
 }
 
 const STATUSES = ['total', 'pass', 'fail', 'error', 'skip'] as const;
@@ -73,8 +79,14 @@ export function formatCompareText(r: CompareReport): string {
     }
     out.push('');
   };
-  changes('Behaviour changes, unexplained', r.changes.filter((c) => !c.explained));
-  changes('Behaviour changes explained by the model profiles', r.changes.filter((c) => c.explained));
+  changes(
+    'Behaviour changes, unexplained',
+    r.changes.filter((c) => !c.explained),
+  );
+  changes(
+    'Behaviour changes explained by the model profiles',
+    r.changes.filter((c) => c.explained),
+  );
   changes('Timer packets that came or went with the pacing of the steps (not behaviour changes)', r.paced);
   section('Only in A', r.onlyA);
   section('Only in B', r.onlyB);
@@ -104,11 +116,26 @@ export function formatCompareMarkdown(r: CompareReport): string {
     for (const c of l) out.push(`| \`${c.id}\` | ${md(where(c))} | ${md(changeText(c))} | ${md(because(c))} |`);
     out.push('');
   };
-  changes('Behaviour changes, unexplained', r.changes.filter((c) => !c.explained));
-  changes('Behaviour changes explained by the model profiles', r.changes.filter((c) => c.explained));
+  changes(
+    'Behaviour changes, unexplained',
+    r.changes.filter((c) => !c.explained),
+  );
+  changes(
+    'Behaviour changes explained by the model profiles',
+    r.changes.filter((c) => c.explained),
+  );
   changes('Timer packets that came or went with the pacing of the steps (not behaviour changes)', r.paced);
-  list('Only in A', r.onlyA.map((id) => `\`${id}\``));
-  list('Only in B', r.onlyB.map((id) => `\`${id}\``));
-  list('Passing on both, packets not compared', r.notCompared.map((id) => `\`${id}\``));
+  list(
+    'Only in A',
+    r.onlyA.map((id) => `\`${id}\``),
+  );
+  list(
+    'Only in B',
+    r.onlyB.map((id) => `\`${id}\``),
+  );
+  list(
+    'Passing on both, packets not compared',
+    r.notCompared.map((id) => `\`${id}\``),
+  );
   return out.join('\n').trimEnd() + '\n';
 }

@@ -38,7 +38,10 @@ export function predictionText(p: Prediction, observed?: Decoded): string {
 /** `refMs`: the step's reference; `prevMs` / `firstMs`: the DUT's previous / first packet on the flow (same clock). */
 export function modelNote(p: Prediction, refMs: number, observed?: Decoded, prevMs?: number, firstMs?: number): ComparableModel {
   return {
-    rule: p.reason.rule, fn: p.reason.fn, packet: predictionText(p, observed), t: round1(p.atMs - refMs),
+    rule: p.reason.rule,
+    fn: p.reason.fn,
+    packet: predictionText(p, observed),
+    t: round1(p.atMs - refMs),
     ...(prevMs !== undefined ? { gap: round1(p.atMs - prevMs) } : {}),
     ...(firstMs !== undefined ? { first: round1(p.atMs - firstMs) } : {}),
   };

@@ -63,7 +63,7 @@ const TS_SHARED_MS = 600_000;
 /** A peer TSecr this close to the DUT's latest TSval is written relative to it (cases write dut.tsval±N). */
 const TSECR_NEAR = 1 << 24;
 
-const sdiff = (a: number, b: number): number => ((a - b) | 0);
+const sdiff = (a: number, b: number): number => (a - b) | 0;
 
 interface FlowState {
   name: string;
@@ -152,14 +152,29 @@ export class Normaliser {
         st.dutIsnN++;
       }
       const isn = st.dutIsnN > 1 ? `dut.isn#${st.dutIsnN}` : 'dut.isn';
-      f.seq = rel(t.seq, [[isn, st.dutIsn], ['peer.isn', st.peerIsn]]);
-      f.ack = t.flags & 0x10 || t.ack ? rel(t.ack, [['peer.isn', st.peerIsn], [isn, st.dutIsn]]) : '0';
+      f.seq = rel(t.seq, [
+        [isn, st.dutIsn],
+        ['peer.isn', st.peerIsn],
+      ]);
+      f.ack =
+        t.flags & 0x10 || t.ack
+          ? rel(t.ack, [
+              ['peer.isn', st.peerIsn],
+              [isn, st.dutIsn],
+            ])
+          : '0';
       const end = (t.seq + t.payload.length + (t.flags & SYN ? 1 : 0) + (t.flags & FIN ? 1 : 0)) >>> 0;
       if (st.dutNxt === undefined || sdiff(end, st.dutNxt) > 0) st.dutNxt = end;
     } else {
       const isn = st.dutIsnN > 1 ? `dut.isn#${st.dutIsnN}` : 'dut.isn';
-      f.seq = rel(t.seq, [['peer.isn', st.peerIsn], [isn, st.dutIsn]]);
-      f.ack = rel(t.ack, [[isn, st.dutIsn], ['peer.isn', st.peerIsn]]);
+      f.seq = rel(t.seq, [
+        ['peer.isn', st.peerIsn],
+        [isn, st.dutIsn],
+      ]);
+      f.ack = rel(t.ack, [
+        [isn, st.dutIsn],
+        ['peer.isn', st.peerIsn],
+      ]);
     }
     f.win = String(t.window);
     if (t.urg) f.urg = String(t.urg);
@@ -185,15 +200,32 @@ export class Normaliser {
     for (const o of opts) {
       kinds.push(o.kind === 'unknown' ? `kind${o.type}` : o.kind);
       switch (o.kind) {
-        case 'mss': f.mss = String(o.value); break;
-        case 'wscale': f.wscale = String(o.shift); break;
-        case 'sack': f.sack = o.blocks.map(([l, r]) => `${this.seqRel(dir, l, st)}-${this.seqRel(dir, r, st)}`).join(' '); break;
-        case 'ts': this.ts(dir, o.val, o.ecr, st, f, n); break;
-        case 'tfo': f.tfo = o.cookie.length ? this.cookies.of(hex(o.cookie)) : 'request'; break;
-        case 'md5': f.md5 = 'digest'; break;
-        case 'unknown': f[`kind${o.type}`] = hex(o.data); break;
-        case 'bytes': f.optBytes = hex(o.bytes); break;
-        default: break;
+        case 'mss':
+          f.mss = String(o.value);
+          break;
+        case 'wscale':
+          f.wscale = String(o.shift);
+          break;
+        case 'sack':
+          f.sack = o.blocks.map(([l, r]) => `${this.seqRel(dir, l, st)}-${this.seqRel(dir, r, st)}`).join(' ');
+          break;
+        case 'ts':
+          this.ts(dir, o.val, o.ecr, st, f, n);
+          break;
+        case 'tfo':
+          f.tfo = o.cookie.length ? this.cookies.of(hex(o.cookie)) : 'request';
+          break;
+        case 'md5':
+          f.md5 = 'digest';
+          break;
+        case 'unknown':
+          f[`kind${o.type}`] = hex(o.data);
+          break;
+        case 'bytes':
+          f.optBytes = hex(o.bytes);
+          break;
+        default:
+          break;
       }
     }
     f.options = kinds.join(',');
@@ -201,7 +233,15 @@ export class Normaliser {
 
   private seqRel(dir: 'peer' | 'dut', v: number, st: FlowState): string {
     const isn = st.dutIsnN > 1 ? `dut.isn#${st.dutIsnN}` : 'dut.isn';
-    return dir === 'dut' ? rel(v, [['peer.isn', st.peerIsn], [isn, st.dutIsn]]) : rel(v, [[isn, st.dutIsn], ['peer.isn', st.peerIsn]]);
+    return dir === 'dut'
+      ? rel(v, [
+          ['peer.isn', st.peerIsn],
+          [isn, st.dutIsn],
+        ])
+      : rel(v, [
+          [isn, st.dutIsn],
+          ['peer.isn', st.peerIsn],
+        ]);
   }
 
   /**

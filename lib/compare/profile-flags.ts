@@ -31,7 +31,8 @@ export const PROFILE_FLAGS: Readonly<Record<ProfileFlag, FlagEffect>> = {
   // (closed.rst, reset.*) comes or goes with it.
   authParse: { rules: ['auth.', 'md5.', 'ao.', 'closed.md5-no-rst', 'closed.rst', 'reset.'], fields: ['flags'] },
   tcpAo: {
-    rules: ['auth.', 'ao.'], fields: ['flags'],
+    rules: ['auth.', 'ao.'],
+    fields: ['flags'],
     summary: 'CONFIG_TCP_AO build: 5-byte auth-option walk bound, AO options checked',
   },
   twIsnReuse: { rules: ['tw.isn-lost', 'tw.syn-accept'], fields: ['isn', 'seq', 'ack'] },
@@ -42,7 +43,7 @@ export const PROFILE_FLAGS: Readonly<Record<ProfileFlag, FlagEffect>> = {
 /** "since 6.10: <what the kernel changed>", from the model's version facts. */
 export function flagSummary(flag: ProfileFlag): string {
   const f = VERSION_FACTS.find((x) => x.flag === flag);
-  return f ? `since ${f.since}${f.backports?.length ? ` (and ${f.backports.join(', ')})` : ''}: ${f.what}` : PROFILE_FLAGS[flag].summary ?? flag;
+  return f ? `since ${f.since}${f.backports?.length ? ` (and ${f.backports.join(', ')})` : ''}: ${f.what}` : (PROFILE_FLAGS[flag].summary ?? flag);
 }
 
 /** Flags whose values differ between two profiles, with both values. */

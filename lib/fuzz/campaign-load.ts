@@ -86,7 +86,12 @@ function at(path: Path, message: string): string {
 }
 
 function dotted(path: Path): string {
-  return path.length === 0 ? 'the top level' : path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+  return path.length === 0
+    ? 'the top level'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+        .join('.')
+        .replace(/\.\[/g, '[');
 }
 
 function flatten(issues: readonly ZIssue[], prefix: Path): PathIssue[] {
@@ -144,7 +149,11 @@ const defOf = (t: z.ZodType): Def => (t as unknown as { _zod: { def: Def } })._z
 function objects(t: z.ZodType): z.ZodType[] {
   const d = defOf(t);
   switch (d.type) {
-    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly':
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
       return objects(d.innerType!);
     case 'pipe':
       return objects(d.in!);

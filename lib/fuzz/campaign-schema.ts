@@ -70,7 +70,7 @@ export const KINDS: Readonly<Record<Target, Readonly<Record<string, string>>>> =
     syn: 'SYN at the TIME_WAIT socket (reincarnation): seq around rcv_nxt, older/newer, TS older/newer than ts_recent',
     rst: 'RST or RST+ACK: seq = rcv_nxt ±offsets, in window, out of window',
     ack: 'bare ACK: seq/ack around rcv_nxt / snd_nxt, in and out of window',
-    fin: 'the peer\'s FIN again (retransmitted), or a FIN at other positions',
+    fin: "the peer's FIN again (retransmitted), or a FIN at other positions",
     data: 'data at and around rcv_nxt',
     ts_paws: 'ACK with an old / newer TSval (PAWS)',
     flags: 'random flags around the edges',
@@ -224,8 +224,21 @@ export function defaultGenerator(target: Target): GeneratorConfig {
       wscaleInvalid: 0.15,
       malformed: 0.2,
       mutators: {
-        ws_len4: 2, ts_len9: 2, ts_len11: 1, sackok_len3: 2, mss_len3: 1, mss_len5: 1, silly_len: 2, past_end: 2, lone_kind: 1,
-        after_eol: 1, duplicate: 2, tfo_odd: 1, md5_len: 0.5, unknown_kind: 2, zero_len_tlv: 1,
+        ws_len4: 2,
+        ts_len9: 2,
+        ts_len11: 1,
+        sackok_len3: 2,
+        mss_len3: 1,
+        mss_len5: 1,
+        silly_len: 2,
+        past_end: 2,
+        lone_kind: 1,
+        after_eol: 1,
+        duplicate: 2,
+        tfo_odd: 1,
+        md5_len: 0.5,
+        unknown_kind: 2,
+        zero_len_tlv: 1,
       },
       shuffle: 0.3,
       ts: 0.85,
@@ -278,7 +291,11 @@ const SockoptsSchema = z.record(z.string(), z.union([z.number(), z.string(), z.b
 
 const SysctlName = z.string().superRefine((s, ctx) => {
   if (/^net\.(ipv4|ipv6|core)\.[a-z0-9_.-]+$/.test(s)) return;
-  const hint = /^(tcp_|ip_|icmp_)/.test(s) ? `write net.ipv4.${s}` : /^(somaxconn|rmem_|wmem_|netdev_)/.test(s) ? `write net.core.${s}` : 'write the dotted /proc/sys name, e.g. net.ipv4.tcp_syncookies';
+  const hint = /^(tcp_|ip_|icmp_)/.test(s)
+    ? `write net.ipv4.${s}`
+    : /^(somaxconn|rmem_|wmem_|netdev_)/.test(s)
+      ? `write net.core.${s}`
+      : 'write the dotted /proc/sys name, e.g. net.ipv4.tcp_syncookies';
   ctx.addIssue({ code: 'custom', message: `sysctl ${show(s)} is not a net.* name — ${hint}` });
 });
 
@@ -321,12 +338,23 @@ const GeneratorSchema = z.strictObject({
   flags: z.strictObject({ extra: Prob.optional(), reserved: Prob.optional() }).optional(),
   seq: z.strictObject({ offsets: z.array(Offset).min(1).optional(), edge: Prob.optional() }).optional(),
   ack: z.strictObject({ offsets: z.array(Offset).min(1).optional(), edge: Prob.optional() }).optional(),
-  window: z.strictObject({ values: z.array(num(0, 65535, 'a window 0..65535', true)).min(1).optional(), random: Prob.optional() }).optional(),
+  window: z
+    .strictObject({
+      values: z
+        .array(num(0, 65535, 'a window 0..65535', true))
+        .min(1)
+        .optional(),
+      random: Prob.optional(),
+    })
+    .optional(),
   options: z
     .strictObject({
       count: pairOf(num(0, 20, 'an option count 0..20', true), 'count').optional(),
       weights: weightMap(OPTION_KINDS, 'option kinds').optional(),
-      mss: z.array(num(0, 65535, 'an MSS 0..65535', true)).min(1).optional(),
+      mss: z
+        .array(num(0, 65535, 'an MSS 0..65535', true))
+        .min(1)
+        .optional(),
       mss_random: Prob.optional(),
       wscale: pairOf(num(0, 255, 'a shift 0..255', true), 'wscale').optional(),
       wscale_invalid: Prob.optional(),
@@ -347,7 +375,9 @@ const GeneratorSchema = z.strictObject({
   setup: z
     .strictObject({
       ts: Prob.optional(),
-      options: z.array(OptionItem, { error: (i: Issue) => `expected a list of options, got ${show(i.input)} — e.g. [mss=1460, sackOK, ts, nop, wscale=7]` }).optional(),
+      options: z
+        .array(OptionItem, { error: (i: Issue) => `expected a list of options, got ${show(i.input)} — e.g. [mss=1460, sackOK, ts, nop, wscale=7]` })
+        .optional(),
       fin: Prob.optional(),
     })
     .optional(),
@@ -366,10 +396,13 @@ export const CampaignSchema = z
     description: z.string({ error: (i: Issue) => `expected a description, got ${show(i.input)}` }).optional(),
     seed: U32,
     budget: z
-      .strictObject({
-        probes: num(1, Number.MAX_SAFE_INTEGER, 'a positive number of probes', true).optional(),
-        seconds: num(0.001, 1e9, 'a positive number of seconds').optional(),
-      }, { error: (i: Issue) => `expected { probes: N } and/or { seconds: S }, got ${show(i.input)}` })
+      .strictObject(
+        {
+          probes: num(1, Number.MAX_SAFE_INTEGER, 'a positive number of probes', true).optional(),
+          seconds: num(0.001, 1e9, 'a positive number of seconds').optional(),
+        },
+        { error: (i: Issue) => `expected { probes: N } and/or { seconds: S }, got ${show(i.input)}` },
+      )
       .refine((b) => b.probes !== undefined || b.seconds !== undefined, { error: 'budget is empty — give probes: N and/or seconds: S' }),
     target: z.enum(['listener', 'request', 'synsent', 'established', 'timewait'], {
       error: (i: Issue) => `unknown target ${show(i.input)} — use listener, request, synsent, established or timewait`,
@@ -377,9 +410,7 @@ export const CampaignSchema = z
     ip: IpSchema.optional(),
     profiles: z.array(ProfileSchema).min(1, { error: 'profiles is empty — give at least one, e.g. - name: defaults' }).optional(),
     rotate_every: num(1, Number.MAX_SAFE_INTEGER, 'a positive number of probes', true).optional(),
-    listen: z
-      .strictObject({ port: Port, backlog: num(0, 65535, 'a backlog 0..65535', true).optional(), sockopts: SockoptsSchema.optional() })
-      .optional(),
+    listen: z.strictObject({ port: Port, backlog: num(0, 65535, 'a backlog 0..65535', true).optional(), sockopts: SockoptsSchema.optional() }).optional(),
     connect: z.strictObject({ port: Port, sockopts: SockoptsSchema.optional() }).optional(),
     window: num(1, 1 << 20, 'a credit window ≥ 1', true).optional(),
     guided: z.boolean({ error: (i: Issue) => `guided must be true or false, got ${show(i.input)}` }).optional(),
@@ -402,34 +433,67 @@ export const CampaignSchema = z
           });
         }
       }
-      if (total <= 0) ctx.addIssue({ code: 'custom', path: ['generator', 'kinds'], message: 'every packet class has weight 0 — give at least one a positive weight' });
+      if (total <= 0)
+        ctx.addIssue({ code: 'custom', path: ['generator', 'kinds'], message: 'every packet class has weight 0 — give at least one a positive weight' });
     }
     const active = target === 'synsent' || (VIA_TARGETS.includes(target) && c.generator?.via === 'active');
     if (active && c.listen) {
-      ctx.addIssue({ code: 'custom', path: ['listen'], params: { at: 'key' }, message: `target ${target}${target !== 'synsent' ? ' via active' : ''} connects out; it has no listener — use connect: { port: N }` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listen'],
+        params: { at: 'key' },
+        message: `target ${target}${target !== 'synsent' ? ' via active' : ''} connects out; it has no listener — use connect: { port: N }`,
+      });
     }
     if (!active && c.connect) {
-      ctx.addIssue({ code: 'custom', path: ['connect'], params: { at: 'key' }, message: `target ${target} uses a listener — use listen: { port: N } (connect: is for synsent and established via active)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connect'],
+        params: { at: 'key' },
+        message: `target ${target} uses a listener — use listen: { port: N } (connect: is for synsent and established via active)`,
+      });
     }
     if (c.generator?.via !== undefined && !VIA_TARGETS.includes(target)) {
-      ctx.addIssue({ code: 'custom', path: ['generator', 'via'], params: { at: 'key' }, message: 'via applies to targets established and timewait only — remove it' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['generator', 'via'],
+        params: { at: 'key' },
+        message: 'via applies to targets established and timewait only — remove it',
+      });
     }
     if (c.generator?.setup?.fin !== undefined && target !== 'timewait') {
-      ctx.addIssue({ code: 'custom', path: ['generator', 'setup', 'fin'], params: { at: 'key' }, message: 'setup.fin applies to target timewait only — remove it' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['generator', 'setup', 'fin'],
+        params: { at: 'key' },
+        message: 'setup.fin applies to target timewait only — remove it',
+      });
     }
     const names = new Map<string, number>();
     (c.profiles ?? []).forEach((p, i) => {
       if (names.has(p.name)) {
-        ctx.addIssue({ code: 'custom', path: ['profiles', i, 'name'], message: `profile name '${p.name}' is used twice (first as profile ${names.get(p.name)! + 1}) — names must be unique` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['profiles', i, 'name'],
+          message: `profile name '${p.name}' is used twice (first as profile ${names.get(p.name)! + 1}) — names must be unique`,
+        });
       } else names.set(p.name, i);
     });
     const w = c.generator?.options?.weights;
     if (w && Object.values(w).every((x) => !x)) {
-      ctx.addIssue({ code: 'custom', path: ['generator', 'options', 'weights'], message: 'every option kind has weight 0 — give at least one a positive weight' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['generator', 'options', 'weights'],
+        message: 'every option kind has weight 0 — give at least one a positive weight',
+      });
     }
     const m = c.generator?.options?.mutators;
     if (m && (c.generator?.options?.malformed ?? 1) > 0 && Object.values(m).every((x) => !x)) {
-      ctx.addIssue({ code: 'custom', path: ['generator', 'options', 'mutators'], message: 'every mutator has weight 0 while malformed > 0 — give one a weight or set malformed: 0' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['generator', 'options', 'mutators'],
+        message: 'every mutator has weight 0 while malformed > 0 — give one a weight or set malformed: 0',
+      });
     }
     for (const k of ['tsecr', 'tsval'] as const) {
       const t = c.generator?.[k] as Record<string, number | undefined> | undefined;
@@ -511,7 +575,10 @@ export function normaliseCampaign(raw: CampaignRaw): Campaign {
     name: raw.name,
     description: raw.description ?? '',
     seed: raw.seed,
-    budget: { ...(raw.budget.probes !== undefined ? { probes: raw.budget.probes } : {}), ...(raw.budget.seconds !== undefined ? { seconds: raw.budget.seconds } : {}) },
+    budget: {
+      ...(raw.budget.probes !== undefined ? { probes: raw.budget.probes } : {}),
+      ...(raw.budget.seconds !== undefined ? { seconds: raw.budget.seconds } : {}),
+    },
     target,
     ip: ipList,
     profiles: (raw.profiles ?? [{ name: 'defaults' }]).map((p) => ({

@@ -79,8 +79,23 @@ const CheckpointSchema = z.strictObject({
       ruleHits: z.record(z.string(), z.number().int().min(0)),
       firstHit: z.record(z.string(), z.number().int().min(0)),
       paths: z.array(z.string()),
-      entries: z.array(z.strictObject({ probe: z.unknown(), rules: z.array(z.string()), index: z.number().int().min(0), tries: z.number().int().min(0), finds: z.number().int().min(0) })),
-      pending: z.array(z.strictObject({ index: z.number().int().min(0), rules: z.array(z.string()), probe: z.unknown().optional(), parent: z.number().int().min(0).optional() })),
+      entries: z.array(
+        z.strictObject({
+          probe: z.unknown(),
+          rules: z.array(z.string()),
+          index: z.number().int().min(0),
+          tries: z.number().int().min(0),
+          finds: z.number().int().min(0),
+        }),
+      ),
+      pending: z.array(
+        z.strictObject({
+          index: z.number().int().min(0),
+          rules: z.array(z.string()),
+          probe: z.unknown().optional(),
+          parent: z.number().int().min(0).optional(),
+        }),
+      ),
     })
     .optional(),
 });
@@ -242,7 +257,8 @@ export function removeStaleTemps(path: string, olderThanMs = 60_000, now: number
 /** Saves the checkpoint atomically (JSON, one finding per line for readable diffs). */
 export function saveCheckpoint(path: string, cp: Checkpoint, opts: AtomicWriteOptions = {}): void {
   const parsed = CheckpointSchema.safeParse(cp);
-  if (!parsed.success) throw new Error(`saveCheckpoint: not a valid checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`saveCheckpoint: not a valid checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const sorted: Checkpoint = { ...cp, rulesHit: [...new Set(cp.rulesHit)].sort() };
   writeFileAtomic(path, `${JSON.stringify(sorted, null, 1)}\n`, opts);
 }
@@ -250,7 +266,8 @@ export function saveCheckpoint(path: string, cp: Checkpoint, opts: AtomicWriteOp
 /** saveCheckpoint with the write on the I/O thread pool (writeFileAtomicAsync). */
 export async function saveCheckpointAsync(path: string, cp: Checkpoint, opts: AtomicWriteOptions = {}): Promise<void> {
   const parsed = CheckpointSchema.safeParse(cp);
-  if (!parsed.success) throw new Error(`saveCheckpoint: not a valid checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`saveCheckpoint: not a valid checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const sorted: Checkpoint = { ...cp, rulesHit: [...new Set(cp.rulesHit)].sort() };
   await writeFileAtomicAsync(path, `${JSON.stringify(sorted, null, 1)}\n`, opts);
 }

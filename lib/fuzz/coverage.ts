@@ -131,8 +131,13 @@ export function mergeCoverage(
 
 /** The merged view as text: one line per run, the figure, what cannot fire here and why, the misses. */
 export function formatMergedCoverage(m: MergedCoverage): string {
-  const lines = m.parts.map((p) => `${p.campaign}${p.guided ? ' (guided)' : ''}: ${p.probes.toLocaleString('en-US')} probes, ${p.probesPerSec.toLocaleString('en-US')}/s, ${p.rulesHit} rules — ${p.dir}`);
-  lines.push(`covered ${m.covered}/${m.reachable} rules reachable on ${m.kernel} (${(m.ratio * 100).toFixed(1)}%, model profile ${m.profile}); ${m.unreachable.length} cannot fire here`);
+  const lines = m.parts.map(
+    (p) =>
+      `${p.campaign}${p.guided ? ' (guided)' : ''}: ${p.probes.toLocaleString('en-US')} probes, ${p.probesPerSec.toLocaleString('en-US')}/s, ${p.rulesHit} rules — ${p.dir}`,
+  );
+  lines.push(
+    `covered ${m.covered}/${m.reachable} rules reachable on ${m.kernel} (${(m.ratio * 100).toFixed(1)}%, model profile ${m.profile}); ${m.unreachable.length} cannot fire here`,
+  );
   if (m.unreachable.length) {
     lines.push('cannot fire on this kernel:');
     for (const u of m.unreachable) lines.push(`  ${u.rule} (${u.fn}) — ${u.kind}: ${u.reason}`);

@@ -5,7 +5,18 @@
 // rcv_nxt = peer.isn+1 and snd_nxt = dut.isn+1. Pure.
 import type { GeneratorConfig } from './campaign-schema';
 import {
-  FLAGS, nearEdge, packet, pickKind, pickPayload, pickTsecr, pickTsval, randomFlags, segmentOptions, seqRef, tsOption, TWO31,
+  FLAGS,
+  nearEdge,
+  packet,
+  pickKind,
+  pickPayload,
+  pickTsecr,
+  pickTsval,
+  randomFlags,
+  segmentOptions,
+  seqRef,
+  tsOption,
+  TWO31,
   withExtraFlags,
 } from './gen-common';
 import { RCV_ISN, RCV_NXT, SND_NXT, synOptions, WIN_END, withoutBareFin } from './gen-request';

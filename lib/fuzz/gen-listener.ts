@@ -4,8 +4,19 @@
 // null segments, data, random flags. Pure.
 import type { GeneratorConfig } from './campaign-schema';
 import {
-  compile, EMPTY_PAYLOAD, FLAGS, fuzzOptions, nearEdge, packet, pickKind, pickMistakes, pickPayload, randomFlags, segmentOptions,
-  seqRef, withExtraFlags,
+  compile,
+  EMPTY_PAYLOAD,
+  FLAGS,
+  fuzzOptions,
+  nearEdge,
+  packet,
+  pickKind,
+  pickMistakes,
+  pickPayload,
+  randomFlags,
+  segmentOptions,
+  seqRef,
+  withExtraFlags,
 } from './gen-common';
 import type { Prng } from './prng';
 import type { ProbeOption, ProbePacket, SeqRef } from './probe';
@@ -75,7 +86,13 @@ export function genListenerKind(rng: Prng, cfg: GeneratorConfig, kind: string): 
         const ecr = rng.chance(0.1) ? 0 : (hi | rng.pick(COOKIE_BITS)) >>> 0;
         options.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: { base: 'peer.tsval', offset: 0 }, ecr: { base: 'abs', offset: ecr } });
       }
-      return packet(rng, cfg, { flags, seq: ISN1, ack: { base: 'abs', offset: rng.u32() }, options, payload: rng.chance(0.1) ? pickPayload(rng, cfg, true) : EMPTY_PAYLOAD });
+      return packet(rng, cfg, {
+        flags,
+        seq: ISN1,
+        ack: { base: 'abs', offset: rng.u32() },
+        options,
+        payload: rng.chance(0.1) ? pickPayload(rng, cfg, true) : EMPTY_PAYLOAD,
+      });
     }
     case 'rst': {
       const flags = withExtraFlags(rng, cfg, rng.chance(0.5) ? RST : RST | ACK);
@@ -83,13 +100,31 @@ export function genListenerKind(rng: Prng, cfg: GeneratorConfig, kind: string): 
     }
     case 'fin': {
       const flags = withExtraFlags(rng, cfg, rng.pick([FIN, FIN | ACK, SYN | FIN, SYN | FIN | ACK]));
-      return packet(rng, cfg, { flags, seq: nearEdge(rng, cfg.seq, [ISN, ISN1]), ack: flags & ACK ? absAck(rng) : seqRef('abs', 0), options: segmentOptions(rng, cfg, () => tsAbs(rng)), payload: pickPayload(rng, cfg) });
+      return packet(rng, cfg, {
+        flags,
+        seq: nearEdge(rng, cfg.seq, [ISN, ISN1]),
+        ack: flags & ACK ? absAck(rng) : seqRef('abs', 0),
+        options: segmentOptions(rng, cfg, () => tsAbs(rng)),
+        payload: pickPayload(rng, cfg),
+      });
     }
     case 'no_flags':
-      return packet(rng, cfg, { flags: 0, seq: nearEdge(rng, cfg.seq, [ISN, ISN1]), ack: seqRef('abs', 0), options: segmentOptions(rng, cfg, () => tsAbs(rng)), payload: pickPayload(rng, cfg) });
+      return packet(rng, cfg, {
+        flags: 0,
+        seq: nearEdge(rng, cfg.seq, [ISN, ISN1]),
+        ack: seqRef('abs', 0),
+        options: segmentOptions(rng, cfg, () => tsAbs(rng)),
+        payload: pickPayload(rng, cfg),
+      });
     case 'data': {
       const flags = rng.pick([0, PSH, ACK, PSH | ACK]);
-      return packet(rng, cfg, { flags, seq: nearEdge(rng, cfg.seq, [ISN, ISN1]), ack: flags & ACK ? absAck(rng) : seqRef('abs', 0), options: segmentOptions(rng, cfg, () => tsAbs(rng)), payload: pickPayload(rng, cfg, true) });
+      return packet(rng, cfg, {
+        flags,
+        seq: nearEdge(rng, cfg.seq, [ISN, ISN1]),
+        ack: flags & ACK ? absAck(rng) : seqRef('abs', 0),
+        options: segmentOptions(rng, cfg, () => tsAbs(rng)),
+        payload: pickPayload(rng, cfg, true),
+      });
     }
     case 'flags': {
       const flags = randomFlags(rng);

@@ -5,8 +5,20 @@
 // data, FIN, RSTs in/out of window, duplicate SYNs, SYN-ACKs, segments without ACK. Pure.
 import type { GeneratorConfig } from './campaign-schema';
 import {
-  EMPTY_PAYLOAD, FLAGS, fuzzOptions, nearEdge, packet, pickKind, pickPayload, pickTsecr, pickTsval, randomFlags, segmentOptions,
-  seqRef, tsOption, withExtraFlags,
+  EMPTY_PAYLOAD,
+  FLAGS,
+  fuzzOptions,
+  nearEdge,
+  packet,
+  pickKind,
+  pickPayload,
+  pickTsecr,
+  pickTsval,
+  randomFlags,
+  segmentOptions,
+  seqRef,
+  tsOption,
+  withExtraFlags,
 } from './gen-common';
 import type { Prng } from './prng';
 import type { ProbeOption, ProbePacket, SeqRef, TsRef } from './probe';

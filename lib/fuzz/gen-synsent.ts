@@ -4,7 +4,17 @@
 // with and without ACK, ACK without SYN, SYN without ACK (simultaneous open), random flags. Pure.
 import type { GeneratorConfig } from './campaign-schema';
 import {
-  EMPTY_PAYLOAD, FLAGS, fuzzOptions, nearEdge, packet, pickKind, pickPayload, pickTsecr, randomFlags, segmentOptions, seqRef,
+  EMPTY_PAYLOAD,
+  FLAGS,
+  fuzzOptions,
+  nearEdge,
+  packet,
+  pickKind,
+  pickPayload,
+  pickTsecr,
+  randomFlags,
+  segmentOptions,
+  seqRef,
   withExtraFlags,
 } from './gen-common';
 import type { Prng } from './prng';

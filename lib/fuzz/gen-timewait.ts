@@ -36,7 +36,15 @@ export function genTimeWaitKind(rng: Prng, cfg: GeneratorConfig, kind: string): 
         seq: rng.chance(0.5) ? nearEdge(rng, cfg.seq, [RCV_TW, RCV_FW2, FAR_AHEAD, FAR_BEHIND]) : rng.pick([FAR_AHEAD, RCV_TW, FAR_BEHIND]),
         ack: seqRef('abs', 0),
         // TS: ts_recent is the peer's setup TSval; older / same / newer by the campaign's weights.
-        options: rng.chance(cfg.options.ts) ? [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: pickTsval(rng, cfg), ecr: { base: 'abs', offset: 0 } }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }] : synOptions(rng, cfg, () => ({ base: 'abs', offset: 0 })),
+        options: rng.chance(cfg.options.ts)
+          ? [
+              { kind: 'mss', value: 1460 },
+              { kind: 'sackOK' },
+              { kind: 'ts', val: pickTsval(rng, cfg), ecr: { base: 'abs', offset: 0 } },
+              { kind: 'nop' },
+              { kind: 'wscale', shift: 7 },
+            ]
+          : synOptions(rng, cfg, () => ({ base: 'abs', offset: 0 })),
         payload: rng.chance(0.1) ? pickPayload(rng, cfg, true) : undefined,
         window: 64240,
       });

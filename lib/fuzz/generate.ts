@@ -81,11 +81,17 @@ function deepFreeze<T>(o: T): T {
 /** The DUT closes; the peer acks its FIN with its own FIN (TIME_WAIT) or without (the FIN_WAIT2 substate). */
 function closeSteps(ts: boolean, fin: boolean): SetupStep[] {
   const { FIN, ACK } = FLAGS;
-  const opts: ProbeOption[] = ts ? [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: { base: 'peer.tsval', offset: 0 }, ecr: { base: 'dut.tsval', offset: 0 } }] : [];
+  const opts: ProbeOption[] = ts
+    ? [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: { base: 'peer.tsval', offset: 0 }, ecr: { base: 'dut.tsval', offset: 0 } }]
+    : [];
   return [
     { kind: 'close' },
     { kind: 'capture', what: 'fin', bind: ['dutTsval'] },
-    { kind: 'send', what: fin ? 'finack' : 'ack', packet: setupPacket(fin ? FIN | ACK : ACK, { base: 'peer.isn', offset: 1 }, { base: 'dut.isn', offset: 2 }, 502, opts) },
+    {
+      kind: 'send',
+      what: fin ? 'finack' : 'ack',
+      packet: setupPacket(fin ? FIN | ACK : ACK, { base: 'peer.isn', offset: 1 }, { base: 'dut.isn', offset: 2 }, 502, opts),
+    },
     { kind: 'capture', what: 'ack', bind: ['dutTsval'] },
   ];
 }
@@ -150,7 +156,9 @@ export function setupFor(c: Campaign, ts: boolean, fin = true): SetupStep[] {
 /** The setup variant of a probe's steps (which TS / FIN choice made them). */
 export function setupVariant(steps: readonly SetupStep[]): { ts: boolean; fin: boolean } {
   return {
-    ts: steps.some((s) => s.kind === 'send' && s.packet.options.some((o) => o.kind === 'ts')) || steps.some((s) => s.kind === 'send' && s.what === 'synack' && s.packet.options.some((o) => o.kind === 'ts')),
+    ts:
+      steps.some((s) => s.kind === 'send' && s.packet.options.some((o) => o.kind === 'ts')) ||
+      steps.some((s) => s.kind === 'send' && s.what === 'synack' && s.packet.options.some((o) => o.kind === 'ts')),
     fin: !steps.some((s) => s.kind === 'send' && s.what === 'ack' && s.packet.ack.base === 'dut.isn' && s.packet.ack.offset === 2),
   };
 }

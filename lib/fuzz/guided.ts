@@ -277,12 +277,18 @@ function mutateOnce(c: Campaign, rng: Prng, p: Probe, m: ProbePacket, op: Mutati
       const o = m.options[i] as Extract<ProbeOption, { kind: 'ts' }>;
       const next = [...m.options];
       const step = rng.pick([-1, 1, -2, 2, 1000, -1000, 0x80000000]);
-      next[i] = rng.chance(0.5) ? { kind: 'ts', val: { ...o.val, offset: o.val.offset + step }, ecr: o.ecr } : { kind: 'ts', val: o.val, ecr: { ...o.ecr, offset: o.ecr.offset + step } };
+      next[i] = rng.chance(0.5)
+        ? { kind: 'ts', val: { ...o.val, offset: o.val.offset + step }, ecr: o.ecr }
+        : { kind: 'ts', val: o.val, ecr: { ...o.ecr, offset: o.ecr.offset + step } };
       m.options = next;
       return;
     }
     case 'payload':
-      m.payload = m.payload.length ? (rng.chance(0.5) ? new Uint8Array(0) : m.payload.subarray(0, rng.int(1, m.payload.length))) : rng.bytes(rng.int(1, Math.max(1, cfg.payload.max)));
+      m.payload = m.payload.length
+        ? rng.chance(0.5)
+          ? new Uint8Array(0)
+          : m.payload.subarray(0, rng.int(1, m.payload.length))
+        : rng.bytes(rng.int(1, Math.max(1, cfg.payload.max)));
       return;
     case 'tos':
       m.tos = m.tos ? 0 : pickTos(rng, { ...cfg, tos: { p: 1 } });

@@ -63,11 +63,7 @@ export async function minimize(probe: Probe, stillDiverges: (p: Probe) => Promis
   return (await minimizeDetailed(probe, stillDiverges, opts)).probe;
 }
 
-export async function minimizeDetailed(
-  probe: Probe,
-  stillDiverges: (p: Probe) => Promise<boolean>,
-  opts: MinimizeOptions = {},
-): Promise<MinimizeResult> {
+export async function minimizeDetailed(probe: Probe, stillDiverges: (p: Probe) => Promise<boolean>, opts: MinimizeOptions = {}): Promise<MinimizeResult> {
   const maxAttempts = opts.maxAttempts ?? 400;
   const maxPasses = opts.maxPasses ?? 4;
   const plainWindow = opts.window ?? 64240;
@@ -166,7 +162,7 @@ export async function minimizeDetailed(
     if (cur.options.length === 0) return;
     if (await attempt(withPacket((p) => (p.options = [])))) return;
     for (let size = Math.max(1, cur.options.length >> 1); ; size = Math.max(1, size >> 1)) {
-      for (let i = 0; i < cur.options.length; ) {
+      for (let i = 0; i < cur.options.length;) {
         const at = i;
         if (!(await attempt(withPacket((p) => p.options.splice(at, size))))) i += size;
       }
@@ -179,10 +175,18 @@ export async function minimizeDetailed(
     const setOpt = (p: ProbePacket, v: ProbeOption) => (p.options[i] = v);
     switch (o.kind) {
       case 'mss':
-        await field((p) => (p.options[i] as { value: number }).value, (p, v) => setOpt(p, { kind: 'mss', value: v }), 1460);
+        await field(
+          (p) => (p.options[i] as { value: number }).value,
+          (p, v) => setOpt(p, { kind: 'mss', value: v }),
+          1460,
+        );
         break;
       case 'wscale':
-        await field((p) => (p.options[i] as { shift: number }).shift, (p, v) => setOpt(p, { kind: 'wscale', shift: v }), 7);
+        await field(
+          (p) => (p.options[i] as { shift: number }).shift,
+          (p, v) => setOpt(p, { kind: 'wscale', shift: v }),
+          7,
+        );
         break;
       case 'ts':
         await tsField(i, 'val', { base: 'peer.tsval', offset: 0 });
@@ -218,9 +222,21 @@ export async function minimizeDetailed(
         /* keep halving */
       }
     }
-    await field((p) => p.window, (p, v) => (p.window = v), plainWindow);
-    await field((p) => p.tos, (p, v) => (p.tos = v), 0);
-    await field((p) => p.urg, (p, v) => (p.urg = v), 0);
+    await field(
+      (p) => p.window,
+      (p, v) => (p.window = v),
+      plainWindow,
+    );
+    await field(
+      (p) => p.tos,
+      (p, v) => (p.tos = v),
+      0,
+    );
+    await field(
+      (p) => p.urg,
+      (p, v) => (p.urg = v),
+      0,
+    );
     await ref('seq', defaultSeq(cur));
     await ref('ack', defaultAck(cur, dutIsn));
     for (let i = 0; i < cur.options.length; i++) await simplifyOption(i);

@@ -52,7 +52,12 @@ function packetsOf(r: StepResult): string {
  * Judge listener probes on two models: (probe, time) → whether their predictions differ, and the
  * oracle's rules. Each (model, profile, family) gets its env and listener state once.
  */
-export function modelJudge(c: Campaign, reference: ModelApiLike, oracle: ModelApiLike, release = '6.18'): (p: Probe, t: number) => { diverges: boolean; rules: string[] } {
+export function modelJudge(
+  c: Campaign,
+  reference: ModelApiLike,
+  oracle: ModelApiLike,
+  release = '6.18',
+): (p: Probe, t: number) => { diverges: boolean; rules: string[] } {
   if (c.target !== 'listener') throw new Error(`the model-only judge runs listener campaigns only, not ${c.target}`);
   const port = c.listen?.port ?? 8080;
   const backlog = c.listen?.backlog ?? 128;
@@ -95,7 +100,13 @@ export function runListenerOnModels(c: Campaign, o: ModelRunOptions): ModelRunRe
     const p: Probe & { origin?: { parent?: number } } = corpus ? corpus.probeAt(c, i) : probeAt(c, i);
     const { diverges, rules } = judgeOne(p, 1000 + i);
     for (const r of rules) if (!(r in firstHit)) firstHit[r] = i;
-    if (corpus) results.push({ index: i, rules, ...(p.origin?.parent !== undefined ? { parent: p.origin.parent } : {}), ...(corpus.mayMatter(rules) ? { probe: corpusProbe(p) } : {}) });
+    if (corpus)
+      results.push({
+        index: i,
+        rules,
+        ...(p.origin?.parent !== undefined ? { parent: p.origin.parent } : {}),
+        ...(corpus.mayMatter(rules) ? { probe: corpusProbe(p) } : {}),
+      });
     if (diverges) {
       divergences++;
       first ??= { index: i, probe: p, rules };

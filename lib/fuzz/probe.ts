@@ -138,7 +138,7 @@ export function resolveSeq(r: SeqRef, b: ProbeBindings): number {
 }
 
 export function resolveTs(r: TsRef, b: ProbeBindings): number {
-  const base = r.base === 'peer.tsval' ? b.peerTsval ?? 0 : r.base === 'dut.tsval' ? b.dutTsval ?? 0 : 0;
+  const base = r.base === 'peer.tsval' ? (b.peerTsval ?? 0) : r.base === 'dut.tsval' ? (b.dutTsval ?? 0) : 0;
   return (base + r.offset) >>> 0;
 }
 
@@ -163,12 +163,7 @@ function packetMistakes(m: ProbePacket['mistakes']): PacketMistakes | undefined 
 }
 
 /** A whole PacketSpec for a probe packet on the probe's flow. `dport` is the DUT's port. */
-export function probePacketSpec(
-  probe: Probe,
-  p: ProbePacket,
-  b: ProbeBindings,
-  ends: { src: string; dst: string; dport: number },
-): PacketSpec {
+export function probePacketSpec(probe: Probe, p: ProbePacket, b: ProbeBindings, ends: { src: string; dst: string; dport: number }): PacketSpec {
   // This runs once per probe a campaign sends: no spreads, no intermediate objects. Options
   // without a TS item have nothing to resolve and are passed as they are (the builder only reads them).
   let hasTs = false;

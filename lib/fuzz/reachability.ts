@@ -19,13 +19,38 @@ interface Gate {
 }
 
 const GATES: readonly Gate[] = [
-  { rules: ['tw.isn-lost'], kind: 'profile', when: (p) => !p.twIsnReuse, why: (p) => `profile ${p.name}: the TIME_WAIT ISN reaches tcp_conn_request (twIsnReuse, since 6.10)` },
-  { rules: ['auth.legacy-no-md5'], kind: 'profile', when: (p) => p.authParse === 'md5sig', why: (p) => `profile ${p.name}: the 6.7+ auth-option pre-parse replaced tcp_parse_md5sig_option (authParse auth)` },
-  { rules: ['auth.malformed', 'auth.no-rst'], kind: 'profile', when: (p) => p.authParse === 'auth', why: (p) => `profile ${p.name}: no auth-option pre-parse before 6.7 (authParse md5sig)` },
-  { rules: ['check_req.tsecr-reject', 'check_req.tsecr-exact', 'check_req.tsecr-unknown'], kind: 'profile', when: (p) => p.tsecrCheck, why: (p) => `profile ${p.name}: tcp_check_req does not check the third ACK's TSecr (tsecrCheck)` },
+  {
+    rules: ['tw.isn-lost'],
+    kind: 'profile',
+    when: (p) => !p.twIsnReuse,
+    why: (p) => `profile ${p.name}: the TIME_WAIT ISN reaches tcp_conn_request (twIsnReuse, since 6.10)`,
+  },
+  {
+    rules: ['auth.legacy-no-md5'],
+    kind: 'profile',
+    when: (p) => p.authParse === 'md5sig',
+    why: (p) => `profile ${p.name}: the 6.7+ auth-option pre-parse replaced tcp_parse_md5sig_option (authParse auth)`,
+  },
+  {
+    rules: ['auth.malformed', 'auth.no-rst'],
+    kind: 'profile',
+    when: (p) => p.authParse === 'auth',
+    why: (p) => `profile ${p.name}: no auth-option pre-parse before 6.7 (authParse md5sig)`,
+  },
+  {
+    rules: ['check_req.tsecr-reject', 'check_req.tsecr-exact', 'check_req.tsecr-unknown'],
+    kind: 'profile',
+    when: (p) => p.tsecrCheck,
+    why: (p) => `profile ${p.name}: tcp_check_req does not check the third ACK's TSecr (tsecrCheck)`,
+  },
   { rules: ['synsent.accecn', 'synsent.accecn-option'], kind: 'profile', when: (p) => p.accecn, why: (p) => `profile ${p.name}: no AccECN code (accecn)` },
   { rules: ['ao.unexpected'], kind: 'kernel config', when: (p) => p.tcpAo, why: () => 'built without CONFIG_TCP_AO: TCP-AO options are not checked' },
-  { rules: ['ao.ignored', 'ao.md5-key-bypass', 'auth.ao-no-rst'], kind: 'kernel config', when: (p) => p.authParse === 'auth' && !p.tcpAo, why: (p) => (p.tcpAo ? 'built with CONFIG_TCP_AO: AO options are checked, not ignored' : `profile ${p.name}: no TCP-AO stub before 6.7`) },
+  {
+    rules: ['ao.ignored', 'ao.md5-key-bypass', 'auth.ao-no-rst'],
+    kind: 'kernel config',
+    when: (p) => p.authParse === 'auth' && !p.tcpAo,
+    why: (p) => (p.tcpAo ? 'built with CONFIG_TCP_AO: AO options are checked, not ignored' : `profile ${p.name}: no TCP-AO stub before 6.7`),
+  },
   { rules: ['ao.req-drop'], kind: 'kernel config', when: (p) => p.authParse === 'auth', why: (p) => `profile ${p.name}: no TCP-AO code before 6.7` },
 ];
 

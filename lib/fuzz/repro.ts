@@ -60,7 +60,10 @@ function expr(base: string, offset: number): string {
 
 /** Case file names: kebab-case. */
 function kebab(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 }
 
 function kernelRange(release: string): string {

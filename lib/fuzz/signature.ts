@@ -33,7 +33,11 @@ export function signatureId(sig: string): string {
 /** A file-name-safe, readable name for a signature: "<target>--<rule>--<fields>--<id>", ≤ 120 chars. */
 export function signatureSlug(sig: string): string {
   const { target, rule, fields } = parseSignature(sig);
-  const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const clean = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '');
   const body = [clean(target), clean(rule), clean(fields.join('-')) || 'none'].join('--').slice(0, 105);
   return `${body}--${signatureId(sig)}`;
 }
@@ -97,16 +101,18 @@ export class FindingStore {
    * One divergence at probe `index`. Returns the finding and whether it is new (then the caller
    * minimizes it, writes its repro, calls setRepro and saves a checkpoint).
    */
-  record(
-    d: DivergenceKey | string,
-    index: number,
-    extra: { probe?: Probe; diffs?: unknown; reasons?: unknown } = {},
-  ): { finding: Finding; isNew: boolean } {
+  record(d: DivergenceKey | string, index: number, extra: { probe?: Probe; diffs?: unknown; reasons?: unknown } = {}): { finding: Finding; isNew: boolean } {
     const signature = typeof d === 'string' ? d : signatureOf(d);
     let e = this.map.get(signature);
     const isNew = e === undefined;
     if (!e) {
-      const f: Finding = { signature, key: typeof d === 'string' ? parseSignature(d) : { ...d, fields: [...d.fields] }, firstIndex: index, lowestIndex: index, count: 0 };
+      const f: Finding = {
+        signature,
+        key: typeof d === 'string' ? parseSignature(d) : { ...d, fields: [...d.fields] },
+        firstIndex: index,
+        lowestIndex: index,
+        count: 0,
+      };
       if (extra.probe) f.probe = extra.probe;
       if (extra.diffs !== undefined) f.diffs = extra.diffs;
       if (extra.reasons !== undefined) f.reasons = extra.reasons;
@@ -162,8 +168,9 @@ export class FindingStore {
     for (const e of this.map.values()) {
       if (e.pending.length) {
         const keep: number[] = [];
-        for (const i of e.pending) if (i < nextIndex) e.committed++;
-        else keep.push(i);
+        for (const i of e.pending)
+          if (i < nextIndex) e.committed++;
+          else keep.push(i);
         e.pending = keep;
       }
       const r: FindingRecord = { signature: e.f.signature, firstIndex: e.f.firstIndex, count: e.committed };

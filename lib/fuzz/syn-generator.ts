@@ -40,16 +40,27 @@ function u8(...xs: number[]): Uint8Array {
 
 function optionBytes(o: TcpOption): number {
   switch (o.kind) {
-    case 'eol': case 'nop': return 1;
-    case 'mss': return 4;
-    case 'wscale': return 3;
-    case 'sackOK': return 2;
-    case 'sack': return 2 + 8 * o.blocks.length;
-    case 'ts': return 10;
-    case 'tfo': return (o.exp ? 4 : 2) + o.cookie.length;
-    case 'md5': return 18;
-    case 'unknown': return 2 + o.data.length;
-    case 'bytes': return o.bytes.length;
+    case 'eol':
+    case 'nop':
+      return 1;
+    case 'mss':
+      return 4;
+    case 'wscale':
+      return 3;
+    case 'sackOK':
+      return 2;
+    case 'sack':
+      return 2 + 8 * o.blocks.length;
+    case 'ts':
+      return 10;
+    case 'tfo':
+      return (o.exp ? 4 : 2) + o.cookie.length;
+    case 'md5':
+      return 18;
+    case 'unknown':
+      return 2 + o.data.length;
+    case 'bytes':
+      return o.bytes.length;
   }
 }
 
@@ -119,7 +130,14 @@ function malformed(rng: Prng): TcpOption {
 }
 
 /** How many well-formed options a SYN gets, by weight. */
-const OPTION_COUNTS = [[1, 0], [2, 2], [4, 4], [4, 5], [2, 7], [1, 10]] as const;
+const OPTION_COUNTS = [
+  [1, 0],
+  [2, 2],
+  [4, 4],
+  [4, 5],
+  [2, 7],
+  [1, 10],
+] as const;
 
 /** A random SYN-ish segment (SYN always set; other flags random). */
 export function randomSyn(rng: Prng, w: SynGeneratorWeights = DEFAULT_WEIGHTS): SynShape {

@@ -48,7 +48,10 @@ export function parseKconfig(text: string): Map<string, string> {
   return out;
 }
 
-export interface KconfigProblem { need: KconfigNeed; value: string }
+export interface KconfigProblem {
+  need: KconfigNeed;
+  value: string;
+}
 
 /** The needs a config does not meet (absent or =n; =m counts only when the module file exists). */
 export function checkKconfig(config: Map<string, string>, hasModule: (name: string) => boolean, opts: { guest: boolean }): KconfigProblem[] {
@@ -66,6 +69,7 @@ export function checkKconfig(config: Map<string, string>, hasModule: (name: stri
 /** The fragment for a self-built kernel (`make olddefconfig` after appending it). */
 export function kconfigFragment(): string {
   const lines = ['# synharness: options a kernel under test needs (append to .config, then make olddefconfig)'];
-  for (const n of KCONFIG_NEEDS) lines.push(`CONFIG_${n.option}=y${' '.repeat(Math.max(1, 24 - n.option.length))}# ${n.why}${n.guestOnly ? ' (guest boot)' : ''}`);
+  for (const n of KCONFIG_NEEDS)
+    lines.push(`CONFIG_${n.option}=y${' '.repeat(Math.max(1, 24 - n.option.length))}# ${n.why}${n.guestOnly ? ' (guest boot)' : ''}`);
   return lines.join('\n') + '\n';
 }

@@ -1,10 +1,7 @@
 // What `--kernel` names: the host's own kernel, a kernel image on disk, or a Debian kernel package.
 // Pure: parsing and naming only; finding, fetching and booting live in harness/guest.
 
-export type KernelSpec =
-  | { kind: 'host'; text: string }
-  | { kind: 'path'; text: string; path: string }
-  | { kind: 'debian'; text: string; version: string };
+export type KernelSpec = { kind: 'host'; text: string } | { kind: 'path'; text: string; path: string } | { kind: 'debian'; text: string; version: string };
 
 export class KernelSpecError extends Error {}
 
@@ -14,7 +11,7 @@ const DEBIAN_VERSION = /^\d+\.\d+(?:[.-][0-9A-Za-z.+~-]+)?$/;
 /** One item of a `--kernel` list. */
 export function parseKernelSpec(text: string): KernelSpec {
   const t = text.trim();
-  if (t === '' ) throw new KernelSpecError("--kernel: an empty item; give host, debian:<version> or a path to a kernel image");
+  if (t === '') throw new KernelSpecError('--kernel: an empty item; give host, debian:<version> or a path to a kernel image');
   if (t === 'host') return { kind: 'host', text: t };
   if (t.startsWith('debian:')) {
     const version = t.slice('debian:'.length);
@@ -52,7 +49,11 @@ export function pickDebianPackage(version: string, available: readonly string[])
     const next = r.charAt(version.length);
     return next === '' || next === '.' || next === '-' || next === '+';
   });
-  const score = (n: string): number[] => (release(n) ?? '').split(/[^0-9]+/).filter(Boolean).map(Number);
+  const score = (n: string): number[] =>
+    (release(n) ?? '')
+      .split(/[^0-9]+/)
+      .filter(Boolean)
+      .map(Number);
   matches.sort((a, b) => {
     const ca = a.includes('-cloud-') ? 1 : 0;
     const cb = b.includes('-cloud-') ? 1 : 0;

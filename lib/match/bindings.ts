@@ -49,6 +49,13 @@ export class FlowBindings {
 
   /** "a: peer.isn=1000 dut.isn=… ; b: …" for reports. */
   describe(): string {
-    return [...this.byFlow].map(([f, m]) => `${f}: ${Object.entries(m).map(([k, v]) => `${k}=${v}`).join(' ')}`).join('; ');
+    return [...this.byFlow]
+      .map(
+        ([f, m]) =>
+          `${f}: ${Object.entries(m)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`,
+      )
+      .join('; ');
   }
 }

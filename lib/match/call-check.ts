@@ -20,8 +20,10 @@ export function checkCall(s: CallStep, r: CallReply, value: unknown, data: Uint8
   const wantOk = ex.ok ?? (ex.err !== undefined ? false : ex.ret === undefined && ex.value === undefined && ex.data === undefined ? true : undefined);
   if (wantOk !== undefined && r.ok !== wantOk) out.push({ field: 'ok', expected: wantOk ? 'ok' : 'failure', observed: outcome });
   if (ex.err !== undefined && r.err !== ex.err) out.push({ field: 'err', expected: ex.err, observed: r.ok ? 'ok (no error)' : r.err || `errno ${r.errno}` });
-  if (ex.ret !== undefined && (r.ret === undefined || !cmpMatches(ex.ret, r.ret))) out.push({ field: 'ret', expected: ex.ret.text, observed: r.ret === undefined ? outcome : String(r.ret) });
-  if (ex.value !== undefined && String(value) !== String(ex.value)) out.push({ field: 'value', expected: String(ex.value), observed: r.ok ? JSON.stringify(value) : outcome });
+  if (ex.ret !== undefined && (r.ret === undefined || !cmpMatches(ex.ret, r.ret)))
+    out.push({ field: 'ret', expected: ex.ret.text, observed: r.ret === undefined ? outcome : String(r.ret) });
+  if (ex.value !== undefined && String(value) !== String(ex.value))
+    out.push({ field: 'value', expected: String(ex.value), observed: r.ok ? JSON.stringify(value) : outcome });
   if (ex.data !== undefined) {
     const got = data;
     if (!got || !sameBytes(ex.data, got)) out.push({ field: 'data', expected: bytesText(ex.data), observed: got ? bytesText(got) : outcome });

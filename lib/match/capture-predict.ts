@@ -52,7 +52,9 @@ export function canonicalAddress(text: string): string {
   try {
     return s.includes(':') ? ipv6FromBytes(ipv6ToBytes(s)) : ipv4FromBytes(ipv4ToBytes(s));
   } catch (e) {
-    throw new CaptureInputError(`--from ${JSON.stringify(s.slice(0, 60))}: ${(e as Error).message.replace(/^invalid /, 'not an ')} — give the peer's IPv4 or IPv6 address`);
+    throw new CaptureInputError(
+      `--from ${JSON.stringify(s.slice(0, 60))}: ${(e as Error).message.replace(/^invalid /, 'not an ')} — give the peer's IPv4 or IPv6 address`,
+    );
   }
 }
 
@@ -119,7 +121,11 @@ export function predictCapture(o: CapturePredictOptions, frames: readonly Captur
     const claimed = track.claim(flow, p.json)!;
     const diffs = matchPrediction(claimed.pred, p.json, track.state);
     lines.push({
-      frame: p.frame, t, kind: 'dut', predicted: diffs.length === 0, rule: claimed.pred.reason.rule,
+      frame: p.frame,
+      t,
+      kind: 'dut',
+      predicted: diffs.length === 0,
+      rule: claimed.pred.reason.rule,
       diffs: diffs.map((d) => `${d.field}: expected ${d.expected}, observed ${d.observed}${d.reason ? ` (${d.reason})` : ''}`),
     });
     return true;

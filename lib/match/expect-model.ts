@@ -28,7 +28,12 @@ export interface ModelStepVerdict<O extends ModelObserved = ModelObserved> {
  * packets that answered them; `extra`: every other DUT packet no step took.
  */
 export function judgeExpectModel<O extends ModelObserved>(
-  model: ModelTrack, bindings: FlowBindings, s: ExpectStep, preds: readonly PendingPrediction[], taken: readonly O[], extra: readonly O[],
+  model: ModelTrack,
+  bindings: FlowBindings,
+  s: ExpectStep,
+  preds: readonly PendingPrediction[],
+  taken: readonly O[],
+  extra: readonly O[],
 ): ModelStepVerdict<O> {
   model.drop(preds);
   const comments = new Map<O, string>();
@@ -42,9 +47,12 @@ export function judgeExpectModel<O extends ModelObserved>(
     const detached = f !== undefined ? model.detachedWhy(f) : undefined;
     if (detached && obs.length) {
       return {
-        comments, got,
+        comments,
+        got,
         outcome: {
-          index: s.index, kind: 'expect', ok: false,
+          index: s.index,
+          kind: 'expect',
+          ok: false,
           message: `expect: model, flow ${f}: the DUT sent ${obs.length} packet(s), but the model does not follow this flow: ${detached}`,
           diffs: obs.map((r) => ({ field: 'model packet', expected: 'a prediction', observed: r.text })),
         },
@@ -53,7 +61,12 @@ export function judgeExpectModel<O extends ModelObserved>(
     const json = obs.map((r) => toPacketJson(r.d)!).filter(Boolean);
     const reasons = ps.length ? ps[ps.length - 1].reasons : f !== undefined ? model.reasonsFor(f) : [];
     model.settle();
-    const v = judge(ps.map((p) => p.pred), json, model.state, reasons);
+    const v = judge(
+      ps.map((p) => p.pred),
+      json,
+      model.state,
+      reasons,
+    );
     model.adopt(v.state);
     for (const r of obs.filter((x) => isTaken.has(x))) {
       if (f !== undefined) {
@@ -66,12 +79,18 @@ export function judgeExpectModel<O extends ModelObserved>(
     if (!v.ok) {
       const div = v.divergence!;
       return {
-        comments, got,
+        comments,
+        got,
         outcome: {
-          index: s.index, kind: 'expect', ok: false,
+          index: s.index,
+          kind: 'expect',
+          ok: false,
           message: `expect: model, flow ${f ?? '(none)'}: ${div.text}`,
           diffs: div.diffs.map((d) => ({ field: `model ${d.field}`, expected: d.expected, observed: d.observed, reason: d.reason })),
-          reasons: [...(ps.length ? ps.map((p) => `predicted ${describePrediction(p.pred)}`) : ['predicted nothing']), ...reasons.map((r) => r.explain(model.env.ip))],
+          reasons: [
+            ...(ps.length ? ps.map((p) => `predicted ${describePrediction(p.pred)}`) : ['predicted nothing']),
+            ...reasons.map((r) => r.explain(model.env.ip)),
+          ],
         },
       };
     }

@@ -18,7 +18,9 @@ export function judgeExpectNoneHit(model: ModelTrack, s: ExpectNoneStep, hit: Ob
   model.advance(hit.atMs + MODEL_SLACK_MS);
   const pend = hit.flow !== undefined ? model.due(hit.flow)[0] : undefined;
   return {
-    index: s.index, kind: 'expect_none', ok: false,
+    index: s.index,
+    kind: 'expect_none',
+    ok: false,
     message: `nothing expected for ${span}, but the DUT sent a packet ${t < 0 ? 'before the step began' : `at +${t.toFixed(1)} ms`}`,
     diffs: [{ field: 'packet', expected: `nothing for ${span}`, observed: hit.text }],
     reasons: hit.flow !== undefined ? modelView(model, hit.flow, pend) : [],
@@ -32,7 +34,9 @@ export function judgeExpectNoneQuiet(model: ModelTrack, s: ExpectNoneStep, start
   if (!due.length) return { index: s.index, kind: 'expect_none', ok: true };
   model.drop(due);
   return {
-    index: s.index, kind: 'expect_none', ok: false,
+    index: s.index,
+    kind: 'expect_none',
+    ok: false,
     message: `the model predicts ${due.length} packet(s) the kernel did not send`,
     diffs: due.map((p) => ({
       field: 'model packet',

@@ -71,9 +71,19 @@ export function judgeExpectPacket(model: ModelTrack, s: ExpectStep, i: number, o
   let modelOk = true;
   if (p.model) {
     if (detached) {
-      diffs.push({ field: 'model', expected: 'a prediction of this packet', observed: 'none', reason: `the model does not follow flow ${p.flow}: ${detached}` });
+      diffs.push({
+        field: 'model',
+        expected: 'a prediction of this packet',
+        observed: 'none',
+        reason: `the model does not follow flow ${p.flow}: ${detached}`,
+      });
     } else if (!pend) {
-      diffs.push({ field: 'model', expected: 'no packet (the model predicts silence here)', observed: obs.text, reason: 'the model predicted nothing more on this flow' });
+      diffs.push({
+        field: 'model',
+        expected: 'no packet (the model predicts silence here)',
+        observed: obs.text,
+        reason: 'the model predicted nothing more on this flow',
+      });
     } else if (json) {
       for (const d of model.agree(pend, json)) diffs.push({ ...d, field: `model ${d.field}` });
     }
@@ -86,7 +96,9 @@ export function judgeExpectPacket(model: ModelTrack, s: ExpectStep, i: number, o
     ...pred,
     comment: `step ${s.index + 1}: expect${which}${label} MISMATCH in ${[...new Set(diffs.map((d) => d.field))].join(', ')}`,
     failure: {
-      index: s.index, kind: 'expect', ok: false,
+      index: s.index,
+      kind: 'expect',
+      ok: false,
       message: `${what}${describePattern(p)} on flow ${p.flow} — ${diffs.length} field(s) differ (${sc.file}:${p.pos.line}:${p.pos.column})`,
       diffs,
       reasons: modelView(model, p.flow, pend),
@@ -103,7 +115,9 @@ export function judgeNothingArrived(model: ModelTrack, s: ExpectStep, i: number,
   const pend = model.due(p.flow)[0];
   const waited = p.within !== undefined ? `within ${p.within} ms` : `by the end of ${windowText(p.at!)}`;
   return {
-    index: s.index, kind: 'expect', ok: false,
+    index: s.index,
+    kind: 'expect',
+    ok: false,
     message: `${what}${describePattern(p)} on flow ${p.flow} — nothing arrived ${waited}`,
     reasons: modelView(model, p.flow, pend),
   };

@@ -147,7 +147,7 @@ function frameAgrees(p: Prediction, f: Uint8Array, s: number, e: number, b: Bind
     if (f[ip] !== 0x45) return false; // IPv4 with options: the full judge
     const total = (f[ip + 2] << 8) | f[ip + 3];
     if (total < 40 || 14 + total > len || (14 + total < len && len > ETH_MIN_FRAME)) return false;
-    if (((f[ip + 6] & 0x3f) << 8 | f[ip + 7]) !== 0 || f[ip + 9] !== 6) return false; // fragment, not TCP
+    if ((((f[ip + 6] & 0x3f) << 8) | f[ip + 7]) !== 0 || f[ip + 9] !== 6) return false; // fragment, not TCP
     for (const k in pip) {
       let got: number;
       if (k === 'ttl') got = f[ip + 8];

@@ -79,7 +79,14 @@ export function judge(predictions: readonly Prediction[], observed: readonly Pac
         rule: last?.rule ?? 'unpredicted',
         fn: last?.fn ?? '',
         fields: ['packet'],
-        diffs: [{ field: 'packet', expected: 'nothing', observed: `${o.flags} seq=${o.seq} ack=${o.ack} win=${o.window}`, reason: last ? last.text : 'the model predicted silence' }],
+        diffs: [
+          {
+            field: 'packet',
+            expected: 'nothing',
+            observed: `${o.flags} seq=${o.seq} ack=${o.ack} win=${o.window}`,
+            reason: last ? last.text : 'the model predicted silence',
+          },
+        ],
         text: `unexpected packet ${predictions.length + 1}: ${o.flags} seq=${o.seq} ack=${o.ack} win=${o.window}; the model predicted ${predictions.length ? `only ${predictions.length}` : 'silence'}${last ? ` (${last.fn}: ${last.text})` : ''}`,
       },
     };

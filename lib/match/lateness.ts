@@ -83,7 +83,9 @@ export class Drift {
     this.idealMs = idealEnd;
     this.driftMs = Math.max(0, Math.max(t.dueMs, t.nextDueMs) - idealEnd);
     if (!Number.isFinite(nextTimerMs) || late < LATE_MIN_MS) return undefined;
-    return nextTimerMs > Math.max(t.dueMs, end - late) + MODEL_SLACK_MS && nextTimerMs <= end + MODEL_SLACK_MS ? { timerMs: nextTimerMs, lateMs: late } : undefined;
+    return nextTimerMs > Math.max(t.dueMs, end - late) + MODEL_SLACK_MS && nextTimerMs <= end + MODEL_SLACK_MS
+      ? { timerMs: nextTimerMs, lateMs: late }
+      : undefined;
   }
 }
 

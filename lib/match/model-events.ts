@@ -20,8 +20,7 @@ export function modelSockopts(list: readonly SockOpt[], peerAddr: string): SockO
     // a key of another length is refused by the kernel (EINVAL): nothing for the model
     else if (key === 'fastopenKey' && typeof value === 'string') {
       if (/^([0-9a-fA-F]{32}|[0-9a-fA-F]{64})$/.test(value.trim())) out.fastopenKey = parseFastopenKey(value);
-    }
-    else if (key && key !== 'md5Peers' && typeof value === 'number') (out as Record<string, number>)[key] = value;
+    } else if (key && key !== 'md5Peers' && typeof value === 'number') (out as Record<string, number>)[key] = value;
   }
   return out;
 }

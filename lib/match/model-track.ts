@@ -33,7 +33,12 @@ export class ModelTrack {
   /** Segments sent but not yet applied (see `sent`). */
   private readonly backlog: Array<{ seg: Decoded; atMs: number; flow: string }> = [];
 
-  constructor(private envNow: ModelEnv, state: ModelState, nowMs: number, private readonly flowOf: (peerPort: number) => string | undefined) {
+  constructor(
+    private envNow: ModelEnv,
+    state: ModelState,
+    nowMs: number,
+    private readonly flowOf: (peerPort: number) => string | undefined,
+  ) {
     this.state = state;
     this.now = nowMs;
   }

@@ -2,15 +2,12 @@
 // PacketPattern): every written field, compared with the bindings as they were before the packet.
 // Pure: the runner supplies the bindings, the earlier packets `same:` refers to, and the arrival time.
 import { evalValue, isExpr } from '../case/expr';
-import type {
-  Bindings, FlagsMatcher, NumMatcher, OptionPattern, OptionsMatcher, PacketPattern, PacketRef, SameField, TimeWindow, Value,
-} from '../case';
+import type { Bindings, FlagsMatcher, NumMatcher, OptionPattern, OptionsMatcher, PacketPattern, PacketRef, SameField, TimeWindow, Value } from '../case';
 import type { FieldDiff } from '../model';
 import { HEX_FIELDS, hexDigitsOf, hexNum, toHex } from '../wire/bytes';
 import { flagsToString } from '../wire/flags';
 import { emitOptions } from '../wire/tcp-options';
 import type { Decoded, TcpOption } from '../wire/types';
-
 
 export interface PatternContext {
   /** Expression bindings as they were before this packet (a SYN pre-binds dut.isn, see FlowBindings). */
@@ -28,16 +25,26 @@ export function fieldOf(d: Decoded, f: SameField): number | undefined {
   const ip = d.ip;
   const t = d.tcp;
   switch (f) {
-    case 'seq': return t?.seq;
-    case 'ack': return t?.ack;
-    case 'window': return t?.window;
-    case 'urg': return t?.urg;
-    case 'flags': return t?.flags;
-    case 'len': return t?.payload.length;
-    case 'ttl': return ip ? (ip.version === 4 ? ip.ttl : ip.hlim) : undefined;
-    case 'tos': return ip ? (ip.version === 4 ? ip.tos : ip.tclass) : undefined;
-    case 'id': return ip?.version === 4 ? ip.id : undefined;
-    case 'flowlabel': return ip?.version === 6 ? ip.flow : undefined;
+    case 'seq':
+      return t?.seq;
+    case 'ack':
+      return t?.ack;
+    case 'window':
+      return t?.window;
+    case 'urg':
+      return t?.urg;
+    case 'flags':
+      return t?.flags;
+    case 'len':
+      return t?.payload.length;
+    case 'ttl':
+      return ip ? (ip.version === 4 ? ip.ttl : ip.hlim) : undefined;
+    case 'tos':
+      return ip ? (ip.version === 4 ? ip.tos : ip.tclass) : undefined;
+    case 'id':
+      return ip?.version === 4 ? ip.id : undefined;
+    case 'flowlabel':
+      return ip?.version === 6 ? ip.flow : undefined;
     case 'tsval':
     case 'tsecr': {
       const ts = t?.options.find((o): o is Extract<TcpOption, { kind: 'ts' }> => o.kind === 'ts');
@@ -103,15 +110,17 @@ export function checkNum(m: NumMatcher, obs: number | undefined, what: string, c
     }
     const expected = isExpr(m.lo) || isExpr(m.hi) ? `${m.text} = [${lo}, ${hi}]` : m.text;
     if (obs === undefined) return { field, expected, observed: missing };
-    const ok = modular ? ((obs - lo) >>> 0) <= ((hi - lo) >>> 0) : obs >= lo && obs <= hi;
+    const ok = modular ? (obs - lo) >>> 0 <= (hi - lo) >>> 0 : obs >= lo && obs <= hi;
     return ok ? null : { field, expected, observed: fmt(what, obs) };
   }
   // same: a field of an earlier packet
   const ref = ctx.packetAt(m.ref);
   const refWhat = `${m.ref.text}.${m.field}`;
-  if (!ref) return { field, expected: `same as ${refWhat}`, observed: obs === undefined ? missing : fmt(what, obs), reason: `packet ${m.ref.text} was not seen` };
+  if (!ref)
+    return { field, expected: `same as ${refWhat}`, observed: obs === undefined ? missing : fmt(what, obs), reason: `packet ${m.ref.text} was not seen` };
   const want = fieldOf(ref, m.field);
-  if (want === undefined) return { field, expected: `same as ${refWhat}`, observed: obs === undefined ? missing : fmt(what, obs), reason: `packet ${m.ref.text} has no ${m.field}` };
+  if (want === undefined)
+    return { field, expected: `same as ${refWhat}`, observed: obs === undefined ? missing : fmt(what, obs), reason: `packet ${m.ref.text} has no ${m.field}` };
   if (obs === want) return null;
   return { field, expected: `${fmt(m.field, want)} (same as ${refWhat})`, observed: obs === undefined ? missing : fmt(what, obs) };
 }
@@ -141,17 +150,28 @@ export function checkFlags(m: FlagsMatcher, flags: number, ctx: PatternContext):
 /** An observed option in case-file syntax (what a pattern would say to match it exactly). */
 export function optionText(o: TcpOption): string {
   switch (o.kind) {
-    case 'eol': return 'eol';
-    case 'nop': return 'nop';
-    case 'sackOK': return 'sackOK';
-    case 'mss': return `mss=${o.value}`;
-    case 'wscale': return `wscale=${o.shift}`;
-    case 'ts': return `ts=${o.val}:${o.ecr}`;
-    case 'sack': return `sack=${o.blocks.map(([l, r]) => `${l}:${r}`).join('/')}`;
-    case 'tfo': return `${o.exp ? 'tfoexp' : 'tfo'}${o.cookie.length ? `=${toHex(o.cookie)}` : ''}`;
-    case 'md5': return `md5=${toHex(o.digest)}`;
-    case 'unknown': return `kind=${o.type}${o.data.length ? `:${toHex(o.data)}` : ''}`;
-    case 'bytes': return `raw=${toHex(o.bytes)}`;
+    case 'eol':
+      return 'eol';
+    case 'nop':
+      return 'nop';
+    case 'sackOK':
+      return 'sackOK';
+    case 'mss':
+      return `mss=${o.value}`;
+    case 'wscale':
+      return `wscale=${o.shift}`;
+    case 'ts':
+      return `ts=${o.val}:${o.ecr}`;
+    case 'sack':
+      return `sack=${o.blocks.map(([l, r]) => `${l}:${r}`).join('/')}`;
+    case 'tfo':
+      return `${o.exp ? 'tfoexp' : 'tfo'}${o.cookie.length ? `=${toHex(o.cookie)}` : ''}`;
+    case 'md5':
+      return `md5=${toHex(o.digest)}`;
+    case 'unknown':
+      return `kind=${o.type}${o.data.length ? `:${toHex(o.data)}` : ''}`;
+    case 'bytes':
+      return `raw=${toHex(o.bytes)}`;
   }
 }
 
@@ -185,8 +205,10 @@ export function optionMatches(p: OptionPattern, o: TcpOption, ctx: PatternContex
     case 'sack':
       if (o.kind !== 'sack') return false;
       if (p.blocks === 'any') return true;
-      return p.blocks.length === o.blocks.length
-        && p.blocks.every(([l, r], i) => numOk(l, o.blocks[i][0], 'opt.sack', ctx) && numOk(r, o.blocks[i][1], 'opt.sack', ctx));
+      return (
+        p.blocks.length === o.blocks.length &&
+        p.blocks.every(([l, r], i) => numOk(l, o.blocks[i][0], 'opt.sack', ctx) && numOk(r, o.blocks[i][1], 'opt.sack', ctx))
+      );
     case 'tfo':
       // 'any' = a TFO option with any cookie (a request included); an empty cookie = a request.
       return o.kind === 'tfo' && !!o.exp === p.exp && bytesOk(p.cookie, o.cookie);

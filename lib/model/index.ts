@@ -12,7 +12,20 @@ import { Listener, ModelEnv, ModelEvent, ModelState, Req, Sock, Step, StepResult
 import { fireSynTimer } from './kernel/syn-timer';
 import { applySysctls, defaultSysctls } from './core/sysctls';
 
-export type { ModelEnv, ModelEvent, ModelState, StepResult, Prediction, Expectation, FieldExpect, TimerInfo, FixedDraws, Listener, Req, Sock } from './core/state';
+export type {
+  ModelEnv,
+  ModelEvent,
+  ModelState,
+  StepResult,
+  Prediction,
+  Expectation,
+  FieldExpect,
+  TimerInfo,
+  FixedDraws,
+  Listener,
+  Req,
+  Sock,
+} from './core/state';
 export type { Reason, RuleId, RuleInfo } from './core/reasons';
 export { RULES, isRule } from './core/reasons';
 export type { SockOpts } from './core/sockopts';
@@ -144,7 +157,10 @@ function listen(st: Step, port: number, backlog: number, opts: SockOpts): void {
   const maxBacklog = Math.max(0, Math.min(backlog, st.env.sysctls.somaxconn));
   const l: Listener = { port, backlog, maxBacklog, opts, acceptq: [], qlen: 0, lastOverflowMs: -Infinity, tfoQlen: 0 };
   st.setListener(port, l);
-  st.why('event.listen', () => `listen(${port}, ${backlog}) → max_ack_backlog ${maxBacklog}${Object.keys(opts).length ? `, opts ${JSON.stringify(opts)}` : ''}`);
+  st.why(
+    'event.listen',
+    () => `listen(${port}, ${backlog}) → max_ack_backlog ${maxBacklog}${Object.keys(opts).length ? `, opts ${JSON.stringify(opts)}` : ''}`,
+  );
 }
 
 function closePort(st: Step, port: number, peerPort?: number): void {

@@ -27,7 +27,7 @@ export interface PredictResult {
  */
 export function predictPacket(o: PredictOptions, ipPacket: Uint8Array, nowMs = 0): PredictResult {
   const d = decodeIp(ipPacket);
-  const ip: 4 | 6 = d.ip ? d.ip.version : o.ip ?? 4;
+  const ip: 4 | 6 = d.ip ? d.ip.version : (o.ip ?? 4);
   const peer = d.ip ? d.ip.src : ip === 4 ? '0.0.0.0' : '::';
   const dut = d.ip ? d.ip.dst : ip === 4 ? '0.0.0.0' : '::';
   const env = makeEnv({ release: o.kernel, ip, dut, peer, sysctls: o.sysctls });
@@ -57,7 +57,9 @@ export function pastedPacket(bytes: Uint8Array, ip?: 4 | 6): { ip: Uint8Array; l
   const at = detectPasted(bytes);
   if (!at) {
     const type = bytes.length >= 14 ? `, bytes 12-13 0x${toHex(bytes.subarray(12, 14))}` : '';
-    throw new PredictInputError(`neither an IP packet (version nibble ${bytes[0] >> 4}) nor an Ethernet frame carrying IP (ethertype 0x0800 or 0x86dd at byte 12${type}): give the bytes from the IP or the Ethernet header on`);
+    throw new PredictInputError(
+      `neither an IP packet (version nibble ${bytes[0] >> 4}) nor an Ethernet frame carrying IP (ethertype 0x0800 or 0x86dd at byte 12${type}): give the bytes from the IP or the Ethernet header on`,
+    );
   }
   const pkt = bytes.subarray(at.offset);
   const version = pkt[0] >> 4;

@@ -10,7 +10,9 @@ import { ScriptError, unsupported } from './errors';
 export function parseCodeBlock(text: string, pos: SourcePos, file: string): TcpInfoCheck[] {
   const where = (at: number): SourcePos => {
     const before = text.slice(0, at).split('\n');
-    return before.length === 1 ? { line: pos.line, column: pos.column + at } : { line: pos.line + before.length - 1, column: before[before.length - 1].length + 1 };
+    return before.length === 1
+      ? { line: pos.line, column: pos.column + at }
+      : { line: pos.line + before.length - 1, column: before[before.length - 1].length + 1 };
   };
   const out: TcpInfoCheck[] = [];
   // statements: split on ';' and new lines outside quotes
@@ -35,7 +37,12 @@ export function parseCodeBlock(text: string, pos: SourcePos, file: string): TcpI
     if (!body) continue;
     const p = where(at + lead);
     const m = /^assert\s+/.exec(body);
-    if (!m) unsupported(file, p, `the Python statement '${body.length > 40 ? `${body.slice(0, 37)}...` : body}' in %{ }% (only 'assert <expression on tcpi_* fields>' is understood)`);
+    if (!m)
+      unsupported(
+        file,
+        p,
+        `the Python statement '${body.length > 40 ? `${body.slice(0, 37)}...` : body}' in %{ }% (only 'assert <expression on tcpi_* fields>' is understood)`,
+      );
     const exprText = topLevelBeforeComma(body.slice(m[0].length));
     const base = at + lead + m[0].length;
     try {
@@ -59,4 +66,3 @@ function topLevelBeforeComma(s: string): string {
   }
   return s;
 }
-

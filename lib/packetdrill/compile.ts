@@ -57,7 +57,24 @@ const FIRST_PEER_PORT = 40000;
 /** The link MTU packetdrill's run_all.py gives IPv6 runs (--mtu=1520). */
 export const PD_IPV6_MTU = 1520;
 
-const KNOWN_OPTIONS = new Set(['ip_version', 'tolerance_usecs', 'local_ip', 'remote_ip', 'gateway_ip', 'netmask_ip', 'mtu', 'tcp_ts_tick_usecs', 'tcp_ts_ecr_scaled', 'bind_port', 'connect_port', 'speed', 'init_delay_usecs', 'verbose', 'define', 'D']);
+const KNOWN_OPTIONS = new Set([
+  'ip_version',
+  'tolerance_usecs',
+  'local_ip',
+  'remote_ip',
+  'gateway_ip',
+  'netmask_ip',
+  'mtu',
+  'tcp_ts_tick_usecs',
+  'tcp_ts_ecr_scaled',
+  'bind_port',
+  'connect_port',
+  'speed',
+  'init_delay_usecs',
+  'verbose',
+  'define',
+  'D',
+]);
 /** Options that change nothing here: our addresses are the lab's (cookies are recomputed for them). */
 const IGNORED_OPTIONS = new Set(['gateway_ip', 'netmask_ip', 'verbose', 'init_delay_usecs', 'speed']);
 
@@ -98,14 +115,19 @@ class Compiler {
   private localIp = PD_LOCAL_IP;
   private remoteIp = PD_REMOTE_IP;
 
-  constructor(private readonly s: Script, private readonly o: CompileOptions) {
+  constructor(
+    private readonly s: Script,
+    private readonly o: CompileOptions,
+  ) {
     this.file = s.file;
     this.defines = { ...o.defines };
     this.families = o.ipVersion === 4 ? [4] : o.ipVersion === 6 ? [6] : [4, 6];
     this.tolMs = o.toleranceMs ?? 4;
     this.ctx = {
       tsTickUs: undefined,
-      file: this.file, defines: this.defines, notes: this.notes,
+      file: this.file,
+      defines: this.defines,
+      notes: this.notes,
       scriptCookie: () => scriptCookie(this.sysctls.find((x) => x.name === 'net.ipv4.tcp_fastopen_key')?.value, this.remoteIp, this.localIp),
     };
   }
@@ -187,9 +209,12 @@ class Compiler {
   /** The event's scheduled start (s). */
   private start(ev: PdEvent): number {
     switch (ev.time.kind) {
-      case 'rel': return this.tPrev + ev.time.value;
-      case 'abs': return ev.time.value;
-      case 'any': return this.tPrev;
+      case 'rel':
+        return this.tPrev + ev.time.value;
+      case 'abs':
+        return ev.time.value;
+      case 'any':
+        return this.tPrev;
     }
   }
 
@@ -208,12 +233,14 @@ class Compiler {
 
   private event(ev: PdEvent): void {
     const t = this.start(ev);
-    if (ev.time.kind === 'abs' && t + 1e-9 < this.tPrev) this.fail(ev.time.pos, `the absolute time ${ev.time.value} is before the previous event (${this.tPrev.toFixed(3)} s)`);
+    if (ev.time.kind === 'abs' && t + 1e-9 < this.tPrev)
+      this.fail(ev.time.pos, `the absolute time ${ev.time.value} is before the previous event (${this.tPrev.toFixed(3)} s)`);
     // a system call waits for a blocking one that returns at its time (packetdrill runs them one at a
     // time); packets at that time come first (they made it return)
     if (ev.kind !== 'shell' || this.started) this.flushDeferred(ev.kind === 'syscall' || ev.kind === 'code' ? t + 2e-9 : t);
     switch (ev.kind) {
-      case 'shell': return this.shell(ev, t);
+      case 'shell':
+        return this.shell(ev, t);
       case 'code':
         this.code(ev, t);
         break;
@@ -274,7 +301,15 @@ class Compiler {
     const on = this.connFd !== undefined ? 'conn' : this.listenerFd !== undefined ? 'listener' : undefined;
     if (!on) unsupported(this.file, ev.pos, '%{ }% before the socket under test is listening or connecting');
     this.waitUntil(t, ev.pos);
-    this.steps.push({ kind: 'assert', index: this.steps.length, pos: ev.pos, note: `${this.file}:${ev.pos.line}: ${ev.line}`, states: [], counters: [], tcpInfo: { on, checks } });
+    this.steps.push({
+      kind: 'assert',
+      index: this.steps.length,
+      pos: ev.pos,
+      note: `${this.file}:${ev.pos.line}: ${ev.line}`,
+      states: [],
+      counters: [],
+      tcpInfo: { on, checks },
+    });
   }
 
   private packet(ev: PdEvent & { kind: 'packet' }, t: number): void {
@@ -290,7 +325,13 @@ class Compiler {
       const f = this.cur;
       if (!f) unsupported(this.file, ev.pos, 'an inbound packet that is not a SYN while no connection exists (a packet to a listener without a SYN)');
       this.waitUntil(t, ev.pos);
-      this.steps.push({ kind: 'send', index: this.steps.length, pos: ev.pos, note: `${this.file}:${ev.pos.line}: ${ev.line}`, ...inboundStep(ev, f, this.ctx) });
+      this.steps.push({
+        kind: 'send',
+        index: this.steps.length,
+        pos: ev.pos,
+        note: `${this.file}:${ev.pos.line}: ${ev.line}`,
+        ...inboundStep(ev, f, this.ctx),
+      });
       this.stimulus(t);
       return;
     }
@@ -312,7 +353,10 @@ class Compiler {
       // wheel's granule for that delay (HZ=250: 32 ms for 1 s; spec §8.3, correction C5); packetdrill's
       // scripts allow only their tolerance. That much later is a documented kernel difference, not a failure.
       const wheel = lo > tol ? wheelGranuleMs(lo) : 0;
-      if (wheel) this.notes.add('a packet a kernel timer sends may come up to the timer wheel\'s granule late (HZ=250: 32 ms after 1 s): its window is that much wider than the script\'s tolerance');
+      if (wheel)
+        this.notes.add(
+          "a packet a kernel timer sends may come up to the timer wheel's granule late (HZ=250: 32 ms after 1 s): its window is that much wider than the script's tolerance",
+        );
       const max = Math.round((hi + tol + wheel) * 1000) / 1000;
       pat.at = { min, max, text: `${fmtMs(lo)}${hi !== lo ? `~${fmtMs(hi)}` : ''} ±${fmtMs(tol)}${wheel ? ` (+${fmtMs(wheel)} timer wheel)` : ''}` };
     }
@@ -323,7 +367,12 @@ class Compiler {
   }
 
   private newFlow(isn: number): void {
-    const f: FlowSpace = { name: `c${this.flows.length + 1}`, sport: FIRST_PEER_PORT + this.flows.length, peerIsn: isn, cookies: new Map(this.cur?.cookies ?? []) };
+    const f: FlowSpace = {
+      name: `c${this.flows.length + 1}`,
+      sport: FIRST_PEER_PORT + this.flows.length,
+      peerIsn: isn,
+      cookies: new Map(this.cur?.cookies ?? []),
+    };
     this.flows.push(f);
     this.cur = f;
   }
@@ -339,7 +388,8 @@ class Compiler {
   private role(ev: SyscallEvent & { pos: SourcePos }, fd: number): SockRole {
     const r = this.fds.get(fd);
     if (!r) this.fail(ev.args[0]?.pos ?? ev.pos, `${ev.name}(${fd}, …): no socket has fd ${fd} at this point of the script`);
-    if (r.role === 'conn' && fd !== this.connFd) unsupported(this.file, ev.args[0]?.pos ?? ev.pos, `${ev.name}() on an earlier connection while a newer one is open (several sockets per case)`);
+    if (r.role === 'conn' && fd !== this.connFd)
+      unsupported(this.file, ev.args[0]?.pos ?? ev.pos, `${ev.name}() on an earlier connection while a newer one is open (several sockets per case)`);
     return r;
   }
 
@@ -347,10 +397,15 @@ class Compiler {
   private syscallStart(ev: PdEvent & SyscallEvent, t: number): void {
     const fd = ev.args[0]?.kind === 'num' ? ev.args[0].value : undefined;
     if (fd !== undefined && this.deferredFds.has(fd) && ['write', 'send', 'sendto', 'sendmsg'].includes(ev.name)) {
-      unsupported(this.file, ev.time.pos, `a blocking ${ev.name}() that sends the SYN a TCP_FASTOPEN_CONNECT connect() deferred (the agent's calls do not block)`);
+      unsupported(
+        this.file,
+        ev.time.pos,
+        `a blocking ${ev.name}() that sends the SYN a TCP_FASTOPEN_CONNECT connect() deferred (the agent's calls do not block)`,
+      );
     }
     if (ev.name === 'connect') this.syscall(ev, t, undefined, true);
-    else if (!['accept', 'read', 'recv', 'recvfrom', 'write', 'poll'].includes(ev.name)) unsupported(this.file, ev.time.pos, `a blocking ${ev.name}() with a time range`);
+    else if (!['accept', 'read', 'recv', 'recvfrom', 'write', 'poll'].includes(ev.name))
+      unsupported(this.file, ev.time.pos, `a blocking ${ev.name}() with a time range`);
   }
 
   private expectOf(ev: SyscallEvent, okRet?: 'any'): CallExpect {
@@ -380,7 +435,8 @@ class Compiler {
         const reopen = this.setup?.kind === 'listen' && this.listenerFd === undefined && ![...this.fds.values()].some((x) => x.role === 'new');
         // another client socket is another connection (call open-connection), whether or not the earlier one is closed
         const client = this.setup?.kind === 'connect' && ![...this.fds.values()].some((x) => x.role === 'new');
-        if (this.setup ? !(reopen || client) : this.fds.size) unsupported(this.file, ev.pos, 'a second socket() while the first is open (several sockets per case)');
+        if (this.setup ? !(reopen || client) : this.fds.size)
+          unsupported(this.file, ev.pos, 'a second socket() while the first is open (several sockets per case)');
         this.sockopts.length = 0;
         if (typeof ev.ret !== 'number' || ev.ret < 0) unsupported(this.file, ev.retPos, 'a socket() that fails');
         const ty = ev.args[1];
@@ -465,7 +521,11 @@ class Compiler {
         // TCP_FASTOPEN_CONNECT with a cookie at hand: connect() returns 0 and the SYN waits for the first write
         const deferrable = this.sockopts.some((o) => o.name === 'TCP_FASTOPEN_CONNECT' && o.value !== 0) && ev.ret === 0;
         if (end === undefined && !starting && !(ev.ret === -1 && ev.errno === 'EINPROGRESS') && !deferrable) {
-          unsupported(this.file, ev.retPos, `a connect() = ${ev.ret}${ev.errno ? ` ${ev.errno}` : ''} without a time range (a non-blocking connect returns -1 EINPROGRESS; a blocking one needs start...end)`);
+          unsupported(
+            this.file,
+            ev.retPos,
+            `a connect() = ${ev.ret}${ev.errno ? ` ${ev.errno}` : ''} without a time range (a non-blocking connect returns -1 EINPROGRESS; a blocking one needs start...end)`,
+          );
         }
         this.openConnection(ev, fd, t, undefined, starting ? {} : this.expectOf(ev));
         if (deferrable && !starting) this.deferredFds.add(fd);
@@ -499,7 +559,8 @@ class Compiler {
         const r = this.role(ev, fd);
         const how = ev.args[1];
         const map: Record<string, 'rd' | 'wr' | 'rdwr'> = { SHUT_RD: 'rd', SHUT_WR: 'wr', SHUT_RDWR: 'rdwr' };
-        if (!how || how.kind !== 'word' || !map[how.name] || r.role === 'new') unsupported(this.file, ev.pos, 'this shutdown() (SHUT_RD, SHUT_WR or SHUT_RDWR on a connected socket)');
+        if (!how || how.kind !== 'word' || !map[how.name] || r.role === 'new')
+          unsupported(this.file, ev.pos, 'this shutdown() (SHUT_RD, SHUT_WR or SHUT_RDWR on a connected socket)');
         this.call(ev, { op: 'shutdown', on: r.role as 'conn', how: map[how.name] }, this.expectOf(ev));
         this.stimulus(t);
         return;
@@ -509,7 +570,8 @@ class Compiler {
         const fd = this.fdArg(ev);
         const r = this.role(ev, fd);
         this.deferredFds.delete(fd);
-        if (name === 'send' && ev.args[3] && !(ev.args[3].kind === 'num' && ev.args[3].value === 0)) unsupported(this.file, ev.args[3].pos, 'send() with flags');
+        if (name === 'send' && ev.args[3] && !(ev.args[3].kind === 'num' && ev.args[3].value === 0))
+          unsupported(this.file, ev.args[3].pos, 'send() with flags');
         const len = ev.args[2];
         if (!len || len.kind !== 'num') this.fail(ev.pos, `${name}(fd, ..., LEN): the length is missing`);
         if (r.role === 'new') unsupported(this.file, ev.pos, `${name}() on an unconnected socket`);
@@ -563,7 +625,8 @@ class Compiler {
         const { len, fastopen } = this.sendArgs(ev);
         if (r.role === 'new') {
           if (!fastopen) unsupported(this.file, ev.pos, `${name}() without MSG_FASTOPEN on a socket that is not connected`);
-          if (this.setup && this.setup.kind !== 'connect') unsupported(this.file, ev.pos, `${name}(MSG_FASTOPEN) while the script has a listener (several sockets per case)`);
+          if (this.setup && this.setup.kind !== 'connect')
+            unsupported(this.file, ev.pos, `${name}(MSG_FASTOPEN) while the script has a listener (several sockets per case)`);
           this.openConnection(ev, fd, t, len, this.expectOf(ev));
           return;
         }
@@ -607,7 +670,8 @@ class Compiler {
   private sendArgs(ev: PdEvent & SyscallEvent): { len: number; fastopen: boolean } {
     const buf = ev.args[1];
     if (buf?.kind === 'word' && buf.name === 'NULL') unsupported(this.file, buf.pos, `${ev.name}() with a NULL buffer (the agent passes real buffers)`);
-    if (ev.name === 'sendto' && ev.args[4]?.kind === 'word') unsupported(this.file, ev.args[4].pos, `sendto() to an ${ev.args[4].name} address (the agent sends to the peer's address)`);
+    if (ev.name === 'sendto' && ev.args[4]?.kind === 'word')
+      unsupported(this.file, ev.args[4].pos, `sendto() to an ${ev.args[4].name} address (the agent sends to the peer's address)`);
     let len = 0;
     let flagsArg: Arg | undefined;
     if (ev.name === 'sendto') {
@@ -627,13 +691,30 @@ class Compiler {
       flagsArg = ev.args[2];
     }
     const numeric = (n: number): string[] => {
-      const known: Array<[number, string]> = [[0x20000000, 'MSG_FASTOPEN'], [0x40, 'MSG_DONTWAIT'], [0x4000, 'MSG_NOSIGNAL']];
+      const known: Array<[number, string]> = [
+        [0x20000000, 'MSG_FASTOPEN'],
+        [0x40, 'MSG_DONTWAIT'],
+        [0x4000, 'MSG_NOSIGNAL'],
+      ];
       const rest = known.reduce((r, [b]) => r & ~b, n >>> 0);
       return [...known.filter(([b]) => n & b).map(([, x]) => x), ...(rest ? [`0x${rest.toString(16)}`] : [])];
     };
-    const names = !flagsArg ? [] : flagsArg.kind === 'word' ? [flagsArg.name] : flagsArg.kind === 'or' ? flagsArg.items.flatMap((x) => (x.kind === 'word' ? [x.name] : x.kind === 'num' ? numeric(x.value) : ['?'])) : flagsArg.kind === 'num' ? numeric(flagsArg.value) : ['?'];
+    const names = !flagsArg
+      ? []
+      : flagsArg.kind === 'word'
+        ? [flagsArg.name]
+        : flagsArg.kind === 'or'
+          ? flagsArg.items.flatMap((x) => (x.kind === 'word' ? [x.name] : x.kind === 'num' ? numeric(x.value) : ['?']))
+          : flagsArg.kind === 'num'
+            ? numeric(flagsArg.value)
+            : ['?'];
     const other = names.filter((x) => !['MSG_FASTOPEN', 'MSG_DONTWAIT', 'MSG_NOSIGNAL'].includes(x));
-    if (other.length) unsupported(this.file, flagsArg?.pos ?? ev.pos, `${ev.name}() with the flags ${other.join('|')} (MSG_FASTOPEN, MSG_DONTWAIT and MSG_NOSIGNAL are supported)`);
+    if (other.length)
+      unsupported(
+        this.file,
+        flagsArg?.pos ?? ev.pos,
+        `${ev.name}() with the flags ${other.join('|')} (MSG_FASTOPEN, MSG_DONTWAIT and MSG_NOSIGNAL are supported)`,
+      );
     return { len, fastopen: names.includes('MSG_FASTOPEN') };
   }
 
@@ -675,8 +756,16 @@ function fmtMs(ms: number): string {
 
 /** A case name from the script's path: its last folders and name, kebab-case ("pd-fastopen-server-simple1"). */
 export function caseName(file: string): string {
-  const parts = file.replace(/\\/g, '/').replace(/\.pkt$/i, '').split('/').filter((p) => p && p !== '.' && p !== '..');
+  const parts = file
+    .replace(/\\/g, '/')
+    .replace(/\.pkt$/i, '')
+    .split('/')
+    .filter((p) => p && p !== '.' && p !== '..');
   const tail = parts.slice(-3);
-  const kebab = tail.join('-').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const kebab = tail
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return `pd-${kebab || 'script'}`;
 }

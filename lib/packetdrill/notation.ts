@@ -17,7 +17,9 @@ export interface ScriptSpace {
 const rel = (v: number, base: number | undefined): number => (base === undefined ? v : (v - base) >>> 0);
 
 export function pdFlags(flags: number): string {
-  return PD_FLAGS.filter(([, b]) => flags & b).map(([l]) => l).join('');
+  return PD_FLAGS.filter(([, b]) => flags & b)
+    .map(([l]) => l)
+    .join('');
 }
 
 /** The DUT's packet `d` in packetdrill notation (without the time and direction). */
@@ -35,16 +37,27 @@ export function pdPacketText(d: Decoded, sp: ScriptSpace): string {
 
 function pdOption(o: TcpOption, sp: ScriptSpace): string {
   switch (o.kind) {
-    case 'eol': return 'eol';
-    case 'nop': return 'nop';
-    case 'mss': return `mss ${o.value}`;
-    case 'wscale': return `wscale ${o.shift}`;
-    case 'sackOK': return 'sackOK';
-    case 'sack': return `sack ${o.blocks.map(([l, r]) => `${rel(l, sp.peerIsn)}:${rel(r, sp.peerIsn)}`).join(' ')}`;
-    case 'ts': return `TS val ${o.val} ecr ${o.ecr}`;
-    case 'tfo': return `${o.exp ? 'FOEXP' : 'FO'}${o.cookie.length ? ` ${toHex(o.cookie)}` : ''}`;
-    case 'md5': return `md5 ${toHex(o.digest)}`;
-    case 'unknown': return `kind ${o.type} ${toHex(o.data)}`;
-    case 'bytes': return `bytes ${toHex(o.bytes)}`;
+    case 'eol':
+      return 'eol';
+    case 'nop':
+      return 'nop';
+    case 'mss':
+      return `mss ${o.value}`;
+    case 'wscale':
+      return `wscale ${o.shift}`;
+    case 'sackOK':
+      return 'sackOK';
+    case 'sack':
+      return `sack ${o.blocks.map(([l, r]) => `${rel(l, sp.peerIsn)}:${rel(r, sp.peerIsn)}`).join(' ')}`;
+    case 'ts':
+      return `TS val ${o.val} ecr ${o.ecr}`;
+    case 'tfo':
+      return `${o.exp ? 'FOEXP' : 'FO'}${o.cookie.length ? ` ${toHex(o.cookie)}` : ''}`;
+    case 'md5':
+      return `md5 ${toHex(o.digest)}`;
+    case 'unknown':
+      return `kind ${o.type} ${toHex(o.data)}`;
+    case 'bytes':
+      return `bytes ${toHex(o.bytes)}`;
   }
 }

@@ -31,7 +31,17 @@ export interface FlowSpace {
 }
 
 /** packetdrill's flag letters, in the order it prints them. */
-export const PD_FLAGS: ReadonlyArray<readonly [string, number]> = [['F', FIN], ['S', SYN], ['R', RST], ['P', PSH], ['.', ACK], ['U', URG], ['E', ECE], ['W', CWR], ['A', AE]];
+export const PD_FLAGS: ReadonlyArray<readonly [string, number]> = [
+  ['F', FIN],
+  ['S', SYN],
+  ['R', RST],
+  ['P', PSH],
+  ['.', ACK],
+  ['U', URG],
+  ['E', ECE],
+  ['W', CWR],
+  ['A', AE],
+];
 const FLAG_BITS: Record<string, number> = Object.fromEntries(PD_FLAGS);
 
 export function flagBits(letters: string): number {
@@ -79,18 +89,33 @@ export function inboundStep(p: PacketEvent, f: FlowSpace, ctx: PacketCtx): Omit<
     tos = ecn;
   }
   return {
-    flow: f.name, flags, seq, ack, window: p.win ?? 65535, urg: 0, options,
-    payload: new Uint8Array(p.len), tos, ttl: 64, mistakes: {}, to: 'dut',
+    flow: f.name,
+    flags,
+    seq,
+    ack,
+    window: p.win ?? 65535,
+    urg: 0,
+    options,
+    payload: new Uint8Array(p.len),
+    tos,
+    ttl: 64,
+    mistakes: {},
+    to: 'dut',
   };
 }
 
 function sendOption(o: PdOption, f: FlowSpace, ctx: PacketCtx): SendOption {
   switch (o.kind) {
-    case 'nop': return { kind: 'nop' };
-    case 'eol': return { kind: 'eol' };
-    case 'sackOK': return { kind: 'sackOK' };
-    case 'mss': return { kind: 'mss', value: o.value };
-    case 'wscale': return { kind: 'wscale', shift: o.shift };
+    case 'nop':
+      return { kind: 'nop' };
+    case 'eol':
+      return { kind: 'eol' };
+    case 'sackOK':
+      return { kind: 'sackOK' };
+    case 'mss':
+      return { kind: 'mss', value: o.value };
+    case 'wscale':
+      return { kind: 'wscale', shift: o.shift };
     case 'ts': {
       const ecr = o.ecr !== 0 && f.lastOutTsval !== undefined ? expr('dut.tsval', u32(o.ecr - f.lastOutTsval), f.name) : o.ecr;
       return { kind: 'ts', val: o.val, ecr };
@@ -159,11 +184,16 @@ function optionPattern(o: PdOption, f: FlowSpace, synack: boolean, ctx: PacketCt
   const text = o.text;
   const num = (n: number): NumMatcher => ({ kind: 'value', value: n, text: String(n) });
   switch (o.kind) {
-    case 'nop': return { text, kind: 'nop' };
-    case 'eol': return { text, kind: 'eol' };
-    case 'sackOK': return { text, kind: 'sackOK' };
-    case 'mss': return { text, kind: 'mss', value: num(o.value) };
-    case 'wscale': return { text, kind: 'wscale', shift: num(o.shift) };
+    case 'nop':
+      return { text, kind: 'nop' };
+    case 'eol':
+      return { text, kind: 'eol' };
+    case 'sackOK':
+      return { text, kind: 'sackOK' };
+    case 'mss':
+      return { text, kind: 'mss', value: num(o.value) };
+    case 'wscale':
+      return { text, kind: 'wscale', shift: num(o.shift) };
     case 'ts': {
       if (!ctx.tsTickUs || f.lastOutTsval === undefined) {
         if (!ctx.tsTickUs) ctx.notes.add('outbound TS val is not checked (packetdrill checks it only with --tcp_ts_tick_usecs)');
@@ -176,19 +206,34 @@ function optionPattern(o: PdOption, f: FlowSpace, synack: boolean, ctx: PacketCt
       const ms = Math.round(((u32(o.val - f.lastOutTsval) | 0) * ctx.tsTickUs) / 1000);
       const tol = Math.ceil(ctx.tsTolMs ?? 4) + 1;
       ctx.notes.add(`outbound TS val checked against the previous one: at least the script's ticks of ${ctx.tsTickUs} µs less ${tol} ms`);
-      return { text, kind: 'ts', val: { kind: 'range', lo: expr('dut.tsval', ms - tol, f.name), hi: expr('dut.tsval', ms + TS_LATE_MAX_MS, f.name), text: `dut.tsval+${ms - tol}..+${ms + TS_LATE_MAX_MS}` }, ecr: num(o.ecr) };
+      return {
+        text,
+        kind: 'ts',
+        val: {
+          kind: 'range',
+          lo: expr('dut.tsval', ms - tol, f.name),
+          hi: expr('dut.tsval', ms + TS_LATE_MAX_MS, f.name),
+          text: `dut.tsval+${ms - tol}..+${ms + TS_LATE_MAX_MS}`,
+        },
+        ecr: num(o.ecr),
+      };
     }
     case 'sack':
       return {
-        text, kind: 'sack',
-        blocks: o.blocks.map(([l, r]) => [{ kind: 'value', value: expr('peer.isn', l, f.name), text: String(l) }, { kind: 'value', value: expr('peer.isn', r, f.name), text: String(r) }]),
+        text,
+        kind: 'sack',
+        blocks: o.blocks.map(([l, r]) => [
+          { kind: 'value', value: expr('peer.isn', l, f.name), text: String(l) },
+          { kind: 'value', value: expr('peer.isn', r, f.name), text: String(r) },
+        ]),
       };
     case 'md5':
       return { text, kind: 'md5', digest: 'any' };
     case 'tfo': {
       if (o.define !== undefined) {
         // TFO_COOKIE: the cookie the DUT computes, for the lab's addresses here: the model checks it
-        if (o.define !== 'TFO_COOKIE' || !synack) unsupported(ctx.file, o.pos, `the define ${o.define} in an outbound Fast Open option (TFO_COOKIE in a SYN-ACK is understood)`);
+        if (o.define !== 'TFO_COOKIE' || !synack)
+          unsupported(ctx.file, o.pos, `the define ${o.define} in an outbound Fast Open option (TFO_COOKIE in a SYN-ACK is understood)`);
         ctx.notes.add("a SYN-ACK's FO TFO_COOKIE is the DUT's cookie for the lab's addresses: checked by the model");
         return { text, kind: 'tfo', exp: o.exp, cookie: 'any' };
       }

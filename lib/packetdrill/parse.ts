@@ -25,7 +25,11 @@ export function parseScript(text: string, file: string): Script {
 
 class Parser {
   private i = 0;
-  constructor(private readonly toks: Token[], private readonly file: string, private readonly lines: string[]) {}
+  constructor(
+    private readonly toks: Token[],
+    private readonly file: string,
+    private readonly lines: string[],
+  ) {}
 
   private get t(): Token {
     return this.toks[this.i];
@@ -134,7 +138,8 @@ class Parser {
       this.next();
       if (this.t.kind !== 'word') this.fail(this.t.pos, `expected an IP ECN marker ([noecn], [ect0], [ect1], [ect01], [ce]), found ${describe(this.t)}`);
       ipEcn = this.next().text;
-      if (!['noecn', 'ect0', 'ect1', 'ect01', 'ce'].includes(ipEcn)) this.fail(this.toks[this.i - 1].pos, `unknown IP ECN marker '${ipEcn}' — use noecn, ect0, ect1, ect01 or ce`);
+      if (!['noecn', 'ect0', 'ect1', 'ect01', 'ce'].includes(ipEcn))
+        this.fail(this.toks[this.i - 1].pos, `unknown IP ECN marker '${ipEcn}' — use noecn, ect0, ect1, ect01 or ce`);
       this.expect(']', 'to close the IP ECN marker');
     }
     // flags: letters and '.', written together ("S.", "SEW", "."); tokens with no space between
@@ -150,12 +155,12 @@ class Parser {
     }
     if (!flags) this.fail(flagsPos, `expected TCP flags (S, S., ., F., P., R, R., …) after the direction, found ${describe(this.t)}`);
     const seq = this.u32('the start sequence number (start:end(len))');
-    this.expect(':', "between the start and end sequence numbers (start:end(len))");
+    this.expect(':', 'between the start and end sequence numbers (start:end(len))');
     const end = this.u32('the end sequence number');
     this.expect('(', 'before the payload length (start:end(len))');
     const len = this.num('the payload length');
     this.expect(')', 'after the payload length');
-    if (((end - seq) >>> 0) !== len) this.fail(flagsPos, `the payload length (${len}) is not end - start (${end} - ${seq})`);
+    if ((end - seq) >>> 0 !== len) this.fail(flagsPos, `the payload length (${len}) is not end - start (${end} - ${seq})`);
     const out: PacketEvent = { kind: 'packet', dir, flags, flagsPos, seq, end, len, ...(ipEcn ? { ipEcn } : {}) };
     for (;;) {
       if (this.t.kind === 'word' && this.t.text === 'ack') {
@@ -210,11 +215,15 @@ class Parser {
     const pos = t.pos;
     if (t.kind !== 'word') this.fail(pos, `expected a TCP option (mss, nop, sackOK, wscale, TS, FO, FOEXP, sack, md5, eol), found ${describe(t)}`);
     const name = this.next().text;
-    const text = (): string => (this.lines[pos.line - 1] ?? '').slice(pos.column - 1, this.t.pos.line === pos.line ? this.t.pos.column - 1 : undefined).replace(/[\s,>]+$/, '');
+    const text = (): string =>
+      (this.lines[pos.line - 1] ?? '').slice(pos.column - 1, this.t.pos.line === pos.line ? this.t.pos.column - 1 : undefined).replace(/[\s,>]+$/, '');
     switch (name) {
-      case 'nop': return { pos, text: 'nop', kind: 'nop' };
-      case 'eol': return { pos, text: 'eol', kind: 'eol' };
-      case 'sackOK': return { pos, text: 'sackOK', kind: 'sackOK' };
+      case 'nop':
+        return { pos, text: 'nop', kind: 'nop' };
+      case 'eol':
+        return { pos, text: 'eol', kind: 'eol' };
+      case 'sackOK':
+        return { pos, text: 'sackOK', kind: 'sackOK' };
       case 'mss': {
         const value = this.num('the MSS');
         return { pos, text: text(), kind: 'mss', value };

@@ -27,9 +27,16 @@ const NO_OPS: RegExp[] = [
 export function shellSysctls(text: string, ctx: ShellContext, depth = 0): Array<{ name: string; value: string }> {
   const out: Array<{ name: string; value: string }> = [];
   // join backslash continuations, then one command per line (';' and '&&' split too)
-  const cmds = text.replace(/\\\n/g, ' ').split(/\n|;|&&/).map((l) => stripComment(l).trim()).filter(Boolean);
+  const cmds = text
+    .replace(/\\\n/g, ' ')
+    .split(/\n|;|&&/)
+    .map((l) => stripComment(l).trim())
+    .filter(Boolean);
   for (const raw of cmds) {
-    const cmd = raw.replace(/\s*(>|2>|&>)\s*\/dev\/null(\s+2>&1)?/g, '').replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, n: string) => ctx.defines[n] ?? m).trim();
+    const cmd = raw
+      .replace(/\s*(>|2>|&>)\s*\/dev\/null(\s+2>&1)?/g, '')
+      .replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, n: string) => ctx.defines[n] ?? m)
+      .trim();
     if (NO_OPS.some((re) => re.test(cmd))) continue;
     const words = splitWords(cmd);
     const prog = words[0].split('/').pop()!;
@@ -62,7 +69,16 @@ export function shellSysctls(text: string, ctx: ShellContext, depth = 0): Array<
       const sub = ctx.include(words[0]);
       if (sub === undefined) unsupported(ctx.file, ctx.pos, `the shell script ${words[0]} (not found next to the script)`);
       if (depth > 4) unsupported(ctx.file, ctx.pos, `shell scripts nested more than 4 deep (${words[0]})`);
-      out.push(...shellSysctls(sub.split('\n').filter((l) => !l.startsWith('#!')).join('\n'), ctx, depth + 1));
+      out.push(
+        ...shellSysctls(
+          sub
+            .split('\n')
+            .filter((l) => !l.startsWith('#!'))
+            .join('\n'),
+          ctx,
+          depth + 1,
+        ),
+      );
       continue;
     }
     unsupported(ctx.file, ctx.pos, `the shell command '${cmd.length > 60 ? `${cmd.slice(0, 57)}...` : cmd}' (only sysctl settings are understood)`);

@@ -3,7 +3,21 @@
 // refused by name; what it says differently is stated in the file's header comment. Pure.
 import { pollNames } from '../case/vocab';
 import { stringify } from 'yaml';
-import type { CallStep, CaseFile, CmpMatcher, Expr, ExpectStep, FlagsMatcher, NumMatcher, OptionPattern, PacketPattern, SendOption, SendStep, Step, Value } from '../case/types';
+import type {
+  CallStep,
+  CaseFile,
+  CmpMatcher,
+  Expr,
+  ExpectStep,
+  FlagsMatcher,
+  NumMatcher,
+  OptionPattern,
+  PacketPattern,
+  SendOption,
+  SendStep,
+  Step,
+  Value,
+} from '../case/types';
 import { flagsToString } from '../wire/flags';
 import { toHex } from '../wire/bytes';
 
@@ -27,7 +41,8 @@ export function caseToYaml(c: CaseFile): string {
   for (const s of c.steps) {
     if (s.kind !== 'send') continue;
     for (const o of s.options) {
-      if (o.kind === 'tfo' && typeof o.cookie === 'object' && 'from' in o.cookie) labels.set(`${o.cookie.from.step}/${o.cookie.from.packet}`, `cookie${o.cookie.from.step + 1}`);
+      if (o.kind === 'tfo' && typeof o.cookie === 'object' && 'from' in o.cookie)
+        labels.set(`${o.cookie.from.step}/${o.cookie.from.packet}`, `cookie${o.cookie.from.step + 1}`);
     }
   }
   const doc: Record<string, unknown> = {
@@ -39,8 +54,12 @@ export function caseToYaml(c: CaseFile): string {
   };
   if (c.sysctls.length) doc.sysctls = Object.fromEntries(c.sysctls.map((s) => [s.name, s.value]));
   const setup = c.setup;
-  if (setup.kind === 'listen') doc.setup = { listen: { port: setup.port, backlog: setup.backlog, ...(setup.sockopts.length ? { sockopts: sockopts(setup.sockopts) } : {}) } };
-  else if (setup.kind === 'connect') doc.setup = { connect: { port: setup.port, ...(setup.sockopts.length ? { sockopts: sockopts(setup.sockopts) } : {}), ...(setup.open ? { open: setup.open } : {}) } };
+  if (setup.kind === 'listen')
+    doc.setup = { listen: { port: setup.port, backlog: setup.backlog, ...(setup.sockopts.length ? { sockopts: sockopts(setup.sockopts) } : {}) } };
+  else if (setup.kind === 'connect')
+    doc.setup = {
+      connect: { port: setup.port, ...(setup.sockopts.length ? { sockopts: sockopts(setup.sockopts) } : {}), ...(setup.open ? { open: setup.open } : {}) },
+    };
   else doc.setup = { closed: { port: setup.port } };
   doc.flows = Object.fromEntries(c.flows.map((f) => [f.name, { sport: f.sport, isn: f.isn }]));
   doc.steps = c.steps.map((s) => step(s, c, labels));
@@ -48,7 +67,7 @@ export function caseToYaml(c: CaseFile): string {
     `# Imported from the packetdrill script ${c.file} by synh import.`,
     '# Differences from running the script itself:',
     '#  - every packet the DUT sends is judged (as synh run --strict): add expectations for what comes after the last line;',
-    '#  - an answer due with its stimulus is waited for `within` the script\'s tolerance (no lower bound);',
+    "#  - an answer due with its stimulus is waited for `within` the script's tolerance (no lower bound);",
     ...(v6Mtu ? [`#  - IPv4 only: the script's IPv6 run needs a ${c.mtu![6]}-byte link, which case files cannot ask for yet;`] : []),
     '#  - spec: set the sections this case checks.',
     ...(c.source?.notes ?? []).map((n) => `# note: ${n}`),
@@ -63,11 +82,16 @@ function sockopts(list: CaseFile['setup'] extends infer S ? (S extends { sockopt
 function step(s: Step, c: CaseFile, labels: Map<string, string>): Record<string, unknown> {
   const note = s.note ? { note: s.note } : {};
   switch (s.kind) {
-    case 'send': return { send: send(s, c), ...note };
-    case 'expect': return { expect: expect(s, c, labels), ...note };
-    case 'wait': return { wait: `${s.ms}ms`, ...note };
-    case 'call': return { call: call(s), ...note };
-    case 'expect_none': return { expect_none: { for: `${s.ms}ms`, ...(s.flow ? { flow: s.flow } : {}) }, ...note };
+    case 'send':
+      return { send: send(s, c), ...note };
+    case 'expect':
+      return { expect: expect(s, c, labels), ...note };
+    case 'wait':
+      return { wait: `${s.ms}ms`, ...note };
+    case 'call':
+      return { call: call(s), ...note };
+    case 'expect_none':
+      return { expect_none: { for: `${s.ms}ms`, ...(s.flow ? { flow: s.flow } : {}) }, ...note };
     case 'assert': {
       if (!s.tcpInfo || s.acceptq || s.synq || s.states.length || s.counters.length) return no('an assert step other than TCP_INFO checks');
       const checks = s.tcpInfo.checks.map((x) => x.text);
@@ -89,27 +113,38 @@ function send(s: SendStep, c: CaseFile): Record<string, unknown> {
 
 function sendOption(o: SendOption): string {
   switch (o.kind) {
-    case 'ts': return `ts=${val(o.val)}:${val(o.ecr)}`;
-    case 'sack': return `sack=${o.blocks.map(([l, r]) => `${val(l)}:${val(r)}`).join('/')}`;
+    case 'ts':
+      return `ts=${val(o.val)}:${val(o.ecr)}`;
+    case 'sack':
+      return `sack=${o.blocks.map(([l, r]) => `${val(l)}:${val(r)}`).join('/')}`;
     case 'tfo': {
       const name = o.exp ? 'tfoexp' : 'tfo';
       if (o.cookie instanceof Uint8Array) return o.cookie.length ? `${name}=${toHex(o.cookie)}` : name;
       return 'from' in o.cookie ? `${name}=@cookie${o.cookie.from.step + 1}` : `${name}=kernel`;
     }
-    default: return wireOption(o);
+    default:
+      return wireOption(o);
   }
 }
 
 function wireOption(o: Exclude<SendOption, { kind: 'ts' } | { kind: 'sack' } | { kind: 'tfo' }>): string {
   switch (o.kind) {
-    case 'mss': return `mss=${o.value}`;
-    case 'wscale': return `wscale=${o.shift}`;
-    case 'sackOK': return 'sackOK';
-    case 'nop': return 'nop';
-    case 'eol': return 'eol';
-    case 'md5': return `md5=${toHex(o.digest)}`;
-    case 'unknown': return `kind=${o.type}:${toHex(o.data)}`;
-    case 'bytes': return `raw=${toHex(o.bytes)}`;
+    case 'mss':
+      return `mss=${o.value}`;
+    case 'wscale':
+      return `wscale=${o.shift}`;
+    case 'sackOK':
+      return 'sackOK';
+    case 'nop':
+      return 'nop';
+    case 'eol':
+      return 'eol';
+    case 'md5':
+      return `md5=${toHex(o.digest)}`;
+    case 'unknown':
+      return `kind=${o.type}:${toHex(o.data)}`;
+    case 'bytes':
+      return `raw=${toHex(o.bytes)}`;
   }
 }
 
@@ -141,39 +176,57 @@ function pattern(p: PacketPattern, c: CaseFile, label: string | undefined): Reco
 
 function flags(f: FlagsMatcher): unknown {
   switch (f.kind) {
-    case 'exact': return flagsToString(f.flags);
-    case 'mask': return { has: flagsToString(f.has), ...(f.lacks ? { lacks: flagsToString(f.lacks) } : {}) };
-    case 'any': return '*';
-    default: return no('flags equal to an earlier packet\'s');
+    case 'exact':
+      return flagsToString(f.flags);
+    case 'mask':
+      return { has: flagsToString(f.has), ...(f.lacks ? { lacks: flagsToString(f.lacks) } : {}) };
+    case 'any':
+      return '*';
+    default:
+      return no("flags equal to an earlier packet's");
   }
 }
 
 function num(m: NumMatcher): unknown {
   switch (m.kind) {
-    case 'any': return '*';
-    case 'value': return val(m.value);
-    case 'range': return [val(m.lo), val(m.hi)];
-    default: return no('a field equal to an earlier packet\'s');
+    case 'any':
+      return '*';
+    case 'value':
+      return val(m.value);
+    case 'range':
+      return [val(m.lo), val(m.hi)];
+    default:
+      return no("a field equal to an earlier packet's");
   }
 }
 
 function optionPattern(o: OptionPattern): string {
   const n = (m: NumMatcher): string => String(num(m));
   switch (o.kind) {
-    case 'mss': return `mss=${n(o.value)}`;
-    case 'wscale': return `wscale=${n(o.shift)}`;
-    case 'ts': return `ts=${n(o.val)}:${n(o.ecr)}`;
-    case 'sack': return o.blocks === 'any' ? 'sack' : `sack=${o.blocks.map(([l, r]) => `${n(l)}:${n(r)}`).join('/')}`;
+    case 'mss':
+      return `mss=${n(o.value)}`;
+    case 'wscale':
+      return `wscale=${n(o.shift)}`;
+    case 'ts':
+      return `ts=${n(o.val)}:${n(o.ecr)}`;
+    case 'sack':
+      return o.blocks === 'any' ? 'sack' : `sack=${o.blocks.map(([l, r]) => `${n(l)}:${n(r)}`).join('/')}`;
     case 'tfo': {
       const name = o.exp ? 'tfoexp' : 'tfo';
       return o.cookie === 'any' ? `${name}=*` : o.cookie.length ? `${name}=${toHex(o.cookie)}` : name;
     }
-    case 'md5': return o.digest === 'any' ? 'md5' : `md5=${toHex(o.digest)}`;
-    case 'unknown': return o.data === 'any' ? `kind=${o.type}` : `kind=${o.type}:${toHex(o.data)}`;
-    case 'bytes': return `raw=${toHex(o.bytes)}`;
-    case 'sackOK': return 'sackOK';
-    case 'nop': return 'nop';
-    case 'eol': return 'eol';
+    case 'md5':
+      return o.digest === 'any' ? 'md5' : `md5=${toHex(o.digest)}`;
+    case 'unknown':
+      return o.data === 'any' ? `kind=${o.type}` : `kind=${o.type}:${toHex(o.data)}`;
+    case 'bytes':
+      return `raw=${toHex(o.bytes)}`;
+    case 'sackOK':
+      return 'sackOK';
+    case 'nop':
+      return 'nop';
+    case 'eol':
+      return 'eol';
   }
 }
 
@@ -185,18 +238,41 @@ function call(s: CallStep): Record<string, unknown> {
   if (s.expect.value !== undefined) ex.value = s.expect.value;
   const expectPart = Object.keys(ex).length ? { expect: ex } : s.expect.ok === undefined && !s.expect.err ? { expect: {} } : {};
   switch (s.op) {
-    case 'accept': return { op: 'accept', timeout: `${s.timeout}ms`, ...expectPart };
-    case 'connect': return { op: 'connect', timeout: `${s.timeout}ms`, ...expectPart };
-    case 'close': return { op: 'close', on: s.on, ...expectPart };
-    case 'shutdown': return { op: 'shutdown', how: s.how, on: s.on, ...expectPart };
-    case 'send': return { op: 'send', data: { len: s.data.length }, on: s.on, ...(s.fastopen ? { fastopen: true } : {}), ...expectPart };
-    case 'recv': return { op: 'recv', len: s.len, timeout: `${s.timeout}ms`, on: s.on, ...expectPart };
-    case 'setsockopt': return { op: 'setsockopt', name: s.name, value: s.value, on: s.on, ...expectPart };
-    case 'getsockopt': return { op: 'getsockopt', name: s.name, on: s.on, ...expectPart };
-    case 'listen': return { op: 'listen', backlog: s.backlog, ...expectPart };
-    case 'open-listener': return { op: 'open-listener', backlog: s.backlog, ...(s.sockopts.length ? { sockopts: Object.fromEntries(s.sockopts.map((o) => [o.name, o.value])) } : {}), ...expectPart };
-    case 'poll': return { op: 'poll', events: pollNames(s.events).split('|'), timeout: `${s.timeout}ms`, on: s.on, ...expectPart };
-    case 'open-connection': return { op: 'open-connection', flow: s.flow, ...(s.sockopts.length ? { sockopts: Object.fromEntries(s.sockopts.map((o) => [o.name, o.value])) } : {}), ...(s.fastopen !== undefined ? { fastopen: s.fastopen } : {}), ...expectPart };
+    case 'accept':
+      return { op: 'accept', timeout: `${s.timeout}ms`, ...expectPart };
+    case 'connect':
+      return { op: 'connect', timeout: `${s.timeout}ms`, ...expectPart };
+    case 'close':
+      return { op: 'close', on: s.on, ...expectPart };
+    case 'shutdown':
+      return { op: 'shutdown', how: s.how, on: s.on, ...expectPart };
+    case 'send':
+      return { op: 'send', data: { len: s.data.length }, on: s.on, ...(s.fastopen ? { fastopen: true } : {}), ...expectPart };
+    case 'recv':
+      return { op: 'recv', len: s.len, timeout: `${s.timeout}ms`, on: s.on, ...expectPart };
+    case 'setsockopt':
+      return { op: 'setsockopt', name: s.name, value: s.value, on: s.on, ...expectPart };
+    case 'getsockopt':
+      return { op: 'getsockopt', name: s.name, on: s.on, ...expectPart };
+    case 'listen':
+      return { op: 'listen', backlog: s.backlog, ...expectPart };
+    case 'open-listener':
+      return {
+        op: 'open-listener',
+        backlog: s.backlog,
+        ...(s.sockopts.length ? { sockopts: Object.fromEntries(s.sockopts.map((o) => [o.name, o.value])) } : {}),
+        ...expectPart,
+      };
+    case 'poll':
+      return { op: 'poll', events: pollNames(s.events).split('|'), timeout: `${s.timeout}ms`, on: s.on, ...expectPart };
+    case 'open-connection':
+      return {
+        op: 'open-connection',
+        flow: s.flow,
+        ...(s.sockopts.length ? { sockopts: Object.fromEntries(s.sockopts.map((o) => [o.name, o.value])) } : {}),
+        ...(s.fastopen !== undefined ? { fastopen: s.fastopen } : {}),
+        ...expectPart,
+      };
   }
 }
 

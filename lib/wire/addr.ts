@@ -101,7 +101,7 @@ export function ipv6FromBytes(u8: Uint8Array, off = 0): string {
   }
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (w[i] !== 0) {
       i++;
       continue;

@@ -66,7 +66,11 @@ function payloadEnd(d: Decoded, off: number, start: number, claimed: number, wha
     return buf.length;
   }
   if (claimed < avail && !padOk) {
-    d.notes.push({ layer: 'ip', offset: off, message: `${what} claims ${claimed} bytes of payload, ${avail} present: ${avail - claimed} trailing bytes kept raw` });
+    d.notes.push({
+      layer: 'ip',
+      offset: off,
+      message: `${what} claims ${claimed} bytes of payload, ${avail} present: ${avail - claimed} trailing bytes kept raw`,
+    });
   }
   return start + claimed;
 }

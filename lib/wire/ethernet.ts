@@ -15,16 +15,27 @@ export interface EthernetRepr {
 
 /** Reads Ethernet II fields at buf[off]. Never validates. */
 export class EthernetView {
-  constructor(public buf: Uint8Array, public off = 0) {}
+  constructor(
+    public buf: Uint8Array,
+    public off = 0,
+  ) {}
   reset(buf: Uint8Array, off = 0): this {
     this.buf = buf;
     this.off = off;
     return this;
   }
-  get dst(): string { return macFromBytes(this.buf, this.off); }
-  get src(): string { return macFromBytes(this.buf, this.off + 6); }
-  get ethertype(): number { return (this.buf[this.off + 12] << 8) | this.buf[this.off + 13]; }
-  payload(): Uint8Array { return this.buf.subarray(Math.min(this.buf.length, this.off + ETH_HEADER)); }
+  get dst(): string {
+    return macFromBytes(this.buf, this.off);
+  }
+  get src(): string {
+    return macFromBytes(this.buf, this.off + 6);
+  }
+  get ethertype(): number {
+    return (this.buf[this.off + 12] << 8) | this.buf[this.off + 13];
+  }
+  payload(): Uint8Array {
+    return this.buf.subarray(Math.min(this.buf.length, this.off + ETH_HEADER));
+  }
 }
 
 /** Parses the 14-byte header; undefined with a note if the frame is shorter. Never throws. */

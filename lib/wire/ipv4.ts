@@ -10,31 +10,68 @@ export const IPV4_MIN_HEADER = 20;
  * (except the `src`/`dst` strings; use srcU32/dstU32 on hot paths). Bytes past the end read as 0.
  */
 export class Ipv4View {
-  constructor(public buf: Uint8Array, public off = 0) {}
+  constructor(
+    public buf: Uint8Array,
+    public off = 0,
+  ) {}
   /** Re-points the view (reuse one view in a loop instead of allocating). */
   reset(buf: Uint8Array, off = 0): this {
     this.buf = buf;
     this.off = off;
     return this;
   }
-  get version(): number { return this.buf[this.off] >> 4; }
-  get ihl(): number { return this.buf[this.off] & 0x0f; }
-  get headerLength(): number { return (this.buf[this.off] & 0x0f) * 4; }
-  get tos(): number { return this.buf[this.off + 1] | 0; }
-  get totalLength(): number { return (this.buf[this.off + 2] << 8) | this.buf[this.off + 3]; }
-  get id(): number { return (this.buf[this.off + 4] << 8) | this.buf[this.off + 5]; }
+  get version(): number {
+    return this.buf[this.off] >> 4;
+  }
+  get ihl(): number {
+    return this.buf[this.off] & 0x0f;
+  }
+  get headerLength(): number {
+    return (this.buf[this.off] & 0x0f) * 4;
+  }
+  get tos(): number {
+    return this.buf[this.off + 1] | 0;
+  }
+  get totalLength(): number {
+    return (this.buf[this.off + 2] << 8) | this.buf[this.off + 3];
+  }
+  get id(): number {
+    return (this.buf[this.off + 4] << 8) | this.buf[this.off + 5];
+  }
   /** 3 bits: 0x4 reserved, 0x2 DF, 0x1 MF. */
-  get flags(): number { return this.buf[this.off + 6] >> 5; }
-  get df(): boolean { return (this.buf[this.off + 6] & 0x40) !== 0; }
-  get mf(): boolean { return (this.buf[this.off + 6] & 0x20) !== 0; }
-  get fragOffset(): number { return ((this.buf[this.off + 6] & 0x1f) << 8) | this.buf[this.off + 7]; }
-  get ttl(): number { return this.buf[this.off + 8] | 0; }
-  get protocol(): number { return this.buf[this.off + 9] | 0; }
-  get checksum(): number { return (this.buf[this.off + 10] << 8) | this.buf[this.off + 11]; }
-  get srcU32(): number { return ipv4U32(this.buf, this.off + 12); }
-  get dstU32(): number { return ipv4U32(this.buf, this.off + 16); }
-  get src(): string { return ipv4FromBytes(this.buf, this.off + 12); }
-  get dst(): string { return ipv4FromBytes(this.buf, this.off + 16); }
+  get flags(): number {
+    return this.buf[this.off + 6] >> 5;
+  }
+  get df(): boolean {
+    return (this.buf[this.off + 6] & 0x40) !== 0;
+  }
+  get mf(): boolean {
+    return (this.buf[this.off + 6] & 0x20) !== 0;
+  }
+  get fragOffset(): number {
+    return ((this.buf[this.off + 6] & 0x1f) << 8) | this.buf[this.off + 7];
+  }
+  get ttl(): number {
+    return this.buf[this.off + 8] | 0;
+  }
+  get protocol(): number {
+    return this.buf[this.off + 9] | 0;
+  }
+  get checksum(): number {
+    return (this.buf[this.off + 10] << 8) | this.buf[this.off + 11];
+  }
+  get srcU32(): number {
+    return ipv4U32(this.buf, this.off + 12);
+  }
+  get dstU32(): number {
+    return ipv4U32(this.buf, this.off + 16);
+  }
+  get src(): string {
+    return ipv4FromBytes(this.buf, this.off + 12);
+  }
+  get dst(): string {
+    return ipv4FromBytes(this.buf, this.off + 16);
+  }
 }
 
 /** True if the header checksum over ihl*4 bytes at `off` verifies (false if ihl < 5 or truncated). */

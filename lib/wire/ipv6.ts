@@ -8,25 +8,46 @@ export const IPV6_HEADER = 40;
 
 /** Reads IPv6 header fields straight from the bytes at `off`. Never validates. */
 export class Ipv6View {
-  constructor(public buf: Uint8Array, public off = 0) {}
+  constructor(
+    public buf: Uint8Array,
+    public off = 0,
+  ) {}
   reset(buf: Uint8Array, off = 0): this {
     this.buf = buf;
     this.off = off;
     return this;
   }
-  get version(): number { return this.buf[this.off] >> 4; }
-  get tclass(): number { return ((this.buf[this.off] & 0x0f) << 4) | (this.buf[this.off + 1] >> 4); }
+  get version(): number {
+    return this.buf[this.off] >> 4;
+  }
+  get tclass(): number {
+    return ((this.buf[this.off] & 0x0f) << 4) | (this.buf[this.off + 1] >> 4);
+  }
   get flow(): number {
     return ((this.buf[this.off + 1] & 0x0f) << 16) | (this.buf[this.off + 2] << 8) | this.buf[this.off + 3];
   }
-  get payloadLength(): number { return (this.buf[this.off + 4] << 8) | this.buf[this.off + 5]; }
-  get nextHeader(): number { return this.buf[this.off + 6] | 0; }
-  get hlim(): number { return this.buf[this.off + 7] | 0; }
+  get payloadLength(): number {
+    return (this.buf[this.off + 4] << 8) | this.buf[this.off + 5];
+  }
+  get nextHeader(): number {
+    return this.buf[this.off + 6] | 0;
+  }
+  get hlim(): number {
+    return this.buf[this.off + 7] | 0;
+  }
   /** The 16 source address bytes (a subarray, no copy). */
-  srcBytes(): Uint8Array { return this.buf.subarray(this.off + 8, this.off + 24); }
-  dstBytes(): Uint8Array { return this.buf.subarray(this.off + 24, this.off + 40); }
-  get src(): string { return ipv6FromBytes(this.buf, this.off + 8); }
-  get dst(): string { return ipv6FromBytes(this.buf, this.off + 24); }
+  srcBytes(): Uint8Array {
+    return this.buf.subarray(this.off + 8, this.off + 24);
+  }
+  dstBytes(): Uint8Array {
+    return this.buf.subarray(this.off + 24, this.off + 40);
+  }
+  get src(): string {
+    return ipv6FromBytes(this.buf, this.off + 8);
+  }
+  get dst(): string {
+    return ipv6FromBytes(this.buf, this.off + 24);
+  }
 }
 
 /** Parses the IPv6 header at buf[off]. Undefined (with a note) if fewer than 40 bytes or version ≠ 6. */

@@ -88,8 +88,9 @@ export function ipInFrame(linkType: number, b: Uint8Array): IpAt | undefined {
       return b.length >= 16 && ipOfEthertype(u16(b, 14)) ? { offset: 16, link: 'Linux cooked (SLL)' } : undefined;
     case LINKTYPE_LINUX_SLL2: // 20-byte cooked header, protocol at 0
       return b.length >= 20 && ipOfEthertype(u16(b, 0)) ? { offset: 20, link: 'Linux cooked (SLL2)' } : undefined;
-    case LINKTYPE_NULL: { // BSD loopback: a 4-byte address family in the writer's byte order
-      const fam = b.length >= 4 ? (b[0] || b[3]) : 0;
+    case LINKTYPE_NULL: {
+      // BSD loopback: a 4-byte address family in the writer's byte order
+      const fam = b.length >= 4 ? b[0] || b[3] : 0;
       return fam === 2 || fam === 24 || fam === 28 || fam === 30 ? { offset: 4, link: 'loopback' } : undefined;
     }
     default:

@@ -29,5 +29,5 @@ export function seqGeq(a: number, b: number): boolean {
 
 /** lo ≤ x ≤ hi walking forward from lo modulo 2^32 (the kernel's between(x, lo, hi)). */
 export function seqInRange(x: number, lo: number, hi: number): boolean {
-  return ((x - lo) >>> 0) <= ((hi - lo) >>> 0);
+  return (x - lo) >>> 0 <= (hi - lo) >>> 0;
 }

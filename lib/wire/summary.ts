@@ -21,9 +21,7 @@ export function toPacketJson(d: Decoded): PacketJson | undefined {
   const { ip, tcp } = d;
   if (!ip || !tcp) return undefined;
   const json: PacketJson = {
-    ip: ip.version === 4
-      ? { ttl: ip.ttl, tos: ip.tos, df: (ip.flags & 2) !== 0, id: ip.id }
-      : { hlim: ip.hlim, tclass: ip.tclass, flow: ip.flow },
+    ip: ip.version === 4 ? { ttl: ip.ttl, tos: ip.tos, df: (ip.flags & 2) !== 0, id: ip.id } : { hlim: ip.hlim, tclass: ip.tclass, flow: ip.flow },
     tcp: {
       sport: tcp.sport,
       dport: tcp.dport,

@@ -5,8 +5,7 @@ import { TcpOption } from './types';
 const EMPTY = new Uint8Array(0);
 
 const SPEC_HELP =
-  'mss=N, ws|wscale=N, sackOK|sack_perm, sack=L:R/L:R, ts[=VAL:ECR], nop, eol, tfo[=HEX], ' +
-  'tfoexp[=HEX], md5[=HEX16], kind=N[:HEX], raw=HEX';
+  'mss=N, ws|wscale=N, sackOK|sack_perm, sack=L:R/L:R, ts[=VAL:ECR], nop, eol, tfo[=HEX], ' + 'tfoexp[=HEX], md5[=HEX16], kind=N[:HEX], raw=HEX';
 
 function specNumber(item: string, s: string, max: number): number {
   const t = s.trim();

@@ -2,8 +2,18 @@
 // encoder. The kernel's own interpretation (what it ignores, what it clamps) lives in the model, not
 // here. The JSON tuple form and the CLI spec syntax live next door and are re-exported from here.
 import {
-  DecodeNote, TcpOption,
-  OPT_EOL, OPT_EXP, OPT_MD5, OPT_MSS, OPT_NOP, OPT_SACK, OPT_SACK_PERM, OPT_TFO, OPT_TS, OPT_WSCALE,
+  DecodeNote,
+  TcpOption,
+  OPT_EOL,
+  OPT_EXP,
+  OPT_MD5,
+  OPT_MSS,
+  OPT_NOP,
+  OPT_SACK,
+  OPT_SACK_PERM,
+  OPT_TFO,
+  OPT_TS,
+  OPT_WSCALE,
   TFO_EXP_MAGIC,
 } from './types';
 
@@ -166,19 +176,26 @@ export function emitOptionsInto(opts: readonly TcpOption[], out: Uint8Array, off
         out[i++] = OPT_NOP;
         break;
       case 'mss':
-        out[i] = OPT_MSS; out[i + 1] = 4; out[i + 2] = o.value >>> 8; out[i + 3] = o.value;
+        out[i] = OPT_MSS;
+        out[i + 1] = 4;
+        out[i + 2] = o.value >>> 8;
+        out[i + 3] = o.value;
         i += 4;
         break;
       case 'wscale':
-        out[i] = OPT_WSCALE; out[i + 1] = 3; out[i + 2] = o.shift;
+        out[i] = OPT_WSCALE;
+        out[i + 1] = 3;
+        out[i + 2] = o.shift;
         i += 3;
         break;
       case 'sackOK':
-        out[i] = OPT_SACK_PERM; out[i + 1] = 2;
+        out[i] = OPT_SACK_PERM;
+        out[i + 1] = 2;
         i += 2;
         break;
       case 'sack':
-        out[i] = OPT_SACK; out[i + 1] = 2 + 8 * o.blocks.length;
+        out[i] = OPT_SACK;
+        out[i + 1] = 2 + 8 * o.blocks.length;
         i += 2;
         for (const [l, r] of o.blocks) {
           put32(out, i, l);
@@ -187,29 +204,36 @@ export function emitOptionsInto(opts: readonly TcpOption[], out: Uint8Array, off
         }
         break;
       case 'ts':
-        out[i] = OPT_TS; out[i + 1] = 10;
+        out[i] = OPT_TS;
+        out[i + 1] = 10;
         put32(out, i + 2, o.val);
         put32(out, i + 6, o.ecr);
         i += 10;
         break;
       case 'tfo':
         if (o.exp) {
-          out[i] = OPT_EXP; out[i + 1] = 4 + o.cookie.length; out[i + 2] = TFO_EXP_MAGIC >> 8; out[i + 3] = TFO_EXP_MAGIC & 0xff;
+          out[i] = OPT_EXP;
+          out[i + 1] = 4 + o.cookie.length;
+          out[i + 2] = TFO_EXP_MAGIC >> 8;
+          out[i + 3] = TFO_EXP_MAGIC & 0xff;
           i += 4;
         } else {
-          out[i] = OPT_TFO; out[i + 1] = 2 + o.cookie.length;
+          out[i] = OPT_TFO;
+          out[i + 1] = 2 + o.cookie.length;
           i += 2;
         }
         out.set(o.cookie, i);
         i += o.cookie.length;
         break;
       case 'md5':
-        out[i] = OPT_MD5; out[i + 1] = 2 + o.digest.length;
+        out[i] = OPT_MD5;
+        out[i + 1] = 2 + o.digest.length;
         out.set(o.digest, i + 2);
         i += 2 + o.digest.length;
         break;
       case 'unknown':
-        out[i] = o.type; out[i + 1] = o.len ?? 2 + o.data.length;
+        out[i] = o.type;
+        out[i + 1] = o.len ?? 2 + o.data.length;
         out.set(o.data, i + 2);
         i += 2 + o.data.length;
         break;

@@ -14,7 +14,11 @@ export const IPPROTO_TCP = 6;
  */
 export class TcpView {
   public len: number;
-  constructor(public buf: Uint8Array, public off = 0, len?: number) {
+  constructor(
+    public buf: Uint8Array,
+    public off = 0,
+    len?: number,
+  ) {
     this.len = len ?? buf.length - off;
   }
   reset(buf: Uint8Array, off = 0, len?: number): this {
@@ -23,25 +27,43 @@ export class TcpView {
     this.len = len ?? buf.length - off;
     return this;
   }
-  get sport(): number { return (this.buf[this.off] << 8) | this.buf[this.off + 1]; }
-  get dport(): number { return (this.buf[this.off + 2] << 8) | this.buf[this.off + 3]; }
+  get sport(): number {
+    return (this.buf[this.off] << 8) | this.buf[this.off + 1];
+  }
+  get dport(): number {
+    return (this.buf[this.off + 2] << 8) | this.buf[this.off + 3];
+  }
   get seq(): number {
-    const b = this.buf, o = this.off;
+    const b = this.buf,
+      o = this.off;
     return ((b[o + 4] << 24) | (b[o + 5] << 16) | (b[o + 6] << 8) | b[o + 7]) >>> 0;
   }
   get ack(): number {
-    const b = this.buf, o = this.off;
+    const b = this.buf,
+      o = this.off;
     return ((b[o + 8] << 24) | (b[o + 9] << 16) | (b[o + 10] << 8) | b[o + 11]) >>> 0;
   }
   /** Data offset in 32-bit words (the raw 4-bit field). */
-  get dataOffset(): number { return this.buf[this.off + 12] >> 4; }
+  get dataOffset(): number {
+    return this.buf[this.off + 12] >> 4;
+  }
   /** dataOffset × 4. */
-  get headerLength(): number { return (this.buf[this.off + 12] >> 4) * 4; }
+  get headerLength(): number {
+    return (this.buf[this.off + 12] >> 4) * 4;
+  }
   /** The 12 bits after the data offset: 3 reserved, AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN. */
-  get flags(): number { return ((this.buf[this.off + 12] & 0x0f) << 8) | this.buf[this.off + 13]; }
-  get window(): number { return (this.buf[this.off + 14] << 8) | this.buf[this.off + 15]; }
-  get checksum(): number { return (this.buf[this.off + 16] << 8) | this.buf[this.off + 17]; }
-  get urg(): number { return (this.buf[this.off + 18] << 8) | this.buf[this.off + 19]; }
+  get flags(): number {
+    return ((this.buf[this.off + 12] & 0x0f) << 8) | this.buf[this.off + 13];
+  }
+  get window(): number {
+    return (this.buf[this.off + 14] << 8) | this.buf[this.off + 15];
+  }
+  get checksum(): number {
+    return (this.buf[this.off + 16] << 8) | this.buf[this.off + 17];
+  }
+  get urg(): number {
+    return (this.buf[this.off + 18] << 8) | this.buf[this.off + 19];
+  }
   /** Option bytes per the data offset, clipped to the segment (a subarray, empty if doff ≤ 5). */
   optionsBytes(): Uint8Array {
     const end = Math.min(this.headerLength, this.len);
@@ -141,8 +163,7 @@ export function emitTcp(repr: TcpRepr): Uint8Array {
  * TCP and the given segment length. IPv4 (RFC 793) and IPv6 (RFC 8200 §8.1) sum the same words.
  */
 export function tcpPseudoHeaderSum(src: Uint8Array, dst: Uint8Array, length: number): number {
-  return checksumPartial(dst, 0, dst.length, checksumPartial(src, 0, src.length)) +
-    IPPROTO_TCP + (length >>> 16) + (length & 0xffff);
+  return checksumPartial(dst, 0, dst.length, checksumPartial(src, 0, src.length)) + IPPROTO_TCP + (length >>> 16) + (length & 0xffff);
 }
 
 /**

@@ -20,7 +20,15 @@ export const TCP_MAX_WSCALE = 14;
 
 /** Flag letters in scapy's order (F S R P A U E C N), N standing for AE. */
 export const FLAG_LETTERS: ReadonlyArray<readonly [string, number]> = [
-  ['F', FIN], ['S', SYN], ['R', RST], ['P', PSH], ['A', ACK], ['U', URG], ['E', ECE], ['C', CWR], ['N', AE],
+  ['F', FIN],
+  ['S', SYN],
+  ['R', RST],
+  ['P', PSH],
+  ['A', ACK],
+  ['U', URG],
+  ['E', ECE],
+  ['C', CWR],
+  ['N', AE],
 ];
 
 /**
@@ -140,8 +148,17 @@ export type JsonNum = number | '*';
  */
 export type OptionJson = [string, ...Array<JsonNum | string | [number, number]>];
 
-export interface Ipv4Json { ttl: JsonNum; tos: JsonNum; df: boolean; id: JsonNum }
-export interface Ipv6Json { hlim: JsonNum; tclass: JsonNum; flow: JsonNum }
+export interface Ipv4Json {
+  ttl: JsonNum;
+  tos: JsonNum;
+  df: boolean;
+  id: JsonNum;
+}
+export interface Ipv6Json {
+  hlim: JsonNum;
+  tclass: JsonNum;
+  flow: JsonNum;
+}
 
 export interface TcpJson {
   sport: number;

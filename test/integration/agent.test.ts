@@ -163,7 +163,10 @@ describe('DUT agent (integration, root)', function () {
     });
   });
 
-  for (const [family, addr] of [[4, '127.0.0.1'], [6, '::1']] as const) {
+  for (const [family, addr] of [
+    [4, '127.0.0.1'],
+    [6, '::1'],
+  ] as const) {
     describe(`IPv${family} sockets on ${addr}`, () => {
       const port = family === 4 ? 8004 : 8006;
       let lfd: number;
@@ -211,7 +214,11 @@ describe('DUT agent (integration, root)', function () {
         const local = (await agent.getsockname(cfd)).result!;
         expect(await agent.sockState({ addr, port: local.port }, { addr, port })).to.equal('ESTABLISHED');
 
-        const q1 = await waitFor('accept queue 1', () => agent.listenQueue(port, addr), (r) => r.result?.acceptq === 1);
+        const q1 = await waitFor(
+          'accept queue 1',
+          () => agent.listenQueue(port, addr),
+          (r) => r.result?.acceptq === 1,
+        );
         expect(q1.result!.max).to.equal(8);
 
         const a = await agent.accept(lfd, 1000);
@@ -252,7 +259,11 @@ describe('DUT agent (integration, root)', function () {
         const c1 = (await agent.must('socket', { family })).fd;
         await agent.connect(c1, addr, port + 10);
         expect((await agent.connectWait(c1, 2000)).ok).to.equal(true);
-        await waitFor('queued', () => agent.listenQueue(port + 10), (r) => r.result?.acceptq === 1);
+        await waitFor(
+          'queued',
+          () => agent.listenQueue(port + 10),
+          (r) => r.result?.acceptq === 1,
+        );
         const c2 = (await agent.must('socket', { family })).fd;
         await agent.connect(c2, addr, port + 10);
         const t0 = Date.now();
@@ -432,7 +443,7 @@ describe('DUT agent (integration, root)', function () {
   });
 
   describe('lifetime', () => {
-    it('stamps each reply with the time it took the request up, on the harness\'s clock (CLOCK_MONOTONIC)', async () => {
+    it("stamps each reply with the time it took the request up, on the harness's clock (CLOCK_MONOTONIC)", async () => {
       for (let i = 0; i < 20; i++) {
         const before = Number(process.hrtime.bigint() / 1000n) / 1000;
         const r = await agent.ping();
@@ -481,7 +492,9 @@ describe('DUT agent (integration, root)', function () {
         err = e;
       }
       expect(err).to.be.instanceOf(AgentDiedError);
-      expect((err as Error).message).to.contain('exited before ready').and.contain('/nonexistent/node');
+      expect((err as Error).message)
+        .to.contain('exited before ready')
+        .and.contain('/nonexistent/node');
     });
 
     it('exits on stdin EOF', async () => {
@@ -502,7 +515,9 @@ describe('DUT agent (integration, root)', function () {
       const spec = launchSpec('compiled', process.execPath, { ...process.env, [ENV_PARENT_PID]: '1' });
       const child = spawn(spec.cmd, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ['pipe', 'pipe', 'pipe'] });
       let err = '';
-      child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+      child.stderr!.on('data', (b: Buffer) => {
+        err += b.toString();
+      });
       const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
       expect(code).to.equal(71);
       expect(err).to.contain('spawner 1 is gone');
@@ -554,8 +569,12 @@ describe('DUT agent (integration, root)', function () {
       return new Promise<{ out: string; err: string; code: number | null }>((resolve) => {
         let out = '';
         let err = '';
-        child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
-        child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+        child.stdout!.on('data', (b: Buffer) => {
+          out += b.toString();
+        });
+        child.stderr!.on('data', (b: Buffer) => {
+          err += b.toString();
+        });
         child.on('close', (c) => resolve({ out, err, code: c }));
       });
     };

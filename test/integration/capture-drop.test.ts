@@ -12,11 +12,25 @@ import * as path from 'node:path';
 
 const BURST = 'test/fixtures/runner/capture-burst.yaml';
 
-function run(results: string, env: NodeJS.ProcessEnv): { status: number | null; stdout: string; summary: { cases: Array<{ status: string; captureDrops: number; message?: string }> }; junit: string; ktap: string } {
-  const r = spawnSync(process.execPath, ['bin/synh', 'run', BURST, '--jobs', '1', '--results', results], { encoding: 'utf8', env: { ...process.env, SYNH_NO_PROGRESS: '1', ...env }, timeout: 120_000 });
+function run(
+  results: string,
+  env: NodeJS.ProcessEnv,
+): {
+  status: number | null;
+  stdout: string;
+  summary: { cases: Array<{ status: string; captureDrops: number; message?: string }> };
+  junit: string;
+  ktap: string;
+} {
+  const r = spawnSync(process.execPath, ['bin/synh', 'run', BURST, '--jobs', '1', '--results', results], {
+    encoding: 'utf8',
+    env: { ...process.env, SYNH_NO_PROGRESS: '1', ...env },
+    timeout: 120_000,
+  });
   const dir = path.join(results, 'latest');
   return {
-    status: r.status, stdout: r.stdout,
+    status: r.status,
+    stdout: r.stdout,
     summary: JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')),
     junit: fs.readFileSync(path.join(dir, 'junit.xml'), 'utf8'),
     ktap: fs.readFileSync(path.join(dir, 'ktap.txt'), 'utf8'),
@@ -43,7 +57,9 @@ describe('a capture drop on the real kernel', function () {
     const [c] = r.summary.cases;
     expect(c.status).to.equal('error');
     expect(c.captureDrops).to.be.greaterThan(0);
-    expect(c.message).to.match(new RegExp(`^capture on \\S+ dropped ${c.captureDrops} frame\\(s\\): the result is void — lower the injection window or raise the capture buffer$`));
+    expect(c.message).to.match(
+      new RegExp(`^capture on \\S+ dropped ${c.captureDrops} frame\\(s\\): the result is void — lower the injection window or raise the capture buffer$`),
+    );
     expect(r.stdout).to.match(new RegExp(`^ERROR ${BURST}#\\S+: capture on \\S+ dropped ${c.captureDrops} frame\\(s\\)`, 'm'));
     expect(r.stdout).to.include(`capture dropped ${c.captureDrops} packet(s)`);
     expect(r.stdout).to.match(/^0 passed, 0 failed, 1 errors, 0 skipped in /m);

@@ -24,7 +24,10 @@ export class HeadlessPage {
   private buf = '';
   private session = '';
 
-  private constructor(private readonly proc: ChildProcess, private readonly profile: string) {
+  private constructor(
+    private readonly proc: ChildProcess,
+    private readonly profile: string,
+  ) {
     const out = proc.stdio[4] as Readable;
     out.setEncoding('utf8');
     out.on('data', (d: string) => {
@@ -40,13 +43,28 @@ export class HeadlessPage {
 
   static async open(width = 1280, height = 900): Promise<HeadlessPage> {
     const bin = chromiumPath();
-    if (!bin) throw new Error('no chromium: run scripts/setup (it installs Debian\'s chromium package)');
+    if (!bin) throw new Error("no chromium: run scripts/setup (it installs Debian's chromium package)");
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'synh-chromium-'));
-    const proc = spawn(bin, [
-      '--headless=new', '--no-sandbox', '--disable-gpu', '--remote-debugging-pipe', `--user-data-dir=${profile}`,
-      '--no-first-run', '--no-default-browser-check', '--disable-extensions', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--metrics-recording-only', '--mute-audio', 'about:blank',
-    ], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+    const proc = spawn(
+      bin,
+      [
+        '--headless=new',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--remote-debugging-pipe',
+        `--user-data-dir=${profile}`,
+        '--no-first-run',
+        '--no-default-browser-check',
+        '--disable-extensions',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--metrics-recording-only',
+        '--mute-audio',
+        'about:blank',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+    );
     proc.stderr!.resume();
     const page = new HeadlessPage(proc, profile);
     const { targetId } = await page.send('Target.createTarget', { url: 'about:blank' }, false);

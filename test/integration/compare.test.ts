@@ -46,7 +46,9 @@ describe('compare: two real runs', function () {
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines, r.stdout).to.have.length(1);
-    expect(lines[0]).to.match(/^0 regression\(s\), 0 fix\(es\), 0 unexplained and 0 explained behaviour change\(s\) in \d+ case\(s\) passing on both; 0 only in A, 0 only in B/);
+    expect(lines[0]).to.match(
+      /^0 regression\(s\), 0 fix\(es\), 0 unexplained and 0 explained behaviour change\(s\) in \d+ case\(s\) passing on both; 0 only in A, 0 only in B/,
+    );
     const json = JSON.parse(synh(['compare', runs[0], runs[1], '--json'], tmp).stdout);
     expect(json.compared).to.be.greaterThanOrEqual(14);
     expect(json.changes).to.deep.equal([]);
@@ -102,7 +104,9 @@ describe('compare: two real runs', function () {
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     const c = synh(['compare', runs[1], 'latest', '--results', path.join(b, 'results')], tmp);
     expect(c.status).to.equal(1);
-    expect(c.stdout).to.match(/## Behaviour changes, unexplained\n\* cases\/plant\.yaml#passive-syn-creates-request@ipv4\n {2}- step 1, peer packet 1 on flow a: mss: 1460 → 1400/);
+    expect(c.stdout).to.match(
+      /## Behaviour changes, unexplained\n\* cases\/plant\.yaml#passive-syn-creates-request@ipv4\n {2}- step 1, peer packet 1 on flow a: mss: 1460 → 1400/,
+    );
     expect(synh(['compare', runs[1], 'latest', '--results', path.join(b, 'results'), '--allow-unexplained'], tmp).status).to.equal(0);
   });
 });

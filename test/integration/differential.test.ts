@@ -5,9 +5,8 @@ import { expect } from 'chai';
 import { DIFFERENTIAL_PROFILES, formatDivergences, runDifferential } from '../../harness/engine/differential';
 import { Lab } from '../../harness/topology/lab';
 
-
 const PROBES = Number(process.env.SYNH_DIFF_PROBES ?? 2000);
-const SEED = Number(process.env.SYNH_SEED ?? (Date.now() % 2 ** 31));
+const SEED = Number(process.env.SYNH_SEED ?? Date.now() % 2 ** 31);
 
 describe(`differential: random SYNs vs the model (seed ${SEED}, ${PROBES} per profile and family)`, function () {
   this.timeout(300000);

@@ -16,14 +16,24 @@ const ROOT = path.join(__dirname, '..', '..');
 
 function probe(p: Partial<ProbeOptions>): ProbeOptions {
   return {
-    ip: 4, port: 8080, listen: true, backlog: 128, sport: 40000, flags: 'S', seq: 1000, ack: 0, window: 64240,
-    options: [], sysctls: {}, sockopts: {}, waitMs: 150, ...p,
+    ip: 4,
+    port: 8080,
+    listen: true,
+    backlog: 128,
+    sport: 40000,
+    flags: 'S',
+    seq: 1000,
+    ack: 0,
+    window: 64240,
+    options: [],
+    sysctls: {},
+    sockopts: {},
+    waitMs: 150,
+    ...p,
   };
 }
 
-const FULL = [
-  { kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 100, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 },
-] as const;
+const FULL = [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 100, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }] as const;
 
 describe('foundation on the real kernel', function () {
   this.timeout(60000);
@@ -113,7 +123,9 @@ describe('foundation on the real kernel', function () {
     const { buildIp } = await import('../../lib/wire/build');
     const syn = decodeEthernet(f!.bytes).tcp!;
     expect(syn.sport % 2, 'connect() picks even ports (§8.1)').to.equal(0);
-    lab.injector.send(buildIp({ ip: 4, src: lab.addr.v4.peer, dst: lab.addr.v4.dut, sport: 9000, dport: syn.sport, flags: 'RA', seq: 0, ack: (syn.seq + 1) >>> 0, window: 0 }));
+    lab.injector.send(
+      buildIp({ ip: 4, src: lab.addr.v4.peer, dst: lab.addr.v4.dut, sport: 9000, dport: syn.sport, flags: 'RA', seq: 0, ack: (syn.seq + 1) >>> 0, window: 0 }),
+    );
     const w = await lab.agent.connectWait(fd, 2000);
     expect(w.err).to.equal('ECONNREFUSED');
     await lab.agent.close(fd);
@@ -150,7 +162,11 @@ describe('host isolation of a CLI run', function () {
     let agents: number[] = [];
     for (let i = 0; i < 100 && agents.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      agents = childrenOf(p.pid!).filter((c) => spawnSync('readlink', [`/proc/${c}/ns/net`], { encoding: 'utf8' }).stdout.trim() !== spawnSync('readlink', [`/proc/${p.pid}/ns/net`], { encoding: 'utf8' }).stdout.trim());
+      agents = childrenOf(p.pid!).filter(
+        (c) =>
+          spawnSync('readlink', [`/proc/${c}/ns/net`], { encoding: 'utf8' }).stdout.trim() !==
+          spawnSync('readlink', [`/proc/${p.pid}/ns/net`], { encoding: 'utf8' }).stdout.trim(),
+      );
     }
     expect(agents.length, 'the run started its DUT agent').to.be.greaterThan(0);
     await new Promise((r) => setTimeout(r, 500)); // let it build the topology

@@ -28,7 +28,8 @@ async function expectReject(p: Promise<unknown>, re: RegExp): Promise<void> {
   expect(err?.message).to.match(re);
 }
 
-const byFinding = (s: Pick<CampaignSummary, 'findings'>) => Object.fromEntries(s.findings.map((f) => [f.signature, { count: f.count, firstIndex: f.firstIndex }]));
+const byFinding = (s: Pick<CampaignSummary, 'findings'>) =>
+  Object.fromEntries(s.findings.map((f) => [f.signature, { count: f.count, firstIndex: f.firstIndex }]));
 
 describe('fuzz campaign shards on the real kernel', function () {
   this.timeout(180000);
@@ -79,7 +80,9 @@ describe('fuzz campaign shards on the real kernel', function () {
     fs.mkdirSync(other);
     const sum = JSON.parse(fs.readFileSync(path.join(root, 's2', 'summary.json'), 'utf8'));
     fs.writeFileSync(path.join(other, 'summary.json'), JSON.stringify({ ...sum, seed: sum.seed + 1 }));
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'synh'), 'merge', path.join(root, 's1'), other, '--out', path.join(root, 'bad')], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'synh'), 'merge', path.join(root, 's1'), other, '--out', path.join(root, 'bad')], {
+      encoding: 'utf8',
+    });
     expect(r.status).to.equal(2);
     expect(r.stderr.trim().split('\n')).to.have.length(1);
     expect(r.stderr).to.match(/different seeds/);

@@ -23,10 +23,13 @@ function tmp(name: string): string {
 
 function findings(dir: string): Array<{ file: FindingFile; repro: string }> {
   const fdir = path.join(dir, 'findings');
-  return fs.readdirSync(fdir).sort().map((f) => {
-    const file = JSON.parse(fs.readFileSync(path.join(fdir, f), 'utf8')) as FindingFile;
-    return { file, repro: fs.readFileSync(path.join(dir, file.repro), 'utf8') };
-  });
+  return fs
+    .readdirSync(fdir)
+    .sort()
+    .map((f) => {
+      const file = JSON.parse(fs.readFileSync(path.join(fdir, f), 'utf8')) as FindingFile;
+      return { file, repro: fs.readFileSync(path.join(dir, file.repro), 'utf8') };
+    });
 }
 
 describe('fuzz campaigns on the real kernel', function () {
@@ -70,7 +73,17 @@ describe('fuzz campaigns on the real kernel', function () {
       expect(pcap.packets.length).to.be.at.least(2);
       expect(pcap.packets[0].comment).to.contain(file.signature);
       // The finding reproduces with the planted model as the oracle, and not with the true one.
-      const planted = await replayFinding(path.join(dir, 'findings', fs.readdirSync(path.join(dir, 'findings')).find((f) => JSON.parse(fs.readFileSync(path.join(dir, 'findings', f), 'utf8')).signature === file.signature)!), lab, { modelModule: PLANTED });
+      const planted = await replayFinding(
+        path.join(
+          dir,
+          'findings',
+          fs
+            .readdirSync(path.join(dir, 'findings'))
+            .find((f) => JSON.parse(fs.readFileSync(path.join(dir, 'findings', f), 'utf8')).signature === file.signature)!,
+        ),
+        lab,
+        { modelModule: PLANTED },
+      );
       expect(planted.judgement.verdict.ok, 'diverges with the planted model').to.equal(false);
       const truth = await replayFinding(path.join(dir, 'findings', path.basename(file.repro, '.yaml') + '.json'), lab);
       expect(truth.judgement.verdict.ok, `agrees with the true model: ${truth.judgement.verdict.divergence?.text}`).to.equal(true);
@@ -78,7 +91,10 @@ describe('fuzz campaigns on the real kernel', function () {
   });
 
   it('a campaign killed with kill -9 resumes without losing or repeating findings', async () => {
-    const synh = (args: string[]) => spawn(process.execPath, [path.join(ROOT, 'bin', 'synh'), 'fuzz', CAMPAIGN, '--model', PLANTED, '--chunk', '500', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const synh = (args: string[]) =>
+      spawn(process.execPath, [path.join(ROOT, 'bin', 'synh'), 'fuzz', CAMPAIGN, '--model', PLANTED, '--chunk', '500', ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
     const exit = (p: ReturnType<typeof spawn>) => new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
     // The reference: one uninterrupted run.
     const ref = tmp('ref');
@@ -105,7 +121,14 @@ describe('fuzz campaigns on the real kernel', function () {
     expect(b.findings, 'same findings, counts and first instances').to.deep.equal(a.findings);
     // The cases themselves are identical; only their comment header quotes values the kernel draws at
     // random (the observed ISN of the run that minimized them).
-    const body = (y: string): string => y.split('\n').filter((l) => !l.startsWith('#')).join('\n');
-    expect(findings(dir).map((f) => body(f.repro)), 'identical repro cases').to.deep.equal(findings(refDir).map((f) => body(f.repro)));
+    const body = (y: string): string =>
+      y
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n');
+    expect(
+      findings(dir).map((f) => body(f.repro)),
+      'identical repro cases',
+    ).to.deep.equal(findings(refDir).map((f) => body(f.repro)));
   });
 });

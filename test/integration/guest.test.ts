@@ -26,7 +26,11 @@ describe(`guest kernel (${KERNEL} under qemu)`, function () {
   after(() => fs.rmSync(results, { recursive: true, force: true }));
 
   it('runs cases in the guest: output relayed, results merged (kernel = the guest release), exit status kept', () => {
-    const r = spawnSync(process.execPath, [SYNH, 'run', '--kernel', KERNEL, '--results', results, 'cases/closed-port', '--filter', 'syn-*', '--filter', 'ack-gets-rst-seq*'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [SYNH, 'run', '--kernel', KERNEL, '--results', results, 'cases/closed-port', '--filter', 'syn-*', '--filter', 'ack-gets-rst-seq*'],
+      { encoding: 'utf8' },
+    );
     expect(r.stderr, r.stderr).to.match(new RegExp(`kernel ${KERNEL} \\(([^,]+), (TCG|KVM)\\): booted in [0-9.]+ s, [0-9.]+ s in all, exit status 0`));
     expect(r.status, `${r.stdout}\n${r.stderr}`).to.equal(0);
     const release = /kernel \S+ \(([^,]+),/.exec(r.stderr)![1];
@@ -44,7 +48,8 @@ describe(`guest kernel (${KERNEL} under qemu)`, function () {
   it('a guest that does not finish booting is an error within its deadline, with the console, and no qemu left', () => {
     const t0 = Date.now();
     const r = spawnSync(process.execPath, [SYNH, 'run', '--kernel', KERNEL, '--results', results, 'cases/closed-port'], {
-      encoding: 'utf8', env: { ...process.env, SYNH_GUEST_BOOT_TIMEOUT: '1' },
+      encoding: 'utf8',
+      env: { ...process.env, SYNH_GUEST_BOOT_TIMEOUT: '1' },
     });
     const took = Date.now() - t0;
     expect(r.status).to.equal(2);
@@ -56,7 +61,9 @@ describe(`guest kernel (${KERNEL} under qemu)`, function () {
   });
 
   it('kill -9 of synh takes its guest with it', async () => {
-    const child = spawn(process.execPath, [SYNH, 'run', '--kernel', KERNEL, '--results', results, 'cases/closed-port'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [SYNH, 'run', '--kernel', KERNEL, '--results', results, 'cases/closed-port'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     await new Promise<void>((resolve, reject) => {
       let err = '';
       child.stderr!.on('data', (b: Buffer) => {
@@ -65,7 +72,10 @@ describe(`guest kernel (${KERNEL} under qemu)`, function () {
       });
       child.on('exit', () => reject(new Error(`synh exited before booting: ${err}`)));
     });
-    const mine = (): string[] => spawnSync('pgrep', ['-P', String(child.pid), '-f', 'qemu-system|setpriv'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const mine = (): string[] =>
+      spawnSync('pgrep', ['-P', String(child.pid), '-f', 'qemu-system|setpriv'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean);
     const running = (pid: string): boolean => {
       try {
         return !/^Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '');
@@ -95,7 +105,9 @@ describe(`guest kernel (${KERNEL} under qemu)`, function () {
       fs.writeFileSync(path.join(dir, `config-${release}`), config);
       const r = spawnSync(process.execPath, [SYNH, 'doctor', '--kernel', path.join(dir, `vmlinuz-${release}`)], { encoding: 'utf8' });
       expect(r.status).to.equal(1);
-      expect(r.stdout).to.match(/FAIL .*: CONFIG_VETH: not set in .*config-.*: needed for the veth pairs between tester and DUT — fix: rebuild with CONFIG_VETH=y \(synh kconfig/);
+      expect(r.stdout).to.match(
+        /FAIL .*: CONFIG_VETH: not set in .*config-.*: needed for the veth pairs between tester and DUT — fix: rebuild with CONFIG_VETH=y \(synh kconfig/,
+      );
       expect(r.stdout).to.match(/FAIL .*: checks inside the guest: not run/);
       expect(r.stderr).to.not.match(/booting/);
     } finally {

@@ -54,7 +54,11 @@ const RIGHT: Array<[string, string, string]> = [
   ['retransmit-early.yaml', 'within: 200ms', 'within: 1500ms'],
 ];
 
-interface Sum { runId: string; totals: { total: number; pass: number; fail: number; error: number; skip: number }; cases: Array<{ file: string; ip: number; status: string; packets: unknown[] }> }
+interface Sum {
+  runId: string;
+  totals: { total: number; pass: number; fail: number; error: number; skip: number };
+  cases: Array<{ file: string; ip: number; status: string; packets: unknown[] }>;
+}
 
 function synh(args: string[], timeout = 600_000): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [SYNH, ...args], { cwd: REPO, encoding: 'utf8', timeout, env: { ...process.env, SYNH_NO_PROGRESS: '1' } });
@@ -88,7 +92,9 @@ async function checkPage(dir: string, sum: Sum): Promise<{ page: HeadlessPage; l
   // the text filter: every word must appear
   expect(await page.eval('synhReport.filter({ q: "no-such-case-anywhere" })')).to.equal(0);
   expect(await page.eval('synhReport.filter({})')).to.equal(sum.totals.total);
-  const filterMs = await page.eval<number>('(() => { const t = performance.now(); synhReport.filter({ status: "pass" }); synhReport.filter({}); return (performance.now() - t) / 2; })()');
+  const filterMs = await page.eval<number>(
+    '(() => { const t = performance.now(); synhReport.filter({ status: "pass" }); synhReport.filter({}); return (performance.now() - t) / 2; })()',
+  );
   return { page, loadMs, filterMs };
 }
 
@@ -112,7 +118,9 @@ describe('HTML report in headless Chromium', function () {
       // open the first case that has packets: its ladder has one arrow per packet
       const i = sum.cases.findIndex((c) => c.status === 'pass' && c.packets.length > 0);
       await page.eval(`synhReport.open(${i})`);
-      expect(await page.eval(`document.querySelectorAll('#cases tr.case')[${i}].nextElementSibling.querySelectorAll('svg.ladder g.arrow').length`)).to.equal(sum.cases[i].packets.length);
+      expect(await page.eval(`document.querySelectorAll('#cases tr.case')[${i}].nextElementSibling.querySelectorAll('svg.ladder g.arrow').length`)).to.equal(
+        sum.cases[i].packets.length,
+      );
       await page.screenshot(path.join(dir, 'index.png'));
       expect(page.errors).to.deep.equal([]);
     } finally {
@@ -120,7 +128,9 @@ describe('HTML report in headless Chromium', function () {
     }
     const png = fs.readFileSync(path.join(dir, 'index.png'));
     expect(png.subarray(1, 4).toString()).to.equal('PNG');
-    console.log(`      ${sum.totals.total} case runs: index.html ${(html / 1024).toFixed(0)} KiB, loaded in ${loadMs} ms, a filter ${filterMs.toFixed(1)} ms; index.png ${(png.length / 1024).toFixed(0)} KiB`);
+    console.log(
+      `      ${sum.totals.total} case runs: index.html ${(html / 1024).toFixed(0)} KiB, loaded in ${loadMs} ms, a filter ${filterMs.toFixed(1)} ms; index.png ${(png.length / 1024).toFixed(0)} KiB`,
+    );
     // synh report names it
     const r = synh(['report', dir]);
     expect(r.status, r.stderr).to.equal(0);
@@ -150,7 +160,9 @@ describe('HTML report in headless Chromium', function () {
       expect(diff).to.include.members(['window123464240', 'window123464800']);
       expect(await page.eval('document.querySelectorAll("ul.reasons li").length')).to.be.greaterThan(10);
       const hover = await page.eval<string>('document.querySelector("svg.ladder g.k-x title").textContent');
-      expect(hover).to.match(/MISMATCH in window/).and.match(/model \(synack\.sent, tcp_make_synack\)/);
+      expect(hover)
+        .to.match(/MISMATCH in window/)
+        .and.match(/model \(synack\.sent, tcp_make_synack\)/);
       const pcap = await page.eval<string>('document.querySelector("tr.details a[href$=\'.pcapng\']").getAttribute("href")');
       expect(fs.existsSync(path.join(dir, decodeURIComponent(pcap))), pcap).to.equal(true);
       await page.screenshot(path.join(dir, 'index.png'), true);

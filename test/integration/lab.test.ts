@@ -91,20 +91,25 @@ describe('labs sharing an agent, and resets', function () {
     for (let i = 0; i < 100; i++) await b.reset({});
     expect(await answer(b, 8080, 40005)).to.equal('RA');
     // Old pairs go with their namespaces in the kernel's clean-up, off our path.
-    const ports = () => run('ip', ['-o', 'link', 'show']).split('\n').filter((l) => /: syp1-/.test(l)).length;
+    const ports = () =>
+      run('ip', ['-o', 'link', 'show'])
+        .split('\n')
+        .filter((l) => /: syp1-/.test(l)).length;
     const deadline = Date.now() + 10000;
     while (ports() > 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(ports()).to.be.at.most(2);
   });
 
-  it('frames carry the kernel\'s timestamp, not the event loop\'s: a SYN-ACK that waited out a 200 ms stall is stamped at its arrival', async () => {
+  it("frames carry the kernel's timestamp, not the event loop's: a SYN-ACK that waited out a 200 ms stall is stamped at its arrival", async () => {
     await listen(b, 8082);
     b.capture.take();
     const a4 = b.addr.v4;
     const sent = process.hrtime.bigint();
     b.injector.send(buildIp({ ip: 4, src: a4.peer, dst: a4.dut, sport: 40006, dport: 8082, flags: 'S', seq: 1000, window: 1000 }), 'link');
     const until = Date.now() + 200;
-    while (Date.now() < until) { /* the event loop is busy: nothing is read from the capture meanwhile */ }
+    while (Date.now() < until) {
+      /* the event loop is busy: nothing is read from the capture meanwhile */
+    }
     const f = await b.capture.waitFor((x) => decodeEthernet(x.bytes).tcp?.dport === 40006, 1000);
     expect(f, 'SYN-ACK').to.not.equal(undefined);
     const ms = Number(f!.tNs - sent) / 1e6;

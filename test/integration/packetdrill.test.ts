@@ -32,14 +32,19 @@ describe('packetdrill scripts: synh run on the real kernel', function () {
     const { code, summary, stderr } = synh([RUN]);
     const status = Object.fromEntries(summary.cases.map((c) => [c.id.replace(/#.*@/, '@'), c.status]));
     expect(status).to.deep.equal({
-      [`${RUN}/handshake-model.yaml@ipv4`]: 'pass', [`${RUN}/handshake-model.yaml@ipv6`]: 'pass',
-      [`${RUN}/handshake.pkt@ipv4`]: 'pass', [`${RUN}/handshake.pkt@ipv6`]: 'pass',
-      [`${RUN}/wrong-mss.pkt@ipv4`]: 'fail', [`${RUN}/wrong-mss.pkt@ipv6`]: 'fail',
+      [`${RUN}/handshake-model.yaml@ipv4`]: 'pass',
+      [`${RUN}/handshake-model.yaml@ipv6`]: 'pass',
+      [`${RUN}/handshake.pkt@ipv4`]: 'pass',
+      [`${RUN}/handshake.pkt@ipv6`]: 'pass',
+      [`${RUN}/wrong-mss.pkt@ipv4`]: 'fail',
+      [`${RUN}/wrong-mss.pkt@ipv6`]: 'fail',
     });
     expect(code).to.equal(1);
     const wrong = summary.cases.find((c) => c.file.endsWith('wrong-mss.pkt'))!;
     const line = wrong.steps.find((s) => !s.ok)!.script;
-    expect(line).to.match(/^test\/fixtures\/packetdrill\/run\/wrong-mss\.pkt:6: expected: \+0 +> S\. 0:0\(0\) ack 1 <mss 1200> actual: > S\. 0:0\(0\) ack 1 win \d+ <mss 1460>$/);
+    expect(line).to.match(
+      /^test\/fixtures\/packetdrill\/run\/wrong-mss\.pkt:6: expected: \+0 +> S\. 0:0\(0\) ack 1 <mss 1200> actual: > S\. 0:0\(0\) ack 1 win \d+ <mss 1460>$/,
+    );
     // the human text (stderr with --json) shows it above the field diff
     expect(stderr).to.match(/wrong-mss\.pkt:6: expected: .*\n\s+field\s+expected\s+observed\n\s+options\s+\[mss 1200\]\s+\[mss=1460\]/);
   });
@@ -59,7 +64,13 @@ describe('packetdrill scripts: synh run on the real kernel', function () {
     const dir = mkdtempSync(join(tmpdir(), 'synh-import-'));
     try {
       const corpus = `${CORPUS}/google-packetdrill`;
-      for (const s of ['close/close-on-syn-sent.pkt', 'blocking/blocking-connect.pkt', 'ecn/ecn-uses-ect0.pkt', 'fastopen/server/pure-syn-data.pkt', 'fastopen/server/simple1.pkt']) {
+      for (const s of [
+        'close/close-on-syn-sent.pkt',
+        'blocking/blocking-connect.pkt',
+        'ecn/ecn-uses-ect0.pkt',
+        'fastopen/server/pure-syn-data.pkt',
+        'fastopen/server/simple1.pkt',
+      ]) {
         const r = spawnSync(process.execPath, ['bin/synh', 'import', `${corpus}/${s}`], { encoding: 'utf8' });
         expect(r.status, r.stderr).to.equal(0);
         expect(r.stdout).to.match(/^# Imported from the packetdrill script/);
@@ -78,14 +89,18 @@ describe('packetdrill scripts: synh run on the real kernel', function () {
       const no = spawnSync(process.execPath, ['bin/synh', 'import', mtu], { encoding: 'utf8' });
       expect(no.status).to.equal(2);
       expect(no.stdout).to.equal('');
-      expect(no.stderr).to.equal(`synh import: ${mtu}: a link MTU (1400) cannot be written in a YAML case file yet — run the script itself (synh run script.pkt)\n`);
+      expect(no.stderr).to.equal(
+        `synh import: ${mtu}: a link MTU (1400) cannot be written in a YAML case file yet — run the script itself (synh run script.pkt)\n`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('a script with a syntax error names file:line:column and runs nothing; a bad --tolerance is refused in one line', () => {
-    const r = spawnSync(process.execPath, ['bin/synh', 'run', '--no-write', 'test/fixtures/packetdrill/bad/length-mismatch.pkt', `${RUN}/handshake.pkt`], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['bin/synh', 'run', '--no-write', 'test/fixtures/packetdrill/bad/length-mismatch.pkt', `${RUN}/handshake.pkt`], {
+      encoding: 'utf8',
+    });
     expect(r.status).to.equal(2);
     expect(r.stderr).to.contain('test/fixtures/packetdrill/bad/length-mismatch.pkt:3:6: the payload length (5) is not end - start (10 - 0)');
     expect(r.stderr).to.contain('nothing was run');
@@ -123,7 +138,7 @@ const KNOWN_DIFFERENCES: Record<string, { field: string; why: string }> = {
   },
   'fastopen/client/syn-data-partial-or-over-ack.pkt': {
     field: 'len',
-    why: 'the script expects the 1320 unacknowledged SYN bytes sent again in one TSO packet; offload-free, the DUT cuts them at the peer\'s MSS (1000 + 320), as the model predicts',
+    why: "the script expects the 1320 unacknowledged SYN bytes sent again in one TSO packet; offload-free, the DUT cuts them at the peer's MSS (1000 + 320), as the model predicts",
   },
   'mss/mss-setsockopt-tcp_maxseg-server.pkt': {
     field: 'len',
@@ -162,7 +177,20 @@ describe('packetdrill corpus (../shared/packetdrill) on this kernel', function (
     const failed = [...byScript].filter(([, cs]) => cs.some((c) => c.status !== 'pass'));
     const lines = [
       `${all.length} scripts: ${compiled.length} compile and run (${out.run.cases.length} runs), ${passed.length} pass, ${failed.length} fail, ${all.length - compiled.length} unsupported`,
-      ...failed.map(([s, cs]) => `  FAIL ${s}: ${cs.filter((c) => c.status !== 'pass').map((c) => `ipv${c.ip} ${c.steps.find((x) => !x.ok)?.diffs?.map((d) => d.field).join(',') ?? c.status} — ${c.message ?? ''}`.slice(0, 160)).join('; ')}`),
+      ...failed.map(
+        ([s, cs]) =>
+          `  FAIL ${s}: ${cs
+            .filter((c) => c.status !== 'pass')
+            .map((c) =>
+              `ipv${c.ip} ${
+                c.steps
+                  .find((x) => !x.ok)
+                  ?.diffs?.map((d) => d.field)
+                  .join(',') ?? c.status
+              } — ${c.message ?? ''}`.slice(0, 160),
+            )
+            .join('; ')}`,
+      ),
       ...[...unsupported].sort((a, b) => b[1].length - a[1].length).map(([w, fs]) => `  ${String(fs.length).padStart(3)} unsupported: ${w}`),
     ];
     process.stdout.write(`${lines.map((l) => `      ${l}`).join('\n')}\n`);
@@ -171,10 +199,17 @@ describe('packetdrill corpus (../shared/packetdrill) on this kernel', function (
       const known = KNOWN_DIFFERENCES[s];
       expect(known, `${s} fails without a documented difference: ${cs.map((c) => c.message).join('; ')}`).to.not.equal(undefined);
       for (const c of cs.filter((x) => x.status !== 'pass')) {
-        expect(c.steps.find((x) => !x.ok)?.diffs?.map((d) => d.field), `${c.id}: ${c.message}`).to.include(known.field);
+        expect(
+          c.steps.find((x) => !x.ok)?.diffs?.map((d) => d.field),
+          `${c.id}: ${c.message}`,
+        ).to.include(known.field);
       }
     }
-    for (const s of Object.keys(KNOWN_DIFFERENCES)) expect(failed.map(([x]) => x), `${s} is listed as a known difference but passes`).to.include(s);
+    for (const s of Object.keys(KNOWN_DIFFERENCES))
+      expect(
+        failed.map(([x]) => x),
+        `${s} is listed as a known difference but passes`,
+      ).to.include(s);
     // the floor this branch reached; raise it as support grows
     expect(compiled.length).to.be.greaterThanOrEqual(52);
   });

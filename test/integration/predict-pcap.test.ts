@@ -42,14 +42,18 @@ describe('synh predict --pcap on captures of a real run', function () {
       for (const pcap of mine) {
         const r = spawnSync(process.execPath, [SYNH, 'predict', '--pcap', pcap, '--kernel', os.release(), ...flags], { encoding: 'utf8', timeout: 30_000 });
         expect([r.status, r.stderr], pcap).to.deep.equal([0, '']);
-        const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+        const lines = r.stdout
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l));
         const dut = lines.filter((l) => l.kind === 'dut');
         const bad = lines.filter((l) => (l.kind === 'dut' && !l.predicted) || l.kind === 'missing');
         expect(bad, `${path.basename(pcap)}\n${r.stdout}`).to.deep.equal([]);
         expect(lines.filter((l) => l.kind === 'peer').length, pcap).to.be.above(0);
         expect(dut.length, pcap).to.be.above(0);
         dutPackets += dut.length;
-        if (file.includes('retransmit')) expect(dut.map((l) => l.rule)).to.deep.equal(['synack.sent', 'reqsk_timer.resend', 'reqsk_timer.resend', 'reqsk_timer.resend']);
+        if (file.includes('retransmit'))
+          expect(dut.map((l) => l.rule)).to.deep.equal(['synack.sent', 'reqsk_timer.resend', 'reqsk_timer.resend', 'reqsk_timer.resend']);
       }
     }
     expect(dutPackets).to.be.above(15);

@@ -8,7 +8,12 @@ const DROP = ['--bounding-set', '-sys_admin,-net_admin,-net_raw', '--inh-caps=-a
 
 describe('synh without the privileges it needs', function () {
   this.timeout(60000);
-  for (const args of [['run', 'cases/closed-port'], ['probe'], ['differential', '--probes', '10'], ['fuzz', 'cases/campaigns/listener-syn-flood-mix.yaml', '--probes', '10']]) {
+  for (const args of [
+    ['run', 'cases/closed-port'],
+    ['probe'],
+    ['differential', '--probes', '10'],
+    ['fuzz', 'cases/campaigns/listener-syn-flood-mix.yaml', '--probes', '10'],
+  ]) {
     it(`synh ${args[0]}: one line, exit 2, nothing run`, () => {
       const t0 = Date.now();
       const r = spawnSync('setpriv', [...DROP, ...args], { encoding: 'utf8' });

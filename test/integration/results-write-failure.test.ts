@@ -51,16 +51,28 @@ describe('synh run when the results cannot be written', function () {
   afterEach(() => fs.rmSync(mnt, { recursive: true, force: true }));
 
   it('full filesystem: every verdict printed, then the path and ENOSPC, exit 3; the earlier run and latest kept', () => {
-    const r = runInPrivateMount(mnt, `${earlierRun(`${mnt}/results`)}; dd if=/dev/zero of=${mnt}/fill bs=4k 2>/dev/null || true`,
-      `ls -A ${mnt}/results; readlink ${mnt}/results/latest; cat ${mnt}/results/${OLD_RUN}/summary.json`);
-    expectReport(r, new RegExp(`^synh run: could not write results to ${mnt}/results/\\S+: No space left on device \\(ENOSPC\\) — free space on that filesystem, or give --results a directory on another one; the verdicts above stand$`));
+    const r = runInPrivateMount(
+      mnt,
+      `${earlierRun(`${mnt}/results`)}; dd if=/dev/zero of=${mnt}/fill bs=4k 2>/dev/null || true`,
+      `ls -A ${mnt}/results; readlink ${mnt}/results/latest; cat ${mnt}/results/${OLD_RUN}/summary.json`,
+    );
+    expectReport(
+      r,
+      new RegExp(
+        `^synh run: could not write results to ${mnt}/results/\\S+: No space left on device \\(ENOSPC\\) — free space on that filesystem, or give --results a directory on another one; the verdicts above stand$`,
+      ),
+    );
     expect(r.after.trim().split('\n')).to.deep.equal([OLD_RUN, 'latest', OLD_RUN, '{"old":true}']);
   });
 
   it('read-only filesystem: every verdict printed, then the results root and EROFS, exit 3; the earlier run kept', () => {
-    const r = runInPrivateMount(mnt, `${earlierRun(`${mnt}/results`)}; mount -o remount,ro ${mnt}`,
-      `ls -A ${mnt}/results; readlink ${mnt}/results/latest`);
-    expectReport(r, new RegExp(`^synh run: could not write results to ${mnt}/results: Read-only file system \\(EROFS\\) — that filesystem is read-only: give --results a writable directory; the verdicts above stand$`));
+    const r = runInPrivateMount(mnt, `${earlierRun(`${mnt}/results`)}; mount -o remount,ro ${mnt}`, `ls -A ${mnt}/results; readlink ${mnt}/results/latest`);
+    expectReport(
+      r,
+      new RegExp(
+        `^synh run: could not write results to ${mnt}/results: Read-only file system \\(EROFS\\) — that filesystem is read-only: give --results a writable directory; the verdicts above stand$`,
+      ),
+    );
     expect(r.after.trim().split('\n')).to.deep.equal([OLD_RUN, 'latest', OLD_RUN]);
   });
 
@@ -69,10 +81,35 @@ describe('synh run when the results cannot be written', function () {
     fs.mkdirSync(results); // root's, 0755: nobody cannot add to it
     fs.chmodSync(mnt, 0o755);
     const caps = '+sys_admin,+net_admin,+net_raw';
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`,
-      'env', `HOME=${mnt}`, process.execPath, 'bin/synh', 'run', ...CASES, '--jobs', '1', '--seed', '7', '--results', results], { encoding: 'utf8', timeout: 120_000 });
-    expectReport({ status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr },
-      new RegExp(`^synh run: could not write results to ${results}: Permission denied \\(EACCES\\) — make it writable for this user, or give --results a directory that is; the verdicts above stand$`));
+    const r = spawnSync(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        `--inh-caps=${caps}`,
+        `--ambient-caps=${caps}`,
+        'env',
+        `HOME=${mnt}`,
+        process.execPath,
+        'bin/synh',
+        'run',
+        ...CASES,
+        '--jobs',
+        '1',
+        '--seed',
+        '7',
+        '--results',
+        results,
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expectReport(
+      { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr },
+      new RegExp(
+        `^synh run: could not write results to ${results}: Permission denied \\(EACCES\\) — make it writable for this user, or give --results a directory that is; the verdicts above stand$`,
+      ),
+    );
     expect(fs.readdirSync(results)).to.deep.equal([]);
   });
 });

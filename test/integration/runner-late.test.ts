@@ -50,7 +50,9 @@ describe('runner: a late harness re-runs the case instead of failing it (real ke
     const wrong = s.cases.find((c) => c.name === 'runner-fixture-wrong-window')!;
 
     expect(late.status, late.message).to.equal('pass');
-    expect(late.message).to.match(/^re-run: harness late by 1[45]\d\d ms at step 2; attempt 1: step 3 expect: A seq=dut\.isn\+1 ack=peer\.isn\+1 on flow a — \d field\(s\) differ /);
+    expect(late.message).to.match(
+      /^re-run: harness late by 1[45]\d\d ms at step 2; attempt 1: step 3 expect: A seq=dut\.isn\+1 ack=peer\.isn\+1 on flow a — \d field\(s\) differ /,
+    );
     expect(late.reruns).to.have.length(1);
     expect(late.reruns![0]).to.include({ status: 'fail', step: 2 });
     expect(late.reruns![0].lateMs).to.be.within(HOLD_MS - 50, HOLD_MS + 500);

@@ -8,8 +8,10 @@ describeCases(['cases/examples/closed-port-rst.yaml', 'cases/examples/ipv6-synac
 
 describe('describeCases', function () {
   this.timeout(60_000);
-  it('reports a failing case with the runner\'s failure text as the error', () => {
-    const r = spawnSync(process.execPath, [require.resolve('mocha/bin/mocha'), '--timeout', '60000', 'test/fixtures/runner/mocha-spec.ts'], { encoding: 'utf8' });
+  it("reports a failing case with the runner's failure text as the error", () => {
+    const r = spawnSync(process.execPath, [require.resolve('mocha/bin/mocha'), '--timeout', '60000', 'test/fixtures/runner/mocha-spec.ts'], {
+      encoding: 'utf8',
+    });
     const out = r.stdout + r.stderr;
     expect(r.status, out).to.equal(1);
     expect(out).to.match(/mixed cases/);

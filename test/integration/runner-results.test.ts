@@ -31,7 +31,9 @@ function summarySegments(c: Summary['cases'][number]): WireSeg[] {
     if (!d.ip || !d.tcp) return [];
     const t = d.tcp;
     const span = t.payload.length + (t.flags & 0x02 ? 1 : 0) + (t.flags & 0x01 ? 1 : 0);
-    return [{ n: i + 1, tNs: BigInt(p.tsNs), src: d.ip.src, sport: t.sport, dport: t.dport, seq: t.seq, ...(t.flags & 0x10 ? { ack: t.ack } : {}), span, expert: [] }];
+    return [
+      { n: i + 1, tNs: BigInt(p.tsNs), src: d.ip.src, sport: t.sport, dport: t.dport, seq: t.seq, ...(t.flags & 0x10 ? { ack: t.ack } : {}), span, expert: [] },
+    ];
   });
 }
 
@@ -39,12 +41,14 @@ function summarySegments(c: Summary['cases'][number]): WireSeg[] {
 async function pool<T, R>(items: readonly T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await f(items[i]);
+      }
+    }),
+  );
   return out;
 }
 
@@ -81,7 +85,7 @@ describe('runner results: a whole-suite run read back (real kernel)', function (
       const segs = await tsharkSegments(path.join(dir, c.pcap!));
       const mine = summarySegments(c);
       const problems = [...orderProblems(segs), ...tsharkOrderWarnings(segs)];
-      if (segs.map((s) => s.tNs).join() !== mine.map((s) => s.tNs).join()) problems.push('pcap times differ from summary.json\'s');
+      if (segs.map((s) => s.tNs).join() !== mine.map((s) => s.tNs).join()) problems.push("pcap times differ from summary.json's");
       const expert = segs.reduce((n, s) => n + s.expert.length, 0);
       return { id: c.id, problems, expert };
     });

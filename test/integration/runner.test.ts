@@ -14,7 +14,7 @@ import { DEFAULT_JOBS, DEFAULT_LANES } from '../../harness/cli/run';
 import { runSuite, type SuiteOutcome } from '../../harness/runner/suite';
 import { kid, kids, parseXml } from '../unit/report/xml-reader';
 
-const SEED = Number(process.env.SYNH_SEED ?? (Date.now() % 2 ** 31));
+const SEED = Number(process.env.SYNH_SEED ?? Date.now() % 2 ** 31);
 const FIX = 'test/fixtures/runner';
 const WRONG = `${FIX}/wrong-window.yaml`;
 const EXTRA = `${FIX}/unexpected-extra.yaml`;
@@ -48,7 +48,7 @@ describe(`runner: cases against the real kernel (seed ${SEED})`, function () {
     }
   });
 
-  it('a deliberately wrong case fails with the field diff, the model\'s reasons and the ladder', () => {
+  it("a deliberately wrong case fails with the field diff, the model's reasons and the ladder", () => {
     const r = byId(all).get(`${WRONG}#runner-fixture-wrong-window@ipv4`)!;
     expect(r.status).to.equal('fail');
     const s = r.steps.find((x) => !x.ok)!;
@@ -126,14 +126,24 @@ describe(`runner: cases against the real kernel (seed ${SEED})`, function () {
 
   it('--jobs 1 (one case at a time) gives the same verdicts as --jobs 2 --lanes 4', async () => {
     // Everything but the two cases that wait for real timers (7 s and 3.4 s on their own).
-    const files = [...fs.readdirSync('cases/examples').filter((f) => !/synack-retransmit-schedule|defer-accept/.test(f)).map((f) => `cases/examples/${f}`), WRONG, EXTRA];
+    const files = [
+      ...fs
+        .readdirSync('cases/examples')
+        .filter((f) => !/synack-retransmit-schedule|defer-accept/.test(f))
+        .map((f) => `cases/examples/${f}`),
+      WRONG,
+      EXTRA,
+    ];
     const one = await runSuite({ paths: files, jobs: 1, seed: SEED + 1, resultsDir: false });
     const two = byId(all);
     expect(one.run.cases.length).to.be.greaterThanOrEqual(12);
     for (const r of one.run.cases) {
       const t = two.get(r.id)!;
       expect(r.status, `${r.id}: jobs 1 ${r.status} (${r.message ?? ''}), jobs 2 × lanes 4 ${t.status} (${t.message ?? ''})`).to.equal(t.status);
-      expect(r.steps.map((s) => s.ok), r.id).to.deep.equal(t.steps.map((s) => s.ok));
+      expect(
+        r.steps.map((s) => s.ok),
+        r.id,
+      ).to.deep.equal(t.steps.map((s) => s.ok));
       expect(r.unexpected).to.equal(t.unexpected);
     }
   });
@@ -152,7 +162,10 @@ describe(`runner: cases against the real kernel (seed ${SEED})`, function () {
   it('a worker that dies mid-case is an error for that case; a new worker runs the rest', async () => {
     const killed: number[] = [];
     const o = await runSuite({
-      paths: [SLOW, QUICK], jobs: 1, seed: SEED, resultsDir: false,
+      paths: [SLOW, QUICK],
+      jobs: 1,
+      seed: SEED,
+      resultsDir: false,
       pool: {
         onEvent: (e) => {
           if (e.type === 'step' && e.job.case.name === 'runner-fixture-slow-wait' && e.step === 3) {
@@ -176,20 +189,30 @@ describe(`runner: cases against the real kernel (seed ${SEED})`, function () {
     const lines = ok.stdout.trimEnd().split('\n');
     // One closing line, with every status of the totals.
     expect(lines).to.have.length(1);
-    expect(lines[0]).to.match(new RegExp(`^1 passed, 0 failed, 0 errors, 0 skipped in \\d+\\.\\d s \\(jobs ${DEFAULT_JOBS} × lanes ${DEFAULT_LANES} \\d+–\\d+, seed ${SEED}, kernel ${os.release().replace(/[.+]/g, '\\$&')}\\); no results written$`));
+    expect(lines[0]).to.match(
+      new RegExp(
+        `^1 passed, 0 failed, 0 errors, 0 skipped in \\d+\\.\\d s \\(jobs ${DEFAULT_JOBS} × lanes ${DEFAULT_LANES} \\d+–\\d+, seed ${SEED}, kernel ${os.release().replace(/[.+]/g, '\\$&')}\\); no results written$`,
+      ),
+    );
 
     const bad = synh([QUICK, WRONG, '--json', '--results', path.join(tmp, 'cli-results'), '--jobs', '1']);
     expect(bad.status).to.equal(1);
     const json = JSON.parse(bad.stdout);
     expect(json.totals).to.include({ total: 2, pass: 1, fail: 1 });
     expect(bad.stderr).to.match(/FAIL test\/fixtures\/runner\/wrong-window\.yaml#runner-fixture-wrong-window@ipv4/);
-    expect(bad.stderr.trimEnd().split('\n').pop()).to.match(new RegExp(`^1 passed, 1 failed, 0 errors, 0 skipped in .*; ${path.join(tmp, 'cli-results').replace(/[.+]/g, '\\$&')}`));
+    expect(bad.stderr.trimEnd().split('\n').pop()).to.match(
+      new RegExp(`^1 passed, 1 failed, 0 errors, 0 skipped in .*; ${path.join(tmp, 'cli-results').replace(/[.+]/g, '\\$&')}`),
+    );
     expect(fs.existsSync(path.join(tmp, 'cli-results', 'latest', 'summary.json'))).to.equal(true);
 
     // No path: the checkout's own cases/ (also when bin/synh runs from the transpiled mirror), from the
     // checkout and from elsewhere.
     for (const cwd of [process.cwd(), os.tmpdir()]) {
-      const all = spawnSync(process.execPath, [path.resolve('bin/synh'), 'run', '--filter', path.relative('cases', QUICK), '--no-write', '--seed', String(SEED)], { encoding: 'utf8', cwd });
+      const all = spawnSync(
+        process.execPath,
+        [path.resolve('bin/synh'), 'run', '--filter', path.relative('cases', QUICK), '--no-write', '--seed', String(SEED)],
+        { encoding: 'utf8', cwd },
+      );
       expect(all.status, all.stderr).to.equal(0);
       expect(all.stdout.trimEnd().split('\n').pop()).to.match(/^1 passed, 0 failed, 0 errors, 0 skipped in /);
     }

@@ -10,12 +10,17 @@ import * as path from 'path';
 const SYNH = path.resolve('bin/synh');
 const SUBSET = 'cases/examples';
 
-interface Sum { cases: Array<{ id: string; status: string }>; totals: Record<string, number>; shard?: { index: number; total: number; planned: number } }
+interface Sum {
+  cases: Array<{ id: string; status: string }>;
+  totals: Record<string, number>;
+  shard?: { index: number; total: number; planned: number };
+}
 
 describe('shard and merge: the example cases in three shards', function () {
   this.timeout(180_000);
   let tmp: string;
-  const synh = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [SYNH, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const synh = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    spawnSync(process.execPath, [SYNH, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   const read = (dir: string): Sum => JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
   const runTo = (name: string, extra: string[], env?: NodeJS.ProcessEnv): Sum => {
     const root = path.join(tmp, name);

@@ -49,9 +49,14 @@ describe('temporaries of a killed run are removed at the next start', function (
 
     live = spawn('sleep', ['120']);
     const kinds = (p: number): string[] => [
-      `${T}/synh-serial-${p}-AbCdEf/`, `${C}/synharness/runs/run-${p}-XyZ123/`, `${C}/synharness/images/rootfs.cpio.tmp-${p}`,
-      `${R}/.tmp-20261207T150000Z-k-${p}/`, `${R}/.tmp-guest-ab12cd34-${p}/`, `${R}/baselines/good.tmp-${p}/`,
-      `${R}/fuzz/camp/checkpoint.json.tmp-${p}-0`, `${R}/fuzz/camp/findings/f.json.tmp-${p}-1`,
+      `${T}/synh-serial-${p}-AbCdEf/`,
+      `${C}/synharness/runs/run-${p}-XyZ123/`,
+      `${C}/synharness/images/rootfs.cpio.tmp-${p}`,
+      `${R}/.tmp-20261207T150000Z-k-${p}/`,
+      `${R}/.tmp-guest-ab12cd34-${p}/`,
+      `${R}/baselines/good.tmp-${p}/`,
+      `${R}/fuzz/camp/checkpoint.json.tmp-${p}-0`,
+      `${R}/fuzz/camp/findings/f.json.tmp-${p}-1`,
     ];
     for (const e of [...kinds(pid), ...kinds(live.pid!)]) {
       const p = e.replace(/\/$/, '');

@@ -62,30 +62,69 @@ export function orderProblems(segs: readonly WireSeg[]): string[] {
 /** tshark's ordering warnings about frames whose missing segment is in the file, later. */
 export function tsharkOrderWarnings(segs: readonly WireSeg[]): string[] {
   return segs.flatMap((s, i) => {
-    if (s.expert.some((m) => m.includes(ACKED_UNSEEN)) && s.ack !== undefined && !ackedBy(segs, i, false) && ackedBy(segs, i, true)) return [`frame ${s.n}: ${ACKED_UNSEEN}`];
-    if (s.expert.some((m) => m.includes(PREVIOUS_UNSEEN)) && segs.slice(i + 1).some((g) => sameFlow(g, s) && covers(g, s.seq))) return [`frame ${s.n}: ${PREVIOUS_UNSEEN}`];
+    if (s.expert.some((m) => m.includes(ACKED_UNSEEN)) && s.ack !== undefined && !ackedBy(segs, i, false) && ackedBy(segs, i, true))
+      return [`frame ${s.n}: ${ACKED_UNSEEN}`];
+    if (s.expert.some((m) => m.includes(PREVIOUS_UNSEEN)) && segs.slice(i + 1).some((g) => sameFlow(g, s) && covers(g, s.seq)))
+      return [`frame ${s.n}: ${PREVIOUS_UNSEEN}`];
     return [];
   });
 }
 
-const FIELDS = ['frame.number', 'frame.time_epoch', 'ip.src', 'ipv6.src', 'tcp.srcport', 'tcp.dstport', 'tcp.seq', 'tcp.ack', 'tcp.len', 'tcp.flags', '_ws.expert.message'];
+const FIELDS = [
+  'frame.number',
+  'frame.time_epoch',
+  'ip.src',
+  'ipv6.src',
+  'tcp.srcport',
+  'tcp.dstport',
+  'tcp.seq',
+  'tcp.ack',
+  'tcp.len',
+  'tcp.flags',
+  '_ws.expert.message',
+];
 
 /** A pcap as tshark decodes it (absolute sequence numbers), with its expert messages per frame. */
 export function tsharkSegments(file: string): Promise<WireSeg[]> {
-  const args = ['-r', file, '-o', 'tcp.relative_sequence_numbers:FALSE', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=\u001f', ...FIELDS.flatMap((f) => ['-e', f])];
+  const args = [
+    '-r',
+    file,
+    '-o',
+    'tcp.relative_sequence_numbers:FALSE',
+    '-T',
+    'fields',
+    '-E',
+    'separator=\t',
+    '-E',
+    'occurrence=a',
+    '-E',
+    'aggregator=\u001f',
+    ...FIELDS.flatMap((f) => ['-e', f]),
+  ];
   return new Promise((resolve, reject) => {
     execFile('tshark', args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`tshark -r ${file}: ${err.message} ${stderr}`));
-      resolve(stdout.split('\n').filter(Boolean).map((line) => {
-        const [n, t, src4, src6, sport, dport, seq, ack, len, flags, expert] = line.split('\t');
-        const f = parseInt(flags, 16);
-        const [sec, frac = ''] = t.split('.');
-        return {
-          n: Number(n), tNs: BigInt(sec) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9)), src: src4 || src6,
-          sport: Number(sport), dport: Number(dport), seq: Number(seq), ...(f & 0x10 ? { ack: Number(ack) } : {}),
-          span: Number(len) + (f & 0x02 ? 1 : 0) + (f & 0x01 ? 1 : 0), expert: expert ? expert.split('\u001f') : [],
-        };
-      }));
+      resolve(
+        stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => {
+            const [n, t, src4, src6, sport, dport, seq, ack, len, flags, expert] = line.split('\t');
+            const f = parseInt(flags, 16);
+            const [sec, frac = ''] = t.split('.');
+            return {
+              n: Number(n),
+              tNs: BigInt(sec) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9)),
+              src: src4 || src6,
+              sport: Number(sport),
+              dport: Number(dport),
+              seq: Number(seq),
+              ...(f & 0x10 ? { ack: Number(ack) } : {}),
+              span: Number(len) + (f & 0x02 ? 1 : 0) + (f & 0x01 ? 1 : 0),
+              expert: expert ? expert.split('\u001f') : [],
+            };
+          }),
+      );
     });
   });
 }

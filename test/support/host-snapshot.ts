@@ -23,7 +23,10 @@ export interface HostSnapshot {
 
 export function hostSnapshot(): HostSnapshot {
   // Link statistics change with host traffic: list links without them.
-  const links = inHost(['ip', '-o', '-d', 'link', 'show']).split('\n').map((l) => l.replace(/\s+(link-netnsid|alias)\s+\S+/g, '')).join('\n');
+  const links = inHost(['ip', '-o', '-d', 'link', 'show'])
+    .split('\n')
+    .map((l) => l.replace(/\s+(link-netnsid|alias)\s+\S+/g, ''))
+    .join('\n');
   const sysctls = inHost(['sysctl', '-a', '--pattern', '^net\\.'])
     .split('\n')
     // Counters and random keys that move on their own (not settings anyone changes).

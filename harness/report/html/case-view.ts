@@ -42,7 +42,17 @@ export interface ReportCase {
   captureDrops?: number;
   pcap?: string;
   /** `step` (1-based, synharness-summary/2) or `index` (0-based, /1). */
-  steps?: Array<{ step?: number; index?: number; kind: string; ok: boolean; message?: string; script?: string; reasons?: string[]; diffs?: Array<{ field: string; expected: string; observed: string; reason?: string }>; lateMs?: number }>;
+  steps?: Array<{
+    step?: number;
+    index?: number;
+    kind: string;
+    ok: boolean;
+    message?: string;
+    script?: string;
+    reasons?: string[];
+    diffs?: Array<{ field: string; expected: string; observed: string; reason?: string }>;
+    lateMs?: number;
+  }>;
   reruns?: Array<{ status: string; message?: string; step: number; lateMs: number }>;
   packets?: Array<{ tRelMs?: number; dir: 'sent' | 'received'; summary?: string; comment?: string; unexpected?: boolean }>;
   comparable?: { steps?: Array<{ step: number; packets?: Array<{ dir: string; model?: { rule: string; fn: string; packet: string } }> }> };
@@ -146,7 +156,10 @@ function ladderArrows(c: ReportCase, stepNo: (s: { step?: number; index?: number
   // The model's prediction per DUT packet: the comparable form lists them per step, in order.
   const predicted = new Map<number, Array<{ rule: string; fn: string; packet: string } | undefined>>();
   for (const s of c.comparable?.steps ?? []) {
-    predicted.set(s.step, (s.packets ?? []).filter((p) => p.dir === 'dut').map((p) => p.model));
+    predicted.set(
+      s.step,
+      (s.packets ?? []).filter((p) => p.dir === 'dut').map((p) => p.model),
+    );
   }
   const out: ArrowView[] = [];
   const stepOfArrow: Array<number | undefined> = [];
@@ -165,7 +178,7 @@ function ladderArrows(c: ReportCase, stepNo: (s: { step?: number; index?: number
     }
     const hover = [comment];
     if (p.dir === 'received') {
-      const q = predicted.get(unexpected ? 0 : step ?? -1);
+      const q = predicted.get(unexpected ? 0 : (step ?? -1));
       const model = q?.shift();
       if (model) hover.push(`model (${model.rule}, ${model.fn}): ${model.packet}`);
     }
@@ -190,7 +203,10 @@ function ladderArrows(c: ReportCase, stepNo: (s: { step?: number; index?: number
     if (at < 0) at = out.length;
     const reasons = (s.reasons ?? []).slice(0, 1);
     out.splice(at, 0, {
-      d: 'r', l: `missing: ${s.message ?? s.kind}`, s: `step ${n}`, k: 'm',
+      d: 'r',
+      l: `missing: ${s.message ?? s.kind}`,
+      s: `step ${n}`,
+      k: 'm',
       h: [`step ${n} ${s.kind}: ${s.message ?? 'nothing arrived'}`, ...reasons.map((r) => `model: ${r}`)].join('\n'),
     });
     stepOfArrow.splice(at, 0, n);
@@ -229,6 +245,8 @@ export function caseView(c: ReportCase, common: Readonly<Record<string, string>>
       ...(s.reasons?.length ? { r: [...s.reasons] } : {}),
       ...(s.diffs?.length ? { d: s.diffs.map((d) => [d.field, d.expected, d.observed, ...(d.reason ? [d.reason] : [])]) } : {}),
     })),
-    ...(c.reruns?.length ? { reruns: c.reruns.map((r) => `${r.status} (harness late by ${r.lateMs} ms at step ${r.step})${r.message ? `: ${r.message}` : ''}`) } : {}),
+    ...(c.reruns?.length
+      ? { reruns: c.reruns.map((r) => `${r.status} (harness late by ${r.lateMs} ms at step ${r.step})${r.message ? `: ${r.message}` : ''}`) }
+      : {}),
   };
 }

@@ -42,7 +42,14 @@ export function reportClient(): void {
     if (f.ip && String(c.ip) !== f.ip) return false;
     if (f.q) {
       const hay = `${c.id} ${c.msg ?? ''} ${c.spec.join(' ')} ${c.st}`.toLowerCase();
-      if (!f.q.toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w))) return false;
+      if (
+        !f.q
+          .toLowerCase()
+          .split(/\s+/)
+          .filter(Boolean)
+          .every((w) => hay.includes(w))
+      )
+        return false;
     }
     return true;
   };
@@ -64,7 +71,9 @@ export function reportClient(): void {
       if (ok) n++;
     }
     shown.textContent = `${n} of ${rows.length} shown`;
-    const hash = Object.entries(f).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+    const hash = Object.entries(f)
+      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+      .join('&');
     if (history && history.replaceState) history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
     return n;
   };
@@ -88,7 +97,14 @@ export function reportClient(): void {
     const out: string[] = [];
     const facts: string[] = [`<span>${escHtml(c.file)}</span>`];
     if (c.profile) facts.push(`<span>model profile ${escHtml(c.profile)}</span>`);
-    if (c.sys) facts.push(`<span>sysctls ${escHtml(Object.entries(c.sys).map(([k, v]) => `${k}=${v}`).join(' '))}</span>`);
+    if (c.sys)
+      facts.push(
+        `<span>sysctls ${escHtml(
+          Object.entries(c.sys)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' '),
+        )}</span>`,
+      );
     if (c.drops) facts.push(`<span class="bad">capture dropped ${escHtml(c.drops)} packet(s)</span>`);
     facts.push(c.pcap ? `<a href="${escHtml(c.pcap.split('/').map(encodeURIComponent).join('/'))}">pcapng</a>` : '<span>no pcap</span>');
     out.push(`<p class="facts">${facts.join(' · ')}</p>`);
@@ -103,14 +119,21 @@ export function reportClient(): void {
       if (s.d) {
         const why = s.d.some((d) => d[3]);
         out.push(`<table class="diff"><thead><tr><th>field</th><th>expected</th><th>observed</th>${why ? '<th>why</th>' : ''}</tr></thead><tbody>`);
-        for (const d of s.d) out.push(`<tr><td>${escHtml(d[0])}</td><td>${escHtml(d[1])}</td><td class="bad">${escHtml(d[2])}</td>${why ? `<td>${escHtml(d[3] ?? '')}</td>` : ''}</tr>`);
+        for (const d of s.d)
+          out.push(
+            `<tr><td>${escHtml(d[0])}</td><td>${escHtml(d[1])}</td><td class="bad">${escHtml(d[2])}</td>${why ? `<td>${escHtml(d[3] ?? '')}</td>` : ''}</tr>`,
+          );
         out.push('</tbody></table>');
       }
-      if (s.r) out.push(`<details open><summary>the model's reasons</summary><ul class="reasons">${s.r.map((r) => `<li>${escHtml(r)}</li>`).join('')}</ul></details>`);
+      if (s.r)
+        out.push(`<details open><summary>the model's reasons</summary><ul class="reasons">${s.r.map((r) => `<li>${escHtml(r)}</li>`).join('')}</ul></details>`);
     }
     const withReasons = c.steps.filter((s) => s.ok && s.r);
-    out.push(`<details><summary>steps (${c.steps.length})</summary><ol class="steps">${c.steps.map((s) => `<li class="${s.ok ? '' : 'bad'}">${escHtml(s.l)} ${escHtml(s.k)} ${s.ok ? '✓' : '✗'}${s.m ? ` — ${escHtml(s.m)}` : ''}${s.ok && s.r ? `<ul class="reasons">${s.r.map((r) => `<li>${escHtml(r)}</li>`).join('')}</ul>` : ''}</li>`).join('')}</ol></details>`);
-    if (!withReasons.length && !bad.length && c.arrows.length) out.push('<p class="hint">Hover over an arrow for the whole packet and the model\'s prediction.</p>');
+    out.push(
+      `<details><summary>steps (${c.steps.length})</summary><ol class="steps">${c.steps.map((s) => `<li class="${s.ok ? '' : 'bad'}">${escHtml(s.l)} ${escHtml(s.k)} ${s.ok ? '✓' : '✗'}${s.m ? ` — ${escHtml(s.m)}` : ''}${s.ok && s.r ? `<ul class="reasons">${s.r.map((r) => `<li>${escHtml(r)}</li>`).join('')}</ul>` : ''}</li>`).join('')}</ol></details>`,
+    );
+    if (!withReasons.length && !bad.length && c.arrows.length)
+      out.push('<p class="hint">Hover over an arrow for the whole packet and the model\'s prediction.</p>');
     return out.join('');
   };
 
@@ -118,7 +141,10 @@ export function reportClient(): void {
   const details = (c: PageEntry): string => {
     if (!c.sides) return one(c);
     const changes = c.changes?.length ? `<ul class="changes">${c.changes.map((x) => `<li>${escHtml(x)}</li>`).join('')}</ul>` : '';
-    const cols = c.sides.map((v, k) => `<div><h4>${escHtml(c.sideNames?.[k] ?? '')}${v ? ` <span class="badge st-${escHtml(v.st)}">${escHtml(v.st)}</span>` : ''}</h4>${v ? one(v) : '<p class="hint">not in this run</p>'}</div>`);
+    const cols = c.sides.map(
+      (v, k) =>
+        `<div><h4>${escHtml(c.sideNames?.[k] ?? '')}${v ? ` <span class="badge st-${escHtml(v.st)}">${escHtml(v.st)}</span>` : ''}</h4>${v ? one(v) : '<p class="hint">not in this run</p>'}</div>`,
+    );
     return `${changes}<div class="sides">${cols.join('')}</div>`;
   };
 

@@ -22,7 +22,12 @@ export function relTime(ms: number | undefined): string {
 
 /** `eps`: the case's endpoints, which arrows name by index (CaseView.eps). */
 export function ladderSvg(arrows: readonly ArrowView[], eps: readonly string[] = []): string {
-  const W = 780, TX = 150, DX = 730, TOP = 34, ROW = 36, MAXLABEL = 84;
+  const W = 780,
+    TX = 150,
+    DX = 730,
+    TOP = 34,
+    ROW = 36,
+    MAXLABEL = 84;
   // Rows are evenly spaced, plus room for a long pause (a timer): up to 40 px more, growing with the
   // logarithm of the gap, so a 1 s retransmission stands apart from a reply 40 µs after its stimulus.
   const ys: number[] = [];
@@ -59,7 +64,9 @@ export function ladderSvg(arrows: readonly ArrowView[], eps: readonly string[] =
       `<text x="${lx}" y="${y0 - 1}" class="lbl" text-anchor="middle">${escHtml(cut(a.p ? `${a.p} ${a.l}` : a.l))}</text>`,
       `<text x="${TX - 8}" y="${y0 + 4}" class="t" text-anchor="end">${escHtml(relTime(a.t))}</text>`,
       a.s ? `<text x="${DX + 8}" y="${y0 + 4}" class="st">${escHtml(a.s)}</text>` : '',
-      a.k ? `<text x="${a.d === 's' ? TX + 6 : DX - 6}" y="${y1 + 12}" class="mark" text-anchor="${a.d === 's' ? 'start' : 'end'}">${a.k === 'u' ? 'unexpected' : a.k === 'x' ? 'fields differ' : 'expected, never came'}</text>` : '',
+      a.k
+        ? `<text x="${a.d === 's' ? TX + 6 : DX - 6}" y="${y1 + 12}" class="mark" text-anchor="${a.d === 's' ? 'start' : 'end'}">${a.k === 'u' ? 'unexpected' : a.k === 'x' ? 'fields differ' : 'expected, never came'}</text>`
+        : '',
       '</g>',
     );
   });

@@ -12,7 +12,10 @@ const STATUSES = ['pass', 'fail', 'error', 'skip'] as const;
 
 /** JSON inside <script type="application/json">: no '<' (so no '</script>'), parsed back intact. */
 export function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** The page's script: the functions it needs, by their own source (they are self-contained). */
@@ -54,8 +57,21 @@ function header(s: ReportSummary, views: readonly CaseView[], common: Record<str
     ['kernel', escHtml(s.kernel) + (s.kernelIdentity?.version ? ` <span class="hint">${escHtml(s.kernelIdentity.version)}</span>` : '')],
     ['model profile', escHtml(profiles.join(', ') || 'n/a')],
     ['started', escHtml(s.startedAt ?? '') + (s.host ? ` on ${escHtml(s.host)}` : '')],
-    ['took', escHtml(fmtMs(s.durationMs)) + (s.jobs ? ` · jobs ${escHtml(s.jobs)} × lanes ${escHtml(s.laneRange ? `auto ${s.laneRange.min}–${s.laneRange.max}` : s.lanes ?? 1)}` : '') + (s.seed !== undefined ? ` · seed ${escHtml(s.seed)}` : '') + (s.reruns ? ` · ${escHtml(s.reruns)} re-run (harness late)` : '')],
-    ['sysctls', Object.keys(common).length ? Object.entries(common).map(([k, v]) => `<code>${escHtml(k)}=${escHtml(v)}</code>`).join(' ') : '<span class="hint">the kernel\'s defaults</span>'],
+    [
+      'took',
+      escHtml(fmtMs(s.durationMs)) +
+        (s.jobs ? ` · jobs ${escHtml(s.jobs)} × lanes ${escHtml(s.laneRange ? `auto ${s.laneRange.min}–${s.laneRange.max}` : (s.lanes ?? 1))}` : '') +
+        (s.seed !== undefined ? ` · seed ${escHtml(s.seed)}` : '') +
+        (s.reruns ? ` · ${escHtml(s.reruns)} re-run (harness late)` : ''),
+    ],
+    [
+      'sysctls',
+      Object.keys(common).length
+        ? Object.entries(common)
+            .map(([k, v]) => `<code>${escHtml(k)}=${escHtml(v)}</code>`)
+            .join(' ')
+        : '<span class="hint">the kernel\'s defaults</span>',
+    ],
   ];
   if (s.shard) rows.push(['shard', escHtml(`${s.shard.index}/${s.shard.total} (${t.total} of ${s.shard.planned} case runs)`)]);
   if (s.mergedFrom?.length) rows.push(['merged from', s.mergedFrom.map((m) => `<code>${escHtml(m)}</code>`).join(' ')]);
@@ -68,45 +84,57 @@ function header(s: ReportSummary, views: readonly CaseView[], common: Record<str
 export function filters(views: readonly CaseView[], status: { values: readonly string[]; all: string; label: (v: string) => string }): string {
   const areas = [...new Set(views.map((v) => v.area))].sort();
   const specs = [...new Set(views.flatMap((v) => v.spec))].sort(bySection);
-  return `<div class="filters">`
-    + `<select id="f-status" aria-label="status">${options(status.values, status.all, status.label)}</select>`
-    + `<select id="f-area" aria-label="area">${options(areas, 'any area')}</select>`
-    + `<select id="f-spec" aria-label="spec section">${options(specs, 'any spec section')}</select>`
-    + `<select id="f-ip" aria-label="family">${options(['4', '6'], 'IPv4 and IPv6', (v) => `IPv${v}`)}</select>`
-    + `<input id="f-q" type="search" placeholder="filter: words of the name, message, spec" aria-label="text filter">`
-    + `<button id="f-clear" type="button">clear</button> <span id="shown"></span></div>`;
+  return (
+    `<div class="filters">` +
+    `<select id="f-status" aria-label="status">${options(status.values, status.all, status.label)}</select>` +
+    `<select id="f-area" aria-label="area">${options(areas, 'any area')}</select>` +
+    `<select id="f-spec" aria-label="spec section">${options(specs, 'any spec section')}</select>` +
+    `<select id="f-ip" aria-label="family">${options(['4', '6'], 'IPv4 and IPv6', (v) => `IPv${v}`)}</select>` +
+    `<input id="f-q" type="search" placeholder="filter: words of the name, message, spec" aria-label="text filter">` +
+    `<button id="f-clear" type="button">clear</button> <span id="shown"></span></div>`
+  );
 }
 
 function row(v: CaseView, i: number): string {
   const msg = v.msg ?? '';
-  return `<tr class="case st-${escHtml(v.st)}" data-i="${i}">`
-    + `<td>${filterLink('status', v.st, v.st, `badge st-${escHtml(v.st)}`)}</td>`
-    + `<td><a href="#" class="toggle" title="${escHtml(v.id)}">${escHtml(v.name)}</a></td>`
-    + `<td>${filterLink('ip', String(v.ip), `IPv${v.ip}`)}</td>`
-    + `<td>${filterLink('area', v.area)}</td>`
-    + `<td>${v.spec.map((sp) => filterLink('spec', sp)).join(' ')}</td>`
-    + `<td>${escHtml(fmtMs(v.ms))}</td>`
-    + `<td class="msg" title="${escHtml(msg)}">${escHtml(msg.length > 200 ? `${msg.slice(0, 199)}…` : msg)}</td></tr>`;
+  return (
+    `<tr class="case st-${escHtml(v.st)}" data-i="${i}">` +
+    `<td>${filterLink('status', v.st, v.st, `badge st-${escHtml(v.st)}`)}</td>` +
+    `<td><a href="#" class="toggle" title="${escHtml(v.id)}">${escHtml(v.name)}</a></td>` +
+    `<td>${filterLink('ip', String(v.ip), `IPv${v.ip}`)}</td>` +
+    `<td>${filterLink('area', v.area)}</td>` +
+    `<td>${v.spec.map((sp) => filterLink('spec', sp)).join(' ')}</td>` +
+    `<td>${escHtml(fmtMs(v.ms))}</td>` +
+    `<td class="msg" title="${escHtml(msg)}">${escHtml(msg.length > 200 ? `${msg.slice(0, 199)}…` : msg)}</td></tr>`
+  );
 }
 
 /** The page around a header, the filter bar and the case table (rows in the order of `entries`). */
 export function pageHtml(title: string, head: string, bar: string, columns: readonly string[], rows: readonly string[], entries: readonly PageEntry[]): string {
-  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">`
-    + `<meta name="viewport" content="width=device-width, initial-scale=1">`
-    + `<title>${escHtml(title)}</title><style>${REPORT_CSS}</style></head><body>`
-    + head
-    + bar
-    + `<table id="cases"><thead><tr>${columns.map((c) => `<th>${escHtml(c)}</th>`).join('')}</tr></thead><tbody>`
-    + rows.join('\n')
-    + `</tbody></table>`
-    + `<script type="application/json" id="synh-data">${scriptJson(entries)}</script>`
-    + `<script>${clientScript()}</script></body></html>\n`;
+  return (
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<title>${escHtml(title)}</title><style>${REPORT_CSS}</style></head><body>` +
+    head +
+    bar +
+    `<table id="cases"><thead><tr>${columns.map((c) => `<th>${escHtml(c)}</th>`).join('')}</tr></thead><tbody>` +
+    rows.join('\n') +
+    `</tbody></table>` +
+    `<script type="application/json" id="synh-data">${scriptJson(entries)}</script>` +
+    `<script>${clientScript()}</script></body></html>\n`
+  );
 }
 
 export function toHtmlReport(s: ReportSummary): string {
   const common = commonSysctls(s.cases);
   const views: PageEntry[] = s.cases.map((c) => caseView(c, common)).map((v) => (v.st === 'fail' || v.st === 'error' ? { ...v, auto: true } : v));
   const status = { values: ['failing', ...STATUSES], all: 'any status', label: (v: string) => (v === 'failing' ? 'fail or error' : v) };
-  return pageHtml(`synharness ${s.runId}`, header(s, views, common), filters(views, status),
-    ['status', 'case', 'family', 'area', 'spec', 'time', 'message'], views.map(row), views);
+  return pageHtml(
+    `synharness ${s.runId}`,
+    header(s, views, common),
+    filters(views, status),
+    ['status', 'case', 'family', 'area', 'spec', 'time', 'message'],
+    views.map(row),
+    views,
+  );
 }

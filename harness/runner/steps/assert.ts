@@ -13,7 +13,8 @@ export async function runAssert(cx: CaseContext, s: AssertStep): Promise<StepOut
   if (s.acceptq) {
     const q = await agent.listenQueue(port);
     const n = q.ok && q.result ? q.result.acceptq : undefined;
-    if (n === undefined || !cmpMatches(s.acceptq, n)) diffs.push({ field: 'acceptq', expected: s.acceptq.text, observed: n === undefined ? `no listener (${q.err})` : String(n) });
+    if (n === undefined || !cmpMatches(s.acceptq, n))
+      diffs.push({ field: 'acceptq', expected: s.acceptq.text, observed: n === undefined ? `no listener (${q.err})` : String(n) });
   }
   if (s.synq) {
     const rows = await agent.sockets();
@@ -25,7 +26,7 @@ export async function runAssert(cx: CaseContext, s: AssertStep): Promise<StepOut
     const got = await agent.sockState({ port }, { addr: cx.peerAddr, port: f.sport });
     if (got.toUpperCase() !== st.is.toUpperCase()) diffs.push({ field: `state ${st.flow}`, expected: st.is, observed: got });
   }
-  if (s.tcpInfo) diffs.push(...await tcpInfoDiffs(agent, s.tcpInfo.on === 'listener' ? cx.listenerFd : cx.connFd, s.tcpInfo.on, s.tcpInfo.checks));
+  if (s.tcpInfo) diffs.push(...(await tcpInfoDiffs(agent, s.tcpInfo.on === 'listener' ? cx.listenerFd : cx.connFd, s.tcpInfo.on, s.tcpInfo.checks)));
   if (s.counters.length) {
     const cur = await agent.counters();
     for (const { name, expect } of s.counters) {

@@ -41,7 +41,11 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
       break;
     case 'send':
       // sendto(MSG_FASTOPEN) names the peer, as the script's does
-      r = await agent.send(cx.fdOf(s.on), Buffer.from(s.data), s.fastopen ? { flags: ['MSG_FASTOPEN'], addr: cx.peerAddr, port: cx.connection()?.sport ?? cx.c.setup.port } : {});
+      r = await agent.send(
+        cx.fdOf(s.on),
+        Buffer.from(s.data),
+        s.fastopen ? { flags: ['MSG_FASTOPEN'], addr: cx.peerAddr, port: cx.connection()?.sport ?? cx.c.setup.port } : {},
+      );
       break;
     case 'recv': {
       const x = await agent.recv(cx.fdOf(s.on), s.len, s.timeout);
@@ -85,8 +89,21 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
   if (deferred && conn) {
     // the write a TCP_FASTOPEN_CONNECT connect() deferred its SYN to: the model's connect happens now
     cx.deferredConnect = undefined;
-    if (r.ok || r.err === 'EINPROGRESS') cx.model.event({ type: 'connect', dport: deferred.port, sport: cx.dutPort, opts: deferred.opts, fastopen: { len: (s as { data: Uint8Array }).data.length } }, nsToMs(at), conn.name);
-  } else modelCall(cx.model, s, r, { atMs: nsToMs(at), listenPort: cx.c.setup.kind === 'listen' ? cx.c.setup.port : undefined, dutPort: cx.dutPort, conn, accepted, peerAddr: cx.peerAddr });
+    if (r.ok || r.err === 'EINPROGRESS')
+      cx.model.event(
+        { type: 'connect', dport: deferred.port, sport: cx.dutPort, opts: deferred.opts, fastopen: { len: (s as { data: Uint8Array }).data.length } },
+        nsToMs(at),
+        conn.name,
+      );
+  } else
+    modelCall(cx.model, s, r, {
+      atMs: nsToMs(at),
+      listenPort: cx.c.setup.kind === 'listen' ? cx.c.setup.port : undefined,
+      dutPort: cx.dutPort,
+      conn,
+      accepted,
+      peerAddr: cx.peerAddr,
+    });
   if (s.op === 'close') {
     if (s.on === 'listener') cx.listenerFd = undefined;
     else {

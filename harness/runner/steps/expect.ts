@@ -24,9 +24,19 @@ export async function runExpect(cx: CaseContext, s: ExpectStep): Promise<StepOut
     if (r.tNs > cx.lastExpectedNs) cx.lastExpectedNs = r.tNs;
     if (cx.lastExpectStep.get(p.flow) === s.index) cx.flowEndNs.set(p.flow, r.tNs);
     cx.bindings.beforeDut(p.flow, r.d);
-    const v = judgeExpectPacket(cx.model, s, i, { d: r.d, text: summarizePacket(r.frame), atMs: nsToMs(r.tNs) }, {
-      lookup: cx.bindings.lookup, packetAt: cx.packetAt, refMs: nsToMs(cx.refNs), dutPort: cx.dutPort, file: cx.c.file,
-    });
+    const v = judgeExpectPacket(
+      cx.model,
+      s,
+      i,
+      { d: r.d, text: summarizePacket(r.frame), atMs: nsToMs(r.tNs) },
+      {
+        lookup: cx.bindings.lookup,
+        packetAt: cx.packetAt,
+        refMs: nsToMs(cx.refNs),
+        dutPort: cx.dutPort,
+        file: cx.c.file,
+      },
+    );
     cx.trace.took(r.frame, s.index, r.tNs, cx.refNs, v.pred);
     got.push(r.d);
     cx.bindings.afterDut(p.flow, r.d);

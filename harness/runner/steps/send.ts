@@ -24,15 +24,30 @@ const ECHO_WAIT_MS = 2000;
 export async function runSend(cx: CaseContext, s: SendStep): Promise<StepOutcome> {
   const flow = cx.flows.get(s.flow)!;
   const lookup = cx.bindings.lookup;
-  const options = resolveSendOptions(s.options, lookup, (ref) => {
-    const o = cx.packetAt(ref)?.tcp?.options.find((x): x is Extract<TcpOption, { kind: 'tfo' }> => x.kind === 'tfo');
-    return o && o.cookie.length ? o.cookie : undefined;
-  }, () => kernelCookie(cx.modelSysctls, cx.peerAddr, cx.dutAddr));
+  const options = resolveSendOptions(
+    s.options,
+    lookup,
+    (ref) => {
+      const o = cx.packetAt(ref)?.tcp?.options.find((x): x is Extract<TcpOption, { kind: 'tfo' }> => x.kind === 'tfo');
+      return o && o.cookie.length ? o.cookie : undefined;
+    },
+    () => kernelCookie(cx.modelSysctls, cx.peerAddr, cx.dutAddr),
+  );
   const target = destination(cx, s.to);
   const spec: PacketSpec = {
-    ip: cx.ip, src: cx.peerAddr, dst: target.addr, sport: flow.sport, dport: cx.dutPort,
-    flags: s.flags, seq: evalValue(s.seq, lookup), ack: evalValue(s.ack, lookup), window: s.window, urg: s.urg,
-    options, payload: s.payload, mistakes: s.mistakes,
+    ip: cx.ip,
+    src: cx.peerAddr,
+    dst: target.addr,
+    sport: flow.sport,
+    dport: cx.dutPort,
+    flags: s.flags,
+    seq: evalValue(s.seq, lookup),
+    ack: evalValue(s.ack, lookup),
+    window: s.window,
+    urg: s.urg,
+    options,
+    payload: s.payload,
+    mistakes: s.mistakes,
     // IPv4 ID from the seed, never 0: the raw path would put a random one in place of a 0.
     ...(cx.ip === 4 ? { tos: s.tos, ttl: s.ttl, id: 1 + (cx.rng.u32() % 0xffff) } : { tclass: s.tos, hlim: s.ttl }),
   };

@@ -16,7 +16,14 @@ export async function tcpInfoDiffs(agent: AgentApi, fd: number | undefined, what
   const out: FieldDiff[] = [];
   for (const c of checks) {
     if (evalInfo(c.expr, read)) continue;
-    out.push({ field: `tcp_info (line ${c.pos.line})`, expected: c.text, observed: infoFields(c.expr).map((f) => `${f}=${read(f)}`).join(' ') || 'false' });
+    out.push({
+      field: `tcp_info (line ${c.pos.line})`,
+      expected: c.text,
+      observed:
+        infoFields(c.expr)
+          .map((f) => `${f}=${read(f)}`)
+          .join(' ') || 'false',
+    });
   }
   return out;
 }

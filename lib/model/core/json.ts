@@ -86,7 +86,15 @@ function flagStr(f: number): string {
 }
 
 export function packet(
-  ip: Ipv4Json | Ipv6Json, sport: number, dport: number, seq: JsonNum, ack: JsonNum, flags: number, window: JsonNum, options: OptionJson[], len?: number,
+  ip: Ipv4Json | Ipv6Json,
+  sport: number,
+  dport: number,
+  seq: JsonNum,
+  ack: JsonNum,
+  flags: number,
+  window: JsonNum,
+  options: OptionJson[],
+  len?: number,
 ): PacketJson {
   const p: PacketJson = { ip, tcp: { sport, dport, seq, ack, flags: flagStr(flags), window, urg: 0, options } };
   if (len) p.tcp.len = len;

@@ -150,7 +150,8 @@ function unify(p: Prediction, o: PacketJson, b: Bindings): FieldDiff[] {
       const w = a[j] as JsonNum | string | undefined;
       const g = c[j];
       if (Array.isArray(w) || Array.isArray(g)) {
-        if (JSON.stringify(w) !== JSON.stringify(g)) diffs.push({ field: optField(a[0], j), expected: JSON.stringify(w), observed: JSON.stringify(g), reason: why });
+        if (JSON.stringify(w) !== JSON.stringify(g))
+          diffs.push({ field: optField(a[0], j), expected: JSON.stringify(w), observed: JSON.stringify(g), reason: why });
         continue;
       }
       one(optField(a[0], j), w, g);

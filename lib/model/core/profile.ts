@@ -66,52 +66,84 @@ export const MEASURED_KERNELS: readonly string[] = ['6.18.44', '6.12.118', '6.1.
 
 export const VERSION_FACTS: readonly VersionFact[] = [
   {
-    flag: 'linearSynTimeouts', since: '6.5', now: true, before: false,
+    flag: 'linearSynTimeouts',
+    since: '6.5',
+    now: true,
+    before: false,
     what: 'tcp_syn_linear_timeouts: the first N SYN retransmissions of an active open at a linear 1 s (tcp_retransmit_timer)',
     evidence: 'sysctl present on 6.12.118 and 6.18.44, absent on 6.1.192',
   },
   {
-    flag: 'authParse', since: '6.7', now: 'auth', before: 'md5sig',
+    flag: 'authParse',
+    since: '6.7',
+    now: 'auth',
+    before: 'md5sig',
     what: 'tcp_do_parse_auth_options (TCP-AO series) replaces tcp_parse_md5sig_option: a malformed option in the walk drops the segment',
     evidence: 'options/*-dropped and listener/ao-option-short-dropped: SYN dropped on 6.12.118 and 6.18.44, queued on 6.1.192',
   },
   {
-    flag: 'twIsnReuse', since: '6.10', now: true, before: false,
+    flag: 'twIsnReuse',
+    since: '6.10',
+    now: true,
+    before: false,
     what: 'the ISN tcp_timewait_state_process picks reaches tcp_conn_request (a per-CPU tcp_tw_isn instead of a skb field that was cleared on the way)',
     evidence: 'passive-open/time-wait-reincarnation: reused on 6.12.118 and 6.18.44, fresh on 6.1.192; release from reading',
   },
   {
-    flag: 'rtoSysctls', since: '6.16', now: true, before: false,
+    flag: 'rtoSysctls',
+    since: '6.16',
+    now: true,
+    before: false,
     what: 'tcp_rto_max_ms caps the retransmission back-off (tcp_rto_min_us since 6.11)',
     evidence: '[reading]',
   },
   {
-    flag: 'tsecrCheck', since: '6.13', now: true, before: false,
+    flag: 'tsecrCheck',
+    since: '6.13',
+    now: true,
+    before: false,
     what: 'tcp_check_req drops a third ACK whose TSecr is not a TSval the SYN-ACKs carried',
     evidence: 'check-req/tsecr-outside-range-ack, c10: checked on 6.18.44, not on 6.12.118 or 6.1.192 (the release is bracketed: after 6.12, by 6.18)',
   },
   {
-    flag: 'unsentAckChallenge', since: '6.13', now: true, before: false,
+    flag: 'unsentAckChallenge',
+    since: '6.13',
+    now: true,
+    before: false,
     what: 'tcp_ack answers an ACK beyond snd_nxt on an ESTABLISHED socket with a challenge ACK instead of dropping it silently',
     evidence: 'fuzz-regressions/c09: challenge ACK on 6.18.44, silence on 6.12.118 and 6.1.192 (the release is bracketed: after 6.12, by 6.18)',
   },
   {
-    flag: 'pawsOldAckSilent', since: '6.13', now: true, before: false,
+    flag: 'pawsOldAckSilent',
+    since: '6.13',
+    now: true,
+    before: false,
     what: 'tcp_validate_incoming drops a pure ACK below rcv_nxt that fails PAWS without a duplicate ACK (LINUX_MIB_PAWS_OLD_ACK)',
     evidence: 'fuzz-regressions/c12: silence on 6.18.44, a duplicate ACK on 6.12.118 and 6.1.192 (the release is bracketed: after 6.12, by 6.18)',
   },
   {
-    flag: 'accecn', since: '6.18', now: true, before: false,
+    flag: 'accecn',
+    since: '6.18',
+    now: true,
+    before: false,
     what: 'Accurate ECN (RFC 9768) negotiation in tcp_ecn_* helpers',
     evidence: 'c18-synsent-accecn: AccECN ACK on 6.18.44, classic ECN on 6.12.118 and 6.1.192',
   },
   {
-    flag: 'tsOffPerTuple', since: '6.12', backports: ['6.1.192'], now: true, before: false,
+    flag: 'tsOffPerTuple',
+    since: '6.12',
+    backports: ['6.1.192'],
+    now: true,
+    before: false,
     what: 'tcp_ts_off from the 4-tuple hash instead of the address pair',
-    evidence: 'two flows between one address pair get different offsets on 6.1.192, 6.12.118 and 6.18.44 (syncookie-on-overflow); older stable releases per address pair [reading]',
+    evidence:
+      'two flows between one address pair get different offsets on 6.1.192, 6.12.118 and 6.18.44 (syncookie-on-overflow); older stable releases per address pair [reading]',
   },
   {
-    flag: 'rstTosEcnClear', since: '6.1', now: true, before: false,
+    flag: 'rstTosEcnClear',
+    since: '6.1',
+    now: true,
+    before: false,
     what: 'tcp_v4_send_reset / tcp_v4_send_ack clear the ECN bits of the reflected TOS',
     evidence: 'ip-fields/rst-tos-ecn-cleared: cleared on 6.1.192, 6.12.118 and 6.18.44 (the reading said reflected on 6.1: wrong)',
   },
@@ -171,7 +203,7 @@ export function factsBetween(a: KernelVersion, b: KernelVersion): VersionFact[] 
 
 /** Distance between versions, for "nearest measured": minor releases first, then sublevels. */
 function distance(a: KernelVersion, b: KernelVersion): number {
-  return Math.abs((a[0] * 100 + a[1]) - (b[0] * 100 + b[1])) * 1000 + Math.abs(a[2] - b[2]);
+  return Math.abs(a[0] * 100 + a[1] - (b[0] * 100 + b[1])) * 1000 + Math.abs(a[2] - b[2]);
 }
 
 export function nearestMeasured(v: KernelVersion): { release: string; text: string; exact: boolean } {
@@ -179,9 +211,11 @@ export function nearestMeasured(v: KernelVersion): { release: string; text: stri
   const best = ms.reduce((x, y) => (distance(y, v) < distance(x, v) ? y : x));
   const exactBranch = best[0] === v[0] && best[1] === v[1];
   const exact = exactBranch && best[2] === v[2];
-  const text = exact ? 'measured'
-    : exactBranch ? `nearest measured ${versionText(best)}, ${Math.abs(best[2] - v[2])} stable release(s) ${best[2] > v[2] ? 'newer' : 'older'}`
-    : `nearest measured ${versionText(best)}, ${Math.abs(best[0] * 100 + best[1] - (v[0] * 100 + v[1]))} minor release(s) away`;
+  const text = exact
+    ? 'measured'
+    : exactBranch
+      ? `nearest measured ${versionText(best)}, ${Math.abs(best[2] - v[2])} stable release(s) ${best[2] > v[2] ? 'newer' : 'older'}`
+      : `nearest measured ${versionText(best)}, ${Math.abs(best[0] * 100 + best[1] - (v[0] * 100 + v[1]))} minor release(s) away`;
   return { release: versionText(best), text, exact };
 }
 

@@ -11,5 +11,5 @@ export function before(a: number, b: number): boolean {
 }
 /** The kernel's between(x, lo, hi) (modular lo ≤ x ≤ hi). */
 export function between(x: number, lo: number, hi: number): boolean {
-  return ((x - lo) >>> 0) <= ((hi - lo) >>> 0);
+  return (x - lo) >>> 0 <= (hi - lo) >>> 0;
 }

@@ -34,7 +34,8 @@ export interface SockOpts {
 /** A TCP_FASTOPEN_KEY value as the model keeps it (lower-case hex), or an error saying what is wrong. */
 export function parseFastopenKey(raw: string): string {
   const hex = raw.trim().toLowerCase().replace(/^0x/, '');
-  if (!/^([0-9a-f]{32}|[0-9a-f]{64})$/.test(hex)) throw new Error(`TCP_FASTOPEN_KEY: "${raw}" is not 16 or 32 bytes of hex (a primary key, or a primary and a backup key)`);
+  if (!/^([0-9a-f]{32}|[0-9a-f]{64})$/.test(hex))
+    throw new Error(`TCP_FASTOPEN_KEY: "${raw}" is not 16 or 32 bytes of hex (a primary key, or a primary and a backup key)`);
   return hex;
 }
 
@@ -93,7 +94,10 @@ export function parseSockopts(o: Record<string, string> | undefined): SockOpts {
       continue;
     }
     if (key === 'md5Peers') {
-      out.md5Peers = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      out.md5Peers = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       continue;
     }
     if (key === 'fastopenKey') {

@@ -158,8 +158,7 @@ export interface Req {
   readonly flowGen: number;
 }
 
-export type SockState =
-  | 'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED' | 'CLOSE_WAIT' | 'FIN_WAIT1' | 'FIN_WAIT2' | 'CLOSING' | 'LAST_ACK' | 'TIME_WAIT';
+export type SockState = 'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED' | 'CLOSE_WAIT' | 'FIN_WAIT1' | 'FIN_WAIT2' | 'CLOSING' | 'LAST_ACK' | 'TIME_WAIT';
 
 export interface Sock {
   readonly key: string;
@@ -323,7 +322,16 @@ export const EMPTY_STATE: ModelState = Object.freeze({
  * every SYN takes this path, and a spread with an override costs several times more.
  */
 export function listenerWithQlen(l: Listener, qlen: number): Listener {
-  return { port: l.port, backlog: l.backlog, maxBacklog: l.maxBacklog, opts: l.opts, acceptq: l.acceptq, qlen, lastOverflowMs: l.lastOverflowMs, tfoQlen: l.tfoQlen };
+  return {
+    port: l.port,
+    backlog: l.backlog,
+    maxBacklog: l.maxBacklog,
+    opts: l.opts,
+    acceptq: l.acceptq,
+    qlen,
+    lastOverflowMs: l.lastOverflowMs,
+    tfoQlen: l.tfoQlen,
+  };
 }
 
 export function tupleKey(peer: string, pport: number, lport: number): string {
@@ -352,7 +360,7 @@ export class Step {
   declare nextDue: number;
   declare gen: number;
   /** Bit set of the maps this step has already copied (1 listeners, 2 reqs, 4 socks, 8 cookies, 16 bindings, 32 tfoCache). */
-  private declare own: number;
+  declare private own: number;
   constructor(env: ModelEnv, base: ModelState, now: number) {
     this.env = env;
     this.base = base;

@@ -156,7 +156,12 @@ function intOf(name: string, v: number | string): number {
 }
 
 function triple(name: string, v: number | string | readonly number[]): number[] {
-  const parts = Array.isArray(v) ? v.map(Number) : String(v).trim().split(/[\s,]+/).map(Number);
+  const parts = Array.isArray(v)
+    ? v.map(Number)
+    : String(v)
+        .trim()
+        .split(/[\s,]+/)
+        .map(Number);
   if (parts.length !== (name === 'ip_local_port_range' ? 2 : 3) || !parts.every((x) => Number.isInteger(x) && x >= 0)) {
     throw new Error(`sysctl ${name}: "${String(v)}" must be ${name === 'ip_local_port_range' ? 'two' : 'three'} non-negative integers`);
   }

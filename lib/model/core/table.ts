@@ -26,9 +26,9 @@ export interface ReadonlyTable<K extends string | number, V> extends Iterable<[K
 export class Table<K extends string | number, V> implements ReadonlyTable<K, V> {
   // Small mode: ks/vs (map undefined), arrays that are never written to — a write replaces them, so
   // copies share them and an iteration keeps the arrays it started with. Large mode: map (ks/vs empty).
-  private declare ks: readonly K[];
-  private declare vs: readonly V[];
-  private declare map: Map<K, V> | undefined;
+  declare private ks: readonly K[];
+  declare private vs: readonly V[];
+  declare private map: Map<K, V> | undefined;
 
   constructor(ks: readonly K[] = [], vs: readonly V[] = [], map?: Map<K, V>) {
     this.ks = ks;

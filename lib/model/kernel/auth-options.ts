@@ -179,9 +179,11 @@ export function resetAuthOk(st: Step, seg: Seg): boolean {
     return false;
   }
   if (a.ao && (p.tcpAo || seg.ipv === 4)) {
-    st.why('auth.ao-no-rst', () => p.tcpAo
-      ? 'TCP-AO option and no AO key to sign the RST: no RST [inferred]'
-      : 'IPv4 segment with a TCP-AO option on a build without CONFIG_TCP_AO: the RST cannot be signed, none is sent');
+    st.why('auth.ao-no-rst', () =>
+      p.tcpAo
+        ? 'TCP-AO option and no AO key to sign the RST: no RST [inferred]'
+        : 'IPv4 segment with a TCP-AO option on a build without CONFIG_TCP_AO: the RST cannot be signed, none is sent',
+    );
     return false;
   }
   return true;

@@ -37,8 +37,17 @@ export function reqWin(req: Req): number {
 }
 
 export function sendReqskAck(st: Step, req: Req, seg: Seg, text: () => string, md5: boolean): void {
-  sendStatelessAck(st, seg, 'check_req.oow-ack', text, numAdd(req.isn, 1), req.rcvNxt, reqWin(req) >> req.rcvWscale,
-    req.tsOk ? { off: req.tsOff, ecr: req.tsRecent } : null, md5);
+  sendStatelessAck(
+    st,
+    seg,
+    'check_req.oow-ack',
+    text,
+    numAdd(req.isn, 1),
+    req.rcvNxt,
+    reqWin(req) >> req.rcvWscale,
+    req.tsOk ? { off: req.tsOff, ecr: req.tsRecent } : null,
+    md5,
+  );
 }
 
 export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: boolean): ReqVerdict {
@@ -75,7 +84,7 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
     }
     if (req.tsRecent !== 0 && ((req.tsRecent - ko.tsVal) | 0) > 0) {
       const stampAge = nextSynAckTimeout(req.numTimeout);
-      if (!((seg.flags & RST) && stampAge >= 60000)) {
+      if (!(seg.flags & RST && stampAge >= 60000)) {
         pawsReject = true;
         st.why('check_req.paws-reject', () => `TSval ${ko.tsVal} older than ts_recent ${req.tsRecent}`);
       }
@@ -85,11 +94,19 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
   if (seg.seq === req.rcvIsn && flg === SYN && !pawsReject) {
     if (oowLimited(st, req.lastOowMs, seg)) {
       st.count('TcpExtTCPACKSkippedSynRecv');
-      st.why('check_req.dup-syn-limited', () => `duplicate SYN ${Math.round(st.now - req.lastOowMs)} ms after the last answer (< ${env.sysctls.tcp_invalid_ratelimit} ms): nothing`);
+      st.why(
+        'check_req.dup-syn-limited',
+        () => `duplicate SYN ${Math.round(st.now - req.lastOowMs)} ms after the last answer (< ${env.sysctls.tcp_invalid_ratelimit} ms): nothing`,
+      );
       return CONSUMED;
     }
-    const q = resendSynAck(st, req, st.now, 'check_req.dup-syn', () =>
-      `duplicate SYN seq=rcv_isn: SYN-ACK re-sent (same ISN, TSecr ${req.tsRecent} unchanged), timer → +${nextSynAckTimeout(req.numTimeout) / 1000} s`);
+    const q = resendSynAck(
+      st,
+      req,
+      st.now,
+      'check_req.dup-syn',
+      () => `duplicate SYN seq=rcv_isn: SYN-ACK re-sent (same ISN, TSecr ${req.tsRecent} unchanged), timer → +${nextSynAckTimeout(req.numTimeout) / 1000} s`,
+    );
     const { atMs: at, slack } = armFromEvent(st.now, nextSynAckTimeout(req.numTimeout));
     st.setReq(req.key, { ...q, lastOowMs: st.now, timerAt: at, timerSlack: slack });
     st.arm('synack-rtx', at, req.key);
@@ -102,7 +119,7 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
     const isn = numValue(req.isn, st.bindings);
     if (isn === undefined) {
       st.why('check_req.isn-unbound', () => `ISN ${numText(req.isn)} unbound: SEG.ACK ${seg.ack} assumed = ISN+1`);
-    } else if (seg.ack !== ((isn + 1) >>> 0)) {
+    } else if (seg.ack !== (isn + 1) >>> 0) {
       st.why('check_req.bad-ack', () => `SEG.ACK ${seg.ack} ≠ ISN+1 ${(isn + 1) >>> 0}: handed to the listener, req kept`);
       return TO_LISTENER;
     }
@@ -113,10 +130,19 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
     if (!(seg.flags & RST)) {
       if (oowLimited(st, req.lastOowMs, seg)) {
         st.count('TcpExtTCPACKSkippedSynRecv');
-        st.why('check_req.oow-limited', () => `stateless ACK ${Math.round(st.now - req.lastOowMs)} ms after the last (< ${env.sysctls.tcp_invalid_ratelimit} ms): nothing`);
+        st.why(
+          'check_req.oow-limited',
+          () => `stateless ACK ${Math.round(st.now - req.lastOowMs)} ms after the last (< ${env.sysctls.tcp_invalid_ratelimit} ms): nothing`,
+        );
       } else {
-        sendReqskAck(st, req, seg, () =>
-          `${pawsReject ? 'PAWS reject' : tsecrReject ? 'TSecr reject' : `seq ${seg.seq}..${seg.endSeq} outside [${req.rcvNxt}, +${win}]`}: ACK seq ISN+1 ack ${req.rcvNxt} win ${win}>>${req.rcvWscale}`, md5);
+        sendReqskAck(
+          st,
+          req,
+          seg,
+          () =>
+            `${pawsReject ? 'PAWS reject' : tsecrReject ? 'TSecr reject' : `seq ${seg.seq}..${seg.endSeq} outside [${req.rcvNxt}, +${win}]`}: ACK seq ISN+1 ack ${req.rcvNxt} win ${win}>>${req.rcvWscale}`,
+          md5,
+        );
         st.setReq(req.key, { ...req, lastOowMs: st.now });
       }
     } else {
@@ -140,13 +166,25 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
   if (flg & RST && seg.seq !== req.rcvNxt) {
     if (st.now - req.lastOowMs < env.sysctls.tcp_invalid_ratelimit) {
       st.count('TcpExtTCPACKSkippedSynRecv');
-      st.why('check_req.rst-challenge-limited', () => `in-window RST seq ${seg.seq} ≠ rcv_nxt ${req.rcvNxt} within ${env.sysctls.tcp_invalid_ratelimit} ms of the last answer: nothing`);
+      st.why(
+        'check_req.rst-challenge-limited',
+        () => `in-window RST seq ${seg.seq} ≠ rcv_nxt ${req.rcvNxt} within ${env.sysctls.tcp_invalid_ratelimit} ms of the last answer: nothing`,
+      );
       return CONSUMED;
     }
     st.count('TcpExtTCPChallengeACK');
     // ts_recent is not refreshed from the RST: the ACK echoes the old value (measured).
-    sendStatelessAck(st, seg, 'check_req.rst-challenge', () => `in-window RST seq ${seg.seq} ≠ rcv_nxt ${req.rcvNxt}: challenge ACK seq ISN+1 ack ${req.rcvNxt}, req kept`, numAdd(req.isn, 1), req.rcvNxt,
-      reqWin(req) >> req.rcvWscale, req.tsOk ? { off: req.tsOff, ecr: req.tsRecent } : null, md5);
+    sendStatelessAck(
+      st,
+      seg,
+      'check_req.rst-challenge',
+      () => `in-window RST seq ${seg.seq} ≠ rcv_nxt ${req.rcvNxt}: challenge ACK seq ISN+1 ack ${req.rcvNxt}, req kept`,
+      numAdd(req.isn, 1),
+      req.rcvNxt,
+      reqWin(req) >> req.rcvWscale,
+      req.tsOk ? { off: req.tsOff, ecr: req.tsRecent } : null,
+      md5,
+    );
     st.setReq(req.key, { ...req, lastOowMs: st.now });
     return CONSUMED;
   }
@@ -171,9 +209,12 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
   // Step 8: AccECN option bookkeeping (6.18): inert unless AccECN was negotiated; not modelled.
   // Step 9: TCP_DEFER_ACCEPT.
   const defer = l ? deferSecondsToRetrans(l.opts.deferAccept ?? 0) : 0;
-  if (req.numTimeout < defer && seg.endSeq === ((req.rcvIsn + 1) >>> 0)) {
+  if (req.numTimeout < defer && seg.endSeq === (req.rcvIsn + 1) >>> 0) {
     st.count('TcpExtTCPDeferAcceptDrop');
-    st.why('check_req.defer-accept', () => `TCP_DEFER_ACCEPT ${l!.opts.deferAccept} s (${defer} retrans), num_timeout ${req.numTimeout}: bare ACK → req acked, no child`);
+    st.why(
+      'check_req.defer-accept',
+      () => `TCP_DEFER_ACCEPT ${l!.opts.deferAccept} s (${defer} retrans), num_timeout ${req.numTimeout}: bare ACK → req acked, no child`,
+    );
     st.setReq(req.key, { ...req, acked: true, tsRecent });
     return CONSUMED;
   }
@@ -187,7 +228,10 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
       st.setReq(req.key, { ...req, acked: true, tsRecent });
     } else {
       st.count('TcpExtEmbryonicRsts');
-      const r = st.why('check_req.overflow-abort', () => `accept queue ${l.acceptq.length} > backlog ${l.maxBacklog}, tcp_abort_on_overflow=1: RST, req removed`);
+      const r = st.why(
+        'check_req.overflow-abort',
+        () => `accept queue ${l.acceptq.length} > backlog ${l.maxBacklog}, tcp_abort_on_overflow=1: RST, req removed`,
+      );
       sendReset(st, seg, r, md5);
       dropReq(st, req);
     }
@@ -196,11 +240,30 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
   dropReq(st, req);
   const l2 = st.listeners.get(l.port) ?? l;
   const child = makeChild(st, l2, {
-    key: req.key, peer: req.peer, pport: req.pport, lport: req.lport, isn: req.isn, rcvIsn: req.rcvIsn, rcvNxt: req.rcvNxt,
-    tsOk: req.tsOk, tsOff: req.tsOff, tsRecent, sackOk: req.sackOk, wsOk: req.wsOk, rcvWscale: req.rcvWscale, rcvWnd: req.rcvWnd,
-    fullSpace: 0, ecnOk: req.ecnOk, ttl: req.tpl.ttl, tos: req.tpl.tos, flow: req.flow, md5,
+    key: req.key,
+    peer: req.peer,
+    pport: req.pport,
+    lport: req.lport,
+    isn: req.isn,
+    rcvIsn: req.rcvIsn,
+    rcvNxt: req.rcvNxt,
+    tsOk: req.tsOk,
+    tsOff: req.tsOff,
+    tsRecent,
+    sackOk: req.sackOk,
+    wsOk: req.wsOk,
+    rcvWscale: req.rcvWscale,
+    rcvWnd: req.rcvWnd,
+    fullSpace: 0,
+    ecnOk: req.ecnOk,
+    ttl: req.tpl.ttl,
+    tos: req.tpl.tos,
+    flow: req.flow,
+    md5,
     // tcp_rcv_state_process (SYN_RECV → ESTABLISHED): snd_wnd = this ACK's window << snd_wscale, snd_wl1 = its seq.
-    sndWnd: seg.window * 2 ** (req.wsOk ? req.sndWscale : 0), sndWl1: seg.seq, sndWscale: req.wsOk ? req.sndWscale : 0,
+    sndWnd: seg.window * 2 ** (req.wsOk ? req.sndWscale : 0),
+    sndWl1: seg.seq,
+    sndWscale: req.wsOk ? req.sndWscale : 0,
   });
   st.why('check_req.child', () => `child ${req.key} created (acceptq ${l2.acceptq.length + 1}), ${req.numRetrans} SYN-ACK retransmit(s) counted as loss`);
   // Step 11 is the caller's: tcp_v4_rcv runs tcp_child_process on the new child.

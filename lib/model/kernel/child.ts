@@ -112,7 +112,19 @@ export function ackWindowRange(sock: Sock, consumed: number): [number, number] {
  * Sends a segment from a full socket: seq = ISN + sndNxtOff, ack = rcvNxt, NOP NOP TS when TS is on,
  * IP ID = the socket's next. Returns the socket with `sent` bumped (caller stores it).
  */
-export function sockSend(st: Step, sock: Sock, flags: number, rule: RuleId, text: () => string, consumed = 0, seqOff = sock.sndNxtOff, sack?: Array<[number, number]>, at?: number, slack?: TimerSlack, len?: number): Sock {
+export function sockSend(
+  st: Step,
+  sock: Sock,
+  flags: number,
+  rule: RuleId,
+  text: () => string,
+  consumed = 0,
+  seqOff = sock.sndNxtOff,
+  sack?: Array<[number, number]>,
+  at?: number,
+  slack?: TimerSlack,
+  len?: number,
+): Sock {
   const ex: import('../core/state').Expectation = {};
   // AccECN mode (C18): ACE bits on every segment, ECT(0) unless the ACE feedback failed.
   const acc = sock.accecn;
@@ -126,7 +138,8 @@ export function sockSend(st: Step, sock: Sock, flags: number, rule: RuleId, text
   if (sock.tsOk) tsval = jstar('opt.ts.val', tsvalExpect(sock.tsOff, when.approxMs, when.tolMs), ex);
   const opts: OptionJson[] = tsOnlyOptions(sock.tsOk, tsval, sock.tsRecent, sock.md5, ex);
   // tcp_established_options: SACK blocks (D-SACK first) after the timestamp, as NOP NOP SACK.
-  if (sack && sack.length && sock.sackOk && flags & ACK && !(flags & RST)) opts.push(['nop'], ['nop'], ['sack', ...sack.map((b): [number, number] => [b[0], b[1]])]);
+  if (sack && sack.length && sock.sackOk && flags & ACK && !(flags & RST))
+    opts.push(['nop'], ['nop'], ['sack', ...sack.map((b): [number, number] => [b[0], b[1]])]);
   // AccECN option (C18): kind 174, EE1B ECEB EE0B as 24-bit counters (initial 1, 0, 1; Not-ECT data
   // leaves them), padded with one NOP. Byte counting for ECT data is not modelled [inferred].
   if (acc?.opt && !(flags & RST)) opts.push(['kind', 174, '000001000000000001'], ['nop']);
@@ -139,7 +152,12 @@ export function sockSend(st: Step, sock: Sock, flags: number, rule: RuleId, text
   const wsym = freshSym(st, `win@${sock.key}/${sock.sent}`);
   const win = jstar('tcp.window', { range: ackWindowRange(sock, Math.max(consumed, since < 0x40000000 ? since : 0)), bindAs: wsym }, ex);
   const r = st.why(rule, text);
-  st.send(packet(ip, sportJson(sock.lport, ex), sock.pport, jnum(numAdd(sock.isn, seqOff), 'tcp.seq', ex), flags & ACK ? sock.rcvNxt : 0, flags, win, opts, len), ex, r, at);
+  st.send(
+    packet(ip, sportJson(sock.lport, ex), sock.pport, jnum(numAdd(sock.isn, seqOff), 'tcp.seq', ex), flags & ACK ? sock.rcvNxt : 0, flags, win, opts, len),
+    ex,
+    r,
+    at,
+  );
   if (flags & RST) return { ...sock, sent: sock.sent + 1 };
   const accNext = acc ? { ...acc, ace: (5 + acc.ceRcv) & 7 } : undefined;
   return { ...sock, sent: sock.sent + 1, rcvWndSym: wsym, rcvWup: sock.rcvNxt, ...(acc ? { accecn: accNext } : {}) };

@@ -27,7 +27,8 @@ const synqFullDropText = (l: Listener): string => `SYN queue qlen ${l.qlen} > ba
 const cookieFullText = (l: Listener): string => `SYN queue qlen ${l.qlen} > backlog ${l.maxBacklog} → syncookie`;
 const acceptqFullText = (l: Listener): string => `accept queue full (${l.acceptq.length} > backlog ${l.maxBacklog}) → drop`;
 const maxSynBacklogText = (l: Listener, max: number): string => `tcp_max_syn_backlog ${max} − qlen ${l.qlen} < ${max >> 2} (peer not proven [inferred]) → drop`;
-const admittedText = (l: Listener, cookie: boolean): string => `qlen ${l.qlen}, acceptq ${l.acceptq.length}, backlog ${l.maxBacklog}${cookie ? ', cookie mode' : ''}`;
+const admittedText = (l: Listener, cookie: boolean): string =>
+  `qlen ${l.qlen}, acceptq ${l.acceptq.length}, backlog ${l.maxBacklog}${cookie ? ', cookie mode' : ''}`;
 const tsOffText = (tsOff: Num, env: ModelEnv): string =>
   `ts_off ${numText(tsOff)} (tcp_timestamps=${env.sysctls.tcp_timestamps}, ${env.profile.tsOffPerTuple ? 'per 4-tuple' : 'per address pair'})`;
 const payloadDroppedText = (seg: Seg): string => `${seg.len} B of SYN payload discarded`;
@@ -41,9 +42,10 @@ const cookieSendText = (isn: Num, mss: number, rcvNxt: number): string =>
   `syncookie SYN-ACK seq ${numText(isn)} (opaque: hash + peer ISN + minute counter + index of mss ${mss}) ack ${rcvNxt}: no req kept, no retransmission`;
 const isnText = (isn: Num): string => `ISN ${numText(isn)} (opaque, reused by every retransmission)`;
 const isnTwText = (isn: Num): string => `ISN ${numText(isn)} = tw_snd_nxt + 65537`;
-const synackSentText = (isn: Num, rcvNxt: number, tpl: SynAckTpl): string => `SYN-ACK seq ${numText(isn)} ack ${rcvNxt} window ${tpl.window}${tpl.flags & 0x40 ? ' ECE' : ''}`;
+const synackSentText = (isn: Num, rcvNxt: number, tpl: SynAckTpl): string =>
+  `SYN-ACK seq ${numText(isn)} ack ${rcvNxt} window ${tpl.window}${tpl.flags & 0x40 ? ' ECE' : ''}`;
 const childTimerText = (l: Listener, s: Sysctls): string =>
-  `TFO child in SYN_RECV (already in the accept queue), SYN-ACK timer at +1 s, up to ${(l.opts.syncnt ?? s.tcp_synack_retries + 1)} retries`;
+  `TFO child in SYN_RECV (already in the accept queue), SYN-ACK timer at +1 s, up to ${l.opts.syncnt ?? s.tcp_synack_retries + 1} retries`;
 const reqCreatedText = (key: string, l: Listener): string => `req ${key} in the SYN queue (qlen ${l.qlen + 1}), SYN-ACK timer at +1 s`;
 
 /** @param twIsn ISN handed over by a TIME_WAIT socket that accepted the SYN (§7), bypassing limits. */
@@ -131,8 +133,16 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
     const r = st.whyf('cookies.send', cookieSendText, isn, mss, rcvNxt);
     const flow = flowFor(st, key + '/cookie', st.gen + 1);
     const raw = ts ? cookieTsvalRaw(st.now, low6) : 0;
-    emitSynAck(st, tpl, { peer: seg.src, pport: seg.sport, lport, isn, rcvNxt, tsOff, tsRecent: ts ? ko.tsVal : 0, flow }, r, st.now,
-      ts ? low6 : undefined, ts ? raw : undefined, ts ? st.env.tsTolMs + 64 : undefined);
+    emitSynAck(
+      st,
+      tpl,
+      { peer: seg.src, pport: seg.sport, lport, isn, rcvNxt, tsOff, tsRecent: ts ? ko.tsVal : 0, flow },
+      r,
+      st.now,
+      ts ? low6 : undefined,
+      ts ? raw : undefined,
+      ts ? st.env.tsTolMs + 64 : undefined,
+    );
     st.count('TcpExtSyncookiesSent');
     recordCookie(st, l, seg, isn, mss, tsOff, low6);
     return;
@@ -146,10 +156,33 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
   const tsSym = ts && !tfo.child ? freshStem(st, 'sats@' + key) : undefined;
   emitSynAck(st, tpl, target, r, st.now, undefined, undefined, undefined, tsSym !== undefined ? tsSym + '/0' : undefined);
   if (tfo.child) {
-    const child = makeChild(st, l, {
-      key, peer: seg.src, pport: seg.sport, lport, isn, rcvIsn: seg.seq, rcvNxt, tsOk: ts, tsOff, tsRecent: ts ? ko.tsVal : 0,
-      sackOk, wsOk, rcvWscale: win.wscale, rcvWnd: win.rcvWnd, fullSpace: win.fullSpace, ecnOk, ttl: tpl.ttl, tos: tpl.tos, flow, md5,
-    }, 'SYN_RECV');
+    const child = makeChild(
+      st,
+      l,
+      {
+        key,
+        peer: seg.src,
+        pport: seg.sport,
+        lport,
+        isn,
+        rcvIsn: seg.seq,
+        rcvNxt,
+        tsOk: ts,
+        tsOff,
+        tsRecent: ts ? ko.tsVal : 0,
+        sackOk,
+        wsOk,
+        rcvWscale: win.wscale,
+        rcvWnd: win.rcvWnd,
+        fullSpace: win.fullSpace,
+        ecnOk,
+        ttl: tpl.ttl,
+        tos: tpl.tos,
+        flow,
+        md5,
+      },
+      'SYN_RECV',
+    );
     const l2 = st.listeners.get(l.port) ?? l;
     st.setListener(l.port, { ...l2, tfoQlen: l2.tfoQlen + 1 });
     const { atMs: at, slack } = armFromEvent(st.now, 1000);
@@ -160,9 +193,36 @@ export function connRequest(st: Step, l: Listener, seg: Seg, ko: KernelOpts, twI
   }
   const { atMs: at, slack } = armFromEvent(st.now, 1000);
   const req: Req = {
-    key, peer: seg.src, pport: seg.sport, lport, rcvIsn: seg.seq, rcvNxt, isn, tsOff, tsOk: ts, tsRecent: ts ? ko.tsVal : 0,
-    sackOk, wsOk, sndWscale: ws, rcvWscale: win.wscale, mssClamp, ecnOk, rcvWnd: win.rcvWnd, synTos: seg.tos, tpl,
-    numTimeout: 0, numRetrans: 0, timerAt: at, timerSlack: slack, tsSym, firstTsMs: st.now, lastTsMs: st.now, lastOowMs: -Infinity, acked: false, flow, flowGen: 0,
+    key,
+    peer: seg.src,
+    pport: seg.sport,
+    lport,
+    rcvIsn: seg.seq,
+    rcvNxt,
+    isn,
+    tsOff,
+    tsOk: ts,
+    tsRecent: ts ? ko.tsVal : 0,
+    sackOk,
+    wsOk,
+    sndWscale: ws,
+    rcvWscale: win.wscale,
+    mssClamp,
+    ecnOk,
+    rcvWnd: win.rcvWnd,
+    synTos: seg.tos,
+    tpl,
+    numTimeout: 0,
+    numRetrans: 0,
+    timerAt: at,
+    timerSlack: slack,
+    tsSym,
+    firstTsMs: st.now,
+    lastTsMs: st.now,
+    lastOowMs: -Infinity,
+    acked: false,
+    flow,
+    flowGen: 0,
   };
   st.setReq(key, req);
   const cur = st.listeners.get(l.port) ?? l;

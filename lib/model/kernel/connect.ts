@@ -62,14 +62,50 @@ export function connect(st: Step, dport: number, sportIn: number | undefined, op
     tos: ((env.ip === 4 ? opts.tos : opts.tclass) ?? 0) & 0xfc,
   };
   const sock: Sock = {
-    key, state: 'SYN_SENT', peer, pport: dport, lport, active: true, accepted: true, isn, sndNxtOff: 1, rcvNxt: 0, rcvIsn: 0,
-    tsOk: ts, tsOff, tsRecent: 0, sackOk: tpl.sack, wsOk: wsOn, rcvWscale: wsOn ? win.wscale : 0, rcvWnd: win.rcvWnd, fullSpace: win.fullSpace,
-    ecnOk: ecn, ttl: tpl.ttl, tos: tpl.tos, flow: flowFor(st, key), ipId: env.ip === 4 ? ipIdSym(st, key) : 0, sent: 0,
-    lastOowMs: -Infinity, opts, md5, ...timer1s(st.now), retransmits: 0, totalRto: 0, rtoMs: 1000, firstSynMs: st.now, tpl, synEcn: ecn, numTimeout: 0,
+    key,
+    state: 'SYN_SENT',
+    peer,
+    pport: dport,
+    lport,
+    active: true,
+    accepted: true,
+    isn,
+    sndNxtOff: 1,
+    rcvNxt: 0,
+    rcvIsn: 0,
+    tsOk: ts,
+    tsOff,
+    tsRecent: 0,
+    sackOk: tpl.sack,
+    wsOk: wsOn,
+    rcvWscale: wsOn ? win.wscale : 0,
+    rcvWnd: win.rcvWnd,
+    fullSpace: win.fullSpace,
+    ecnOk: ecn,
+    ttl: tpl.ttl,
+    tos: tpl.tos,
+    flow: flowFor(st, key),
+    ipId: env.ip === 4 ? ipIdSym(st, key) : 0,
+    sent: 0,
+    lastOowMs: -Infinity,
+    opts,
+    md5,
+    ...timer1s(st.now),
+    retransmits: 0,
+    totalRto: 0,
+    rtoMs: 1000,
+    firstSynMs: st.now,
+    tpl,
+    synEcn: ecn,
+    numTimeout: 0,
     synTsSym: ts ? freshSym(st, 'synts@' + key) : undefined,
     ...(tfo.option || tfo.data ? { tfoClient: { option: !!tfo.option, exp: !!tfo.option?.exp, data: tfo.data }, sndNxtOff: 1 + tfo.data } : {}),
   };
-  const r = st.why('connect.syn', () => `SYN seq ${numText(isn)} window ${tpl.window}, MSS ${mss}${ts ? ', TS' : ''}${tpl.sack ? ', SACK_PERM' : ''}${wsOn ? `, WS ${win.wscale}` : ''}${tfo.option ? (tfo.option.hex ? `, TFO cookie ${tfo.option.hex}` : ', TFO cookie request') : ''}${tfo.data ? `, ${tfo.data} byte(s) of data` : ''}`);
+  const r = st.why(
+    'connect.syn',
+    () =>
+      `SYN seq ${numText(isn)} window ${tpl.window}, MSS ${mss}${ts ? ', TS' : ''}${tpl.sack ? ', SACK_PERM' : ''}${wsOn ? `, WS ${win.wscale}` : ''}${tfo.option ? (tfo.option.hex ? `, TFO cookie ${tfo.option.hex}` : ', TFO cookie request') : ''}${tfo.data ? `, ${tfo.data} byte(s) of data` : ''}`,
+  );
   const sent = emitSyn(st, sock, tpl.flags, r, st.now, undefined, sock.synTsSym, tfo);
   st.setSock(key, sent);
   st.count('TcpActiveOpens');
@@ -100,7 +136,7 @@ export function emitSyn(st: Step, sock: Sock, flags: number, r: Reason, at: numb
   if (tpl.ts) tsval = jstar('opt.ts.val', tsvalExpect(sock.tsOff, f.approxMs, f.tolMs, undefined, tsBindAs), ex);
   const synack = (flags & ACK) !== 0;
   const opts = synackOptionsJson(tpl, tsval, synack ? sock.tsRecent : 0, ex);
-  const sport = typeof sock.lport === 'number' ? sock.lport : st.bindings[sock.lport.sym] ?? ('*' as unknown as number);
+  const sport = typeof sock.lport === 'number' ? sock.lport : (st.bindings[sock.lport.sym] ?? ('*' as unknown as number));
   if (typeof sock.lport !== 'number' && st.bindings[sock.lport.sym] !== undefined) delete ex['tcp.sport'];
   st.send(packet(ip, sport, sock.pport, jnum(sock.isn, 'tcp.seq', ex), synack ? sock.rcvNxt : 0, flags, tpl.window, opts, first?.data), ex, r, at);
   return { ...sock, sent: sock.sent + 1 };

@@ -34,7 +34,10 @@ export function ecnCreateRequest(env: ModelEnv, flags: number, ipTos: number): E
   if (!ect || resBits) {
     return {
       ok: true,
-      reason: reason('ecn.ok', `ECE+CWR, tcp_ecn=${env.sysctls.tcp_ecn}, ${ect ? 'ECT but AE/reserved bit set' : 'Not-ECT'}${flags & AE ? ' (AE: classic reply, AccECN unreachable with tcp_ecn ≤ 2)' : ''} → ECE`),
+      reason: reason(
+        'ecn.ok',
+        `ECE+CWR, tcp_ecn=${env.sysctls.tcp_ecn}, ${ect ? 'ECT but AE/reserved bit set' : 'Not-ECT'}${flags & AE ? ' (AE: classic reply, AccECN unreachable with tcp_ecn ≤ 2)' : ''} → ECE`,
+      ),
     };
   }
   return { ok: false, reason: reason('ecn.ect-rfc3168', `ECE+CWR on an ECT(${ipTos & 3}) SYN without AE/reserved bits → no ECN`) };

@@ -38,7 +38,13 @@ export function childProcess(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): vo
     const child: Sock = { ...sock, state: 'SYN_RECV' };
     st.setSock(child.key, child);
     st.count('TcpExtTCPSYNChallenge');
-    return challenge(st, child, seg, 'estab.challenge-syn', () => `the child sees the SYN flag of the segment that created it: challenge ACK, child ${sock.key} stays SYN_RECV`);
+    return challenge(
+      st,
+      child,
+      seg,
+      'estab.challenge-syn',
+      () => `the child sees the SYN flag of the segment that created it: challenge ACK, child ${sock.key} stays SYN_RECV`,
+    );
   }
   st.why('child.established', () => `child ${sock.key} ESTABLISHED${ko.ts ? '' : sock.tsOk ? ' (third ACK without TS accepted)' : ''}`);
   dataAndFin(st, sock, seg, 'child.data', 'child.fin');
@@ -67,7 +73,16 @@ function dataAndFin(st: Step, sock: Sock, seg: Seg, dataRule: 'child.data' | 'es
       // tcp_data_queue: a retransmission (end_seq ≤ rcv_nxt) → immediate ACK with a D-SACK of it; a
       // partial one (seq < rcv_nxt < end_seq) → D-SACK [seq, rcv_nxt], the new part is queued (C12).
       if (!after(seg.endSeq, sock.rcvNxt)) {
-        const s2 = sockSend(st, sock, ACK, 'estab.dsack', () => `segment ${seg.seq}..${seg.endSeq} already received (rcv_nxt ${sock.rcvNxt}): ACK with D-SACK`, 0, sock.sndNxtOff, dsackOf(sock, seg));
+        const s2 = sockSend(
+          st,
+          sock,
+          ACK,
+          'estab.dsack',
+          () => `segment ${seg.seq}..${seg.endSeq} already received (rcv_nxt ${sock.rcvNxt}): ACK with D-SACK`,
+          0,
+          sock.sndNxtOff,
+          dsackOf(sock, seg),
+        );
         st.setSock(sock.key, s2);
         return;
       }
@@ -77,13 +92,27 @@ function dataAndFin(st: Step, sock: Sock, seg: Seg, dataRule: 'child.data' | 'es
     } else {
       const wnd = receiveWindow(st, sock);
       if (!before(seg.seq, (sock.rcvNxt + wnd) >>> 0)) {
-        const s2 = sockSend(st, sock, ACK, 'estab.data-oow', () => `segment ${seg.seq} at or beyond the window's right edge ${(sock.rcvNxt + wnd) >>> 0}: dropped, immediate ACK`);
+        const s2 = sockSend(
+          st,
+          sock,
+          ACK,
+          'estab.data-oow',
+          () => `segment ${seg.seq} at or beyond the window's right edge ${(sock.rcvNxt + wnd) >>> 0}: dropped, immediate ACK`,
+        );
         st.setSock(sock.key, s2);
         return;
       }
       // tcp_data_queue_ofo: queued out of order, immediate ACK with a SACK block for it.
-      const s2 = sockSend(st, sock, ACK, 'estab.ofo', () => `out-of-order segment ${seg.seq}..${seg.endSeq} (rcv_nxt ${sock.rcvNxt}): ACK with SACK [${seg.seq}, ${seg.endSeq}]`, 0, sock.sndNxtOff,
-        sock.sackOk ? [[seg.seq, seg.endSeq]] : undefined);
+      const s2 = sockSend(
+        st,
+        sock,
+        ACK,
+        'estab.ofo',
+        () => `out-of-order segment ${seg.seq}..${seg.endSeq} (rcv_nxt ${sock.rcvNxt}): ACK with SACK [${seg.seq}, ${seg.endSeq}]`,
+        0,
+        sock.sndNxtOff,
+        sock.sackOk ? [[seg.seq, seg.endSeq]] : undefined,
+      );
       st.setSock(sock.key, s2);
       return;
     }
@@ -103,11 +132,21 @@ function dataAndFin(st: Step, sock: Sock, seg: Seg, dataRule: 'child.data' | 'es
   // 0 before — the next tick (0–8 ms observed). Measured on 6.18.44: data+FIN 40.4–47.7 ms, bare FIN
   // 0.6–8.4 ms (correction C14). A pending D-SACK does not hurry it; old payload counts as data.
   const delayed = fin && next === 'CLOSE_WAIT';
-  const everData = seg.len > 0 || ((s.rcvNxt - ((s.rcvIsn + 1) >>> 0)) >>> 0) > 1;
+  const everData = seg.len > 0 || (s.rcvNxt - ((s.rcvIsn + 1) >>> 0)) >>> 0 > 1;
   const at = delayed ? st.now + (everData ? DELACK_ATO_MS : DELACK_TICK_MS) : undefined;
   if (delayed) st.why('estab.fin-delack', () => `FIN → CLOSE_WAIT, pingpong: delayed ACK after ${everData ? `ato ${DELACK_ATO_MS} ms` : `one tick (ato 0)`}`);
-  s = sockSend(st, s, ACK, rule, () =>
-    `${newLen ? `${newLen} B data` : ''}${newLen && fin ? ' + ' : ''}${fin ? 'FIN' : ''} → ACK ack ${s.rcvNxt}${next !== sock.state ? `, ${sock.state} → ${next}` : ''}`, newLen, s.sndNxtOff, sack, at);
+  s = sockSend(
+    st,
+    s,
+    ACK,
+    rule,
+    () =>
+      `${newLen ? `${newLen} B data` : ''}${newLen && fin ? ' + ' : ''}${fin ? 'FIN' : ''} → ACK ack ${s.rcvNxt}${next !== sock.state ? `, ${sock.state} → ${next}` : ''}`,
+    newLen,
+    s.sndNxtOff,
+    sack,
+    at,
+  );
   st.why('child.ack-window', 'ACK window field given as a range (free-space rounding) [inferred]');
   if (next === 'TIME_WAIT') enterTimeWait(st, s);
   else st.setSock(s.key, s);
@@ -123,7 +162,15 @@ function challenge(st: Step, sock: Sock, seg: Seg, rule: ChallengeRule, text: ()
   const isChallenge = rule !== 'estab.dupack' && rule !== 'estab.paws-drop';
   const limited = isChallenge ? st.now - sock.lastOowMs < st.env.sysctls.tcp_invalid_ratelimit : oowLimited(st, sock.lastOowMs, seg);
   if (limited) {
-    st.count(sock.state === 'SYN_RECV' ? 'TcpExtTCPACKSkippedSynRecv' : isChallenge ? 'TcpExtTCPACKSkippedChallenge' : rule === 'estab.paws-drop' ? 'TcpExtTCPACKSkippedPAWS' : 'TcpExtTCPACKSkippedSeq');
+    st.count(
+      sock.state === 'SYN_RECV'
+        ? 'TcpExtTCPACKSkippedSynRecv'
+        : isChallenge
+          ? 'TcpExtTCPACKSkippedChallenge'
+          : rule === 'estab.paws-drop'
+            ? 'TcpExtTCPACKSkippedPAWS'
+            : 'TcpExtTCPACKSkippedSeq',
+    );
     st.why('estab.limited', () => `${rule}: within ${st.env.sysctls.tcp_invalid_ratelimit} ms of the last answer → nothing`);
     return;
   }
@@ -167,7 +214,22 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
       return;
     }
     const r = st.why('check_req.dup-syn', 'duplicate SYN to a TFO child: SYN-ACK re-sent');
-    emitSynAck(st, sock.tpl, { peer: sock.peer, pport: sock.pport, lport: sock.lport as number, isn: sock.isn, rcvNxt: sock.rcvNxt, tsOff: sock.tsOff, tsRecent: sock.tsRecent, flow: sock.flow }, r, st.now);
+    emitSynAck(
+      st,
+      sock.tpl,
+      {
+        peer: sock.peer,
+        pport: sock.pport,
+        lport: sock.lport as number,
+        isn: sock.isn,
+        rcvNxt: sock.rcvNxt,
+        tsOff: sock.tsOff,
+        tsRecent: sock.tsRecent,
+        flow: sock.flow,
+      },
+      r,
+      st.now,
+    );
     st.setSock(sock.key, { ...sock, lastOowMs: st.now });
     return;
   }
@@ -184,15 +246,27 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     const oldAckDup = d === 'old-ack' && !st.env.profile.pawsOldAckSilent;
     if (oldAckDup) d = 'reject';
     if (d === 'pass') {
-      st.why('estab.paws-disordered', () => `TSval ${ko.tsVal} < ts_recent ${sock.tsRecent} by ≤ ${TSVAL_REPLAY_MS}, pure duplicate ACK without window update: passes PAWS`);
+      st.why(
+        'estab.paws-disordered',
+        () => `TSval ${ko.tsVal} < ts_recent ${sock.tsRecent} by ≤ ${TSVAL_REPLAY_MS}, pure duplicate ACK without window update: passes PAWS`,
+      );
     } else if (d === 'old-ack') {
       st.count('TcpExtPAWSOldAck');
       st.why('estab.paws-old-ack', () => `pure ACK below rcv_nxt failing PAWS (TSval ${ko.tsVal} < ts_recent ${sock.tsRecent} − 1): dropped, no duplicate ACK`);
       return;
     } else {
       st.count('TcpExtPAWSEstab');
-      if (f & SYN) return challenge(st, sock, seg, 'estab.challenge-syn', () => `SYN failing PAWS (TSval ${ko.tsVal} < ts_recent ${sock.tsRecent}): challenge ACK`);
-      return challenge(st, sock, seg, 'estab.paws-drop', () => `PAWS: TSval ${ko.tsVal} < ts_recent ${sock.tsRecent} − 1: duplicate ACK${oldAckDup ? ` (a pure ACK below rcv_nxt: kernel ${st.env.profile.name} has no silent PAWSOldAck drop, profile pawsOldAckSilent off)` : ''}`, dsackOf(sock, seg));
+      if (f & SYN)
+        return challenge(st, sock, seg, 'estab.challenge-syn', () => `SYN failing PAWS (TSval ${ko.tsVal} < ts_recent ${sock.tsRecent}): challenge ACK`);
+      return challenge(
+        st,
+        sock,
+        seg,
+        'estab.paws-drop',
+        () =>
+          `PAWS: TSval ${ko.tsVal} < ts_recent ${sock.tsRecent} − 1: duplicate ACK${oldAckDup ? ` (a pure ACK below rcv_nxt: kernel ${st.env.profile.name} has no silent PAWSOldAck drop, profile pawsOldAckSilent off)` : ''}`,
+        dsackOf(sock, seg),
+      );
     }
   }
   // Sequence acceptability (tcp_sequence): end_seq not before rcv_wup; beyond the right edge only when
@@ -202,14 +276,23 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
   const wup = sock.rcvWup ?? sock.rcvNxt;
   const acceptable = !before(seg.endSeq, wup) && (!after(seg.endSeq, right) || (!after(seg.seq, right) && !(sock.unread ?? 0)));
   // tcp_reset_check: a RST at rcv_nxt − 1 resets a socket that has received a FIN.
-  const resetCheck = (f & RST) !== 0 && seg.seq === ((sock.rcvNxt - 1) >>> 0) && (sock.state === 'CLOSE_WAIT' || sock.state === 'LAST_ACK' || sock.state === 'CLOSING');
+  const resetCheck =
+    (f & RST) !== 0 && seg.seq === (sock.rcvNxt - 1) >>> 0 && (sock.state === 'CLOSE_WAIT' || sock.state === 'LAST_ACK' || sock.state === 'CLOSING');
   if (!acceptable && !resetCheck) {
     if (f & RST) {
       st.why('estab.rst-oow', () => `RST seq ${seg.seq} out of window [${wup}, ${right}]: dropped`);
       return;
     }
-    if (f & SYN) return challenge(st, sock, seg, 'estab.challenge-syn', () => `SYN seq ${seg.seq} (old/out of window): challenge ACK seq snd_nxt ack ${sock.rcvNxt}`);
-    return challenge(st, sock, seg, 'estab.dupack', () => `seq ${seg.seq}..${seg.endSeq} outside the window [${wup}, ${right}]: duplicate ACK`, dsackOf(sock, seg));
+    if (f & SYN)
+      return challenge(st, sock, seg, 'estab.challenge-syn', () => `SYN seq ${seg.seq} (old/out of window): challenge ACK seq snd_nxt ack ${sock.rcvNxt}`);
+    return challenge(
+      st,
+      sock,
+      seg,
+      'estab.dupack',
+      () => `seq ${seg.seq}..${seg.endSeq} outside the window [${wup}, ${right}]: duplicate ACK`,
+      dsackOf(sock, seg),
+    );
   }
   if (f & RST) {
     if (seg.seq === sock.rcvNxt || resetCheck) {
@@ -223,7 +306,7 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
   }
   if (f & SYN) {
     // A crossed SYN-ACK in simultaneous open is accepted (tcp_validate_incoming exception, §8.5).
-    const crossed = sock.state === 'SYN_RECV' && sock.active && (f & ACK) && ((seg.seq + 1) >>> 0) === sock.rcvNxt && ackIs(st, sock, seg.ack, 1) !== false;
+    const crossed = sock.state === 'SYN_RECV' && sock.active && f & ACK && (seg.seq + 1) >>> 0 === sock.rcvNxt && ackIs(st, sock, seg.ack, 1) !== false;
     if (!crossed) return challenge(st, sock, seg, 'estab.challenge-syn', () => `in-window SYN seq ${seg.seq}: challenge ACK`);
     st.why('simopen.established', 'crossed SYN-ACK (seq+1 = rcv_nxt, ack = snd_nxt): ESTABLISHED');
     // The segment then reaches tcp_data_queue: its SYN makes end_seq = rcv_nxt, a retransmission → an
@@ -231,7 +314,16 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     // tcp_ack(FLAG_UPDATE_TS_RECENT) runs first: its TSval becomes ts_recent (echoed by that ACK).
     const newer = ko.ts && sock.tsOk && (sock.tsRecent === 0 || ((sock.tsRecent - ko.tsVal) | 0) <= 0);
     const est: Sock = { ...sock, state: 'ESTABLISHED', timerAt: Infinity, tsRecent: newer ? ko.tsVal : sock.tsRecent };
-    const s2 = sockSend(st, est, ACK, 'estab.dsack', () => `crossed SYN-ACK ${seg.seq}..${seg.endSeq} is below rcv_nxt once the SYN is counted: ACK with D-SACK`, 0, est.sndNxtOff, dsackOf(est, seg));
+    const s2 = sockSend(
+      st,
+      est,
+      ACK,
+      'estab.dsack',
+      () => `crossed SYN-ACK ${seg.seq}..${seg.endSeq} is below rcv_nxt once the SYN is counted: ACK with D-SACK`,
+      0,
+      est.sndNxtOff,
+      dsackOf(est, seg),
+    );
     st.setSock(sock.key, s2);
     return;
   }
@@ -270,7 +362,14 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
       st.why('estab.old-ack-drop', () => `${s.state}: SEG.ACK ${seg.ack} below snd_una ${una}: not acceptable, dropped`);
       return;
     }
-    if (tooOld) return challenge(st, s, seg, 'estab.old-ack', () => `SEG.ACK ${seg.ack} below snd_una ${una} − min(max_window, bytes_acked ${bytesAcked}): challenge ACK, segment dropped`);
+    if (tooOld)
+      return challenge(
+        st,
+        s,
+        seg,
+        'estab.old-ack',
+        () => `SEG.ACK ${seg.ack} below snd_una ${una} − min(max_window, bytes_acked ${bytesAcked}): challenge ACK, segment dropped`,
+      );
     oldAck = true;
     st.why('estab.old-ack-ok', () => `SEG.ACK ${seg.ack} below snd_una ${una} within bytes_acked ${bytesAcked}: old ACK ignored, segment processed`);
   } else if (nxt !== undefined && after(seg.ack, nxt)) {
@@ -280,10 +379,19 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
       return;
     }
     if (!st.env.profile.unsentAckChallenge) {
-      st.why('estab.unsent-ack-silent', () => `SEG.ACK ${seg.ack} beyond snd_nxt ${nxt}: dropped, no challenge ACK (kernel ${st.env.profile.name}: profile unsentAckChallenge off)`);
+      st.why(
+        'estab.unsent-ack-silent',
+        () => `SEG.ACK ${seg.ack} beyond snd_nxt ${nxt}: dropped, no challenge ACK (kernel ${st.env.profile.name}: profile unsentAckChallenge off)`,
+      );
       return;
     }
-    return challenge(st, s, seg, 'estab.unsent-ack', () => `SEG.ACK ${seg.ack} beyond snd_nxt ${nxt}: challenge ACK seq snd_nxt ack ${s.rcvNxt}, segment dropped`);
+    return challenge(
+      st,
+      s,
+      seg,
+      'estab.unsent-ack',
+      () => `SEG.ACK ${seg.ack} beyond snd_nxt ${nxt}: challenge ACK seq snd_nxt ack ${s.rcvNxt}, segment dropped`,
+    );
   }
   if (!oldAck) {
     // tcp_ack(FLAG_UPDATE_TS_RECENT) → tcp_replace_ts_recent: an accepted segment whose seq is not after
@@ -296,7 +404,11 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     }
     // tcp_ack_update_window.
     const nwin = seg.window * 2 ** (s.sndWscale ?? 0);
-    if (s.sndWl1 !== undefined && s.sndWnd !== undefined && ((una !== undefined && after(seg.ack, una)) || after(seg.seq, s.sndWl1) || (seg.seq === s.sndWl1 && (nwin > s.sndWnd || nwin === 0)))) {
+    if (
+      s.sndWl1 !== undefined &&
+      s.sndWnd !== undefined &&
+      ((una !== undefined && after(seg.ack, una)) || after(seg.seq, s.sndWl1) || (seg.seq === s.sndWl1 && (nwin > s.sndWnd || nwin === 0)))
+    ) {
       s = { ...s, sndWnd: nwin, sndWl1: seg.seq, maxWindow: Math.max(s.maxWindow ?? 0, nwin) };
     }
   }
@@ -308,8 +420,7 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
       // a timewait socket in the FIN_WAIT2 substate (tcp_time_wait; correction C23).
       enterFinWait2Tw(st, { ...s, state: 'FIN_WAIT2' });
       return;
-    }
-    else if (s.state === 'CLOSING') {
+    } else if (s.state === 'CLOSING') {
       st.why('estab.fin', 'CLOSING: our FIN acked → TIME_WAIT');
       enterTimeWait(st, s);
       return;
@@ -329,10 +440,20 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
 
 /** close() of a connection: FIN (ESTABLISHED → FIN_WAIT1, CLOSE_WAIT → LAST_ACK) [inferred]. */
 export function closeSock(st: Step, sock: Sock): void {
-  if ((sock.unread ?? 0) > 0 && (sock.state === 'ESTABLISHED' || sock.state === 'CLOSE_WAIT' || sock.state === 'SYN_RECV' || sock.state === 'FIN_WAIT1' || sock.state === 'FIN_WAIT2')) {
+  if (
+    (sock.unread ?? 0) > 0 &&
+    (sock.state === 'ESTABLISHED' || sock.state === 'CLOSE_WAIT' || sock.state === 'SYN_RECV' || sock.state === 'FIN_WAIT1' || sock.state === 'FIN_WAIT2')
+  ) {
     // tcp_close: data the application never read → RST|ACK (seq snd_nxt, ack rcv_nxt) instead of a
     // FIN, the connection is gone at once (RFC 2525; measured on 6.18.44: correction C8).
-    sockSend(st, sock, RST | ACK, 'close.unread-reset', () => `close() with ${sock.unread} unread byte(s): RST|ACK seq snd_nxt ack ${sock.rcvNxt}, ${sock.key} closed`, sock.unread ?? 0);
+    sockSend(
+      st,
+      sock,
+      RST | ACK,
+      'close.unread-reset',
+      () => `close() with ${sock.unread} unread byte(s): RST|ACK seq snd_nxt ack ${sock.rcvNxt}, ${sock.key} closed`,
+      sock.unread ?? 0,
+    );
     st.count('TcpExtTCPAbortOnClose');
     st.count('TcpOutRsts');
     removeSock(st, sock);

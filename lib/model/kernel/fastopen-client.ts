@@ -41,7 +41,11 @@ export function synFastOpen(st: Step, opts: SockOpts, fo: ActiveFastOpen | undef
   const connectOpt = (opts.fastopenConnect ?? 0) !== 0;
   if (!fo && !connectOpt) return NONE;
   if (!(s.tcp_fastopen & TFO_CLIENT_ENABLE)) {
-    st.why('fastopen.client-off', () => `tcp_fastopen=0x${s.tcp_fastopen.toString(16)} lacks the client bit 0x1: ${fo ? 'sendto(MSG_FASTOPEN) fails EOPNOTSUPP' : 'TCP_FASTOPEN_CONNECT was refused'}, plain SYN`);
+    st.why(
+      'fastopen.client-off',
+      () =>
+        `tcp_fastopen=0x${s.tcp_fastopen.toString(16)} lacks the client bit 0x1: ${fo ? 'sendto(MSG_FASTOPEN) fails EOPNOTSUPP' : 'TCP_FASTOPEN_CONNECT was refused'}, plain SYN`,
+    );
     return NONE;
   }
   const peer = st.env.peer;
@@ -50,13 +54,21 @@ export function synFastOpen(st: Step, opts: SockOpts, fo: ActiveFastOpen | undef
   const have = noCookie || c?.cookie !== undefined;
   if (!fo) {
     if (have) {
-      st.why('fastopen.client-defer', () => `TCP_FASTOPEN_CONNECT with ${noCookie ? 'the no-cookie mode' : `cookie ${c!.cookie} cached for ${peer}`}: connect() returns 0, the SYN waits for the first write`);
+      st.why(
+        'fastopen.client-defer',
+        () =>
+          `TCP_FASTOPEN_CONNECT with ${noCookie ? 'the no-cookie mode' : `cookie ${c!.cookie} cached for ${peer}`}: connect() returns 0, the SYN waits for the first write`,
+      );
       return { deferred: true, data: 0 };
     }
   }
   if (!have) {
     const exp = c?.tryExp === 1;
-    st.why('fastopen.client-request', () => `no cookie cached for ${peer}: SYN with a ${exp ? 'experimental-format ' : ''}cookie request${fo?.len ? `, the ${fo.len} byte(s) wait for the handshake` : ''}`);
+    st.why(
+      'fastopen.client-request',
+      () =>
+        `no cookie cached for ${peer}: SYN with a ${exp ? 'experimental-format ' : ''}cookie request${fo?.len ? `, the ${fo.len} byte(s) wait for the handshake` : ''}`,
+    );
     return { deferred: false, option: { hex: '', exp }, data: 0 };
   }
   // tcp_send_syn_data: mss_clamp from the cache (else advmss), bounded by TCP_MAXSEG; the data room
@@ -65,10 +77,17 @@ export function synFastOpen(st: Step, opts: SockOpts, fo: ActiveFastOpen | undef
   const room = Math.max(0, mss - MAX_TCP_OPTION_SPACE);
   const data = Math.min(fo?.len ?? 0, room);
   if (noCookie) {
-    st.why('fastopen.client-no-cookie', () => `no-cookie mode (${(s.tcp_fastopen & TFO_CLIENT_NO_COOKIE) ? 'tcp_fastopen 0x4' : 'TCP_FASTOPEN_NO_COOKIE'}): ${data} byte(s) in the SYN (room ${room} = MSS ${mss} − ${MAX_TCP_OPTION_SPACE}), no TFO option`);
+    st.why(
+      'fastopen.client-no-cookie',
+      () =>
+        `no-cookie mode (${s.tcp_fastopen & TFO_CLIENT_NO_COOKIE ? 'tcp_fastopen 0x4' : 'TCP_FASTOPEN_NO_COOKIE'}): ${data} byte(s) in the SYN (room ${room} = MSS ${mss} − ${MAX_TCP_OPTION_SPACE}), no TFO option`,
+    );
     return { deferred: false, data };
   }
-  st.why('fastopen.client-cookie', () => `cookie ${c!.cookie} cached for ${peer}: SYN carries it and ${data} byte(s) (room ${room} = MSS ${mss} − ${MAX_TCP_OPTION_SPACE})`);
+  st.why(
+    'fastopen.client-cookie',
+    () => `cookie ${c!.cookie} cached for ${peer}: SYN carries it and ${data} byte(s) (room ${room} = MSS ${mss} − ${MAX_TCP_OPTION_SPACE})`,
+  );
   return { deferred: false, option: { hex: c!.cookie, exp: c!.exp }, data };
 }
 
@@ -92,7 +111,7 @@ export function fastOpenSynAck(st: Step, sock: Sock, ackOff: number, ko: KernelO
   const peer = sock.peer;
   const old: TfoCacheEntry = st.tfoCache.get(peer) ?? { mss: 0, exp: false, tryExp: 0 };
   // mss_clamp after the SYN-ACK; when TCP_MAXSEG clamped it, the SYN-ACK's own MSS is what is cached
-  const mss = ko.mss ? synackMss ?? ko.mss : sock.opts.maxseg || TCP_MSS_DEFAULT;
+  const mss = ko.mss ? (synackMss ?? ko.mss) : sock.opts.maxseg || TCP_MSS_DEFAULT;
   let cookie = old.cookie;
   let exp = old.exp;
   let tryExp = old.tryExp;
@@ -106,7 +125,10 @@ export function fastOpenSynAck(st: Step, sock: Sock, ackOff: number, ko: KernelO
   } else if (sock.retransmits === 0 && t.data === 0 && !cookie && !old.exp) {
     const want = t.exp ? 2 : 1;
     if (want > tryExp) tryExp = want;
-    st.why('fastopen.client-no-cookie-reply', () => `cookie request answered without a cookie: MSS ${mss} cached${want === 1 ? '; the next request uses the experimental option' : ''}`);
+    st.why(
+      'fastopen.client-no-cookie-reply',
+      () => `cookie request answered without a cookie: MSS ${mss} cached${want === 1 ? '; the next request uses the experimental option' : ''}`,
+    );
   }
   st.setTfoCache(peer, { mss, cookie, exp, tryExp });
   const acked = Math.max(0, ackOff - 1);
@@ -114,7 +136,10 @@ export function fastOpenSynAck(st: Step, sock: Sock, ackOff: number, ko: KernelO
   if (t.data > 0) {
     if (resend > 0) {
       st.count('TcpExtTCPFastOpenActiveFail');
-      st.why('fastopen.client-data-resend', () => `SYN-ACK acknowledges ${acked} of the SYN's ${t.data} byte(s): the other ${resend} are sent again at once, with the ACK`);
+      st.why(
+        'fastopen.client-data-resend',
+        () => `SYN-ACK acknowledges ${acked} of the SYN's ${t.data} byte(s): the other ${resend} are sent again at once, with the ACK`,
+      );
     } else {
       st.count('TcpExtTCPFastOpenActive');
       st.why('fastopen.client-data-acked', () => `SYN-ACK acknowledges the SYN's ${t.data} byte(s)`);

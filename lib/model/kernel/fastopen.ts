@@ -110,9 +110,12 @@ export function tryFastOpen(st: Step, l: Listener, seg: Seg, ko: KernelOpts): Tf
     if (ko.tfoLen >= 0 || synData) {
       if (maxQ && l.tfoQlen >= maxQ) st.count('TcpExtTCPFastOpenListenOverflow');
       st.why('fastopen.off', () =>
-        !(tfo & 2) ? `tcp_fastopen=0x${tfo.toString(16)} lacks the server bit 0x2`
-          : maxQ === 0 ? 'listener has no TFO queue (no TCP_FASTOPEN sockopt, no 0x400)'
-            : `TFO queue full (${l.tfoQlen} ≥ ${maxQ})`);
+        !(tfo & 2)
+          ? `tcp_fastopen=0x${tfo.toString(16)} lacks the server bit 0x2`
+          : maxQ === 0
+            ? 'listener has no TFO queue (no TCP_FASTOPEN sockopt, no 0x400)'
+            : `TFO queue full (${l.tfoQlen} ≥ ${maxQ})`,
+      );
     }
     return { child: false };
   }
@@ -138,7 +141,10 @@ export function tryFastOpen(st: Step, l: Listener, seg: Seg, ko: KernelOpts): Tf
     } else if (backupCookie(st, l, seg) === have) {
       // tcp_fastopen_cookie_gen_check: a match under the backup key is valid, and the client is given
       // the cookie under the primary key (spec §4.10, "Other TFO rules").
-      st.why('fastopen.cookie-valid-backup', () => `cookie ${have} valid under the backup key: child now, ${seg.len} B data acked, fresh cookie ${want} (primary key) echoed`);
+      st.why(
+        'fastopen.cookie-valid-backup',
+        () => `cookie ${have} valid under the backup key: child now, ${seg.len} B data acked, fresh cookie ${want} (primary key) echoed`,
+      );
       st.count('TcpExtTCPFastOpenPassive');
       return { child: true, opt: { ...good, exp: ko.tfoExp } };
     } else {

@@ -65,9 +65,26 @@ function cookieChild(st: Step, l: Listener, seg: Seg, ko: KernelOpts, c: Extract
   const ipf = synackIpFields(env, l.opts, seg.tos);
   const key = seg.key;
   const child = makeChild(st, l, {
-    key, peer: seg.src, pport: seg.sport, lport: seg.dport, isn: c.rec.isn, rcvIsn: (seg.seq - 1) >>> 0, rcvNxt: seg.seq,
-    tsOk: c.tsOk, tsOff: c.rec.tsOff, tsRecent: c.tsOk ? ko.tsVal : 0, sackOk: c.sackOk, wsOk: c.wsOk, rcvWscale: win.wscale,
-    rcvWnd: win.rcvWnd, fullSpace: win.fullSpace, ecnOk: c.ecnOk, ttl: ipf.ttl, tos: ipf.tos, flow: flowFor(st, key), md5,
+    key,
+    peer: seg.src,
+    pport: seg.sport,
+    lport: seg.dport,
+    isn: c.rec.isn,
+    rcvIsn: (seg.seq - 1) >>> 0,
+    rcvNxt: seg.seq,
+    tsOk: c.tsOk,
+    tsOff: c.rec.tsOff,
+    tsRecent: c.tsOk ? ko.tsVal : 0,
+    sackOk: c.sackOk,
+    wsOk: c.wsOk,
+    rcvWscale: win.wscale,
+    rcvWnd: win.rcvWnd,
+    fullSpace: win.fullSpace,
+    ecnOk: c.ecnOk,
+    ttl: ipf.ttl,
+    tos: ipf.tos,
+    flow: flowFor(st, key),
+    md5,
   });
   childProcess(st, child, seg, ko);
 }

@@ -51,8 +51,15 @@ export function makeSynAckTpl(st: Step, lopts: SockOpts, i: SynAckInputs): TplEn
   const env = st.env;
   let e: TplEntry | undefined;
   if (!i.tfo) {
-    const key = (i.ts ? 1 : 0) | (i.sackOk ? 2 : 0) | (i.wsOk ? 4 : 0) | ((i.ws & 15) << 3) | (i.ecnOk ? 128 : 0) | (i.md5 ? 256 : 0) |
-      (i.cookie ? 512 : 0) | (env.sysctls.tcp_reflect_tos === 1 ? (i.synTos & 0xfc) << 10 : 0);
+    const key =
+      (i.ts ? 1 : 0) |
+      (i.sackOk ? 2 : 0) |
+      (i.wsOk ? 4 : 0) |
+      ((i.ws & 15) << 3) |
+      (i.ecnOk ? 128 : 0) |
+      (i.md5 ? 256 : 0) |
+      (i.cookie ? 512 : 0) |
+      (env.sysctls.tcp_reflect_tos === 1 ? (i.synTos & 0xfc) << 10 : 0);
     let c = TPL_CACHE.get(lopts);
     if (!c || c.env !== env) {
       c = { env, m: new Map() };
@@ -143,7 +150,17 @@ export interface SynAckTarget {
 }
 
 /** Emits one SYN-ACK from a template at time `at` (TSval ≈ at + ts_off; cookie: low 6 bits fixed). */
-export function emitSynAck(st: Step, tpl: SynAckTpl, t: SynAckTarget, cause: Reason, at: number, low6?: number, tsApprox?: number, tol?: number, tsBindAs?: string): void {
+export function emitSynAck(
+  st: Step,
+  tpl: SynAckTpl,
+  t: SynAckTarget,
+  cause: Reason,
+  at: number,
+  low6?: number,
+  tsApprox?: number,
+  tol?: number,
+  tsBindAs?: string,
+): void {
   const ex: Expectation = {};
   const ip = ipJson(st.env, tpl.ttl, tpl.tos, 0, t.flow, ex);
   let tsval: JsonNum = 0;

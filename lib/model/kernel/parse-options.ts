@@ -31,7 +31,19 @@ export interface KernelOpts {
   /** An AccECN option (kind 172 or 174, any length) was reached (6.18 records its offset). */
   accecnOpt?: boolean;
   /** Unusual decisions, for reasons: [rule, text]. null when nothing unusual happened. */
-  notes: Array<['parse_options.stop' | 'parse_options.skipped' | 'parse_options.disabled' | 'parse_options.mss-zero' | 'parse_options.wscale-clamped' | 'parse_options.tfo-invalid', string]> | null;
+  notes: Array<
+    [
+      (
+        | 'parse_options.stop'
+        | 'parse_options.skipped'
+        | 'parse_options.disabled'
+        | 'parse_options.mss-zero'
+        | 'parse_options.wscale-clamped'
+        | 'parse_options.tfo-invalid'
+      ),
+      string,
+    ]
+  > | null;
 }
 
 function note(o: KernelOpts, rule: NonNullable<KernelOpts['notes']>[number][0], text: string): void {

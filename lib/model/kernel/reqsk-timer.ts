@@ -21,8 +21,17 @@ export function resendSynAck(st: Step, req: Req, at: number, rule: 'reqsk_timer.
   }
   const r = st.why(rule, why);
   const f = firedAt(at, slack, st.env.tsTolMs);
-  emitSynAck(st, req.tpl, { peer: req.peer, pport: req.pport, lport: req.lport, isn: req.isn, rcvNxt: req.rcvNxt, tsOff: req.tsOff, tsRecent: req.tsRecent, flow }, r, at, undefined, f.approxMs, f.tolMs,
-    req.tsSym !== undefined ? `${req.tsSym}/${req.numRetrans + 1}` : undefined);
+  emitSynAck(
+    st,
+    req.tpl,
+    { peer: req.peer, pport: req.pport, lport: req.lport, isn: req.isn, rcvNxt: req.rcvNxt, tsOff: req.tsOff, tsRecent: req.tsRecent, flow },
+    r,
+    at,
+    undefined,
+    f.approxMs,
+    f.tolMs,
+    req.tsSym !== undefined ? `${req.tsSym}/${req.numRetrans + 1}` : undefined,
+  );
   st.count('TcpExtTCPSynRetrans');
   st.count('TcpRetransSegs');
   return { ...req, numRetrans: req.numRetrans + 1, lastTsMs: at + (slack ? slack.widthMs : 0), flow, flowGen };
@@ -61,15 +70,25 @@ export function fireReqTimer(st: Step, req: Req, at: number): void {
     resend = !req.acked || req.numTimeout >= defer - 1;
   }
   if (expire) {
-    st.why('reqsk_timer.expire', () => `req ${req.key}: ${req.numTimeout} timeouts ≥ ${thresh}${defer ? ` (defer ${defer}, acked ${req.acked})` : ''} → dropped silently`);
+    st.why(
+      'reqsk_timer.expire',
+      () => `req ${req.key}: ${req.numTimeout} timeouts ≥ ${thresh}${defer ? ` (defer ${defer}, acked ${req.acked})` : ''} → dropped silently`,
+    );
     st.setReq(req.key, undefined);
     st.setListener(l.port, listenerWithQlen(l, Math.max(0, l.qlen - 1)));
     return;
   }
   let q = req;
   if (resend) {
-    q = resendSynAck(st, req, at, 'reqsk_timer.resend', () =>
-      `timeout #${req.numTimeout + 1} of ${req.key}: SYN-ACK re-sent seq ${numText(req.isn)}, next in ${nextSynAckTimeout(req.numTimeout + 1) / 1000} s${req.timerSlack?.widthMs ? ` (timer wheel: fires up to ${req.timerSlack.widthMs} ms after ${Math.round(at)})` : ''}`, req.timerSlack);
+    q = resendSynAck(
+      st,
+      req,
+      at,
+      'reqsk_timer.resend',
+      () =>
+        `timeout #${req.numTimeout + 1} of ${req.key}: SYN-ACK re-sent seq ${numText(req.isn)}, next in ${nextSynAckTimeout(req.numTimeout + 1) / 1000} s${req.timerSlack?.widthMs ? ` (timer wheel: fires up to ${req.timerSlack.widthMs} ms after ${Math.round(at)})` : ''}`,
+      req.timerSlack,
+    );
   } else {
     st.why('reqsk_timer.defer-skip', () => `TCP_DEFER_ACCEPT (${defer} retrans), req acked, timeout #${req.numTimeout + 1}: no SYN-ACK`);
   }
@@ -100,7 +119,16 @@ export function fireTfoChildTimer(st: Step, sock: Sock, at: number): void {
     flow = flowFor(st, sock.key, sock.numTimeout + 1);
     st.why('reqsk_timer.tfo-rehash', () => `IPv6, txrehash: the re-sent SYN-ACK of TFO child ${sock.key} has a new flow label`);
   }
-  emitSynAck(st, sock.tpl, { peer: sock.peer, pport: sock.pport, lport: sock.lport as number, isn: sock.isn, rcvNxt: sock.rcvNxt, tsOff: sock.tsOff, tsRecent: sock.tsRecent, flow }, r, at, undefined, f.approxMs, f.tolMs);
+  emitSynAck(
+    st,
+    sock.tpl,
+    { peer: sock.peer, pport: sock.pport, lport: sock.lport as number, isn: sock.isn, rcvNxt: sock.rcvNxt, tsOff: sock.tsOff, tsRecent: sock.tsRecent, flow },
+    r,
+    at,
+    undefined,
+    f.approxMs,
+    f.tolMs,
+  );
   st.count('TcpExtTCPSynRetrans');
   st.count('TcpRetransSegs');
   const nt = sock.numTimeout + 1;

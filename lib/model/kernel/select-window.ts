@@ -82,6 +82,7 @@ function computeInitialWindow(env: ModelEnv, opts: SockOpts, mssBase: number, ts
   const text = () =>
     `full_space ${fullSpace}, mss ${mssBase}${tsBytes ? `−${tsBytes}` : ''}=${mss}, clamp ${clamp}` +
     ` → space ${space}, rcv_wnd ${rcvWnd}${s.tcp_workaround_signed_windows ? ' (signed-window workaround ≤ 32767)' : ''}` +
-    `, window field ${field}` + (wsOk ? `, wscale ⌊log2 ${sWs}⌋−15 → ${wscale}` : ', no WS (peer did not offer it)');
+    `, window field ${field}` +
+    (wsOk ? `, wscale ⌊log2 ${sWs}⌋−15 → ${wscale}` : ', no WS (peer did not offer it)');
   return { rcvWnd, field, wscale, windowClamp, fullSpace, mssEff: mss, text };
 }

@@ -47,8 +47,16 @@ export function sendReset(st: Step, seg: Seg, cause: Reason, md5 = false, authCh
  * segment's (a request's ACK), or `tos` — a timewait socket's own tw_tos / tw_tclass (correction C25).
  */
 export function sendStatelessAck(
-  st: Step, seg: Seg, rule: RuleId, text: () => string,
-  seq: Num, ack: number, window: number | [number, number], ts: { off: Num; ecr: number } | null, md5: boolean, tos?: number,
+  st: Step,
+  seg: Seg,
+  rule: RuleId,
+  text: () => string,
+  seq: Num,
+  ack: number,
+  window: number | [number, number],
+  ts: { off: Num; ecr: number } | null,
+  md5: boolean,
+  tos?: number,
 ): void {
   const ex: Expectation = {};
   const ip = ipJson(st.env, statelessTtl(st), tos ?? statelessTos(st, seg), 0, ANY_FLOW, ex);

@@ -13,10 +13,19 @@ export function simultaneousOpen(st: Step, sock: Sock, seg: Seg, ko: KernelOpts)
   const flags = SYN | ACK | (ecnOk ? ECE : 0);
   const tpl = { ...sock.tpl!, flags };
   const s: Sock = {
-    ...sock, state: 'SYN_RECV', rcvIsn: seg.seq, rcvNxt: (seg.seq + 1) >>> 0, tsRecent: ko.ts ? ko.tsVal : 0, ecnOk, tpl,
+    ...sock,
+    state: 'SYN_RECV',
+    rcvIsn: seg.seq,
+    rcvNxt: (seg.seq + 1) >>> 0,
+    tsRecent: ko.ts ? ko.tsVal : 0,
+    ecnOk,
+    tpl,
   };
-  const r = st.why('simopen.synack', () =>
-    `crossed SYN seq ${seg.seq}: SYN_RECV, SYN-ACK seq ${numText(sock.isn)} ack ${s.rcvNxt}, local options, TSecr ${s.tsRecent}${seg.len ? `, ${seg.len} B payload discarded` : ''}`);
+  const r = st.why(
+    'simopen.synack',
+    () =>
+      `crossed SYN seq ${seg.seq}: SYN_RECV, SYN-ACK seq ${numText(sock.isn)} ack ${s.rcvNxt}, local options, TSecr ${s.tsRecent}${seg.len ? `, ${seg.len} B payload discarded` : ''}`,
+  );
   const out = emitSyn(st, s, flags, r, st.now);
   st.setSock(s.key, out);
 }

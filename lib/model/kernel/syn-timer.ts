@@ -35,8 +35,10 @@ export function fireSynTimer(st: Step, sock: Sock, at: number): void {
   }
   const totalRto = sock.totalRto + 1;
   const rto = synRtoAfter(st, sock, totalRto);
-  const r = st.why('syn_timer.retransmit', () =>
-    `${sock.state === 'SYN_SENT' ? 'SYN' : 'SYN-ACK'} retransmit #${sock.retransmits + 1} at ${at / 1000} s, next timeout in ${rto / 1000} s`);
+  const r = st.why(
+    'syn_timer.retransmit',
+    () => `${sock.state === 'SYN_SENT' ? 'SYN' : 'SYN-ACK'} retransmit #${sock.retransmits + 1} at ${at / 1000} s, next timeout in ${rto / 1000} s`,
+  );
   // tcp_write_timeout rethinks the txhash on every RTO (net.core.txrehash=1): on IPv6 the auto flow
   // label of this retransmission and of every later packet changes (correction C4).
   let cur = sock;

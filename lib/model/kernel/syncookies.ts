@@ -51,9 +51,7 @@ export function recordCookie(st: Step, l: Listener, seg: Seg, isn: Num, mss: num
 }
 
 export type CookieOutcome =
-  | { kind: 'skip' }
-  | { kind: 'invalid' }
-  | { kind: 'valid'; rec: CookieRec; wsOk: boolean; ws: number; sackOk: boolean; ecnOk: boolean; tsOk: boolean };
+  { kind: 'skip' } | { kind: 'invalid' } | { kind: 'valid'; rec: CookieRec; wsOk: boolean; ws: number; sackOk: boolean; ecnOk: boolean; tsOk: boolean };
 
 /**
  * tcp_v4_cookie_check on a listener for a non-SYN segment. Only runs with syncookies≠0, ACK set,
@@ -64,8 +62,14 @@ const SKIP: CookieOutcome = Object.freeze({ kind: 'skip' });
 export function cookieCheck(st: Step, l: Listener, seg: Seg, ko: KernelOpts, flagsAck: boolean, flagsRst: boolean): CookieOutcome {
   const s = st.env.sysctls;
   if (!s.tcp_syncookies || !flagsAck || flagsRst || !(st.now - l.lastOverflowMs <= 120000)) {
-    st.why('cookies.no-recent-overflow',
-      !s.tcp_syncookies ? 'tcp_syncookies=0: no cookie check' : !flagsAck || flagsRst ? 'not a bare ACK: no cookie check' : 'no syncookie sent in the last 2 min: no cookie check');
+    st.why(
+      'cookies.no-recent-overflow',
+      !s.tcp_syncookies
+        ? 'tcp_syncookies=0: no cookie check'
+        : !flagsAck || flagsRst
+          ? 'not a bare ACK: no cookie check'
+          : 'no syncookie sent in the last 2 min: no cookie check',
+    );
     return SKIP;
   }
   return cookieValidate(st, seg, ko);
@@ -98,7 +102,8 @@ function cookieValidate(st: Step, seg: Seg, ko: KernelOpts): CookieOutcome {
   if (match) {
     const age = st.now - match.sentMs;
     if (age >= 120000) match = undefined;
-    else if (age >= 60000) st.why('cookies.age-uncertain', () => `cookie ${Math.round(age / 1000)} s old: minute counter may or may not have moved twice [inferred]`);
+    else if (age >= 60000)
+      st.why('cookies.age-uncertain', () => `cookie ${Math.round(age / 1000)} s old: minute counter may or may not have moved twice [inferred]`);
   }
   if (!match) {
     st.count('TcpExtSyncookiesFailed');
@@ -133,7 +138,10 @@ function cookieValidate(st: Step, seg: Seg, ko: KernelOpts): CookieOutcome {
     }
     ecnOk = (bits & 0x20) !== 0 && (s.tcp_ecn !== 0 || st.env.route.ecn);
   }
-  st.why('cookies.valid', () => `valid syncookie (peer ISN ${peerIsn}); mss ${match!.mss}, ${tsOk ? `TS, sack ${sackOk}, ws ${wsOk ? ws : 'none'}` : 'no TS: no SACK/WS/ECN'}`);
+  st.why(
+    'cookies.valid',
+    () => `valid syncookie (peer ISN ${peerIsn}); mss ${match!.mss}, ${tsOk ? `TS, sack ${sackOk}, ws ${wsOk ? ws : 'none'}` : 'no TS: no SACK/WS/ECN'}`,
+  );
   return { kind: 'valid', rec: match, wsOk, ws, sackOk, ecnOk, tsOk };
 }
 

@@ -36,10 +36,15 @@ function accecnFromSynAck(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): Sock[
   const ipEcn = seg.tos & 3;
   const ce = ipEcn === 3;
   const fail = ce && ace !== 0b010;
-  st.why('synsent.accecn', () => `SYN-ACK ACE ${ace.toString(2).padStart(3, '0')}: AccECN mode; ACK echoes IP ECN ${ipEcn} as ACE ${ACE_ECHO[ipEcn].toString(2).padStart(3, '0')}${fail ? '; CE with an inconsistent ACE: ACE feedback failed, no ECT' : ', sent ECT(0)'}`);
+  st.why(
+    'synsent.accecn',
+    () =>
+      `SYN-ACK ACE ${ace.toString(2).padStart(3, '0')}: AccECN mode; ACK echoes IP ECN ${ipEcn} as ACE ${ACE_ECHO[ipEcn].toString(2).padStart(3, '0')}${fail ? '; CE with an inconsistent ACE: ACE feedback failed, no ECT' : ', sent ECT(0)'}`,
+  );
   // A SYN-ACK carrying an AccECN option (kind 172 or 174, whatever its length) makes every later
   // segment carry one: kind 174 with the initial byte counters EE1B=1, ECEB=0, EE0B=1, then a NOP.
-  if (ko.accecnOpt && st.env.sysctls.tcp_ecn_option !== 0) st.why('synsent.accecn-option', 'the SYN-ACK carried an AccECN option: ours (kind 174, counters 1/0/1) follows on every segment');
+  if (ko.accecnOpt && st.env.sysctls.tcp_ecn_option !== 0)
+    st.why('synsent.accecn-option', 'the SYN-ACK carried an AccECN option: ours (kind 174, counters 1/0/1) follows on every segment');
   return { ect: !fail, ace: ACE_ECHO[ipEcn], ceRcv: ce && !fail ? 1 : 0, opt: !!ko.accecnOpt && st.env.sysctls.tcp_ecn_option !== 0 };
 }
 
@@ -59,14 +64,23 @@ function tsecrRejected(st: Step, sock: Sock, tsEcr: number): boolean {
   if (synTs !== undefined) {
     const k = (tsEcr - synTs) | 0;
     const rej = k < 0 || k > st.now - sock.firstSynMs + tol;
-    if (rej) st.why('synsent.tsecr-exact', () => `TSecr ${tsEcr} = first SYN TSval ${synTs} ${k >= 0 ? '+' : '−'} ${Math.abs(k)} ms: outside [SYN TSval, SYN TSval + ${Math.round(st.now - sock.firstSynMs)} ms elapsed (+${tol})]`);
+    if (rej)
+      st.why(
+        'synsent.tsecr-exact',
+        () =>
+          `TSecr ${tsEcr} = first SYN TSval ${synTs} ${k >= 0 ? '+' : '−'} ${Math.abs(k)} ms: outside [SYN TSval, SYN TSval + ${Math.round(st.now - sock.firstSynMs)} ms elapsed (+${tol})]`,
+      );
     return rej;
   }
   const off = numValue(sock.tsOff, st.bindings);
   if (off === undefined) return false;
   const ecr = (tsEcr - off) >>> 0;
   const rej = !between(ecr, (sock.firstSynMs - tol) >>> 0, (st.now + tol) >>> 0);
-  if (rej) st.why('synsent.tsecr-approx', () => `TSecr ${tsEcr} − ts_off = ${ecr} not within [first SYN ${sock.firstSynMs}, now ${st.now}] ± ${tol} (SYN TSval not observed)`);
+  if (rej)
+    st.why(
+      'synsent.tsecr-approx',
+      () => `TSecr ${tsEcr} − ts_off = ${ecr} not within [first SYN ${sock.firstSynMs}, now ${st.now}] ± ${tol} (SYN TSval not observed)`,
+    );
   return rej;
 }
 
@@ -77,7 +91,7 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
     let ackOk = true;
     if (isn === undefined) st.why('synsent.isn-unbound', () => `ISN ${numText(sock.isn)} unbound: SEG.ACK ${seg.ack} assumed = ISN+1`);
     // acceptable: snd_una < SEG.ACK <= snd_nxt (snd_nxt is past SYN data, §8.7)
-    else ackOk = sock.sndNxtOff === 1 ? seg.ack === ((isn + 1) >>> 0) : between(((seg.ack - isn) >>> 0), 1, sock.sndNxtOff);
+    else ackOk = sock.sndNxtOff === 1 ? seg.ack === (isn + 1) >>> 0 : between((seg.ack - isn) >>> 0, 1, sock.sndNxtOff);
     if (!ackOk) {
       // The fast re-send is armed for every unacceptable ACK, RST or not ("a previous RST/ACK might
       // have been ignored"): observed on 6.18.44, RST|ACK ack=ISN+5 → the SYN comes again at once
@@ -127,10 +141,23 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
     const accecn = accecnFromSynAck(st, sock, seg, ko);
     if (accecn) ecnOk = false;
     let s: Sock = {
-      ...sock, state: 'ESTABLISHED', rcvIsn: seg.seq, rcvNxt: (seg.seq + 1) >>> 0, tsOk, tsRecent: tsOk ? ko.tsVal : 0,
-      wsOk, rcvWscale: wsOk ? sock.rcvWscale : 0, ecnOk, timerAt: Infinity, sackOk: sock.sackOk && ko.sackOk,
+      ...sock,
+      state: 'ESTABLISHED',
+      rcvIsn: seg.seq,
+      rcvNxt: (seg.seq + 1) >>> 0,
+      tsOk,
+      tsRecent: tsOk ? ko.tsVal : 0,
+      wsOk,
+      rcvWscale: wsOk ? sock.rcvWscale : 0,
+      ecnOk,
+      timerAt: Infinity,
+      sackOk: sock.sackOk && ko.sackOk,
       // The SYN-ACK's window is not scaled; snd_wl1 = its seq (tcp_init_wl), max_window = snd_wnd.
-      sndWnd: seg.window, sndWl1: seg.seq, maxWindow: seg.window, sndWscale: wsOk ? ko.ws : 0, accecn,
+      sndWnd: seg.window,
+      sndWl1: seg.seq,
+      maxWindow: seg.window,
+      sndWscale: wsOk ? ko.ws : 0,
+      accecn,
     };
     // TCP_DEFER_ACCEPT on the connecting socket (rskq_defer_accept ≠ 0): tcp_rcv_synsent_state_process
     // does not ACK at once but enters quick-ack mode and arms the delayed-ACK timer for TCP_DELACK_MAX
@@ -148,7 +175,19 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
           const n = Math.min(fo.sndMss, fo.resend - off);
           const last = off + n >= fo.resend;
           const o = fo.unaOff + off;
-          s = sockSend(st, s, last ? ACK | PSH : ACK, 'fastopen.client-data-resend', () => `SYN data sent again: seq ISN+${o}, ${n} of ${fo.resend} byte(s), ack ${s.rcvNxt}`, 0, o, undefined, undefined, undefined, n);
+          s = sockSend(
+            st,
+            s,
+            last ? ACK | PSH : ACK,
+            'fastopen.client-data-resend',
+            () => `SYN data sent again: seq ISN+${o}, ${n} of ${fo.resend} byte(s), ack ${s.rcvNxt}`,
+            0,
+            o,
+            undefined,
+            undefined,
+            undefined,
+            n,
+          );
         }
         st.setSock(s.key, s);
         return;
@@ -156,10 +195,25 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
     }
     const defer = (sock.opts.deferAccept ?? 0) > 0;
     const dack = defer ? armFromEvent(st.now, TCP_DELACK_MAX_MS) : undefined;
-    if (defer) st.why('synsent.defer-delack', () => `TCP_DEFER_ACCEPT ${sock.opts.deferAccept} s on the connecting socket: ACK by the delayed-ACK timer, ${TCP_DELACK_MAX_MS}–${TCP_DELACK_MAX_MS + dack!.slack.widthMs} ms later`);
-    s = sockSend(st, s, ACK, 'synsent.established', () =>
-      `SYN-ACK accepted: ESTABLISHED, ACK seq ISN+1 ack ${s.rcvNxt}${seg.len || f & FIN ? ' (payload/FIN in the SYN-ACK ignored)' : ''}${ecnOk ? ', ECN on' : ''}${defer ? ' (delayed)' : ''}`,
-      0, s.sndNxtOff, undefined, dack?.atMs, dack?.slack);
+    if (defer)
+      st.why(
+        'synsent.defer-delack',
+        () =>
+          `TCP_DEFER_ACCEPT ${sock.opts.deferAccept} s on the connecting socket: ACK by the delayed-ACK timer, ${TCP_DELACK_MAX_MS}–${TCP_DELACK_MAX_MS + dack!.slack.widthMs} ms later`,
+      );
+    s = sockSend(
+      st,
+      s,
+      ACK,
+      'synsent.established',
+      () =>
+        `SYN-ACK accepted: ESTABLISHED, ACK seq ISN+1 ack ${s.rcvNxt}${seg.len || f & FIN ? ' (payload/FIN in the SYN-ACK ignored)' : ''}${ecnOk ? ', ECN on' : ''}${defer ? ' (delayed)' : ''}`,
+      0,
+      s.sndNxtOff,
+      undefined,
+      dack?.atMs,
+      dack?.slack,
+    );
     st.setSock(s.key, s);
     return;
   }

@@ -64,7 +64,18 @@ const TW_SUCCESS: TwVerdict = Object.freeze({ kind: 'success' });
  */
 export function timewaitAck(st: Step, seg: Seg, v: Extract<TwVerdict, { kind: 'ack' }>): void {
   const tw = v.tw;
-  sendStatelessAck(st, seg, v.rule, v.text, numAdd(tw.isn, tw.sndNxtOff), tw.rcvNxt, v.win, tw.tsOk ? { off: tw.tsOff, ecr: tw.tsRecent } : null, tw.md5, tw.tos);
+  sendStatelessAck(
+    st,
+    seg,
+    v.rule,
+    v.text,
+    numAdd(tw.isn, tw.sndNxtOff),
+    tw.rcvNxt,
+    v.win,
+    tw.tsOk ? { off: tw.tsOff, ecr: tw.tsRecent } : null,
+    tw.md5,
+    tw.tos,
+  );
 }
 
 /** tcp_timewait_state_process, FIN_WAIT2 substate (correction C23). */
@@ -74,8 +85,8 @@ function twFinWait2Rcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, paws: boole
   // tcp_in_window against [rcv_nxt, rcv_nxt + tw_rcv_wnd]: starts at the left edge, or overlaps the
   // window, or is an empty segment exactly at the right edge.
   const right = (tw.rcvNxt + wnd) >>> 0;
-  const inWindow = !paws && (seg.seq === tw.rcvNxt || (after(seg.endSeq, tw.rcvNxt) && before(seg.seq, right))
-    || (seg.seq === right && seg.endSeq === seg.seq));
+  const inWindow =
+    !paws && (seg.seq === tw.rcvNxt || (after(seg.endSeq, tw.rcvNxt) && before(seg.seq, right)) || (seg.seq === right && seg.endSeq === seg.seq));
   if (!inWindow) {
     if (oowLimited(st, tw.lastOowMs, seg)) {
       st.count('TcpExtTCPACKSkippedFinWait2');
@@ -84,7 +95,13 @@ function twFinWait2Rcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, paws: boole
     }
     const t1: Sock = { ...tw, lastOowMs: st.now };
     st.setSock(tw.key, t1);
-    return { kind: 'ack', tw: t1, rule: 'tw.fw2-oow', text: () => `FIN_WAIT2 timewait: ${paws ? 'PAWS reject' : `segment ${seg.seq} out of window`}: ACK seq snd_nxt ack ${tw.rcvNxt}`, win: fw2Window(tw) };
+    return {
+      kind: 'ack',
+      tw: t1,
+      rule: 'tw.fw2-oow',
+      text: () => `FIN_WAIT2 timewait: ${paws ? 'PAWS reject' : `segment ${seg.seq} out of window`}: ACK seq snd_nxt ack ${tw.rcvNxt}`,
+      win: fw2Window(tw),
+    };
   }
   if (f & RST) {
     st.why('tw.rst-kill', () => `FIN_WAIT2 timewait: in-window RST: ${tw.key} killed`);
@@ -98,7 +115,7 @@ function twFinWait2Rcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, paws: boole
     st.why('tw.silent', 'FIN_WAIT2 timewait: duplicate or bare ACK: no reply');
     return TW_SUCCESS;
   }
-  if (!(f & FIN) || seg.endSeq !== ((tw.rcvNxt + 1) >>> 0)) {
+  if (!(f & FIN) || seg.endSeq !== (tw.rcvNxt + 1) >>> 0) {
     return { kind: 'rst', cause: st.why('tw.fw2-rst', () => `FIN_WAIT2 timewait: new data after close(): RST`) };
   }
   const tsRecent = ko.ts && tw.tsOk ? ko.tsVal : tw.tsRecent;
@@ -106,7 +123,13 @@ function twFinWait2Rcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, paws: boole
   const t2: Sock = { ...tw, state: 'TIME_WAIT', twSub: undefined, rcvNxt: seg.endSeq, tsRecent, timerAt: at };
   st.setSock(t2.key, t2);
   st.arm('tw-expire', at, t2.key);
-  return { kind: 'ack', tw: t2, rule: 'tw.fw2-fin', text: () => `FIN_WAIT2 timewait: FIN at rcv_nxt → TIME_WAIT; stateless ACK seq snd_nxt ack ${t2.rcvNxt} (IPv4 ID 0)`, win: fw2Window(tw) };
+  return {
+    kind: 'ack',
+    tw: t2,
+    rule: 'tw.fw2-fin',
+    text: () => `FIN_WAIT2 timewait: FIN at rcv_nxt → TIME_WAIT; stateless ACK seq snd_nxt ack ${t2.rcvNxt} (IPv4 ID 0)`,
+    win: fw2Window(tw),
+  };
 }
 
 /** tw_rcv_wnd >> rcv_wscale, as a range around the window fixed at entry (C7). */
@@ -164,5 +187,11 @@ export function timewaitOowAck(st: Step, tw: Sock, seg: Seg): TwVerdict {
   const consumed = (tw.rcvNxt - ((tw.rcvIsn + 1) >>> 0)) >>> 0;
   const t1: Sock = { ...tw, lastOowMs: st.now };
   st.setSock(tw.key, t1);
-  return { kind: 'ack', tw: t1, rule: 'tw.ack', text: () => `TIME_WAIT: ACK seq snd_nxt ack ${tw.rcvNxt}, window = the last ACK's (range)`, win: ackWindowRange(tw, consumed) };
+  return {
+    kind: 'ack',
+    tw: t1,
+    rule: 'tw.ack',
+    text: () => `TIME_WAIT: ACK seq snd_nxt ack ${tw.rcvNxt}, window = the last ACK's (range)`,
+    win: ackWindowRange(tw, consumed),
+  };
 }

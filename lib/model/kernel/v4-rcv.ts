@@ -38,7 +38,7 @@ export function broadcastCheck(env: Pick<ModelEnv, 'dut' | 'prefixLen'>, dst: st
   const u = (a: number[]) => ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0;
   const mask = env.prefixLen === 0 ? 0 : (0xffffffff << (32 - env.prefixLen)) >>> 0;
   const host = ~mask >>> 0;
-  return (u(p) & mask) >>> 0 === (u(d) & mask) >>> 0 && ((u(p) & host) >>> 0 === host);
+  return (u(p) & mask) >>> 0 === (u(d) & mask) >>> 0 && (u(p) & host) >>> 0 === host;
 }
 
 function parse(st: Step, seg: Seg, c: ParseCtx): KernelOpts {
@@ -90,7 +90,8 @@ function ipBytesPresent(d: Decoded): number {
 const v4TruncatedText = (ip: Ipv4Repr, present: number): string => `IPv4 total length ${ip.totalLength} > ${present} bytes received: dropped by IP`;
 const v4ShortText = (ip: Ipv4Repr): string => `IPv4 total length ${ip.totalLength} < header length ${ip.ihl * 4}: dropped by IP`;
 const v4NotTcpText = (ip: Ipv4Repr): string => `IP protocol ${ip.protocol}: not TCP`;
-const v6TruncatedText = (ip: Ipv6Repr, d: Decoded): string => `IPv6 payload length ${ip.payloadLength} > ${ipBytesPresent(d) - 40} bytes received: dropped by IPv6`;
+const v6TruncatedText = (ip: Ipv6Repr, d: Decoded): string =>
+  `IPv6 payload length ${ip.payloadLength} > ${ipBytesPresent(d) - 40} bytes received: dropped by IPv6`;
 const v6NotTcpText = (ip: Ipv6Repr): string => `IPv6 next header ${ip.nextHeader}: not TCP (extension headers not modelled)`;
 const broadcastText = (dst: string): string => `destination ${dst} is broadcast/multicast: no SYN-ACK, no RST`;
 const notLocalText = (dst: string, dut: string): string => `destination ${dst} is not the DUT ${dut}: dropped`;
@@ -177,7 +178,12 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
     // TIME_WAIT is handled before tcp_inbound_hash: no auth gate there (correction C1).
     const tw = isTimeWaitSock(sock);
     if (!tw && !inboundHash(st, seg, sock.md5)) return;
-    const ko = parse(st, seg, { syn, tfo: sock.state === 'SYN_SENT', userMss: sock.opts.maxseg ?? 0, estabTsOk: sock.state === 'SYN_SENT' || tw ? undefined : sock.tsOk });
+    const ko = parse(st, seg, {
+      syn,
+      tfo: sock.state === 'SYN_SENT',
+      userMss: sock.opts.maxseg ?? 0,
+      estabTsOk: sock.state === 'SYN_SENT' || tw ? undefined : sock.tsOk,
+    });
     if (tw) return doTimeWait(st, sock, seg, ko, twRcv(st, sock, seg, ko));
     if (sock.state === 'SYN_SENT') return synsentRcv(st, sock, seg, ko);
     return estabRcv(st, sock, seg, ko);
@@ -212,7 +218,8 @@ function doReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: boolean, v: Re
 
 const twSynAcceptText = (seg: Seg, tw: Sock, isn: Num): string => `SYN seq ${seg.seq} after rcv_nxt ${tw.rcvNxt}: TIME_WAIT descheduled, ISN ${numText(isn)}`;
 
-const twIsnLostText = (kernel: string, isn: Num): string => `kernel ${kernel}: the TIME_WAIT ISN ${numText(isn)} is lost on the way, the SYN is handled as a new one`;
+const twIsnLostText = (kernel: string, isn: Num): string =>
+  `kernel ${kernel}: the TIME_WAIT ISN ${numText(isn)} is lost on the way, the SYN is handled as a new one`;
 
 /** tcp_v4_rcv's do_time_wait: acts on tcp_timewait_state_process's answer. */
 function doTimeWait(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, v: TwVerdict): void {

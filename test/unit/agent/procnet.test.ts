@@ -1,9 +1,7 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  lookupListenQueue, lookupState, parseProcAddr, parseProcNetTcp, parseSnmp6, parseSnmpPairs, sameAddr,
-} from '../../../harness/sys/procnet';
+import { lookupListenQueue, lookupState, parseProcAddr, parseProcNetTcp, parseSnmp6, parseSnmpPairs, sameAddr } from '../../../harness/sys/procnet';
 
 const fx = (f: string) => fs.readFileSync(path.join(__dirname, 'fixtures', f), 'utf8');
 
@@ -77,8 +75,19 @@ describe('counters parser', () => {
     const c: Record<string, number> = {};
     parseSnmpPairs(fx('proc_net_snmp.txt'), c);
     parseSnmpPairs(fx('proc_net_netstat.txt'), c);
-    for (const k of ['IpForwarding', 'IpInReceives', 'TcpActiveOpens', 'TcpInSegs', 'TcpMaxConn', 'TcpExtListenDrops',
-      'TcpExtListenOverflows', 'TcpExtSyncookiesSent', 'TcpExtTCPReqQFullDrop', 'IpExtInOctets', 'UdpInDatagrams']) {
+    for (const k of [
+      'IpForwarding',
+      'IpInReceives',
+      'TcpActiveOpens',
+      'TcpInSegs',
+      'TcpMaxConn',
+      'TcpExtListenDrops',
+      'TcpExtListenOverflows',
+      'TcpExtSyncookiesSent',
+      'TcpExtTCPReqQFullDrop',
+      'IpExtInOctets',
+      'UdpInDatagrams',
+    ]) {
       expect(c, k).to.have.property(k).that.is.a('number');
     }
     expect(c.TcpMaxConn).to.equal(-1);

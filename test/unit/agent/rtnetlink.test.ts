@@ -2,7 +2,16 @@
 // checked byte by byte against hand-assembled messages.
 import { expect } from 'chai';
 import {
-  ackErrno, addrAddMsg, bridgeCreateMsg, linkDelMsg, linkEnslaveUpMsg, linkUpMsg, neighPermanentMsg, rtattr, routeReplaceMsg, vethCreateMsg,
+  ackErrno,
+  addrAddMsg,
+  bridgeCreateMsg,
+  linkDelMsg,
+  linkEnslaveUpMsg,
+  linkUpMsg,
+  neighPermanentMsg,
+  rtattr,
+  routeReplaceMsg,
+  vethCreateMsg,
 } from '../../../harness/sys/rtnetlink';
 import { isOffload } from '../../../harness/sys/ethtool';
 
@@ -31,13 +40,19 @@ describe('harness/sys/rtnetlink: request layouts', () => {
     expect(m.readUInt16LE(6)).to.equal(0x1 | 0x4 | 0x400 | 0x200); // REQUEST | ACK | CREATE | EXCL
     // ifaddrmsg: AF_INET, /24, no flags, scope 0, index 7; then IFA_LOCAL and IFA_ADDRESS
     expect(hex(m.subarray(16, 24))).to.equal('02' + '18' + '00' + '00' + '07000000');
-    expect(attrs(m, 24).map(([t, p]) => [t, hex(p)])).to.deep.equal([[2, 'c6120301'], [1, 'c6120301']]);
+    expect(attrs(m, 24).map(([t, p]) => [t, hex(p)])).to.deep.equal([
+      [2, 'c6120301'],
+      [1, 'c6120301'],
+    ]);
   });
 
   it('IPv6 addresses go without DAD (IFA_F_NODAD in the header and in IFA_FLAGS)', () => {
     const m = addrAddMsg(3, '2001:2:0:3::3', 128);
     expect(hex(m.subarray(16, 24))).to.equal('0a' + '80' + '02' + '00' + '03000000');
-    expect(attrs(m, 24).map(([t, p]) => [t, hex(p)])).to.deep.equal([[1, '20010002000000030000000000000003'], [8, '02000000']]);
+    expect(attrs(m, 24).map(([t, p]) => [t, hex(p)])).to.deep.equal([
+      [1, '20010002000000030000000000000003'],
+      [8, '02000000'],
+    ]);
   });
 
   it('neighbour: ndmsg with NUD_PERMANENT, NDA_DST and NDA_LLADDR; CREATE|REPLACE', () => {
@@ -45,7 +60,10 @@ describe('harness/sys/rtnetlink: request layouts', () => {
     expect(m.readUInt16LE(4)).to.equal(28);
     expect(m.readUInt16LE(6)).to.equal(0x1 | 0x4 | 0x400 | 0x100);
     expect(hex(m.subarray(16, 28))).to.equal('02' + '00' + '0000' + '09000000' + '8000' + '00' + '00');
-    expect(attrs(m, 28).map(([t, p]) => [t, hex(p)])).to.deep.equal([[1, 'c6120002'], [2, '020000000002']]);
+    expect(attrs(m, 28).map(([t, p]) => [t, hex(p)])).to.deep.equal([
+      [1, 'c6120002'],
+      [2, '020000000002'],
+    ]);
     expect(() => neighPermanentMsg(9, '198.18.0.2', '02:00:00:00:02')).to.throw(/MAC/);
   });
 
@@ -53,7 +71,10 @@ describe('harness/sys/rtnetlink: request layouts', () => {
     const m = routeReplaceMsg('198.18.5.0/24', 4);
     expect(m.readUInt16LE(4)).to.equal(24);
     expect(hex(m.subarray(16, 28))).to.equal('02' + '18' + '00' + '00' + 'fe' + '03' + 'fd' + '01' + '00000000');
-    expect(attrs(m, 28).map(([t, p]) => [t, hex(p)])).to.deep.equal([[1, 'c6120500'], [4, '04000000']]);
+    expect(attrs(m, 28).map(([t, p]) => [t, hex(p)])).to.deep.equal([
+      [1, 'c6120500'],
+      [4, '04000000'],
+    ]);
     expect(routeReplaceMsg('2001:2:0:5::/64', 4).readUInt8(16 + 6)).to.equal(0); // universe scope for IPv6
   });
 
@@ -70,7 +91,11 @@ describe('harness/sys/rtnetlink: request layouts', () => {
     const m = vethCreateMsg({ name: 'dut0', mac: '02:00:00:00:00:01' }, { name: 'syp0-1', nsFd: 17 }, 1500);
     expect(m.readUInt16LE(6)).to.equal(0x1 | 0x4 | 0x400 | 0x200);
     const top = attrs(m, 32);
-    expect(top.slice(0, 3).map(([t, p]) => [t, hex(p)])).to.deep.equal([[3, hex(Buffer.from('dut0\0'))], [1, '020000000001'], [4, 'dc050000']]);
+    expect(top.slice(0, 3).map(([t, p]) => [t, hex(p)])).to.deep.equal([
+      [3, hex(Buffer.from('dut0\0'))],
+      [1, '020000000001'],
+      [4, 'dc050000'],
+    ]);
     const [kind, data] = attrs(top[3][1], 0);
     expect(top[3][0]).to.equal(18);
     expect([kind[0], kind[1].toString('latin1')]).to.deep.equal([1, 'veth\0']);
@@ -78,7 +103,11 @@ describe('harness/sys/rtnetlink: request layouts', () => {
     const [peer] = attrs(data[1], 0);
     expect(peer[0]).to.equal(1);
     expect(hex(peer[1].subarray(0, 16))).to.equal('00'.repeat(16));
-    expect(attrs(peer[1], 16).map(([t, p]) => [t, hex(p)])).to.deep.equal([[3, hex(Buffer.from('syp0-1\0'))], [4, 'dc050000'], [28, '11000000']]);
+    expect(attrs(peer[1], 16).map(([t, p]) => [t, hex(p)])).to.deep.equal([
+      [3, hex(Buffer.from('syp0-1\0'))],
+      [4, 'dc050000'],
+      [28, '11000000'],
+    ]);
   });
 
   it('bridge: kind "bridge" with its MAC and MTU', () => {
@@ -105,7 +134,17 @@ describe('harness/sys/rtnetlink: request layouts', () => {
 
 describe('harness/sys/ethtool: which features are offloads', () => {
   it('every checksum, segmentation and receive-coalescing feature; nothing else', () => {
-    for (const n of ['rx-checksum', 'tx-checksum-ipv4', 'tx-checksum-ip-generic', 'tx-tcp-segmentation', 'tx-tcp-accecn-segmentation', 'tx-generic-segmentation', 'rx-gro', 'rx-gro-list', 'rx-lro']) {
+    for (const n of [
+      'rx-checksum',
+      'tx-checksum-ipv4',
+      'tx-checksum-ip-generic',
+      'tx-tcp-segmentation',
+      'tx-tcp-accecn-segmentation',
+      'tx-generic-segmentation',
+      'rx-gro',
+      'rx-gro-list',
+      'rx-lro',
+    ]) {
       expect(isOffload(n), n).to.equal(true);
     }
     for (const n of ['tx-scatter-gather', 'highdma', 'rx-vlan-hw-parse', 'loopback', 'rx-all']) expect(isOffload(n), n).to.equal(false);

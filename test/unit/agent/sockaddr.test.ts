@@ -1,7 +1,5 @@
 import { expect } from 'chai';
-import {
-  AF_INET, AF_INET6, canonicalAddr, decodeSockaddr, encodeSockaddr, familyOf, formatIPv6, parseIPv6, unmapV4,
-} from '../../../harness/sys/sockaddr';
+import { AF_INET, AF_INET6, canonicalAddr, decodeSockaddr, encodeSockaddr, familyOf, formatIPv6, parseIPv6, unmapV4 } from '../../../harness/sys/sockaddr';
 
 describe('sockaddr codec', () => {
   it('encodes sockaddr_in: family host-order, port big-endian, 16 bytes', () => {
@@ -31,7 +29,14 @@ describe('sockaddr codec', () => {
   });
 
   it('round-trips', () => {
-    for (const [addr, port] of [['0.0.0.0', 0], ['255.255.255.255', 65535], ['::', 1], ['::1', 22], ['fe80::1:2', 5], ['2001:db8:0:0:1::1', 7]] as const) {
+    for (const [addr, port] of [
+      ['0.0.0.0', 0],
+      ['255.255.255.255', 65535],
+      ['::', 1],
+      ['::1', 22],
+      ['fe80::1:2', 5],
+      ['2001:db8:0:0:1::1', 7],
+    ] as const) {
       const d = decodeSockaddr(encodeSockaddr(addr, port));
       expect(d.addr).to.equal(canonicalAddr(addr));
       expect(d.port).to.equal(port);

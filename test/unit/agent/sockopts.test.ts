@@ -1,19 +1,42 @@
 import { expect } from 'chai';
 import {
-  decodeSockoptValue, decodeTcpInfo, encodeSockoptValue, IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP, lookupSockopt, SOCKOPTS,
-  SOL_SOCKET, sockoptNames, TCP_MD5SIG_LEN, UnknownSockoptError,
+  decodeSockoptValue,
+  decodeTcpInfo,
+  encodeSockoptValue,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPPROTO_TCP,
+  lookupSockopt,
+  SOCKOPTS,
+  SOL_SOCKET,
+  sockoptNames,
+  TCP_MD5SIG_LEN,
+  UnknownSockoptError,
 } from '../../../harness/sys/sockopts';
 
 describe('sockopt table', () => {
   it('covers the options the harness needs, with the Linux numbers', () => {
     const want: Record<string, [number, number]> = {
-      TCP_MAXSEG: [IPPROTO_TCP, 2], TCP_FASTOPEN: [IPPROTO_TCP, 23], TCP_FASTOPEN_CONNECT: [IPPROTO_TCP, 30],
-      TCP_DEFER_ACCEPT: [IPPROTO_TCP, 9], TCP_WINDOW_CLAMP: [IPPROTO_TCP, 10], TCP_SYNCNT: [IPPROTO_TCP, 7],
-      TCP_NODELAY: [IPPROTO_TCP, 1], TCP_QUICKACK: [IPPROTO_TCP, 12], TCP_USER_TIMEOUT: [IPPROTO_TCP, 18],
-      TCP_MD5SIG: [IPPROTO_TCP, 14], SO_RCVBUF: [SOL_SOCKET, 8], SO_SNDBUF: [SOL_SOCKET, 7],
-      SO_REUSEADDR: [SOL_SOCKET, 2], SO_REUSEPORT: [SOL_SOCKET, 15], SO_LINGER: [SOL_SOCKET, 13],
-      IP_TOS: [IPPROTO_IP, 1], IP_TTL: [IPPROTO_IP, 2], IPV6_TCLASS: [IPPROTO_IPV6, 67],
-      IPV6_UNICAST_HOPS: [IPPROTO_IPV6, 16], IPV6_V6ONLY: [IPPROTO_IPV6, 26],
+      TCP_MAXSEG: [IPPROTO_TCP, 2],
+      TCP_FASTOPEN: [IPPROTO_TCP, 23],
+      TCP_FASTOPEN_CONNECT: [IPPROTO_TCP, 30],
+      TCP_DEFER_ACCEPT: [IPPROTO_TCP, 9],
+      TCP_WINDOW_CLAMP: [IPPROTO_TCP, 10],
+      TCP_SYNCNT: [IPPROTO_TCP, 7],
+      TCP_NODELAY: [IPPROTO_TCP, 1],
+      TCP_QUICKACK: [IPPROTO_TCP, 12],
+      TCP_USER_TIMEOUT: [IPPROTO_TCP, 18],
+      TCP_MD5SIG: [IPPROTO_TCP, 14],
+      SO_RCVBUF: [SOL_SOCKET, 8],
+      SO_SNDBUF: [SOL_SOCKET, 7],
+      SO_REUSEADDR: [SOL_SOCKET, 2],
+      SO_REUSEPORT: [SOL_SOCKET, 15],
+      SO_LINGER: [SOL_SOCKET, 13],
+      IP_TOS: [IPPROTO_IP, 1],
+      IP_TTL: [IPPROTO_IP, 2],
+      IPV6_TCLASS: [IPPROTO_IPV6, 67],
+      IPV6_UNICAST_HOPS: [IPPROTO_IPV6, 16],
+      IPV6_V6ONLY: [IPPROTO_IPV6, 26],
     };
     for (const [name, [level, opt]] of Object.entries(want)) {
       const d = lookupSockopt(name);
@@ -79,7 +102,9 @@ describe('sockopt table', () => {
 
   it('decodes struct tcp_info', () => {
     const b = Buffer.alloc(104);
-    b[0] = 1; b[5] = 7; b[6] = 0x72; // snd_wscale 2, rcv_wscale 7
+    b[0] = 1;
+    b[5] = 7;
+    b[6] = 0x72; // snd_wscale 2, rcv_wscale 7
     b.writeUInt32LE(1460, 8 + 4 * 2); // snd_mss
     b.writeUInt32LE(10, 8 + 4 * 18); // snd_cwnd
     const i = decodeTcpInfo(b);

@@ -34,9 +34,11 @@ describe('sock_diag codec', () => {
     msg.writeUInt32LE(msg.length, 0);
     msg.writeUInt16LE(20, 4);
     const p = 16;
-    msg[p] = 2; msg[p + 1] = 10; // AF_INET, LISTEN
+    msg[p] = 2;
+    msg[p + 1] = 10; // AF_INET, LISTEN
     msg.writeUInt16BE(8080, p + 4);
-    msg[p + 8] = 127; msg[p + 11] = 1;
+    msg[p + 8] = 127;
+    msg[p + 11] = 1;
     msg.writeUInt32LE(3, p + 56); // rqueue
     msg.writeUInt32LE(128, p + 60); // wqueue = max backlog
     msg.writeUInt32LE(4242, p + 68);

@@ -14,12 +14,25 @@ function run(prog: Buffer, pkt: Uint8Array): number {
     const k = prog.readUInt32LE(pc * 8 + 4);
     const need = (n: number): boolean => k + n <= pkt.length;
     switch (code) {
-      case 0x20: if (!need(4)) return 0; a = ((pkt[k] << 24) | (pkt[k + 1] << 16) | (pkt[k + 2] << 8) | pkt[k + 3]) >>> 0; break;
-      case 0x28: if (!need(2)) return 0; a = (pkt[k] << 8) | pkt[k + 1]; break;
-      case 0x30: if (!need(1)) return 0; a = pkt[k]; break;
-      case 0x15: pc += a === k ? jt : jf; break;
-      case 0x06: return k;
-      default: throw new Error(`opcode 0x${code.toString(16)} at ${pc}`);
+      case 0x20:
+        if (!need(4)) return 0;
+        a = ((pkt[k] << 24) | (pkt[k + 1] << 16) | (pkt[k + 2] << 8) | pkt[k + 3]) >>> 0;
+        break;
+      case 0x28:
+        if (!need(2)) return 0;
+        a = (pkt[k] << 8) | pkt[k + 1];
+        break;
+      case 0x30:
+        if (!need(1)) return 0;
+        a = pkt[k];
+        break;
+      case 0x15:
+        pc += a === k ? jt : jf;
+        break;
+      case 0x06:
+        return k;
+      default:
+        throw new Error(`opcode 0x${code.toString(16)} at ${pc}`);
     }
   }
   throw new Error('fell off the end');

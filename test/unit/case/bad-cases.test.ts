@@ -16,45 +16,30 @@ interface Want {
 
 /** Every problem of each fixture: exact position, the token there, and what the message says. */
 const CASES: Record<string, Want[]> = {
-  'yaml-unclosed-bracket.yaml': [
-    { line: 7, column: 32, token: '[mss=1460', message: /^this '\[' is never closed — add the matching '\]'/ },
-  ],
-  'unknown-key.yaml': [
-    { line: 8, column: 5, token: 'expcet:', message: /^unknown key 'expcet' in step 2 — did you mean 'expect'\?/ },
-  ],
-  'wrong-type.yaml': [
-    { line: 5, column: 34, token: 'many', message: /^expected a whole number 0\.\.65535, got "many" — the listen\(\) backlog/ },
-  ],
-  'unknown-option.yaml': [
-    { line: 7, column: 43, token: 'sakOK', message: /^unknown TCP option 'sakOK' — did you mean 'sackOK'\? Known options: mss=N/ },
-  ],
-  'bad-flag.yaml': [
-    { line: 9, column: 14, token: 'SAX', message: /^unknown TCP flag letter 'X' in "SAX" — use scapy letters F S R P A U E C N/ },
-  ],
-  'bad-duration.yaml': [
-    { line: 10, column: 15, token: '2 parsecs', message: /^unknown time unit 'parsecs' in "2 parsecs" — use ms or s/ },
-  ],
+  'yaml-unclosed-bracket.yaml': [{ line: 7, column: 32, token: '[mss=1460', message: /^this '\[' is never closed — add the matching '\]'/ }],
+  'unknown-key.yaml': [{ line: 8, column: 5, token: 'expcet:', message: /^unknown key 'expcet' in step 2 — did you mean 'expect'\?/ }],
+  'wrong-type.yaml': [{ line: 5, column: 34, token: 'many', message: /^expected a whole number 0\.\.65535, got "many" — the listen\(\) backlog/ }],
+  'unknown-option.yaml': [{ line: 7, column: 43, token: 'sakOK', message: /^unknown TCP option 'sakOK' — did you mean 'sackOK'\? Known options: mss=N/ }],
+  'bad-flag.yaml': [{ line: 9, column: 14, token: 'SAX', message: /^unknown TCP flag letter 'X' in "SAX" — use scapy letters F S R P A U E C N/ }],
+  'bad-duration.yaml': [{ line: 10, column: 15, token: '2 parsecs', message: /^unknown time unit 'parsecs' in "2 parsecs" — use ms or s/ }],
   'dut-isn-unbound.yaml': [
     { line: 8, column: 28, token: 'dut.isn+1', message: /^dut\.isn\+1 is used before dut\.isn is known on flow a — add an expect that sees the DUT's SYN-ACK/ },
   ],
   'default-ack-unbound.yaml': [
-    { line: 8, column: 20, token: 'A }', message: /ack defaults to dut\.isn\+1, but dut\.isn is not known yet on flow a — add an expect .* or give ack: explicitly$/ },
+    {
+      line: 8,
+      column: 20,
+      token: 'A }',
+      message: /ack defaults to dut\.isn\+1, but dut\.isn is not known yet on flow a — add an expect .* or give ack: explicitly$/,
+    },
   ],
-  'accept-without-listen.yaml': [
-    { line: 8, column: 17, token: 'accept', message: /^accept needs a listener, but this case has setup: connect — / },
-  ],
-  'unknown-label.yaml': [
-    { line: 10, column: 39, token: 'frist.seq', message: /^unknown label 'frist' — did you mean 'first'\?/ },
-  ],
-  'duplicate-sport.yaml': [
-    { line: 8, column: 15, token: '40000', message: /^flows 'a' and 'b' both use sport 40000 — give each flow its own sport$/ },
-  ],
+  'accept-without-listen.yaml': [{ line: 8, column: 17, token: 'accept', message: /^accept needs a listener, but this case has setup: connect — / }],
+  'unknown-label.yaml': [{ line: 10, column: 39, token: 'frist.seq', message: /^unknown label 'frist' — did you mean 'first'\?/ }],
+  'duplicate-sport.yaml': [{ line: 8, column: 15, token: '40000', message: /^flows 'a' and 'b' both use sport 40000 — give each flow its own sport$/ }],
   'unquoted-star.yaml': [
     { line: 8, column: 31, token: '*', message: /^YAML syntax error: .* — a value starting with \* is a YAML alias; for "any value" quote it: "\*"$/ },
   ],
-  'unquoted-kernel.yaml': [
-    { line: 4, column: 9, token: '>=6.1', message: /^YAML syntax error: .* — .*quote it, e\.g\. kernel: ">=6\.1"$/ },
-  ],
+  'unquoted-kernel.yaml': [{ line: 4, column: 9, token: '>=6.1', message: /^YAML syntax error: .* — .*quote it, e\.g\. kernel: ">=6\.1"$/ }],
   'missing-keys.yaml': [
     { line: 1, column: 1, token: 'name', message: /^missing setup at the top level — write setup: \{ listen:/ },
     { line: 1, column: 1, token: 'name', message: /^missing steps at the top level — / },
@@ -99,13 +84,22 @@ describe('case/bad cases: file:line:column pointing at the offending token', () 
         expect(iss.message, 'says what to do after a dash').to.match(/ — \S/);
       });
       // The error itself is the first problem; toString gives every problem, one per line.
-      expect([err.file, err.line, err.column, err.message]).to.deep.equal([err.issues[0].file, err.issues[0].line, err.issues[0].column, err.issues[0].message]);
+      expect([err.file, err.line, err.column, err.message]).to.deep.equal([
+        err.issues[0].file,
+        err.issues[0].line,
+        err.issues[0].column,
+        err.issues[0].message,
+      ]);
       expect(String(err).split('\n')).to.deep.equal(err.issues.map((i) => `${i.file}:${i.line}:${i.column}: ${i.message}`));
     });
   }
 
   it('covers every fixture in the folder', () => {
     const { readdirSync } = require('fs') as typeof import('fs');
-    expect(readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort()).to.deep.equal(Object.keys(CASES).sort());
+    expect(
+      readdirSync(DIR)
+        .filter((f) => f.endsWith('.yaml'))
+        .sort(),
+    ).to.deep.equal(Object.keys(CASES).sort());
   });
 });

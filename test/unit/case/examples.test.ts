@@ -38,9 +38,31 @@ describe('case/examples', () => {
     const mistakes = new Set(sends.flatMap((s) => Object.keys(s.mistakes)));
     expect(mistakes).to.have.all.keys('tcpChecksum', 'ipChecksum', 'dataOffset', 'ipTotalLength', 'reservedBits');
     const patterns = steps.filter((s): s is ExpectStep => s.kind === 'expect').flatMap((s) => s.packets);
-    for (const k of ['flags', 'seq', 'ack', 'window', 'urg', 'len', 'payload', 'options', 'tsval', 'tsecr', 'ttl', 'tos', 'ecn', 'df', 'id', 'flowlabel', 'at', 'label'] as const) {
+    for (const k of [
+      'flags',
+      'seq',
+      'ack',
+      'window',
+      'urg',
+      'len',
+      'payload',
+      'options',
+      'tsval',
+      'tsecr',
+      'ttl',
+      'tos',
+      'ecn',
+      'df',
+      'id',
+      'flowlabel',
+      'at',
+      'label',
+    ] as const) {
       if (k === 'tsval') continue; // covered through same: …tsval
-      expect(patterns.some((p) => p[k] !== undefined), `some pattern uses ${k}`).to.equal(true);
+      expect(
+        patterns.some((p) => p[k] !== undefined),
+        `some pattern uses ${k}`,
+      ).to.equal(true);
     }
     expect(steps.some((s) => s.kind === 'expect' && s.byModel)).to.equal(true);
     expect(patterns.some((p) => p.model)).to.equal(true);
@@ -66,7 +88,11 @@ describe('case/examples', () => {
     expect(syn.pos).to.deep.equal({ line: 13, column: 5 });
     expect(syn.seq).to.deep.equal({ base: 'peer.isn', offset: 0, flow: 'a', text: 'peer.isn' });
     expect(syn.options).to.deep.equal([
-      { kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 100, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 },
+      { kind: 'mss', value: 1460 },
+      { kind: 'sackOK' },
+      { kind: 'ts', val: 100, ecr: 0 },
+      { kind: 'nop' },
+      { kind: 'wscale', shift: 7 },
     ]);
     expect(syn.payload).to.have.lengthOf(0);
     expect(syn.mistakes).to.deep.equal({});

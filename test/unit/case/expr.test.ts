@@ -1,8 +1,23 @@
 import { expect } from 'chai';
 import {
-  CMP_PATTERN, cmpMatches, DURATION_PATTERN, evalValue, FLAGS_PATTERN, KERNEL_PATTERN, kernelMatches, parseCmp,
-  parseDuration, parseExpr, parseFlagLetters, parseKernelRange, parsePayload, parseTimeWindow, parseValue,
-  TIME_WINDOW_PATTERN, VALUE_PATTERN, ValueError,
+  CMP_PATTERN,
+  cmpMatches,
+  DURATION_PATTERN,
+  evalValue,
+  FLAGS_PATTERN,
+  KERNEL_PATTERN,
+  kernelMatches,
+  parseCmp,
+  parseDuration,
+  parseExpr,
+  parseFlagLetters,
+  parseKernelRange,
+  parsePayload,
+  parseTimeWindow,
+  parseValue,
+  TIME_WINDOW_PATTERN,
+  VALUE_PATTERN,
+  ValueError,
 } from '../../../lib/case/expr';
 import { OPTION_PATTERN } from '../../../lib/case/options';
 import { ACK, AE, SYN } from '../../../lib/wire/types';
@@ -42,7 +57,7 @@ describe('case/expr', () => {
     expect(() => parseValue('dut.isn*2')).to.throw(ValueError, /is not a number or an expression/);
   });
 
-  it('evaluates modulo 2^32 in the bindings of the expression\'s flow', () => {
+  it("evaluates modulo 2^32 in the bindings of the expression's flow", () => {
     const lookup = (base: string, flow: string) => (base === 'dut.isn' && flow === 'a' ? 0xffffffff : undefined);
     expect(evalValue(7, lookup)).to.equal(7);
     expect(evalValue({ base: 'dut.isn', offset: 2, flow: 'a', text: 'dut.isn+2' }, lookup)).to.equal(1);
@@ -81,7 +96,12 @@ describe('case/expr', () => {
 
   it('kernel ranges on major.minor', () => {
     const r = parseKernelRange('>=6.1 <6.19');
-    expect(r.anyOf).to.deep.equal([[{ op: '>=', major: 6, minor: 1 }, { op: '<', major: 6, minor: 19 }]]);
+    expect(r.anyOf).to.deep.equal([
+      [
+        { op: '>=', major: 6, minor: 1 },
+        { op: '<', major: 6, minor: 19 },
+      ],
+    ]);
     expect(kernelMatches(r, '6.18.44-fc-v657')).to.equal(true);
     expect(kernelMatches(r, '6.19.4')).to.equal(false);
     expect(kernelMatches(r, '6.0')).to.equal(false);

@@ -37,7 +37,25 @@ function insertKey(text: string, r: Prng, entry: string): string | undefined {
 }
 
 const JUNK = [':', '[', ']', '{', '}', '"', "'", '*', '&', '!', '|', '>', '%', '@', '`', '#', '\t', '-', ',', '?', '\\', '\u0000', '\ufeff', 'é', '\r'];
-const NUMBERS = ['-1', '0', '65536', '4294967296', '99999999999999999999', '.inf', '-.inf', '.nan', '1e400', '0x10', '1.5', '-0', '""', 'null', '~', '[]', '{}'];
+const NUMBERS = [
+  '-1',
+  '0',
+  '65536',
+  '4294967296',
+  '99999999999999999999',
+  '.inf',
+  '-.inf',
+  '.nan',
+  '1e400',
+  '0x10',
+  '1.5',
+  '-0',
+  '""',
+  'null',
+  '~',
+  '[]',
+  '{}',
+];
 
 const MUTATORS: Record<string, Mutator> = {
   // ---- blind
@@ -94,11 +112,18 @@ const MUTATORS: Record<string, Mutator> = {
   },
   'alias-bomb': (t, r) => {
     const n = r.int(6, 9);
-    const ladder = Array.from({ length: n }, (_, i) => `l${i}: &l${i} [${Array(9).fill(i ? `*l${i - 1}` : 'lol').join(', ')}]`);
+    const ladder = Array.from(
+      { length: n },
+      (_, i) =>
+        `l${i}: &l${i} [${Array(9)
+          .fill(i ? `*l${i - 1}` : 'lol')
+          .join(', ')}]`,
+    );
     return { text: `${ladder.join('\n')}\n${t}`, mustReject: true };
   },
   'merge-bomb': (t) => {
-    const b = 'm0: &m0 {a: 1, b: 2}\nm1: &m1 {<<: [*m0, *m0, *m0, *m0, *m0, *m0, *m0, *m0, *m0, *m0], c: 1}\nm2: &m2 {<<: [*m1, *m1, *m1, *m1, *m1, *m1, *m1, *m1, *m1, *m1]}\n';
+    const b =
+      'm0: &m0 {a: 1, b: 2}\nm1: &m1 {<<: [*m0, *m0, *m0, *m0, *m0, *m0, *m0, *m0, *m0, *m0], c: 1}\nm2: &m2 {<<: [*m1, *m1, *m1, *m1, *m1, *m1, *m1, *m1, *m1, *m1]}\n';
     return { text: b + t, mustReject: true };
   },
   'proto-key': (t, r) => {
@@ -106,7 +131,9 @@ const MUTATORS: Record<string, Mutator> = {
     return m === undefined ? undefined : { text: m, mustReject: true };
   },
   'huge-duration': (t, r) => {
-    const m = replaceOne(t, r, /(?<=\b(?:wait|expect_none|within): )\d+(?:\.\d+)?\s*(?:ms|s)\b/g, () => pick(r, ['99999999999999999999ms', '601s', '3000000000ms', '1e30s']));
+    const m = replaceOne(t, r, /(?<=\b(?:wait|expect_none|within): )\d+(?:\.\d+)?\s*(?:ms|s)\b/g, () =>
+      pick(r, ['99999999999999999999ms', '601s', '3000000000ms', '1e30s']),
+    );
     return m === undefined ? undefined : { text: m, mustReject: true };
   },
   'queue-bound': (t, r) => {

@@ -23,7 +23,9 @@ describe(`mutation test: ${N} mutants of the suite's case and campaign files (se
     const campaignDir = join(ROOT, 'cases', 'campaigns');
     const files = [
       ...discoverCaseFiles([join(ROOT, 'cases')]).map((f) => ({ file: f, text: readFileSync(f, 'utf8'), campaign: false })),
-      ...readdirSync(campaignDir).filter((f) => /\.ya?ml$/.test(f)).map((f) => ({ file: join(campaignDir, f), text: readFileSync(join(campaignDir, f), 'utf8'), campaign: true })),
+      ...readdirSync(campaignDir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => ({ file: join(campaignDir, f), text: readFileSync(join(campaignDir, f), 'utf8'), campaign: true })),
     ];
     const isCampaign = new Set(files.filter((f) => f.campaign).map((f) => f.file));
     const crashes: string[] = [];
@@ -62,20 +64,30 @@ describe(`mutation test: ${N} mutants of the suite's case and campaign files (se
       }
       const lineCount = m.text.split(/\r\n|\r|\n/).length;
       for (const i of err.issues) {
-        const ok = i.file === m.file && i.line >= 1 && i.line <= lineCount + 1 && i.column >= 1 && i.message.length > 0 && i.message.length <= MAX_MESSAGE
-          && !/\bundefined\b|\[object Object\]|^Invalid input/.test(i.message);
+        const ok =
+          i.file === m.file &&
+          i.line >= 1 &&
+          i.line <= lineCount + 1 &&
+          i.column >= 1 &&
+          i.message.length > 0 &&
+          i.message.length <= MAX_MESSAGE &&
+          !/\bundefined\b|\[object Object\]|^Invalid input/.test(i.message);
         if (!ok) badErrors.push(`${tag}: ${i.file}:${i.line}:${i.column}: ${i.message.slice(0, 200)}`);
       }
       if (!isCampaign.has(m.file)) expect(err).to.be.instanceOf(CaseError);
     }
     const elapsed = Date.now() - t0;
-    const summary = [...byKind].sort().map(([kind, k]) => `${kind} ${k.refused}/${k.n}`).join(', ');
+    const summary = [...byKind]
+      .sort()
+      .map(([kind, k]) => `${kind} ${k.refused}/${k.n}`)
+      .join(', ');
     expect(crashes, `crashes (not a positioned error):\n${crashes.slice(0, 10).join('\n')}`).to.deep.equal([]);
     expect(hangs, 'hangs').to.deep.equal([]);
     expect(slipped, `impossible mutants accepted:\n${slipped.slice(0, 10).join('\n')}`).to.deep.equal([]);
     expect(badErrors, `errors without a sane position or message:\n${badErrors.slice(0, 10).join('\n')}`).to.deep.equal([]);
     // Every mutator ran: a mutator that never finds its target tests nothing.
     for (const kind of MUTATOR_NAMES) expect(byKind.get(kind)?.n ?? 0, `mutator ${kind} never applied`).to.be.above(3);
-    if (process.env.SYNH_MUTATION_VERBOSE) console.log(`      ${N} mutants, ${refused} refused, ${elapsed} ms, slowest ${slowest} ms; refused/made: ${summary}`);
+    if (process.env.SYNH_MUTATION_VERBOSE)
+      console.log(`      ${N} mutants, ${refused} refused, ${elapsed} ms, slowest ${slowest} ms; refused/made: ${summary}`);
   });
 });

@@ -6,20 +6,44 @@ import { parseOptionSpec } from '../../../lib/wire/tcp-options';
 describe('case/options', () => {
   it('literal items parse exactly as the CLI parses them', () => {
     const items = [
-      'mss=1460', 'sackOK', 'sack_perm', 'SACKOK', 'ts=100:0', 'ts', 'nop', 'eol', 'wscale=7', 'ws=14', 'sack=1:2/3:4',
-      'tfo', 'tfo=0011223344556677', 'tfoexp', 'tfoexp=aabb', 'md5=00112233445566778899aabbccddeeff', 'kind=99:abcd',
-      'kind=99', 'raw=0801', 'mss=0x5b4',
+      'mss=1460',
+      'sackOK',
+      'sack_perm',
+      'SACKOK',
+      'ts=100:0',
+      'ts',
+      'nop',
+      'eol',
+      'wscale=7',
+      'ws=14',
+      'sack=1:2/3:4',
+      'tfo',
+      'tfo=0011223344556677',
+      'tfoexp',
+      'tfoexp=aabb',
+      'md5=00112233445566778899aabbccddeeff',
+      'kind=99:abcd',
+      'kind=99',
+      'raw=0801',
+      'mss=0x5b4',
     ];
     for (const it of items) expect(parseSendOption(it), it).to.deep.equal(parseOptionSpec(it)[0]);
   });
 
   it('extensions: expressions in ts and sack, cookies from labels', () => {
     expect(parseSendOption('ts=200:dut.tsval')).to.deep.equal({
-      kind: 'ts', val: 200, ecr: { base: 'dut.tsval', offset: 0, flow: '', text: 'dut.tsval' },
+      kind: 'ts',
+      val: 200,
+      ecr: { base: 'dut.tsval', offset: 0, flow: '', text: 'dut.tsval' },
     });
     expect(parseSendOption('sack=dut.isn+1:dut.isn+2')).to.deep.equal({
       kind: 'sack',
-      blocks: [[{ base: 'dut.isn', offset: 1, flow: '', text: 'dut.isn+1' }, { base: 'dut.isn', offset: 2, flow: '', text: 'dut.isn+2' }]],
+      blocks: [
+        [
+          { base: 'dut.isn', offset: 1, flow: '', text: 'dut.isn+1' },
+          { base: 'dut.isn', offset: 2, flow: '', text: 'dut.isn+2' },
+        ],
+      ],
     });
     expect(parseSendOption('tfo=@cookie')).to.deep.equal({ kind: 'tfo', cookie: { label: 'cookie' } });
     expect(parseSendOption('tfoexp=@c2')).to.deep.equal({ kind: 'tfo', cookie: { label: 'c2' }, exp: true });
@@ -40,7 +64,10 @@ describe('case/options', () => {
 
   it('patterns: wildcards, bare names, cookies', () => {
     expect(parseOptionPattern('ts=*:100')).to.deep.equal({
-      kind: 'ts', val: { kind: 'any', text: '*' }, ecr: { kind: 'value', value: 100, text: '100' }, text: 'ts=*:100',
+      kind: 'ts',
+      val: { kind: 'any', text: '*' },
+      ecr: { kind: 'value', value: 100, text: '100' },
+      text: 'ts=*:100',
     });
     expect(parseOptionPattern('ts')).to.deep.include({ val: { kind: 'any', text: '*' }, ecr: { kind: 'any', text: '*' } });
     expect(parseOptionPattern('wscale=10')).to.deep.equal({ kind: 'wscale', shift: { kind: 'value', value: 10, text: '10' }, text: 'wscale=10' });
@@ -69,7 +96,10 @@ describe('case/options', () => {
       (ref) => (ref.step === 1 ? cookie : undefined),
     );
     expect(out).to.deep.equal([
-      { kind: 'mss', value: 1460 }, { kind: 'ts', val: 5, ecr: 42 }, { kind: 'tfo', cookie }, { kind: 'tfo', cookie, exp: true },
+      { kind: 'mss', value: 1460 },
+      { kind: 'ts', val: 5, ecr: 42 },
+      { kind: 'tfo', cookie },
+      { kind: 'tfo', cookie, exp: true },
     ]);
   });
 });

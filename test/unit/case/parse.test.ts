@@ -36,7 +36,7 @@ function problems(body: string): string[] {
 const LISTEN = 'setup:\n  listen: { port: 8080 }\n';
 
 describe('case/parse: normalisation', () => {
-  it("a kernel gate keeps the comment on its line as its reason (skips quote it)", () => {
+  it('a kernel gate keeps the comment on its line as its reason (skips quote it)', () => {
     const steps = 'steps:\n  - send: { flags: S }\n';
     const gated = parse(`kernel: ">=6.13"   # TSecr check: not on 6.12.118, on 6.18.44\n${LISTEN}${steps}`);
     expect(gated.kernel).to.deep.include({ text: '>=6.13', why: 'TSecr check: not on 6.12.118, on 6.18.44' });
@@ -53,9 +53,12 @@ describe('case/parse: normalisation', () => {
     expect(c.file).to.equal('t.yaml');
   });
 
-  it('numbers flows without sport from 40000 by position; the first flow is every step\'s default', () => {
+  it("numbers flows without sport from 40000 by position; the first flow is every step's default", () => {
     const c = parse(`${LISTEN}flows:\n  x: {}\n  y: { isn: 7 }\nsteps:\n  - send: { flags: S }\n  - send: { flags: S, flow: y }\n`);
-    expect(c.flows).to.deep.equal([{ name: 'x', sport: 40000, isn: 1000 }, { name: 'y', sport: 40001, isn: 7 }]);
+    expect(c.flows).to.deep.equal([
+      { name: 'x', sport: 40000, isn: 1000 },
+      { name: 'y', sport: 40001, isn: 7 },
+    ]);
     expect((c.steps[0] as SendStep).flow).to.equal('x');
     expect((c.steps[1] as SendStep).seq).to.deep.equal({ base: 'peer.isn', offset: 0, flow: 'y', text: 'peer.isn' });
   });
@@ -107,8 +110,10 @@ describe('case/parse: normalisation', () => {
     if (o.kind !== 'some') return;
     expect(o.contains[0]).to.deep.equal({ kind: 'mss', value: { kind: 'any', text: '*' }, text: 'mss' });
     expect(o.contains[1]).to.deep.equal({
-      kind: 'ts', val: { kind: 'any', text: '*' },
-      ecr: { kind: 'value', value: { base: 'peer.isn', offset: 1, flow: 'a', text: 'peer.isn+1' }, text: 'peer.isn+1' }, text: 'ts=*:peer.isn+1',
+      kind: 'ts',
+      val: { kind: 'any', text: '*' },
+      ecr: { kind: 'value', value: { base: 'peer.isn', offset: 1, flow: 'a', text: 'peer.isn+1' }, text: 'peer.isn+1' },
+      text: 'ts=*:peer.isn+1',
     });
     expect(o.lacks.map((x) => x.kind)).to.deep.equal(['wscale', 'tfo']);
   });
@@ -158,7 +163,7 @@ describe('case/parse: normalisation', () => {
 `);
     expect(c.setup).to.deep.equal({ kind: 'connect', port: 9000, bind: 5000, sockopts: [{ name: 'TCP_MAXSEG', value: 1000 }] });
     expect((c.steps[1] as SendStep).flags).to.equal(SYN | ACK);
-    expect((c.steps[3] as CallStep)).to.deep.include({ op: 'connect', on: 'conn' });
+    expect(c.steps[3] as CallStep).to.deep.include({ op: 'connect', on: 'conn' });
   });
 });
 
@@ -202,7 +207,8 @@ describe('case/parse: errors', () => {
   });
 
   it('reference and binding errors', () => {
-    expect(problems(`${LISTEN}flows:\n  a: {}\n  b: {}\nsteps:
+    expect(
+      problems(`${LISTEN}flows:\n  a: {}\n  b: {}\nsteps:
   - send: { flags: S, label: s1 }
   - send: { flags: S, label: s1, flow: b, options: [tfo=@s1] }
   - expect: { flags: A, seq: dut.isn, flow: b }
@@ -211,7 +217,8 @@ describe('case/parse: errors', () => {
   - expect_none: { for: 1s, flow: c }
   - assert: { state: { flow: q, is: LISTEN } }
   - expect: { seq: { same: 2.seq } }
-`)).to.deep.equal([
+`),
+    ).to.deep.equal([
       "11:30 «s1» label 's1' is already used at step 1 — give each packet its own label",
       "11:53 «tfo=@s1» tfo=@s1 copies the cookie from a packet the DUT sent, but 's1' labels a sent packet — label the SYN-ACK that carries the cookie",
       "12:30 «dut.isn» dut.isn is used before dut.isn is known on flow b — add an expect that sees the DUT's SYN-ACK on flow b before this step",
@@ -231,7 +238,8 @@ describe('case/parse: errors', () => {
   });
 
   it('socket rules: conn before accept, connect without setup.connect, closed sockets', () => {
-    expect(problems(`${LISTEN}steps:
+    expect(
+      problems(`${LISTEN}steps:
   - call: { op: recv }
   - call: { op: connect }
   - call: { op: close }
@@ -239,7 +247,8 @@ describe('case/parse: errors', () => {
   - call: { op: getsockopt, name: TCP_MD5SIG }
   - call: { op: setsockopt, name: SO_ERROR, value: 1 }
   - call: { op: getsockopt, name: TCP_MAXSEG, expect: { data: x } }
-`)).to.deep.equal([
+`),
+    ).to.deep.equal([
       '7:17 «recv» recv on conn (the accepted socket), but no earlier step accepts a connection — add - call: { op: accept } before it',
       '8:17 «connect» connect waits for the connect() of setup: connect, but this case has setup: listen — use setup: { connect: { port: … } }',
       '10:17 «accept» accept on the listener, which step 3 closed — remove the close or move it after this step',
@@ -253,11 +262,13 @@ describe('case/parse: errors', () => {
   });
 
   it('family-specific fields, double fields, names of sysctls, sockopts and counters', () => {
-    expect(problems(`ip: 6\nsysctls: { tcp_syncookies: 1, /proc/sys/net/ipv4/tcp_ecn: 1, kernel.hz: 1 }\nsetup:\n  listen: { port: 8080, sockopts: { TCP_MAXSGE: 1, SO_RCVBUF: x } }\nsteps:
+    expect(
+      problems(`ip: 6\nsysctls: { tcp_syncookies: 1, /proc/sys/net/ipv4/tcp_ecn: 1, kernel.hz: 1 }\nsetup:\n  listen: { port: 8080, sockopts: { TCP_MAXSGE: 1, SO_RCVBUF: x } }\nsteps:
   - send: { flags: S, ttl: 1, hlim: 2, mistakes: { ip_total_length: 3 } }
   - expect: { id: 0, tos: 1, tclass: 1 }
   - assert: { counters: { ListenDrops: 1 } }
-`)).to.deep.equal([
+`),
+    ).to.deep.equal([
       "5:12 «tcp_syncookies» 'tcp_syncookies' is not a per-namespace sysctl name — write the full name, net.ipv4.tcp_syncookies",
       "5:31 «/proc/sys/net/ipv4/tcp_ecn» '/proc/sys/net/ipv4/tcp_ecn' is not a per-namespace sysctl name — write it dotted, as net.ipv4.tcp_ecn",
       "5:62 «kernel.hz» 'kernel.hz' is not a per-namespace sysctl name — only net.* sysctls belong to the DUT network namespace, e.g. net.ipv4.tcp_syncookies",
@@ -272,16 +283,19 @@ describe('case/parse: errors', () => {
   });
 
   it('send destinations: broadcasts are IPv4 only, and the names are checked', () => {
-    expect(problems(`ip: both\nsetup:\n  listen: { port: 8080, any: true }\nsteps:
+    expect(
+      problems(`ip: both\nsetup:\n  listen: { port: 8080, any: true }\nsteps:
   - send: { flags: S, to: broadcast }
   - send: { flags: S, to: multicast }
-`)).to.deep.equal([
-      '8:27 «broadcast» to: broadcast exists only in IPv4 and this case has ip: both — use to: multicast, or make it an ip: 4 case',
-    ]);
+`),
+    ).to.deep.equal(['8:27 «broadcast» to: broadcast exists only in IPv4 and this case has ip: both — use to: multicast, or make it an ip: 4 case']);
     expect(problems(`setup:\n  listen: { port: 8080 }\nsteps:\n  - send: { flags: S, to: anycast }\n`)).to.deep.equal([
-      "7:27 «anycast» unknown destination \"anycast\" — use dut, broadcast, limited-broadcast or multicast",
+      '7:27 «anycast» unknown destination "anycast" — use dut, broadcast, limited-broadcast or multicast',
     ]);
-    const c = parseCaseText(`name: t\ndescription: t\nspec: "§3.1"\nsetup:\n  listen: { port: 8080, any: true }\nsteps:\n  - send: { flags: S, to: limited-broadcast }\n  - send: { flags: S }\n`, 't.yaml');
+    const c = parseCaseText(
+      `name: t\ndescription: t\nspec: "§3.1"\nsetup:\n  listen: { port: 8080, any: true }\nsteps:\n  - send: { flags: S, to: limited-broadcast }\n  - send: { flags: S }\n`,
+      't.yaml',
+    );
     expect(c.setup).to.deep.include({ kind: 'listen', any: true });
     expect(c.steps.map((x) => (x as { to?: string }).to)).to.deep.equal(['limited-broadcast', 'dut']);
   });
@@ -289,21 +303,23 @@ describe('case/parse: errors', () => {
   it('reports every schema problem of a file, sorted by position', () => {
     expect(problems(`${LISTEN}steps:\n  - wait: 1 s\n  - wait: 2\n  - send: { flags: Q, window: 70000 }\n`)).to.deep.equal([
       '8:11 «2» 2 has no unit — write 2ms or 2s',
-      "9:20 «Q» unknown TCP flag letter 'Q' in \"Q\" — use scapy letters F S R P A U E C N (N = AE), e.g. SA",
+      '9:20 «Q» unknown TCP flag letter \'Q\' in "Q" — use scapy letters F S R P A U E C N (N = AE), e.g. SA',
       '9:31 «70000» 70000 is above 65535 — the window field is 0..65535',
     ]);
   });
 
   it('inside unions: the branch that fits the value reports', () => {
-    expect(problems(`${LISTEN}steps:
+    expect(
+      problems(`${LISTEN}steps:
   - send: { flags: S }
   - expect: [{ flags: SA }, { flags: { has: SX } }]
   - expect: { options: { contains: [mss=1460, sakOK] }, seq: [1], ack: { same: x } }
   - expect: { at: 1s, spec: 1 }
   - expect: model
   - expect: modle
-`)).to.deep.equal([
-      "8:45 «SX» unknown TCP flag letter 'X' in \"SX\" — use scapy letters F S R P A U E C N (N = AE), e.g. SA",
+`),
+    ).to.deep.equal([
+      '8:45 «SX» unknown TCP flag letter \'X\' in "SX" — use scapy letters F S R P A U E C N (N = AE), e.g. SA',
       "9:47 «sakOK» unknown TCP option 'sakOK' — did you mean 'sackOK'? Known options: mss=N, wscale=N, sackOK, sack=L:R/…, ts=VAL:ECR, nop, eol, tfo[=HEX], tfoexp[=HEX], md5=HEX, kind=N:HEX, raw=HEX (in expectations * stands for any value, e.g. ts=*:100)",
       '9:62 «[1» a range is two values [lo, hi], got [1] — e.g. [1, 1048575] or [dut.isn, dut.isn+10]',
       '9:80 «x» same: "x" needs <label>.<field> or <step number>.<field> — e.g. same: first-synack.seq',

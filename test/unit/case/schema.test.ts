@@ -11,7 +11,12 @@ describe('case/JSON schema', () => {
   });
 
   it('describes the top level and reuses shared definitions', () => {
-    const s = caseJsonSchema() as { required: string[]; properties: Record<string, unknown>; definitions: Record<string, unknown>; additionalProperties: boolean };
+    const s = caseJsonSchema() as {
+      required: string[];
+      properties: Record<string, unknown>;
+      definitions: Record<string, unknown>;
+      additionalProperties: boolean;
+    };
     expect(s.required).to.deep.equal(['name', 'description', 'spec', 'setup', 'steps']);
     expect(Object.keys(s.properties)).to.deep.equal(['name', 'description', 'spec', 'kernel', 'ip', 'sysctls', 'setup', 'flows', 'steps']);
     expect(s.additionalProperties).to.equal(false);

@@ -27,8 +27,11 @@ describe('case/spec sections', () => {
   });
 
   it('headings: numbered ones only, a number twice is refused with its line', () => {
-    expect(parseSpecHeadings('# Title\n## 4. Passive\n### 4.7 Window\ntext §4.8\n#### 4.7.1. Deep\n').map((s) => [s.id, s.title, s.line]))
-      .to.deep.equal([['§4', 'Passive', 2], ['§4.7', 'Window', 3], ['§4.7.1', 'Deep', 5]]);
+    expect(parseSpecHeadings('# Title\n## 4. Passive\n### 4.7 Window\ntext §4.8\n#### 4.7.1. Deep\n').map((s) => [s.id, s.title, s.line])).to.deep.equal([
+      ['§4', 'Passive', 2],
+      ['§4.7', 'Window', 3],
+      ['§4.7.1', 'Deep', 5],
+    ]);
     expect(() => parseSpecHeadings('## 4. A\n### 4 B\n')).to.throw(/:2: section §4 is already the heading on line 1/);
   });
 
@@ -49,7 +52,9 @@ describe('case/spec sections', () => {
     expect(err).to.be.instanceOf(CaseError);
     const issue = (err as CaseError).issues[0];
     expect([issue.line, issue.column]).to.deep.equal([3, 16]);
-    expect(issue.message).to.equal('spec section §4.12 is not in docs/handshake-spec.md — the nearest are §4.11, §4.10, §4.9; cite one of them, or add the section to the document (then run scripts/gen-spec-sections.ts)');
+    expect(issue.message).to.equal(
+      'spec section §4.12 is not in docs/handshake-spec.md — the nearest are §4.11, §4.10, §4.9; cite one of them, or add the section to the document (then run scripts/gen-spec-sections.ts)',
+    );
     expect(String(err)).to.match(/^cases\/t\.yaml:3:16: spec section §4\.12 is not in docs\/handshake-spec\.md/);
   });
 
@@ -77,14 +82,16 @@ describe('case/spec sections', () => {
     const missing: string[] = [];
     let cited = 0;
     for (const f of files) {
-      readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
-        for (const m of line.matchAll(/§(\d+(?:\.\d+)*)/g)) {
-          // "RFC 3168 §6.1.1", "RFC 7323 §2.3": another document's sections.
-          if (/RFC ?\d+,? ?$/.test(line.slice(Math.max(0, m.index! - 12), m.index))) continue;
-          cited++;
-          if (!SPEC_SECTIONS.has(`§${m[1]}`)) missing.push(`${relative(ROOT, f)}:${i + 1}: §${m[1]}`);
-        }
-      });
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          for (const m of line.matchAll(/§(\d+(?:\.\d+)*)/g)) {
+            // "RFC 3168 §6.1.1", "RFC 7323 §2.3": another document's sections.
+            if (/RFC ?\d+,? ?$/.test(line.slice(Math.max(0, m.index! - 12), m.index))) continue;
+            cited++;
+            if (!SPEC_SECTIONS.has(`§${m[1]}`)) missing.push(`${relative(ROOT, f)}:${i + 1}: §${m[1]}`);
+          }
+        });
     }
     expect(cited).to.be.above(1000);
     expect(missing).to.deep.equal([]);

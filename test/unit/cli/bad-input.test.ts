@@ -10,7 +10,10 @@ const TABLE: Array<[string[], RegExp]> = [
   [['fuzz', '--probes', '0'], /--probes: expected an integer of at least 1, got '0'/],
   [['fuzz', '--probes', '-1'], /--probes: expected an integer of at least 1, got '-1'/],
   [['fuzz', '--chunk', '0'], /--chunk: expected an integer of at least 1, got '0'/],
-  [['predict', '--ip', '6', '--packet', '4500002800000000400600000a0000010a000002'], /^synh predict: --ip 6 but the packet is IPv4: drop --ip, or give an IPv6 packet$/],
+  [
+    ['predict', '--ip', '6', '--packet', '4500002800000000400600000a0000010a000002'],
+    /^synh predict: --ip 6 but the packet is IPv4: drop --ip, or give an IPv6 packet$/,
+  ],
   [['predict', '--listen', '70000', '--packet', '00'], /--listen port: expected an integer from 1 to 65535, got '70000'/],
   [['predict', '--listen', '0', '--packet', '00'], /--listen port: expected an integer from 1 to 65535, got '0'/],
   [['predict', '--listen', '80,-1', '--packet', '00'], /--listen backlog: expected an integer from 0 to 65535, got '-1'/],
@@ -29,10 +32,16 @@ const TABLE: Array<[string[], RegExp]> = [
 
 /** Refused before any case runs (exit 2): no hang in Node's recursive mkdir on /proc. */
 const EXIT2: Array<[string[], RegExp]> = [
-  [['report', '/nonexistent-run'], /^synh report: \/nonexistent-run: not a results directory \(no summary\.json in \/nonexistent-run, .*\); give a results\/<run-id> directory/],
+  [
+    ['report', '/nonexistent-run'],
+    /^synh report: \/nonexistent-run: not a results directory \(no summary\.json in \/nonexistent-run, .*\); give a results\/<run-id> directory/,
+  ],
   [['report', '--results', '/nonexistent-root'], /^synh report: no \/nonexistent-root\/latest: run `synh run` first, or give a results directory$/],
   [['list', '/nonexistent-cases'], /^synh list: no such file or directory: \/nonexistent-cases — give a case file or a folder of them$/],
-  [['run', '--results', '/proc/foo', '--filter', 'examples/closed-port-rst'], /^synh run: --results \/proc\/foo: cannot create \/proc\/foo \(ENOENT\) — give a writable directory, or --no-write$/],
+  [
+    ['run', '--results', '/proc/foo', '--filter', 'examples/closed-port-rst'],
+    /^synh run: --results \/proc\/foo: cannot create \/proc\/foo \(ENOENT\) — give a writable directory, or --no-write$/,
+  ],
 ];
 
 describe('CLI: a bad option is one line on stderr and exit status 1', function () {

@@ -12,7 +12,16 @@ import { toHex } from '../../../lib/wire/bytes';
 import { classicPcap } from '../report/pcap-fixture';
 
 const SYNH = join(__dirname, '..', '..', '..', 'bin', 'synh');
-const SPEC: PacketSpec = { ip: 4, src: '198.18.0.2', dst: '198.18.0.1', sport: 40000, dport: 80, seq: 1000, flags: 'S', options: [{ kind: 'mss', value: 1460 }] };
+const SPEC: PacketSpec = {
+  ip: 4,
+  src: '198.18.0.2',
+  dst: '198.18.0.1',
+  sport: 40000,
+  dport: 80,
+  seq: 1000,
+  flags: 'S',
+  options: [{ kind: 'mss', value: 1460 }],
+};
 const IP = buildIp(SPEC);
 const FRAME = buildFrame(SPEC, '02:00:00:00:00:02', '46:00:00:00:00:01'); // a destination MAC whose first nibble is 4
 
@@ -23,7 +32,9 @@ function synh(args: string[], input?: string) {
 describe('CLI: synh predict takes what users paste', function () {
   this.timeout(60_000);
   let dir: string;
-  before(() => { dir = fs.mkdtempSync(join(os.tmpdir(), 'synh-predict-')); });
+  before(() => {
+    dir = fs.mkdtempSync(join(os.tmpdir(), 'synh-predict-'));
+  });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('an Ethernet frame gets the same prediction as its IP packet, and says it was a frame', () => {
@@ -40,7 +51,9 @@ describe('CLI: synh predict takes what users paste', function () {
   it('--packet with bytes that are neither IP nor Ethernet, or of the other family: one line, exit 1', () => {
     const r = synh(['--packet', '00112233445566778899aabbccddeeff']);
     expect([r.status, r.stdout]).to.deep.equal([1, '']);
-    expect(r.stderr).to.match(/^synh predict: neither an IP packet \(version nibble 0\) nor an Ethernet frame carrying IP \(ethertype 0x0800 or 0x86dd at byte 12, bytes 12-13 0xccdd\): give the bytes from the IP or the Ethernet header on\n$/);
+    expect(r.stderr).to.match(
+      /^synh predict: neither an IP packet \(version nibble 0\) nor an Ethernet frame carrying IP \(ethertype 0x0800 or 0x86dd at byte 12, bytes 12-13 0xccdd\): give the bytes from the IP or the Ethernet header on\n$/,
+    );
     const v6 = synh(['--ip', '6', '--packet', toHex(FRAME)]);
     expect([v6.status, v6.stderr]).to.deep.equal([1, 'synh predict: --ip 6 but the packet is IPv4: drop --ip, or give an IPv6 packet\n']);
   });
@@ -71,7 +84,7 @@ describe('CLI: synh predict takes what users paste', function () {
     expect([ok.status, ok.stderr, ok.stdout.split('\n').length]).to.deep.equal([0, '', 3]);
   });
 
-  it('--pcap: a pcapng by the project\'s writer and the same packets as a classic pcap predict alike', () => {
+  it("--pcap: a pcapng by the project's writer and the same packets as a classic pcap predict alike", () => {
     const t0 = 1_765_000_000_000_000_000n;
     const png = join(dir, 'c.pcapng');
     const cap = join(dir, 'c.pcap');
@@ -80,8 +93,14 @@ describe('CLI: synh predict takes what users paste', function () {
     const a = synh(['--listen', '80', '--pcap', png]);
     const b = synh(['--listen', '80', '--pcap', cap]);
     expect([a.status, b.status, a.stderr, b.stderr]).to.deep.equal([0, 0, '', '']);
-    const la = a.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
-    const lb = b.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const la = a.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const lb = b.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(la.map((l) => l.kind)).to.deep.equal(['peer', 'missing']);
     expect(la[0].responses).to.deep.equal(lb[0].responses);
     expect(la[0].responses[0].tcp).to.include({ flags: 'SA', ack: 1001 });

@@ -10,7 +10,10 @@ import { COMPARABLE_SCHEMA } from '../../../lib/compare/types';
 
 function summary(extra: Record<string, unknown>): Record<string, unknown> {
   return {
-    schema: SUMMARY_SCHEMA, runId: 'r1', startedAt: '2026-12-07T00:00:00Z', kernel: '6.1.0-28-cloud-amd64',
+    schema: SUMMARY_SCHEMA,
+    runId: 'r1',
+    startedAt: '2026-12-07T00:00:00Z',
+    kernel: '6.1.0-28-cloud-amd64',
     totals: { total: 1, pass: 1, fail: 0, error: 0, skip: 0 },
     cases: [{ id: 'cases/x.yaml#x@ipv4', status: 'pass', kernel: '6.1.0-28-cloud-amd64', modelProfile: '6.1', sysctls: {}, steps: [], diffs: [], packets: [] }],
     ...extra,
@@ -25,7 +28,9 @@ describe('report/load-run', () => {
     fs.writeFileSync(path.join(d, 'summary.json'), typeof s === 'string' ? s : JSON.stringify(s));
     return d;
   };
-  beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'synh-load-')); });
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'synh-load-'));
+  });
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('a current run loads with its comparable packets', () => {

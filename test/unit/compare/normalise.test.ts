@@ -9,9 +9,7 @@ const MAC_D = '02:00:00:00:00:02';
 
 function frame(dir: 'peer' | 'dut', s: Partial<PacketSpec> & { flags: string }, ip: 4 | 6 = 4): Uint8Array {
   const [src, dst] = ip === 4 ? ['198.18.0.2', '198.18.0.1'] : ['2001:2::2', '2001:2::1'];
-  const spec: PacketSpec = dir === 'peer'
-    ? { ip, src, dst, sport: 40000, dport: 8080, ...s }
-    : { ip, src: dst, dst: src, sport: 8080, dport: 40000, ...s };
+  const spec: PacketSpec = dir === 'peer' ? { ip, src, dst, sport: 40000, dport: 8080, ...s } : { ip, src: dst, dst: src, sport: 8080, dport: 40000, ...s };
   return dir === 'peer' ? buildFrame(spec, MAC_P, MAC_D) : buildFrame(spec, MAC_D, MAC_P);
 }
 
@@ -22,9 +20,46 @@ function handshake(r: { isn: number; ts: number; id: number; flow?: number; ip?:
   return [
     { dir: 'peer', step: 1, judged: true, bytes: frame('peer', { flags: 'S', seq: 1000, options: [{ kind: 'ts', val: 100, ecr: 0 }] }, ip) },
     // The kernel's answer is captured before the harness stamped its send.
-    { dir: 'dut', step: 2, judged: true, tMs: 0.1, bytes: frame('dut', { ...v6, flags: 'SA', seq: r.isn, ack: 1001, window: r.win ?? 65160, options: [{ kind: 'mss', value: 1460 }, { kind: 'ts', val: r.ts, ecr: 100 }] }, ip) },
-    { dir: 'peer', step: 3, judged: true, bytes: frame('peer', { flags: 'A', seq: 1001, ack: (r.isn + 1) >>> 0, options: [{ kind: 'ts', val: 101, ecr: (r.ts + 1000) >>> 0 }] }, ip) },
-    { dir: 'dut', step: 4, judged: true, tMs: 0.2, gapMs: 12, firstMs: 12, bytes: frame('dut', { ...v6, flags: 'A', seq: (r.isn + 1) >>> 0, ack: 1001, window: r.win ?? 65160, options: [{ kind: 'ts', val: (r.ts + 12) >>> 0, ecr: 101 }] }, ip) },
+    {
+      dir: 'dut',
+      step: 2,
+      judged: true,
+      tMs: 0.1,
+      bytes: frame(
+        'dut',
+        {
+          ...v6,
+          flags: 'SA',
+          seq: r.isn,
+          ack: 1001,
+          window: r.win ?? 65160,
+          options: [
+            { kind: 'mss', value: 1460 },
+            { kind: 'ts', val: r.ts, ecr: 100 },
+          ],
+        },
+        ip,
+      ),
+    },
+    {
+      dir: 'peer',
+      step: 3,
+      judged: true,
+      bytes: frame('peer', { flags: 'A', seq: 1001, ack: (r.isn + 1) >>> 0, options: [{ kind: 'ts', val: 101, ecr: (r.ts + 1000) >>> 0 }] }, ip),
+    },
+    {
+      dir: 'dut',
+      step: 4,
+      judged: true,
+      tMs: 0.2,
+      gapMs: 12,
+      firstMs: 12,
+      bytes: frame(
+        'dut',
+        { ...v6, flags: 'A', seq: (r.isn + 1) >>> 0, ack: 1001, window: r.win ?? 65160, options: [{ kind: 'ts', val: (r.ts + 12) >>> 0, ecr: 101 }] },
+        ip,
+      ),
+    },
     // Outside the window: not judged, left out.
     { dir: 'dut', judged: false, bytes: frame('dut', { flags: 'R', seq: 5 }, ip) },
   ];
@@ -70,8 +105,13 @@ describe('compare/normalise', () => {
     const syn = (seq: number): NormalisePacket => ({ dir: 'dut', step: 1, judged: true, bytes: frame('dut', { flags: 'S', seq }) });
     const c = normaliseCase({ flows: FLOWS, ephemeralDutPort: true, packets: [syn(5000), syn(5000 + 70000), syn(0x80000000)] });
     const p = c.steps[0].packets;
-    assert.deepEqual(p.map((x) => [x.f.isn, x.f.seq, x.f.dutPort]), [
-      ['bound', 'dut.isn', 'dut.port'], ['near dut.nxt', 'dut.isn#2', 'dut.port'], ['fresh', 'dut.isn#3', 'dut.port'],
-    ]);
+    assert.deepEqual(
+      p.map((x) => [x.f.isn, x.f.seq, x.f.dutPort]),
+      [
+        ['bound', 'dut.isn', 'dut.port'],
+        ['near dut.nxt', 'dut.isn#2', 'dut.port'],
+        ['fresh', 'dut.isn#3', 'dut.port'],
+      ],
+    );
   });
 });

@@ -7,7 +7,10 @@ describe('DUT sysctls read for the model', () => {
   it('reads every sysctl the model knows on a kernel that has them all (6.18)', () => {
     const read = new Set(dutSysctlNames('6.18.44-fc-v1300', '#1 SMP').map(sysctlKey));
     const known = Object.keys(defaultSysctls(PROFILES['6.18']));
-    expect(known.filter((k) => !read.has(k as never)), 'known to the model, not read from the DUT').to.deep.equal([]);
+    expect(
+      known.filter((k) => !read.has(k as never)),
+      'known to the model, not read from the DUT',
+    ).to.deep.equal([]);
     expect(read.size).to.equal(known.length);
     for (const k of ['tcp_ecn_option', 'tcp_tw_reuse', 'tcp_challenge_ack_limit', 'tcp_base_mss', 'txrehash']) expect(read.has(k as never), k).to.equal(true);
   });

@@ -16,12 +16,30 @@ describe('bulk engine frames', () => {
     for (let i = 0; i < 500; i++) {
       const ip = i % 2 ? 6 : 4;
       const seq = rng.u32();
-      const syn = buildFrame({
-        ip, src: ENDS[ip].peer, dst: ENDS[ip].dut, sport: rng.int(1, 65534), dport: 8080, flags: 'S', seq, ttl: 64, hlim: 64,
-        tos: rng.int(0, 255), tclass: rng.int(0, 255), flow: rng.int(0, 0xfffff),
-        ipOptions: ip === 4 && rng.chance(0.2) ? Uint8Array.of(1, 1, 1, 0) : undefined,
-        options: [{ kind: 'mss', value: 1460 }, { kind: 'ts', val: rng.u32(), ecr: 0 }], payload: rng.bytes(rng.int(0, 5)),
-      }, T, D);
+      const syn = buildFrame(
+        {
+          ip,
+          src: ENDS[ip].peer,
+          dst: ENDS[ip].dut,
+          sport: rng.int(1, 65534),
+          dport: 8080,
+          flags: 'S',
+          seq,
+          ttl: 64,
+          hlim: 64,
+          tos: rng.int(0, 255),
+          tclass: rng.int(0, 255),
+          flow: rng.int(0, 0xfffff),
+          ipOptions: ip === 4 && rng.chance(0.2) ? Uint8Array.of(1, 1, 1, 0) : undefined,
+          options: [
+            { kind: 'mss', value: 1460 },
+            { kind: 'ts', val: rng.u32(), ecr: 0 },
+          ],
+          payload: rng.bytes(rng.int(0, 5)),
+        },
+        T,
+        D,
+      );
       const at = rng.int(0, 40);
       const out = new Uint8Array(at + 200);
       const len = writeCleanupRst(syn, 0, out, at);
@@ -52,7 +70,9 @@ describe('bulk engine frames', () => {
         const d = decodeEthernet(out.subarray(3, 3 + len));
         expect(d.tcp!.seq).to.equal(seq);
         expect(d.tcpChecksumOk, `IPv${ip} seq ${seq}`).to.equal(true);
-        expect(out.subarray(3, 3 + len)).to.deep.equal(buildFrame({ ip, src: ENDS[ip].peer, dst: ENDS[ip].dut, sport: 65535, dport: 9, flags: 'S', seq, window: 0 }, T, D));
+        expect(out.subarray(3, 3 + len)).to.deep.equal(
+          buildFrame({ ip, src: ENDS[ip].peer, dst: ENDS[ip].dut, sport: 65535, dport: 9, flags: 'S', seq, window: 0 }, T, D),
+        );
       }
     }
   });

@@ -117,7 +117,9 @@ describe('fuzz campaigns: errors are file:line:column', () => {
     expect(errorOf('name: c\nseed: 1\ntarget: listener\n').toString()).to.match(/^c\.yaml:1:1: missing budget/);
     expect(errorOf(`${MIN}target: synsent\nlisten: { port: 80 }\n`).toString()).to.match(/^c\.yaml:5:1: .*connects out; it has no listener/);
     expect(errorOf(`${MIN}target: listener\ngenerator: { options: { wscale: [9, 3] } }\n`).toString()).to.match(/^c\.yaml:5:33: wscale: the first bound/);
-    expect(errorOf(`${MIN}target: request\ngenerator:\n  setup:\n    options: [mss=1460, wscal=7]\n`).toString()).to.match(/^c\.yaml:7:25: .*unknown option "wscal"/);
+    expect(errorOf(`${MIN}target: request\ngenerator:\n  setup:\n    options: [mss=1460, wscal=7]\n`).toString()).to.match(
+      /^c\.yaml:7:25: .*unknown option "wscal"/,
+    );
     expect(errorOf(`${MIN}target: listener\nprofiles:\n  - name: a\n  - name: a\n`).toString()).to.match(/^c\.yaml:7:11: .*used twice/);
   });
 

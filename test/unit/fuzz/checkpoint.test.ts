@@ -9,7 +9,14 @@ import { dirname, join, relative } from 'path';
 import * as ts from 'typescript';
 import { parseCampaignText } from '../../../lib/fuzz/campaign-load';
 import {
-  assertResumable, Checkpoint, loadCheckpoint, newCheckpoint, removeStaleTemps, saveCheckpoint, saveCheckpointAsync, writeFileAtomic,
+  assertResumable,
+  Checkpoint,
+  loadCheckpoint,
+  newCheckpoint,
+  removeStaleTemps,
+  saveCheckpoint,
+  saveCheckpointAsync,
+  writeFileAtomic,
   writeFileAtomicAsync,
 } from '../../../lib/fuzz/checkpoint';
 import { FindingStore } from '../../../lib/fuzz/signature';
@@ -53,7 +60,17 @@ describe('fuzz checkpoints', () => {
     writeFileSync(`${p}.tmp-999999-0`, '{"schema":"synharness-fuzz-checkpoint/1","nextIndex": 99999');
     expect(loadCheckpoint(p)!.nextIndex).to.equal(1234);
     // a writer that fails between fsync and rename: the old file stays, its temp is removed
-    expect(() => saveCheckpoint(p, { ...sample(), nextIndex: 5000 }, { beforeRename: () => { throw new Error('killed'); } })).to.throw('killed');
+    expect(() =>
+      saveCheckpoint(
+        p,
+        { ...sample(), nextIndex: 5000 },
+        {
+          beforeRename: () => {
+            throw new Error('killed');
+          },
+        },
+      ),
+    ).to.throw('killed');
     expect(loadCheckpoint(p)!.nextIndex).to.equal(1234);
     expect(readdirSync(dir).sort()).to.deep.equal(['checkpoint.json', 'checkpoint.json.tmp-999999-0']);
     // the next save replaces it; stale temps are cleaned
@@ -82,7 +99,15 @@ describe('fuzz checkpoints', () => {
     expect(readFileSync(p, 'utf8')).to.equal(readFileSync(sync, 'utf8'));
     // failing between fsync and rename: the old checkpoint stays, the temp file is gone
     let err: Error | undefined;
-    await saveCheckpointAsync(p, { ...sample(), nextIndex: 5000 }, { beforeRename: () => { throw new Error('killed'); } }).catch((e) => (err = e));
+    await saveCheckpointAsync(
+      p,
+      { ...sample(), nextIndex: 5000 },
+      {
+        beforeRename: () => {
+          throw new Error('killed');
+        },
+      },
+    ).catch((e) => (err = e));
     expect(err?.message).to.equal('killed');
     expect(loadCheckpoint(p)!.nextIndex).to.equal(1234);
     expect(readdirSync(dir).sort()).to.deep.equal(['checkpoint.json', 'sync.json']);
@@ -196,7 +221,11 @@ describe('fuzz checkpoints: kill -9 and resume', function () {
 
   function state(dir: string) {
     const cp = loadCheckpoint(join(dir, 'checkpoint.json'))!;
-    const repro = Object.fromEntries(readdirSync(join(dir, 'repro')).sort().map((f) => [f, readFileSync(join(dir, 'repro', f), 'utf8')]));
+    const repro = Object.fromEntries(
+      readdirSync(join(dir, 'repro'))
+        .sort()
+        .map((f) => [f, readFileSync(join(dir, 'repro', f), 'utf8')]),
+    );
     return { findings: cp.findings, nextIndex: cp.nextIndex, rulesHit: cp.rulesHit, repro };
   }
 
@@ -235,7 +264,9 @@ describe('fuzz checkpoints: kill -9 and resume', function () {
       expect(got.rulesHit).to.deep.equal(want.rulesHit);
       expect(Object.keys(got.repro)).to.deep.equal(Object.keys(want.repro));
       expect(got.repro).to.deep.equal(want.repro);
-      expect(readdirSync(killed).filter((f) => f.includes('.tmp-')).length + readdirSync(join(killed, 'repro')).filter((f) => f.includes('.tmp-')).length).to.be.at.most(2);
+      expect(
+        readdirSync(killed).filter((f) => f.includes('.tmp-')).length + readdirSync(join(killed, 'repro')).filter((f) => f.includes('.tmp-')).length,
+      ).to.be.at.most(2);
     } finally {
       rmSync(ref, { recursive: true, force: true });
       rmSync(killed, { recursive: true, force: true });

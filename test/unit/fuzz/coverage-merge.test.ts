@@ -25,9 +25,17 @@ describe('merged fuzz coverage', () => {
   });
 
   it('covered/reachable: the union of the runs, unreachable rules out of both counts', () => {
-    const cat = [{ rule: 'a', fn: 'f' }, { rule: 'b', fn: 'f' }, { rule: 'c', fn: 'g' }, { rule: 'x', fn: 'h' }];
+    const cat = [
+      { rule: 'a', fn: 'f' },
+      { rule: 'b', fn: 'f' },
+      { rule: 'c', fn: 'g' },
+      { rule: 'x', fn: 'h' },
+    ];
     const part = (campaign: string, rules: string[]) => ({ campaign, dir: `/r/${campaign}`, probes: 10, probesPerSec: 5, rules, guided: false });
-    const m = mergeCoverage(cat, [part('p', ['a']), part('q', ['a', 'c', 'x'])], [{ rule: 'x', fn: 'h', kind: 'profile', reason: 'not here' }], { release: '6.18.0', profile: '6.18' });
+    const m = mergeCoverage(cat, [part('p', ['a']), part('q', ['a', 'c', 'x'])], [{ rule: 'x', fn: 'h', kind: 'profile', reason: 'not here' }], {
+      release: '6.18.0',
+      profile: '6.18',
+    });
     expect([m.covered, m.reachable]).to.deep.equal([2, 3]);
     expect(m.missed).to.deep.equal([{ fn: 'f', rules: ['b'] }]);
     const text = formatMergedCoverage(m);
@@ -39,11 +47,30 @@ describe('merged fuzz coverage', () => {
     const root = mkdtempSync(join(tmpdir(), 'cov-'));
     try {
       mkdirSync(join(root, 'fuzz', 'one'), { recursive: true });
-      writeFileSync(join(root, 'fuzz', 'one', 'summary.json'), JSON.stringify({ campaign: 'one', campaignHash: 'h', probes: 5, probesPerSec: 2, rules: ['a'], kernel: '6.18.44' }));
+      writeFileSync(
+        join(root, 'fuzz', 'one', 'summary.json'),
+        JSON.stringify({ campaign: 'one', campaignHash: 'h', probes: 5, probesPerSec: 2, rules: ['a'], kernel: '6.18.44' }),
+      );
       mkdirSync(join(root, 'fuzz', 'two'));
-      writeFileSync(join(root, 'fuzz', 'two', 'checkpoint.json'), JSON.stringify({ schema: 'synharness-fuzz-checkpoint/1', campaign: 'two', campaignHash: 'h2', nextIndex: 4, probesDone: 4, findings: [], rulesHit: ['b'], startedAt: 'x', elapsedMs: 2000 }));
+      writeFileSync(
+        join(root, 'fuzz', 'two', 'checkpoint.json'),
+        JSON.stringify({
+          schema: 'synharness-fuzz-checkpoint/1',
+          campaign: 'two',
+          campaignHash: 'h2',
+          nextIndex: 4,
+          probesDone: 4,
+          findings: [],
+          rulesHit: ['b'],
+          startedAt: 'x',
+          elapsedMs: 2000,
+        }),
+      );
       const parts = coverageParts([join(root, 'fuzz')]);
-      expect(parts.map((p) => [p.campaign, p.probes, p.rules])).to.deep.equal([['one', 5, ['a']], ['two', 4, ['b']]]);
+      expect(parts.map((p) => [p.campaign, p.probes, p.rules])).to.deep.equal([
+        ['one', 5, ['a']],
+        ['two', 4, ['b']],
+      ]);
       expect(coverageParts([join(root, 'fuzz', 'one')])).to.have.length(1);
       mkdirSync(join(root, 'empty'));
       expect(() => coverageParts([join(root, 'empty')])).to.throw(/no campaign run here/);

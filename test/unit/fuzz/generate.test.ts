@@ -77,7 +77,8 @@ describe('fuzz generation: determinism', () => {
   it('different seeds give different sequences', () => {
     const other: Campaign = { ...c, seed: c.seed + 1 };
     let same = 0;
-    for (let i = 0; i < 200; i++) if (packetKey(probeAt(c, i).mutated) === packetKey(probeAt(other, i).mutated) && probeAt(c, i).peerIsn === probeAt(other, i).peerIsn) same++;
+    for (let i = 0; i < 200; i++)
+      if (packetKey(probeAt(c, i).mutated) === packetKey(probeAt(other, i).mutated) && probeAt(c, i).peerIsn === probeAt(other, i).peerIsn) same++;
     expect(same).to.equal(0);
   });
 
@@ -132,7 +133,9 @@ describe('fuzz generation: coverage over 10k probes', function () {
     it(`${t}: every packet class, every flag, reserved bits, malformed options`, () => {
       const ps = all[t];
       const kinds = new Set(ps.map((p) => p.kind));
-      const configured = Object.entries(campaign(t).generator.kinds).filter(([, w]) => w > 0).map(([k]) => k);
+      const configured = Object.entries(campaign(t).generator.kinds)
+        .filter(([, w]) => w > 0)
+        .map(([k]) => k);
       expect([...kinds].sort()).to.deep.equal(configured.sort());
       for (const k of kinds) expect(KINDS[t]).to.have.property(k);
       for (const f of [FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE]) {
@@ -215,7 +218,11 @@ describe('fuzz generation: coverage over 10k probes', function () {
     const rs = offsets(rst, seqOf, 'peer.isn');
     for (const o of [0, 1, 2]) expect(rs.has(o), `rst seq rcv_nxt${o - 1}`).to.equal(true);
     expect(rst.some((p) => p.mutated.seq.win)).to.equal(true);
-    const ack = offsets(ps.filter((p) => p.kind === 'ack'), ackOf, 'dut.isn');
+    const ack = offsets(
+      ps.filter((p) => p.kind === 'ack'),
+      ackOf,
+      'dut.isn',
+    );
     for (const o of [0, 1, 2]) expect(ack.has(o)).to.equal(true);
     expect([...ack].some((o) => o < -1000)).to.equal(true);
     expect(ps.every((p) => p.setup.length === 3 && p.setup[2].kind === 'send')).to.equal(true);
@@ -244,8 +251,7 @@ describe('fuzz generation: coverage over 10k probes', function () {
   });
 
   // A probe packet's fields resolved on fixed ends (the addresses and ports play no part in resolving).
-  const resolve = (pk: ProbePacket, b: ProbeBindings) =>
-    probePacketSpec(all.listener[0], pk, b, { src: '198.18.0.2', dst: '198.18.0.1', dport: 8080 });
+  const resolve = (pk: ProbePacket, b: ProbeBindings) => probePacketSpec(all.listener[0], pk, b, { src: '198.18.0.2', dst: '198.18.0.1', dport: 8080 });
 
   it('relative fields resolve modulo 2^32 against the bindings', () => {
     const p = all.request.find((x) => x.mutated.seq.win && x.mutated.seq.offset === 2)!;
@@ -254,14 +260,22 @@ describe('fuzz generation: coverage over 10k probes', function () {
     expect(() => resolve({ ...p.mutated, seq: { base: 'peer.isn', offset: 1 }, ack: { base: 'dut.isn', offset: 1 } }, { peerIsn: 1 })).to.throw(/dut\.isn/);
     expect(() => resolve(p.mutated, { peerIsn: 1, dutIsn: 1 })).to.throw(/window/);
     const ts = resolve(
-      { ...p.mutated, seq: { base: 'abs', offset: 0 }, ack: { base: 'abs', offset: 0 }, options: [{ kind: 'ts', val: { base: 'peer.tsval', offset: -1 }, ecr: { base: 'dut.tsval', offset: 1 } }] },
+      {
+        ...p.mutated,
+        seq: { base: 'abs', offset: 0 },
+        ack: { base: 'abs', offset: 0 },
+        options: [{ kind: 'ts', val: { base: 'peer.tsval', offset: -1 }, ecr: { base: 'dut.tsval', offset: 1 } }],
+      },
       { peerIsn: 0, peerTsval: 0, dutTsval: 0xffffffff },
     );
     expect(ts.options![0]).to.deep.equal({ kind: 'ts', val: 0xffffffff, ecr: 0 });
   });
 
   it('a campaign-wide option setting is honoured (no malformed items when malformed: 0)', () => {
-    const c = parseCampaignText('name: c\nseed: 3\nbudget: { probes: 1 }\ntarget: listener\ngenerator:\n  kinds: { syn_opts: 1 }\n  options: { malformed: 0, wscale_invalid: 0, weights: { wscale: 1 } }\n', 'c.yaml');
+    const c = parseCampaignText(
+      'name: c\nseed: 3\nbudget: { probes: 1 }\ntarget: listener\ngenerator:\n  kinds: { syn_opts: 1 }\n  options: { malformed: 0, wscale_invalid: 0, weights: { wscale: 1 } }\n',
+      'c.yaml',
+    );
     const ps = probes(c, 2000);
     expect(ps.some((p) => isMalformed(p.mutated))).to.equal(false);
     expect(ps.every((p) => p.mutated.options.every((o) => o.kind === 'wscale' && o.shift <= 14))).to.equal(true);

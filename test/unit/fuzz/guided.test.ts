@@ -36,7 +36,12 @@ function drive(c: typeof listener, corpus: Corpus, from: number, to: number): Pr
     const p = corpus.probeAt(c, i);
     out.push(p);
     const rules = rulesOf(p);
-    results.push({ index: i, rules, ...(p.origin?.parent !== undefined ? { parent: p.origin.parent } : {}), ...(corpus.mayMatter(rules) ? { probe: corpusProbe(p) } : {}) });
+    results.push({
+      index: i,
+      rules,
+      ...(p.origin?.parent !== undefined ? { parent: p.origin.parent } : {}),
+      ...(corpus.mayMatter(rules) ? { probe: corpusProbe(p) } : {}),
+    });
   }
   corpus.absorb(results, to);
   return out;
@@ -48,7 +53,9 @@ describe('guided fuzzing corpus', () => {
     const off = parseCampaignText('name: g\nseed: 7\nbudget: { probes: 10000 }\ntarget: listener\nip: both\nguided: false\n', 'g.yaml');
     expect(campaignHash(plain)).to.equal(campaignHash(off));
     expect(campaignHash(plain)).to.not.equal(campaignHash(listener));
-    expect(() => parseCampaignText('name: g\nseed: 7\nbudget: { probes: 1 }\ntarget: listener\nguided: 3\n', 'g.yaml')).to.throw(/g.yaml:5:\d+: guided must be true or false/);
+    expect(() => parseCampaignText('name: g\nseed: 7\nbudget: { probes: 1 }\ntarget: listener\nguided: 3\n', 'g.yaml')).to.throw(
+      /g.yaml:5:\d+: guided must be true or false/,
+    );
   });
 
   it('keeps new rules and new paths, counts rule hits, credits the parent of a mutant that found something', () => {
@@ -67,9 +74,19 @@ describe('guided fuzzing corpus', () => {
     expect(c.firstHit()).to.deep.equal({ a: 0, b: 0, c: 2 });
     expect(c.mayMatter(['a', 'b'])).to.equal(false);
     expect(c.mayMatter(['b', 'a'])).to.equal(true); // another path (order counts)
-    c.absorb([{ index: GUIDED_EPOCH, rules: ['a', 'd'], probe, parent: 1 }, { index: GUIDED_EPOCH + 1, rules: ['a', 'b'], parent: 0 }], 2 * GUIDED_EPOCH);
+    c.absorb(
+      [
+        { index: GUIDED_EPOCH, rules: ['a', 'd'], probe, parent: 1 },
+        { index: GUIDED_EPOCH + 1, rules: ['a', 'b'], parent: 0 },
+      ],
+      2 * GUIDED_EPOCH,
+    );
     const s = c.snapshot();
-    expect(s.entries.map((e) => [e.tries, e.finds])).to.deep.equal([[1, 0], [1, 1], [0, 0]]);
+    expect(s.entries.map((e) => [e.tries, e.finds])).to.deep.equal([
+      [1, 0],
+      [1, 1],
+      [0, 0],
+    ]);
     expect(pathKey(['a', 'b', 'a'])).to.equal('a>b');
   });
 
@@ -129,7 +146,9 @@ describe('guided fuzzing corpus', () => {
     for (const p of drive(synsent, new Corpus(), 0, 8 * GUIDED_EPOCH)) {
       if ((p as Probe & { origin?: unknown }).origin) mutants++;
       if (!(p.mutated.flags & 0x10)) continue;
-      for (const o of p.mutated.options) if (o.kind === 'ts' && o.ecr.base === 'dut.tsval') expect(o.ecr.offset <= 0 || o.ecr.offset >= 1000, `probe ${p.index}: TSecr dut.tsval+${o.ecr.offset}`).to.equal(true);
+      for (const o of p.mutated.options)
+        if (o.kind === 'ts' && o.ecr.base === 'dut.tsval')
+          expect(o.ecr.offset <= 0 || o.ecr.offset >= 1000, `probe ${p.index}: TSecr dut.tsval+${o.ecr.offset}`).to.equal(true);
     }
     expect(mutants).to.be.greaterThan(500);
   });

@@ -110,7 +110,10 @@ describe('fuzz minimizer', () => {
 
   it('moves a far sequence number toward its default while the divergence persists (finds the window edge)', async () => {
     const W = 65160;
-    const p: Probe = { ...noisyProbe(), mutated: { ...NOISY, flags: ACK, options: [], seq: { base: 'peer.isn', offset: 1 + 10_000_000 }, ack: { base: 'dut.isn', offset: 1 }, mistakes: {} } };
+    const p: Probe = {
+      ...noisyProbe(),
+      mutated: { ...NOISY, flags: ACK, options: [], seq: { base: 'peer.isn', offset: 1 + 10_000_000 }, ack: { base: 'dut.isn', offset: 1 }, mistakes: {} },
+    };
     // "out of window": seq − rcv_nxt ≥ W (no wrap in this test)
     const oow = async (q: Probe) => q.mutated.seq.base === 'peer.isn' && q.mutated.seq.offset - 1 >= W && (q.mutated.flags & ACK) !== 0;
     const r = await minimizeDetailed(p, oow);
@@ -123,7 +126,13 @@ describe('fuzz minimizer', () => {
   it('simplifies TS values toward peer.tsval / dut.tsval and finds the PAWS edge', async () => {
     const p: Probe = {
       ...noisyProbe(),
-      mutated: { ...NOISY, flags: ACK, mistakes: {}, payload: new Uint8Array(0), options: [{ kind: 'nop' }, { kind: 'ts', val: { base: 'peer.tsval', offset: -100000 }, ecr: { base: 'abs', offset: 77 } }] },
+      mutated: {
+        ...NOISY,
+        flags: ACK,
+        mistakes: {},
+        payload: new Uint8Array(0),
+        options: [{ kind: 'nop' }, { kind: 'ts', val: { base: 'peer.tsval', offset: -100000 }, ecr: { base: 'abs', offset: 77 } }],
+      },
     };
     // PAWS: diverges iff the TSval is older than ts_recent
     const paws = async (q: Probe) => q.mutated.options.some((o) => o.kind === 'ts' && o.val.base === 'peer.tsval' && o.val.offset < 0);

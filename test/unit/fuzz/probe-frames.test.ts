@@ -14,7 +14,8 @@ describe('probe frames', () => {
   it('frames probes [a, b) from the tester to the DUT, byte for byte what buildIp writes', () => {
     const c = loadCampaignFile(join(__dirname, '../../../cases/campaigns/listener-syn-flood-mix.yaml'));
     const link = {
-      src: '02:00:00:00:00:02', dst: '02:00:00:00:00:01',
+      src: '02:00:00:00:00:02',
+      dst: '02:00:00:00:00:01',
       ends: { 4: { src: '198.18.0.2', dst: '198.18.0.1', dport: 8080 }, 6: { src: '2001:2::2', dst: '2001:2::1', dport: 8080 } },
     };
     const { buf, offs } = probeFrames(c, 10, 60, link);

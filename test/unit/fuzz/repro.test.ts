@@ -53,7 +53,10 @@ describe('fuzz repro cases', function () {
       const c = loadCampaignFile(join(DIR, FILES[t]));
       const p = probeAt(c, 3);
       const cf = parseCaseText(reproCaseYaml(finding(p)), 'r.yaml');
-      expect(cf.steps.map((s) => s.kind), t).to.deep.equal(shapes[t]);
+      expect(
+        cf.steps.map((s) => s.kind),
+        t,
+      ).to.deep.equal(shapes[t]);
       for (const s of cf.steps) if (s.kind === 'expect') expect(s.byModel).to.equal(true);
       expect(cf.flows).to.deep.equal([{ name: 'a', sport: p.sport, isn: p.peerIsn }]);
       expect(cf.families).to.deep.equal([p.ip]);
@@ -69,7 +72,10 @@ describe('fuzz repro cases', function () {
   it('carries a comment header with the signature, the diffs and the reasons', () => {
     const c = loadCampaignFile(join(DIR, FILES.request));
     const text = reproCaseYaml({ ...finding(probeAt(c, 0)), original: { index: 77, kind: 'tsecr' } });
-    const header = text.split('\n').filter((l) => l.startsWith('#')).join('\n');
+    const header = text
+      .split('\n')
+      .filter((l) => l.startsWith('#'))
+      .join('\n');
     expect(header).to.contain('# signature: request|check_req.oow-ack|ack,options.ts');
     expect(header).to.contain('step 4 ack: model 1001, kernel 1002');
     expect(header).to.contain('{"field":"tsecr","model":5,"kernel":6}');

@@ -35,7 +35,10 @@ describe('fuzz shard partition', () => {
             seen[i]++;
           }
         }
-        expect(seen.every((k) => k === 1), 'each probe in exactly one shard').to.equal(true);
+        expect(
+          seen.every((k) => k === 1),
+          'each probe in exactly one shard',
+        ).to.equal(true);
       });
     }
   }
@@ -64,9 +67,24 @@ describe('fuzz shard partition', () => {
 
 function summary(over: Partial<FuzzSummaryFile>): FuzzSummaryFile {
   return {
-    campaign: 'mix', seed: 7, budget: 4000, probes: 2000, elapsedMs: 1000, probesPerSec: 2000, divergences: 0, findings: [],
-    rulesHit: 0, rulesTotal: 0, rulesNeverHit: [], rules: [], reruns: 0, flaky: 0, coverageText: '', campaignHash: 'h1',
-    shard: { index: 1, total: 2 }, ...over,
+    campaign: 'mix',
+    seed: 7,
+    budget: 4000,
+    probes: 2000,
+    elapsedMs: 1000,
+    probesPerSec: 2000,
+    divergences: 0,
+    findings: [],
+    rulesHit: 0,
+    rulesTotal: 0,
+    rulesNeverHit: [],
+    rules: [],
+    reruns: 0,
+    flaky: 0,
+    coverageText: '',
+    campaignHash: 'h1',
+    shard: { index: 1, total: 2 },
+    ...over,
   };
 }
 const A = 'listener|listen.syn|opt.wscale.1';
@@ -75,13 +93,36 @@ const B = 'listener|listen.ack-rst|flags';
 describe('merging fuzz shards', () => {
   it('deduplicates findings by signature: counts added, the lowest first index and its part kept; probes added, rules united', () => {
     const parts: FuzzPart[] = [
-      { dir: 'd1', summary: summary({ probes: 2000, divergences: 5, findings: [{ signature: A, count: 3, firstIndex: 2100, repro: 'repro/a.yaml' }, { signature: B, count: 2, firstIndex: 40 }], rules: ['r1', 'r2'] }) },
-      { dir: 'd2', summary: summary({ shard: { index: 2, total: 2 }, probes: 1500, divergences: 4, findings: [{ signature: A, count: 4, firstIndex: 1007, repro: 'repro/a.yaml' }], rules: ['r2', 'r3'] }) },
+      {
+        dir: 'd1',
+        summary: summary({
+          probes: 2000,
+          divergences: 5,
+          findings: [
+            { signature: A, count: 3, firstIndex: 2100, repro: 'repro/a.yaml' },
+            { signature: B, count: 2, firstIndex: 40 },
+          ],
+          rules: ['r1', 'r2'],
+        }),
+      },
+      {
+        dir: 'd2',
+        summary: summary({
+          shard: { index: 2, total: 2 },
+          probes: 1500,
+          divergences: 4,
+          findings: [{ signature: A, count: 4, firstIndex: 1007, repro: 'repro/a.yaml' }],
+          rules: ['r2', 'r3'],
+        }),
+      },
     ];
     const m = mergeFuzzParts(parts);
     expect(m.summary.probes).to.equal(3500);
     expect(m.summary.divergences).to.equal(9);
-    expect(m.summary.findings).to.deep.equal([{ signature: B, count: 2, firstIndex: 40 }, { signature: A, count: 7, firstIndex: 1007, repro: 'repro/a.yaml' }]);
+    expect(m.summary.findings).to.deep.equal([
+      { signature: B, count: 2, firstIndex: 40 },
+      { signature: A, count: 7, firstIndex: 1007, repro: 'repro/a.yaml' },
+    ]);
     expect(m.source.get(A)).to.equal('d2');
     expect(m.source.get(B)).to.equal('d1');
     expect(m.summary.rules).to.deep.equal(['r1', 'r2', 'r3']);
@@ -90,7 +131,11 @@ describe('merging fuzz shards', () => {
   });
 
   it('refuses parts that are not one split of one campaign, in one line each', () => {
-    const two = (o: Partial<FuzzSummaryFile>) => () => mergeFuzzParts([{ dir: 'd1', summary: summary({}) }, { dir: 'd2', summary: summary({ shard: { index: 2, total: 2 }, ...o }) }]);
+    const two = (o: Partial<FuzzSummaryFile>) => () =>
+      mergeFuzzParts([
+        { dir: 'd1', summary: summary({}) },
+        { dir: 'd2', summary: summary({ shard: { index: 2, total: 2 }, ...o }) },
+      ]);
     expect(two({ campaign: 'other' })).to.throw(/different campaigns \(mix, other\)/);
     expect(two({ seed: 8 })).to.throw(/different seeds \(7, 8\)/);
     expect(two({ campaignHash: 'h2' })).to.throw(/different definitions of campaign mix/);
@@ -109,7 +154,7 @@ describe('merging fuzz shards', () => {
     }
   });
 
-  it('writes the merged campaign with each finding\'s files from the part that met it first', () => {
+  it("writes the merged campaign with each finding's files from the part that met it first", () => {
     const root = mkdtempSync(join(tmpdir(), 'synh-fuzz-merge-'));
     try {
       const part = (name: string, s: FuzzSummaryFile, files: Record<string, string>) => {
@@ -124,10 +169,14 @@ describe('merging fuzz shards', () => {
       const slug = signatureSlug(A);
       const finding = (who: string) => JSON.stringify({ signature: A, repro: `repro/${slug}.yaml`, pcapng: `repro/${slug}.pcapng`, who });
       const d1 = part('s1', summary({ findings: [{ signature: A, count: 1, firstIndex: 2500, repro: `repro/${slug}.yaml` }] }), {
-        [`findings/${slug}.json`]: finding('s1'), [`repro/${slug}.yaml`]: 'late', [`repro/${slug}.pcapng`]: 'late',
+        [`findings/${slug}.json`]: finding('s1'),
+        [`repro/${slug}.yaml`]: 'late',
+        [`repro/${slug}.pcapng`]: 'late',
       });
       const d2 = part('s2', summary({ shard: { index: 2, total: 2 }, findings: [{ signature: A, count: 2, firstIndex: 1500, repro: `repro/${slug}.yaml` }] }), {
-        [`findings/${slug}.json`]: finding('s2'), [`repro/${slug}.yaml`]: 'first', [`repro/${slug}.pcapng`]: 'first',
+        [`findings/${slug}.json`]: finding('s2'),
+        [`repro/${slug}.yaml`]: 'first',
+        [`repro/${slug}.pcapng`]: 'first',
       });
       const out = join(root, 'merged');
       const m = mergeFuzzDirs([d1, d2], out);

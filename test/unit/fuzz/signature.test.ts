@@ -28,7 +28,12 @@ describe('fuzz signatures', () => {
     expect(s.get('listener|listen.ack-rst|flags')).to.include({ firstIndex: 5, count: 11 });
     expect(s.all().map((f) => f.firstIndex)).to.deep.equal([3, 5]);
     s.setRepro('listener|demux.bad-csum|presence', 'repro/x.yaml');
-    expect(s.snapshot(100).find((f) => f.firstIndex === 3)).to.deep.equal({ signature: 'listener|demux.bad-csum|presence', firstIndex: 3, count: 1, reproPath: 'repro/x.yaml' });
+    expect(s.snapshot(100).find((f) => f.firstIndex === 3)).to.deep.equal({
+      signature: 'listener|demux.bad-csum|presence',
+      firstIndex: 3,
+      count: 1,
+      reproPath: 'repro/x.yaml',
+    });
   });
 });
 
@@ -46,7 +51,9 @@ describe('fuzz coverage', () => {
     const fns = rep.neverHit.map((g) => g.fn);
     expect(new Set(fns).size).to.equal(fns.length);
     const checkReq = rep.neverHit.find((g) => g.fn === 'tcp_check_req')!;
-    expect(checkReq.rules.map((r) => r.rule)).to.include('check_req.tsecr-reject').and.not.include('check_req.bad-ack');
+    expect(checkReq.rules.map((r) => r.rule))
+      .to.include('check_req.tsecr-reject')
+      .and.not.include('check_req.bad-ack');
     const text = formatCoverage(rep);
     expect(text.split('\n')[0]).to.equal(`rules hit 3/${RULES.length} (${((3 / RULES.length) * 100).toFixed(1)}%)`);
     expect(text).to.contain('  tcp_check_req\n');

@@ -4,7 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CpioWriter } from '../../../harness/guest/cpio';
 
-interface Read { name: string; mode: number; data: Buffer }
+interface Read {
+  name: string;
+  mode: number;
+  data: Buffer;
+}
 
 /** A newc reader written from the format's description (the kernel's initramfs unpacker reads the same). */
 function readNewc(buf: Buffer): Read[] {

@@ -15,7 +15,10 @@ describe('Injector link path', () => {
     inj.sendLink(fromHex(SYN_V6));
     inj.sendLink(fromHex(SYN_V4), macToBytes('ff:ff:ff:ff:ff:ff'));
     inj.sendLink(fromHex(SYN_V4));
-    const seen = sent.map((f) => { const v = new EthernetView(f); return [v.dst, v.src, v.ethertype, toHex(v.payload())]; });
+    const seen = sent.map((f) => {
+      const v = new EthernetView(f);
+      return [v.dst, v.src, v.ethertype, toHex(v.payload())];
+    });
     expect(seen).to.deep.equal([
       ['02:00:00:00:00:01', '02:00:00:00:00:02', 0x0800, toHex(fromHex(SYN_V4))],
       ['02:00:00:00:00:01', '02:00:00:00:00:02', 0x86dd, toHex(fromHex(SYN_V6))],

@@ -6,7 +6,17 @@ import { sysctlPath, sysctlWritePath } from '../../../harness/sys/sysctl';
 import { runScript } from '../../../harness/guest/run-in-guest';
 
 const needsRmemMax = parseCaseText(
-  ['name: g', 'description: t', 'spec: "§1"', 'sysctls:', '  net.core.rmem_max: 4194304', 'setup: { listen: { port: 8080 } }', 'steps:', '  - send: { flags: S }', '  - expect: { flags: SA }'].join('\n'),
+  [
+    'name: g',
+    'description: t',
+    'spec: "§1"',
+    'sysctls:',
+    '  net.core.rmem_max: 4194304',
+    'setup: { listen: { port: 8080 } }',
+    'steps:',
+    '  - send: { flags: S }',
+    '  - expect: { flags: SA }',
+  ].join('\n'),
   'g.yaml',
 );
 

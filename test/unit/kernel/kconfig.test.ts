@@ -6,7 +6,12 @@ const ALL_Y = KCONFIG_NEEDS.map((n) => `CONFIG_${n.option}=y`).join('\n');
 describe('kernel config needs (synh kconfig, doctor --kernel)', () => {
   it('reads =y, =m, values and "is not set"', () => {
     const c = parseKconfig('CONFIG_VETH=m\n# CONFIG_BRIDGE is not set\nCONFIG_NR_CPUS=64\nCONFIG_LOCALVERSION=""\n# a comment\n');
-    expect([...c]).to.deep.equal([['VETH', 'm'], ['BRIDGE', 'n'], ['NR_CPUS', '64'], ['LOCALVERSION', '""']]);
+    expect([...c]).to.deep.equal([
+      ['VETH', 'm'],
+      ['BRIDGE', 'n'],
+      ['NR_CPUS', '64'],
+      ['LOCALVERSION', '""'],
+    ]);
   });
 
   it('a complete config has no problem; a missing option names itself and why', () => {

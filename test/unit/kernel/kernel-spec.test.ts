@@ -25,9 +25,17 @@ describe('kernel specs (--kernel)', () => {
 
   it('picks the newest matching Debian package, cloud flavour first, at a version boundary', () => {
     const apt = [
-      'linux-image-6.1.0-9-amd64', 'linux-image-6.1.0-57-amd64', 'linux-image-6.1.0-57-cloud-amd64', 'linux-image-6.1.0-9-cloud-amd64',
-      'linux-image-6.1.0-57-cloud-amd64-dbg', 'linux-image-6.1.0-57-amd64-unsigned', 'linux-image-6.12.118+deb12-cloud-amd64',
-      'linux-image-6.12.43+deb12-cloud-amd64', 'linux-image-6.12.118+deb12-amd64', 'linux-image-amd64', 'linux-image-cloud-amd64',
+      'linux-image-6.1.0-9-amd64',
+      'linux-image-6.1.0-57-amd64',
+      'linux-image-6.1.0-57-cloud-amd64',
+      'linux-image-6.1.0-9-cloud-amd64',
+      'linux-image-6.1.0-57-cloud-amd64-dbg',
+      'linux-image-6.1.0-57-amd64-unsigned',
+      'linux-image-6.12.118+deb12-cloud-amd64',
+      'linux-image-6.12.43+deb12-cloud-amd64',
+      'linux-image-6.12.118+deb12-amd64',
+      'linux-image-amd64',
+      'linux-image-cloud-amd64',
     ];
     expect(pickDebianPackage('6.1', apt)).to.equal('linux-image-6.1.0-57-cloud-amd64');
     expect(pickDebianPackage('6.12', apt)).to.equal('linux-image-6.12.118+deb12-cloud-amd64');

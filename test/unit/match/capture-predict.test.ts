@@ -17,11 +17,19 @@ const peer = (s: Partial<PacketSpec>): Uint8Array =>
 const dut = (s: Partial<PacketSpec>): Uint8Array =>
   buildFrame({ ip: 4, src: '198.18.0.1', dst: '198.18.0.2', sport: 8080, dport: 40000, ttl: 64, df: true, id: 0, ...s } as PacketSpec, DUT_MAC, PEER_MAC);
 
-const SYN = peer({ seq: 1000, flags: 'S', options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 100, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }] });
-const SYNACK = (window = 65160): Uint8Array => dut({
-  seq: 5000, ack: 1001, flags: 'SA', window,
-  options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 777, ecr: 100 }, { kind: 'nop' }, { kind: 'wscale', shift: 10 }],
+const SYN = peer({
+  seq: 1000,
+  flags: 'S',
+  options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 100, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }],
 });
+const SYNACK = (window = 65160): Uint8Array =>
+  dut({
+    seq: 5000,
+    ack: 1001,
+    flags: 'SA',
+    window,
+    options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 777, ecr: 100 }, { kind: 'nop' }, { kind: 'wscale', shift: 10 }],
+  });
 const ACK3 = peer({ seq: 1001, ack: 5001, flags: 'A', window: 502, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: 101, ecr: 777 }] });
 
 const OPTS = { kernel: '6.18.44', listen: { port: 8080, backlog: 16 }, sysctls: {}, sockopts: {} };
@@ -31,13 +39,22 @@ function frames(list: Array<[bigint, Uint8Array, ('sent' | 'received')?]>, flags
 }
 
 const brief = (l: CaptureLine): string =>
-  l.kind === 'peer' ? `#${l.frame} peer → ${l.responses.map((r) => r.tcp.flags).join(',') || 'silence'}`
-    : l.kind === 'dut' ? `#${l.frame} dut ${l.predicted ? 'predicted' : 'NOT predicted'} ${l.rule ?? ''}`.trimEnd()
+  l.kind === 'peer'
+    ? `#${l.frame} peer → ${l.responses.map((r) => r.tcp.flags).join(',') || 'silence'}`
+    : l.kind === 'dut'
+      ? `#${l.frame} dut ${l.predicted ? 'predicted' : 'NOT predicted'} ${l.rule ?? ''}`.trimEnd()
       : `missing ${l.rule}`;
 
 describe('match/capture-predict: the model over a capture', () => {
   it('a synh capture (direction flags): SYN → SYN-ACK predicted and matched; the third ACK, with the TSecr bound from it, makes a child', () => {
-    const r = predictCapture(OPTS, frames([[0n, SYN, 'sent'], [MS / 10n, SYNACK(), 'received'], [4n * MS, ACK3, 'sent']]));
+    const r = predictCapture(
+      OPTS,
+      frames([
+        [0n, SYN, 'sent'],
+        [MS / 10n, SYNACK(), 'received'],
+        [4n * MS, ACK3, 'sent'],
+      ]),
+    );
     expect(r.lines.map(brief)).to.deep.equal(['#1 peer → SA', '#2 dut predicted synack.sent', '#3 peer → silence']);
     expect([r.peer, r.dut]).to.deep.equal(['198.18.0.2', '198.18.0.1']);
     expect(r.how).to.match(/direction flags/);
@@ -47,20 +64,38 @@ describe('match/capture-predict: the model over a capture', () => {
     expect(first.kind === 'peer' && first.reasons[0]).to.match(/^\(profile\): release 6\.18\.44/);
   });
 
-  it('without direction flags (a classic pcap): the peer is the first SYN\'s source', () => {
-    const pcap = classicPcap([{ tsNs: T0, bytes: SYN }, { tsNs: T0 + MS, bytes: SYNACK() }]);
+  it("without direction flags (a classic pcap): the peer is the first SYN's source", () => {
+    const pcap = classicPcap([
+      { tsNs: T0, bytes: SYN },
+      { tsNs: T0 + MS, bytes: SYNACK() },
+    ]);
     const r = predictCapture(OPTS, readCaptureFile(pcap).frames);
     expect(r.how).to.match(/first SYN without ACK/);
     expect(r.lines.map(brief)).to.deep.equal(['#1 peer → SA', '#2 dut predicted synack.sent']);
   });
 
   it('a reply stamped before its cause is still paired with it', () => {
-    const r = predictCapture(OPTS, frames([[MS, SYNACK(), 'received'], [MS + 10_000n, SYN, 'sent']]));
+    const r = predictCapture(
+      OPTS,
+      frames([
+        [MS, SYNACK(), 'received'],
+        [MS + 10_000n, SYN, 'sent'],
+      ]),
+    );
     expect(r.lines.map(brief)).to.deep.equal(['#1 dut predicted synack.sent', '#2 peer → SA']);
   });
 
   it('a DUT packet that differs names the field; one that never came is missing; --from picks the peer', () => {
-    const wrong = predictCapture({ ...OPTS, from: '198.18.0.2' }, frames([[0n, SYN], [MS, SYNACK(1000)]], false));
+    const wrong = predictCapture(
+      { ...OPTS, from: '198.18.0.2' },
+      frames(
+        [
+          [0n, SYN],
+          [MS, SYNACK(1000)],
+        ],
+        false,
+      ),
+    );
     expect(wrong.how).to.equal('--from');
     const d = wrong.lines[1];
     expect(d.kind === 'dut' && d.predicted).to.equal(false);
@@ -70,7 +105,13 @@ describe('match/capture-predict: the model over a capture', () => {
   });
 
   it('a closed port (no --listen): RST|ACK predicted, and a SYN-ACK from the DUT is not what the model said', () => {
-    const r = predictCapture({ ...OPTS, listen: undefined }, frames([[0n, SYN, 'sent'], [MS, SYNACK(), 'received']]));
+    const r = predictCapture(
+      { ...OPTS, listen: undefined },
+      frames([
+        [0n, SYN, 'sent'],
+        [MS, SYNACK(), 'received'],
+      ]),
+    );
     expect(r.lines.map(brief)).to.deep.equal(['#1 peer → RA', '#2 dut NOT predicted reset.ack-clear']);
   });
 

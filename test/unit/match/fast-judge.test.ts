@@ -21,7 +21,8 @@ import { toPacketJson } from '../../../lib/wire/summary';
 import { optionFromJson } from '../../../lib/wire/tcp-option-json';
 import type { JsonNum, OptionJson, PacketJson } from '../../../lib/wire/types';
 
-const CAMPAIGN = parseCampaignText(`
+const CAMPAIGN = parseCampaignText(
+  `
 name: fast-judge
 seed: 99
 budget: { probes: 100000 }
@@ -35,7 +36,9 @@ generator:
   options: { malformed: 0.25 }
   payload: { p: 0.08, max: 32 }
   tos: { p: 0.3 }
-`, 'fast-judge.yaml');
+`,
+  'fast-judge.yaml',
+);
 
 const PROFILES: Array<Record<string, number>> = [
   {},
@@ -96,7 +99,9 @@ function answer(p: Prediction, ip: 4 | 6, b: Record<string, number>, rng: Prng):
   const options = [];
   for (let i = 0; i < t.options.length; i++) {
     const o = t.options[i];
-    const filled = o.map((x, j) => (j === 0 || x !== '*' ? x : val(o[0] === 'ts' ? (j === 1 ? 'opt.ts.val' : 'opt.ts.ecr') : `opt.${o[0]}.${i}`, x))) as OptionJson;
+    const filled = o.map((x, j) =>
+      j === 0 || x !== '*' ? x : val(o[0] === 'ts' ? (j === 1 ? 'opt.ts.val' : 'opt.ts.ecr') : `opt.${o[0]}.${i}`, x),
+    ) as OptionJson;
     if (filled.some((x) => x === undefined)) return undefined;
     options.push(optionFromJson(filled));
   }
@@ -106,9 +111,29 @@ function answer(p: Prediction, ip: 4 | 6, b: Record<string, number>, rng: Prng):
     return x;
   };
   const a = A[ip];
-  const spec: PacketSpec = ip === 4
-    ? { ip, src: a.dut, dst: a.peer, ttl: num('ip.ttl', pi.ttl as JsonNum), tos: num('ip.tos', pi.tos as JsonNum), id: num('ip.id', pi.id as JsonNum) & 0xffff, df: pi.df as boolean, sport: 0, dport: 0 }
-    : { ip, src: a.dut, dst: a.peer, hlim: num('ip.hlim', pi.hlim as JsonNum), tclass: num('ip.tclass', pi.tclass as JsonNum), flow: num('ip.flow', pi.flow as JsonNum) & 0xfffff, sport: 0, dport: 0 };
+  const spec: PacketSpec =
+    ip === 4
+      ? {
+          ip,
+          src: a.dut,
+          dst: a.peer,
+          ttl: num('ip.ttl', pi.ttl as JsonNum),
+          tos: num('ip.tos', pi.tos as JsonNum),
+          id: num('ip.id', pi.id as JsonNum) & 0xffff,
+          df: pi.df as boolean,
+          sport: 0,
+          dport: 0,
+        }
+      : {
+          ip,
+          src: a.dut,
+          dst: a.peer,
+          hlim: num('ip.hlim', pi.hlim as JsonNum),
+          tclass: num('ip.tclass', pi.tclass as JsonNum),
+          flow: num('ip.flow', pi.flow as JsonNum) & 0xfffff,
+          sport: 0,
+          dport: 0,
+        };
   spec.sport = num('tcp.sport', t.sport);
   spec.dport = num('tcp.dport', t.dport);
   spec.seq = num('tcp.seq', t.seq);
@@ -134,10 +159,17 @@ function pack(frames: Uint8Array[]): { buf: Uint8Array; offs: Uint32Array } {
   return { buf, offs };
 }
 
-const BAD: PacketJson = { ip: { ttl: -1, tos: -1, df: false, id: -1 }, tcp: { sport: -1, dport: -1, seq: -1, ack: -1, flags: '?', window: -1, urg: -1, options: [] } };
+const BAD: PacketJson = {
+  ip: { ttl: -1, tos: -1, df: false, id: -1 },
+  tcp: { sport: -1, dport: -1, seq: -1, ack: -1, flags: '?', window: -1, urg: -1, options: [] },
+};
 
 function fullOk(preds: readonly Prediction[], state: ModelState, frames: Uint8Array[]): boolean {
-  return judge(preds, frames.map((f) => toPacketJson(decodeEthernet(f)) ?? BAD), state).ok;
+  return judge(
+    preds,
+    frames.map((f) => toPacketJson(decodeEthernet(f)) ?? BAD),
+    state,
+  ).ok;
 }
 
 describe('fast judge agrees with the full judge', function () {
@@ -158,7 +190,7 @@ describe('fast judge agrees with the full judge', function () {
     let damagedOk = 0;
     for (let i = 0; i < 6000; i++) {
       const probe = probeAt(CAMPAIGN, i);
-      const e = envs[(i >> 1) % PROFILES.length * 2 + (probe.ip === 4 ? 0 : 1)];
+      const e = envs[((i >> 1) % PROFILES.length) * 2 + (probe.ip === 4 ? 0 : 1)];
       const bytes = buildIp(probePacketSpec(probe, probe.mutated, bindingsFor(probe), { src: A[probe.ip].peer, dst: A[probe.ip].dut, dport: 8080 }));
       const now = 1_000_000 + i * 7.25;
       const step = apply(e.env, e.base, { type: 'segment', seg: decodeIp(bytes) }, now);
@@ -181,7 +213,12 @@ describe('fast judge agrees with the full judge', function () {
         }
         if (v === 3) {
           if (copy.length && rng.chance(0.5)) copy.pop();
-          else copy.push(frames.length ? frames[0].slice() : buildFrame({ ip: e.ip, src: A[e.ip].dut, dst: A[e.ip].peer, sport: 8080, dport: probe.sport, flags: 'RA' }, DUT_MAC, PEER_MAC));
+          else
+            copy.push(
+              frames.length
+                ? frames[0].slice()
+                : buildFrame({ ip: e.ip, src: A[e.ip].dut, dst: A[e.ip].peer, sport: 8080, dport: probe.sport, flags: 'RA' }, DUT_MAC, PEER_MAC),
+            );
         }
         variants.push(copy);
       }
@@ -227,16 +264,39 @@ describe('fast judge agrees with the full judge', function () {
   it('EOL: zero padding after it is not an option, anything else is', () => {
     const env = envs[0].env;
     const pred: Prediction = {
-      packet: { ip: { ttl: 64, tos: 0, df: true, id: 0 }, tcp: { sport: 8080, dport: 40000, seq: 1, ack: 2, flags: 'SA', window: 100, urg: 0, options: [['mss', 1460], ['eol']] } },
+      packet: {
+        ip: { ttl: 64, tos: 0, df: true, id: 0 },
+        tcp: { sport: 8080, dport: 40000, seq: 1, ack: 2, flags: 'SA', window: 100, urg: 0, options: [['mss', 1460], ['eol']] },
+      },
       expect: {},
       reason: apply(env, envs[0].base, { type: 'tick' }, 1).reasons[0],
       atMs: 0,
     };
     const frame = (tail: number[]): Uint8Array => {
       const opts = [2, 4, 0x05, 0xb4, 0, ...tail];
-      return buildFrame({ ip: 4, src: A[4].dut, dst: A[4].peer, ttl: 64, sport: 8080, dport: 40000, seq: 1, ack: 2, flags: 'SA', window: 100, options: [{ kind: 'bytes', bytes: Uint8Array.from(opts) }] }, DUT_MAC, PEER_MAC);
+      return buildFrame(
+        {
+          ip: 4,
+          src: A[4].dut,
+          dst: A[4].peer,
+          ttl: 64,
+          sport: 8080,
+          dport: 40000,
+          seq: 1,
+          ack: 2,
+          flags: 'SA',
+          window: 100,
+          options: [{ kind: 'bytes', bytes: Uint8Array.from(opts) }],
+        },
+        DUT_MAC,
+        PEER_MAC,
+      );
     };
-    for (const [tail, agree] of [[[0, 0, 0], true], [[0, 7, 0], false], [[1, 1, 1], false]] as const) {
+    for (const [tail, agree] of [
+      [[0, 0, 0], true],
+      [[0, 7, 0], false],
+      [[1, 1, 1], false],
+    ] as const) {
       const f = frame([...tail]);
       const { buf, offs } = pack([f]);
       expect(fullOk([pred], envs[0].base, [f]), `full judge, tail ${tail}`).to.equal(agree);

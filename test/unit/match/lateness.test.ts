@@ -11,7 +11,7 @@ function step(index: number, due: number, start: number, ok = true, timer?: numb
   return { index, kind: 'expect_none', ok, dueNs: ms(due), startNs: ms(start), ...(timer !== undefined ? { timerAfterMs: timer } : {}) };
 }
 
-describe('match/lateness: a late harness against the kernel\'s timers', () => {
+describe("match/lateness: a late harness against the kernel's timers", () => {
   it('lateness is the start minus the due time, never negative, 0 when not recorded', () => {
     expect(stepLateMs(step(0, 1000, 1250))).to.equal(250);
     expect(stepLateMs(step(0, 1000, 999))).to.equal(0);
@@ -28,7 +28,9 @@ describe('match/lateness: a late harness against the kernel\'s timers', () => {
     e.step({ dueMs: 0, startMs: 0.1, nextDueMs: 0.05, idealMs: 0.05 }, 1000);
     expect(e.step({ dueMs: 0.05, startMs: 900, nextDueMs: 900, idealMs: 0 }, 1000)).to.equal(undefined);
     // Within the slack before the start: the kernel may fire that early.
-    expect(new Drift().step({ dueMs: 300, startMs: 1000 - MODEL_SLACK_MS + 1, nextDueMs: 1000 - MODEL_SLACK_MS + 1, idealMs: 0 }, 1000)?.timerMs).to.equal(1000);
+    expect(new Drift().step({ dueMs: 300, startMs: 1000 - MODEL_SLACK_MS + 1, nextDueMs: 1000 - MODEL_SLACK_MS + 1, idealMs: 0 }, 1000)?.timerMs).to.equal(
+      1000,
+    );
     // A timer due right at the due time races an on-time harness just as well; no timer; lateness under the jitter floor.
     expect(new Drift().step({ dueMs: 1000, startMs: 1500, nextDueMs: 1500, idealMs: 0 }, 1000 + MODEL_SLACK_MS / 2)).to.equal(undefined);
     expect(new Drift().step({ dueMs: 0, startMs: 5000, nextDueMs: 5000, idealMs: 0 }, Infinity)).to.equal(undefined);

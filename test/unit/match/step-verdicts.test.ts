@@ -31,7 +31,13 @@ function steps(...lines: string[]): Step[] {
   return parseCaseText(text, 't.yaml').steps;
 }
 
-const SYN_OPTS: PacketSpec['options'] = [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 100, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }];
+const SYN_OPTS: PacketSpec['options'] = [
+  { kind: 'mss', value: 1460 },
+  { kind: 'sackOK' },
+  { kind: 'ts', val: 100, ecr: 0 },
+  { kind: 'nop' },
+  { kind: 'wscale', shift: 7 },
+];
 
 /** A model listening on 8080 that got the case's SYN at T0 (applied when next consulted, as in a case). */
 function modelAfterSyn(): ModelTrack {
@@ -48,11 +54,21 @@ function synAck(o: Partial<PacketSpec> = {}, tsval = 5555): Decoded {
   const m = modelAfterSyn();
   const pred = m.due('a')[0].pred.packet.tcp;
   const wscale = Number(pred.options.find((x) => x[0] === 'wscale')![1]);
-  return decodeIp(buildIp({
-    ip: 4, src: DUT, dst: PEER, sport: 8080, dport: 40000, flags: 'SA', seq: ISN, ack: 1001, window: Number(pred.window),
-    options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: tsval, ecr: 100 }, { kind: 'nop' }, { kind: 'wscale', shift: wscale }],
-    ...o,
-  }));
+  return decodeIp(
+    buildIp({
+      ip: 4,
+      src: DUT,
+      dst: PEER,
+      sport: 8080,
+      dport: 40000,
+      flags: 'SA',
+      seq: ISN,
+      ack: 1001,
+      window: Number(pred.window),
+      options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: tsval, ecr: 100 }, { kind: 'nop' }, { kind: 'wscale', shift: wscale }],
+      ...o,
+    }),
+  );
 }
 
 function observed(d: Decoded, atMs: number): Observed {
@@ -76,7 +92,7 @@ describe('match/step verdicts: expect against its pattern and the model', () => 
     expect(m.due('a')).to.deep.equal([]);
   });
 
-  it('a field that differs fails the step with file:line:column and the model\'s reasons', () => {
+  it("a field that differs fails the step with file:line:column and the model's reasons", () => {
     const [, s] = steps('send: { flags: S }', 'expect: { model: true, flags: SA, window: 1234 }') as [Step, ExpectStep];
     const v = judgeExpectPacket(modelAfterSyn(), s, 0, observed(synAck(), T0 + 0.1), scene());
     expect(v.comment).to.equal('step 2: expect MISMATCH in window');
@@ -110,7 +126,7 @@ describe('match/step verdicts: expect against its pattern and the model', () => 
     expect(v.failure!.diffs!.map((d) => [d.field, d.expected])).to.deep.equal([['model', 'no packet (the model predicts silence here)']]);
   });
 
-  it('a packet from another port than the DUT socket\'s fails on sport', () => {
+  it("a packet from another port than the DUT socket's fails on sport", () => {
     const [, s] = steps('send: { flags: S }', 'expect: { flags: SA }') as [Step, ExpectStep];
     const v = judgeExpectPacket(modelAfterSyn(), s, 0, observed(synAck({ sport: 8081 }), T0 + 0.1), scene());
     expect(v.failure!.diffs).to.deep.equal([{ field: 'sport', expected: '8080', observed: '8081', reason: "the DUT socket's port" }]);
@@ -125,7 +141,7 @@ describe('match/step verdicts: expect against its pattern and the model', () => 
     expect(judgeNothingArrived(modelAfterSyn(), w, 0, T0 + 10).message).to.match(/nothing arrived by the end of /);
   });
 
-  it('a timer-driven packet: the SYN-ACK retransmission, observed ~1 s later, claims the model\'s retransmission', () => {
+  it("a timer-driven packet: the SYN-ACK retransmission, observed ~1 s later, claims the model's retransmission", () => {
     const [, s] = steps('send: { flags: S }', 'expect: [{ model: true, flags: SA }, { model: true, flags: SA, seq: dut.isn }]') as [Step, ExpectStep];
     const m = modelAfterSyn();
     const b = new FlowBindings([{ name: 'a', sport: 40000, isn: 1000 }]);
@@ -151,7 +167,7 @@ describe('match/step verdicts: expect_none', () => {
     expect(m.now).to.equal(T0 + 301);
   });
 
-  it('a timer-driven packet the kernel did not send: the model\'s retransmission due in the span fails it', () => {
+  it("a timer-driven packet the kernel did not send: the model's retransmission due in the span fails it", () => {
     const [s] = steps('expect_none: 1500ms') as [ExpectNoneStep];
     const m = modelAfterSyn();
     m.take('a');
@@ -193,7 +209,14 @@ describe('match/step verdicts: expect: model', () => {
 
   it('a packet more than predicted fails; so does a predicted packet that never came', () => {
     const m = modelAfterSyn();
-    const more = judgeExpectModel(m, new FlowBindings([{ name: 'a', sport: 40000, isn: 1000 }]), s, m.due(), [seen(synAck(), T0 + 0.1)], [seen(synAck({ flags: 'R' }), T0 + 0.2)]);
+    const more = judgeExpectModel(
+      m,
+      new FlowBindings([{ name: 'a', sport: 40000, isn: 1000 }]),
+      s,
+      m.due(),
+      [seen(synAck(), T0 + 0.1)],
+      [seen(synAck({ flags: 'R' }), T0 + 0.2)],
+    );
     expect(more.outcome.ok).to.equal(false);
     expect(more.outcome.message).to.match(/^expect: model, flow a: /);
     const m2 = modelAfterSyn();
@@ -206,7 +229,9 @@ describe('match/step verdicts: expect: model', () => {
     const m = modelAfterSyn();
     m.detach('a', 'step 3 sends data (the model has no data path)');
     const v = judgeExpectModel(m, new FlowBindings([{ name: 'a', sport: 40000, isn: 1000 }]), s, m.due(), [], [seen(synAck(), T0 + 0.1)]);
-    expect(v.outcome.message).to.equal('expect: model, flow a: the DUT sent 1 packet(s), but the model does not follow this flow: step 3 sends data (the model has no data path)');
+    expect(v.outcome.message).to.equal(
+      'expect: model, flow a: the DUT sent 1 packet(s), but the model does not follow this flow: step 3 sends data (the model has no data path)',
+    );
   });
 });
 
@@ -219,10 +244,12 @@ describe('match/step verdicts: call checks and what calls mean to the model', ()
     expect(checkCall(call('call: { op: accept }'), { ok: false, ret: -1, err: 'EAGAIN' }, undefined, undefined)).to.deep.equal([
       { field: 'ok', expected: 'ok', observed: 'failed (EAGAIN)' },
     ]);
-    expect(checkCall(call('call: { op: accept, timeout: 0s, expect: { err: EAGAIN } }'), { ok: true, ret: 5 }, undefined, undefined).map((d) => d.field)).to.deep.equal(['ok', 'err']);
-    expect(checkCall(call('call: { op: getsockopt, name: TCP_MAXSEG, on: conn, expect: { value: 1460 } }'), { ok: true, ret: 0 }, 1448, undefined)).to.deep.equal([
-      { field: 'value', expected: '1460', observed: '1448' },
-    ]);
+    expect(
+      checkCall(call('call: { op: accept, timeout: 0s, expect: { err: EAGAIN } }'), { ok: true, ret: 5 }, undefined, undefined).map((d) => d.field),
+    ).to.deep.equal(['ok', 'err']);
+    expect(
+      checkCall(call('call: { op: getsockopt, name: TCP_MAXSEG, on: conn, expect: { value: 1460 } }'), { ok: true, ret: 0 }, 1448, undefined),
+    ).to.deep.equal([{ field: 'value', expected: '1460', observed: '1448' }]);
     const recv = call('call: { op: recv, on: conn, expect: { data: "hi" } }');
     expect(checkCall(recv, { ok: true, ret: 2 }, undefined, new Uint8Array([0x68, 0x69]))).to.deep.equal([]);
     expect(checkCall(recv, { ok: true, ret: 2 }, undefined, new Uint8Array([0, 1]))).to.deep.equal([{ field: 'data', expected: '"hi"', observed: 'hex:0001' }]);
@@ -245,8 +272,16 @@ describe('match/step verdicts: call checks and what calls mean to the model', ()
     expect(m.state.listeners.get(8080)).to.equal(undefined);
   });
 
-  it('socket options as the model knows them (TCP_MD5SIG keys the peer\'s address)', () => {
-    expect(modelSockopts([{ name: 'SO_REUSEPORT', value: 1 }, { name: 'TCP_MD5SIG', value: { key: 'k' } as never }], PEER)).to.deep.include({ reuseport: true, md5Peers: [PEER] });
+  it("socket options as the model knows them (TCP_MD5SIG keys the peer's address)", () => {
+    expect(
+      modelSockopts(
+        [
+          { name: 'SO_REUSEPORT', value: 1 },
+          { name: 'TCP_MD5SIG', value: { key: 'k' } as never },
+        ],
+        PEER,
+      ),
+    ).to.deep.include({ reuseport: true, md5Peers: [PEER] });
   });
 });
 

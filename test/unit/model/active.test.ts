@@ -144,7 +144,22 @@ describe('model §8.4 SYN_SENT table', () => {
     expect(rules(seg(e, S, { ...FROM_PEER, flags: 'A', ack: 1001 }, 100))).to.include('synsent.ack-no-syn');
   });
   it('SYN-ACK → ESTABLISHED, immediate ACK seq ISN+1 ack SEG.SEQ+1 with TS echo', () => {
-    const r = seg(e, S, { ...FROM_PEER, flags: 'SA', seq: 7000, ack: 1001, options: [{ kind: 'mss', value: 1460 }, { kind: 'ts', val: 55, ecr: 0 }, { kind: 'wscale', shift: 7 }] }, 100);
+    const r = seg(
+      e,
+      S,
+      {
+        ...FROM_PEER,
+        flags: 'SA',
+        seq: 7000,
+        ack: 1001,
+        options: [
+          { kind: 'mss', value: 1460 },
+          { kind: 'ts', val: 55, ecr: 0 },
+          { kind: 'wscale', shift: 7 },
+        ],
+      },
+      100,
+    );
     const p = only(r);
     expect(p.tcp).to.include({ flags: 'A', seq: 1001, ack: 7001, window: '*' });
     expect(p.tcp.options).to.deep.equal([['nop'], ['nop'], ['ts', '*', 55]]);

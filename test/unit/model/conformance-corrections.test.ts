@@ -10,8 +10,20 @@ describe('correction C20: TCP_DEFER_ACCEPT on a connecting socket delays the ACK
   const e = env({ fixed: { isn: 1000, tsOff: 0 } });
   const synack = (deferAccept?: number) => {
     const c = run(e, initialState(e), { type: 'connect', dport: 9000, sport: 50000, opts: deferAccept === undefined ? {} : { deferAccept } }, 0);
-    return seg(e, c.state, { sport: 9000, dport: 50000, flags: 'SA', seq: 1000, ack: 1001, window: 65535,
-      options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 500, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }] }, 12);
+    return seg(
+      e,
+      c.state,
+      {
+        sport: 9000,
+        dport: 50000,
+        flags: 'SA',
+        seq: 1000,
+        ack: 1001,
+        window: 65535,
+        options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 500, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }],
+      },
+      12,
+    );
   };
   /** The observed ACK (active-ack-delayed-with-defer-accept@ipv4): 203.9 ms after the SYN-ACK, TSval SYN + 216. */
   const observed = (r: ReturnType<typeof synack>, tsval: number) => {
@@ -63,7 +75,20 @@ describe('correction C22: a TFO child re-sends its SYN-ACK with a new IPv6 flow 
   const cookie = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
   const child = (ip: 4 | 6) => {
     const e = env({ ip, sysctls: { tcp_fastopen: 3 }, fixed: { tfoKeyCookie: () => cookie, isn: 7000 } });
-    const r = seg(e, listening(e, { fastopen: 16 }), { flags: 'S', seq: 5000, options: [{ kind: 'mss', value: 1460 }, { kind: 'tfo', cookie }], payload: new Uint8Array(5) }, 0);
+    const r = seg(
+      e,
+      listening(e, { fastopen: 16 }),
+      {
+        flags: 'S',
+        seq: 5000,
+        options: [
+          { kind: 'mss', value: 1460 },
+          { kind: 'tfo', cookie },
+        ],
+        payload: new Uint8Array(5),
+      },
+      0,
+    );
     return { e, r };
   };
   it('IPv6 (child-synack-retransmit: 353097 → 1011889): each timeout draws a fresh flow symbol, same seq/ack', () => {

@@ -99,19 +99,43 @@ describe('model §4.2 option parsing (kernel interpretation)', () => {
     expect(o).to.deep.equal([['mss', 1460], ['nop'], ['nop'], ['sackOK']]);
   });
   it('option order does not matter (TS before MSS)', () => {
-    expect(sa([{ kind: 'ts', val: 5, ecr: 0 }, { kind: 'mss', value: 1400 }])).to.deep.equal([['mss', 1460], ['nop'], ['nop'], ['ts', '*', 5]]);
+    expect(
+      sa([
+        { kind: 'ts', val: 5, ecr: 0 },
+        { kind: 'mss', value: 1400 },
+      ]),
+    ).to.deep.equal([['mss', 1460], ['nop'], ['nop'], ['ts', '*', 5]]);
   });
   it('unknown kind 99 ignored', () => {
     expect(sa([{ kind: 'unknown', type: 99, data: new Uint8Array(2) }, { kind: 'sackOK' }])).to.deep.equal([['mss', 1460], ['nop'], ['nop'], ['sackOK']]);
   });
   it('duplicates: the last TS wins (TSecr echoes it)', () => {
-    expect(sa([{ kind: 'ts', val: 5, ecr: 0 }, { kind: 'ts', val: 9, ecr: 0 }])).to.deep.equal([['mss', 1460], ['nop'], ['nop'], ['ts', '*', 9]]);
+    expect(
+      sa([
+        { kind: 'ts', val: 5, ecr: 0 },
+        { kind: 'ts', val: 9, ecr: 0 },
+      ]),
+    ).to.deep.equal([['mss', 1460], ['nop'], ['nop'], ['ts', '*', 9]]);
   });
   it('tcp_sack=0 drops SACK_PERM; tcp_timestamps=0 → 01 01 04 02; tcp_window_scaling=0 drops WS (t4)', () => {
     const e2 = env({ sysctls: { tcp_sack: 0 } });
-    expect(only(seg(e2, listening(e2), { flags: 'S', options: FULL })).tcp.options).to.deep.equal([['mss', 1460], ['nop'], ['nop'], ['ts', '*', 100], ['nop'], ['wscale', 10]]);
+    expect(only(seg(e2, listening(e2), { flags: 'S', options: FULL })).tcp.options).to.deep.equal([
+      ['mss', 1460],
+      ['nop'],
+      ['nop'],
+      ['ts', '*', 100],
+      ['nop'],
+      ['wscale', 10],
+    ]);
     const e3 = env({ sysctls: { tcp_timestamps: 0 } });
-    expect(only(seg(e3, listening(e3), { flags: 'S', options: FULL })).tcp.options).to.deep.equal([['mss', 1460], ['nop'], ['nop'], ['sackOK'], ['nop'], ['wscale', 10]]);
+    expect(only(seg(e3, listening(e3), { flags: 'S', options: FULL })).tcp.options).to.deep.equal([
+      ['mss', 1460],
+      ['nop'],
+      ['nop'],
+      ['sackOK'],
+      ['nop'],
+      ['wscale', 10],
+    ]);
     const e4 = env({ sysctls: { tcp_window_scaling: 0 } });
     expect(only(seg(e4, listening(e4), { flags: 'S', options: FULL })).tcp.options).to.deep.equal([['mss', 1460], ['sackOK'], ['ts', '*', 100]]);
   });
@@ -181,7 +205,10 @@ describe('model §4.7 window and window scale (every verified row)', () => {
     expect(wsOf(p.tcp.options)).to.equal(10);
   });
   it('SYN without WS → same window, no WS option', () => {
-    const p = go({}, [{ kind: 'mss', value: 1460 }, { kind: 'ts', val: 1, ecr: 0 }]);
+    const p = go({}, [
+      { kind: 'mss', value: 1460 },
+      { kind: 'ts', val: 1, ecr: 0 },
+    ]);
     expect(p.tcp.window).to.equal(65160);
     expect(wsOf(p.tcp.options)).to.equal(undefined);
   });
@@ -207,7 +234,16 @@ describe('model §4.7 window and window scale (every verified row)', () => {
     expect(wsOf(p.tcp.options)).to.equal(0);
   });
   it('tcp_workaround_signed_windows=1, no WS → 32767', () => {
-    expect(go({}, [{ kind: 'mss', value: 1460 }, { kind: 'ts', val: 1, ecr: 0 }], { tcp_workaround_signed_windows: 1 }).tcp.window).to.equal(32767);
+    expect(
+      go(
+        {},
+        [
+          { kind: 'mss', value: 1460 },
+          { kind: 'ts', val: 1, ecr: 0 },
+        ],
+        { tcp_workaround_signed_windows: 1 },
+      ).tcp.window,
+    ).to.equal(32767);
   });
   it('IPv6 MTU 1500 (TS) → 64260, WS 10', () => {
     const e = env({ ip: 6 });

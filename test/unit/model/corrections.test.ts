@@ -81,7 +81,11 @@ describe('correction C5: timer-wheel firing times (HZ=250)', () => {
       if (!goneAt && rules(r).includes('reqsk_timer.expire')) goneAt = t;
       s = r.state;
     }
-    const measured = [[1019, 3035, 7099, 15291, 31419], [1008, 3024, 7216, 15408, 31536], [1029, 3045, 7077, 15269, 31397]];
+    const measured = [
+      [1019, 3035, 7099, 15291, 31419],
+      [1008, 3024, 7216, 15408, 31536],
+      [1029, 3045, 7077, 15269, 31397],
+    ];
     for (const m of measured) m.forEach((v, i) => expect(v).to.be.within(windows[i][0], windows[i][1]));
     expect(goneAt).to.equal(63400);
   });
@@ -99,7 +103,7 @@ describe('correction C5: timer-wheel firing times (HZ=250)', () => {
 });
 
 describe('correction C6: ts_recent on an established socket', () => {
-  it('the ACK for in-order data echoes that segment\'s TSval (was: the third ACK\'s)', () => {
+  it("the ACK for in-order data echoes that segment's TSval (was: the third ACK's)", () => {
     const e = env({ fixed: { isn: 5000, tsOff: 0 } });
     const s = established(e);
     const d1 = seg(e, s, { flags: 'PA', seq: 1001, ack: 5001, payload: new Uint8Array(5), options: TS(200) }, 100);
@@ -110,7 +114,21 @@ describe('correction C6: ts_recent on an established socket', () => {
   });
   it('simultaneous open: the peer ACK (TSval 1000), then data (TSval 1001) → the ACK echoes 1001', () => {
     const e = env({ fixed: { isn: 1000, tsOff: 0 } });
-    let s = seg(e, connected(e), { sport: 9000, dport: 50000, flags: 'S', seq: 8000, options: [{ kind: 'mss', value: 1400 }, { kind: 'ts', val: 999, ecr: 0 }] }, 50).state;
+    let s = seg(
+      e,
+      connected(e),
+      {
+        sport: 9000,
+        dport: 50000,
+        flags: 'S',
+        seq: 8000,
+        options: [
+          { kind: 'mss', value: 1400 },
+          { kind: 'ts', val: 999, ecr: 0 },
+        ],
+      },
+      50,
+    ).state;
     s = seg(e, s, { sport: 9000, dport: 50000, flags: 'A', seq: 8001, ack: 1001, options: TS(1000) }, 100).state;
     const d = seg(e, s, { sport: 9000, dport: 50000, flags: 'PA', seq: 8001, ack: 1001, payload: new Uint8Array(5), options: TS(1001) }, 200);
     expect(only(d).tcp.options).to.deep.include(['ts', '*', 1001]);

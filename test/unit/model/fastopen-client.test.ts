@@ -66,7 +66,21 @@ describe('model §8.7 client Fast Open', () => {
     const e = env(TFO);
     const req = run(e, initialState(e), { type: 'connect', dport: PP, sport: 50000, opts: { fastopenConnect: 1 } }, 0);
     expect(only(req).tcp.options).to.deep.include(['tfo', '']);
-    const sa = seg(e, req.state, { ...FO, flags: 'SA', seq: 5000, ack: 1001, options: [{ kind: 'mss', value: 1460 }, { kind: 'tfo', cookie: Buffer.from('112233445566', 'hex') }] }, 10);
+    const sa = seg(
+      e,
+      req.state,
+      {
+        ...FO,
+        flags: 'SA',
+        seq: 5000,
+        ack: 1001,
+        options: [
+          { kind: 'mss', value: 1460 },
+          { kind: 'tfo', cookie: Buffer.from('112233445566', 'hex') },
+        ],
+      },
+      10,
+    );
     const deferred = run(e, sa.state, { type: 'connect', dport: PP, sport: 50002, opts: { fastopenConnect: 1 } }, 100);
     expect(deferred.responses).to.have.length(0);
     expect(rules(deferred)).to.include('fastopen.client-defer');

@@ -8,7 +8,13 @@ import { matchPrediction } from '../../../lib/model/core/match';
 import { env, listening, only, rules, run, seg } from './helpers';
 
 const TSO = (val: number, ecr = 0): TcpOption[] => [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val, ecr }];
-const SYNOPTS = (val: number): TcpOption[] => [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }];
+const SYNOPTS = (val: number): TcpOption[] => [
+  { kind: 'mss', value: 1460 },
+  { kind: 'sackOK' },
+  { kind: 'ts', val, ecr: 0 },
+  { kind: 'nop' },
+  { kind: 'wscale', shift: 7 },
+];
 const data = (n: number) => new Uint8Array(n);
 
 /** Record what the DUT's packet carried for a symbol the prediction binds (as judging an observed packet does). */
@@ -189,7 +195,20 @@ describe('correction C13: SACK blocks on immediate ACKs; the receive window', ()
   it('the window advertised by the last ACK (its field, bound when observed) sets the right edge', () => {
     const e2 = env({ fixed: { isn: 1000, tsOff: 0 } });
     const c = run(e2, initialState(e2), { type: 'connect', dport: 9000, sport: 50000 }, 0).state;
-    const sa = seg(e2, c, { sport: 9000, dport: 50000, flags: 'SA', seq: 7000, ack: 1001, window: 65160, options: [{ kind: 'mss', value: 1460 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }] }, 5);
+    const sa = seg(
+      e2,
+      c,
+      {
+        sport: 9000,
+        dport: 50000,
+        flags: 'SA',
+        seq: 7000,
+        ack: 1001,
+        window: 65160,
+        options: [{ kind: 'mss', value: 1460 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }],
+      },
+      5,
+    );
     const w = sa.responses[0].expect['tcp.window'] as { bindAs: string };
     const st = { ...sa.state, bindings: { ...sa.state.bindings, [w.bindAs]: 63 } }; // observed: 63 << 10 = 64512
     const r = seg(e2, st, { sport: 9000, dport: 50000, flags: 'R', seq: 7001 + 64240 + 1 }, 10);
@@ -202,7 +221,19 @@ describe('correction C13 (simultaneous open): the crossed SYN-ACK', () => {
     const e = env({ fixed: { isn: 229956049, tsOff: 0 } });
     let s = run(e, initialState(e), { type: 'connect', dport: 9000, sport: 50000 }, 0).state;
     s = seg(e, s, { sport: 9000, dport: 50000, flags: 'S', seq: 1000, options: SYNOPTS(500) }, 18).state;
-    const r = seg(e, s, { sport: 9000, dport: 50000, flags: 'SA', seq: 1000, ack: 229956050, options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 501, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }] }, 26);
+    const r = seg(
+      e,
+      s,
+      {
+        sport: 9000,
+        dport: 50000,
+        flags: 'SA',
+        seq: 1000,
+        ack: 229956050,
+        options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 501, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }],
+      },
+      26,
+    );
     expect(only(r).tcp).to.include({ flags: 'A', seq: 229956050, ack: 1001 });
     expect(only(r).tcp.options).to.deep.equal([['nop'], ['nop'], ['ts', '*', 501], ['nop'], ['nop'], ['sack', [1000, 1001]]]);
     expect(r.state.socks.values()[0].state).to.equal('ESTABLISHED');
@@ -253,7 +284,10 @@ describe('correction C17: a request socket drops segments with a located TCP-AO 
     it(`IPv${ip}: bad ack, out-of-window ACK, RST, duplicate SYN, the right third ACK — all dropped, req kept (without the option: RST / ACK / child)`, () => {
       const e = env({ ip, fixed: { isn: 5000, tsOff: 0 } });
       const s = seg(e, listening(e), { flags: 'S', seq: 1000, options: SYNOPTS(100) }, 0).state;
-      const ao = (val: number, ecr: number): TcpOption[] => [{ kind: 'unknown', type: 29, data: Uint8Array.from([0x20, 0xfc, 0xa9, 0xc7, 0xd6, 0x68]) } as TcpOption, { kind: 'ts', val, ecr }];
+      const ao = (val: number, ecr: number): TcpOption[] => [
+        { kind: 'unknown', type: 29, data: Uint8Array.from([0x20, 0xfc, 0xa9, 0xc7, 0xd6, 0x68]) } as TcpOption,
+        { kind: 'ts', val, ecr },
+      ];
       for (const p of [
         { flags: 'A', seq: 1001, ack: 5000, options: ao(101, 0) },
         { flags: 'A', seq: 1001 + 10000000, ack: 5001, options: ao(101, 0) },
@@ -289,7 +323,12 @@ describe('correction C18: AccECN mode on a tcp_ecn=1 client', () => {
     expect((only(r).ip as { tos: number }).tos).to.equal(0);
   });
   it('an AccECN option in the SYN-ACK → kind 174 (1, 0, 1) + NOP on our segments', () => {
-    const r = seg(e, c(), { sport: 9000, dport: 50000, flags: 0x112, seq: 7000, ack: 1001, options: [{ kind: 'unknown', type: 172, data: new Uint8Array(0) } as TcpOption] }, 5);
+    const r = seg(
+      e,
+      c(),
+      { sport: 9000, dport: 50000, flags: 0x112, seq: 7000, ack: 1001, options: [{ kind: 'unknown', type: 172, data: new Uint8Array(0) } as TcpOption] },
+      5,
+    );
     expect(only(r).tcp.options).to.deep.equal([['kind', 174, '000001000000000001'], ['nop']]);
   });
 });

@@ -32,7 +32,13 @@ export function pkt(e: ModelEnv, s: SegSpec): Decoded {
   return decodeIp(buildIp(spec));
 }
 
-export const FULL: TcpOption[] = [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 100, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }];
+export const FULL: TcpOption[] = [
+  { kind: 'mss', value: 1460 },
+  { kind: 'sackOK' },
+  { kind: 'ts', val: 100, ecr: 0 },
+  { kind: 'nop' },
+  { kind: 'wscale', shift: 7 },
+];
 
 export function listening(e: ModelEnv, opts: SockOpts = {}, backlog = 128, port = 80): ModelState {
   return apply(e, initialState(e), { type: 'listen', port, backlog, opts }, 0).state;

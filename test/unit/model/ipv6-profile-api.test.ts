@@ -2,7 +2,19 @@
 import { expect } from 'chai';
 import { buildIp } from '../../../lib/wire/build';
 import { toHex } from '../../../lib/wire/bytes';
-import { applySysctl, bind, defaultSysctls, factsBetween, kernelVersionOf, matchPrediction, profileFor, PROFILES, RULES, sysctlExists, VERSION_FACTS } from '../../../lib/model';
+import {
+  applySysctl,
+  bind,
+  defaultSysctls,
+  factsBetween,
+  kernelVersionOf,
+  matchPrediction,
+  profileFor,
+  PROFILES,
+  RULES,
+  sysctlExists,
+  VERSION_FACTS,
+} from '../../../lib/model';
 import { predictLines, predictPacket } from '../../../lib/model/predict';
 import { env, FULL, listening, only, run, seg } from './helpers';
 
@@ -51,13 +63,18 @@ describe('model §10 profiles', () => {
   it('TS offset per 4-tuple on 6.18, per address pair on 6.1', () => {
     const e18 = env();
     const e61 = env({ release: '6.1' });
-    const off = (e: typeof e18, sport: number) => (seg(e, listening(e), { flags: 'S', sport, options: FULL }).responses[0].expect['opt.ts.val'] as { tsval: { off: { sym: string } } }).tsval.off.sym;
+    const off = (e: typeof e18, sport: number) =>
+      (seg(e, listening(e), { flags: 'S', sport, options: FULL }).responses[0].expect['opt.ts.val'] as { tsval: { off: { sym: string } } }).tsval.off.sym;
     expect(off(e18, 1)).to.not.equal(off(e18, 2));
     expect(off(e61, 1)).to.equal(off(e61, 2));
   });
   it('tcp_timestamps=2 → ts_off 0', () => {
     const e = env({ sysctls: { tcp_timestamps: 2 } });
-    expect((seg(e, listening(e), { flags: 'S', options: FULL }).responses[0].expect['opt.ts.val'] as { tsval: object }).tsval).to.include({ off: 0, approxMs: 1000, tolMs: 50 });
+    expect((seg(e, listening(e), { flags: 'S', options: FULL }).responses[0].expect['opt.ts.val'] as { tsval: object }).tsval).to.include({
+      off: 0,
+      approxMs: 1000,
+      tolMs: 50,
+    });
   });
   it('unknown releases get the version facts and name the nearest measured kernel with its distance', () => {
     const p17 = profileFor('6.17.2');
@@ -80,8 +97,16 @@ describe('model §10 profiles', () => {
     expect(String(profileFor('6.1.0-57-cloud-amd64', v).reason)).to.match(/version 6\.1\.192: flags from version facts \(measured\)/);
   });
   it('the measured kernels differ by the facts found on them', () => {
-    expect(factsBetween([6, 12, 118], [6, 18, 44]).map((f) => f.flag).sort()).to.deep.equal(['accecn', 'pawsOldAckSilent', 'rtoSysctls', 'tsecrCheck', 'unsentAckChallenge']);
-    expect(factsBetween([6, 1, 192], [6, 12, 118]).map((f) => f.flag).sort()).to.deep.equal(['authParse', 'linearSynTimeouts', 'twIsnReuse']);
+    expect(
+      factsBetween([6, 12, 118], [6, 18, 44])
+        .map((f) => f.flag)
+        .sort(),
+    ).to.deep.equal(['accecn', 'pawsOldAckSilent', 'rtoSysctls', 'tsecrCheck', 'unsentAckChallenge']);
+    expect(
+      factsBetween([6, 1, 192], [6, 12, 118])
+        .map((f) => f.flag)
+        .sort(),
+    ).to.deep.equal(['authParse', 'linearSynTimeouts', 'twIsnReuse']);
     for (const f of VERSION_FACTS) expect(f.evidence, f.flag).to.not.equal('');
   });
   it('a sysctl younger than the kernel does not exist there', () => {
@@ -89,7 +114,9 @@ describe('model §10 profiles', () => {
     expect(sysctlExists('tcp_syn_linear_timeouts', [6, 12, 118])).to.equal(true);
     expect(sysctlExists('tcp_ecn_option', [6, 12, 118])).to.equal(false);
     expect(sysctlExists('tcp_syncookies', [4, 19, 0])).to.equal(true);
-    expect(() => applySysctl(defaultSysctls(PROFILES['6.12']), 'tcp_ecn_option', 1, PROFILES['6.12'])).to.throw(/does not exist on kernel 6\.12\.118 \(added in 6\.18\)/);
+    expect(() => applySysctl(defaultSysctls(PROFILES['6.12']), 'tcp_ecn_option', 1, PROFILES['6.12'])).to.throw(
+      /does not exist on kernel 6\.12\.118 \(added in 6\.18\)/,
+    );
   });
 });
 
@@ -174,22 +201,36 @@ describe('model API: bind / matchPrediction / RULES', () => {
 });
 
 describe('model predict CLI contract', () => {
-  const syn = buildIp({ ip: 4, src: '198.18.0.2', dst: '198.18.0.1', sport: 40000, dport: 80, seq: 1000, flags: 'S',
-    options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 100, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }] });
+  const syn = buildIp({
+    ip: 4,
+    src: '198.18.0.2',
+    dst: '198.18.0.1',
+    sport: 40000,
+    dport: 80,
+    seq: 1000,
+    flags: 'S',
+    options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 100, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }],
+  });
   it('fresh listener: the documented JSON', () => {
     const out = predictPacket({ listen: { port: 80, backlog: 128 }, sysctls: {}, sockopts: {} }, syn);
     expect(JSON.stringify(out.responses)).to.equal(
-      '[{"ip":{"ttl":64,"tos":0,"df":true,"id":0},"tcp":{"sport":80,"dport":40000,"seq":"*","ack":1001,"flags":"SA","window":65160,"urg":0,"options":[["mss",1460],["sackOK"],["ts","*",100],["nop"],["wscale",10]]}}]');
+      '[{"ip":{"ttl":64,"tos":0,"df":true,"id":0},"tcp":{"sport":80,"dport":40000,"seq":"*","ack":1001,"flags":"SA","window":65160,"urg":0,"options":[["mss",1460],["sackOK"],["ts","*",100],["nop"],["wscale",10]]}}]',
+    );
     expect(out.reasons.every((x) => /^[\w()]+: /.test(x))).to.equal(true);
   });
   it('closed port → RA; sockopts by name', () => {
     expect(predictPacket({ sysctls: {}, sockopts: {} }, syn).responses[0].tcp.flags).to.equal('RA');
-    const o = predictPacket({ listen: { port: 80, backlog: 1 }, sysctls: { 'net.ipv4.tcp_timestamps': '0' }, sockopts: { TCP_MAXSEG: '1000', IP_TTL: '33' } }, syn);
+    const o = predictPacket(
+      { listen: { port: 80, backlog: 1 }, sysctls: { 'net.ipv4.tcp_timestamps': '0' }, sockopts: { TCP_MAXSEG: '1000', IP_TTL: '33' } },
+      syn,
+    );
     expect(o.responses[0].ip).to.include({ ttl: 33 });
     expect(o.responses[0].tcp.options[0]).to.deep.equal(['mss', 1000]);
   });
   it('predictLines: one output line per input line, bad hex → {"error"} and a file:line:column problem', () => {
-    const lines = [...predictLines({ listen: { port: 80, backlog: 8 }, sysctls: {}, sockopts: {} }, [toHex(syn), 'zz', '', toHex(syn.subarray(0, 10))], 'syns.hex')];
+    const lines = [
+      ...predictLines({ listen: { port: 80, backlog: 8 }, sysctls: {}, sockopts: {} }, [toHex(syn), 'zz', '', toHex(syn.subarray(0, 10))], 'syns.hex'),
+    ];
     expect(lines.length).to.equal(4);
     expect(JSON.parse(lines[0].out)).to.include({ line: 1 });
     expect(JSON.parse(lines[0].out).responses.length).to.equal(1);

@@ -75,7 +75,19 @@ describe('model established socket (§8.6) and close (§7)', () => {
     let s = established();
     s = run(e, s, { type: 'close', port: 80, peerPort: 40000 }, 100).state;
     s = seg(e, s, { flags: 'FA', seq: 1001, ack: 5002, options: TS(300) }, 200).state;
-    const r = seg(e, s, { flags: 'S', seq: 90000, options: [{ kind: 'mss', value: 1460 }, { kind: 'ts', val: 1000, ecr: 0 }] }, 1000);
+    const r = seg(
+      e,
+      s,
+      {
+        flags: 'S',
+        seq: 90000,
+        options: [
+          { kind: 'mss', value: 1460 },
+          { kind: 'ts', val: 1000, ecr: 0 },
+        ],
+      },
+      1000,
+    );
     expect(only(r).tcp).to.include({ flags: 'SA', seq: 5002 + 65537, ack: 90001 });
     expect(rules(r)).to.include.members(['tw.syn-accept', 'conn_request.tw-bypass', 'isn.tw']);
   });
@@ -125,7 +137,9 @@ describe('model §3.1 IP-level drops and other rows', () => {
   const raw = (b: Uint8Array) => apply(e, L, { type: 'segment', seg: decodeIp(b) }, 1000);
   it('bad IPv4 header checksum, not TCP, fragment, truncated → silence', () => {
     const ok = buildIp({ ip: 4, src: e.peer, dst: e.dut, sport: 1, dport: 80, flags: 'S' });
-    expect(rules(raw(buildIp({ ip: 4, src: e.peer, dst: e.dut, sport: 1, dport: 80, flags: 'S', mistakes: { ipChecksum: 'bad' } })))).to.include('demux.ip-csum');
+    expect(rules(raw(buildIp({ ip: 4, src: e.peer, dst: e.dut, sport: 1, dport: 80, flags: 'S', mistakes: { ipChecksum: 'bad' } })))).to.include(
+      'demux.ip-csum',
+    );
     const fixCsum = (b: Uint8Array) => {
       b[10] = 0;
       b[11] = 0;
@@ -155,7 +169,17 @@ describe('model §3.1 IP-level drops and other rows', () => {
   });
   it('TFO cookie does not fit next to MD5 + full options → left out', () => {
     const e2 = env({ sysctls: { tcp_fastopen: 3 } });
-    const r = seg(e2, listening(e2, { fastopen: 4, md5Peers: [e2.peer] }), { flags: 'S', options: [{ kind: 'md5', digest: new Uint8Array(16) }, { kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 1, ecr: 0 }, { kind: 'wscale', shift: 7 }, { kind: 'tfo', cookie: new Uint8Array(0) }] });
+    const r = seg(e2, listening(e2, { fastopen: 4, md5Peers: [e2.peer] }), {
+      flags: 'S',
+      options: [
+        { kind: 'md5', digest: new Uint8Array(16) },
+        { kind: 'mss', value: 1460 },
+        { kind: 'sackOK' },
+        { kind: 'ts', val: 1, ecr: 0 },
+        { kind: 'wscale', shift: 7 },
+        { kind: 'tfo', cookie: new Uint8Array(0) },
+      ],
+    });
     expect(rules(r)).to.include('synack.tfo-no-room');
   });
   it('valid cookie ACK with a full accept queue → dropped silently', () => {

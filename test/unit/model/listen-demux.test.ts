@@ -88,7 +88,12 @@ describe('model §3.1 pre-checks and §3.2 MD5 gate', () => {
   });
   it('listener with a key, SYN with MD5 → SYN-ACK with the MD5 block, TS dropped when SACK on', () => {
     const K = listening(e, { md5Peers: [e.peer] });
-    const p = only(seg(e, K, { flags: 'S', options: [{ kind: 'md5', digest: new Uint8Array(16) }, { kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 1, ecr: 0 }] }));
+    const p = only(
+      seg(e, K, {
+        flags: 'S',
+        options: [{ kind: 'md5', digest: new Uint8Array(16) }, { kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 1, ecr: 0 }],
+      }),
+    );
     expect(p.tcp.options).to.deep.equal([['nop'], ['nop'], ['md5', '*'], ['mss', 1460], ['nop'], ['nop'], ['sackOK']]);
   });
   it('TCP-AO option (kind 29) ignored on a build without AO (t15)', () => {
@@ -96,7 +101,14 @@ describe('model §3.1 pre-checks and §3.2 MD5 gate', () => {
     const r = seg(e, L, { flags: 'S', options: [{ kind: 'unknown', type: 29, data: new Uint8Array(6) }] });
     expect(only(r).tcp.flags).to.equal('SA');
     // Located (20 option bytes): accepted unchecked.
-    const r2 = seg(e, L, { flags: 'S', options: [{ kind: 'unknown', type: 29, data: new Uint8Array(4) }, { kind: 'mss', value: 1460 }, { kind: 'bytes', bytes: new Uint8Array(10) }] });
+    const r2 = seg(e, L, {
+      flags: 'S',
+      options: [
+        { kind: 'unknown', type: 29, data: new Uint8Array(4) },
+        { kind: 'mss', value: 1460 },
+        { kind: 'bytes', bytes: new Uint8Array(10) },
+      ],
+    });
     expect(only(r2).tcp.flags).to.equal('SA');
     expect(rules(r2)).to.include('ao.ignored');
   });

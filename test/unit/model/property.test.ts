@@ -28,22 +28,65 @@ function randomOptions(r: () => number): TcpOption[] {
   const int = (m: number) => Math.floor(r() * m);
   for (let i = 0; i < n; i++) {
     switch (int(12)) {
-      case 0: out.push({ kind: 'mss', value: int(65536) }); break;
-      case 1: out.push({ kind: 'wscale', shift: int(20) }); break;
-      case 2: out.push({ kind: 'sackOK' }); break;
-      case 3: out.push({ kind: 'ts', val: int(2 ** 32), ecr: r() < 0.5 ? 0 : int(2 ** 32) }); break;
-      case 4: out.push({ kind: 'nop' }); break;
-      case 5: out.push({ kind: 'tfo', cookie: new Uint8Array(int(3) === 0 ? 0 : int(18)), exp: r() < 0.3 }); break;
-      case 6: out.push({ kind: 'unknown', type: int(256), data: new Uint8Array(int(6)) }); break;
-      case 7: out.push({ kind: 'md5', digest: new Uint8Array(16) }); break;
-      case 8: out.push({ kind: 'eol' }); break;
-      case 9: out.push({ kind: 'bytes', bytes: Uint8Array.from([2 + int(10), int(3)]) }); break; // silly length
-      case 10: out.push({ kind: 'bytes', bytes: Uint8Array.from([8, 10, 1, 2]) }); break; // truncated TS
-      default: out.push({ kind: 'unknown', type: [2, 3, 4, 8][int(4)], data: new Uint8Array(int(9)) }); // wrong length
+      case 0:
+        out.push({ kind: 'mss', value: int(65536) });
+        break;
+      case 1:
+        out.push({ kind: 'wscale', shift: int(20) });
+        break;
+      case 2:
+        out.push({ kind: 'sackOK' });
+        break;
+      case 3:
+        out.push({ kind: 'ts', val: int(2 ** 32), ecr: r() < 0.5 ? 0 : int(2 ** 32) });
+        break;
+      case 4:
+        out.push({ kind: 'nop' });
+        break;
+      case 5:
+        out.push({ kind: 'tfo', cookie: new Uint8Array(int(3) === 0 ? 0 : int(18)), exp: r() < 0.3 });
+        break;
+      case 6:
+        out.push({ kind: 'unknown', type: int(256), data: new Uint8Array(int(6)) });
+        break;
+      case 7:
+        out.push({ kind: 'md5', digest: new Uint8Array(16) });
+        break;
+      case 8:
+        out.push({ kind: 'eol' });
+        break;
+      case 9:
+        out.push({ kind: 'bytes', bytes: Uint8Array.from([2 + int(10), int(3)]) });
+        break; // silly length
+      case 10:
+        out.push({ kind: 'bytes', bytes: Uint8Array.from([8, 10, 1, 2]) });
+        break; // truncated TS
+      default:
+        out.push({ kind: 'unknown', type: [2, 3, 4, 8][int(4)], data: new Uint8Array(int(9)) }); // wrong length
     }
   }
   let len = 0;
-  for (const o of out) len += o.kind === 'eol' || o.kind === 'nop' ? 1 : o.kind === 'bytes' ? o.bytes.length : o.kind === 'mss' ? 4 : o.kind === 'wscale' ? 3 : o.kind === 'sackOK' ? 2 : o.kind === 'ts' ? 10 : o.kind === 'tfo' ? o.cookie.length + (o.exp ? 4 : 2) : o.kind === 'md5' ? 18 : o.kind === 'unknown' ? o.data.length + 2 : 0;
+  for (const o of out)
+    len +=
+      o.kind === 'eol' || o.kind === 'nop'
+        ? 1
+        : o.kind === 'bytes'
+          ? o.bytes.length
+          : o.kind === 'mss'
+            ? 4
+            : o.kind === 'wscale'
+              ? 3
+              : o.kind === 'sackOK'
+                ? 2
+                : o.kind === 'ts'
+                  ? 10
+                  : o.kind === 'tfo'
+                    ? o.cookie.length + (o.exp ? 4 : 2)
+                    : o.kind === 'md5'
+                      ? 18
+                      : o.kind === 'unknown'
+                        ? o.data.length + 2
+                        : 0;
   return len <= 40 ? out : [];
 }
 
@@ -58,9 +101,16 @@ function randomEnv(r: () => number, ip: 4 | 6): ModelEnv {
     peer: ip === 4 ? '10.0.0.2' : 'fd00::2',
     mtu: pick([1500, 1280, 9000, 65536]),
     sysctls: {
-      tcp_syncookies: pick([0, 1, 2]), tcp_timestamps: pick([0, 1, 2]), tcp_sack: pick([0, 1]), tcp_window_scaling: pick([0, 1]),
-      tcp_ecn: pick([0, 1, 2]), tcp_fastopen: pick([1, 3, 0x203, 0x403]), tcp_reflect_tos: pick([0, 1]), tcp_abort_on_overflow: pick([0, 1]),
-      tcp_workaround_signed_windows: pick([0, 1]), tcp_synack_retries: pick([1, 5]),
+      tcp_syncookies: pick([0, 1, 2]),
+      tcp_timestamps: pick([0, 1, 2]),
+      tcp_sack: pick([0, 1]),
+      tcp_window_scaling: pick([0, 1]),
+      tcp_ecn: pick([0, 1, 2]),
+      tcp_fastopen: pick([1, 3, 0x203, 0x403]),
+      tcp_reflect_tos: pick([0, 1]),
+      tcp_abort_on_overflow: pick([0, 1]),
+      tcp_workaround_signed_windows: pick([0, 1]),
+      tcp_synack_retries: pick([1, 5]),
     },
   });
 }
@@ -92,8 +142,18 @@ function concretise(p: Prediction): PacketJson {
 function rebuild(e: ModelEnv, j: PacketJson): PacketJson | undefined {
   const t = j.tcp;
   const spec: PacketSpec = {
-    ip: e.ip, src: e.dut, dst: e.peer, sport: t.sport, dport: t.dport, seq: t.seq as number, ack: t.ack as number, flags: t.flags,
-    window: t.window as number, urg: t.urg, options: t.options.map(optionFromJson), payload: t.len ? new Uint8Array(t.len) : undefined,
+    ip: e.ip,
+    src: e.dut,
+    dst: e.peer,
+    sport: t.sport,
+    dport: t.dport,
+    seq: t.seq as number,
+    ack: t.ack as number,
+    flags: t.flags,
+    window: t.window as number,
+    urg: t.urg,
+    options: t.options.map(optionFromJson),
+    payload: t.len ? new Uint8Array(t.len) : undefined,
   };
   if (e.ip === 4) {
     const i = j.ip as Ipv4Json;
@@ -125,16 +185,41 @@ describe('model property: random segments never break the model', () => {
           return x;
         };
         if (scenario <= 1) step({ type: 'listen', port: 80, backlog: Math.floor(r() * 4), opts: r() < 0.3 ? { fastopen: 4, deferAccept: 3 } : {} }, 0);
-        if (scenario === 1) step({ type: 'segment', seg: decodeIp(buildIp({ ip, src: e.peer, dst: e.dut, sport: 40000, dport: 80, seq: 1000, flags: 'S', options: [{ kind: 'ts', val: 5, ecr: 0 }] })) }, 10);
+        if (scenario === 1)
+          step(
+            {
+              type: 'segment',
+              seg: decodeIp(
+                buildIp({ ip, src: e.peer, dst: e.dut, sport: 40000, dport: 80, seq: 1000, flags: 'S', options: [{ kind: 'ts', val: 5, ecr: 0 }] }),
+              ),
+            },
+            10,
+          );
         if (scenario === 2) step({ type: 'connect', dport: 40000, sport: 80 }, 0);
         const flags = r() < 0.7 ? FLAG_PICKS[Math.floor(r() * FLAG_PICKS.length)] : Math.floor(r() * 0x1000);
         const mist = r();
         const spec: PacketSpec = {
-          ip, src: e.peer, dst: r() < 0.05 ? (ip === 4 ? '10.0.0.255' : 'ff02::1') : e.dut, sport: r() < 0.8 ? 40000 : Math.floor(r() * 65536), dport: 80,
-          seq: r() < 0.5 ? 1000 + Math.floor(r() * 3) : Math.floor(r() * 2 ** 32), ack: r() < 0.5 ? Math.floor(r() * 2 ** 32) : 1001,
-          flags: flags & 0x1ff, window: Math.floor(r() * 65536), tos: Math.floor(r() * 256), tclass: Math.floor(r() * 256),
-          options: randomOptions(r), payload: r() < 0.2 ? new Uint8Array(Math.floor(r() * 20)) : undefined,
-          mistakes: mist < 0.05 ? { tcpChecksum: 'bad' } : mist < 0.1 ? { dataOffset: Math.floor(r() * 16) } : mist < 0.15 ? { reservedBits: (flags >> 9) & 7 } : undefined,
+          ip,
+          src: e.peer,
+          dst: r() < 0.05 ? (ip === 4 ? '10.0.0.255' : 'ff02::1') : e.dut,
+          sport: r() < 0.8 ? 40000 : Math.floor(r() * 65536),
+          dport: 80,
+          seq: r() < 0.5 ? 1000 + Math.floor(r() * 3) : Math.floor(r() * 2 ** 32),
+          ack: r() < 0.5 ? Math.floor(r() * 2 ** 32) : 1001,
+          flags: flags & 0x1ff,
+          window: Math.floor(r() * 65536),
+          tos: Math.floor(r() * 256),
+          tclass: Math.floor(r() * 256),
+          options: randomOptions(r),
+          payload: r() < 0.2 ? new Uint8Array(Math.floor(r() * 20)) : undefined,
+          mistakes:
+            mist < 0.05
+              ? { tcpChecksum: 'bad' }
+              : mist < 0.1
+                ? { dataOffset: Math.floor(r() * 16) }
+                : mist < 0.15
+                  ? { reservedBits: (flags >> 9) & 7 }
+                  : undefined,
         };
         let bytes: Uint8Array;
         try {

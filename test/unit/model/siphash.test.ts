@@ -5,7 +5,7 @@ const seq = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 describe('model/siphash: SipHash-2-4', () => {
-  it('matches the paper\'s test vectors (key 00..0f, messages 00..n-1)', () => {
+  it("matches the paper's test vectors (key 00..0f, messages 00..n-1)", () => {
     const key = seq(16);
     // From the SipHash paper (Appendix A) and the reference implementation's vectors.h, as LE bytes.
     expect(hex(le64Bytes(siphash24(key, seq(0))))).to.equal('310e0edd47db6f72');

@@ -10,7 +10,15 @@ import { fromHex } from '../../../lib/wire/bytes';
 describe('model §4.9 syncookie option bits (verified t17, tcp_timestamps=2)', () => {
   const cases: Array<[string, TcpOption[], number]> = [
     ['ws7+sack → 0x17', [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 1, ecr: 0 }, { kind: 'wscale', shift: 7 }], 0x17],
-    ['ws3 → 0x03', [{ kind: 'mss', value: 1460 }, { kind: 'ts', val: 1, ecr: 0 }, { kind: 'wscale', shift: 3 }], 0x03],
+    [
+      'ws3 → 0x03',
+      [
+        { kind: 'mss', value: 1460 },
+        { kind: 'ts', val: 1, ecr: 0 },
+        { kind: 'wscale', shift: 3 },
+      ],
+      0x03,
+    ],
     ['no-ws+sack+ecn → 0x3f', [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 1, ecr: 0 }], 0x3f],
     ['ws14+sack → 0x1e', [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 1, ecr: 0 }, { kind: 'wscale', shift: 14 }], 0x1e],
   ];
@@ -44,7 +52,10 @@ describe('model §4.9 syncookie option bits (verified t17, tcp_timestamps=2)', (
 describe('model §4.9 cookie SYN-ACK and cookie-ACK validation', () => {
   it('cookie SYN-ACK without TS = MSS option only, window 64240, no ECE (t4)', () => {
     const e = env({ sysctls: { tcp_syncookies: 2 } });
-    const r = seg(e, listening(e), { flags: 'SEC', options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }] });
+    const r = seg(e, listening(e), {
+      flags: 'SEC',
+      options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }],
+    });
     const p = only(r);
     expect(p.tcp).to.include({ flags: 'SA', window: 64240 });
     expect(p.tcp.options).to.deep.equal([['mss', 1460]]);
@@ -121,7 +132,10 @@ describe('model §4.10 TFO server table (verified t7)', () => {
   it('experimental empty option → experimental cookie (254,12,F989,cookie)', () => {
     const e = env({ sysctls: { tcp_fastopen: 3 }, fixed });
     const r = seg(e, listening(e, { fastopen: 8 }), { flags: 'S', options: [{ kind: 'tfo', cookie: new Uint8Array(0), exp: true }] });
-    expect(only(r).tcp.options).to.deep.equal([['mss', 1460], ['tfo', '0102030405060708', 'exp']]);
+    expect(only(r).tcp.options).to.deep.equal([
+      ['mss', 1460],
+      ['tfo', '0102030405060708', 'exp'],
+    ]);
   });
   it('valid cookie + 5 B data → child at once, ack = SEG.SEQ+1+5, no cookie echoed', () => {
     const e = env({ sysctls: { tcp_fastopen: 3 }, fixed });
@@ -186,7 +200,7 @@ describe('model §4.10 TFO server table (verified t7)', () => {
     const r = seg(e, listening(e, { fastopen: 8, fastopenKey: key }), { flags: 'S', options: [req] });
     expect(only(r).tcp.options).to.deep.include(['tfo', tfoCookieUnder(fromHex(key), e.peer, e.dut)]);
   });
-  it('a cookie under the backup key is valid: child at once, and the primary key\'s cookie is echoed', () => {
+  it("a cookie under the backup key is valid: child at once, and the primary key's cookie is echoed", () => {
     const k1 = '000102030405060708090a0b0c0d0e0f';
     const k2 = '101112131415161718191a1b1c1d1e1f';
     const e = env({ sysctls: { tcp_fastopen: 3 } });

@@ -39,7 +39,10 @@ describe('model state tables', () => {
   });
 
   it('a copy is independent of its original, both ways, across the small → Map transition', () => {
-    const a = tableOf([[keyOf(0), 0], [keyOf(1), 1]] as Array<[string, number]>);
+    const a = tableOf([
+      [keyOf(0), 0],
+      [keyOf(1), 1],
+    ] as Array<[string, number]>);
     const b = a.copy();
     for (let i = 2; i < N; i++) b.set(keyOf(i), i);
     b.delete(keyOf(0));

@@ -7,7 +7,11 @@ const at = { line: 7, column: 6 };
 
 describe('packetdrill %{ assert … }% blocks → TCP_INFO checks', () => {
   it('parses asserts with fields, constants, & | comparisons (chained), not/and/or; the message after the comma is not checked', () => {
-    const c = parseCodeBlock(" assert (tcpi_options & TCPI_OPT_SYN_DATA) != 0, tcpi_options; assert 15000 <= tcpi_rtt <= 25000, 'rtt=%d' % tcpi_rtt\nassert not tcpi_retrans and tcpi_ca_state == TCP_CA_Recovery ", at, 'x.pkt');
+    const c = parseCodeBlock(
+      " assert (tcpi_options & TCPI_OPT_SYN_DATA) != 0, tcpi_options; assert 15000 <= tcpi_rtt <= 25000, 'rtt=%d' % tcpi_rtt\nassert not tcpi_retrans and tcpi_ca_state == TCP_CA_Recovery ",
+      at,
+      'x.pkt',
+    );
     expect(c.map((x) => [x.text, x.pos])).to.deep.equal([
       ['(tcpi_options & TCPI_OPT_SYN_DATA) != 0', { line: 7, column: 7 }],
       ['15000 <= tcpi_rtt <= 25000', { line: 7, column: 69 }],
@@ -35,7 +39,7 @@ describe('packetdrill %{ assert … }% blocks → TCP_INFO checks', () => {
     expect(err(' assert tcpi_bogus == 1')).to.contain('x.pkt:7:14: unsupported: the TCP_INFO field tcpi_bogus in %{ }%');
     expect(err(' x = 1')).to.contain("x.pkt:7:7: unsupported: the Python statement 'x = 1' in %{ }%");
     expect(err(' assert tcpi_rtt ==')).to.contain('x.pkt:7:25: expected a value');
-    expect(err(' assert tcpi_rtt ** 2')).to.contain("x.pkt:7:24: expected a value");
+    expect(err(' assert tcpi_rtt ** 2')).to.contain('x.pkt:7:24: expected a value');
     expect(err(' assert tcpi_rtt % 2')).to.contain("x.pkt:7:23: unexpected '%'");
   });
 

@@ -16,14 +16,30 @@ describe('packetdrill compiler', () => {
     expect(c.name).to.equal('pd-passive-open');
     expect(c.families).to.deep.equal([4, 6]);
     expect(c.setup).to.deep.equal({ kind: 'listen', port: 8080, backlog: 10, sockopts: [{ name: 'SO_REUSEADDR', value: 1 }] });
-    expect(c.sysctls).to.deep.equal([{ name: 'net.ipv4.tcp_timestamps', value: 1 }, { name: 'net.ipv4.tcp_sack', value: 1 }]);
+    expect(c.sysctls).to.deep.equal([
+      { name: 'net.ipv4.tcp_timestamps', value: 1 },
+      { name: 'net.ipv4.tcp_sack', value: 1 },
+    ]);
     expect(c.flows).to.deep.equal([{ name: 'c1', sport: 40000, isn: 0 }]);
     expect(c.trailing).to.equal('report');
     // IPv6 at MTU 1520, as packetdrill's run_all.py: MSS 1460 in both families
     expect(c.mtu).to.deep.equal({ 6: 1520 });
     expect(scriptToCase('--mtu=1400\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n', 'x.pkt').mtu).to.deep.equal({ 4: 1400, 6: 1400 });
     expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind === 'wait' ? `wait:${s.ms}` : s.kind))).to.deep.equal([
-      'wait:100', 'send', 'expect', 'wait:50', 'send', 'call:accept', 'call:send', 'expect', 'wait:100', 'send', 'expect', 'call:recv', 'call:close', 'expect',
+      'wait:100',
+      'send',
+      'expect',
+      'wait:50',
+      'send',
+      'call:accept',
+      'call:send',
+      'expect',
+      'wait:100',
+      'send',
+      'expect',
+      'call:recv',
+      'call:close',
+      'expect',
     ]);
     const synack = (c.steps[2] as ExpectStep).packets[0];
     // --tolerance_usecs=10000 → 10 ms, plus the harness's 6 ms
@@ -34,7 +50,10 @@ describe('packetdrill compiler', () => {
     // +0~+0.02: the window runs to 20 ms
     expect((c.steps[7] as ExpectStep).packets[0].at).to.deep.equal({ min: -Infinity, max: 36, text: '0ms~20ms ±16ms' });
     // a packet due after its stimulus (a timer) has a lower bound, and the timer wheel's granule on top (HZ=250: 32 ms after 1 s)
-    const timer = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 < S 0:0(0) win 100\n+0 > S. 0:0(0) ack 1 <...>\n+1 > S. 0:0(0) ack 1 <...>\n', 'x.pkt');
+    const timer = scriptToCase(
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 < S 0:0(0) win 100\n+0 > S. 0:0(0) ack 1 <...>\n+1 > S. 0:0(0) ack 1 <...>\n',
+      'x.pkt',
+    );
     expect(timer.steps.map((s) => s.kind)).to.deep.equal(['send', 'expect', 'expect']);
     expect((timer.steps[2] as ExpectStep).packets[0].at).to.deep.equal({ min: 990, max: 1042, text: '1000ms ±10ms (+32ms timer wheel)' });
     // `*`: any time
@@ -85,46 +104,110 @@ describe('packetdrill compiler', () => {
     expect((c.steps[1] as SendStep).options[0]).to.deep.equal({ kind: 'tfo', cookie: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]) });
     // the cookie of other addresses (--remote_ip) is not it
     const other = scriptToCase(`--remote_ip=192.0.2.9\n${text}`, 'x.pkt');
-    expect((other.steps[0] as SendStep).options[0]).to.have.property('cookie').that.is.instanceOf(Uint8Array);
+    expect((other.steps[0] as SendStep).options[0])
+      .to.have.property('cookie')
+      .that.is.instanceOf(Uint8Array);
   });
 
   it('blocking calls return after the events at their return time; sysctls the host refuses are skipped with a note', () => {
-    const text = '`sysctl -q net.ipv4.tcp_congestion_control=cubic net.ipv4.tcp_sack=1`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0...0.2 accept(3, ..., ...) = 4\n+.1 < S 0:0(0) win 100\n+0 > S. 0:0(0) ack 1 <...>\n+.1 < . 1:1(0) ack 1 win 100\n+.1 close(4) = 0\n';
+    const text =
+      '`sysctl -q net.ipv4.tcp_congestion_control=cubic net.ipv4.tcp_sack=1`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0...0.2 accept(3, ..., ...) = 4\n+.1 < S 0:0(0) win 100\n+0 > S. 0:0(0) ack 1 <...>\n+.1 < . 1:1(0) ack 1 win 100\n+.1 close(4) = 0\n';
     const c = scriptToCase(text, 'x.pkt', { sysctlSkip: (n) => (n.endsWith('congestion_control') ? 'not allowed here' : undefined) });
-    expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind))).to.deep.equal(['wait', 'send', 'expect', 'wait', 'send', 'call:accept', 'wait', 'call:close']);
+    expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind))).to.deep.equal([
+      'wait',
+      'send',
+      'expect',
+      'wait',
+      'send',
+      'call:accept',
+      'wait',
+      'call:close',
+    ]);
     expect(c.steps[5]).to.deep.include({ op: 'accept', timeout: 10 });
     expect(c.sysctls).to.deep.equal([{ name: 'net.ipv4.tcp_sack', value: 1 }]);
     expect(c.source!.notes).to.include('sysctl net.ipv4.tcp_congestion_control=cubic skipped: not allowed here');
     // `+.1...0.4`: start and end both count from the previous event (0.1): it returns at 0.5, after the ACK at 0.5
-    const rel = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+.1 listen(3, 1) = 0\n+0 < S 0:0(0) win 100\n+0 > S. 0:0(0) ack 1 <...>\n+.1...0.4 accept(3, ..., ...) = 4\n+.3 < . 1:1(0) ack 1 win 100\n+.005 %{ assert tcpi_state == TCP_ESTABLISHED }%\n', 'x.pkt');
-    expect(rel.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind === 'wait' ? `wait:${s.ms}` : s.kind))).to.deep.equal(['wait:100', 'send', 'expect', 'wait:400', 'send', 'call:accept', 'wait:5', 'assert']);
-    expect(rel.steps[7]).to.deep.include({ tcpInfo: { on: 'conn', checks: [{ text: 'tcpi_state == TCP_ESTABLISHED', pos: { line: 7, column: 10 }, expr: { kind: 'cmp', ops: ['=='], items: [{ kind: 'field', name: 'tcpi_state' }, { kind: 'num', value: 1 }] } }] } });
+    const rel = scriptToCase(
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+.1 listen(3, 1) = 0\n+0 < S 0:0(0) win 100\n+0 > S. 0:0(0) ack 1 <...>\n+.1...0.4 accept(3, ..., ...) = 4\n+.3 < . 1:1(0) ack 1 win 100\n+.005 %{ assert tcpi_state == TCP_ESTABLISHED }%\n',
+      'x.pkt',
+    );
+    expect(rel.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind === 'wait' ? `wait:${s.ms}` : s.kind))).to.deep.equal([
+      'wait:100',
+      'send',
+      'expect',
+      'wait:400',
+      'send',
+      'call:accept',
+      'wait:5',
+      'assert',
+    ]);
+    expect(rel.steps[7]).to.deep.include({
+      tcpInfo: {
+        on: 'conn',
+        checks: [
+          {
+            text: 'tcpi_state == TCP_ESTABLISHED',
+            pos: { line: 7, column: 10 },
+            expr: {
+              kind: 'cmp',
+              ops: ['=='],
+              items: [
+                { kind: 'field', name: 'tcpi_state' },
+                { kind: 'num', value: 1 },
+              ],
+            },
+          },
+        ],
+      },
+    });
   });
 
-  it('a blocking connect (start...end): the SYN at the start, the call returning at the end; TFO_COOKIE in a SYN-ACK is the model\'s to check', () => {
-    const c = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+.1...0.2 connect(3, ..., ...) = 0\n+0 > S 0:0(0) <...>\n+.1 < S. 0:0(0) ack 1 win 100\n+0 > . 1:1(0) ack 1\n', 'x.pkt');
+  it("a blocking connect (start...end): the SYN at the start, the call returning at the end; TFO_COOKIE in a SYN-ACK is the model's to check", () => {
+    const c = scriptToCase(
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+.1...0.2 connect(3, ..., ...) = 0\n+0 > S 0:0(0) <...>\n+.1 < S. 0:0(0) ack 1 win 100\n+0 > . 1:1(0) ack 1\n',
+      'x.pkt',
+    );
     expect(c.setup).to.deep.include({ kind: 'connect' });
     expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind))).to.deep.equal(['wait', 'expect', 'wait', 'send', 'expect', 'call:connect']);
-    const s = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 < S 0:0(0) win 100 <FO,nop,nop>\n+0 > S. 0:0(0) ack 1 <FO TFO_COOKIE,nop,nop>\n', 'x.pkt');
+    const s = scriptToCase(
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 < S 0:0(0) win 100 <FO,nop,nop>\n+0 > S. 0:0(0) ack 1 <FO TFO_COOKIE,nop,nop>\n',
+      'x.pkt',
+    );
     expect((s.steps[1] as ExpectStep).packets[0].options).to.deep.include({ kind: 'exact' });
     expect(((s.steps[1] as ExpectStep).packets[0].options as { items: unknown[] }).items[0]).to.deep.include({ kind: 'tfo', cookie: 'any' });
   });
 
   it('shell lines after the first call are sysctl steps; a newer accepted socket takes over, calls on an earlier one are refused', () => {
-    const c = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 accept(3, ..., ...) = 4\n+.1 `sysctl -q net.ipv4.tcp_ecn=2 net.ipv4.tcp_fastopen=0x402`\n+0 accept(3, ..., ...) = 5\n+0 close(5) = 0\n', 'x.pkt');
+    const c = scriptToCase(
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 accept(3, ..., ...) = 4\n+.1 `sysctl -q net.ipv4.tcp_ecn=2 net.ipv4.tcp_fastopen=0x402`\n+0 accept(3, ..., ...) = 5\n+0 close(5) = 0\n',
+      'x.pkt',
+    );
     expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind))).to.deep.equal(['call:accept', 'wait', 'sysctl', 'call:accept', 'call:close']);
-    expect(c.steps[2]).to.deep.include({ kind: 'sysctl', sysctls: [{ name: 'net.ipv4.tcp_ecn', value: 2 }, { name: 'net.ipv4.tcp_fastopen', value: '0x402' }], pos: { line: 4, column: 5 } });
+    expect(c.steps[2]).to.deep.include({
+      kind: 'sysctl',
+      sysctls: [
+        { name: 'net.ipv4.tcp_ecn', value: 2 },
+        { name: 'net.ipv4.tcp_fastopen', value: '0x402' },
+      ],
+      pos: { line: 4, column: 5 },
+    });
     let err: unknown;
     try {
-      scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 accept(3, ..., ...) = 4\n+0 accept(3, ..., ...) = 5\n+0 close(4) = 0\n', 'x.pkt');
+      scriptToCase(
+        '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 accept(3, ..., ...) = 4\n+0 accept(3, ..., ...) = 5\n+0 close(4) = 0\n',
+        'x.pkt',
+      );
     } catch (e) {
       err = e;
     }
     expect(String(err)).to.contain('x.pkt:5:10: unsupported: close() on an earlier connection while a newer one is open');
   });
 
-  it('a listener closed and opened again: a call open-listener with the new socket\'s options; other second sockets are refused', () => {
-    const c = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 close(3) = 0\n+.1 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [2], 4) = 0\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 7) = 0\n+0 < S 0:0(0) win 100\n', 'x.pkt');
+  it("a listener closed and opened again: a call open-listener with the new socket's options; other second sockets are refused", () => {
+    const c = scriptToCase(
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 close(3) = 0\n+.1 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [2], 4) = 0\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 7) = 0\n+0 < S 0:0(0) win 100\n',
+      'x.pkt',
+    );
     expect(c.setup).to.deep.include({ kind: 'listen', backlog: 1, sockopts: [] });
     expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind))).to.deep.equal(['call:close', 'wait', 'call:open-listener', 'send']);
     expect(c.steps[2]).to.deep.include({ op: 'open-listener', on: 'listener', backlog: 7, sockopts: [{ name: 'TCP_FASTOPEN', value: 2 }] });
@@ -139,20 +222,21 @@ describe('packetdrill compiler', () => {
 
   it('client Fast Open: sendto(MSG_FASTOPEN) opens a connection; later client sockets are new flows; sendmsg iovecs add up; TCP_FASTOPEN_CONNECT connect() = 0', () => {
     const sock = (fd: number): string => `+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = ${fd}\n+0 fcntl(${fd}, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n`;
-    const text = [
-      `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3`,
-      `+0 sendto(3, ..., 0, MSG_FASTOPEN, ..., ...) = -1 EINPROGRESS (Operation is now in progress)`,
-      `+0 > S 0:0(0) <mss 1460,FO,nop,nop>`,
-      `+.01 < S. 100:100(0) ack 1 win 5000 <mss 1460,FO abcd1234,nop,nop>`,
-      `+0 > . 1:1(0) ack 1`,
-      `+0 close(3) = 0`,
-      sock(4) + `+0 sendmsg(4, {msg_name(...)=..., msg_iov(2)=[{..., 600}, {..., 400}], msg_flags=0}, MSG_FASTOPEN|MSG_DONTWAIT) = 1000`,
-      `+0 > S 0:1000(1000) <mss 1460,FO abcd1234,nop,nop>`,
-      sock(5) + `+0 setsockopt(5, SOL_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = 0`,
-      `+0 connect(5, ..., ...) = 0`,
-      `+0 write(5, ..., 10) = 10`,
-      `+0 sendto(5, ..., 10, MSG_FASTOPEN, ..., ...) = -1 EALREADY (Operation already in progress)`,
-    ].join('\n') + '\n';
+    const text =
+      [
+        `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3`,
+        `+0 sendto(3, ..., 0, MSG_FASTOPEN, ..., ...) = -1 EINPROGRESS (Operation is now in progress)`,
+        `+0 > S 0:0(0) <mss 1460,FO,nop,nop>`,
+        `+.01 < S. 100:100(0) ack 1 win 5000 <mss 1460,FO abcd1234,nop,nop>`,
+        `+0 > . 1:1(0) ack 1`,
+        `+0 close(3) = 0`,
+        sock(4) + `+0 sendmsg(4, {msg_name(...)=..., msg_iov(2)=[{..., 600}, {..., 400}], msg_flags=0}, MSG_FASTOPEN|MSG_DONTWAIT) = 1000`,
+        `+0 > S 0:1000(1000) <mss 1460,FO abcd1234,nop,nop>`,
+        sock(5) + `+0 setsockopt(5, SOL_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = 0`,
+        `+0 connect(5, ..., ...) = 0`,
+        `+0 write(5, ..., 10) = 10`,
+        `+0 sendto(5, ..., 10, MSG_FASTOPEN, ..., ...) = -1 EALREADY (Operation already in progress)`,
+      ].join('\n') + '\n';
     const c = scriptToCase(text, 'x.pkt');
     expect(c.setup).to.deep.equal({ kind: 'connect', port: 8080, sockopts: [], open: 'step' });
     expect(c.flows.map((f) => `${f.name}:${f.sport}`)).to.deep.equal(['c1:8080', 'c2:8081', 'c3:8082']);
@@ -167,11 +251,26 @@ describe('packetdrill compiler', () => {
     const syn = (c.steps.filter((s) => s.kind === 'expect')[2] as ExpectStep).packets[0];
     expect(syn).to.deep.include({ flow: 'c2', model: true });
     const refused: Array<[string, string]> = [
-      ['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0...0.1 sendto(3, ..., 10, MSG_FASTOPEN, ..., ...) = 10\n', 'x.pkt:2:1: unsupported: a blocking sendto() with a time range'],
-      ['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, NULL, 1, MSG_FASTOPEN, ..., ...) = -1\n', 'x.pkt:2:14: unsupported: sendto() with a NULL buffer'],
-      ['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 1, MSG_FASTOPEN, AF_UNSPEC, ...) = -1\n', 'x.pkt:2:36: unsupported: sendto() to an AF_UNSPEC address'],
-      ['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 1, MSG_OOB, ..., ...) = 1\n', 'x.pkt:2:22: unsupported: sendto() with the flags MSG_OOB'],
-      ['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 1, 0, ..., ...) = 1\n', 'x.pkt:2:4: unsupported: sendto() without MSG_FASTOPEN on a socket that is not connected'],
+      [
+        '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0...0.1 sendto(3, ..., 10, MSG_FASTOPEN, ..., ...) = 10\n',
+        'x.pkt:2:1: unsupported: a blocking sendto() with a time range',
+      ],
+      [
+        '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, NULL, 1, MSG_FASTOPEN, ..., ...) = -1\n',
+        'x.pkt:2:14: unsupported: sendto() with a NULL buffer',
+      ],
+      [
+        '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 1, MSG_FASTOPEN, AF_UNSPEC, ...) = -1\n',
+        'x.pkt:2:36: unsupported: sendto() to an AF_UNSPEC address',
+      ],
+      [
+        '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 1, MSG_OOB, ..., ...) = 1\n',
+        'x.pkt:2:22: unsupported: sendto() with the flags MSG_OOB',
+      ],
+      [
+        '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 1, 0, ..., ...) = 1\n',
+        'x.pkt:2:4: unsupported: sendto() without MSG_FASTOPEN on a socket that is not connected',
+      ],
     ];
     for (const [src, msg] of refused) {
       let err: unknown;
@@ -184,36 +283,55 @@ describe('packetdrill compiler', () => {
     }
   });
 
-  it('a blocking poll() returns after the packets at its end time, before the next call; data before the peer\'s SYN is in absolute numbers', () => {
-    const c = scriptToCase([
-      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
-      '+0 connect(3, ..., ...) = -1 EINPROGRESS',
-      '+0 > S 0:0(0) <...>',
-      '+0 < . 1401:2801(1400) ack 1 win 257',
-      '+0...0.010 poll([{fd=3, events=POLLIN|POLLOUT|POLLERR, revents=POLLOUT}], 1, 100) = 1',
-      '+.01 < S. 5000:5000(0) ack 1 win 100',
-      '+0 > . 1:1(0) ack 1',
-      '+0 close(3) = 0',
-    ].join('\n') + '\n', 'x.pkt');
-    expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind))).to.deep.equal(['expect', 'send', 'wait', 'send', 'expect', 'call:poll', 'call:close']);
-    expect(c.steps[5]).to.deep.include({ op: 'poll', on: 'conn', events: 0x1 | 0x4 | 0x8, expect: { ok: true, ret: { op: '=', value: 1, text: '1' }, value: 0x4 } });
+  it("a blocking poll() returns after the packets at its end time, before the next call; data before the peer's SYN is in absolute numbers", () => {
+    const c = scriptToCase(
+      [
+        '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+        '+0 connect(3, ..., ...) = -1 EINPROGRESS',
+        '+0 > S 0:0(0) <...>',
+        '+0 < . 1401:2801(1400) ack 1 win 257',
+        '+0...0.010 poll([{fd=3, events=POLLIN|POLLOUT|POLLERR, revents=POLLOUT}], 1, 100) = 1',
+        '+.01 < S. 5000:5000(0) ack 1 win 100',
+        '+0 > . 1:1(0) ack 1',
+        '+0 close(3) = 0',
+      ].join('\n') + '\n',
+      'x.pkt',
+    );
+    expect(c.steps.map((s) => (s.kind === 'call' ? `call:${s.op}` : s.kind))).to.deep.equal([
+      'expect',
+      'send',
+      'wait',
+      'send',
+      'expect',
+      'call:poll',
+      'call:close',
+    ]);
+    expect(c.steps[5]).to.deep.include({
+      op: 'poll',
+      on: 'conn',
+      events: 0x1 | 0x4 | 0x8,
+      expect: { ok: true, ret: { op: '=', value: 1, text: '1' }, value: 0x4 },
+    });
     expect((c.steps[1] as SendStep).seq).to.equal(1401);
     expect(c.flows[0].isn).to.equal(5000);
   });
 
   it('--tcp_ts_tick_usecs: outbound TSvals after the first are checked against the previous one; a TCP_FASTOPEN_KEY of any length is passed on', () => {
-    const c = scriptToCase([
-      '--tcp_ts_tick_usecs=1000',
-      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
-      '+0 listen(3, 1) = 0',
-      '+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN_KEY, "", 0) = -1 (Invalid Argument)',
-      '+0 < S 0:0(0) win 1000 <mss 1000,TS val 1 ecr 0>',
-      '+0 > S. 0:0(0) ack 1 <mss 1460,TS val 2000 ecr 1>',
-      '+.01 < . 1:1(0) ack 1 win 1000 <nop,nop,TS val 2 ecr 2000>',
-      '+0 accept(3, ..., ...) = 4',
-      '+.01 write(4, ..., 10) = 10',
-      '+0 > P. 1:11(10) ack 1 <nop,nop,TS val 2020 ecr 2>',
-    ].join('\n') + '\n', 'x.pkt');
+    const c = scriptToCase(
+      [
+        '--tcp_ts_tick_usecs=1000',
+        '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+        '+0 listen(3, 1) = 0',
+        '+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN_KEY, "", 0) = -1 (Invalid Argument)',
+        '+0 < S 0:0(0) win 1000 <mss 1000,TS val 1 ecr 0>',
+        '+0 > S. 0:0(0) ack 1 <mss 1460,TS val 2000 ecr 1>',
+        '+.01 < . 1:1(0) ack 1 win 1000 <nop,nop,TS val 2 ecr 2000>',
+        '+0 accept(3, ..., ...) = 4',
+        '+.01 write(4, ..., 10) = 10',
+        '+0 > P. 1:11(10) ack 1 <nop,nop,TS val 2020 ecr 2>',
+      ].join('\n') + '\n',
+      'x.pkt',
+    );
     const exps = c.steps.filter((s): s is ExpectStep => s.kind === 'expect').map((s) => s.packets[0].options);
     const ts = (o: unknown): unknown => (o as { items: Array<{ kind: string; val: unknown }> }).items.find((x) => x.kind === 'ts')?.val;
     expect(ts(exps[0])).to.deep.include({ kind: 'any' });

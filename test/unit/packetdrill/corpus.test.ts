@@ -27,7 +27,10 @@ describe('packetdrill corpus (../shared/packetdrill): compiles or is refused at 
         expect(issue.file).to.equal(f);
         expect(issue.line, String(e)).to.be.greaterThan(0);
         expect(issue.column, String(e)).to.be.greaterThan(0);
-        const construct = issue.message.replace(/^unsupported: /, '').replace(/'[^']*'/g, "'…'").replace(/[0-9]+/g, 'N');
+        const construct = issue.message
+          .replace(/^unsupported: /, '')
+          .replace(/'[^']*'/g, "'…'")
+          .replace(/[0-9]+/g, 'N');
         why.set(construct, (why.get(construct) ?? 0) + 1);
       }
     }

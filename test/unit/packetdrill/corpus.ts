@@ -26,8 +26,10 @@ function findCorpus(): string {
 export const CORPUS = findCorpus();
 
 export function corpusScripts(dir = CORPUS): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? corpusScripts(p) : n.endsWith('.pkt') ? [p] : [];
-  }).sort();
+  return readdirSync(dir)
+    .flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? corpusScripts(p) : n.endsWith('.pkt') ? [p] : [];
+    })
+    .sort();
 }

@@ -11,7 +11,16 @@ const compile = (name: string): CaseFile => scriptToCase(readFileSync(join(DIR, 
 
 /** What a step does, without positions, texts and the timing form (at → within). */
 function gist(s: Step): unknown {
-  const strip = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (k, x) => (k === 'pos' || k === 'text' || k === 'note' || k === 'index' || k === 'at' || k === 'within' || k === 'label' ? undefined : x instanceof Uint8Array ? [...x] : x)));
+  const strip = (v: unknown): unknown =>
+    JSON.parse(
+      JSON.stringify(v, (k, x) =>
+        k === 'pos' || k === 'text' || k === 'note' || k === 'index' || k === 'at' || k === 'within' || k === 'label'
+          ? undefined
+          : x instanceof Uint8Array
+            ? [...x]
+            : x,
+      ),
+    );
   return strip(s);
 }
 
@@ -44,7 +53,10 @@ describe('synh import: a compiled script as a YAML case', () => {
   });
 
   it('TCP_INFO checks, mid-case sysctls and a re-opened listener load back the same', () => {
-    const c = scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 %{ assert tcpi_state == TCP_LISTEN; assert (tcpi_options & TCPI_OPT_SACK) == 0 }%\n+0 close(3) = 0\n+0 `sysctl -q net.ipv4.tcp_ecn=2 net.ipv4.tcp_rmem="4096 8192 16384"`\n+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [5], 4) = 0\n+0 listen(3, 2) = 0\n', 'x.pkt');
+    const c = scriptToCase(
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 %{ assert tcpi_state == TCP_LISTEN; assert (tcpi_options & TCPI_OPT_SACK) == 0 }%\n+0 close(3) = 0\n+0 `sysctl -q net.ipv4.tcp_ecn=2 net.ipv4.tcp_rmem="4096 8192 16384"`\n+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [5], 4) = 0\n+0 listen(3, 2) = 0\n',
+      'x.pkt',
+    );
     const y = parseCaseText(caseToYaml(c), 'x.yaml');
     expect(y.steps.map(gist)).to.deep.equal(c.steps.map(gist));
     expect(y.steps.map((s) => s.kind)).to.deep.equal(['assert', 'call', 'sysctl', 'call']);

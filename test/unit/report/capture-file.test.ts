@@ -30,13 +30,23 @@ describe('report/capture-file: pcap and pcapng', () => {
   });
 
   it('not a capture: the magic is named', () => {
-    expect(readCaptureFile(new TextEncoder().encode('root:x:0:0:root:/root:/bin/bash\n')).errors).to.deep.equal(['not a pcap or pcapng file: magic 0x726f6f74']);
+    expect(readCaptureFile(new TextEncoder().encode('root:x:0:0:root:/root:/bin/bash\n')).errors).to.deep.equal([
+      'not a pcap or pcapng file: magic 0x726f6f74',
+    ]);
     expect(readCaptureFile(new Uint8Array(3)).errors[0]).to.match(/^not a pcap file: 3 byte\(s\)/);
   });
 
   it('pcapng goes to the pcapng reader, with direction flags', () => {
-    const r = readCaptureFile(writePcapng([{ ...frames[0], dir: 'sent' }, { ...frames[1], dir: 'received' }]));
+    const r = readCaptureFile(
+      writePcapng([
+        { ...frames[0], dir: 'sent' },
+        { ...frames[1], dir: 'received' },
+      ]),
+    );
     expect(r.format).to.equal('pcapng');
-    expect(r.frames.map((f) => [f.tsNs, f.dir, f.linkType])).to.deep.equal([[frames[0].tsNs, 'sent', 1], [frames[1].tsNs, 'received', 1]]);
+    expect(r.frames.map((f) => [f.tsNs, f.dir, f.linkType])).to.deep.equal([
+      [frames[0].tsNs, 'sent', 1],
+      [frames[1].tsNs, 'received', 1],
+    ]);
   });
 });

@@ -41,14 +41,22 @@ describe('failure text: notation, predictions, families, flows', () => {
     expect(v4only.filter((f) => familyFn(f, 6) === f)).to.deep.equal([]);
   });
 
-  it('a ladder of several flows names each packet\'s flow and ports', () => {
+  it("a ladder of several flows names each packet's flow and ports", () => {
     const frame = (ip: Uint8Array, dir: 'sent' | 'received'): Uint8Array => {
       const f = new Uint8Array(ETH_HEADER + ip.length);
-      emitEthernet({ dst: dir === 'sent' ? '02:00:00:00:00:01' : '02:00:00:00:00:02', src: dir === 'sent' ? '02:00:00:00:00:02' : '02:00:00:00:00:01', type: ipEthertype(4) }, f);
+      emitEthernet(
+        {
+          dst: dir === 'sent' ? '02:00:00:00:00:01' : '02:00:00:00:00:02',
+          src: dir === 'sent' ? '02:00:00:00:00:02' : '02:00:00:00:00:01',
+          type: ipEthertype(4),
+        },
+        f,
+      );
       f.set(ip, ETH_HEADER);
       return f;
     };
-    const syn = (sport: number): Uint8Array => frame(buildIp({ ip: 4, src: '198.18.0.2', dst: '198.18.0.1', sport, dport: 8080, flags: 'S', seq: 1000, window: 1000 }), 'sent');
+    const syn = (sport: number): Uint8Array =>
+      frame(buildIp({ ip: 4, src: '198.18.0.2', dst: '198.18.0.1', sport, dport: 8080, flags: 'S', seq: 1000, window: 1000 }), 'sent');
     const r = blankResult({ file: 'x.yaml', name: 'x', spec: [] }, 4, 1, 'k', 'fail');
     r.packets = [
       { tsNs: 1n, dir: 'sent', bytes: syn(40001), comment: 'step 1', flow: 'a' },

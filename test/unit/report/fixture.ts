@@ -43,7 +43,7 @@ export function tcpFrame(s: TcpSpec): Uint8Array {
   dv.setUint16(o + 2, 80);
   dv.setUint32(o + 4, s.seq >>> 0);
   dv.setUint32(o + 8, (s.ack ?? 0) >>> 0);
-  f[o + 12] = ((20 + optLen) / 4) << 4 | ((s.flags >> 8) & 0x0f);
+  f[o + 12] = (((20 + optLen) / 4) << 4) | ((s.flags >> 8) & 0x0f);
   f[o + 13] = s.flags & 0xff;
   dv.setUint16(o + 14, s.win ?? 64240);
   f.set(opts, o + 20);

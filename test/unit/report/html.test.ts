@@ -64,14 +64,24 @@ describe('HTML report', () => {
     const missing = fail.arrows[3];
     expect(missing.l).to.equal('missing: no ACK of our data within 200 ms');
     expect(fail.steps.map((s: any) => s.l)).to.deep.equal(['step 1', 'step 2', 'step 3']);
-    expect(fail.steps[1].d).to.deep.equal([['tcp.flags', 'SA', 'RA', 'listener present'], ['tcp.ack', '1001', '0']]);
+    expect(fail.steps[1].d).to.deep.equal([
+      ['tcp.flags', 'SA', 'RA', 'listener present'],
+      ['tcp.ack', '1001', '0'],
+    ]);
     expect(fail.drops).to.equal(1);
   });
 
   it('step labels come from the data: 0-based and 1-based step indexes read the same', () => {
     const c = (base: number): ReportCase => ({
-      id: 'f#n@ipv4', file: 'cases/listener/x.yaml', name: 'n', ip: 4, status: 'fail',
-      steps: [{ index: base, kind: 'send', ok: true }, { index: base + 1, kind: 'expect', ok: false, message: 'SA — nothing arrived within 1000 ms' }],
+      id: 'f#n@ipv4',
+      file: 'cases/listener/x.yaml',
+      name: 'n',
+      ip: 4,
+      status: 'fail',
+      steps: [
+        { index: base, kind: 'send', ok: true },
+        { index: base + 1, kind: 'expect', ok: false, message: 'SA — nothing arrived within 1000 ms' },
+      ],
       packets: [{ tRelMs: 0, dir: 'sent', summary: '198.18.0.2:40000 > 198.18.0.1:8080 S seq=1 win=1', comment: 'step 1: send on flow a' }],
     });
     for (const base of [0, 1]) {
@@ -84,23 +94,40 @@ describe('HTML report', () => {
     expect(stepNumberer([{ step: 1 }, { step: 2 }])({ step: 2 })).to.equal(2);
   });
 
-  it('hover text carries the model\'s prediction for the DUT packet a step took; ports appear only with several flows', () => {
-    const v = caseView({
-      id: 'f#n@ipv4', file: 'cases/x.yaml', name: 'n', ip: 4, status: 'pass',
-      steps: [{ index: 0, kind: 'send', ok: true }, { index: 1, kind: 'expect', ok: true }],
-      packets: [
-        { tRelMs: 0, dir: 'sent', summary: '198.18.0.2:40000 > 198.18.0.1:8080 S seq=1 win=1', comment: 'step 1: send on flow a' },
-        { tRelMs: 0.1, dir: 'received', summary: '198.18.0.1:8080 > 198.18.0.2:40000 SA seq=9 ack=2 win=5', comment: 'step 2: expect matched; the model agrees' },
-        { tRelMs: 0.2, dir: 'sent', summary: '198.18.0.2:40001 > 198.18.0.1:8080 S seq=1 win=1', comment: 'step 3: send on flow b' },
-      ],
-      comparable: { steps: [{ step: 2, packets: [{ dir: 'dut', model: { rule: 'synack.sent', fn: 'tcp_make_synack', packet: 'SA seq=* ack=2' } }] }] },
-    }, {});
+  it("hover text carries the model's prediction for the DUT packet a step took; ports appear only with several flows", () => {
+    const v = caseView(
+      {
+        id: 'f#n@ipv4',
+        file: 'cases/x.yaml',
+        name: 'n',
+        ip: 4,
+        status: 'pass',
+        steps: [
+          { index: 0, kind: 'send', ok: true },
+          { index: 1, kind: 'expect', ok: true },
+        ],
+        packets: [
+          { tRelMs: 0, dir: 'sent', summary: '198.18.0.2:40000 > 198.18.0.1:8080 S seq=1 win=1', comment: 'step 1: send on flow a' },
+          {
+            tRelMs: 0.1,
+            dir: 'received',
+            summary: '198.18.0.1:8080 > 198.18.0.2:40000 SA seq=9 ack=2 win=5',
+            comment: 'step 2: expect matched; the model agrees',
+          },
+          { tRelMs: 0.2, dir: 'sent', summary: '198.18.0.2:40001 > 198.18.0.1:8080 S seq=1 win=1', comment: 'step 3: send on flow b' },
+        ],
+        comparable: { steps: [{ step: 2, packets: [{ dir: 'dut', model: { rule: 'synack.sent', fn: 'tcp_make_synack', packet: 'SA seq=* ack=2' } }] }] },
+      },
+      {},
+    );
     expect(v.arrows[1].h).to.include('model (synack.sent, tcp_make_synack): SA seq=* ack=2');
     expect(v.arrows.map((a) => `${a.p} ${a.l}`)).to.deep.equal(['40000→8080 S seq=1 win=1', '8080→40000 SA seq=9 ack=2 win=5', '40001→8080 S seq=1 win=1']);
     // addresses once per case; the hover starts with them
     expect(v.eps).to.deep.equal(['198.18.0.2:40000 > 198.18.0.1:8080', '198.18.0.1:8080 > 198.18.0.2:40000', '198.18.0.2:40001 > 198.18.0.1:8080']);
     expect(v.arrows.map((a) => a.e)).to.deep.equal([0, 1, 2]);
-    expect(ladderSvg(v.arrows, v.eps)).to.include('<title>198.18.0.1:8080 &gt; 198.18.0.2:40000 SA seq=9 ack=2 win=5\nstep 2: expect matched; the model agrees\nmodel (synack.sent');
+    expect(ladderSvg(v.arrows, v.eps)).to.include(
+      '<title>198.18.0.1:8080 &gt; 198.18.0.2:40000 SA seq=9 ack=2 win=5\nstep 2: expect matched; the model agrees\nmodel (synack.sent',
+    );
     expect(ladderSvg(v.arrows, v.eps)).to.include('>8080→40000 SA seq=9 ack=2 win=5</text>');
     expect(v.area).to.equal('(top)');
   });
@@ -119,7 +146,11 @@ describe('HTML report', () => {
     expect(ladderSvg([])).to.include('(no packets)');
     // a long pause takes more room than a prompt reply
     const height = (svg: string): number => Number(/height="(\d+)"/.exec(svg)![1]);
-    const two = (gapMs: number) => ladderSvg([{ d: 's', t: 0, l: 'S', h: '' }, { d: 'r', t: gapMs, l: 'SA', h: '' }]);
+    const two = (gapMs: number) =>
+      ladderSvg([
+        { d: 's', t: 0, l: 'S', h: '' },
+        { d: 'r', t: gapMs, l: 'SA', h: '' },
+      ]);
     expect(height(two(1000))).to.be.greaterThan(height(two(0.04)));
   });
 
@@ -127,15 +158,17 @@ describe('HTML report', () => {
     expect(caseArea('cases/listener/ack-gets-rst.yaml')).to.equal('listener');
     expect(caseArea('/abs/repo/cases/fuzz-regressions/c17.yaml')).to.equal('fuzz-regressions');
     expect(caseArea('/tmp/x/my.yaml')).to.equal('x');
-    expect(commonSysctls([
-      { id: 'a', file: 'a', name: 'a', ip: 4, status: 'pass', sysctls: { x: '1', y: '2' } },
-      { id: 'b', file: 'b', name: 'b', ip: 4, status: 'pass', sysctls: { x: '1', y: '3' } },
-    ])).to.deep.equal({ x: '1' });
+    expect(
+      commonSysctls([
+        { id: 'a', file: 'a', name: 'a', ip: 4, status: 'pass', sysctls: { x: '1', y: '2' } },
+        { id: 'b', file: 'b', name: 'b', ip: 4, status: 'pass', sysctls: { x: '1', y: '3' } },
+      ]),
+    ).to.deep.equal({ x: '1' });
   });
 });
 
 describe('HTML compare page', () => {
-  it('one row per case with what changed, both runs side by side, pcap links through each run\'s folder, escaped', () => {
+  it("one row per case with what changed, both runs side by side, pcap links through each run's folder, escaped", () => {
     const a = fixtureRun();
     const b = fixtureRun();
     b.runId = 'run-b';
@@ -143,7 +176,10 @@ describe('HTML compare page', () => {
     const sa = toSummary(a, { pcapPaths: new Map([[a.cases[0].id, 'pcap/x.pcapng']]) });
     const sb = toSummary(b);
     const view = (s: typeof sa, label: string): RunView => ({
-      label, runId: s.runId, kernel: s.kernel, comparable: false,
+      label,
+      runId: s.runId,
+      kernel: s.kernel,
+      comparable: false,
       cases: s.cases.map((c) => ({ id: c.id, status: c.status, message: c.message, kernel: c.kernel, modelProfile: c.modelProfile, sysctls: c.sysctls })),
     });
     const report = compareRuns(view(sa, 'good'), view(sb, 'latest <b>'));

@@ -99,7 +99,7 @@ describe('report/junit', () => {
     expect(out[0]).to.equal(`id: ${run.cases[3].id}`);
   });
 
-  it('names each case\'s pcap as an attachment in its <system-out>', () => {
+  it("names each case's pcap as an attachment in its <system-out>", () => {
     const doc = parseXml(toJUnitXml(run, { pcapPaths: new Map([[run.cases[0].id, 'pcap/a.pcapng']]) }));
     const tc = kids(kids(doc, 'testsuite')[0], 'testcase')[0];
     expect(kid(tc, 'system-out')!.text.split('\n').pop()).to.equal('[[ATTACHMENT|pcap/a.pcapng]]');
@@ -108,7 +108,10 @@ describe('report/junit', () => {
   it('is valid against the Jenkins/Surefire JUnit schema (xmllint --schema, test/fixtures/report/junit-jenkins.xsd)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'junit-'));
     try {
-      for (const [name, r] of [['full', run], ['empty', { ...run, cases: [] }]] as Array<[string, typeof run]>) {
+      for (const [name, r] of [
+        ['full', run],
+        ['empty', { ...run, cases: [] }],
+      ] as Array<[string, typeof run]>) {
         const f = path.join(dir, `${name}.xml`);
         fs.writeFileSync(f, toJUnitXml(r, { pcapPaths: new Map([[run.cases[1].id, 'pcap/x.pcapng']]) }));
         const v = spawnSync('xmllint', ['--noout', '--schema', 'test/fixtures/report/junit-jenkins.xsd', f], { encoding: 'utf8' });
@@ -117,7 +120,10 @@ describe('report/junit', () => {
       }
       // The schema does refuse what the old writer did: per-testcase <properties>, skipped on <testsuites>.
       const bad = path.join(dir, 'bad.xml');
-      fs.writeFileSync(bad, '<testsuites skipped="1"><testsuite name="s" tests="1" failures="0" errors="0"><testcase name="t"><properties/></testcase></testsuite></testsuites>');
+      fs.writeFileSync(
+        bad,
+        '<testsuites skipped="1"><testsuite name="s" tests="1" failures="0" errors="0"><testcase name="t"><properties/></testcase></testsuite></testsuites>',
+      );
       const v = spawnSync('xmllint', ['--noout', '--schema', 'test/fixtures/report/junit-jenkins.xsd', bad], { encoding: 'utf8' });
       expect(v.status).to.not.equal(0);
       expect(v.stderr).to.match(/attribute 'skipped' is not allowed/);
@@ -130,8 +136,36 @@ describe('report/junit', () => {
   it('escapes every string so that a parser reads back the same text', () => {
     let seed = 7;
     const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
-    const alphabet = ['<', '>', '&', '"', "'", ']]>', ']', '\r', '\n', '\r\n', '\t', '\u0000', '\u0001', '\u001f', '\u007f', '\u0085',
-      '\ud800', '\udfff', '\ufffe', '\uffff', '😀', 'é', 'a', ' ', '&amp;', '<![CDATA[', '--', '#'];
+    const alphabet = [
+      '<',
+      '>',
+      '&',
+      '"',
+      "'",
+      ']]>',
+      ']',
+      '\r',
+      '\n',
+      '\r\n',
+      '\t',
+      '\u0000',
+      '\u0001',
+      '\u001f',
+      '\u007f',
+      '\u0085',
+      '\ud800',
+      '\udfff',
+      '\ufffe',
+      '\uffff',
+      '😀',
+      'é',
+      'a',
+      ' ',
+      '&amp;',
+      '<![CDATA[',
+      '--',
+      '#',
+    ];
     for (let k = 0; k < 500; k++) {
       let s = '';
       for (let j = rnd(12); j > 0; j--) s += alphabet[rnd(alphabet.length)];

@@ -38,7 +38,10 @@ describe('report/kcidb (KCIDB I/O schema v5.3)', () => {
   });
 
   it('paths: synharness.<area>.<case>.<family>', () => {
-    assert.equal(kcidbPath({ file: 'cases/passive-open/syn.yaml', name: 'passive-syn-creates-request', ip: 6 }), 'synharness.passive-open.passive-syn-creates-request.ipv6');
+    assert.equal(
+      kcidbPath({ file: 'cases/passive-open/syn.yaml', name: 'passive-syn-creates-request', ip: 6 }),
+      'synharness.passive-open.passive-syn-creates-request.ipv6',
+    );
     assert.equal(kcidbPath({ file: '/tmp/x/cases/a/b/c.yaml', name: 'odd.name with spaces', ip: 4 }), 'synharness.a_b.odd_name_with_spaces.ipv4');
     assert.equal(kcidbPath({ file: 'toplevel.yaml', name: '#', ip: 4 }), 'synharness.cases._.ipv4');
   });
@@ -65,8 +68,19 @@ describe('report/kcidb (KCIDB I/O schema v5.3)', () => {
     delete k.builds[0].checkout_id;
     (k.version as { major: number }).major = 4;
     const p = kcidbV53Problems(k);
-    for (const re of [/tests\[0\]\.status/, /tests\[0\]\.path/, /tests\[1\]\.id/, /unknown field bogus/, /builds\[0\]\.comment: null/, /required field checkout_id/, /version\.major/]) {
-      assert.ok(p.some((x) => re.test(x)), `${re} in ${p.join('\n')}`);
+    for (const re of [
+      /tests\[0\]\.status/,
+      /tests\[0\]\.path/,
+      /tests\[1\]\.id/,
+      /unknown field bogus/,
+      /builds\[0\]\.comment: null/,
+      /required field checkout_id/,
+      /version\.major/,
+    ]) {
+      assert.ok(
+        p.some((x) => re.test(x)),
+        `${re} in ${p.join('\n')}`,
+      );
     }
   });
 

@@ -94,7 +94,7 @@ function totals(b: KBlock): string {
 describe('report/ktap', () => {
   const run = fixtureRun();
 
-  it('keeps diagnostic lines short: an error\'s first line after # ERROR, no call arguments dumped as JSON', () => {
+  it("keeps diagnostic lines short: an error's first line after # ERROR, no call arguments dumped as JSON", () => {
     const args = { veth: { name: 'dut0', peer: { name: 'syp1-2', netns: '/proc/1/ns/net' } }, wire: { addrs: ['198.18.1.1/24'] }, fd: 7 };
     const msg = `set-up: freshNetns(${briefArgs(args)}) failed: ret=-1 EEXIST — ${'x'.repeat(300)}\n--- agent stderr (tail) ---\n${'y'.repeat(500)}`;
     const err = { ...run.cases[2], message: msg };

@@ -13,7 +13,10 @@ import { fixtureRun } from './fixture';
 
 function shards(run: RunResult, n: number): RunResult[] {
   return Array.from({ length: n }, (_, i) => ({
-    ...run, runId: `${run.runId}-s${i + 1}`, cases: run.cases.filter((_, k) => k % n === i), shard: { index: i + 1, total: n, planned: run.cases.length },
+    ...run,
+    runId: `${run.runId}-s${i + 1}`,
+    cases: run.cases.filter((_, k) => k % n === i),
+    shard: { index: i + 1, total: n, planned: run.cases.length },
   }));
 }
 const part = (r: RunResult): { dir: string; summary: Summary } => ({ dir: r.runId, summary: JSON.parse(JSON.stringify(toSummary(r))) });
@@ -36,7 +39,10 @@ describe('report/merge', () => {
   it('refuses overlaps, other kernels, mixed splits and missing shards', () => {
     const s = shards(run, 3);
     assert.throws(() => mergeParts([part(s[0]), part(s[0])]), /shard 1\/3 is given twice/);
-    assert.throws(() => mergeParts([part(s[0]), part({ ...s[1], cases: [...s[1].cases, s[0].cases[0]] }), part(s[2])]), /is in .* and in .*: the parts overlap/);
+    assert.throws(
+      () => mergeParts([part(s[0]), part({ ...s[1], cases: [...s[1].cases, s[0].cases[0]] }), part(s[2])]),
+      /is in .* and in .*: the parts overlap/,
+    );
     assert.throws(() => mergeParts([part(s[0]), part({ ...s[1], kernel: '6.1.0-28' })]), /different kernels .*merge each kernel's shards separately/);
     assert.throws(() => mergeParts([part(s[0]), part(shards(run, 2)[1])]), /different splits/);
     assert.throws(() => mergeParts([part(s[0]), part(s[2])]), /shard\(s\) 2 of 3 missing: give every shard's results, or --partial/);
@@ -49,7 +55,14 @@ describe('report/merge', () => {
     try {
       const dirs = shards(run, 2).map((r) => writeRun(path.join(tmp, 'parts'), r, undefined, { updateLatest: false }).dir);
       const { written } = mergeDirs(dirs, path.join(tmp, 'merged'));
-      assert.deepEqual(written.files.filter((f) => !f.startsWith('pcap/')).sort(), ['index.html', 'junit.xml', 'kcidb.json', 'ktap.txt', 'summary.json', 'summary.schema.json']);
+      assert.deepEqual(written.files.filter((f) => !f.startsWith('pcap/')).sort(), [
+        'index.html',
+        'junit.xml',
+        'kcidb.json',
+        'ktap.txt',
+        'summary.json',
+        'summary.schema.json',
+      ]);
       const whole = writeRun(path.join(tmp, 'whole'), run, undefined, { updateLatest: false });
       for (const [id, rel] of whole.pcaps) {
         assert.deepEqual(fs.readFileSync(path.join(written.dir, written.pcaps.get(id)!)), fs.readFileSync(path.join(whole.dir, rel)), id);

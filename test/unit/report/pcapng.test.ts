@@ -65,7 +65,17 @@ function concat(...xs: Uint8Array[]): Uint8Array {
 }
 
 function shb(le: boolean, comment?: string): Uint8Array {
-  return handBlock(le, 0x0a0d0d0a, bytesOf(le, [[0x1a2b3c4d, 4], [1, 2], [0, 2], [-1, 8]]), comment ? [[1, te.encode(comment)]] : []);
+  return handBlock(
+    le,
+    0x0a0d0d0a,
+    bytesOf(le, [
+      [0x1a2b3c4d, 4],
+      [1, 2],
+      [0, 2],
+      [-1, 8],
+    ]),
+    comment ? [[1, te.encode(comment)]] : [],
+  );
 }
 function idb(le: boolean, tsresol?: number, tsoffset?: bigint): Uint8Array {
   const opts: HandOpt[] = [];
@@ -75,10 +85,25 @@ function idb(le: boolean, tsresol?: number, tsoffset?: bigint): Uint8Array {
     new DataView(b.buffer).setBigInt64(0, tsoffset, le);
     opts.push([14, b]);
   }
-  return handBlock(le, 1, bytesOf(le, [[1, 2], [0, 2], [0, 4]]), opts);
+  return handBlock(
+    le,
+    1,
+    bytesOf(le, [
+      [1, 2],
+      [0, 2],
+      [0, 4],
+    ]),
+    opts,
+  );
 }
 function epb(le: boolean, ifId: number, ts: bigint, data: Uint8Array, comments: string[] = [], flags?: number): Uint8Array {
-  const head = bytesOf(le, [[ifId, 4], [Number(ts >> 32n), 4], [Number(ts & 0xffffffffn), 4], [data.length, 4], [data.length, 4]]);
+  const head = bytesOf(le, [
+    [ifId, 4],
+    [Number(ts >> 32n), 4],
+    [Number(ts & 0xffffffffn), 4],
+    [data.length, 4],
+    [data.length, 4],
+  ]);
   const opts: HandOpt[] = comments.map((c) => [1, te.encode(c)]);
   if (flags !== undefined) opts.push([2, bytesOf(le, [[flags, 4]])]);
   return handBlock(le, 6, concat(head, data), opts);
@@ -170,7 +195,22 @@ describe('report/pcapng', () => {
   it('reads Simple Packet Blocks and options without opt_endofopt', () => {
     const le = true;
     const spb = handBlock(le, 3, concat(bytesOf(le, [[5, 4]]), Uint8Array.of(9, 8, 7, 6, 5)));
-    const noEnd = handBlock(le, 6, concat(bytesOf(le, [[0, 4], [0, 4], [42, 4], [1, 4], [1, 4]]), Uint8Array.of(0xaa)), [[1, te.encode('c')]], false);
+    const noEnd = handBlock(
+      le,
+      6,
+      concat(
+        bytesOf(le, [
+          [0, 4],
+          [0, 4],
+          [42, 4],
+          [1, 4],
+          [1, 4],
+        ]),
+        Uint8Array.of(0xaa),
+      ),
+      [[1, te.encode('c')]],
+      false,
+    );
     const r = readPcapng(concat(shb(le), idb(le, 9), spb, noEnd));
     expect(r.errors).to.deep.equal([]);
     expect(r.packets.map((p) => [Array.from(p.bytes), p.tsNs, p.comment])).to.deep.equal([
@@ -191,7 +231,7 @@ describe('report/pcapng', () => {
     const file = writePcapng(packetsIn, { shbComment: 'x' });
     const full = readPcapng(file).packets;
     const boundaries = new Set<number>();
-    for (let off = 0; off < file.length; ) {
+    for (let off = 0; off < file.length;) {
       boundaries.add(off);
       off += new DataView(file.buffer).getUint32(off + 4, true);
     }
@@ -237,7 +277,12 @@ describe('report/pcapng', () => {
     before(function () {
       const g = spawnSync('tshark', ['-G', 'fields'], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
       if (g.status !== 0 || g.error) this.skip();
-      const fields = new Set(g.stdout.split('\n').filter((l) => l.startsWith('F\t')).map((l) => l.split('\t')[2]));
+      const fields = new Set(
+        g.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('F\t'))
+          .map((l) => l.split('\t')[2]),
+      );
       commentField = ['frame.comment', 'pkt_comment'].find((f) => fields.has(f));
       if (!commentField) this.skip();
     });
@@ -251,7 +296,10 @@ describe('report/pcapng', () => {
           encoding: 'utf8',
         });
         expect(out.status, out.stderr).to.equal(0);
-        const rows = out.stdout.trimEnd().split('\n').map((l) => l.split('|'));
+        const rows = out.stdout
+          .trimEnd()
+          .split('\n')
+          .map((l) => l.split('|'));
         expect(rows.map((r) => r[0])).to.deep.equal(packetsIn.map((p) => p.comment ?? ''));
         expect(rows.map((r) => r[1].replace('.', ''))).to.deep.equal(packetsIn.map((p) => p.tsNs.toString()));
         expect(rows.map((r) => Number(r[2]))).to.deep.equal(frames.map((x) => x.length));

@@ -4,15 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readPcapng } from '../../../harness/report/pcapng';
-import {
-  isSafeRunId,
-  makeRunId,
-  pcapFileNames,
-  removeStaleTemps,
-  sanitizeFileName,
-  writeFileAtomic,
-  writeRun,
-} from '../../../harness/report/results-dir';
+import { isSafeRunId, makeRunId, pcapFileNames, removeStaleTemps, sanitizeFileName, writeFileAtomic, writeRun } from '../../../harness/report/results-dir';
 import type { RunResult } from '../../../harness/report/types';
 import { fixtureRun } from './fixture';
 import { kids, parseXml } from './xml-reader';

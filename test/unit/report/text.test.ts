@@ -9,10 +9,12 @@ const cps = (s: string): number => Array.from(s).length;
 
 describe('report/packet-summary', () => {
   it('describes TCP over IPv4 and IPv6 with options', () => {
-    expect(summarizePacket(tcpFrame({ flags: S, seq: 1000, options: [...MSS_1460, ...WS_7, 4, 2, 8, 10, 0, 0, 0, 5, 0, 0, 0, 0] })))
-      .to.equal('S seq=1000 win=64240 mss=1460 ws=7 sackOK ts=5/0');
-    expect(summarizePacket(tcpFrame({ v6: true, flags: S | A, seq: 7, ack: 1001, payload: 3 }), { addrs: true }))
-      .to.equal('[2001:db8::1]:40000 > [2001:db8::2]:80 SA seq=7 ack=1001 win=64240 len=3');
+    expect(summarizePacket(tcpFrame({ flags: S, seq: 1000, options: [...MSS_1460, ...WS_7, 4, 2, 8, 10, 0, 0, 0, 5, 0, 0, 0, 0] }))).to.equal(
+      'S seq=1000 win=64240 mss=1460 ws=7 sackOK ts=5/0',
+    );
+    expect(summarizePacket(tcpFrame({ v6: true, flags: S | A, seq: 7, ack: 1001, payload: 3 }), { addrs: true })).to.equal(
+      '[2001:db8::1]:40000 > [2001:db8::2]:80 SA seq=7 ack=1001 win=64240 len=3',
+    );
     expect(summarizePacket(tcpFrame({ flags: R, seq: 1 }), { addrs: true })).to.equal('198.18.0.1:40000 > 198.18.0.2:80 R seq=1 win=64240');
   });
 

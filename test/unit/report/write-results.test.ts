@@ -49,13 +49,22 @@ describe('report/write-results', () => {
     fs.writeFileSync(file, '');
     const out = writeRunFreshId(path.join(file, 'results'), fixtureRun(), 'T-k');
     expect(out.written).to.equal(undefined);
-    expect(writeFailureLine('synh run', out.error!)).to.equal(`synh run: could not write results to ${file}: File exists (EEXIST) — a file is in the way: give --results a directory; the verdicts above stand`);
+    expect(writeFailureLine('synh run', out.error!)).to.equal(
+      `synh run: could not write results to ${file}: File exists (EEXIST) — a file is in the way: give --results a directory; the verdicts above stand`,
+    );
   });
 
   it('names the results root for the staging directory, the run directory for a file in it', () => {
     const err = (p: string, code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code, path: p });
-    expect(describeWriteFailure(err(path.join(root, '.tmp-T-k-123'), 'EROFS'), root, 'T-k')).to.include({ path: root, text: 'Read-only file system', code: 'EROFS' });
-    expect(describeWriteFailure(err(path.join(root, '.tmp-T-k-123', 'pcap', 'a.pcapng'), 'ENOSPC'), root, 'T-k')).to.include({ path: path.join(root, 'T-k'), code: 'ENOSPC' });
+    expect(describeWriteFailure(err(path.join(root, '.tmp-T-k-123'), 'EROFS'), root, 'T-k')).to.include({
+      path: root,
+      text: 'Read-only file system',
+      code: 'EROFS',
+    });
+    expect(describeWriteFailure(err(path.join(root, '.tmp-T-k-123', 'pcap', 'a.pcapng'), 'ENOSPC'), root, 'T-k')).to.include({
+      path: path.join(root, 'T-k'),
+      code: 'ENOSPC',
+    });
     expect(describeWriteFailure(Object.assign(new Error('x'), { code: 'EDQUOT' }), root, 'T-k').hint).to.match(/free space/);
     expect(describeWriteFailure(new Error('odd'), root, 'T-k')).to.include({ path: path.join(root, 'T-k'), text: 'odd' });
   });

@@ -42,7 +42,10 @@ describe('synh list', () => {
   it('a case: name, file, spec, families, kernel range and why, sysctls, expected duration from its waits and windows', () => {
     const l = caseListing(parseCaseText(GATED, 'cases/x/gated.yaml'));
     expect(l).to.deep.include({
-      name: 'gated-with-sysctls', file: 'cases/x/gated.yaml', spec: ['§4.9', '§4.1'], families: [6],
+      name: 'gated-with-sysctls',
+      file: 'cases/x/gated.yaml',
+      spec: ['§4.9', '§4.1'],
+      families: [6],
       kernel: { range: '>=6.10', why: 'measured on 6.10: the change this case relies on' },
       sysctls: { 'net.ipv4.tcp_syncookies': '2', 'net.ipv4.tcp_rmem': '4096 131072 6291456' },
     });
@@ -75,9 +78,19 @@ describe('synh list', () => {
       const all = synh(dir);
       expect(all.status, all.stderr).to.equal(0);
       expect(all.stderr).to.equal('');
-      expect(all.stdout.trimEnd().split('\n').map((l) => l.split('\t')[0])).to.deep.equal(['plain-synack', 'gated-with-sysctls']);
+      expect(
+        all.stdout
+          .trimEnd()
+          .split('\n')
+          .map((l) => l.split('\t')[0]),
+      ).to.deep.equal(['plain-synack', 'gated-with-sysctls']);
       const f = synh(dir, '--filter', 'queues/*');
-      expect(f.stdout.trimEnd().split('\n').map((l) => l.split('\t')[0])).to.deep.equal(['gated-with-sysctls']);
+      expect(
+        f.stdout
+          .trimEnd()
+          .split('\n')
+          .map((l) => l.split('\t')[0]),
+      ).to.deep.equal(['gated-with-sysctls']);
       const j = synh(dir, '--json', '--filter', 'plain');
       const parsed = JSON.parse(j.stdout);
       expect(parsed).to.have.length(1);
@@ -104,7 +117,9 @@ describe('synh list', () => {
       const b = synh(broken);
       expect(b.status).to.equal(2);
       expect(b.stdout).to.equal('');
-      expect(b.stderr).to.match(/b\.yaml:\d+:\d+: /).and.match(/synh list: 1 problem\(s\) in the case files\n$/);
+      expect(b.stderr)
+        .to.match(/b\.yaml:\d+:\d+: /)
+        .and.match(/synh list: 1 problem\(s\) in the case files\n$/);
     });
   });
 });

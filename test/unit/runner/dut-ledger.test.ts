@@ -34,8 +34,8 @@ function ledger(): DutLedger {
   return new DutLedger(DUT, PEER, (p) => (p === 40000 ? 'a' : undefined));
 }
 
-describe('runner/dut-ledger: one clock for the harness\'s frames and the DUT\'s', () => {
-  it('a sent frame takes the capture\'s time and bytes as it leaves; the answer sorts after it', async () => {
+describe("runner/dut-ledger: one clock for the harness's frames and the DUT's", () => {
+  it("a sent frame takes the capture's time and bytes as it leaves; the answer sorts after it", async () => {
     const l = ledger();
     const before = now();
     const t = l.sent(decodeIp(synIp), frame(synIp, 'peer'), before, 'step 1: send on flow a', before + msToNs(1000));
@@ -46,7 +46,10 @@ describe('runner/dut-ledger: one clock for the harness\'s frames and the DUT\'s'
     expect(await t).to.equal(before + 5000n);
     expect(l.tx[0]).to.include({ tNs: before + 5000n, onWire: true, frame: onWire });
     const r = caseResult(undefined, l, DUT_MAC, end(), CASE, 4, 1);
-    expect(r.packets.map((p) => [p.dir, p.tsNs])).to.deep.equal([['sent', before + 5000n], ['received', before + 9000n]]);
+    expect(r.packets.map((p) => [p.dir, p.tsNs])).to.deep.equal([
+      ['sent', before + 5000n],
+      ['received', before + 9000n],
+    ]);
     expect(r.packets[0].comment).to.equal('step 1: send on flow a');
   });
 

@@ -11,14 +11,31 @@ const T0 = 50_000;
 
 function track(): ModelTrack {
   const env = makeEnv({ release: '6.18.44', ip: 4, dut: DUT, peer: PEER, sysctls: { 'net.ipv4.tcp_rmem': '4096 131072 33554432' } });
-  const flows = new Map([[40000, 'a'], [40001, 'b']]);
+  const flows = new Map([
+    [40000, 'a'],
+    [40001, 'b'],
+  ]);
   const t = new ModelTrack(env, initialState(env), T0, (port) => flows.get(port));
   t.event({ type: 'listen', port: 8080, backlog: 1 }, T0);
   return t;
 }
 
 function syn(sport: number): ReturnType<typeof decodeIp> {
-  return decodeIp(buildIp({ ip: 4, src: PEER, dst: DUT, sport, dport: 8080, flags: 'S', seq: 1000, options: [{ kind: 'mss', value: 1460 }, { kind: 'ts', val: 100, ecr: 0 }] }));
+  return decodeIp(
+    buildIp({
+      ip: 4,
+      src: PEER,
+      dst: DUT,
+      sport,
+      dport: 8080,
+      flags: 'S',
+      seq: 1000,
+      options: [
+        { kind: 'mss', value: 1460 },
+        { kind: 'ts', val: 100, ecr: 0 },
+      ],
+    }),
+  );
 }
 
 /** The prediction as the kernel would send it: the random values filled in. */

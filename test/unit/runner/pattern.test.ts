@@ -12,21 +12,49 @@ const PEER = '198.18.0.2';
 /** A case whose step 1 sends a labelled SYN (ts=100:0) and step 2 expects `pattern` (YAML flow map). */
 function patternOf(pattern: string): { pattern: PacketPattern; sent: Decoded } {
   const text = [
-    'name: t', 'description: t', 'spec: "§1"', 'setup: { listen: { port: 8080 } }', 'steps:',
+    'name: t',
+    'description: t',
+    'spec: "§1"',
+    'setup: { listen: { port: 8080 } }',
+    'steps:',
     '  - send: { flags: S, options: [mss=1460, ts=100:0], label: syn }',
     `  - expect: ${pattern}`,
   ].join('\n');
   const c = parseCaseText(text, 't.yaml');
-  const sent = decodeIp(buildIp({ ip: 4, src: PEER, dst: DUT, sport: 40000, dport: 8080, flags: 'S', seq: 1000, options: [{ kind: 'mss', value: 1460 }, { kind: 'ts', val: 100, ecr: 0 }] }));
+  const sent = decodeIp(
+    buildIp({
+      ip: 4,
+      src: PEER,
+      dst: DUT,
+      sport: 40000,
+      dport: 8080,
+      flags: 'S',
+      seq: 1000,
+      options: [
+        { kind: 'mss', value: 1460 },
+        { kind: 'ts', val: 100, ecr: 0 },
+      ],
+    }),
+  );
   return { pattern: (c.steps[1] as ExpectStep).packets[0], sent };
 }
 
 function dutPacket(o: Partial<PacketSpec> = {}): Decoded {
-  return decodeIp(buildIp({
-    ip: 4, src: DUT, dst: PEER, sport: 8080, dport: 40000, flags: 'SA', seq: 5000, ack: 1001, window: 65160,
-    options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 777, ecr: 100 }, { kind: 'nop' }, { kind: 'wscale', shift: 10 }],
-    ...o,
-  }));
+  return decodeIp(
+    buildIp({
+      ip: 4,
+      src: DUT,
+      dst: PEER,
+      sport: 8080,
+      dport: 40000,
+      flags: 'SA',
+      seq: 5000,
+      ack: 1001,
+      window: 65160,
+      options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 777, ecr: 100 }, { kind: 'nop' }, { kind: 'wscale', shift: 10 }],
+      ...o,
+    }),
+  );
 }
 
 function ctx(sent: Decoded, b = new FlowBindings([{ name: 'a', sport: 40000, isn: 1000 }]), atMs?: number): PatternContext {
@@ -80,7 +108,12 @@ describe('runner/pattern: one observed packet against one expected packet', () =
   it('contains / lacks, with the reason', () => {
     const { pattern, sent } = patternOf('{ options: { contains: [mss=1460, wscale], lacks: ["tfo=*"] } }');
     expect(matchPattern(pattern, dutPacket(), ctx(sent))).to.deep.equal([]);
-    const d = dutPacket({ options: [{ kind: 'mss', value: 1440 }, { kind: 'tfo', cookie: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8) }] });
+    const d = dutPacket({
+      options: [
+        { kind: 'mss', value: 1440 },
+        { kind: 'tfo', cookie: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8) },
+      ],
+    });
     const [diff] = matchPattern(pattern, d, ctx(sent));
     expect(diff.field).to.equal('options');
     expect(diff.expected).to.equal('contains [mss=1460, wscale], lacks [tfo=*]');
@@ -99,8 +132,20 @@ describe('runner/pattern: one observed packet against one expected packet', () =
 
   it('an expression whose base is not bound is a difference with the reason, not an exception', () => {
     const { sent } = patternOf('{ flags: SA }');
-    const c = parseCaseText(['name: t', 'description: t', 'spec: "§1"', 'setup: { listen: { port: 8080 } }', 'steps:',
-      '  - send: { flags: S }', '  - expect: { flags: SA }', '  - send: { flags: A }', '  - expect: { flags: R, seq: dut.isn+1 }'].join('\n'), 't.yaml');
+    const c = parseCaseText(
+      [
+        'name: t',
+        'description: t',
+        'spec: "§1"',
+        'setup: { listen: { port: 8080 } }',
+        'steps:',
+        '  - send: { flags: S }',
+        '  - expect: { flags: SA }',
+        '  - send: { flags: A }',
+        '  - expect: { flags: R, seq: dut.isn+1 }',
+      ].join('\n'),
+      't.yaml',
+    );
     const later = (c.steps[3] as ExpectStep).packets[0];
     const [diff] = matchPattern(later, dutPacket({ flags: 'R', seq: 5001 }), ctx(sent));
     expect(diff.field).to.equal('seq');
@@ -124,13 +169,24 @@ describe('runner/pattern: one observed packet against one expected packet', () =
       { field: 'id', expected: '0', observed: '7' },
     ]);
     expect(optionText({ kind: 'tfo', cookie: new Uint8Array(0), exp: true })).to.equal('tfoexp');
-    expect(optionText({ kind: 'sack', blocks: [[1, 2], [3, 4]] })).to.equal('sack=1:2/3:4');
+    expect(
+      optionText({
+        kind: 'sack',
+        blocks: [
+          [1, 2],
+          [3, 4],
+        ],
+      }),
+    ).to.equal('sack=1:2/3:4');
   });
 });
 
 describe('runner/bindings: expression values per flow', () => {
   it('peer.isn from the flow; dut.isn from the first DUT SYN only; TSvals from the latest packets', () => {
-    const b = new FlowBindings([{ name: 'a', sport: 40000, isn: 1000 }, { name: 'b', sport: 40001, isn: 5000 }]);
+    const b = new FlowBindings([
+      { name: 'a', sport: 40000, isn: 1000 },
+      { name: 'b', sport: 40001, isn: 5000 },
+    ]);
     expect(b.lookup('peer.isn', 'b')).to.equal(5000);
     b.beforeDut('a', dutPacket({ flags: 'RA', seq: 9 }));
     expect(b.get('a', 'dut.isn')).to.equal(undefined);

@@ -12,7 +12,10 @@ describe('runner/estimate and plan: slowest first, deterministic given a seed', 
     const c = loadCaseFile('cases/examples/synack-retransmit-schedule.yaml');
     // At least 7 s − 10 % (the last retransmission, `at: 7s±10%`), at most 7 s + 10 %.
     expect(estimateCase(c)).to.deep.equal({ minMs: 6300, maxMs: 7700 });
-    const quick = parseCaseText(caseText('q', ['send: { flags: S }', 'expect: { flags: SA, within: 200ms }', 'call: { op: accept, timeout: 2s, expect: { err: ETIMEDOUT } }']), 'q.yaml');
+    const quick = parseCaseText(
+      caseText('q', ['send: { flags: S }', 'expect: { flags: SA, within: 200ms }', 'call: { op: accept, timeout: 2s, expect: { err: ETIMEDOUT } }']),
+      'q.yaml',
+    );
     expect(estimateCase(quick)).to.deep.equal({ minMs: 0, maxMs: 2200 });
     expect(defaultTimeoutMs({ minMs: 0, maxMs: 2200 })).to.equal(14400);
   });
@@ -26,16 +29,25 @@ describe('runner/estimate and plan: slowest first, deterministic given a seed', 
 
   it('hands out the slowest first; ties in an order the seed fixes; one job per family', () => {
     const cases = ['a', 'b', 'c', 'd', 'e', 'f'].map((n, i) =>
-      parseCaseText(caseText(n, ['send: { flags: S }', 'expect: { flags: SA }', ...(i === 3 ? ['wait: 2s'] : [])], ['ip: both']), `${n}.yaml`));
+      parseCaseText(caseText(n, ['send: { flags: S }', 'expect: { flags: SA }', ...(i === 3 ? ['wait: 2s'] : [])], ['ip: both']), `${n}.yaml`),
+    );
     const p1 = planJobs(cases, { seed: 1, kernel: '6.18.4' });
     expect(p1).to.have.length(12);
     expect(p1.slice(0, 2).map((p) => p.case.name)).to.deep.equal(['d', 'd']);
     const order = (seed: number) => planJobs(cases, { seed, kernel: '6.18.4' }).map((p) => `${p.case.name}@${p.ip}`);
     expect(order(1)).to.deep.equal(p1.map((p) => `${p.case.name}@${p.ip}`));
     const seeds = [2, 3, 4, 5].map(order);
-    expect(seeds.some((o) => o.join() !== order(1).join()), 'some other seed orders the ties differently').to.equal(true);
+    expect(
+      seeds.some((o) => o.join() !== order(1).join()),
+      'some other seed orders the ties differently',
+    ).to.equal(true);
     // Results keep discovery order whatever the hand-out order.
-    expect([...p1].sort((a, b) => a.order - b.order).map((p) => `${p.case.name}@${p.ip}`).slice(0, 4)).to.deep.equal(['a@4', 'a@6', 'b@4', 'b@6']);
+    expect(
+      [...p1]
+        .sort((a, b) => a.order - b.order)
+        .map((p) => `${p.case.name}@${p.ip}`)
+        .slice(0, 4),
+    ).to.deep.equal(['a@4', 'a@6', 'b@4', 'b@6']);
     expect(new Set(p1.map((p) => p.job.key)).size).to.equal(12);
   });
 

@@ -6,7 +6,7 @@ import { errorResult, type JobSpec } from '../../../harness/runner/protocol';
 
 describe('runner/protocol: jobs to the workers', function () {
   this.timeout(60000);
-  it('every case of the suite reaches a worker exactly as parsed (the IPC channel\'s v8 serialization: bytes, present-but-undefined fields)', () => {
+  it("every case of the suite reaches a worker exactly as parsed (the IPC channel's v8 serialization: bytes, present-but-undefined fields)", () => {
     const files = discoverCaseFiles(['cases']);
     expect(files.length).to.be.greaterThan(150);
     for (const f of files) {
@@ -19,6 +19,16 @@ describe('runner/protocol: jobs to the workers', function () {
   it('a job that never ran gets an error result named after its case', () => {
     const c = loadCaseFile('cases/examples/closed-port-rst.yaml');
     const r = errorResult({ key: 3, case: c, ip: 6, seed: 9, timeoutMs: 1000 }, 'worker crashed', 12);
-    expect(r).to.deep.include({ id: `${c.file}#${c.name}@ipv6`, file: c.file, name: c.name, spec: c.spec, ip: 6, status: 'error', message: 'worker crashed', durationMs: 12, seed: 9 });
+    expect(r).to.deep.include({
+      id: `${c.file}#${c.name}@ipv6`,
+      file: c.file,
+      name: c.name,
+      spec: c.spec,
+      ip: 6,
+      status: 'error',
+      message: 'worker crashed',
+      durationMs: 12,
+      seed: 9,
+    });
   });
 });

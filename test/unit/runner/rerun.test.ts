@@ -44,18 +44,33 @@ describe('runner/rerun: a late harness gets the case run again, and says so', ()
     const { r, ran } = await run(slow('its lab did not come up in time'), slow('its lab did not come up in time'), slow('its lab did not come up in time'));
     expect(ran).to.equal(MAX_RERUNS + 1);
     expect(r.status).to.equal('error');
-    expect(r.message).to.match(/^its lab did not come up in time \(harness\) \(re-run: harness too slow: its lab did not come up in time, then too slow: its lab/);
+    expect(r.message).to.match(
+      /^its lab did not come up in time \(harness\) \(re-run: harness too slow: its lab did not come up in time, then too slow: its lab/,
+    );
     expect(r).to.not.have.property('harnessSlow');
     const k = await run(slow('timed out after 9000 ms at step 4'), attempt('fail', undefined, 'step 3: a field differs'));
     expect(k.r.status).to.equal('fail');
     expect(k.ran).to.equal(2);
   });
   it('a failure while the harness was late, then a pass on time: a pass that says it was re-run', async () => {
-    const { r, ran } = await run(attempt('fail', 1180, 'step 3 expect_none: nothing expected for 200 ms, but the DUT sent a packet before the step began'), attempt('pass', undefined));
+    const { r, ran } = await run(
+      attempt('fail', 1180, 'step 3 expect_none: nothing expected for 200 ms, but the DUT sent a packet before the step began'),
+      attempt('pass', undefined),
+    );
     expect(ran).to.equal(2);
     expect(r.status).to.equal('pass');
-    expect(r.message).to.equal('re-run: harness late by 1180 ms at step 3; attempt 1: step 3 expect_none: nothing expected for 200 ms, but the DUT sent a packet before the step began');
-    expect(r.reruns).to.deep.equal([{ status: 'fail', message: 'step 3 expect_none: nothing expected for 200 ms, but the DUT sent a packet before the step began', step: 3, lateMs: 1180, durationMs: 0 }]);
+    expect(r.message).to.equal(
+      're-run: harness late by 1180 ms at step 3; attempt 1: step 3 expect_none: nothing expected for 200 ms, but the DUT sent a packet before the step began',
+    );
+    expect(r.reruns).to.deep.equal([
+      {
+        status: 'fail',
+        message: 'step 3 expect_none: nothing expected for 200 ms, but the DUT sent a packet before the step began',
+        step: 3,
+        lateMs: 1180,
+        durationMs: 0,
+      },
+    ]);
   });
 
   it('a kernel failure fails again on time, and that failure stands (with the note)', async () => {
@@ -70,7 +85,9 @@ describe('runner/rerun: a late harness gets the case run again, and says so', ()
     const { r, ran } = await run(attempt('fail', 900, 'a'), attempt('fail', 800, 'b'), attempt('fail', 700, 'c'), attempt('pass', undefined));
     expect(ran).to.equal(MAX_RERUNS + 1);
     expect(r.status).to.equal('error');
-    expect(r.message).to.match(/^not judged: harness late by 700 ms at step 3 in the last attempt too \(re-run: harness late by 900 ms at step 3, then late by 800 ms at step 3\); .* last attempt: c$/);
+    expect(r.message).to.match(
+      /^not judged: harness late by 700 ms at step 3 in the last attempt too \(re-run: harness late by 900 ms at step 3, then late by 800 ms at step 3\); .* last attempt: c$/,
+    );
     expect(r.reruns).to.have.length(2);
   });
 

@@ -4,7 +4,15 @@ import { expect } from 'chai';
 import { orderProblems, tsharkOrderWarnings, type WireSeg } from '../../integration/wire-order';
 
 const seg = (n: number, t: number, from: 'peer' | 'dut', o: Partial<WireSeg>): WireSeg => ({
-  n, tNs: BigInt(t), src: from, sport: from === 'peer' ? 40000 : 8080, dport: from === 'peer' ? 8080 : 40000, seq: 0, span: 0, expert: [], ...o,
+  n,
+  tNs: BigInt(t),
+  src: from,
+  sport: from === 'peer' ? 40000 : 8080,
+  dport: from === 'peer' ? 8080 : 40000,
+  seq: 0,
+  span: 0,
+  expert: [],
+  ...o,
 });
 
 describe('wire order: a reply before its stimulus is found', () => {
@@ -15,7 +23,7 @@ describe('wire order: a reply before its stimulus is found', () => {
     expect(orderProblems([syn(1, 10), synack(2, 20)])).to.deep.equal([]);
   });
 
-  it('the SYN-ACK stamped before its SYN: the ACK of a later segment, and tshark\'s warning is about ordering', () => {
+  it("the SYN-ACK stamped before its SYN: the ACK of a later segment, and tshark's warning is about ordering", () => {
     const segs = [synack(1, 10, ["ACKed segment that wasn't captured (common at capture start)"]), syn(2, 20)];
     expect(orderProblems(segs)).to.deep.equal(['frame 1 acknowledges 1001, sent only later in frame 2']);
     expect(tsharkOrderWarnings(segs)).to.have.length(1);
@@ -25,7 +33,7 @@ describe('wire order: a reply before its stimulus is found', () => {
     expect(orderProblems([syn(1, 20), synack(2, 10)])[0]).to.match(/frame 2: time goes back 10 ns/);
   });
 
-  it('an ACK for sequence space never sent (a case\'s bad ACK) is not ordering', () => {
+  it("an ACK for sequence space never sent (a case's bad ACK) is not ordering", () => {
     const segs = [syn(1, 10), seg(2, 20, 'dut', { seq: 5, ack: 7777, span: 1, expert: ["ACKed segment that wasn't captured"] })];
     expect(orderProblems(segs)).to.deep.equal([]);
     expect(tsharkOrderWarnings(segs)).to.deep.equal([]);

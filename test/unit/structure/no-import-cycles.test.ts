@@ -31,7 +31,10 @@ function importGraph(root: string): Graph {
   const g: Graph = new Map();
   for (const file of walk(path.join(REPO, root), []).sort()) {
     const info = ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true);
-    const deps = info.importedFiles.map((f) => f.fileName).filter((s) => s.startsWith('.')).map((s) => path.relative(REPO, resolve(file, s)));
+    const deps = info.importedFiles
+      .map((f) => f.fileName)
+      .filter((s) => s.startsWith('.'))
+      .map((s) => path.relative(REPO, resolve(file, s)));
     g.set(path.relative(REPO, file), [...new Set(deps)].sort());
   }
   return g;
@@ -102,9 +105,25 @@ describe('structure: lib/ imports', () => {
   });
 
   it('finds a cycle when there is one (self-test on a made-up graph)', () => {
-    const made: Graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['a', 'd']], ['d', []], ['e', ['e']]]);
-    expect(findCycles(made)).to.deep.equal([['a', 'b', 'c', 'a'], ['e', 'e']]);
-    expect(findCycles(new Map([['a', ['b']], ['b', []]]))).to.deep.equal([]);
+    const made: Graph = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a', 'd']],
+      ['d', []],
+      ['e', ['e']],
+    ]);
+    expect(findCycles(made)).to.deep.equal([
+      ['a', 'b', 'c', 'a'],
+      ['e', 'e'],
+    ]);
+    expect(
+      findCycles(
+        new Map([
+          ['a', ['b']],
+          ['b', []],
+        ]),
+      ),
+    ).to.deep.equal([]);
   });
 
   it('has no import cycle anywhere under lib/', () => {
@@ -120,7 +139,8 @@ describe('structure: lib/ imports', () => {
 
   it('model machinery (lib/model/core/) imports nothing from the kernel mirrors (lib/model/kernel/)', () => {
     const bad: string[] = [];
-    for (const [file, deps] of g) if (file.startsWith('lib/model/core/')) for (const d of deps) if (d.startsWith('lib/model/kernel/')) bad.push(`${file} → ${d}`);
+    for (const [file, deps] of g)
+      if (file.startsWith('lib/model/core/')) for (const d of deps) if (d.startsWith('lib/model/kernel/')) bad.push(`${file} → ${d}`);
     expect(bad).to.deep.equal([]);
   });
 });

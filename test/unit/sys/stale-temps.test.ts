@@ -72,15 +72,29 @@ describe('sys/stale-temps', () => {
     child = spawn('sleep', ['60']);
     const dead = deadPid();
     const gone = temps(dead, 'd');
-    const kept = [...temps(child.pid!, 'l'), ...temps(process.pid, 's'), ...temps(1, 'i'),
+    const kept = [
+      ...temps(child.pid!, 'l'),
+      ...temps(process.pid, 's'),
+      ...temps(1, 'i'),
       // not temporaries: a run, a baseline, a mirror, findings, a kernel
-      'results/20261207T150000Z-6.18/summary.json', 'results/baselines/good/summary.json', 'tmp/synharness-runner-0-0123abcd/',
-      `results/fuzz/camp/findings/keep-${dead}.json`, 'cache/kernels/vmlinuz-6.1', `tmp/unrelated.tmp-${dead}-1/`];
+      'results/20261207T150000Z-6.18/summary.json',
+      'results/baselines/good/summary.json',
+      'tmp/synharness-runner-0-0123abcd/',
+      `results/fuzz/camp/findings/keep-${dead}.json`,
+      'cache/kernels/vmlinuz-6.1',
+      `tmp/unrelated.tmp-${dead}-1/`,
+    ];
     plant(root, [...gone, ...kept]);
-    const removed = sweepStaleTemps({ tmpDir: path.join(root, 'tmp'), cacheRoot: path.join(root, 'cache'), resultsRoots: [path.join(root, 'results'), path.join(root, 'results/')] });
+    const removed = sweepStaleTemps({
+      tmpDir: path.join(root, 'tmp'),
+      cacheRoot: path.join(root, 'cache'),
+      resultsRoots: [path.join(root, 'results'), path.join(root, 'results/')],
+    });
     expect(removed.map((p) => path.relative(root, p)).sort()).to.deep.equal(gone.map((g) => g.replace(/\/$/, '')).sort());
     for (const k of kept) expect(fs.existsSync(path.join(root, k)), k).to.equal(true);
-    expect(sweepStaleTemps({ tmpDir: path.join(root, 'tmp'), cacheRoot: path.join(root, 'cache'), resultsRoots: [path.join(root, 'results')] })).to.deep.equal([]);
+    expect(sweepStaleTemps({ tmpDir: path.join(root, 'tmp'), cacheRoot: path.join(root, 'cache'), resultsRoots: [path.join(root, 'results')] })).to.deep.equal(
+      [],
+    );
   });
 
   it('never throws on missing places', () => {

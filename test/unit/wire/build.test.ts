@@ -59,8 +59,17 @@ describe('wire/build', () => {
 
   it('sets every explicit field', () => {
     const b = buildIp({
-      ...base4, tos: 0x28, ttl: 3, id: 0xbeef, df: false, seq: 0xffffffff, ack: 0x80000000, flags: 'FSRPAUECN',
-      window: 0, urg: 0xffff, payload: fromHex('68656c6c6f'),
+      ...base4,
+      tos: 0x28,
+      ttl: 3,
+      id: 0xbeef,
+      df: false,
+      seq: 0xffffffff,
+      ack: 0x80000000,
+      flags: 'FSRPAUECN',
+      window: 0,
+      urg: 0xffff,
+      payload: fromHex('68656c6c6f'),
     });
     const d = decodeIp(b);
     const ip = d.ip as Ipv4Repr;

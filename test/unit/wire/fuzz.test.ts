@@ -54,8 +54,15 @@ describe('wire fuzz: decoding never throws and always re-emits exactly', functio
       ip: v6 ? 6 : 4,
       src: v6 ? '2001:db8::2' : '198.18.0.2',
       dst: v6 ? 'fe80::1:2' : '198.18.0.1',
-      sport: below(65536), dport: below(65536), seq: rnd(), ack: rnd(), flags: below(0x1000), window: below(65536),
-      urg: chance(0.1) ? below(65536) : 0, id: below(65536), ttl: below(256),
+      sport: below(65536),
+      dport: below(65536),
+      seq: rnd(),
+      ack: rnd(),
+      flags: below(0x1000),
+      window: below(65536),
+      urg: chance(0.1) ? below(65536) : 0,
+      id: below(65536),
+      ttl: below(256),
       ipOptions: !v6 && chance(0.1) ? randomBytes(below(41)) : undefined,
       options: OPTION_POOL[below(OPTION_POOL.length)],
       payload: chance(0.3) ? randomBytes(below(64)) : undefined,
@@ -71,7 +78,8 @@ describe('wire fuzz: decoding never throws and always re-emits exactly', functio
     const rounds = 1 + below(3);
     for (let r = 0; r < rounds; r++) {
       switch (below(9)) {
-        case 0: { // byte flips
+        case 0: {
+          // byte flips
           const n = 1 + below(4);
           for (let k = 0; k < n; k++) b[below(b.length)] ^= 1 << below(8);
           break;
@@ -95,7 +103,8 @@ describe('wire fuzz: decoding never throws and always re-emits exactly', functio
         case 5: // scribble over the option area
           for (let i = l4 + 20; i < Math.min(b.length, l4 + 60); i++) if (chance(0.3)) b[i] = chance(0.5) ? below(12) : rnd() & 0xff;
           break;
-        case 6: { // trailing garbage
+        case 6: {
+          // trailing garbage
           const t = randomBytes(below(40));
           const nb = new Uint8Array(b.length + t.length);
           nb.set(b);
@@ -122,7 +131,10 @@ describe('wire fuzz: decoding never throws and always re-emits exactly', functio
     const b = randomBytes(below(frame ? 140 : 120));
     if (b.length > 0 && chance(0.5)) {
       const at = frame ? 14 : 0;
-      if (frame && b.length > 13) { b[12] = chance(0.5) ? 0x08 : 0x86; b[13] = b[12] === 0x08 ? 0x00 : 0xdd; }
+      if (frame && b.length > 13) {
+        b[12] = chance(0.5) ? 0x08 : 0x86;
+        b[13] = b[12] === 0x08 ? 0x00 : 0xdd;
+      }
       if (at < b.length) b[at] = ((chance(0.5) ? 4 : 6) << 4) | (b[at] & 0x0f);
     }
     return b;

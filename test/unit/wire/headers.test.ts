@@ -3,9 +3,7 @@ import { checksumPartial, fromHex, internetChecksum, toHex } from '../../../lib/
 import { emitEthernet, EthernetView, frameIp, ipEthertype, parseEthernet } from '../../../lib/wire/ethernet';
 import { emitIpv4, ipv4HeaderChecksum, ipv4HeaderChecksumOk, Ipv4View, parseIpv4 } from '../../../lib/wire/ipv4';
 import { emitIpv6, Ipv6View, parseIpv6 } from '../../../lib/wire/ipv6';
-import {
-  emitTcp, parseTcp, tcpChecksum, tcpChecksumBytes, tcpChecksumOkBytes, TcpView,
-} from '../../../lib/wire/tcp';
+import { emitTcp, parseTcp, tcpChecksum, tcpChecksumBytes, tcpChecksumOkBytes, TcpView } from '../../../lib/wire/tcp';
 import { ipv4ToBytes, ipv6ToBytes } from '../../../lib/wire/addr';
 import { DecodeNote } from '../../../lib/wire/types';
 import { SYN_V4, SYN_V4_IP_CKSUM, SYN_V4_TCP_CKSUM, SYN_V6, SYN_V6_TCP_CKSUM } from './vectors';
@@ -15,8 +13,21 @@ describe('wire headers', () => {
     const pkt = fromHex(SYN_V4);
     it('View reads every field', () => {
       const v = new Ipv4View(pkt, 0);
-      expect([v.version, v.ihl, v.headerLength, v.tos, v.totalLength, v.id, v.flags, v.df, v.mf, v.fragOffset, v.ttl, v.protocol, v.checksum])
-        .to.deep.equal([4, 5, 20, 0, 60, 0x1c46, 2, true, false, 0, 64, 6, SYN_V4_IP_CKSUM]);
+      expect([v.version, v.ihl, v.headerLength, v.tos, v.totalLength, v.id, v.flags, v.df, v.mf, v.fragOffset, v.ttl, v.protocol, v.checksum]).to.deep.equal([
+        4,
+        5,
+        20,
+        0,
+        60,
+        0x1c46,
+        2,
+        true,
+        false,
+        0,
+        64,
+        6,
+        SYN_V4_IP_CKSUM,
+      ]);
       expect([v.src, v.dst, v.srcU32, v.dstU32]).to.deep.equal(['198.18.0.2', '198.18.0.1', 0xc6120002, 0xc6120001]);
     });
     it('View never throws past the end', () => {
@@ -66,8 +77,16 @@ describe('wire headers', () => {
     const pkt = fromHex(SYN_V6);
     it('View reads every field', () => {
       const v = new Ipv6View(pkt, 0);
-      expect([v.version, v.tclass, v.flow, v.payloadLength, v.nextHeader, v.hlim, v.src, v.dst])
-        .to.deep.equal([6, 0, 0x12345, 40, 6, 64, '2001:db8::2', '2001:db8::1']);
+      expect([v.version, v.tclass, v.flow, v.payloadLength, v.nextHeader, v.hlim, v.src, v.dst]).to.deep.equal([
+        6,
+        0,
+        0x12345,
+        40,
+        6,
+        64,
+        '2001:db8::2',
+        '2001:db8::1',
+      ]);
       expect(toHex(v.srcBytes())).to.equal(toHex(ipv6ToBytes('2001:db8::2')));
     });
     it('parse → emit is byte-exact (traffic class and flow split across nibbles)', () => {
@@ -92,8 +111,18 @@ describe('wire headers', () => {
 
     it('View reads every field', () => {
       const v = new TcpView(v4, 20, 40);
-      expect([v.sport, v.dport, v.seq, v.ack, v.dataOffset, v.headerLength, v.flags, v.window, v.checksum, v.urg])
-        .to.deep.equal([40000, 8080, 0x12345678, 0, 10, 40, 0x002, 64240, SYN_V4_TCP_CKSUM, 0]);
+      expect([v.sport, v.dport, v.seq, v.ack, v.dataOffset, v.headerLength, v.flags, v.window, v.checksum, v.urg]).to.deep.equal([
+        40000,
+        8080,
+        0x12345678,
+        0,
+        10,
+        40,
+        0x002,
+        64240,
+        SYN_V4_TCP_CKSUM,
+        0,
+      ]);
       expect(toHex(v.optionsBytes())).to.equal('020405b40402080a0001e2400000000001030307');
       expect(v.payload().length).to.equal(0);
       const w = new TcpView(fromHex('0000 0000 ffffffff 80000000 5fff 0000 0000 0000 6869'));
@@ -151,7 +180,10 @@ describe('wire headers', () => {
       const r = parseTcp(seg4, 0, seg4.length, [])!;
       r.dataOffset = 3;
       r.checksum = 0xbeef;
-      r.options = [{ kind: 'mss', value: 1460 }, { kind: 'wscale', shift: 1 }];
+      r.options = [
+        { kind: 'mss', value: 1460 },
+        { kind: 'wscale', shift: 1 },
+      ];
       const out = emitTcp(r);
       expect(out.length).to.equal(27);
       expect(out[12] >> 4).to.equal(3);
@@ -163,8 +195,7 @@ describe('wire headers', () => {
         seg[12] = doff << 4;
         const notes: DecodeNote[] = [];
         const r = parseTcp(seg, 0, seg.length, notes)!;
-        expect([r.sport, r.dport, r.seq, r.ack, r.dataOffset, r.flags, r.window, r.checksum, r.urg])
-          .to.deep.equal([1, 2, 3, 4, doff, 0x12, 5, 6, 7]);
+        expect([r.sport, r.dport, r.seq, r.ack, r.dataOffset, r.flags, r.window, r.checksum, r.urg]).to.deep.equal([1, 2, 3, 4, doff, 0x12, 5, 6, 7]);
         expect(r.options).to.deep.equal([]);
         expect(r.payload.length).to.equal(0);
         expect(notes).to.have.length(1);
@@ -192,7 +223,10 @@ describe('wire headers', () => {
     });
 
     it('frameIp puts an IP packet in a frame, the ethertype from its version nibble', () => {
-      for (const [hex, type] of [[SYN_V4, 0x0800], [SYN_V6, 0x86dd]] as const) {
+      for (const [hex, type] of [
+        [SYN_V4, 0x0800],
+        [SYN_V6, 0x86dd],
+      ] as const) {
         const ip = fromHex(hex);
         const f = frameIp(ip, '02:00:00:00:00:02', '02:00:00:00:00:01');
         const v = new EthernetView(f);

@@ -45,7 +45,8 @@ describe('wire/link: where the IP header starts', () => {
     expect(detectPasted(new Uint8Array([0x00, 0x11, 0x22]))).to.equal(undefined);
     expect(detectPasted(new Uint8Array(0))).to.equal(undefined);
     const arp = buildFrame(V4, '02:00:00:00:00:02', '02:00:00:00:00:01');
-    arp[12] = 0x08; arp[13] = 0x06;
+    arp[12] = 0x08;
+    arp[13] = 0x06;
     expect(detectPasted(arp)).to.equal(undefined);
   });
 

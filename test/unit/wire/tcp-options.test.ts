@@ -1,8 +1,6 @@
 import { expect } from 'chai';
 import { fromHex, toHex } from '../../../lib/wire/bytes';
-import {
-  emitOptions, optionFromJson, optionsByteLength, optionToJson, parseOptions, parseOptionSpec,
-} from '../../../lib/wire/tcp-options';
+import { emitOptions, optionFromJson, optionsByteLength, optionToJson, parseOptions, parseOptionSpec } from '../../../lib/wire/tcp-options';
 import { DecodeNote, OptionJson, TcpOption } from '../../../lib/wire/types';
 
 /** Options with their byte arrays turned into hex, for deep equality. */
@@ -31,18 +29,73 @@ describe('wire/tcp-options', () => {
     const cases: Array<[string, string, unknown[], number]> = [
       // name, hex, expected options (plain), expected note count
       ['EOL alone', '00', [{ kind: 'eol' }], 0],
-      ['EOL + zero padding', '020405b4 00 0000', [{ kind: 'mss', value: 1460 }, { kind: 'eol' }, { kind: 'bytes', bytes: '0000', note: 'padding after EOL' }], 0],
+      [
+        'EOL + zero padding',
+        '020405b4 00 0000',
+        [{ kind: 'mss', value: 1460 }, { kind: 'eol' }, { kind: 'bytes', bytes: '0000', note: 'padding after EOL' }],
+        0,
+      ],
       ['EOL + trailing data', '00 0303 0a', [{ kind: 'eol' }, { kind: 'bytes', bytes: '03030a', note: 'data after EOL' }], 1],
       ['NOP', '01 01 01', [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'nop' }], 0],
       ['MSS', '020405b4', [{ kind: 'mss', value: 1460 }], 0],
-      ['MSS 0 and 65535', '02040000 0204ffff', [{ kind: 'mss', value: 0 }, { kind: 'mss', value: 65535 }], 0],
+      [
+        'MSS 0 and 65535',
+        '02040000 0204ffff',
+        [
+          { kind: 'mss', value: 0 },
+          { kind: 'mss', value: 65535 },
+        ],
+        0,
+      ],
       ['WS', '03030e', [{ kind: 'wscale', shift: 14 }], 0],
       ['WS 255', '0303ff', [{ kind: 'wscale', shift: 255 }], 0],
       ['SACK_PERM', '0402', [{ kind: 'sackOK' }], 0],
       ['SACK 1 block', '050a 00000001 00000002', [{ kind: 'sack', blocks: [[1, 2]] }], 0],
-      ['SACK 2 blocks', '0512 00000001 00000002 fffffff0 00000005', [{ kind: 'sack', blocks: [[1, 2], [0xfffffff0, 5]] }], 0],
-      ['SACK 3 blocks', '051a' + '00000001000000020000000300000004' + '0000000500000006', [{ kind: 'sack', blocks: [[1, 2], [3, 4], [5, 6]] }], 0],
-      ['SACK 4 blocks', '0522' + '0000000100000002'.repeat(4), [{ kind: 'sack', blocks: [[1, 2], [1, 2], [1, 2], [1, 2]] }], 0],
+      [
+        'SACK 2 blocks',
+        '0512 00000001 00000002 fffffff0 00000005',
+        [
+          {
+            kind: 'sack',
+            blocks: [
+              [1, 2],
+              [0xfffffff0, 5],
+            ],
+          },
+        ],
+        0,
+      ],
+      [
+        'SACK 3 blocks',
+        '051a' + '00000001000000020000000300000004' + '0000000500000006',
+        [
+          {
+            kind: 'sack',
+            blocks: [
+              [1, 2],
+              [3, 4],
+              [5, 6],
+            ],
+          },
+        ],
+        0,
+      ],
+      [
+        'SACK 4 blocks',
+        '0522' + '0000000100000002'.repeat(4),
+        [
+          {
+            kind: 'sack',
+            blocks: [
+              [1, 2],
+              [1, 2],
+              [1, 2],
+              [1, 2],
+            ],
+          },
+        ],
+        0,
+      ],
       ['TS', '080a 0001e240 ffffffff', [{ kind: 'ts', val: 123456, ecr: 0xffffffff }], 0],
       ['TFO empty (cookie request)', '2202', [{ kind: 'tfo', cookie: '' }], 0],
       ['TFO 8-byte cookie', '220a' + ck8, [{ kind: 'tfo', cookie: ck8 }], 0],
@@ -61,7 +114,15 @@ describe('wire/tcp-options', () => {
       ['MSS len 3', '0203 05', [{ kind: 'unknown', type: 2, data: '05' }], 0],
       ['SACK len 2', '0502', [{ kind: 'unknown', type: 5, data: '' }], 0],
       ['SACK len 11', '050b 0000000100000002 ff', [{ kind: 'unknown', type: 5, data: '0000000100000002ff' }], 0],
-      ['truncated TS', '020405b4 080a 0000', [{ kind: 'mss', value: 1460 }, { kind: 'bytes', bytes: '080a0000', note: 'truncated option' }], 1],
+      [
+        'truncated TS',
+        '020405b4 080a 0000',
+        [
+          { kind: 'mss', value: 1460 },
+          { kind: 'bytes', bytes: '080a0000', note: 'truncated option' },
+        ],
+        1,
+      ],
       ['silly length 0', '0800 0402', [{ kind: 'bytes', bytes: '08000402', note: 'silly length 0' }], 1],
       ['silly length 1', '01 0801 0402', [{ kind: 'nop' }, { kind: 'bytes', bytes: '08010402', note: 'silly length 1' }], 1],
       ['lone kind byte at the end', '0402 01 08', [{ kind: 'sackOK' }, { kind: 'nop' }, { kind: 'bytes', bytes: '08', note: 'lone kind byte' }], 1],
@@ -94,26 +155,67 @@ describe('wire/tcp-options', () => {
   });
 
   describe('spec §5.3 option blocks', () => {
-    const T = '0001e240', E = '00bc614e';
+    const T = '0001e240',
+      E = '00bc614e';
     const blocks: Array<[string, string, unknown[]]> = [
-      ['MSS,SACK,TS,WS', `020405b4 0402080a ${T} ${E} 0103030a`,
-        [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 123456, ecr: 12345678 }, { kind: 'nop' }, { kind: 'wscale', shift: 10 }]],
+      [
+        'MSS,SACK,TS,WS',
+        `020405b4 0402080a ${T} ${E} 0103030a`,
+        [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 123456, ecr: 12345678 }, { kind: 'nop' }, { kind: 'wscale', shift: 10 }],
+      ],
       ['nothing / MSS only', '020405b4', [{ kind: 'mss', value: 1460 }]],
       ['MSS,SACK', '020405b4 01010402', [{ kind: 'mss', value: 1460 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'sackOK' }]],
       ['MSS,WS', '020405b4 0103030a', [{ kind: 'mss', value: 1460 }, { kind: 'nop' }, { kind: 'wscale', shift: 10 }]],
       ['TS only', `020405b4 0101080a ${T} ${E}`, [{ kind: 'mss', value: 1460 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: 123456, ecr: 12345678 }]],
-      ['MSS,SACK,WS', '020405b4 01010402 0103030a',
-        [{ kind: 'mss', value: 1460 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'sackOK' }, { kind: 'nop' }, { kind: 'wscale', shift: 10 }]],
-      ['MSS,TS,WS', `020405b4 0101080a ${T} ${E} 0103030a`,
-        [{ kind: 'mss', value: 1460 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: 123456, ecr: 12345678 }, { kind: 'nop' }, { kind: 'wscale', shift: 10 }]],
-      ['full + TFO request', `020405b4 0402080a ${T} ${E} 0103030a 220a ${ck8} 0101`,
-        [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 123456, ecr: 12345678 }, { kind: 'nop' }, { kind: 'wscale', shift: 10 },
-          { kind: 'tfo', cookie: ck8 }, { kind: 'nop' }, { kind: 'nop' }]],
-      ['experimental TFO', `020405b4 fe0cf989 ${ck8}`, [{ kind: 'mss', value: 1460 }, { kind: 'tfo', cookie: ck8, exp: true }]],
-      ['MD5 block first', `01011312 ${'5a'.repeat(16)} 020405b4`,
-        [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'md5', digest: '5a'.repeat(16) }, { kind: 'mss', value: 1460 }]],
-      ['client SYN (§8.2)', `020405b4 0402080a ${T} 00000000 0103030a`,
-        [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 123456, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 10 }]],
+      [
+        'MSS,SACK,WS',
+        '020405b4 01010402 0103030a',
+        [{ kind: 'mss', value: 1460 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'sackOK' }, { kind: 'nop' }, { kind: 'wscale', shift: 10 }],
+      ],
+      [
+        'MSS,TS,WS',
+        `020405b4 0101080a ${T} ${E} 0103030a`,
+        [
+          { kind: 'mss', value: 1460 },
+          { kind: 'nop' },
+          { kind: 'nop' },
+          { kind: 'ts', val: 123456, ecr: 12345678 },
+          { kind: 'nop' },
+          { kind: 'wscale', shift: 10 },
+        ],
+      ],
+      [
+        'full + TFO request',
+        `020405b4 0402080a ${T} ${E} 0103030a 220a ${ck8} 0101`,
+        [
+          { kind: 'mss', value: 1460 },
+          { kind: 'sackOK' },
+          { kind: 'ts', val: 123456, ecr: 12345678 },
+          { kind: 'nop' },
+          { kind: 'wscale', shift: 10 },
+          { kind: 'tfo', cookie: ck8 },
+          { kind: 'nop' },
+          { kind: 'nop' },
+        ],
+      ],
+      [
+        'experimental TFO',
+        `020405b4 fe0cf989 ${ck8}`,
+        [
+          { kind: 'mss', value: 1460 },
+          { kind: 'tfo', cookie: ck8, exp: true },
+        ],
+      ],
+      [
+        'MD5 block first',
+        `01011312 ${'5a'.repeat(16)} 020405b4`,
+        [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'md5', digest: '5a'.repeat(16) }, { kind: 'mss', value: 1460 }],
+      ],
+      [
+        'client SYN (§8.2)',
+        `020405b4 0402080a ${T} 00000000 0103030a`,
+        [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 123456, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 10 }],
+      ],
       ['TFO cookie request in a SYN (§8.2)', '22020101', [{ kind: 'tfo', cookie: '' }, { kind: 'nop' }, { kind: 'nop' }]],
     ];
     for (const [name, hex, expected] of blocks) {
@@ -127,14 +229,36 @@ describe('wire/tcp-options', () => {
 
   describe('JSON tuples', () => {
     const all: TcpOption[] = [
-      { kind: 'mss', value: 1460 }, { kind: 'wscale', shift: 10 }, { kind: 'sackOK' },
-      { kind: 'sack', blocks: [[1, 2], [3, 4]] }, { kind: 'ts', val: 5, ecr: 100 }, { kind: 'nop' }, { kind: 'eol' },
-      { kind: 'tfo', cookie: fromHex(ck8) }, { kind: 'tfo', cookie: fromHex(''), exp: true },
-      { kind: 'md5', digest: fromHex('ab'.repeat(16)) }, { kind: 'unknown', type: 99, data: fromHex('abcd') },
+      { kind: 'mss', value: 1460 },
+      { kind: 'wscale', shift: 10 },
+      { kind: 'sackOK' },
+      {
+        kind: 'sack',
+        blocks: [
+          [1, 2],
+          [3, 4],
+        ],
+      },
+      { kind: 'ts', val: 5, ecr: 100 },
+      { kind: 'nop' },
+      { kind: 'eol' },
+      { kind: 'tfo', cookie: fromHex(ck8) },
+      { kind: 'tfo', cookie: fromHex(''), exp: true },
+      { kind: 'md5', digest: fromHex('ab'.repeat(16)) },
+      { kind: 'unknown', type: 99, data: fromHex('abcd') },
     ];
     const json: OptionJson[] = [
-      ['mss', 1460], ['wscale', 10], ['sackOK'], ['sack', [1, 2], [3, 4]], ['ts', 5, 100], ['nop'], ['eol'],
-      ['tfo', ck8], ['tfo', '', 'exp'], ['md5', 'ab'.repeat(16)], ['kind', 99, 'abcd'],
+      ['mss', 1460],
+      ['wscale', 10],
+      ['sackOK'],
+      ['sack', [1, 2], [3, 4]],
+      ['ts', 5, 100],
+      ['nop'],
+      ['eol'],
+      ['tfo', ck8],
+      ['tfo', '', 'exp'],
+      ['md5', 'ab'.repeat(16)],
+      ['kind', 99, 'abcd'],
     ];
     it('optionToJson gives the documented tuples', () => {
       expect(all.map(optionToJson)).to.deep.equal(json);
@@ -158,14 +282,34 @@ describe('wire/tcp-options', () => {
     it('parses every item kind', () => {
       const opts = parseOptionSpec(
         'mss=1460,SACKOK,ts=100:0,nop,wscale=7,eol,sack=1:2/3:4,tfo,tfo=0011223344556677,tfoexp,tfoexp=aabb,' +
-        `md5=${'01'.repeat(16)},kind=99:abcd,raw=0801,ws=3,sack_perm,kind=200,ts,mss=0x218`);
+          `md5=${'01'.repeat(16)},kind=99:abcd,raw=0801,ws=3,sack_perm,kind=200,ts,mss=0x218`,
+      );
       expect(plain(opts)).to.deep.equal([
-        { kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 100, ecr: 0 }, { kind: 'nop' },
-        { kind: 'wscale', shift: 7 }, { kind: 'eol' }, { kind: 'sack', blocks: [[1, 2], [3, 4]] },
-        { kind: 'tfo', cookie: '' }, { kind: 'tfo', cookie: ck8 }, { kind: 'tfo', cookie: '', exp: true },
-        { kind: 'tfo', cookie: 'aabb', exp: true }, { kind: 'md5', digest: '01'.repeat(16) },
-        { kind: 'unknown', type: 99, data: 'abcd' }, { kind: 'bytes', bytes: '0801' }, { kind: 'wscale', shift: 3 },
-        { kind: 'sackOK' }, { kind: 'unknown', type: 200, data: '' }, { kind: 'ts', val: 0, ecr: 0 }, { kind: 'mss', value: 536 },
+        { kind: 'mss', value: 1460 },
+        { kind: 'sackOK' },
+        { kind: 'ts', val: 100, ecr: 0 },
+        { kind: 'nop' },
+        { kind: 'wscale', shift: 7 },
+        { kind: 'eol' },
+        {
+          kind: 'sack',
+          blocks: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+        { kind: 'tfo', cookie: '' },
+        { kind: 'tfo', cookie: ck8 },
+        { kind: 'tfo', cookie: '', exp: true },
+        { kind: 'tfo', cookie: 'aabb', exp: true },
+        { kind: 'md5', digest: '01'.repeat(16) },
+        { kind: 'unknown', type: 99, data: 'abcd' },
+        { kind: 'bytes', bytes: '0801' },
+        { kind: 'wscale', shift: 3 },
+        { kind: 'sackOK' },
+        { kind: 'unknown', type: 200, data: '' },
+        { kind: 'ts', val: 0, ecr: 0 },
+        { kind: 'mss', value: 536 },
       ]);
       expect(toHex(emitOptions(parseOptionSpec('kind=99:abcd,raw=0801')))).to.equal('6304abcd0801');
       expect(parseOptionSpec('')).to.deep.equal([]);

@@ -15,6 +15,7 @@ interface Note {
   tMs?: number;
   gapMs?: number;
   firstMs?: number;
+  peerMs?: number;
   model?: ComparableModel;
 }
 
@@ -30,9 +31,13 @@ export class CaseTrace {
     if (n && wire !== built) this.notes.set(wire, n);
   }
 
-  /** A frame the harness sent in step `index` (0-based). */
-  sent(frame: Uint8Array, index: number): void {
+  /** The harness's packets per flow (their source port), ns, in the order sent. */
+  private readonly peerNs = new Map<number, bigint[]>();
+
+  /** A frame the harness sent in step `index` (0-based), on the wire at `tNs` from peer port `sport`. */
+  sent(frame: Uint8Array, index: number, tNs?: bigint, sport?: number): void {
     this.notes.set(frame, { step: index + 1 });
+    if (tNs !== undefined && sport !== undefined) this.peerNs.set(sport, [...(this.peerNs.get(sport) ?? []), tNs]);
   }
 
   /** A DUT frame step `index` took, captured at `tNs`; `refNs` is the step's reference (ns, same clock). */
@@ -41,6 +46,8 @@ export class CaseTrace {
     const port = d.tcp?.dport;
     const prev = port === undefined ? undefined : this.lastDutNs.get(port);
     const first = port === undefined ? undefined : this.firstDutNs.get(port);
+    // the harness's last packet on the flow before this one: what a reply answers, what a timer counts from
+    const peer = port === undefined ? undefined : (this.peerNs.get(port) ?? []).filter((t) => t <= tNs).pop();
     if (port !== undefined) {
       this.lastDutNs.set(port, tNs);
       if (first === undefined) this.firstDutNs.set(port, tNs);
@@ -51,7 +58,19 @@ export class CaseTrace {
       tMs: ms(tNs - refNs),
       ...(prev !== undefined ? { gapMs: ms(tNs - prev) } : {}),
       ...(first !== undefined ? { firstMs: ms(tNs - first) } : {}),
-      ...(pred ? { model: modelNote(pred, ms(refNs), d, prev !== undefined ? ms(prev) : undefined, first !== undefined ? ms(first) : undefined) } : {}),
+      ...(peer !== undefined ? { peerMs: ms(tNs - peer) } : {}),
+      ...(pred
+        ? {
+            model: modelNote(
+              pred,
+              ms(refNs),
+              d,
+              prev !== undefined ? ms(prev) : undefined,
+              first !== undefined ? ms(first) : undefined,
+              peer !== undefined ? ms(peer) : undefined,
+            ),
+          }
+        : {}),
     });
   }
 
@@ -70,6 +89,7 @@ export class CaseTrace {
           tMs: note?.tMs,
           gapMs: note?.gapMs,
           firstMs: note?.firstMs,
+          peerMs: note?.peerMs,
           model: note?.model,
         };
       }),

@@ -261,13 +261,14 @@ export function compareCase(ca: CaseView, cb: CaseView, o: CompareOptions = {}):
 
 /**
  * A send time moved: `t` (after the step's reference), `gap` and `first` (after the DUT's previous and
- * first packet on the flow) all moved. The harness's pacing of the steps moves some of them (a
- * reply's `gap`, a retransmission's `t`), never the one the kernel's timer counts from.
+ * first packet on the flow) and `peer` (after the harness's last packet on the flow) all moved. The
+ * harness's pacing of the steps moves some of them (a reply's `gap`, a retransmission's `t`, a reply's
+ * `t` when its SYN was sent steps before the reference), never the one the kernel's timer counts from.
  */
-type Times = { t?: number; gap?: number; first?: number };
+type Times = { t?: number; gap?: number; first?: number; peer?: number };
 function timerMoved(a: Times | undefined, b: Times | undefined, o: CompareOptions): boolean {
   if (a?.t === undefined || b?.t === undefined || !moved(a.t, b.t, o)) return false;
-  for (const k of ['gap', 'first'] as const) {
+  for (const k of ['gap', 'first', 'peer'] as const) {
     const x = a[k];
     const y = b[k];
     if (x !== undefined && y !== undefined && !moved(x, y, o)) return false;

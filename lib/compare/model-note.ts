@@ -36,7 +36,7 @@ export function predictionText(p: Prediction, observed?: Decoded): string {
 }
 
 /** `refMs`: the step's reference; `prevMs` / `firstMs`: the DUT's previous / first packet on the flow (same clock). */
-export function modelNote(p: Prediction, refMs: number, observed?: Decoded, prevMs?: number, firstMs?: number): ComparableModel {
+export function modelNote(p: Prediction, refMs: number, observed?: Decoded, prevMs?: number, firstMs?: number, peerMs?: number): ComparableModel {
   return {
     rule: p.reason.rule,
     fn: p.reason.fn,
@@ -44,5 +44,6 @@ export function modelNote(p: Prediction, refMs: number, observed?: Decoded, prev
     t: round1(p.atMs - refMs),
     ...(prevMs !== undefined ? { gap: round1(p.atMs - prevMs) } : {}),
     ...(firstMs !== undefined ? { first: round1(p.atMs - firstMs) } : {}),
+    ...(peerMs !== undefined ? { peer: round1(p.atMs - peerMs) } : {}),
   };
 }

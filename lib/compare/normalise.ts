@@ -45,6 +45,8 @@ export interface NormalisePacket {
   gapMs?: number;
   /** ms after the DUT's first packet on the flow. */
   firstMs?: number;
+  /** ms after the harness's last packet on the flow (a reply's time as the kernel counts it). */
+  peerMs?: number;
   model?: ComparableModel;
 }
 
@@ -315,6 +317,7 @@ export function normaliseCase(input: NormaliseInput): ComparableCase {
     if (p.tMs !== undefined) c.n = { ...c.n, t: round1(p.tMs) };
     if (p.gapMs !== undefined) c.n = { ...c.n, gap: round1(p.gapMs) };
     if (p.firstMs !== undefined) c.n = { ...c.n, first: round1(p.firstMs) };
+    if (p.peerMs !== undefined) c.n = { ...c.n, peer: round1(p.peerMs) };
     if (p.model) c.model = p.model;
     const step = p.step ?? 0;
     let list = bySteps.get(step);

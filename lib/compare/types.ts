@@ -21,6 +21,8 @@ export const ComparableModelSchema = z.strictObject({
   gap: z.number().optional().describe("Predicted send time, ms after the DUT's previous packet on the flow."),
   /** Predicted send time, ms after the DUT's first packet on the flow (absent for its first). */
   first: z.number().optional().describe("Predicted send time, ms after the DUT's first packet on the flow."),
+  /** Predicted send time, ms after the harness's last packet on the flow (absent before its first). */
+  peer: z.number().optional().describe("Predicted send time, ms after the harness's last packet on the flow."),
 });
 export type ComparableModel = z.infer<typeof ComparableModelSchema>;
 
@@ -38,7 +40,7 @@ export const ComparablePacketSchema = z.strictObject({
    * moved: how fast the harness paced the steps moves some of them (a reply's `gap`, a retransmission's
    * `t`) but not the one the kernel's timer counts from.
    */
-  n: z.record(z.string(), z.number()).optional().describe('Time-like numbers (t, gap, first, tsval), compared with a tolerance.'),
+  n: z.record(z.string(), z.number()).optional().describe('Time-like numbers (t, gap, first, peer, tsval), compared with a tolerance.'),
   model: ComparableModelSchema.optional(),
 });
 export type ComparablePacket = z.infer<typeof ComparablePacketSchema>;

@@ -62,7 +62,7 @@ export async function runSend(cx: CaseContext, s: SendStep): Promise<StepOutcome
   else cx.lab.injector.send(bytes, pathFor(bytes));
   const frame = cx.frame(bytes, target.mac);
   const t = await cx.ledger.sent(seg, frame, before, comment, now() + msToNs(ECHO_WAIT_MS));
-  cx.trace.sent(frame, s.index);
+  cx.trace.sent(frame, s.index, t, flow.sport);
   cx.stimulus(t);
   cx.stepPackets.set(s.index, [seg]);
   cx.bindings.sent(s.flow, options);

@@ -165,6 +165,13 @@ describe('compare/compare', () => {
       run('B', [kase('x', { dut: at({ t: 484, gap: 484, first: 1023 }) })]),
     );
     assert.deepEqual(paced.changes, []);
+    // A flow's first reply, to a SYN sent steps before the step's reference (four SYNs, then the first SYN-ACK
+    // expected): the harness's pacing of the sends moves its t (-2.8 → -55.4 ms), not its time after its SYN.
+    const reply = (n: Record<string, number>): ComparablePacket[] => [rst('0'), { ...rst('0'), n, model: { ...RST_RULE, rule: 'synack.sent', ...n } }];
+    assert.deepEqual(
+      compareRuns(run('A', [kase('x', { dut: reply({ t: -2.8, peer: 0.1 }) })]), run('B', [kase('x', { dut: reply({ t: -55.4, peer: 0.2 }) })])).changes,
+      [],
+    );
     // 6.1 retransmits at 1 s then 3 s; a 6.18 profile with linear timeouts at 1 s then 2 s: explained.
     const a = run('A', [kase('x', { kernel: '6.1.0', modelProfile: '6.1', dut: at({ t: 3000, gap: 2000, first: 3000 }) })]);
     const b = run('B', [kase('x', { dut: at({ t: 2000, gap: 1000, first: 2000 }) })]);

@@ -249,9 +249,13 @@ describe('fuzz checkpoints: kill -9 and resume', function () {
       let kills = 2;
       const progress: number[] = [loadCheckpoint(join(killed, 'checkpoint.json'))!.nextIndex];
       let done = false;
+      // A kill before the next periodic checkpoint loses that stretch; a loaded machine is slower to reach
+      // one, so each attempt that made no progress lets the next one live twice as long (time, never the verdict).
+      let patience = 1;
       for (let attempt = 0; attempt < 30 && !done; attempt++) {
-        const r = await run(killed, {}, 100 + ((attempt * 211) % 500));
+        const r = await run(killed, {}, (100 + ((attempt * 211) % 500)) * patience);
         progress.push(loadCheckpoint(join(killed, 'checkpoint.json'))!.nextIndex);
+        if (progress[progress.length - 1] === progress[progress.length - 2]) patience *= 2;
         if (r.signal === 'SIGKILL') kills++;
         else done = r.out.includes('DONE');
       }

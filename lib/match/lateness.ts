@@ -111,8 +111,11 @@ export function provablyLate(steps: readonly StepOutcome[]): Lateness | undefine
   return worst;
 }
 
+/** The fields that are times: a packet's `at` window, and the TSval the model derives from the clock (its ts_off bound from an earlier packet's capture time). */
+const TIME_FIELDS = /^(at|(model )?opt\.ts\.val)$/;
+
 /**
- * A failure on a packet's time alone (`at`) at a step the harness reached late (or right after a late
+ * A failure on a packet's time alone (`at`, or a TSval judged against the clock) at a step the harness reached late (or right after a late
  * one): the capture's timestamp of a DUT packet carries the machine's scheduling delays as much as the
  * kernel's (the tester's receive path runs when the loaded machine gets to it), so a busy harness
  * cannot tell a late kernel from a late observer there. Such a failure is judged again, alone.
@@ -121,7 +124,7 @@ export function lateTimingMiss(steps: readonly StepOutcome[]): Lateness | undefi
   const i = steps.findIndex((s) => !s.ok);
   if (i < 0) return undefined;
   const s = steps[i];
-  if (!s.diffs?.length || !s.diffs.every((d) => d.field === 'at')) return undefined;
+  if (!s.diffs?.length || !s.diffs.every((d) => TIME_FIELDS.test(d.field))) return undefined;
   const lateMs = Math.max(stepLateMs(s), i > 0 ? stepLateMs(steps[i - 1]) : 0);
   return lateMs >= LATE_MIN_MS ? { step: s.index + 1, lateMs, timerAfterMs: 0 } : undefined;
 }

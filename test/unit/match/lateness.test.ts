@@ -91,6 +91,8 @@ describe("match/lateness: a late harness against the kernel's timers", () => {
     expect(decideAttempt('fail', [step(0, 0, 27.5), atMiss(step(1, 30, 30.2, false))], 0).kind).to.equal('rerun');
     expect(decideAttempt('fail', [atMiss(step(0, 0, 0.3, false))], 0)).to.deep.equal({ kind: 'final' });
     expect(decideAttempt('fail', [atMiss(step(0, 0, 27.5, false), 'window')], 0)).to.deep.equal({ kind: 'final' });
+    // a TSval judged against the clock is a time too (its ts_off was bound from a capture time a loaded machine stamped late)
+    expect(decideAttempt('fail', [step(0, 0, 775), atMiss(step(1, 775, 775.3, false), 'model opt.ts.val')], 0).kind).to.equal('rerun');
   });
 
   it('a pass, an error, and a failure on time are final', () => {

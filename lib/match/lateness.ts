@@ -129,6 +129,13 @@ export function lateTimingMiss(steps: readonly StepOutcome[]): Lateness | undefi
   return lateMs >= LATE_MIN_MS ? { step: s.index + 1, lateMs, timerAfterMs: 0 } : undefined;
 }
 
+/** A send the capture did not see leave in time, before the failing step: the harness cannot vouch for its timeline. */
+export function unseenSendBeforeFailure(steps: readonly StepOutcome[]): Lateness | undefined {
+  const i = steps.findIndex((s) => !s.ok);
+  const s = steps.slice(0, i < 0 ? steps.length : i + 1).find((x) => x.unseenSend);
+  return s ? { step: s.index + 1, lateMs: stepLateMs(s), timerAfterMs: 0 } : undefined;
+}
+
 export type AttemptDecision =
   | { kind: 'final' }
   /** The harness was late; run the case again, alone. */
@@ -143,7 +150,7 @@ export type AttemptDecision =
  */
 export function decideAttempt(status: string, steps: readonly StepOutcome[], rerunsDone: number): AttemptDecision {
   if (status !== 'fail') return { kind: 'final' };
-  const late = provablyLate(steps) ?? lateTimingMiss(steps);
+  const late = provablyLate(steps) ?? lateTimingMiss(steps) ?? unseenSendBeforeFailure(steps);
   if (!late) return { kind: 'final' };
   return rerunsDone < MAX_RERUNS ? { kind: 'rerun', late } : { kind: 'unjudged', late };
 }

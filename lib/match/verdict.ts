@@ -27,6 +27,12 @@ export interface StepOutcome {
    * before the step started — or was running then, and a later `at` window counts from this step.
    */
   timerAfterMs?: number;
+  /**
+   * A send whose packet the capture did not show leaving within its wait: its time (and the model's,
+   * and the `at` reference) is the stamp taken before the send, which a stalled harness may have taken
+   * long before the packet left. The case's timeline is not trustworthy from here: a failure re-runs.
+   */
+  unseenSend?: boolean;
   /** With timerAfterMs: how late the harness was against that timer (the drift since it was armed), ms. */
   driftMs?: number;
 }

@@ -68,7 +68,7 @@ export async function runSend(cx: CaseContext, s: SendStep): Promise<StepOutcome
   cx.bindings.sent(s.flow, options);
   cx.model.sent(seg, nsToMs(t), s.flow);
   cx.tookEffect(t, t);
-  return { index: s.index, kind: 'send', ok: true };
+  return { index: s.index, kind: 'send', ok: true, ...(t === before ? { unseenSend: true } : {}) };
 }
 
 /**

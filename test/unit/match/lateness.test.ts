@@ -95,6 +95,13 @@ describe("match/lateness: a late harness against the kernel's timers", () => {
     expect(decideAttempt('fail', [step(0, 0, 775), atMiss(step(1, 775, 775.3, false), 'model opt.ts.val')], 0).kind).to.equal('rerun');
   });
 
+  it("a failure after a send the capture did not see leave in time is re-run: the harness's timeline is unknown from there", () => {
+    const unseen = { ...step(0, 0, 0.1), unseenSend: true };
+    expect(decideAttempt('fail', [step(0, 0, 0.1), { ...unseen, index: 1 }, step(2, 200, 200.1, false)], 0).kind).to.equal('rerun');
+    // after the failing step it changes nothing
+    expect(decideAttempt('fail', [step(0, 0, 0.1, false), { ...unseen, index: 1 }], 0).kind).to.equal('final');
+  });
+
   it('a pass, an error, and a failure on time are final', () => {
     const late = [step(0, 0, 1500, true, 1000)];
     expect(decideAttempt('pass', late, 0)).to.deep.equal({ kind: 'final' });

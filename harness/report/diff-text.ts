@@ -87,6 +87,7 @@ export function formatCaseFailure(result: CaseResult, opts: FailureTextOptions =
     if (s.script) out.push(`    ${oneLine(s.script)}`);
     if (s.diffs && s.diffs.length) out.push(...diffTable(s.diffs, '    '));
     else if (isMissingStep(s)) out.push('    nothing arrived');
+    if (s.expected) out.push(...(s.expected.length ? s.expected.map((e) => `    expected (model): ${oneLine(e)}`) : ['    expected (model): nothing']));
     for (const r of s.reasons ?? []) out.push(`    model: ${oneLine(r)}`);
   }
 

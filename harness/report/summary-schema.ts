@@ -47,6 +47,10 @@ export const SummaryStepSchema = z.strictObject({
   message: z.string().optional(),
   script: z.string().optional().describe("Imported packetdrill scripts: the failed line in the script's notation."),
   reasons: z.array(z.string()).optional().describe("The model's reasons, each naming the kernel function it mirrors."),
+  expected: z
+    .array(z.string())
+    .optional()
+    .describe('expect: model steps: the packets the model predicted, which the step stood for (an empty list: it predicted nothing).'),
   diffs: z.array(FieldDiffSchema).optional(),
   dueNs: nsString.optional().describe('When an on-time harness would have run the step, CLOCK_MONOTONIC ns.'),
   startNs: nsString.optional().describe('When the step took effect, CLOCK_MONOTONIC ns.'),

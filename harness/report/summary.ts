@@ -42,6 +42,7 @@ function summaryCase(c: CaseResult, opts: SummaryOptions): SummaryCase {
       ...(s.message !== undefined ? { message: s.message } : {}),
       ...(s.script !== undefined ? { script: s.script } : {}),
       ...(s.reasons && s.reasons.length ? { reasons: [...s.reasons] } : {}),
+      ...(s.expected ? { expected: [...s.expected] } : {}),
       ...(s.diffs && s.diffs.length ? { diffs: s.diffs.map((d) => ({ ...d })) } : {}),
       ...(s.dueNs !== undefined && s.startNs !== undefined
         ? { dueNs: s.dueNs.toString(), startNs: s.startNs.toString(), lateMs: Math.round(stepLateMs(s) * 1000) / 1000 }

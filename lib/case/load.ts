@@ -38,11 +38,12 @@ export function loadCaseFiles(paths: readonly string[], parse: (text: string, pa
       continue;
     }
     const at = namePosition(texts.get(c.file) ?? '');
+    const how = at ? '' : " (its default, from the file's path)";
     issues.push({
       file: c.file,
-      line: at.line,
-      column: at.column,
-      message: `case name '${c.name}' is already used by ${first.file} — give every case its own name`,
+      line: at?.line ?? 1,
+      column: at?.column ?? 1,
+      message: `case name '${c.name}'${how} is already used by ${first.file} — give every case its own name${at ? '' : ' (add name: …)'}`,
     });
   }
   if (issues.length) throw new CaseError(issues);
@@ -58,12 +59,12 @@ function readCase(path: string): string {
   }
 }
 
-/** Where the value of the top-level name: key sits (1:1 if not found). */
-function namePosition(text: string): { line: number; column: number } {
+/** Where the value of the top-level name: key sits (undefined: the case has none). */
+function namePosition(text: string): { line: number; column: number } | undefined {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const m = /^name:\s*/.exec(lines[i]);
     if (m) return { line: i + 1, column: m[0].length + 1 };
   }
-  return { line: 1, column: 1 };
+  return undefined;
 }

@@ -8,6 +8,7 @@ import { show } from './expr';
 import type { RawSendOption } from './options';
 import type { CaseRaw, FlagsMatcherRaw, NumMatcherRaw } from './schema';
 import { closest } from './suggest';
+import { CASE_NAME_RE, caseNameFromPath } from './case-name';
 import type {
   AssertStep,
   CallExpect,
@@ -83,6 +84,10 @@ export function normaliseCase(raw: CaseRaw, file: string, posOf: (path: Path, at
   const problem = (path: Path, message: string, at?: 'key') => issues.push(at ? { path, message, at } : { path, message });
 
   // ---- header
+  const name = raw.name ?? caseNameFromPath(file);
+  if (!CASE_NAME_RE.test(name)) {
+    problem([], `the case has no name: and its file's path gives '${name}', which is not kebab-case — add name: (e.g. name: my-case) or rename the file`);
+  }
   const ip = raw.ip ?? 4;
   const families: Array<4 | 6> = ip === 'both' ? [4, 6] : [ip];
   const ipName = ip === 'both' ? 'ip: both' : `ip: ${ip}`;
@@ -386,7 +391,7 @@ export function normaliseCase(raw: CaseRaw, file: string, posOf: (path: Path, at
       problem([...path, 'flags'], `a closed port never answers with SYN — expect a RST (R or RA), or use setup: { listen: … }`);
     }
     const bindsIsn = mayBeSyn && setup.kind !== 'closed';
-    const out: PacketPattern = { pos: posOf(path), flow, model: p.model ?? false };
+    const out: PacketPattern = { pos: posOf(path), flow, model: p.model ?? true };
     if (p.label !== undefined) out.label = p.label;
     if (flags) out.flags = flags;
     const num = (key: keyof RawPattern, m: NumMatcherRaw | undefined) => numMatcher(m, flow, [...path, key], stepIndex, bindsIsn);
@@ -764,7 +769,7 @@ export function normaliseCase(raw: CaseRaw, file: string, posOf: (path: Path, at
     issues,
     value: {
       file,
-      name: raw.name,
+      name,
       description: raw.description,
       spec,
       kernel,

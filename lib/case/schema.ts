@@ -2,6 +2,7 @@
 // every scalar (through the parsers in expr.ts and options.ts, so messages are precise) and turns
 // scalars into their parsed form; normalise.ts then fills defaults and checks the step order.
 // cases/case.schema.json is generated from it (scripts/gen-case-schema.ts). Pure.
+import { CASE_NAME_RE } from './case-name';
 import { z } from 'zod';
 import { flagsToString } from '../wire/flags';
 import {
@@ -323,9 +324,9 @@ const PatternSchema = z
     flow: Ident('flow').optional().describe('The flow this packet belongs to (default: the first flow).'),
     label: Ident('label').optional().describe('Names this packet for same: and tfo=@label in later steps.'),
     model: z
-      .boolean({ error: typeError('true or false', 'model: true also requires the model to predict this packet') })
+      .boolean({ error: typeError('true or false', 'model: false checks only the fields written here, without the model') })
       .optional()
-      .describe('true: the reference model must predict this packet too, and agree on every field.'),
+      .describe('Default true: the reference model must predict this packet too, and agree on every field. false: only the written fields are checked.'),
     flags: FlagsMatcher.optional(),
     seq: NumMatcher(U32).optional().describe('Sequence number.'),
     ack: NumMatcher(U32).optional().describe('Acknowledgment number.'),
@@ -783,10 +784,11 @@ export const CaseSchema = z
   .strictObject({
     name: z
       .string({ error: typeError('a kebab-case name', 'e.g. name: full-options-synack-layout') })
-      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, {
+      .regex(CASE_NAME_RE, {
         error: (iss: Issue) => `name ${show(iss.input)} is not kebab-case — use lower-case words and digits joined by '-', e.g. full-options-synack-layout`,
       })
-      .describe('Unique kebab-case name of the case.'),
+      .optional()
+      .describe("Unique kebab-case name of the case. Default: the file's path under cases/ without .yaml, '/' as '-' (cases/listener/foo.yaml: listener-foo)."),
     description: z
       .string({ error: typeError('a one-sentence description', 'say what the case checks') })
       .min(1, { error: 'description is empty — say what the case checks in one sentence' })

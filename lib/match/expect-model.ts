@@ -36,6 +36,7 @@ export function judgeExpectModel<O extends ModelObserved>(
   extra: readonly O[],
 ): ModelStepVerdict<O> {
   model.drop(preds);
+  const expected = preds.map((p) => `${describePrediction(p.pred)}${p.flow !== undefined ? ` on flow ${p.flow}` : ''}`);
   const comments = new Map<O, string>();
   const got: Decoded[] = [];
   const flows = [...new Set([...preds.map((p) => p.flow), ...taken.map((r) => r.flow), ...extra.map((r) => r.flow)])];
@@ -54,6 +55,7 @@ export function judgeExpectModel<O extends ModelObserved>(
           kind: 'expect',
           ok: false,
           message: `expect: model, flow ${f}: the DUT sent ${obs.length} packet(s), but the model does not follow this flow: ${detached}`,
+          expected,
           diffs: obs.map((r) => ({ field: 'model packet', expected: 'a prediction', observed: r.text })),
         },
       };
@@ -87,13 +89,11 @@ export function judgeExpectModel<O extends ModelObserved>(
           ok: false,
           message: `expect: model, flow ${f ?? '(none)'}: ${div.text}`,
           diffs: div.diffs.map((d) => ({ field: `model ${d.field}`, expected: d.expected, observed: d.observed, reason: d.reason })),
-          reasons: [
-            ...(ps.length ? ps.map((p) => `predicted ${describePrediction(p.pred)}`) : ['predicted nothing']),
-            ...reasons.map((r) => r.explain(model.env.ip)),
-          ],
+          expected,
+          reasons: reasons.map((r) => r.explain(model.env.ip)),
         },
       };
     }
   }
-  return { comments, got, outcome: { index: s.index, kind: 'expect', ok: true } };
+  return { comments, got, outcome: { index: s.index, kind: 'expect', ok: true, expected } };
 }

@@ -13,6 +13,11 @@ export interface StepOutcome {
   diffs?: FieldDiff[];
   /** The reference model's reasons for what it expected. */
   reasons?: string[];
+  /**
+   * `expect: model` steps: the packets the step stood for, as the model predicted them
+   * ("SA seq=… ack=1001 win=65160 [mss 1460] … on flow a"); empty: it predicted nothing.
+   */
+  expected?: string[];
   /** Imported packetdrill scripts: `script.pkt:LINE: expected: … actual: …` in the script's notation. */
   script?: string;
   /**

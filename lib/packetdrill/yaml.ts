@@ -158,7 +158,7 @@ function pattern(p: PacketPattern, c: CaseFile, label: string | undefined): Reco
   const out: Record<string, unknown> = {};
   if (p.flow !== c.flows[0]?.name) out.flow = p.flow;
   if (label) out.label = label;
-  if (p.model) out.model = true;
+  if (!p.model) out.model = false; // agreement with the model is the default
   if (p.flags) out.flags = flags(p.flags);
   if (p.seq) out.seq = num(p.seq);
   if (p.ack) out.ack = num(p.ack);

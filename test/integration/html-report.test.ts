@@ -43,7 +43,7 @@ setup:
 steps:
   - send: { flags: S, seq: 1000 }
   - expect: { model: true, flags: SA }
-  - expect: { flags: SA, within: 200ms }
+  - expect: { model: false, flags: SA, within: 200ms }
 `,
 };
 

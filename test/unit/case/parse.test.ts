@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { parseCaseText } from '../../../lib/case/parse';
 import { CaseError } from '../../../lib/case/errors';
+import { loadCaseFiles } from '../../../lib/case/load';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import type { CallStep, ExpectStep, SendStep } from '../../../lib/case/types';
 import { ACK, PSH, SYN } from '../../../lib/wire/types';
 
@@ -51,6 +55,44 @@ describe('case/parse: normalisation', () => {
     expect(c.sysctls).to.deep.equal([]);
     expect(c.setup).to.deep.equal({ kind: 'listen', port: 8080, backlog: 128, sockopts: [] });
     expect(c.file).to.equal('t.yaml');
+  });
+
+  it('defaults: model agreement on every pattern unless model: false (model: true is accepted, the same)', () => {
+    const c = parse(`${LISTEN}steps:\n  - send: { flags: S }\n  - expect: [{ flags: SA }, { model: true, flags: SA }, { model: false, flags: SA }]\n`);
+    expect((c.steps[1] as ExpectStep).packets.map((p) => p.model)).to.deep.equal([true, true, false]);
+  });
+
+  it("defaults: a case without name: is named after its path under cases/ ('/' as '-'), wherever the run starts", () => {
+    const body = `description: d\nspec: "§5.3"\n${LISTEN}steps:\n  - send: { flags: S }\n`;
+    expect(parseCaseText(body, 'cases/listener/foo-bar.yaml').name).to.equal('listener-foo-bar');
+    expect(parseCaseText(body, '/src/synharness/cases/ipv6/deep/x1.yaml').name).to.equal('ipv6-deep-x1');
+    expect(parseCaseText(body, 'elsewhere/mine.yaml').name).to.equal('mine');
+    expect(parseCaseText(`name: given\n${body}`, 'cases/listener/foo.yaml').name).to.equal('given');
+    expect(() => parseCaseText(body, 'cases/My_Case.yaml')).to.throw(CaseError, /path gives 'My_Case', which is not kebab-case — add name:/);
+  });
+
+  it('a default name that another case already has is reported at 1:1 of the file without name:', () => {
+    const root = mkdtempSync(join(tmpdir(), 'synh-name-'));
+    try {
+      mkdirSync(join(root, 'cases', 'a'), { recursive: true });
+      const body = `description: d\nspec: "§5.3"\n${LISTEN}steps:\n  - send: { flags: S }\n`;
+      writeFileSync(join(root, 'cases', 'a-b.yaml'), `name: a-b\n${body}`);
+      writeFileSync(join(root, 'cases', 'a', 'b.yaml'), body);
+      const files = [join(root, 'cases', 'a-b.yaml'), join(root, 'cases', 'a', 'b.yaml')];
+      expect(() => loadCaseFiles(files))
+        .to.throw(CaseError)
+        .with.property('issues')
+        .that.deep.equals([
+          {
+            file: files[1],
+            line: 1,
+            column: 1,
+            message: `case name 'a-b' (its default, from the file's path) is already used by ${files[0]} — give every case its own name (add name: …)`,
+          },
+        ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("numbers flows without sport from 40000 by position; the first flow is every step's default", () => {

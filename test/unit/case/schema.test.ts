@@ -17,7 +17,7 @@ describe('case/JSON schema', () => {
       definitions: Record<string, unknown>;
       additionalProperties: boolean;
     };
-    expect(s.required).to.deep.equal(['name', 'description', 'spec', 'setup', 'steps']);
+    expect(s.required).to.deep.equal(['description', 'spec', 'setup', 'steps']);
     expect(Object.keys(s.properties)).to.deep.equal(['name', 'description', 'spec', 'kernel', 'ip', 'sysctls', 'setup', 'flows', 'steps']);
     expect(s.additionalProperties).to.equal(false);
     expect(s.definitions).to.include.keys('case-packet-pattern', 'case-matcher-u32', 'case-duration', 'case-send-option', 'case-option-pattern');

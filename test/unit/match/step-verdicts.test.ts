@@ -127,7 +127,7 @@ describe('match/step verdicts: expect against its pattern and the model', () => 
   });
 
   it("a packet from another port than the DUT socket's fails on sport", () => {
-    const [, s] = steps('send: { flags: S }', 'expect: { flags: SA }') as [Step, ExpectStep];
+    const [, s] = steps('send: { flags: S }', 'expect: { model: false, flags: SA }') as [Step, ExpectStep];
     const v = judgeExpectPacket(modelAfterSyn(), s, 0, observed(synAck({ sport: 8081 }), T0 + 0.1), scene());
     expect(v.failure!.diffs).to.deep.equal([{ field: 'sport', expected: '8080', observed: '8081', reason: "the DUT socket's port" }]);
   });
@@ -200,7 +200,10 @@ describe('match/step verdicts: expect: model', () => {
     const b = new FlowBindings([{ name: 'a', sport: 40000, isn: 1000 }]);
     const o = seen(synAck(), T0 + 0.1);
     const v = judgeExpectModel(m, b, s, m.due(), [o], []);
-    expect(v.outcome).to.deep.equal({ index: 1, kind: 'expect', ok: true });
+    expect(v.outcome).to.deep.include({ index: 1, kind: 'expect', ok: true });
+    // what `expect: model` stood for, shown in --json and summary.json even when it passed
+    expect(v.outcome.expected).to.have.length(1);
+    expect(v.outcome.expected![0]).to.match(/^SA seq=\* ack=1001 win=65160 \[mss 1460.* on flow a$/);
     expect(v.comments.get(o)).to.equal('step 2: expect: model #1 matched');
     expect(v.got).to.have.length(1);
     expect(b.get('a', 'dut.isn')).to.equal(ISN);
@@ -222,7 +225,18 @@ describe('match/step verdicts: expect: model', () => {
     const m2 = modelAfterSyn();
     const none = judgeExpectModel(m2, new FlowBindings([{ name: 'a', sport: 40000, isn: 1000 }]), s, m2.due(), [], []);
     expect(none.outcome.ok).to.equal(false);
-    expect(none.outcome.reasons![0]).to.match(/^predicted SA /);
+    expect(none.outcome.expected).to.have.length(1);
+    expect(none.outcome.expected![0]).to.match(/^SA .* on flow a$/);
+    expect(none.outcome.reasons![0]).to.match(/^tcp_/); // the rules only; the prediction is in expected
+  });
+
+  it('nothing predicted: expected is an empty list, and a packet that came fails', () => {
+    const m = modelAfterSyn();
+    const b = new FlowBindings([{ name: 'a', sport: 40000, isn: 1000 }]);
+    const first = judgeExpectModel(m, b, s, m.due(), [seen(synAck(), T0 + 0.1)], []);
+    expect(first.outcome.ok).to.equal(true);
+    const again = judgeExpectModel(m, b, s, m.due(), [], [seen(synAck(), T0 + 0.3)]);
+    expect(again.outcome).to.deep.include({ ok: false, expected: [] });
   });
 
   it('a flow the model no longer follows: any packet on it fails, saying why', () => {

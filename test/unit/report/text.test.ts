@@ -84,6 +84,24 @@ describe('report/diff-text', () => {
     expect(t).to.include('\\x1b[0m\\x09tab');
   });
 
+  it('an expect: model step shows the packets it stood for, in the text and in summary.json', () => {
+    const base = fixtureRun().cases[1];
+    const stood = 'SA seq=* ack=1001 win=65160 [mss 1460] tos=0x00 ttl=64 df id=0 on flow a';
+    const c = {
+      ...base,
+      steps: [
+        { index: 1, kind: 'expect', ok: false, message: 'expect: model, flow a: missing packet', expected: [stood], reasons: ['tcp_conn_request: SYN-ACK'] },
+        { index: 3, kind: 'expect', ok: false, message: 'expect: model, flow a: unexpected packet 1', expected: [] },
+      ],
+    };
+    const t = formatCaseFailure(c);
+    expect(t).to.include(`  step 2 `);
+    expect(t).to.include(`    expected (model): ${stood}\n    model: tcp_conn_request: SYN-ACK\n`);
+    expect(t).to.include('    expected (model): nothing\n');
+    const steps = JSON.parse(toSummaryJson({ ...fixtureRun(), cases: [c] })).cases[0].steps;
+    expect(steps.map((x: { expected?: string[] }) => x.expected)).to.deep.equal([[stood], []]);
+  });
+
   it('turns failed expectations without diffs into missing placeholders', () => {
     const rows = ladderPackets(run.cases[1]);
     expect(rows.map((r) => r.mark ?? null)).to.deep.equal([null, null, 'unexpected', 'missing']);

@@ -25,8 +25,10 @@ export function rerunNote(earlier: readonly EarlierAttempt[]): string {
  */
 export async function withReruns(attempt: (n: number) => Promise<CaseResult>): Promise<CaseResult> {
   const earlier: EarlierAttempt[] = [];
+  const failures: string[] = [];
   for (;;) {
     const r = await attempt(earlier.length);
+    if (r.status === 'fail') failures.push(failureShape(r));
     // An error from the harness's own slowness (a case timer, a set-up deadline) says nothing of the
     // kernel: run it again, alone; if it is still too slow, the error stands with the attempts noted.
     if (r.status === 'error' && r.harnessSlow) {
@@ -47,8 +49,22 @@ export async function withReruns(attempt: (n: number) => Promise<CaseResult>): P
       earlier.push(earlierAttempt(r, d.late));
       continue;
     }
-    return finalResult(r, earlier, d.kind === 'unjudged' ? d.late : undefined);
+    // Late in every attempt, but failing the same way every time (the same step, the same fields): the
+    // lateness did not change the kernel's answer — it is the verdict, not "not judged".
+    const same = failures.length === earlier.length + 1 && failures.every((f) => f === failures[0]);
+    return finalResult(r, earlier, d.kind === 'unjudged' && !same ? d.late : undefined);
   }
+}
+
+/** Where and how an attempt failed: its first failing step and the fields that differed there. */
+function failureShape(r: CaseResult): string {
+  const s = r.steps.find((x) => !x.ok);
+  return s
+    ? `${s.index}:${(s.diffs ?? [])
+        .map((d) => d.field)
+        .sort()
+        .join(',')}:${s.diffs?.length ? '' : (s.message ?? r.message ?? '')}`
+    : `case:${r.message ?? ''}`;
 }
 
 /** A job through the pool with its re-runs, each alone in the pool (`onRerun`: called when the first one starts). */

@@ -91,6 +91,17 @@ describe('runner/rerun: a late harness gets the case run again, and says so', ()
     expect(r.reruns).to.have.length(2);
   });
 
+  it('late in every attempt but failing the same way each time (same step, same fields): the failure is the verdict', async () => {
+    const len = (lateMs: number): CaseResult => {
+      const a = attempt('fail', lateMs, `step 3: len differs (${lateMs})`);
+      return { ...a, steps: a.steps.map((s) => (s.ok ? s : { ...s, diffs: [{ field: 'len', expected: '2000', observed: '1000' }] })) };
+    };
+    const { r, ran } = await run(len(27), len(12), len(7));
+    expect(ran).to.equal(MAX_RERUNS + 1);
+    expect(r.status).to.equal('fail');
+    expect(r.message).to.match(/^step 3: len differs \(7\) \(re-run: harness late by 27 ms at step 3, then late by 12 ms at step 3; attempt 1: /);
+  });
+
   it('a pass while late, or a failure on time, is run once', async () => {
     expect((await run(attempt('pass', 900))).ran).to.equal(1);
     const f = await run(attempt('fail', undefined, 'x'), attempt('pass', undefined));

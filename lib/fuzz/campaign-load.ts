@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { isMap } from 'yaml';
-import { documentValue, locateNode as locate, parseYamlSource, SourcePos, yamlIssues } from '../yaml-kit/yaml-source';
+import { documentValue, locateNode as locate, parseYamlSource, type Path, type SourcePos, yamlIssues } from '../yaml-kit/yaml-source';
 import { keysAt } from '../yaml-kit/schema-keys';
 import type { z } from 'zod';
 import { fittingBranches, issueMessage } from '../yaml-kit/zod-branches';
@@ -25,13 +25,10 @@ export class CampaignError extends SourceIssuesError {
   }
 }
 
-type Path = ReadonlyArray<string | number>;
-type Pos = SourcePos;
-
 /** Parses and checks a campaign's text. Throws CampaignError (all problems, sorted). */
 export function parseCampaignText(source: string, fileName: string): Campaign {
   const { doc, text, pos } = parseYamlSource(source);
-  const issue = (p: Pos, message: string): CampaignIssue => ({ file: fileName, line: p.line, column: p.column, message });
+  const issue = (p: SourcePos, message: string): CampaignIssue => ({ file: fileName, line: p.line, column: p.column, message });
 
   if (doc.errors.length) throw new CampaignError(yamlIssues(doc, text, pos).map((x) => issue(x.pos, x.message)));
   if (!isMap(doc.contents)) {

@@ -4,6 +4,7 @@
 import { Alias, Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, visit, YAMLMap, YAMLSeq } from 'yaml';
 
 export type Path = ReadonlyArray<string | number>;
+/** 1-based line and column of a token in a source file. */
 export interface SourcePos {
   line: number;
   column: number;

@@ -8,7 +8,7 @@ import { buildIp } from '../../lib/wire/build';
 import { decodeEthernet, decodeIp } from '../../lib/wire/decode';
 import { toPacketJson } from '../../lib/wire/summary';
 import type { PacketJson } from '../../lib/wire/types';
-import { Prng } from '../../lib/fuzz/prng';
+import { Prng } from '../../lib/util/prng';
 import { randomSyn, SynShape } from '../../lib/fuzz/syn-generator';
 import type { Lab } from '../topology/lab';
 import { readModelSysctls } from './dut-sysctls';

@@ -9,7 +9,8 @@
 import { mkdirs } from '../sys/dirs';
 import { errnoName, renameNoReplace } from '../sys/libc';
 import { RESULTS_PATTERNS, sweepDir } from '../sys/stale-temps';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { shortHash } from '../../lib/util/stable-hash';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { toJUnitXml } from './junit';
@@ -68,10 +69,6 @@ export function isSafeRunId(id: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._@+=-]{0,199}$/.test(id) && id !== 'latest';
 }
 
-function shortHash(s: string): string {
-  return createHash('sha256').update(s, 'utf8').digest('hex').slice(0, 8);
-}
-
 /** A filesystem-safe base name for a case id (no extension): "cases_syn_basic.yaml--simple_SYN@ipv4". */
 export function sanitizeFileName(id: string, max = 150): string {
   let s = id
@@ -95,7 +92,7 @@ export function pcapFileNames(ids: Iterable<string>): Map<string, string> {
   const out = new Map<string, string>();
   for (const id of list) {
     let b = base.get(id)!;
-    if (seen.get(b.toLowerCase())! > 1 || sanitizeFileName(id, Infinity).length > b.length) b = `${b}-${shortHash(id)}`;
+    if (seen.get(b.toLowerCase())! > 1 || sanitizeFileName(id, Infinity).length > b.length) b = `${b}-${shortHash(id, 8)}`;
     out.set(id, `pcap/${b}.pcapng`);
   }
   return out;

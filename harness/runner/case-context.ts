@@ -2,7 +2,7 @@
 // the flows and their expression bindings, the DUT's sockets, the model running alongside, the DUT
 // packet ledger and the `at` reference. Built once the case has its lab (see run-case.ts).
 import type { CaseFile, Flow, PacketRef, CaseSockoptValue } from '../../lib/case';
-import { Prng } from '../../lib/fuzz/prng';
+import { Prng } from '../../lib/util/prng';
 import { FlowBindings } from '../../lib/match/bindings';
 import type { ModelTrack } from '../../lib/match/model-track';
 import type { ModelEnv, SockOpts } from '../../lib/model';

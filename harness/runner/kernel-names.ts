@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CaseFile } from '../../lib/case';
-import { closest } from '../../lib/case/suggest';
+import { closest } from '../../lib/yaml-kit/suggest';
 import { parseSnmp6, parseSnmpPairs } from '../sys/procnet';
 
 export interface KernelNames {

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { discoverCaseFiles, kernelMatches, type CaseFile } from '../../lib/case';
 import { globalSysctlMismatch, isGlobalSysctl } from '../../lib/kernel/global-sysctls';
 import { kernelVersionOf, SYSCTL_SINCE, sysctlExists, sysctlKey } from '../../lib/model';
-import { Prng } from '../../lib/fuzz/prng';
+import { Prng } from '../../lib/util/prng';
 import { makeRunId, type WrittenRun } from '../report/results-dir';
 import { writeRunFreshId, type WriteFailure } from '../report/write-results';
 import { blankResult, caseId, countStatuses, type CaseResult, type RunResult, type StatusCounts } from '../report/types';

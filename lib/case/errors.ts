@@ -1,69 +1,13 @@
-// Errors of case files: every problem is one `file:line:column: message` line. Pure.
+// Errors of case files: every problem is one `file:line:column: message` line (lib/yaml-kit/issues.ts). Pure.
+import { SourceIssuesError, type SourceIssue } from '../yaml-kit/issues';
+
+// Kept importable from here for the unit tests of test/unit/case, which the move to the kit left unchanged.
+export { MAX_MESSAGE, SourceIssuesError } from '../yaml-kit/issues';
 
 /** One problem in a case file. line and column are 1-based. */
-export interface CaseIssue {
-  file: string;
-  line: number;
-  column: number;
-  /** "what is wrong — what to do" */
-  message: string;
-}
+export type CaseIssue = SourceIssue;
 
-export function formatIssue(i: CaseIssue): string {
-  return `${i.file}:${i.line}:${i.column}: ${i.message}`;
-}
-
-/** Sorts by file, line, column, and drops exact duplicates. */
-export function sortIssues(issues: readonly CaseIssue[]): CaseIssue[] {
-  const seen = new Set<string>();
-  const out: CaseIssue[] = [];
-  for (const i of [...issues].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column))) {
-    const k = formatIssue(i);
-    if (!seen.has(k)) {
-      seen.add(k);
-      out.push(i);
-    }
-  }
-  return out;
-}
-
-/** The longest message one problem may carry: a 1 MB value quoted in a message stays out of it. */
-export const MAX_MESSAGE = 400;
-
-/** Cut in the middle, keeping the start (what is wrong) and the end (what to do). */
-function shorten(m: string): string {
-  const keep = (MAX_MESSAGE - 40) / 2;
-  return `${m.slice(0, keep)} … (${m.length - 2 * keep} characters cut) … ${m.slice(-keep)}`;
-}
-
-/**
- * Thrown by parseCaseText / loadCaseFile / loadCaseFiles when a case file is wrong. Its own
- * file/line/column/message are those of the first problem; `issues` holds every problem found,
- * sorted. `toString()` gives one `file:line:column: message` line per problem.
- */
-export class SourceIssuesError extends Error {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly issues: readonly CaseIssue[];
-
-  /** `message`: the first problem's message, or every problem as `file:line:column: message` lines. */
-  constructor(name: string, issues: readonly CaseIssue[], message: 'first' | 'all' = 'first') {
-    const sorted = sortIssues(issues.map((i) => (i.message.length > MAX_MESSAGE ? { ...i, message: shorten(i.message) } : i)));
-    if (sorted.length === 0) throw new Error(`${name} needs at least one issue`);
-    super(message === 'first' ? sorted[0].message : sorted.map(formatIssue).join('\n'));
-    this.name = name;
-    this.file = sorted[0].file;
-    this.line = sorted[0].line;
-    this.column = sorted[0].column;
-    this.issues = sorted;
-  }
-
-  override toString(): string {
-    return this.issues.map(formatIssue).join('\n');
-  }
-}
-
+/** Thrown by parseCaseText / loadCaseFile / loadCaseFiles when a case file is wrong (every problem, sorted). */
 export class CaseError extends SourceIssuesError {
   constructor(issues: readonly CaseIssue[]) {
     super('CaseError', issues);

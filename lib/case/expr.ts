@@ -3,7 +3,8 @@
 // form "what is wrong — what to do") and the small evaluators a runner needs. Pure.
 import { fromHex } from '../wire/bytes';
 import { FLAG_LETTERS } from '../wire/types';
-import { closest } from './suggest';
+import { closest } from '../yaml-kit/suggest';
+import { show } from '../yaml-kit/show';
 import type { CmpMatcher, Expr, ExprBase, KernelComparator, KernelRange, TimeWindow, Value } from './types';
 import { EXPR_BASES } from './types';
 
@@ -12,20 +13,6 @@ export class ValueError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ValueError';
-  }
-}
-
-/** For messages: a YAML value shown compactly. */
-export function show(v: unknown): string {
-  if (typeof v === 'string') return v.length > 80 ? `${JSON.stringify(v.slice(0, 60))}… (${v.length} characters)` : JSON.stringify(v);
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'an empty value';
-  if (typeof v === 'number' && !Number.isFinite(v)) return String(v); // .inf, .nan: JSON would say null
-  try {
-    const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x));
-    return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-  } catch {
-    return String(v);
   }
 }
 

@@ -1,6 +1,7 @@
 // Case files: format (schema.ts, cases/README.md), parsing (parse.ts), normalised types (types.ts).
 export * from './types';
-export { CaseError, formatIssue } from './errors';
+export { CaseError } from './errors';
+export { formatIssue } from '../yaml-kit/issues';
 export type { CaseIssue } from './errors';
 export { parseCaseText } from './parse';
 export { loadCaseFile, loadCaseFiles } from './load';

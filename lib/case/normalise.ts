@@ -4,10 +4,10 @@
 // Pure.
 import { POLL_EVENTS } from './vocab';
 import { ACK, SYN } from '../wire/types';
-import { show } from './expr';
+import { show } from '../yaml-kit/show';
 import type { RawSendOption } from './options';
 import type { CaseRaw, FlagsMatcherRaw, NumMatcherRaw } from './schema';
-import { closest } from './suggest';
+import { closest } from '../yaml-kit/suggest';
 import { CASE_NAME_RE, caseNameFromPath } from './case-name';
 import type {
   AssertStep,

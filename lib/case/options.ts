@@ -10,7 +10,7 @@ import { fromHex } from '../wire/bytes';
 import { parseOptionSpec } from '../wire/tcp-options';
 import { TCP_MAX_WSCALE, type TcpOption } from '../wire/types';
 import { Bindings, evalValue, parseValue, RawValue, ValueError } from './expr';
-import { closest } from './suggest';
+import { closest } from '../yaml-kit/suggest';
 import type { NumMatcher, OptionPattern, SendOption } from './types';
 
 /** Option names, lower case (the wire parser is case-insensitive), → canonical name. */

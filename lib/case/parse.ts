@@ -1,14 +1,15 @@
 // parseCaseText: YAML text → CaseFile, or a CaseError listing every problem as file:line:column.
 // Three passes, each reporting all it finds: YAML syntax, then the schema (schema.ts), then defaults
 // and step order (normalise.ts). A later pass runs only when the earlier ones found nothing. Pure.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import { documentValue, lineEnds, locateNode, yamlIssues } from './yaml-source';
+import { isMap, isScalar, isSeq } from 'yaml';
+import { documentValue, locateNode, parseYamlSource, yamlIssues } from '../yaml-kit/yaml-source';
+import { keysAt } from '../yaml-kit/schema-keys';
 import type { z } from 'zod';
-import { fittingBranches, issueMessage } from './zod-branches';
+import { fittingBranches, issueMessage } from '../yaml-kit/zod-branches';
 import { CaseError, CaseIssue } from './errors';
 import { normaliseCase, Path, PathIssue } from './normalise';
 import { CaseSchema } from './schema';
-import { closest } from './suggest';
+import { closest } from '../yaml-kit/suggest';
 import type { CaseFile, SourcePos } from './types';
 
 /**
@@ -17,7 +18,7 @@ import type { CaseFile, SourcePos } from './types';
  */
 export function parseCaseText(source: string, fileName: string): CaseFile {
   try {
-    return parseChecked(lineEnds(source), fileName);
+    return parseChecked(source, fileName);
   } catch (e) {
     if (e instanceof CaseError) throw e;
     // Never a bare crash for a bad file: whatever slipped through still names the file.
@@ -28,13 +29,8 @@ export function parseCaseText(source: string, fileName: string): CaseFile {
   }
 }
 
-function parseChecked(text: string, fileName: string): CaseFile {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
-  const pos = (offset: number): SourcePos => {
-    const p = lc.linePos(offset);
-    return { line: p.line, column: p.col };
-  };
+function parseChecked(source: string, fileName: string): CaseFile {
+  const { doc, text, pos } = parseYamlSource(source);
   const issue = (p: SourcePos, message: string): CaseIssue => ({ file: fileName, line: p.line, column: p.column, message });
 
   // ---- pass 1: YAML
@@ -143,82 +139,8 @@ function where(path: Path): string {
 }
 
 function unknownKeyMessage(key: string, path: Path, root: unknown): string {
-  const known = keysAt(path, root);
+  const known = keysAt(CaseSchema, path, root);
   const g = closest(key, known);
   const list = known.length ? `known keys here: ${known.join(', ')}` : 'remove it';
   return `unknown key '${key}' ${where(path)} — ${g ? `did you mean '${g}'? ` : ''}${list}`;
-}
-
-// Walking the zod schema along a path, to list the keys an object there accepts.
-
-interface Def {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  element?: z.ZodType;
-  innerType?: z.ZodType;
-  in?: z.ZodType;
-  options?: z.ZodType[];
-  discriminator?: string;
-  valueType?: z.ZodType;
-  items?: z.ZodType[];
-  values?: unknown[];
-  getter?: () => z.ZodType;
-}
-const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
-
-/** The object/array/record/… schemas a schema stands for, given the value it sees. */
-function unwrap(s: z.ZodType, value: unknown): z.ZodType[] {
-  const d = defOf(s);
-  switch (d.type) {
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'readonly':
-    case 'catch':
-    case 'nonoptional':
-      return unwrap(d.innerType!, value);
-    case 'pipe':
-      return unwrap(d.in!, value);
-    case 'lazy':
-      return unwrap(d.getter!(), value);
-    case 'union': {
-      let opts = d.options!;
-      if (d.discriminator && value && typeof value === 'object') {
-        const want = (value as Record<string, unknown>)[d.discriminator];
-        const hit = opts.filter((o) =>
-          unwrap(o, value).some((u) => {
-            const lit = defOf(u).shape?.[d.discriminator!];
-            return lit !== undefined && (defOf(lit).values ?? []).includes(want);
-          }),
-        );
-        if (hit.length) opts = hit;
-      }
-      return opts.flatMap((o) => unwrap(o, value));
-    }
-    default:
-      return [s];
-  }
-}
-
-function keysAt(path: Path, root: unknown): string[] {
-  let cur: z.ZodType[] = [CaseSchema as unknown as z.ZodType];
-  let value: unknown = root;
-  for (const seg of path) {
-    const next: z.ZodType[] = [];
-    for (const s of cur) {
-      for (const u of unwrap(s, value)) {
-        const d = defOf(u);
-        if (d.type === 'object' && typeof seg === 'string' && d.shape?.[seg]) next.push(d.shape[seg]);
-        else if (d.type === 'array' && typeof seg === 'number' && d.element) next.push(d.element);
-        else if (d.type === 'record' && d.valueType) next.push(d.valueType);
-        else if (d.type === 'tuple' && typeof seg === 'number' && d.items?.[seg]) next.push(d.items[seg]);
-      }
-    }
-    cur = next;
-    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[seg as string] : undefined;
-  }
-  const keys = new Set<string>();
-  for (const s of cur) for (const u of unwrap(s, value)) if (defOf(u).type === 'object') for (const k of Object.keys(defOf(u).shape ?? {})) keys.add(k);
-  return [...keys];
 }

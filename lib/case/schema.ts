@@ -20,14 +20,14 @@ import {
   parsePayload,
   parseTimeWindow,
   parseValue,
-  show,
   ValueError,
   checkInt,
 } from './expr';
 import { OPTION_PATTERN, parseOptionPattern, parseSendOption } from './options';
 import { nearestSections } from './spec-doc';
 import { SPEC_SECTIONS } from './spec-sections';
-import { closest } from './suggest';
+import { show } from '../yaml-kit/show';
+import { closest } from '../yaml-kit/suggest';
 import { SAME_FIELDS, type CmpMatcher } from './types';
 import { ERRNO_NAMES, TCP_STATE_NAMES } from './vocab';
 

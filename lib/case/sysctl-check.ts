@@ -3,7 +3,7 @@
 // knows (ip_default_ttl 1..255, tcp_ecn 0..2, integers) is refused as the kernel would refuse it.
 // Names the model does not know are left to the DUT kernel (checked when the run writes them). Pure.
 import { applySysctl, modelSysctlNames, sysctlKey, type Sysctls } from '../model/core/sysctls';
-import { closest } from './suggest';
+import { closest } from '../yaml-kit/suggest';
 import { KNOWN_SYSCTLS } from './vocab';
 
 const MODEL_NAMES: readonly string[] = modelSysctlNames();

@@ -3,12 +3,10 @@
 // expressions are small ASTs, and every step carries the position of its action key in the file.
 // The YAML syntax itself is described in cases/README.md and by lib/case/schema.ts.
 import type { TcpOption } from '../wire/types';
+import type { SourcePos } from '../yaml-kit/yaml-source';
 
-/** 1-based line and column of a token in the case file. */
-export interface SourcePos {
-  line: number;
-  column: number;
-}
+/** 1-based line and column of a token in the case file (the kit's, part of the case's own vocabulary). */
+export type { SourcePos };
 
 // ---------------------------------------------------------------------------------------------
 // Values and expressions

@@ -2,20 +2,21 @@
 // `file:line:column: message`. parseCampaignText is pure; loadCampaignFile / loadCampaignDir are the
 // only functions here that touch the file system.
 //
-// Issue format, sorting, positions and YAML syntax errors come from lib/case (errors.ts,
-// yaml-source.ts): zod issue paths are walked through the YAML document to the node (or, for unknown
-// and missing keys, the key) they name.
+// Issue format, sorting, positions, YAML syntax errors, the schema's keys and suggestions come from
+// lib/yaml-kit, as for case files: zod issue paths are walked through the YAML document to the node
+// (or, for unknown and missing keys, the key) they name.
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { isMap, LineCounter, parseDocument } from 'yaml';
-import { documentValue, lineEnds, locateNode as locate, SourcePos, yamlIssues } from '../case/yaml-source';
+import { isMap } from 'yaml';
+import { documentValue, locateNode as locate, parseYamlSource, type Path, type SourcePos, yamlIssues } from '../yaml-kit/yaml-source';
+import { keysAt } from '../yaml-kit/schema-keys';
 import type { z } from 'zod';
-import { fittingBranches, issueMessage } from '../case/zod-branches';
-import { CaseIssue, SourceIssuesError } from '../case/errors';
-import { closest } from '../case/suggest';
+import { fittingBranches, issueMessage } from '../yaml-kit/zod-branches';
+import { SourceIssue, SourceIssuesError } from '../yaml-kit/issues';
+import { closest } from '../yaml-kit/suggest';
 import { Campaign, CampaignSchema, normaliseCampaign } from './campaign-schema';
 
-export type CampaignIssue = CaseIssue;
+export type CampaignIssue = SourceIssue;
 
 /** Every problem of a campaign file; `toString()` gives one `file:line:column: message` per line. */
 export class CampaignError extends SourceIssuesError {
@@ -24,19 +25,10 @@ export class CampaignError extends SourceIssuesError {
   }
 }
 
-type Path = ReadonlyArray<string | number>;
-type Pos = SourcePos;
-
 /** Parses and checks a campaign's text. Throws CampaignError (all problems, sorted). */
 export function parseCampaignText(source: string, fileName: string): Campaign {
-  const text = lineEnds(source);
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const pos = (offset: number): Pos => {
-    const p = lc.linePos(offset);
-    return { line: p.line, column: p.col };
-  };
-  const issue = (p: Pos, message: string): CampaignIssue => ({ file: fileName, line: p.line, column: p.column, message });
+  const { doc, text, pos } = parseYamlSource(source);
+  const issue = (p: SourcePos, message: string): CampaignIssue => ({ file: fileName, line: p.line, column: p.column, message });
 
   if (doc.errors.length) throw new CampaignError(yamlIssues(doc, text, pos).map((x) => issue(x.pos, x.message)));
   if (!isMap(doc.contents)) {
@@ -134,56 +126,8 @@ function flatten(issues: readonly ZIssue[], prefix: Path): PathIssue[] {
   return out;
 }
 
-interface Def {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  in?: z.ZodType;
-  element?: z.ZodType;
-  valueType?: z.ZodType;
-  options?: z.ZodType[];
-}
-const defOf = (t: z.ZodType): Def => (t as unknown as { _zod: { def: Def } })._zod.def;
-
-/** The object schemas a schema stands for (through optional, pipes, unions). */
-function objects(t: z.ZodType): z.ZodType[] {
-  const d = defOf(t);
-  switch (d.type) {
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'readonly':
-      return objects(d.innerType!);
-    case 'pipe':
-      return objects(d.in!);
-    case 'union':
-      return d.options!.flatMap(objects);
-    default:
-      return [t];
-  }
-}
-
-/** Keys the object at `path` accepts, read from the schema. */
-function keysAt(path: Path): string[] {
-  let cur: z.ZodType[] = [CampaignSchema as unknown as z.ZodType];
-  for (const seg of path) {
-    const next: z.ZodType[] = [];
-    for (const t of cur.flatMap(objects)) {
-      const d = defOf(t);
-      if (d.type === 'object' && typeof seg === 'string' && d.shape?.[seg]) next.push(d.shape[seg]);
-      else if (d.type === 'array' && typeof seg === 'number' && d.element) next.push(d.element);
-      else if (d.type === 'record' && d.valueType) next.push(d.valueType);
-    }
-    cur = next;
-  }
-  const keys = new Set<string>();
-  for (const t of cur.flatMap(objects)) if (defOf(t).type === 'object') for (const k of Object.keys(defOf(t).shape ?? {})) keys.add(k);
-  return [...keys];
-}
-
 function suggestKey(k: string, path: Path): string {
-  const known = keysAt(path);
+  const known = keysAt(CampaignSchema as unknown as z.ZodType, path, undefined);
   if (!known.length) return ' — remove it';
   const g = closest(k, known);
   return ` — ${g ? `did you mean '${g}'? ` : ''}known keys: ${known.join(', ')}`;

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { parseOptionSpec } from '../wire/tcp-option-spec';
 import type { TcpOption } from '../wire/types';
 import type { Target } from './probe';
-import { shortHash, stableStringify } from './stable';
+import { shortHash, stableStringify } from '../util/stable-hash';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary

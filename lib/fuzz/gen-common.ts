@@ -5,7 +5,7 @@
 import { optionByteLength } from '../wire/tcp-options';
 import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG } from '../wire/types';
 import type { GeneratorConfig, MutatorName, OptionKindName } from './campaign-schema';
-import type { Prng } from './prng';
+import type { Prng } from '../util/prng';
 import type { ProbeMistakes, ProbeOption, ProbePacket, SeqRef, TsRef } from './probe';
 import { DEFAULT_WEIGHTS, SynGeneratorWeights } from './syn-generator';
 

@@ -20,7 +20,7 @@ import {
   withExtraFlags,
 } from './gen-common';
 import { RCV_ISN, RCV_NXT, SND_NXT, synOptions, WIN_END, withoutBareFin } from './gen-request';
-import type { Prng } from './prng';
+import type { Prng } from '../util/prng';
 import type { ProbePacket, SeqRef, TsRef } from './probe';
 
 const { FIN, SYN, RST, PSH, ACK } = FLAGS;

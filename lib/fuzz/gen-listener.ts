@@ -18,7 +18,7 @@ import {
   seqRef,
   withExtraFlags,
 } from './gen-common';
-import type { Prng } from './prng';
+import type { Prng } from '../util/prng';
 import type { ProbeOption, ProbePacket, SeqRef } from './probe';
 import { randomSyn } from './syn-generator';
 

@@ -20,7 +20,7 @@ import {
   tsOption,
   withExtraFlags,
 } from './gen-common';
-import type { Prng } from './prng';
+import type { Prng } from '../util/prng';
 import type { ProbeOption, ProbePacket, SeqRef, TsRef } from './probe';
 
 const { FIN, SYN, RST, PSH, ACK, URG } = FLAGS;

@@ -17,7 +17,7 @@ import {
   seqRef,
   withExtraFlags,
 } from './gen-common';
-import type { Prng } from './prng';
+import type { Prng } from '../util/prng';
 import type { ProbeOption, ProbePacket, SeqRef, TsRef } from './probe';
 
 const { FIN, SYN, RST, ACK } = FLAGS;

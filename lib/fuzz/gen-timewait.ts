@@ -6,7 +6,7 @@
 import type { GeneratorConfig } from './campaign-schema';
 import { FLAGS, nearEdge, packet, pickKind, pickPayload, pickTsval, randomFlags, segmentOptions, seqRef, tsOption, TWO31, withExtraFlags } from './gen-common';
 import { synOptions } from './gen-request';
-import type { Prng } from './prng';
+import type { Prng } from '../util/prng';
 import type { ProbePacket, SeqRef } from './probe';
 
 const { FIN, SYN, RST, PSH, ACK } = FLAGS;

@@ -11,7 +11,7 @@ import { genListener, genListenerKind } from './gen-listener';
 import { genRequest, genRequestKind } from './gen-request';
 import { genSynSent, genSynSentKind, synackOptions } from './gen-synsent';
 import { genTimeWait, genTimeWaitKind } from './gen-timewait';
-import { Prng } from './prng';
+import { Prng } from '../util/prng';
 import type { Probe, ProbeOption, ProbePacket, SetupStep, Target } from './probe';
 
 /** The pure per-target generators: (rng, config, index) → the mutated packet. */

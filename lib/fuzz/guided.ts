@@ -14,7 +14,7 @@ import type { Campaign } from './campaign-schema';
 import { isActive } from './campaign-schema';
 import { ALL_FLAGS, compile, listBytes, pickMistakes, pickTos, pickU32, pickWindow, U32_EDGES, wellFormedOption } from './gen-common';
 import { probeAt, probeSeed, profileIndexAt, setupFor, setupVariant } from './generate';
-import { Prng } from './prng';
+import { Prng } from '../util/prng';
 import { clonePacket, probeFromJson, probeToJson, type Probe, type ProbeOption, type ProbePacket, type SeqRef } from './probe';
 import { withoutBareFin } from './gen-request';
 import { synsentDecidable } from './gen-synsent';

@@ -7,7 +7,6 @@ export * from './signature';
 export * from './minimize';
 export * from './repro';
 export * from './coverage';
-export { Prng } from './prng';
 export { randomSyn, DEFAULT_WEIGHTS } from './syn-generator';
 export type { SynShape, SynGeneratorWeights } from './syn-generator';
 export { genListener } from './gen-listener';

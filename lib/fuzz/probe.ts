@@ -5,7 +5,7 @@
 // numbers once the engine has captured the DUT's values. Pure.
 import type { PacketMistakes, PacketSpec } from '../wire/build';
 import { fromHex, toHex } from '../wire/bytes';
-import { stableStringify } from './stable';
+import { stableStringify } from '../util/stable-hash';
 import type { TcpOption } from '../wire/types';
 
 /** The four states a campaign can aim at. */

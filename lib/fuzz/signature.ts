@@ -3,7 +3,7 @@
 // never the values, so a million probes that trip the same rule the same way are one finding.
 // Pure.
 import type { Probe } from './probe';
-import { shortHash } from './stable';
+import { shortHash } from '../util/stable-hash';
 
 export interface DivergenceKey {
   /** the model rule that decided the probe's outcome (Prediction reason.rule), or e.g. '(none)' */

@@ -2,7 +2,7 @@
 // included), random MSS/WS/TS values, random TOS and occasional payload. Pure and seeded.
 import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG } from '../wire/types';
 import type { TcpOption } from '../wire/types';
-import { Prng } from './prng';
+import { Prng } from '../util/prng';
 
 export interface SynShape {
   flags: number;

@@ -1,6 +1,6 @@
 // `assert`: the accept queue (sock_diag), the SYN queue and socket states (/proc/net/tcp), TCP_INFO
 // checks on a socket (tcp-info.ts), and nstat counter changes since the start of the case.
-import { closest } from '../../../lib/case/suggest';
+import { closest } from '../../../lib/yaml-kit/suggest';
 import { cmpMatches, type AssertStep } from '../../../lib/case';
 import type { FieldDiff, StepOutcome } from '../../../lib/match/verdict';
 import type { CaseContext } from '../case-context';

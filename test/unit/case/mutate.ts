@@ -3,7 +3,7 @@
 // be impossible (issue 14); the blind ones (delete a line, insert a character, …) may or may not
 // leave a valid file.
 import { KNOWN_SYSCTLS } from '../../../lib/case/vocab';
-import { Prng } from '../../../lib/fuzz/prng';
+import { Prng } from '../../../lib/util/prng';
 
 export interface Mutant {
   kind: string;

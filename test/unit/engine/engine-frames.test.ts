@@ -2,7 +2,7 @@
 // packets they stand for (checksums included), and flow keys name the right flow.
 import { expect } from 'chai';
 import { isSynAck, probeKey, replyKey, writeCleanupRst, writeSentinel } from '../../../harness/engine/engine-frames';
-import { Prng } from '../../../lib/fuzz/prng';
+import { Prng } from '../../../lib/util/prng';
 import { buildFrame } from '../../../lib/wire/build';
 import { decodeEthernet } from '../../../lib/wire/decode';
 

@@ -7,7 +7,7 @@ import { loadCampaignFile, parseCampaignText } from '../../../lib/fuzz/campaign-
 import type { Campaign } from '../../../lib/fuzz/campaign-schema';
 import { KINDS } from '../../../lib/fuzz/campaign-schema';
 import { GENERATORS, probeAt, probeSeed } from '../../../lib/fuzz/generate';
-import { Prng } from '../../../lib/fuzz/prng';
+import { Prng } from '../../../lib/util/prng';
 import type { Probe, ProbePacket, SeqRef, Target } from '../../../lib/fuzz/probe';
 import { bindingsFor, packetKey, probeFromJson, probePacketSpec, probeToJson, type ProbeBindings } from '../../../lib/fuzz/probe';
 import { buildIp } from '../../../lib/wire/build';

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { groupReplies } from '../../../harness/fuzz/pipeline-protocol';
 import { WorkBalance } from '../../../harness/fuzz/work-balance';
-import { Prng } from '../../../lib/fuzz/prng';
+import { Prng } from '../../../lib/util/prng';
 
 function pack(frames: number[][]): { buf: Uint8Array; offs: Uint32Array } {
   const offs = new Uint32Array(frames.length + 1);

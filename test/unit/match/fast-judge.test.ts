@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { parseCampaignText } from '../../../lib/fuzz/campaign-load';
 import { probeAt } from '../../../lib/fuzz/generate';
-import { Prng } from '../../../lib/fuzz/prng';
+import { Prng } from '../../../lib/util/prng';
 import { bindingsFor, probePacketSpec } from '../../../lib/fuzz/probe';
 import { framesAgree } from '../../../lib/match/fast-judge';
 import { judge } from '../../../lib/match/judge';

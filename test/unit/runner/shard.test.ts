@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { bazelShard, parseShard, partition, type Weighted } from '../../../harness/runner/shard';
-import { Prng } from '../../../lib/fuzz/prng';
+import { Prng } from '../../../lib/util/prng';
 
 function items(n: number, seed: number): Weighted[] {
   const r = new Prng(seed);

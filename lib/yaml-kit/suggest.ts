@@ -1,4 +1,4 @@
-// "Did you mean …?" for names typed in case files. Pure.
+// "Did you mean …?" for names typed in source files (cases, campaigns, CLI names). Pure.
 
 /** Damerau-style edit distance (insert, delete, substitute, swap adjacent), case-insensitive. */
 export function editDistance(a: string, b: string): number {

@@ -1,4 +1,5 @@
-// A small, fast, seeded PRNG (sfc32 seeded through splitmix32), so a seed replays a campaign exactly.
+// A small, fast, seeded PRNG (sfc32 seeded through splitmix32), so a seed replays a campaign, a shuffled
+// run order or a mutation test exactly. Pure.
 export class Prng {
   private a: number;
   private b: number;

@@ -1,5 +1,5 @@
-// Stable JSON text (sorted keys, byte arrays as hex) and a short hash of it: campaign hashes,
-// packet keys for the minimizer's cache, signature ids. Pure.
+// Stable JSON text (sorted keys, byte arrays as hex) and a short hash of it: campaign hashes, packet
+// keys for the minimizer's cache, signature ids, run-directory file names. Pure.
 import { createHash } from 'crypto';
 import { toHex } from '../wire/bytes';
 

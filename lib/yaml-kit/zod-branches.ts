@@ -2,7 +2,7 @@
 // got past the branch's own type check (a branch that failed only on the value's type or literal at
 // its root is simply not the one the author meant). Shared by the case and campaign loaders. Pure.
 import type { z } from 'zod';
-import { show } from './expr';
+import { show } from './show';
 
 type ZIssue = z.core.$ZodIssue;
 

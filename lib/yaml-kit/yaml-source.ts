@@ -1,12 +1,32 @@
-// Where things are in a YAML source: the position of the node a schema path names, and YAML syntax
-// errors turned into positioned, actionable messages. Shared by the case loader and the fuzz
-// campaign loader. Pure.
-import { Alias, Document, isMap, isPair, isScalar, isSeq, Node, visit, YAMLMap, YAMLSeq } from 'yaml';
+// Where things are in a YAML source: the parsed document with a line:column for every offset, the
+// position of the node a schema path names, and YAML syntax errors turned into positioned, actionable
+// messages. Shared by the case loader and the fuzz campaign loader. Pure.
+import { Alias, Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, visit, YAMLMap, YAMLSeq } from 'yaml';
 
 export type Path = ReadonlyArray<string | number>;
+/** 1-based line and column of a token in a source file. */
 export interface SourcePos {
   line: number;
   column: number;
+}
+
+/** A YAML source parsed for checking: the document (duplicate keys are errors), its text with line ends
+ * made LF-only (offsets unchanged), and the 1-based line:column of an offset. */
+export interface YamlSource {
+  doc: Document;
+  text: string;
+  pos: (offset: number) => SourcePos;
+}
+
+export function parseYamlSource(source: string): YamlSource {
+  const text = lineEnds(source);
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  const pos = (offset: number): SourcePos => {
+    const p = lc.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  return { doc, text, pos };
 }
 
 /**
@@ -168,6 +188,6 @@ export function cut(s: string, max: number): string {
 }
 
 /** Lone CRs (old Mac line ends) become LFs; same length, so every offset stays where it was. */
-export function lineEnds(text: string): string {
+function lineEnds(text: string): string {
   return text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
 }

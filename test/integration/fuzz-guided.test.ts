@@ -18,7 +18,12 @@ const CAMPAIGN = path.join(ROOT, 'test', 'fixtures', 'fuzz', 'guided-planted.yam
 const PLANTED = path.join(ROOT, 'test', 'fixtures', 'fuzz', 'planted-ecn-model.ts');
 const TIMEWAIT = path.join(ROOT, 'cases', 'campaigns', 'timewait.yaml');
 
-const tmp = (name: string): string => fs.mkdtempSync(path.join(os.tmpdir(), `synh-${name}-`));
+const made: string[] = [];
+const tmp = (name: string): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `synh-${name}-`));
+  made.push(d);
+  return d;
+};
 
 describe('guided and timewait fuzz campaigns on the real kernel', function () {
   this.timeout(300000);
@@ -28,6 +33,7 @@ describe('guided and timewait fuzz campaigns on the real kernel', function () {
   });
   after(async () => {
     await lab?.close();
+    for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   });
 
   it('guided: the planted bug is found within 2000 probes and minimized to a SYN with ECE+CWR from an ECT sender', async () => {

@@ -17,8 +17,11 @@ const ROOT = path.join(__dirname, '..', '..');
 const CAMPAIGN = path.join(ROOT, 'test', 'fixtures', 'fuzz', 'small-listener.yaml');
 const PLANTED = path.join(ROOT, 'test', 'fixtures', 'fuzz', 'planted-model.ts');
 
+const made: string[] = [];
 function tmp(name: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `synh-${name}-`));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `synh-${name}-`));
+  made.push(d);
+  return d;
 }
 
 function findings(dir: string): Array<{ file: FindingFile; repro: string }> {
@@ -40,6 +43,7 @@ describe('fuzz campaigns on the real kernel', function () {
   });
   after(async () => {
     await lab?.close();
+    for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   });
 
   it('the true model agrees with the kernel on the whole small campaign', async () => {

@@ -22,17 +22,21 @@ describe('runner/case-cache: parsed cases on disk', function () {
 
   it('a cached parse equals a fresh one, a changed text is parsed afresh, a broken file still gives its errors', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synh-cache-test-'));
-    const f = path.join(dir, 'c.yaml');
-    const text = fs.readFileSync('cases/examples/closed-port-rst.yaml', 'utf8');
-    fs.writeFileSync(f, text);
-    const first = loadCaseCached(f);
-    const second = loadCaseCached(f);
-    expect(isDeepStrictEqual(second, first)).to.equal(true);
-    expect(isDeepStrictEqual(second, loadCaseFile(f))).to.equal(true);
-    const renamed = parseCached(text.replace(/^name: .*$/m, 'name: another-name'), f);
-    expect(renamed.name).to.equal('another-name');
-    fs.writeFileSync(f, `${text}\n  - bogus: 1\n`);
-    expect(() => loadCaseCached(f)).to.throw(CaseError, /bogus/);
-    expect(() => loadCaseCached(path.join(dir, 'missing.yaml'))).to.throw(CaseError, /cannot read the file/);
+    try {
+      const f = path.join(dir, 'c.yaml');
+      const text = fs.readFileSync('cases/examples/closed-port-rst.yaml', 'utf8');
+      fs.writeFileSync(f, text);
+      const first = loadCaseCached(f);
+      const second = loadCaseCached(f);
+      expect(isDeepStrictEqual(second, first)).to.equal(true);
+      expect(isDeepStrictEqual(second, loadCaseFile(f))).to.equal(true);
+      const renamed = parseCached(text.replace(/^name: .*$/m, 'name: another-name'), f);
+      expect(renamed.name).to.equal('another-name');
+      fs.writeFileSync(f, `${text}\n  - bogus: 1\n`);
+      expect(() => loadCaseCached(f)).to.throw(CaseError, /bogus/);
+      expect(() => loadCaseCached(path.join(dir, 'missing.yaml'))).to.throw(CaseError, /cannot read the file/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -75,6 +75,20 @@ export const TCP_INFO_FIELDS = [
 ] as const;
 export type TcpInfoField = (typeof TCP_INFO_FIELDS)[number];
 
+/** The fields that are times the kernel measured (an RTT from the harness's own sends, the time since a packet): a busy harness moves them. */
+export const TCP_INFO_TIME_FIELDS: ReadonlySet<string> = new Set<TcpInfoField>([
+  'tcpi_rto',
+  'tcpi_ato',
+  'tcpi_last_data_sent',
+  'tcpi_last_ack_sent',
+  'tcpi_last_data_recv',
+  'tcpi_last_ack_recv',
+  'tcpi_rtt',
+  'tcpi_rttvar',
+  'tcpi_rcv_rtt',
+  'tcpi_min_rtt',
+]);
+
 /** The constants of linux/tcp.h and net/tcp_states.h that packetdrill's checks use by name. */
 export const TCP_INFO_CONSTANTS: Readonly<Record<string, number>> = {
   TCPI_OPT_TIMESTAMPS: 1,

@@ -9,8 +9,9 @@
 // was late: the kernel then acted on its own before a step that, run on time, would have come first
 // (a retransmission arriving before an expect_none began, a SYN retransmitted before our SYN-ACK).
 // Such a step is provably late, and a failing case with one is run again (harness/runner/rerun.ts).
+import { TCP_INFO_TIME_FIELDS } from '../case/tcp-info';
 import { MODEL_SLACK_MS } from './timing';
-import type { StepOutcome } from './verdict';
+import type { FieldDiff, StepOutcome } from './verdict';
 
 /** Lateness below this is the event loop's ordinary jitter, never "provably late". */
 export const LATE_MIN_MS = 2;
@@ -114,6 +115,14 @@ export function provablyLate(steps: readonly StepOutcome[]): Lateness | undefine
 /** The fields that are times: a packet's `at` window, and the TSval the model derives from the clock (its ts_off bound from an earlier packet's capture time). */
 const TIME_FIELDS = /^(at|(model )?opt\.ts\.val)$/;
 
+/** A differing time: one of those, or a TCP_INFO check over measured times only (`tcpi_rtt=31000`). */
+function isTimeDiff(d: FieldDiff): boolean {
+  if (TIME_FIELDS.test(d.field)) return true;
+  if (!d.field.startsWith('tcp_info')) return false;
+  const names = [...d.observed.matchAll(/(tcpi_\w+)=/g)].map((m) => m[1]);
+  return names.length > 0 && names.every((n) => TCP_INFO_TIME_FIELDS.has(n));
+}
+
 /**
  * A failure on a packet's time alone (`at`, or a TSval judged against the clock) at a step the harness reached late (or right after a late
  * one): the capture's timestamp of a DUT packet carries the machine's scheduling delays as much as the
@@ -124,8 +133,10 @@ export function lateTimingMiss(steps: readonly StepOutcome[]): Lateness | undefi
   const i = steps.findIndex((s) => !s.ok);
   if (i < 0) return undefined;
   const s = steps[i];
-  if (!s.diffs?.length || !s.diffs.every((d) => TIME_FIELDS.test(d.field))) return undefined;
-  const lateMs = Math.max(stepLateMs(s), i > 0 ? stepLateMs(steps[i - 1]) : 0);
+  if (!s.diffs?.length || !s.diffs.every(isTimeDiff)) return undefined;
+  // a measured time (an RTT) may carry the lateness of any step before it (the send it was measured from)
+  const before = s.diffs.some((d) => d.field.startsWith('tcp_info')) ? steps.slice(0, i) : i > 0 ? [steps[i - 1]] : [];
+  const lateMs = Math.max(stepLateMs(s), ...before.map(stepLateMs));
   return lateMs >= LATE_MIN_MS ? { step: s.index + 1, lateMs, timerAfterMs: 0 } : undefined;
 }
 

@@ -91,6 +91,16 @@ describe("match/lateness: a late harness against the kernel's timers", () => {
     expect(decideAttempt('fail', [step(0, 0, 27.5), atMiss(step(1, 30, 30.2, false))], 0).kind).to.equal('rerun');
     expect(decideAttempt('fail', [atMiss(step(0, 0, 0.3, false))], 0)).to.deep.equal({ kind: 'final' });
     expect(decideAttempt('fail', [atMiss(step(0, 0, 27.5, false), 'window')], 0)).to.deep.equal({ kind: 'final' });
+    // an RTT the kernel measured from a SYN-ACK the harness sent late (packetdrill's syn-data-rtt-from-syn-data at load)
+    const rtt = {
+      ...step(3, 300, 300.1, false),
+      diffs: [{ field: 'tcp_info (line 17)', expected: '15000 <= tcpi_rtt && tcpi_rtt <= 25000', observed: 'tcpi_rtt=61000' }],
+    };
+    expect(decideAttempt('fail', [step(0, 0, 0.1), step(1, 20, 61), step(2, 61, 61.1), rtt], 0).kind).to.equal('rerun');
+    expect(decideAttempt('fail', [step(0, 0, 0.1), step(1, 20, 20.1), step(2, 20.1, 20.2), rtt], 0).kind).to.equal('final');
+    expect(decideAttempt('fail', [step(0, 0, 0.1), step(1, 20, 61), { ...rtt, diffs: [{ ...rtt.diffs[0], observed: 'tcpi_snd_cwnd=3' }] }], 0).kind).to.equal(
+      'final',
+    );
     // a TSval judged against the clock is a time too (its ts_off was bound from a capture time a loaded machine stamped late)
     expect(decideAttempt('fail', [step(0, 0, 775), atMiss(step(1, 775, 775.3, false), 'model opt.ts.val')], 0).kind).to.equal('rerun');
   });

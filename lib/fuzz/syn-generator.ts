@@ -2,6 +2,7 @@
 // included), random MSS/WS/TS values, random TOS and occasional payload. Pure and seeded.
 import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG } from '../wire/types';
 import type { TcpOption } from '../wire/types';
+import { optionByteLength } from '../wire/tcp-options';
 import { Prng } from '../util/prng';
 
 export interface SynShape {
@@ -36,32 +37,6 @@ const MSS_VALUES = [0, 1, 48, 88, 536, 1220, 1300, 1440, 1460, 8960, 9000, 65495
 
 function u8(...xs: number[]): Uint8Array {
   return Uint8Array.from(xs);
-}
-
-function optionBytes(o: TcpOption): number {
-  switch (o.kind) {
-    case 'eol':
-    case 'nop':
-      return 1;
-    case 'mss':
-      return 4;
-    case 'wscale':
-      return 3;
-    case 'sackOK':
-      return 2;
-    case 'sack':
-      return 2 + 8 * o.blocks.length;
-    case 'ts':
-      return 10;
-    case 'tfo':
-      return (o.exp ? 4 : 2) + o.cookie.length;
-    case 'md5':
-      return 18;
-    case 'unknown':
-      return 2 + o.data.length;
-    case 'bytes':
-      return o.bytes.length;
-  }
 }
 
 // Weights of the option kinds below, in order (the last, MD5, scales with w.md5). The kinds are
@@ -149,14 +124,14 @@ export function randomSyn(rng: Prng, w: SynGeneratorWeights = DEFAULT_WEIGHTS): 
   let terminal = false;
   for (let i = 0; i < n && !terminal; i++) {
     const o = wellFormed(rng, w);
-    const len = optionBytes(o);
+    const len = optionByteLength(o);
     if (len > room) continue;
     options.push(o);
     room -= len;
   }
   if (rng.chance(w.malformed)) {
     const o = malformed(rng);
-    const len = optionBytes(o);
+    const len = optionByteLength(o);
     if (len <= room) {
       // A malformed item anywhere: well-formed options after it show whether parsing went on.
       options.splice(rng.int(0, options.length), 0, o);

@@ -5,25 +5,21 @@
 // FIN+ACK or bare ACK, one mutated segment) with the true model: no finding, the timewait rules reached.
 import { expect } from 'chai';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { loadCampaignFile } from '../../lib/fuzz/campaign-load';
 import { probeFromJson } from '../../lib/fuzz/probe';
 import { FindingFile, runCampaign } from '../../harness/fuzz/campaign';
 import { Lab } from '../../harness/topology/lab';
 import { CWR, ECE, SYN } from '../../lib/wire/types';
+import { TmpDirs } from './tmp-dirs';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CAMPAIGN = path.join(ROOT, 'test', 'fixtures', 'fuzz', 'guided-planted.yaml');
 const PLANTED = path.join(ROOT, 'test', 'fixtures', 'fuzz', 'planted-ecn-model.ts');
 const TIMEWAIT = path.join(ROOT, 'cases', 'campaigns', 'timewait.yaml');
 
-const made: string[] = [];
-const tmp = (name: string): string => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), `synh-${name}-`));
-  made.push(d);
-  return d;
-};
+const dirs = new TmpDirs();
+const tmp = (name: string): string => dirs.make(name);
 
 describe('guided and timewait fuzz campaigns on the real kernel', function () {
   this.timeout(300000);
@@ -33,7 +29,7 @@ describe('guided and timewait fuzz campaigns on the real kernel', function () {
   });
   after(async () => {
     await lab?.close();
-    for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+    dirs.removeAll();
   });
 
   it('guided: the planted bug is found within 2000 probes and minimized to a SYN with ECE+CWR from an ECT sender', async () => {

@@ -4,7 +4,6 @@
 import { expect } from 'chai';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { parseCaseText } from '../../lib/case';
 import { loadCampaignFile } from '../../lib/fuzz/campaign-load';
@@ -12,17 +11,14 @@ import { probeFromJson } from '../../lib/fuzz/probe';
 import { replayFinding, runCampaign, FindingFile } from '../../harness/fuzz/campaign';
 import { readPcapng } from '../../harness/report/pcapng';
 import { Lab } from '../../harness/topology/lab';
+import { TmpDirs } from './tmp-dirs';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CAMPAIGN = path.join(ROOT, 'test', 'fixtures', 'fuzz', 'small-listener.yaml');
 const PLANTED = path.join(ROOT, 'test', 'fixtures', 'fuzz', 'planted-model.ts');
 
-const made: string[] = [];
-function tmp(name: string): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), `synh-${name}-`));
-  made.push(d);
-  return d;
-}
+const dirs = new TmpDirs();
+const tmp = (name: string): string => dirs.make(name);
 
 function findings(dir: string): Array<{ file: FindingFile; repro: string }> {
   const fdir = path.join(dir, 'findings');
@@ -43,7 +39,7 @@ describe('fuzz campaigns on the real kernel', function () {
   });
   after(async () => {
     await lab?.close();
-    for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+    dirs.removeAll();
   });
 
   it('the true model agrees with the kernel on the whole small campaign', async () => {

@@ -54,6 +54,12 @@ export interface AcrossKernels {
   results?: string;
   /** Runs the command here, on this machine's kernel. */
   local: () => Promise<number>;
+  /**
+   * Runs here once, before the first guest boots: checks the command's input (a bad case file fails in
+   * a second, not after a boot) and returns host files the guest gets as well (the parsed cases, so
+   * the guest parses nothing); a number is the exit status to stop with.
+   */
+  prepare?: () => Promise<readonly string[] | number>;
 }
 
 function parseList(text: string | undefined): KernelSpec[] {
@@ -73,22 +79,32 @@ export async function acrossKernels(o: AcrossKernels): Promise<number> {
   };
   if (specs.length === 1 && specs[0].kind === 'host') return local();
   if (process.env.SYNH_IN_GUEST) throw new Error('--kernel inside a guest: a guest cannot boot further guests');
+  const prepared = o.prepare ? await o.prepare() : [];
+  if (typeof prepared === 'number') return prepared;
   let worst = 0;
   for (const spec of specs) {
-    const code = spec.kind === 'host' ? await local() : await inGuest(spec, o);
+    const code = spec.kind === 'host' ? await local() : await inGuest(spec, o, prepared);
     worst = Math.max(worst, code);
   }
   return worst;
 }
 
-async function inGuest(spec: KernelSpec, o: AcrossKernels): Promise<number> {
+const sec = (ms: number): string => (ms / 1000).toFixed(1);
+
+/** Where a guest run's time went after the boot: the command, then its results back and the power-off. */
+function phases(r: { bootMs: number; totalMs: number; exitedMs?: number }): string {
+  if (r.exitedMs === undefined) return '';
+  return `command ${sec(r.exitedMs - r.bootMs)} s, results back ${sec(r.totalMs - r.exitedMs)} s, `;
+}
+
+async function inGuest(spec: KernelSpec, o: AcrossKernels, prepared: readonly string[]): Promise<number> {
   const { resolveKernel } = await import('../guest/kernel-source');
   const { runInGuest } = await import('../guest/run-in-guest');
   const { inBaseImage } = await import('../guest/image');
   const log = (s: string): void => void process.stderr.write(`synh: ${s}\n`);
   const t0 = Date.now();
   const k = resolveKernel(spec, log);
-  const inputs = (o.inputs ?? []).map((p) => path.resolve(p)).filter((p) => fs.existsSync(p) && !inBaseImage(p));
+  const inputs = [...(o.inputs ?? []), ...prepared].map((p) => path.resolve(p)).filter((p) => fs.existsSync(p) && !inBaseImage(p));
   const r = await runInGuest(k, { argv: withoutKernelFlag(o.argv), resultsRoot: o.results, files: inputs, log });
   const wall = ((Date.now() - t0) / 1000).toFixed(1);
   if (r.guestError) {
@@ -96,7 +112,7 @@ async function inGuest(spec: KernelSpec, o: AcrossKernels): Promise<number> {
     return Math.max(2, r.exitCode);
   }
   process.stderr.write(
-    `synh: kernel ${k.label} (${r.release ?? k.release}, ${r.accel === 'kvm' ? 'KVM' : 'TCG'}): booted in ${(r.bootMs / 1000).toFixed(1)} s, ${wall} s in all, exit status ${r.exitCode}\n`,
+    `synh: kernel ${k.label} (${r.release ?? k.release}, ${r.accel === 'kvm' ? 'KVM' : 'TCG'}): booted in ${sec(r.bootMs)} s, ${phases(r)}${wall} s in all, exit status ${r.exitCode}\n`,
   );
   return r.exitCode;
 }

@@ -2,10 +2,7 @@
 // campaign shards into one campaign result (harness/fuzz/merge.ts).
 import { Command } from 'commander';
 import * as path from 'path';
-import { countStatuses, tallyText } from '../report/types';
-import { checkKcidbOrigin, DEFAULT_KCIDB_ORIGIN } from '../report/kcidb';
-import { mergeFuzzDirs, readFuzzSummary } from '../fuzz/merge';
-import { mergeDirs } from '../report/merge';
+import { DEFAULT_KCIDB_ORIGIN } from '../report/kcidb';
 
 export function registerMerge(program: Command): void {
   program
@@ -16,8 +13,13 @@ export function registerMerge(program: Command): void {
     .requiredOption('--out <dir>', "the merged run's directory (new)")
     .option('--partial', 'merge even when shards are missing (they are named)')
     .option('--kcidb-origin <name>', `origin of kcidb.json's ids (default $SYNH_KCIDB_ORIGIN or ${DEFAULT_KCIDB_ORIGIN})`)
-    .action((dirs: string[], o: { out: string; partial?: boolean; kcidbOrigin?: string }) => {
+    .action(async (dirs: string[], o: { out: string; partial?: boolean; kcidbOrigin?: string }) => {
       try {
+        // loaded here, not at start: every synh command registers this one
+        const { mergeFuzzDirs, readFuzzSummary } = await import('../fuzz/merge');
+        const { mergeDirs } = await import('../report/merge');
+        const { countStatuses, tallyText } = await import('../report/types');
+        const { checkKcidbOrigin } = await import('../report/kcidb');
         const fuzz = dirs.map((d) => readFuzzSummary(d) !== undefined);
         if (fuzz.some((f) => f)) {
           if (!fuzz.every((f) => f))

@@ -3,8 +3,6 @@
 import { spawn, spawnSync } from 'child_process';
 import type { Command } from 'commander';
 import * as path from 'path';
-import { resolveRunDir } from '../report/load-run';
-import { ensureHtmlReport } from '../report/html/write';
 
 function hasCommand(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
@@ -18,9 +16,12 @@ export function registerReport(program: Command): void {
     )
     .option('--results <dir>', 'results root (for `latest` and baseline names)', 'results')
     .option('--open', 'open it in a browser (xdg-open)')
-    .action((dir: string | undefined, o: { results: string; open?: boolean }) => {
+    .action(async (dir: string | undefined, o: { results: string; open?: boolean }) => {
       let file: string;
       try {
+        // loaded here, not at start: every synh command registers this one
+        const { resolveRunDir } = await import('../report/load-run');
+        const { ensureHtmlReport } = await import('../report/html/write');
         file = ensureHtmlReport(resolveRunDir(dir ?? 'latest', o.results)).file;
       } catch (e) {
         process.stderr.write(`synh report: ${(e as Error).message.split('\n')[0]}\n`);

@@ -179,15 +179,47 @@ export function registerRun(program: Command, argv: readonly string[]): void {
         inputs: paths,
         results: o.write ? o.results : undefined,
         local: () => runCommand(paths.length ? paths : [defaultSuitePath()], o),
+        prepare: () => prepareGuestCases(paths.length ? paths : [defaultSuitePath()], o),
       });
     });
+}
+
+/** A case-loading failure, as `synh run` reports it (every problem, positioned; nothing was run). */
+function printLoadFailure(e: unknown, CaseError: typeof import('../../lib/case/errors').CaseError): void {
+  if (e instanceof CaseError) {
+    process.stderr.write(`${e.toString()}\n`);
+    process.stderr.write(`synh run: ${e.issues.length} problem(s) in the case files; nothing was run\n`);
+  } else {
+    process.stderr.write(`synh run: ${(e as Error).message}\n`);
+  }
+}
+
+/**
+ * Before a guest boots: the cases load here (a bad file fails now, not after a boot), and their
+ * parsed form goes into the guest with them, so its run parses nothing (parsing is ~17× slower under
+ * TCG, and the parser's modules take seconds to load there). The files to pack, or the exit status.
+ */
+async function prepareGuestCases(paths: string[], o: RunCliOptions): Promise<readonly string[] | number> {
+  const { setScriptOptions } = await import('../packetdrill/load');
+  setScriptOptions(scriptOptions(o));
+  const { suiteFiles } = await import('../runner/suite');
+  const { loadCasesCached, cachedEntries } = await import('../runner/case-cache');
+  const { CaseError } = await import('../../lib/case/errors');
+  try {
+    const files = suiteFiles(paths, o.filter);
+    loadCasesCached(files);
+    return cachedEntries(files);
+  } catch (e) {
+    printLoadFailure(e, CaseError);
+    return 2;
+  }
 }
 
 export async function runCommand(paths: string[], o: RunCliOptions): Promise<number> {
   const { setScriptOptions } = await import('../packetdrill/load');
   setScriptOptions(scriptOptions(o));
   const { runSuite, freshSeed } = await import('../runner/suite');
-  const { CaseError } = await import('../../lib/case');
+  const { CaseError } = await import('../../lib/case/errors');
   const { formatCaseFailure } = await import('../report/diff-text');
   const { toSummaryJson } = await import('../report/summary');
   const { tallyText } = await import('../report/types');
@@ -256,12 +288,7 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
     });
   } catch (e) {
     bar?.clear();
-    if (e instanceof CaseError) {
-      process.stderr.write(`${e.toString()}\n`);
-      process.stderr.write(`synh run: ${e.issues.length} problem(s) in the case files; nothing was run\n`);
-    } else {
-      process.stderr.write(`synh run: ${(e as Error).message}\n`);
-    }
+    printLoadFailure(e, CaseError);
     return 2;
   } finally {
     bar?.clear();
@@ -290,7 +317,7 @@ export async function runCommand(paths: string[], o: RunCliOptions): Promise<num
     code = EXIT_NOT_WRITTEN;
   }
   if (baselineDir && written) {
-    const { compareAfterRun } = await import('./compare');
+    const { compareAfterRun } = await import('./compare-actions');
     try {
       code = Math.max(code, compareAfterRun(baselineDir, written.dir, o.baseline!, human));
     } catch (e) {

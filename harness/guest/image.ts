@@ -14,6 +14,7 @@ import { cacheDir, sweepDead } from './cache';
 import { CpioWriter } from './cpio';
 import type { KernelImage } from './kernel-source';
 import { moduleLoadOrder } from './modules';
+import { CASE_CACHE_DIR } from '../runner/case-cache';
 
 /** Bump when the image's layout changes (the key covers content, not the code that lays it out). */
 const IMAGE_FORMAT = 3;
@@ -101,14 +102,20 @@ export function inBaseImage(p: string): boolean {
   });
 }
 
-/** Calls back for each file under a tree (following no links), skipping what the image leaves out. */
+/**
+ * Calls back for each file under a tree (following no links), skipping what the image leaves out: the
+ * big packages, and the mirror's case cache, which grows with every run on this machine (it would
+ * change the image's key each time) and goes into each run's own archive instead, for its cases only.
+ */
 function walkTree(root: string, skip: Set<string>, each: (p: string, st: fs.Stats) => void): void {
   const nm = path.join(REPO_ROOT, 'node_modules');
+  const caseCache = path.join(compiledMirror(), CASE_CACHE_DIR);
   const visit = (p: string): void => {
     const st = fs.lstatSync(p);
     each(p, st);
     if (!st.isDirectory()) return;
     for (const n of fs.readdirSync(p).sort()) {
+      if (path.join(p, n) === caseCache) continue;
       if (path.dirname(path.join(p, n)) === nm && skip.has(n)) continue;
       visit(path.join(p, n));
     }

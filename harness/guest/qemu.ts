@@ -35,6 +35,8 @@ export interface BootResult {
   outcome: 'exited' | 'boot-timeout' | 'run-timeout' | 'qemu-failed';
   bootMs: number;
   totalMs: number;
+  /** From qemu's start to the command's exit inside the guest (/init says "exited"), when it did. */
+  exitedMs?: number;
   consoleTail: string[];
   qemuStderr: string;
   /** The kernel panicked (the console says so). */
@@ -118,6 +120,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   let partial = '';
   let qemuStderr = '';
   let readyAt = 0;
+  let exitedAt = 0;
   let panic = false;
   let oom = false;
   let outcome: BootResult['outcome'] | undefined;
@@ -141,6 +144,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
       if (tail.length > TAIL) tail.shift();
       if (/Kernel panic/.test(line)) panic = true;
       if (/Out of memory|oom-kill/i.test(line)) oom = true;
+      if (!exitedAt && /^synh-guest: exited/.test(line)) exitedAt = Date.now();
       if (!readyAt && /^synh-guest: ready/.test(line)) {
         readyAt = Date.now();
         arm(o.runDeadlineMs, 'run-timeout');
@@ -167,6 +171,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     outcome,
     bootMs: readyAt ? readyAt - t0 : Date.now() - t0,
     totalMs: Date.now() - t0,
+    ...(exitedAt ? { exitedMs: exitedAt - t0 } : {}),
     consoleTail: tail.slice(-TAIL),
     qemuStderr: qemuStderr.trim(),
     panic,

@@ -39,6 +39,8 @@ export interface GuestRunResult {
   accel: Accel;
   bootMs: number;
   totalMs: number;
+  /** From qemu's start to the command's exit in the guest (then: the results tar, power-off). */
+  exitedMs?: number;
   /** Run directories and other entries the guest's results root gained. */
   merged: string[];
   /** Set when the guest itself failed (never booted, panicked, hung, ran out of memory). */
@@ -72,6 +74,7 @@ export function runScript(o: {
     env,
     `node ${shq(path.join(REPO_ROOT, 'bin', 'synh'))} ${o.argv.map(shq).join(' ')} > /dev/ttyS1 2> /dev/ttyS2`,
     'status=$?',
+    'say "exited ($status)"',
     `G=${shq(path.join(o.resultsRoot, '.synh-guest'))}`,
     '$bb mkdir -p "$G"; echo "$status" > "$G/status"; $bb uname -r > "$G/release"',
     `$bb tar -cf /dev/vda -C ${shq(o.resultsRoot)} .`,
@@ -199,7 +202,7 @@ export async function runInGuest(k: KernelImage, o: GuestRunOptions): Promise<Gu
         else if (/^synh-guest: insmod/.test(l)) log(l);
       },
     });
-    const base: Omit<GuestRunResult, 'exitCode'> = { accel, bootMs: r.bootMs, totalMs: r.totalMs, merged: [] };
+    const base: Omit<GuestRunResult, 'exitCode'> = { accel, bootMs: r.bootMs, totalMs: r.totalMs, exitedMs: r.exitedMs, merged: [] };
     // The results tar (GNU tar stops at the archive's end; the rest of the disk is zeros).
     const head = Buffer.alloc(512);
     const fd = fs.openSync(disk, 'r');

@@ -10,16 +10,20 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadCaseFiles as loadUncached, parseCaseText, type CaseFile } from '../../lib/case';
+import type { CaseFile } from '../../lib/case';
+import { loadCaseFilesWith, readCase } from '../../lib/case/collect';
 import { compiledMirror } from '../compiled-mirror';
 import { compileScriptText, isScriptPath, scriptOptionsFromEnv } from '../packetdrill/load';
+
+/** The cache's directory inside the compiled mirror (left out of a guest's base image: guest/image.ts). */
+export const CASE_CACHE_DIR = '.case-cache';
 
 let dir: string | undefined | null;
 
 function cacheDir(): string | undefined {
   if (dir === undefined) {
     try {
-      dir = path.join(compiledMirror(), '.case-cache');
+      dir = path.join(compiledMirror(), CASE_CACHE_DIR);
       fs.mkdirSync(dir, { recursive: true });
     } catch {
       dir = null; // no mirror (no TypeScript compiler?): parse every time
@@ -52,6 +56,20 @@ export function decodeCase(text: string): CaseFile {
   return walk(JSON.parse(text)) as CaseFile;
 }
 
+/**
+ * The parser (the YAML library and the schema), loaded on the first miss: a run whose cases are all
+ * cached — a guest's, whose cache the host filled (cachedEntries) — never loads it (~1 s of CPU under
+ * TCG).
+ */
+function parseCaseText(text: string, file: string): CaseFile {
+  return (require('../../lib/case/parse') as typeof import('../../lib/case/parse')).parseCaseText(text, file);
+}
+
+function entryPath(d: string, file: string, text: string): string {
+  const key = createHash('sha256').update(file).update('\0').update(text).digest('hex').slice(0, 32);
+  return path.join(d, `${key}.json`);
+}
+
 /** parseCaseText through the cache. */
 export function parseCached(text: string, file: string): CaseFile {
   // packetdrill scripts compile in well under a millisecond, and their result depends on the files
@@ -59,8 +77,7 @@ export function parseCached(text: string, file: string): CaseFile {
   if (isScriptPath(file)) return compileScriptText(text, file, scriptOptionsFromEnv());
   const d = cacheDir();
   if (!d) return parseCaseText(text, file);
-  const key = createHash('sha256').update(file).update('\0').update(text).digest('hex').slice(0, 32);
-  const entry = path.join(d, `${key}.json`);
+  const entry = entryPath(d, file, text);
   try {
     return decodeCase(fs.readFileSync(entry, 'utf8'));
   } catch {
@@ -79,5 +96,18 @@ export function parseCached(text: string, file: string): CaseFile {
 
 /** loadCaseFiles (every problem of every file, names unique) through the cache. */
 export function loadCasesCached(files: readonly string[]): CaseFile[] {
-  return loadUncached(files, parseCached);
+  return loadCaseFilesWith(files, parseCached);
+}
+
+/**
+ * The cache entries of these case files, after loading them (loadCasesCached): what a guest needs so
+ * that its run parses nothing (harness/cli/kernels.ts packs them into the guest's run archive).
+ */
+export function cachedEntries(files: readonly string[]): string[] {
+  const d = cacheDir();
+  if (!d) return [];
+  return files
+    .filter((f) => !isScriptPath(f))
+    .map((f) => entryPath(d, f, readCase(f)))
+    .filter((e) => fs.existsSync(e));
 }

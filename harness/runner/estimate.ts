@@ -1,7 +1,8 @@
 // How long a case takes, from its steps alone: the minimum (every wait as short as the case allows)
 // schedules the slow cases first; the maximum (every wait to its end) sets the per-case timeout.
 // Pure.
-import { DEFAULT_WITHIN_MS, type CaseFile } from '../../lib/case';
+import type { CaseFile } from '../../lib/case';
+import { DEFAULT_WITHIN_MS } from '../../lib/case/types';
 
 export interface CaseEstimate {
   /** Lower bound on the ladder's own duration, ms (expect_none, wait, the earliest `at`). */

@@ -8,7 +8,9 @@
 // seed: the same seed hands out the same jobs in the same order.
 import { hostname, release, version as osVersion } from 'os';
 import * as path from 'path';
-import { discoverCaseFiles, kernelMatches, type CaseFile } from '../../lib/case';
+import type { CaseFile } from '../../lib/case';
+import { discoverCaseFiles } from '../../lib/case/discover';
+import { kernelMatches } from '../../lib/case/expr';
 import { globalSysctlMismatch, isGlobalSysctl } from '../../lib/kernel/global-sysctls';
 import { kernelVersionOf, SYSCTL_SINCE, sysctlExists, sysctlKey } from '../../lib/model';
 import { Prng } from '../../lib/util/prng';
@@ -167,12 +169,18 @@ export function skipResult(p: PlannedJob): CaseResult {
   return { ...blankResult(p.case, p.ip, p.job.seed, release(), 'skip', p.skip), modelProfile: 'n/a' };
 }
 
+/** The case files a run of these paths (and filters) takes; an error when there is none. */
+export function suiteFiles(paths: readonly string[], filter?: readonly string[]): string[] {
+  const files = discoverCaseFiles([...paths], filter?.length ? { filter: [...filter] } : {});
+  if (!files.length) throw new Error(`no case files in ${paths.join(', ')}${filter?.length ? ` matching ${filter.join(', ')}` : ''}`);
+  return files;
+}
+
 export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
   const startedAt = new Date();
   const t0 = process.hrtime.bigint();
   const seed = o.seed ?? freshSeed();
-  const files = discoverCaseFiles(o.paths, o.filter?.length ? { filter: o.filter } : {});
-  if (!files.length) throw new Error(`no case files in ${o.paths.join(', ')}${o.filter?.length ? ` matching ${o.filter.join(', ')}` : ''}`);
+  const files = suiteFiles(o.paths, o.filter);
   // The workers start now, while the case files load (both take most of a second): a worker is
   // ready for its first case about when the plan is.
   let running = 0;

@@ -1,5 +1,6 @@
 // The verdict on one `call` step: the agent's reply against the case's ok / ret / err / value / data.
-import { cmpMatches, type CallStep } from '../case';
+import type { CallStep } from '../case';
+import { cmpMatches } from '../case/expr';
 import { bytesText } from './describe';
 import type { FieldDiff, StepOutcome } from './verdict';
 

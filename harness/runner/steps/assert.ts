@@ -1,7 +1,8 @@
 // `assert`: the accept queue (sock_diag), the SYN queue and socket states (/proc/net/tcp), TCP_INFO
 // checks on a socket (tcp-info.ts), and nstat counter changes since the start of the case.
 import { closest } from '../../../lib/yaml-kit/suggest';
-import { cmpMatches, type AssertStep } from '../../../lib/case';
+import type { AssertStep } from '../../../lib/case';
+import { cmpMatches } from '../../../lib/case/expr';
 import type { FieldDiff, StepOutcome } from '../../../lib/match/verdict';
 import type { CaseContext } from '../case-context';
 import { tcpInfoDiffs } from './tcp-info';

@@ -1,7 +1,8 @@
 // `expect: model`: takes exactly the packets the model has predicted so far (each waited for up to
 // DEFAULT_WITHIN_MS), lets SETTLE_MS pass after the last stimulus, and has lib/match/expect-model.ts
 // judge them — and anything more the DUT sent — flow by flow.
-import { DEFAULT_WITHIN_MS, type ExpectStep } from '../../../lib/case';
+import type { ExpectStep } from '../../../lib/case';
+import { DEFAULT_WITHIN_MS } from '../../../lib/case/types';
 import { judgeExpectModel, type ModelObserved } from '../../../lib/match/expect-model';
 import { SETTLE_MS } from '../../../lib/match/timing';
 import type { StepOutcome } from '../../../lib/match/verdict';

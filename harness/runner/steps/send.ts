@@ -1,7 +1,9 @@
 // `send`: expressions evaluated in the flow's bindings → buildIp (mistakes included) → injected on the
 // path pathFor picks; the packet's time in the capture (as it left) is the `at` reference; the segment
 // is recorded for the model at that time (applied when the model is next consulted: ModelTrack.sent).
-import { evalValue, resolveSendOptions, type SendStep, type SendTarget } from '../../../lib/case';
+import type { SendStep, SendTarget } from '../../../lib/case';
+import { evalValue } from '../../../lib/case/expr';
+import { resolveSendOptions } from '../../../lib/case/options';
 import type { StepOutcome } from '../../../lib/match/verdict';
 import { macToBytes } from '../../../lib/wire/addr';
 import { buildIp, type PacketSpec } from '../../../lib/wire/build';

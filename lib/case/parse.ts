@@ -1,6 +1,6 @@
 // parseCaseText: YAML text → CaseFile, or a CaseError listing every problem as file:line:column.
 // Three passes, each reporting all it finds: YAML syntax, then the schema (schema.ts), then defaults
-// and step order (normalise.ts). A later pass runs only when the earlier ones found nothing. Pure.
+// and step order (normalise/). A later pass runs only when the earlier ones found nothing. Pure.
 import { isMap, isScalar, isSeq } from 'yaml';
 import { documentValue, locateNode, parseYamlSource, yamlIssues } from '../yaml-kit/yaml-source';
 import { keysAt } from '../yaml-kit/schema-keys';

@@ -1,6 +1,6 @@
 // The case-file schema: the single source of truth for the YAML syntax. It checks structure and
 // every scalar (through the parsers in expr.ts and options.ts, so messages are precise) and turns
-// scalars into their parsed form; normalise.ts then fills defaults and checks the step order.
+// scalars into their parsed form; normalise/ then fills defaults and checks the step order.
 // cases/case.schema.json is generated from it (scripts/gen-case-schema.ts). Pure.
 import { CASE_NAME_RE } from './case-name';
 import { z } from 'zod';

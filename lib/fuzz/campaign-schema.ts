@@ -6,7 +6,11 @@
 // profiles (rotated in blocks of `rotate_every` probes) and IP versions (alternating by index), and
 // how packets vary (`generator`: packet classes by weight, flag/option/field ranges, malformed-option
 // mutators, the sequence/ack/timestamp edges that matter). See cases/campaigns/README.md.
-import { sysctlProblem } from '../case/sysctl-check';
+import { sysctlEntries } from '../case/sysctl-check';
+import { CASE_NAME_RE } from '../case/case-name';
+import { int, type Issue, number, Port, sysctlMap, typeError, U32, U32Schema } from '../case/scalars';
+import { show } from '../yaml-kit/show';
+import { WHOLE_OBJECT } from '../yaml-kit/zod-issues';
 import { z } from 'zod';
 import { parseOptionSpec } from '../wire/tcp-option-spec';
 import type { TcpOption } from '../wire/types';
@@ -257,69 +261,42 @@ export function defaultGenerator(target: Target): GeneratorConfig {
 // ---------------------------------------------------------------------------------------------
 // Schema (the YAML shape: snake_case keys, everything optional except name, seed, budget, target)
 
-type Issue = { input?: unknown };
-const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
+const Prob = number(0, 1, 'a probability is 0..1, e.g. 0.2');
+const Weight = number(0, 1e9, 'a weight is a number ≥ 0, e.g. 1', 'a number ≥ 0');
+const Offset = int(-U32, U32, 'an offset is a whole number within ±4294967295, e.g. -1');
 
-function num(lo: number, hi: number, what: string, int = false) {
-  let s = z.number({ error: (i: Issue) => `expected ${what}, got ${show(i.input)}` });
-  if (int) s = s.int({ error: (i: Issue) => `${show(i.input)} is not a whole number — ${what}` });
-  return s
-    .min(lo, { error: (i: Issue) => `${show(i.input)} is below ${lo} — ${what}` })
-    .max(hi, { error: (i: Issue) => `${show(i.input)} is above ${hi} — ${what}` });
-}
-const Prob = num(0, 1, 'a probability 0..1');
-const Weight = num(0, 1e9, 'a weight ≥ 0');
-const Port = num(1, 65535, 'a TCP port 1..65535', true);
-const U32 = num(0, 0xffffffff, 'a whole number 0..4294967295', true);
-const Offset = num(-0xffffffff, 0xffffffff, 'an offset, a whole number within ±4294967295', true);
+/** A list that must hold something. */
+const NOT_EMPTY = { error: 'the list is empty — give at least one value, or leave the key out for the default' };
 
-function pairOf(inner: z.ZodNumber, what: string) {
+function pairOf(inner: z.ZodNumber, what: string, example: string) {
   return z
-    .tuple([inner, inner], { error: (i: Issue) => `expected ${what} as [lo, hi], got ${show(i.input)}` })
+    .tuple([inner, inner], { error: typeError(`${what} as [lo, hi]`, `write e.g. ${what}: ${example}`) })
     .refine((t) => t[0] <= t[1], { error: `${what}: the first bound must not exceed the second — write [lo, hi]` });
 }
 
 function weightMap<K extends string>(keys: readonly K[], what: string) {
   const shape: Record<string, z.ZodOptional<typeof Weight>> = {};
   for (const k of keys) shape[k] = Weight.optional();
-  return z.strictObject(shape, { error: (i: Issue) => `expected a map of ${what} to weights, got ${show(i.input)}` });
+  return z.strictObject(shape, { error: typeError(`a map of ${what} to weights`, `write e.g. { ${keys[0]}: 1 }`) });
 }
 
 const SockoptsSchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]), {
-  error: (i: Issue) => `expected a map of socket options, got ${show(i.input)} — write e.g. { TCP_MAXSEG: 1000 }`,
-});
-
-const SysctlName = z.string().superRefine((s, ctx) => {
-  if (/^net\.(ipv4|ipv6|core)\.[a-z0-9_.-]+$/.test(s)) return;
-  const hint = /^(tcp_|ip_|icmp_)/.test(s)
-    ? `write net.ipv4.${s}`
-    : /^(somaxconn|rmem_|wmem_|netdev_)/.test(s)
-      ? `write net.core.${s}`
-      : 'write the dotted /proc/sys name, e.g. net.ipv4.tcp_syncookies';
-  ctx.addIssue({ code: 'custom', message: `sysctl ${show(s)} is not a net.* name — ${hint}` });
-});
-
-const SysctlValue = z.union([z.number(), z.string(), z.array(z.number())], {
-  error: (i: Issue) => `expected a sysctl value, got ${show(i.input)} — a number, a string, or a list of numbers`,
+  error: typeError('a map of socket options', 'write e.g. { TCP_MAXSEG: 1000 }'),
 });
 
 const ProfileSchema = z.strictObject({
-  name: z.string({ error: (i: Issue) => `expected a profile name, got ${show(i.input)}` }).regex(/^[a-z0-9][a-z0-9_.+-]*$/, {
+  name: z.string({ error: typeError('a profile name', 'e.g. name: syncookies-on') }).regex(/^[a-z0-9][a-z0-9_.+-]*$/, {
     error: (i: Issue) => `profile name ${show(i.input)} — use lower-case letters, digits and - _ . +`,
   }),
-  sysctls: z
-    .record(SysctlName, SysctlValue, { error: (i: Issue) => `expected a map of sysctls, got ${show(i.input)}` })
+  sysctls: sysctlMap(z.string())
     .superRefine((r, ctx) => {
-      // The same load-time check as a case's sysctls: model sysctls misspelled or set out of range.
-      for (const [k, v] of Object.entries(r)) {
-        const bad = sysctlProblem(k, v);
-        if (bad) ctx.addIssue({ code: 'custom', path: [k], message: bad.message });
-      }
+      // The same load-time checks as a case's sysctls: net.* names, model sysctls misspelled or set out of range.
+      sysctlEntries(r, [], (path, message, at) => ctx.addIssue({ code: 'custom', path: [...path], message, ...(at ? { params: { at } } : {}) }));
     })
     .optional(),
 });
 
-const OptionItem = z.string({ error: (i: Issue) => `expected an option such as mss=1460, got ${show(i.input)}` }).superRefine((s, ctx) => {
+const OptionItem = z.string({ error: typeError('an option such as mss=1460', 'write one option per list item') }).superRefine((s, ctx) => {
   if (s.includes(',')) {
     ctx.addIssue({ code: 'custom', message: `'${s}' holds several options — one option per list item` });
     return;
@@ -332,31 +309,31 @@ const OptionItem = z.string({ error: (i: Issue) => `expected an option such as m
 });
 
 const GeneratorSchema = z.strictObject({
-  kinds: z.record(z.string(), Weight, { error: (i: Issue) => `expected a map of packet classes to weights, got ${show(i.input)}` }).optional(),
-  ports: pairOf(Port, 'ports').optional(),
+  kinds: z.record(z.string(), Weight, { error: typeError('a map of packet classes to weights', 'write e.g. { syn: 10, ack: 1 }') }).optional(),
+  ports: pairOf(Port, 'ports', '[10000, 59999]').optional(),
   isn_edge: Prob.optional(),
   flags: z.strictObject({ extra: Prob.optional(), reserved: Prob.optional() }).optional(),
-  seq: z.strictObject({ offsets: z.array(Offset).min(1).optional(), edge: Prob.optional() }).optional(),
-  ack: z.strictObject({ offsets: z.array(Offset).min(1).optional(), edge: Prob.optional() }).optional(),
+  seq: z.strictObject({ offsets: z.array(Offset).min(1, NOT_EMPTY).optional(), edge: Prob.optional() }).optional(),
+  ack: z.strictObject({ offsets: z.array(Offset).min(1, NOT_EMPTY).optional(), edge: Prob.optional() }).optional(),
   window: z
     .strictObject({
       values: z
-        .array(num(0, 65535, 'a window 0..65535', true))
-        .min(1)
+        .array(int(0, 65535, 'the window field is 0..65535'))
+        .min(1, NOT_EMPTY)
         .optional(),
       random: Prob.optional(),
     })
     .optional(),
   options: z
     .strictObject({
-      count: pairOf(num(0, 20, 'an option count 0..20', true), 'count').optional(),
+      count: pairOf(int(0, 20, 'an option count is 0..20'), 'count', '[0, 8]').optional(),
       weights: weightMap(OPTION_KINDS, 'option kinds').optional(),
       mss: z
-        .array(num(0, 65535, 'an MSS 0..65535', true))
-        .min(1)
+        .array(int(0, 65535, 'an MSS is 0..65535'))
+        .min(1, NOT_EMPTY)
         .optional(),
       mss_random: Prob.optional(),
-      wscale: pairOf(num(0, 255, 'a shift 0..255', true), 'wscale').optional(),
+      wscale: pairOf(int(0, 255, 'a shift is 0..255'), 'wscale', '[0, 14]').optional(),
       wscale_invalid: Prob.optional(),
       malformed: Prob.optional(),
       mutators: weightMap(MUTATOR_NAMES, 'mutators').optional(),
@@ -369,50 +346,58 @@ const GeneratorSchema = z.strictObject({
   tsval: z
     .strictObject({ older: Weight.optional(), same: Weight.optional(), newer: Weight.optional(), zero: Weight.optional(), wrap: Weight.optional() })
     .optional(),
-  payload: z.strictObject({ p: Prob.optional(), max: num(1, 1400, 'a payload length 1..1400', true).optional() }).optional(),
+  payload: z.strictObject({ p: Prob.optional(), max: int(1, 1400, 'a payload length is 1..1400').optional() }).optional(),
   tos: z.strictObject({ p: Prob.optional() }).optional(),
   mistakes: z.strictObject({ bad_checksum: Prob.optional(), ip_checksum: Prob.optional(), data_offset: Prob.optional() }).optional(),
   setup: z
     .strictObject({
       ts: Prob.optional(),
-      options: z
-        .array(OptionItem, { error: (i: Issue) => `expected a list of options, got ${show(i.input)} — e.g. [mss=1460, sackOK, ts, nop, wscale=7]` })
-        .optional(),
+      options: z.array(OptionItem, { error: typeError('a list of options', 'write e.g. [mss=1460, sackOK, ts, nop, wscale=7]') }).optional(),
       fin: Prob.optional(),
     })
     .optional(),
-  via: z.enum(['passive', 'active'], { error: (i: Issue) => `expected passive or active, got ${show(i.input)}` }).optional(),
+  via: z.enum(['passive', 'active'], { error: typeError('passive or active', 'via: active reaches the state by connecting out') }).optional(),
 });
 
-const IpSchema = z.union([z.literal(4), z.literal(6), z.literal('both'), z.array(z.union([z.literal(4), z.literal(6)])).min(1)], {
-  error: (i: Issue) => `ip must be 4, 6, both or a list such as [4, 6], got ${show(i.input)}`,
-});
+const TARGET_TODO = 'use listener, request, synsent, established or timewait';
+
+const IpSchema = z.union(
+  [
+    z.literal(4),
+    z.literal(6),
+    z.literal('both'),
+    z.array(z.union([z.literal(4), z.literal(6)], { error: typeError('4 or 6', 'write e.g. ip: [4, 6]') })).min(1, NOT_EMPTY),
+  ],
+  {
+    error: (i: Issue) => `ip must be 4, 6, both or a list such as [4, 6], got ${show(i.input)}`,
+  },
+);
 
 export const CampaignSchema = z
   .strictObject({
-    name: z.string({ error: (i: Issue) => `expected a kebab-case name, got ${show(i.input)}` }).regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, {
+    name: z.string({ error: typeError('a kebab-case name', 'e.g. name: listener-syn-flood-mix') }).regex(CASE_NAME_RE, {
       error: (i: Issue) => `name ${show(i.input)} is not kebab-case — e.g. listener-syn-flood-mix`,
     }),
-    description: z.string({ error: (i: Issue) => `expected a description, got ${show(i.input)}` }).optional(),
-    seed: U32,
+    description: z.string({ error: typeError('a description', 'say what the campaign fuzzes, in a sentence') }).optional(),
+    seed: U32Schema,
     budget: z
       .strictObject(
         {
-          probes: num(1, Number.MAX_SAFE_INTEGER, 'a positive number of probes', true).optional(),
-          seconds: num(0.001, 1e9, 'a positive number of seconds').optional(),
+          probes: int(1, Number.MAX_SAFE_INTEGER, 'give a positive number of probes, e.g. 100000', 'a whole number ≥ 1').optional(),
+          seconds: number(0.001, 1e9, 'give a positive number of seconds, e.g. 600', 'a number of seconds').optional(),
         },
-        { error: (i: Issue) => `expected { probes: N } and/or { seconds: S }, got ${show(i.input)}` },
+        { error: typeError('{ probes: N } and/or { seconds: S }', 'write e.g. budget: { probes: 100000 }') },
       )
-      .refine((b) => b.probes !== undefined || b.seconds !== undefined, { error: 'budget is empty — give probes: N and/or seconds: S' }),
-    target: z.enum(['listener', 'request', 'synsent', 'established', 'timewait'], {
-      error: (i: Issue) => `unknown target ${show(i.input)} — use listener, request, synsent, established or timewait`,
-    }),
+      .refine((b) => b.probes !== undefined || b.seconds !== undefined, { error: 'budget is empty — give probes: N and/or seconds: S', params: WHOLE_OBJECT }),
+    target: z
+      .string({ error: typeError('a target', TARGET_TODO) })
+      .pipe(z.enum(['listener', 'request', 'synsent', 'established', 'timewait'], { error: (i: Issue) => `unknown target ${show(i.input)} — ${TARGET_TODO}` })),
     ip: IpSchema.optional(),
     profiles: z.array(ProfileSchema).min(1, { error: 'profiles is empty — give at least one, e.g. - name: defaults' }).optional(),
-    rotate_every: num(1, Number.MAX_SAFE_INTEGER, 'a positive number of probes', true).optional(),
-    listen: z.strictObject({ port: Port, backlog: num(0, 65535, 'a backlog 0..65535', true).optional(), sockopts: SockoptsSchema.optional() }).optional(),
+    rotate_every: int(1, Number.MAX_SAFE_INTEGER, 'give a positive number of probes, e.g. 10000', 'a whole number ≥ 1').optional(),
+    listen: z.strictObject({ port: Port, backlog: int(0, 65535, 'the listen() backlog, e.g. 16').optional(), sockopts: SockoptsSchema.optional() }).optional(),
     connect: z.strictObject({ port: Port, sockopts: SockoptsSchema.optional() }).optional(),
-    window: num(1, 1 << 20, 'a credit window ≥ 1', true).optional(),
+    window: int(1, 1 << 20, 'a credit window is 1..1048576 probes in flight').optional(),
     guided: z.boolean({ error: (i: Issue) => `guided must be true or false, got ${show(i.input)}` }).optional(),
     generator: GeneratorSchema.optional(),
   })
@@ -485,6 +470,7 @@ export const CampaignSchema = z
         code: 'custom',
         path: ['generator', 'options', 'weights'],
         message: 'every option kind has weight 0 — give at least one a positive weight',
+        params: WHOLE_OBJECT,
       });
     }
     const m = c.generator?.options?.mutators;
@@ -493,12 +479,13 @@ export const CampaignSchema = z
         code: 'custom',
         path: ['generator', 'options', 'mutators'],
         message: 'every mutator has weight 0 while malformed > 0 — give one a weight or set malformed: 0',
+        params: WHOLE_OBJECT,
       });
     }
     for (const k of ['tsecr', 'tsval'] as const) {
       const t = c.generator?.[k] as Record<string, number | undefined> | undefined;
       if (t && Object.keys(t).length > 0 && Object.values(t).every((x) => !x)) {
-        ctx.addIssue({ code: 'custom', path: ['generator', k], message: `every ${k} choice has weight 0 — give one a positive weight` });
+        ctx.addIssue({ code: 'custom', path: ['generator', k], message: `every ${k} choice has weight 0 — give one a positive weight`, params: WHOLE_OBJECT });
       }
     }
   });

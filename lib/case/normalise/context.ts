@@ -3,18 +3,14 @@
 // concern's file reads and updates this object; nothing is shared through closures. Pure.
 import type { CaseRaw } from '../schema';
 import type { Setup, SourcePos, Step } from '../types';
+import type { Path } from '../../yaml-kit/yaml-source';
 
-export type Path = ReadonlyArray<string | number>;
+export type { Path } from '../../yaml-kit/yaml-source';
+/** A problem at a path of the YAML document (the schema's and normalisation's alike). */
+export type { PathIssue } from '../../yaml-kit/zod-issues';
 
 /** One step as the schema gives it. */
 export type RawStep = CaseRaw['steps'][number];
-
-/** A problem at a path of the YAML document; `at: 'key'` points at the key rather than its value. */
-export interface PathIssue {
-  path: Path;
-  message: string;
-  at?: 'key';
-}
 
 /** Records a problem (every concern reports through one, in the order it finds them). */
 export type Problem = (path: Path, message: string, at?: 'key') => void;

@@ -5,7 +5,7 @@ import type { CaseRaw } from '../schema';
 import type { CaseFile } from '../types';
 import type { Problem } from './context';
 import { DEFAULT_IP } from './defaults';
-import { sysctlEntries } from './sysctls';
+import { sysctlEntries } from '../sysctl-check';
 
 export type Header = Pick<CaseFile, 'name' | 'description' | 'spec' | 'kernel' | 'families' | 'sysctls'> & {
   ip: 4 | 6 | 'both';
@@ -27,17 +27,6 @@ export function normaliseHeader(raw: CaseRaw, file: string, problem: Problem): H
     ipName: ip === 'both' ? 'ip: both' : `ip: ${ip}`,
     spec: Array.isArray(raw.spec) ? raw.spec : [raw.spec],
     kernel: raw.kernel ?? { text: '*', anyOf: [] },
-    sysctls: sysctlEntries(raw.sysctls ?? {}, ['sysctls'], problem, sysctlNameHint),
+    sysctls: sysctlEntries(raw.sysctls ?? {}, ['sysctls'], problem),
   };
-}
-
-/** What to do with a sysctl name outside net.*: the dotted form of a path, the full name of a short one. */
-function sysctlNameHint(name: string): string {
-  return name.includes('/')
-    ? `write it dotted, as ${name.replace(/^\/?(proc\/sys\/)?/, '').replace(/\//g, '.')}`
-    : /^(ipv4|ipv6|core)\./.test(name)
-      ? `write the full name, net.${name}`
-      : /^(tcp|ip|udp|icmp)_\w+$/.test(name)
-        ? `write the full name, net.ipv4.${name}`
-        : 'only net.* sysctls belong to the DUT network namespace, e.g. net.ipv4.tcp_syncookies';
 }

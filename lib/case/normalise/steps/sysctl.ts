@@ -1,7 +1,7 @@
 // sysctl steps: DUT sysctls changed at this point of the case (the model follows). Pure.
 import type { SysctlStep } from '../../types';
 import type { CaseContext, Path, RawStep } from '../context';
-import { sysctlEntries } from '../sysctls';
+import { sysctlEntries } from '../../sysctl-check';
 
 export function normaliseSysctlStep(ctx: CaseContext, map: NonNullable<RawStep['sysctl']>, yp: Path, i: number): SysctlStep {
   const sysctls = sysctlEntries(map, yp, ctx.problem, () => 'only net.* sysctls belong to the DUT network namespace, e.g. net.ipv4.tcp_ecn');

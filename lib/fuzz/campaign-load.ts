@@ -11,7 +11,7 @@ import { isMap } from 'yaml';
 import { documentValue, locateNode as locate, parseYamlSource, type Path, type SourcePos, yamlIssues } from '../yaml-kit/yaml-source';
 import { dottedPath, flattenZodIssues } from '../yaml-kit/zod-issues';
 import { SourceIssue, SourceIssuesError } from '../yaml-kit/issues';
-import { Campaign, CampaignSchema, normaliseCampaign } from './campaign-schema';
+import { Campaign, CampaignSchema, normaliseCampaign } from './campaign';
 
 export type CampaignIssue = SourceIssue;
 

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { join } from 'path';
 import { CampaignError, loadCampaignDir, loadCampaignFile, parseCampaignText } from '../../../lib/fuzz/campaign-load';
-import { campaignHash, DEFAULT_KINDS, KINDS } from '../../../lib/fuzz/campaign-schema';
+import { campaignHash, DEFAULT_KINDS, KINDS } from '../../../lib/fuzz/campaign';
 import { TARGETS } from '../../../lib/fuzz/probe';
 
 const DIR = join(__dirname, '../../../cases/campaigns');

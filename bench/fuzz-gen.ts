@@ -4,7 +4,7 @@
 // Run: npx ts-node --transpile-only bench/fuzz-gen.ts
 import { join } from 'path';
 import { loadCampaignFile } from '../lib/fuzz/campaign-load';
-import type { Campaign } from '../lib/fuzz/campaign-schema';
+import type { Campaign } from '../lib/fuzz/campaign';
 import { probeAt } from '../lib/fuzz/generate';
 import { bindingsFor, probePacketSpec } from '../lib/fuzz/probe';
 import { buildIpInto } from '../lib/wire/build';

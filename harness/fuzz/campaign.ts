@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { RULES } from '../../lib/model';
-import { campaignHash, Campaign } from '../../lib/fuzz/campaign-schema';
+import { campaignHash, Campaign } from '../../lib/fuzz/campaign';
 import { assertResumable, Checkpoint, loadCheckpoint, newCheckpoint, saveCheckpointAsync, writeFileAtomic } from '../../lib/fuzz/checkpoint';
 import { coverageReport, formatCoverage, formatProgress } from '../../lib/fuzz/coverage';
 import { probeAt, profileIndexAt } from '../../lib/fuzz/generate';

@@ -1,7 +1,7 @@
 // The pipeline worker (a worker thread): judges the kernel's replies against the model, and generates
 // a share of the campaign's probe frames. Pure computation — no sockets, no namespaces.
 import { parentPort, workerData } from 'worker_threads';
-import type { Campaign } from '../../lib/fuzz/campaign-schema';
+import type { Campaign } from '../../lib/fuzz/campaign';
 import { signatureOf } from '../../lib/fuzz/signature';
 import { ListenerOracle } from './listener-oracle';
 import { loadModel } from './model-api';

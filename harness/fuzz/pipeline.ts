@@ -1,7 +1,7 @@
 // The main thread's handle on a pipeline worker.
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import type { Campaign } from '../../lib/fuzz/campaign-schema';
+import type { Campaign } from '../../lib/fuzz/campaign';
 import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
 import type { EnvParams, GenReply, JudgeReply, Link, Packed, Reply, Request } from './pipeline-protocol';
 

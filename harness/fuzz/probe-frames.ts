@@ -1,6 +1,6 @@
 // A chunk of the campaign's probes as Ethernet frames, written straight into one buffer: what the
 // engine sends. Made on whichever thread has the time (work-balance.ts).
-import type { Campaign } from '../../lib/fuzz/campaign-schema';
+import type { Campaign } from '../../lib/fuzz/campaign';
 import { probeAt } from '../../lib/fuzz/generate';
 import { bindingsFor, type Probe, probePacketSpec } from '../../lib/fuzz/probe';
 import { buildIpInto, buildLength } from '../../lib/wire/build';

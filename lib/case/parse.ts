@@ -1,15 +1,12 @@
 // parseCaseText: YAML text → CaseFile, or a CaseError listing every problem as file:line:column.
 // Three passes, each reporting all it finds: YAML syntax, then the schema (schema.ts), then defaults
-// and step order (normalise.ts). A later pass runs only when the earlier ones found nothing. Pure.
+// and step order (normalise/). A later pass runs only when the earlier ones found nothing. Pure.
 import { isMap, isScalar, isSeq } from 'yaml';
-import { documentValue, locateNode, parseYamlSource, yamlIssues } from '../yaml-kit/yaml-source';
-import { keysAt } from '../yaml-kit/schema-keys';
-import type { z } from 'zod';
-import { fittingBranches, issueMessage } from '../yaml-kit/zod-branches';
+import { documentValue, locateNode, parseYamlSource, type Path, yamlIssues } from '../yaml-kit/yaml-source';
+import { flattenZodIssues } from '../yaml-kit/zod-issues';
 import { CaseError, CaseIssue } from './errors';
-import { normaliseCase, Path, PathIssue } from './normalise';
+import { normaliseCase } from './normalise';
 import { CaseSchema } from './schema';
-import { closest } from '../yaml-kit/suggest';
 import type { CaseFile, SourcePos } from './types';
 
 /**
@@ -55,7 +52,7 @@ function parseChecked(source: string, fileName: string): CaseFile {
   // ---- pass 2: schema
   const parsed = CaseSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    const pis = zodIssues(parsed.error.issues, [], raw);
+    const pis = flattenZodIssues(parsed.error.issues, { schema: CaseSchema, root: raw, where });
     throw new CaseError(pis.map((p) => issue(locate(p.path, p.at === 'key'), p.message)));
   }
 
@@ -70,64 +67,7 @@ function parseChecked(source: string, fileName: string): CaseFile {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Schema issues → path issues with messages
-
-type ZIssue = z.core.$ZodIssue;
-
-/** zod issues (possibly nested in unions) → path issues, choosing the union branch that fits. */
-function zodIssues(issues: readonly ZIssue[], prefix: Path, root: unknown): PathIssue[] {
-  const out: PathIssue[] = [];
-  for (const iss of issues) {
-    const path: Path = [...prefix, ...(iss.path as Array<string | number>)];
-    switch (iss.code) {
-      case 'invalid_union': {
-        const fitting = fittingBranches(iss);
-        if (iss.input === undefined && path.length > 0) {
-          out.push({ path, message: missingMessage(path, iss.message) });
-        } else if (fitting.length === 0 || (iss as { note?: string }).note) {
-          out.push({ path, message: issueMessage(iss) });
-        } else {
-          const depth = (b: ZIssue[]) => Math.max(...b.map((x) => x.path.length));
-          fitting.sort((a, b) => depth(b) - depth(a) || a.length - b.length);
-          out.push(...zodIssues(fitting[0], path, root));
-        }
-        break;
-      }
-      case 'unrecognized_keys':
-        for (const k of iss.keys) out.push({ path: [...path, k], at: 'key', message: unknownKeyMessage(k, path, root) });
-        break;
-      case 'invalid_type': {
-        if (iss.input === undefined && path.length > 0) {
-          out.push({ path, message: missingMessage(path, iss.message) });
-        } else {
-          out.push({ path, message: issueMessage(iss) });
-        }
-        break;
-      }
-      case 'custom': {
-        const params = (iss as { params?: { at?: string; noAction?: boolean } }).params;
-        if (params?.noAction && issues.some((o) => o.code === 'unrecognized_keys' && samePath(o.path, iss.path))) break;
-        out.push(params?.at === 'key' ? { path, message: iss.message, at: 'key' } : { path, message: iss.message });
-        break;
-      }
-      default:
-        out.push({ path, message: issueMessage(iss) });
-    }
-  }
-  return out;
-}
-
-/** "missing port in listen — <what to do, taken from the schema's message>" */
-function missingMessage(path: Path, schemaMessage: string): string {
-  const key = String(path[path.length - 1]);
-  const dash = schemaMessage.indexOf(' — ');
-  const todo = dash === -1 ? `add ${key}:` : schemaMessage.slice(dash + 3);
-  return `missing ${key} ${where(path.slice(0, -1))} — ${todo}`;
-}
-
-function samePath(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
+// Where a schema problem is, in a case's words
 
 /** "at the top level", "in step 3", "in listen", "in expect (step 3)" */
 function where(path: Path): string {
@@ -136,11 +76,4 @@ function where(path: Path): string {
   if (step !== undefined && path.length === 2) return `in step ${step}`;
   const last = [...path].reverse().find((x) => typeof x === 'string' && x !== 'steps');
   return `in ${String(last ?? 'this list')}${step !== undefined ? ` (step ${step})` : ''}`;
-}
-
-function unknownKeyMessage(key: string, path: Path, root: unknown): string {
-  const known = keysAt(CaseSchema, path, root);
-  const g = closest(key, known);
-  const list = known.length ? `known keys here: ${known.join(', ')}` : 'remove it';
-  return `unknown key '${key}' ${where(path)} — ${g ? `did you mean '${g}'? ` : ''}${list}`;
 }

@@ -1,6 +1,6 @@
 // The case-file schema: the single source of truth for the YAML syntax. It checks structure and
 // every scalar (through the parsers in expr.ts and options.ts, so messages are precise) and turns
-// scalars into their parsed form; normalise.ts then fills defaults and checks the step order.
+// scalars into their parsed form; normalise/ then fills defaults and checks the step order.
 // cases/case.schema.json is generated from it (scripts/gen-case-schema.ts). Pure.
 import { CASE_NAME_RE } from './case-name';
 import { z } from 'zod';
@@ -24,60 +24,17 @@ import {
   checkInt,
 } from './expr';
 import { OPTION_PATTERN, parseOptionPattern, parseSendOption } from './options';
+import { Byte, Duration, int, type Issue, Port, sysctlMap, typeError, U32, via } from './scalars';
 import { nearestSections } from './spec-doc';
 import { SPEC_SECTIONS } from './spec-sections';
 import { show } from '../yaml-kit/show';
 import { closest } from '../yaml-kit/suggest';
+import { WHOLE_OBJECT } from '../yaml-kit/zod-issues';
 import { SAME_FIELDS, type CmpMatcher } from './types';
 import { ERRNO_NAMES, TCP_STATE_NAMES } from './vocab';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers
-
-type Issue = { input?: unknown };
-
-/** Error function for a type mismatch: "expected X, got Y — todo". */
-function typeError(what: string, todo: string) {
-  return (iss: Issue) => `expected ${what}, got ${show(iss.input)} — ${todo}`;
-}
-
-/** A parser run as a zod transform: ValueError becomes an issue at this value. */
-function via<T>(fn: (v: unknown) => T) {
-  return (v: unknown, ctx: z.core.$RefinementCtx<unknown>): T => {
-    try {
-      return fn(v);
-    } catch (e) {
-      if (!(e instanceof ValueError)) throw e;
-      ctx.issues.push({ code: 'custom', message: e.message, input: v });
-      return z.NEVER;
-    }
-  };
-}
-
-/** A whole number in [lo, hi]. */
-function int(lo: number, hi: number, todo: string) {
-  const range = `a whole number ${lo}..${hi}`;
-  return z
-    .number({ error: typeError(range, todo) })
-    .int({ error: (iss: Issue) => `${show(iss.input)} is not a whole number — ${todo}` })
-    .min(lo, { error: (iss: Issue) => `${show(iss.input)} is below ${lo} — ${todo}` })
-    .max(hi, { error: (iss: Issue) => `${show(iss.input)} is above ${hi} — ${todo}` });
-}
-
-const U32 = 0xffffffff;
-const Port = int(1, 65535, 'use a TCP port 1..65535');
-const Byte = (todo: string) => int(0, 255, todo);
-
-const Duration = z
-  .string({
-    error: (iss: Issue) => {
-      if (typeof iss.input === 'number') return `${iss.input} has no unit — write ${iss.input}ms or ${iss.input}s`;
-      return `expected a duration, got ${show(iss.input)} — write a number with ms or s, e.g. 200ms or 1.5s`;
-    },
-  })
-  .meta({ pattern: DURATION_PATTERN, examples: ['200ms', '1s', '1.5s'] })
-  .transform(via(parseDuration))
-  .meta({ id: 'case-duration', description: 'A duration: a number with ms or s, e.g. 200ms, 1s, 1.5s.' });
+// Scalars (the shared builders are in scalars.ts)
 
 const TimeWindowSchema = z
   .union(
@@ -598,13 +555,7 @@ const CallSchema = z
 // ---------------------------------------------------------------------------------------------
 // assert, expect_none, steps
 
-const SysctlsSchema = z.record(
-  z.string(),
-  z.union([z.number(), z.string(), z.array(z.number())], {
-    error: (iss: Issue) => `expected a sysctl value, got ${show(iss.input)} — a number, a string, or a list of numbers (tcp_rmem: [4096, 131072, 6291456])`,
-  }),
-  { error: typeError('a map of sysctls', 'write e.g. { net.ipv4.tcp_syncookies: 0 }') },
-);
+const SysctlsSchema = sysctlMap(z.string());
 
 const TcpInfoSchema = z
   .strictObject({
@@ -693,7 +644,7 @@ const StepSchema = z
   .superRefine((s, ctx) => {
     const present = STEP_ACTIONS.filter((k) => (s as Record<string, unknown>)[k] !== undefined);
     if (present.length === 0) {
-      ctx.addIssue({ code: 'custom', message: `a step needs one action — use one of ${STEP_ACTIONS.join(', ')}`, params: { noAction: true } });
+      ctx.addIssue({ code: 'custom', message: `a step needs one action — use one of ${STEP_ACTIONS.join(', ')}`, params: WHOLE_OBJECT });
     } else if (present.length > 1) {
       ctx.addIssue({
         code: 'custom',
@@ -745,7 +696,7 @@ const SetupSchema = z
       ctx.addIssue({
         code: 'custom',
         message: 'setup needs one of listen, connect or closed — e.g. setup: { listen: { port: 8080 } }',
-        params: { noAction: true },
+        params: WHOLE_OBJECT,
       });
     } else if (present.length > 1) {
       ctx.addIssue({

@@ -306,3 +306,6 @@ export function pollNames(bits: number): string {
     .map(([n]) => n);
   return names.length ? names.join('|') : '0';
 }
+
+/** ECN codepoints by name: the two low bits of the TOS / traffic class (RFC 3168). */
+export const ECN_CODEPOINTS: Readonly<Record<string, number>> = { 'not-ect': 0, ect1: 1, ect0: 2, ce: 3 };

@@ -22,8 +22,8 @@
 import { closeSync, fsyncSync, openSync, promises as fsp, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'fs';
 import { basename, dirname, join } from 'path';
 import { z } from 'zod';
-import type { Campaign } from './campaign-schema';
-import { campaignHash } from './campaign-schema';
+import type { Campaign } from './campaign';
+import { campaignHash } from './campaign';
 import type { ProbeShard } from './shard';
 import type { FindingRecord } from './signature';
 import type { GuidedSnapshot } from './guided';

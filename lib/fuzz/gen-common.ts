@@ -4,7 +4,7 @@
 // (seed, index) pair always yields the same packet. Pure.
 import { optionByteLength } from '../wire/tcp-options';
 import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG } from '../wire/types';
-import type { GeneratorConfig, MutatorName, OptionKindName } from './campaign-schema';
+import type { GeneratorConfig, MutatorName, OptionKindName } from './campaign';
 import type { Prng } from '../util/prng';
 import type { ProbeMistakes, ProbeOption, ProbePacket, SeqRef, TsRef } from './probe';
 import { DEFAULT_WEIGHTS, SynGeneratorWeights } from './syn-generator';

@@ -3,7 +3,7 @@
 // old and future ACKs (below snd_una, = snd_nxt, beyond snd_nxt), data and FIN in/out of window,
 // PAWS-failing TSvals and bogus TSecrs, random flags. The connection carried no data, so
 // rcv_nxt = peer.isn+1 and snd_nxt = dut.isn+1. Pure.
-import type { GeneratorConfig } from './campaign-schema';
+import type { GeneratorConfig } from './campaign';
 import {
   FLAGS,
   nearEdge,

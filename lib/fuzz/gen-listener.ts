@@ -2,7 +2,7 @@
 // randomSyn, and campaign-driven option lists), and everything that is not a plain SYN — ACKs (the
 // listener RST, and the syncookie validation path when cookies were sent recently), RSTs, FINs,
 // null segments, data, random flags. Pure.
-import type { GeneratorConfig } from './campaign-schema';
+import type { GeneratorConfig } from './campaign';
 import {
   compile,
   EMPTY_PAYLOAD,

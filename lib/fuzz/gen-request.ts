@@ -3,7 +3,7 @@
 // (rcv_nxt + the SYN-ACK's window), acks around ISN+1 (dut.isn+1), TSecr inside/outside the SYN-ACK
 // TSvals sent (one SYN-ACK: [dut.tsval, dut.tsval]), TSvals older/newer than ts_recent (PAWS),
 // data, FIN, RSTs in/out of window, duplicate SYNs, SYN-ACKs, segments without ACK. Pure.
-import type { GeneratorConfig } from './campaign-schema';
+import type { GeneratorConfig } from './campaign';
 import {
   EMPTY_PAYLOAD,
   FLAGS,

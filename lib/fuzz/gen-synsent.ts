@@ -2,7 +2,7 @@
 // table. SYN-ACKs whose ack is ISN, ISN+1 or ISN+2 (dut.isn + 0/1/2) and beyond, bogus / inside /
 // zero TSecr (inside = the SYN's TSval), fuzzed SYN-ACK options, SYN-ACKs with FIN or data, RST
 // with and without ACK, ACK without SYN, SYN without ACK (simultaneous open), random flags. Pure.
-import type { GeneratorConfig } from './campaign-schema';
+import type { GeneratorConfig } from './campaign';
 import {
   EMPTY_PAYLOAD,
   FLAGS,

@@ -3,7 +3,7 @@
 // rcv_nxt = peer.isn+1). Reincarnation SYNs around rcv_nxt, older and newer, with TSvals older and
 // newer than ts_recent; RSTs and bare ACKs at and around both edges and the window's; the peer's FIN
 // retransmitted; data; PAWS-failing TSvals; random flags. Pure.
-import type { GeneratorConfig } from './campaign-schema';
+import type { GeneratorConfig } from './campaign';
 import { FLAGS, nearEdge, packet, pickKind, pickPayload, pickTsval, randomFlags, segmentOptions, seqRef, tsOption, TWO31, withExtraFlags } from './gen-common';
 import { synOptions } from './gen-request';
 import type { Prng } from '../util/prng';

@@ -3,8 +3,8 @@
 // the order they are asked for: resuming at index n or replaying index k gives exactly the probes
 // the first run had. The sysctl profile rotates in blocks of rotateEvery probes; the IP version
 // alternates by index; the peer port cycles through the campaign's range. Pure.
-import type { Campaign, GeneratorConfig } from './campaign-schema';
-import { isActive } from './campaign-schema';
+import type { Campaign, GeneratorConfig } from './campaign';
+import { isActive } from './campaign';
 import { FLAGS, pickKind, pickU32 } from './gen-common';
 import { genEstablished, genEstablishedKind } from './gen-established';
 import { genListener, genListenerKind } from './gen-listener';

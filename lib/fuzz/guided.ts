@@ -10,8 +10,8 @@
 // The corpus goes into the checkpoint; a run stopped inside an epoch saves that epoch's results as
 // `pending`, absorbed when the epoch is complete. Results are model rules (the prediction the probe
 // was judged against), so they do not depend on how fast the harness ran. Pure.
-import type { Campaign } from './campaign-schema';
-import { isActive } from './campaign-schema';
+import type { Campaign } from './campaign';
+import { isActive } from './campaign';
 import { ALL_FLAGS, compile, listBytes, pickMistakes, pickTos, pickU32, pickWindow, U32_EDGES, wellFormedOption } from './gen-common';
 import { probeAt, probeSeed, profileIndexAt, setupFor, setupVariant } from './generate';
 import { Prng } from '../util/prng';

@@ -1,7 +1,7 @@
 // The pure half of the fuzz campaigns. File I/O lives in campaign-load.ts (reading campaigns) and
 // checkpoint.ts (checkpoints, atomic writes); import those directly.
 export * from './probe';
-export * from './campaign-schema';
+export * from './campaign';
 export * from './generate';
 export * from './signature';
 export * from './minimize';

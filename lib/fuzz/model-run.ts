@@ -7,7 +7,7 @@ import type { ModelEnv, ModelState, StepResult } from '../model';
 import type * as model from '../model';
 import { decodeIp } from '../wire/decode';
 import { buildIp } from '../wire/build';
-import type { Campaign } from './campaign-schema';
+import type { Campaign } from './campaign';
 import { probeAt } from './generate';
 import { Corpus, corpusProbe, GUIDED_EPOCH, type ProbeResult } from './guided';
 import { bindingsFor, type Probe, probePacketSpec } from './probe';

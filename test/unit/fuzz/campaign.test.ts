@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { join } from 'path';
 import { CampaignError, loadCampaignDir, loadCampaignFile, parseCampaignText } from '../../../lib/fuzz/campaign-load';
-import { campaignHash, DEFAULT_KINDS, KINDS } from '../../../lib/fuzz/campaign-schema';
+import { campaignHash, DEFAULT_KINDS, KINDS } from '../../../lib/fuzz/campaign';
 import { TARGETS } from '../../../lib/fuzz/probe';
 
 const DIR = join(__dirname, '../../../cases/campaigns');
@@ -88,7 +88,7 @@ describe('fuzz campaigns: errors are file:line:column', () => {
 
   it('out-of-range value: at the value', () => {
     const e = errorOf(`${MIN}target: listener\ngenerator:\n  options:\n    malformed: 1.5\n`);
-    expect(e.toString()).to.equal('c.yaml:7:16: generator.options.malformed: 1.5 is above 1 — a probability 0..1');
+    expect(e.toString()).to.equal('c.yaml:7:16: generator.options.malformed: 1.5 is above 1 — a probability is 0..1, e.g. 0.2');
   });
 
   it('several problems: all of them, sorted by position', () => {
@@ -110,7 +110,7 @@ describe('fuzz campaigns: errors are file:line:column', () => {
 
   it('a sysctl that is not a dotted net.* name: at the key, with the fix', () => {
     const e = errorOf(`${MIN}target: listener\nprofiles:\n  - name: p\n    sysctls:\n      tcp_syncookies: 2\n`);
-    expect(e.toString()).to.match(/^c\.yaml:8:7: .*write net\.ipv4\.tcp_syncookies/);
+    expect(e.toString()).to.match(/^c\.yaml:8:7: .*is not a per-namespace sysctl name — write the full name, net\.ipv4\.tcp_syncookies/);
   });
 
   it('missing required keys, wrong socket section, bad ranges and options', () => {

@@ -160,7 +160,7 @@ describe('fuzz checkpoints', () => {
 function transpileDriver(root: string, out: string): string {
   const dirs = ['lib/fuzz', 'lib/wire', 'lib/case', 'lib/model/core', 'lib/util', 'lib/yaml-kit', 'test/unit/fuzz/fixtures'];
   for (const d of dirs) {
-    for (const f of readdirSync(join(root, d))) {
+    for (const f of readdirSync(join(root, d), { recursive: true }) as string[]) {
       if (!f.endsWith('.ts')) continue;
       const src = join(root, d, f);
       const js = ts.transpileModule(readFileSync(src, 'utf8'), {

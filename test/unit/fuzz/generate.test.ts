@@ -4,8 +4,8 @@
 import { expect } from 'chai';
 import { join } from 'path';
 import { loadCampaignFile, parseCampaignText } from '../../../lib/fuzz/campaign-load';
-import type { Campaign } from '../../../lib/fuzz/campaign-schema';
-import { KINDS } from '../../../lib/fuzz/campaign-schema';
+import type { Campaign } from '../../../lib/fuzz/campaign';
+import { KINDS } from '../../../lib/fuzz/campaign';
 import { GENERATORS, probeAt, probeSeed } from '../../../lib/fuzz/generate';
 import { Prng } from '../../../lib/util/prng';
 import type { Probe, ProbePacket, SeqRef, Target } from '../../../lib/fuzz/probe';

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { parseCampaignText } from '../../../lib/fuzz/campaign-load';
 import { newCheckpoint, saveCheckpoint, loadCheckpoint } from '../../../lib/fuzz/checkpoint';
-import { campaignHash } from '../../../lib/fuzz/campaign-schema';
+import { campaignHash } from '../../../lib/fuzz/campaign';
 import { Corpus, corpusProbe, emptyCorpus, GUIDED_EPOCH, pathKey, type ProbeResult } from '../../../lib/fuzz/guided';
 import { bindingsFor, probePacketSpec, probeToJson, type Probe } from '../../../lib/fuzz/probe';
 import { buildIp } from '../../../lib/wire/build';

@@ -56,6 +56,8 @@ export class CaseContext {
   effect: { startNs?: bigint; nextDueNs?: bigint; idealMs?: number } = {};
   /** When the running step was due: the previous step's end as the kernel saw it (lateness.ts). */
   dueNs = 0n;
+  /** Test-only: how late a `wait` step wakes (test-knobs.ts). */
+  lateWakeMs: ((step: number) => number) | undefined;
 
   constructor(
     readonly c: CaseFile,

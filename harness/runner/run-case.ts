@@ -45,6 +45,8 @@ export interface RunCaseOptions {
   onExecution?: (x: CaseExecution) => void;
   /** Test-only: how long to hold the harness back before a step (a late harness on demand; see test-knobs.ts). */
   delayStepMs?: (step: number) => number;
+  /** Test-only: how late a `wait` step wakes (see test-knobs.ts). */
+  lateWakeMs?: (step: number) => number;
 }
 
 class Aborted extends Error {}
@@ -116,6 +118,7 @@ export class CaseExecution {
       end.profile = env.profile.name;
       cx = new CaseContext(c, this.ip, lab, ledger, new ModelTrack(env, initialState(env), nsToMs(now()), flowOf), a.dut, a.peer, this.o.seed, this.check);
       cx.modelSysctls = modelSysctls;
+      cx.lateWakeMs = this.o.lateWakeMs;
       cx.envFor = (sysctls) => makeEnv({ release: end.kernel, ip: this.ip, dut: a.dut, peer: a.peer, mtu: lab!.mtu, sysctls });
       if (c.steps.some((s) => s.kind === 'assert' && s.counters.length)) cx.counterBase = await lab.agent.counters();
       await setupDut(cx);

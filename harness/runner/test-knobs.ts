@@ -6,6 +6,10 @@
 //       hold the harness back <ms> before step <step> (1-based) of the case named <case name> (both
 //       families), in its first attempt only — the re-runs (rerun.ts) run on time.
 //
+//   SYNH_TEST_LATE_WAKE=<case name>:<step>:<ms>[,…]
+//       a `wait` step of that case wakes <ms> after its end instead of at it (first attempt only), as
+//       a harness on a loaded machine or in a slow guest does: a kernel timer may fire meanwhile.
+//
 //   SYNH_TEST_CAPTURE_BUFFER=<bytes>
 //       open every lab's capture with a libpcap buffer of <bytes> (below the 4 MiB minimum: a few
 //       frames), so that a burst overflows it and the kernel drops frames — the case must then be an
@@ -13,12 +17,21 @@
 
 /** How long to hold back before each step of `caseName`'s attempt `attempt` (undefined: not at all). */
 export function stepDelayKnob(caseName: string, attempt: number, env: NodeJS.ProcessEnv = process.env): ((step: number) => number) | undefined {
-  const v = env.SYNH_TEST_DELAY_STEP;
+  return perStepKnob('SYNH_TEST_DELAY_STEP', caseName, attempt, env);
+}
+
+/** How late each `wait` step of `caseName`'s attempt `attempt` wakes (undefined: on time). */
+export function lateWakeKnob(caseName: string, attempt: number, env: NodeJS.ProcessEnv = process.env): ((step: number) => number) | undefined {
+  return perStepKnob('SYNH_TEST_LATE_WAKE', caseName, attempt, env);
+}
+
+function perStepKnob(name: string, caseName: string, attempt: number, env: NodeJS.ProcessEnv): ((step: number) => number) | undefined {
+  const v = env[name];
   if (!v || attempt > 0) return undefined;
   const delays = new Map<number, number>();
   for (const item of v.split(',')) {
     const m = /^(.*):(\d+):(\d+)$/.exec(item);
-    if (!m) throw new Error(`SYNH_TEST_DELAY_STEP takes <case name>:<step>:<ms>[,…], got '${item}'`);
+    if (!m) throw new Error(`${name} takes <case name>:<step>:<ms>[,…], got '${item}'`);
     if (m[1] === caseName) delays.set(Number(m[2]), Number(m[3]));
   }
   return delays.size ? (s) => delays.get(s) ?? 0 : undefined;

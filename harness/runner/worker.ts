@@ -17,7 +17,7 @@ import { errorResult, type FromWorker, type JobSpec, type ToWorker } from './pro
 import { estimateCase } from './estimate';
 import { LOAD_REPORT_MS } from './lanes';
 import { runCase, type CaseExecution } from './run-case';
-import { stepDelayKnob } from './test-knobs';
+import { lateWakeKnob, stepDelayKnob } from './test-knobs';
 
 /** Labs not running a case, ready for a reset; and callers waiting for one. */
 const idle: Lab[] = [];
@@ -112,6 +112,7 @@ async function run(job: JobSpec): Promise<void> {
       {
         seed: job.seed,
         delayStepMs: stepDelayKnob(job.case.name, job.attempt ?? 0),
+        lateWakeMs: lateWakeKnob(job.case.name, job.attempt ?? 0),
         onStep: (step) => send({ type: 'step', key: job.key, step }),
         onExecution: (e) => (x = e),
       },

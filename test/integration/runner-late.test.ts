@@ -73,6 +73,16 @@ describe('runner: a late harness re-runs the case instead of failing it (real ke
     expect(ktap).to.match(/^# test\/fixtures\/runner\/late-harness\.yaml: runner-fixture-late-harness@ipv4: re-run: harness late by \d+ ms at step 2/m);
   });
 
+  it('a wait that wakes late, past a timer the model tracks: the next step is provably late and re-run, never a false failure', () => {
+    // The guest false failure (debian:6.12 at load 9): the wait before the fourth SYN woke 371 ms late,
+    // the request's SYN-ACK retransmission fell due meanwhile and the expect for the SYN's answer took it.
+    const r = synh(['cases/retransmit/dup-syn-rate-limit.yaml', '--ip', '4', '--no-write', '--json'], { SYNH_TEST_LATE_WAKE: 'dup-syn-rate-limited:7:700' });
+    expect(r.status, r.stderr).to.equal(0);
+    const c = (JSON.parse(r.stdout) as Summary).cases[0];
+    expect(c.status, c.message).to.equal('pass');
+    expect(c.message).to.match(/^re-run: harness late by \d+ ms at step 8; attempt 1: 1 unexpected packet\(s\) from the DUT/);
+  });
+
   it('held back past its own time limit: the timed-out attempt is re-run alone, not reported as an error', () => {
     const r = synh([LATE, '--no-write', '--json', '--timeout', '1200'], { SYNH_TEST_DELAY_STEP: `runner-fixture-late-harness:2:2500` });
     expect(r.status, r.stderr).to.equal(0);

@@ -5,6 +5,7 @@ import { toHex } from '../../lib/wire/bytes';
 import { decodeEthernet } from '../../lib/wire/decode';
 import { ETH_HEADER, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../../lib/wire/ethernet';
 import { flagsToString } from '../../lib/wire/flags';
+import { icmpText } from '../../lib/wire/summary';
 import { ACK, RESERVED_MASK, URG } from '../../lib/wire/types';
 import type { Decoded, TcpOption } from '../../lib/wire/types';
 
@@ -59,6 +60,7 @@ function describe(d: Decoded, opts: SummaryOptions): string {
     return `short frame (${d.bytes.length} bytes)`;
   }
   const v6 = ip.version === 6;
+  if (!tcp && d.icmp) return `${opts.addrs ? `${ip.src} > ${ip.dst} ` : ''}${icmpText(d)}`;
   if (!tcp) {
     const proto = v6 ? ip.nextHeader : ip.protocol;
     const name = proto === 1 || proto === 58 ? `ICMP${v6 ? 'v6' : ''}` : proto === 17 ? 'UDP' : proto === 6 ? 'TCP (truncated)' : `IP proto=${proto}`;

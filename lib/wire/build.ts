@@ -55,13 +55,14 @@ export interface PacketSpec {
 
 const MAX_OPTION_BYTES = 40;
 
-function check(name: string, v: number | undefined, max: number): void {
+export function check(name: string, v: number | undefined, max: number): void {
   if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= max)) {
     throw new Error(`packet spec: ${name} = ${v} is not an integer 0..${max}`);
   }
 }
 
-function badChecksum(correct: number): number {
+/** A checksum value that never verifies where `correct` would. */
+export function badChecksum(correct: number): number {
   // c ^ 0xffff would be 0xffff for c = 0, which one's complement treats as the same value.
   return correct === 0 ? 0x0001 : correct ^ 0xffff;
 }

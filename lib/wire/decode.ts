@@ -9,6 +9,8 @@ import { emitEthernet, ETH_HEADER, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_VLA
 import { emitIpv4, ipv4EmitLength, ipv4HeaderChecksumOk, parseIpv4, IPV4_MIN_HEADER } from './ipv4';
 import { emitIpv6, IPV6_HEADER, parseIpv6 } from './ipv6';
 import { emitTcp, IPPROTO_TCP, parseTcp, TCP_MIN_HEADER, tcpChecksumOkInPlace } from './tcp';
+import { emitIcmp, icmpChecksumOkBytes, parseIcmp, parseIcmpQuote } from './icmp';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, isIcmpError } from './icmp-names';
 import { Decoded, DecodeNote } from './types';
 
 /** Shortest Ethernet frame without FCS: trailing bytes up to this length are padding, not news. */
@@ -99,6 +101,10 @@ function decodeIpv4At(d: Decoded, off: number, padOk: boolean): void {
     keepRest(d, start, 'ip', `IPv4 fragment at offset ${ip.fragOffset * 8}: not parsed`);
     return;
   }
+  if (ip.protocol === IPPROTO_ICMP) {
+    decodeIcmpAt(d, 4, start, end, off + 12, off + 20);
+    return;
+  }
   if (ip.protocol !== IPPROTO_TCP) {
     keepRest(d, start, 'ip', `IP protocol ${ip.protocol} is not TCP`);
     return;
@@ -117,6 +123,10 @@ function decodeIpv6At(d: Decoded, off: number, padOk: boolean): void {
   d.ip = ip;
   const start = off + IPV6_HEADER;
   const end = payloadEnd(d, off, start, ip.payloadLength, 'IPv6 payload length', padOk);
+  if (ip.nextHeader === IPPROTO_ICMPV6) {
+    decodeIcmpAt(d, 6, start, end, off + 8, off + 40);
+    return;
+  }
   if (ip.nextHeader !== IPPROTO_TCP) {
     keepRest(d, start, 'ip', `IPv6 next header ${ip.nextHeader} is not TCP (extension headers are not parsed)`);
     return;
@@ -139,6 +149,21 @@ function decodeTcpAt(d: Decoded, start: number, end: number, addrStart: number, 
   else setRest(d, end);
 }
 
+function decodeIcmpAt(d: Decoded, version: 4 | 6, start: number, end: number, addrStart: number, addrEnd: number): void {
+  const buf = d.bytes;
+  const icmp = parseIcmp(version, buf, start, end - start, d.notes);
+  if (!icmp) {
+    setRest(d, start);
+    return;
+  }
+  d.icmp = icmp;
+  const src = buf.subarray(addrStart, addrStart + (addrEnd - addrStart) / 2);
+  const dst = buf.subarray(addrStart + (addrEnd - addrStart) / 2, addrEnd);
+  d.icmpChecksumOk = icmpChecksumOkBytes(version, src, dst, buf, start, end);
+  if (isIcmpError(version, icmp.type)) d.icmpQuote = parseIcmpQuote(icmp.body, start + 8, d.notes);
+  setRest(d, end);
+}
+
 /**
  * Re-encodes a Decoded from its parts (eth, ip, tcp, rest), literally. For any Decoded returned by
  * decodeIp/decodeEthernet the result equals `bytes`. Throws only on address text it cannot parse.
@@ -148,6 +173,7 @@ export function emitDecoded(d: Decoded): Uint8Array {
   if (d.eth) parts.push(emitEthernet(d.eth));
   if (d.ip) parts.push(d.ip.version === 4 ? emitIpv4(d.ip, new Uint8Array(ipv4EmitLength(d.ip))) : emitIpv6(d.ip));
   if (d.tcp) parts.push(emitTcp(d.tcp));
+  if (d.icmp) parts.push(emitIcmp(d.icmp));
   if (d.rest) parts.push(d.rest);
   return concatBytes(parts);
 }

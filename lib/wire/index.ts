@@ -14,3 +14,6 @@ export * from './tcp';
 export * from './decode';
 export * from './build';
 export * from './summary';
+export * from './icmp-names';
+export * from './icmp';
+export * from './build-icmp';

@@ -1,6 +1,8 @@
 // Packet summaries: the shared JSON shape (PacketJson) and a one-line tcpdump-like text.
 import { hexNum, toHex } from './bytes';
 import { flagsToString } from './flags';
+import { icmpMtu } from './icmp';
+import { icmpCodeName, icmpTypeName } from './icmp-names';
 import { optionToJson } from './tcp-options';
 import { ACK, Decoded, PacketJson, RESERVED_MASK, TcpOption, URG } from './types';
 
@@ -68,6 +70,25 @@ export function optionToText(o: TcpOption): string {
 const hex = (n: number): string => hexNum(n);
 
 /**
+ * An ICMP message in packetdrill's words, with what it quotes: "icmp unreachable frag_needed mtu 800
+ * [198.18.0.1.8080 > 198.18.0.2.40000 seq 12345]" (undefined when the packet carries no ICMP).
+ */
+export function icmpText(d: Decoded): string | undefined {
+  const m = d.icmp;
+  if (!m) return undefined;
+  const v = m.version;
+  const code = icmpCodeName(v, m.type, m.code);
+  const mtu = icmpMtu(m);
+  let s = `icmp${v === 6 ? '6' : ''} ${icmpTypeName(v, m.type)}${code ? ` ${code}` : ''}${mtu !== undefined ? ` mtu ${mtu}` : ''}`;
+  const q = d.icmpQuote;
+  if (q) {
+    const proto = q.ip.version === 4 ? q.ip.protocol : q.ip.nextHeader;
+    s += q.tcp ? ` [${q.ip.src}.${q.tcp.sport} > ${q.ip.dst}.${q.tcp.dport} seq ${q.tcp.seq}]` : ` [${q.ip.src} > ${q.ip.dst} proto ${proto}]`;
+  } else if (m.body.length) s += ` [${m.body.length} bytes]`;
+  return s;
+}
+
+/**
  * One human line, tcpdump style:
  * "IP tos 0x0 ttl 64 id 0 DF 198.18.0.1.8080 > 198.18.0.2.40000: Flags [SA] seq 123 ack 1001
  * win 65160 options [mss 1460,sackOK,TS val 5 ecr 100,nop,wscale 10] length 0", then bad checksums
@@ -100,6 +121,8 @@ export function formatPacket(d: Decoded): string {
     if (opts.length > 0) s += ` options [${opts.map(optionToText).join(',')}]`;
     s += ` length ${tcp.payload.length}`;
     parts.push(s);
+  } else if (ip && d.icmp) {
+    parts.push(`${ip.src} > ${ip.dst}: ${icmpText(d)}`);
   } else if (ip) {
     const proto = ip.version === 4 ? ip.protocol : ip.nextHeader;
     parts.push(`${ip.src} > ${ip.dst}: proto ${proto}`);
@@ -108,6 +131,7 @@ export function formatPacket(d: Decoded): string {
   if (parts.length === 0) parts.push(`${d.bytes.length} bytes`);
   if (d.ipChecksumOk === false && ip?.version === 4) parts.push(`[bad ip cksum ${hex(ip.checksum)}]`);
   if (d.tcpChecksumOk === false && tcp) parts.push(`[bad tcp cksum ${hex(tcp.checksum)}]`);
+  if (d.icmpChecksumOk === false && d.icmp) parts.push(`[bad icmp cksum ${hex(d.icmp.checksum)}]`);
   for (const n of d.notes) parts.push(`[${n.layer}@${n.offset}: ${n.message}]`);
   return parts.join(' ');
 }

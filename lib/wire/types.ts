@@ -110,9 +110,29 @@ export interface TcpRepr {
   payload: Uint8Array;
 }
 
+/**
+ * An ICMPv4 or ICMPv6 message (the family of the IP header carrying it): type, code, checksum, bytes
+ * 4..7 as one number (the MTU of v4 frag_needed in its low 16 bits, of v6 packet_too_big in all 32),
+ * and the body after the 8-byte header (for an error: the quoted packet), kept raw.
+ */
+export interface IcmpRepr {
+  version: 4 | 6;
+  type: number;
+  code: number;
+  checksum: number;
+  rest: number;
+  body: Uint8Array;
+}
+
+/** What an ICMP error quotes: the offending packet's IP header, and its TCP ports and seq when present. */
+export interface IcmpQuote {
+  ip: IpRepr;
+  tcp?: { sport: number; dport: number; seq: number };
+}
+
 /** A decode note: something the decoder could not take at face value. Decoding never throws. */
 export interface DecodeNote {
-  layer: 'eth' | 'ip' | 'tcp' | 'options';
+  layer: 'eth' | 'ip' | 'tcp' | 'options' | 'icmp';
   offset: number;
   message: string;
 }
@@ -123,6 +143,11 @@ export interface Decoded {
   eth?: { dst: string; src: string; type: number };
   ip?: IpRepr;
   tcp?: TcpRepr;
+  /** An ICMP message (instead of tcp); its body stays raw bytes, `icmpQuote` reads what an error quotes. */
+  icmp?: IcmpRepr;
+  icmpQuote?: IcmpQuote;
+  /** ICMP checksum verified (undefined when no ICMP header was parsed). */
+  icmpChecksumOk?: boolean;
   /** Whatever could not be parsed further, kept as raw bytes. */
   rest?: Uint8Array;
   /** IPv4 header checksum verified (undefined for IPv6 or when no IPv4 header was parsed). */

@@ -45,7 +45,9 @@ interface Waiter {
 /** Identifies one of our packets in the capture (the raw path may rewrite IPv4 ID and checksum). */
 function fingerprint(d: Decoded): string {
   const t = d.tcp;
-  return t ? `${t.sport}:${t.dport}:${t.seq}:${t.ack}:${t.flags}:${t.checksum}:${t.payload.length}` : '';
+  if (t) return `${t.sport}:${t.dport}:${t.seq}:${t.ack}:${t.flags}:${t.checksum}:${t.payload.length}`;
+  const m = d.icmp;
+  return m ? `icmp:${m.type}:${m.code}:${m.checksum}:${m.body.length}` : '';
 }
 
 export class DutLedger {
@@ -80,7 +82,7 @@ export class DutLedger {
       }
       return;
     }
-    if (ipSrc === this.peerAddr && d.tcp) {
+    if (ipSrc === this.peerAddr && (d.tcp || d.icmp)) {
       const q = this.echoes.get(fingerprint(d));
       const seen = q?.shift();
       if (seen) {
@@ -101,7 +103,8 @@ export class DutLedger {
    * timed from it (the `at` reference, the model's clock).
    */
   sent(seg: Decoded, frame: Uint8Array, beforeNs: bigint, comment: string, echoDeadline: bigint): Promise<bigint> {
-    const tx: Tx = { frame, built: frame, tNs: beforeNs, comment, onWire: false, flow: seg.tcp ? this.flowOf(seg.tcp.sport) : undefined };
+    const port = seg.tcp?.sport ?? seg.icmpQuote?.tcp?.dport;
+    const tx: Tx = { frame, built: frame, tNs: beforeNs, comment, onWire: false, flow: port !== undefined ? this.flowOf(port) : undefined };
     this.tx.push(tx);
     const k = fingerprint(seg);
     let q = this.echoes.get(k);

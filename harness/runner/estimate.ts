@@ -19,6 +19,7 @@ export function estimateCase(c: CaseFile): CaseEstimate {
   for (const s of c.steps) {
     switch (s.kind) {
       case 'send':
+      case 'icmp':
         refLo = lo;
         refHi = hi;
         break;

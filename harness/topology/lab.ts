@@ -312,11 +312,12 @@ function attachPort(name: string, bridge: number, previous: number): number {
 }
 
 function openCapture(a: LabAddresses, mtu: number, opts: LabOptions): Capture {
-  // 'both' also takes what the peer sends to a broadcast or multicast address (send steps' `to:`).
+  // 'both' also takes what the peer sends to a broadcast or multicast address (send steps' `to:`), and
+  // the ICMP errors it sends (icmp steps; ICMPv6 types < 128 only: no neighbour discovery).
   const filter =
     opts.capture === 'dut'
       ? `tcp and (src host ${a.v4.dut} or src host ${a.v6.dut})`
-      : `tcp and (host ${a.v4.dut} or host ${a.v6.dut} or src host ${a.v4.peer} or src host ${a.v6.peer})`;
+      : `(tcp and (host ${a.v4.dut} or host ${a.v6.dut} or src host ${a.v4.peer} or src host ${a.v6.peer})) or (icmp and src host ${a.v4.peer}) or (icmp6 and src host ${a.v6.peer} and ip6[40] < 128)`;
   // Frames are at most MTU + Ethernet header; the buffer is sized to that (truncation is an error).
   const testBufferBytes = captureBufferKnob();
   return new Capture(a.testerIf, filter, { snaplen: mtu + 14 + 4, ...(testBufferBytes !== undefined ? { testBufferBytes } : {}) });

@@ -378,6 +378,45 @@ const SendSchema = z
   .describe('A packet the peer sends.');
 
 // ---------------------------------------------------------------------------------------------
+// icmp
+
+const IcmpSchema = z
+  .strictObject({
+    type: z
+      .union([z.string(), int(0, 255, 'an ICMP type is 0..255')], { error: typeError('an ICMP type', 'write e.g. unreachable, packet_too_big, too_big or 3') })
+      .describe(
+        "ICMP type: packetdrill's names (unreachable, time_exceeded, parameter_problem, source_quench, redirect; v6 packet_too_big), type_N, a number, or too_big (v4 unreachable frag_needed, v6 packet_too_big).",
+      ),
+    code: z
+      .union([z.string(), int(0, 255, 'an ICMP code is 0..255')], { error: typeError('an ICMP code', 'write e.g. frag_needed, host_unreachable or 4') })
+      .optional()
+      .describe("ICMP code: packetdrill's names (net_unreachable, host_unreachable, port_unreachable, frag_needed, …), code_N or a number; default 0."),
+    mtu: int(0, U32, 'give the next-hop MTU in bytes, e.g. 1200').optional().describe('The path MTU of frag_needed / packet_too_big.'),
+    quote: z
+      .union(
+        [
+          z.string().regex(/^@/, { error: 'quote a packet with @label or @N (an earlier DUT packet), or give { seq, len }' }),
+          z.strictObject({
+            seq: ValueSchema.describe("The quoted segment's seq, e.g. dut.isn."),
+            len: int(0, 65535, "the quoted segment's payload length").optional().describe('Payload length of the quoted segment (default 0).'),
+            flags: FlagLetters.optional().describe('Flags of the quoted segment (default S).'),
+          }),
+        ],
+        { error: (iss: Issue) => `expected @label or { seq, len }, got ${show(iss.input)} — the packet of the DUT the error is about` },
+      )
+      .optional()
+      .describe('What the error quotes: @label (an earlier DUT packet) or { seq, len, flags } (a DUT segment on the flow). Default: { seq: dut.isn }.'),
+    flow: Ident('flow').optional().describe('The flow whose DUT packet the error is about (default: the first flow).'),
+    mistakes: z
+      .strictObject({
+        icmp_checksum: MistakeChecksum.optional().describe('bad or the ICMP checksum value to put there.'),
+        ip_checksum: MistakeChecksum.optional().describe('IPv4 header checksum: bad or a value (ip: 4 only).'),
+      })
+      .optional(),
+  })
+  .describe('An ICMP error from the path (sent by the peer) about a packet the DUT sent.');
+
+// ---------------------------------------------------------------------------------------------
 // call
 
 const SockRefSchema = z
@@ -625,11 +664,12 @@ const ExpectNoneSchema = z
   )
   .describe('Nothing may arrive for this long: a duration, or { for: <duration>, flow: <name> }.');
 
-export const STEP_ACTIONS = ['send', 'expect', 'expect_none', 'call', 'wait', 'assert', 'sysctl'] as const;
+export const STEP_ACTIONS = ['send', 'icmp', 'expect', 'expect_none', 'call', 'wait', 'assert', 'sysctl'] as const;
 
 const StepSchema = z
   .strictObject({
     send: SendSchema.optional(),
+    icmp: IcmpSchema.optional(),
     expect: ExpectSchema.optional(),
     expect_none: ExpectNoneSchema.optional(),
     call: CallSchema.optional(),
@@ -654,7 +694,7 @@ const StepSchema = z
       });
     }
   })
-  .describe('One step: exactly one of send, expect, expect_none, call, wait, assert, sysctl.');
+  .describe('One step: exactly one of send, icmp, expect, expect_none, call, wait, assert, sysctl.');
 
 // ---------------------------------------------------------------------------------------------
 // setup, flows, the case

@@ -11,6 +11,7 @@ export const SPEC_SECTIONS: ReadonlyMap<string, string> = new Map([
   ["§3.3", "A segment for a listener"],
   ["§3.4", "No socket: the closed-port RST"],
   ["§3.5", "Format of stack-made RSTs and stateless ACKs"],
+  ["§3.6", "ICMP errors about our segments"],
   ["§4", "Passive open: tcp_conn_request"],
   ["§4.1", "Admission, in order"],
   ["§4.2", "The SYN's options"],

@@ -362,7 +362,23 @@ export interface SysctlStep extends StepBase {
   sysctls: Array<{ name: string; value: number | string }>;
 }
 
-export type Step = SendStep | ExpectStep | ExpectNoneStep | CallStep | WaitStep | AssertStep | SysctlStep;
+/**
+ * An ICMP error the peer (as a router on the path would) sends to the DUT about a packet the DUT
+ * sent: its type and code per family (ICMPv4 / ICMPv6 bytes), the MTU of frag_needed /
+ * packet_too_big, and what it quotes — an earlier DUT packet, or a segment described by its seq.
+ */
+export interface IcmpStep extends StepBase {
+  kind: 'icmp';
+  flow: string;
+  icmp: Partial<Record<4 | 6, { type: number; code: number }>>;
+  /** type and code as written (names or numbers) */
+  written: { type: string | number; code?: string | number };
+  mtu?: number;
+  quote: { ref: PacketRef } | { seq: Value; len: number; flags: number };
+  mistakes: { icmpChecksum?: 'bad' | number; ipChecksum?: 'bad' | number };
+}
+
+export type Step = IcmpStep | SendStep | ExpectStep | ExpectNoneStep | CallStep | WaitStep | AssertStep | SysctlStep;
 
 // ---------------------------------------------------------------------------------------------
 // The case

@@ -19,6 +19,7 @@ import type {
   Value,
 } from '../case/types';
 import { flagsToString } from '../wire/flags';
+import { SYN } from '../wire/types';
 import { toHex } from '../wire/bytes';
 
 /** A construct of the compiled case that YAML case files cannot express (yet). */
@@ -79,11 +80,32 @@ function sockopts(list: CaseFile['setup'] extends infer S ? (S extends { sockopt
   return Object.fromEntries(list.map((o) => [o.name, o.value]));
 }
 
+function icmpYaml(s: Extract<Step, { kind: 'icmp' }>, labels: Map<string, string>): Record<string, unknown> {
+  const q = s.quote;
+  let quote: unknown;
+  if ('ref' in q) quote = `@${labels.get(`${q.ref.step}/${q.ref.packet}`) ?? q.ref.step + 1}`;
+  else
+    quote = {
+      seq: typeof q.seq === 'number' ? q.seq : q.seq.text,
+      ...(q.len ? { len: q.len } : {}),
+      ...(q.flags !== SYN ? { flags: flagsToString(q.flags) } : {}),
+    };
+  return {
+    type: s.written.type,
+    ...(s.written.code !== undefined ? { code: s.written.code } : {}),
+    ...(s.mtu !== undefined ? { mtu: s.mtu } : {}),
+    flow: s.flow,
+    quote,
+  };
+}
+
 function step(s: Step, c: CaseFile, labels: Map<string, string>): Record<string, unknown> {
   const note = s.note ? { note: s.note } : {};
   switch (s.kind) {
     case 'send':
       return { send: send(s, c), ...note };
+    case 'icmp':
+      return { icmp: icmpYaml(s, labels), ...note };
     case 'expect':
       return { expect: expect(s, c, labels), ...note };
     case 'wait':

@@ -8,6 +8,7 @@ import { runCall } from './call';
 import { runExpect } from './expect';
 import { runExpectModel } from './expect-model';
 import { runExpectNone } from './expect-none';
+import { runIcmp } from './icmp';
 import { runSend } from './send';
 import { runSysctl } from './sysctl';
 import { runWait } from './wait';
@@ -16,6 +17,7 @@ type StepRunner<S extends Step> = (cx: CaseContext, s: S) => Promise<StepOutcome
 
 export const STEP_RUNNERS: { [K in Step['kind']]: StepRunner<Extract<Step, { kind: K }>> } = {
   send: runSend,
+  icmp: runIcmp,
   expect: (cx, s) => (s.byModel ? runExpectModel(cx, s) : runExpect(cx, s)),
   expect_none: runExpectNone,
   call: runCall,

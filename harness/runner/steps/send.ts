@@ -21,7 +21,7 @@ import { msToNs, now, nsToMs } from '../clock';
  * earlier than the packet really left: on a TCG guest at load 8, a SYN-ACK left 1.9 s after its stamp,
  * after a SYN retransmission the model then placed after it (a false failure, not a re-run).
  */
-const ECHO_WAIT_MS = 2000;
+export const ECHO_WAIT_MS = 2000;
 
 export async function runSend(cx: CaseContext, s: SendStep): Promise<StepOutcome> {
   const flow = cx.flows.get(s.flow)!;

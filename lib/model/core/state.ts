@@ -242,6 +242,8 @@ export interface Sock {
    * experimental format) and `data` bytes (syn_data); retransmitted SYNs carry neither.
    */
   readonly tfoClient?: { readonly option: boolean; readonly exp: boolean; readonly data: number };
+  /** The path MTU an ICMP frag_needed / packet_too_big lowered (undefined: the route's MTU), §3.6. */
+  readonly pmtu?: number;
 }
 
 export interface CookieRec {

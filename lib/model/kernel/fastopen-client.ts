@@ -1,5 +1,6 @@
 // TCP Fast Open, client side (spec §8.7): tcp_sendmsg_fastopen, tcp_fastopen_defer_connect,
 // tcp_fastopen_cookie_check, tcp_send_syn_data, tcp_rcv_fastopen_synack, tcp_fastopen_cache_get/_set.
+import { advmssFor } from '../core/route';
 import { toHex } from '../../wire/bytes';
 import type { KernelOpts } from './parse-options';
 import type { SockOpts } from '../core/sockopts';
@@ -145,6 +146,8 @@ export function fastOpenSynAck(st: Step, sock: Sock, ackOff: number, ko: KernelO
       st.why('fastopen.client-data-acked', () => `SYN-ACK acknowledges the SYN's ${t.data} byte(s)`);
     }
   }
-  const sndMss = Math.min(ko.mss || TCP_MSS_DEFAULT, st.env.route.advmss) - (sock.tsOk && ko.ts ? 12 : 0);
+  // the path's MSS: the route's, or what an ICMP frag_needed / packet_too_big lowered it to (tcp_sync_mss)
+  const pathMss = sock.pmtu !== undefined ? advmssFor(st.env.ip, sock.pmtu) : st.env.route.advmss;
+  const sndMss = Math.min(ko.mss || TCP_MSS_DEFAULT, pathMss) - (sock.tsOk && ko.ts ? 12 : 0);
   return { resend, unaOff: 1 + Math.min(acked, t.data), sndMss };
 }

@@ -18,6 +18,7 @@ import type { ModelEnv, Req, Sock, Step } from '../core/state';
 import type { Num } from '../core/symbols';
 import { numText } from '../core/symbols';
 import { synsentRcv } from './synsent';
+import { tcpErr } from './icmp-err';
 import { isTimeWaitSock, timewaitAck, timewaitOowAck, twRcv } from './timewait';
 import type { TwVerdict } from './timewait';
 
@@ -106,6 +107,13 @@ export function tcpRcv(st: Step, d: Decoded, checksumOk?: boolean): void {
   const ip = d.ip;
   if (!ip) {
     st.why('demux.no-ip', 'no IP header could be parsed: dropped');
+    return;
+  }
+  if (d.icmp) {
+    // icmp_rcv / icmpv6_rcv → the error handler of the quoted protocol (tcp_v4_err / tcp_v6_err)
+    if (ip.version === 4 && d.ipChecksumOk === false) st.why('demux.ip-csum', 'IPv4 header checksum bad: dropped by IP [inferred]');
+    else if (ip.dst !== env.dut) st.whyf('demux.not-local', notLocalText, ip.dst, env.dut);
+    else tcpErr(st, d);
     return;
   }
   if (ip.version === 4) {

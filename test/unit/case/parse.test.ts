@@ -234,7 +234,7 @@ describe('case/parse: errors', () => {
   it('a step with two actions, or none, and a setup with two kinds or none', () => {
     expect(problems(`${LISTEN}steps:\n  - send: { flags: S }\n    wait: 1s\n  - note: hello\n`)).to.deep.equal([
       '8:5 «wait» one step has both send and wait — put each action in its own list item (- send: … then - wait: …)',
-      '9:5 «note» a step needs one action — use one of send, expect, expect_none, call, wait, assert, sysctl',
+      '9:5 «note» a step needs one action — use one of send, icmp, expect, expect_none, call, wait, assert, sysctl',
     ]);
     expect(problems(`setup: {}\nsteps:\n  - wait: 1s\n`)).to.deep.equal([
       '4:8 «» setup needs one of listen, connect or closed — e.g. setup: { listen: { port: 8080 } }',

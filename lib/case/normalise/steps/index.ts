@@ -6,6 +6,7 @@ import type { CaseContext, Path, RawStep } from '../context';
 import { normaliseAssert } from './assert';
 import { normaliseCall } from './call';
 import { normaliseExpect } from './expect';
+import { normaliseIcmp } from './icmp';
 import { normaliseSend } from './send';
 import { normaliseSysctlStep } from './sysctl';
 import { normaliseExpectNone, normaliseWait } from './time';
@@ -17,7 +18,7 @@ export function normaliseSteps(ctx: CaseContext, raw: CaseRaw['steps']): Step[] 
     if (!step) return;
     steps.push(s.note !== undefined ? { ...step, note: s.note } : step);
     ctx.walk.kinds.push(step.kind === 'expect' && step.byModel ? 'model' : step.kind);
-    if (step.kind === 'send' || step.kind === 'call') ctx.walk.hasCause = true;
+    if (step.kind === 'send' || step.kind === 'icmp' || step.kind === 'call') ctx.walk.hasCause = true;
   });
   return steps;
 }
@@ -25,6 +26,7 @@ export function normaliseSteps(ctx: CaseContext, raw: CaseRaw['steps']): Step[] 
 /** The step's one action (the schema made sure there is exactly one). */
 function normaliseStep(ctx: CaseContext, s: RawStep, sp: Path, i: number): Step | undefined {
   if (s.send) return normaliseSend(ctx, s.send, [...sp, 'send'], i);
+  if (s.icmp) return normaliseIcmp(ctx, s.icmp, [...sp, 'icmp'], i);
   if (s.expect !== undefined) return normaliseExpect(ctx, s.expect, [...sp, 'expect'], i);
   if (s.expect_none !== undefined) return normaliseExpectNone(ctx, s.expect_none, [...sp, 'expect_none'], i);
   if (s.call) return normaliseCall(ctx, s.call, [...sp, 'call'], i);

@@ -60,6 +60,18 @@ export interface PacketEvent {
   options?: PdOption[] | 'any';
 }
 
+/** `< icmp TYPE [CODE] [[start:end(len)]] [mtu N]`: an ICMP error about an outbound segment. */
+export interface IcmpEvent {
+  kind: 'icmp';
+  type: string;
+  typePos: SourcePos;
+  code?: string;
+  codePos?: SourcePos;
+  /** the quoted segment (script numbers, DUT space); absent: seq 0 */
+  quote?: { seq: number; len: number };
+  mtu?: number;
+}
+
 export interface SyscallEvent {
   kind: 'syscall';
   name: string;
@@ -80,7 +92,7 @@ export interface CodeEvent {
   text: string;
 }
 
-export type PdEvent = { pos: SourcePos; time: EventTime; line: string } & (PacketEvent | SyscallEvent | ShellEvent | CodeEvent);
+export type PdEvent = { pos: SourcePos; time: EventTime; line: string } & (PacketEvent | IcmpEvent | SyscallEvent | ShellEvent | CodeEvent);
 
 export interface ScriptOption {
   name: string;

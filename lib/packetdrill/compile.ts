@@ -17,7 +17,8 @@
 import type { CallExpect, CallStep, CaseFile, CmpMatcher, Flow, SockOpt, CaseSockoptValue, SourcePos, Step } from '../case/types';
 import { SYN, ACK } from '../wire/types';
 import { toHex } from '../wire/bytes';
-import type { Arg, PdEvent, Script, SyscallEvent } from './ast';
+import type { Arg, IcmpEvent, PdEvent, Script, SyscallEvent } from './ast';
+import { icmpStep, nstatAssert } from './icmp';
 import { ScriptError, unsupported } from './errors';
 import { flagBits, inboundStep, outboundPattern, synackCookies, type FlowSpace, type PacketCtx } from './packets';
 import { parseCodeBlock } from './code';
@@ -248,6 +249,10 @@ class Compiler {
         this.started = true;
         this.packet(ev, t);
         break;
+      case 'icmp':
+        this.started = true;
+        this.icmp(ev, t);
+        break;
       case 'syscall':
         this.started = true;
         if (ev.time.end !== undefined) {
@@ -268,7 +273,26 @@ class Compiler {
     }
   }
 
+  /** An inbound ICMP error (lib/packetdrill/icmp.ts): a step on the current connection. */
+  private icmp(ev: PdEvent & IcmpEvent, t: number): void {
+    const f = this.cur;
+    if (!f) unsupported(this.file, ev.pos, 'an ICMP error before any connection exists');
+    const { step, families } = icmpStep(ev, f, { file: this.file, defines: this.defines, notes: this.notes, families: this.families });
+    this.families = families;
+    this.waitUntil(t, ev.pos);
+    this.steps.push({ kind: 'icmp', index: this.steps.length, pos: ev.pos, note: `${this.file}:${ev.pos.line}: ${ev.line}`, ...step });
+    this.stimulus(t);
+  }
+
   private shell(ev: PdEvent & { kind: 'shell' }, t: number): void {
+    const nstat = this.started ? nstatAssert(ev.text, ev.pos, this.file) : undefined;
+    if (nstat === 'reset') return;
+    if (nstat) {
+      this.notes.add('nstat | grep NAME: the counter moved since the start of the connection (an nstat reset before it is not needed)');
+      this.waitUntil(t, ev.pos);
+      this.steps.push({ ...nstat, index: this.steps.length, note: `${this.file}:${ev.pos.line}: ${ev.line}` });
+      return;
+    }
     const ctx = { file: this.file, pos: ev.pos, include: (p: string) => this.o.include?.(p), defines: this.defines };
     const set = shellSysctls(ev.text, ctx);
     if (!set.length) return;

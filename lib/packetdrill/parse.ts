@@ -3,7 +3,7 @@
 // inbound/outbound packets, system calls with return values and errnos, `shell` and %{ code }%
 // blocks. Pure.
 import type { SourcePos } from '../case/types';
-import type { Arg, EventTime, PacketEvent, PdEvent, PdOption, Script, ScriptOption, SyscallEvent } from './ast';
+import type { Arg, EventTime, IcmpEvent, PacketEvent, PdEvent, PdOption, Script, ScriptOption, SyscallEvent } from './ast';
 import { ScriptError, unsupported } from './errors';
 import { tokenize, type Token } from './lexer';
 
@@ -131,8 +131,42 @@ class Parser {
 
   // ---- packets
 
-  private packet(): PacketEvent {
+  /** `icmp TYPE [CODE] [[start:end(len)]] [mtu N]` after `<`. */
+  private icmp(): IcmpEvent {
+    this.next();
+    if (this.t.kind !== 'word') this.fail(this.t.pos, `expected an ICMP type (unreachable, packet_too_big, time_exceeded, …), found ${describe(this.t)}`);
+    const typePos = this.t.pos;
+    const out: IcmpEvent = { kind: 'icmp', type: this.next().text, typePos };
+    if (this.t.kind === 'word' && this.t.text !== 'mtu') {
+      out.codePos = this.t.pos;
+      out.code = this.next().text;
+    }
+    for (;;) {
+      if (this.is('[') && !out.quote) {
+        this.next();
+        const seq = this.u32('the quoted start sequence number ([start:end(len)])');
+        this.expect(':', 'between the start and end sequence numbers ([start:end(len)])');
+        const end = this.u32('the quoted end sequence number');
+        this.expect('(', 'before the quoted payload length');
+        const len = this.num('the quoted payload length');
+        this.expect(')', 'after the quoted payload length');
+        this.expect(']', 'to close the quoted segment');
+        if ((end - seq) >>> 0 !== len) this.fail(typePos, `the quoted payload length (${len}) is not end - start (${end} - ${seq})`);
+        out.quote = { seq, len };
+      } else if (this.isWord('mtu') && out.mtu === undefined) {
+        this.next();
+        out.mtu = this.u32('the MTU');
+      } else break;
+    }
+    return out;
+  }
+
+  private packet(): PacketEvent | IcmpEvent {
     const dir = this.next().text === '<' ? 'in' : 'out';
+    if (this.t.kind === 'word' && this.t.text === 'icmp') {
+      if (dir === 'out') unsupported(this.file, this.t.pos, 'outbound ICMP packets');
+      return this.icmp();
+    }
     let ipEcn: string | undefined;
     if (this.is('[')) {
       this.next();

@@ -140,6 +140,18 @@ const KNOWN_DIFFERENCES: Record<string, { field: string; why: string }> = {
     field: 'len',
     why: "the script expects the 1320 unacknowledged SYN bytes sent again in one TSO packet; offload-free, the DUT cuts them at the peer's MSS (1000 + 320), as the model predicts",
   },
+  'fastopen/client/syn-data-icmp-unreach-frag-needed.pkt': {
+    field: 'len',
+    why: "after the ICMP frag_needed (MTU 800) the script expects the 1000 SYN bytes in one TSO packet; offload-free, the DUT cuts them at the path's MSS 760 (the retransmitted SYN's MSS 760 matches)",
+  },
+  'fastopen/client/syn-data-icmp-unreach-frag-needed-with-seq.pkt': {
+    field: 'len',
+    why: "after the ICMP frag_needed (MTU 840) the script expects the 1000 SYN bytes in one TSO packet; offload-free, the DUT cuts them at the path's MSS 800",
+  },
+  'fastopen/client/syn-data-icmp-unreach-frag-needed-with-seq-ipv6.pkt': {
+    field: 'options',
+    why: "the script expects MSS 1440 (an IPv6 link MTU of 1500); imported scripts run IPv6 at packetdrill's run_all.py MTU 1520, so the SYN says 1460",
+  },
   'mss/mss-setsockopt-tcp_maxseg-server.pkt': {
     field: 'len',
     why: 'the script expects one 11000-byte TSO packet (IW10 × MSS 1100); offload-free, the DUT sends 1100-byte segments',

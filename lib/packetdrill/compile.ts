@@ -286,10 +286,12 @@ class Compiler {
 
   private shell(ev: PdEvent & { kind: 'shell' }, t: number): void {
     const nstat = this.started ? nstatAssert(ev.text, ev.pos, this.file) : undefined;
-    if (nstat === 'reset') return;
     if (nstat) {
-      this.notes.add('nstat | grep NAME: the counter moved since the start of the connection (an nstat reset before it is not needed)');
+      // an event at its time, like a call (other shell lines take no time of their own)
       this.waitUntil(t, ev.pos);
+      if (ev.time.kind !== 'any') this.tPrev = t;
+      if (nstat === 'reset') return;
+      this.notes.add('nstat | grep NAME: the counter moved since the case started (counters are read per case, so the nstat reset before it is implied)');
       this.steps.push({ ...nstat, index: this.steps.length, note: `${this.file}:${ev.pos.line}: ${ev.line}` });
       return;
     }

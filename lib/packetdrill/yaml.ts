@@ -115,7 +115,9 @@ function step(s: Step, c: CaseFile, labels: Map<string, string>): Record<string,
     case 'expect_none':
       return { expect_none: { for: `${s.ms}ms`, ...(s.flow ? { flow: s.flow } : {}) }, ...note };
     case 'assert': {
-      if (!s.tcpInfo || s.acceptq || s.synq || s.states.length || s.counters.length) return no('an assert step other than TCP_INFO checks');
+      if (!s.tcpInfo && s.counters.length && !s.acceptq && !s.synq && !s.states.length)
+        return { assert: { counters: Object.fromEntries(s.counters.map((x) => [x.name, x.expect.text])) }, ...note };
+      if (!s.tcpInfo || s.acceptq || s.synq || s.states.length || s.counters.length) return no('an assert step other than TCP_INFO checks or counters');
       const checks = s.tcpInfo.checks.map((x) => x.text);
       return { assert: { tcp_info: { on: s.tcpInfo.on, check: checks.length === 1 ? checks[0] : checks } }, ...note };
     }

@@ -16,6 +16,17 @@ interface Want {
 
 /** Every problem of each fixture: exact position, the token there, and what the message says. */
 const CASES: Record<string, Want[]> = {
+  'icmp-bad.yaml': [
+    {
+      line: 10,
+      column: 38,
+      token: 'frag_needed',
+      message: /^'frag_needed' is not a code of ICMPv6 unreachable — .*type: too_big is each family's path-MTU message\)$/,
+    },
+    { line: 11, column: 38, token: 'host_unreachabel', message: /^'host_unreachabel' is not a code of ICMPv4 unreachable — did you mean 'host_unreachable'\?/ },
+    { line: 12, column: 5, token: 'icmp:', message: /^a too_big message carries the path MTU — add mtu:/ },
+    { line: 12, column: 35, token: '"@later"', message: /^label 'later' is defined later, at step 6 — quote can only refer to earlier packets$/ },
+  ],
   'yaml-unclosed-bracket.yaml': [{ line: 7, column: 32, token: '[mss=1460', message: /^this '\[' is never closed — add the matching '\]'/ }],
   'unknown-key.yaml': [{ line: 8, column: 5, token: 'expcet:', message: /^unknown key 'expcet' in step 2 — did you mean 'expect'\?/ }],
   'wrong-type.yaml': [{ line: 5, column: 34, token: 'many', message: /^expected a whole number 0\.\.65535, got "many" — the listen\(\) backlog/ }],

@@ -34,12 +34,12 @@ export function icmpStep(
   }
   const families = ctx.families.filter((v) => icmp[v]);
   if (!families.length) {
-    const undefinedDefine = code !== undefined && /^[A-Z][A-Z0-9_]*$/.test(code) ? ` (${code} looks like a define: give -D ${code}=<code name>)` : '';
-    unsupported(
-      ctx.file,
-      code !== undefined && problems[0]?.includes('code') ? ev.codePos! : ev.typePos,
-      `the ICMP message '${type}${code ? ` ${code}` : ''}': ${problems[0]}${undefinedDefine}`,
-    );
+    const pos = code !== undefined && problems[0]?.includes(' code ') ? ev.codePos! : ev.typePos;
+    const word = pos === ev.typePos ? type : code!;
+    // a word like CODE the script expects from -D (packetdrill substitutes defines as it reads)
+    if (/^[A-Z][A-Z0-9_]*$/.test(word))
+      unsupported(ctx.file, pos, `the ICMP ${pos === ev.typePos ? 'type' : 'code'} ${word}, a define not given (-D ${word}=<name>)`);
+    unsupported(ctx.file, pos, `the ICMP message '${type}${code ? ` ${code}` : ''}': ${problems[0]}`);
   }
   if (families.length < ctx.families.length)
     ctx.notes.add(

@@ -618,6 +618,10 @@ const V6_TWIN: Readonly<Record<string, string>> = {
   ip_rcv_finish: 'ip6_rcv_finish',
   ip_local_deliver_finish: 'ip6_input_finish',
   ip_defrag: 'ipv6_frag_rcv',
+  tcp_v4_err: 'tcp_v6_err',
+  tcp_v4_mtu_reduced: 'tcp_v6_mtu_reduced',
+  icmp_rcv: 'icmpv6_rcv',
+  icmp_socket_deliver: 'icmpv6_notify',
 };
 
 /** A rule's kernel function as the family runs it: tcp_v4_send_synack for IPv4, tcp_v6_send_synack for IPv6. */

@@ -342,6 +342,8 @@ describe('packetdrill compiler', () => {
   it('malformed and unsupported scripts: file:line:column and the construct', () => {
     const want: Record<string, string> = {
       'bad-fd.pkt': 'bad-fd.pkt:2:11: listen(5, …): no socket has fd 5 at this point of the script',
+      'icmp-code.pkt':
+        "icmp-code.pkt:4:23: unsupported: the ICMP message 'unreachable frag_neded': 'frag_neded' is not a code of ICMPv4 unreachable — did you mean 'frag_needed'?",
       'icmp.pkt': 'icmp.pkt:3:4: unsupported: an ICMP error before any connection exists',
       'length-mismatch.pkt': 'length-mismatch.pkt:3:6: the payload length (5) is not end - start (10 - 0)',
       'no-time.pkt': "no-time.pkt:2:3: expected a time (+0.1, 0.200 or *) at the start of an event, found 'listen'",

@@ -84,13 +84,16 @@ const FIELDS = [
   '_ws.expert.message',
 ];
 
-/** A pcap as tshark decodes it (absolute sequence numbers), with its expert messages per frame. */
+/** A pcap's TCP segments as tshark decodes them (absolute sequence numbers), with its expert messages per frame. */
 export function tsharkSegments(file: string): Promise<WireSeg[]> {
   const args = [
     '-r',
     file,
     '-o',
     'tcp.relative_sequence_numbers:FALSE',
+    // TCP segments only: an ICMP error's quoted TCP header is not a segment on the wire (icmp steps)
+    '-Y',
+    'tcp && !icmp && !icmpv6',
     '-T',
     'fields',
     '-E',

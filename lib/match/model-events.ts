@@ -54,7 +54,8 @@ export function modelCall(model: ModelTrack, s: CallStep, r: CallReply, c: CallS
       if (r.ok && s.on === 'conn' && c.conn && s.how !== 'rd') model.event({ type: 'close', port: c.dutPort, peerPort: c.conn.sport }, c.atMs, c.conn.name);
       return;
     case 'send':
-      if (s.on === 'conn' && c.conn) model.detach(c.conn.name, `step ${s.index + 1} sends data (the model has no data path)`);
+      // a send() that failed (EPIPE on a closed socket) put nothing on the wire
+      if (r.ok && s.on === 'conn' && c.conn) model.detach(c.conn.name, `step ${s.index + 1} sends data (the model has no data path)`);
       return;
     case 'setsockopt': {
       const opts = modelSockopts([{ name: s.name, value: s.value }], c.peerAddr);

@@ -104,3 +104,32 @@ describe('model §3.6 ICMP errors', () => {
     expect(r.state.reqs.size).to.equal(1);
   });
 });
+
+describe('model §3.6 ICMP errors: a Fast Open child', () => {
+  const cookie = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+  const e = env({ sysctls: { tcp_fastopen: 3 }, fixed: { tfoKeyCookie: () => cookie, isn: ISN } });
+  const child = (): ModelState => seg(e, listening(e, { fastopen: 8 }), { flags: 'S', options: [{ kind: 'tfo', cookie }], payload: new Uint8Array(10) }).state;
+
+  it('not accepted: an out-of-window quote is counted; host unreachable at its ISN closes it (AttemptFails), the next ACK meets the listener', () => {
+    const s = child();
+    expect([...s.socks.values()].map((x) => x.state)).to.deep.equal(['SYN_RECV']);
+    const oow = icmp(e, s, 3, 1, ISN + 5000);
+    expect(oow.counters).to.deep.include({ TcpExtOutOfWindowIcmps: 1 });
+    expect(oow.state.socks.size).to.equal(1);
+    const dead = icmp(e, s, 3, 1, ISN);
+    expect(dead.state.socks.size).to.equal(0);
+    expect(dead.counters).to.deep.include({ TcpAttemptFails: 1 });
+    expect(dead.state.listeners.get(80)?.tfoQlen).to.equal(0);
+    expect(rules(dead)).to.include('icmp.abort');
+    // no SYN-ACK retransmission afterwards, and the peer's ACK gets a RST
+    expect(run(e, dead.state, { type: 'tick' }, 5000).responses).to.deep.equal([]);
+    expect(only(seg(e, dead.state, { flags: 'A', seq: 1011, ack: ISN + 1 }, 5000)).tcp.flags).to.equal('R');
+  });
+
+  it('accepted: a soft error only, the connection stays', () => {
+    const acc = run(e, child(), { type: 'accept', port: 80 }, 1050).state;
+    const r = icmp(e, acc, 3, 1, ISN);
+    expect(r.state.socks.size).to.equal(1);
+    expect(rules(r)).to.include('icmp.soft');
+  });
+});

@@ -1,7 +1,8 @@
 // `icmp`: an ICMP error about a packet the DUT sent (an earlier captured one, or a segment built from
 // the flow's addresses, ports and the step's seq), sent by the peer as a router on the path would;
 // injected like a send, its capture time is the `at` reference and the model takes it then.
-import { evalValue, type IcmpStep } from '../../../lib/case';
+import type { IcmpStep } from '../../../lib/case';
+import { evalValue } from '../../../lib/case/expr';
 import type { StepOutcome } from '../../../lib/match/verdict';
 import { buildIcmp, quotePacket } from '../../../lib/wire/build-icmp';
 import { buildIp } from '../../../lib/wire/build';

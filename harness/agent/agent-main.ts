@@ -69,7 +69,7 @@ async function handle(line: string): Promise<void> {
     errno: o.errno,
     err: errnoName(o.errno),
     ms: Math.round((performance.now() - t0) * 1000) / 1000,
-    at,
+    at: o.at ?? at,
   };
   if (o.result !== undefined) reply.result = o.result;
   if (o.msg !== undefined) reply.msg = o.msg;

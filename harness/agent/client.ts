@@ -131,6 +131,14 @@ export abstract class AgentApi {
     const hex = typeof data === 'string' ? data : data.toString('hex');
     return this.call('send', { fd, hex, ...opts });
   }
+  /** A blocking send()/sendto() on an agent thread: replies once it is under way; callWait collects it. */
+  sendBlocking(fd: number, data: Buffer | string, opts: { flags?: MsgFlag[]; addr?: string; port?: number } = {}): Promise<Reply<'sendBlocking'>> {
+    const hex = typeof data === 'string' ? data : data.toString('hex');
+    return this.call('sendBlocking', { fd, hex, ...opts });
+  }
+  callWait(id: number, timeoutMs = 0): Promise<Reply<'callWait'>> {
+    return this.call('callWait', { id, timeoutMs });
+  }
   recv(fd: number, max = 65536, timeoutMs = 0, peek = false): Promise<Reply<'recv'>> {
     return this.call('recv', { fd, max, timeoutMs, peek });
   }

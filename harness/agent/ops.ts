@@ -17,6 +17,7 @@ import { buildDumpRequest, DiagSock, NETLINK_SOCK_DIAG, parseDiagMessages, state
 import { offloadsOff } from '../sys/ethtool';
 import { addrAddMsg, linkUpMsg, neighPermanentMsg, NetlinkError, RtNetlink, vethCreateMsg } from '../sys/rtnetlink';
 import { forget, waitFd, Want } from './fdwatch';
+import { startBlockingSend, waitBlocking, wakeBlocked } from './blocking-calls';
 import { createSlot, currentSlot, dropSlot, enterSlot, hasSlot, renewSlot, slotNetns, slotPath } from './netns-slots';
 import type { Args, DutVeth, DutWiring, ExecResult, MsgFlag, Op, Result } from './protocol';
 
@@ -27,6 +28,8 @@ export interface Outcome<O extends Op = Op> {
   errno: number;
   result?: Result<O>;
   msg?: string;
+  /** when the syscall was made, if not when the agent took the request up (a call on another thread) */
+  at?: number;
 }
 
 type Handler<O extends Op> = (args: Args<O>) => Outcome<O> | Promise<Outcome<O>>;
@@ -54,6 +57,7 @@ function track(fd: number, family: Family, slot: number): void {
 }
 
 function untrack(fd: number): void {
+  wakeBlocked(fd);
   forget(fd);
   families.delete(fd);
   owners.delete(fd);
@@ -334,6 +338,21 @@ function nowMs(): number {
   return Number(ns / 1000n) / 1000;
 }
 
+/** send / sendBlocking arguments: the fd, the bytes, the MSG_* flags (MSG_NOSIGNAL always) and the sockaddr of a sendto. */
+function sendArgs(a: Args<'send'>): { fd: number; data: Buffer; flags: number; to: Buffer | null } {
+  const fd = int(a, 'fd');
+  const hex = str(a, 'hex');
+  if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new BadArgs('hex: expected an even-length hex string');
+  let flags = libc.MSG_NOSIGNAL;
+  for (const f of a.flags ?? []) {
+    const v = MSG_FLAGS[f];
+    if (v === undefined) throw new BadArgs(`flags: unknown ${JSON.stringify(f)}; known: ${Object.keys(MSG_FLAGS).join(', ')}`);
+    flags |= v;
+  }
+  const to = a.addr !== undefined ? sockaddrFor(fd, str(a, 'addr'), int(a, 'port')) : null;
+  return { fd, data: Buffer.from(hex, 'hex'), flags, to };
+}
+
 // ---- handlers --------------------------------------------------------------------------------
 
 export const handlers: Handlers = {
@@ -485,19 +504,23 @@ export const handlers: Handlers = {
   },
 
   send: async (a) => {
-    const fd = int(a, 'fd');
-    const hex = str(a, 'hex');
-    if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new BadArgs('hex: expected an even-length hex string');
-    const data = Buffer.from(hex, 'hex');
-    let flags = libc.MSG_NOSIGNAL;
-    for (const f of a.flags ?? []) {
-      const v = MSG_FLAGS[f];
-      if (v === undefined) throw new BadArgs(`flags: unknown ${JSON.stringify(f)}; known: ${Object.keys(MSG_FLAGS).join(', ')}`);
-      flags |= v;
-    }
-    const to = a.addr !== undefined ? sockaddrFor(fd, str(a, 'addr'), int(a, 'port')) : null;
+    const { fd, data, flags, to } = sendArgs(a);
     const res = await retrying(fd, 'w', int(a, 'timeoutMs', 0), () => (to ? libc.sendto(fd, data, flags, to) : libc.send(fd, data, flags)));
     return sys<'send'>(res, res.ret >= 0 ? { sent: res.ret } : undefined);
+  },
+
+  sendBlocking: async (a) => {
+    const { fd, data, flags, to } = sendArgs(a);
+    const r = await startBlockingSend(fd, data, flags, to);
+    if ('errno' in r) return fail<'sendBlocking'>(r.errno, r.msg);
+    return { ...okOut<'sendBlocking'>({ id: r.id }), at: r.startedMs };
+  },
+
+  callWait: async (a) => {
+    const r = await waitBlocking(int(a, 'id'), int(a, 'timeoutMs', 0));
+    if (!r) return fail<'callWait'>(E.ENOENT, `no blocking call ${a.id} (never started, already collected, or its socket was closed)`);
+    if ('pending' in r) return fail<'callWait'>(E.ETIMEDOUT, 'the call is still blocked', { pending: true });
+    return { ...sys<'callWait'>({ ret: r.ret, errno: r.errno }, { pending: false, ...(r.ret >= 0 ? { sent: r.ret } : {}) }), at: r.endedMs };
   },
 
   recv: async (a) => {

@@ -93,6 +93,20 @@ export interface OpMap {
    * result.sent may be short.
    */
   send: { args: { fd: number; hex: string; flags?: MsgFlag[]; addr?: string; port?: number; timeoutMs?: number }; result: { sent: number } };
+  /**
+   * send(2) / sendto(2) as a blocking call (the socket's O_NONBLOCK cleared while it runs), made on a
+   * thread of the agent: replies once the syscall is under way (`at`: when it was made) with the
+   * call's id; callWait collects what it returns. For a script's blocking sendto(MSG_FASTOPEN) or
+   * first write after a deferred TCP_FASTOPEN_CONNECT, which block in the kernel while the handshake
+   * completes (and send the rest of the data after it).
+   */
+  sendBlocking: { args: { fd: number; hex: string; flags?: MsgFlag[]; addr?: string; port?: number }; result: { id: number } };
+  /**
+   * Waits up to timeoutMs for blocking call `id` (sendBlocking) to return: its ret and errno
+   * (result.sent on success; `at` is when it returned); still blocked → ok false, err ETIMEDOUT,
+   * result.pending true (wait again, or close the socket: that wakes it).
+   */
+  callWait: { args: { id: number; timeoutMs?: number }; result: { pending: boolean; sent?: number } };
   /** recv(2) of up to max (default 65536) bytes; timeoutMs as for accept; ret 0 / eof true at EOF */
   recv: { args: { fd: number; max?: number; timeoutMs?: number; peek?: boolean }; result: { hex: string; eof: boolean } };
   /** poll(2) on one fd for `events` (POLL* bits), up to timeoutMs (default 0); ret = the number of ready fds; result.revents. Runs on a pool thread: the agent's loop goes on */
@@ -179,6 +193,8 @@ export const OPS: readonly Op[] = [
   'close',
   'shutdown',
   'send',
+  'sendBlocking',
+  'callWait',
   'recv',
   'getsockname',
   'getpeername',

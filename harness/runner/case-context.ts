@@ -31,6 +31,8 @@ export class CaseContext {
   connFlow: string | undefined;
   /** The conn socket's connect() returned 0 under TCP_FASTOPEN_CONNECT: its SYN leaves with the first write (§8.7). */
   deferredConnect: { port: number; opts: SockOpts } | undefined;
+  /** A blocking call in flight (a send or open-connection with blocking): what a `complete` step waits for. */
+  blockingCall: { id: number; on: 'listener' | 'conn' } | undefined;
   /** nstat counters at the start, when an assert step reads their changes. */
   counterBase: Record<string, number> | undefined;
   /** The `at` reference of expectations: the latest send or call. */

@@ -35,16 +35,20 @@ export async function setupDut(cx: CaseContext): Promise<void> {
  */
 export async function openConnection(
   cx: CaseContext,
-  o: { port: number; bind?: number; sockopts: SockOpt[]; flow: string; fastopen?: number },
-): Promise<Reply<'connect'> | Reply<'send'>> {
+  o: { port: number; bind?: number; sockopts: SockOpt[]; flow: string; fastopen?: number; blocking?: true },
+): Promise<Reply<'connect'> | Reply<'send'> | Reply<'sendBlocking'>> {
   const agent = cx.lab.agent;
   const fd = (await cx.must(agent.socket(cx.ip), 'socket')).result!.fd;
   for (const x of o.sockopts) await cx.must(agent.setsockopt(fd, x.name, cx.agentValue(x.value)), `setsockopt ${x.name}`);
   if (o.bind !== undefined) await cx.must(agent.bind(fd, cx.dutAddr, o.bind), `bind ${o.bind}`);
+  const fo = { flags: ['MSG_FASTOPEN' as const], addr: cx.peerAddr, port: o.port };
   const r =
-    o.fastopen !== undefined
-      ? await agent.send(fd, Buffer.alloc(o.fastopen), { flags: ['MSG_FASTOPEN'], addr: cx.peerAddr, port: o.port })
-      : await agent.connect(fd, cx.peerAddr, o.port);
+    o.fastopen === undefined
+      ? await agent.connect(fd, cx.peerAddr, o.port)
+      : o.blocking
+        ? await agent.sendBlocking(fd, Buffer.alloc(o.fastopen), fo)
+        : await agent.send(fd, Buffer.alloc(o.fastopen), fo);
+  if (o.blocking && r.ok) cx.blockingCall = { id: (r as Reply<'sendBlocking'>).result!.id, on: 'conn' };
   // The SYN leaves when the agent makes the syscall, which can be well after we asked (the agent
   // serves every lab of this worker): its own timestamp, on our clock, is when the model's SYN goes.
   const at = r.at !== undefined ? msToNs(r.at) : now();
@@ -60,7 +64,13 @@ export async function openConnection(
   cx.dutPort = name.result!.port;
   const opts = modelSockopts(o.sockopts, cx.peerAddr);
   cx.model.event(
-    { type: 'connect', dport: o.port, sport: cx.dutPort, opts, ...(o.fastopen !== undefined ? { fastopen: { len: o.fastopen } } : {}) },
+    {
+      type: 'connect',
+      dport: o.port,
+      sport: cx.dutPort,
+      opts,
+      ...(o.fastopen !== undefined ? { fastopen: { len: o.fastopen, ...(o.blocking ? { blocking: true } : {}) } } : {}),
+    },
     nsToMs(at),
     o.flow,
   );

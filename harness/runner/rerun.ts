@@ -10,7 +10,14 @@ import type { JobSpec } from './protocol';
 
 /** An attempt that a late harness made unjudgeable, as the result records it. */
 export function earlierAttempt(r: CaseResult, late: Lateness): EarlierAttempt {
-  return { status: r.status, ...(r.message !== undefined ? { message: r.message } : {}), step: late.step, lateMs: late.lateMs, durationMs: r.durationMs };
+  return {
+    status: r.status,
+    ...(r.message !== undefined ? { message: r.message } : {}),
+    step: late.step,
+    lateMs: late.lateMs,
+    durationMs: r.durationMs,
+    ...(late.thread ? { slow: `a blocked call's thread was late at step ${late.step}` } : {}),
+  };
 }
 
 /** "re-run: harness late by 1180 ms at step 14" (", then by 35 ms at step 3" for a second re-run). */

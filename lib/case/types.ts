@@ -297,8 +297,12 @@ export type CallStep = StepBase & { kind: 'call'; expect: CallExpect } &
     | { op: 'connect'; on: 'conn'; timeout: number }
     | { op: 'close'; on: SockRef }
     | { op: 'shutdown'; on: SockRef; how: 'rd' | 'wr' | 'rdwr' }
-    /** fastopen: sendto(MSG_FASTOPEN) (the data of a connect not made yet, or EALREADY on one in progress) */
-    | { op: 'send'; on: SockRef; data: Uint8Array; fastopen?: true }
+    /**
+     * fastopen: sendto(MSG_FASTOPEN) (the data of a connect not made yet, or EALREADY on one in progress).
+     * blocking: a blocking call, started here (it blocks in the kernel while later steps' packets flow);
+     * a later `complete` step checks what it returns (this step's expect is empty).
+     */
+    | { op: 'send'; on: SockRef; data: Uint8Array; fastopen?: true; blocking?: true }
     | { op: 'recv'; on: SockRef; len: number; timeout: number }
     | { op: 'setsockopt'; on: SockRef; name: string; value: CaseSockoptValue }
     | { op: 'getsockopt'; on: SockRef; name: string }
@@ -310,10 +314,12 @@ export type CallStep = StepBase & { kind: 'call'; expect: CallExpect } &
     | { op: 'open-listener'; on: 'listener'; backlog: number; sockopts: SockOpt[] }
     /**
      * A new connecting socket (active-open cases): socket, options, then connect() to the flow's sport —
-     * or, with `fastopen`, sendto(MSG_FASTOPEN) of that many bytes. It becomes the case's `conn`; an
-     * earlier connection is left as it is.
+     * or, with `fastopen`, sendto(MSG_FASTOPEN) of that many bytes (blocking: as a blocking call, see
+     * send). It becomes the case's `conn`; an earlier connection is left as it is.
      */
-    | { op: 'open-connection'; on: 'conn'; flow: string; sockopts: SockOpt[]; fastopen?: number }
+    | { op: 'open-connection'; on: 'conn'; flow: string; sockopts: SockOpt[]; fastopen?: number; blocking?: true }
+    /** wait up to timeout ms for the blocking call (send / open-connection with blocking) started on `on` to return; expect checks its return */
+    | { op: 'complete'; on: SockRef; timeout: number }
   );
 export type CallOp = CallStep['op'];
 
@@ -360,6 +366,8 @@ export interface AssertStep extends StepBase {
 export interface SysctlStep extends StepBase {
   kind: 'sysctl';
   sysctls: Array<{ name: string; value: number | string }>;
+  /** then `ip tcp_metrics flush all` in the DUT's namespace: its TCP metrics and Fast Open cache emptied (packetdrill shell lines) */
+  flushTcpMetrics?: true;
 }
 
 /**

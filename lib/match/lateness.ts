@@ -26,6 +26,8 @@ export interface Lateness {
   lateMs: number;
   /** The model's timer that fell due meanwhile, ms after the step was due. */
   timerAfterMs: number;
+  /** Not the harness's steps but a blocked call's thread was late (blockedThreadMiss). */
+  thread?: true;
 }
 
 /** How late a step started, ms (0 when it was on time or early). */
@@ -147,6 +149,13 @@ export function unseenSendBeforeFailure(steps: readonly StepOutcome[]): Lateness
   return s ? { step: s.index + 1, lateMs: stepLateMs(s), timerAfterMs: 0 } : undefined;
 }
 
+/** A failure on time alone (nothing arrived in the window, or `at`) waiting for a packet a blocked call's thread sends (StepOutcome.blockedThread). */
+export function blockedThreadMiss(steps: readonly StepOutcome[]): Lateness | undefined {
+  const s = steps.find((x) => !x.ok);
+  if (!s?.blockedThread) return undefined;
+  return { step: s.index + 1, lateMs: stepLateMs(s), timerAfterMs: 0, thread: true };
+}
+
 export type AttemptDecision =
   | { kind: 'final' }
   /** The harness was late; run the case again, alone. */
@@ -161,12 +170,13 @@ export type AttemptDecision =
  */
 export function decideAttempt(status: string, steps: readonly StepOutcome[], rerunsDone: number): AttemptDecision {
   if (status !== 'fail') return { kind: 'final' };
-  const late = provablyLate(steps) ?? lateTimingMiss(steps) ?? unseenSendBeforeFailure(steps);
+  const late = provablyLate(steps) ?? lateTimingMiss(steps) ?? unseenSendBeforeFailure(steps) ?? blockedThreadMiss(steps);
   if (!late) return { kind: 'final' };
   return rerunsDone < MAX_RERUNS ? { kind: 'rerun', late } : { kind: 'unjudged', late };
 }
 
 /** "harness late by 1180 ms at step 14" */
-export function lateText(l: Pick<Lateness, 'step' | 'lateMs'>): string {
+export function lateText(l: Pick<Lateness, 'step' | 'lateMs' | 'thread'>): string {
+  if (l.thread) return `a blocked call's thread late at step ${l.step}`;
   return `harness late by ${Math.round(l.lateMs)} ms at step ${l.step}`;
 }

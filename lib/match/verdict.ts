@@ -38,6 +38,12 @@ export interface StepOutcome {
    * long before the packet left. The case's timeline is not trustworthy from here: a failure re-runs.
    */
   unseenSend?: boolean;
+  /**
+   * The packet this expect waited for is sent by a blocked call's thread (the DUT agent's thread in a
+   * blocking sendto()/write(): the data a writer sends once the handshake completes), whose scheduling
+   * is the loaded machine's as much as the kernel's: a failure on time alone here is re-run.
+   */
+  blockedThread?: boolean;
   /** With timerAfterMs: how late the harness was against that timer (the drift since it was armed), ms. */
   driftMs?: number;
 }

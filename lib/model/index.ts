@@ -259,6 +259,15 @@ function applyEvent(st: Step, state: ModelState, ev: Exclude<ModelEvent, { type:
     case 'connect':
       connect(st, ev.dport, ev.sport, ev.opts ?? {}, ev.fastopen);
       break;
+    case 'flush-metrics': {
+      const n = st.tfoCache.size;
+      st.clearTfoCache();
+      st.why(
+        'event.flush-metrics',
+        () => `tcp_metrics flush: ${n} Fast Open cache entr${n === 1 ? 'y' : 'ies'} (cookie, MSS, experimental-format try) dropped`,
+      );
+      break;
+    }
     default:
       st.why('event.bad', () => `unknown event ${JSON.stringify(ev)}`);
   }

@@ -22,7 +22,7 @@ import { icmpStep, nstatAssert } from './icmp';
 import { ScriptError, unsupported } from './errors';
 import { flagBits, inboundStep, outboundPattern, synackCookies, type FlowSpace, type PacketCtx } from './packets';
 import { parseCodeBlock } from './code';
-import { shellSysctls } from './shell';
+import { shellActions } from './shell';
 import { PD_LOCAL_IP, PD_REMOTE_IP, scriptCookie } from './tfo-cookie';
 import { wheelGranuleMs } from '../model/core/timer-wheel';
 import { POLL_EVENTS } from '../case/vocab';
@@ -109,6 +109,8 @@ class Compiler {
   private readonly deferred: Array<{ ev: PdEvent & SyscallEvent; end: number }> = [];
   /** sockets whose TCP_FASTOPEN_CONNECT connect() returned 0: the first write sends their SYN */
   private readonly deferredFds = new Set<number>();
+  /** blocking calls started (blockingSendStart) whose return is still to check */
+  private readonly blocking = new Set<PdEvent & SyscallEvent>();
   private readonly ctx: PacketCtx;
   /** packetdrill's run_all.py runs IPv6 with --mtu=1520, so that both families advertise MSS 1460 */
   private mtu: Partial<Record<4 | 6, number>> = { 6: PD_IPV6_MTU };
@@ -296,8 +298,11 @@ class Compiler {
       return;
     }
     const ctx = { file: this.file, pos: ev.pos, include: (p: string) => this.o.include?.(p), defines: this.defines };
-    const set = shellSysctls(ev.text, ctx);
-    if (!set.length) return;
+    const actions = shellActions(ev.text, ctx);
+    // a flush before any connection changes nothing (the DUT's namespace is fresh); after one it empties the Fast Open cache
+    const flush = this.started && actions.some((a) => 'flush' in a);
+    const set = actions.filter((a): a is { name: string; value: string } => 'name' in a);
+    if (!set.length && !flush) return;
     // after the first call: a sysctl step at the line's time
     if (this.started) this.waitUntil(t, ev.pos);
     const mid: Array<{ name: string; value: number | string }> = [];
@@ -317,7 +322,15 @@ class Compiler {
       if (i >= 0) this.sysctls.splice(i, 1);
       this.sysctls.push({ name: x.name, value });
     }
-    if (mid.length) this.steps.push({ kind: 'sysctl', index: this.steps.length, pos: ev.pos, note: `${this.file}:${ev.pos.line}: ${ev.line}`, sysctls: mid });
+    if (mid.length || flush)
+      this.steps.push({
+        kind: 'sysctl',
+        index: this.steps.length,
+        pos: ev.pos,
+        note: `${this.file}:${ev.pos.line}: ${ev.line}`,
+        sysctls: mid,
+        ...(flush ? { flushTcpMetrics: true as const } : {}),
+      });
   }
 
   /** %{ assert … }%: TCP_INFO checks on the socket the script works with (the connection, else the listener). */
@@ -421,17 +434,52 @@ class Compiler {
 
   /** The part of a blocking call that happens when it starts (connect sends its SYN then). */
   private syscallStart(ev: PdEvent & SyscallEvent, t: number): void {
-    const fd = ev.args[0]?.kind === 'num' ? ev.args[0].value : undefined;
-    if (fd !== undefined && this.deferredFds.has(fd) && ['write', 'send', 'sendto', 'sendmsg'].includes(ev.name)) {
-      unsupported(
-        this.file,
-        ev.time.pos,
-        `a blocking ${ev.name}() that sends the SYN a TCP_FASTOPEN_CONNECT connect() deferred (the agent's calls do not block)`,
-      );
-    }
     if (ev.name === 'connect') this.syscall(ev, t, undefined, true);
+    else if (['write', 'send', 'sendto', 'sendmsg'].includes(ev.name) && this.blockingSendStart(ev, t)) return;
     else if (!['accept', 'read', 'recv', 'recvfrom', 'write', 'poll'].includes(ev.name))
       unsupported(this.file, ev.time.pos, `a blocking ${ev.name}() with a time range`);
+  }
+
+  /**
+   * A blocking write()/send()/sendto()/sendmsg() that connects: sendto(MSG_FASTOPEN) on a new socket, or
+   * the first write on a socket whose TCP_FASTOPEN_CONNECT connect() deferred its SYN. It starts here (the
+   * SYN leaves now) and blocks in the kernel while the handshake's packets flow — its ACK waits for the
+   * data (sk_write_pending), the rest of the data follows — and a `complete` step at the end of its range
+   * checks what it returns (blockingSendEnd). False: not such a call (a write on a connected socket runs
+   * at the end of its range, as before).
+   */
+  private blockingSendStart(ev: PdEvent & SyscallEvent, t: number): boolean {
+    const fd = this.fdArg(ev);
+    const r = this.role(ev, fd);
+    const deferred = this.deferredFds.has(fd);
+    const sendto = ev.name === 'sendto' || ev.name === 'sendmsg';
+    const { len, fastopen } = sendto ? this.sendArgs(ev) : { len: this.lenArg(ev), fastopen: false };
+    if (r.role === 'new' && fastopen) {
+      if (this.setup && this.setup.kind !== 'connect')
+        unsupported(this.file, ev.pos, `${ev.name}(MSG_FASTOPEN) while the script has a listener (several sockets per case)`);
+      this.waitUntil(t, ev.pos);
+      this.openConnection(ev, fd, t, len, {}, true);
+    } else if (deferred && r.role === 'conn') {
+      this.deferredFds.delete(fd);
+      this.waitUntil(t, ev.pos);
+      this.call(ev, { op: 'send', on: 'conn', data: new Uint8Array(len), ...(fastopen ? { fastopen: true as const } : {}), blocking: true }, {});
+      this.stimulus(t);
+    } else return false;
+    this.blocking.add(ev);
+    return true;
+  }
+
+  /** The end of a blocking call blockingSendStart started: wait for it to return, check what it returns. */
+  private blockingSendEnd(ev: PdEvent & SyscallEvent, end: number, timeout: number): void {
+    this.blocking.delete(ev);
+    this.call(ev, { op: 'complete', on: 'conn', timeout }, this.expectOf(ev));
+    this.stimulus(end);
+  }
+
+  private lenArg(ev: PdEvent & SyscallEvent): number {
+    const len = ev.args[2];
+    if (!len || len.kind !== 'num') this.fail(ev.pos, `${ev.name}(fd, ..., LEN): the length is missing`);
+    return len.value;
   }
 
   private expectOf(ev: SyscallEvent, okRet?: 'any'): CallExpect {
@@ -455,6 +503,7 @@ class Compiler {
     /** a blocking call's timeout: until its range ends (+ tolerance); else the tolerance */
     const timeout = Math.round(end !== undefined ? (end - this.tClock) * 1000 + tolMs : tolMs);
     if (end === undefined) this.waitUntil(t, ev.pos);
+    if (end !== undefined && this.blocking.has(ev)) return this.blockingSendEnd(ev, end, timeout);
     switch (name) {
       case 'socket': {
         // a listener closed and opened again is one case (call open-listener); other second sockets are not
@@ -670,7 +719,7 @@ class Compiler {
    * or one made by sendto(MSG_FASTOPEN), is a call open-connection on a new flow — peer port 8080,
    * 8081, … (the Fast Open cache is per destination address, so the ports do not matter to it).
    */
-  private openConnection(ev: PdEvent & SyscallEvent, fd: number, t: number, fastopen: number | undefined, expect: CallExpect): void {
+  private openConnection(ev: PdEvent & SyscallEvent, fd: number, t: number, fastopen: number | undefined, expect: CallExpect, blocking = false): void {
     const f: FlowSpace = { name: `c${this.flows.length + 1}`, sport: PD_PORT + this.flows.length, peerIsn: -1, cookies: new Map() };
     if (!this.setup && fastopen === undefined) {
       this.setup = { kind: 'connect', port: PD_PORT, sockopts: [...this.sockopts] };
@@ -680,7 +729,18 @@ class Compiler {
         this.setup = { kind: 'connect', port: PD_PORT, sockopts: [], open: 'step' };
         this.tClock = t;
       }
-      this.call(ev, { op: 'open-connection', on: 'conn', flow: f.name, sockopts: [...this.sockopts], ...(fastopen !== undefined ? { fastopen } : {}) }, expect);
+      this.call(
+        ev,
+        {
+          op: 'open-connection',
+          on: 'conn',
+          flow: f.name,
+          sockopts: [...this.sockopts],
+          ...(fastopen !== undefined ? { fastopen } : {}),
+          ...(blocking ? { blocking: true as const } : {}),
+        },
+        expect,
+      );
     }
     this.flows.push(f);
     this.stimulus(t);

@@ -1,8 +1,9 @@
 // The `shell commands` of packetdrill scripts, read as data: the sysctls they set. Understood:
 // `sysctl [-q] [-w] name=value ...`, `set_sysctls.py /proc/sys/a/b=value ...`,
-// `echo value > /proc/sys/a/b`, a script path (defaults.sh) whose text the caller supplies, and
-// commands that change nothing in a fresh namespace (tcp_metrics flush, a qdisc on packetdrill's tun
-// device, the sysctl restore script). Anything else is unsupported. Pure.
+// `echo value > /proc/sys/a/b`, a script path (defaults.sh) whose text the caller supplies,
+// `ip tcp_metrics flush` (an action: it empties the namespace's TCP metrics and Fast Open cache), and
+// commands that change nothing here (a qdisc on packetdrill's tun device, the sysctl restore script).
+// Anything else is unsupported. Pure.
 import type { SourcePos } from '../case/types';
 import { unsupported } from './errors';
 
@@ -15,17 +16,23 @@ export interface ShellContext {
   defines: Record<string, string>;
 }
 
-/** Harmless in a fresh namespace, or only restoring what the script changed. */
-const NO_OPS: RegExp[] = [
-  /^ip\s+(tcp_metrics|tcpmetrics)\s+flush\b/,
-  /^tc\s+qdisc\s+(add|replace)\s+dev\s+tun0\b/,
-  /^\/tmp\/sysctl_restore_\S*\.sh$/,
-  /^(true|:)$/,
-];
+/** Harmless here, or only restoring what the script changed. */
+const NO_OPS: RegExp[] = [/^tc\s+qdisc\s+(add|replace)\s+dev\s+tun0\b/, /^\/tmp\/sysctl_restore_\S*\.sh$/, /^(true|:)$/];
 
-/** The sysctls a shell command sets, in order (name dotted, value as the kernel's text). */
-export function shellSysctls(text: string, ctx: ShellContext, depth = 0): Array<{ name: string; value: string }> {
-  const out: Array<{ name: string; value: string }> = [];
+/** What a shell command does: set a sysctl (name dotted, value as the kernel's text), or flush the TCP metrics. */
+export type ShellAction = { name: string; value: string } | { flush: 'tcp_metrics' };
+
+/** `ip tcp_metrics flush [all]` (every destination: the only form the corpus uses). */
+const FLUSH = /^ip\s+(tcp_metrics|tcpmetrics)\s+flush(\s+all)?$/;
+
+/** The sysctls a shell command sets, in order. */
+export function shellSysctls(text: string, ctx: ShellContext): Array<{ name: string; value: string }> {
+  return shellActions(text, ctx).filter((a): a is { name: string; value: string } => 'name' in a);
+}
+
+/** What a shell command does, in order: the sysctls it sets and the TCP metrics flushes. */
+export function shellActions(text: string, ctx: ShellContext, depth = 0): ShellAction[] {
+  const out: ShellAction[] = [];
   // join backslash continuations, then one command per line (';' and '&&' split too)
   const cmds = text
     .replace(/\\\n/g, ' ')
@@ -38,6 +45,10 @@ export function shellSysctls(text: string, ctx: ShellContext, depth = 0): Array<
       .replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, n: string) => ctx.defines[n] ?? m)
       .trim();
     if (NO_OPS.some((re) => re.test(cmd))) continue;
+    if (FLUSH.test(cmd)) {
+      out.push({ flush: 'tcp_metrics' });
+      continue;
+    }
     const words = splitWords(cmd);
     const prog = words[0].split('/').pop()!;
     if (prog === 'sysctl') {
@@ -70,7 +81,7 @@ export function shellSysctls(text: string, ctx: ShellContext, depth = 0): Array<
       if (sub === undefined) unsupported(ctx.file, ctx.pos, `the shell script ${words[0]} (not found next to the script)`);
       if (depth > 4) unsupported(ctx.file, ctx.pos, `shell scripts nested more than 4 deep (${words[0]})`);
       out.push(
-        ...shellSysctls(
+        ...shellActions(
           sub
             .split('\n')
             .filter((l) => !l.startsWith('#!'))
@@ -81,7 +92,11 @@ export function shellSysctls(text: string, ctx: ShellContext, depth = 0): Array<
       );
       continue;
     }
-    unsupported(ctx.file, ctx.pos, `the shell command '${cmd.length > 60 ? `${cmd.slice(0, 57)}...` : cmd}' (only sysctl settings are understood)`);
+    unsupported(
+      ctx.file,
+      ctx.pos,
+      `the shell command '${cmd.length > 60 ? `${cmd.slice(0, 57)}...` : cmd}' (only sysctl settings and ip tcp_metrics flush all are understood)`,
+    );
   }
   return out;
 }

@@ -122,6 +122,7 @@ function step(s: Step, c: CaseFile, labels: Map<string, string>): Record<string,
       return { assert: { tcp_info: { on: s.tcpInfo.on, check: checks.length === 1 ? checks[0] : checks } }, ...note };
     }
     case 'sysctl':
+      if (s.flushTcpMetrics) no('ip tcp_metrics flush (a shell line after the first call)');
       return { sysctl: Object.fromEntries(s.sysctls.map((x) => [x.name, x.value])), ...note };
   }
 }
@@ -270,7 +271,10 @@ function call(s: CallStep): Record<string, unknown> {
       return { op: 'close', on: s.on, ...expectPart };
     case 'shutdown':
       return { op: 'shutdown', how: s.how, on: s.on, ...expectPart };
+    case 'complete':
+      return no('a blocking call that returns while packets flow (a sendto() or write() with a time range)');
     case 'send':
+      if (s.blocking) no('a blocking call that returns while packets flow (a sendto() or write() with a time range)');
       return { op: 'send', data: { len: s.data.length }, on: s.on, ...(s.fastopen ? { fastopen: true } : {}), ...expectPart };
     case 'recv':
       return { op: 'recv', len: s.len, timeout: `${s.timeout}ms`, on: s.on, ...expectPart };
@@ -290,6 +294,7 @@ function call(s: CallStep): Record<string, unknown> {
     case 'poll':
       return { op: 'poll', events: pollNames(s.events).split('|'), timeout: `${s.timeout}ms`, on: s.on, ...expectPart };
     case 'open-connection':
+      if (s.blocking) no('a blocking sendto(MSG_FASTOPEN) (with a time range)');
       return {
         op: 'open-connection',
         flow: s.flow,

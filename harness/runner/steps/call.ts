@@ -39,14 +39,24 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
     case 'shutdown':
       r = await agent.shutdown(cx.fdOf(s.on), s.how);
       break;
-    case 'send':
+    case 'send': {
       // sendto(MSG_FASTOPEN) names the peer, as the script's does
-      r = await agent.send(
-        cx.fdOf(s.on),
-        Buffer.from(s.data),
-        s.fastopen ? { flags: ['MSG_FASTOPEN'], addr: cx.peerAddr, port: cx.connection()?.sport ?? cx.c.setup.port } : {},
-      );
+      const to = s.fastopen ? { flags: ['MSG_FASTOPEN' as const], addr: cx.peerAddr, port: cx.connection()?.sport ?? cx.c.setup.port } : {};
+      if (s.blocking) {
+        const x = await agent.sendBlocking(cx.fdOf(s.on), Buffer.from(s.data), to);
+        if (x.ok && x.result) cx.blockingCall = { id: x.result.id, on: s.on };
+        r = x;
+      } else r = await agent.send(cx.fdOf(s.on), Buffer.from(s.data), to);
       break;
+    }
+    case 'complete': {
+      const b = cx.blockingCall;
+      if (!b || b.on !== s.on) throw new Error(`complete: no blocking call in flight on the ${s.on === 'listener' ? 'listener' : 'connection'}`);
+      const x = await agent.callWait(b.id, s.timeout);
+      if (!x.result?.pending) cx.blockingCall = undefined;
+      r = x;
+      break;
+    }
     case 'recv': {
       const x = await agent.recv(cx.fdOf(s.on), s.len, s.timeout);
       r = x;
@@ -78,7 +88,7 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
     case 'open-connection': {
       const f = cx.flows.get(s.flow);
       if (!f) throw new Error(`open-connection: no flow ${s.flow}`);
-      r = await openConnection(cx, { port: f.sport, sockopts: s.sockopts, flow: f.name, fastopen: s.fastopen });
+      r = await openConnection(cx, { port: f.sport, sockopts: s.sockopts, flow: f.name, fastopen: s.fastopen, blocking: s.blocking });
       break;
     }
   }
@@ -86,12 +96,18 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
   const at = r.at !== undefined ? msToNs(r.at) : asked;
   const conn = cx.connection();
   const deferred = s.op === 'send' && s.on === 'conn' ? cx.deferredConnect : undefined;
-  if (deferred && conn) {
+  if (deferred && conn && s.op === 'send') {
     // the write a TCP_FASTOPEN_CONNECT connect() deferred its SYN to: the model's connect happens now
     cx.deferredConnect = undefined;
     if (r.ok || r.err === 'EINPROGRESS')
       cx.model.event(
-        { type: 'connect', dport: deferred.port, sport: cx.dutPort, opts: deferred.opts, fastopen: { len: (s as { data: Uint8Array }).data.length } },
+        {
+          type: 'connect',
+          dport: deferred.port,
+          sport: cx.dutPort,
+          opts: deferred.opts,
+          fastopen: { len: s.data.length, ...(s.blocking ? { blocking: true } : {}) },
+        },
         nsToMs(at),
         conn.name,
       );
@@ -112,7 +128,11 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
     }
   }
   // `at` windows of later expectations count from the syscall; the next step is due when it returned.
-  if (r.at !== undefined) {
+  if (s.op === 'complete') {
+    // a blocking call's return: `at` is when it returned (the script's reference after it), which may
+    // be well before this step waited for it
+    if (r.ok || !(r as Reply<'callWait'>).result?.pending) cx.stimulus(at);
+  } else if (r.at !== undefined) {
     cx.stimulus(at);
     cx.tookEffect(at, msToNs(r.at + r.ms), r.ms);
   }

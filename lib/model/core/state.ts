@@ -85,8 +85,10 @@ export type ModelEvent =
   /** The application read everything queued on the connection (local port, peer port). */
   | { type: 'recv'; port: number; peerPort: number }
   /** fastopen: sendto(MSG_FASTOPEN) of `len` bytes, or the first write of a deferred TCP_FASTOPEN_CONNECT (§8.7) */
-  | { type: 'connect'; dport: number; sport?: number; opts?: SockOpts; fastopen?: { len: number } }
+  | { type: 'connect'; dport: number; sport?: number; opts?: SockOpts; fastopen?: { len: number; blocking?: boolean } }
   | { type: 'segment'; seg: Decoded; checksumOk?: boolean }
+  /** `ip tcp_metrics flush`: the namespace's TCP metrics, and with them the Fast Open cache, are emptied */
+  | { type: 'flush-metrics' }
   | { type: 'tick' };
 
 export interface Listener {
@@ -244,6 +246,12 @@ export interface Sock {
   readonly tfoClient?: { readonly option: boolean; readonly exp: boolean; readonly data: number };
   /** The path MTU an ICMP frag_needed / packet_too_big lowered (undefined: the route's MTU), §3.6. */
   readonly pmtu?: number;
+  /**
+   * A blocking sendto(MSG_FASTOPEN) or first write waits for the handshake with this many bytes the SYN
+   * did not carry (inet_wait_for_connect's sk_write_pending; tcp_send_syn_data clears it when the SYN
+   * took them all). The writer sends them once established: the data path, not predicted packet by packet.
+   */
+  readonly writePending?: number;
 }
 
 export interface CookieRec {
@@ -442,6 +450,11 @@ export class Step {
       this.own |= 8;
     }
     write(this.cookies as Table<string, readonly CookieRec[]>, key, c);
+  }
+  /** Empties the Fast Open client cache (tcp_metrics flush). */
+  clearTfoCache(): void {
+    this.tfoCache = EMPTY_TABLE;
+    this.own |= 32;
   }
   setTfoCache(peer: string, e: TfoCacheEntry | undefined): void {
     if (!(this.own & 32)) {

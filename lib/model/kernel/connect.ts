@@ -100,6 +100,7 @@ export function connect(st: Step, dport: number, sportIn: number | undefined, op
     numTimeout: 0,
     synTsSym: ts ? freshSym(st, 'synts@' + key) : undefined,
     ...(tfo.option || tfo.data ? { tfoClient: { option: !!tfo.option, exp: !!tfo.option?.exp, data: tfo.data }, sndNxtOff: 1 + tfo.data } : {}),
+    ...(fo?.blocking && fo.len > tfo.data ? { writePending: fo.len - tfo.data } : {}),
   };
   const r = st.why(
     'connect.syn',

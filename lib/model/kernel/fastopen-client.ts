@@ -19,6 +19,8 @@ const TCP_MSS_DEFAULT = 536;
 export interface ActiveFastOpen {
   /** bytes the application hands over with it (sendto MSG_FASTOPEN, or the first write after a deferred connect) */
   len: number;
+  /** a blocking call: it waits in the kernel for the handshake to complete (sk_write_pending), then sends the rest */
+  blocking?: boolean;
 }
 
 /** What the first SYN carries, or that connect() sends nothing yet. */

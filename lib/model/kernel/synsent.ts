@@ -84,6 +84,12 @@ function tsecrRejected(st: Step, sock: Sock, tsEcr: number): boolean {
   return rej;
 }
 
+/** The blocked writer's bytes go out once established (the data path): they count in snd_nxt, for a later FIN's seq. */
+function writerSends(s: Sock): Sock {
+  if (!s.writePending) return s;
+  return { ...s, sndNxtOff: s.sndNxtOff + s.writePending, writePending: 0 };
+}
+
 export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
   const f = seg.flags;
   if (f & ACK) {
@@ -189,9 +195,18 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
             n,
           );
         }
-        st.setSock(s.key, s);
+        st.setSock(s.key, writerSends(s));
         return;
       }
+    }
+    if (sock.writePending) {
+      st.why(
+        'synsent.write-pending',
+        () =>
+          `SYN-ACK accepted: ESTABLISHED; a blocked writer has ${sock.writePending} byte(s) the SYN did not carry: no pure ACK, its data carries the ACK (data segments not predicted)`,
+      );
+      st.setSock(s.key, writerSends(s));
+      return;
     }
     const defer = (sock.opts.deferAccept ?? 0) > 0;
     const dack = defer ? armFromEvent(st.now, TCP_DELACK_MAX_MS) : undefined;

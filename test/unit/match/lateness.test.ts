@@ -112,6 +112,14 @@ describe("match/lateness: a late harness against the kernel's timers", () => {
     expect(decideAttempt('fail', [step(0, 0, 0.1, false), { ...unseen, index: 1 }], 0).kind).to.equal('final');
   });
 
+  it("a failure on time waiting for a packet a blocked call's thread sends is re-run; the same step failing otherwise stands", () => {
+    const miss = { ...step(1, 0, 0.1, false), blockedThread: true };
+    const d = decideAttempt('fail', [step(0, 0, 0.1), miss], 0);
+    expect(d).to.deep.include({ kind: 'rerun' });
+    expect(lateText((d as { late: { step: number; lateMs: number; thread?: true } }).late)).to.equal("a blocked call's thread late at step 2");
+    expect(decideAttempt('fail', [step(0, 0, 0.1), step(1, 0, 0.1, false)], 0).kind).to.equal('final');
+  });
+
   it('a pass, an error, and a failure on time are final', () => {
     const late = [step(0, 0, 1500, true, 1000)];
     expect(decideAttempt('pass', late, 0)).to.deep.equal({ kind: 'final' });

@@ -105,4 +105,38 @@ describe('model §8.7 client Fast Open', () => {
     expect(only(plain).tcp.options.some((o) => o[0] === 'tfo')).to.equal(false);
     expect(rules(plain)).to.include('fastopen.client-off');
   });
+
+  it('a blocking sendto(MSG_FASTOPEN) with data the SYN did not carry: no pure ACK of the SYN-ACK (sk_write_pending); all of it in the SYN, or non-blocking: the ACK at once', () => {
+    const e = env(TFO);
+    const first = handshake(e, initialState(e), 0, { ack: 1001 });
+    const connect = (len: number, blocking: boolean, sport: number) =>
+      run(e, first.sa.state, { type: 'connect', dport: PP, sport, fastopen: { len, ...(blocking ? { blocking } : {}) } }, 100);
+    const synack = (st: ModelState, sport: number, ack: number) =>
+      seg(e, st, { ...FO, dport: sport, flags: 'SA', seq: 7000, ack, options: [{ kind: 'mss', value: 1460 }] }, 110);
+    // 3000 bytes: 1420 in the SYN, 1580 wait in inet_wait_for_connect
+    const blocked = connect(3000, true, 50002);
+    expect(only(blocked).tcp.len).to.equal(1420);
+    const est = synack(blocked.state, 50002, 2421);
+    expect(est.responses).to.have.length(0);
+    expect(rules(est)).to.include('synsent.write-pending');
+    // the writer's bytes count in snd_nxt: close() sends the FIN after them
+    const fin = run(e, est.state, { type: 'close', port: 50002, peerPort: PP }, 120);
+    expect(only(fin).tcp).to.include({ flags: 'FA', seq: 1000 + 1 + 3000 });
+    // everything in the SYN: tcp_send_syn_data leaves nothing pending, the ACK goes at once
+    const all = connect(1000, true, 50004);
+    expect(only(synack(all.state, 50004, 2001)).tcp).to.include({ flags: 'A', seq: 2001 });
+    // the same bytes non-blocking: sendto returns what the SYN took, no writer waits
+    const nb = connect(3000, false, 50006);
+    expect(only(synack(nb.state, 50006, 2421)).tcp).to.include({ flags: 'A', seq: 2421 });
+  });
+
+  it('ip tcp_metrics flush empties the cache: the next connect asks for a cookie again', () => {
+    const e = env(TFO);
+    const first = handshake(e, initialState(e), 0, { ack: 1001 });
+    const flushed = run(e, first.sa.state, { type: 'flush-metrics' }, 50);
+    expect(rules(flushed)).to.include('event.flush-metrics');
+    const again = only(run(e, flushed.state, { type: 'connect', dport: PP, sport: 50002, fastopen: { len: 1000 } }, 100));
+    expect(again.tcp.options).to.deep.include(['tfo', '']);
+    expect(again.tcp.len ?? 0).to.equal(0);
+  });
 });

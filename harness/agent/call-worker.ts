@@ -1,0 +1,29 @@
+/**
+ * A thread of the DUT agent that makes one blocking socket call at a time (blocking-calls.ts): the
+ * agent's own loop never blocks, so a script's blocking sendto()/write() runs here, in the kernel's
+ * blocking path (sk_write_pending while the connect completes, the rest of the data after it), while
+ * the agent serves the steps that make it return. Messages: {id, fd, hex, flags, addr?} in;
+ * {id, started} just before the syscall, then {id, ret, errno} when it returns.
+ */
+import { parentPort } from 'worker_threads';
+import * as libc from '../sys/libc';
+
+export interface CallRequest {
+  id: number;
+  fd: number;
+  hex: string;
+  flags: number;
+  /** a sockaddr (sendto), base64; absent: send() */
+  addr?: string;
+}
+export type CallMessage = { id: number; started: number } | { id: number; ret: number; errno: number; ended: number };
+
+const nowMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
+
+parentPort?.on('message', (m: CallRequest) => {
+  const data = Buffer.from(m.hex, 'hex');
+  const to = m.addr !== undefined ? Buffer.from(m.addr, 'base64') : null;
+  parentPort!.postMessage({ id: m.id, started: nowMs() } satisfies CallMessage);
+  const r = to ? libc.sendto(m.fd, data, m.flags, to) : libc.send(m.fd, data, m.flags);
+  parentPort!.postMessage({ id: m.id, ret: r.ret, errno: r.ret < 0 ? r.errno : 0, ended: nowMs() } satisfies CallMessage);
+});

@@ -22,7 +22,7 @@ import { icmpStep, nstatAssert } from './icmp';
 import { ScriptError, unsupported } from './errors';
 import { flagBits, inboundStep, outboundPattern, synackCookies, type FlowSpace, type PacketCtx } from './packets';
 import { parseCodeBlock } from './code';
-import { shellActions } from './shell';
+import { shellActions, type ShellAction } from './shell';
 import { PD_LOCAL_IP, PD_REMOTE_IP, scriptCookie } from './tfo-cookie';
 import { wheelGranuleMs } from '../model/core/timer-wheel';
 import { POLL_EVENTS } from '../case/vocab';
@@ -298,10 +298,10 @@ class Compiler {
       return;
     }
     const ctx = { file: this.file, pos: ev.pos, include: (p: string) => this.o.include?.(p), defines: this.defines };
-    const actions = shellActions(ev.text, ctx);
+    const plan = this.shellPlan(shellActions(ev.text, ctx));
     // a flush before any connection changes nothing (the DUT's namespace is fresh); after one it empties the Fast Open cache
-    const flush = this.started && actions.some((a) => 'flush' in a);
-    const set = actions.filter((a): a is { name: string; value: string } => 'name' in a);
+    const flush = this.started && plan.flush;
+    const set = plan.set;
     if (!set.length && !flush) return;
     // after the first call: a sysctl step at the line's time
     if (this.started) this.waitUntil(t, ev.pos);
@@ -331,6 +331,31 @@ class Compiler {
         sysctls: mid,
         ...(flush ? { flushTcpMetrics: true as const } : {}),
       });
+  }
+
+  /**
+   * The sysctls and flushes a shell line makes, in order. `A || B`: B too when A fails — when a sysctl A
+   * sets is one this kernel cannot take (sysctlSkip: `sysctl -q` then exits non-zero); a setting that
+   * fails only when run fails the case (its sysctl step), never silently.
+   */
+  private shellPlan(actions: ShellAction[]): { set: Array<{ name: string; value: string }>; flush: boolean } {
+    const set: Array<{ name: string; value: string }> = [];
+    let flush = false;
+    for (const a of actions) {
+      if ('name' in a) set.push(a);
+      else if ('flush' in a) flush = true;
+      else {
+        const first = this.shellPlan(a.first);
+        set.push(...first.set);
+        flush ||= first.flush;
+        if (first.set.some((x) => this.o.sysctlSkip?.(x.name, x.value) !== undefined)) {
+          const orElse = this.shellPlan(a.orElse);
+          set.push(...orElse.set);
+          flush ||= orElse.flush;
+        }
+      }
+    }
+    return { set, flush };
   }
 
   /** %{ assert … }%: TCP_INFO checks on the socket the script works with (the connection, else the listener). */

@@ -19,15 +19,21 @@ export interface ShellContext {
 /** Harmless here, or only restoring what the script changed. */
 const NO_OPS: RegExp[] = [/^tc\s+qdisc\s+(add|replace)\s+dev\s+tun0\b/, /^\/tmp\/sysctl_restore_\S*\.sh$/, /^(true|:)$/];
 
-/** What a shell command does: set a sysctl (name dotted, value as the kernel's text), or flush the TCP metrics. */
-export type ShellAction = { name: string; value: string } | { flush: 'tcp_metrics' };
+/**
+ * What a shell command does: set a sysctl (name dotted, value as the kernel's text), flush the TCP
+ * metrics, or `A || B`: A's actions, and B's when A fails (its caller knows which settings this
+ * kernel cannot take).
+ */
+export type ShellAction = { name: string; value: string } | { flush: 'tcp_metrics' } | { first: ShellAction[]; orElse: ShellAction[] };
 
 /** `ip tcp_metrics flush [all]` (every destination: the only form the corpus uses). */
 const FLUSH = /^ip\s+(tcp_metrics|tcpmetrics)\s+flush(\s+all)?$/;
 
-/** The sysctls a shell command sets, in order. */
+/** The sysctls a shell command sets, in order (both sides of an `||`). */
 export function shellSysctls(text: string, ctx: ShellContext): Array<{ name: string; value: string }> {
-  return shellActions(text, ctx).filter((a): a is { name: string; value: string } => 'name' in a);
+  const flat = (as: ShellAction[]): Array<{ name: string; value: string }> =>
+    as.flatMap((a) => ('name' in a ? [a] : 'first' in a ? [...flat(a.first), ...flat(a.orElse)] : []));
+  return flat(shellActions(text, ctx));
 }
 
 /** What a shell command does, in order: the sysctls it sets and the TCP metrics flushes. */
@@ -40,6 +46,13 @@ export function shellActions(text: string, ctx: ShellContext, depth = 0): ShellA
     .map((l) => stripComment(l).trim())
     .filter(Boolean);
   for (const raw of cmds) {
+    const alt = raw.split('||');
+    if (alt.length > 1) {
+      // A || B || C: B runs when A fails, C when B does too
+      const chain = alt.map((part) => shellActions(part, ctx, depth + 1));
+      out.push(chain.reduceRight((orElse, first) => [{ first, orElse }])[0]);
+      continue;
+    }
     const cmd = raw
       .replace(/\s*(>|2>|&>)\s*\/dev\/null(\s+2>&1)?/g, '')
       .replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, n: string) => ctx.defines[n] ?? m)

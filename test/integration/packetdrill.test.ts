@@ -156,6 +156,10 @@ const KNOWN_DIFFERENCES: Record<string, { field: string; why: string }> = {
     field: 'len',
     why: "the script expects the 3580 bytes a blocking sendto's SYN could not carry in TSO packets (2920 + 660); offload-free, the DUT sends MSS-sized segments (1460 + 1460 + 660)",
   },
+  'fastopen/client/nonblocking-sendto.pkt': {
+    field: 'len',
+    why: 'the script expects the second write of 2000 bytes in one TSO packet; offload-free, the DUT sends MSS-sized segments (1460 + 540)',
+  },
   'fastopen/client/syn-data-only-syn-acked.pkt': {
     field: 'len',
     why: "the script expects the 4580 bytes a blocking sendto's SYN could not carry in TSO packets (2920 + 1660); offload-free, the DUT sends MSS-sized segments",
@@ -236,6 +240,6 @@ describe('packetdrill corpus (../shared/packetdrill) on this kernel', function (
         `${s} is listed as a known difference but passes`,
       ).to.include(s);
     // the floor this branch reached; raise it as support grows
-    expect(compiled.length).to.be.greaterThanOrEqual(65);
+    expect(compiled.length).to.be.greaterThanOrEqual(67);
   });
 });

@@ -280,6 +280,22 @@ describe('packetdrill compiler', () => {
     expect(sys).to.have.length(1);
     expect(sys[0]).to.deep.include({ sysctls: [{ name: 'net.ipv4.tcp_timestamps', value: 1 }], flushTcpMetrics: true });
     expect(c.steps.map((s) => s.kind)).to.deep.equal(['call', 'expect', 'wait', 'sysctl', 'call']);
+    // A || B: B when A sets a sysctl this kernel lacks (sysctl -q fails), else A alone
+    const or = (skip: boolean) =>
+      scriptToCase(
+        [
+          '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+          '+0 sendto(3, ..., 0, MSG_FASTOPEN, ..., ...) = -1 EINPROGRESS',
+          '+0 > S 0:0(0) <mss 1460,FO,nop,nop>',
+          '+.1 `sysctl -q net.ipv4.tcp_old_knob=0 &> /dev/null ||\\\n  ip tcp_metrics flush all &> /dev/null`',
+        ].join('\n') + '\n',
+        'x.pkt',
+        { sysctlSkip: (n) => (skip && n === 'net.ipv4.tcp_old_knob' ? 'this kernel has no such sysctl' : undefined) },
+      ).steps.filter((s) => s.kind === 'sysctl');
+    expect(or(true)).to.have.length(1);
+    expect(or(true)[0]).to.deep.include({ sysctls: [], flushTcpMetrics: true });
+    expect(or(false)[0]).to.deep.include({ sysctls: [{ name: 'net.ipv4.tcp_old_knob', value: 0 }] });
+    expect(or(false)[0]).to.not.have.property('flushTcpMetrics');
     // only the whole-namespace flush is understood
     let err: unknown;
     try {

@@ -127,12 +127,20 @@ export abstract class AgentApi {
   shutdown(fd: number, how: ShutdownHow): Promise<Reply<'shutdown'>> {
     return this.call('shutdown', { fd, how });
   }
-  send(fd: number, data: Buffer | string, opts: { flags?: MsgFlag[]; addr?: string; port?: number; timeoutMs?: number } = {}): Promise<Reply<'send'>> {
+  send(
+    fd: number,
+    data: Buffer | string,
+    opts: { flags?: MsgFlag[]; addr?: string; port?: number; unspec?: boolean; timeoutMs?: number } = {},
+  ): Promise<Reply<'send'>> {
     const hex = typeof data === 'string' ? data : data.toString('hex');
     return this.call('send', { fd, hex, ...opts });
   }
   /** A blocking send()/sendto() on an agent thread: replies once it is under way; callWait collects it. */
-  sendBlocking(fd: number, data: Buffer | string, opts: { flags?: MsgFlag[]; addr?: string; port?: number } = {}): Promise<Reply<'sendBlocking'>> {
+  sendBlocking(
+    fd: number,
+    data: Buffer | string,
+    opts: { flags?: MsgFlag[]; addr?: string; port?: number; unspec?: boolean } = {},
+  ): Promise<Reply<'sendBlocking'>> {
     const hex = typeof data === 'string' ? data : data.toString('hex');
     return this.call('sendBlocking', { fd, hex, ...opts });
   }

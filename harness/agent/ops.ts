@@ -349,7 +349,8 @@ function sendArgs(a: Args<'send'>): { fd: number; data: Buffer; flags: number; t
     if (v === undefined) throw new BadArgs(`flags: unknown ${JSON.stringify(f)}; known: ${Object.keys(MSG_FLAGS).join(', ')}`);
     flags |= v;
   }
-  const to = a.addr !== undefined ? sockaddrFor(fd, str(a, 'addr'), int(a, 'port')) : null;
+  // an AF_UNSPEC sockaddr: all zeros (sa_family 0), the size of the socket's own
+  const to = a.unspec ? Buffer.alloc(familyOfFd(fd) === 6 ? 28 : 16) : a.addr !== undefined ? sockaddrFor(fd, str(a, 'addr'), int(a, 'port')) : null;
   return { fd, data: Buffer.from(hex, 'hex'), flags, to };
 }
 

@@ -92,7 +92,8 @@ export interface OpMap {
    * added. timeoutMs > 0: wait for writability if the first try gives EAGAIN. One send call:
    * result.sent may be short.
    */
-  send: { args: { fd: number; hex: string; flags?: MsgFlag[]; addr?: string; port?: number; timeoutMs?: number }; result: { sent: number } };
+  /** unspec: the sockaddr is an AF_UNSPEC one (family 0, the socket's sockaddr size) instead of addr/port */
+  send: { args: { fd: number; hex: string; flags?: MsgFlag[]; addr?: string; port?: number; unspec?: boolean; timeoutMs?: number }; result: { sent: number } };
   /**
    * send(2) / sendto(2) as a blocking call (the socket's O_NONBLOCK cleared while it runs), made on a
    * thread of the agent: replies once the syscall is under way (`at`: when it was made) with the
@@ -100,7 +101,7 @@ export interface OpMap {
    * first write after a deferred TCP_FASTOPEN_CONNECT, which block in the kernel while the handshake
    * completes (and send the rest of the data after it).
    */
-  sendBlocking: { args: { fd: number; hex: string; flags?: MsgFlag[]; addr?: string; port?: number }; result: { id: number } };
+  sendBlocking: { args: { fd: number; hex: string; flags?: MsgFlag[]; addr?: string; port?: number; unspec?: boolean }; result: { id: number } };
   /**
    * Waits up to timeoutMs for blocking call `id` (sendBlocking) to return: its ret and errno
    * (result.sent on success; `at` is when it returned); still blocked → ok false, err ETIMEDOUT,

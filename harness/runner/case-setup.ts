@@ -35,13 +35,13 @@ export async function setupDut(cx: CaseContext): Promise<void> {
  */
 export async function openConnection(
   cx: CaseContext,
-  o: { port: number; bind?: number; sockopts: SockOpt[]; flow: string; fastopen?: number; blocking?: true },
+  o: { port: number; bind?: number; sockopts: SockOpt[]; flow: string; fastopen?: number; blocking?: true; unspec?: true },
 ): Promise<Reply<'connect'> | Reply<'send'> | Reply<'sendBlocking'>> {
   const agent = cx.lab.agent;
   const fd = (await cx.must(agent.socket(cx.ip), 'socket')).result!.fd;
   for (const x of o.sockopts) await cx.must(agent.setsockopt(fd, x.name, cx.agentValue(x.value)), `setsockopt ${x.name}`);
   if (o.bind !== undefined) await cx.must(agent.bind(fd, cx.dutAddr, o.bind), `bind ${o.bind}`);
-  const fo = { flags: ['MSG_FASTOPEN' as const], addr: cx.peerAddr, port: o.port };
+  const fo = { flags: ['MSG_FASTOPEN' as const], ...(o.unspec ? { unspec: true } : { addr: cx.peerAddr, port: o.port }) };
   const r =
     o.fastopen === undefined
       ? await agent.connect(fd, cx.peerAddr, o.port)

@@ -317,7 +317,15 @@ export type CallStep = StepBase & { kind: 'call'; expect: CallExpect } &
      * or, with `fastopen`, sendto(MSG_FASTOPEN) of that many bytes (blocking: as a blocking call, see
      * send). It becomes the case's `conn`; an earlier connection is left as it is.
      */
-    | { op: 'open-connection'; on: 'conn'; flow: string; sockopts: SockOpt[]; fastopen?: number; blocking?: true }
+    | {
+        op: 'open-connection';
+        on: 'conn';
+        flow: string;
+        sockopts: SockOpt[];
+        fastopen?: number;
+        blocking?: true;
+        /** the sendto names an AF_UNSPEC address */ unspec?: true;
+      }
     /** wait up to timeout ms for the blocking call (send / open-connection with blocking) started on `on` to return; expect checks its return */
     | { op: 'complete'; on: SockRef; timeout: number }
   );

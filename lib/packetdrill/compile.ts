@@ -478,13 +478,13 @@ class Compiler {
     const r = this.role(ev, fd);
     const deferred = this.deferredFds.has(fd);
     const sendto = ev.name === 'sendto' || ev.name === 'sendmsg';
-    const { len, fastopen } = sendto ? this.sendArgs(ev) : { len: this.lenArg(ev), fastopen: false };
+    const { len, fastopen, unspec } = sendto ? this.sendArgs(ev) : { len: this.lenArg(ev), fastopen: false, unspec: false };
     if (r.role === 'new' && fastopen) {
       if (this.setup && this.setup.kind !== 'connect')
         unsupported(this.file, ev.pos, `${ev.name}(MSG_FASTOPEN) while the script has a listener (several sockets per case)`);
       this.waitUntil(t, ev.pos);
-      this.openConnection(ev, fd, t, len, {}, true);
-    } else if (deferred && r.role === 'conn') {
+      this.openConnection(ev, fd, t, len, {}, true, unspec);
+    } else if (deferred && r.role === 'conn' && !unspec) {
       this.deferredFds.delete(fd);
       this.waitUntil(t, ev.pos);
       this.call(ev, { op: 'send', on: 'conn', data: new Uint8Array(len), ...(fastopen ? { fastopen: true as const } : {}), blocking: true }, {});
@@ -722,14 +722,15 @@ class Compiler {
         const fd = this.fdArg(ev);
         const r = this.role(ev, fd);
         this.deferredFds.delete(fd);
-        const { len, fastopen } = this.sendArgs(ev);
+        const { len, fastopen, unspec } = this.sendArgs(ev);
         if (r.role === 'new') {
           if (!fastopen) unsupported(this.file, ev.pos, `${name}() without MSG_FASTOPEN on a socket that is not connected`);
           if (this.setup && this.setup.kind !== 'connect')
             unsupported(this.file, ev.pos, `${name}(MSG_FASTOPEN) while the script has a listener (several sockets per case)`);
-          this.openConnection(ev, fd, t, len, this.expectOf(ev));
+          this.openConnection(ev, fd, t, len, this.expectOf(ev), false, unspec);
           return;
         }
+        if (unspec) unsupported(this.file, ev.args[4].pos, `${name}() to AF_UNSPEC on a connected socket`);
         this.call(ev, { op: 'send', on: r.role, data: new Uint8Array(len), ...(fastopen ? { fastopen: true as const } : {}) }, this.expectOf(ev));
         this.stimulus(t);
         return;
@@ -744,7 +745,15 @@ class Compiler {
    * or one made by sendto(MSG_FASTOPEN), is a call open-connection on a new flow — peer port 8080,
    * 8081, … (the Fast Open cache is per destination address, so the ports do not matter to it).
    */
-  private openConnection(ev: PdEvent & SyscallEvent, fd: number, t: number, fastopen: number | undefined, expect: CallExpect, blocking = false): void {
+  private openConnection(
+    ev: PdEvent & SyscallEvent,
+    fd: number,
+    t: number,
+    fastopen: number | undefined,
+    expect: CallExpect,
+    blocking = false,
+    unspec = false,
+  ): void {
     const f: FlowSpace = { name: `c${this.flows.length + 1}`, sport: PD_PORT + this.flows.length, peerIsn: -1, cookies: new Map() };
     if (!this.setup && fastopen === undefined) {
       this.setup = { kind: 'connect', port: PD_PORT, sockopts: [...this.sockopts] };
@@ -763,6 +772,7 @@ class Compiler {
           sockopts: [...this.sockopts],
           ...(fastopen !== undefined ? { fastopen } : {}),
           ...(blocking ? { blocking: true as const } : {}),
+          ...(unspec ? { unspec: true as const } : {}),
         },
         expect,
       );
@@ -778,11 +788,12 @@ class Compiler {
   }
 
   /** sendto(fd, ..., LEN, FLAGS, ..., ...) / sendmsg(fd, {msg_iov(n)=[{..., LEN}, …], …}, FLAGS): the bytes and whether MSG_FASTOPEN is set. */
-  private sendArgs(ev: PdEvent & SyscallEvent): { len: number; fastopen: boolean } {
+  private sendArgs(ev: PdEvent & SyscallEvent): { len: number; fastopen: boolean; unspec: boolean } {
     const buf = ev.args[1];
     if (buf?.kind === 'word' && buf.name === 'NULL') unsupported(this.file, buf.pos, `${ev.name}() with a NULL buffer (the agent passes real buffers)`);
-    if (ev.name === 'sendto' && ev.args[4]?.kind === 'word')
-      unsupported(this.file, ev.args[4].pos, `sendto() to an ${ev.args[4].name} address (the agent sends to the peer's address)`);
+    const addr = ev.name === 'sendto' ? ev.args[4] : undefined;
+    if (addr?.kind === 'word' && addr.name !== 'AF_UNSPEC')
+      unsupported(this.file, addr.pos, `sendto() to an ${addr.name} address (the agent sends to the peer's address, or to AF_UNSPEC)`);
     let len = 0;
     let flagsArg: Arg | undefined;
     if (ev.name === 'sendto') {
@@ -826,7 +837,7 @@ class Compiler {
         flagsArg?.pos ?? ev.pos,
         `${ev.name}() with the flags ${other.join('|')} (MSG_FASTOPEN, MSG_DONTWAIT and MSG_NOSIGNAL are supported)`,
       );
-    return { len, fastopen: names.includes('MSG_FASTOPEN') };
+    return { len, fastopen: names.includes('MSG_FASTOPEN'), unspec: addr?.kind === 'word' };
   }
 
   private sockopt(ev: SyscallEvent & { pos: SourcePos }): SockOpt {

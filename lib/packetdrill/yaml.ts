@@ -295,6 +295,7 @@ function call(s: CallStep): Record<string, unknown> {
       return { op: 'poll', events: pollNames(s.events).split('|'), timeout: `${s.timeout}ms`, on: s.on, ...expectPart };
     case 'open-connection':
       if (s.blocking) no('a blocking sendto(MSG_FASTOPEN) (with a time range)');
+      if (s.unspec) no('a sendto() to an AF_UNSPEC address');
       return {
         op: 'open-connection',
         flow: s.flow,

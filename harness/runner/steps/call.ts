@@ -88,7 +88,7 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
     case 'open-connection': {
       const f = cx.flows.get(s.flow);
       if (!f) throw new Error(`open-connection: no flow ${s.flow}`);
-      r = await openConnection(cx, { port: f.sport, sockopts: s.sockopts, flow: f.name, fastopen: s.fastopen, blocking: s.blocking });
+      r = await openConnection(cx, { port: f.sport, sockopts: s.sockopts, flow: f.name, fastopen: s.fastopen, blocking: s.blocking, unspec: s.unspec });
       break;
     }
   }

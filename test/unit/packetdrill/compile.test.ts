@@ -335,6 +335,12 @@ describe('packetdrill compiler', () => {
     expect(calls[3]).to.not.have.property('fastopen');
     expect(calls[4]).to.deep.include({ op: 'send', on: 'conn' });
     expect(calls[5]).to.deep.include({ op: 'send', fastopen: true, expect: { err: 'EALREADY' } });
+    // sendto(MSG_FASTOPEN) to an AF_UNSPEC address: the agent passes one (family 0); refused before any SYN, the socket stays unconnected
+    const unspec = scriptToCase(
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 0, MSG_FASTOPEN, AF_UNSPEC, ...) = -1 EOPNOTSUPP (x)\n',
+      'u.pkt',
+    );
+    expect(unspec.steps[0]).to.deep.include({ op: 'open-connection', fastopen: 0, unspec: true, expect: { err: 'EOPNOTSUPP' } });
     // the outbound SYN's cookie is the one our SYN-ACK handed over: literal
     const syn = (c.steps.filter((s) => s.kind === 'expect')[2] as ExpectStep).packets[0];
     expect(syn).to.deep.include({ flow: 'c2', model: true });
@@ -344,8 +350,8 @@ describe('packetdrill compiler', () => {
         'x.pkt:2:14: unsupported: sendto() with a NULL buffer',
       ],
       [
-        '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 1, MSG_FASTOPEN, AF_UNSPEC, ...) = -1\n',
-        'x.pkt:2:36: unsupported: sendto() to an AF_UNSPEC address',
+        '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 1, MSG_FASTOPEN, AF_LOCAL, ...) = -1\n',
+        'x.pkt:2:36: unsupported: sendto() to an AF_LOCAL address',
       ],
       [
         '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendto(3, ..., 1, MSG_OOB, ..., ...) = 1\n',

@@ -178,6 +178,9 @@ export abstract class AgentApi {
   async sysctlGet(name: string): Promise<string> {
     return (await this.must('sysctlGet', { name })).value;
   }
+  procNet(files: string[]): Promise<Reply<'procNet'>> {
+    return this.call('procNet', { files });
+  }
   linkSetup(script: string): Promise<Reply<'linkSetup'>> {
     return this.call('linkSetup', { script });
   }

@@ -579,6 +579,22 @@ export const handlers: Handlers = {
 
   sockets: () => okOut<'sockets'>({ rows: readTcpRows() }),
 
+  procNet: (a) => {
+    const files = a?.files;
+    if (!Array.isArray(files) || !files.every((f) => f === '/proc/net/tcp' || f === '/proc/net/tcp6'))
+      throw new BadArgs('files: expected a list of /proc/net/tcp, /proc/net/tcp6');
+    const texts: string[] = [];
+    for (const f of files) {
+      try {
+        // this thread's namespace (the request's slot), not the process's first one
+        texts.push(fs.readFileSync(f.replace('/proc/net/', '/proc/thread-self/net/'), 'utf8'));
+      } catch (e) {
+        return fail<'procNet'>(fsErrno(e), `${f}: ${(e as Error).message}`);
+      }
+    }
+    return okOut<'procNet'>({ texts });
+  },
+
   counters: () => okOut<'counters'>(readCounters()),
 
   sysctlGet: (a) => {

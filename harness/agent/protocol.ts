@@ -123,6 +123,8 @@ export interface OpMap {
    */
   listenQueue: { args: { port: number; addr?: string }; result: ListenQueue };
   sockets: { args: Record<string, never>; result: { rows: TcpRow[] } };
+  /** the text of /proc/net/tcp or /proc/net/tcp6 of the request's namespace, in the order asked (a script's grep of them) */
+  procNet: { args: { files: string[] }; result: { texts: string[] } };
   /** every field of /proc/net/snmp, /proc/net/netstat, /proc/net/snmp6: { TcpExtListenDrops: n, TcpInSegs: n, … } */
   counters: { args: Record<string, never>; result: Record<string, number> };
 
@@ -202,6 +204,7 @@ export const OPS: readonly Op[] = [
   'sockState',
   'listenQueue',
   'sockets',
+  'procNet',
   'counters',
   'sysctlSet',
   'sysctlGet',

@@ -357,6 +357,12 @@ export interface TcpInfoCheck {
   pos: SourcePos;
 }
 
+/** A grep pipeline over the DUT's /proc/net files: the first grep's files, then every pattern in order (fixed strings). */
+export interface GrepPipeline {
+  files: string[];
+  patterns: string[];
+}
+
 export interface AssertStep extends StepBase {
   kind: 'assert';
   /** TCP_INFO of the listener or the connection socket, read by getsockopt */
@@ -368,6 +374,8 @@ export interface AssertStep extends StepBase {
   states: StateAssert[];
   /** nstat counters: change since the start of the case */
   counters: Array<{ name: string; expect: CmpMatcher }>;
+  /** packetdrill's `grep P /proc/net/tcp… | grep P2` shell line: some line of the DUT namespace's socket tables gets through (grep exits 0) */
+  procGrep?: GrepPipeline & { text: string };
 }
 
 /** Sysctls of the DUT's namespace changed mid-case (net.* only), in order; the model follows. */

@@ -14,7 +14,7 @@
 //     before it returns, with the rest of the range as its timeout;
 //   - time between events → wait steps.
 // Pure.
-import type { CallExpect, CallStep, CaseFile, CmpMatcher, Flow, SockOpt, CaseSockoptValue, SourcePos, Step } from '../case/types';
+import type { CallExpect, CallStep, CaseFile, CmpMatcher, Flow, GrepPipeline, SockOpt, CaseSockoptValue, SourcePos, Step } from '../case/types';
 import { SYN, ACK } from '../wire/types';
 import { toHex } from '../wire/bytes';
 import type { Arg, IcmpEvent, PdEvent, Script, SyscallEvent } from './ast';
@@ -298,7 +298,24 @@ class Compiler {
       return;
     }
     const ctx = { file: this.file, pos: ev.pos, include: (p: string) => this.o.include?.(p), defines: this.defines };
-    const plan = this.shellPlan(shellActions(ev.text, ctx));
+    const plan = this.shellPlan(shellActions(ev.text, ctx), ev.pos);
+    if (plan.greps.length) {
+      // grep of the DUT's socket tables: an assert step at the line's time (packetdrill fails the script when grep exits non-zero)
+      if (!this.started || !this.setup || plan.set.length || plan.flush)
+        unsupported(this.file, ev.pos, 'a grep of /proc/net/tcp before the first call, or with other commands on its line');
+      this.waitUntil(t, ev.pos);
+      for (const g of plan.greps)
+        this.steps.push({
+          kind: 'assert',
+          index: this.steps.length,
+          pos: ev.pos,
+          note: `${this.file}:${ev.pos.line}: ${ev.line}`,
+          states: [],
+          counters: [],
+          procGrep: g,
+        });
+      return;
+    }
     // a flush before any connection changes nothing (the DUT's namespace is fresh); after one it empties the Fast Open cache
     const flush = this.started && plan.flush;
     const set = plan.set;
@@ -338,24 +355,30 @@ class Compiler {
    * sets is one this kernel cannot take (sysctlSkip: `sysctl -q` then exits non-zero); a setting that
    * fails only when run fails the case (its sysctl step), never silently.
    */
-  private shellPlan(actions: ShellAction[]): { set: Array<{ name: string; value: string }>; flush: boolean } {
+  private shellPlan(
+    actions: ShellAction[],
+    pos: SourcePos,
+  ): { set: Array<{ name: string; value: string }>; flush: boolean; greps: Array<GrepPipeline & { text: string }> } {
     const set: Array<{ name: string; value: string }> = [];
+    const greps: Array<GrepPipeline & { text: string }> = [];
     let flush = false;
     for (const a of actions) {
       if ('name' in a) set.push(a);
       else if ('flush' in a) flush = true;
+      else if ('grep' in a) greps.push({ ...a.grep, text: a.text });
       else {
-        const first = this.shellPlan(a.first);
+        const first = this.shellPlan(a.first, pos);
+        const orElse = this.shellPlan(a.orElse, pos);
+        if (first.greps.length || orElse.greps.length) unsupported(this.file, pos, 'a grep in a shell line with ||');
         set.push(...first.set);
         flush ||= first.flush;
         if (first.set.some((x) => this.o.sysctlSkip?.(x.name, x.value) !== undefined)) {
-          const orElse = this.shellPlan(a.orElse);
           set.push(...orElse.set);
           flush ||= orElse.flush;
         }
       }
     }
-    return { set, flush };
+    return { set, flush, greps };
   }
 
   /** %{ assert … }%: TCP_INFO checks on the socket the script works with (the connection, else the listener). */

@@ -6,6 +6,7 @@
 // Anything else is unsupported. Pure.
 import type { SourcePos } from '../case/types';
 import { unsupported } from './errors';
+import { parseGrepPipeline, type GrepPipeline } from './grep';
 
 export interface ShellContext {
   file: string;
@@ -24,7 +25,12 @@ const NO_OPS: RegExp[] = [/^tc\s+qdisc\s+(add|replace)\s+dev\s+tun0\b/, /^\/tmp\
  * metrics, or `A || B`: A's actions, and B's when A fails (its caller knows which settings this
  * kernel cannot take).
  */
-export type ShellAction = { name: string; value: string } | { flush: 'tcp_metrics' } | { first: ShellAction[]; orElse: ShellAction[] };
+export type ShellAction =
+  | { name: string; value: string }
+  | { flush: 'tcp_metrics' }
+  | { first: ShellAction[]; orElse: ShellAction[] }
+  /** `grep P /proc/net/tcp… | grep P2`: succeeds when a line of the DUT's socket tables gets through (grep.ts) */
+  | { grep: GrepPipeline; text: string };
 
 /** `ip tcp_metrics flush [all]` (every destination: the only form the corpus uses). */
 const FLUSH = /^ip\s+(tcp_metrics|tcpmetrics)\s+flush(\s+all)?$/;
@@ -60,6 +66,11 @@ export function shellActions(text: string, ctx: ShellContext, depth = 0): ShellA
     if (NO_OPS.some((re) => re.test(cmd))) continue;
     if (FLUSH.test(cmd)) {
       out.push({ flush: 'tcp_metrics' });
+      continue;
+    }
+    const grep = cmd.startsWith('grep ') ? parseGrepPipeline(cmd.split('|').map((c) => splitWords(c.trim()))) : undefined;
+    if (grep) {
+      out.push({ grep, text: cmd });
       continue;
     }
     const words = splitWords(cmd);
@@ -108,7 +119,7 @@ export function shellActions(text: string, ctx: ShellContext, depth = 0): ShellA
     unsupported(
       ctx.file,
       ctx.pos,
-      `the shell command '${cmd.length > 60 ? `${cmd.slice(0, 57)}...` : cmd}' (only sysctl settings and ip tcp_metrics flush all are understood)`,
+      `the shell command '${cmd.length > 60 ? `${cmd.slice(0, 57)}...` : cmd}' (only sysctl settings, ip tcp_metrics flush all and grep of /proc/net/tcp are understood)`,
     );
   }
   return out;

@@ -115,6 +115,7 @@ function step(s: Step, c: CaseFile, labels: Map<string, string>): Record<string,
     case 'expect_none':
       return { expect_none: { for: `${s.ms}ms`, ...(s.flow ? { flow: s.flow } : {}) }, ...note };
     case 'assert': {
+      if (s.procGrep) return no('a grep of /proc/net/tcp (a shell line)');
       if (!s.tcpInfo && s.counters.length && !s.acceptq && !s.synq && !s.states.length)
         return { assert: { counters: Object.fromEntries(s.counters.map((x) => [x.name, x.expect.text])) }, ...note };
       if (!s.tcpInfo || s.acceptq || s.synq || s.states.length || s.counters.length) return no('an assert step other than TCP_INFO checks or counters');

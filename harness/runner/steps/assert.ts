@@ -6,6 +6,7 @@ import { cmpMatches } from '../../../lib/case/expr';
 import type { FieldDiff, StepOutcome } from '../../../lib/match/verdict';
 import type { CaseContext } from '../case-context';
 import { tcpInfoDiffs } from './tcp-info';
+import { grepLines } from '../../../lib/packetdrill/grep';
 
 export async function runAssert(cx: CaseContext, s: AssertStep): Promise<StepOutcome> {
   const agent = cx.lab.agent;
@@ -26,6 +27,17 @@ export async function runAssert(cx: CaseContext, s: AssertStep): Promise<StepOut
     const f = cx.flows.get(st.flow)!;
     const got = await agent.sockState({ port }, { addr: cx.peerAddr, port: f.sport });
     if (got.toUpperCase() !== st.is.toUpperCase()) diffs.push({ field: `state ${st.flow}`, expected: st.is, observed: got });
+  }
+  if (s.procGrep) {
+    // a script's grep of the DUT's socket tables: read there, grepped here (lib/packetdrill/grep.ts)
+    const r = await agent.procNet(s.procGrep.files);
+    const lines = r.ok && r.result ? grepLines(s.procGrep, r.result.texts) : undefined;
+    if (!lines?.length)
+      diffs.push({
+        field: 'shell',
+        expected: `a line through ${s.procGrep.text}`,
+        observed: lines ? 'none (grep exits 1)' : `${s.procGrep.files.join(' ')}: ${r.err} ${r.msg ?? ''}`,
+      });
   }
   if (s.tcpInfo) diffs.push(...(await tcpInfoDiffs(agent, s.tcpInfo.on === 'listener' ? cx.listenerFd : cx.connFd, s.tcpInfo.on, s.tcpInfo.checks)));
   if (s.counters.length) {

@@ -304,7 +304,7 @@ describe('packetdrill compiler', () => {
       err = e;
     }
     expect(String(err)).to.contain(
-      "y.pkt:2:4: unsupported: the shell command 'ip tcp_metrics flush 192.0.2.1' (only sysctl settings and ip tcp_metrics flush all",
+      "y.pkt:2:4: unsupported: the shell command 'ip tcp_metrics flush 192.0.2.1' (only sysctl settings, ip tcp_metrics flush all and grep",
     );
   });
 

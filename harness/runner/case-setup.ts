@@ -35,11 +35,20 @@ export async function setupDut(cx: CaseContext): Promise<void> {
  */
 export async function openConnection(
   cx: CaseContext,
-  o: { port: number; bind?: number; sockopts: SockOpt[]; flow: string; fastopen?: number; blocking?: true; unspec?: true },
+  o: {
+    port: number;
+    bind?: number;
+    sockopts: SockOpt[];
+    flow: string;
+    fastopen?: number;
+    blocking?: true;
+    unspec?: true;
+    /** an openSocket's socket: its options are set already */ fd?: number;
+  },
 ): Promise<Reply<'connect'> | Reply<'send'> | Reply<'sendBlocking'>> {
   const agent = cx.lab.agent;
-  const fd = (await cx.must(agent.socket(cx.ip), 'socket')).result!.fd;
-  for (const x of o.sockopts) await cx.must(agent.setsockopt(fd, x.name, cx.agentValue(x.value)), `setsockopt ${x.name}`);
+  const fd = o.fd ?? (await cx.must(agent.socket(cx.ip), 'socket')).result!.fd;
+  if (o.fd === undefined) for (const x of o.sockopts) await cx.must(agent.setsockopt(fd, x.name, cx.agentValue(x.value)), `setsockopt ${x.name}`);
   if (o.bind !== undefined) await cx.must(agent.bind(fd, cx.dutAddr, o.bind), `bind ${o.bind}`);
   const fo = { flags: ['MSG_FASTOPEN' as const], ...(o.unspec ? { unspec: true } : { addr: cx.peerAddr, port: o.port }) };
   const r =
@@ -76,6 +85,19 @@ export async function openConnection(
   );
   // connect() = 0 without data: TCP_FASTOPEN_CONNECT deferred the SYN to the first write
   cx.deferredConnect = o.fastopen === undefined && r.ok ? { port: o.port, opts } : undefined;
+  return r;
+}
+
+/**
+ * A socket before its connect (call open-socket): socket and options, nothing sent; it is the case's
+ * `conn` socket for the calls before open-connection connects it. Returns socket()'s reply.
+ */
+export async function openSocket(cx: CaseContext, sockopts: SockOpt[]): Promise<Reply<'socket'>> {
+  const agent = cx.lab.agent;
+  const r = await cx.must(agent.socket(cx.ip), 'socket');
+  for (const x of sockopts) await cx.must(agent.setsockopt(r.result!.fd, x.name, cx.agentValue(x.value)), `setsockopt ${x.name}`);
+  cx.connFd = r.result!.fd;
+  cx.connFlow = undefined;
   return r;
 }
 

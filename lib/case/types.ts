@@ -324,8 +324,13 @@ export type CallStep = StepBase & { kind: 'call'; expect: CallExpect } &
         sockopts: SockOpt[];
         fastopen?: number;
         blocking?: true;
-        /** the sendto names an AF_UNSPEC address */ unspec?: true;
+        /** the sendto names an AF_UNSPEC address */
+        unspec?: true;
+        /** connect the socket an open-socket made (its options were set there and by later calls; `sockopts` tells the model) */
+        existing?: true;
       }
+    /** a socket before its connect (socket, options): calls act on it as `conn` until an open-connection with existing connects it */
+    | { op: 'open-socket'; on: 'conn'; sockopts: SockOpt[] }
     /** wait up to timeout ms for the blocking call (send / open-connection with blocking) started on `on` to return; expect checks its return */
     | { op: 'complete'; on: SockRef; timeout: number }
   );

@@ -71,6 +71,9 @@ export function modelCall(model: ModelTrack, s: CallStep, r: CallReply, c: CallS
     case 'open-listener':
       // told by the runner as the socket starts listening (case-setup.ts openListener), as at set-up
       return;
+    case 'open-socket':
+      // nothing leaves before its connect (open-connection tells the model)
+      return;
     case 'complete':
       // the blocking call's start told the model (a send: the data path; a deferred or Fast Open connect: the SYN)
       return;

@@ -109,6 +109,8 @@ class Compiler {
   private readonly deferred: Array<{ ev: PdEvent & SyscallEvent; end: number }> = [];
   /** sockets whose TCP_FASTOPEN_CONNECT connect() returned 0: the first write sends their SYN */
   private readonly deferredFds = new Set<number>();
+  /** the socket an early call made (openSocket) before its connect; -1 once connected */
+  private openedFd: number | undefined;
   /** blocking calls started (blockingSendStart) whose return is still to check */
   private readonly blocking = new Set<PdEvent & SyscallEvent>();
   private readonly ctx: PacketCtx;
@@ -582,7 +584,14 @@ class Compiler {
         const r = this.role(ev, fd);
         const opt = this.sockopt(ev);
         if (r.role === 'new') {
-          if (ev.ret !== 0) unsupported(this.file, ev.retPos, 'a setsockopt() that fails before listen()/connect()');
+          // on a socket already made for an earlier call (openSocket), or one that must fail: a call now
+          if (this.openedFd === fd || ev.ret !== 0) {
+            this.openSocket(ev, fd, t, 'a setsockopt() that fails');
+            this.call(ev, { op: 'setsockopt', on: 'conn', name: opt.name, value: opt.value }, this.expectOf(ev));
+            if (ev.ret === 0) this.sockopts.push(opt);
+            this.stimulus(t);
+            return;
+          }
           this.sockopts.push(opt);
           return;
         }
@@ -593,20 +602,21 @@ class Compiler {
       case 'getsockopt': {
         const fd = this.fdArg(ev);
         const r = this.role(ev, fd);
-        if (r.role === 'new') unsupported(this.file, ev.pos, 'getsockopt() before listen()/connect()');
+        if (r.role === 'new') this.openSocket(ev, fd, t, 'getsockopt()');
         const optName = ev.args[2];
         if (!optName || optName.kind !== 'word') this.fail(ev.pos, 'getsockopt(fd, level, NAME, [value], [len]): the option name is missing');
         const v = ev.args[3];
         const expect = this.expectOf(ev, 'any');
         if (v && v.kind === 'list' && v.items.length === 1 && v.items[0].kind === 'num') expect.value = v.items[0].value;
         else if (v && v.kind !== 'ellipsis') unsupported(this.file, v.pos, `getsockopt(${optName.name}) of a value that is not [integer]`);
-        this.call(ev, { op: 'getsockopt', on: r.role, name: optName.name }, expect);
+        this.call(ev, { op: 'getsockopt', on: r.role === 'new' ? 'conn' : r.role, name: optName.name }, expect);
         this.stimulus(t);
         return;
       }
       case 'listen': {
         const fd = this.fdArg(ev);
         const r = this.role(ev, fd);
+        if (this.openedFd === fd) unsupported(this.file, ev.pos, 'listen() on a socket a getsockopt()/failing setsockopt() made before it');
         const backlog = ev.args[1]?.kind === 'num' ? ev.args[1].value : 128;
         if (r.role === 'listener') {
           this.call(ev, { op: 'listen', on: 'listener', backlog }, this.expectOf(ev));
@@ -650,7 +660,8 @@ class Compiler {
             `a connect() = ${ev.ret}${ev.errno ? ` ${ev.errno}` : ''} without a time range (a non-blocking connect returns -1 EINPROGRESS; a blocking one needs start...end)`,
           );
         }
-        this.openConnection(ev, fd, t, undefined, starting ? {} : this.expectOf(ev));
+        // a blocking connect starts as the agent's non-blocking one (EINPROGRESS); a connect step waits for it at its end
+        this.openConnection(ev, fd, t, undefined, starting ? { err: 'EINPROGRESS' } : this.expectOf(ev));
         if (deferrable && !starting) this.deferredFds.add(fd);
         return;
       }
@@ -768,6 +779,22 @@ class Compiler {
    * or one made by sendto(MSG_FASTOPEN), is a call open-connection on a new flow — peer port 8080,
    * 8081, … (the Fast Open cache is per destination address, so the ports do not matter to it).
    */
+  /**
+   * A call on a socket before it connects (getsockopt, a setsockopt that fails): the socket is made
+   * then, as the script's is (call open-socket: socket and the options set so far), so the call acts on
+   * it; its connect is then an open-connection of that socket (existing). Only for connecting scripts'
+   * first socket: a listener's set-up makes its socket whole.
+   */
+  private openSocket(ev: PdEvent & SyscallEvent, fd: number, t: number, what: string): void {
+    if (this.openedFd === fd) return;
+    if (this.setup || this.openedFd !== undefined)
+      unsupported(this.file, ev.pos, `${what} on a socket before listen()/connect(), other than the script's first one`);
+    this.setup = { kind: 'connect', port: PD_PORT, sockopts: [], open: 'step' };
+    this.tClock = t;
+    this.openedFd = fd;
+    this.call(ev, { op: 'open-socket', on: 'conn', sockopts: [...this.sockopts] }, {});
+  }
+
   private openConnection(
     ev: PdEvent & SyscallEvent,
     fd: number,
@@ -778,6 +805,8 @@ class Compiler {
     unspec = false,
   ): void {
     const f: FlowSpace = { name: `c${this.flows.length + 1}`, sport: PD_PORT + this.flows.length, peerIsn: -1, cookies: new Map() };
+    const existing = this.openedFd === fd;
+    if (existing) this.openedFd = -1; // connected: later sockets are new ones
     if (!this.setup && fastopen === undefined) {
       this.setup = { kind: 'connect', port: PD_PORT, sockopts: [...this.sockopts] };
       this.tClock = t;
@@ -796,6 +825,7 @@ class Compiler {
           ...(fastopen !== undefined ? { fastopen } : {}),
           ...(blocking ? { blocking: true as const } : {}),
           ...(unspec ? { unspec: true as const } : {}),
+          ...(existing ? { existing: true as const } : {}),
         },
         expect,
       );

@@ -272,6 +272,8 @@ function call(s: CallStep): Record<string, unknown> {
       return { op: 'close', on: s.on, ...expectPart };
     case 'shutdown':
       return { op: 'shutdown', how: s.how, on: s.on, ...expectPart };
+    case 'open-socket':
+      return no('a call on a socket before its connect (getsockopt, or a setsockopt that fails)');
     case 'complete':
       return no('a blocking call that returns while packets flow (a sendto() or write() with a time range)');
     case 'send':
@@ -297,6 +299,7 @@ function call(s: CallStep): Record<string, unknown> {
     case 'open-connection':
       if (s.blocking) no('a blocking sendto(MSG_FASTOPEN) (with a time range)');
       if (s.unspec) no('a sendto() to an AF_UNSPEC address');
+      if (s.existing) no('a call on a socket before its connect (getsockopt, or a setsockopt that fails)');
       return {
         op: 'open-connection',
         flow: s.flow,

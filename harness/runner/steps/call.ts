@@ -8,7 +8,7 @@ import { modelCall } from '../../../lib/match/model-events';
 import type { StepOutcome } from '../../../lib/match/verdict';
 import type { Reply } from '../../agent/protocol';
 import type { CaseContext } from '../case-context';
-import { openConnection, openListener } from '../case-setup';
+import { openConnection, openListener, openSocket } from '../case-setup';
 import { msToNs, now, nsToMs } from '../clock';
 
 export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome> {
@@ -85,10 +85,21 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
       if (cx.listenerFd !== undefined) throw new Error('open-listener: the previous listener is still open (close it first)');
       r = await openListener(cx, { port: cx.dutPort, backlog: s.backlog, sockopts: s.sockopts });
       break;
+    case 'open-socket':
+      r = await openSocket(cx, s.sockopts);
+      break;
     case 'open-connection': {
       const f = cx.flows.get(s.flow);
       if (!f) throw new Error(`open-connection: no flow ${s.flow}`);
-      r = await openConnection(cx, { port: f.sport, sockopts: s.sockopts, flow: f.name, fastopen: s.fastopen, blocking: s.blocking, unspec: s.unspec });
+      r = await openConnection(cx, {
+        port: f.sport,
+        sockopts: s.sockopts,
+        flow: f.name,
+        fastopen: s.fastopen,
+        blocking: s.blocking,
+        unspec: s.unspec,
+        ...(s.existing ? { fd: cx.fdOf('conn') } : {}),
+      });
       break;
     }
   }

@@ -308,6 +308,44 @@ describe('packetdrill compiler', () => {
     );
   });
 
+  it('a getsockopt or a failing setsockopt before connect acts on the socket, made then (open-socket); connect then connects that socket', () => {
+    const c = scriptToCase(
+      [
+        '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+        '+.01 setsockopt(3, SOL_TCP, TCP_MAXSEG, [1100], 4) = 0',
+        '+.01 getsockopt(3, SOL_TCP, TCP_MAXSEG, [1100], [4]) = 0',
+        '+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = -1 EOPNOTSUPP (x)',
+        '+0 setsockopt(3, SOL_TCP, TCP_SYNCNT, [2], 4) = 0',
+        '+.05...0.150 connect(3, ..., ...) = 0',
+        '+0 > S 0:0(0) <mss 1100,sackOK,TS val 100 ecr 0,nop,wscale 8>',
+      ].join('\n') + '\n',
+      'o.pkt',
+    );
+    expect(c.setup).to.deep.equal({ kind: 'connect', port: 8080, sockopts: [], open: 'step' });
+    const calls = c.steps.filter((s) => s.kind === 'call');
+    expect(calls.map((s) => (s as { op: string }).op)).to.deep.equal(['open-socket', 'getsockopt', 'setsockopt', 'setsockopt', 'open-connection', 'connect']);
+    expect(calls[0]).to.deep.include({ sockopts: [{ name: 'TCP_MAXSEG', value: 1100 }] });
+    expect(calls[1]).to.deep.include({ on: 'conn', name: 'TCP_MAXSEG', expect: { ok: true, value: 1100 } });
+    expect(calls[2]).to.deep.include({ name: 'TCP_FASTOPEN_CONNECT', expect: { err: 'EOPNOTSUPP' } });
+    // the model is told every option that took (not the one that failed); nothing is set again
+    expect(calls[4]).to.deep.include({
+      existing: true,
+      expect: { err: 'EINPROGRESS' },
+      sockopts: [
+        { name: 'TCP_MAXSEG', value: 1100 },
+        { name: 'TCP_SYNCNT', value: 2 },
+      ],
+    });
+    // a listener's socket is made whole at listen(): a call before it stays unsupported
+    let err: unknown;
+    try {
+      scriptToCase('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [536], [4]) = 0\n+0 listen(3, 1) = 0\n', 'l.pkt');
+    } catch (e) {
+      err = e;
+    }
+    expect(String(err)).to.contain('l.pkt:3:4: unsupported: listen() on a socket a getsockopt()/failing setsockopt() made before it');
+  });
+
   it('client Fast Open: sendto(MSG_FASTOPEN) opens a connection; later client sockets are new flows; sendmsg iovecs add up; TCP_FASTOPEN_CONNECT connect() = 0', () => {
     const sock = (fd: number): string => `+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = ${fd}\n+0 fcntl(${fd}, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n`;
     const text =

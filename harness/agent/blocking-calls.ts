@@ -25,6 +25,9 @@ interface Pending {
 
 const pending = new Map<number, Pending>();
 const idle: Worker[] = [];
+/** threads that have loaded libc and wait for calls */
+const ready = new WeakSet<Worker>();
+const readyWaiters: Array<() => void> = [];
 let nextId = 1;
 
 function spawn(): Worker {
@@ -34,6 +37,11 @@ function spawn(): Worker {
   const w = new Worker(`require(${JSON.stringify(file)})`, { eval: true });
   w.unref();
   w.on('message', (m: CallMessage) => {
+    if ('ready' in m) {
+      ready.add(w);
+      for (const x of readyWaiters.splice(0)) x();
+      return;
+    }
     const p = pending.get(m.id);
     if (!('started' in m)) idle.push(w);
     if (!p) return; // forgotten: its socket was closed (wakeBlocked)
@@ -100,6 +108,24 @@ export async function startBlockingSend(
 function boundPort(fd: number): number {
   const r = libc.getsockname(fd);
   return r.ret === 0 && r.addr ? decodeSockaddr(r.addr).port : -1;
+}
+
+/**
+ * Makes sure a call thread is idle and ready (libc loaded), so that the next blocking call starts at
+ * once: a thread's start-up takes ~30 ms, far more on a loaded machine, and would make the call late.
+ */
+export async function warmCallThread(timeoutMs = 10_000): Promise<boolean> {
+  if (idle.length === 0) idle.push(spawn());
+  const w = idle[idle.length - 1];
+  if (ready.has(w)) return true;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    readyWaiters.push(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return ready.has(w);
 }
 
 /** Waits up to timeoutMs for blocking call `id` to return: its ret and errno, or pending. */

@@ -16,10 +16,11 @@ export interface CallRequest {
   /** a sockaddr (sendto), base64; absent: send() */
   addr?: string;
 }
-export type CallMessage = { id: number; started: number } | { id: number; ret: number; errno: number; ended: number };
+export type CallMessage = { ready: true } | { id: number; started: number } | { id: number; ret: number; errno: number; ended: number };
 
 const nowMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
 
+parentPort?.postMessage({ ready: true } satisfies CallMessage);
 parentPort?.on('message', (m: CallRequest) => {
   const data = Buffer.from(m.hex, 'hex');
   const to = m.addr !== undefined ? Buffer.from(m.addr, 'base64') : null;

@@ -144,6 +144,9 @@ export abstract class AgentApi {
     const hex = typeof data === 'string' ? data : data.toString('hex');
     return this.call('sendBlocking', { fd, hex, ...opts });
   }
+  warmCalls(): Promise<Reply<'warmCalls'>> {
+    return this.call('warmCalls', {});
+  }
   callWait(id: number, timeoutMs = 0): Promise<Reply<'callWait'>> {
     return this.call('callWait', { id, timeoutMs });
   }

@@ -17,7 +17,7 @@ import { buildDumpRequest, DiagSock, NETLINK_SOCK_DIAG, parseDiagMessages, state
 import { offloadsOff } from '../sys/ethtool';
 import { addrAddMsg, linkUpMsg, neighPermanentMsg, NetlinkError, RtNetlink, vethCreateMsg } from '../sys/rtnetlink';
 import { forget, waitFd, Want } from './fdwatch';
-import { startBlockingSend, waitBlocking, wakeBlocked } from './blocking-calls';
+import { startBlockingSend, waitBlocking, wakeBlocked, warmCallThread } from './blocking-calls';
 import { createSlot, currentSlot, dropSlot, enterSlot, hasSlot, renewSlot, slotNetns, slotPath } from './netns-slots';
 import type { Args, DutVeth, DutWiring, ExecResult, MsgFlag, Op, Result } from './protocol';
 
@@ -516,6 +516,8 @@ export const handlers: Handlers = {
     if ('errno' in r) return fail<'sendBlocking'>(r.errno, r.msg);
     return { ...okOut<'sendBlocking'>({ id: r.id }), at: r.startedMs };
   },
+
+  warmCalls: async () => ((await warmCallThread()) ? okOut<'warmCalls'>({}) : fail<'warmCalls'>(E.ETIMEDOUT, 'the call thread did not start within 10 s')),
 
   callWait: async (a) => {
     const r = await waitBlocking(int(a, 'id'), int(a, 'timeoutMs', 0));

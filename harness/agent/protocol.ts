@@ -102,6 +102,8 @@ export interface OpMap {
    * completes (and send the rest of the data after it).
    */
   sendBlocking: { args: { fd: number; hex: string; flags?: MsgFlag[]; addr?: string; port?: number; unspec?: boolean }; result: { id: number } };
+  /** A call thread idle and ready for sendBlocking (started now if none is), so that the call starts at once. */
+  warmCalls: { args: Record<string, never>; result: Record<string, never> };
   /**
    * Waits up to timeoutMs for blocking call `id` (sendBlocking) to return: its ret and errno
    * (result.sent on success; `at` is when it returned); still blocked → ok false, err ETIMEDOUT,
@@ -197,6 +199,7 @@ export const OPS: readonly Op[] = [
   'shutdown',
   'send',
   'sendBlocking',
+  'warmCalls',
   'callWait',
   'recv',
   'getsockname',

@@ -9,6 +9,8 @@ import { msToNs, now, nsToMs } from './clock';
 
 export async function setupDut(cx: CaseContext): Promise<void> {
   const s = cx.c.setup;
+  // a blocking call starts on a thread of the agent: have one ready before the case's clock starts
+  if (cx.c.steps.some((x) => x.kind === 'call' && 'blocking' in x && x.blocking)) await cx.must(cx.lab.agent.warmCalls(), 'a thread for blocking calls');
   cx.refNs = now();
   if (s.kind === 'closed') {
     cx.dutPort = s.port;

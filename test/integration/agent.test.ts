@@ -304,6 +304,52 @@ describe('DUT agent (integration, root)', function () {
         await agent.close(cfd);
       });
 
+      it('a blocking sendto(MSG_FASTOPEN) on a thread: it returns once connected and the data sent; refused: ECONNREFUSED; still blocked: pending until close wakes it', async () => {
+        expect((await agent.warmCalls()).ok).to.equal(true);
+        const cfd = (await agent.must('socket', { family })).fd;
+        const b = await agent.sendBlocking(cfd, '00112233', { flags: ['MSG_FASTOPEN'], addr, port });
+        expect(b.ok, JSON.stringify(b)).to.equal(true);
+        expect(b.at).to.be.a('number');
+        const w = await agent.callWait(b.result!.id, 2000);
+        expect(w).to.include({ ok: true, ret: 4, err: '' });
+        expect(w.result).to.deep.equal({ pending: false, sent: 4 });
+        // the socket is non-blocking again for the agent's own calls
+        expect(await agent.recv(cfd, 10, 0)).to.include({ ok: false, err: 'EAGAIN' });
+        const a = await agent.accept(lfd, 2000);
+        expect((await agent.recv(a.result!.fd, 10, 2000)).result!.hex).to.equal('00112233');
+        expect(await agent.callWait(b.result!.id, 0)).to.include({ ok: false, err: 'ENOENT' });
+        for (const fd of [a.result!.fd, cfd]) await agent.close(fd);
+
+        const rfd = (await agent.must('socket', { family })).fd;
+        const r = await agent.sendBlocking(rfd, '00', { flags: ['MSG_FASTOPEN'], addr, port: port + 1 });
+        expect(await agent.callWait(r.result!.id, 2000)).to.include({ ok: false, ret: -1, err: 'ECONNREFUSED', errno: 111 });
+        await agent.close(rfd);
+
+        // a listener whose queue is full drops the SYN: the call stays blocked until its socket is closed
+        const l0 = (await agent.must('socket', { family })).fd;
+        await agent.must('bind', { fd: l0, addr, port: port + 20 });
+        await agent.must('listen', { fd: l0, backlog: 0 });
+        const c1 = (await agent.must('socket', { family })).fd;
+        await agent.connect(c1, addr, port + 20);
+        await agent.connectWait(c1, 2000);
+        await waitFor(
+          'queued',
+          () => agent.listenQueue(port + 20),
+          (q) => q.result?.acceptq === 1,
+        );
+        const c2 = (await agent.must('socket', { family })).fd;
+        const p = await agent.sendBlocking(c2, '00', { flags: ['MSG_FASTOPEN'], addr, port: port + 20 });
+        const still = await agent.callWait(p.result!.id, 100);
+        expect(still).to.include({ ok: false, err: 'ETIMEDOUT' });
+        expect(still.result).to.deep.equal({ pending: true });
+        expect((await agent.close(c2)).ok).to.equal(true);
+        // a later blocking call still gets a thread
+        const again = (await agent.must('socket', { family })).fd;
+        const n = await agent.sendBlocking(again, '00', { flags: ['MSG_FASTOPEN'], addr, port: port + 1 });
+        expect(await agent.callWait(n.result!.id, 2000)).to.include({ err: 'ECONNREFUSED' });
+        for (const fd of [l0, c1, again]) await agent.close(fd);
+      });
+
       it('connect to a closed port: ECONNREFUSED with errno', async () => {
         const cfd = (await agent.must('socket', { family })).fd;
         const c = await agent.connect(cfd, addr, port + 1);

@@ -12,7 +12,7 @@ $bb mount -t devtmpfs devtmpfs /dev 2>/dev/null
 $bb mkdir -p /dev/pts /dev/shm /run /tmp
 $bb mount -t devpts devpts /dev/pts
 $bb mount -t tmpfs tmpfs /dev/shm
-say() { echo "synh-guest: $*" > /dev/ttyS0; }
+say() { echo "synh-guest: $* [$($bb cut -d" " -f1 /proc/uptime) s]" > /dev/ttyS0; }
 say "init on $($bb uname -r)"
 if [ -f /synh/modules.list ]; then
   while read -r m; do

@@ -31,7 +31,9 @@ describe(`guest kernel (${KERNEL} under qemu)`, function () {
       [SYNH, 'run', '--kernel', KERNEL, '--results', results, 'cases/closed-port', '--filter', 'syn-*', '--filter', 'ack-gets-rst-seq*'],
       { encoding: 'utf8' },
     );
-    expect(r.stderr, r.stderr).to.match(new RegExp(`kernel ${KERNEL} \\(([^,]+), (TCG|KVM)\\): booted in [0-9.]+ s, [0-9.]+ s in all, exit status 0`));
+    expect(r.stderr, r.stderr).to.match(
+      new RegExp(`kernel ${KERNEL} \\(([^,]+), (TCG|KVM)\\): booted in [0-9.]+ s, command [0-9.]+ s, results back [0-9.]+ s, [0-9.]+ s in all, exit status 0`),
+    );
     expect(r.status, `${r.stdout}\n${r.stderr}`).to.equal(0);
     const release = /kernel \S+ \(([^,]+),/.exec(r.stderr)![1];
     expect(release).to.not.equal(os.release());
@@ -43,6 +45,21 @@ describe(`guest kernel (${KERNEL} under qemu)`, function () {
     expect(summary.cases.length).to.be.greaterThan(5);
     expect(summary.cases.every((c: { status: string }) => c.status === 'pass')).to.equal(true);
     expect(fs.readdirSync(results).filter((n) => n.startsWith('.tmp'))).to.deep.equal([]);
+  });
+
+  it('a malformed case file fails before any guest boots (file:line:column), and loads nothing into a guest', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synh-guest-bad-'));
+    try {
+      const bad = path.join(dir, 'bad.yaml');
+      fs.writeFileSync(bad, 'name: bad-case\nsteps:\n  - send: { flags: SX }\n');
+      const r = spawnSync(process.execPath, [SYNH, 'run', '--kernel', KERNEL, '--results', results, bad], { encoding: 'utf8' });
+      expect(r.status, r.stderr).to.equal(2);
+      expect(r.stderr).to.match(new RegExp(`^${bad.replace(/[.]/g, '\\.')}:3:\\d+: `, 'm'));
+      expect(r.stderr).to.match(/\d+ problem\(s\) in the case files; nothing was run/);
+      expect(r.stderr).to.not.match(/booting/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a guest that does not finish booting is an error within its deadline, with the console, and no qemu left', () => {

@@ -8,7 +8,7 @@ import { isActive } from './campaign';
 import { FLAGS, pickKind, pickU32 } from './gen-common';
 import { genEstablished, genEstablishedKind } from './gen-established';
 import { genListener, genListenerKind } from './gen-listener';
-import { genRequest, genRequestKind } from './gen-request';
+import { genRequest, genRequestKind, withKnownCookieBits } from './gen-request';
 import { genSynSent, genSynSentKind, synackOptions } from './gen-synsent';
 import { genTimeWait, genTimeWaitKind } from './gen-timewait';
 import { Prng } from '../util/prng';
@@ -182,7 +182,8 @@ export function probeAt(c: Campaign, index: number): Probe {
   // (drawn only for timewait: the other targets' probe streams stay as they were)
   const fin = c.target === 'timewait' ? rng.chance(g.setup.fin ?? 0.75) : true;
   const kind = pickKind(rng, g, FALLBACK[c.target]);
-  const mutated = BY_KIND[c.target](rng, g, kind);
+  const raw = BY_KIND[c.target](rng, g, kind);
+  const mutated = c.target === 'request' ? withKnownCookieBits(raw, ts) : raw;
   return {
     index,
     seed,

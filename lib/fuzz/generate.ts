@@ -12,7 +12,7 @@ import { genRequest, genRequestKind, withKnownCookieBits } from './gen-request';
 import { genSynSent, genSynSentKind, synackOptions } from './gen-synsent';
 import { genTimeWait, genTimeWaitKind } from './gen-timewait';
 import { Prng } from '../util/prng';
-import type { Probe, ProbeOption, ProbePacket, SetupStep, Target } from './probe';
+import { CALLS_BEFORE, type Probe, type ProbeCall, type ProbeOption, type ProbePacket, type SetupStep, type Target } from './probe';
 
 /** The pure per-target generators: (rng, config, index) → the mutated packet. */
 export const GENERATORS: Readonly<Record<Target, (rng: Prng, cfg: GeneratorConfig, index: number) => ProbePacket>> = {
@@ -196,7 +196,23 @@ export function probeAt(c: Campaign, index: number): Probe {
     peerTsval,
     setup: setupFor(c, ts, fin),
     mutated,
+    // (drawn last and only with `calls`: the other campaigns' probe streams stay as they were)
+    ...(g.calls && rng.chance(g.calls.p) ? drawCalls(rng, g.calls.kinds) : {}),
   };
+}
+
+/** One or two calls by weight, split into those played before the mutated packet and after it. */
+export function drawCalls(rng: Prng, kinds: Readonly<Record<ProbeCall, number>>): Pick<Probe, 'before' | 'after'> {
+  const table = (Object.entries(kinds) as Array<[ProbeCall, number]>).filter(([, w]) => w > 0);
+  if (!table.length) return {};
+  const n = rng.chance(0.3) ? 2 : 1;
+  const before: ProbeCall[] = [];
+  const after: ProbeCall[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = rng.weighted(table.map(([name, w]) => [w, name] as const));
+    (CALLS_BEFORE.has(k) ? before : after).push(k);
+  }
+  return { ...(before.length ? { before } : {}), ...(after.length ? { after } : {}) };
 }
 
 /** Probes from..to-1 (to = Infinity: forever), in order. */

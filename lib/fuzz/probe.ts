@@ -85,6 +85,29 @@ export type SetupStep =
   | { kind: 'connect' }
   | { kind: 'close' };
 
+/**
+ * A socket call or a pause interleaved with the probe's packets (the generator's `calls`; the
+ * sequence engine judges what each makes the kernel send, like a packet's answer):
+ *  - again:          the mutated packet once more, at once (rate limits: tcp_oow_rate_limited, TIME_WAIT's);
+ *  - wait:           until the model's next timer is due (at most WAIT_CAP_MS away; none due: no wait) —
+ *                    SYN-ACK / SYN retransmissions, request expiry, deferred-accept re-sends;
+ *  - accept:         accept() on the listener: the probe's connection if the kernel queued it (others aborted);
+ *  - recv:           accept() if not yet, then read what is queued on the connection;
+ *  - close:          accept() if not yet, then close() the connection (RST with unread data, else FIN);
+ *  - close-listener: close() the listener (requests dropped, unaccepted children reset), then a new one;
+ *  - listen-in-use:  a second socket binds the listener's port: EADDRINUSE, nothing sent;
+ *  - defer-accept:   setsockopt(TCP_DEFER_ACCEPT, 1 s) on the listener (played before the mutated packet;
+ *                    cleared after the probe).
+ */
+export type ProbeCall = 'again' | 'wait' | 'accept' | 'recv' | 'close' | 'close-listener' | 'listen-in-use' | 'defer-accept';
+export const PROBE_CALLS: readonly ProbeCall[] = ['again', 'wait', 'accept', 'recv', 'close', 'close-listener', 'listen-in-use', 'defer-accept'];
+/** Calls played before the mutated packet (the others come after it). */
+export const CALLS_BEFORE: ReadonlySet<ProbeCall> = new Set(['defer-accept']);
+/** Calls that need the DUT's listener (passive request and established targets only). */
+export const LISTENER_CALLS: ReadonlySet<ProbeCall> = new Set(['accept', 'recv', 'close', 'close-listener', 'listen-in-use', 'defer-accept']);
+/** The longest a wait call waits for the model's next timer. */
+export const WAIT_CAP_MS = 3500;
+
 export interface Probe {
   /** campaign index: probeAt(campaign, index) gives this probe again */
   index: number;
@@ -107,6 +130,10 @@ export interface Probe {
   peerTsval: number;
   setup: SetupStep[];
   mutated: ProbePacket;
+  /** calls played after the setup, before the mutated packet (absent: none) */
+  before?: ProbeCall[];
+  /** calls played after the mutated packet, in order (absent: none) */
+  after?: ProbeCall[];
 }
 
 /** Values `probePacketSpec` needs. dutIsn is required as soon as a field refers to it. */

@@ -6,7 +6,7 @@
 import { Document, isMap, isSeq, visit } from 'yaml';
 import { toHex } from '../wire/bytes';
 import { flagsToString } from '../wire/flags';
-import type { Probe, ProbeBindings, ProbeOption, ProbePacket, SeqRef, TsRef } from './probe';
+import type { Probe, ProbeBindings, ProbeCall, ProbeOption, ProbePacket, SeqRef, TsRef } from './probe';
 import { parseSignature, signatureId } from './signature';
 
 export interface ReproFinding {
@@ -31,6 +31,8 @@ export interface ReproFinding {
   listen?: { port: number; backlog?: number; sockopts?: Record<string, number | string> };
   /** active targets: sockopts for the connecting socket (the port is the probe's sport) */
   connect?: { sockopts?: Record<string, number | string> };
+  /** how long each of the probe's wait calls waited (ms), as the engine measured it */
+  waitsMs?: readonly number[];
   /** for the header: campaign name, seed, the unminimized probe's index and kind */
   campaign?: { name: string; seed: number };
   original?: { index: number; kind: string };
@@ -192,8 +194,54 @@ export function reproCaseYaml(f: ReproFinding): string {
       if (s.bind.includes('dutTsval') && (f.bindings === undefined || f.bindings.dutTsval !== undefined)) w.bound.dutTsval = true;
     }
   }
+  const backlog = f.listen?.backlog ?? 128;
+  let waits = 0;
+  /** calls the case format cannot say (named in the description) */
+  const unsaid: string[] = [];
+  const call = (c: ProbeCall): void => {
+    switch (c) {
+      case 'again':
+        steps.push({ send: w.send(p.mutated, p.ip), note: 'call: the fuzzed packet again' }, { expect: 'model' });
+        return;
+      case 'wait': {
+        const ms = f.waitsMs?.[waits++];
+        if (ms) steps.push({ wait: `${ms}ms`, note: "call: until the model's next timer" }, { expect: 'model' });
+        return;
+      }
+      case 'accept':
+        steps.push({ call: { op: 'accept', timeout: '0s' }, note: 'call: accept()' });
+        return;
+      case 'recv':
+        steps.push({ call: { op: 'accept', timeout: '0s' } }, { call: { op: 'recv', timeout: '0s' }, note: 'call: read what is queued' }, { expect: 'model' });
+        return;
+      case 'close':
+        steps.push({ call: { op: 'accept', timeout: '0s' } }, { call: { op: 'close', on: 'conn' }, note: 'call: close()' }, { expect: 'model' });
+        return;
+      case 'close-listener':
+        steps.push(
+          { call: { op: 'close', on: 'listener' }, note: 'call: close the listener' },
+          { expect: 'model' },
+          { call: { op: 'open-listener', backlog } },
+        );
+        return;
+      case 'listen-in-use':
+        // (no case step binds a second socket to an open listener's port: open-listener refuses it)
+        unsaid.push('listen-in-use');
+        return;
+      case 'defer-accept':
+        steps.push({ call: { op: 'setsockopt', on: 'listener', name: 'TCP_DEFER_ACCEPT', value: 1 }, note: 'call: TCP_DEFER_ACCEPT 1 s' });
+        return;
+    }
+  };
+  for (const c of p.before ?? []) call(c);
   steps.push({ send: w.send(p.mutated, p.ip), note: `fuzzed ${p.kind} (probe ${p.index})` });
-  steps.push({ expect: 'model', note: `diverged: ${sig.rule} on ${sig.fields.join(', ') || 'presence'}` });
+  const last = { expect: 'model', note: `diverged: ${sig.rule} on ${sig.fields.join(', ') || 'presence'}` };
+  if (p.after?.length) {
+    steps.push({ expect: 'model' });
+    for (const c of p.after) call(c);
+    if ('expect' in steps[steps.length - 1]) steps.pop();
+  }
+  steps.push(last);
 
   const setup =
     setupKind === 'connect'
@@ -209,7 +257,7 @@ export function reproCaseYaml(f: ReproFinding): string {
   const id = signatureId(f.signature);
   const obj: Record<string, unknown> = {
     name: `fuzz-${kebab(p.target)}-${kebab(sig.rule) || 'none'}-${id}`,
-    description: `Fuzz finding ${f.signature}${f.campaign ? ` from campaign ${f.campaign.name}` : ''}${f.original ? ', minimized' : ''}; passes iff the model predicts what the kernel does.`,
+    description: `Fuzz finding ${f.signature}${f.campaign ? ` from campaign ${f.campaign.name}` : ''}${f.original ? ', minimized' : ''}; passes iff the model predicts what the kernel does.${unsaid.length ? ` Not replayed: the probe's ${unsaid.join(', ')} call (no case step for it).` : ''}`,
     spec: SPEC[p.target] ?? ['§3.3'],
     kernel: kernelRange(f.kernel),
     ip: p.ip,

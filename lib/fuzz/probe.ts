@@ -3,7 +3,7 @@
 // fields are *relative* where it matters (peer ISN, DUT ISN, the DUT's window, the last TSvals), so
 // one probe means the same thing whatever ISN the kernel draws; `probePacketSpec` turns them into
 // numbers once the engine has captured the DUT's values. Pure.
-import type { PacketMistakes, PacketSpec } from '../wire/build';
+import { buildLength, type PacketMistakes, type PacketSpec } from '../wire/build';
 import { fromHex, toHex } from '../wire/bytes';
 import { stableStringify } from '../util/stable-hash';
 import type { TcpOption } from '../wire/types';
@@ -50,6 +50,28 @@ export interface ProbeMistakes {
   dataOffset?: number;
   /** the three reserved bits left of AE (1..7) */
   reservedBits?: number;
+  /**
+   * Listener probes: a packet TCP never gets, or gets for no socket (generator mistakes.ip_layer):
+   * truncated (IP length 8 bytes beyond the packet), short-tcp (IP length ending 10 bytes into the
+   * TCP header), fragment (IPv4 fragment offset 8 bytes; IPv6: as truncated), broadcast (to a
+   * multicast address: 224.0.0.1, ff02::1), not-local (to a neighbour's address), closed-port (to the
+   * listener's port + 1).
+   */
+  ipLayer?: IpLayerMistake;
+}
+
+export type IpLayerMistake = 'truncated' | 'short-tcp' | 'fragment' | 'broadcast' | 'not-local' | 'closed-port';
+export const IP_LAYER_MISTAKES: readonly IpLayerMistake[] = ['truncated', 'short-tcp', 'fragment', 'broadcast', 'not-local', 'closed-port'];
+
+/** A neighbour of `addr` on its subnet that is nobody's (last byte + 100). */
+function neighbourOf(addr: string): string {
+  if (addr.includes(':')) {
+    const i = addr.lastIndexOf(':');
+    return `${addr.slice(0, i + 1)}${((parseInt(addr.slice(i + 1) || '0', 16) + 0x64) & 0xffff).toString(16)}`;
+  }
+  const parts = addr.split('.');
+  parts[3] = String((Number(parts[3]) + 100) % 256);
+  return parts.join('.');
 }
 
 /** The packet a probe sends (mutated, or a setup packet). */
@@ -214,6 +236,16 @@ export function probePacketSpec(probe: Probe, p: ProbePacket, b: ProbeBindings, 
   // (an IPv4 header checksum mistake on an IPv6 probe is ignored by the builder)
   const pm = packetMistakes(p.mistakes);
   if (pm) spec.mistakes = pm;
+  const il = p.mistakes.ipLayer;
+  if (il !== undefined) {
+    const m: PacketMistakes = (spec.mistakes ??= {});
+    if (il === 'broadcast') spec.dst = probe.ip === 4 ? '224.0.0.1' : 'ff02::1';
+    else if (il === 'not-local') spec.dst = neighbourOf(ends.dst);
+    else if (il === 'closed-port') spec.dport = (ends.dport + 1) & 0xffff;
+    else if (il === 'fragment' && probe.ip === 4) m.fragOffset = 1;
+    else if (il === 'short-tcp') m.ipTotalLength = (probe.ip === 4 ? 20 : 0) + 10;
+    else m.ipTotalLength = buildLength(spec) - (probe.ip === 4 ? 0 : 40) + 8;
+  }
   return spec;
 }
 

@@ -158,6 +158,10 @@ class Writer {
     if (p.mistakes.ipChecksum && ip === 4) m.ip_checksum = 'bad';
     if (p.mistakes.dataOffset !== undefined) m.data_offset = p.mistakes.dataOffset;
     if (p.mistakes.reservedBits !== undefined) m.reserved_bits = p.mistakes.reservedBits;
+    if (p.mistakes.ipLayer !== undefined)
+      throw new Error(
+        `a case cannot send the probe's IP-layer mistake (${p.mistakes.ipLayer}: another address, port or IP length) — replay the finding with synh fuzz --replay`,
+      );
     if (Object.keys(m).length) s.mistakes = m;
     if (p.options.some((o) => o.kind === 'ts')) this.bound.peerTsval = true;
     return s;

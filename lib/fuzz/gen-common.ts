@@ -180,7 +180,8 @@ export function pickTsval(rng: Prng, cfg: GeneratorConfig): TsRef {
 // Options
 
 export function probeOptionBytes(o: ProbeOption): number {
-  return o.kind === 'ts' ? 10 : optionByteLength(o);
+  // (the kernel's cookie is 8 bytes: kind, length, cookie; the experimental form adds the 2-byte magic)
+  return o.kind === 'ts' ? 10 : o.kind === 'tfo-valid' ? (o.exp ? 12 : 10) : optionByteLength(o);
 }
 
 export function listBytes(opts: readonly ProbeOption[]): number {

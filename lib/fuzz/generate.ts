@@ -12,6 +12,8 @@ import { genRequest, genRequestKind, withKnownCookieBits } from './gen-request';
 import { genSynSent, genSynSentKind, synackOptions } from './gen-synsent';
 import { genTimeWait, genTimeWaitKind } from './gen-timewait';
 import { Prng } from '../util/prng';
+import { netnsKeys } from '../model/kernel/fastopen';
+import { toHex } from '../wire/bytes';
 import { CALLS_BEFORE, type Probe, type ProbeCall, type ProbeOption, type ProbePacket, type SetupStep, type Target } from './probe';
 
 /** The pure per-target generators: (rng, config, index) → the mutated packet. */
@@ -183,7 +185,7 @@ export function probeAt(c: Campaign, index: number): Probe {
   const fin = c.target === 'timewait' ? rng.chance(g.setup.fin ?? 0.75) : true;
   const kind = pickKind(rng, g, FALLBACK[c.target]);
   const raw = BY_KIND[c.target](rng, g, kind);
-  const mutated = c.target === 'request' ? withKnownCookieBits(raw, ts) : raw;
+  const mutated = c.target === 'request' ? withKnownCookieBits(raw, ts) : kind === 'tfo_valid' ? withProfileKeys(raw, c, index) : raw;
   return {
     index,
     seed,
@@ -199,6 +201,21 @@ export function probeAt(c: Campaign, index: number): Probe {
     // (drawn last and only with `calls`: the other campaigns' probe streams stay as they were)
     ...(g.calls && rng.chance(g.calls.p) ? drawCalls(rng, g.calls.kinds) : {}),
   };
+}
+
+/**
+ * A tfo_valid SYN's cookie option under the probe's profile key (net.ipv4.tcp_fastopen_key: primary,
+ * or the backup when the profile has one); without a key, 8 fixed bytes no key made (an invalid cookie).
+ */
+function withProfileKeys(p: ProbePacket, c: Campaign, index: number): ProbePacket {
+  const keys = netnsKeys(String(c.profiles[profileIndexAt(c, index)].sysctls['net.ipv4.tcp_fastopen_key'] ?? '') || undefined);
+  const options = p.options.map((o): ProbeOption => {
+    if (o.kind !== 'tfo-valid') return o;
+    const key = o.which === 'backup' ? keys?.backup : keys?.primary;
+    if (!key) return { kind: 'tfo', cookie: Uint8Array.of(0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a), ...(o.exp ? { exp: true } : {}) };
+    return { ...o, keyHex: toHex(key) };
+  });
+  return { ...p, options };
 }
 
 /** One or two calls by weight, split into those played before the mutated packet and after it. */

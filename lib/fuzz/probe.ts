@@ -7,6 +7,7 @@ import { buildLength, type PacketMistakes, type PacketSpec } from '../wire/build
 import { fromHex, toHex } from '../wire/bytes';
 import { stableStringify } from '../util/stable-hash';
 import type { TcpOption } from '../wire/types';
+import { tfoCookieUnder } from '../model/kernel/fastopen';
 
 /** The four states a campaign can aim at. */
 export type Target = 'listener' | 'request' | 'synsent' | 'established' | 'timewait';
@@ -38,8 +39,15 @@ export interface TsRef {
   offset: number;
 }
 
-/** A TCP option as it will be sent; the TS option's values may be relative. */
-export type ProbeOption = Exclude<TcpOption, { kind: 'ts' }> | { kind: 'ts'; val: TsRef; ecr: TsRef };
+/**
+ * A TCP option as it will be sent; the TS option's values may be relative. `tfo-valid` is the Fast
+ * Open cookie the DUT computes for the probe's address pair under `keyHex` (the namespace key of the
+ * probe's profile, primary or backup: `which`), resolved when the addresses are known.
+ */
+export type ProbeOption =
+  | Exclude<TcpOption, { kind: 'ts' }>
+  | { kind: 'ts'; val: TsRef; ecr: TsRef }
+  | { kind: 'tfo-valid'; keyHex: string; which: 'primary' | 'backup'; exp?: boolean };
 
 /** Deliberate errors (a subset of lib/wire PacketMistakes that the case format can also carry). */
 export interface ProbeMistakes {
@@ -191,10 +199,15 @@ export function resolveTs(r: TsRef, b: ProbeBindings): number {
   return (base + r.offset) >>> 0;
 }
 
-export function resolveOptions(opts: readonly ProbeOption[], b: ProbeBindings): TcpOption[] {
+export function resolveOptions(opts: readonly ProbeOption[], b: ProbeBindings, ends?: { src: string; dst: string }): TcpOption[] {
   const out: TcpOption[] = new Array(opts.length);
   for (let i = 0; i < opts.length; i++) {
     const o = opts[i];
+    if (o.kind === 'tfo-valid') {
+      if (!ends) throw new Error("probe option tfo-valid needs the probe's addresses");
+      out[i] = { kind: 'tfo', cookie: fromHex(tfoCookieUnder(fromHex(o.keyHex), ends.src, ends.dst)), ...(o.exp ? { exp: true } : {}) };
+      continue;
+    }
     out[i] = o.kind === 'ts' ? { kind: 'ts', val: resolveTs(o.val, b), ecr: resolveTs(o.ecr, b) } : o;
   }
   return out;
@@ -216,7 +229,7 @@ export function probePacketSpec(probe: Probe, p: ProbePacket, b: ProbeBindings, 
   // This runs once per probe a campaign sends: no spreads, no intermediate objects. Options
   // without a TS item have nothing to resolve and are passed as they are (the builder only reads them).
   let hasTs = false;
-  for (let i = 0; i < p.options.length; i++) if (p.options[i].kind === 'ts') hasTs = true;
+  for (let i = 0; i < p.options.length; i++) if (p.options[i].kind === 'ts' || p.options[i].kind === 'tfo-valid') hasTs = true;
   const spec: PacketSpec = {
     ip: probe.ip,
     src: ends.src,
@@ -228,7 +241,7 @@ export function probePacketSpec(probe: Probe, p: ProbePacket, b: ProbeBindings, 
     flags: p.flags,
     window: p.window,
     urg: p.urg,
-    options: hasTs ? resolveOptions(p.options, b) : (p.options as TcpOption[]),
+    options: hasTs ? resolveOptions(p.options, b, ends) : (p.options as TcpOption[]),
     payload: p.payload,
     tos: p.tos,
     tclass: p.tos,

@@ -481,6 +481,25 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     st.setSock(s.key, s);
     return;
   }
+  // tcp_rcv_state_process, step 7: with RCV_SHUTDOWN — close() for FIN_WAIT1/FIN_WAIT2 (reached only
+  // through close() in the model), the peer's FIN for CLOSE_WAIT/CLOSING/LAST_ACK, where only a segment
+  // starting below rcv_nxt gets here — data ending beyond rcv_nxt aborts the connection
+  // (TCPAbortOnData) and the segment is answered as no socket would (tcp_v4_send_reset: RST seq=SEG.ACK)
+  // [correction C28].
+  const shut =
+    s.state === 'FIN_WAIT1' ||
+    s.state === 'FIN_WAIT2' ||
+    ((s.state === 'CLOSE_WAIT' || s.state === 'CLOSING' || s.state === 'LAST_ACK') && before(seg.seq, s.rcvNxt));
+  if (shut && seg.len > 0 && after((seg.endSeq - (f & FIN ? 1 : 0)) >>> 0, s.rcvNxt)) {
+    st.count('TcpExtTCPAbortOnData');
+    const r = st.why(
+      'close.abort-on-data',
+      () => `${s.state} after close(): ${seg.len} B of data beyond rcv_nxt ${s.rcvNxt} → connection reset, RST for the segment`,
+    );
+    removeSock(st, s);
+    sendReset(st, seg, r);
+    return;
+  }
   dataAndFin(st, s, seg, 'estab.data', 'estab.fin');
 }
 

@@ -11,7 +11,6 @@ import { judge, Verdict } from '../../lib/match/judge';
 import { bind } from '../../lib/model/core/match';
 import type { ModelEnv, ModelState, Prediction } from '../../lib/model';
 import { bindingsFor, Probe, ProbeBindings, ProbeCall, probePacketSpec, WAIT_CAP_MS } from '../../lib/fuzz/probe';
-import { openListener } from '../engine/differential';
 import { buildIp } from '../../lib/wire/build';
 import { decodeEthernet, decodeIp } from '../../lib/wire/decode';
 import { toPacketJson } from '../../lib/wire/summary';
@@ -294,7 +293,11 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
         const t = nowMs();
         const bad = await judgeAfter(api.apply(env, st, { type: 'close', port: localPort }, t), t);
         // A new listener on the port, for this probe's later calls and the next probes.
-        const fd2 = await openListener(lab, ip, localPort, ctx.listen!.backlog);
+        // (SO_REUSEADDR: the closed listener's children — accepted, FIN_WAIT, TIME_WAIT — still hold the port)
+        const fd2 = (await lab.agent.must('socket', { family: ip })).fd;
+        await lab.agent.must('setsockopt', { fd: fd2, name: 'SO_REUSEADDR', value: 1 });
+        await lab.agent.must('bind', { fd: fd2, addr: a.dut, port: localPort });
+        await lab.agent.must('listen', { fd: fd2, backlog: ctx.listen!.backlog });
         ctx.listenFds![ip] = fd2;
         deferSet = false;
         feed(api.apply(env, st, { type: 'listen', port: localPort, backlog: ctx.listen!.backlog }, nowMs()));

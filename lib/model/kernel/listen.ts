@@ -86,6 +86,10 @@ function cookieChild(st: Step, l: Listener, seg: Seg, ko: KernelOpts, c: Extract
     tos: ipf.tos,
     flow: flowFor(st, key),
     md5,
+    // tcp_create_openreq_child: snd_wnd = the ACK's window << the peer's (decoded) wscale, snd_wl1 = its seq (C27)
+    sndWnd: seg.window * 2 ** (c.wsOk ? c.ws : 0),
+    sndWl1: seg.seq,
+    sndWscale: c.wsOk ? c.ws : 0,
   });
   childProcess(st, child, seg, ko);
 }

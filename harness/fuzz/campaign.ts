@@ -31,7 +31,7 @@ import type { Lab } from '../topology/lab';
 import { softnetDropped } from './kernel-drops';
 import { ListenerOracle } from './listener-oracle';
 import { loadModel, ModelApi, TRUE_MODEL } from './model-api';
-import { drainAcceptQueue, runSequenceProbe, SequenceContext } from './sequence-engine';
+import { drainAcceptQueue, openReusableListener, runSequenceProbe, SequenceContext } from './sequence-engine';
 import { readModelSysctls } from '../engine/dut-sysctls';
 import { PipelineWorker } from './pipeline';
 import type { EnvParams, JudgedDivergence, Link, Packed } from './pipeline-protocol';
@@ -692,7 +692,9 @@ async function prepareLab(
 ): Promise<Prepared> {
   await lab.reset({ sysctls: sysctlsIn });
   let listenFds: number[] = [];
-  if (!o.active) listenFds = [await openListener(lab, 4, o.listen.port, o.listen.backlog), await openListener(lab, 6, o.listen.port, o.listen.backlog)];
+  // (sequential campaigns' listeners take SO_REUSEADDR, so a close-listener call can open a new one)
+  const open = o.sequential ? openReusableListener : openListener;
+  if (!o.active) listenFds = [await open(lab, 4, o.listen.port, o.listen.backlog), await open(lab, 6, o.listen.port, o.listen.backlog)];
   const key = JSON.stringify([lab.addr.index, lab.mtu, sysctlsIn]);
   let facts = o.facts?.get(key);
   if (!facts) {

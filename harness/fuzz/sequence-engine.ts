@@ -293,11 +293,7 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
         const t = nowMs();
         const bad = await judgeAfter(api.apply(env, st, { type: 'close', port: localPort }, t), t);
         // A new listener on the port, for this probe's later calls and the next probes.
-        // (SO_REUSEADDR: the closed listener's children — accepted, FIN_WAIT, TIME_WAIT — still hold the port)
-        const fd2 = (await lab.agent.must('socket', { family: ip })).fd;
-        await lab.agent.must('setsockopt', { fd: fd2, name: 'SO_REUSEADDR', value: 1 });
-        await lab.agent.must('bind', { fd: fd2, addr: a.dut, port: localPort });
-        await lab.agent.must('listen', { fd: fd2, backlog: ctx.listen!.backlog });
+        const fd2 = await openReusableListener(lab, ip, localPort, ctx.listen!.backlog);
         ctx.listenFds![ip] = fd2;
         deferSet = false;
         feed(api.apply(env, st, { type: 'listen', port: localPort, backlog: ctx.listen!.backlog }, nowMs()));
@@ -484,6 +480,21 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
         lab.injector.send(buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: localPort, flags: 'R', seq: s >>> 0, window: 0 }), 'link');
     }
   }
+}
+
+/**
+ * A listener with SO_REUSEADDR, as the sequential campaigns open theirs: a close-listener call opens
+ * a new one while the old one's children (accepted, FIN_WAIT, TIME_WAIT) still hold the port, which
+ * bind() allows only when they too were made with SO_REUSEADDR (children inherit it). Nothing on the
+ * wire depends on it.
+ */
+export async function openReusableListener(lab: Lab, ip: 4 | 6, port: number, backlog: number): Promise<number> {
+  const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;
+  const fd = (await lab.agent.must('socket', { family: ip })).fd;
+  await lab.agent.must('setsockopt', { fd, name: 'SO_REUSEADDR', value: 1 });
+  await lab.agent.must('bind', { fd, addr: a.dut, port });
+  await lab.agent.must('listen', { fd, backlog });
+  return fd;
 }
 
 /** Accept and abort every child waiting in the listener's accept queue (keeps the queue from filling). */

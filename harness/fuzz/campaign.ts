@@ -31,7 +31,7 @@ import type { Lab } from '../topology/lab';
 import { softnetDropped } from './kernel-drops';
 import { ListenerOracle } from './listener-oracle';
 import { loadModel, ModelApi, TRUE_MODEL } from './model-api';
-import { drainAcceptQueue, runSequenceProbe, SequenceContext } from './sequence-engine';
+import { drainAcceptQueue, openReusableListener, runSequenceProbe, SequenceContext } from './sequence-engine';
 import { readModelSysctls } from '../engine/dut-sysctls';
 import { PipelineWorker } from './pipeline';
 import type { EnvParams, JudgedDivergence, Link, Packed } from './pipeline-protocol';
@@ -135,6 +135,7 @@ interface OneRun {
   frames: CapturedFrame[];
   sentNs: bigint;
   bindings?: Partial<Pick<ProbeBindings, 'dutIsn' | 'dutTsval' | 'dutWindow'>>;
+  waitsMs?: number[];
 }
 
 interface Pending {
@@ -224,6 +225,8 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   let envParams: Record<4 | 6, EnvParams> | undefined;
   let seqCtx: SequenceContext | undefined;
   let listenFds: number[] = [];
+  // (a close-listener call replaces a family's listener: the sequence context has the live fds)
+  const liveListenFds = (): number[] => (seqCtx?.listenFds ? [seqCtx.listenFds[4], seqCtx.listenFds[6]] : listenFds);
   let kernel = '';
 
   const dutFacts: DutFacts = new Map();
@@ -280,6 +283,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         frames: j.frames,
         sentNs: j.sentNs,
         bindings: j.bindings,
+        waitsMs: j.waitsMs,
       };
     }
     const { out } = await runProbes([p], 1);
@@ -329,6 +333,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         campaign: { name: c.name, seed: c.seed },
         original: { index: f.index, kind: f.probe.kind },
         bindings: j.bindings ?? f.bindings,
+        waitsMs: j.waitsMs,
       });
       writeFileAtomic(path.join(o.runDir, reproRel), yaml);
     } catch (e) {
@@ -501,10 +506,10 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
           });
         // Children completed by setups wait in the accept queue (reset, but queued): drain it well
         // before it reaches the backlog, or later setups' SYNs are dropped.
-        if (!active && (i - a) % 32 === 31) await drainAcceptQueue(lab, listenFds);
+        if (!active && (i - a) % 32 === 31) await drainAcceptQueue(lab, liveListenFds());
         progress();
       }
-      if (!active) await drainAcceptQueue(lab, listenFds);
+      if (!active) await drainAcceptQueue(lab, liveListenFds());
       await finish({ a, b, profile: profileIndexAt(c, a), judged: Promise.resolve({ divergences: ds, rules: [...rules], results }) });
     }
   };
@@ -687,7 +692,9 @@ async function prepareLab(
 ): Promise<Prepared> {
   await lab.reset({ sysctls: sysctlsIn });
   let listenFds: number[] = [];
-  if (!o.active) listenFds = [await openListener(lab, 4, o.listen.port, o.listen.backlog), await openListener(lab, 6, o.listen.port, o.listen.backlog)];
+  // (sequential campaigns' listeners take SO_REUSEADDR, so a close-listener call can open a new one)
+  const open = o.sequential ? openReusableListener : openListener;
+  if (!o.active) listenFds = [await open(lab, 4, o.listen.port, o.listen.backlog), await open(lab, 6, o.listen.port, o.listen.backlog)];
   const key = JSON.stringify([lab.addr.index, lab.mtu, sysctlsIn]);
   let facts = o.facts?.get(key);
   if (!facts) {

@@ -10,7 +10,7 @@
 import { judge, Verdict } from '../../lib/match/judge';
 import { bind } from '../../lib/model/core/match';
 import type { ModelEnv, ModelState, Prediction } from '../../lib/model';
-import { bindingsFor, Probe, ProbeBindings, probePacketSpec } from '../../lib/fuzz/probe';
+import { bindingsFor, Probe, ProbeBindings, ProbeCall, probePacketSpec, WAIT_CAP_MS } from '../../lib/fuzz/probe';
 import { buildIp } from '../../lib/wire/build';
 import { decodeEthernet, decodeIp } from '../../lib/wire/decode';
 import { toPacketJson } from '../../lib/wire/summary';
@@ -27,7 +27,10 @@ export interface SequenceContext {
   /** Model state with the listener open (passive targets) or empty (active). */
   base: Record<4 | 6, ModelState>;
   listen?: { port: number; backlog: number };
-  /** The listeners' fds per family (a close step accepts the probe's connection from them). */
+  /**
+   * The listeners' fds per family (a close step accepts the probe's connection from them). A
+   * close-listener call replaces the family's entry with the new listener's fd.
+   */
   listenFds?: Record<4 | 6, number>;
   /** Closed DUT port for sentinels. */
   closedPort?: number;
@@ -35,7 +38,8 @@ export interface SequenceContext {
 
 export interface SequenceJudgement {
   verdict: Verdict;
-  phase: 'setup' | 'mutated';
+  /** where the first disagreement came: the setup, the mutated packet, or a call around it */
+  phase: 'setup' | 'mutated' | 'call';
   observed: PacketJson[];
   predicted: PacketJson[];
   rules: string[];
@@ -46,7 +50,12 @@ export interface SequenceJudgement {
   sentNs: bigint;
   /** What the setup captured from the DUT (for the repro case). */
   bindings: Partial<Pick<ProbeBindings, 'dutIsn' | 'dutTsval' | 'dutWindow'>>;
+  /** How long each wait call waited (ms; 0 = no timer was due within WAIT_CAP_MS), for the repro case. */
+  waitsMs?: number[];
 }
+
+/** How far past the model's due time a wait call ticks: the kernel's timer wheel fires late by up to a granule (64 ms at 1–4 s). */
+const WAIT_MARGIN_MS = 150;
 
 const SENTINEL_SPORT = 65534;
 /**
@@ -143,8 +152,15 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
   let synSeq: number | undefined;
 
   const ends = () => ({ src: a.peer, dst: a.dut, dport: localPort });
+  const waitsMs: number[] = [];
+  /** The probe's connection, accepted by a call (aborted at the end unless a close call closed it). */
+  let acceptedFd: number | undefined;
+  /** A defer-accept call set TCP_DEFER_ACCEPT on this family's listener: cleared at the end. */
+  let deferSet = false;
+  /** Answers the model predicted after the judged window of the last packet or call (a delayed ACK). */
+  let later: Prediction[] = [];
   const fail = (
-    phase: 'setup' | 'mutated',
+    phase: 'setup' | 'mutated' | 'call',
     v: Verdict,
     observed: PacketJson[],
     predicted: Prediction[],
@@ -161,6 +177,7 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     sentNs,
     sent,
     bindings: captured,
+    ...(waitsMs.length ? { waitsMs } : {}),
     get reasons() {
       return reasonsOut.map((r) => `${r.fn}: ${r.text}`);
     },
@@ -170,6 +187,144 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     for (const x of r.reasons) {
       rules.push(x.rule);
       reasonsOut.push(x);
+    }
+  };
+
+  /** Bytes of the mutated packet as sent (an again call sends them once more). */
+  let mutatedBytes: Uint8Array | undefined;
+  const lfdOf = (call: ProbeCall): number => {
+    const l = ctx.listenFds?.[ip];
+    if (l === undefined || !ctx.listen) throw new Error(`sequence engine: call ${call} needs the listener (a passive target)`);
+    return l;
+  };
+  /** The model's answers due by `t` from earlier packets/calls, and the rest kept for later. */
+  const laterDue = (t: number): Prediction[] => {
+    const due = later.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
+    later = later.filter((p) => p.atMs > t + JUDGED_WITHIN_MS);
+    return due;
+  };
+  /** Judge what the kernel sent on the flow since the last exchange (and after `bytes`, if any) against `r`. */
+  const judgeAfter = async (r: ReturnType<ModelApi['apply']>, t: number, bytes?: Uint8Array): Promise<SequenceJudgement | undefined> => {
+    const judged = [...laterDue(t), ...r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS)];
+    const { frames, sentNs } = await exchange(lab, ip, bytes, () => flowKey, closedPort, deferredCount(judged, t), false);
+    feed(r);
+    later = [...later, ...r.responses.filter((p) => p.atMs > t + JUDGED_WITHIN_MS)];
+    const observed = frames.map((f) => toPacketJson(decodeEthernet(f.bytes))!);
+    const v = judge(judged, observed, st, r.reasons);
+    if (!v.ok) return fail('call', v, observed, judged, frames, sentNs, bytes);
+    st = v.state;
+    return undefined;
+  };
+  const callDivergence = (rule: string, fn: string, field: string, text: string): SequenceJudgement =>
+    fail('call', { ok: false, state: st, divergence: { rule, fn, fields: [field], diffs: [], text } }, [], [], [], 0n);
+  /** accept() until the probe's connection or EAGAIN (other probes' children aborted); judged against the model's accept. */
+  const acceptCall = async (): Promise<SequenceJudgement | undefined> => {
+    const lfd = lfdOf('accept');
+    const t = nowMs();
+    const r = api.apply(env, st, { type: 'accept', port: localPort }, t);
+    const modelGot = r.reasons.some((x) => x.rule === 'event.accept');
+    let got: number | undefined;
+    for (;;) {
+      const a2 = await lab.agent.call('accept', { fd: lfd, timeoutMs: 0 });
+      if (!a2.ok) break;
+      if (a2.result!.port === peerPort && a2.result!.family === ip && acceptedFd === undefined) {
+        got = a2.result!.fd;
+        break;
+      }
+      await lab.agent.call('setsockopt', { fd: a2.result!.fd, name: 'SO_LINGER', value: { onoff: 1, linger: 0 } });
+      await lab.agent.call('close', { fd: a2.result!.fd });
+    }
+    if (got !== undefined) acceptedFd = got;
+    const bad = await judgeAfter(r, t);
+    if (bad) return bad;
+    if (modelGot !== (got !== undefined))
+      return callDivergence(
+        modelGot ? 'event.accept' : 'event.accept-empty',
+        'inet_csk_accept',
+        'acceptq',
+        modelGot
+          ? `accept(): the model has the probe's connection (peer port ${peerPort}) in the accept queue, the kernel returned none`
+          : `accept(): the kernel returned the probe's connection (peer port ${peerPort}), the model's accept queue is empty`,
+      );
+    return undefined;
+  };
+  const playCall = async (call: ProbeCall): Promise<SequenceJudgement | undefined> => {
+    switch (call) {
+      case 'again': {
+        if (!mutatedBytes) return undefined;
+        const t = nowMs();
+        return judgeAfter(api.apply(env, st, { type: 'segment', seg: decodeIp(mutatedBytes) }, t), t, mutatedBytes);
+      }
+      case 'wait': {
+        const t0 = nowMs();
+        const due = Math.min(st.nextDue, ...later.map((p) => p.atMs));
+        if (!(due - t0 <= WAIT_CAP_MS)) {
+          waitsMs.push(0);
+          return undefined;
+        }
+        await new Promise((res) => setTimeout(res, Math.max(0, due + WAIT_MARGIN_MS - t0)));
+        const t = nowMs();
+        waitsMs.push(Math.round(t - t0));
+        return judgeAfter(api.apply(env, st, { type: 'tick' }, t), t);
+      }
+      case 'accept':
+        return acceptCall();
+      case 'recv':
+      case 'close': {
+        if (acceptedFd === undefined) {
+          const bad = await acceptCall();
+          if (bad || acceptedFd === undefined) return bad;
+        }
+        if (call === 'recv') {
+          await lab.agent.call('recv', { fd: acceptedFd, max: 65536, timeoutMs: 0 });
+          const t = nowMs();
+          return judgeAfter(api.apply(env, st, { type: 'recv', port: localPort, peerPort }, t), t);
+        }
+        await lab.agent.must('close', { fd: acceptedFd });
+        acceptedFd = undefined;
+        closed = true;
+        // (the model's time is when close() came back: the FIN or RST left inside it)
+        const t = nowMs();
+        return judgeAfter(api.apply(env, st, { type: 'close', port: localPort, peerPort }, t), t);
+      }
+      case 'close-listener': {
+        const lfd = lfdOf(call);
+        await lab.agent.must('close', { fd: lfd });
+        const t = nowMs();
+        const bad = await judgeAfter(api.apply(env, st, { type: 'close', port: localPort }, t), t);
+        // A new listener on the port, for this probe's later calls and the next probes.
+        const fd2 = await openReusableListener(lab, ip, localPort, ctx.listen!.backlog);
+        ctx.listenFds![ip] = fd2;
+        deferSet = false;
+        feed(api.apply(env, st, { type: 'listen', port: localPort, backlog: ctx.listen!.backlog }, nowMs()));
+        return bad;
+      }
+      case 'listen-in-use': {
+        lfdOf(call);
+        const fd2 = (await lab.agent.must('socket', { family: ip })).fd;
+        const b = await lab.agent.call('bind', { fd: fd2, addr: a.dut, port: localPort });
+        await lab.agent.call('close', { fd: fd2 });
+        const t = nowMs();
+        const r = api.apply(env, st, { type: 'listen', port: localPort, backlog: ctx.listen!.backlog }, t);
+        const inUse = r.reasons.some((x) => x.rule === 'event.listen-in-use');
+        const bad = await judgeAfter(r, t);
+        if (bad) return bad;
+        if (inUse !== (!b.ok && b.err === 'EADDRINUSE'))
+          return callDivergence(
+            'event.listen-in-use',
+            'inet_csk_get_port',
+            'errno',
+            `bind() of a second socket to port ${localPort}: ${b.ok ? 'succeeded' : b.err}, the model says ${inUse ? 'EADDRINUSE' : 'free'}`,
+          );
+        return undefined;
+      }
+      case 'defer-accept': {
+        const lfd = lfdOf(call);
+        await lab.agent.must('setsockopt', { fd: lfd, name: 'TCP_DEFER_ACCEPT', value: 1 });
+        deferSet = true;
+        const t = nowMs();
+        return judgeAfter(api.apply(env, st, { type: 'setsockopt', port: localPort, opts: { deferAccept: 1 } }, t), t);
+      }
     }
   };
 
@@ -274,6 +429,10 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
       pending = [];
       pendingObserved = [];
     }
+    for (const call of probe.before ?? []) {
+      const bad = await playCall(call);
+      if (bad) return bad;
+    }
     // The mutated packet.
     const b = bindingsFor(probe, captured);
     const spec = probePacketSpec(probe, probe.mutated, b, ends());
@@ -286,8 +445,22 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     feed(r);
     const observed = frames.map((f) => toPacketJson(decodeEthernet(f.bytes))!);
     const v = judge(predicted, observed, r.state, r.reasons);
+    if (v.ok && probe.after?.length) {
+      st = v.state;
+      mutatedBytes = bytes;
+      later = r.responses.filter((p) => p.atMs > t + JUDGED_WITHIN_MS);
+      for (const call of probe.after) {
+        const bad = await playCall(call);
+        if (bad) return bad;
+      }
+    }
     return fail('mutated', v, observed, predicted, frames, sentNs, bytes);
   } finally {
+    if (acceptedFd !== undefined) {
+      await lab.agent.call('setsockopt', { fd: acceptedFd, name: 'SO_LINGER', value: { onoff: 1, linger: 0 } });
+      await lab.agent.call('close', { fd: acceptedFd });
+    }
+    if (deferSet && ctx.listenFds) await lab.agent.call('setsockopt', { fd: ctx.listenFds[ip], name: 'TCP_DEFER_ACCEPT', value: 0 });
     // Clean up: an abortive close for an active socket; a RST at the peer's ISN+1 for a passive flow
     // (kills a request socket; an established child that took data stays and is drained later).
     if (fd !== undefined) await lab.agent.call('close', { fd });
@@ -307,6 +480,21 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
         lab.injector.send(buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: localPort, flags: 'R', seq: s >>> 0, window: 0 }), 'link');
     }
   }
+}
+
+/**
+ * A listener with SO_REUSEADDR, as the sequential campaigns open theirs: a close-listener call opens
+ * a new one while the old one's children (accepted, FIN_WAIT, TIME_WAIT) still hold the port, which
+ * bind() allows only when they too were made with SO_REUSEADDR (children inherit it). Nothing on the
+ * wire depends on it.
+ */
+export async function openReusableListener(lab: Lab, ip: 4 | 6, port: number, backlog: number): Promise<number> {
+  const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;
+  const fd = (await lab.agent.must('socket', { family: ip })).fd;
+  await lab.agent.must('setsockopt', { fd, name: 'SO_REUSEADDR', value: 1 });
+  await lab.agent.must('bind', { fd, addr: a.dut, port });
+  await lab.agent.must('listen', { fd, backlog });
+  return fd;
 }
 
 /** Accept and abort every child waiting in the listener's accept queue (keeps the queue from filling). */

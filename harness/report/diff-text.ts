@@ -31,7 +31,9 @@ function stepTitle(s: StepOutcome): string {
 }
 
 function diffTable(diffs: readonly FieldDiff[], indent: string): string[] {
-  const rows = [['field', 'expected', 'observed'], ...diffs.map((d) => [d.field, d.expected, d.observed].map(oneLine))];
+  // (a model diff of an option element one side lacks — an extra SACK block — has no value there)
+  const cell = (x: string | undefined): string => oneLine(x === undefined ? '(none)' : String(x));
+  const rows = [['field', 'expected', 'observed'], ...diffs.map((d) => [d.field, d.expected, d.observed].map(cell))];
   const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => Array.from(r[c]).length)));
   const pad = (s: string, n: number): string => s + ' '.repeat(Math.max(0, n - Array.from(s).length));
   return rows.map((r, i) => {

@@ -6,7 +6,7 @@ import { optionByteLength } from '../wire/tcp-options';
 import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG } from '../wire/types';
 import type { GeneratorConfig, MutatorName, OptionKindName } from './campaign';
 import type { Prng } from '../util/prng';
-import type { ProbeMistakes, ProbeOption, ProbePacket, SeqRef, TsRef } from './probe';
+import { IP_LAYER_MISTAKES, type ProbeMistakes, type ProbeOption, type ProbePacket, type SeqRef, type TsRef } from './probe';
 import { DEFAULT_WEIGHTS, SynGeneratorWeights } from './syn-generator';
 
 export const ALL_FLAGS = [FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE] as const;
@@ -110,6 +110,8 @@ export function pickMistakes(rng: Prng, cfg: GeneratorConfig): ProbeMistakes {
   if (rng.chance(cfg.mistakes.badChecksum)) m.tcpChecksum = 'bad';
   if (rng.chance(cfg.mistakes.ipChecksum)) m.ipChecksum = 'bad';
   if (rng.chance(cfg.mistakes.dataOffset)) m.dataOffset = rng.pick([0, 1, 4, 15]);
+  // (drawn only when the campaign gives ip_layer: other probe streams stay as they were)
+  if (cfg.mistakes.ipLayer && rng.chance(cfg.mistakes.ipLayer)) m.ipLayer = rng.pick(IP_LAYER_MISTAKES);
   return m;
 }
 
@@ -178,7 +180,8 @@ export function pickTsval(rng: Prng, cfg: GeneratorConfig): TsRef {
 // Options
 
 export function probeOptionBytes(o: ProbeOption): number {
-  return o.kind === 'ts' ? 10 : optionByteLength(o);
+  // (the kernel's cookie is 8 bytes: kind, length, cookie; the experimental form adds the 2-byte magic)
+  return o.kind === 'ts' ? 10 : o.kind === 'tfo-valid' ? (o.exp ? 12 : 10) : optionByteLength(o);
 }
 
 export function listBytes(opts: readonly ProbeOption[]): number {

@@ -131,6 +131,26 @@ export function genListenerKind(rng: Prng, cfg: GeneratorConfig, kind: string): 
       const options = flags & SYN ? fuzzOptions(rng, cfg, () => tsAbs(rng)) : segmentOptions(rng, cfg, () => tsAbs(rng));
       return packet(rng, cfg, { flags, seq: nearEdge(rng, cfg.seq, [ISN, ISN1]), ack: absAck(rng), options, payload: pickPayload(rng, cfg) });
     }
+    case 'tfo_valid': {
+      // The cookie is resolved from the probe's profile key (probeAt: withProfileKeys) and addresses.
+      const exp = rng.chance(0.2);
+      const which = rng.chance(0.35) ? 'backup' : 'primary';
+      const options: ProbeOption[] = [
+        { kind: 'mss', value: 1460 },
+        { kind: 'sackOK' },
+        tsAbs(rng),
+        { kind: 'nop' },
+        { kind: 'wscale', shift: 7 },
+        { kind: 'tfo-valid', keyHex: '', which, ...(exp ? { exp: true } : {}) },
+      ];
+      return packet(rng, cfg, {
+        flags: withExtraFlags(rng, cfg, SYN),
+        seq: ISN,
+        ack: seqRef('abs', 0),
+        options,
+        payload: pickPayload(rng, cfg, rng.chance(0.6)),
+      });
+    }
     default:
       throw new Error(`listener generator: unknown packet class '${kind}'`);
   }

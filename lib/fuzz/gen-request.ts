@@ -72,6 +72,23 @@ export function withoutBareFin(p: ProbePacket): ProbePacket {
   return { ...p, payload: Uint8Array.of(0x61) };
 }
 
+/**
+ * After a setup SYN without TS, a third packet's TS option keeps TSecr 0. A syncookie ACK with TS and
+ * a non-zero TSecr has its option bits (SACK, window scale, ECN) read from TSecr − ts_off, the
+ * 4-tuple's secret offset, which a DUT that never sent a TS option never showed: no model can say
+ * which bits the kernel reads (docs/model-corrections.md C26). With TSecr 0 the kernel reads none.
+ * Applies to every profile (a req without TS ignores TSecr anyway). No PRNG draw.
+ */
+export function withKnownCookieBits(p: ProbePacket, setupTs: boolean): ProbePacket {
+  if (setupTs) return p;
+  const i = p.options.findIndex((o) => o.kind === 'ts' && !(o.ecr.base === 'abs' && o.ecr.offset === 0));
+  if (i < 0) return p;
+  const o = p.options[i] as Extract<ProbeOption, { kind: 'ts' }>;
+  const options = [...p.options];
+  options[i] = { kind: 'ts', val: o.val, ecr: { base: 'abs', offset: 0 } };
+  return { ...p, options };
+}
+
 function genRequestRaw(rng: Prng, cfg: GeneratorConfig, kind: string): ProbePacket {
   const ts = () => tsOption(rng, cfg);
   switch (kind) {

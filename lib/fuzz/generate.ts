@@ -8,11 +8,13 @@ import { isActive } from './campaign';
 import { FLAGS, pickKind, pickU32 } from './gen-common';
 import { genEstablished, genEstablishedKind } from './gen-established';
 import { genListener, genListenerKind } from './gen-listener';
-import { genRequest, genRequestKind } from './gen-request';
+import { genRequest, genRequestKind, withKnownCookieBits } from './gen-request';
 import { genSynSent, genSynSentKind, synackOptions } from './gen-synsent';
 import { genTimeWait, genTimeWaitKind } from './gen-timewait';
 import { Prng } from '../util/prng';
-import type { Probe, ProbeOption, ProbePacket, SetupStep, Target } from './probe';
+import { netnsKeys } from '../model/kernel/fastopen';
+import { toHex } from '../wire/bytes';
+import { CALLS_BEFORE, type Probe, type ProbeCall, type ProbeOption, type ProbePacket, type SetupStep, type Target } from './probe';
 
 /** The pure per-target generators: (rng, config, index) → the mutated packet. */
 export const GENERATORS: Readonly<Record<Target, (rng: Prng, cfg: GeneratorConfig, index: number) => ProbePacket>> = {
@@ -182,7 +184,8 @@ export function probeAt(c: Campaign, index: number): Probe {
   // (drawn only for timewait: the other targets' probe streams stay as they were)
   const fin = c.target === 'timewait' ? rng.chance(g.setup.fin ?? 0.75) : true;
   const kind = pickKind(rng, g, FALLBACK[c.target]);
-  const mutated = BY_KIND[c.target](rng, g, kind);
+  const raw = BY_KIND[c.target](rng, g, kind);
+  const mutated = c.target === 'request' ? withKnownCookieBits(raw, ts) : kind === 'tfo_valid' ? withProfileKeys(raw, c, index) : raw;
   return {
     index,
     seed,
@@ -195,7 +198,38 @@ export function probeAt(c: Campaign, index: number): Probe {
     peerTsval,
     setup: setupFor(c, ts, fin),
     mutated,
+    // (drawn last and only with `calls`: the other campaigns' probe streams stay as they were)
+    ...(g.calls && rng.chance(g.calls.p) ? drawCalls(rng, g.calls.kinds) : {}),
   };
+}
+
+/**
+ * A tfo_valid SYN's cookie option under the probe's profile key (net.ipv4.tcp_fastopen_key: primary,
+ * or the backup when the profile has one); without a key, 8 fixed bytes no key made (an invalid cookie).
+ */
+function withProfileKeys(p: ProbePacket, c: Campaign, index: number): ProbePacket {
+  const keys = netnsKeys(String(c.profiles[profileIndexAt(c, index)].sysctls['net.ipv4.tcp_fastopen_key'] ?? '') || undefined);
+  const options = p.options.map((o): ProbeOption => {
+    if (o.kind !== 'tfo-valid') return o;
+    const key = o.which === 'backup' ? keys?.backup : keys?.primary;
+    if (!key) return { kind: 'tfo', cookie: Uint8Array.of(0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a), ...(o.exp ? { exp: true } : {}) };
+    return { ...o, keyHex: toHex(key) };
+  });
+  return { ...p, options };
+}
+
+/** One or two calls by weight, split into those played before the mutated packet and after it. */
+export function drawCalls(rng: Prng, kinds: Readonly<Record<ProbeCall, number>>): Pick<Probe, 'before' | 'after'> {
+  const table = (Object.entries(kinds) as Array<[ProbeCall, number]>).filter(([, w]) => w > 0);
+  if (!table.length) return {};
+  const n = rng.chance(0.3) ? 2 : 1;
+  const before: ProbeCall[] = [];
+  const after: ProbeCall[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = rng.weighted(table.map(([name, w]) => [w, name] as const));
+    (CALLS_BEFORE.has(k) ? before : after).push(k);
+  }
+  return { ...(before.length ? { before } : {}), ...(after.length ? { after } : {}) };
 }
 
 /** Probes from..to-1 (to = Infinity: forever), in order. */

@@ -16,7 +16,7 @@ import { ALL_FLAGS, compile, listBytes, pickMistakes, pickTos, pickU32, pickWind
 import { probeAt, probeSeed, profileIndexAt, setupFor, setupVariant } from './generate';
 import { Prng } from '../util/prng';
 import { clonePacket, probeFromJson, probeToJson, type Probe, type ProbeOption, type ProbePacket, type SeqRef } from './probe';
-import { withoutBareFin } from './gen-request';
+import { withKnownCookieBits, withoutBareFin } from './gen-request';
 import { synsentDecidable } from './gen-synsent';
 import { SHARD_BLOCK } from './shard';
 
@@ -356,6 +356,8 @@ export function mutantOf(c: Campaign, index: number, parent: Probe, k: number, r
   // TSecr just above the SYN's TSval, C11; a bare FIN at rcv_nxt, C14).
   if (c.target === 'synsent') p.mutated = synsentDecidable(p.mutated);
   else if (c.target === 'request' || c.target === 'established') p.mutated = withoutBareFin(p.mutated);
+  // and the syncookie option bits no model can read (C26).
+  if (c.target === 'request') p.mutated = withKnownCookieBits(p.mutated, setupVariant(p.setup).ts);
   return { ...p, origin: { parent: k, ops } };
 }
 

@@ -3,10 +3,11 @@
 // fields are *relative* where it matters (peer ISN, DUT ISN, the DUT's window, the last TSvals), so
 // one probe means the same thing whatever ISN the kernel draws; `probePacketSpec` turns them into
 // numbers once the engine has captured the DUT's values. Pure.
-import type { PacketMistakes, PacketSpec } from '../wire/build';
+import { buildLength, type PacketMistakes, type PacketSpec } from '../wire/build';
 import { fromHex, toHex } from '../wire/bytes';
 import { stableStringify } from '../util/stable-hash';
 import type { TcpOption } from '../wire/types';
+import { tfoCookieUnder } from '../model/kernel/fastopen';
 
 /** The four states a campaign can aim at. */
 export type Target = 'listener' | 'request' | 'synsent' | 'established' | 'timewait';
@@ -38,8 +39,15 @@ export interface TsRef {
   offset: number;
 }
 
-/** A TCP option as it will be sent; the TS option's values may be relative. */
-export type ProbeOption = Exclude<TcpOption, { kind: 'ts' }> | { kind: 'ts'; val: TsRef; ecr: TsRef };
+/**
+ * A TCP option as it will be sent; the TS option's values may be relative. `tfo-valid` is the Fast
+ * Open cookie the DUT computes for the probe's address pair under `keyHex` (the namespace key of the
+ * probe's profile, primary or backup: `which`), resolved when the addresses are known.
+ */
+export type ProbeOption =
+  | Exclude<TcpOption, { kind: 'ts' }>
+  | { kind: 'ts'; val: TsRef; ecr: TsRef }
+  | { kind: 'tfo-valid'; keyHex: string; which: 'primary' | 'backup'; exp?: boolean };
 
 /** Deliberate errors (a subset of lib/wire PacketMistakes that the case format can also carry). */
 export interface ProbeMistakes {
@@ -50,6 +58,28 @@ export interface ProbeMistakes {
   dataOffset?: number;
   /** the three reserved bits left of AE (1..7) */
   reservedBits?: number;
+  /**
+   * Listener probes: a packet TCP never gets, or gets for no socket (generator mistakes.ip_layer):
+   * truncated (IP length 8 bytes beyond the packet), short-tcp (IP length ending 10 bytes into the
+   * TCP header), fragment (IPv4 fragment offset 8 bytes; IPv6: as truncated), broadcast (to a
+   * multicast address: 224.0.0.1, ff02::1), not-local (to a neighbour's address), closed-port (to the
+   * listener's port + 1).
+   */
+  ipLayer?: IpLayerMistake;
+}
+
+export type IpLayerMistake = 'truncated' | 'short-tcp' | 'fragment' | 'broadcast' | 'not-local' | 'closed-port';
+export const IP_LAYER_MISTAKES: readonly IpLayerMistake[] = ['truncated', 'short-tcp', 'fragment', 'broadcast', 'not-local', 'closed-port'];
+
+/** A neighbour of `addr` on its subnet that is nobody's (last byte + 100). */
+function neighbourOf(addr: string): string {
+  if (addr.includes(':')) {
+    const i = addr.lastIndexOf(':');
+    return `${addr.slice(0, i + 1)}${((parseInt(addr.slice(i + 1) || '0', 16) + 0x64) & 0xffff).toString(16)}`;
+  }
+  const parts = addr.split('.');
+  parts[3] = String((Number(parts[3]) + 100) % 256);
+  return parts.join('.');
 }
 
 /** The packet a probe sends (mutated, or a setup packet). */
@@ -85,6 +115,29 @@ export type SetupStep =
   | { kind: 'connect' }
   | { kind: 'close' };
 
+/**
+ * A socket call or a pause interleaved with the probe's packets (the generator's `calls`; the
+ * sequence engine judges what each makes the kernel send, like a packet's answer):
+ *  - again:          the mutated packet once more, at once (rate limits: tcp_oow_rate_limited, TIME_WAIT's);
+ *  - wait:           until the model's next timer is due (at most WAIT_CAP_MS away; none due: no wait) —
+ *                    SYN-ACK / SYN retransmissions, request expiry, deferred-accept re-sends;
+ *  - accept:         accept() on the listener: the probe's connection if the kernel queued it (others aborted);
+ *  - recv:           accept() if not yet, then read what is queued on the connection;
+ *  - close:          accept() if not yet, then close() the connection (RST with unread data, else FIN);
+ *  - close-listener: close() the listener (requests dropped, unaccepted children reset), then a new one;
+ *  - listen-in-use:  a second socket binds the listener's port: EADDRINUSE, nothing sent;
+ *  - defer-accept:   setsockopt(TCP_DEFER_ACCEPT, 1 s) on the listener (played before the mutated packet;
+ *                    cleared after the probe).
+ */
+export type ProbeCall = 'again' | 'wait' | 'accept' | 'recv' | 'close' | 'close-listener' | 'listen-in-use' | 'defer-accept';
+export const PROBE_CALLS: readonly ProbeCall[] = ['again', 'wait', 'accept', 'recv', 'close', 'close-listener', 'listen-in-use', 'defer-accept'];
+/** Calls played before the mutated packet (the others come after it). */
+export const CALLS_BEFORE: ReadonlySet<ProbeCall> = new Set(['defer-accept']);
+/** Calls that need the DUT's listener (passive request and established targets only). */
+export const LISTENER_CALLS: ReadonlySet<ProbeCall> = new Set(['accept', 'recv', 'close', 'close-listener', 'listen-in-use', 'defer-accept']);
+/** The longest a wait call waits for the model's next timer. */
+export const WAIT_CAP_MS = 3500;
+
 export interface Probe {
   /** campaign index: probeAt(campaign, index) gives this probe again */
   index: number;
@@ -107,6 +160,10 @@ export interface Probe {
   peerTsval: number;
   setup: SetupStep[];
   mutated: ProbePacket;
+  /** calls played after the setup, before the mutated packet (absent: none) */
+  before?: ProbeCall[];
+  /** calls played after the mutated packet, in order (absent: none) */
+  after?: ProbeCall[];
 }
 
 /** Values `probePacketSpec` needs. dutIsn is required as soon as a field refers to it. */
@@ -142,10 +199,15 @@ export function resolveTs(r: TsRef, b: ProbeBindings): number {
   return (base + r.offset) >>> 0;
 }
 
-export function resolveOptions(opts: readonly ProbeOption[], b: ProbeBindings): TcpOption[] {
+export function resolveOptions(opts: readonly ProbeOption[], b: ProbeBindings, ends?: { src: string; dst: string }): TcpOption[] {
   const out: TcpOption[] = new Array(opts.length);
   for (let i = 0; i < opts.length; i++) {
     const o = opts[i];
+    if (o.kind === 'tfo-valid') {
+      if (!ends) throw new Error("probe option tfo-valid needs the probe's addresses");
+      out[i] = { kind: 'tfo', cookie: fromHex(tfoCookieUnder(fromHex(o.keyHex), ends.src, ends.dst)), ...(o.exp ? { exp: true } : {}) };
+      continue;
+    }
     out[i] = o.kind === 'ts' ? { kind: 'ts', val: resolveTs(o.val, b), ecr: resolveTs(o.ecr, b) } : o;
   }
   return out;
@@ -167,7 +229,7 @@ export function probePacketSpec(probe: Probe, p: ProbePacket, b: ProbeBindings, 
   // This runs once per probe a campaign sends: no spreads, no intermediate objects. Options
   // without a TS item have nothing to resolve and are passed as they are (the builder only reads them).
   let hasTs = false;
-  for (let i = 0; i < p.options.length; i++) if (p.options[i].kind === 'ts') hasTs = true;
+  for (let i = 0; i < p.options.length; i++) if (p.options[i].kind === 'ts' || p.options[i].kind === 'tfo-valid') hasTs = true;
   const spec: PacketSpec = {
     ip: probe.ip,
     src: ends.src,
@@ -179,7 +241,7 @@ export function probePacketSpec(probe: Probe, p: ProbePacket, b: ProbeBindings, 
     flags: p.flags,
     window: p.window,
     urg: p.urg,
-    options: hasTs ? resolveOptions(p.options, b) : (p.options as TcpOption[]),
+    options: hasTs ? resolveOptions(p.options, b, ends) : (p.options as TcpOption[]),
     payload: p.payload,
     tos: p.tos,
     tclass: p.tos,
@@ -187,6 +249,16 @@ export function probePacketSpec(probe: Probe, p: ProbePacket, b: ProbeBindings, 
   // (an IPv4 header checksum mistake on an IPv6 probe is ignored by the builder)
   const pm = packetMistakes(p.mistakes);
   if (pm) spec.mistakes = pm;
+  const il = p.mistakes.ipLayer;
+  if (il !== undefined) {
+    const m: PacketMistakes = (spec.mistakes ??= {});
+    if (il === 'broadcast') spec.dst = probe.ip === 4 ? '224.0.0.1' : 'ff02::1';
+    else if (il === 'not-local') spec.dst = neighbourOf(ends.dst);
+    else if (il === 'closed-port') spec.dport = (ends.dport + 1) & 0xffff;
+    else if (il === 'fragment' && probe.ip === 4) m.fragOffset = 1;
+    else if (il === 'short-tcp') m.ipTotalLength = (probe.ip === 4 ? 20 : 0) + 10;
+    else m.ipTotalLength = buildLength(spec) - (probe.ip === 4 ? 0 : 40) + 8;
+  }
   return spec;
 }
 

@@ -6,7 +6,7 @@
 import { Document, isMap, isSeq, visit } from 'yaml';
 import { toHex } from '../wire/bytes';
 import { flagsToString } from '../wire/flags';
-import type { Probe, ProbeBindings, ProbeOption, ProbePacket, SeqRef, TsRef } from './probe';
+import type { Probe, ProbeBindings, ProbeCall, ProbeOption, ProbePacket, SeqRef, TsRef } from './probe';
 import { parseSignature, signatureId } from './signature';
 
 export interface ReproFinding {
@@ -31,6 +31,8 @@ export interface ReproFinding {
   listen?: { port: number; backlog?: number; sockopts?: Record<string, number | string> };
   /** active targets: sockopts for the connecting socket (the port is the probe's sport) */
   connect?: { sockopts?: Record<string, number | string> };
+  /** how long each of the probe's wait calls waited (ms), as the engine measured it */
+  waitsMs?: readonly number[];
   /** for the header: campaign name, seed, the unminimized probe's index and kind */
   campaign?: { name: string; seed: number };
   original?: { index: number; kind: string };
@@ -129,6 +131,10 @@ class Writer {
         return `ts=${this.ts(o.val)}:${this.ts(o.ecr)}`;
       case 'tfo':
         return `${o.exp ? 'tfoexp' : 'tfo'}${o.cookie.length ? `=${toHex(o.cookie)}` : ''}`;
+      case 'tfo-valid':
+        // the case format's kernel cookie is the primary key's (tfo=kernel: the DUT's cookie for the lab's pair)
+        if (o.which === 'backup') throw new Error("a case cannot send the cookie of the namespace's backup key — replay the finding with synh fuzz --replay");
+        return o.exp ? 'tfoexp=kernel' : 'tfo=kernel';
       case 'md5':
         return o.digest.length === 16 ? `md5=${toHex(o.digest)}` : `kind=19:${toHex(o.digest)}`;
       case 'unknown':
@@ -156,6 +162,10 @@ class Writer {
     if (p.mistakes.ipChecksum && ip === 4) m.ip_checksum = 'bad';
     if (p.mistakes.dataOffset !== undefined) m.data_offset = p.mistakes.dataOffset;
     if (p.mistakes.reservedBits !== undefined) m.reserved_bits = p.mistakes.reservedBits;
+    if (p.mistakes.ipLayer !== undefined)
+      throw new Error(
+        `a case cannot send the probe's IP-layer mistake (${p.mistakes.ipLayer}: another address, port or IP length) — replay the finding with synh fuzz --replay`,
+      );
     if (Object.keys(m).length) s.mistakes = m;
     if (p.options.some((o) => o.kind === 'ts')) this.bound.peerTsval = true;
     return s;
@@ -192,8 +202,54 @@ export function reproCaseYaml(f: ReproFinding): string {
       if (s.bind.includes('dutTsval') && (f.bindings === undefined || f.bindings.dutTsval !== undefined)) w.bound.dutTsval = true;
     }
   }
+  const backlog = f.listen?.backlog ?? 128;
+  let waits = 0;
+  /** calls the case format cannot say (named in the description) */
+  const unsaid: string[] = [];
+  const call = (c: ProbeCall): void => {
+    switch (c) {
+      case 'again':
+        steps.push({ send: w.send(p.mutated, p.ip), note: 'call: the fuzzed packet again' }, { expect: 'model' });
+        return;
+      case 'wait': {
+        const ms = f.waitsMs?.[waits++];
+        if (ms) steps.push({ wait: `${ms}ms`, note: "call: until the model's next timer" }, { expect: 'model' });
+        return;
+      }
+      case 'accept':
+        steps.push({ call: { op: 'accept', timeout: '0s' }, note: 'call: accept()' });
+        return;
+      case 'recv':
+        steps.push({ call: { op: 'accept', timeout: '0s' } }, { call: { op: 'recv', timeout: '0s' }, note: 'call: read what is queued' }, { expect: 'model' });
+        return;
+      case 'close':
+        steps.push({ call: { op: 'accept', timeout: '0s' } }, { call: { op: 'close', on: 'conn' }, note: 'call: close()' }, { expect: 'model' });
+        return;
+      case 'close-listener':
+        steps.push(
+          { call: { op: 'close', on: 'listener' }, note: 'call: close the listener' },
+          { expect: 'model' },
+          { call: { op: 'open-listener', backlog } },
+        );
+        return;
+      case 'listen-in-use':
+        // (no case step binds a second socket to an open listener's port: open-listener refuses it)
+        unsaid.push('listen-in-use');
+        return;
+      case 'defer-accept':
+        steps.push({ call: { op: 'setsockopt', on: 'listener', name: 'TCP_DEFER_ACCEPT', value: 1 }, note: 'call: TCP_DEFER_ACCEPT 1 s' });
+        return;
+    }
+  };
+  for (const c of p.before ?? []) call(c);
   steps.push({ send: w.send(p.mutated, p.ip), note: `fuzzed ${p.kind} (probe ${p.index})` });
-  steps.push({ expect: 'model', note: `diverged: ${sig.rule} on ${sig.fields.join(', ') || 'presence'}` });
+  const last = { expect: 'model', note: `diverged: ${sig.rule} on ${sig.fields.join(', ') || 'presence'}` };
+  if (p.after?.length) {
+    steps.push({ expect: 'model' });
+    for (const c of p.after) call(c);
+    if ('expect' in steps[steps.length - 1]) steps.pop();
+  }
+  steps.push(last);
 
   const setup =
     setupKind === 'connect'
@@ -209,7 +265,7 @@ export function reproCaseYaml(f: ReproFinding): string {
   const id = signatureId(f.signature);
   const obj: Record<string, unknown> = {
     name: `fuzz-${kebab(p.target)}-${kebab(sig.rule) || 'none'}-${id}`,
-    description: `Fuzz finding ${f.signature}${f.campaign ? ` from campaign ${f.campaign.name}` : ''}${f.original ? ', minimized' : ''}; passes iff the model predicts what the kernel does.`,
+    description: `Fuzz finding ${f.signature}${f.campaign ? ` from campaign ${f.campaign.name}` : ''}${f.original ? ', minimized' : ''}; passes iff the model predicts what the kernel does.${unsaid.length ? ` Not replayed: the probe's ${unsaid.join(', ')} call (no case step for it).` : ''}`,
     spec: SPEC[p.target] ?? ['§3.3'],
     kernel: kernelRange(f.kernel),
     ip: p.ip,

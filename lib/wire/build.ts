@@ -22,6 +22,8 @@ export interface PacketMistakes {
   reservedBits?: number;
   /** Don't pad options to a 4-byte boundary (the data offset then rounds down). */
   noOptionPadding?: boolean;
+  /** IPv4 fragment offset in 8-byte units (1..8191): a later fragment of a datagram never completed. Ignored for IPv6. */
+  fragOffset?: number;
 }
 
 export interface PacketSpec {
@@ -151,8 +153,10 @@ function write(spec: PacketSpec, L: Layout, out: Uint8Array, off: number): numbe
     out[off + 3] = totalLength;
     out[off + 4] = id >>> 8;
     out[off + 5] = id;
-    out[off + 6] = spec.df === false ? 0 : 0x40;
-    out[off + 7] = 0;
+    const frag = m?.fragOffset ?? 0;
+    check('mistakes.fragOffset', frag, 0x1fff);
+    out[off + 6] = (spec.df === false || frag ? 0 : 0x40) | (frag >>> 8);
+    out[off + 7] = frag;
     out[off + 8] = ttl;
     out[off + 9] = IPPROTO_TCP;
     out[off + 10] = 0;

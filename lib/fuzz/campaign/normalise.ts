@@ -1,7 +1,7 @@
 // Campaign normalisation: the schema's output with every default filled in (defaults.ts), per
 // target and per socket side. Pure.
 import { parseOptionSpec } from '../../wire/tcp-option-spec';
-import type { Target } from '../probe';
+import { LISTENER_CALLS, PROBE_CALLS, type ProbeCall, type Target } from '../probe';
 import {
   DEFAULT_BACKLOG,
   DEFAULT_CONNECT_PORT,
@@ -26,6 +26,12 @@ function sockopts(o: Record<string, number | string | boolean> | undefined): Rec
 }
 
 /** Fills every default. `raw` must have passed CampaignSchema. */
+/** Calls by weight when a campaign's `calls` lists none: all of them with a listener, else again and wait. */
+function defaultCallWeights(target: Target, via: 'passive' | 'active'): Record<ProbeCall, number> {
+  const passive = target === 'request' || (target === 'established' && via === 'passive');
+  return Object.fromEntries(PROBE_CALLS.map((k) => [k, passive || !LISTENER_CALLS.has(k) ? 1 : 0])) as Record<ProbeCall, number>;
+}
+
 export function normaliseCampaign(raw: CampaignRaw): Campaign {
   const target = raw.target as Target;
   const d = defaultGenerator(target);
@@ -67,6 +73,8 @@ export function normaliseCampaign(raw: CampaignRaw): Campaign {
       badChecksum: pick(g.mistakes?.bad_checksum, d.mistakes.badChecksum),
       ipChecksum: pick(g.mistakes?.ip_checksum, d.mistakes.ipChecksum),
       dataOffset: pick(g.mistakes?.data_offset, d.mistakes.dataOffset),
+      // Only when given: other campaigns' hashes (and checkpoints) stay what they were.
+      ...(g.mistakes?.ip_layer !== undefined ? { ipLayer: g.mistakes.ip_layer } : {}),
     },
     setup: {
       ts: pick(g.setup?.ts, d.setup.ts),
@@ -75,6 +83,8 @@ export function normaliseCampaign(raw: CampaignRaw): Campaign {
       ...(target === 'timewait' ? { fin: pick(g.setup?.fin, DEFAULT_TIMEWAIT_FIN) } : {}),
     },
     via: g.via ?? 'passive',
+    // Only when given: other campaigns' hashes (and checkpoints) stay what they were.
+    ...(g.calls ? { calls: { p: pick(g.calls.p, 0.2), kinds: weights(g.calls.kinds, defaultCallWeights(target, g.via ?? 'passive')) } } : {}),
   };
   const ipList: Array<4 | 6> = raw.ip === undefined ? [4] : raw.ip === 'both' ? [4, 6] : typeof raw.ip === 'number' ? [raw.ip] : [...new Set(raw.ip)];
   const c: Campaign = {

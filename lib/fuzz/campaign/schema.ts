@@ -8,7 +8,7 @@ import { sysctlEntries } from '../../case/sysctl-check';
 import { parseOptionSpec } from '../../wire/tcp-option-spec';
 import { show } from '../../yaml-kit/show';
 import { WHOLE_OBJECT } from '../../yaml-kit/zod-issues';
-import type { Target } from '../probe';
+import { LISTENER_CALLS, PROBE_CALLS, type ProbeCall, type Target } from '../probe';
 import { connectsOut, KINDS, MUTATOR_NAMES, OPTION_KINDS, VIA_TARGETS } from './vocab';
 
 const Prob = number(0, 1, 'a probability is 0..1, e.g. 0.2');
@@ -98,7 +98,7 @@ const GeneratorSchema = z.strictObject({
     .optional(),
   payload: z.strictObject({ p: Prob.optional(), max: int(1, 1400, 'a payload length is 1..1400').optional() }).optional(),
   tos: z.strictObject({ p: Prob.optional() }).optional(),
-  mistakes: z.strictObject({ bad_checksum: Prob.optional(), ip_checksum: Prob.optional(), data_offset: Prob.optional() }).optional(),
+  mistakes: z.strictObject({ bad_checksum: Prob.optional(), ip_checksum: Prob.optional(), data_offset: Prob.optional(), ip_layer: Prob.optional() }).optional(),
   setup: z
     .strictObject({
       ts: Prob.optional(),
@@ -107,6 +107,7 @@ const GeneratorSchema = z.strictObject({
     })
     .optional(),
   via: z.enum(['passive', 'active'], { error: typeError('passive or active', 'via: active reaches the state by connecting out') }).optional(),
+  calls: z.strictObject({ p: Prob.optional(), kinds: weightMap(PROBE_CALLS, 'calls').optional() }).optional(),
 });
 
 const TARGET_TODO = 'use listener, request, synsent, established or timewait';
@@ -195,6 +196,33 @@ export const CampaignSchema = z
         params: { at: 'key' },
         message: 'via applies to targets established and timewait only — remove it',
       });
+    }
+    if (c.generator?.mistakes?.ip_layer !== undefined && target !== 'listener') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['generator', 'mistakes', 'ip_layer'],
+        params: { at: 'key' },
+        message: 'ip_layer applies to target listener only (its answers come from other ports and addresses) — remove it',
+      });
+    }
+    if (c.generator?.calls !== undefined) {
+      const passive = target === 'request' || (target === 'established' && c.generator.via !== 'active');
+      if (target === 'listener')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['generator', 'calls'],
+          params: { at: 'key' },
+          message: 'calls apply to the sequential targets (request, synsent, established, timewait) — remove it',
+        });
+      else if (!passive)
+        for (const k of Object.keys(c.generator.calls.kinds ?? {}))
+          if (LISTENER_CALLS.has(k as ProbeCall) && (c.generator.calls.kinds as Record<string, number>)[k] > 0)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['generator', 'calls', 'kinds', k],
+              params: { at: 'key' },
+              message: `call ${k} needs the DUT's listener: target ${target}${target === 'established' ? ' via active' : ''} has only again and wait`,
+            });
     }
     if (c.generator?.setup?.fin !== undefined && target !== 'timewait') {
       ctx.addIssue({

@@ -1,7 +1,7 @@
 // The normalised campaign the engine and the generators consume: what `parseCampaignText` returns,
 // every default filled in (defaults.ts), per target. The YAML shape is schema.ts. Pure.
 import type { TcpOption } from '../../wire/types';
-import type { Target } from '../probe';
+import type { ProbeCall, Target } from '../probe';
 import type { MutatorName, OptionKindName } from './vocab';
 
 export interface GeneratorConfig {
@@ -52,12 +52,15 @@ export interface GeneratorConfig {
   /** probability of a non-zero TOS / traffic class */
   tos: { p: number };
   /** probabilities of deliberate header errors */
-  mistakes: { badChecksum: number; ipChecksum: number; dataOffset: number };
+  /** ipLayer (listener only, absent: 0): an IP-layer mistake or a closed port (lib/fuzz/probe.ts IpLayerMistake) */
+  mistakes: { badChecksum: number; ipChecksum: number; dataOffset: number; ipLayer?: number };
   /** the setup packets (the SYN to a listener; the SYN-ACK for an active open): TS probability and option template */
   /** fin (timewait only): probability that the peer answers the DUT's FIN with its own (TIME_WAIT), else a bare ACK (the FIN_WAIT2 substate) */
   setup: { ts: number; options: TcpOption[]; fin?: number };
   /** established and timewait targets: reach ESTABLISHED by a passive (listen) or an active (connect) open */
   via: 'passive' | 'active';
+  /** sequential targets: probability that a probe carries socket calls / waits around its packet, and their weights (absent: none) */
+  calls?: { p: number; kinds: Record<ProbeCall, number> };
 }
 
 export interface SysctlProfile {

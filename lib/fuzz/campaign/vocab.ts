@@ -22,6 +22,7 @@ export const KINDS: Readonly<Record<Target, Readonly<Record<string, string>>>> =
     no_flags: 'no flags at all',
     data: 'payload without SYN (with or without ACK/PSH)',
     flags: 'uniformly random flags',
+    tfo_valid: "a Fast Open SYN with the cookie the DUT computes under its profile's key (primary or backup), with or without data",
   },
   request: {
     ack: 'third ACK: seq around rcv_nxt, ack around ISN+1, TS as configured',

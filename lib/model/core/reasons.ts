@@ -589,6 +589,18 @@ const DEFS = {
     'close() while received data is unread: RST|ACK seq snd_nxt ack rcv_nxt, connection gone (TCPAbortOnClose) [correction C8]',
   ],
   'close.reset': ['tcp_disconnect', 'net/ipv4/tcp.c', '§6', 'unaccepted child reset at listener close: RST|ACK [inferred]'],
+  'close.fin-held': [
+    'tcp_send_fin',
+    'net/ipv4/tcp_output.c',
+    '§7',
+    "close() while the peer's window is 0: the FIN is queued but not sent (it needs a sequence number of window) [correction C27]",
+  ],
+  'close.abort-on-data': [
+    'tcp_rcv_state_process',
+    'net/ipv4/tcp_input.c',
+    '§7',
+    'data beyond rcv_nxt after close() (FIN_WAIT1/2; CLOSE_WAIT/CLOSING/LAST_ACK from below rcv_nxt): connection reset (TCPAbortOnData), RST seq=SEG.ACK [correction C28]',
+  ],
   'close.done': ['tcp_done', 'net/ipv4/tcp.c', '§7', 'connection closed (LAST_ACK acked / reset)'],
   'tw.enter': ['tcp_time_wait', 'net/ipv4/tcp_minisocks.c', '§7', 'TIME_WAIT entered (60 s)'],
   'tw.syn-accept': [

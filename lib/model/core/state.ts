@@ -226,6 +226,11 @@ export interface Sock {
   readonly accecn?: { readonly ect: boolean; readonly ace: number; readonly ceRcv: number; readonly opt?: boolean };
   /** snd_una − ISN when it lags snd_nxt (our FIN not acked yet); undefined = snd_nxt. */
   readonly sndUnaOff?: number;
+  /**
+   * SACK blocks of the out-of-order data queued (tp->selective_acks, most recent first, at most 4):
+   * every segment the socket sends carries them after its D-SACK (correction C27).
+   */
+  readonly ofo?: ReadonlyArray<readonly [number, number]>;
   /** The peer's window as the socket holds it (snd_wnd, scaled), snd_wl1, the largest window seen. */
   readonly sndWnd?: number;
   readonly sndWl1?: number;

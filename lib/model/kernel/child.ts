@@ -137,9 +137,14 @@ export function sockSend(
   const when = slack ? firedAt(at ?? st.now, slack, st.env.tsTolMs) : { approxMs: at ?? st.now, tolMs: st.env.tsTolMs };
   if (sock.tsOk) tsval = jstar('opt.ts.val', tsvalExpect(sock.tsOff, when.approxMs, when.tolMs), ex);
   const opts: OptionJson[] = tsOnlyOptions(sock.tsOk, tsval, sock.tsRecent, sock.md5, ex);
-  // tcp_established_options: SACK blocks (D-SACK first) after the timestamp, as NOP NOP SACK.
-  if (sack && sack.length && sock.sackOk && flags & ACK && !(flags & RST))
-    opts.push(['nop'], ['nop'], ['sack', ...sack.map((b): [number, number] => [b[0], b[1]])]);
+  // tcp_established_options: SACK blocks — the D-SACK first, then those of the out-of-order queue
+  // (C27), as many as the option space holds — after the timestamp, as NOP NOP SACK; a full socket's
+  // RST|ACK carries them too (tcp_send_active_reset builds it the same way, C27).
+  const blocks = sock.ofo?.length ? [...(sack ?? []), ...sock.ofo] : sack;
+  if (blocks && blocks.length && sock.sackOk && flags & ACK) {
+    const room = Math.floor((40 - (sock.tsOk ? 12 : 0) - (sock.md5 ? 20 : 0) - 4) / 8);
+    if (room > 0) opts.push(['nop'], ['nop'], ['sack', ...blocks.slice(0, room).map((b): [number, number] => [b[0], b[1]])]);
+  }
   // AccECN option (C18): kind 174, EE1B ECEB EE0B as 24-bit counters (initial 1, 0, 1; Not-ECT data
   // leaves them), padded with one NOP. Byte counting for ECT data is not modelled [inferred].
   if (acc?.opt && !(flags & RST)) opts.push(['kind', 174, '000001000000000001'], ['nop']);

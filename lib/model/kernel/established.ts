@@ -102,23 +102,69 @@ function dataAndFin(st: Step, sock: Sock, seg: Seg, dataRule: 'child.data' | 'es
         st.setSock(sock.key, s2);
         return;
       }
-      // tcp_data_queue_ofo: queued out of order, immediate ACK with a SACK block for it.
+      // tcp_data_queue_ofo: queued out of order, immediate ACK with a SACK block for it — or, when the
+      // queue already holds all of it, dropped with a D-SACK of it (the block it falls in moves to the
+      // front); tcp_sack_new_ofo_skb merges a block the segment touches (C27).
+      const q = sock.ofo ?? [];
+      const inside = q.findIndex((b) => !before(seg.seq, b[0]) && !after(seg.endSeq, b[1]));
+      let ofo: Array<readonly [number, number]>;
+      let dsack: Array<[number, number]> | undefined;
+      if (inside >= 0) {
+        ofo = [q[inside], ...q.filter((_, i) => i !== inside)];
+        dsack = [[seg.seq, seg.endSeq]];
+      } else {
+        let lo = seg.seq;
+        let hi = seg.endSeq;
+        const rest: Array<readonly [number, number]> = [];
+        for (const b of q) {
+          if (!after(lo, b[1]) && !after(b[0], hi)) {
+            if (before(b[0], lo)) lo = b[0];
+            if (after(b[1], hi)) hi = b[1];
+          } else rest.push(b);
+        }
+        ofo = [[lo, hi] as const, ...rest].slice(0, 4);
+      }
+      const withQ: Sock = sock.sackOk ? { ...sock, ofo } : sock;
       const s2 = sockSend(
         st,
-        sock,
+        withQ,
         ACK,
         'estab.ofo',
-        () => `out-of-order segment ${seg.seq}..${seg.endSeq} (rcv_nxt ${sock.rcvNxt}): ACK with SACK [${seg.seq}, ${seg.endSeq}]`,
+        () =>
+          inside >= 0
+            ? `out-of-order segment ${seg.seq}..${seg.endSeq} already queued (rcv_nxt ${sock.rcvNxt}): dropped, ACK with D-SACK and the queue's SACK blocks`
+            : `out-of-order segment ${seg.seq}..${seg.endSeq} (rcv_nxt ${sock.rcvNxt}): queued, ACK with SACK blocks`,
         0,
         sock.sndNxtOff,
-        sock.sackOk ? [[seg.seq, seg.endSeq]] : undefined,
+        sock.sackOk ? dsack : undefined,
       );
       st.setSock(sock.key, s2);
       return;
     }
   }
-  const newLen = ((seg.endSeq - from) >>> 0) - (fin ? 1 : 0);
+  let newLen = ((seg.endSeq - from) >>> 0) - (fin ? 1 : 0);
   let s: Sock = { ...sock, rcvNxt: seg.endSeq, unread: (sock.unread ?? 0) + newLen };
+  if (s.ofo?.length) {
+    // tcp_ofo_queue: queued data that now starts at or below rcv_nxt joins the stream (rcv_nxt moves
+    // past it); tcp_sack_remove drops the blocks rcv_nxt passed (C27). A FIN in queued data is not
+    // modelled [inferred].
+    let rcvNxt = s.rcvNxt;
+    let q = [...s.ofo];
+    for (let moved = true; moved;) {
+      moved = false;
+      for (const b of q)
+        if (!after(b[0], rcvNxt)) {
+          if (after(b[1], rcvNxt)) {
+            newLen += (b[1] - rcvNxt) >>> 0;
+            rcvNxt = b[1];
+          }
+          q = q.filter((x) => x !== b);
+          moved = true;
+          break;
+        }
+    }
+    s = { ...s, rcvNxt, unread: (sock.unread ?? 0) + newLen, ofo: q.length ? q : undefined };
+  }
   let next = s.state;
   if (fin) {
     if (s.state === 'ESTABLISHED' || s.state === 'SYN_RECV') next = 'CLOSE_WAIT';
@@ -435,6 +481,25 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     st.setSock(s.key, s);
     return;
   }
+  // tcp_rcv_state_process, step 7: with RCV_SHUTDOWN — close() for FIN_WAIT1/FIN_WAIT2 (reached only
+  // through close() in the model), the peer's FIN for CLOSE_WAIT/CLOSING/LAST_ACK, where only a segment
+  // starting below rcv_nxt gets here — data ending beyond rcv_nxt aborts the connection
+  // (TCPAbortOnData) and the segment is answered as no socket would (tcp_v4_send_reset: RST seq=SEG.ACK)
+  // [correction C28].
+  const shut =
+    s.state === 'FIN_WAIT1' ||
+    s.state === 'FIN_WAIT2' ||
+    ((s.state === 'CLOSE_WAIT' || s.state === 'CLOSING' || s.state === 'LAST_ACK') && before(seg.seq, s.rcvNxt));
+  if (shut && seg.len > 0 && after((seg.endSeq - (f & FIN ? 1 : 0)) >>> 0, s.rcvNxt)) {
+    st.count('TcpExtTCPAbortOnData');
+    const r = st.why(
+      'close.abort-on-data',
+      () => `${s.state} after close(): ${seg.len} B of data beyond rcv_nxt ${s.rcvNxt} → connection reset, RST for the segment`,
+    );
+    removeSock(st, s);
+    sendReset(st, seg, r);
+    return;
+  }
   dataAndFin(st, s, seg, 'estab.data', 'estab.fin');
 }
 
@@ -457,6 +522,15 @@ export function closeSock(st: Step, sock: Sock): void {
     st.count('TcpExtTCPAbortOnClose');
     st.count('TcpOutRsts');
     removeSock(st, sock);
+    return;
+  }
+  if ((sock.state === 'ESTABLISHED' || sock.state === 'CLOSE_WAIT' || sock.state === 'SYN_RECV') && sock.sndWnd === 0) {
+    // tcp_send_fin queues the FIN; tcp_write_xmit holds it while the peer's window is 0 (the FIN takes
+    // a sequence number): nothing leaves now, the zero-window probe timer runs (C27). The FIN's later
+    // release by a window update or a probe is not modelled [inferred].
+    const next = sock.state === 'CLOSE_WAIT' ? 'LAST_ACK' : 'FIN_WAIT1';
+    st.why('close.fin-held', () => `close(): FIN queued but held — the peer's window is 0; ${sock.state} → ${next}, nothing sent`);
+    st.setSock(sock.key, { ...sock, accepted: true, state: next });
     return;
   }
   if (sock.state === 'ESTABLISHED' || sock.state === 'CLOSE_WAIT' || sock.state === 'SYN_RECV') {

@@ -7,7 +7,7 @@ import type { Listener, Step } from '../core/state';
 import { makeChild } from './child';
 import { connRequest } from './conn-request';
 import { childProcess } from './established';
-import { synackIpFields, synackMss } from './make-synack';
+import { synackIpFields } from './make-synack';
 import { flowFor } from './openreq-init';
 import type { KernelOpts } from './parse-options';
 import { selectInitialWindow } from './select-window';
@@ -60,8 +60,9 @@ function cookieChild(st: Step, l: Listener, seg: Seg, ko: KernelOpts, c: Extract
     return;
   }
   const env = st.env;
-  const mss = synackMss(env, l.opts);
-  const win = selectInitialWindow(env, l.opts, mss, c.tsOk ? 12 : 0, c.wsOk);
+  // cookie_v4_check sizes the child's window on the MSS the cookie encodes (the peer's, from the
+  // table), with no TS allowance — not on this side's advmss as a req does [correction C26].
+  const win = selectInitialWindow(env, l.opts, c.rec.mss, 0, c.wsOk);
   const ipf = synackIpFields(env, l.opts, seg.tos);
   const key = seg.key;
   const child = makeChild(st, l, {
@@ -73,7 +74,7 @@ function cookieChild(st: Step, l: Listener, seg: Seg, ko: KernelOpts, c: Extract
     rcvIsn: (seg.seq - 1) >>> 0,
     rcvNxt: seg.seq,
     tsOk: c.tsOk,
-    tsOff: c.rec.tsOff,
+    tsOff: c.tsOff,
     tsRecent: c.tsOk ? ko.tsVal : 0,
     sackOk: c.sackOk,
     wsOk: c.wsOk,
@@ -85,6 +86,10 @@ function cookieChild(st: Step, l: Listener, seg: Seg, ko: KernelOpts, c: Extract
     tos: ipf.tos,
     flow: flowFor(st, key),
     md5,
+    // tcp_create_openreq_child: snd_wnd = the ACK's window << the peer's (decoded) wscale, snd_wl1 = its seq (C27)
+    sndWnd: seg.window * 2 ** (c.wsOk ? c.ws : 0),
+    sndWl1: seg.seq,
+    sndWscale: c.wsOk ? c.ws : 0,
   });
   childProcess(st, child, seg, ko);
 }

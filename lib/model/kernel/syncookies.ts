@@ -4,7 +4,7 @@
 import type { KernelOpts } from './parse-options';
 import type { CookieRec, Listener, Step } from '../core/state';
 import type { Seg } from '../core/seg';
-import { freshSym } from './openreq-init';
+import { freshSym, tsOffFor } from './openreq-init';
 import { Num, numText, numValue } from '../core/symbols';
 
 /** MSS tables: IPv4 per §1; IPv6 1220/1420/1440/8940 [inferred from the kernel's v6 table]. */
@@ -32,6 +32,25 @@ export function cookieTsvalRaw(nowMs: number, low6: number): number {
   return ts;
 }
 
+/**
+ * __cookie_v4_check / __cookie_v6_check against one cookie sent: the cookie is
+ * H0(4-tuple) + peer ISN + (counter << 24) + ((H1(4-tuple, counter) + mss index) & 0xffffff), and the
+ * check subtracts H0 and SEG.SEQ−1, reads the counter from the top 8 bits and the mss index from the
+ * low 24. An ACK whose SEG.ACK−1 and SEG.SEQ−1 differ from the cookie and the peer ISN by d in all
+ * (d = ΔACK − ΔSEQ) decodes to mss index + d: valid while that is still an index of the MSS table,
+ * with that entry's MSS (so ack ±1 or seq ∓1 usually still opens a child, with a neighbouring MSS)
+ * [correction C26]. d never reaches the counter bits except when H1's low 24 bits sit within |d| of
+ * a wrap, one chance in ~4 million per unit of d, ignored [inferred].
+ */
+function cookieAcross(ip: 4 | 6, r: CookieRec, isn: number, cookie: number, peerIsn: number): CookieRec | undefined {
+  const d = (((cookie - isn) | 0) - ((peerIsn - r.peerIsn) | 0)) | 0;
+  if (d === 0 && cookie === isn) return r;
+  const tab: readonly number[] = ip === 4 ? MSSTAB4 : MSSTAB6;
+  const at = tab.indexOf(r.mss) + d;
+  if (at < 0 || at >= tab.length) return undefined;
+  return { ...r, peerIsn, isn: cookie, mss: tab[at] };
+}
+
 /** Cookie ISN: opaque (H0 + peer ISN + counter<<24 + H1 + mss index). A fresh symbol per cookie SYN-ACK. */
 export function cookieIsnFor(st: Step, seg: Seg): Num {
   const f = st.env.fixed?.cookieIsn ?? st.env.fixed?.isn;
@@ -51,7 +70,9 @@ export function recordCookie(st: Step, l: Listener, seg: Seg, isn: Num, mss: num
 }
 
 export type CookieOutcome =
-  { kind: 'skip' } | { kind: 'invalid' } | { kind: 'valid'; rec: CookieRec; wsOk: boolean; ws: number; sackOk: boolean; ecnOk: boolean; tsOk: boolean };
+  | { kind: 'skip' }
+  | { kind: 'invalid' }
+  | { kind: 'valid'; rec: CookieRec; wsOk: boolean; ws: number; sackOk: boolean; ecnOk: boolean; tsOk: boolean; tsOff: Num };
 
 /**
  * tcp_v4_cookie_check on a listener for a non-SYN segment. Only runs with syncookies≠0, ACK set,
@@ -86,15 +107,16 @@ function cookieValidate(st: Step, seg: Seg, ko: KernelOpts): CookieOutcome {
   let unbound = false;
   for (let i = recs.length - 1; i >= 0; i--) {
     const r = recs[i];
-    if (r.peerIsn !== peerIsn) continue;
     const v = numValue(r.isn, st.bindings);
     if (v === undefined) {
+      if (r.peerIsn !== peerIsn) continue;
       match ??= r;
       unbound = true;
       continue;
     }
-    if (v === cookie) {
-      match = r;
+    const m = cookieAcross(seg.ipv, r, v, cookie, peerIsn);
+    if (m) {
+      match = m;
       unbound = false;
       break;
     }
@@ -118,12 +140,17 @@ function cookieValidate(st: Step, seg: Seg, ko: KernelOpts): CookieOutcome {
   let sackOk = false;
   let ecnOk = false;
   const tsOk = ko.ts;
+  // cookie_v4_check: the offset comes off TSecr, and becomes the child's ts_off, only when the ACK
+  // has TS with a non-zero TSecr; it is the 4-tuple's offset even when the cookie SYN-ACK carried no
+  // TS (the DUT then never showed it) [correction C26].
+  let tsOff: Num = 0;
   if (ko.ts) {
     let ecr = ko.tsEcr;
     if (ecr) {
-      const off = numValue(match.tsOff, st.bindings);
+      tsOff = tsOffFor(st, seg.src, key);
+      const off = numValue(tsOff, st.bindings);
       if (off === undefined) {
-        st.why('cookies.unbound', () => `ts offset ${numText(match!.tsOff)} unbound: option bits in TSecr cannot be read; assumed as encoded`);
+        st.why('cookies.unbound', () => `ts offset ${numText(tsOff)} unbound: option bits in TSecr cannot be read; assumed as encoded`);
         ecr = match.low6 >= 0 ? match.low6 : 0;
       } else ecr = (ecr - off) >>> 0;
     }
@@ -142,7 +169,7 @@ function cookieValidate(st: Step, seg: Seg, ko: KernelOpts): CookieOutcome {
     'cookies.valid',
     () => `valid syncookie (peer ISN ${peerIsn}); mss ${match!.mss}, ${tsOk ? `TS, sack ${sackOk}, ws ${wsOk ? ws : 'none'}` : 'no TS: no SACK/WS/ECN'}`,
   );
-  return { kind: 'valid', rec: match, wsOk, ws, sackOk, ecnOk, tsOk };
+  return { kind: 'valid', rec: match, wsOk, ws, sackOk, ecnOk, tsOk, tsOff };
 }
 
 function decodeFail(st: Step, why: string): CookieOutcome {

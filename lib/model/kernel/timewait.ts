@@ -172,8 +172,8 @@ export function twRcv(st: Step, tw: Sock, seg: Seg, ko: KernelOpts): TwVerdict {
 
 /**
  * tcp_timewait_check_oow_rate_limit and the ACK it allows: TCP_TW_SUCCESS within tcp_invalid_ratelimit
- * of the last answer, else TCP_TW_ACK. Also where tcp_v4_rcv sends an accepted SYN that finds no
- * listener (the model rate-limits that ACK too).
+ * of the last answer, else TCP_TW_ACK. (An accepted SYN that finds no listener is ACKed without it:
+ * timewaitSynAck, C29.)
  */
 export function timewaitOowAck(st: Step, tw: Sock, seg: Seg): TwVerdict {
   if (oowLimited(st, tw.lastOowMs, seg)) {
@@ -181,15 +181,24 @@ export function timewaitOowAck(st: Step, tw: Sock, seg: Seg): TwVerdict {
     st.why('tw.limited', 'TIME_WAIT ACK within 500 ms of the last: nothing');
     return TW_SUCCESS;
   }
+  const t1: Sock = { ...tw, lastOowMs: st.now };
+  st.setSock(tw.key, t1);
+  return twAck(t1);
+}
+
+/** The TIME_WAIT ACK tcp_v4_rcv sends for an accepted SYN that finds no listener: not rate-limited (C29). */
+export function timewaitSynAck(tw: Sock): TwVerdict {
+  return twAck(tw);
+}
+
+function twAck(tw: Sock): TwVerdict {
   // tw_rcv_wnd is tcp_receive_window() when TIME_WAIT was entered, i.e. the window of the ACK that
   // answered the FIN (measured: 64239 after a bare FIN, not the initial 64240). The model gives that
   // ACK's window as a range (ackWindowRange), so the TIME_WAIT ACK gets the same range (correction C7).
   const consumed = (tw.rcvNxt - ((tw.rcvIsn + 1) >>> 0)) >>> 0;
-  const t1: Sock = { ...tw, lastOowMs: st.now };
-  st.setSock(tw.key, t1);
   return {
     kind: 'ack',
-    tw: t1,
+    tw,
     rule: 'tw.ack',
     text: () => `TIME_WAIT: ACK seq snd_nxt ack ${tw.rcvNxt}, window = the last ACK's (range)`,
     win: ackWindowRange(tw, consumed),

@@ -19,7 +19,7 @@ import type { Num } from '../core/symbols';
 import { numText } from '../core/symbols';
 import { synsentRcv } from './synsent';
 import { tcpErr } from './icmp-err';
-import { isTimeWaitSock, timewaitAck, timewaitOowAck, twRcv } from './timewait';
+import { isTimeWaitSock, timewaitAck, timewaitSynAck, twRcv } from './timewait';
 import type { TwVerdict } from './timewait';
 
 /** Directed/limited broadcast or multicast destination (§3.1 step 5). */
@@ -251,11 +251,19 @@ function doTimeWait(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, v: TwVerdict):
       st.whyf('tw.isn-lost', twIsnLostText, st.env.profile.name, v.isn);
       return connRequest(st, l, seg, ko);
     }
-    // No listener: the SYN is answered like any segment TIME_WAIT does not accept.
-    v = timewaitOowAck(st, tw, seg);
+    // No listener: tcp_v4_rcv falls through from TCP_TW_SYN to TCP_TW_ACK and sends the timewait ACK
+    // straight away — no rate limit (tcp_timewait_check_oow_rate_limit is inside
+    // tcp_timewait_state_process), and tw_last_oow_ack_time is left as it was (measured on 6.18.44:
+    // the same SYN three times → three ACKs; correction C29).
+    v = timewaitSynAck(tw);
   }
   if (v.kind === 'ack') timewaitAck(st, seg, v);
-  else if (v.kind === 'rst') sendReset(st, seg, v.cause, tw.md5);
+  else if (v.kind === 'rst') {
+    // TCP_TW_RST: tcp_v4_send_reset, then inet_twsk_deschedule_put — the timewait socket is gone, a
+    // later segment meets the listener or no socket (correction C29).
+    sendReset(st, seg, v.cause, tw.md5);
+    st.setSock(tw.key, undefined);
+  }
 }
 
 /** §3.4: no socket (tcp_v4_send_reset / tcp_v6_send_reset with sk == NULL). */

@@ -34,7 +34,7 @@ describe('fuzz campaigns: loading', () => {
     expect(c.profiles.map((p) => p.sysctls)).to.deep.equal([
       {},
       { 'net.ipv4.tcp_syncookies': 2 },
-      { 'net.ipv4.tcp_timestamps': 0, 'net.ipv4.tcp_sack': 0 },
+      { 'net.ipv4.tcp_timestamps': 0, 'net.ipv4.tcp_sack': 0, 'net.ipv4.tcp_ecn': 0 },
       { 'net.ipv4.tcp_window_scaling': 0, 'net.ipv4.tcp_ecn': 1, 'net.ipv4.tcp_reflect_tos': 1 },
     ]);
     expect(c.listen).to.deep.equal({ port: 8080, backlog: 4096, sockopts: {} });

@@ -158,7 +158,7 @@ describe('fuzz checkpoints', () => {
  * processes starts in a fraction of a second (ts-node's start-up would dominate the test).
  */
 function transpileDriver(root: string, out: string): string {
-  const dirs = ['lib/fuzz', 'lib/wire', 'lib/case', 'lib/model/core', 'lib/util', 'lib/yaml-kit', 'test/unit/fuzz/fixtures'];
+  const dirs = ['lib/fuzz', 'lib/wire', 'lib/case', 'lib/model/core', 'lib/model/kernel', 'lib/util', 'lib/yaml-kit', 'test/unit/fuzz/fixtures'];
   for (const d of dirs) {
     for (const f of readdirSync(join(root, d), { recursive: true }) as string[]) {
       if (!f.endsWith('.ts')) continue;

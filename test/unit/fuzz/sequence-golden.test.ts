@@ -77,7 +77,8 @@ function sequenceDigest(text: string, from: number, n: number): string {
 const GOLDEN: Record<string, string> = {
   listener: 'c4fad51fd07d130d7766126c1d1c77c1 40da34c0ab9b83afa460c06c89486ca9',
   'listener-defaults': '97862733d146e3a3eb633d1961995e8e 98c82eeb43545ac9ba61de29f53f6582',
-  request: 'f18482689498cb5307f4216d2b9cf6d5 6c024d0f3a086277e00ac836cc7cac04',
+  // request: changed once on purpose — a third packet after a setup SYN without TS keeps TSecr 0 (C26)
+  request: '11e4158cab9a5f4b164c0514c624102e 552220826061e7ee33b25bd1f2e72d77',
   synsent: '81bacd7dad45f76506004d67c7e435ec 8d7c8852baa2523cfa709851aa7f4aaa',
   established: '478f1ef256a1943fea40137d229d5fcb e95e29958ce19e366731f061a310d0ea',
   'established-active': 'e71dd684d636c7a7f3b151fb48d2ac45 1bf3fb07b0aeb88991d81b6fa74f072f',

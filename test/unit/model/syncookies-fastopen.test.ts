@@ -114,7 +114,21 @@ describe('model §4.9 cookie SYN-ACK and cookie-ACK validation', () => {
     const b = bind(r.state, r.responses[0], obs);
     expect(b.mismatches).to.deep.equal([]);
     expect(seg(e, b.state, { flags: 'A', seq: 501, ack: 424243 }, 1100).state.listeners.get(80)!.acceptq.length).to.equal(1);
-    expect(only(seg(e, b.state, { flags: 'A', seq: 501, ack: 424244 }, 1100)).tcp.flags).to.equal('R');
+    expect(only(seg(e, b.state, { flags: 'A', seq: 501, ack: 424253 }, 1100)).tcp.flags).to.equal('R');
+  });
+  it('C26: an ACK off the cookie by d moves the MSS index by d — valid while it stays in the table', () => {
+    const e = env({ sysctls: { tcp_syncookies: 2 } });
+    const r = seg(e, listening(e), { flags: 'S', seq: 500 }); // no MSS option: 536, index 0
+    const obs = JSON.parse(JSON.stringify(r.responses[0].packet));
+    obs.tcp.seq = 424242;
+    const s = bind(r.state, r.responses[0], obs).state;
+    const up = seg(e, s, { flags: 'A', seq: 501, ack: 424244 }, 1100); // d = +1: index 1
+    expect(rules(up)).to.include('cookies.valid');
+    expect(up.reasons.map((x) => x.text).join(' ')).to.contain('mss 1300');
+    const both = seg(e, s, { flags: 'A', seq: 502, ack: 424244 }, 1100); // ΔACK = ΔSEQ = 1: d = 0
+    expect(both.state.listeners.get(80)!.acceptq.length).to.equal(1);
+    expect(only(seg(e, s, { flags: 'A', seq: 501, ack: 424242 }, 1100)).tcp.flags).to.equal('R'); // index −1
+    expect(only(seg(e, s, { flags: 'A', seq: 501, ack: 424247 }, 1100)).tcp.flags).to.equal('R'); // index 4
   });
 });
 

@@ -181,7 +181,7 @@ describe('packetdrill corpus (../shared/packetdrill) on this kernel', function (
     const { loadScriptFile, setScriptOptions } = await import('../../harness/packetdrill/load');
     // The -D a runner gives: fastopen/server/icmp-{baseline,before-accept}.pkt send `icmp unreachable
     // CODE`; their opt34 twin spells the code out (host_unreachable), as the scripts' own comments expect
-    // (EHOSTUNREACH from read; with net_unreachable ICMPv6's "no route" would leave the request alone, C26).
+    // (EHOSTUNREACH from read; with net_unreachable ICMPv6's "no route" would leave the request alone, C30).
     const defines = { CODE: 'host_unreachable' };
     setScriptOptions({ defines });
     const { ScriptError } = await import('../../lib/packetdrill');

@@ -83,7 +83,7 @@ function abortsRequest(v: 4 | 6, type: number, code: number): boolean {
       type === ICMP_PARAMETERPROB || type === ICMP_TIME_EXCEEDED || (type === ICMP_DEST_UNREACH && (code === ICMP_NET_UNREACH || code === ICMP_HOST_UNREACH))
     );
   // icmpv6_err_convert's fatal: admin prohibited, port unreachable, policy fail, reject route — not
-  // no route (code 0), whose request survives (correction C26)
+  // no route (code 0), whose request survives (correction C30)
   if (type === ICMPV6_DEST_UNREACH) return [1, 4, 5, 6].includes(code);
   return type === ICMPV6_PARAMPROB;
 }

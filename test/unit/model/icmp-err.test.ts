@@ -50,7 +50,7 @@ describe('model §3.6 ICMP errors', () => {
     expect(only(ack).tcp.flags).to.equal('R');
   });
 
-  it('ICMPv6: no route (code 0) is not fatal for a request (C26); port unreachable and parameter problem are', () => {
+  it('ICMPv6: no route (code 0) is not fatal for a request (C30); port unreachable and parameter problem are', () => {
     const e = env({ ip: 6, fixed: { isn: ISN } });
     const s = withReq(e);
     expect(icmp(e, s, 1, 0, ISN).state.reqs.size).to.equal(1);

@@ -14,7 +14,7 @@
 //     before it returns, with the rest of the range as its timeout;
 //   - time between events → wait steps.
 // Pure.
-import type { CallExpect, CallStep, CaseFile, CmpMatcher, Flow, GrepPipeline, SockOpt, CaseSockoptValue, SourcePos, Step } from '../case/types';
+import type { AssertStep, CallExpect, CallStep, CaseFile, CmpMatcher, Flow, GrepPipeline, SockOpt, CaseSockoptValue, SourcePos, Step } from '../case/types';
 import { SYN, ACK } from '../wire/types';
 import { toHex } from '../wire/bytes';
 import type { Arg, IcmpEvent, PdEvent, Script, SyscallEvent } from './ast';
@@ -224,6 +224,11 @@ class Compiler {
   }
 
   /** Wait steps up to script time t (from the time reached so far). */
+  /** A step's note: the script line it came from, as file:line: text. */
+  private lineNote(ev: PdEvent): string {
+    return `${this.file}:${ev.pos.line}: ${ev.line}`;
+  }
+
   private waitUntil(t: number, pos: SourcePos): void {
     const ms = Math.round((t - this.tClock) * 1000);
     if (ms > 0) this.steps.push({ kind: 'wait', ms, index: this.steps.length, pos });
@@ -284,7 +289,7 @@ class Compiler {
     const { step, families } = icmpStep(ev, f, { file: this.file, defines: this.defines, notes: this.notes, families: this.families });
     this.families = families;
     this.waitUntil(t, ev.pos);
-    this.steps.push({ kind: 'icmp', index: this.steps.length, pos: ev.pos, note: `${this.file}:${ev.pos.line}: ${ev.line}`, ...step });
+    this.steps.push({ kind: 'icmp', index: this.steps.length, pos: ev.pos, note: this.lineNote(ev), ...step });
     this.stimulus(t);
   }
 
@@ -296,7 +301,7 @@ class Compiler {
       if (ev.time.kind !== 'any') this.tPrev = t;
       if (nstat === 'reset') return;
       this.notes.add('nstat | grep NAME: the counter moved since the case started (counters are read per case, so the nstat reset before it is implied)');
-      this.steps.push({ ...nstat, index: this.steps.length, note: `${this.file}:${ev.pos.line}: ${ev.line}` });
+      this.steps.push({ ...nstat, index: this.steps.length, note: this.lineNote(ev) });
       return;
     }
     const ctx = { file: this.file, pos: ev.pos, include: (p: string) => this.o.include?.(p), defines: this.defines };
@@ -306,16 +311,7 @@ class Compiler {
       if (!this.started || !this.setup || plan.set.length || plan.flush)
         unsupported(this.file, ev.pos, 'a grep of /proc/net/tcp before the first call, or with other commands on its line');
       this.waitUntil(t, ev.pos);
-      for (const g of plan.greps)
-        this.steps.push({
-          kind: 'assert',
-          index: this.steps.length,
-          pos: ev.pos,
-          note: `${this.file}:${ev.pos.line}: ${ev.line}`,
-          states: [],
-          counters: [],
-          procGrep: g,
-        });
+      for (const g of plan.greps) this.pushAssert(ev, { procGrep: g });
       return;
     }
     // a flush before any connection changes nothing (the DUT's namespace is fresh); after one it empties the Fast Open cache
@@ -346,7 +342,7 @@ class Compiler {
         kind: 'sysctl',
         index: this.steps.length,
         pos: ev.pos,
-        note: `${this.file}:${ev.pos.line}: ${ev.line}`,
+        note: this.lineNote(ev),
         sysctls: mid,
         ...(flush ? { flushTcpMetrics: true as const } : {}),
       });
@@ -390,15 +386,12 @@ class Compiler {
     const on = this.connFd !== undefined ? 'conn' : this.listenerFd !== undefined ? 'listener' : undefined;
     if (!on) unsupported(this.file, ev.pos, '%{ }% before the socket under test is listening or connecting');
     this.waitUntil(t, ev.pos);
-    this.steps.push({
-      kind: 'assert',
-      index: this.steps.length,
-      pos: ev.pos,
-      note: `${this.file}:${ev.pos.line}: ${ev.line}`,
-      states: [],
-      counters: [],
-      tcpInfo: { on, checks },
-    });
+    this.pushAssert(ev, { tcpInfo: { on, checks } });
+  }
+
+  /** An assert step at this script line: what it checks besides socket states and counters (none). */
+  private pushAssert(ev: PdEvent, check: Pick<AssertStep, 'procGrep' | 'tcpInfo'>): void {
+    this.steps.push({ kind: 'assert', index: this.steps.length, pos: ev.pos, note: this.lineNote(ev), states: [], counters: [], ...check });
   }
 
   private packet(ev: PdEvent & { kind: 'packet' }, t: number): void {
@@ -418,7 +411,7 @@ class Compiler {
         kind: 'send',
         index: this.steps.length,
         pos: ev.pos,
-        note: `${this.file}:${ev.pos.line}: ${ev.line}`,
+        note: this.lineNote(ev),
         ...inboundStep(ev, f, this.ctx),
       });
       this.stimulus(t);
@@ -450,7 +443,7 @@ class Compiler {
       pat.at = { min, max, text: `${fmtMs(lo)}${hi !== lo ? `~${fmtMs(hi)}` : ''} ±${fmtMs(tol)}${wheel ? ` (+${fmtMs(wheel)} timer wheel)` : ''}` };
     }
     const index = this.steps.length;
-    this.steps.push({ kind: 'expect', index, pos: ev.pos, byModel: false, packets: [pat], note: `${this.file}:${ev.pos.line}: ${ev.line}` });
+    this.steps.push({ kind: 'expect', index, pos: ev.pos, byModel: false, packets: [pat], note: this.lineNote(ev) });
     for (const c of cookies) f.cookies.set(c, { step: index, packet: 0, text: String(index + 1) });
     if (t > this.tClock) this.tClock = t;
   }
@@ -544,7 +537,7 @@ class Compiler {
   }
 
   private call(ev: PdEvent & SyscallEvent, body: CallBody, expect: CallExpect): void {
-    this.steps.push({ kind: 'call', index: this.steps.length, pos: ev.pos, note: `${this.file}:${ev.pos.line}: ${ev.line}`, expect, ...body } as CallStep);
+    this.steps.push({ kind: 'call', index: this.steps.length, pos: ev.pos, note: this.lineNote(ev), expect, ...body } as CallStep);
   }
 
   private syscall(ev: PdEvent & SyscallEvent, t: number, end: number | undefined, starting = false): void {

@@ -608,6 +608,20 @@ export const handlers: Handlers = {
     }
   },
 
+  sysctlGetMany: (a) => {
+    if (!Array.isArray(a?.names) || !a.names.every((n: unknown) => typeof n === 'string')) throw new BadArgs('expected {names: string[]}');
+    const values: Record<string, string> = {};
+    const missing: Record<string, string> = {};
+    for (const name of a.names as string[]) {
+      try {
+        values[name] = fs.readFileSync(sysctlPath(name), 'utf8').trim();
+      } catch (e) {
+        missing[name] = errnoName(fsErrno(e));
+      }
+    }
+    return okOut<'sysctlGetMany'>({ values, missing });
+  },
+
   sysctlSet: (a) => {
     let p: string;
     try {

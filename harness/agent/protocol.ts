@@ -133,6 +133,8 @@ export interface OpMap {
   /** net.* only; value arrays are written space-separated; result.old = previous value */
   sysctlSet: { args: { name: string; value: string | number | number[] }; result: { old: string; value: string } };
   sysctlGet: { args: { name: string }; result: { value: string } };
+  /** several at once, in one round trip (the model reads ~50 per case): the values read, and for each name that could not be read its errno name */
+  sysctlGetMany: { args: { names: string[] }; result: { values: Record<string, string>; missing: Record<string, string> } };
   /** `ip -batch -` with this script, in the agent's namespace (ok iff exit code 0) */
   linkSetup: { args: { script: string }; result: ExecResult };
   /** `ethtool <args>` in the agent's namespace (ok iff exit code 0) */
@@ -211,6 +213,7 @@ export const OPS: readonly Op[] = [
   'counters',
   'sysctlSet',
   'sysctlGet',
+  'sysctlGetMany',
   'linkSetup',
   'ethtool',
 ];

@@ -455,6 +455,15 @@ describe('DUT agent (integration, root)', function () {
       expect(fs.readFileSync(HOST, 'utf8').trim()).to.equal(host);
     });
 
+    it('sysctlGetMany reads several in one round trip, as sysctlGet does one by one, and names the ones it cannot read', async () => {
+      const names = ['net.ipv4.tcp_syncookies', 'net.ipv4.tcp_rmem', 'net.core.somaxconn', 'net.ipv4.tcp_no_such_sysctl'];
+      const r = await agent.call('sysctlGetMany', { names });
+      expect(r.ok, JSON.stringify(r)).to.equal(true);
+      for (const n of names.slice(0, 3)) expect(r.result!.values[n], n).to.equal(await agent.sysctlGet(n));
+      expect(r.result!.values).to.not.have.property('net.ipv4.tcp_no_such_sysctl');
+      expect(r.result!.missing).to.deep.equal({ 'net.ipv4.tcp_no_such_sysctl': 'ENOENT' });
+    });
+
     it('multi-value sysctls take arrays', async () => {
       const r = await agent.sysctlSet('net.ipv4.tcp_rmem', [4096, 65536, 1048576]);
       expect(r.ok, JSON.stringify(r)).to.equal(true);

@@ -57,6 +57,15 @@ export function summaryLine(r: CompareReport): string {
 
 const STATUSES = ['total', 'pass', 'fail', 'error', 'skip'] as const;
 
+/** The behaviour-change sections of a report, in the order both formats print them: title, changes. */
+function changeSections(r: CompareReport): Array<[string, BehaviourChange[]]> {
+  return [
+    ['Behaviour changes, unexplained', r.changes.filter((c) => !c.explained)],
+    ['Behaviour changes explained by the model profiles', r.changes.filter((c) => c.explained)],
+    ['Timer packets that came or went with the pacing of the steps (not behaviour changes)', r.paced],
+  ];
+}
+
 export function formatCompareText(r: CompareReport): string {
   const out: string[] = [];
   out.push('## Runs', `* A: ${runLine(r.a)}`, `* B: ${runLine(r.b)}`, '');
@@ -79,15 +88,7 @@ export function formatCompareText(r: CompareReport): string {
     }
     out.push('');
   };
-  changes(
-    'Behaviour changes, unexplained',
-    r.changes.filter((c) => !c.explained),
-  );
-  changes(
-    'Behaviour changes explained by the model profiles',
-    r.changes.filter((c) => c.explained),
-  );
-  changes('Timer packets that came or went with the pacing of the steps (not behaviour changes)', r.paced);
+  for (const [title, list] of changeSections(r)) changes(title, list);
   section('Only in A', r.onlyA);
   section('Only in B', r.onlyB);
   if (r.notCompared.length) section('Passing on both, packets not compared (a run without the comparable form)', r.notCompared);
@@ -116,15 +117,7 @@ export function formatCompareMarkdown(r: CompareReport): string {
     for (const c of l) out.push(`| \`${c.id}\` | ${md(where(c))} | ${md(changeText(c))} | ${md(because(c))} |`);
     out.push('');
   };
-  changes(
-    'Behaviour changes, unexplained',
-    r.changes.filter((c) => !c.explained),
-  );
-  changes(
-    'Behaviour changes explained by the model profiles',
-    r.changes.filter((c) => c.explained),
-  );
-  changes('Timer packets that came or went with the pacing of the steps (not behaviour changes)', r.paced);
+  for (const [title, list] of changeSections(r)) changes(title, list);
   list(
     'Only in A',
     r.onlyA.map((id) => `\`${id}\``),

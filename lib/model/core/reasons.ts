@@ -519,13 +519,13 @@ const DEFS = {
     'tcp_ack',
     'net/ipv4/tcp_input.c',
     '§8.6',
-    'ESTABLISHED: SEG.ACK below snd_una within bytes_acked: old ACK ignored, the segment is processed [correction C9]',
+    'SEG.ACK below snd_una within bytes_acked: old ACK ignored, the segment is processed (in every state past SYN_RECV) [corrections C9, C35]',
   ],
-  'estab.old-ack-drop': [
+  'estab.closing-bad-ack': [
     'tcp_rcv_state_process',
     'net/ipv4/tcp_input.c',
     '§8.6',
-    'past ESTABLISHED: SEG.ACK below snd_una: not acceptable, dropped silently (FLAG_NO_CHALLENGE_ACK) [inferred, C9]',
+    'past ESTABLISHED: SEG.ACK beyond snd_nxt, or below snd_una − min(max_window, bytes_acked): tcp_ack fails, challenge ACK (rate-limited), segment dropped [correction C35]',
   ],
   'estab.unsent-ack': ['tcp_ack', 'net/ipv4/tcp_input.c', '§8.6', 'ESTABLISHED: SEG.ACK beyond snd_nxt: challenge ACK, segment dropped [correction C9]'],
   'estab.unsent-ack-silent': [
@@ -533,12 +533,6 @@ const DEFS = {
     'net/ipv4/tcp_input.c',
     '§8.6',
     'ESTABLISHED before 6.13: SEG.ACK beyond snd_nxt: dropped silently, no challenge ACK (profile unsentAckChallenge) [version fact, C9]',
-  ],
-  'estab.unsent-ack-drop': [
-    'tcp_rcv_state_process',
-    'net/ipv4/tcp_input.c',
-    '§8.6',
-    'past ESTABLISHED: SEG.ACK beyond snd_nxt: dropped silently (FLAG_NO_CHALLENGE_ACK) [inferred, C9]',
   ],
   'estab.paws-old-ack': [
     'tcp_disordered_ack_check',

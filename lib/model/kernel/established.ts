@@ -18,12 +18,13 @@ function ackIs(st: Step, sock: Sock, ack: number, off: number): boolean | undefi
   return v === undefined ? undefined : v === ack;
 }
 
+/**
+ * tcp_done: the connection is closed. A child not yet accepted stays in its listener's accept queue
+ * (tcp_done only unhashes it: it is not an orphan), still counting against the backlog, and accept()
+ * returns it (correction C31); the model keeps its key there with no socket behind it.
+ */
 function removeSock(st: Step, sock: Sock): void {
   st.setSock(sock.key, undefined);
-  if (sock.listenPort !== undefined && !sock.accepted) {
-    const l = st.listeners.get(sock.listenPort);
-    if (l && l.acceptq.includes(sock.key)) st.setListener(l.port, { ...l, acceptq: l.acceptq.filter((k) => k !== sock.key) });
-  }
 }
 
 /** The child processes the segment that completed the handshake (quick-ack for data, FIN → CLOSE_WAIT). */
@@ -198,7 +199,8 @@ function dataAndFin(st: Step, sock: Sock, seg: Seg, dataRule: 'child.data' | 'es
   else st.setSock(s.key, s);
 }
 
-type ChallengeRule = 'estab.challenge-syn' | 'estab.challenge-rst' | 'estab.dupack' | 'estab.paws-drop' | 'estab.old-ack' | 'estab.unsent-ack';
+type ChallengeRule =
+  'estab.challenge-syn' | 'estab.challenge-rst' | 'estab.dupack' | 'estab.paws-drop' | 'estab.old-ack' | 'estab.unsent-ack' | 'estab.closing-bad-ack';
 
 /**
  * A duplicate ACK (tcp_send_dupack: rate-limited by tcp_oow_rate_limited, which never limits data/FIN)
@@ -222,7 +224,10 @@ function challenge(st: Step, sock: Sock, seg: Seg, rule: ChallengeRule, text: ()
   }
   if (isChallenge) st.count('TcpExtTCPChallengeACK');
   const s2 = sockSend(st, sock, ACK, rule, text, 0, sock.sndNxtOff, sack);
-  st.setSock(sock.key, { ...s2, lastOowMs: st.now });
+  // tcp_oow_rate_limited returns at once for data or a FIN without SYN, before it stamps
+  // last_oow_ack_time: a duplicate ACK for such a segment does not start the 500 ms (correction C32).
+  const stamps = isChallenge || seg.seq === seg.endSeq || (seg.flags & SYN) !== 0;
+  st.setSock(sock.key, stamps ? { ...s2, lastOowMs: st.now } : s2);
 }
 
 /** TCP_PAWS_WINDOW: tcp_paws_discard tolerates a TSval one below ts_recent. */
@@ -399,31 +404,35 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
   } else if (una !== undefined && before(seg.ack, una)) {
     // tcp_ack: an ACK below snd_una by more than min(max_window, bytes_acked) is answered with a
     // challenge ACK and the segment dropped (RFC 5961 §5.2). bytes_acked counts what the peer has
-    // acknowledged: 0 on a passive child, 1 (the SYN) on an active socket, +1 once our FIN is acked.
-    // Other states pass FLAG_NO_CHALLENGE_ACK and drop any old ACK (tcp_rcv_state_process) (C9).
+    // acknowledged: 0 on a passive child, 1 (the SYN) on an active socket, +1 once our FIN is acked (C9).
+    // Past ESTABLISHED tcp_ack gets FLAG_NO_CHALLENGE_ACK and tcp_rcv_state_process sends the same
+    // challenge ACK itself; an old ACK within bytes_acked is ignored and the segment processed there
+    // too (measured alike on 6.1.192, 6.12.118 and 6.18.44; correction C35).
     const bytesAcked = (s.sndUnaOff ?? s.sndNxtOff) - 1 + (s.active ? 1 : 0);
     const maxWin = Math.min(s.maxWindow ?? Infinity, bytesAcked);
     const tooOld = before(seg.ack, (una - maxWin) >>> 0);
-    if (s.state !== 'ESTABLISHED') {
-      st.why('estab.old-ack-drop', () => `${s.state}: SEG.ACK ${seg.ack} below snd_una ${una}: not acceptable, dropped`);
-      return;
-    }
+    const estab = s.state === 'ESTABLISHED';
     if (tooOld)
       return challenge(
         st,
         s,
         seg,
-        'estab.old-ack',
-        () => `SEG.ACK ${seg.ack} below snd_una ${una} − min(max_window, bytes_acked ${bytesAcked}): challenge ACK, segment dropped`,
+        estab ? 'estab.old-ack' : 'estab.closing-bad-ack',
+        () =>
+          `${estab ? '' : `${s.state}: `}SEG.ACK ${seg.ack} below snd_una ${una} − min(max_window, bytes_acked ${bytesAcked}): challenge ACK, segment dropped`,
       );
     oldAck = true;
     st.why('estab.old-ack-ok', () => `SEG.ACK ${seg.ack} below snd_una ${una} within bytes_acked ${bytesAcked}: old ACK ignored, segment processed`);
   } else if (nxt !== undefined && after(seg.ack, nxt)) {
     // tcp_ack: an ACK of data never sent → challenge ACK (rate-limited), segment dropped (C9).
-    if (s.state !== 'ESTABLISHED') {
-      st.why('estab.unsent-ack-drop', () => `${s.state}: SEG.ACK ${seg.ack} beyond snd_nxt ${nxt}: dropped`);
-      return;
-    }
+    if (s.state !== 'ESTABLISHED')
+      return challenge(
+        st,
+        s,
+        seg,
+        'estab.closing-bad-ack',
+        () => `${s.state}: SEG.ACK ${seg.ack} beyond snd_nxt ${nxt}: challenge ACK seq snd_nxt ack ${s.rcvNxt}, segment dropped`,
+      );
     if (!st.env.profile.unsentAckChallenge) {
       st.why(
         'estab.unsent-ack-silent',
@@ -490,11 +499,12 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     s.state === 'FIN_WAIT1' ||
     s.state === 'FIN_WAIT2' ||
     ((s.state === 'CLOSE_WAIT' || s.state === 'CLOSING' || s.state === 'LAST_ACK') && before(seg.seq, s.rcvNxt));
-  if (shut && seg.len > 0 && after((seg.endSeq - (f & FIN ? 1 : 0)) >>> 0, s.rcvNxt)) {
+  // The test is on end_seq − FIN, so an out-of-order bare FIN (end_seq − 1 = seq beyond rcv_nxt) aborts too (C33).
+  if (shut && seg.endSeq !== seg.seq && after((seg.endSeq - (f & FIN ? 1 : 0)) >>> 0, s.rcvNxt)) {
     st.count('TcpExtTCPAbortOnData');
     const r = st.why(
       'close.abort-on-data',
-      () => `${s.state} after close(): ${seg.len} B of data beyond rcv_nxt ${s.rcvNxt} → connection reset, RST for the segment`,
+      () => `${s.state} after close(): ${seg.len ? `${seg.len} B of data` : 'a FIN'} ending beyond rcv_nxt ${s.rcvNxt} → connection reset, RST for the segment`,
     );
     removeSock(st, s);
     sendReset(st, seg, r);

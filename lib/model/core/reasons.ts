@@ -177,6 +177,12 @@ const DEFS = {
   'cookies.tfo-ignored': ['tcp_conn_request', 'net/ipv4/tcp_input.c', '§4.9', 'cookie mode: TFO option ignored'],
   'cookies.no-recent-overflow': ['tcp_v4_cookie_check', 'net/ipv4/tcp_ipv4.c', '§4.9', 'no cookie sent in the last 2 min (or syncookies=0): no cookie check'],
   'cookies.valid': ['cookie_v4_check', 'net/ipv4/syncookies.c', '§4.9', 'ACK carries a valid syncookie: child created'],
+  'cookies.accecn': [
+    'cookie_v4_check',
+    'net/ipv4/syncookies.c',
+    '§4.9',
+    '6.18: a cookie carrying ECN and an ACK whose ACE field is 2..7 (cookie_accecn_ok): AccECN child — its segments carry ACE 0b101, ECT(0) [correction C34]',
+  ],
   'cookies.invalid': ['cookie_v4_check', 'net/ipv4/syncookies.c', '§4.9', 'ACK does not carry a valid syncookie (SyncookiesFailed): falls through to RST'],
   'cookies.unbound': ['cookie_v4_check', 'net/ipv4/syncookies.c', '§4.9', 'cookie ISN symbol unbound: assumed to match (value unknown)'],
   'cookies.age-uncertain': [

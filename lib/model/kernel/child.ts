@@ -32,6 +32,8 @@ export interface ChildInit {
   sndWl1?: number;
   sndWscale?: number;
   ecnOk: boolean;
+  /** AccECN mode from the start (a syncookie child whose ACK chose it, C34). */
+  accecn?: Sock['accecn'];
   ttl: number;
   tos: number;
   flow: Num;
@@ -70,6 +72,7 @@ export function makeChild(st: Step, l: Listener, c: ChildInit, state: Sock['stat
     maxWindow: c.sndWnd,
     sndWscale: c.sndWscale,
     ecnOk: c.ecnOk,
+    ...(c.accecn ? { accecn: c.accecn } : {}),
     ttl: c.ttl,
     tos: c.tos,
     flow: c.flow,

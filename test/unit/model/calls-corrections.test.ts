@@ -1,7 +1,8 @@
-// Corrections C31–C33 and C35 (docs/model-corrections.md), found by the fuzz campaigns' socket calls and
+// Corrections C31–C35 (docs/model-corrections.md), found by the fuzz campaigns' socket calls and
 // repeats and measured on 6.18.44 (C35 also on 6.12.118 and 6.1.192); each test feeds the model the
 // packets of the measurement and checks its prediction.
 import { expect } from 'chai';
+import { bind } from '../../../lib/model';
 import type { ModelEnv, ModelState } from '../../../lib/model';
 import type { TcpOption } from '../../../lib/wire/types';
 import { env, FULL, listening, only, rules, run, seg } from './helpers';
@@ -78,6 +79,68 @@ describe('correction C33: an out-of-order FIN after close() aborts the connectio
     const r = seg(e, finWait1(e), { flags: 'FA', seq: 1001, ack: 5001, window: 502, options: TSO(102) }, 40);
     expect(rules(r)).to.not.include('close.abort-on-data');
     expect(only(r).tcp).to.include({ flags: 'A', ack: 1002 });
+  });
+});
+
+describe('correction C34: a syncookie child with ECN in AccECN mode', () => {
+  const cookieChild = (flags: string, tos = 0) => {
+    const e = env({ sysctls: { tcp_syncookies: 2 }, fixed: { isn: 9000, tsOff: 0 } });
+    const syn = seg(e, listening(e), { flags: 'SEC', seq: 500, options: FULL }, 1000);
+    // the cookie's option bits (ws 7, SACK, ECN) come back in TSecr; ts_off 0
+    const ecr = (1000 & ~63) | 0x37;
+    const ack = seg(e, syn.state, { flags, seq: 501, ack: 9001, tos, options: TSO(200, ecr) }, 1010);
+    return { e, ack };
+  };
+  it('ACK with ACE 0b010 (CWR): AccECN child — data is answered with ACE 0b101 (AE+ECE), ECT(0)', () => {
+    const { e, ack } = cookieChild('AC');
+    expect(rules(ack)).to.include.members(['cookies.valid', 'cookies.accecn']);
+    const r = seg(e, ack.state, { flags: 'PA', seq: 501, ack: 9001, payload: data(3), options: TSO(201, 1000) }, 1020);
+    expect(only(r).tcp.flags).to.equal('AEN');
+    expect(only(r).ip).to.include({ tos: 2 });
+  });
+  it('ACE 0b100 on the pure ACK does not echo the Not-ECT SYN-ACK: ACE feedback failed, nothing ECT', () => {
+    const { e, ack } = cookieChild('AN');
+    const r = seg(e, ack.state, { flags: 'PA', seq: 501, ack: 9001, payload: data(3), options: TSO(201, 1000) }, 1020);
+    expect(only(r).tcp.flags).to.equal('AEN');
+    expect(only(r).ip).to.include({ tos: 0 });
+  });
+  it('ACE 0 or 1: a classic ECN child, plain ACKs', () => {
+    for (const f of ['A', 'AE']) {
+      const { e, ack } = cookieChild(f);
+      expect(rules(ack), f).to.not.include('cookies.accecn');
+      const r = seg(e, ack.state, { flags: 'PA', seq: 501, ack: 9001, payload: data(3), options: TSO(201, 1000) }, 1020);
+      expect(only(r).tcp.flags, f).to.equal('A');
+    }
+  });
+  it('before 6.18 (no AccECN code) the child has classic ECN whatever the ACE', () => {
+    const e = env({ release: '6.12.118', sysctls: { tcp_syncookies: 2 }, fixed: { isn: 9000, tsOff: 0 } });
+    const syn = seg(e, listening(e), { flags: 'SEC', seq: 500, options: FULL }, 1000);
+    const ack = seg(e, syn.state, { flags: 'AC', seq: 501, ack: 9001, options: TSO(200, (1000 & ~63) | 0x37) }, 1010);
+    expect(rules(ack)).to.not.include('cookies.accecn');
+  });
+  it("the cookie SYN-ACK binds ts_off modulo 64: the child's first TSval 64 ms off settles it", () => {
+    const e = env({ sysctls: { tcp_syncookies: 2 }, fixed: { isn: 9000 } });
+    // option bits 0x37 (ws 7, SACK, ECN); at model time 1010, (1010 & ~63) | 0x37 = 1015 is in the future: the
+    // model takes 64 off (951); the kernel's clock, 6 ms ahead, had passed 1015 and kept it
+    const syn = seg(e, listening(e), { flags: 'SEC', seq: 500, options: FULL }, 1010);
+    const p = syn.responses[0];
+    const obs = JSON.parse(JSON.stringify(p.packet));
+    obs.tcp.options = obs.tcp.options.map((x: unknown[]) => (x[0] === 'ts' ? ['ts', 70000 + 1015, x[2]] : x));
+    const b = bind(syn.state, p, obs);
+    expect(b.mismatches).to.deep.equal([]);
+    const ack = seg(e, b.state, { flags: 'A', seq: 501, ack: 9001, options: TSO(200, 70000 + 1015) }, 1015);
+    expect(rules(ack)).to.include('cookies.valid');
+    const r = seg(e, ack.state, { flags: 'PA', seq: 501, ack: 9001, payload: data(3), options: TSO(201, 70000 + 1015) }, 1020);
+    const o = JSON.parse(JSON.stringify(only(r)));
+    // the child's TSval: the kernel's clock (1026) + its ts_off (70000) — 58 ms from the model's first guess
+    o.tcp.options = o.tcp.options.map((x: unknown[]) => (x[0] === 'ts' ? ['ts', 70000 + 1026, x[2]] : x));
+    const b2 = bind(ack.state, r.responses[0], o);
+    expect(b2.mismatches.filter((m) => /TSval/.test(m))).to.deep.equal([]);
+    // settled: the next TSval is judged against the corrected offset, within the usual tolerance
+    const r2 = seg(e, b2.state, { flags: 'PA', seq: 504, ack: 9001, payload: data(3), options: TSO(202, 70000 + 1026) }, 1100);
+    const o2 = JSON.parse(JSON.stringify(only(r2)));
+    o2.tcp.options = o2.tcp.options.map((x: unknown[]) => (x[0] === 'ts' ? ['ts', 70000 + 1106 + 64, x[2]] : x));
+    expect(bind(b2.state, r2.responses[0], o2).mismatches.join()).to.match(/TSval/);
   });
 });
 

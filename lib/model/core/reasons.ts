@@ -546,6 +546,12 @@ const DEFS = {
     '§8.6',
     'PAWS: a pure ACK below rcv_nxt is dropped without a duplicate ACK (PAWSOldAck) [correction C12]',
   ],
+  'ecn.ce-echo': [
+    'tcp_ecn_check_ce',
+    'net/ipv4/tcp_input.c',
+    '§8.6',
+    'classic ECN: in-window data marked CE → TCP_ECN_DEMAND_CWR, every segment carries ECE until a segment with CWR [correction C36]',
+  ],
   'estab.fin-delack': [
     'tcp_fin',
     'net/ipv4/tcp_input.c',

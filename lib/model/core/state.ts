@@ -195,6 +195,8 @@ export interface Sock {
   readonly rcvWnd: number;
   readonly fullSpace: number;
   readonly ecnOk: boolean;
+  /** Classic ECN: a CE mark was received and no CWR since (TCP_ECN_DEMAND_CWR): every segment carries ECE (C36). */
+  readonly demandCwr?: boolean;
   readonly ttl: number;
   readonly tos: number;
   readonly flow: Num;

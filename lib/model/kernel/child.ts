@@ -132,6 +132,8 @@ export function sockSend(
   // AccECN mode (C18): ACE bits on every segment, ECT(0) unless the ACE feedback failed.
   const acc = sock.accecn;
   if (acc && !(flags & RST)) flags |= (acc.ace & 4 ? AE : 0) | (acc.ace & 2 ? CWR : 0) | (acc.ace & 1 ? ECE : 0);
+  // Classic ECN (tcp_ecn_send): ECE on every segment while a CE mark waits for the peer's CWR (C36).
+  if (sock.demandCwr && sock.ecnOk && !acc) flags |= ECE;
   const tos = acc && acc.ect && !(flags & RST) ? (sock.tos & 0xfc) | 2 : sock.tos;
   const ip = ipJson(st.env, sock.ttl, tos, st.env.ip === 4 ? numAdd(sock.ipId, sock.sent) : 0, sock.flow, ex);
   let tsval: JsonNum = 0;

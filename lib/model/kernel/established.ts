@@ -1,6 +1,6 @@
 // Full sockets: the child's processing of the third ACK (spec §6 step 11), segments for an
 // established connection (§8.6: challenge/duplicate ACKs, RST handling), FIN handling and close().
-import { ACK, FIN, RST, SYN } from '../../wire/types';
+import { ACK, CWR, FIN, RST, SYN } from '../../wire/types';
 import { receiveWindow, sockSend } from './child';
 import { oowLimited } from './oow-rate-limited';
 import { emitSynAck } from './make-synack';
@@ -61,8 +61,27 @@ function dsackOf(sock: Sock, seg: Seg): Array<[number, number]> | undefined {
   return [[seg.seq, after(seg.endSeq, sock.rcvNxt) ? sock.rcvNxt : seg.endSeq]];
 }
 
-function dataAndFin(st: Step, sock: Sock, seg: Seg, dataRule: 'child.data' | 'estab.data', finRule: 'child.fin' | 'estab.fin'): void {
+/**
+ * Classic ECN receiver (tcp_data_queue, past its test for an empty segment: tcp_ecn_accept_cwr, then
+ * tcp_ecn_check_ce from tcp_event_data_recv or tcp_data_queue_ofo): CWR on a segment with data or FIN
+ * ends TCP_ECN_DEMAND_CWR; new data marked CE starts it — the socket's segments carry ECE until then
+ * (C36; data beyond the window counted too [inferred]).
+ */
+function ecnReceive(st: Step, sock: Sock, seg: Seg): Sock {
+  if (!sock.ecnOk || sock.accecn) return sock;
+  if (seg.seq === seg.endSeq) return sock;
+  let demand = sock.demandCwr ?? false;
+  if (seg.flags & CWR) demand = false;
+  if (seg.len > 0 && (seg.tos & 3) === 3 && after((seg.endSeq - (seg.flags & FIN ? 1 : 0)) >>> 0, sock.rcvNxt) && !demand) {
+    demand = true;
+    st.why('ecn.ce-echo', () => `data ${seg.seq}..${seg.endSeq} marked CE: ECE on our segments until the peer's CWR (TCP_ECN_DEMAND_CWR)`);
+  }
+  return demand === (sock.demandCwr ?? false) ? sock : { ...sock, demandCwr: demand };
+}
+
+function dataAndFin(st: Step, sock0: Sock, seg: Seg, dataRule: 'child.data' | 'estab.data', finRule: 'child.fin' | 'estab.fin'): void {
   const fin = (seg.flags & FIN) !== 0;
+  const sock = ecnReceive(st, sock0, seg);
   if (seg.len === 0 && !fin) {
     st.setSock(sock.key, sock);
     return;

@@ -1,4 +1,4 @@
-// Corrections C31–C35 (docs/model-corrections.md), found by the fuzz campaigns' socket calls and
+// Corrections C31–C36 (docs/model-corrections.md), found by the fuzz campaigns' socket calls and
 // repeats and measured on 6.18.44 (C35 also on 6.12.118 and 6.1.192); each test feeds the model the
 // packets of the measurement and checks its prediction.
 import { expect } from 'chai';
@@ -170,5 +170,27 @@ describe('correction C35: past ESTABLISHED, bad ACKs draw the challenge ACK', ()
       expect(only(again).tcp, release).to.include({ flags: 'A', ack: 7002 });
       expect(only(again).tcp.options, release).to.deep.include(['sack', [7001, 7002]]);
     }
+  });
+});
+
+describe('correction C36: a classic ECN socket echoes CE with ECE until CWR', () => {
+  it('CE-marked data → ECE on the ACK; again without CWR; a pure ACK with CWR changes nothing; data with CWR ends it', () => {
+    const e = E();
+    let s = seg(e, listening(e), { flags: 'SEC', seq: 1000, options: FULL }, 0).state;
+    s = seg(e, s, { flags: 'A', seq: 1001, ack: 5001, window: 502, options: TSO(101) }, 10).state;
+    const ce = seg(e, s, { flags: 'PA', seq: 1001, ack: 5001, window: 502, tos: 3, payload: data(3), options: TSO(102) }, 20);
+    expect(only(ce).tcp.flags).to.equal('AE');
+    expect(rules(ce)).to.include('ecn.ce-echo');
+    const more = seg(e, ce.state, { flags: 'PA', seq: 1004, ack: 5001, window: 502, tos: 2, payload: data(3), options: TSO(103) }, 30);
+    expect(only(more).tcp.flags).to.equal('AE');
+    const pureCwr = seg(e, more.state, { flags: 'AC', seq: 1007, ack: 5001, window: 502, options: TSO(104) }, 40);
+    expect(pureCwr.responses).to.deep.equal([]);
+    const cwr = seg(e, pureCwr.state, { flags: 'PAC', seq: 1007, ack: 5001, window: 502, tos: 2, payload: data(3), options: TSO(105) }, 50);
+    expect(only(cwr).tcp.flags).to.equal('A');
+  });
+  it('a socket without ECN ignores CE', () => {
+    const e = E();
+    const r = seg(e, passive(e), { flags: 'PA', seq: 1001, ack: 5001, window: 502, tos: 3, payload: data(3), options: TSO(102) }, 20);
+    expect(only(r).tcp.flags).to.equal('A');
   });
 });

@@ -1,7 +1,7 @@
 // Full sockets: the child's processing of the third ACK (spec §6 step 11), segments for an
 // established connection (§8.6: challenge/duplicate ACKs, RST handling), FIN handling and close().
 import { ACK, CWR, FIN, RST, SYN } from '../../wire/types';
-import { receiveWindow, sockSend } from './child';
+import { receiveWindow, sockSend, withoutDelack } from './child';
 import { oowLimited } from './oow-rate-limited';
 import { emitSynAck } from './make-synack';
 import { sendReset } from './send-reset';
@@ -21,9 +21,11 @@ function ackIs(st: Step, sock: Sock, ack: number, off: number): boolean | undefi
 /**
  * tcp_done: the connection is closed. A child not yet accepted stays in its listener's accept queue
  * (tcp_done only unhashes it: it is not an orphan), still counting against the backlog, and accept()
- * returns it (correction C31); the model keeps its key there with no socket behind it.
+ * returns it (correction C31); the model keeps its key there with no socket behind it. Its timers are
+ * cleared: a delayed ACK not sent yet never will be (C37).
  */
 function removeSock(st: Step, sock: Sock): void {
+  withoutDelack(st, sock);
   st.setSock(sock.key, undefined);
 }
 

@@ -1,4 +1,4 @@
-// Corrections C31–C36 (docs/model-corrections.md), found by the fuzz campaigns' socket calls and
+// Corrections C31–C37 (docs/model-corrections.md), found by the fuzz campaigns' socket calls and
 // repeats and measured on 6.18.44 (C35 also on 6.12.118 and 6.1.192); each test feeds the model the
 // packets of the measurement and checks its prediction.
 import { expect } from 'chai';
@@ -192,5 +192,34 @@ describe('correction C36: a classic ECN socket echoes CE with ECE until CWR', ()
     const e = E();
     const r = seg(e, passive(e), { flags: 'PA', seq: 1001, ack: 5001, window: 502, tos: 3, payload: data(3), options: TSO(102) }, 20);
     expect(only(r).tcp.flags).to.equal('A');
+  });
+});
+
+describe('correction C37: an ACK sent before the delayed ACK replaces it', () => {
+  it('data + FIN (ACK delayed 40 ms), the same at once → D-SACK ACK now, the delayed one withdrawn with its IPv4 ID', () => {
+    const e = E();
+    const fin = seg(e, passive(e), { flags: 'FPA', seq: 1001, ack: 5001, window: 502, payload: data(3), options: TSO(102) }, 20);
+    expect(only(fin).tcp.flags).to.equal('A');
+    expect(fin.responses[0].atMs).to.equal(60);
+    expect(fin.responses[0].delack).to.equal(`${e.peer}:40000>80`);
+    const again = seg(e, fin.state, { flags: 'FPA', seq: 1001, ack: 5001, window: 502, payload: data(3), options: TSO(102) }, 22);
+    expect(again.cancels).to.deep.equal([`${e.peer}:40000>80`]);
+    expect(only(again).tcp.options).to.deep.include(['sack', [1001, 1005]]);
+    expect(again.responses[0].atMs).to.equal(22);
+    expect(again.responses[0].expect['ip.id']).to.deep.equal(fin.responses[0].expect['ip.id']);
+  });
+  it('after the delayed ACK was due nothing is withdrawn', () => {
+    const e = E();
+    const fin = seg(e, passive(e), { flags: 'FPA', seq: 1001, ack: 5001, window: 502, payload: data(3), options: TSO(102) }, 20);
+    const again = seg(e, fin.state, { flags: 'FPA', seq: 1001, ack: 5001, window: 502, payload: data(3), options: TSO(103) }, 100);
+    expect(again.cancels).to.equal(undefined);
+    expect(again.responses[0].expect['ip.id']).to.not.deep.equal(fin.responses[0].expect['ip.id']);
+  });
+  it('a RST at rcv_nxt before it is due: the socket goes, the delayed ACK with it', () => {
+    const e = E();
+    const fin = seg(e, passive(e), { flags: 'FPA', seq: 1001, ack: 5001, window: 502, payload: data(3), options: TSO(102) }, 20);
+    const rst = seg(e, fin.state, { flags: 'R', seq: 1005 }, 25);
+    expect(rst.responses).to.deep.equal([]);
+    expect(rst.cancels).to.deep.equal([`${e.peer}:40000>80`]);
   });
 });

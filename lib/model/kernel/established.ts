@@ -490,13 +490,15 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
   }
   // Our FIN acknowledged?
   if (ackOk === true && s.sndUnaOff !== undefined) s = { ...s, sndUnaOff: undefined };
+  // FIN_WAIT1 is reached only through close() in the model, so the socket is an orphan: it becomes a
+  // timewait socket in the FIN_WAIT2 substate (tcp_time_wait; correction C23) and the segment is
+  // consumed — old data too, without its D-SACK; only data beyond rcv_nxt aborts first (C38).
+  if (ackOk !== false && s.sndNxtOff > 1 && !(f & FIN) && s.state === 'FIN_WAIT1' && !after(seg.endSeq, s.rcvNxt)) {
+    enterFinWait2Tw(st, { ...s, state: 'FIN_WAIT2' });
+    return;
+  }
   if (ackOk !== false && s.sndNxtOff > 1 && seg.len === 0 && !(f & FIN)) {
-    if (s.state === 'FIN_WAIT1') {
-      // FIN_WAIT1 is reached only through close() in the model, so the socket is an orphan: it becomes
-      // a timewait socket in the FIN_WAIT2 substate (tcp_time_wait; correction C23).
-      enterFinWait2Tw(st, { ...s, state: 'FIN_WAIT2' });
-      return;
-    } else if (s.state === 'CLOSING') {
+    if (s.state === 'CLOSING') {
       st.why('estab.fin', 'CLOSING: our FIN acked → TIME_WAIT');
       enterTimeWait(st, s);
       return;

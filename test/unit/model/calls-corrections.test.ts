@@ -1,4 +1,4 @@
-// Corrections C31–C37 (docs/model-corrections.md), found by the fuzz campaigns' socket calls and
+// Corrections C31–C38 (docs/model-corrections.md), found by the fuzz campaigns' socket calls and
 // repeats and measured on 6.18.44 (C35 also on 6.12.118 and 6.1.192); each test feeds the model the
 // packets of the measurement and checks its prediction.
 import { expect } from 'chai';
@@ -221,5 +221,21 @@ describe('correction C37: an ACK sent before the delayed ACK replaces it', () =>
     const rst = seg(e, fin.state, { flags: 'R', seq: 1005 }, 25);
     expect(rst.responses).to.deep.equal([]);
     expect(rst.cancels).to.deep.equal([`${e.peer}:40000>80`]);
+  });
+});
+
+describe('correction C38: FIN_WAIT1, our FIN acked: the segment is consumed by the FIN_WAIT2 timewait socket', () => {
+  it('old data with ack = snd_nxt → no D-SACK, no ACK: a timewait socket now', () => {
+    const e = E();
+    const r = seg(e, finWait1(e), { flags: 'PA', seq: 1000, ack: 5002, window: 502, payload: data(1), options: TSO(102) }, 40);
+    expect(r.responses).to.deep.equal([]);
+    expect(rules(r)).to.include('tw.fin-wait2');
+    expect(rules(r)).to.not.include('estab.dsack');
+  });
+  it('new data with ack = snd_nxt still aborts (C28)', () => {
+    const e = E();
+    const r = seg(e, finWait1(e), { flags: 'PA', seq: 1001, ack: 5002, window: 502, payload: data(3), options: TSO(102) }, 40);
+    expect(only(r).tcp.flags).to.equal('R');
+    expect(rules(r)).to.include('close.abort-on-data');
   });
 });

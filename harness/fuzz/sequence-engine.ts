@@ -205,6 +205,9 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
   };
   /** Judge what the kernel sent on the flow since the last exchange (and after `bytes`, if any) against `r`. */
   const judgeAfter = async (r: ReturnType<ModelApi['apply']>, t: number, bytes?: Uint8Array): Promise<SequenceJudgement | undefined> => {
+    // A delayed ACK predicted earlier that this step's ACK (or the socket's end) replaced is not coming.
+    const gone = r.cancels;
+    if (gone) later = later.filter((p) => p.delack === undefined || !gone.includes(p.delack));
     const judged = [...laterDue(t), ...r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS)];
     const { frames, sentNs } = await exchange(lab, ip, bytes, () => flowKey, closedPort, deferredCount(judged, t), false);
     feed(r);

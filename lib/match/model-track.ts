@@ -92,6 +92,9 @@ export class ModelTrack {
   }
 
   private collect(r: StepResult): void {
+    // A delayed ACK the model predicted earlier that an ACK (or the socket's end) has since replaced.
+    const gone = r.cancels;
+    if (gone) this.pending = this.pending.filter((p) => p.pred.delack === undefined || !gone.includes(p.pred.delack));
     for (const pred of r.responses) {
       const flow = this.flowOf(pred.packet.tcp.dport);
       if (flow !== undefined && this.detached.has(flow)) continue;

@@ -177,6 +177,12 @@ const DEFS = {
   'cookies.tfo-ignored': ['tcp_conn_request', 'net/ipv4/tcp_input.c', '§4.9', 'cookie mode: TFO option ignored'],
   'cookies.no-recent-overflow': ['tcp_v4_cookie_check', 'net/ipv4/tcp_ipv4.c', '§4.9', 'no cookie sent in the last 2 min (or syncookies=0): no cookie check'],
   'cookies.valid': ['cookie_v4_check', 'net/ipv4/syncookies.c', '§4.9', 'ACK carries a valid syncookie: child created'],
+  'cookies.accecn': [
+    'cookie_v4_check',
+    'net/ipv4/syncookies.c',
+    '§4.9',
+    '6.18: a cookie carrying ECN and an ACK whose ACE field is 2..7 (cookie_accecn_ok): AccECN child — its segments carry ACE 0b101, ECT(0) [correction C34]',
+  ],
   'cookies.invalid': ['cookie_v4_check', 'net/ipv4/syncookies.c', '§4.9', 'ACK does not carry a valid syncookie (SyncookiesFailed): falls through to RST'],
   'cookies.unbound': ['cookie_v4_check', 'net/ipv4/syncookies.c', '§4.9', 'cookie ISN symbol unbound: assumed to match (value unknown)'],
   'cookies.age-uncertain': [
@@ -519,13 +525,13 @@ const DEFS = {
     'tcp_ack',
     'net/ipv4/tcp_input.c',
     '§8.6',
-    'ESTABLISHED: SEG.ACK below snd_una within bytes_acked: old ACK ignored, the segment is processed [correction C9]',
+    'SEG.ACK below snd_una within bytes_acked: old ACK ignored, the segment is processed (in every state past SYN_RECV) [corrections C9, C35]',
   ],
-  'estab.old-ack-drop': [
+  'estab.closing-bad-ack': [
     'tcp_rcv_state_process',
     'net/ipv4/tcp_input.c',
     '§8.6',
-    'past ESTABLISHED: SEG.ACK below snd_una: not acceptable, dropped silently (FLAG_NO_CHALLENGE_ACK) [inferred, C9]',
+    'past ESTABLISHED: SEG.ACK beyond snd_nxt, or below snd_una − min(max_window, bytes_acked): tcp_ack fails, challenge ACK (rate-limited), segment dropped [correction C35]',
   ],
   'estab.unsent-ack': ['tcp_ack', 'net/ipv4/tcp_input.c', '§8.6', 'ESTABLISHED: SEG.ACK beyond snd_nxt: challenge ACK, segment dropped [correction C9]'],
   'estab.unsent-ack-silent': [
@@ -534,17 +540,17 @@ const DEFS = {
     '§8.6',
     'ESTABLISHED before 6.13: SEG.ACK beyond snd_nxt: dropped silently, no challenge ACK (profile unsentAckChallenge) [version fact, C9]',
   ],
-  'estab.unsent-ack-drop': [
-    'tcp_rcv_state_process',
-    'net/ipv4/tcp_input.c',
-    '§8.6',
-    'past ESTABLISHED: SEG.ACK beyond snd_nxt: dropped silently (FLAG_NO_CHALLENGE_ACK) [inferred, C9]',
-  ],
   'estab.paws-old-ack': [
     'tcp_disordered_ack_check',
     'net/ipv4/tcp_input.c',
     '§8.6',
     'PAWS: a pure ACK below rcv_nxt is dropped without a duplicate ACK (PAWSOldAck) [correction C12]',
+  ],
+  'ecn.ce-echo': [
+    'tcp_ecn_check_ce',
+    'net/ipv4/tcp_input.c',
+    '§8.6',
+    'classic ECN: in-window data marked CE → TCP_ECN_DEMAND_CWR, every segment carries ECE until a segment with CWR [correction C36]',
   ],
   'estab.fin-delack': [
     'tcp_fin',

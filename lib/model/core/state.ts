@@ -60,6 +60,8 @@ export interface Prediction {
   expect: Expectation;
   reason: Reason;
   atMs: number;
+  /** A delayed ACK of this socket (key): a later step's `cancels` withdraws it if it is not due yet (C37). */
+  delack?: string;
 }
 
 export interface TimerInfo {
@@ -74,6 +76,11 @@ export interface StepResult {
   timers: TimerInfo[];
   counters: Record<string, number>;
   reasons: Reason[];
+  /**
+   * Sockets (keys) whose delayed ACK predicted by an earlier step will not be sent: an ACK went out
+   * first, or the socket closed (tcp_event_ack_sent / tcp_clear_xmit_timers clear the timer; C37).
+   */
+  cancels?: string[];
 }
 
 export type ModelEvent =
@@ -195,6 +202,8 @@ export interface Sock {
   readonly rcvWnd: number;
   readonly fullSpace: number;
   readonly ecnOk: boolean;
+  /** Classic ECN: a CE mark was received and no CWR since (TCP_ECN_DEMAND_CWR): every segment carries ECE (C36). */
+  readonly demandCwr?: boolean;
   readonly ttl: number;
   readonly tos: number;
   readonly flow: Num;
@@ -224,6 +233,8 @@ export interface Sock {
    * next segment; ceRcv = CE-marked packets counted.
    */
   readonly accecn?: { readonly ect: boolean; readonly ace: number; readonly ceRcv: number; readonly opt?: boolean };
+  /** When the delayed ACK this socket predicted goes out (the timer tcp_send_delayed_ack armed), if pending. */
+  readonly delackAt?: number;
   /** snd_una − ISN when it lags snd_nxt (our FIN not acked yet); undefined = snd_nxt. */
   readonly sndUnaOff?: number;
   /**
@@ -365,6 +376,7 @@ export class Step {
   declare readonly reasons: Reason[];
   declare timers: TimerInfo[];
   declare counters: Record<string, number>;
+  declare cancels: string[] | undefined;
   // Until the step's first write to a table, the base state's (read-only) table; then the step's copy.
   declare listeners: ReadonlyTable<number, Listener>;
   declare reqs: ReadonlyTable<string, Req>;
@@ -384,6 +396,7 @@ export class Step {
     this.reasons = [];
     this.timers = NO_TIMERS;
     this.counters = NO_COUNTERS;
+    this.cancels = undefined;
     this.own = 0;
     this.listeners = base.listeners;
     this.reqs = base.reqs;
@@ -417,8 +430,8 @@ export class Step {
   // Most steps send nothing or one packet and arm at most a timer or two: responses, timers and
   // counters start as shared frozen empties, and the first entry starts a one-element array rather
   // than growing an empty one to V8's default 17 slots.
-  send(packet: PacketJson, expect: Expectation, r: Reason, atMs = this.now): void {
-    const p: Prediction = { packet, expect, reason: r, atMs };
+  send(packet: PacketJson, expect: Expectation, r: Reason, atMs = this.now, delack?: string): void {
+    const p: Prediction = delack === undefined ? { packet, expect, reason: r, atMs } : { packet, expect, reason: r, atMs, delack };
     if (this.responses.length === 0) this.responses = [p];
     else this.responses.push(p);
   }
@@ -489,8 +502,14 @@ export class Step {
       gen: this.gen,
     };
   }
+  /** The delayed ACK socket `key` predicted earlier will not be sent (StepResult.cancels). */
+  cancel(key: string): void {
+    (this.cancels ??= []).push(key);
+  }
   result(): StepResult {
-    return { responses: this.responses, state: this.state(), timers: this.timers, counters: this.counters, reasons: this.reasons };
+    const r: StepResult = { responses: this.responses, state: this.state(), timers: this.timers, counters: this.counters, reasons: this.reasons };
+    if (this.cancels) r.cancels = this.cancels;
+    return r;
   }
 }
 

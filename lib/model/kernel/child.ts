@@ -1,6 +1,6 @@
 // Child socket creation (tcp_create_openreq_child, spec §6 "Child initial state") and the packets a
 // full socket sends (ACK / FIN / RST|ACK with its own IP ID sequence and TS).
-import { ACK, AE, CWR, ECE, RST } from '../../wire/types';
+import { ACK, AE, CWR, ECE, FIN, RST, SYN } from '../../wire/types';
 import type { JsonNum } from '../../wire/types';
 import { ipJson, jnum, jstar, packet, tsOnlyOptions, tsvalExpect } from '../core/json';
 import type { OptionJson } from '../../wire/types';
@@ -32,6 +32,8 @@ export interface ChildInit {
   sndWl1?: number;
   sndWscale?: number;
   ecnOk: boolean;
+  /** AccECN mode from the start (a syncookie child whose ACK chose it, C34). */
+  accecn?: Sock['accecn'];
   ttl: number;
   tos: number;
   flow: Num;
@@ -70,6 +72,7 @@ export function makeChild(st: Step, l: Listener, c: ChildInit, state: Sock['stat
     maxWindow: c.sndWnd,
     sndWscale: c.sndWscale,
     ecnOk: c.ecnOk,
+    ...(c.accecn ? { accecn: c.accecn } : {}),
     ttl: c.ttl,
     tos: c.tos,
     flow: c.flow,
@@ -125,10 +128,14 @@ export function sockSend(
   slack?: TimerSlack,
   len?: number,
 ): Sock {
+  // An ACK sent now (and a RST) ends a pending delayed ACK: tcp_event_ack_sent clears the timer (C37).
+  if (sock.delackAt !== undefined && (at === undefined || at <= st.now)) sock = withoutDelack(st, sock);
   const ex: import('../core/state').Expectation = {};
   // AccECN mode (C18): ACE bits on every segment, ECT(0) unless the ACE feedback failed.
   const acc = sock.accecn;
   if (acc && !(flags & RST)) flags |= (acc.ace & 4 ? AE : 0) | (acc.ace & 2 ? CWR : 0) | (acc.ace & 1 ? ECE : 0);
+  // Classic ECN (tcp_ecn_send): ECE on every segment while a CE mark waits for the peer's CWR (C36).
+  if (sock.demandCwr && sock.ecnOk && !acc) flags |= ECE;
   const tos = acc && acc.ect && !(flags & RST) ? (sock.tos & 0xfc) | 2 : sock.tos;
   const ip = ipJson(st.env, sock.ttl, tos, st.env.ip === 4 ? numAdd(sock.ipId, sock.sent) : 0, sock.flow, ex);
   let tsval: JsonNum = 0;
@@ -157,15 +164,38 @@ export function sockSend(
   const wsym = freshSym(st, `win@${sock.key}/${sock.sent}`);
   const win = jstar('tcp.window', { range: ackWindowRange(sock, Math.max(consumed, since < 0x40000000 ? since : 0)), bindAs: wsym }, ex);
   const r = st.why(rule, text);
+  const delayed = at !== undefined && at > st.now && slack === undefined && (flags & (ACK | RST | FIN | SYN)) === ACK;
   st.send(
     packet(ip, sportJson(sock.lport, ex), sock.pport, jnum(numAdd(sock.isn, seqOff), 'tcp.seq', ex), flags & ACK ? sock.rcvNxt : 0, flags, win, opts, len),
     ex,
     r,
     at,
+    delayed ? sock.key : undefined,
   );
   if (flags & RST) return { ...sock, sent: sock.sent + 1 };
   const accNext = acc ? { ...acc, ace: (5 + acc.ceRcv) & 7 } : undefined;
-  return { ...sock, sent: sock.sent + 1, rcvWndSym: wsym, rcvWup: sock.rcvNxt, ...(acc ? { accecn: accNext } : {}) };
+  return {
+    ...sock,
+    sent: sock.sent + 1,
+    rcvWndSym: wsym,
+    rcvWup: sock.rcvNxt,
+    ...(acc ? { accecn: accNext } : {}),
+    ...(delayed ? { delackAt: at } : {}),
+  };
+}
+
+/**
+ * The socket without its pending delayed ACK: if that ACK is not due yet it will not be sent
+ * (tcp_event_ack_sent, or tcp_done's tcp_clear_xmit_timers): the step withdraws it and gives back the
+ * IPv4 ID it had counted (C37).
+ */
+export function withoutDelack(st: Step, sock: Sock): Sock {
+  if (sock.delackAt === undefined) return sock;
+  const { delackAt, ...rest } = sock;
+  if (st.now >= delackAt) return rest;
+  st.cancel(sock.key);
+  // it took no IPv4 ID after all
+  return { ...rest, sent: rest.sent - 1 };
 }
 
 /** tcp_receive_window: rcv_wup + rcv_wnd − rcv_nxt (≥ 0), rcv_wnd from the last window the socket advertised. */

@@ -9,6 +9,11 @@ export interface EcnDecision {
   readonly reason: Reason;
 }
 
+/** The ACE field of a segment's flags: AE CWR ECE as a 3-bit number (AccECN). */
+export function aceOf(flags: number): number {
+  return (flags & AE ? 4 : 0) | (flags & CWR ? 2 : 0) | (flags & ECE ? 1 : 0);
+}
+
 function decision(ok: boolean, r: Reason): EcnDecision {
   return { ok, reason: r };
 }

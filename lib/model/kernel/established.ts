@@ -1,7 +1,7 @@
 // Full sockets: the child's processing of the third ACK (spec §6 step 11), segments for an
 // established connection (§8.6: challenge/duplicate ACKs, RST handling), FIN handling and close().
-import { ACK, FIN, RST, SYN } from '../../wire/types';
-import { receiveWindow, sockSend } from './child';
+import { ACK, CWR, FIN, RST, SYN } from '../../wire/types';
+import { receiveWindow, sockSend, withoutDelack } from './child';
 import { oowLimited } from './oow-rate-limited';
 import { emitSynAck } from './make-synack';
 import { sendReset } from './send-reset';
@@ -18,12 +18,15 @@ function ackIs(st: Step, sock: Sock, ack: number, off: number): boolean | undefi
   return v === undefined ? undefined : v === ack;
 }
 
+/**
+ * tcp_done: the connection is closed. A child not yet accepted stays in its listener's accept queue
+ * (tcp_done only unhashes it: it is not an orphan), still counting against the backlog, and accept()
+ * returns it (correction C31); the model keeps its key there with no socket behind it. Its timers are
+ * cleared: a delayed ACK not sent yet never will be (C37).
+ */
 function removeSock(st: Step, sock: Sock): void {
+  withoutDelack(st, sock);
   st.setSock(sock.key, undefined);
-  if (sock.listenPort !== undefined && !sock.accepted) {
-    const l = st.listeners.get(sock.listenPort);
-    if (l && l.acceptq.includes(sock.key)) st.setListener(l.port, { ...l, acceptq: l.acceptq.filter((k) => k !== sock.key) });
-  }
 }
 
 /** The child processes the segment that completed the handshake (quick-ack for data, FIN → CLOSE_WAIT). */
@@ -60,8 +63,27 @@ function dsackOf(sock: Sock, seg: Seg): Array<[number, number]> | undefined {
   return [[seg.seq, after(seg.endSeq, sock.rcvNxt) ? sock.rcvNxt : seg.endSeq]];
 }
 
-function dataAndFin(st: Step, sock: Sock, seg: Seg, dataRule: 'child.data' | 'estab.data', finRule: 'child.fin' | 'estab.fin'): void {
+/**
+ * Classic ECN receiver (tcp_data_queue, past its test for an empty segment: tcp_ecn_accept_cwr, then
+ * tcp_ecn_check_ce from tcp_event_data_recv or tcp_data_queue_ofo): CWR on a segment with data or FIN
+ * ends TCP_ECN_DEMAND_CWR; new data marked CE starts it — the socket's segments carry ECE until then
+ * (C36; data beyond the window counted too [inferred]).
+ */
+function ecnReceive(st: Step, sock: Sock, seg: Seg): Sock {
+  if (!sock.ecnOk || sock.accecn) return sock;
+  if (seg.seq === seg.endSeq) return sock;
+  let demand = sock.demandCwr ?? false;
+  if (seg.flags & CWR) demand = false;
+  if (seg.len > 0 && (seg.tos & 3) === 3 && after((seg.endSeq - (seg.flags & FIN ? 1 : 0)) >>> 0, sock.rcvNxt) && !demand) {
+    demand = true;
+    st.why('ecn.ce-echo', () => `data ${seg.seq}..${seg.endSeq} marked CE: ECE on our segments until the peer's CWR (TCP_ECN_DEMAND_CWR)`);
+  }
+  return demand === (sock.demandCwr ?? false) ? sock : { ...sock, demandCwr: demand };
+}
+
+function dataAndFin(st: Step, sock0: Sock, seg: Seg, dataRule: 'child.data' | 'estab.data', finRule: 'child.fin' | 'estab.fin'): void {
   const fin = (seg.flags & FIN) !== 0;
+  const sock = ecnReceive(st, sock0, seg);
   if (seg.len === 0 && !fin) {
     st.setSock(sock.key, sock);
     return;
@@ -198,7 +220,8 @@ function dataAndFin(st: Step, sock: Sock, seg: Seg, dataRule: 'child.data' | 'es
   else st.setSock(s.key, s);
 }
 
-type ChallengeRule = 'estab.challenge-syn' | 'estab.challenge-rst' | 'estab.dupack' | 'estab.paws-drop' | 'estab.old-ack' | 'estab.unsent-ack';
+type ChallengeRule =
+  'estab.challenge-syn' | 'estab.challenge-rst' | 'estab.dupack' | 'estab.paws-drop' | 'estab.old-ack' | 'estab.unsent-ack' | 'estab.closing-bad-ack';
 
 /**
  * A duplicate ACK (tcp_send_dupack: rate-limited by tcp_oow_rate_limited, which never limits data/FIN)
@@ -222,7 +245,10 @@ function challenge(st: Step, sock: Sock, seg: Seg, rule: ChallengeRule, text: ()
   }
   if (isChallenge) st.count('TcpExtTCPChallengeACK');
   const s2 = sockSend(st, sock, ACK, rule, text, 0, sock.sndNxtOff, sack);
-  st.setSock(sock.key, { ...s2, lastOowMs: st.now });
+  // tcp_oow_rate_limited returns at once for data or a FIN without SYN, before it stamps
+  // last_oow_ack_time: a duplicate ACK for such a segment does not start the 500 ms (correction C32).
+  const stamps = isChallenge || seg.seq === seg.endSeq || (seg.flags & SYN) !== 0;
+  st.setSock(sock.key, stamps ? { ...s2, lastOowMs: st.now } : s2);
 }
 
 /** TCP_PAWS_WINDOW: tcp_paws_discard tolerates a TSval one below ts_recent. */
@@ -399,31 +425,35 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
   } else if (una !== undefined && before(seg.ack, una)) {
     // tcp_ack: an ACK below snd_una by more than min(max_window, bytes_acked) is answered with a
     // challenge ACK and the segment dropped (RFC 5961 §5.2). bytes_acked counts what the peer has
-    // acknowledged: 0 on a passive child, 1 (the SYN) on an active socket, +1 once our FIN is acked.
-    // Other states pass FLAG_NO_CHALLENGE_ACK and drop any old ACK (tcp_rcv_state_process) (C9).
+    // acknowledged: 0 on a passive child, 1 (the SYN) on an active socket, +1 once our FIN is acked (C9).
+    // Past ESTABLISHED tcp_ack gets FLAG_NO_CHALLENGE_ACK and tcp_rcv_state_process sends the same
+    // challenge ACK itself; an old ACK within bytes_acked is ignored and the segment processed there
+    // too (measured alike on 6.1.192, 6.12.118 and 6.18.44; correction C35).
     const bytesAcked = (s.sndUnaOff ?? s.sndNxtOff) - 1 + (s.active ? 1 : 0);
     const maxWin = Math.min(s.maxWindow ?? Infinity, bytesAcked);
     const tooOld = before(seg.ack, (una - maxWin) >>> 0);
-    if (s.state !== 'ESTABLISHED') {
-      st.why('estab.old-ack-drop', () => `${s.state}: SEG.ACK ${seg.ack} below snd_una ${una}: not acceptable, dropped`);
-      return;
-    }
+    const estab = s.state === 'ESTABLISHED';
     if (tooOld)
       return challenge(
         st,
         s,
         seg,
-        'estab.old-ack',
-        () => `SEG.ACK ${seg.ack} below snd_una ${una} − min(max_window, bytes_acked ${bytesAcked}): challenge ACK, segment dropped`,
+        estab ? 'estab.old-ack' : 'estab.closing-bad-ack',
+        () =>
+          `${estab ? '' : `${s.state}: `}SEG.ACK ${seg.ack} below snd_una ${una} − min(max_window, bytes_acked ${bytesAcked}): challenge ACK, segment dropped`,
       );
     oldAck = true;
     st.why('estab.old-ack-ok', () => `SEG.ACK ${seg.ack} below snd_una ${una} within bytes_acked ${bytesAcked}: old ACK ignored, segment processed`);
   } else if (nxt !== undefined && after(seg.ack, nxt)) {
     // tcp_ack: an ACK of data never sent → challenge ACK (rate-limited), segment dropped (C9).
-    if (s.state !== 'ESTABLISHED') {
-      st.why('estab.unsent-ack-drop', () => `${s.state}: SEG.ACK ${seg.ack} beyond snd_nxt ${nxt}: dropped`);
-      return;
-    }
+    if (s.state !== 'ESTABLISHED')
+      return challenge(
+        st,
+        s,
+        seg,
+        'estab.closing-bad-ack',
+        () => `${s.state}: SEG.ACK ${seg.ack} beyond snd_nxt ${nxt}: challenge ACK seq snd_nxt ack ${s.rcvNxt}, segment dropped`,
+      );
     if (!st.env.profile.unsentAckChallenge) {
       st.why(
         'estab.unsent-ack-silent',
@@ -460,13 +490,15 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
   }
   // Our FIN acknowledged?
   if (ackOk === true && s.sndUnaOff !== undefined) s = { ...s, sndUnaOff: undefined };
+  // FIN_WAIT1 is reached only through close() in the model, so the socket is an orphan: it becomes a
+  // timewait socket in the FIN_WAIT2 substate (tcp_time_wait; correction C23) and the segment is
+  // consumed — old data too, without its D-SACK; only data beyond rcv_nxt aborts first (C38).
+  if (ackOk !== false && s.sndNxtOff > 1 && !(f & FIN) && s.state === 'FIN_WAIT1' && !after(seg.endSeq, s.rcvNxt)) {
+    enterFinWait2Tw(st, { ...s, state: 'FIN_WAIT2' });
+    return;
+  }
   if (ackOk !== false && s.sndNxtOff > 1 && seg.len === 0 && !(f & FIN)) {
-    if (s.state === 'FIN_WAIT1') {
-      // FIN_WAIT1 is reached only through close() in the model, so the socket is an orphan: it becomes
-      // a timewait socket in the FIN_WAIT2 substate (tcp_time_wait; correction C23).
-      enterFinWait2Tw(st, { ...s, state: 'FIN_WAIT2' });
-      return;
-    } else if (s.state === 'CLOSING') {
+    if (s.state === 'CLOSING') {
       st.why('estab.fin', 'CLOSING: our FIN acked → TIME_WAIT');
       enterTimeWait(st, s);
       return;
@@ -490,11 +522,12 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     s.state === 'FIN_WAIT1' ||
     s.state === 'FIN_WAIT2' ||
     ((s.state === 'CLOSE_WAIT' || s.state === 'CLOSING' || s.state === 'LAST_ACK') && before(seg.seq, s.rcvNxt));
-  if (shut && seg.len > 0 && after((seg.endSeq - (f & FIN ? 1 : 0)) >>> 0, s.rcvNxt)) {
+  // The test is on end_seq − FIN, so an out-of-order bare FIN (end_seq − 1 = seq beyond rcv_nxt) aborts too (C33).
+  if (shut && seg.endSeq !== seg.seq && after((seg.endSeq - (f & FIN ? 1 : 0)) >>> 0, s.rcvNxt)) {
     st.count('TcpExtTCPAbortOnData');
     const r = st.why(
       'close.abort-on-data',
-      () => `${s.state} after close(): ${seg.len} B of data beyond rcv_nxt ${s.rcvNxt} → connection reset, RST for the segment`,
+      () => `${s.state} after close(): ${seg.len ? `${seg.len} B of data` : 'a FIN'} ending beyond rcv_nxt ${s.rcvNxt} → connection reset, RST for the segment`,
     );
     removeSock(st, s);
     sendReset(st, seg, r);

@@ -3,7 +3,8 @@
 // tcp_rcv_state_process (net/ipv4/tcp_input.c), which sends a SYN to tcp_conn_request.
 import { ACK, FIN, RST, SYN } from '../../wire/types';
 import type { Seg } from '../core/seg';
-import type { Listener, Step } from '../core/state';
+import type { Listener, Sock, Step } from '../core/state';
+import { aceOf } from './ecn';
 import { makeChild } from './child';
 import { connRequest } from './conn-request';
 import { childProcess } from './established';
@@ -52,6 +53,27 @@ export function listenerRcv(st: Step, l: Listener, seg: Seg, ko: KernelOpts, md5
   st.whyf('listen.no-syn-no-ack', noSynNoAckText, f);
 }
 
+/**
+ * cookie_v4_check / cookie_v6_check (6.18, AccECN code present): a cookie whose option bits carry ECN
+ * opens an AccECN child when the ACK's ACE field is 2..7 (cookie_accecn_ok) — the SYN asked for
+ * classic ECN and the SYN-ACK answered classically, the ACK alone decides. tcp_ecn_openreq_child then
+ * validates a pure ACK's ACE as the echo of the SYN-ACK's IP ECN (Not-ECT: only 0b010 is consistent;
+ * with tcp_ecn_fallback another value fails the ACE feedback: nothing sent ECT) and counts a CE mark
+ * on it. The child's segments carry ACE 5 + CE counted, ECT(0) (correction C34).
+ */
+function cookieAccecn(st: Step, seg: Seg, ecnOk: boolean): Sock['accecn'] {
+  const ace = aceOf(seg.flags);
+  if (!ecnOk || !st.env.profile.accecn || ace < 2) return undefined;
+  const fail = seg.seq === seg.endSeq && ace !== 0b010 && ace !== 0b101 && ace !== 0b111 && st.env.sysctls.tcp_ecn_fallback !== 0;
+  const ce = (seg.tos & 3) === 3 && !fail;
+  st.why(
+    'cookies.accecn',
+    () =>
+      `cookie with ECN, ACK's ACE ${ace.toString(2).padStart(3, '0')}: AccECN child${fail ? '; ACE inconsistent with the Not-ECT SYN-ACK: ACE feedback failed, no ECT' : ', sent ECT(0)'}${ce ? ', the CE-marked ACK counted' : ''}`,
+  );
+  return { ect: !fail, ace: (5 + (ce ? 1 : 0)) & 7, ceRcv: ce ? 1 : 0 };
+}
+
 function cookieChild(st: Step, l: Listener, seg: Seg, ko: KernelOpts, c: Extract<ReturnType<typeof cookieCheck>, { kind: 'valid' }>, md5: boolean): void {
   if (l.acceptq.length > l.maxBacklog) {
     st.count('TcpExtListenOverflows');
@@ -65,6 +87,7 @@ function cookieChild(st: Step, l: Listener, seg: Seg, ko: KernelOpts, c: Extract
   const win = selectInitialWindow(env, l.opts, c.rec.mss, 0, c.wsOk);
   const ipf = synackIpFields(env, l.opts, seg.tos);
   const key = seg.key;
+  const accecn = cookieAccecn(st, seg, c.ecnOk);
   const child = makeChild(st, l, {
     key,
     peer: seg.src,
@@ -81,7 +104,8 @@ function cookieChild(st: Step, l: Listener, seg: Seg, ko: KernelOpts, c: Extract
     rcvWscale: win.wscale,
     rcvWnd: win.rcvWnd,
     fullSpace: win.fullSpace,
-    ecnOk: c.ecnOk,
+    ecnOk: c.ecnOk && !accecn,
+    accecn,
     ttl: ipf.ttl,
     tos: ipf.tos,
     flow: flowFor(st, key),

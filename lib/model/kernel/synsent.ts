@@ -1,5 +1,6 @@
 // tcp_rcv_synsent_state_process (spec §8.4 table) and the ACK that completes an active open.
-import { ACK, AE, CWR, ECE, FIN, RST, SYN } from '../../wire/types';
+import { ACK, CWR, ECE, FIN, RST, SYN } from '../../wire/types';
+import { aceOf } from './ecn';
 import { sockSend } from './child';
 import type { KernelOpts } from './parse-options';
 import { sendReset } from './send-reset';
@@ -31,7 +32,7 @@ const ACE_ECHO = [0b010, 0b011, 0b100, 0b110]; // Not-ECT, ECT(1), ECT(0), CE
 function accecnFromSynAck(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): Sock['accecn'] {
   if (!sock.ecnOk || !sock.synEcn || !st.env.profile.accecn) return undefined;
   const f = seg.flags;
-  const ace = (f & AE ? 4 : 0) | (f & CWR ? 2 : 0) | (f & ECE ? 1 : 0);
+  const ace = aceOf(f);
   if (ace === 0 || ace === 7 || ace === 1 || ace === 5) return undefined;
   const ipEcn = seg.tos & 3;
   const ce = ipEcn === 3;

@@ -123,4 +123,19 @@ describe('runner/model-track: the model alongside a case', () => {
     expect(t.now).to.equal(T0 + 500);
     expect(t.due('a')[0].pred.atMs).to.equal(T0 + 500);
   });
+  it('a delayed ACK a later step cancels leaves the queue (C37)', () => {
+    const t = track();
+    const seg = (flags: string, seq: number, ack: number, payload?: Uint8Array) =>
+      decodeIp(buildIp({ ip: 4, src: PEER, dst: DUT, sport: 40000, dport: 8080, flags, seq, ack, window: 502, payload }));
+    t.event({ type: 'segment', seg: syn(40000) }, T0 + 10, 'a');
+    const synack = t.take('a')!;
+    const isn = 5000;
+    expect(t.agree(synack, observed(synack.pred.packet, isn, T0 + 9000))).to.deep.equal([]);
+    t.event({ type: 'segment', seg: seg('A', 1001, isn + 1) }, T0 + 20, 'a');
+    t.event({ type: 'segment', seg: seg('FPA', 1001, isn + 1, new Uint8Array(3)) }, T0 + 30, 'a');
+    expect(t.due('a').map((p) => p.pred.atMs)).to.deep.equal([T0 + 70]);
+    const r = t.event({ type: 'segment', seg: seg('FPA', 1001, isn + 1, new Uint8Array(3)) }, T0 + 32, 'a');
+    expect(r.cancels).to.deep.equal(['198.18.0.2:40000>8080']);
+    expect(t.due('a').map((p) => p.pred.atMs)).to.deep.equal([T0 + 32]);
+  });
 });

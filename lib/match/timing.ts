@@ -8,9 +8,6 @@
  */
 export const SETTLE_MS = 25;
 
-/**
- * The model's clock is advanced this far past an observed packet before its prediction is claimed:
- * kernel timers are armed in jiffies (4 ms at HZ=250), so a retransmission may leave a few ms before
- * the model's exact due time.
- */
-export const MODEL_SLACK_MS = 20;
+// MODEL_SLACK_MS: how far past an observed packet the model's clock is advanced before its prediction
+// is claimed (defined with the model's timers, which account for it).
+export { MODEL_SLACK_MS } from '../model/core/timer-wheel';

@@ -10,6 +10,7 @@ import { advmssFor } from './core/route';
 import type { SockOpts } from './core/sockopts';
 import { Listener, ModelEnv, ModelEvent, ModelState, Req, Sock, Step, StepResult, EMPTY_STATE, FixedDraws } from './core/state';
 import { fireSynTimer } from './kernel/syn-timer';
+import { fireRetransmitTimer } from './kernel/retransmit-timer';
 import { applySysctls, defaultSysctls } from './core/sysctls';
 
 export type {
@@ -142,6 +143,7 @@ function runTimers(st: Step, upto: number): number {
         st.setSock(s.key, undefined);
       } else if (s.state === 'SYN_SENT' || (s.state === 'SYN_RECV' && s.active)) fireSynTimer(st, s, bestAt);
       else if (s.state === 'SYN_RECV') fireTfoChildTimer(st, s, bestAt);
+      else if (s.finRtx && (s.state === 'FIN_WAIT1' || s.state === 'CLOSING' || s.state === 'LAST_ACK')) fireRetransmitTimer(st, s, bestAt);
       else st.setSock(s.key, { ...s, timerAt: Infinity });
     }
   }

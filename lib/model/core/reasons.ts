@@ -601,6 +601,30 @@ const DEFS = {
     '§7',
     "close() while the peer's window is 0: the FIN is queued but not sent (it needs a sequence number of window) [correction C27]",
   ],
+  'close.fin-released': [
+    'tcp_data_snd_check',
+    'net/ipv4/tcp_input.c',
+    '§7',
+    'a window update releases the FIN close() held back: FIN|ACK sent, the RTO takes over from the probe timer [correction C39]',
+  ],
+  'estab.fin-rtx': [
+    'tcp_retransmit_timer',
+    'net/ipv4/tcp_timer.c',
+    '§7',
+    'the FIN not acknowledged: sent again after the RTO (the first one a tail loss probe with SACK), the timeout doubling [correction C39]',
+  ],
+  'estab.rtx-rehash': [
+    'tcp_write_timeout',
+    'net/ipv4/tcp_timer.c',
+    '§7',
+    'every RTO rethinks the txhash (net.core.txrehash=1): a new IPv6 flow label from that retransmission on [correction C39]',
+  ],
+  'estab.probe0': [
+    'tcp_probe_timer',
+    'net/ipv4/tcp_timer.c',
+    '§7',
+    'a FIN held by a zero window: a probe (ACK at snd_una − 1) after the RTO, then after doubled timeouts [correction C39]',
+  ],
   'close.abort-on-data': [
     'tcp_rcv_state_process',
     'net/ipv4/tcp_input.c',

@@ -65,7 +65,7 @@ export interface Prediction {
 }
 
 export interface TimerInfo {
-  what: 'synack-rtx' | 'syn-rtx' | 'req-expire' | 'tfo-synack-rtx' | 'tw-expire' | 'syn-timeout';
+  what: 'synack-rtx' | 'syn-rtx' | 'req-expire' | 'tfo-synack-rtx' | 'tw-expire' | 'syn-timeout' | 'fin-rtx' | 'probe0';
   atMs: number;
   key: string;
 }
@@ -213,7 +213,7 @@ export interface Sock {
   readonly lastOowMs: number;
   readonly opts: SockOpts;
   readonly md5: boolean;
-  /** SYN_SENT / TFO SYN_RECV / TIME_WAIT timer. */
+  /** SYN_SENT / TFO SYN_RECV / TIME_WAIT timer; after close(), the FIN's retransmission or zero-window probe timer. */
   readonly timerAt: number;
   /** How late the kernel's timer may really fire after timerAt (timer wheel, correction C5). */
   readonly timerSlack?: TimerSlack;
@@ -235,6 +235,15 @@ export interface Sock {
   readonly accecn?: { readonly ect: boolean; readonly ace: number; readonly ceRcv: number; readonly opt?: boolean };
   /** When the delayed ACK this socket predicted goes out (the timer tcp_send_delayed_ack armed), if pending. */
   readonly delackAt?: number;
+  /**
+   * The handshake's RTT sample, ms (tcp_synack_rtt_meas / the SYN's ACK): undefined when the kernel
+   * took none the model knows (a retransmitted SYN or SYN-ACK, a syncookie child). Sets the RTO (C39).
+   */
+  readonly rttMs?: number;
+  /** After close(): the FIN's retransmissions (or zero-window probes) so far and the base RTO's range, ms (C39). */
+  readonly finRtx?: { readonly n: number; readonly loMs: number; readonly hiMs: number };
+  /** close() queued the FIN but the peer's window is 0: not sent yet (C27, C39). */
+  readonly finHeld?: boolean;
   /** snd_una − ISN when it lags snd_nxt (our FIN not acked yet); undefined = snd_nxt. */
   readonly sndUnaOff?: number;
   /**

@@ -15,6 +15,14 @@
 // which the kernel's timer really fires (TSval expectations and TSecr ranges use it).
 
 export const JIFFY_MS = 4;
+
+/**
+ * The model's clock is advanced this far past an observed packet before its prediction is claimed
+ * (lib/match): kernel timers are armed in jiffies (4 ms at HZ=250), so a retransmission may leave a few
+ * ms before the model's exact due time. An event that follows within it is applied at the advanced
+ * time, so the model's time of a segment may be late by up to this much (the RTT sample of C39).
+ */
+export const MODEL_SLACK_MS = 20;
 const LVL_CLK_SHIFT = 3;
 const LVL_SIZE = 64;
 

@@ -254,6 +254,8 @@ export function checkReq(st: Step, req: Req, seg: Seg, ko: KernelOpts, md5: bool
     wsOk: req.wsOk,
     rcvWscale: req.rcvWscale,
     rcvWnd: req.rcvWnd,
+    // tcp_synack_rtt_meas: from the SYN-ACK's send time, unless it was retransmitted (C39).
+    ...(req.numRetrans === 0 ? { rttMs: st.now - req.lastTsMs } : {}),
     fullSpace: 0,
     ecnOk: req.ecnOk,
     ttl: req.tpl.ttl,

@@ -38,6 +38,8 @@ export interface ChildInit {
   tos: number;
   flow: Num;
   md5: boolean;
+  /** The handshake's RTT sample, ms (undefined: none the model knows; C39). */
+  rttMs?: number;
 }
 
 export function ipIdSym(st: Step, key: string): Num {
@@ -81,6 +83,7 @@ export function makeChild(st: Step, l: Listener, c: ChildInit, state: Sock['stat
     lastOowMs: -Infinity,
     opts: l.opts,
     md5: c.md5,
+    ...(c.rttMs !== undefined ? { rttMs: c.rttMs } : {}),
     timerAt: Infinity,
     retransmits: 0,
     totalRto: 0,

@@ -11,6 +11,7 @@ import { after, before } from '../core/seq-math';
 import type { Sock, Step } from '../core/state';
 import { numAdd, numValue } from '../core/symbols';
 import { enterFinWait2Tw, enterTimeWait, isTimeWaitSock } from './timewait';
+import { armFinRetransmit, armProbe0 } from './retransmit-timer';
 
 /** Is SEG.ACK == snd_nxt? undefined when the ISN is unbound. */
 function ackIs(st: Step, sock: Sock, ack: number, off: number): boolean | undefined {
@@ -421,7 +422,8 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
       const l = s.listenPort !== undefined ? st.listeners.get(s.listenPort) : undefined;
       if (l && s.tpl) st.setListener(l.port, { ...l, tfoQlen: Math.max(0, l.tfoQlen - 1) });
     }
-    s = { ...s, state: 'ESTABLISHED', timerAt: Infinity };
+    // A TFO child measures the RTT from its SYN-ACK (tcp_synack_rtt_meas) unless it was retransmitted (C39).
+    s = { ...s, state: 'ESTABLISHED', timerAt: Infinity, ...(!s.active && s.numTimeout === 0 ? { rttMs: st.now - s.firstSynMs } : {}) };
   } else if (una !== undefined && before(seg.ack, una)) {
     // tcp_ack: an ACK below snd_una by more than min(max_window, bytes_acked) is answered with a
     // challenge ACK and the segment dropped (RFC 5961 §5.2). bytes_acked counts what the peer has
@@ -508,6 +510,19 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
       return;
     }
   }
+  if (s.finHeld && (s.sndWnd ?? 0) > 0 && seg.len === 0 && !(f & FIN)) {
+    // tcp_ack → tcp_ack_probe / tcp_data_snd_check: the window opened, the held FIN goes out (C39).
+    const held = s;
+    const s2 = sockSend(
+      st,
+      { ...held, finHeld: undefined },
+      FIN | ACK,
+      'close.fin-released',
+      () => `window update to ${held.sndWnd}: the held FIN|ACK goes out`,
+    );
+    st.setSock(s.key, armFinRetransmit(st, { ...s2, sndNxtOff: held.sndNxtOff + 1, sndUnaOff: held.sndNxtOff }));
+    return;
+  }
   if (seg.len === 0 && !(f & FIN)) {
     st.why('estab.pure-ack', 'in-window pure ACK: no reply');
     st.setSock(s.key, s);
@@ -562,14 +577,14 @@ export function closeSock(st: Step, sock: Sock): void {
     // a sequence number): nothing leaves now, the zero-window probe timer runs (C27). The FIN's later
     // release by a window update or a probe is not modelled [inferred].
     const next = sock.state === 'CLOSE_WAIT' ? 'LAST_ACK' : 'FIN_WAIT1';
-    st.why('close.fin-held', () => `close(): FIN queued but held — the peer's window is 0; ${sock.state} → ${next}, nothing sent`);
-    st.setSock(sock.key, { ...sock, accepted: true, state: next });
+    st.why('close.fin-held', () => `close(): FIN queued but held — the peer's window is 0; ${sock.state} → ${next}, nothing sent, zero-window probe timer`);
+    st.setSock(sock.key, armProbe0(st, { ...sock, accepted: true, state: next, finHeld: true }));
     return;
   }
   if (sock.state === 'ESTABLISHED' || sock.state === 'CLOSE_WAIT' || sock.state === 'SYN_RECV') {
     const next = sock.state === 'CLOSE_WAIT' ? 'LAST_ACK' : 'FIN_WAIT1';
     const s2 = sockSend(st, { ...sock, accepted: true }, FIN | ACK, 'close.fin', () => `close(): FIN|ACK, ${sock.state} → ${next}`);
-    st.setSock(sock.key, { ...s2, state: next, sndNxtOff: sock.sndNxtOff + 1, sndUnaOff: sock.sndNxtOff });
+    st.setSock(sock.key, armFinRetransmit(st, { ...s2, state: next, sndNxtOff: sock.sndNxtOff + 1, sndUnaOff: sock.sndNxtOff }));
     return;
   }
   if (sock.state === 'SYN_SENT') {

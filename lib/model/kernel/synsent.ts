@@ -150,6 +150,8 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
     let s: Sock = {
       ...sock,
       state: 'ESTABLISHED',
+      // The RTT sample from the SYN's send time, unless it was retransmitted (C39).
+      rttMs: sock.retransmits === 0 ? st.now - sock.firstSynMs : undefined,
       rcvIsn: seg.seq,
       rcvNxt: (seg.seq + 1) >>> 0,
       tsOk,

@@ -31,7 +31,9 @@ import type { Lab } from '../topology/lab';
 import { softnetDropped } from './kernel-drops';
 import { ListenerOracle } from './listener-oracle';
 import { loadModel, ModelApi, TRUE_MODEL } from './model-api';
-import { drainAcceptQueue, openReusableListener, runSequenceProbe, SequenceContext } from './sequence-engine';
+import { drainAcceptQueue, openReusableListener, runSequenceProbe, SequenceContext, type SequenceJudgement } from './sequence-engine';
+import { batchSizeFor, runSequenceBatch } from './batch-sequence';
+import { fitsBatch, notBatchable, probeFlowKey } from '../../lib/fuzz/batch-plan';
 import { readModelSysctls } from '../engine/dut-sysctls';
 import { PipelineWorker } from './pipeline';
 import type { EnvParams, JudgedDivergence, Link, Packed } from './pipeline-protocol';
@@ -121,6 +123,11 @@ export interface CampaignSummary {
   reruns: number;
   /** Divergences that did not reproduce on an immediate re-run (not findings; reported). */
   flaky: number;
+  /**
+   * Stateful targets, this run: probes judged in batches (batch-sequence.ts), probes the batch handed
+   * back to run alone, and batched divergences that did not come back when played alone (not counted).
+   */
+  batched?: { probes: number; alone: number; batchOnly: number };
   coverageText: string;
   /** Rule-coverage-guided (campaign key guided: true): the corpus size and each rule's first probe index. */
   guided?: { corpus: number; firstHit: Record<string, number> };
@@ -199,6 +206,8 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   let divergences = cp.divergences ?? 0;
   let reruns = 0;
   let flaky = 0;
+  /** Stateful probes judged in batches, handed back to run alone, batch-only divergences (this run). */
+  const batchStats = { probes: 0, alone: 0, batchOnly: 0 };
   let probesThisRun = 0;
   const t0 = Date.now();
   const elapsedBefore = cp.elapsedMs;
@@ -480,7 +489,15 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     progress();
   };
 
-  /** Stateful targets: one probe at a time through the sequence engine, judged inline. */
+  /**
+   * Stateful targets. Passive probes made of packets only go through the batched sequence engine
+   * (batch-sequence.ts: `window` probes per batch, capped by what keeps their flows independent —
+   * lib/fuzz/batch-plan.ts); the others (connect() or close() in the setup, calls, waits) run one at a
+   * time through the sequence engine. A batched probe that diverges, or that the batch cannot judge
+   * (an answer predicted after its packet), is played again alone on a fresh port and that run's
+   * verdict is the probe's: batching cannot invent a divergence (one that does not come back alone is
+   * counted as batch-only and reported).
+   */
   const runSequential = async (): Promise<void> => {
     while (owned(cp!.nextIndex) < budget && Date.now() < deadline) {
       const a: number = owned(cp!.nextIndex);
@@ -490,9 +507,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       const ds: JudgedDivergence[] = [];
       const rules = new Set<string>();
       const results: ProbeResult[] = [];
-      for (let i = a; i < b; i++) {
-        const p = probeFor(i);
-        const r = await runSequenceProbe(seqCtx!, p);
+      const record = (i: number, r: SequenceJudgement): void => {
         for (const x of r.rules) rules.add(x);
         if (corpus) results.push(resultOf(i, r.rules));
         const sig = sigOf(r.verdict);
@@ -504,12 +519,68 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
             fields: r.verdict.divergence!.fields,
             text: `${r.phase}: ${r.verdict.divergence!.text}`,
           });
-        // Children completed by setups wait in the accept queue (reset, but queued): drain it well
-        // before it reaches the backlog, or later setups' SYNs are dropped.
-        if (!active && (i - a) % 32 === 31) await drainAcceptQueue(lab, liveListenFds());
         progress();
+      };
+      // Children completed by setups wait in the accept queue (reset, but queued): drain it well
+      // before it reaches the backlog, or later setups' SYNs are dropped.
+      let sinceDrain = 0;
+      const alone = async (p: Probe): Promise<SequenceJudgement> => {
+        const r = await runSequenceProbe(seqCtx!, p);
+        if (!active && ++sinceDrain % 32 === 0) await drainAcceptQueue(lab, liveListenFds());
+        return r;
+      };
+      const size = active ? 1 : batchSizeFor(seqCtx!, c.window ?? 128);
+      let batch: Array<{ i: number; p: Probe }> = [];
+      const batchKeys = new Set<number>();
+      const flush = async (): Promise<void> => {
+        if (!batch.length) return;
+        const taken = batch;
+        batch = [];
+        batchKeys.clear();
+        await drainAcceptQueue(lab, liveListenFds());
+        const { outcomes } = await runSequenceBatch(
+          seqCtx!,
+          taken.map((x) => x.p),
+        );
+        await drainAcceptQueue(lab, liveListenFds());
+        for (let k = 0; k < taken.length; k++) {
+          const { i, p } = taken[k];
+          const out = outcomes[k];
+          if ('alone' in out) {
+            batchStats.alone++;
+            record(i, await alone(freshPort(p)));
+            continue;
+          }
+          batchStats.probes++;
+          if (out.judgement.verdict.ok) {
+            record(i, out.judgement);
+            continue;
+          }
+          const again = await alone(freshPort(p));
+          if (again.verdict.ok) {
+            batchStats.batchOnly++;
+            o.onProgress?.(
+              `probe ${i}: diverged in a batch, not when played alone (the alone verdict counts; batch-only ${batchStats.batchOnly}): ${out.judgement.phase}: ${out.judgement.verdict.divergence!.text}`,
+            );
+          }
+          record(i, again);
+        }
+      };
+      for (let i = a; i < b; i++) {
+        const p = probeFor(i);
+        if (size > 1 && notBatchable(p) === undefined) {
+          // (a probe on a flow the batch already has starts the next batch)
+          if (!fitsBatch(p, batchKeys, size)) await flush();
+          batch.push({ i, p });
+          batchKeys.add(probeFlowKey(p));
+          continue;
+        }
+        record(i, await alone(p));
       }
+      await flush();
       if (!active) await drainAcceptQueue(lab, liveListenFds());
+      ds.sort((x, y) => x.index - y.index);
+      results.sort((x, y) => x.index - y.index);
       await finish({ a, b, profile: profileIndexAt(c, a), judged: Promise.resolve({ divergences: ds, rules: [...rules], results }) });
     }
   };
@@ -538,6 +609,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       rules: [...rulesHit].sort(),
       reruns,
       flaky,
+      ...(sequential ? { batched: { ...batchStats } } : {}),
       coverageText,
       ...(corpus ? { guided: { corpus: corpus.size, firstHit: { ...corpus.firstHit() } } } : {}),
     };

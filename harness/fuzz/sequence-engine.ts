@@ -10,7 +10,7 @@
 import { judge, Verdict } from '../../lib/match/judge';
 import { bind } from '../../lib/model/core/match';
 import type { ModelEnv, ModelState, Prediction } from '../../lib/model';
-import { bindingsFor, Probe, ProbeBindings, ProbeCall, probePacketSpec, WAIT_CAP_MS } from '../../lib/fuzz/probe';
+import { bindingsFor, Probe, ProbeBindings, ProbeCall, probePacketSpec, SetupStep, WAIT_CAP_MS } from '../../lib/fuzz/probe';
 import { buildIp } from '../../lib/wire/build';
 import { decodeEthernet, decodeIp } from '../../lib/wire/decode';
 import { toPacketJson } from '../../lib/wire/summary';
@@ -65,7 +65,7 @@ const SENTINEL_SPORT = 65534;
  * only once the predicted frames came (or DEFERRED_WAIT_MS passed), so whether the next tick's ACK
  * is seen does not depend on the kernel's timer wheel firing before or after the sentinel's RST.
  */
-const JUDGED_WITHIN_MS = 5;
+export const JUDGED_WITHIN_MS = 5;
 const DEFERRED_WAIT_MS = 1000;
 let sentinelSeq = 1;
 
@@ -124,6 +124,25 @@ async function exchange(
 /** How many frames to wait for before the sentinel: all predicted ones when any is deferred, else 0. */
 function deferredCount(predicted: readonly Prediction[], t: number): number {
   return predicted.some((p) => p.atMs > t) ? predicted.length : 0;
+}
+
+/**
+ * A capture step: the DUT frame it binds from (the first observed with the step's flag) and the
+ * values it binds, written into `captured`.
+ */
+export function bindCapture(
+  step: Extract<SetupStep, { kind: 'capture' }>,
+  observed: readonly PacketJson[],
+  captured: Partial<Pick<ProbeBindings, 'dutIsn' | 'dutTsval' | 'dutWindow'>>,
+): PacketJson | undefined {
+  const obs = observed.find((o) => o.tcp.flags.includes(step.what === 'ack' ? 'A' : step.what === 'fin' ? 'F' : 'S'));
+  if (obs) {
+    if (typeof obs.tcp.seq === 'number' && step.bind.includes('dutIsn') && step.what !== 'ack') captured.dutIsn = obs.tcp.seq;
+    if (typeof obs.tcp.window === 'number' && step.bind.includes('dutWindow')) captured.dutWindow = obs.tcp.window;
+    const ts = obs.tcp.options.find((o) => o[0] === 'ts');
+    if (ts && typeof ts[1] === 'number' && step.bind.includes('dutTsval')) captured.dutTsval = ts[1];
+  }
+  return obs;
 }
 
 /** Play one multi-packet probe; judge the kernel against the model at the first disagreement. */
@@ -421,13 +440,7 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
       const v = judge(pending, pendingObserved, st);
       if (!v.ok) return fail('setup', v, pendingObserved, pending, [], 0n);
       st = v.state;
-      const obs = pendingObserved.find((o) => o.tcp.flags.includes(step.what === 'ack' ? 'A' : step.what === 'fin' ? 'F' : 'S'));
-      if (obs) {
-        if (typeof obs.tcp.seq === 'number' && step.bind.includes('dutIsn') && step.what !== 'ack') captured.dutIsn = obs.tcp.seq;
-        if (typeof obs.tcp.window === 'number' && step.bind.includes('dutWindow')) captured.dutWindow = obs.tcp.window;
-        const ts = obs.tcp.options.find((o) => o[0] === 'ts');
-        if (ts && typeof ts[1] === 'number' && step.bind.includes('dutTsval')) captured.dutTsval = ts[1];
-      }
+      const obs = bindCapture(step, pendingObserved, captured);
       for (const p of pending) st = bind(st, p, obs ?? pendingObserved[0]).state;
       pending = [];
       pendingObserved = [];
@@ -500,18 +513,7 @@ export async function openReusableListener(lab: Lab, ip: 4 | 6, port: number, ba
   return fd;
 }
 
-/** Accept and abort every child waiting in the listener's accept queue (keeps the queue from filling). */
+/** Accept and abort every child waiting in the listeners' accept queues (keeps them from filling), in one agent round trip. */
 export async function drainAcceptQueue(lab: Lab, listenFds: number[]): Promise<number> {
-  let n = 0;
-  for (const lfd of listenFds) {
-    for (;;) {
-      const r = await lab.agent.call('accept', { fd: lfd, timeoutMs: 0 });
-      if (!r.ok) break;
-      const cfd = r.result!.fd;
-      await lab.agent.call('setsockopt', { fd: cfd, name: 'SO_LINGER', value: { onoff: 1, linger: 0 } });
-      await lab.agent.call('close', { fd: cfd });
-      n++;
-    }
-  }
-  return n;
+  return (await lab.agent.must('acceptAbortAll', { fds: listenFds })).n;
 }

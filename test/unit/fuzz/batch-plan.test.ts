@@ -1,0 +1,105 @@
+// Planning the batched sequence engine (lib/fuzz/batch-plan.ts): which probes may share a batch, the
+// rounds a probe plays, the batch size that keeps a listener's flows independent, and the per-flow
+// split of a round's replies.
+import { expect } from 'chai';
+import { parseCampaignText } from '../../../lib/fuzz/campaign-load';
+import { batchLimit, fitsBatch, notBatchable, probeFlowKey, roundsOf, splitReplies } from '../../../lib/fuzz/batch-plan';
+import { probeAt } from '../../../lib/fuzz/generate';
+import type { Probe } from '../../../lib/fuzz/probe';
+
+const campaign = (target: string, extra = ''): string => `name: batch-test
+seed: 5
+budget: { probes: 1000 }
+target: ${target}
+${target === 'synsent' ? 'connect: { port: 9000 }' : 'listen: { port: 8080, backlog: 128 }'}
+${extra}`;
+
+const LIMITS = { maxBacklog: 128, tcp_syncookies: 1, tcp_max_syn_backlog: 2048, tcp_challenge_ack_limit: 2 ** 31 - 1 };
+
+describe('batched sequence engine: planning', () => {
+  it('request probes: SYN (its SYN-ACK captured and bound), then the mutated packet', () => {
+    const c = parseCampaignText(campaign('request'), 'c.yaml');
+    for (let i = 0; i < 50; i++) {
+      const p = probeAt(c, i);
+      expect(notBatchable(p)).to.equal(undefined);
+      const r = roundsOf(p);
+      expect(r.map((x) => x.what)).to.deep.equal(['syn', 'mutated']);
+      expect(r[0].capture?.what).to.equal('synack');
+      expect(r[0].capture?.bind).to.include('dutIsn');
+      expect(r.map((x) => x.last)).to.deep.equal([false, true]);
+      expect(r[1].packet).to.equal(p.mutated);
+    }
+  });
+
+  it('established via passive: SYN, ACK, mutated; the ACK captures nothing', () => {
+    const c = parseCampaignText(campaign('established', 'generator:\n  via: passive\n'), 'c.yaml');
+    const r = roundsOf(probeAt(c, 3));
+    expect(r.map((x) => x.what)).to.deep.equal(['syn', 'ack', 'mutated']);
+    expect(r[1].capture).to.equal(undefined);
+  });
+
+  it('refuses probes with connect() or close() in the setup, or with calls, saying why', () => {
+    const active = parseCampaignText(campaign('synsent'), 'c.yaml');
+    expect(notBatchable(probeAt(active, 0))).to.match(/connect\(\) call/);
+    expect(() => roundsOf(probeAt(active, 0))).to.throw(/cannot be batched: its setup has a connect\(\) call/);
+    const tw = parseCampaignText(campaign('timewait'), 'c.yaml');
+    expect(notBatchable(probeAt(tw, 0))).to.match(/close\(\) call/);
+    const req = parseCampaignText(campaign('request'), 'c.yaml');
+    const p: Probe = { ...probeAt(req, 1), after: ['again', 'close'] };
+    expect(notBatchable(p)).to.equal('it carries calls (again, close)');
+    const l = parseCampaignText(campaign('listener'), 'c.yaml');
+    expect(notBatchable(probeAt(l, 0))).to.match(/listener engine/);
+  });
+
+  it('a capture with no send before it is a malformed probe', () => {
+    const c = parseCampaignText(campaign('request'), 'c.yaml');
+    const p = probeAt(c, 0);
+    const bad: Probe = { ...p, setup: [p.setup.find((s) => s.kind === 'capture')!, ...p.setup] };
+    expect(() => roundsOf(bad)).to.throw(/a capture step \(synack\) follows no send/);
+  });
+
+  it('batch size: the wanted size under the backlog and the SYN-drop threshold; 1 with a finite challenge-ACK limit', () => {
+    expect(batchLimit(LIMITS, 64)).to.deep.equal({ size: 64 });
+    expect(batchLimit(LIMITS, 500)).to.deep.equal({ size: 128, why: "the listener's backlog 128" });
+    // tcp_syncookies=0: dropped once max − qlen < max/4, i.e. past 96 request sockets for max 128
+    const b = batchLimit({ ...LIMITS, tcp_syncookies: 0, tcp_max_syn_backlog: 128 }, 500);
+    expect(b.size).to.equal(96);
+    expect(b.why).to.match(/tcp_syncookies=0 drops SYNs past 96/);
+    // always-cookie mode: no request sockets, only the accept queue's bound
+    expect(batchLimit({ ...LIMITS, tcp_syncookies: 2, tcp_max_syn_backlog: 16 }, 500).size).to.equal(128);
+    const r = batchLimit({ ...LIMITS, tcp_challenge_ack_limit: 1000 }, 64);
+    expect(r.size).to.equal(1);
+    expect(r.why).to.match(/tcp_challenge_ack_limit 1000/);
+    expect(batchLimit({ ...LIMITS, maxBacklog: 0 }, 64).size).to.equal(1);
+  });
+
+  it('a batch takes distinct flows up to its size; IPv4 and IPv6 on the same port are distinct flows', () => {
+    const keys = new Set<number>();
+    const add = (p: { ip: 4 | 6; sport: number }): boolean => {
+      if (!fitsBatch(p, keys, 3)) return false;
+      keys.add(probeFlowKey(p));
+      return true;
+    };
+    expect(add({ ip: 4, sport: 10000 })).to.equal(true);
+    expect(add({ ip: 6, sport: 10000 })).to.equal(true);
+    expect(add({ ip: 4, sport: 10000 })).to.equal(false);
+    expect(add({ ip: 4, sport: 10001 })).to.equal(true);
+    expect(add({ ip: 4, sport: 10002 })).to.equal(false); // full
+  });
+
+  it('campaign probes of one chunk have distinct flows (ports cycle by index)', () => {
+    const c = parseCampaignText(campaign('request', 'ip: both\n'), 'c.yaml');
+    const keys = new Set<number>();
+    for (let i = 0; i < 4096; i++) {
+      const p = probeAt(c, i);
+      expect(fitsBatch(p, keys, 4096)).to.equal(true);
+      keys.add(probeFlowKey(p));
+    }
+  });
+
+  it('splits replies per flow in arrival order, and refuses an assignment outside the round', () => {
+    expect(splitReplies(3, ['a', 'b', 'c', 'd'], [2, 0, 2, 0])).to.deep.equal([['b', 'd'], [], ['a', 'c']]);
+    expect(splitReplies(2, [], [])).to.deep.equal([[], []]);
+    expect(() => splitReplies(2, ['x'], [2])).to.throw(/outside the round's 2/);
+  });
+});

@@ -23,6 +23,7 @@ import { decodeEthernet, decodeIp } from '../../lib/wire/decode';
 import { toPacketJson } from '../../lib/wire/summary';
 import type { PacketJson } from '../../lib/wire/types';
 import type { CapturedFrame } from '../capture/capture';
+import type { Lab } from '../topology/lab';
 import { BatchEngine } from '../engine/batch-engine';
 import { ethHeaderOf, packFrames } from '../engine/listener-engine';
 import { softnetDropped } from './kernel-drops';
@@ -39,8 +40,17 @@ const LATE_MARGIN_MS = 5;
 
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
+/** One engine per lab capture and sentinel port (it holds a 512 KB flow table: not one per batch). */
+const engines = new WeakMap<object, { closedPort: number; engine: BatchEngine }>();
+function engineFor(lab: Lab, closedPort: number): BatchEngine {
+  let e = engines.get(lab.capture);
+  if (!e || e.closedPort !== closedPort)
+    engines.set(lab.capture, (e = { closedPort, engine: new BatchEngine(lab, { window: 1024, cleanup: false, closedPort }) }));
+  return e.engine;
+}
+
 /** A batched probe's outcome: its judgement, or why it must run alone (runSequenceProbe). */
-export type BatchOutcome = { judgement: SequenceJudgement } | { alone: string };
+export type BatchOutcome = { judgement: SequenceJudgement } | { alone: string; retry?: boolean };
 
 export interface BatchStats {
   rounds: number;
@@ -82,7 +92,7 @@ export async function runSequenceBatch(ctx: SequenceContext, probes: readonly Pr
     reasons: [],
     captured: {},
   }));
-  const engine = new BatchEngine(lab, { window: probes.length, cleanup: false, closedPort: ctx.closedPort });
+  const engine = engineFor(lab, ctx.closedPort ?? 9);
   const eth = ethHeaderOf(lab);
   const ends = { 4: { src: lab.addr.v4.peer, dst: lab.addr.v4.dut, dport: port }, 6: { src: lab.addr.v6.peer, dst: lab.addr.v6.dut, dport: port } };
   const drops0 = softnetDropped();
@@ -131,7 +141,7 @@ export async function runSequenceBatch(ctx: SequenceContext, probes: readonly Pr
   // Our own overload (the ingress backlog dropped frames) proves nothing: every probe runs alone.
   const dropped = softnetDropped() - drops0;
   const outcomes = flows.map((f): BatchOutcome => {
-    if (dropped > 0) return { alone: `the kernel's ingress backlog dropped ${dropped} frame(s) during the batch` };
+    if (dropped > 0) return { alone: `the kernel's ingress backlog dropped ${dropped} frame(s) during the batch`, retry: true };
     return f.out!;
   });
   stats.alone = outcomes.filter((o) => 'alone' in o).length;

@@ -523,30 +523,46 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       };
       // Children completed by setups wait in the accept queue (reset, but queued): drain it well
       // before it reaches the backlog, or later setups' SYNs are dropped.
-      let sinceDrain = 0;
+      const size = active ? 1 : batchSizeFor(seqCtx!, c.window ?? 128);
+      /** Children possibly waiting in the accept queue since it was last drained. */
+      let undrained = 0;
+      const drain = async (): Promise<void> => {
+        if (undrained > 0) await drainAcceptQueue(lab, liveListenFds());
+        undrained = 0;
+      };
       const alone = async (p: Probe): Promise<SequenceJudgement> => {
+        if (!active && undrained >= Math.min(size, 32)) await drain();
         const r = await runSequenceProbe(seqCtx!, p);
-        if (!active && ++sinceDrain % 32 === 0) await drainAcceptQueue(lab, liveListenFds());
+        undrained++;
         return r;
       };
-      const size = active ? 1 : batchSizeFor(seqCtx!, c.window ?? 128);
-      let batch: Array<{ i: number; p: Probe }> = [];
+      let batch: Array<{ i: number; p: Probe; retried?: boolean }> = [];
       const batchKeys = new Set<number>();
+      const join = (x: { i: number; p: Probe; retried?: boolean }): void => {
+        batch.push(x);
+        batchKeys.add(probeFlowKey(x.p));
+      };
       const flush = async (): Promise<void> => {
         if (!batch.length) return;
         const taken = batch;
         batch = [];
         batchKeys.clear();
-        await drainAcceptQueue(lab, liveListenFds());
+        // (the batch size assumes an empty accept queue: see lib/fuzz/batch-plan.ts)
+        await drain();
         const { outcomes } = await runSequenceBatch(
           seqCtx!,
           taken.map((x) => x.p),
         );
-        await drainAcceptQueue(lab, liveListenFds());
+        undrained = taken.length;
         for (let k = 0; k < taken.length; k++) {
-          const { i, p } = taken[k];
+          const { i, p, retried } = taken[k];
           const out = outcomes[k];
           if ('alone' in out) {
+            // A round too slow to time its answers: once more in the next batch, on a fresh port.
+            if (out.retry && !retried && fitsBatch(p, batchKeys, size)) {
+              join({ i, p: freshPort(p), retried: true });
+              continue;
+            }
             batchStats.alone++;
             record(i, await alone(freshPort(p)));
             continue;
@@ -571,14 +587,15 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         if (size > 1 && notBatchable(p) === undefined) {
           // (a probe on a flow the batch already has starts the next batch)
           if (!fitsBatch(p, batchKeys, size)) await flush();
-          batch.push({ i, p });
-          batchKeys.add(probeFlowKey(p));
+          // (a flush may carry probes over; a full batch goes out first)
+          if (!fitsBatch(p, batchKeys, size)) await flush();
+          join({ i, p });
           continue;
         }
         record(i, await alone(p));
       }
-      await flush();
-      if (!active) await drainAcceptQueue(lab, liveListenFds());
+      while (batch.length) await flush();
+      if (!active) await drain();
       ds.sort((x, y) => x.index - y.index);
       results.sort((x, y) => x.index - y.index);
       await finish({ a, b, profile: profileIndexAt(c, a), judged: Promise.resolve({ divergences: ds, rules: [...rules], results }) });

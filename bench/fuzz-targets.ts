@@ -40,7 +40,7 @@ const load = (): string =>
     rows.push(
       `${label.padEnd(34)} ${String(s.probes).padStart(8)} probes ${wall.toFixed(1).padStart(6)} s ${String(Math.round(s.probes / wall)).padStart(7)} probes/s` +
         `  divergences ${s.divergences}, findings ${s.findings.length}` +
-        (b ? `; batched ${b.probes}, alone ${s.probes - b.probes}${b.batchOnly ? `, batch-only ${b.batchOnly}` : ''}` : '') +
+        (b ? `; batched ${b.probes}, alone ${s.probes - b.probes} ${JSON.stringify(b.aloneWhy)}${b.batchOnly ? `, batch-only ${b.batchOnly}` : ''}` : '') +
         `  (load ${load()})`,
     );
     process.stderr.write(`${rows[rows.length - 1]}\n`);

@@ -50,7 +50,14 @@ function engineFor(lab: Lab, closedPort: number): BatchEngine {
 }
 
 /** A batched probe's outcome: its judgement, or why it must run alone (runSequenceProbe). */
-export type BatchOutcome = { judgement: SequenceJudgement } | { alone: string; retry?: boolean };
+export type BatchOutcome = { judgement: SequenceJudgement } | { alone: string; why: AloneWhy; retry?: boolean };
+
+/**
+ * Why a batch handed a probe back: its judged answer comes after its packet (deferred), a later answer
+ * may have come before the sentinel's (late), its round was too slow to time the answers (slow), the
+ * kernel dropped our frames (drops).
+ */
+export type AloneWhy = 'deferred' | 'late' | 'slow' | 'drops';
 
 export interface BatchStats {
   rounds: number;
@@ -141,7 +148,7 @@ export async function runSequenceBatch(ctx: SequenceContext, probes: readonly Pr
   // Our own overload (the ingress backlog dropped frames) proves nothing: every probe runs alone.
   const dropped = softnetDropped() - drops0;
   const outcomes = flows.map((f): BatchOutcome => {
-    if (dropped > 0) return { alone: `the kernel's ingress backlog dropped ${dropped} frame(s) during the batch`, retry: true };
+    if (dropped > 0) return { alone: `the kernel's ingress backlog dropped ${dropped} frame(s) during the batch`, why: 'drops', retry: true };
     return f.out!;
   });
   stats.alone = outcomes.filter((o) => 'alone' in o).length;
@@ -158,6 +165,8 @@ export async function runSequenceBatch(ctx: SequenceContext, probes: readonly Pr
     if (tEnd - t > ROUND_SPAN_MS) {
       f.out = {
         alone: `${round.what}: ${(tEnd - t).toFixed(1)} ms from the packet to the sentinel's answer (over ${ROUND_SPAN_MS} ms: the answers' times are not known closely enough)`,
+        why: 'slow',
+        retry: true,
       };
       return;
     }
@@ -165,7 +174,7 @@ export async function runSequenceBatch(ctx: SequenceContext, probes: readonly Pr
     const judged = r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
     if (judged.some((p) => p.atMs > t)) {
       const p = judged.find((x) => x.atMs > t)!;
-      f.out = { alone: `${round.what}: the model predicts a judged answer ${(p.atMs - t).toFixed(1)} ms after the packet (${p.reason.rule})` };
+      f.out = { alone: `${round.what}: the model predicts a judged answer ${(p.atMs - t).toFixed(1)} ms after the packet (${p.reason.rule})`, why: 'deferred' };
       return;
     }
     // An answer the model puts later (a delayed ACK, 40 ms) that may have come before the sentinel's.
@@ -173,6 +182,7 @@ export async function runSequenceBatch(ctx: SequenceContext, probes: readonly Pr
     if (late) {
       f.out = {
         alone: `${round.what}: the model's answer ${(late.atMs - t).toFixed(1)} ms after the packet (${late.reason.rule}) may have come before the sentinel's`,
+        why: 'late',
       };
       return;
     }

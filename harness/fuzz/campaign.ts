@@ -32,7 +32,7 @@ import { softnetDropped } from './kernel-drops';
 import { ListenerOracle } from './listener-oracle';
 import { loadModel, ModelApi, TRUE_MODEL } from './model-api';
 import { drainAcceptQueue, openReusableListener, runSequenceProbe, SequenceContext, type SequenceJudgement } from './sequence-engine';
-import { batchSizeFor, runSequenceBatch } from './batch-sequence';
+import { type AloneWhy, batchSizeFor, runSequenceBatch } from './batch-sequence';
 import { fitsBatch, notBatchable, probeFlowKey } from '../../lib/fuzz/batch-plan';
 import { readModelSysctls } from '../engine/dut-sysctls';
 import { PipelineWorker } from './pipeline';
@@ -127,7 +127,7 @@ export interface CampaignSummary {
    * Stateful targets, this run: probes judged in batches (batch-sequence.ts), probes the batch handed
    * back to run alone, and batched divergences that did not come back when played alone (not counted).
    */
-  batched?: { probes: number; alone: number; batchOnly: number };
+  batched?: { probes: number; alone: number; batchOnly: number; aloneWhy: Partial<Record<AloneWhy, number>> };
   coverageText: string;
   /** Rule-coverage-guided (campaign key guided: true): the corpus size and each rule's first probe index. */
   guided?: { corpus: number; firstHit: Record<string, number> };
@@ -207,7 +207,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   let reruns = 0;
   let flaky = 0;
   /** Stateful probes judged in batches, handed back to run alone, batch-only divergences (this run). */
-  const batchStats = { probes: 0, alone: 0, batchOnly: 0 };
+  const batchStats = { probes: 0, alone: 0, batchOnly: 0, aloneWhy: {} as Partial<Record<AloneWhy, number>> };
   let probesThisRun = 0;
   const t0 = Date.now();
   const elapsedBefore = cp.elapsedMs;
@@ -523,7 +523,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       };
       // Children completed by setups wait in the accept queue (reset, but queued): drain it well
       // before it reaches the backlog, or later setups' SYNs are dropped.
-      const size = active ? 1 : batchSizeFor(seqCtx!, c.window ?? 128);
+      const size = active ? 1 : batchSizeFor(seqCtx!, window);
       /** Children possibly waiting in the accept queue since it was last drained. */
       let undrained = 0;
       const drain = async (): Promise<void> => {
@@ -564,6 +564,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
               continue;
             }
             batchStats.alone++;
+            batchStats.aloneWhy[out.why] = (batchStats.aloneWhy[out.why] ?? 0) + 1;
             record(i, await alone(freshPort(p)));
             continue;
           }
@@ -626,7 +627,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       rules: [...rulesHit].sort(),
       reruns,
       flaky,
-      ...(sequential ? { batched: { ...batchStats } } : {}),
+      ...(sequential ? { batched: { ...batchStats, aloneWhy: { ...batchStats.aloneWhy } } } : {}),
       coverageText,
       ...(corpus ? { guided: { corpus: corpus.size, firstHit: { ...corpus.firstHit() } } } : {}),
     };

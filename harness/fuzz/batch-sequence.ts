@@ -9,8 +9,8 @@
 // and window come from the probe's own SYN-ACK).
 //
 // Why per-probe model states are exact here: see lib/fuzz/batch-plan.ts (batchLimit keeps a batch
-// under every threshold that couples a listener's flows; the caller drains the accept queue between
-// batches). A probe is handed back to the sequential engine (not judged here) when the model predicts
+// under every threshold that couples a listener's flows; the caller drains the accept queue so that
+// its children and the batch's stay within the backlog). A probe is handed back to the sequential engine (not judged here) when the model predicts
 // a judged answer after the packet (the next tick's ACK): the sequential engine waits for it before
 // its sentinel, a batch cannot without making the verdict depend on timing.
 import { judge } from '../../lib/match/judge';
@@ -120,7 +120,8 @@ export async function runSequenceBatch(ctx: SequenceContext, probes: readonly Pr
       stats.sends++;
       const frames: CapturedFrame[] = [];
       for (let j = 0; j < replies.n; j++) {
-        frames.push({ bytes: replies.buf.slice(replies.offs[j], replies.offs[j + 1]), tNs: BigInt(Math.round(replies.sentMs[replies.probe[j]] * 1e6)) });
+        // (views: the engine's reply buffer is this run's own)
+        frames.push({ bytes: replies.buf.subarray(replies.offs[j], replies.offs[j + 1]), tNs: BigInt(Math.round(replies.sentMs[replies.probe[j]] * 1e6)) });
       }
       const per = splitReplies(live.length, frames, replies.probe);
       // The model takes the round's packets in the order they went out (each flow its own state).
@@ -208,6 +209,9 @@ export async function runSequenceBatch(ctx: SequenceContext, probes: readonly Pr
     }
     f.st = v.state;
     const obs = bindCapture(cap, observed, f.captured);
+    // As runSequenceProbe: each prediction bound to that frame once more — except the usual case, one
+    // prediction and that frame, which judge() above has just bound.
+    if (judged.length === 1 && observed[0] === obs) return;
     for (const p of judged) f.st = bind(f.st, p, obs ?? observed[0]).state;
   }
 }
@@ -239,26 +243,27 @@ function judgementOf(
   };
 }
 
-/** Probes per batch on this context's listener: `wanted`, capped by what keeps flows independent (batchLimit). */
-export function batchSizeFor(ctx: SequenceContext, wanted: number): number {
-  if (!ctx.listen) return 1;
+/**
+ * Probes per batch on this context's listener — `wanted`, capped by what keeps flows independent
+ * (batchLimit) — and its backlog: a batch starts only when the children already in the accept queue
+ * plus its own stay within it.
+ */
+export function batchLimitsFor(ctx: SequenceContext, wanted: number): { size: number; backlog: number } {
+  if (!ctx.listen) return { size: 1, backlog: 0 };
   let size = wanted;
+  let backlog = Infinity;
   for (const ip of [4, 6] as const) {
     const l = ctx.base[ip].listeners.get(ctx.listen.port);
-    if (!l) return 1;
+    if (!l) return { size: 1, backlog: 0 };
     const s = ctx.env[ip].sysctls;
-    size = Math.min(
-      size,
-      batchLimit(
-        {
-          maxBacklog: l.maxBacklog,
-          tcp_syncookies: s.tcp_syncookies,
-          tcp_max_syn_backlog: s.tcp_max_syn_backlog,
-          tcp_challenge_ack_limit: s.tcp_challenge_ack_limit,
-        },
-        wanted,
-      ).size,
-    );
+    const limits = {
+      maxBacklog: l.maxBacklog,
+      tcp_syncookies: s.tcp_syncookies,
+      tcp_max_syn_backlog: s.tcp_max_syn_backlog,
+      tcp_challenge_ack_limit: s.tcp_challenge_ack_limit,
+    };
+    size = Math.min(size, batchLimit(limits, wanted).size);
+    backlog = Math.min(backlog, l.maxBacklog);
   }
-  return size;
+  return { size, backlog };
 }

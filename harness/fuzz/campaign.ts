@@ -32,7 +32,7 @@ import { softnetDropped } from './kernel-drops';
 import { ListenerOracle } from './listener-oracle';
 import { loadModel, ModelApi, TRUE_MODEL } from './model-api';
 import { drainAcceptQueue, openReusableListener, runSequenceProbe, SequenceContext, type SequenceJudgement } from './sequence-engine';
-import { type AloneWhy, batchSizeFor, runSequenceBatch } from './batch-sequence';
+import { type AloneWhy, batchLimitsFor, runSequenceBatch } from './batch-sequence';
 import { fitsBatch, notBatchable, probeFlowKey } from '../../lib/fuzz/batch-plan';
 import { readModelSysctls } from '../engine/dut-sysctls';
 import { PipelineWorker } from './pipeline';
@@ -521,9 +521,10 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
           });
         progress();
       };
-      // Children completed by setups wait in the accept queue (reset, but queued): drain it well
-      // before it reaches the backlog, or later setups' SYNs are dropped.
-      const size = active ? 1 : batchSizeFor(seqCtx!, window);
+      // Children completed by setups wait in the accept queue (reset, but queued): drain it before it
+      // reaches the backlog, or later setups' SYNs are dropped — and before a batch would take it past
+      // the backlog (lib/fuzz/batch-plan.ts).
+      const { size, backlog } = active ? { size: 1, backlog: 0 } : batchLimitsFor(seqCtx!, window);
       /** Children possibly waiting in the accept queue since it was last drained. */
       let undrained = 0;
       const drain = async (): Promise<void> => {
@@ -531,7 +532,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         undrained = 0;
       };
       const alone = async (p: Probe): Promise<SequenceJudgement> => {
-        if (!active && undrained >= Math.min(size, 32)) await drain();
+        if (!active && (undrained >= 32 || undrained >= backlog)) await drain();
         const r = await runSequenceProbe(seqCtx!, p);
         undrained++;
         return r;
@@ -547,13 +548,12 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         const taken = batch;
         batch = [];
         batchKeys.clear();
-        // (the batch size assumes an empty accept queue: see lib/fuzz/batch-plan.ts)
-        await drain();
+        if (undrained + taken.length > backlog) await drain();
         const { outcomes } = await runSequenceBatch(
           seqCtx!,
           taken.map((x) => x.p),
         );
-        undrained = taken.length;
+        undrained += taken.length;
         for (let k = 0; k < taken.length; k++) {
           const { i, p, retried } = taken[k];
           const out = outcomes[k];

@@ -9,10 +9,11 @@
 //    tcp_max_syn_backlog − qlen < tcp_max_syn_backlog/4 — tcp_conn_request),
 //  - the accept queue (acceptq > backlog: SYNs and third ACKs dropped — tcp_conn_request, tcp_check_req),
 //  - the challenge-ACK limit (tcp_challenge_ack_limit per second, per namespace — tcp_send_challenge_ack).
-// Each batched probe holds at most one request socket and one child; the accept queue is drained
-// before every batch. So a batch of B probes meets the same listener decisions as one probe alone when
-// B stays below every threshold (batchLimit), and batches are refused when the challenge-ACK limit is
-// finite. The per-socket rate limit (tcp_invalid_ratelimit) is per flow, the syncookie overflow stamp
+// Each batched probe holds at most one request socket and one child; the clean-up RSTs after a batch
+// leave no request socket, and the accept queue is drained whenever the children already in it plus a
+// batch's could pass the backlog. So a batch of B probes meets the same listener decisions as one probe
+// alone when B stays below every threshold (batchLimit), and batches are refused when the challenge-ACK
+// limit is finite. The per-socket rate limit (tcp_invalid_ratelimit) is per flow, the syncookie overflow stamp
 // is set by each flow's own SYN within the batch's first milliseconds (the cookie check only asks for
 // one in the last 2 minutes).
 import type { Probe, ProbePacket, SetupStep } from './probe';

@@ -3,31 +3,27 @@
 // live probe's k-th packet back to back in one send() from the packet ring, then ONE sentinel
 // (BatchEngine: a SYN to a closed port; its RST comes after the DUT processed everything before it,
 // same CPU, FIFO), so each probe's answer is every frame on its flow before the sentinel's — silence
-// proven by order, as for single probes. The round's replies are split per flow and each probe is
-// judged against its own model state, fed the same packets at the times they went out, exactly as
-// runSequenceProbe feeds them (same judged window, same captures and bindings: the DUT's ISN, TSval
-// and window come from the probe's own SYN-ACK).
+// proven by order, as for single probes. The round's replies are split per flow; a probe's next packet
+// needs only what its captures bind (the DUT's ISN, TSval and window, read off its own SYN-ACK), so
+// the whole batch is played first and each flow judged afterwards (lib/fuzz/sequence-judge.ts: its own
+// model state fed the same packets at the times they went out, exactly as runSequenceProbe feeds them)
+// — here, or on the pipeline worker's thread while the next batch is played.
 //
 // Why per-probe model states are exact here: see lib/fuzz/batch-plan.ts (batchLimit keeps a batch
 // under every threshold that couples a listener's flows; the caller drains the accept queue so that
-// its children and the batch's stay within the backlog). A probe is handed back to the sequential engine (not judged here) when the model predicts
-// a judged answer after the packet (the next tick's ACK): the sequential engine waits for it before
-// its sentinel, a batch cannot without making the verdict depend on timing.
-import { judge } from '../../lib/match/judge';
-import { bind } from '../../lib/model/core/match';
-import type { ModelState, Prediction } from '../../lib/model';
-import { batchLimit, roundsOf, splitReplies, type Round } from '../../lib/fuzz/batch-plan';
+// its children and the batch's stay within the backlog). A probe is handed back to the sequential
+// engine when the batch cannot judge it without its verdict depending on timing (AloneWhy).
+import { batchLimit, roundsOf, splitReplies } from '../../lib/fuzz/batch-plan';
 import { bindingsFor, Probe, ProbeBindings, probePacketSpec } from '../../lib/fuzz/probe';
+import { bindCapture, FlowOutcome, judgeFlow, PlayedFlow, playedFlow } from '../../lib/fuzz/sequence-judge';
 import { buildIp } from '../../lib/wire/build';
-import { decodeEthernet, decodeIp } from '../../lib/wire/decode';
+import { decodeEthernet } from '../../lib/wire/decode';
 import { toPacketJson } from '../../lib/wire/summary';
-import type { PacketJson } from '../../lib/wire/types';
-import type { CapturedFrame } from '../capture/capture';
 import type { Lab } from '../topology/lab';
 import { BatchEngine } from '../engine/batch-engine';
 import { ethHeaderOf, packFrames } from '../engine/listener-engine';
 import { softnetDropped } from './kernel-drops';
-import { bindCapture, JUDGED_WITHIN_MS, SequenceContext, SequenceJudgement } from './sequence-engine';
+import type { SequenceContext } from './sequence-engine';
 
 /**
  * The longest a round may take from a packet to the sentinel's answer: the model's time for the packet
@@ -35,8 +31,6 @@ import { bindCapture, JUDGED_WITHIN_MS, SequenceContext, SequenceJudgement } fro
  * answer), well inside the model's 50 ms TSval tolerance.
  */
 const ROUND_SPAN_MS = 10;
-/** How close to the round's end a later answer (a timer's) must be predicted for the capture to have it. */
-const LATE_MARGIN_MS = 5;
 
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
@@ -49,65 +43,54 @@ function engineFor(lab: Lab, closedPort: number): BatchEngine {
   return e.engine;
 }
 
-/** A batched probe's outcome: its judgement, or why it must run alone (runSequenceProbe). */
-export type BatchOutcome = { judgement: SequenceJudgement } | { alone: string; why: AloneWhy; retry?: boolean };
-
-/**
- * Why a batch handed a probe back: its judged answer comes after its packet (deferred), a later answer
- * may have come before the sentinel's (late), its round was too slow to time the answers (slow), the
- * kernel dropped our frames (drops).
- */
-export type AloneWhy = 'deferred' | 'late' | 'slow' | 'drops';
-
 export interface BatchStats {
   rounds: number;
-  /** BatchEngine sends (rounds split by the ring's window, plus the clean-up round) */
-  sends: number;
-  /** probes handed back to the sequential engine, by reason */
-  alone: number;
   elapsedMs: number;
 }
 
-interface Flow {
+interface Live {
   probe: Probe;
-  rounds: Round[];
-  k: number;
-  st: ModelState;
-  rules: string[];
-  reasons: Array<{ fn: string; text: string }>;
+  flow: PlayedFlow;
+  steps: ReturnType<typeof roundsOf>;
   captured: Partial<Pick<ProbeBindings, 'dutIsn' | 'dutTsval' | 'dutWindow'>>;
-  out?: BatchOutcome;
+  done: boolean;
 }
 
 /**
- * Run `probes` (all batchable: notBatchable() undefined, distinct flows, passive: ctx.listen set)
- * as one batch; outcomes in the same order. The probes' flows are reset at the end (a RST at the
- * peer's ISN + 1 each); children they completed stay in the accept queue for the caller to drain.
+ * Play `probes` (all batchable: notBatchable() undefined, distinct flows, passive: ctx.listen set)
+ * as one batch; the played flows in the same order, for judgeFlow. The probes' flows are reset at the
+ * end (a RST at the peer's ISN + 1 each); children they completed stay in the accept queue for the
+ * caller to drain.
  */
-export async function runSequenceBatch(ctx: SequenceContext, probes: readonly Probe[]): Promise<{ outcomes: BatchOutcome[]; stats: BatchStats }> {
-  const { lab, api } = ctx;
+export function playSequenceBatch(ctx: SequenceContext, probes: readonly Probe[]): { flows: PlayedFlow[]; stats: BatchStats } {
+  const { lab } = ctx;
   if (!ctx.listen) throw new Error('batched sequence engine: passive targets only (a listener)');
   const port = ctx.listen.port;
   const t0 = performance.now();
-  const stats: BatchStats = { rounds: 0, sends: 0, alone: 0, elapsedMs: 0 };
-  const flows: Flow[] = probes.map((p) => ({
-    probe: p,
-    rounds: roundsOf(p),
-    k: 0,
-    st: ctx.base[p.ip],
-    rules: [],
-    reasons: [],
-    captured: {},
-  }));
+  const stats: BatchStats = { rounds: 0, elapsedMs: 0 };
+  const flows: Live[] = probes.map((p) => ({ probe: p, flow: playedFlow(p), steps: roundsOf(p), captured: {}, done: false }));
   const engine = engineFor(lab, ctx.closedPort ?? 9);
   const eth = ethHeaderOf(lab);
   const ends = { 4: { src: lab.addr.v4.peer, dst: lab.addr.v4.dut, dport: port }, 6: { src: lab.addr.v6.peer, dst: lab.addr.v6.dut, dport: port } };
   const drops0 = softnetDropped();
   try {
     for (;;) {
-      const live = flows.filter((f) => !f.out);
+      const live: Live[] = [];
+      const sent: Uint8Array[] = [];
+      for (const f of flows) {
+        if (f.done) continue;
+        const k = f.flow.rounds.length;
+        try {
+          sent.push(buildIp(probePacketSpec(f.probe, f.steps[k].packet, bindingsFor(f.probe, f.captured), ends[f.probe.ip])));
+        } catch (e) {
+          // (a value no capture bound: judged up to here; alone, the sequential engine says what it says)
+          f.flow.stopped = { why: 'unbound', text: `${f.steps[k].what}: ${(e as Error).message}` };
+          f.done = true;
+          continue;
+        }
+        live.push(f);
+      }
       if (live.length === 0) break;
-      const sent = live.map((f) => buildIp(probePacketSpec(f.probe, f.rounds[f.k].packet, bindingsFor(f.probe, f.captured), ends[f.probe.ip])));
       const { replies } = engine.run(
         packFrames(
           sent.map((bytes) => ({ bytes })),
@@ -117,130 +100,59 @@ export async function runSequenceBatch(ctx: SequenceContext, probes: readonly Pr
       // (when the sentinel's answer was in: every answer of the round came before it)
       const tEnd = nowMs();
       stats.rounds++;
-      stats.sends++;
-      const frames: CapturedFrame[] = [];
-      for (let j = 0; j < replies.n; j++) {
-        // (views: the engine's reply buffer is this run's own)
-        frames.push({ bytes: replies.buf.subarray(replies.offs[j], replies.offs[j + 1]), tNs: BigInt(Math.round(replies.sentMs[replies.probe[j]] * 1e6)) });
-      }
+      const frames: Uint8Array[] = [];
+      // (views: the engine's reply buffer is this run's own)
+      for (let j = 0; j < replies.n; j++) frames.push(replies.buf.subarray(replies.offs[j], replies.offs[j + 1]));
       const per = splitReplies(live.length, frames, replies.probe);
-      // The model takes the round's packets in the order they went out (each flow its own state).
-      for (let i = 0; i < live.length; i++) step(live[i], sent[i], per[i], replies.sentMs[i], tEnd);
+      for (let i = 0; i < live.length; i++) {
+        const f = live[i];
+        const t = replies.sentMs[i];
+        const step = f.steps[f.flow.rounds.length];
+        // The packet went out between the round's start and tEnd (its time t is interpolated, as the
+        // listener engine does): a slow round (the softirq deferred, the machine loaded) leaves the
+        // time the DUT stamped on its answers known only to within that span.
+        if (tEnd - t > ROUND_SPAN_MS) {
+          f.flow.stopped = {
+            why: 'slow',
+            text: `${step.what}: ${(tEnd - t).toFixed(1)} ms from the packet to the sentinel's answer (over ${ROUND_SPAN_MS} ms: the answers' times are not known closely enough)`,
+            retry: true,
+          };
+          f.done = true;
+          continue;
+        }
+        f.flow.rounds.push({ bytes: sent[i], t, tEnd, frames: per[i] });
+        if (step.last) f.done = true;
+        else if (step.capture)
+          bindCapture(
+            step.capture,
+            per[i].map((b) => toPacketJson(decodeEthernet(b))!),
+            f.captured,
+          );
+      }
     }
   } finally {
     // Clean-up: a RST at the peer's ISN + 1 on every flow (kills a request socket; an established
     // child that took data answers with a challenge ACK and waits in the accept queue to be drained).
     // Sent as a round with its own sentinel, so the next batch meets a listener that processed them.
-    const rsts = flows.map((f) => ({
-      bytes: buildIp({
-        ip: f.probe.ip,
-        src: ends[f.probe.ip].src,
-        dst: ends[f.probe.ip].dst,
-        sport: f.probe.sport,
-        dport: port,
-        flags: 'R',
-        seq: (f.probe.peerIsn + 1) >>> 0,
-        window: 0,
-      }),
+    const rsts = flows.map(({ probe: p }) => ({
+      bytes: buildIp({ ip: p.ip, src: ends[p.ip].src, dst: ends[p.ip].dst, sport: p.sport, dport: port, flags: 'R', seq: (p.peerIsn + 1) >>> 0, window: 0 }),
     }));
     engine.run(packFrames(rsts, eth));
-    stats.sends++;
   }
-  // Our own overload (the ingress backlog dropped frames) proves nothing: every probe runs alone.
+  // Our own overload (the ingress backlog dropped frames) proves nothing: every probe again.
   const dropped = softnetDropped() - drops0;
-  const outcomes = flows.map((f): BatchOutcome => {
-    if (dropped > 0) return { alone: `the kernel's ingress backlog dropped ${dropped} frame(s) during the batch`, why: 'drops', retry: true };
-    return f.out!;
-  });
-  stats.alone = outcomes.filter((o) => 'alone' in o).length;
+  if (dropped > 0)
+    for (const f of flows) {
+      f.flow.stopped = { why: 'drops', text: `the kernel's ingress backlog dropped ${dropped} frame(s) during the batch`, retry: true };
+      f.flow.rounds.length = 0;
+    }
   stats.elapsedMs = performance.now() - t0;
-  return { outcomes, stats };
-
-  /** One flow's round: feed the packet to its model state at the time it went out, judge, bind. */
-  function step(f: Flow, bytes: Uint8Array, got: CapturedFrame[], t: number, tEnd: number): void {
-    const round = f.rounds[f.k];
-    const env = ctx.env[f.probe.ip];
-    // The packet went out between the round's start and tEnd (its time t is interpolated, as the
-    // listener engine does): a slow round (the softirq deferred, the machine loaded) leaves the time
-    // the DUT stamped on its answers known only to within that span.
-    if (tEnd - t > ROUND_SPAN_MS) {
-      f.out = {
-        alone: `${round.what}: ${(tEnd - t).toFixed(1)} ms from the packet to the sentinel's answer (over ${ROUND_SPAN_MS} ms: the answers' times are not known closely enough)`,
-        why: 'slow',
-        retry: true,
-      };
-      return;
-    }
-    const r = api.apply(env, f.st, { type: 'segment', seg: decodeIp(bytes) }, t);
-    const judged = r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
-    if (judged.some((p) => p.atMs > t)) {
-      const p = judged.find((x) => x.atMs > t)!;
-      f.out = { alone: `${round.what}: the model predicts a judged answer ${(p.atMs - t).toFixed(1)} ms after the packet (${p.reason.rule})`, why: 'deferred' };
-      return;
-    }
-    // An answer the model puts later (a delayed ACK, 40 ms) that may have come before the sentinel's.
-    const late = r.responses.find((p) => p.atMs > t + JUDGED_WITHIN_MS && p.atMs <= tEnd + LATE_MARGIN_MS);
-    if (late) {
-      f.out = {
-        alone: `${round.what}: the model's answer ${(late.atMs - t).toFixed(1)} ms after the packet (${late.reason.rule}) may have come before the sentinel's`,
-        why: 'late',
-      };
-      return;
-    }
-    f.st = r.state;
-    for (const x of r.reasons) {
-      f.rules.push(x.rule);
-      f.reasons.push(x);
-    }
-    const observed = got.map((g) => toPacketJson(decodeEthernet(g.bytes))!);
-    const sentNs = BigInt(Math.round(t * 1e6));
-    if (round.last) {
-      f.out = { judgement: judgementOf(f, 'mutated', judge(judged, observed, r.state, r.reasons), observed, judged, got, sentNs, bytes) };
-      return;
-    }
-    f.k++;
-    const cap = round.capture;
-    // (a send with no capture after it: its answer is not judged, as in runSequenceProbe)
-    if (!cap) return;
-    const v = judge(judged, observed, f.st);
-    if (!v.ok) {
-      f.out = { judgement: judgementOf(f, 'setup', v, observed, judged, [], 0n) };
-      return;
-    }
-    f.st = v.state;
-    const obs = bindCapture(cap, observed, f.captured);
-    // As runSequenceProbe: each prediction bound to that frame once more — except the usual case, one
-    // prediction and that frame, which judge() above has just bound.
-    if (judged.length === 1 && observed[0] === obs) return;
-    for (const p of judged) f.st = bind(f.st, p, obs ?? observed[0]).state;
-  }
+  return { flows: flows.map((f) => f.flow), stats };
 }
 
-function judgementOf(
-  f: Flow,
-  phase: SequenceJudgement['phase'],
-  verdict: SequenceJudgement['verdict'],
-  observed: PacketJson[],
-  predicted: Prediction[],
-  frames: CapturedFrame[],
-  sentNs: bigint,
-  sent?: Uint8Array,
-): SequenceJudgement {
-  const reasons = f.reasons;
-  return {
-    verdict,
-    phase,
-    observed,
-    predicted: predicted.map((p) => p.packet),
-    rules: f.rules,
-    frames,
-    sentNs,
-    sent,
-    bindings: f.captured,
-    get reasons() {
-      return reasons.map((r) => `${r.fn}: ${r.text}`);
-    },
-  };
+/** Judge played flows on this thread (the campaign's pipeline worker does the same off it). */
+export function judgeBatch(ctx: SequenceContext, flows: readonly PlayedFlow[]): FlowOutcome[] {
+  return flows.map((f) => judgeFlow(ctx.api, ctx.env[f.ip], ctx.base[f.ip], f));
 }
 
 /**

@@ -32,7 +32,10 @@ import { softnetDropped } from './kernel-drops';
 import { ListenerOracle } from './listener-oracle';
 import { loadModel, ModelApi, TRUE_MODEL } from './model-api';
 import { drainAcceptQueue, openReusableListener, runSequenceProbe, SequenceContext, type SequenceJudgement } from './sequence-engine';
-import { type AloneWhy, batchLimitsFor, runSequenceBatch } from './batch-sequence';
+import { batchLimitsFor, judgeBatch, playSequenceBatch } from './batch-sequence';
+import type { AloneWhy, FlowOutcome } from '../../lib/fuzz/sequence-judge';
+
+type FlowJudgement = Extract<FlowOutcome, { judgement: unknown }>['judgement'];
 import { fitsBatch, notBatchable, probeFlowKey } from '../../lib/fuzz/batch-plan';
 import { readModelSysctls } from '../engine/dut-sysctls';
 import { PipelineWorker } from './pipeline';
@@ -307,7 +310,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       sentNs: out[0].sentNs,
     };
   };
-  const sigOf = (v: OneRun['verdict']): string | undefined =>
+  const sigOf = (v: Pick<OneRun['verdict'], 'ok' | 'divergence'>): string | undefined =>
     v.ok ? undefined : signatureOf({ target: c.target, rule: v.divergence!.rule, fields: v.divergence!.fields });
   /** Does this (candidate) probe still diverge with the same signature, on the kernel, now? */
   const signatureNow = async (p: Probe): Promise<string | undefined> => sigOf((await runOne(freshPort(p))).verdict);
@@ -499,6 +502,15 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
    * counted as batch-only and reported).
    */
   const runSequential = async (): Promise<void> => {
+    // The batched probes' model work goes to a worker thread, judged while the next batch is played.
+    const judger = active ? undefined : new PipelineWorker(c, o.modelModule);
+    try {
+      await runSequentialChunks(judger);
+    } finally {
+      await judger?.close();
+    }
+  };
+  const runSequentialChunks = async (judger: PipelineWorker | undefined): Promise<void> => {
     while (owned(cp!.nextIndex) < budget && Date.now() < deadline) {
       const a: number = owned(cp!.nextIndex);
       const b = chunkEnd(a);
@@ -507,7 +519,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       const ds: JudgedDivergence[] = [];
       const rules = new Set<string>();
       const results: ProbeResult[] = [];
-      const record = (i: number, r: SequenceJudgement): void => {
+      const record = (i: number, r: FlowJudgement | Pick<SequenceJudgement, 'verdict' | 'phase' | 'rules'>): void => {
         for (const x of r.rules) rules.add(x);
         if (corpus) results.push(resultOf(i, r.rules));
         const sig = sigOf(r.verdict);
@@ -543,19 +555,11 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         batch.push(x);
         batchKeys.add(probeFlowKey(x.p));
       };
-      const flush = async (): Promise<void> => {
-        if (!batch.length) return;
-        const taken = batch;
-        batch = [];
-        batchKeys.clear();
-        if (undrained + taken.length > backlog) await drain();
-        const { outcomes } = await runSequenceBatch(
-          seqCtx!,
-          taken.map((x) => x.p),
-        );
-        undrained += taken.length;
-        for (let k = 0; k < taken.length; k++) {
-          const { i, p, retried } = taken[k];
+      /** Take a judged batch's outcomes: retries into the next batch, the rest alone or recorded. */
+      const settle = async (done: { taken: typeof batch; outcomes: Promise<FlowOutcome[]> }): Promise<void> => {
+        const outcomes = await done.outcomes;
+        for (let k = 0; k < done.taken.length; k++) {
+          const { i, p, retried } = done.taken[k];
           const out = outcomes[k];
           if ('alone' in out) {
             // A round too slow to time its answers: once more in the next batch, on a fresh port.
@@ -583,6 +587,28 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
           record(i, again);
         }
       };
+      /** The batch played last, being judged (on the worker) while the next one is played. */
+      let judging: { taken: typeof batch; outcomes: Promise<FlowOutcome[]> } | undefined;
+      /** Play the batch gathered so far (if any), then take the outcomes of the one before it. */
+      const flush = async (): Promise<void> => {
+        const before = judging;
+        judging = undefined;
+        if (batch.length) {
+          const taken = batch;
+          batch = [];
+          batchKeys.clear();
+          if (undrained + taken.length > backlog) await drain();
+          const { flows } = playSequenceBatch(
+            seqCtx!,
+            taken.map((x) => x.p),
+          );
+          undrained += taken.length;
+          const outcomes = judger?.ready ? judger.judgeSeq(envParams!, listen, flows).then((r) => r.outcomes) : Promise.resolve(judgeBatch(seqCtx!, flows));
+          outcomes.catch(() => undefined); // awaited by settle(); not unhandled if a failure stops the run first
+          judging = { taken, outcomes };
+        }
+        if (before) await settle(before);
+      };
       for (let i = a; i < b; i++) {
         const p = probeFor(i);
         if (size > 1 && notBatchable(p) === undefined) {
@@ -595,7 +621,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         }
         record(i, await alone(p));
       }
-      while (batch.length) await flush();
+      while (batch.length || judging) await flush();
       if (!active) await drain();
       ds.sort((x, y) => x.index - y.index);
       results.sort((x, y) => x.index - y.index);

@@ -10,7 +10,8 @@
 import { judge, Verdict } from '../../lib/match/judge';
 import { bind } from '../../lib/model/core/match';
 import type { ModelEnv, ModelState, Prediction } from '../../lib/model';
-import { bindingsFor, Probe, ProbeBindings, ProbeCall, probePacketSpec, SetupStep, WAIT_CAP_MS } from '../../lib/fuzz/probe';
+import { bindingsFor, Probe, ProbeBindings, ProbeCall, probePacketSpec, WAIT_CAP_MS } from '../../lib/fuzz/probe';
+import { bindCapture, JUDGED_WITHIN_MS } from '../../lib/fuzz/sequence-judge';
 import { buildIp } from '../../lib/wire/build';
 import { decodeEthernet, decodeIp } from '../../lib/wire/decode';
 import { toPacketJson } from '../../lib/wire/summary';
@@ -59,13 +60,11 @@ const WAIT_MARGIN_MS = 150;
 
 const SENTINEL_SPORT = 65534;
 /**
- * Answers the model predicts this soon after the packet are judged with it: the immediate ones and
- * the next tick's (a bare FIN's pingpong ACK, ato 0). Later ones (a delayed ACK after data, 40 ms;
- * retransmissions) are not. When a judged answer is due after the packet, the sentinel goes out
+ * Answers the model predicts within JUDGED_WITHIN_MS of the packet are judged with it
+ * (lib/fuzz/sequence-judge.ts). When a judged answer is due after the packet, the sentinel goes out
  * only once the predicted frames came (or DEFERRED_WAIT_MS passed), so whether the next tick's ACK
  * is seen does not depend on the kernel's timer wheel firing before or after the sentinel's RST.
  */
-export const JUDGED_WITHIN_MS = 5;
 const DEFERRED_WAIT_MS = 1000;
 let sentinelSeq = 1;
 
@@ -124,25 +123,6 @@ async function exchange(
 /** How many frames to wait for before the sentinel: all predicted ones when any is deferred, else 0. */
 function deferredCount(predicted: readonly Prediction[], t: number): number {
   return predicted.some((p) => p.atMs > t) ? predicted.length : 0;
-}
-
-/**
- * A capture step: the DUT frame it binds from (the first observed with the step's flag) and the
- * values it binds, written into `captured`.
- */
-export function bindCapture(
-  step: Extract<SetupStep, { kind: 'capture' }>,
-  observed: readonly PacketJson[],
-  captured: Partial<Pick<ProbeBindings, 'dutIsn' | 'dutTsval' | 'dutWindow'>>,
-): PacketJson | undefined {
-  const obs = observed.find((o) => o.tcp.flags.includes(step.what === 'ack' ? 'A' : step.what === 'fin' ? 'F' : 'S'));
-  if (obs) {
-    if (typeof obs.tcp.seq === 'number' && step.bind.includes('dutIsn') && step.what !== 'ack') captured.dutIsn = obs.tcp.seq;
-    if (typeof obs.tcp.window === 'number' && step.bind.includes('dutWindow')) captured.dutWindow = obs.tcp.window;
-    const ts = obs.tcp.options.find((o) => o[0] === 'ts');
-    if (ts && typeof ts[1] === 'number' && step.bind.includes('dutTsval')) captured.dutTsval = ts[1];
-  }
-  return obs;
 }
 
 /** Play one multi-packet probe; judge the kernel against the model at the first disagreement. */

@@ -493,9 +493,9 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   };
 
   /**
-   * Stateful targets. Passive probes made of packets only go through the batched sequence engine
+   * Stateful targets. Passive probes made of packets only (again calls included) go through the batched sequence engine
    * (batch-sequence.ts: `window` probes per batch, capped by what keeps their flows independent —
-   * lib/fuzz/batch-plan.ts); the others (connect() or close() in the setup, calls, waits) run one at a
+   * lib/fuzz/batch-plan.ts); the others (connect() or close() in the setup, socket calls, waits) run one at a
    * time through the sequence engine. A batched probe that diverges, or that the batch cannot judge
    * (an answer predicted after its packet), is played again alone on a fresh port and that run's
    * verdict is the probe's: batching cannot invent a divergence (one that does not come back alone is

@@ -64,23 +64,25 @@ export interface Round {
   packet: ProbePacket;
   /** The capture step that follows this send in the setup (judged and bound after the round). */
   capture?: Extract<SetupStep, { kind: 'capture' }>;
-  /** The last round: its answer is the probe's verdict. */
+  /** The probe's last round (nothing is sent after it). */
   last: boolean;
 }
 
 /**
  * Why `probe` cannot go into a batch, or undefined when it can: its setup is packets and captures
- * only (no connect(), no close() — those are agent calls, run one probe at a time) and it carries no
- * socket calls or waits (the sequential engine plays those).
+ * only (no connect(), no close() — those are agent calls, run one probe at a time) and the only calls
+ * it carries are `again` (the mutated packet once more: one more round); socket calls and waits are
+ * the sequential engine's.
  */
 export function notBatchable(probe: Probe): string | undefined {
   if (probe.target === 'listener') return 'listener probes go through the listener engine';
   for (const s of probe.setup) if (s.kind === 'connect' || s.kind === 'close') return `its setup has a ${s.kind}() call`;
-  if (probe.before?.length || probe.after?.length) return `it carries calls (${[...(probe.before ?? []), ...(probe.after ?? [])].join(', ')})`;
+  const calls = [...(probe.before ?? []), ...(probe.after ?? [])];
+  if (probe.before?.length || calls.some((c) => c !== 'again')) return `it carries socket calls or waits (${calls.join(', ')})`;
   return undefined;
 }
 
-/** The probe's rounds: each setup send (with the capture that follows it), then the mutated packet. */
+/** The probe's rounds: each setup send (with the capture that follows it), the mutated packet, and once more for each again call. */
 export function roundsOf(probe: Probe): Round[] {
   const why = notBatchable(probe);
   if (why) throw new Error(`probe ${probe.index} cannot be batched: ${why}`);
@@ -93,7 +95,9 @@ export function roundsOf(probe: Probe): Round[] {
       prev.capture = s;
     }
   }
-  out.push({ what: 'mutated', packet: probe.mutated, last: true });
+  out.push({ what: 'mutated', packet: probe.mutated, last: false });
+  for (const _ of probe.after ?? []) out.push({ what: 'again', packet: probe.mutated, last: false });
+  out[out.length - 1].last = true;
   return out;
 }
 

@@ -6,7 +6,7 @@
 // the frames), then judges each flow with this, on another thread when there is one. Pure.
 import { judge, type Verdict } from '../match/judge';
 import { bind } from '../model/core/match';
-import type { ModelEnv, ModelState } from '../model';
+import type { ModelEnv, ModelState, Prediction } from '../model';
 import { decodeEthernet, decodeIp } from '../wire/decode';
 import { toPacketJson } from '../wire/summary';
 import type { PacketJson } from '../wire/types';
@@ -80,7 +80,7 @@ export function playedFlow(probe: Probe): PlayedFlow {
  * records — a batched divergence is played again alone for the rest) or why it must be played alone.
  */
 export type FlowOutcome =
-  | { judgement: { verdict: Pick<Verdict, 'ok' | 'divergence'>; phase: 'setup' | 'mutated'; rules: string[] } }
+  | { judgement: { verdict: Pick<Verdict, 'ok' | 'divergence'>; phase: 'setup' | 'mutated' | 'call'; rules: string[] } }
   | { alone: string; why: AloneWhy; retry?: boolean };
 
 /** Judge a played flow from `base` (the listener's state as every probe of the batch found it). */
@@ -90,14 +90,22 @@ export function judgeFlow(api: ModelApiLike, env: ModelEnv, base: ModelState, fl
   const rules: string[] = [];
   const captured: Partial<Pick<ProbeBindings, 'dutIsn' | 'dutTsval' | 'dutWindow'>> = {};
   // (the verdict without its model state: large, and not needed once judged)
-  const out = (v: Verdict, phase: 'setup' | 'mutated'): FlowOutcome => ({
+  const out = (v: Verdict, phase: 'setup' | 'mutated' | 'call'): FlowOutcome => ({
     judgement: { verdict: v.ok ? { ok: true } : { ok: false, divergence: v.divergence }, phase, rules },
   });
+  /** The mutated packet's verdict (agreed) when again rounds follow it; answers the model put past its judged window. */
+  let mutated: Verdict | undefined;
+  let later: Prediction[] = [];
   for (let k = 0; k < flow.rounds.length; k++) {
     const { bytes, t, tEnd, frames } = flow.rounds[k];
     const round = rounds[k];
     const r = api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t);
-    const judged = r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
+    // An again round judges, as the sequential engine's call does, the answers the model put past the
+    // mutated packet's judged window that are due by now; only those rounds carry them.
+    const carried = round.what === 'again' ? later : [];
+    const due = carried.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
+    later = [...carried.filter((p) => p.atMs > t + JUDGED_WITHIN_MS), ...r.responses.filter((p) => p.atMs > t + JUDGED_WITHIN_MS)];
+    const judged = [...due, ...r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS)];
     const deferred = judged.find((p) => p.atMs > t);
     if (deferred)
       return {
@@ -105,7 +113,7 @@ export function judgeFlow(api: ModelApiLike, env: ModelEnv, base: ModelState, fl
         why: 'deferred',
       };
     // An answer the model puts later (a delayed ACK, 40 ms) that may have come before the sentinel's.
-    const late = r.responses.find((p) => p.atMs > t + JUDGED_WITHIN_MS && p.atMs <= tEnd + LATE_MARGIN_MS);
+    const late = later.find((p) => p.atMs <= tEnd + LATE_MARGIN_MS);
     if (late)
       return {
         alone: `${round.what}: the model's answer ${(late.atMs - t).toFixed(1)} ms after the packet (${late.reason.rule}) may have come before the sentinel's`,
@@ -114,7 +122,13 @@ export function judgeFlow(api: ModelApiLike, env: ModelEnv, base: ModelState, fl
     st = r.state;
     for (const x of r.reasons) rules.push(x.rule);
     const observed = frames.map((f) => toPacketJson(decodeEthernet(f))!);
-    if (round.last) return out(judge(judged, observed, r.state, r.reasons), 'mutated');
+    if (round.what === 'mutated' || round.what === 'again') {
+      const v = judge(judged, observed, r.state, r.reasons);
+      if (!v.ok) return out(v, round.what === 'again' ? 'call' : 'mutated');
+      mutated ??= v;
+      st = v.state;
+      continue;
+    }
     const cap = round.capture;
     // (a send with no capture after it: its answer is not judged, as in runSequenceProbe)
     if (!cap) continue;
@@ -127,6 +141,8 @@ export function judgeFlow(api: ModelApiLike, env: ModelEnv, base: ModelState, fl
     if (judged.length === 1 && observed[0] === obs) continue;
     for (const p of judged) st = bind(st, p, obs ?? observed[0]).state;
   }
+  // Played to the end: the mutated packet's verdict, its again calls agreeing.
+  if (mutated && flow.rounds.length === rounds.length) return out(mutated, 'mutated');
   const s = flow.stopped ?? { why: 'unbound' as const, text: 'the flow was not played to its last packet' };
   return { alone: s.text, why: s.why, ...(s.retry ? { retry: true } : {}) };
 }

@@ -39,6 +39,8 @@ window: 64
 generator:
   kinds: { ack: 20, window_edge: 12, tsecr: 12, paws: 10, data: 8, fin: 6, rst: 12, dup_syn: 8, syn_ack: 4, no_ack: 4, flags: 6 }
   setup: { ts: 0.9, options: [mss=1460, sackOK, ts, nop, wscale=7] }
+  # the packet again (the request's rate limits): one more round in the batch
+  calls: { p: 0.3, kinds: { again: 1 } }
 `;
 
 describe('batched sequence engine on the real kernel', function () {
@@ -71,6 +73,8 @@ describe('batched sequence engine on the real kernel', function () {
       // A batched divergence is played again alone and that verdict counts; one that does not come
       // back alone (batch-only: a TSval just past the tolerance on a loaded machine) is rare.
       expect(s.batched!.batchOnly).to.be.at.most(30);
+      // the request campaign's again calls, batched, reach the request socket's rate limits
+      if (name === 'request') for (const r of ['check_req.dup-syn-limited', 'check_req.oow-limited']) expect(s.rules).to.include(r);
     });
   }
 

@@ -46,9 +46,21 @@ describe('batched sequence engine: planning', () => {
     expect(notBatchable(probeAt(tw, 0))).to.match(/close\(\) call/);
     const req = parseCampaignText(campaign('request'), 'c.yaml');
     const p: Probe = { ...probeAt(req, 1), after: ['again', 'close'] };
-    expect(notBatchable(p)).to.equal('it carries calls (again, close)');
+    expect(notBatchable(p)).to.equal('it carries socket calls or waits (again, close)');
+    expect(notBatchable({ ...p, after: ['wait'] })).to.match(/socket calls or waits \(wait\)/);
+    expect(notBatchable({ ...p, before: ['defer-accept'], after: [] })).to.match(/defer-accept/);
     const l = parseCampaignText(campaign('listener'), 'c.yaml');
     expect(notBatchable(probeAt(l, 0))).to.match(/listener engine/);
+  });
+
+  it('again calls: the mutated packet once more per call, as more rounds; the last round is the last again', () => {
+    const c = parseCampaignText(campaign('request'), 'c.yaml');
+    const p: Probe = { ...probeAt(c, 2), after: ['again', 'again'] };
+    expect(notBatchable(p)).to.equal(undefined);
+    const r = roundsOf(p);
+    expect(r.map((x) => x.what)).to.deep.equal(['syn', 'mutated', 'again', 'again']);
+    expect(r.map((x) => x.last)).to.deep.equal([false, false, false, true]);
+    expect(r[2].packet).to.equal(p.mutated);
   });
 
   it('a capture with no send before it is a malformed probe', () => {

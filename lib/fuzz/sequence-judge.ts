@@ -102,7 +102,10 @@ export function judgeFlow(api: ModelApiLike, env: ModelEnv, base: ModelState, fl
     const r = api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t);
     // An again round judges, as the sequential engine's call does, the answers the model put past the
     // mutated packet's judged window that are due by now; only those rounds carry them.
-    const carried = round.what === 'again' ? later : [];
+    let carried = round.what === 'again' ? later : [];
+    // A delayed ACK predicted earlier that this step's ACK (or the socket's end) replaced is not coming (C37).
+    const gone = r.cancels;
+    if (gone) carried = carried.filter((p) => p.delack === undefined || !gone.includes(p.delack));
     const due = carried.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
     later = [...carried.filter((p) => p.atMs > t + JUDGED_WITHIN_MS), ...r.responses.filter((p) => p.atMs > t + JUDGED_WITHIN_MS)];
     const judged = [...due, ...r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS)];

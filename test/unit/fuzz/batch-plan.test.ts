@@ -1,11 +1,16 @@
 // Planning the batched sequence engine (lib/fuzz/batch-plan.ts): which probes may share a batch, the
 // rounds a probe plays, the batch size that keeps a listener's flows independent, and the per-flow
-// split of a round's replies.
+// split of a round's replies; and judging a played flow (lib/fuzz/sequence-judge.ts): what it hands
+// back to be played alone.
 import { expect } from 'chai';
 import { parseCampaignText } from '../../../lib/fuzz/campaign-load';
 import { batchLimit, fitsBatch, notBatchable, probeFlowKey, roundsOf, splitReplies } from '../../../lib/fuzz/batch-plan';
 import { probeAt } from '../../../lib/fuzz/generate';
 import type { Probe } from '../../../lib/fuzz/probe';
+import * as model from '../../../lib/model';
+import type { Prediction, StepResult } from '../../../lib/model';
+import type { ModelApiLike } from '../../../lib/fuzz/model-run';
+import { judgeFlow, playedFlow } from '../../../lib/fuzz/sequence-judge';
 
 const campaign = (target: string, extra = ''): string => `name: batch-test
 seed: 5
@@ -113,5 +118,47 @@ describe('batched sequence engine: planning', () => {
     expect(splitReplies(3, ['a', 'b', 'c', 'd'], [2, 0, 2, 0])).to.deep.equal([['b', 'd'], [], ['a', 'c']]);
     expect(splitReplies(2, [], [])).to.deep.equal([[], []]);
     expect(() => splitReplies(2, ['x'], [2])).to.throw(/outside the round's 2/);
+  });
+});
+
+describe('batched sequence engine: judging a played flow (judgeFlow)', () => {
+  const c = parseCampaignText(campaign('request'), 'c.yaml');
+  const probe = probeAt(c, 4);
+  const env = model.makeEnv({ release: '6.18', ip: probe.ip, dut: '198.18.0.1', peer: '198.18.0.2' });
+  const base = model.apply(env, model.initialState(env), { type: 'listen', port: 8080, backlog: 128 }, 0).state;
+  const bytes = new Uint8Array([0x45]);
+  /** A model standing in for the real one that answers every packet with `at` (ms after it). */
+  const answering = (...at: number[]): ModelApiLike => ({
+    makeEnv: model.makeEnv,
+    initialState: model.initialState,
+    apply: (_e, st, _ev, now) =>
+      ({
+        state: st,
+        reasons: [],
+        timers: [],
+        counters: {},
+        responses: at.map((d) => ({ atMs: now + d, reason: { rule: 'x.rule', fn: 'fn', text: '' } }) as unknown as Prediction),
+      }) as StepResult,
+  });
+
+  it('a judged answer the model puts after the packet (the next tick): played alone, as deferred', () => {
+    const f = { ...playedFlow(probe), rounds: [{ bytes, t: 100, tEnd: 101, frames: [] }] };
+    const o = judgeFlow(answering(2), env, base, f);
+    expect(o).to.include({ why: 'deferred' });
+    expect((o as { alone: string }).alone).to.match(/^syn: the model predicts a judged answer 2\.0 ms after the packet \(x\.rule\)/);
+  });
+
+  it('a later answer that may have come before the sentinel: played alone, as late; one well after it is not judged', () => {
+    const late = { ...playedFlow(probe), rounds: [{ bytes, t: 100, tEnd: 140, frames: [] }] };
+    expect(judgeFlow(answering(40), env, base, late)).to.include({ why: 'late' });
+    const slow = { ...playedFlow(probe), rounds: [{ bytes, t: 100, tEnd: 101, frames: [] }], stopped: { why: 'slow' as const, text: 'too slow', retry: true } };
+    // (an answer 1 s later is neither judged nor late: the SYN round agrees, and the flow ends where it stopped)
+    expect(judgeFlow(answering(1000), env, base, slow)).to.deep.equal({ alone: 'too slow', why: 'slow', retry: true });
+  });
+
+  it('a flow stopped before its last packet: played alone for the reason the engine gave (retry kept)', () => {
+    const f = { ...playedFlow(probe), stopped: { why: 'slow' as const, text: 'syn: 12.0 ms from the packet to the sentinel', retry: true } };
+    expect(judgeFlow(answering(), env, base, f)).to.deep.equal({ alone: 'syn: 12.0 ms from the packet to the sentinel', why: 'slow', retry: true });
+    expect(judgeFlow(answering(), env, base, playedFlow(probe))).to.include({ why: 'unbound' });
   });
 });

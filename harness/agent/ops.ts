@@ -440,6 +440,24 @@ export const handlers: Handlers = {
     return sys<'accept'>(res, { fd: res.ret, family: sa.family, addr: sa.addr, port: sa.port });
   },
 
+  acceptAbortAll: (a) => {
+    if (!Array.isArray(a?.fds) || !a.fds.every((n: unknown) => Number.isInteger(n))) throw new BadArgs('expected {fds: number[]}');
+    const linger = lookupSockopt('SO_LINGER');
+    let n = 0;
+    for (const lfd of a.fds as number[]) {
+      for (;;) {
+        const res = libc.accept4(lfd, SOCK_FLAGS);
+        if (res.ret < 0 && res.errno !== E.EAGAIN) return sys<'acceptAbortAll'>(res);
+        if (res.ret < 0) break;
+        const enc = encodeSockoptValue(linger, { onoff: 1, linger: 0 }, familyOfFd(lfd));
+        libc.setsockopt(res.ret, linger.level, enc.opt, enc.buf);
+        libc.close(res.ret);
+        n++;
+      }
+    }
+    return okOut<'acceptAbortAll'>({ n });
+  },
+
   connect: (a) => {
     const fd = int(a, 'fd');
     return sys<'connect'>(libc.connect(fd, sockaddrFor(fd, str(a, 'addr'), int(a, 'port'))), {});

@@ -74,6 +74,8 @@ export interface OpMap {
   listen: { args: { fd: number; backlog: number }; result: Record<string, never> };
   /** timeoutMs 0 (default) = one non-blocking try (EAGAIN if empty); > 0 = wait up to that long (ETIMEDOUT) */
   accept: { args: { fd: number; timeoutMs?: number }; result: { fd: number; family: Family; addr: string; port: number } };
+  /** accept(2) every connection waiting on these listeners and close each with SO_LINGER 0 (a RST, no TIME_WAIT), in one round trip; n = how many */
+  acceptAbortAll: { args: { fds: number[] }; result: { n: number } };
   /** returns at once: normally ret -1 / EINPROGRESS (or 0 with TCP_FASTOPEN_CONNECT) */
   connect: { args: { fd: number; addr: string; port: number }; result: Record<string, never> };
   /**
@@ -193,6 +195,7 @@ export const OPS: readonly Op[] = [
   'bind',
   'listen',
   'accept',
+  'acceptAbortAll',
   'connect',
   'connectWait',
   'setsockopt',

@@ -65,21 +65,13 @@ export class ListenerEngine {
       closedPort: this.opts.closedPort,
       stallMs: this.opts.stallMs,
     });
-    const eth = new Uint8Array(14);
-    eth.set(
-      lab.dutMac.split(':').map((x) => parseInt(x, 16)),
-      0,
-    );
-    eth.set(
-      lab.testerMac.split(':').map((x) => parseInt(x, 16)),
-      6,
-    );
+    const eth = ethHeaderOf(lab);
     const total: EngineStats = { probes: 0, sentinels: 0, cleanups: 0, stray: [], elapsedMs: 0, capture: { packets: 0, drops: 0, delivered: 0 } };
     for (;;) {
       const probes: ListenerProbe[] = [];
       for (let p = probes.length < CHUNK ? next() : undefined; p; p = probes.length < CHUNK ? next() : undefined) probes.push(p);
       if (probes.length === 0) break;
-      const { replies, stats } = engine.run(frames(probes, eth));
+      const { replies, stats } = engine.run(packFrames(probes, eth));
       const per: CapturedFrame[][] = probes.map(() => []);
       for (let j = 0; j < replies.n; j++) {
         const tNs = BigInt(Math.round(replies.sentMs[replies.probe[j]] * 1e6));
@@ -100,8 +92,22 @@ export class ListenerEngine {
   }
 }
 
-/** The probes as Ethernet frames, packed. */
-function frames(probes: readonly ListenerProbe[], eth: Uint8Array): PackedFrames {
+/** The Ethernet header of a frame from the tester to the DUT (the type is written per frame). */
+export function ethHeaderOf(lab: Lab): Uint8Array {
+  const eth = new Uint8Array(14);
+  eth.set(
+    lab.dutMac.split(':').map((x) => parseInt(x, 16)),
+    0,
+  );
+  eth.set(
+    lab.testerMac.split(':').map((x) => parseInt(x, 16)),
+    6,
+  );
+  return eth;
+}
+
+/** Packets (IP header on) as Ethernet frames, packed. */
+export function packFrames(probes: readonly { bytes: Uint8Array }[], eth: Uint8Array): PackedFrames {
   let total = 0;
   for (const p of probes) total += 14 + p.bytes.length;
   const buf = new Uint8Array(total);

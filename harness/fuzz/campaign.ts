@@ -31,7 +31,12 @@ import type { Lab } from '../topology/lab';
 import { softnetDropped } from './kernel-drops';
 import { ListenerOracle } from './listener-oracle';
 import { loadModel, ModelApi, TRUE_MODEL } from './model-api';
-import { drainAcceptQueue, openReusableListener, runSequenceProbe, SequenceContext } from './sequence-engine';
+import { drainAcceptQueue, openReusableListener, runSequenceProbe, SequenceContext, type SequenceJudgement } from './sequence-engine';
+import { batchLimitsFor, judgeBatch, playSequenceBatch } from './batch-sequence';
+import type { AloneWhy, FlowOutcome } from '../../lib/fuzz/sequence-judge';
+
+type FlowJudgement = Extract<FlowOutcome, { judgement: unknown }>['judgement'];
+import { fitsBatch, notBatchable, probeFlowKey } from '../../lib/fuzz/batch-plan';
 import { readModelSysctls } from '../engine/dut-sysctls';
 import { PipelineWorker } from './pipeline';
 import type { EnvParams, JudgedDivergence, Link, Packed } from './pipeline-protocol';
@@ -121,6 +126,11 @@ export interface CampaignSummary {
   reruns: number;
   /** Divergences that did not reproduce on an immediate re-run (not findings; reported). */
   flaky: number;
+  /**
+   * Stateful targets, this run: probes judged in batches (batch-sequence.ts), probes the batch handed
+   * back to run alone, and batched divergences that did not come back when played alone (not counted).
+   */
+  batched?: { probes: number; alone: number; batchOnly: number; aloneWhy: Partial<Record<AloneWhy, number>> };
   coverageText: string;
   /** Rule-coverage-guided (campaign key guided: true): the corpus size and each rule's first probe index. */
   guided?: { corpus: number; firstHit: Record<string, number> };
@@ -199,6 +209,8 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   let divergences = cp.divergences ?? 0;
   let reruns = 0;
   let flaky = 0;
+  /** Stateful probes judged in batches, handed back to run alone, batch-only divergences (this run). */
+  const batchStats = { probes: 0, alone: 0, batchOnly: 0, aloneWhy: {} as Partial<Record<AloneWhy, number>> };
   let probesThisRun = 0;
   const t0 = Date.now();
   const elapsedBefore = cp.elapsedMs;
@@ -298,7 +310,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       sentNs: out[0].sentNs,
     };
   };
-  const sigOf = (v: OneRun['verdict']): string | undefined =>
+  const sigOf = (v: Pick<OneRun['verdict'], 'ok' | 'divergence'>): string | undefined =>
     v.ok ? undefined : signatureOf({ target: c.target, rule: v.divergence!.rule, fields: v.divergence!.fields });
   /** Does this (candidate) probe still diverge with the same signature, on the kernel, now? */
   const signatureNow = async (p: Probe): Promise<string | undefined> => sigOf((await runOne(freshPort(p))).verdict);
@@ -480,8 +492,25 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     progress();
   };
 
-  /** Stateful targets: one probe at a time through the sequence engine, judged inline. */
+  /**
+   * Stateful targets. Passive probes made of packets only (again calls included) go through the batched sequence engine
+   * (batch-sequence.ts: `window` probes per batch, capped by what keeps their flows independent —
+   * lib/fuzz/batch-plan.ts); the others (connect() or close() in the setup, socket calls, waits) run one at a
+   * time through the sequence engine. A batched probe that diverges, or that the batch cannot judge
+   * (an answer predicted after its packet), is played again alone on a fresh port and that run's
+   * verdict is the probe's: batching cannot invent a divergence (one that does not come back alone is
+   * counted as batch-only and reported).
+   */
   const runSequential = async (): Promise<void> => {
+    // The batched probes' model work goes to a worker thread, judged while the next batch is played.
+    const judger = active ? undefined : new PipelineWorker(c, o.modelModule);
+    try {
+      await runSequentialChunks(judger);
+    } finally {
+      await judger?.close();
+    }
+  };
+  const runSequentialChunks = async (judger: PipelineWorker | undefined): Promise<void> => {
     while (owned(cp!.nextIndex) < budget && Date.now() < deadline) {
       const a: number = owned(cp!.nextIndex);
       const b = chunkEnd(a);
@@ -490,9 +519,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       const ds: JudgedDivergence[] = [];
       const rules = new Set<string>();
       const results: ProbeResult[] = [];
-      for (let i = a; i < b; i++) {
-        const p = probeFor(i);
-        const r = await runSequenceProbe(seqCtx!, p);
+      const record = (i: number, r: FlowJudgement | Pick<SequenceJudgement, 'verdict' | 'phase' | 'rules'>): void => {
         for (const x of r.rules) rules.add(x);
         if (corpus) results.push(resultOf(i, r.rules));
         const sig = sigOf(r.verdict);
@@ -504,12 +531,100 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
             fields: r.verdict.divergence!.fields,
             text: `${r.phase}: ${r.verdict.divergence!.text}`,
           });
-        // Children completed by setups wait in the accept queue (reset, but queued): drain it well
-        // before it reaches the backlog, or later setups' SYNs are dropped.
-        if (!active && (i - a) % 32 === 31) await drainAcceptQueue(lab, liveListenFds());
         progress();
+      };
+      // Children completed by setups wait in the accept queue (reset, but queued): drain it before it
+      // reaches the backlog, or later setups' SYNs are dropped — and before a batch would take it past
+      // the backlog (lib/fuzz/batch-plan.ts).
+      const { size, backlog } = active ? { size: 1, backlog: 0 } : batchLimitsFor(seqCtx!, window);
+      /** Children possibly waiting in the accept queue since it was last drained. */
+      let undrained = 0;
+      const drain = async (): Promise<void> => {
+        if (undrained > 0) await drainAcceptQueue(lab, liveListenFds());
+        undrained = 0;
+      };
+      const alone = async (p: Probe): Promise<SequenceJudgement> => {
+        if (!active && (undrained >= 32 || undrained >= backlog)) await drain();
+        const r = await runSequenceProbe(seqCtx!, p);
+        undrained++;
+        return r;
+      };
+      let batch: Array<{ i: number; p: Probe; retried?: boolean }> = [];
+      const batchKeys = new Set<number>();
+      const join = (x: { i: number; p: Probe; retried?: boolean }): void => {
+        batch.push(x);
+        batchKeys.add(probeFlowKey(x.p));
+      };
+      /** Take a judged batch's outcomes: retries into the next batch, the rest alone or recorded. */
+      const settle = async (done: { taken: typeof batch; outcomes: Promise<FlowOutcome[]> }): Promise<void> => {
+        const outcomes = await done.outcomes;
+        for (let k = 0; k < done.taken.length; k++) {
+          const { i, p, retried } = done.taken[k];
+          const out = outcomes[k];
+          if ('alone' in out) {
+            // A round too slow to time its answers: once more in the next batch, on a fresh port.
+            if (out.retry && !retried && fitsBatch(p, batchKeys, size)) {
+              join({ i, p: freshPort(p), retried: true });
+              continue;
+            }
+            batchStats.alone++;
+            batchStats.aloneWhy[out.why] = (batchStats.aloneWhy[out.why] ?? 0) + 1;
+            record(i, await alone(freshPort(p)));
+            continue;
+          }
+          batchStats.probes++;
+          if (out.judgement.verdict.ok) {
+            record(i, out.judgement);
+            continue;
+          }
+          const again = await alone(freshPort(p));
+          if (again.verdict.ok) {
+            batchStats.batchOnly++;
+            o.onProgress?.(
+              `probe ${i}: diverged in a batch, not when played alone (the alone verdict counts; batch-only ${batchStats.batchOnly}): ${out.judgement.phase}: ${out.judgement.verdict.divergence!.text}`,
+            );
+          }
+          record(i, again);
+        }
+      };
+      /** The batch played last, being judged (on the worker) while the next one is played. */
+      let judging: { taken: typeof batch; outcomes: Promise<FlowOutcome[]> } | undefined;
+      /** Play the batch gathered so far (if any), then take the outcomes of the one before it. */
+      const flush = async (): Promise<void> => {
+        const before = judging;
+        judging = undefined;
+        if (batch.length) {
+          const taken = batch;
+          batch = [];
+          batchKeys.clear();
+          if (undrained + taken.length > backlog) await drain();
+          const { flows } = playSequenceBatch(
+            seqCtx!,
+            taken.map((x) => x.p),
+          );
+          undrained += taken.length;
+          const outcomes = judger?.ready ? judger.judgeSeq(envParams!, listen, flows).then((r) => r.outcomes) : Promise.resolve(judgeBatch(seqCtx!, flows));
+          outcomes.catch(() => undefined); // awaited by settle(); not unhandled if a failure stops the run first
+          judging = { taken, outcomes };
+        }
+        if (before) await settle(before);
+      };
+      for (let i = a; i < b; i++) {
+        const p = probeFor(i);
+        if (size > 1 && notBatchable(p) === undefined) {
+          // (a probe on a flow the batch already has starts the next batch)
+          if (!fitsBatch(p, batchKeys, size)) await flush();
+          // (a flush may carry probes over; a full batch goes out first)
+          if (!fitsBatch(p, batchKeys, size)) await flush();
+          join({ i, p });
+          continue;
+        }
+        record(i, await alone(p));
       }
-      if (!active) await drainAcceptQueue(lab, liveListenFds());
+      while (batch.length || judging) await flush();
+      if (!active) await drain();
+      ds.sort((x, y) => x.index - y.index);
+      results.sort((x, y) => x.index - y.index);
       await finish({ a, b, profile: profileIndexAt(c, a), judged: Promise.resolve({ divergences: ds, rules: [...rules], results }) });
     }
   };
@@ -538,6 +653,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       rules: [...rulesHit].sort(),
       reruns,
       flaky,
+      ...(sequential ? { batched: { ...batchStats, aloneWhy: { ...batchStats.aloneWhy } } } : {}),
       coverageText,
       ...(corpus ? { guided: { corpus: corpus.size, firstHit: { ...corpus.firstHit() } } } : {}),
     };

@@ -3,6 +3,8 @@
 // never as per-packet objects, and go back and forth without copies: a chunk's probe frames are made
 // by a worker, sent by the main thread, and handed back to the worker with the replies to be judged.
 
+import type { FlowOutcome, PlayedFlow } from '../../lib/fuzz/sequence-judge';
+
 export interface Ends {
   src: string;
   dst: string;
@@ -51,6 +53,14 @@ export type Request =
       replyProbe: Int32Array;
       /** Return each probe's rules too (guided campaigns' corpus feedback). */
       perProbe?: boolean;
+    }
+  | {
+      id: number;
+      type: 'judgeSeq';
+      env: Record<4 | 6, EnvParams>;
+      listen: { port: number; backlog: number };
+      /** A batch of stateful probes as the batched sequence engine played them (lib/fuzz/sequence-judge.ts). */
+      flows: PlayedFlow[];
     };
 
 /** `busyMs`: how long the worker worked on the request (for balancing the work between CPUs). */
@@ -80,6 +90,14 @@ export interface JudgeReply {
   pathOf?: Uint32Array;
 }
 
+/** Each flow's outcome, in order (a verdict without its model state: the main thread needs ok and the divergence). */
+export interface JudgeSeqReply {
+  id: number;
+  type: 'judgeSeq';
+  outcomes: FlowOutcome[];
+  busyMs: number;
+}
+
 export interface ErrorReply {
   id: number;
   type: 'error';
@@ -92,7 +110,7 @@ export interface ReadyReply {
   type: 'ready';
 }
 
-export type Reply = GenReply | JudgeReply | ErrorReply | ReadyReply;
+export type Reply = GenReply | JudgeReply | JudgeSeqReply | ErrorReply | ReadyReply;
 
 /**
  * The replies grouped by probe: probe i's replies are frames first[i] .. first[i]+count[i]-1 of the

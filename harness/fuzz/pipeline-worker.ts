@@ -5,7 +5,9 @@ import type { Campaign } from '../../lib/fuzz/campaign';
 import { signatureOf } from '../../lib/fuzz/signature';
 import { ListenerOracle } from './listener-oracle';
 import { loadModel } from './model-api';
-import { EnvParams, groupReplies, JudgedDivergence, JudgeReply, Reply, Request } from './pipeline-protocol';
+import { EnvParams, groupReplies, JudgedDivergence, JudgeReply, JudgeSeqReply, Reply, Request } from './pipeline-protocol';
+import type { ModelEnv, ModelState } from '../../lib/model';
+import { judgeFlow } from '../../lib/fuzz/sequence-judge';
 import { probeFrames } from './probe-frames';
 
 // The campaign comes as the main thread loaded it (a structured clone): no YAML or schema work here.
@@ -21,6 +23,25 @@ function oracleFor(env: EnvParams, listen: { port: number; backlog: number }): L
     oracles.set(key, o);
   }
   return o;
+}
+
+const seqBases = new Map<string, { env: ModelEnv; base: ModelState }>();
+
+/** Judge a played batch of stateful probes, each flow from the listener's state (as prepareLab makes it). */
+function judgeSeq(m: Extract<Request, { type: 'judgeSeq' }>): JudgeSeqReply {
+  const at = (ip: 4 | 6): { env: ModelEnv; base: ModelState } => {
+    const key = JSON.stringify([m.env[ip], m.listen]);
+    let v = seqBases.get(key);
+    if (!v) {
+      const env = api.makeEnv(m.env[ip]);
+      v = { env, base: api.apply(env, api.initialState(env), { type: 'listen', port: m.listen.port, backlog: m.listen.backlog }, 0).state };
+      seqBases.set(key, v);
+    }
+    return v;
+  };
+  const by = { 4: at(4), 6: at(6) };
+  const outcomes = m.flows.map((f) => judgeFlow(api, by[f.ip].env, by[f.ip].base, f));
+  return { id: m.id, type: 'judgeSeq', outcomes, busyMs: 0 };
 }
 
 function judge(m: Extract<Request, { type: 'judge' }>): JudgeReply {
@@ -63,7 +84,12 @@ parentPort!.on('message', (m: Request) => {
   let r: Reply;
   const t0 = performance.now();
   try {
-    const done = m.type === 'gen' ? { id: m.id, type: 'gen' as const, probes: probeFrames(campaign, m.a, m.b, m.link), busyMs: 0 } : judge(m);
+    const done =
+      m.type === 'gen'
+        ? { id: m.id, type: 'gen' as const, probes: probeFrames(campaign, m.a, m.b, m.link), busyMs: 0 }
+        : m.type === 'judgeSeq'
+          ? judgeSeq(m)
+          : judge(m);
     done.busyMs = performance.now() - t0;
     r = done;
   } catch (e) {

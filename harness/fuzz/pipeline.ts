@@ -3,7 +3,8 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { Campaign } from '../../lib/fuzz/campaign';
 import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
-import type { EnvParams, GenReply, JudgeReply, Link, Packed, Reply, Request } from './pipeline-protocol';
+import type { EnvParams, GenReply, JudgeReply, JudgeSeqReply, Link, Packed, Reply, Request } from './pipeline-protocol';
+import type { PlayedFlow } from '../../lib/fuzz/sequence-judge';
 
 type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
 
@@ -87,6 +88,11 @@ export class PipelineWorker {
       replyProbe.buffer as ArrayBuffer,
     ]);
     return this.call<JudgeReply>({ type: 'judge', a, env, listen, probes, sentMs, replies, replyProbe, perProbe }, [...bufs]);
+  }
+
+  /** Judge a played batch of stateful probes (batch-sequence.ts), each flow from the listener's state. */
+  judgeSeq(env: Record<4 | 6, EnvParams>, listen: { port: number; backlog: number }, flows: PlayedFlow[]): Promise<JudgeSeqReply> {
+    return this.call<JudgeSeqReply>({ type: 'judgeSeq', env, listen, flows });
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,7 @@ import { judge, Verdict } from '../../lib/match/judge';
 import { bind } from '../../lib/model/core/match';
 import type { ModelEnv, ModelState, Prediction } from '../../lib/model';
 import { bindingsFor, Probe, ProbeBindings, ProbeCall, probePacketSpec, WAIT_CAP_MS } from '../../lib/fuzz/probe';
+import { bindCapture, JUDGED_WITHIN_MS } from '../../lib/fuzz/sequence-judge';
 import { buildIp } from '../../lib/wire/build';
 import { decodeEthernet, decodeIp } from '../../lib/wire/decode';
 import { toPacketJson } from '../../lib/wire/summary';
@@ -59,13 +60,11 @@ const WAIT_MARGIN_MS = 150;
 
 const SENTINEL_SPORT = 65534;
 /**
- * Answers the model predicts this soon after the packet are judged with it: the immediate ones and
- * the next tick's (a bare FIN's pingpong ACK, ato 0). Later ones (a delayed ACK after data, 40 ms;
- * retransmissions) are not. When a judged answer is due after the packet, the sentinel goes out
+ * Answers the model predicts within JUDGED_WITHIN_MS of the packet are judged with it
+ * (lib/fuzz/sequence-judge.ts). When a judged answer is due after the packet, the sentinel goes out
  * only once the predicted frames came (or DEFERRED_WAIT_MS passed), so whether the next tick's ACK
  * is seen does not depend on the kernel's timer wheel firing before or after the sentinel's RST.
  */
-const JUDGED_WITHIN_MS = 5;
 const DEFERRED_WAIT_MS = 1000;
 let sentinelSeq = 1;
 
@@ -421,13 +420,7 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
       const v = judge(pending, pendingObserved, st);
       if (!v.ok) return fail('setup', v, pendingObserved, pending, [], 0n);
       st = v.state;
-      const obs = pendingObserved.find((o) => o.tcp.flags.includes(step.what === 'ack' ? 'A' : step.what === 'fin' ? 'F' : 'S'));
-      if (obs) {
-        if (typeof obs.tcp.seq === 'number' && step.bind.includes('dutIsn') && step.what !== 'ack') captured.dutIsn = obs.tcp.seq;
-        if (typeof obs.tcp.window === 'number' && step.bind.includes('dutWindow')) captured.dutWindow = obs.tcp.window;
-        const ts = obs.tcp.options.find((o) => o[0] === 'ts');
-        if (ts && typeof ts[1] === 'number' && step.bind.includes('dutTsval')) captured.dutTsval = ts[1];
-      }
+      const obs = bindCapture(step, pendingObserved, captured);
       for (const p of pending) st = bind(st, p, obs ?? pendingObserved[0]).state;
       pending = [];
       pendingObserved = [];
@@ -500,18 +493,7 @@ export async function openReusableListener(lab: Lab, ip: 4 | 6, port: number, ba
   return fd;
 }
 
-/** Accept and abort every child waiting in the listener's accept queue (keeps the queue from filling). */
+/** Accept and abort every child waiting in the listeners' accept queues (keeps them from filling), in one agent round trip. */
 export async function drainAcceptQueue(lab: Lab, listenFds: number[]): Promise<number> {
-  let n = 0;
-  for (const lfd of listenFds) {
-    for (;;) {
-      const r = await lab.agent.call('accept', { fd: lfd, timeoutMs: 0 });
-      if (!r.ok) break;
-      const cfd = r.result!.fd;
-      await lab.agent.call('setsockopt', { fd: cfd, name: 'SO_LINGER', value: { onoff: 1, linger: 0 } });
-      await lab.agent.call('close', { fd: cfd });
-      n++;
-    }
-  }
-  return n;
+  return (await lab.agent.must('acceptAbortAll', { fds: listenFds })).n;
 }

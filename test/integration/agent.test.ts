@@ -240,6 +240,32 @@ describe('DUT agent (integration, root)', function () {
         expect((await agent.close(cfd)).ok).to.equal(true);
       });
 
+      it('acceptAbortAll: every queued connection accepted and reset in one round trip; a non-listener fd fails with its errno', async () => {
+        const clients: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const cfd = (await agent.must('socket', { family })).fd;
+          await agent.connect(cfd, addr, port);
+          clients.push(cfd);
+        }
+        await waitFor(
+          'accept queue 3',
+          () => agent.listenQueue(port, addr),
+          (r) => r.result?.acceptq === 3,
+        );
+        const r = await agent.call('acceptAbortAll', { fds: [lfd] });
+        expect(r.ok, JSON.stringify(r)).to.equal(true);
+        expect(r.result).to.deep.equal({ n: 3 });
+        expect((await agent.listenQueue(port, addr)).result!.acceptq).to.equal(0);
+        // SO_LINGER 0: each client got a RST (ECONNRESET on a read), nothing left in TIME_WAIT
+        const rd = await agent.recv(clients[0], 10, 1000);
+        expect(rd.err).to.equal('ECONNRESET');
+        for (const c of clients) await agent.close(c);
+        expect((await agent.call('acceptAbortAll', { fds: [lfd] })).result).to.deep.equal({ n: 0 });
+        const bad = await agent.call('acceptAbortAll', { fds: [clients[0]] });
+        expect(bad.ok).to.equal(false);
+        expect(bad.err).to.equal('EBADF');
+      });
+
       it('accept waiting (blocking with timeout) is completed by a later connect', async () => {
         const pending = agent.accept(lfd, 5000);
         await sleep(50);

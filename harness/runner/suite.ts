@@ -138,7 +138,7 @@ export interface SuiteOptions extends Omit<PlanOptions, 'seed'> {
   /** Recorded durations (case id → ms) to balance the shards by; default each case's estimate. */
   shardDurations?: ReadonlyMap<string, number>;
   onProgress?: (p: SuiteProgress) => void;
-  pool?: Pick<PoolOptions, 'mode' | 'graceMs' | 'onEvent'>;
+  pool?: Pick<PoolOptions, 'mode' | 'graceMs' | 'onEvent' | 'stepEvents'>;
 }
 
 export interface SuiteProgress {

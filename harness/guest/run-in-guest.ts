@@ -82,6 +82,21 @@ export function runScript(o: {
   ].join('\n');
 }
 
+/** The guest leaves each run's index.html to this machine (suite.ts): made here from its summary.json before the merge. */
+async function makeHtmlReports(stage: string): Promise<void> {
+  const runs = fs.readdirSync(stage, { withFileTypes: true }).filter((d) => d.isDirectory() && fs.existsSync(path.join(stage, d.name, 'summary.json')));
+  if (!runs.length) return;
+  const { ensureHtmlReport } = await import('../report/html/write');
+  for (const d of runs) {
+    try {
+      ensureHtmlReport(path.join(stage, d.name));
+    } catch (e) {
+      // the run's results are complete without it: say so and keep them
+      process.stderr.write(`synh: the HTML page of ${d.name} could not be made (${(e as Error).message}); \`synh report\` makes it from summary.json\n`);
+    }
+  }
+}
+
 function concat(out: string, parts: string[]): void {
   fs.copyFileSync(parts[0], out);
   for (const p of parts.slice(1)) fs.appendFileSync(out, fs.readFileSync(p));
@@ -223,6 +238,7 @@ export async function runInGuest(k: KernelImage, o: GuestRunOptions): Promise<Gu
       const release = fs.readFileSync(path.join(g, 'release'), 'utf8').trim();
       const latest = fs.lstatSync(path.join(stage, 'latest'), { throwIfNoEntry: false });
       const latestTarget = latest?.isSymbolicLink() ? fs.readlinkSync(path.join(stage, 'latest')) : undefined;
+      await makeHtmlReports(stage);
       const renamed = mergeInto(stage, resultsRoot, base.merged);
       const target = latestTarget && (renamed.get(latestTarget) ?? latestTarget);
       if (target && base.merged.includes(target)) pointLatest(resultsRoot, target);

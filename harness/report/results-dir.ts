@@ -190,6 +190,8 @@ export interface WriteRunOptions {
   ktap?: KtapOptions;
   /** Options for kcidb.json (the origin). */
   kcidb?: KcidbOptions;
+  /** Write index.html (default true). A run inside a guest leaves it to the host (ensureHtmlReport), which is much faster than TCG. */
+  html?: boolean;
 }
 
 export interface WrittenRun {
@@ -205,7 +207,7 @@ export interface WrittenRun {
 }
 
 /**
- * Writes results/<run.runId>/ (summary.json, junit.xml, ktap.txt, kcidb.json, index.html, pcap/*.pcapng) atomically and
+ * Writes results/<run.runId>/ (summary.json, junit.xml, ktap.txt, kcidb.json, index.html unless opts.html is false, pcap/*.pcapng) atomically and
  * repoints results/latest. `perCasePcaps` (case id → pcapng bytes) wins over the pcap built from a
  * case's packets; cases with no packets and no given pcap get no pcap file. Throws if
  * results/<run-id> already exists or run.runId is not a plain file name.
@@ -253,7 +255,7 @@ export function writeRun(
     put('kcidb.json', toKcidbJson(run, opts.kcidb));
     put(SUMMARY_SCHEMA_FILE, summaryJsonSchemaText());
     put('summary.json', toSummaryJson(run, { pcapPaths: pcaps }));
-    put('index.html', htmlOrNote(run, pcaps));
+    if (opts.html ?? true) put('index.html', htmlOrNote(run, pcaps));
     fsyncDir(path.join(tmp, 'pcap'));
     fsyncDir(tmp);
     // rename(2) would silently replace an empty directory (or another run's, had it just been renamed

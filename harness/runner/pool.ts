@@ -8,10 +8,12 @@
 // does not answer `graceMs` after that, or that dies, is killed and the cases it was running are
 // reported as errors; a new worker takes its place and the run goes on.
 import { ChildProcess, fork } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import type { CaseResult } from '../report/types';
 import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
 import { adaptLanes, AUTO_LANES } from './lanes';
+import { openStepSlots, readStepSlot, STEP_FD, STEP_FD_ENV } from './step-slots';
 import { errorResult, setupLimitMs, type FromWorker, type JobSpec, type ToWorker } from './protocol';
 
 export interface PoolOptions {
@@ -24,6 +26,11 @@ export interface PoolOptions {
   /** 'compiled' (default: the precompiled mirror) or 'ts-node' (slower start, for debugging the runner). */
   mode?: 'compiled' | 'ts-node';
   onEvent?: (e: PoolEvent) => void;
+  /**
+   * Also report each step as it starts (a `step` event; one IPC message per step, default off). The
+   * step a dead worker's case was at is known without them (step-slots.ts).
+   */
+  stepEvents?: boolean;
 }
 
 export type PoolEvent =
@@ -45,6 +52,8 @@ interface Running {
 interface Worker {
   child: ChildProcess;
   pid: number;
+  /** Its step slots (step-slots.ts), closed when it exits. */
+  stepsFd: number;
   ready: boolean;
   /** The cases it runs, by job key. */
   running: Map<number, Running>;
@@ -147,15 +156,23 @@ export class WorkerPool {
 
   private spawn(): void {
     const e = this.workerEntry();
+    const stepsFd = openStepSlots();
     const child = fork(e.file, [], {
       cwd: process.cwd(), // case paths are relative to it
       // SYNH_PROFILE_WORKERS=<dir>: a V8 CPU profile of every worker, for finding event-loop stalls.
       execArgv: process.env.SYNH_PROFILE_WORKERS ? [...e.execArgv, '--cpu-prof', `--cpu-prof-dir=${process.env.SYNH_PROFILE_WORKERS}`] : e.execArgv,
       serialization: 'advanced',
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', SYNH_RUNNER_LANES: String(this.startLanes) },
+      // fd STEP_FD (4): the step slots
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', stepsFd],
+      env: {
+        ...process.env,
+        TS_NODE_TRANSPILE_ONLY: 'true',
+        SYNH_RUNNER_LANES: String(this.startLanes),
+        [STEP_FD_ENV]: String(STEP_FD),
+        ...(this.o.stepEvents ? { SYNH_STEP_EVENTS: '1' } : {}),
+      },
     });
-    const w: Worker = { child, pid: child.pid ?? -1, ready: false, output: '', running: new Map(), lanes: 0 };
+    const w: Worker = { child, pid: child.pid ?? -1, stepsFd, ready: false, output: '', running: new Map(), lanes: 0 };
     this.setLanes(w, this.startLanes);
     this.workers.add(w);
     const keep = (chunk: Buffer): void => {
@@ -256,12 +273,14 @@ export class WorkerPool {
     const tail = w.output.trim() ? `\n--- worker output (tail) ---\n${w.output.trim()}` : '';
     for (const r of w.running.values()) {
       clearTimeout(r.hard);
-      const at = r.step ? ` at step ${r.step}` : '';
+      const step = readStepSlot(w.stepsFd, r.job.key) ?? r.step;
+      const at = step ? ` at step ${step}` : '';
       const res = errorResult(r.job, `worker ${w.pid} ${how} while running this case${at}${tail}`, Date.now() - r.startedAt);
       this.o.onEvent?.({ type: 'done', job: r.job, result: res, pid: w.pid });
       r.resolve(res);
     }
     w.running.clear();
+    fs.closeSync(w.stepsFd);
     if (this.closing) return;
     if (!w.ready && !w.killedFor && ++this.earlyDeaths >= MAX_EARLY_DEATHS) {
       this.fatal = `runner workers die before they are ready (${this.earlyDeaths} in a row): ${how}${tail}`;

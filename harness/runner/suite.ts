@@ -138,7 +138,7 @@ export interface SuiteOptions extends Omit<PlanOptions, 'seed'> {
   /** Recorded durations (case id → ms) to balance the shards by; default each case's estimate. */
   shardDurations?: ReadonlyMap<string, number>;
   onProgress?: (p: SuiteProgress) => void;
-  pool?: Pick<PoolOptions, 'mode' | 'graceMs' | 'onEvent'>;
+  pool?: Pick<PoolOptions, 'mode' | 'graceMs' | 'onEvent' | 'stepEvents'>;
 }
 
 export interface SuiteProgress {
@@ -257,7 +257,12 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteOutcome> {
   const outcome: SuiteOutcome = { run, counts: countStatuses(results), notices };
   if (o.resultsDir !== false) {
     // Never throws for a write failure: the verdicts are the run's result and the caller prints them.
-    const w = writeRunFreshId(path.resolve(o.resultsDir ?? 'results'), run, makeRunId(startedAt, kernel), { kcidb: { origin: o.kcidbOrigin } });
+    // Inside a guest (TCG) the HTML page is left to the host, which makes it from summary.json when the
+    // results come back (run-in-guest.ts): seconds of the guest's CPU, a fraction of one here.
+    const w = writeRunFreshId(path.resolve(o.resultsDir ?? 'results'), run, makeRunId(startedAt, kernel), {
+      kcidb: { origin: o.kcidbOrigin },
+      html: !process.env.SYNH_IN_GUEST,
+    });
     outcome.written = w.written;
     if (w.error) outcome.writeError = w.error;
   } else {

@@ -18,6 +18,7 @@ import { estimateCase } from './estimate';
 import { LOAD_REPORT_MS } from './lanes';
 import { runCase, type CaseExecution } from './run-case';
 import { lateWakeKnob, stepDelayKnob } from './test-knobs';
+import { STEP_FD_ENV, writeStepSlot } from './step-slots';
 
 /** Labs not running a case, ready for a reset; and callers waiting for one. */
 const idle: Lab[] = [];
@@ -26,6 +27,10 @@ const all = new Set<Lab>();
 /** Labs made ready before the first case: the coordinator's lanes at start. More are made when cases wait (the lanes may grow: lanes.ts). */
 const PRESTART = Math.max(1, Number(process.env.SYNH_RUNNER_LANES ?? 1) || 1);
 let creating = 0;
+
+/** The step slots the coordinator passed (step-slots.ts); `step` messages only when asked for. */
+const stepFd = process.env[STEP_FD_ENV] ? Number(process.env[STEP_FD_ENV]) : undefined;
+const stepEvents = !!process.env.SYNH_STEP_EVENTS;
 
 function send(m: FromWorker): void {
   process.send?.(m);
@@ -113,7 +118,10 @@ async function run(job: JobSpec): Promise<void> {
         seed: job.seed,
         delayStepMs: stepDelayKnob(job.case.name, job.attempt ?? 0),
         lateWakeMs: lateWakeKnob(job.case.name, job.attempt ?? 0),
-        onStep: (step) => send({ type: 'step', key: job.key, step }),
+        onStep: (step) => {
+          if (stepFd !== undefined) writeStepSlot(stepFd, job.key, step);
+          if (stepEvents) send({ type: 'step', key: job.key, step });
+        },
         onExecution: (e) => (x = e),
       },
     );

@@ -44,6 +44,9 @@ describe(`guest kernel (${KERNEL} under qemu)`, function () {
     expect(summary.kernel).to.equal(release);
     expect(summary.cases.length).to.be.greaterThan(5);
     expect(summary.cases.every((c: { status: string }) => c.status === 'pass')).to.equal(true);
+    // the same layout as a local run: the HTML page (made here from the guest's summary.json) included
+    expect(fs.readdirSync(path.join(results, latest))).to.include.members(['summary.json', 'junit.xml', 'ktap.txt', 'kcidb.json', 'index.html', 'pcap']);
+    expect(fs.readFileSync(path.join(results, latest, 'index.html'), 'utf8')).to.contain(release);
     expect(fs.readdirSync(results).filter((n) => n.startsWith('.tmp'))).to.deep.equal([]);
   });
 

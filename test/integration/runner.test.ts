@@ -167,6 +167,7 @@ describe(`runner: cases against the real kernel (seed ${SEED})`, function () {
       seed: SEED,
       resultsDir: false,
       pool: {
+        stepEvents: true,
         onEvent: (e) => {
           if (e.type === 'step' && e.job.case.name === 'runner-fixture-slow-wait' && e.step === 3) {
             killed.push(e.pid);

@@ -106,13 +106,22 @@ export type BindName = 'dutIsn' | 'dutTsval' | 'dutWindow';
  *  - capture: wait for the DUT's `what` on the flow and bind the listed values from it
  *             (dutIsn = its seq, dutTsval = its TS option's TSval, dutWindow = its window field);
  *             the engine compares it with the model like any reply;
- *  - connect: the DUT agent calls non-blocking connect() to the peer's port (`Probe.sport`);
+ *  - connect: the DUT agent calls non-blocking connect() to the peer's port (`Probe.sport`); with `tfo`
+ *             a client Fast Open connect: sendto(MSG_FASTOPEN) of `len` bytes, or TCP_FASTOPEN_CONNECT
+ *             then connect() (which may defer the SYN to the first write). A second connect step opens
+ *             a second connection to the same peer port (the first stays open); the flow follows it;
+ *  - write:   the first write (`len` bytes) on the last connection, when its connect() was deferred
+ *             (TCP_FASTOPEN_CONNECT with a cookie at hand): its SYN leaves now; otherwise nothing;
+ *  - flush-metrics: `ip tcp_metrics flush all` in the DUT's namespace (the client Fast Open cookie
+ *             cache starts empty, as the model's does);
  *  - close:   the DUT closes the connection (a passive one accepted first): its FIN follows.
  */
 export type SetupStep =
   | { kind: 'send'; what: 'syn' | 'synack' | 'ack' | 'finack'; packet: ProbePacket }
   | { kind: 'capture'; what: 'syn' | 'synack' | 'ack' | 'fin'; bind: readonly BindName[] }
-  | { kind: 'connect' }
+  | { kind: 'connect'; tfo?: { via: 'sendto' | 'fastopen-connect'; len: number } }
+  | { kind: 'write'; len: number }
+  | { kind: 'flush-metrics' }
   | { kind: 'close' };
 
 /**

@@ -191,7 +191,13 @@ export function reproCaseYaml(f: ReproFinding): string {
   const steps: Array<Record<string, unknown>> = [];
   let setupKind: 'listen' | 'connect' = 'listen';
   for (const s of p.setup) {
-    if (s.kind === 'connect') setupKind = 'connect';
+    if (s.kind === 'connect') {
+      if (s.tfo)
+        throw new Error(
+          'a client Fast Open set-up (sendto MSG_FASTOPEN / TCP_FASTOPEN_CONNECT, a cached cookie) is not written as a case yet: replay the finding JSON (synh fuzz --replay)',
+        );
+      setupKind = 'connect';
+    } else if (s.kind === 'write' || s.kind === 'flush-metrics') continue;
     else if (s.kind === 'close') {
       if (setupKind === 'listen') steps.push({ call: { op: 'accept', timeout: '0s' } });
       steps.push({ call: { op: 'close', on: 'conn' }, note: 'setup: the DUT closes first' });

@@ -81,6 +81,7 @@ export function normaliseCampaign(raw: CampaignRaw): Campaign {
       options: g.setup?.options ? g.setup.options.flatMap((s) => parseOptionSpec(s)) : d.setup.options,
       // Only for timewait: other campaigns' hashes (and checkpoints) stay what they were.
       ...(target === 'timewait' ? { fin: pick(g.setup?.fin, DEFAULT_TIMEWAIT_FIN) } : {}),
+      ...(g.setup?.fastopen !== undefined ? { fastopen: g.setup.fastopen } : {}),
     },
     via: g.via ?? 'passive',
     // Only when given: other campaigns' hashes (and checkpoints) stay what they were.

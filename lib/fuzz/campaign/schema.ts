@@ -104,6 +104,7 @@ const GeneratorSchema = z.strictObject({
       ts: Prob.optional(),
       options: z.array(OptionItem, { error: typeError('a list of options', 'write e.g. [mss=1460, sackOK, ts, nop, wscale=7]') }).optional(),
       fin: Prob.optional(),
+      fastopen: int(1, 1400, 'the bytes handed to sendto(MSG_FASTOPEN) / the first write are 1..1400').optional(),
     })
     .optional(),
   via: z.enum(['passive', 'active'], { error: typeError('passive or active', 'via: active reaches the state by connecting out') }).optional(),
@@ -230,6 +231,14 @@ export const CampaignSchema = z
         path: ['generator', 'setup', 'fin'],
         params: { at: 'key' },
         message: 'setup.fin applies to target timewait only — remove it',
+      });
+    }
+    if (c.generator?.setup?.fastopen !== undefined && target !== 'synsent') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['generator', 'setup', 'fastopen'],
+        params: { at: 'key' },
+        message: 'setup.fastopen (client Fast Open set-ups) applies to target synsent only — remove it',
       });
     }
     const names = new Map<string, number>();

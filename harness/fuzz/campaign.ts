@@ -110,6 +110,8 @@ export interface CampaignSummary {
   campaign: string;
   /** The DUT's kernel release (uname -r). */
   kernel?: string;
+  /** net.ipv4.tcp_available_congestion_control in the DUT's namespace (what lib/fuzz/reachability gates on). */
+  congestionControls?: string[];
   seed: number;
   /** The part of the probe index space this run covered; absent for a whole campaign. */
   shard?: ProbeShard;
@@ -245,12 +247,17 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   // (a close-listener call replaces a family's listener: the sequence context has the live fds)
   const liveListenFds = (): number[] => (seqCtx?.listenFds ? [seqCtx.listenFds[4], seqCtx.listenFds[6]] : listenFds);
   let kernel = '';
+  let congestionControls: string[] | undefined;
 
   const dutFacts: DutFacts = new Map();
   const useProfile = async (idx: number): Promise<void> => {
     if (idx === profileIdx && (oracles || seqCtx)) return;
     const p = await prepareLab(lab, api, c.profiles[idx].sysctls, { sequential, active, listen, facts: dutFacts, ...sockopts });
     ({ kernel, envParams, oracles, seqCtx, listenFds } = p);
+    if (!congestionControls) {
+      const cc = await lab.agent.call('sysctlGet', { name: 'net.ipv4.tcp_available_congestion_control' });
+      if (cc.ok) congestionControls = cc.result!.value.trim().split(/\s+/).filter(Boolean);
+    }
     profileIdx = idx;
     // No request sockets exist in always-cookie mode: the clean-up RSTs would only cost time.
     cleanup = String(p.sysctls['net.ipv4.tcp_syncookies']) !== '2';
@@ -645,6 +652,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     const summary: CampaignSummary = {
       campaign: c.name,
       ...(kernel ? { kernel } : {}),
+      ...(congestionControls ? { congestionControls } : {}),
       seed: c.seed,
       ...(o.shard ? { shard: { index: o.shard.index, total: o.shard.total } } : {}),
       budget: Number.isFinite(budget) ? budget : null,

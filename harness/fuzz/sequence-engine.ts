@@ -11,7 +11,7 @@ import { judge, Verdict } from '../../lib/match/judge';
 import { bind } from '../../lib/model/core/match';
 import type { ModelEnv, ModelState, Prediction } from '../../lib/model';
 import type { SockOpts } from '../../lib/model/core/sockopts';
-import { bindingsFor, Probe, ProbeBindings, ProbeCall, probePacketSpec, WAIT_CAP_MS } from '../../lib/fuzz/probe';
+import { bindingsFor, Probe, ProbeBindings, ProbeCall, probePacketBytes, probePacketSpec, resolveSeq, WAIT_CAP_MS } from '../../lib/fuzz/probe';
 import { bindCapture, JUDGED_WITHIN_MS } from '../../lib/fuzz/sequence-judge';
 import { buildIp } from '../../lib/wire/build';
 import { decodeEthernet, decodeIp } from '../../lib/wire/decode';
@@ -508,9 +508,8 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     }
     // The mutated packet.
     const b = bindingsFor(probe, captured);
-    const spec = probePacketSpec(probe, probe.mutated, b, ends());
-    const bytes = buildIp(spec);
-    if (probe.mutated.flags & 0x02) synSeq = spec.seq;
+    const bytes = probePacketBytes(probe, probe.mutated, b, ends());
+    if (probe.mutated.flags & 0x02 && !probe.mutated.icmp) synSeq = resolveSeq(probe.mutated.seq, b);
     const t = nowMs();
     const r = api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t);
     const predicted = r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
@@ -536,6 +535,8 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     if (deferSet && ctx.listenFds) await lab.agent.call('setsockopt', { fd: ctx.listenFds[ip], name: 'TCP_DEFER_ACCEPT', value: 0 });
     // Clean up: an abortive close for an active socket; a RST at the peer's ISN+1 for a passive flow
     // (kills a request socket; an established child that took data stays and is drained later).
+    // An IPv4 frag_needed may have lowered the path MTU for the next probes (a route exception): forget it.
+    if (probe.ip === 4 && probe.mutated.icmp?.mtu !== undefined) await lab.agent.call('linkSetup', { script: 'route flush cache\n' });
     for (const e of earlierFds) await lab.agent.call('close', { fd: e });
     if (fd !== undefined) await lab.agent.call('close', { fd });
     else if (ctx.listen && !closed) {

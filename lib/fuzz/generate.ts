@@ -11,6 +11,7 @@ import { genListener, genListenerKind } from './gen-listener';
 import { genRequest, genRequestKind, withKnownCookieBits } from './gen-request';
 import { genSynSent, genSynSentKind, synackOptions } from './gen-synsent';
 import { genTimeWait, genTimeWaitKind } from './gen-timewait';
+import { pickIcmp } from './gen-icmp';
 import { fastOpenSetup, genFastOpenSynAck, pickFastOpenSetup, type FastOpenSetup } from './gen-fastopen';
 import { Prng } from '../util/prng';
 import { netnsKeys } from '../model/kernel/fastopen';
@@ -207,14 +208,17 @@ export function probeAt(c: Campaign, index: number): Probe {
   const fo = c.target === 'synsent' && g.setup.fastopen !== undefined ? pickFastOpenSetup(rng) : undefined;
   const kind = pickKind(rng, g, FALLBACK[c.target]);
   const raw = BY_KIND[c.target](rng, g, kind);
-  const mutated = c.target === 'request' ? withKnownCookieBits(raw, ts) : kind === 'tfo_valid' ? withProfileKeys(raw, c, index) : raw;
+  let mutated = c.target === 'request' ? withKnownCookieBits(raw, ts) : kind === 'tfo_valid' ? withProfileKeys(raw, c, index) : raw;
+  const ip = c.ip[index % c.ip.length];
+  // (drawn only when the campaign gives mistakes.icmp: the other probe streams stay as they were)
+  if (g.mistakes.icmp && c.target !== 'listener' && rng.chance(g.mistakes.icmp)) mutated = { ...mutated, icmp: pickIcmp(rng, c.target, ip) };
   return {
     index,
     seed,
     target: c.target,
     kind,
     profile: c.profiles[profileIndexAt(c, index)].name,
-    ip: c.ip[index % c.ip.length],
+    ip,
     sport,
     peerIsn,
     peerTsval,

@@ -247,6 +247,7 @@ export function reproCaseYaml(f: ReproFinding): string {
         return;
     }
   };
+  if (p.mutated.icmp) throw new Error('an ICMP probe (mistakes.icmp) is not written as a case yet: replay the finding JSON (synh fuzz --replay)');
   for (const c of p.before ?? []) call(c);
   steps.push({ send: w.send(p.mutated, p.ip), note: `fuzzed ${p.kind} (probe ${p.index})` });
   const last = { expect: 'model', note: `diverged: ${sig.rule} on ${sig.fields.join(', ') || 'presence'}` };

@@ -75,6 +75,7 @@ export function normaliseCampaign(raw: CampaignRaw): Campaign {
       dataOffset: pick(g.mistakes?.data_offset, d.mistakes.dataOffset),
       // Only when given: other campaigns' hashes (and checkpoints) stay what they were.
       ...(g.mistakes?.ip_layer !== undefined ? { ipLayer: g.mistakes.ip_layer } : {}),
+      ...(g.mistakes?.icmp !== undefined ? { icmp: g.mistakes.icmp } : {}),
     },
     setup: {
       ts: pick(g.setup?.ts, d.setup.ts),

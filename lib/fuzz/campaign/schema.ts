@@ -98,7 +98,15 @@ const GeneratorSchema = z.strictObject({
     .optional(),
   payload: z.strictObject({ p: Prob.optional(), max: int(1, 1400, 'a payload length is 1..1400').optional() }).optional(),
   tos: z.strictObject({ p: Prob.optional() }).optional(),
-  mistakes: z.strictObject({ bad_checksum: Prob.optional(), ip_checksum: Prob.optional(), data_offset: Prob.optional(), ip_layer: Prob.optional() }).optional(),
+  mistakes: z
+    .strictObject({
+      bad_checksum: Prob.optional(),
+      ip_checksum: Prob.optional(),
+      data_offset: Prob.optional(),
+      ip_layer: Prob.optional(),
+      icmp: Prob.optional(),
+    })
+    .optional(),
   setup: z
     .strictObject({
       ts: Prob.optional(),
@@ -231,6 +239,14 @@ export const CampaignSchema = z
         path: ['generator', 'setup', 'fin'],
         params: { at: 'key' },
         message: 'setup.fin applies to target timewait only — remove it',
+      });
+    }
+    if (c.generator?.mistakes?.icmp !== undefined && target === 'listener') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['generator', 'mistakes', 'icmp'],
+        params: { at: 'key' },
+        message: 'icmp applies to the stateful targets (request, synsent, established, timewait): a listener has sent nothing to quote — remove it',
       });
     }
     if (c.generator?.setup?.fastopen !== undefined && target !== 'synsent') {

@@ -53,7 +53,8 @@ export interface GeneratorConfig {
   tos: { p: number };
   /** probabilities of deliberate header errors */
   /** ipLayer (listener only, absent: 0): an IP-layer mistake or a closed port (lib/fuzz/probe.ts IpLayerMistake) */
-  mistakes: { badChecksum: number; ipChecksum: number; dataOffset: number; ipLayer?: number };
+  /** icmp (stateful targets only, absent: 0): the mutated packet replaced by an ICMP error quoting the DUT (lib/fuzz/gen-icmp.ts) */
+  mistakes: { badChecksum: number; ipChecksum: number; dataOffset: number; ipLayer?: number; icmp?: number };
   /** the setup packets (the SYN to a listener; the SYN-ACK for an active open): TS probability and option template */
   /** fin (timewait only): probability that the peer answers the DUT's FIN with its own (TIME_WAIT), else a bare ACK (the FIN_WAIT2 substate) */
   /**

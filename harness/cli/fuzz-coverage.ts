@@ -7,11 +7,11 @@ import { RULES } from '../../lib/model';
 import { profileFor } from '../../lib/model/core/profile';
 import { loadCheckpoint } from '../../lib/fuzz/checkpoint';
 import { CoveragePart, formatMergedCoverage, mergeCoverage } from '../../lib/fuzz/coverage';
-import { unreachableRules } from '../../lib/fuzz/reachability';
+import { type KernelFacts, unreachableRules } from '../../lib/fuzz/reachability';
 import { readFuzzSummary } from '../fuzz/merge';
 
 /** A run directory's part (summary.json, or the checkpoint of a run that did not finish). */
-function partOf(dir: string): (CoveragePart & { kernel?: string }) | undefined {
+function partOf(dir: string): (CoveragePart & { kernel?: string; congestionControls?: string[] }) | undefined {
   const s = readFuzzSummary(dir);
   if (s)
     return {
@@ -22,6 +22,7 @@ function partOf(dir: string): (CoveragePart & { kernel?: string }) | undefined {
       rules: s.rules,
       guided: !!s.guided,
       ...(s.kernel ? { kernel: s.kernel } : {}),
+      ...(s.congestionControls ? { congestionControls: s.congestionControls } : {}),
     };
   const cp = loadCheckpoint(path.join(dir, 'checkpoint.json'));
   if (cp)
@@ -37,8 +38,8 @@ function partOf(dir: string): (CoveragePart & { kernel?: string }) | undefined {
 }
 
 /** The runs under `dirs`: each a run directory, or a directory of them (results/fuzz). */
-export function coverageParts(dirs: readonly string[]): Array<CoveragePart & { kernel?: string }> {
-  const parts: Array<CoveragePart & { kernel?: string }> = [];
+export function coverageParts(dirs: readonly string[]): Array<CoveragePart & { kernel?: string; congestionControls?: string[] }> {
+  const parts: Array<CoveragePart & { kernel?: string; congestionControls?: string[] }> = [];
   for (const d of dirs) {
     if (!fs.existsSync(d) || !fs.statSync(d).isDirectory())
       throw new Error(`${d}: no such directory — give campaign run directories (results/fuzz/<campaign>) or results/fuzz`);
@@ -60,6 +61,21 @@ export function coverageParts(dirs: readonly string[]): Array<CoveragePart & { k
   return parts;
 }
 
+/**
+ * What the runs recorded of their kernel (the congestion controls each DUT had); runs of this machine's
+ * kernel that recorded nothing (older summaries, killed runs) take this machine's list.
+ */
+function kernelFacts(parts: ReadonlyArray<{ congestionControls?: string[] }>, here: boolean): KernelFacts {
+  const recorded = parts.flatMap((p) => p.congestionControls ?? []);
+  if (recorded.length) return { congestionControls: [...new Set(recorded)] };
+  if (!here) return {};
+  try {
+    return { congestionControls: fs.readFileSync('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8').trim().split(/\s+/) };
+  } catch {
+    return {};
+  }
+}
+
 export async function coverageCommand(dirs: string[], o: { json?: boolean }): Promise<number> {
   const parts = coverageParts(dirs);
   const kernels = [...new Set(parts.map((p) => p.kernel).filter((k): k is string => !!k))];
@@ -67,7 +83,10 @@ export async function coverageCommand(dirs: string[], o: { json?: boolean }): Pr
   // Runs of this machine's kernel (synh fuzz runs the DUT on it) unless their summaries say otherwise.
   const release = kernels[0] ?? os.release();
   const { profile } = profileFor(release, kernels[0] ? undefined : os.version());
-  const m = mergeCoverage(RULES, parts, unreachableRules(RULES, profile), { release, profile: profile.name });
+  const m = mergeCoverage(RULES, parts, unreachableRules(RULES, profile, kernelFacts(parts, !kernels[0] || kernels[0] === os.release())), {
+    release,
+    profile: profile.name,
+  });
   process.stdout.write(o.json ? `${JSON.stringify(m)}\n` : `${formatMergedCoverage(m)}\n`);
   return 0;
 }

@@ -42,6 +42,7 @@ import { PipelineWorker } from './pipeline';
 import type { EnvParams, JudgedDivergence, Link, Packed } from './pipeline-protocol';
 import { probeFrames } from './probe-frames';
 import { WorkBalance } from './work-balance';
+import { campaignModelSockopts, socketOptionsOf, type CampaignSockopts } from './sockopts';
 
 export interface CampaignRunOptions {
   lab: Lab;
@@ -101,12 +102,16 @@ export interface FindingFile {
   pcapng: string;
   reproError?: string;
   target?: string;
+  /** The campaign's socket options (a replay sets them again). */
+  sockopts?: { listenSockopts?: CampaignSockopts; connectSockopts?: CampaignSockopts };
 }
 
 export interface CampaignSummary {
   campaign: string;
   /** The DUT's kernel release (uname -r). */
   kernel?: string;
+  /** net.ipv4.tcp_available_congestion_control in the DUT's namespace (what lib/fuzz/reachability gates on). */
+  congestionControls?: string[];
   seed: number;
   /** The part of the probe index space this run covered; absent for a whole campaign. */
   shard?: ProbeShard;
@@ -164,6 +169,8 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   const api = o.modelModule ? loadModel(o.modelModule) : TRUE_MODEL;
   const lab = o.lab;
   const listen = { port: c.listen?.port ?? 8080, backlog: c.listen?.backlog ?? 4096 };
+  /** The campaign's socket options for its listeners / connecting sockets (none: undefined). */
+  const sockopts = socketOptionsOf(c);
   fs.mkdirSync(path.join(o.runDir, 'repro'), { recursive: true });
   fs.mkdirSync(path.join(o.runDir, 'findings'), { recursive: true });
   const cpPath = path.join(o.runDir, 'checkpoint.json');
@@ -240,12 +247,17 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   // (a close-listener call replaces a family's listener: the sequence context has the live fds)
   const liveListenFds = (): number[] => (seqCtx?.listenFds ? [seqCtx.listenFds[4], seqCtx.listenFds[6]] : listenFds);
   let kernel = '';
+  let congestionControls: string[] | undefined;
 
   const dutFacts: DutFacts = new Map();
   const useProfile = async (idx: number): Promise<void> => {
     if (idx === profileIdx && (oracles || seqCtx)) return;
-    const p = await prepareLab(lab, api, c.profiles[idx].sysctls, { sequential, active, listen, facts: dutFacts });
+    const p = await prepareLab(lab, api, c.profiles[idx].sysctls, { sequential, active, listen, facts: dutFacts, ...sockopts });
     ({ kernel, envParams, oracles, seqCtx, listenFds } = p);
+    if (!congestionControls) {
+      const cc = await lab.agent.call('sysctlGet', { name: 'net.ipv4.tcp_available_congestion_control' });
+      if (cc.ok) congestionControls = cc.result!.value.trim().split(/\s+/).filter(Boolean);
+    }
     profileIdx = idx;
     // No request sockets exist in always-cookie mode: the clean-up RSTs would only cost time.
     cleanup = String(p.sysctls['net.ipv4.tcp_syncookies']) !== '2';
@@ -341,7 +353,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         reasons: j.reasons,
         kernel,
         sysctls: profile.sysctls,
-        ...(active ? { connect: { sockopts: c.connect?.sockopts } } : { listen: { port: listen.port, backlog: listen.backlog } }),
+        ...(active ? { connect: { sockopts: c.connect?.sockopts } } : { listen: { port: listen.port, backlog: listen.backlog, sockopts: c.listen?.sockopts } }),
         campaign: { name: c.name, seed: c.seed },
         original: { index: f.index, kind: f.probe.kind },
         bindings: j.bindings ?? f.bindings,
@@ -381,6 +393,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       profile: profile.name,
       sysctls: profile.sysctls,
       listen,
+      ...(Object.keys(sockopts).length ? { sockopts } : {}),
       firstIndex: f.index,
       probe: probeToJson(f.probe),
       minimized: probeToJson(min.probe),
@@ -639,6 +652,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
     const summary: CampaignSummary = {
       campaign: c.name,
       ...(kernel ? { kernel } : {}),
+      ...(congestionControls ? { congestionControls } : {}),
       seed: c.seed,
       ...(o.shard ? { shard: { index: o.shard.index, total: o.shard.total } } : {}),
       budget: Number.isFinite(budget) ? budget : null,
@@ -804,13 +818,23 @@ async function prepareLab(
   lab: Lab,
   api: ModelApi,
   sysctlsIn: Record<string, string | number>,
-  o: { sequential: boolean; active: boolean; listen: { port: number; backlog: number }; facts?: DutFacts },
+  o: {
+    sequential: boolean;
+    active: boolean;
+    listen: { port: number; backlog: number };
+    facts?: DutFacts;
+    listenSockopts?: CampaignSockopts;
+    connectSockopts?: CampaignSockopts;
+  },
 ): Promise<Prepared> {
   await lab.reset({ sysctls: sysctlsIn });
   let listenFds: number[] = [];
-  // (sequential campaigns' listeners take SO_REUSEADDR, so a close-listener call can open a new one)
-  const open = o.sequential ? openReusableListener : openListener;
-  if (!o.active) listenFds = [await open(lab, 4, o.listen.port, o.listen.backlog), await open(lab, 6, o.listen.port, o.listen.backlog)];
+  // (sequential campaigns' listeners take SO_REUSEADDR, so a close-listener call can open a new one;
+  // so do listeners with socket options, which openListener does not set)
+  const lso = o.listenSockopts;
+  const open = (ip: 4 | 6) =>
+    o.sequential || lso ? openReusableListener(lab, ip, o.listen.port, o.listen.backlog, lso) : openListener(lab, ip, o.listen.port, o.listen.backlog);
+  if (!o.active) listenFds = [await open(4), await open(6)];
   const key = JSON.stringify([lab.addr.index, lab.mtu, sysctlsIn]);
   let facts = o.facts?.get(key);
   if (!facts) {
@@ -829,11 +853,12 @@ async function prepareLab(
   });
   const envParams = { 4: params(4), 6: params(6) };
   const env = { 4: api.makeEnv(envParams[4]), 6: api.makeEnv(envParams[6]) };
+  const listenOpts = (ip: 4 | 6) => (lso ? campaignModelSockopts(lso, envParams[ip].peer) : undefined);
   if (o.sequential) {
     const base = (ip: 4 | 6) =>
       o.active
         ? api.initialState(env[ip])
-        : api.apply(env[ip], api.initialState(env[ip]), { type: 'listen', port: o.listen.port, backlog: o.listen.backlog }, 0).state;
+        : api.apply(env[ip], api.initialState(env[ip]), { type: 'listen', port: o.listen.port, backlog: o.listen.backlog, opts: listenOpts(ip) }, 0).state;
     return {
       kernel,
       sysctls,
@@ -844,8 +869,9 @@ async function prepareLab(
         api,
         env,
         base: { 4: base(4), 6: base(6) },
-        listen: o.active ? undefined : o.listen,
+        listen: o.active ? undefined : { ...o.listen, ...(lso ? { sockopts: lso } : {}) },
         ...(o.active ? {} : { listenFds: { 4: listenFds[0], 6: listenFds[1] } }),
+        ...(o.connectSockopts ? { connectSockopts: o.connectSockopts } : {}),
       },
     };
   }
@@ -855,8 +881,8 @@ async function prepareLab(
     envParams,
     listenFds,
     oracles: {
-      4: ListenerOracle.forListener(api, env[4], o.listen.port, o.listen.backlog),
-      6: ListenerOracle.forListener(api, env[6], o.listen.port, o.listen.backlog),
+      4: ListenerOracle.forListener(api, env[4], o.listen.port, o.listen.backlog, listenOpts(4)),
+      6: ListenerOracle.forListener(api, env[6], o.listen.port, o.listen.backlog, listenOpts(6)),
     },
   };
 }
@@ -868,7 +894,7 @@ export async function replayFinding(findingPath: string, lab: Lab, o: { original
   const api: ModelApi = o.modelModule ? loadModel(o.modelModule) : TRUE_MODEL;
   const sequential = probe.target !== 'listener';
   const active = probe.setup.some((s) => s.kind === 'connect');
-  const p = await prepareLab(lab, api, f.sysctls, { sequential, active, listen: f.listen });
+  const p = await prepareLab(lab, api, f.sysctls, { sequential, active, listen: f.listen, ...(f.sockopts ?? {}) });
   if (sequential) {
     const j = await runSequenceProbe(p.seqCtx!, { ...probe, sport: active ? probe.sport : 60000 });
     return { finding: f, judgement: { verdict: j.verdict, predicted: j.predicted, observed: j.observed, reasons: j.reasons } };

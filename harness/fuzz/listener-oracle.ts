@@ -3,6 +3,7 @@
 import { framesAgree } from '../../lib/match/fast-judge';
 import { judge, Verdict } from '../../lib/match/judge';
 import type { ModelEnv, ModelState, StepResult } from '../../lib/model';
+import type { SockOpts } from '../../lib/model/core/sockopts';
 import { decodeEthernet, decodeIp } from '../../lib/wire/decode';
 import { toPacketJson } from '../../lib/wire/summary';
 import type { PacketJson } from '../../lib/wire/types';
@@ -25,8 +26,8 @@ export class ListenerOracle {
     readonly base: ModelState,
   ) {}
 
-  static forListener(api: ModelApi, env: ModelEnv, port: number, backlog: number): ListenerOracle {
-    return new ListenerOracle(api, env, api.apply(env, api.initialState(env), { type: 'listen', port, backlog }, 0).state);
+  static forListener(api: ModelApi, env: ModelEnv, port: number, backlog: number, opts?: SockOpts): ListenerOracle {
+    return new ListenerOracle(api, env, api.apply(env, api.initialState(env), { type: 'listen', port, backlog, ...(opts ? { opts } : {}) }, 0).state);
   }
 
   judge(probeIp: Uint8Array, replies: readonly CapturedFrame[], sentNs: bigint): ListenerJudgement {

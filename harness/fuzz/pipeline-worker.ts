@@ -9,6 +9,7 @@ import { EnvParams, groupReplies, JudgedDivergence, JudgeReply, JudgeSeqReply, R
 import type { ModelEnv, ModelState } from '../../lib/model';
 import { judgeFlow } from '../../lib/fuzz/sequence-judge';
 import { probeFrames } from './probe-frames';
+import { campaignModelSockopts, socketOptionsOf } from './sockopts';
 
 // The campaign comes as the main thread loaded it (a structured clone): no YAML or schema work here.
 const { campaign, modelModule } = workerData as { campaign: Campaign; modelModule?: string };
@@ -19,7 +20,8 @@ function oracleFor(env: EnvParams, listen: { port: number; backlog: number }): L
   const key = JSON.stringify([env, listen]);
   let o = oracles.get(key);
   if (!o) {
-    o = ListenerOracle.forListener(api, api.makeEnv(env), listen.port, listen.backlog);
+    const lso = socketOptionsOf(campaign).listenSockopts;
+    o = ListenerOracle.forListener(api, api.makeEnv(env), listen.port, listen.backlog, lso ? campaignModelSockopts(lso, env.peer) : undefined);
     oracles.set(key, o);
   }
   return o;

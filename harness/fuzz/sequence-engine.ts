@@ -10,7 +10,8 @@
 import { judge, Verdict } from '../../lib/match/judge';
 import { bind } from '../../lib/model/core/match';
 import type { ModelEnv, ModelState, Prediction } from '../../lib/model';
-import { bindingsFor, Probe, ProbeBindings, ProbeCall, probePacketSpec, WAIT_CAP_MS } from '../../lib/fuzz/probe';
+import type { SockOpts } from '../../lib/model/core/sockopts';
+import { bindingsFor, Probe, ProbeBindings, ProbeCall, probePacketBytes, probePacketSpec, resolveSeq, WAIT_CAP_MS } from '../../lib/fuzz/probe';
 import { bindCapture, JUDGED_WITHIN_MS } from '../../lib/fuzz/sequence-judge';
 import { buildIp } from '../../lib/wire/build';
 import { decodeEthernet, decodeIp } from '../../lib/wire/decode';
@@ -20,6 +21,7 @@ import type { CapturedFrame } from '../capture/capture';
 import type { Lab } from '../topology/lab';
 import { pinToCurrentCpu } from '../engine/pin';
 import type { ModelApi } from './model-api';
+import { applySockopts, campaignModelSockopts, type CampaignSockopts } from './sockopts';
 
 export interface SequenceContext {
   lab: Lab;
@@ -27,7 +29,7 @@ export interface SequenceContext {
   env: Record<4 | 6, ModelEnv>;
   /** Model state with the listener open (passive targets) or empty (active). */
   base: Record<4 | 6, ModelState>;
-  listen?: { port: number; backlog: number };
+  listen?: { port: number; backlog: number; sockopts?: CampaignSockopts };
   /**
    * The listeners' fds per family (a close step accepts the probe's connection from them). A
    * close-listener call replaces the family's entry with the new listener's fd.
@@ -35,6 +37,8 @@ export interface SequenceContext {
   listenFds?: Record<4 | 6, number>;
   /** Closed DUT port for sentinels. */
   closedPort?: number;
+  /** The campaign's connect.sockopts, set on every connecting socket before connect(). */
+  connectSockopts?: CampaignSockopts;
 }
 
 export interface SequenceJudgement {
@@ -189,6 +193,32 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     }
   };
 
+  /** Connections of earlier connect steps (aborted at the end). */
+  const earlierFds: number[] = [];
+  /** The last connect() returned 0 with TCP_FASTOPEN_CONNECT: its SYN waits for the first write. */
+  let deferred = false;
+  let connectedTo: { opts: SockOpts; len: number } | undefined;
+  /** The last connection's local port came from getsockname (a Fast Open connect): its SYN is told apart by it. */
+  let portKnown = false;
+  const connectOpts: SockOpts = ctx.connectSockopts ? campaignModelSockopts(ctx.connectSockopts, a.peer) : {};
+  /**
+   * The DUT's SYN to the peer's port (from `localPort` once known): binds the flow's local port and
+   * becomes the observed answer of the step. False when none came within 1 s.
+   */
+  const waitForSyn = async (): Promise<boolean> => {
+    const f = await lab.capture.waitFor((fr) => {
+      const d = decodeEthernet(fr.bytes);
+      return !!d.tcp && d.ip?.version === ip && d.tcp.dport === peerPort && (d.tcp.flags & 0x12) === 0x02 && (!portKnown || d.tcp.sport === localPort);
+    }, 1000);
+    if (!f) return false;
+    const d = decodeEthernet(f.bytes);
+    localPort = d.tcp!.sport;
+    flowKey = flowKeyOf(ip, localPort, peerPort);
+    pendingObserved = [toPacketJson(d)!];
+    lab.capture.take();
+    return true;
+  };
+
   /** Bytes of the mutated packet as sent (an again call sends them once more). */
   let mutatedBytes: Uint8Array | undefined;
   const lfdOf = (call: ProbeCall): number => {
@@ -295,10 +325,11 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
         const t = nowMs();
         const bad = await judgeAfter(api.apply(env, st, { type: 'close', port: localPort }, t), t);
         // A new listener on the port, for this probe's later calls and the next probes.
-        const fd2 = await openReusableListener(lab, ip, localPort, ctx.listen!.backlog);
+        const fd2 = await openReusableListener(lab, ip, localPort, ctx.listen!.backlog, ctx.listen!.sockopts);
         ctx.listenFds![ip] = fd2;
         deferSet = false;
-        feed(api.apply(env, st, { type: 'listen', port: localPort, backlog: ctx.listen!.backlog }, nowMs()));
+        const opts = ctx.listen!.sockopts ? campaignModelSockopts(ctx.listen!.sockopts, a.peer) : undefined;
+        feed(api.apply(env, st, { type: 'listen', port: localPort, backlog: ctx.listen!.backlog, ...(opts ? { opts } : {}) }, nowMs()));
         return bad;
       }
       case 'listen-in-use': {
@@ -333,25 +364,71 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
   try {
     for (const step of probe.setup) {
       if (step.kind === 'connect') {
+        // A second connect: the first connection stays open (it holds the cached cookie's handshake)
+        // and is aborted at the end; the flow follows the new one.
+        if (fd !== undefined) earlierFds.push(fd);
         fd = (await lab.agent.must('socket', { family: ip })).fd;
         await lab.agent.must('setsockopt', { fd, name: 'SO_LINGER', value: { onoff: 1, linger: 0 } });
+        const opts = { ...connectOpts };
+        if (ctx.connectSockopts) await applySockopts(lab, fd, a.peer, ctx.connectSockopts);
+        const tfo = step.tfo;
+        // Refused (EOPNOTSUPP) without the client bit of tcp_fastopen: the model says so (fastopen.client-off).
+        if (tfo?.via === 'fastopen-connect') {
+          await lab.agent.call('setsockopt', { fd, name: 'TCP_FASTOPEN_CONNECT', value: 1 });
+          opts.fastopenConnect = 1;
+        }
+        lab.capture.take();
         const t = nowMs();
-        const c = await lab.agent.call('connect', { fd, addr: a.peer, port: peerPort });
-        if (c.err !== 'EINPROGRESS') throw new Error(`sequence engine: connect() returned ${c.err || 'success'}, expected EINPROGRESS`);
-        const r = api.apply(env, st, { type: 'connect', dport: peerPort }, t);
+        let fo: { len: number } | undefined;
+        let c: { ok: boolean; err?: string } | undefined =
+          tfo?.via === 'sendto'
+            ? await lab.agent.call('send', { fd, hex: '00'.repeat(tfo.len), flags: ['MSG_FASTOPEN'], addr: a.peer, port: peerPort })
+            : undefined;
+        if (c && (c.ok || c.err === 'EINPROGRESS')) fo = { len: tfo!.len };
+        // sendto(MSG_FASTOPEN) refused without the client bit (EOPNOTSUPP, nothing sent): a plain connect().
+        else c = await lab.agent.call('connect', { fd, addr: a.peer, port: peerPort });
+        deferred = !fo && !!tfo && c.ok;
+        if (!fo && !deferred && c.err !== 'EINPROGRESS') throw new Error(`sequence engine: connect() returned ${c.err || 'success'}, expected EINPROGRESS`);
+        connectedTo = { opts, len: tfo?.len ?? 0 };
+        portKnown = !!tfo;
+        if (tfo) {
+          const name = await lab.agent.must('getsockname', { fd });
+          localPort = name.port;
+          flowKey = flowKeyOf(ip, localPort, peerPort);
+        }
+        const r = api.apply(env, st, { type: 'connect', dport: peerPort, ...(tfo ? { sport: localPort } : {}), opts, ...(fo ? { fastopen: fo } : {}) }, t);
         feed(r);
         pending = r.responses;
-        // The SYN arrives on a port we do not know yet: wait for it.
-        const f = await lab.capture.waitFor((fr) => {
-          const d = decodeEthernet(fr.bytes);
-          return !!d.tcp && d.ip?.version === ip && d.tcp.dport === peerPort && (d.tcp.flags & 0x12) === 0x02;
-        }, 1000);
-        if (!f) return fail('setup', judge(pending, [], st, r.reasons), [], pending, [], 0n);
-        const d = decodeEthernet(f.bytes);
-        localPort = d.tcp!.sport;
-        flowKey = flowKeyOf(ip, localPort, peerPort);
-        pendingObserved = [toPacketJson(d)!];
+        pendingObserved = [];
+        if (deferred) continue;
+        const seen = await waitForSyn();
+        if (!seen) return fail('setup', judge(pending, [], st, r.reasons), [], pending, [], 0n);
+        continue;
+      }
+      if (step.kind === 'flush-metrics') {
+        const fr = await lab.agent.call('linkSetup', { script: 'tcp_metrics flush all\n' });
+        if (!fr.ok || fr.result?.code)
+          throw new Error(`sequence engine: ip tcp_metrics flush all failed: ${fr.err || fr.result?.stderr || `exit ${fr.result?.code}`}`);
+        feed(api.apply(env, st, { type: 'flush-metrics' }, nowMs()));
+        continue;
+      }
+      if (step.kind === 'write') {
+        // Only a deferred TCP_FASTOPEN_CONNECT connect() is waiting for its first write.
+        if (!deferred || fd === undefined || !connectedTo) continue;
+        deferred = false;
+        const v = judge(pending, pendingObserved, st);
+        if (!v.ok) return fail('setup', v, pendingObserved, pending, [], 0n);
+        st = v.state;
         lab.capture.take();
+        const t = nowMs();
+        const w = await lab.agent.call('send', { fd, hex: '00'.repeat(step.len) });
+        if (!w.ok && w.err !== 'EINPROGRESS') throw new Error(`sequence engine: the first write after a deferred connect() failed: ${w.err}`);
+        const r = api.apply(env, st, { type: 'connect', dport: peerPort, sport: localPort, opts: connectedTo.opts, fastopen: { len: step.len } }, t);
+        feed(r);
+        pending = r.responses;
+        pendingObserved = [];
+        const seen = await waitForSyn();
+        if (!seen) return fail('setup', judge(pending, [], st, r.reasons), [], pending, [], 0n);
         continue;
       }
       if (step.kind === 'close') {
@@ -431,9 +508,8 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     }
     // The mutated packet.
     const b = bindingsFor(probe, captured);
-    const spec = probePacketSpec(probe, probe.mutated, b, ends());
-    const bytes = buildIp(spec);
-    if (probe.mutated.flags & 0x02) synSeq = spec.seq;
+    const bytes = probePacketBytes(probe, probe.mutated, b, ends());
+    if (probe.mutated.flags & 0x02 && !probe.mutated.icmp) synSeq = resolveSeq(probe.mutated.seq, b);
     const t = nowMs();
     const r = api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t);
     const predicted = r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
@@ -459,6 +535,9 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     if (deferSet && ctx.listenFds) await lab.agent.call('setsockopt', { fd: ctx.listenFds[ip], name: 'TCP_DEFER_ACCEPT', value: 0 });
     // Clean up: an abortive close for an active socket; a RST at the peer's ISN+1 for a passive flow
     // (kills a request socket; an established child that took data stays and is drained later).
+    // An IPv4 frag_needed may have lowered the path MTU for the next probes (a route exception): forget it.
+    if (probe.ip === 4 && probe.mutated.icmp?.mtu !== undefined) await lab.agent.call('linkSetup', { script: 'route flush cache\n' });
+    for (const e of earlierFds) await lab.agent.call('close', { fd: e });
     if (fd !== undefined) await lab.agent.call('close', { fd });
     else if (ctx.listen && !closed) {
       lab.injector.send(
@@ -484,10 +563,11 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
  * bind() allows only when they too were made with SO_REUSEADDR (children inherit it). Nothing on the
  * wire depends on it.
  */
-export async function openReusableListener(lab: Lab, ip: 4 | 6, port: number, backlog: number): Promise<number> {
+export async function openReusableListener(lab: Lab, ip: 4 | 6, port: number, backlog: number, sockopts?: CampaignSockopts): Promise<number> {
   const a = ip === 4 ? lab.addr.v4 : lab.addr.v6;
   const fd = (await lab.agent.must('socket', { family: ip })).fd;
   await lab.agent.must('setsockopt', { fd, name: 'SO_REUSEADDR', value: 1 });
+  if (sockopts) await applySockopts(lab, fd, a.peer, sockopts);
   await lab.agent.must('bind', { fd, addr: a.dut, port });
   await lab.agent.must('listen', { fd, backlog });
   return fd;

@@ -76,7 +76,8 @@ export interface Round {
  */
 export function notBatchable(probe: Probe): string | undefined {
   if (probe.target === 'listener') return 'listener probes go through the listener engine';
-  for (const s of probe.setup) if (s.kind === 'connect' || s.kind === 'close') return `its setup has a ${s.kind}() call`;
+  for (const s of probe.setup) if (s.kind !== 'send' && s.kind !== 'capture') return `its setup has a ${s.kind}() call`;
+  if (probe.mutated.icmp) return 'its packet is an ICMP error (built apart; an IPv4 frag_needed is followed by a route cache flush)';
   const calls = [...(probe.before ?? []), ...(probe.after ?? [])];
   if (probe.before?.length || calls.some((c) => c !== 'again')) return `it carries socket calls or waits (${calls.join(', ')})`;
   return undefined;

@@ -90,6 +90,17 @@ function genEstablishedRaw(rng: Prng, cfg: GeneratorConfig, kind: string): Probe
         payload: pickPayload(rng, cfg),
       });
     case 'ts_paws': {
+      // A quarter aim at tcp_disordered_ack: a pure duplicate ACK at rcv_nxt that updates no window
+      // (a small window field, never 0) with a TSval 1-100 ms older than ts_recent — inside the replay
+      // bound (200 ms; its 200/204 ms edge is undecidable, C12), so PAWS lets it pass.
+      if (rng.chance(0.25))
+        return packet(rng, cfg, {
+          flags: ACK,
+          seq: RCV_NXT,
+          ack: SND_NXT,
+          options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: { base: 'peer.tsval', offset: -rng.int(1, 100) }, ecr: pickTsecr(rng, cfg) }],
+          window: rng.pick([1, 64, 256]),
+        });
       const val: TsRef = rng.chance(0.6) ? pickTsval(rng, cfg) : { base: 'peer.tsval', offset: rng.pick([0, 1]) };
       return packet(rng, cfg, {
         flags: ACK,

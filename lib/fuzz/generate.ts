@@ -11,6 +11,8 @@ import { genListener, genListenerKind } from './gen-listener';
 import { genRequest, genRequestKind, withKnownCookieBits } from './gen-request';
 import { genSynSent, genSynSentKind, synackOptions } from './gen-synsent';
 import { genTimeWait, genTimeWaitKind } from './gen-timewait';
+import { pickIcmp } from './gen-icmp';
+import { fastOpenSetup, genFastOpenSynAck, pickFastOpenSetup, type FastOpenSetup } from './gen-fastopen';
 import { Prng } from '../util/prng';
 import { netnsKeys } from '../model/kernel/fastopen';
 import { toHex } from '../wire/bytes';
@@ -28,7 +30,7 @@ export const GENERATORS: Readonly<Record<Target, (rng: Prng, cfg: GeneratorConfi
 const BY_KIND: Readonly<Record<Target, (rng: Prng, cfg: GeneratorConfig, kind: string) => ProbePacket>> = {
   listener: genListenerKind,
   request: genRequestKind,
-  synsent: genSynSentKind,
+  synsent: (rng, cfg, kind) => (kind === 'synack_tfo' ? genFastOpenSynAck(rng, cfg) : genSynSentKind(rng, cfg, kind)),
   established: genEstablishedKind,
   timewait: genTimeWaitKind,
 };
@@ -98,8 +100,17 @@ function closeSteps(ts: boolean, fin: boolean): SetupStep[] {
   ];
 }
 
-function buildSetup(c: Campaign, ts: boolean, fin = true): SetupStep[] {
+/** The first connection's SYN-ACK of an active set-up (the campaign's template, TS or not). */
+function activeSynAck(c: Campaign, ts: boolean): ProbePacket {
+  const { SYN, ACK } = FLAGS;
+  const rng = new Prng(0); // synackOptions draws only when withTs is not given
+  const saOpts = synackOptions(rng, c.generator, { base: 'dut.tsval', offset: 0 }, ts);
+  return setupPacket(SYN | ACK, { base: 'peer.isn', offset: 0 }, { base: 'dut.isn', offset: 1 }, 65160, saOpts);
+}
+
+function buildSetup(c: Campaign, ts: boolean, fin = true, fo?: FastOpenSetup): SetupStep[] {
   const g = c.generator;
+  if (fo) return fastOpenSetup(fo, g.setup.fastopen ?? 0, activeSynAck(c, ts));
   const { SYN, ACK } = FLAGS;
   const synOpts = g.setup.options.flatMap((o): ProbeOption[] =>
     o.kind !== 'ts' ? [o] : ts ? [{ kind: 'ts', val: { base: 'peer.tsval', offset: 0 }, ecr: { base: 'abs', offset: 0 } }] : [],
@@ -123,12 +134,10 @@ function buildSetup(c: Campaign, ts: boolean, fin = true): SetupStep[] {
       return [...buildSetup({ ...c, target: 'established' }, ts), ...closeSteps(ts, fin)];
     case 'established':
       if (isActive(c)) {
-        const rng = new Prng(0); // synackOptions draws only when withTs is not given
-        const saOpts = synackOptions(rng, g, { base: 'dut.tsval', offset: 0 }, ts);
         return [
           { kind: 'connect' },
           { kind: 'capture', what: 'syn', bind: ['dutIsn', 'dutTsval', 'dutWindow'] },
-          { kind: 'send', what: 'synack', packet: setupPacket(SYN | ACK, { base: 'peer.isn', offset: 0 }, { base: 'dut.isn', offset: 1 }, 65160, saOpts) },
+          { kind: 'send', what: 'synack', packet: activeSynAck(c, ts) },
           { kind: 'capture', what: 'ack', bind: ['dutTsval'] },
         ];
       }
@@ -146,18 +155,30 @@ const setupCache = new WeakMap<Campaign, Map<string, SetupStep[]>>();
  * The setup steps of the campaign's target (frozen, shared between probes): with or without TS, and
  * (timewait) with or without the peer's FIN.
  */
-export function setupFor(c: Campaign, ts: boolean, fin = true): SetupStep[] {
+export function setupFor(c: Campaign, ts: boolean, fin = true, fo?: FastOpenSetup): SetupStep[] {
   let m = setupCache.get(c);
   if (!m) setupCache.set(c, (m = new Map()));
-  const key = `${ts ? 'ts' : 'no-ts'}${c.target === 'timewait' && !fin ? '-no-fin' : ''}`;
+  const key = `${ts ? 'ts' : 'no-ts'}${c.target === 'timewait' && !fin ? '-no-fin' : ''}${fo ? `-${fo}` : ''}`;
   let s = m.get(key);
-  if (!s) m.set(key, (s = deepFreeze(buildSetup(c, ts, fin))));
+  if (!s) m.set(key, (s = deepFreeze(buildSetup(c, ts, fin, fo))));
   return s;
 }
 
-/** The setup variant of a probe's steps (which TS / FIN choice made them). */
-export function setupVariant(steps: readonly SetupStep[]): { ts: boolean; fin: boolean } {
+/** The setup variant of a probe's steps (which TS / FIN / client Fast Open choice made them). */
+export function setupVariant(steps: readonly SetupStep[]): { ts: boolean; fin: boolean; fo?: FastOpenSetup } {
+  const conns = steps.filter((s): s is Extract<SetupStep, { kind: 'connect' }> => s.kind === 'connect');
+  const last = conns[conns.length - 1]?.tfo?.via;
+  const fo: FastOpenSetup | undefined = !last
+    ? undefined
+    : conns.length > 1
+      ? last === 'sendto'
+        ? 'cached-sendto'
+        : 'cached-defer'
+      : last === 'sendto'
+        ? 'request-sendto'
+        : 'request-connect';
   return {
+    ...(fo ? { fo } : {}),
     ts:
       steps.some((s) => s.kind === 'send' && s.packet.options.some((o) => o.kind === 'ts')) ||
       steps.some((s) => s.kind === 'send' && s.what === 'synack' && s.packet.options.some((o) => o.kind === 'ts')),
@@ -183,20 +204,25 @@ export function probeAt(c: Campaign, index: number): Probe {
   const ts = rng.chance(g.setup.ts);
   // (drawn only for timewait: the other targets' probe streams stay as they were)
   const fin = c.target === 'timewait' ? rng.chance(g.setup.fin ?? 0.75) : true;
+  // (drawn only with setup.fastopen: the other campaigns' probe streams stay as they were)
+  const fo = c.target === 'synsent' && g.setup.fastopen !== undefined ? pickFastOpenSetup(rng) : undefined;
   const kind = pickKind(rng, g, FALLBACK[c.target]);
   const raw = BY_KIND[c.target](rng, g, kind);
-  const mutated = c.target === 'request' ? withKnownCookieBits(raw, ts) : kind === 'tfo_valid' ? withProfileKeys(raw, c, index) : raw;
+  let mutated = c.target === 'request' ? withKnownCookieBits(raw, ts) : kind === 'tfo_valid' ? withProfileKeys(raw, c, index) : raw;
+  const ip = c.ip[index % c.ip.length];
+  // (drawn only when the campaign gives mistakes.icmp: the other probe streams stay as they were)
+  if (g.mistakes.icmp && c.target !== 'listener' && rng.chance(g.mistakes.icmp)) mutated = { ...mutated, icmp: pickIcmp(rng, c.target, ip) };
   return {
     index,
     seed,
     target: c.target,
     kind,
     profile: c.profiles[profileIndexAt(c, index)].name,
-    ip: c.ip[index % c.ip.length],
+    ip,
     sport,
     peerIsn,
     peerTsval,
-    setup: setupFor(c, ts, fin),
+    setup: setupFor(c, ts, fin, fo),
     mutated,
     // (drawn last and only with `calls`: the other campaigns' probe streams stay as they were)
     ...(g.calls && rng.chance(g.calls.p) ? drawCalls(rng, g.calls.kinds) : {}),

@@ -316,7 +316,7 @@ function mutateOnce(c: Campaign, rng: Prng, p: Probe, m: ProbePacket, op: Mutati
         const v = setupVariant(p.setup);
         // timewait: the peer's FIN or not, half the time; else TS or not.
         if (c.target === 'timewait' && rng.chance(0.5)) p.setup = setupFor(c, v.ts, !v.fin);
-        else p.setup = setupFor(c, !v.ts, v.fin);
+        else p.setup = setupFor(c, !v.ts, v.fin, v.fo);
       }
       return;
   }
@@ -341,7 +341,7 @@ export function mutantOf(c: Campaign, index: number, parent: Probe, k: number, r
   // A parent read back from JSON has its own setup copy: use the campaign's shared one.
   if (p.setup.length) {
     const v = setupVariant(p.setup);
-    p.setup = setupFor(c, v.ts, v.fin);
+    p.setup = setupFor(c, v.ts, v.fin, v.fo);
   }
   let freshP: Probe | undefined;
   const fresh = (): Probe => (freshP ??= probeAt(c, index));

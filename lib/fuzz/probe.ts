@@ -8,6 +8,8 @@ import { fromHex, toHex } from '../wire/bytes';
 import { stableStringify } from '../util/stable-hash';
 import type { TcpOption } from '../wire/types';
 import { tfoCookieUnder } from '../model/kernel/fastopen';
+import { buildIp } from '../wire/build';
+import { buildIcmp, quotePacket } from '../wire/build-icmp';
 
 /** The four states a campaign can aim at. */
 export type Target = 'listener' | 'request' | 'synsent' | 'established' | 'timewait';
@@ -82,6 +84,20 @@ function neighbourOf(addr: string): string {
   return parts.join('.');
 }
 
+/**
+ * An ICMP error in place of the mutated segment (generator mistakes.icmp): sent by the peer as a router
+ * on the path would, quoting a segment the DUT sent on the probe's flow — `flags`, `seq` (relative,
+ * usually dut.isn + 0/1), `len` bytes of data — or, with `otherPort`, one to the peer port + 1 (no
+ * socket). `badChecksum`: an ICMP checksum that never verifies.
+ */
+export interface ProbeIcmp {
+  type: number;
+  code: number;
+  mtu?: number;
+  quote: { flags: number; seq: SeqRef; len: number; otherPort?: boolean };
+  badChecksum?: boolean;
+}
+
 /** The packet a probe sends (mutated, or a setup packet). */
 export interface ProbePacket {
   /** TCP flag bits F S R P A U E C N (0..0x1ff); reserved bits go in mistakes.reservedBits */
@@ -95,6 +111,8 @@ export interface ProbePacket {
   /** IPv4 TOS / IPv6 traffic class, ECN bits included */
   tos: number;
   mistakes: ProbeMistakes;
+  /** the mutated packet is this ICMP error instead (the TCP fields above are unused) */
+  icmp?: ProbeIcmp;
 }
 
 /** Values the DUT chose, captured in the setup: names of what a capture step binds. */
@@ -106,13 +124,22 @@ export type BindName = 'dutIsn' | 'dutTsval' | 'dutWindow';
  *  - capture: wait for the DUT's `what` on the flow and bind the listed values from it
  *             (dutIsn = its seq, dutTsval = its TS option's TSval, dutWindow = its window field);
  *             the engine compares it with the model like any reply;
- *  - connect: the DUT agent calls non-blocking connect() to the peer's port (`Probe.sport`);
+ *  - connect: the DUT agent calls non-blocking connect() to the peer's port (`Probe.sport`); with `tfo`
+ *             a client Fast Open connect: sendto(MSG_FASTOPEN) of `len` bytes, or TCP_FASTOPEN_CONNECT
+ *             then connect() (which may defer the SYN to the first write). A second connect step opens
+ *             a second connection to the same peer port (the first stays open); the flow follows it;
+ *  - write:   the first write (`len` bytes) on the last connection, when its connect() was deferred
+ *             (TCP_FASTOPEN_CONNECT with a cookie at hand): its SYN leaves now; otherwise nothing;
+ *  - flush-metrics: `ip tcp_metrics flush all` in the DUT's namespace (the client Fast Open cookie
+ *             cache starts empty, as the model's does);
  *  - close:   the DUT closes the connection (a passive one accepted first): its FIN follows.
  */
 export type SetupStep =
   | { kind: 'send'; what: 'syn' | 'synack' | 'ack' | 'finack'; packet: ProbePacket }
   | { kind: 'capture'; what: 'syn' | 'synack' | 'ack' | 'fin'; bind: readonly BindName[] }
-  | { kind: 'connect' }
+  | { kind: 'connect'; tfo?: { via: 'sendto' | 'fastopen-connect'; len: number } }
+  | { kind: 'write'; len: number }
+  | { kind: 'flush-metrics' }
   | { kind: 'close' };
 
 /**
@@ -260,6 +287,37 @@ export function probePacketSpec(probe: Probe, p: ProbePacket, b: ProbeBindings, 
     else m.ipTotalLength = buildLength(spec) - (probe.ip === 4 ? 0 : 40) + 8;
   }
   return spec;
+}
+
+/**
+ * The bytes of a probe packet on the probe's flow, IP header first: the TCP segment, or the ICMP error
+ * it stands for (its quote built from the DUT's side of the flow). `ends.dport` is the DUT's port.
+ */
+export function probePacketBytes(probe: Probe, p: ProbePacket, b: ProbeBindings, ends: { src: string; dst: string; dport: number }): Uint8Array {
+  const i = p.icmp;
+  if (!i) return buildIp(probePacketSpec(probe, p, b, ends));
+  const quoted = buildIp({
+    ip: probe.ip,
+    src: ends.dst,
+    dst: ends.src,
+    sport: ends.dport,
+    dport: i.quote.otherPort ? (probe.sport + 1) & 0xffff : probe.sport,
+    seq: resolveSeq(i.quote.seq, b),
+    ack: i.quote.flags & 0x10 ? (b.peerIsn + 1) >>> 0 : 0,
+    flags: i.quote.flags,
+    window: 64240,
+    payload: new Uint8Array(i.quote.len),
+  });
+  return buildIcmp({
+    ip: probe.ip,
+    src: ends.src,
+    dst: ends.dst,
+    type: i.type,
+    code: i.code,
+    ...(i.mtu !== undefined ? { mtu: i.mtu } : {}),
+    quote: quotePacket(quoted),
+    ...(i.badChecksum ? { mistakes: { icmpChecksum: 'bad' as const } } : {}),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Which of the model's rules can fire on a given kernel: a rule whose code is absent (kernel version:
-// the model profile's flags; build: CONFIG_TCP_AO) is listed with the reason, not counted as a miss,
+// the model profile's flags; build: CONFIG_TCP_AO, the congestion controls built or loaded — a fact the
+// harness reads from the DUT's namespace, KernelFacts) is listed with the reason, not counted as a miss,
 // by `synh fuzz --coverage`. (Every sysctl a rule needs can be set in the DUT's namespace, so no rule
 // is unreachable for a sysctl: a rule no campaign's profile enables is a miss.) Each entry names the
 // profile flag or build option that decides it (lib/model's ProfileFlags); everything else counts as
@@ -9,13 +10,22 @@ import type { RuleInfoLike } from './coverage';
 
 export type UnreachableKind = 'profile' | 'kernel config' | 'model note';
 
+/** What the harness read from the kernel under test (absent: not known, nothing gated on it). */
+export interface KernelFacts {
+  /** net.ipv4.tcp_available_congestion_control in the DUT's namespace */
+  congestionControls?: readonly string[];
+}
+
+/** Congestion controls with TCP_CONG_NEEDS_ECN (tcp_ca_needs_ecn; a route's congctl sets ECN_CA only with one). */
+export const ECN_CONGESTION_CONTROLS: readonly string[] = ['dctcp'];
+
 interface Gate {
   /** rule ids, or prefixes ending in '.' */
   rules: readonly string[];
   kind: UnreachableKind;
-  /** reachable on a kernel with this profile? */
-  when: (p: Profile) => boolean;
-  why: (p: Profile) => string;
+  /** reachable on a kernel with this profile (and these facts)? */
+  when: (p: Profile, f: KernelFacts) => boolean;
+  why: (p: Profile, f: KernelFacts) => string;
 }
 
 const GATES: readonly Gate[] = [
@@ -51,6 +61,19 @@ const GATES: readonly Gate[] = [
     when: (p) => p.authParse === 'auth' && !p.tcpAo,
     why: (p) => (p.tcpAo ? 'built with CONFIG_TCP_AO: AO options are checked, not ignored' : `profile ${p.name}: no TCP-AO stub before 6.7`),
   },
+  {
+    rules: ['estab.unsent-ack-silent'],
+    kind: 'profile',
+    when: (p) => !p.unsentAckChallenge,
+    why: (p) => `profile ${p.name}: an ACK beyond snd_nxt draws a challenge ACK since 6.13 (unsentAckChallenge): estab.unsent-ack fires instead`,
+  },
+  {
+    rules: ['ecn.ca-needs'],
+    kind: 'kernel config',
+    when: (_p, f) => f.congestionControls === undefined || f.congestionControls.some((c) => ECN_CONGESTION_CONTROLS.includes(c)),
+    why: (_p, f) =>
+      `no congestion control that needs ECN (TCP_CONG_NEEDS_ECN: ${ECN_CONGESTION_CONTROLS.join(', ')}) is built in or loaded: tcp_available_congestion_control is ${(f.congestionControls ?? []).join(' ')}`,
+  },
   { rules: ['ao.req-drop'], kind: 'kernel config', when: (p) => p.authParse === 'auth', why: (p) => `profile ${p.name}: no TCP-AO code before 6.7` },
 ];
 
@@ -66,7 +89,7 @@ export interface Unreachable {
 }
 
 /** The rules of `rules` that cannot fire on a kernel with this profile, with the reason. */
-export function unreachableRules(rules: readonly RuleInfoLike[], p: Profile): Unreachable[] {
+export function unreachableRules(rules: readonly RuleInfoLike[], p: Profile, facts: KernelFacts = {}): Unreachable[] {
   const out: Unreachable[] = [];
   for (const r of rules) {
     // '(profile)' and '(model)' rules describe the model itself (which profile it chose, an event it
@@ -76,7 +99,7 @@ export function unreachableRules(rules: readonly RuleInfoLike[], p: Profile): Un
       continue;
     }
     const g = GATES.find((x) => matches(r.rule, x.rules));
-    if (g && !g.when(p)) out.push({ rule: r.rule, fn: r.fn, kind: g.kind, reason: g.why(p) });
+    if (g && !g.when(p, facts)) out.push({ rule: r.rule, fn: r.fn, kind: g.kind, reason: g.why(p, facts) });
   }
   return out;
 }

@@ -191,7 +191,13 @@ export function reproCaseYaml(f: ReproFinding): string {
   const steps: Array<Record<string, unknown>> = [];
   let setupKind: 'listen' | 'connect' = 'listen';
   for (const s of p.setup) {
-    if (s.kind === 'connect') setupKind = 'connect';
+    if (s.kind === 'connect') {
+      if (s.tfo)
+        throw new Error(
+          'a client Fast Open set-up (sendto MSG_FASTOPEN / TCP_FASTOPEN_CONNECT, a cached cookie) is not written as a case yet: replay the finding JSON (synh fuzz --replay)',
+        );
+      setupKind = 'connect';
+    } else if (s.kind === 'write' || s.kind === 'flush-metrics') continue;
     else if (s.kind === 'close') {
       if (setupKind === 'listen') steps.push({ call: { op: 'accept', timeout: '0s' } });
       steps.push({ call: { op: 'close', on: 'conn' }, note: 'setup: the DUT closes first' });
@@ -241,6 +247,7 @@ export function reproCaseYaml(f: ReproFinding): string {
         return;
     }
   };
+  if (p.mutated.icmp) throw new Error('an ICMP probe (mistakes.icmp) is not written as a case yet: replay the finding JSON (synh fuzz --replay)');
   for (const c of p.before ?? []) call(c);
   steps.push({ send: w.send(p.mutated, p.ip), note: `fuzzed ${p.kind} (probe ${p.index})` });
   const last = { expect: 'model', note: `diverged: ${sig.rule} on ${sig.fields.join(', ') || 'presence'}` };

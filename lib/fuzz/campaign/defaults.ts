@@ -10,7 +10,7 @@ import type { GeneratorConfig } from './types';
 export const DEFAULT_KINDS: Readonly<Record<Target, Readonly<Record<string, number>>>> = {
   listener: { syn: 55, syn_opts: 20, ack: 5, cookie_ack: 5, rst: 4, fin: 4, no_flags: 2, data: 2, flags: 3, tfo_valid: 0 },
   request: { ack: 20, window_edge: 10, tsecr: 10, paws: 8, data: 8, fin: 6, rst: 10, dup_syn: 8, syn_ack: 4, no_ack: 4, flags: 8 },
-  synsent: { synack: 30, synack_tsecr: 12, synack_opts: 8, synack_data: 6, rst: 8, rst_ack: 10, ack_only: 8, syn: 10, flags: 8 },
+  synsent: { synack: 30, synack_tsecr: 12, synack_opts: 8, synack_data: 6, rst: 8, rst_ack: 10, ack_only: 8, syn: 10, flags: 8, synack_tfo: 0 },
   established: { syn: 20, synack: 6, rst: 20, ack: 15, data: 10, fin: 8, ts_paws: 8, flags: 10 },
   timewait: { syn: 25, rst: 20, ack: 15, fin: 12, data: 8, ts_paws: 10, flags: 10 },
 };

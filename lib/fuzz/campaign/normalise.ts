@@ -75,12 +75,14 @@ export function normaliseCampaign(raw: CampaignRaw): Campaign {
       dataOffset: pick(g.mistakes?.data_offset, d.mistakes.dataOffset),
       // Only when given: other campaigns' hashes (and checkpoints) stay what they were.
       ...(g.mistakes?.ip_layer !== undefined ? { ipLayer: g.mistakes.ip_layer } : {}),
+      ...(g.mistakes?.icmp !== undefined ? { icmp: g.mistakes.icmp } : {}),
     },
     setup: {
       ts: pick(g.setup?.ts, d.setup.ts),
       options: g.setup?.options ? g.setup.options.flatMap((s) => parseOptionSpec(s)) : d.setup.options,
       // Only for timewait: other campaigns' hashes (and checkpoints) stay what they were.
       ...(target === 'timewait' ? { fin: pick(g.setup?.fin, DEFAULT_TIMEWAIT_FIN) } : {}),
+      ...(g.setup?.fastopen !== undefined ? { fastopen: g.setup.fastopen } : {}),
     },
     via: g.via ?? 'passive',
     // Only when given: other campaigns' hashes (and checkpoints) stay what they were.

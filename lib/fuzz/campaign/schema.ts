@@ -98,12 +98,21 @@ const GeneratorSchema = z.strictObject({
     .optional(),
   payload: z.strictObject({ p: Prob.optional(), max: int(1, 1400, 'a payload length is 1..1400').optional() }).optional(),
   tos: z.strictObject({ p: Prob.optional() }).optional(),
-  mistakes: z.strictObject({ bad_checksum: Prob.optional(), ip_checksum: Prob.optional(), data_offset: Prob.optional(), ip_layer: Prob.optional() }).optional(),
+  mistakes: z
+    .strictObject({
+      bad_checksum: Prob.optional(),
+      ip_checksum: Prob.optional(),
+      data_offset: Prob.optional(),
+      ip_layer: Prob.optional(),
+      icmp: Prob.optional(),
+    })
+    .optional(),
   setup: z
     .strictObject({
       ts: Prob.optional(),
       options: z.array(OptionItem, { error: typeError('a list of options', 'write e.g. [mss=1460, sackOK, ts, nop, wscale=7]') }).optional(),
       fin: Prob.optional(),
+      fastopen: int(1, 1400, 'the bytes handed to sendto(MSG_FASTOPEN) / the first write are 1..1400').optional(),
     })
     .optional(),
   via: z.enum(['passive', 'active'], { error: typeError('passive or active', 'via: active reaches the state by connecting out') }).optional(),
@@ -230,6 +239,22 @@ export const CampaignSchema = z
         path: ['generator', 'setup', 'fin'],
         params: { at: 'key' },
         message: 'setup.fin applies to target timewait only — remove it',
+      });
+    }
+    if (c.generator?.mistakes?.icmp !== undefined && target === 'listener') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['generator', 'mistakes', 'icmp'],
+        params: { at: 'key' },
+        message: 'icmp applies to the stateful targets (request, synsent, established, timewait): a listener has sent nothing to quote — remove it',
+      });
+    }
+    if (c.generator?.setup?.fastopen !== undefined && target !== 'synsent') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['generator', 'setup', 'fastopen'],
+        params: { at: 'key' },
+        message: 'setup.fastopen (client Fast Open set-ups) applies to target synsent only — remove it',
       });
     }
     const names = new Map<string, number>();

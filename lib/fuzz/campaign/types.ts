@@ -53,10 +53,16 @@ export interface GeneratorConfig {
   tos: { p: number };
   /** probabilities of deliberate header errors */
   /** ipLayer (listener only, absent: 0): an IP-layer mistake or a closed port (lib/fuzz/probe.ts IpLayerMistake) */
-  mistakes: { badChecksum: number; ipChecksum: number; dataOffset: number; ipLayer?: number };
+  /** icmp (stateful targets only, absent: 0): the mutated packet replaced by an ICMP error quoting the DUT (lib/fuzz/gen-icmp.ts) */
+  mistakes: { badChecksum: number; ipChecksum: number; dataOffset: number; ipLayer?: number; icmp?: number };
   /** the setup packets (the SYN to a listener; the SYN-ACK for an active open): TS probability and option template */
   /** fin (timewait only): probability that the peer answers the DUT's FIN with its own (TIME_WAIT), else a bare ACK (the FIN_WAIT2 substate) */
-  setup: { ts: number; options: TcpOption[]; fin?: number };
+  /**
+   * fin (timewait): probability the peer answers the DUT's FIN with FIN+ACK. fastopen (synsent): the
+   * bytes the DUT's application hands to a client Fast Open connect — each probe then draws a Fast Open
+   * set-up (FASTOPEN_SETUPS in lib/fuzz/gen-fastopen.ts).
+   */
+  setup: { ts: number; options: TcpOption[]; fin?: number; fastopen?: number };
   /** established and timewait targets: reach ESTABLISHED by a passive (listen) or an active (connect) open */
   via: 'passive' | 'active';
   /** sequential targets: probability that a probe carries socket calls / waits around its packet, and their weights (absent: none) */

@@ -47,6 +47,7 @@ export const KINDS: Readonly<Record<Target, Readonly<Record<string, string>>>> =
     ack_only: 'ACK without SYN, ack around ISN+1',
     syn: 'SYN without ACK (simultaneous open)',
     flags: 'random flags, ack around ISN+1',
+    synack_tfo: 'client Fast Open (setup.fastopen): SYN-ACK acking none, part or all of the SYN data, with or without a cookie',
   },
   established: {
     syn: 'stray SYN: the old ISN, in window, out of window',

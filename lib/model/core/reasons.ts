@@ -368,6 +368,12 @@ const DEFS = {
     '§8.7',
     'cookie request answered without a cookie: MSS cached, the next request in the experimental format (try_exp)',
   ],
+  'fastopen.client-synack-data': [
+    'tcp_fastopen_add_skb',
+    'net/ipv4/tcp_fastopen.c',
+    '§8.7',
+    'Fast Open socket, SYN data all acknowledged: the SYN-ACK payload and FIN are queued (FIN: CLOSE_WAIT, delayed ACK) [correction C40]',
+  ],
   'fastopen.client-unsolicited': ['tcp_rcv_fastopen_synack', 'net/ipv4/tcp_input.c', '§8.7', 'SYN-ACK cookie while our SYN carried no TFO option: ignored'],
   'fastopen.client-data-acked': ['tcp_rcv_fastopen_synack', 'net/ipv4/tcp_input.c', '§8.7', 'the SYN-ACK acknowledges the SYN data (TCPFastOpenActive)'],
   'fastopen.client-data-resend': [

@@ -150,6 +150,7 @@ export function fastOpenSynAck(st: Step, sock: Sock, ackOff: number, ko: KernelO
   }
   // the path's MSS: the route's, or what an ICMP frag_needed / packet_too_big lowered it to (tcp_sync_mss)
   const pathMss = sock.pmtu !== undefined ? advmssFor(st.env.ip, sock.pmtu) : st.env.route.advmss;
-  const sndMss = Math.min(ko.mss || TCP_MSS_DEFAULT, pathMss) - (sock.tsOk && ko.ts ? 12 : 0);
+  // (__tcp_mtu_to_mss: never below tcp_min_snd_mss, before the TS option's 12 bytes come off) [correction C42]
+  const sndMss = Math.max(Math.min(ko.mss || TCP_MSS_DEFAULT, pathMss), st.env.sysctls.tcp_min_snd_mss) - (sock.tsOk && ko.ts ? 12 : 0);
   return { resend, unaOff: 1 + Math.min(acked, t.data), sndMss };
 }

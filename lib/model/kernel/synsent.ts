@@ -173,15 +173,21 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
     // (200 ms = 50 jiffies, timer-wheel level 0: fires 200–204 ms later, a few ms more under load).
     // Measured on 6.18.44: 200.8–208.1 ms after the SYN-ACK in 23 of 24 runs, one at 225 ms (correction C20).
     // The connection is ESTABLISHED at once; only the ACK waits.
+    let tfoFin = false;
     if (sock.tfoClient) {
       const ackOff = isn === undefined ? sock.sndNxtOff : (seg.ack - isn) >>> 0;
       const mssOpt = seg.d.tcp!.options.find((o) => o.kind === 'mss');
       const fo = fastOpenSynAck(st, s, ackOff, ko, mssOpt?.kind === 'mss' ? mssOpt.value : undefined);
       if (fo.resend > 0) {
         // tcp_rcv_fastopen_synack returns true: no pure ACK, the data goes again carrying the ACK, in
-        // segments of the peer's MSS, PSH on the last
-        for (let off = 0; off < fo.resend; off += fo.sndMss) {
-          const n = Math.min(fo.sndMss, fo.resend - off);
+        // segments of the peer's MSS, PSH on the last — as far as the SYN-ACK's window reaches
+        // (__tcp_retransmit_skb cuts the skb at tcp_wnd_end; a zero window lets one segment through
+        // as a probe), and PSH only when the last byte goes (tcp_fragment leaves PSH on the tail)
+        // [correction C41]
+        const avail = seg.window > 0 ? seg.window : fo.sndMss;
+        const total = Math.min(fo.resend, avail);
+        for (let off = 0; off < total; off += fo.sndMss) {
+          const n = Math.min(fo.sndMss, total - off);
           const last = off + n >= fo.resend;
           const o = fo.unaOff + off;
           s = sockSend(
@@ -201,6 +207,24 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
         st.setSock(s.key, writerSends(s));
         return;
       }
+      // tcp_fastopen_add_skb: the SYN-ACK's payload (and FIN) go to the receive queue of a Fast Open
+      // socket whose SYN data (if any) was all acknowledged; a FIN moves it to CLOSE_WAIT in pingpong
+      // mode, so the ACK waits for the delayed-ACK timer (TCP_DELACK_MAX) [correction C40]
+      if (seg.len > 0 || f & FIN) {
+        const fin = (f & FIN) !== 0;
+        s = {
+          ...s,
+          rcvNxt: (seg.seq + 1 + seg.len + (fin ? 1 : 0)) >>> 0,
+          ...(seg.len > 0 ? { unread: (s.unread ?? 0) + seg.len } : {}),
+          ...(fin ? { state: 'CLOSE_WAIT' as const } : {}),
+        };
+        if (fin) tfoFin = true;
+        st.why(
+          'fastopen.client-synack-data',
+          () =>
+            `Fast Open socket: the SYN-ACK's ${seg.len} byte(s)${fin ? ' and FIN' : ''} queued (rcv_nxt ${s.rcvNxt})${fin ? ': CLOSE_WAIT, pingpong — the ACK waits for the delayed-ACK timer' : ''}`,
+        );
+      }
     }
     if (sock.writePending) {
       st.why(
@@ -211,9 +235,9 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
       st.setSock(s.key, writerSends(s));
       return;
     }
-    const defer = (sock.opts.deferAccept ?? 0) > 0;
+    const defer = (sock.opts.deferAccept ?? 0) > 0 || tfoFin;
     const dack = defer ? armFromEvent(st.now, TCP_DELACK_MAX_MS) : undefined;
-    if (defer)
+    if (defer && !tfoFin)
       st.why(
         'synsent.defer-delack',
         () =>
@@ -225,7 +249,7 @@ export function synsentRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void
       ACK,
       'synsent.established',
       () =>
-        `SYN-ACK accepted: ESTABLISHED, ACK seq ISN+1 ack ${s.rcvNxt}${seg.len || f & FIN ? ' (payload/FIN in the SYN-ACK ignored)' : ''}${ecnOk ? ', ECN on' : ''}${defer ? ' (delayed)' : ''}`,
+        `SYN-ACK accepted: ${s.state}, ACK seq ISN+1 ack ${s.rcvNxt}${(seg.len || f & FIN) && !sock.tfoClient ? ' (payload/FIN in the SYN-ACK ignored)' : ''}${ecnOk ? ', ECN on' : ''}${defer ? ' (delayed)' : ''}`,
       0,
       s.sndNxtOff,
       undefined,

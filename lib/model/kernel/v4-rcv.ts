@@ -261,7 +261,10 @@ function doTimeWait(st: Step, tw: Sock, seg: Seg, ko: KernelOpts, v: TwVerdict):
   else if (v.kind === 'rst') {
     // TCP_TW_RST: tcp_v4_send_reset, then inet_twsk_deschedule_put — the timewait socket is gone, a
     // later segment meets the listener or no socket (correction C29).
-    sendReset(st, seg, v.cause, tw.md5);
+    // tcp_v4_send_reset sees no full socket: its auth checks are the closed port's (an MD5 option the
+    // listener has no key for: no RST; correction C43); the timewait socket goes either way.
+    const r = resetWithoutFullSock(st, seg, 'timewait socket');
+    if (r.send) sendReset(st, seg, v.cause, r.md5 || tw.md5);
     st.setSock(tw.key, undefined);
   }
 }
@@ -272,18 +275,24 @@ export function closedPort(st: Step, seg: Seg): void {
     st.why('closed.rst-input', 'no socket; segment has RST: no reply');
     return;
   }
-  // The auth pre-parse comes first: a failed walk or (IPv4, no CONFIG_TCP_AO) an AO option → no RST.
-  if (!resetAuthOk(st, seg)) return;
-  const a = authOf(st.env.profile, seg);
-  let md5 = false;
-  if (a.md5) {
-    const other = st.listeners.get(seg.sport);
-    if (!other || !listenerHasKey(other, seg.src)) {
-      st.why('closed.md5-no-rst', 'no socket; MD5 option without a matching key: no RST');
-      return;
-    }
-    md5 = true;
-  }
+  const ok = resetWithoutFullSock(st, seg, 'no socket');
+  if (!ok.send) return;
   const r = st.whyf('closed.rst', closedRstText, seg.dport);
-  sendReset(st, seg, r, md5, true);
+  sendReset(st, seg, r, ok.md5, true);
+}
+
+/**
+ * The auth checks of tcp_v4_send_reset / tcp_v6_send_reset without a full socket (none, or a timewait
+ * one): the auth pre-parse first (a failed walk, or IPv4 without CONFIG_TCP_AO an AO option: no RST),
+ * then an MD5 option needs the listener's key for the peer (none: no RST). `md5`: the RST is signed.
+ */
+function resetWithoutFullSock(st: Step, seg: Seg, what: string): { send: boolean; md5: boolean } {
+  if (!resetAuthOk(st, seg)) return { send: false, md5: false };
+  if (!authOf(st.env.profile, seg).md5) return { send: true, md5: false };
+  const other = st.listeners.get(seg.sport);
+  if (!other || !listenerHasKey(other, seg.src)) {
+    st.why('closed.md5-no-rst', () => `${what}; MD5 option without a matching key: no RST`);
+    return { send: false, md5: false };
+  }
+  return { send: true, md5: true };
 }

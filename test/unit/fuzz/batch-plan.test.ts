@@ -54,6 +54,12 @@ describe('batched sequence engine: planning', () => {
     expect(notBatchable(p)).to.equal('it carries socket calls or waits (again, close)');
     expect(notBatchable({ ...p, after: ['wait'] })).to.match(/socket calls or waits \(wait\)/);
     expect(notBatchable({ ...p, before: ['defer-accept'], after: [] })).to.match(/defer-accept/);
+    // an ICMP error in place of the segment (mistakes.icmp) is played alone
+    const icmp: Probe = {
+      ...probeAt(req, 1),
+      mutated: { ...probeAt(req, 1).mutated, icmp: { type: 3, code: 1, quote: { flags: 0x12, seq: { base: 'dut.isn', offset: 0 }, len: 0 } } },
+    };
+    expect(notBatchable(icmp)).to.match(/ICMP error/);
     const l = parseCampaignText(campaign('listener'), 'c.yaml');
     expect(notBatchable(probeAt(l, 0))).to.match(/listener engine/);
   });

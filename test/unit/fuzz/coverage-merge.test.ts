@@ -24,6 +24,18 @@ describe('merged fuzz coverage', () => {
     for (const u of unreachableRules(RULES, PROFILES['6.18'])) expect(u.reason).to.match(/\S/);
   });
 
+  it('the silent unsent ACK is a pre-6.13 rule; ecn.ca-needs needs an ECN congestion control among the kernel facts', () => {
+    const out = (v: string, facts = {}) => unreachableRules(RULES, PROFILES[v], facts).map((u) => u.rule);
+    expect(out('6.18')).to.include('estab.unsent-ack-silent');
+    expect(out('6.1')).to.not.include('estab.unsent-ack-silent');
+    // not known: not gated; known without dctcp: unreachable, with the list in the reason; with it: reachable
+    expect(out('6.18')).to.not.include('ecn.ca-needs');
+    expect(out('6.18', { congestionControls: ['reno', 'dctcp'] })).to.not.include('ecn.ca-needs');
+    const u = unreachableRules(RULES, PROFILES['6.18'], { congestionControls: ['reno', 'bbr', 'cubic'] }).find((x) => x.rule === 'ecn.ca-needs');
+    expect(u?.kind).to.equal('kernel config');
+    expect(u?.reason).to.match(/dctcp.*reno bbr cubic/);
+  });
+
   it('covered/reachable: the union of the runs, unreachable rules out of both counts', () => {
     const cat = [
       { rule: 'a', fn: 'f' },

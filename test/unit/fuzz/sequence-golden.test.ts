@@ -80,8 +80,9 @@ const GOLDEN: Record<string, string> = {
   // request: changed once on purpose — a third packet after a setup SYN without TS keeps TSecr 0 (C26)
   request: '11e4158cab9a5f4b164c0514c624102e 552220826061e7ee33b25bd1f2e72d77',
   synsent: '81bacd7dad45f76506004d67c7e435ec 8d7c8852baa2523cfa709851aa7f4aaa',
-  established: '478f1ef256a1943fea40137d229d5fcb e95e29958ce19e366731f061a310d0ea',
-  'established-active': 'e71dd684d636c7a7f3b151fb48d2ac45 1bf3fb07b0aeb88991d81b6fa74f072f',
+  // established: changed once on purpose — a quarter of ts_paws aims at tcp_disordered_ack (issue 16)
+  established: '1c22b7faa61e3bb96078203c05b7ed03 925f77fb69f6eba37a5eacacbd95018d',
+  'established-active': 'dbcbc624851b4b61b5c4ed69ebcd3c60 61be5b725ee28ecac5bf3938878cb9b4',
 };
 
 describe('fuzz generation: the probe sequence is fixed', () => {

@@ -15,7 +15,7 @@ import { DEFAULT_MTU, Lab } from '../topology/lab';
 import type { CaseResult } from '../report/types';
 import { errorResult, type FromWorker, type JobSpec, type ToWorker } from './protocol';
 import { estimateCase } from './estimate';
-import { LOAD_REPORT_MS } from './lanes';
+import { LOAD_REPORT_MS, LOOP_SAMPLE_MS } from './lanes';
 import { runCase, type CaseExecution } from './run-case';
 import { lateWakeKnob, stepDelayKnob } from './test-knobs';
 import { STEP_FD_ENV, writeStepSlot } from './step-slots';
@@ -148,10 +148,11 @@ async function run(job: JobSpec): Promise<void> {
 }
 
 // The event loop's delay, reported to the coordinator, which sets this worker's lanes by it (lanes.ts).
-const loadDelay = monitorEventLoopDelay({ resolution: 5 });
+const loadDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
 loadDelay.enable();
 setInterval(() => {
-  send({ type: 'load', p99Ms: loadDelay.percentile(99) / 1e6, maxMs: loadDelay.max / 1e6 });
+  // (the histogram holds whole sampling intervals: the delay is what goes beyond one)
+  send({ type: 'load', p99Ms: Math.max(0, loadDelay.percentile(99) / 1e6 - LOOP_SAMPLE_MS), maxMs: Math.max(0, loadDelay.max / 1e6 - LOOP_SAMPLE_MS) });
   loadDelay.reset();
 }, LOAD_REPORT_MS).unref();
 

@@ -11,6 +11,7 @@
  * SYNH_AGENT_PARENT_PID) + exit on stdin EOF — a kill -9 of the harness takes the agent (and with
  * it the namespace) down.
  */
+import '../sys/code-cache-install'; // first: the modules below compile with V8 code caches
 import * as fs from 'fs';
 import * as os from 'os';
 import type * as ChildProcessModule from 'child_process';

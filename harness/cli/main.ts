@@ -1,4 +1,5 @@
 // synh — the synharness command line. Quiet on success, precise on failure, --json for machines.
+import '../sys/code-cache-install'; // first: the modules below compile with V8 code caches
 import { Command, InvalidArgumentError } from 'commander';
 import * as fs from 'fs';
 import { printDoctor, runDoctor } from './doctor';

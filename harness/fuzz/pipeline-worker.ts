@@ -1,5 +1,6 @@
 // The pipeline worker (a worker thread): judges the kernel's replies against the model, and generates
 // a share of the campaign's probe frames. Pure computation — no sockets, no namespaces.
+import '../sys/code-cache-install'; // first: the modules below compile with V8 code caches
 import { parentPort, workerData } from 'worker_threads';
 import type { Campaign } from '../../lib/fuzz/campaign';
 import { signatureOf } from '../../lib/fuzz/signature';

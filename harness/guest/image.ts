@@ -15,6 +15,7 @@ import { CpioWriter } from './cpio';
 import type { KernelImage } from './kernel-source';
 import { moduleLoadOrder } from './modules';
 import { CASE_CACHE_DIR } from '../runner/case-cache';
+import { CODE_CACHE_DIR } from '../sys/code-cache';
 
 /** Bump when the image's layout changes (the key covers content, not the code that lays it out). */
 const IMAGE_FORMAT = 3;
@@ -104,18 +105,20 @@ export function inBaseImage(p: string): boolean {
 
 /**
  * Calls back for each file under a tree (following no links), skipping what the image leaves out: the
- * big packages, and the mirror's case cache, which grows with every run on this machine (it would
- * change the image's key each time) and goes into each run's own archive instead, for its cases only.
+ * big packages, and the mirror's case and code caches, which grow with runs on this machine (they would
+ * change the image's key each time) and go into each run's own archive instead (the case cache for its
+ * cases only).
  */
 function walkTree(root: string, skip: Set<string>, each: (p: string, st: fs.Stats) => void): void {
   const nm = path.join(REPO_ROOT, 'node_modules');
   const caseCache = path.join(compiledMirror(), CASE_CACHE_DIR);
+  const codeCache = path.join(compiledMirror(), CODE_CACHE_DIR);
   const visit = (p: string): void => {
     const st = fs.lstatSync(p);
     each(p, st);
     if (!st.isDirectory()) return;
     for (const n of fs.readdirSync(p).sort()) {
-      if (path.join(p, n) === caseCache) continue;
+      if (path.join(p, n) === caseCache || path.join(p, n) === codeCache) continue;
       if (path.dirname(path.join(p, n)) === nm && skip.has(n)) continue;
       visit(path.join(p, n));
     }

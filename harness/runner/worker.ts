@@ -9,6 +9,7 @@
 // reopened — topology/lab.ts says why), and capture timestamps are taken when libpcap hands a frame
 // over.
 // First: the agent starts booting while the modules below load.
+import '../sys/code-cache-install'; // first: the modules below compile with V8 code caches
 import { killAgent, sharedAgent } from './worker-agent';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import { DEFAULT_MTU, Lab } from '../topology/lab';

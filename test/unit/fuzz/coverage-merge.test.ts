@@ -24,6 +24,13 @@ describe('merged fuzz coverage', () => {
     for (const u of unreachableRules(RULES, PROFILES['6.18'])) expect(u.reason).to.match(/\S/);
   });
 
+  it("the model's fallbacks for unobserved values are model notes on every profile, not misses", () => {
+    for (const v of ['6.1', '6.18']) {
+      const u = unreachableRules(RULES, PROFILES[v]).filter((x) => x.rule === 'check_req.isn-unbound' || x.rule === 'synsent.tsecr-approx');
+      expect(u.map((x) => x.kind)).to.deep.equal(['model note', 'model note']);
+    }
+  });
+
   it('the silent unsent ACK is a pre-6.13 rule; ecn.ca-needs needs an ECN congestion control among the kernel facts', () => {
     const out = (v: string, facts = {}) => unreachableRules(RULES, PROFILES[v], facts).map((u) => u.rule);
     expect(out('6.18')).to.include('estab.unsent-ack-silent');

@@ -42,6 +42,10 @@ export interface Sysctls {
   txrehash: number; // net.core
 }
 
+/** TCP_RTO_MIN and TCP_RTO_MAX: the kernel's constants, and the defaults of the sysctls later releases added for them. */
+export const TCP_RTO_MIN_US = 200000;
+export const TCP_RTO_MAX_MS = 120000;
+
 const BASE: Sysctls = {
   tcp_syncookies: 1,
   tcp_max_syn_backlog: 2048,
@@ -65,8 +69,8 @@ const BASE: Sysctls = {
   tcp_base_mss: 1024,
   tcp_min_snd_mss: 48,
   tcp_mtu_probing: 0,
-  tcp_rto_min_us: 200000,
-  tcp_rto_max_ms: 120000,
+  tcp_rto_min_us: TCP_RTO_MIN_US,
+  tcp_rto_max_ms: TCP_RTO_MAX_MS,
   tcp_tw_reuse: 2,
   tcp_tw_reuse_delay: 1000,
   tcp_rfc1337: 0,

@@ -1,5 +1,6 @@
 // Child socket creation (tcp_create_openreq_child, spec §6 "Child initial state") and the packets a
 // full socket sends (ACK / FIN / RST|ACK with its own IP ID sequence and TS).
+import { TCP_TIMEOUT_INIT_MS } from '../core/rto';
 import { ACK, AE, CWR, ECE, FIN, RST, SYN } from '../../wire/types';
 import type { JsonNum } from '../../wire/types';
 import { ipJson, jnum, jstar, packet, tsOnlyOptions, tsvalExpect } from '../core/json';
@@ -87,7 +88,7 @@ export function makeChild(st: Step, l: Listener, c: ChildInit, state: Sock['stat
     timerAt: Infinity,
     retransmits: 0,
     totalRto: 0,
-    rtoMs: 1000,
+    rtoMs: TCP_TIMEOUT_INIT_MS,
     firstSynMs: st.now,
     synEcn: false,
     numTimeout: 0,

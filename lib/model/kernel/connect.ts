@@ -1,4 +1,5 @@
 // Active open (spec §8.1 port choice, §8.2 SYN format): tcp_v4_connect, tcp_connect, tcp_syn_options.
+import { TCP_TIMEOUT_INIT_MS } from '../core/rto';
 import { ACK, CWR, ECE, SYN } from '../../wire/types';
 import type { JsonNum } from '../../wire/types';
 import { ipIdSym } from './child';
@@ -93,7 +94,7 @@ export function connect(st: Step, dport: number, sportIn: number | undefined, op
     ...timer1s(st.now),
     retransmits: 0,
     totalRto: 0,
-    rtoMs: 1000,
+    rtoMs: TCP_TIMEOUT_INIT_MS,
     firstSynMs: st.now,
     tpl,
     synEcn: ecn,

@@ -26,13 +26,7 @@ import { sockSend } from './child';
 import { flowFor } from './openreq-init';
 import { armFromEvent, JIFFY_MS, MODEL_SLACK_MS, rearmFromTimer, type TimerSlack } from '../core/timer-wheel';
 import type { Sock, Step } from '../core/state';
-
-/** TCP_RTO_MAX, ms. */
-const RTO_MAX_MS = 120000;
-/** TCP_RTO_MIN, ms. */
-const TCP_RTO_MIN_MS = 200;
-/** TCP_TIMEOUT_INIT: the RTO of a socket without an RTT sample, ms. */
-const TIMEOUT_INIT_MS = 1000;
+import { rtoMaxMs, rtoMinMs, TCP_TIMEOUT_INIT_MS } from '../core/rto';
 
 /**
  * The socket's RTO as a range, ms. The model's clock may run ahead of a packet by the matcher's slack
@@ -41,11 +35,9 @@ const TIMEOUT_INIT_MS = 1000;
  * TCP_TIMEOUT_INIT, or takes one from TSecr: anything from tcp_rto_min to 1 s [inferred].
  */
 export function sockRtoRange(st: Step, sock: Sock): { loMs: number; hiMs: number } {
-  const us = st.env.sysctls.tcp_rto_min_us;
-  // (a kernel without the sysctl, before 6.11, has the constant TCP_RTO_MIN)
-  const rtoMin = Number.isFinite(us) && us > 0 ? us / 1000 : TCP_RTO_MIN_MS;
+  const rtoMin = rtoMinMs(st.env);
   const m = sock.rttMs;
-  if (m === undefined) return { loMs: rtoMin, hiMs: Math.max(rtoMin, TIMEOUT_INIT_MS) };
+  if (m === undefined) return { loMs: rtoMin, hiMs: Math.max(rtoMin, TCP_TIMEOUT_INIT_MS) };
   const rto = (x: number): number => Math.ceil((x + Math.max(2 * x, rtoMin)) / JIFFY_MS) * JIFFY_MS;
   return { loMs: rto(Math.max(0, m - MODEL_SLACK_MS)), hiMs: rto(m + MODEL_SLACK_MS) };
 }
@@ -53,8 +45,9 @@ export function sockRtoRange(st: Step, sock: Sock): { loMs: number; hiMs: number
 /** A timer `mult` RTOs from `from`: at the earliest, with the window widened by the RTO's range. */
 function armIn(st: Step, sock: Sock, from: number, mult: number, slack: TimerSlack | undefined): { atMs: number; slack: TimerSlack } {
   const r = sock.finRtx ?? sockRtoRange(st, sock);
-  const lo = Math.min(r.loMs * mult, RTO_MAX_MS);
-  const hi = Math.min(r.hiMs * mult, RTO_MAX_MS);
+  const max = rtoMaxMs(st.env);
+  const lo = Math.min(r.loMs * mult, max);
+  const hi = Math.min(r.hiMs * mult, max);
   const t = slack ? rearmFromTimer(from, slack, lo) : armFromEvent(from, lo);
   return { atMs: t.atMs, slack: { widthMs: t.slack.widthMs + (hi - lo), alignMs: hi > lo ? 0 : t.slack.alignMs } };
 }

@@ -5,11 +5,12 @@ import { emitSyn } from './connect';
 import { flowFor } from './openreq-init';
 import { rearmFromTimer } from '../core/timer-wheel';
 import type { Sock, Step } from '../core/state';
+import { rtoMaxMs } from '../core/rto';
 
 /** RTO after the n-th timeout (n counted after increment). */
 export function synRtoAfter(st: Step, sock: Sock, totalRto: number): number {
   const env = st.env;
-  const max = env.profile.rtoSysctls ? env.sysctls.tcp_rto_max_ms : 120000;
+  const max = rtoMaxMs(env);
   if (env.profile.linearSynTimeouts && sock.state === 'SYN_SENT' && totalRto <= env.sysctls.tcp_syn_linear_timeouts) return sock.rtoMs;
   return Math.min(sock.rtoMs * 2, max);
 }

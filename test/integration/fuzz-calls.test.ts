@@ -2,12 +2,8 @@
 // whose every probe carries calls (the packet again, accept, close, the listener closed and reopened,
 // a second socket on its port, TCP_DEFER_ACCEPT) agrees with the true model and reaches the call rules.
 import { expect } from 'chai';
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
+import { fuzzCampaignText } from './fuzz-cli';
 import { TmpDirs } from './tmp-dirs';
-
-const ROOT = path.join(__dirname, '..', '..');
 
 const CAMPAIGN = `name: calls-it
 seed: 16
@@ -27,16 +23,7 @@ describe('fuzz calls on the real kernel', function () {
   after(() => tmp.removeAll());
 
   it('150 request probes with calls: no finding, the call rules reached', () => {
-    const dir = tmp.make('fuzz-calls');
-    const file = path.join(dir, 'calls-it.yaml');
-    fs.writeFileSync(file, CAMPAIGN);
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'synh'), 'fuzz', file, '--results', dir], { encoding: 'utf8' });
-    expect(r.status, r.stderr + r.stdout.slice(-2000)).to.equal(0);
-    const s = JSON.parse(fs.readFileSync(path.join(dir, 'fuzz', 'calls-it', 'summary.json'), 'utf8')) as {
-      probes: number;
-      findings: unknown[];
-      rules: string[];
-    };
+    const s = fuzzCampaignText(tmp.make('fuzz-calls'), 'calls-it', CAMPAIGN);
     expect(s.probes).to.equal(150);
     expect(s.findings).to.deep.equal([]);
     for (const rule of ['event.accept', 'event.close-listener', 'event.listen', 'event.listen-in-use', 'event.setsockopt'])

@@ -3,12 +3,8 @@
 // cookie, the metrics flushed before each probe) under the client bit, the no-cookie mode and the client
 // bit off agrees with the true model and reaches every client Fast Open rule.
 import { expect } from 'chai';
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
+import { fuzzCampaignText } from './fuzz-cli';
 import { TmpDirs } from './tmp-dirs';
-
-const ROOT = path.join(__dirname, '..', '..');
 
 const CAMPAIGN = `name: tfo-client-it
 seed: 87
@@ -49,16 +45,7 @@ describe('fuzz client Fast Open on the real kernel', function () {
   after(() => tmp.removeAll());
 
   it('240 probes over three tcp_fastopen profiles: no finding, every client Fast Open rule reached', () => {
-    const dir = tmp.make('fuzz-tfo-client');
-    const file = path.join(dir, 'tfo-client-it.yaml');
-    fs.writeFileSync(file, CAMPAIGN);
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'synh'), 'fuzz', file, '--results', dir], { encoding: 'utf8' });
-    expect(r.status, r.stderr + r.stdout.slice(-2000)).to.equal(0);
-    const s = JSON.parse(fs.readFileSync(path.join(dir, 'fuzz', 'tfo-client-it', 'summary.json'), 'utf8')) as {
-      probes: number;
-      findings: unknown[];
-      rules: string[];
-    };
+    const s = fuzzCampaignText(tmp.make('fuzz-tfo-client'), 'tfo-client-it', CAMPAIGN);
     expect(s.probes).to.equal(240);
     expect(s.findings).to.deep.equal([]);
     for (const rule of CLIENT_RULES) expect(s.rules, rule).to.include(rule);

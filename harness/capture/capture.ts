@@ -9,7 +9,8 @@
 // against the clock). It also never uv_close()s its poll handle (a closed, collected Cap crashed the
 // process). Here the poll handle is koffi's own, closed on close().
 import koffi from 'koffi';
-import { Pcap, realMinusMonotonicNs } from './libpcap';
+import { Pcap } from './libpcap';
+import { realMinusMonotonicNs } from '../sys/clock-offset';
 import { PacketStats } from './packet-stats';
 
 export interface CapturedFrame {

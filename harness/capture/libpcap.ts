@@ -6,7 +6,6 @@
 // Calls (pcap(3PCAP)): pcap_create, pcap_set_* (before activation), pcap_activate, pcap_compile +
 // pcap_setfilter, pcap_setnonblock, pcap_get_selectable_fd, pcap_next_ex, pcap_sendpacket, pcap_close.
 import koffi from 'koffi';
-import { realtimeNs } from '../sys/libc';
 
 function loadLib(): ReturnType<typeof koffi.load> {
   const tried: string[] = [];
@@ -62,12 +61,6 @@ export interface PcapFrame {
 function cstr(b: Uint8Array): string {
   const end = b.indexOf(0);
   return Buffer.from(b.buffer, b.byteOffset, end < 0 ? b.length : end).toString('utf8');
-}
-
-/** CLOCK_REALTIME − CLOCK_MONOTONIC (process.hrtime's clock) now, in ns: maps pcap timestamps to hrtime. */
-export function realMinusMonotonicNs(): bigint {
-  const mono = process.hrtime.bigint();
-  return realtimeNs() - mono;
 }
 
 export interface PcapOpenOptions {

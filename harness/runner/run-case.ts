@@ -19,7 +19,7 @@ import { Drift, pendingTimerOfLateStep } from '../../lib/match/lateness';
 import { SETTLE_MS } from '../../lib/match/timing';
 import type { StepOutcome } from '../../lib/match/verdict';
 import { initialState, makeEnv } from '../../lib/model';
-import { realMinusMonotonicNs } from '../capture/libpcap';
+import { realMinusMonotonicNs } from '../sys/clock-offset';
 import { readModelSysctls } from '../engine/dut-sysctls';
 import { scriptFailureLine } from '../packetdrill/report';
 import type { CaseResult } from '../report/types';

@@ -71,8 +71,13 @@ describe('runner results: a whole-suite run read back (real kernel)', function (
   it('summary.json: in every case, each packet in time order and every reply after its stimulus', () => {
     const ran = summary.cases.filter((c) => c.packets.length);
     expect(ran.length).to.be.greaterThan(400);
-    const bad = ran.flatMap((c) => orderProblems(summarySegments(c)).map((p) => `${c.id}: ${p}`));
-    expect(bad, bad.slice(0, 20).join('\n')).to.deep.equal([]);
+    const bad = ran.flatMap((c) => {
+      const problems = orderProblems(summarySegments(c));
+      // the case's packets as recorded, so a failure says which clock each time came from
+      const ladder = c.packets.map((p, i) => `    ${i + 1} ${p.tRelMs.toFixed(3)} ms ${p.dir} ${p.summary}${p.comment ? ` — ${p.comment}` : ''}`);
+      return problems.length ? [`${c.id}: ${problems.join('; ')}`, ...ladder] : [];
+    });
+    expect(bad, bad.slice(0, 40).join('\n')).to.deep.equal([]);
     // The harness's own frames were all seen leaving: their times are the capture's, as the replies'.
     const unseen = ran.flatMap((c) => c.packets.filter((p) => /not seen leaving/.test(p.comment)).map(() => c.id));
     expect(unseen, unseen.join('\n')).to.deep.equal([]);

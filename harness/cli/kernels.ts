@@ -104,12 +104,7 @@ async function inGuest(spec: KernelSpec, o: AcrossKernels, prepared: readonly st
   const log = (s: string): void => void process.stderr.write(`synh: ${s}\n`);
   const t0 = Date.now();
   const k = resolveKernel(spec, log);
-  const { codeCacheEntries } = await import('../sys/code-cache');
-  const { compiledMirror } = await import('../compiled-mirror');
-  // the V8 code caches this machine made for the mirror's modules: the guest's node compiles nothing twice
-  const inputs = [...(o.inputs ?? []), ...prepared, ...codeCacheEntries(compiledMirror())]
-    .map((p) => path.resolve(p))
-    .filter((p) => fs.existsSync(p) && !inBaseImage(p));
+  const inputs = [...(o.inputs ?? []), ...prepared].map((p) => path.resolve(p)).filter((p) => fs.existsSync(p) && !inBaseImage(p));
   const r = await runInGuest(k, { argv: withoutKernelFlag(o.argv), resultsRoot: o.results, files: inputs, log });
   const wall = ((Date.now() - t0) / 1000).toFixed(1);
   if (r.guestError) {

@@ -15,7 +15,7 @@ import { CpioWriter } from './cpio';
 import type { KernelImage } from './kernel-source';
 import { moduleLoadOrder } from './modules';
 import { CASE_CACHE_DIR } from '../runner/case-cache';
-import { CODE_CACHE_DIR } from '../sys/code-cache';
+import { isCodeCacheDirName } from '../sys/code-cache';
 
 /** Bump when the image's layout changes (the key covers content, not the code that lays it out). */
 const IMAGE_FORMAT = 3;
@@ -111,14 +111,14 @@ export function inBaseImage(p: string): boolean {
  */
 function walkTree(root: string, skip: Set<string>, each: (p: string, st: fs.Stats) => void): void {
   const nm = path.join(REPO_ROOT, 'node_modules');
-  const caseCache = path.join(compiledMirror(), CASE_CACHE_DIR);
-  const codeCache = path.join(compiledMirror(), CODE_CACHE_DIR);
+  const mirror = compiledMirror();
+  const caseCache = path.join(mirror, CASE_CACHE_DIR);
   const visit = (p: string): void => {
     const st = fs.lstatSync(p);
     each(p, st);
     if (!st.isDirectory()) return;
     for (const n of fs.readdirSync(p).sort()) {
-      if (path.join(p, n) === caseCache || path.join(p, n) === codeCache) continue;
+      if (path.join(p, n) === caseCache || (p === mirror && isCodeCacheDirName(n))) continue;
       if (path.dirname(path.join(p, n)) === nm && skip.has(n)) continue;
       visit(path.join(p, n));
     }

@@ -13,6 +13,8 @@ import { kernelWideSysctls } from '../topology/tester-ns';
 import { envSecondsMs } from '../sys/env-seconds';
 import { mkdirs } from '../sys/dirs';
 import { errnoName, renameNoReplace } from '../sys/libc';
+import { codeCacheEntries, codeCacheWarm } from '../sys/code-cache';
+import { TCG_V8_FLAGS, V8_FLAGS_ENV, v8Flags } from '../sys/v8-flags';
 import { cacheDir, sweepDead } from './cache';
 import { guestImage, runArchive } from './image';
 import type { KernelImage } from './kernel-source';
@@ -53,6 +55,26 @@ const DISK_BYTES = 2 * 1024 ** 3;
 
 function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The V8 code cache entries the guest's node loads the mirror's modules with, made under the guest's
+ * V8 flags: this machine's own entries for V8's defaults; for other flags, made once per mirror by a
+ * process started with them (an entry made under other flags is rejected, and the guest would compile
+ * every module twice: once to run, once to write the entry).
+ */
+function guestCodeCache(flags: string, log: (s: string) => void): string[] {
+  const mirror = compiledMirror();
+  if (!process.env.SYNH_NO_CODE_CACHE && flags && !codeCacheWarm(mirror, flags)) {
+    const r = spawnSync(process.execPath, [path.join(mirror, 'harness', 'sys', 'code-cache-warm.js')], {
+      env: { ...process.env, [V8_FLAGS_ENV]: flags },
+      encoding: 'utf8',
+    });
+    // without them the guest only compiles more
+    if (r.status !== 0)
+      log(`the V8 code cache for ${flags} could not be made (${(r.stderr || String(r.error)).trim().split('\n')[0]}); the guest compiles without it`);
+  }
+  return codeCacheEntries(mirror, flags);
 }
 
 /** The shell script the guest's /init sources: cd, environment, the command, then the results tar. */
@@ -194,8 +216,14 @@ export async function runInGuest(k: KernelImage, o: GuestRunOptions): Promise<Gu
     })();
     fs.rmSync(probeInitrd, { force: true });
     const accel = accelChoice.accel;
+    // V8 in the guest: interpreted only under TCG (v8-flags.ts), unless the caller chose its flags
+    const flags = process.env[V8_FLAGS_ENV] !== undefined ? v8Flags() : accel === 'tcg' ? TCG_V8_FLAGS : '';
+    if (flags) env[V8_FLAGS_ENV] = flags;
     const runCpio = path.join(work, 'run.cpio');
-    runArchive(runCpio, runScript({ cwd, resultsRoot, argv: o.argv, env, globalSysctls: kernelWideSysctls() }), o.files ?? []);
+    runArchive(runCpio, runScript({ cwd, resultsRoot, argv: o.argv, env, globalSysctls: kernelWideSysctls() }), [
+      ...(o.files ?? []),
+      ...guestCodeCache(flags, log),
+    ]);
     const initrd = path.join(work, 'initrd');
     concat(initrd, [image.base, image.modules, runCpio]);
     const bootDeadline = envSecondsMs('SYNH_GUEST_BOOT_TIMEOUT', accel === 'kvm' ? 60 : 180);

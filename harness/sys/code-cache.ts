@@ -9,6 +9,10 @@
 // written again. Entries live in the mirror (whose name already hashes every source), in
 // CODE_CACHE_DIR, left out of the guest's base image like the case cache. Node 22's
 // module.enableCompileCache would do the same; this project runs on Node 20.
+//
+// V8 rejects an entry made under other V8 flags, so a process run with SYNH_V8_FLAGS (v8-flags.ts: a
+// TCG guest's interpreter-only V8) keeps its entries in a directory of their own, which
+// warmCodeCache fills on the host before such a guest boots.
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import Module = require('module');
@@ -31,6 +35,33 @@ interface ModuleStatics {
   wrapper?: unknown;
 }
 
+/** The directory of the entries made under `v8Flags` ('' = V8's defaults). */
+export function codeCacheDir(root: string, v8Flags = ''): string {
+  return path.join(root, v8Flags ? `${CODE_CACHE_DIR}-${createHash('sha1').update(v8Flags).digest('hex').slice(0, 12)}` : CODE_CACHE_DIR);
+}
+
+/** A directory of code cache entries (any flags), by its name. */
+export function isCodeCacheDirName(name: string): boolean {
+  return name === CODE_CACHE_DIR || name.startsWith(`${CODE_CACHE_DIR}-`);
+}
+
+const WRAPPER_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
+
+/** Compiles a module's source afresh and writes the cached data V8 makes of it (a read-only mirror only costs time). */
+function writeEntry(entry: string, content: string, filename: string): void {
+  try {
+    const data = vm.compileFunction(content, WRAPPER_PARAMS, { filename, produceCachedData: true }) as { cachedData?: Buffer };
+    if (data.cachedData) {
+      fs.mkdirSync(path.dirname(entry), { recursive: true });
+      const tmp = `${entry}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, data.cachedData);
+      fs.renameSync(tmp, entry);
+    }
+  } catch {
+    /* a syntax error (Node reports it when the module loads) or a read-only mirror */
+  }
+}
+
 /** Where a module's entry goes: one file per module path (the mirror's paths name their content). */
 function entryFor(dir: string, filename: string): string {
   return path.join(dir, createHash('sha1').update(filename).digest('hex').slice(0, 24));
@@ -38,11 +69,11 @@ function entryFor(dir: string, filename: string): string {
 
 let installed = false;
 
-/** Compile the modules under `root` (a complete mirror) with code caches kept in root/CODE_CACHE_DIR. */
-export function installCodeCache(root: string): void {
+/** Compile the modules under `root` (a complete mirror) with code caches kept in codeCacheDir(root, v8Flags). */
+export function installCodeCache(root: string, v8Flags = ''): void {
   if (installed) return;
   installed = true;
-  const dir = path.join(root, CODE_CACHE_DIR);
+  const dir = codeCacheDir(root, v8Flags);
   const M = Module as unknown as ModuleStatics;
   const original = M.prototype._compile;
   const prefix = root.endsWith(path.sep) ? root : root + path.sep;
@@ -58,7 +89,7 @@ export function installCodeCache(root: string): void {
     }
     let fn: ReturnType<typeof vm.compileFunction> & { cachedDataRejected?: boolean };
     try {
-      fn = vm.compileFunction(content, ['exports', 'require', 'module', '__filename', '__dirname'], {
+      fn = vm.compileFunction(content, WRAPPER_PARAMS, {
         filename,
         ...(cachedData ? { cachedData } : {}),
       });
@@ -66,21 +97,7 @@ export function installCodeCache(root: string): void {
       // (a syntax error: let Node report it its own way)
       return original.call(this, content, filename);
     }
-    if (!cachedData || fn.cachedDataRejected) {
-      try {
-        const data = vm.compileFunction(content, ['exports', 'require', 'module', '__filename', '__dirname'], { filename, produceCachedData: true }) as {
-          cachedData?: Buffer;
-        };
-        if (data.cachedData) {
-          fs.mkdirSync(dir, { recursive: true });
-          const tmp = `${entry}.${process.pid}.tmp`;
-          fs.writeFileSync(tmp, data.cachedData);
-          fs.renameSync(tmp, entry);
-        }
-      } catch {
-        /* a read-only mirror only costs time */
-      }
-    }
+    if (!cachedData || fn.cachedDataRejected) writeEntry(entry, content, filename);
     const mod = this;
     const req = ((id: string) => mod.require(id)) as NodeRequire;
     req.resolve = ((request: string, options?: { paths?: string[] }) => M._resolveFilename(request, mod, false, options)) as NodeRequire['resolve'];
@@ -91,15 +108,55 @@ export function installCodeCache(root: string): void {
   };
 }
 
-/** The entries made so far (for a guest run's archive). */
-export function codeCacheEntries(root: string): string[] {
-  const dir = path.join(root, CODE_CACHE_DIR);
+/** The entries made so far under `v8Flags` (for a guest run's archive). */
+export function codeCacheEntries(root: string, v8Flags = ''): string[] {
+  const dir = codeCacheDir(root, v8Flags);
   try {
     return fs
       .readdirSync(dir)
-      .filter((n) => !n.endsWith('.tmp'))
+      .filter((n) => !n.endsWith('.tmp') && !n.startsWith('.'))
       .map((n) => path.join(dir, n));
   } catch {
     return [];
   }
+}
+
+const WARM_MARK = '.warm';
+
+/** The module sources of a mirror: its .js files outside node_modules and dot-directories. */
+function mirrorModules(root: string): string[] {
+  const out: string[] = [];
+  const visit = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) visit(p);
+      else if (e.isFile() && e.name.endsWith('.js')) out.push(p);
+    }
+  };
+  visit(root);
+  return out.sort();
+}
+
+/**
+ * Makes an entry for every module of the mirror that has none, under this process's V8 flags (run it
+ * in a process started with them: code-cache-warm.ts), then marks the directory complete.
+ */
+export function warmCodeCache(root: string, v8Flags: string): number {
+  const dir = codeCacheDir(root, v8Flags);
+  let made = 0;
+  for (const filename of mirrorModules(root)) {
+    const entry = entryFor(dir, filename);
+    if (fs.existsSync(entry)) continue;
+    writeEntry(entry, fs.readFileSync(filename, 'utf8'), filename);
+    made++;
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, WARM_MARK), '');
+  return made;
+}
+
+/** Whether warmCodeCache has completed for these flags. */
+export function codeCacheWarm(root: string, v8Flags: string): boolean {
+  return fs.existsSync(path.join(codeCacheDir(root, v8Flags), WARM_MARK));
 }

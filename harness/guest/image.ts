@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { KCONFIG_NEEDS } from '../../lib/kernel/kconfig';
 import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
 import { cacheDir, sweepDead } from './cache';
@@ -28,7 +29,7 @@ const DLOPENED = ['libpcap.so.0.8', 'libpcap.so.1'];
 /** Parts of the checkout the runner needs (not tests, benchmarks, results or git). */
 const PROJECT_PARTS = ['bin', 'lib', 'harness', 'cases', 'docs', 'package.json', 'tsconfig.json'];
 /** Big packages the runner never loads in the guest (typescript: only its package.json, for the mirror's key). */
-const NODE_MODULES_SKIP = new Set(['typescript', 'ts-node', 'mocha', '@types', '.cache']);
+const NODE_MODULES_SKIP = new Set(['typescript', 'ts-node', 'mocha', '@types', '.cache', 'prettier', 'chai', 'ajv']);
 
 export class ImageError extends Error {}
 
@@ -126,12 +127,17 @@ function walkTree(root: string, skip: Set<string>, each: (p: string, st: fs.Stat
   visit(root);
 }
 
-function imageKey(plan: ImagePlan): string {
+export function imageKey(plan: ImagePlan): string {
   const h = createHash('sha256');
   h.update(`format ${IMAGE_FORMAT}\n`);
   h.update(fs.readFileSync(INIT_SCRIPT));
+  // A directory's time changes with entries the image leaves out (the mirror's caches), and the
+  // mirror's name hashes every source it is compiled from: neither is stamped with its time, so a run
+  // that made a cache, or a mirror made again after a start-up sweep took it, keeps the image.
+  const mirror = compiledMirror() + path.sep;
   const stamp = (p: string, st: fs.Stats): void => {
-    h.update(`${p}\0${st.mode}\0${st.size}\0${Math.floor(st.mtimeMs)}\n`);
+    const t = st.isDirectory() || p.startsWith(mirror) ? '' : Math.floor(st.mtimeMs);
+    h.update(`${p}\0${st.mode}\0${st.size}\0${t}\n`);
   };
   for (const f of plan.hostFiles) stamp(f, fs.statSync(f));
   for (const t of plan.trees) walkTree(t, plan.skipNodeModules, stamp);
@@ -155,6 +161,24 @@ function addHostPath(w: CpioWriter, p: string, depth = 0): void {
   }
 }
 
+/**
+ * node itself, stripped of its symbol tables and debug information when binutils' strip is there
+ * (Debian's node carries 13 MB of them, a tenth of the image the guest's kernel unpacks at every boot;
+ * the dynamic symbols native addons link against stay).
+ */
+function addNode(w: CpioWriter): void {
+  const node = process.execPath;
+  const stripped = path.join(os.tmpdir(), `synh-node-stripped-${process.pid}`);
+  const r = spawnSync('strip', ['-o', stripped, node], { stdio: 'ignore' });
+  try {
+    if (r.status !== 0) return addHostPath(w, node);
+    addHostPath(w, path.dirname(node));
+    w.add({ kind: 'file', name: node, mode: fs.statSync(node).mode & 0o7777, data: fs.readFileSync(stripped) });
+  } finally {
+    fs.rmSync(stripped, { force: true });
+  }
+}
+
 function writeBase(file: string, plan: ImagePlan): void {
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, 'w');
@@ -168,6 +192,7 @@ function writeBase(file: string, plan: ImagePlan): void {
     });
     w.add({ kind: 'file', name: '/etc/group', data: Buffer.from('root:x:0:\nnogroup:x:65534:\n') });
     w.add({ kind: 'file', name: '/etc/hosts', data: Buffer.from('127.0.0.1 localhost synh-guest\n::1 localhost\n') });
+    addNode(w);
     for (const f of plan.hostFiles) addHostPath(w, f);
     // /bin/sh is dash, never busybox: busybox's sh would run its own `ip` applet instead of iproute2's.
     if (!w.has('/bin/sh')) w.add({ kind: 'symlink', name: '/bin/sh', target: which('dash') ?? '/bin/dash' });

@@ -557,9 +557,12 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         undrained = 0;
       };
       const alone = async (p: Probe): Promise<SequenceJudgement> => {
-        if (!active && (undrained >= 32 || undrained >= backlog)) await drain();
+        // (other-handshake calls leave children of their own in the accept queue: the queue must be empty
+        // for every probe that makes any, as the model's listener is)
+        const others = (p.before ?? []).filter((x) => x === 'other-handshake').length;
+        if (!active && (undrained >= 32 || undrained >= backlog || (others > 0 && undrained > 0))) await drain();
         const r = await runSequenceProbe(seqCtx!, p);
-        undrained++;
+        undrained += 1 + others;
         return r;
       };
       let batch: Array<{ i: number; p: Probe; retried?: boolean }> = [];

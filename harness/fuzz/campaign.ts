@@ -297,6 +297,9 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   /** One probe on the kernel, judged: the unit minimization and repro writing work with. */
   const runOne = async (p: Probe): Promise<OneRun> => {
     if (sequential) {
+      // A re-run starts, as the model's listener does, with an empty accept queue: the original run's
+      // child (and an other-handshake call's) would fill a small backlog and drop the re-run's SYN.
+      if (!active) await drainAcceptQueue(lab, liveListenFds());
       const j = await runSequenceProbe(seqCtx!, p);
       return {
         verdict: j.verdict,

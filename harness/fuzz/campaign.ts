@@ -297,6 +297,9 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
   /** One probe on the kernel, judged: the unit minimization and repro writing work with. */
   const runOne = async (p: Probe): Promise<OneRun> => {
     if (sequential) {
+      // A re-run starts, as the model's listener does, with an empty accept queue: the original run's
+      // child (and an other-handshake call's) would fill a small backlog and drop the re-run's SYN.
+      if (!active) await drainAcceptQueue(lab, liveListenFds());
       const j = await runSequenceProbe(seqCtx!, p);
       return {
         verdict: j.verdict,
@@ -557,9 +560,12 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         undrained = 0;
       };
       const alone = async (p: Probe): Promise<SequenceJudgement> => {
-        if (!active && (undrained >= 32 || undrained >= backlog)) await drain();
+        // (other-handshake calls leave children of their own in the accept queue: the queue must be empty
+        // for every probe that makes any, as the model's listener is)
+        const others = (p.before ?? []).filter((x) => x === 'other-handshake').length;
+        if (!active && (undrained >= 32 || undrained >= backlog || (others > 0 && undrained > 0))) await drain();
         const r = await runSequenceProbe(seqCtx!, p);
-        undrained++;
+        undrained += 1 + others;
         return r;
       };
       let batch: Array<{ i: number; p: Probe; retried?: boolean }> = [];

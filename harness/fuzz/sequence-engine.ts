@@ -11,7 +11,18 @@ import { judge, Verdict } from '../../lib/match/judge';
 import { bind } from '../../lib/model/core/match';
 import type { ModelEnv, ModelState, Prediction } from '../../lib/model';
 import type { SockOpts } from '../../lib/model/core/sockopts';
-import { bindingsFor, Probe, ProbeBindings, ProbeCall, probePacketBytes, probePacketSpec, resolveSeq, WAIT_CAP_MS } from '../../lib/fuzz/probe';
+import {
+  bindingsFor,
+  otherIsn,
+  otherPort,
+  Probe,
+  ProbeBindings,
+  ProbeCall,
+  probePacketBytes,
+  probePacketSpec,
+  resolveSeq,
+  WAIT_CAP_MS,
+} from '../../lib/fuzz/probe';
 import { bindCapture, JUDGED_WITHIN_MS } from '../../lib/fuzz/sequence-judge';
 import { buildIp } from '../../lib/wire/build';
 import { decodeEthernet, decodeIp } from '../../lib/wire/decode';
@@ -83,12 +94,12 @@ function flowKeyOf(ip: 4 | 6, dutPort: number, peerPort: number): number {
   return ip * 2 ** 32 + dutPort * 65536 + peerPort;
 }
 
-/** Inject `bytes` then a sentinel; resolve with every DUT frame on `flowKey` up to the sentinel's RST. */
+/** Inject `bytes` then a sentinel; resolve with every DUT frame on the probe's flows (`inFlow`) up to the sentinel's RST. */
 async function exchange(
   lab: Lab,
   ip: 4 | 6,
   bytes: Uint8Array | undefined,
-  flowKey: () => number,
+  inFlow: (key: number) => boolean,
   closedPort: number,
   deferred = 0,
   fresh = true,
@@ -104,7 +115,7 @@ async function exchange(
     // Wait for as many frames on the flow as the model predicts in the judged window (or the limit).
     const seen = new Set<CapturedFrame>();
     await lab.capture.waitFor((f) => {
-      if (flowOf(decodeEthernet(f.bytes)) === flowKey()) seen.add(f);
+      if (inFlow(flowOf(decodeEthernet(f.bytes)))) seen.add(f);
       return seen.size >= deferred;
     }, DEFERRED_WAIT_MS);
   }
@@ -119,7 +130,7 @@ async function exchange(
   const frames: CapturedFrame[] = [];
   for (const f of lab.capture.take()) {
     if (f === got) break;
-    if (flowOf(decodeEthernet(f.bytes)) === flowKey()) frames.push(f);
+    if (inFlow(flowOf(decodeEthernet(f.bytes)))) frames.push(f);
   }
   return { frames, sentNs };
 }
@@ -146,6 +157,32 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
   let localPort = ctx.listen?.port ?? 0;
   const peerPort = probe.sport;
   let flowKey = flowKeyOf(ip, localPort, peerPort);
+  /** Other flows' keys (other-syn, other-handshake calls), their answers judged with the probe's. */
+  const otherKeys = new Set<number>();
+  const inFlow = (k: number): boolean => k === flowKey || otherKeys.has(k);
+  /** Other flows opened by calls: their peer port, ISN, and the ACK-able seq (SYN-ACK) once seen. */
+  const others: Array<{ port: number; isn: number }> = [];
+  /**
+   * What the DUT's segments on the probe's flow said last (for a peer-ack call): rcv_nxt (the ack of its
+   * last segment with ACK), the end of its furthest segment, its last TSval and TSecr.
+   */
+  let dutSaid: { rcvNxt?: number; sndMax?: number; tsval?: number; tsecr?: number } = {};
+  /** The last SYN-ACK the DUT sent on each other flow. */
+  const synAckOn = new Map<number, PacketJson>();
+  const noteDut = (observed: readonly PacketJson[]): void => {
+    for (const o of observed) {
+      const tcp = o.tcp;
+      if (tcp.flags.includes('S') && tcp.flags.includes('A') && otherKeys.has(flowKeyOf(ip, tcp.sport, tcp.dport)))
+        synAckOn.set(flowKeyOf(ip, tcp.sport, tcp.dport), o);
+      if (flowKeyOf(ip, tcp.sport, tcp.dport) !== flowKey || typeof tcp.seq !== 'number' || typeof tcp.ack !== 'number') continue;
+      if (tcp.flags.includes('R')) continue;
+      if (tcp.flags.includes('A')) dutSaid.rcvNxt = tcp.ack;
+      const end = (tcp.seq + (tcp.len ?? 0) + (tcp.flags.includes('S') ? 1 : 0) + (tcp.flags.includes('F') ? 1 : 0)) >>> 0;
+      if (dutSaid.sndMax === undefined || ((end - dutSaid.sndMax) | 0) > 0) dutSaid.sndMax = end;
+      const ts = tcp.options.find((x) => x[0] === 'ts');
+      if (ts && typeof ts[1] === 'number' && typeof ts[2] === 'number') dutSaid = { ...dutSaid, tsval: ts[1], tsecr: ts[2] };
+    }
+  };
   let pending: Prediction[] = [];
   let pendingObserved: PacketJson[] = [];
   let fd: number | undefined;
@@ -238,10 +275,11 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     const gone = r.cancels;
     if (gone) later = later.filter((p) => p.delack === undefined || !gone.includes(p.delack));
     const judged = [...laterDue(t), ...r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS)];
-    const { frames, sentNs } = await exchange(lab, ip, bytes, () => flowKey, closedPort, deferredCount(judged, t), false);
+    const { frames, sentNs } = await exchange(lab, ip, bytes, inFlow, closedPort, deferredCount(judged, t), false);
     feed(r);
     later = [...later, ...r.responses.filter((p) => p.atMs > t + JUDGED_WITHIN_MS)];
     const observed = frames.map((f) => toPacketJson(decodeEthernet(f.bytes))!);
+    noteDut(observed);
     const v = judge(judged, observed, st, r.reasons);
     if (!v.ok) return fail('call', v, observed, judged, frames, sentNs, bytes);
     st = v.state;
@@ -279,6 +317,46 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
           : `accept(): the kernel returned the probe's connection (peer port ${peerPort}), the model's accept queue is empty`,
       );
     return undefined;
+  };
+  /**
+   * other-syn / other-handshake: the campaign's setup SYN from the next other peer port (its own ISN),
+   * judged; with `handshake`, the third ACK of the SYN-ACK it drew (none: no ACK). Frames on every flow
+   * of the probe are judged together.
+   */
+  const otherFlow = async (handshake: boolean): Promise<SequenceJudgement | undefined> => {
+    lfdOf(handshake ? 'other-handshake' : 'other-syn');
+    const synStep = probe.setup.find((x): x is Extract<typeof x, { kind: 'send' }> => x.kind === 'send' && x.what === 'syn');
+    if (!synStep) throw new Error('sequence engine: other-syn / other-handshake need a passive set-up (its SYN)');
+    const k = others.length;
+    const port = otherPort(probe, k);
+    const isn = otherIsn(probe, k);
+    others.push({ port, isn });
+    const key = flowKeyOf(ip, localPort, port);
+    otherKeys.add(key);
+    const oprobe: Probe = { ...probe, sport: port, peerIsn: isn };
+    const synBytes = buildIp(probePacketSpec(oprobe, synStep.packet, bindingsFor(oprobe), ends()));
+    const t = nowMs();
+    const bad = await judgeAfter(api.apply(env, st, { type: 'segment', seg: decodeIp(synBytes) }, t), t, synBytes);
+    if (bad || !handshake) return bad;
+    // (no SYN-ACK: the SYN was dropped, nothing to acknowledge)
+    const synack = synAckOn.get(key);
+    if (!synack) return undefined;
+    const tsv = synack.tcp.options.find((x) => x[0] === 'ts');
+    const withTs = synStep.packet.options.some((o) => o.kind === 'ts') && tsv !== undefined && typeof tsv[1] === 'number';
+    const ackBytes = buildIp({
+      ip,
+      src: a.peer,
+      dst: a.dut,
+      sport: port,
+      dport: localPort,
+      flags: 'A',
+      seq: (isn + 1) >>> 0,
+      ack: ((synack.tcp.seq as number) + 1) >>> 0,
+      window: 502,
+      options: withTs ? [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: probe.peerTsval >>> 0, ecr: tsv![1] as number }] : [],
+    });
+    const t2 = nowMs();
+    return judgeAfter(api.apply(env, st, { type: 'segment', seg: decodeIp(ackBytes) }, t2), t2, ackBytes);
   };
   const playCall = async (call: ProbeCall): Promise<SequenceJudgement | undefined> => {
     switch (call) {
@@ -351,6 +429,28 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
           );
         return undefined;
       }
+      case 'peer-ack': {
+        // The peer acknowledges everything the DUT sent, at the DUT's rcv_nxt (nothing seen yet: no call).
+        if (dutSaid.rcvNxt === undefined || dutSaid.sndMax === undefined) return undefined;
+        const ts = dutSaid.tsval !== undefined && dutSaid.tsecr !== undefined;
+        const bytes = buildIp({
+          ip,
+          src: a.peer,
+          dst: a.dut,
+          sport: peerPort,
+          dport: localPort,
+          flags: 'A',
+          seq: dutSaid.rcvNxt,
+          ack: dutSaid.sndMax,
+          window: 502,
+          options: ts ? [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: dutSaid.tsecr!, ecr: dutSaid.tsval! }] : [],
+        });
+        const t = nowMs();
+        return judgeAfter(api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t), t, bytes);
+      }
+      case 'other-syn':
+      case 'other-handshake':
+        return otherFlow(call === 'other-handshake');
       case 'defer-accept': {
         const lfd = lfdOf(call);
         await lab.agent.must('setsockopt', { fd: lfd, name: 'TCP_DEFER_ACCEPT', value: 1 });
@@ -473,7 +573,7 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
         const t = nowMs();
         const r = api.apply(env, st, { type: 'close', port: localPort, peerPort }, t);
         const judged = r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
-        const { frames } = await exchange(lab, ip, undefined, () => flowKey, closedPort, deferredCount(judged, t), false);
+        const { frames } = await exchange(lab, ip, undefined, inFlow, closedPort, deferredCount(judged, t), false);
         feed(r);
         closed = true;
         pending = judged;
@@ -487,7 +587,7 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
         const t = nowMs();
         const r = api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t);
         const judged = r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
-        const { frames } = await exchange(lab, ip, bytes, () => flowKey, closedPort, deferredCount(judged, t));
+        const { frames } = await exchange(lab, ip, bytes, inFlow, closedPort, deferredCount(judged, t));
         feed(r);
         pending = judged;
         pendingObserved = frames.map((f) => toPacketJson(decodeEthernet(f.bytes))!);
@@ -497,6 +597,7 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
       const v = judge(pending, pendingObserved, st);
       if (!v.ok) return fail('setup', v, pendingObserved, pending, [], 0n);
       st = v.state;
+      noteDut(pendingObserved);
       const obs = bindCapture(step, pendingObserved, captured);
       for (const p of pending) st = bind(st, p, obs ?? pendingObserved[0]).state;
       pending = [];
@@ -513,9 +614,10 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     const t = nowMs();
     const r = api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t);
     const predicted = r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
-    const { frames, sentNs } = await exchange(lab, ip, bytes, () => flowKey, closedPort, deferredCount(predicted, t));
+    const { frames, sentNs } = await exchange(lab, ip, bytes, inFlow, closedPort, deferredCount(predicted, t));
     feed(r);
     const observed = frames.map((f) => toPacketJson(decodeEthernet(f.bytes))!);
+    noteDut(observed);
     const v = judge(predicted, observed, r.state, r.reasons);
     if (v.ok && probe.after?.length) {
       st = v.state;
@@ -544,7 +646,19 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
         buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: ctx.listen.port, flags: 'R', seq: (probe.peerIsn + 1) >>> 0, window: 0 }),
         'link',
       );
+      // A setup SYN with data (setup.data) may have made a Fast Open child, whose rcv_nxt is past the data.
+      const synData = probe.setup.find((x) => x.kind === 'send' && x.what === 'syn');
+      const len = synData?.kind === 'send' ? synData.packet.payload.length : 0;
+      if (len)
+        lab.injector.send(
+          buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: ctx.listen.port, flags: 'R', seq: (probe.peerIsn + 1 + len) >>> 0, window: 0 }),
+          'link',
+        );
     }
+    // Other flows (other-syn, other-handshake): a RST at rcv_nxt ends a request or a child (a child stays
+    // in the accept queue, which the campaign drains).
+    for (const o of others)
+      lab.injector.send(buildIp({ ip, src: a.peer, dst: a.dut, sport: o.port, dport: localPort, flags: 'R', seq: (o.isn + 1) >>> 0, window: 0 }), 'link');
     if (closed && localPort) {
       // A closed connection lingers as a FIN_WAIT2 or TIME_WAIT socket (rcv_nxt peer.isn+1 or +2): an
       // in-window RST at either ends it (tcp_rfc1337=0) instead of leaving it for 60 s.

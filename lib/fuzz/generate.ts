@@ -16,7 +16,7 @@ import { fastOpenSetup, genFastOpenSynAck, pickFastOpenSetup, type FastOpenSetup
 import { Prng } from '../util/prng';
 import { netnsKeys } from '../model/kernel/fastopen';
 import { toHex } from '../wire/bytes';
-import { CALLS_BEFORE, type Probe, type ProbeCall, type ProbeOption, type ProbePacket, type SetupStep, type Target } from './probe';
+import { CALL_ORDER, CALLS_BEFORE, type Probe, type ProbeCall, type ProbeOption, type ProbePacket, type SetupStep, type Target } from './probe';
 
 /** The pure per-target generators: (rng, config, index) → the mutated packet. */
 export const GENERATORS: Readonly<Record<Target, (rng: Prng, cfg: GeneratorConfig, index: number) => ProbePacket>> = {
@@ -119,7 +119,10 @@ function buildSetup(c: Campaign, ts: boolean, fin = true, fo?: FastOpenSetup): S
     ? [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: { base: 'peer.tsval', offset: 0 }, ecr: { base: 'dut.tsval', offset: 0 } }]
     : [];
   const syn = setupPacket(SYN, { base: 'peer.isn', offset: 0 }, { base: 'abs', offset: 0 }, 64240, synOpts);
-  const third = setupPacket(ACK, { base: 'peer.isn', offset: 1 }, { base: 'dut.isn', offset: 1 }, 502, ackOpts);
+  // (setup.data: bytes on the SYN — a Fast Open child under a no-cookie profile; the third ACK follows them)
+  const synData = g.setup.data ?? 0;
+  if (synData) syn.payload = new Uint8Array(synData).fill(0x61);
+  const third = setupPacket(ACK, { base: 'peer.isn', offset: 1 + synData }, { base: 'dut.isn', offset: 1 }, 502, ackOpts);
   switch (c.target) {
     case 'listener':
       return [];
@@ -225,7 +228,7 @@ export function probeAt(c: Campaign, index: number): Probe {
     setup: setupFor(c, ts, fin, fo),
     mutated,
     // (drawn last and only with `calls`: the other campaigns' probe streams stay as they were)
-    ...(g.calls && rng.chance(g.calls.p) ? drawCalls(rng, g.calls.kinds) : {}),
+    ...(g.calls && rng.chance(g.calls.p) ? drawCalls(rng, g.calls.kinds, g.calls.n, g.calls.ordered) : {}),
   };
 }
 
@@ -244,16 +247,29 @@ function withProfileKeys(p: ProbePacket, c: Campaign, index: number): ProbePacke
   return { ...p, options };
 }
 
-/** One or two calls by weight, split into those played before the mutated packet and after it. */
-export function drawCalls(rng: Prng, kinds: Readonly<Record<ProbeCall, number>>): Pick<Probe, 'before' | 'after'> {
+/**
+ * Calls by weight — one or two (two with probability 0.3), or uniformly `n[0]`..`n[1]` when the campaign
+ * gives calls.n — split into those played before the mutated packet and after it.
+ */
+export function drawCalls(
+  rng: Prng,
+  kinds: Readonly<Partial<Record<ProbeCall, number>>>,
+  count?: readonly [number, number],
+  ordered = false,
+): Pick<Probe, 'before' | 'after'> {
   const table = (Object.entries(kinds) as Array<[ProbeCall, number]>).filter(([, w]) => w > 0);
   if (!table.length) return {};
-  const n = rng.chance(0.3) ? 2 : 1;
+  const n = count ? rng.int(count[0], count[1]) : rng.chance(0.3) ? 2 : 1;
   const before: ProbeCall[] = [];
   const after: ProbeCall[] = [];
   for (let i = 0; i < n; i++) {
     const k = rng.weighted(table.map(([name, w]) => [w, name] as const));
     (CALLS_BEFORE.has(k) ? before : after).push(k);
+  }
+  if (ordered) {
+    const rank = (c: ProbeCall): number => CALL_ORDER.indexOf(c);
+    before.sort((x, y) => rank(x) - rank(y));
+    after.sort((x, y) => rank(x) - rank(y));
   }
   return { ...(before.length ? { before } : {}), ...(after.length ? { after } : {}) };
 }

@@ -154,14 +154,73 @@ export type SetupStep =
  *  - close-listener: close() the listener (requests dropped, unaccepted children reset), then a new one;
  *  - listen-in-use:  a second socket binds the listener's port: EADDRINUSE, nothing sent;
  *  - defer-accept:   setsockopt(TCP_DEFER_ACCEPT, 1 s) on the listener (played before the mutated packet;
- *                    cleared after the probe).
+ *                    cleared after the probe);
+ *  - peer-ack:       the peer acknowledges everything the DUT has sent on the flow, at its rcv_nxt: ACK
+ *                    seq = the ack of the DUT's last segment, ack = the end of the furthest one (SYN and
+ *                    FIN counted), window 502, TS (when the DUT's segments carry it) echoing the DUT's
+ *                    last TSval with the TSval the DUT last echoed — a simultaneous open's or a LAST_ACK's
+ *                    last ACK, a window update for a FIN held by a zero window;
+ *  - other-syn:      the campaign's setup SYN from another peer port (a fresh ISN): a request socket of
+ *                    its own on the listener, or a cookie or a drop when the queues are full;
+ *  - other-handshake: the same, then the third ACK of its SYN-ACK: a child in the accept queue.
+ *                    (Both played before the mutated packet; the other flows' answers are judged with
+ *                    the probe's, and they are reset after the probe.)
  */
-export type ProbeCall = 'again' | 'wait' | 'accept' | 'recv' | 'close' | 'close-listener' | 'listen-in-use' | 'defer-accept';
-export const PROBE_CALLS: readonly ProbeCall[] = ['again', 'wait', 'accept', 'recv', 'close', 'close-listener', 'listen-in-use', 'defer-accept'];
+export type ProbeCall =
+  'again' | 'wait' | 'accept' | 'recv' | 'close' | 'close-listener' | 'listen-in-use' | 'defer-accept' | 'peer-ack' | 'other-syn' | 'other-handshake';
+export const PROBE_CALLS: readonly ProbeCall[] = [
+  'again',
+  'wait',
+  'accept',
+  'recv',
+  'close',
+  'close-listener',
+  'listen-in-use',
+  'defer-accept',
+  'peer-ack',
+  'other-syn',
+  'other-handshake',
+];
+/** Calls added after the first campaigns: left out of a campaign's weights when 0 (its hash stays). */
+export const LATER_CALLS: ReadonlySet<ProbeCall> = new Set(['peer-ack', 'other-syn', 'other-handshake']);
+/**
+ * The order of a probe's calls when its campaign says calls.ordered: what the application does first
+ * (read, close), then the timers and the peer's answer, the listener's own calls last.
+ */
+export const CALL_ORDER: readonly ProbeCall[] = [
+  'defer-accept',
+  'other-syn',
+  'other-handshake',
+  'again',
+  'accept',
+  'recv',
+  'close',
+  'wait',
+  'peer-ack',
+  'close-listener',
+  'listen-in-use',
+];
 /** Calls played before the mutated packet (the others come after it). */
-export const CALLS_BEFORE: ReadonlySet<ProbeCall> = new Set(['defer-accept']);
+export const CALLS_BEFORE: ReadonlySet<ProbeCall> = new Set(['defer-accept', 'other-syn', 'other-handshake']);
 /** Calls that need the DUT's listener (passive request and established targets only). */
-export const LISTENER_CALLS: ReadonlySet<ProbeCall> = new Set(['accept', 'recv', 'close', 'close-listener', 'listen-in-use', 'defer-accept']);
+export const LISTENER_CALLS: ReadonlySet<ProbeCall> = new Set([
+  'accept',
+  'recv',
+  'close',
+  'close-listener',
+  'listen-in-use',
+  'defer-accept',
+  'other-syn',
+  'other-handshake',
+]);
+/** The k-th other flow's peer port of a probe (other-syn, other-handshake): 30000 above the probe's, wrapping below 65000. */
+export function otherPort(probe: Pick<Probe, 'sport'>, k: number): number {
+  return 1024 + ((probe.sport + 30000 + 7 * (k + 1) - 1024) % (65000 - 1024));
+}
+/** The k-th other flow's ISN. */
+export function otherIsn(probe: Pick<Probe, 'peerIsn'>, k: number): number {
+  return (probe.peerIsn + 0x10000000 * (k + 1)) >>> 0;
+}
 /** The longest a wait call waits for the model's next timer. */
 export const WAIT_CAP_MS = 3500;
 

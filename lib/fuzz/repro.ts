@@ -245,6 +245,12 @@ export function reproCaseYaml(f: ReproFinding): string {
       case 'defer-accept':
         steps.push({ call: { op: 'setsockopt', on: 'listener', name: 'TCP_DEFER_ACCEPT', value: 1 }, note: 'call: TCP_DEFER_ACCEPT 1 s' });
         return;
+      case 'peer-ack':
+      case 'other-syn':
+      case 'other-handshake':
+        // (their packets' numbers come from the DUT's answers as the probe ran: replay the finding JSON)
+        unsaid.push(c);
+        return;
     }
   };
   if (p.mutated.icmp) throw new Error('an ICMP probe (mistakes.icmp) is not written as a case yet: replay the finding JSON (synh fuzz --replay)');

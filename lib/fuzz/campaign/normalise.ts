@@ -1,7 +1,7 @@
 // Campaign normalisation: the schema's output with every default filled in (defaults.ts), per
 // target and per socket side. Pure.
 import { parseOptionSpec } from '../../wire/tcp-option-spec';
-import { LISTENER_CALLS, PROBE_CALLS, type ProbeCall, type Target } from '../probe';
+import { LATER_CALLS, LISTENER_CALLS, PROBE_CALLS, type ProbeCall, type Target } from '../probe';
 import {
   DEFAULT_BACKLOG,
   DEFAULT_CONNECT_PORT,
@@ -29,7 +29,14 @@ function sockopts(o: Record<string, number | string | boolean> | undefined): Rec
 /** Calls by weight when a campaign's `calls` lists none: all of them with a listener, else again and wait. */
 function defaultCallWeights(target: Target, via: 'passive' | 'active'): Record<ProbeCall, number> {
   const passive = target === 'request' || (target === 'established' && via === 'passive');
-  return Object.fromEntries(PROBE_CALLS.map((k) => [k, passive || !LISTENER_CALLS.has(k) ? 1 : 0])) as Record<ProbeCall, number>;
+  return Object.fromEntries(PROBE_CALLS.map((k) => [k, !LATER_CALLS.has(k) && (passive || !LISTENER_CALLS.has(k)) ? 1 : 0])) as Record<ProbeCall, number>;
+}
+
+/** The calls added later (LATER_CALLS) left out at weight 0: the campaigns that do not use them keep their hash. */
+function laterCallsOmitted(w: Record<ProbeCall, number>): Partial<Record<ProbeCall, number>> {
+  const out: Partial<Record<ProbeCall, number>> = {};
+  for (const [k, v] of Object.entries(w) as Array<[ProbeCall, number]>) if (v > 0 || !LATER_CALLS.has(k)) out[k] = v;
+  return out;
 }
 
 export function normaliseCampaign(raw: CampaignRaw): Campaign {
@@ -83,10 +90,20 @@ export function normaliseCampaign(raw: CampaignRaw): Campaign {
       // Only for timewait: other campaigns' hashes (and checkpoints) stay what they were.
       ...(target === 'timewait' ? { fin: pick(g.setup?.fin, DEFAULT_TIMEWAIT_FIN) } : {}),
       ...(g.setup?.fastopen !== undefined ? { fastopen: g.setup.fastopen } : {}),
+      ...(g.setup?.data !== undefined ? { data: g.setup.data } : {}),
     },
     via: g.via ?? 'passive',
     // Only when given: other campaigns' hashes (and checkpoints) stay what they were.
-    ...(g.calls ? { calls: { p: pick(g.calls.p, 0.2), kinds: weights(g.calls.kinds, defaultCallWeights(target, g.via ?? 'passive')) } } : {}),
+    ...(g.calls
+      ? {
+          calls: {
+            p: pick(g.calls.p, 0.2),
+            ...(g.calls.n ? { n: g.calls.n as [number, number] } : {}),
+            ...(g.calls.ordered ? { ordered: true } : {}),
+            kinds: laterCallsOmitted(weights(g.calls.kinds, defaultCallWeights(target, g.via ?? 'passive'))),
+          },
+        }
+      : {}),
   };
   const ipList: Array<4 | 6> = raw.ip === undefined ? [4] : raw.ip === 'both' ? [4, 6] : typeof raw.ip === 'number' ? [raw.ip] : [...new Set(raw.ip)];
   const c: Campaign = {

@@ -113,10 +113,18 @@ const GeneratorSchema = z.strictObject({
       options: z.array(OptionItem, { error: typeError('a list of options', 'write e.g. [mss=1460, sackOK, ts, nop, wscale=7]') }).optional(),
       fin: Prob.optional(),
       fastopen: int(1, 1400, 'the bytes handed to sendto(MSG_FASTOPEN) / the first write are 1..1400').optional(),
+      data: int(1, 1000, 'the bytes of data on the setup SYN are 1..1000').optional(),
     })
     .optional(),
   via: z.enum(['passive', 'active'], { error: typeError('passive or active', 'via: active reaches the state by connecting out') }).optional(),
-  calls: z.strictObject({ p: Prob.optional(), kinds: weightMap(PROBE_CALLS, 'calls').optional() }).optional(),
+  calls: z
+    .strictObject({
+      p: Prob.optional(),
+      n: pairOf(int(1, 8, 'a probe carries 1..8 calls'), 'n', '[1, 5]').optional(),
+      ordered: z.boolean({ error: typeError('true or false', 'ordered: true plays the calls in CALL_ORDER') }).optional(),
+      kinds: weightMap(PROBE_CALLS, 'calls').optional(),
+    })
+    .optional(),
 });
 
 const TARGET_TODO = 'use listener, request, synsent, established or timewait';

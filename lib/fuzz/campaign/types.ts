@@ -60,13 +60,21 @@ export interface GeneratorConfig {
   /**
    * fin (timewait): probability the peer answers the DUT's FIN with FIN+ACK. fastopen (synsent): the
    * bytes the DUT's application hands to a client Fast Open connect — each probe then draws a Fast Open
-   * set-up (FASTOPEN_SETUPS in lib/fuzz/gen-fastopen.ts).
+   * set-up (FASTOPEN_SETUPS in lib/fuzz/gen-fastopen.ts). data (passive targets): bytes on the peer's
+   * setup SYN (a Fast Open child under a no-cookie tcp_fastopen profile).
    */
-  setup: { ts: number; options: TcpOption[]; fin?: number; fastopen?: number };
+  setup: { ts: number; options: TcpOption[]; fin?: number; fastopen?: number; data?: number };
   /** established and timewait targets: reach ESTABLISHED by a passive (listen) or an active (connect) open */
   via: 'passive' | 'active';
   /** sequential targets: probability that a probe carries socket calls / waits around its packet, and their weights (absent: none) */
-  calls?: { p: number; kinds: Record<ProbeCall, number> };
+  calls?: {
+    p: number;
+    /** how many calls a probe carries, uniform in [lo, hi] (absent: 1, or 2 with probability 0.3) */
+    n?: [number, number];
+    /** the drawn calls played in CALL_ORDER (lib/fuzz/probe.ts) rather than as drawn */
+    ordered?: boolean;
+    kinds: Partial<Record<ProbeCall, number>>;
+  };
 }
 
 export interface SysctlProfile {

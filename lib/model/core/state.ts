@@ -261,6 +261,11 @@ export interface Sock {
   readonly rcvWndSym?: string;
   /** rcv_nxt when that ACK was sent (rcv_wup). */
   readonly rcvWup?: number;
+  /**
+   * rcv_wup and the window symbol before a delayed ACK that is not due yet: tcp_select_window moves
+   * rcv_wup only when the ACK leaves, so until delackAt the kernel still tests segments against these (C44).
+   */
+  readonly wupBeforeDelack?: { rcvWup?: number; rcvWndSym?: string };
   readonly synEcn: boolean;
   /** TFO child: SYN-ACK timer count. */
   readonly numTimeout: number;

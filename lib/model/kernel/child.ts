@@ -178,14 +178,27 @@ export function sockSend(
   );
   if (flags & RST) return { ...sock, sent: sock.sent + 1 };
   const accNext = acc ? { ...acc, ace: (5 + acc.ceRcv) & 7 } : undefined;
+  const { wupBeforeDelack: _w, ...rest } = sock;
   return {
-    ...sock,
+    ...rest,
     sent: sock.sent + 1,
     rcvWndSym: wsym,
     rcvWup: sock.rcvNxt,
     ...(acc ? { accecn: accNext } : {}),
-    ...(delayed ? { delackAt: at } : {}),
+    // (a delayed ACK moves rcv_wup only when it leaves: until then the window is the last one sent, C44)
+    // (a socket that never sent has rcv_wup = rcv_isn + 1: tcp_create_openreq_child)
+    ...(delayed ? { delackAt: at, wupBeforeDelack: { rcvWup: sock.rcvWup ?? (sock.rcvIsn + 1) >>> 0, rcvWndSym: sock.rcvWndSym } } : {}),
   };
+}
+
+/**
+ * The socket's receive-window state as the kernel tests a segment against it now: rcv_wup and the
+ * window symbol of the last ACK that left — not of a delayed ACK still pending (C44).
+ */
+export function sentWindowState(st: Step, sock: Sock): Sock {
+  const w = sock.wupBeforeDelack;
+  if (!w || sock.delackAt === undefined || st.now >= sock.delackAt) return sock;
+  return { ...sock, rcvWup: w.rcvWup, rcvWndSym: w.rcvWndSym };
 }
 
 /**
@@ -195,7 +208,7 @@ export function sockSend(
  */
 export function withoutDelack(st: Step, sock: Sock): Sock {
   if (sock.delackAt === undefined) return sock;
-  const { delackAt, ...rest } = sock;
+  const { delackAt, wupBeforeDelack: _w, ...rest } = sock;
   if (st.now >= delackAt) return rest;
   st.cancel(sock.key);
   // it took no IPv4 ID after all

@@ -1,7 +1,7 @@
 // Full sockets: the child's processing of the third ACK (spec §6 step 11), segments for an
 // established connection (§8.6: challenge/duplicate ACKs, RST handling), FIN handling and close().
 import { ACK, CWR, FIN, RST, SYN } from '../../wire/types';
-import { receiveWindow, sockSend, withoutDelack } from './child';
+import { receiveWindow, sentWindowState, sockSend, withoutDelack } from './child';
 import { oowLimited } from './oow-rate-limited';
 import { emitSynAck } from './make-synack';
 import { sendReset } from './send-reset';
@@ -113,7 +113,7 @@ function dataAndFin(st: Step, sock0: Sock, seg: Seg, dataRule: 'child.data' | 'e
       from = sock.rcvNxt;
       st.why('estab.dsack', () => `partial segment ${seg.seq}..${seg.endSeq}: D-SACK [${seg.seq}, ${sock.rcvNxt}], bytes from rcv_nxt queued`);
     } else {
-      const wnd = receiveWindow(st, sock);
+      const wnd = receiveWindow(st, sentWindowState(st, sock));
       if (!before(seg.seq, (sock.rcvNxt + wnd) >>> 0)) {
         const s2 = sockSend(
           st,
@@ -344,9 +344,11 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
   }
   // Sequence acceptability (tcp_sequence): end_seq not before rcv_wup; beyond the right edge only when
   // seq is inside and the receive queue is empty.
-  const wnd = receiveWindow(st, sock);
+  // (a delayed ACK not sent yet has not moved rcv_wup: C44)
+  const sent = sentWindowState(st, sock);
+  const wnd = receiveWindow(st, sent);
   const right = (sock.rcvNxt + wnd) >>> 0;
-  const wup = sock.rcvWup ?? sock.rcvNxt;
+  const wup = sent.rcvWup ?? sock.rcvNxt;
   const acceptable = !before(seg.endSeq, wup) && (!after(seg.endSeq, right) || (!after(seg.seq, right) && !(sock.unread ?? 0)));
   // tcp_reset_check: a RST at rcv_nxt − 1 resets a socket that has received a FIN.
   const resetCheck =
@@ -475,7 +477,13 @@ export function estabRcv(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): void {
     // tcp_ack(FLAG_UPDATE_TS_RECENT) → tcp_replace_ts_recent: an accepted segment whose seq is not after
     // rcv_wup refreshes ts_recent unless its TSval is older (tcp_paws_check with window 0), so the next
     // ACK echoes it (correction C6; older-by-one TSvals leave it: C12).
-    if (ko.ts && s.tsOk && !after(seg.seq, s.rcvWup ?? s.rcvNxt) && ko.tsVal !== s.tsRecent && (s.tsRecent === 0 || ((s.tsRecent - ko.tsVal) | 0) <= 0)) {
+    if (
+      ko.ts &&
+      s.tsOk &&
+      !after(seg.seq, sentWindowState(st, s).rcvWup ?? s.rcvNxt) &&
+      ko.tsVal !== s.tsRecent &&
+      (s.tsRecent === 0 || ((s.tsRecent - ko.tsVal) | 0) <= 0)
+    ) {
       const old = s.tsRecent;
       s = { ...s, tsRecent: ko.tsVal };
       st.why('estab.ts-recent', () => `ts_recent ${old} → ${ko.tsVal}`);

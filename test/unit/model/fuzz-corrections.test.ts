@@ -349,3 +349,17 @@ describe('correction C19: the IPv4 ID of a connection wraps at 65536', () => {
     expect(matchPrediction(r.responses[0], obs, r.state).map((d) => d.field)).to.include('ip.id');
   });
 });
+
+describe('correction C44: a delayed ACK not yet sent has not moved rcv_wup', () => {
+  it('data + FIN (ACK delayed 40 ms), then a pure ACK at the old rcv_nxt: acceptable, nothing sent; after the ACK left, a duplicate ACK', () => {
+    const e = E();
+    const fin = seg(e, passive(e), { flags: 'FA', seq: 1001, ack: 5001, window: 502, payload: data(1), options: TSO(100) }, 20);
+    expect(fin.responses.map((p) => p.atMs)).to.deep.equal([60]);
+    const early = seg(e, fin.state, { flags: 'A', seq: 1001, ack: 5001, window: 502, options: TSO(100) }, 30);
+    expect(early.responses, 'nothing while the FIN’s ACK is delayed').to.deep.equal([]);
+    expect(rules(early)).not.to.include('estab.dupack');
+    expect(early.cancels ?? []).to.deep.equal([]);
+    const late = seg(e, fin.state, { flags: 'A', seq: 1001, ack: 5001, window: 502, options: TSO(100) }, 70);
+    expect(rules(late)).to.include('estab.dupack');
+  });
+});

@@ -103,10 +103,16 @@ export class ModelTrack {
     }
   }
 
-  /** When the model's next timer falls due (model ms; Infinity when none is armed). */
+  /**
+   * When the model's next timer falls due (model ms; Infinity when none is armed): its timers, and a
+   * delayed ACK it predicted for later (the kernel's delayed-ACK timer, which a packet sent before it
+   * replaces, C37) — a step the harness ran after that time was late against it.
+   */
   nextTimerMs(): number {
     this.settle();
-    return this.state.nextDue;
+    let t = this.state.nextDue;
+    for (const p of this.pending) if (p.pred.delack !== undefined && p.pred.atMs > this.now && p.pred.atMs < t) t = p.pred.atMs;
+    return t;
   }
 
   /** Unclaimed predictions (on `flow`, or all when undefined), in send order. */

@@ -139,3 +139,49 @@ describe('runner/model-track: the model alongside a case', () => {
     expect(t.due('a').map((p) => p.pred.atMs)).to.deep.equal([T0 + 32]);
   });
 });
+
+describe('runner/model-track: a delayed ACK is a timer for the lateness check', () => {
+  /** A segment from the peer (port 40000) to the listener, no options. */
+  const seg = (flags: string, seq: number, ack: number, payload = 0): ReturnType<typeof decodeIp> =>
+    decodeIp(
+      buildIp({
+        ip: 4,
+        src: PEER,
+        dst: DUT,
+        sport: 40000,
+        dport: 8080,
+        flags,
+        seq,
+        ack,
+        window: 502,
+        ...(payload ? { payload: new Uint8Array(payload) } : {}),
+      }),
+    );
+
+  it('data + FIN (ACK delayed 40 ms): the next timer is the delayed ACK until it is due or replaced', () => {
+    const env = makeEnv({
+      release: '6.18.44',
+      ip: 4,
+      dut: DUT,
+      peer: PEER,
+      sysctls: { 'net.ipv4.tcp_rmem': '4096 131072 33554432' },
+      fixed: { isn: 5000, tsOff: 0 },
+    });
+    const t = new ModelTrack(env, initialState(env), T0, () => 'a');
+    t.event({ type: 'listen', port: 8080, backlog: 128 }, T0);
+    t.event({ type: 'segment', seg: seg('S', 1000, 0) }, T0);
+    t.take('a');
+    t.event({ type: 'segment', seg: seg('A', 1001, 5001) }, T0 + 10);
+    const own = t.nextTimerMs(); // the model's own timers, all later than a delayed ACK
+    t.event({ type: 'segment', seg: seg('FPA', 1001, 5001, 1) }, T0 + 20);
+    const ack = t.due('a');
+    expect(ack.map((p) => p.pred.delack !== undefined)).to.deep.equal([true]);
+    expect(ack[0].pred.atMs)
+      .to.be.greaterThan(T0 + 20)
+      .and.lessThan(own);
+    expect(t.nextTimerMs()).to.equal(ack[0].pred.atMs);
+    // once model time has reached it, it is a packet due, no longer a timer ahead
+    t.advance(ack[0].pred.atMs);
+    expect(t.nextTimerMs()).to.be.greaterThan(ack[0].pred.atMs);
+  });
+});

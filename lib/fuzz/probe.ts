@@ -166,9 +166,7 @@ export type SetupStep =
  *                    (Both played before the mutated packet; the other flows' answers are judged with
  *                    the probe's, and they are reset after the probe.)
  */
-export type ProbeCall =
-  'again' | 'wait' | 'accept' | 'recv' | 'close' | 'close-listener' | 'listen-in-use' | 'defer-accept' | 'peer-ack' | 'other-syn' | 'other-handshake';
-export const PROBE_CALLS: readonly ProbeCall[] = [
+export const PROBE_CALLS = [
   'again',
   'wait',
   'accept',
@@ -180,7 +178,8 @@ export const PROBE_CALLS: readonly ProbeCall[] = [
   'peer-ack',
   'other-syn',
   'other-handshake',
-];
+] as const;
+export type ProbeCall = (typeof PROBE_CALLS)[number];
 /** Calls added after the first campaigns: left out of a campaign's weights when 0 (its hash stays). */
 export const LATER_CALLS: ReadonlySet<ProbeCall> = new Set(['peer-ack', 'other-syn', 'other-handshake']);
 /**

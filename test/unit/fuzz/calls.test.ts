@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseCaseText } from '../../../lib/case/parse';
 import { parseCampaignText } from '../../../lib/fuzz/campaign-load';
 import { probeAt } from '../../../lib/fuzz/generate';
-import { CALL_ORDER, CALLS_BEFORE, LATER_CALLS, otherIsn, otherPort, type Probe } from '../../../lib/fuzz/probe';
+import { CALL_ORDER, CALLS_BEFORE, LATER_CALLS, otherIsn, otherPort, PROBE_CALLS, type Probe } from '../../../lib/fuzz/probe';
 import { reproCaseYaml } from '../../../lib/fuzz/repro';
 
 const BASE = `name: calls-test
@@ -126,6 +126,9 @@ describe('fuzz calls: peer-ack, other-syn, other-handshake, calls.n', () => {
 });
 
 describe('fuzz calls.ordered and setup.data', () => {
+  it('CALL_ORDER orders every call once', () => {
+    expect([...CALL_ORDER].sort()).to.deep.equal([...PROBE_CALLS].sort());
+  });
   it('ordered: the drawn calls are played in CALL_ORDER (recv, close, wait, peer-ack)', () => {
     const est = `name: e\nseed: 5\nbudget: { probes: 10 }\ntarget: established\nlisten: { port: 8080, backlog: 128 }\n`;
     const c = parseCampaignText(

@@ -318,6 +318,20 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
       );
     return undefined;
   };
+  /** A pure ACK from the peer (port `sport`) to the DUT's port, with a TS option when `ts` is given. */
+  const peerAck = (sport: number, seq: number, ack: number, ts?: { val: number; ecr: number }): Uint8Array =>
+    buildIp({
+      ip,
+      src: a.peer,
+      dst: a.dut,
+      sport,
+      dport: localPort,
+      flags: 'A',
+      seq: seq >>> 0,
+      ack: ack >>> 0,
+      window: 502,
+      options: ts ? [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: ts.val >>> 0, ecr: ts.ecr >>> 0 }] : [],
+    });
   /**
    * other-syn / other-handshake: the campaign's setup SYN from the next other peer port (its own ISN),
    * judged; with `handshake`, the third ACK of the SYN-ACK it drew (none: no ACK). Frames on every flow
@@ -343,18 +357,7 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     if (!synack) return undefined;
     const tsv = synack.tcp.options.find((x) => x[0] === 'ts');
     const withTs = synStep.packet.options.some((o) => o.kind === 'ts') && tsv !== undefined && typeof tsv[1] === 'number';
-    const ackBytes = buildIp({
-      ip,
-      src: a.peer,
-      dst: a.dut,
-      sport: port,
-      dport: localPort,
-      flags: 'A',
-      seq: (isn + 1) >>> 0,
-      ack: ((synack.tcp.seq as number) + 1) >>> 0,
-      window: 502,
-      options: withTs ? [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: probe.peerTsval >>> 0, ecr: tsv![1] as number }] : [],
-    });
+    const ackBytes = peerAck(port, isn + 1, (synack.tcp.seq as number) + 1, withTs ? { val: probe.peerTsval, ecr: tsv![1] as number } : undefined);
     const t2 = nowMs();
     return judgeAfter(api.apply(env, st, { type: 'segment', seg: decodeIp(ackBytes) }, t2), t2, ackBytes);
   };
@@ -432,19 +435,8 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
       case 'peer-ack': {
         // The peer acknowledges everything the DUT sent, at the DUT's rcv_nxt (nothing seen yet: no call).
         if (dutSaid.rcvNxt === undefined || dutSaid.sndMax === undefined) return undefined;
-        const ts = dutSaid.tsval !== undefined && dutSaid.tsecr !== undefined;
-        const bytes = buildIp({
-          ip,
-          src: a.peer,
-          dst: a.dut,
-          sport: peerPort,
-          dport: localPort,
-          flags: 'A',
-          seq: dutSaid.rcvNxt,
-          ack: dutSaid.sndMax,
-          window: 502,
-          options: ts ? [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: dutSaid.tsecr!, ecr: dutSaid.tsval! }] : [],
-        });
+        const ts = dutSaid.tsval !== undefined && dutSaid.tsecr !== undefined ? { val: dutSaid.tsecr, ecr: dutSaid.tsval } : undefined;
+        const bytes = peerAck(peerPort, dutSaid.rcvNxt, dutSaid.sndMax, ts);
         const t = nowMs();
         return judgeAfter(api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t), t, bytes);
       }
@@ -639,34 +631,28 @@ export async function runSequenceProbe(ctx: SequenceContext, probe: Probe): Prom
     // (kills a request socket; an established child that took data stays and is drained later).
     // An IPv4 frag_needed may have lowered the path MTU for the next probes (a route exception): forget it.
     if (probe.ip === 4 && probe.mutated.icmp?.mtu !== undefined) await lab.agent.call('linkSetup', { script: 'route flush cache\n' });
+    /** A RST from the peer (port `sport`) at `seq`, to the DUT's `dport`. */
+    const resetAt = (sport: number, dport: number, seq: number): void =>
+      lab.injector.send(buildIp({ ip, src: a.peer, dst: a.dut, sport, dport, flags: 'R', seq: seq >>> 0, window: 0 }), 'link');
     for (const e of earlierFds) await lab.agent.call('close', { fd: e });
     if (fd !== undefined) await lab.agent.call('close', { fd });
     else if (ctx.listen && !closed) {
-      lab.injector.send(
-        buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: ctx.listen.port, flags: 'R', seq: (probe.peerIsn + 1) >>> 0, window: 0 }),
-        'link',
-      );
+      resetAt(probe.sport, ctx.listen.port, probe.peerIsn + 1);
       // A setup SYN with data (setup.data) may have made a Fast Open child, whose rcv_nxt is past the data.
       const synData = probe.setup.find((x) => x.kind === 'send' && x.what === 'syn');
       const len = synData?.kind === 'send' ? synData.packet.payload.length : 0;
-      if (len)
-        lab.injector.send(
-          buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: ctx.listen.port, flags: 'R', seq: (probe.peerIsn + 1 + len) >>> 0, window: 0 }),
-          'link',
-        );
+      if (len) resetAt(probe.sport, ctx.listen.port, probe.peerIsn + 1 + len);
     }
     // Other flows (other-syn, other-handshake): a RST at rcv_nxt ends a request or a child (a child stays
     // in the accept queue, which the campaign drains).
-    for (const o of others)
-      lab.injector.send(buildIp({ ip, src: a.peer, dst: a.dut, sport: o.port, dport: localPort, flags: 'R', seq: (o.isn + 1) >>> 0, window: 0 }), 'link');
+    for (const o of others) resetAt(o.port, localPort, o.isn + 1);
     if (closed && localPort) {
       // A closed connection lingers as a FIN_WAIT2 or TIME_WAIT socket (rcv_nxt peer.isn+1 or +2): an
       // in-window RST at either ends it (tcp_rfc1337=0) instead of leaving it for 60 s.
       // A SYN the timewait socket let through made a request socket whose rcv_nxt is its seq + 1: a
       // RST there ends it, or request sockets pile up into the SYN queue until syncookies start.
       const seqs = [probe.peerIsn + 1, probe.peerIsn + 2, ...(synSeq !== undefined ? [synSeq + 1] : [])];
-      for (const s of seqs)
-        lab.injector.send(buildIp({ ip, src: a.peer, dst: a.dut, sport: probe.sport, dport: localPort, flags: 'R', seq: s >>> 0, window: 0 }), 'link');
+      for (const s of seqs) resetAt(probe.sport, localPort, s);
     }
   }
 }

@@ -32,16 +32,21 @@ export class ClockOffset {
     return [r - b, r - a];
   }
 
-  /** Folds one sample into the estimate: their intersection, or the sample alone when they are disjoint (the clock was set). */
-  private fold([lo, hi]: [bigint, bigint]): void {
-    if (this.hi < this.lo || hi < this.lo || lo > this.hi) [this.lo, this.hi] = [lo, hi];
+  /** Folds one sample into the estimate: their intersection, or the sample alone when they are disjoint (the clock was set); true then. */
+  private fold([lo, hi]: [bigint, bigint]): boolean {
+    const fresh = this.hi < this.lo || hi < this.lo || lo > this.hi;
+    if (fresh) [this.lo, this.hi] = [lo, hi];
     else [this.lo, this.hi] = [lo > this.lo ? lo : this.lo, hi < this.hi ? hi : this.hi];
+    return fresh;
   }
 
-  /** The current best offset (the middle of the interval), after one new sample (more while it is wide). */
+  /**
+   * The current best offset (the middle of the interval), after one new sample — and, when that sample
+   * started the estimate afresh (the first call, a set clock) and left it wide, a few more to narrow it
+   * (the capture's drain calls this each time: a settled estimate costs one sample).
+   */
   now(): bigint {
-    this.fold(this.sample());
-    for (let i = 0; i < SAMPLES_WHEN_WIDE && this.hi - this.lo > WIDE_NS; i++) this.fold(this.sample());
+    if (this.fold(this.sample())) for (let i = 0; i < SAMPLES_WHEN_WIDE && this.hi - this.lo > WIDE_NS; i++) this.fold(this.sample());
     return (this.lo + this.hi) / 2n;
   }
 

@@ -264,6 +264,26 @@ describe('packetdrill compiler', () => {
     expect(late.steps.filter((s) => s.kind === 'call').map((s) => (s as { op: string; blocking?: true }).blocking)).to.deep.equal([undefined]);
   });
 
+  it("a blocking call whose range ends after the script's last event ends by a kernel timer: its window has the timer wheel's granule too", () => {
+    const text =
+      [
+        `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 5`,
+        `+0 setsockopt(5, IPPROTO_TCP, TCP_SYNCNT, [1], 4) = 0`,
+        `+0 setsockopt(5, SOL_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = 0`,
+        `+0 connect(5, ..., ...) = 0`,
+        `+0...3.000 write(5, ..., 2000) = -1 ETIMEDOUT (Connection Timed Out)`,
+        `+0 > S 0:1420(1420) <mss 1460,nop,nop,sackOK,nop,wscale 8,FO abcd1234,nop,nop>`,
+        `+1 > S 0:0(0) <mss 1460,nop,nop,sackOK,nop,wscale 8>`,
+        `+2.005 close(5) = 0`,
+      ].join('\n') + '\n';
+    const c = scriptToCase(text, 'x.pkt');
+    const complete = c.steps.find((s) => s.kind === 'call' && s.op === 'complete') as { timeout: number; expect: unknown };
+    expect(complete.expect).to.deep.equal({ err: 'ETIMEDOUT' });
+    // 2 s after the last event (the SYN retransmission at 1 s), + tolerance 4 + slack 6, + the 3 s timer's granule (HZ=250: 256 ms)
+    expect(complete.timeout).to.equal(2000 + 4 + 6 + 256);
+    expect(c.source!.notes.some((n) => n.includes('a blocked call it ends'))).to.equal(true);
+  });
+
   it('ip tcp_metrics flush: nothing before the first call (a fresh namespace); after it, a step that flushes (and any sysctls of the same line first)', () => {
     const c = scriptToCase(
       [

@@ -20,11 +20,17 @@ export type CallMessage = { ready: true } | { id: number; started: number } | { 
 
 const nowMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
 
+/** Test-only (harness/runner/test-knobs.ts): how long the thread sits on a call's result before reporting it. */
+const reportDelayMs = Number(process.env.SYNH_TEST_CALL_REPORT_DELAY ?? 0);
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
 parentPort?.postMessage({ ready: true } satisfies CallMessage);
 parentPort?.on('message', (m: CallRequest) => {
   const data = Buffer.from(m.hex, 'hex');
   const to = m.addr !== undefined ? Buffer.from(m.addr, 'base64') : null;
   parentPort!.postMessage({ id: m.id, started: nowMs() } satisfies CallMessage);
   const r = to ? libc.sendto(m.fd, data, m.flags, to) : libc.send(m.fd, data, m.flags);
-  parentPort!.postMessage({ id: m.id, ret: r.ret, errno: r.ret < 0 ? r.errno : 0, ended: nowMs() } satisfies CallMessage);
+  const ended = nowMs();
+  if (reportDelayMs > 0) Atomics.wait(sleeper, 0, 0, reportDelayMs);
+  parentPort!.postMessage({ id: m.id, ret: r.ret, errno: r.ret < 0 ? r.errno : 0, ended } satisfies CallMessage);
 });

@@ -10,6 +10,11 @@
 //       a `wait` step of that case wakes <ms> after its end instead of at it (first attempt only), as
 //       a harness on a loaded machine or in a slow guest does: a kernel timer may fire meanwhile.
 //
+//   SYNH_TEST_CALL_REPORT_DELAY=<ms>
+//       the DUT agent's call threads (harness/agent/call-worker.ts) report a blocking call's return
+//       <ms> after it returned, as a thread the loaded machine did not run at once: the call's own
+//       return time must still be what its window judges.
+//
 //   SYNH_TEST_CAPTURE_BUFFER=<bytes>
 //       open every lab's capture with a libpcap buffer of <bytes> (below the 4 MiB minimum: a few
 //       frames), so that a burst overflows it and the kernel drops frames — the case must then be an

@@ -3,7 +3,7 @@
 import { CORPUS } from '../unit/packetdrill/corpus';
 import { expect } from 'chai';
 import { spawnSync } from 'child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
@@ -92,6 +92,36 @@ describe('packetdrill scripts: synh run on the real kernel', function () {
       expect(no.stderr).to.equal(
         `synh import: ${mtu}: a link MTU (1400) cannot be written in a YAML case file yet — run the script itself (synh run script.pkt)\n`,
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a blocking call is judged by when it returned, not by when the harness heard of it; one the kernel keeps blocked fails', () => {
+    // The call thread sits 300 ms on the return (the test-only knob, harness/runner/test-knobs.ts), as a
+    // thread a loaded machine does not run at once: the call returned within its range, so it passes.
+    const script = 'test/fixtures/packetdrill/blocking-sendto.pkt';
+    const env = { ...process.env, SYNH_TEST_CALL_REPORT_DELAY: '300' };
+    const run = (file: string) =>
+      JSON.parse(spawnSync(process.execPath, ['bin/synh', 'run', '--no-write', '--json', file], { encoding: 'utf8', env }).stdout) as Summary;
+    const late = run(script);
+    expect(late.cases.map((c) => [c.status, c.message])).to.deep.equal([
+      ['pass', undefined],
+      ['pass', undefined],
+    ]);
+    // The SYN-ACK that releases it comes 40 ms after the range ends: still blocked when the window (and
+    // the grace after it) closed — the kernel's doing, the same in every attempt, so it fails.
+    const dir = mkdtempSync(join(tmpdir(), 'synh-blocked-'));
+    try {
+      const held = join(dir, 'held.pkt');
+      writeFileSync(held, readFileSync(script, 'utf8').replace(' +.01 < S. 1234:1234(0)', ' +.05 < S. 1234:1234(0)'));
+      const r = run(held);
+      for (const c of r.cases) {
+        expect(c.status).to.equal('fail');
+        expect(c.message).to.match(
+          /^step 4 call: complete failed: ETIMEDOUT — the call is still blocked .*re-run: harness too slow: a blocked call's thread was late at step 4, then/,
+        );
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

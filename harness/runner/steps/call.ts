@@ -5,7 +5,7 @@
 import type { CallStep } from '../../../lib/case';
 import { callOutcome } from '../../../lib/match/call-check';
 import { modelCall } from '../../../lib/match/model-events';
-import type { StepOutcome } from '../../../lib/match/verdict';
+import type { FieldDiff, StepOutcome } from '../../../lib/match/verdict';
 import type { Reply } from '../../agent/protocol';
 import type { CaseContext } from '../case-context';
 import { openConnection, openListener, openSocket } from '../case-setup';
@@ -19,6 +19,8 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
   let value: unknown;
   let data: Uint8Array | undefined;
   let accepted = false;
+  /** a blocking call that returned after its window (ms after it; undefined: still blocked after the grace) */
+  let late: { windowMs: number; afterMs: number | undefined } | undefined;
   switch (s.op) {
     case 'accept': {
       const x = await agent.accept(cx.fdOf('listener'), s.timeout);
@@ -55,6 +57,21 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
       const x = await agent.callWait(b.id, s.timeout);
       if (!x.result?.pending) cx.blockingCall = undefined;
       r = x;
+      if (x.result?.pending) {
+        // Still blocked when the window closed — or returned in time on a thread (or an agent loop) the
+        // loaded machine had not run yet. Ask again: the call's own return time, not how soon we heard
+        // of it, is what the window judges.
+        const y = await agent.callWait(b.id, COMPLETE_GRACE_MS);
+        if (!y.result?.pending) cx.blockingCall = undefined;
+        const lateMs = !y.result?.pending && y.at !== undefined ? y.at - nsToMs(asked) - s.timeout : undefined;
+        if (lateMs !== undefined) r = y;
+        if (lateMs === undefined || lateMs > 0) {
+          late = { windowMs: s.timeout, afterMs: lateMs };
+          // the grace is the harness's choice, not its lateness: an on-time harness would have ended
+          // the step with the window (lateness.ts must not count the grace against it)
+          cx.tookEffect(asked, asked + msToNs(s.timeout), s.timeout);
+        }
+      }
       break;
     }
     case 'recv': {
@@ -147,5 +164,16 @@ export async function runCall(cx: CaseContext, s: CallStep): Promise<StepOutcome
     cx.stimulus(at);
     cx.tookEffect(at, msToNs(r.at + r.ms), r.ms);
   }
-  return callOutcome(s, r, value, data);
+  const out = callOutcome(s, r, value, data);
+  if (late === undefined) return out;
+  // a miss on time by a call's thread: the machine's scheduling as much as the kernel's (re-run, lateness.ts)
+  const when: FieldDiff = {
+    field: 'at',
+    expected: `returned within ${late.windowMs} ms`,
+    observed: late.afterMs !== undefined ? `returned ${Math.round(late.afterMs)} ms after that` : `still blocked ${COMPLETE_GRACE_MS} ms after that`,
+  };
+  return { ...out, ok: false, message: out.message ?? `complete ok (ret ${r.ret}) ${when.observed}`, diffs: [...(out.diffs ?? []), when], blockedThread: true };
 }
+
+/** How long a `complete` step waits past its window for a blocked call (whose return time it then judges). */
+export const COMPLETE_GRACE_MS = 1000;

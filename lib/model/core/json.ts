@@ -29,8 +29,11 @@ function isFieldSym(f: FieldExpect | Num): f is Num {
   return typeof f === 'object' && f !== null && 'sym' in f && isSym(f as Num);
 }
 
-/** Non-zero auto flow label of a stateless IPv6 packet (hash-derived). §9 */
-export const ANY_FLOW: FieldExpect = { range: [1, 0xfffff] };
+/**
+ * Auto flow label of a stateless IPv6 packet (ip6_make_flowlabel: 20 bits of the rotated flow hash,
+ * which is never 0 as a whole but whose 20 bits may all be, for about one 4-tuple in 2^20). §9, correction C45
+ */
+export const ANY_FLOW: FieldExpect = { range: [0, 0xfffff] };
 
 export function tsvalExpect(off: Num, approxMs: number, tolMs: number, low6?: number, bindAs?: string): FieldExpect {
   if (low6 === undefined) return bindAs === undefined ? { tsval: { off, approxMs, tolMs } } : { tsval: { off, approxMs, tolMs, bindAs } };

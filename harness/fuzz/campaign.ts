@@ -622,7 +622,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
             taken.map((x) => x.p),
           );
           undrained += taken.length;
-          const outcomes = judger?.ready ? judger.judgeSeq(envParams!, listen, flows).then((r) => r.outcomes) : Promise.resolve(judgeBatch(seqCtx!, flows));
+          const outcomes = judger?.ready ? judger.judgeSeq(envParams!, listen, flows) : Promise.resolve(judgeBatch(seqCtx!, flows));
           outcomes.catch(() => undefined); // awaited by settle(); not unhandled if a failure stops the run first
           judging = { taken, outcomes };
         }

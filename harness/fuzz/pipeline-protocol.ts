@@ -3,7 +3,7 @@
 // never as per-packet objects, and go back and forth without copies: a chunk's probe frames are made
 // by a worker, sent by the main thread, and handed back to the worker with the replies to be judged.
 
-import type { FlowOutcome, PlayedFlow } from '../../lib/fuzz/sequence-judge';
+import type { PackedFlows, PackedOutcomes } from '../../lib/fuzz/played-pack';
 
 export interface Ends {
   src: string;
@@ -59,8 +59,8 @@ export type Request =
       type: 'judgeSeq';
       env: Record<4 | 6, EnvParams>;
       listen: { port: number; backlog: number };
-      /** A batch of stateful probes as the batched sequence engine played them (lib/fuzz/sequence-judge.ts). */
-      flows: PlayedFlow[];
+      /** A batch of stateful probes as the batched sequence engine played them (lib/fuzz/sequence-judge.ts), packed (played-pack.ts). */
+      flows: PackedFlows;
     };
 
 /** `busyMs`: how long the worker worked on the request (for balancing the work between CPUs). */
@@ -94,7 +94,7 @@ export interface JudgeReply {
 export interface JudgeSeqReply {
   id: number;
   type: 'judgeSeq';
-  outcomes: FlowOutcome[];
+  outcomes: PackedOutcomes;
   busyMs: number;
 }
 

@@ -9,6 +9,7 @@ import { loadModel } from './model-api';
 import { EnvParams, groupReplies, JudgedDivergence, JudgeReply, JudgeSeqReply, Reply, Request } from './pipeline-protocol';
 import type { ModelEnv, ModelState } from '../../lib/model';
 import { judgeFlow } from '../../lib/fuzz/sequence-judge';
+import { packOutcomes, unpackFlows } from '../../lib/fuzz/played-pack';
 import { probeFrames } from './probe-frames';
 import { campaignModelSockopts, socketOptionsOf } from './sockopts';
 
@@ -43,8 +44,8 @@ function judgeSeq(m: Extract<Request, { type: 'judgeSeq' }>): JudgeSeqReply {
     return v;
   };
   const by = { 4: at(4), 6: at(6) };
-  const outcomes = m.flows.map((f) => judgeFlow(api, by[f.ip].env, by[f.ip].base, f));
-  return { id: m.id, type: 'judgeSeq', outcomes, busyMs: 0 };
+  const outcomes = unpackFlows(m.flows).map((f) => judgeFlow(api, by[f.ip].env, by[f.ip].base, f));
+  return { id: m.id, type: 'judgeSeq', outcomes: packOutcomes(outcomes), busyMs: 0 };
 }
 
 function judge(m: Extract<Request, { type: 'judge' }>): JudgeReply {
@@ -98,7 +99,8 @@ parentPort!.on('message', (m: Request) => {
   } catch (e) {
     r = { id: m.id, type: 'error', message: (e as Error).stack ?? String(e) };
   }
-  const transfer = r.type === 'gen' ? [r.probes.buf, r.probes.offs.buffer as ArrayBuffer] : [];
+  const transfer =
+    r.type === 'gen' ? [r.probes.buf, r.probes.offs.buffer as ArrayBuffer] : r.type === 'judgeSeq' ? [r.outcomes.pathOf.buffer as ArrayBuffer] : [];
   parentPort!.postMessage(r, transfer);
 });
 

@@ -4,7 +4,8 @@ import { Worker } from 'worker_threads';
 import type { Campaign } from '../../lib/fuzz/campaign';
 import { compiledMirror, REPO_ROOT } from '../compiled-mirror';
 import type { EnvParams, GenReply, JudgeReply, JudgeSeqReply, Link, Packed, Reply, Request } from './pipeline-protocol';
-import type { PlayedFlow } from '../../lib/fuzz/sequence-judge';
+import { packedFlowBuffers, packFlows, unpackOutcomes } from '../../lib/fuzz/played-pack';
+import type { FlowOutcome, PlayedFlow } from '../../lib/fuzz/sequence-judge';
 
 type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
 
@@ -91,8 +92,9 @@ export class PipelineWorker {
   }
 
   /** Judge a played batch of stateful probes (batch-sequence.ts), each flow from the listener's state. */
-  judgeSeq(env: Record<4 | 6, EnvParams>, listen: { port: number; backlog: number }, flows: PlayedFlow[]): Promise<JudgeSeqReply> {
-    return this.call<JudgeSeqReply>({ type: 'judgeSeq', env, listen, flows });
+  judgeSeq(env: Record<4 | 6, EnvParams>, listen: { port: number; backlog: number }, flows: PlayedFlow[]): Promise<FlowOutcome[]> {
+    const packed = packFlows(flows);
+    return this.call<JudgeSeqReply>({ type: 'judgeSeq', env, listen, flows: packed }, packedFlowBuffers(packed)).then((r) => unpackOutcomes(r.outcomes));
   }
 
   async close(): Promise<void> {

@@ -85,6 +85,10 @@ export class BatchEngine {
   private sentinelSeq = 1;
   /** flow key → slot in the current batch + 1 (0: no open flow; SENTINEL: the sentinel). */
   private readonly open = new Int32Array(2 << 16);
+  /** Inside session(): the capture is set up for run(). */
+  private inSession = false;
+  /** Frames the ring has captured since the session started. */
+  private sessionPackets = 0;
 
   constructor(
     private readonly lab: Lab,
@@ -109,7 +113,7 @@ export class BatchEngine {
    * when the ring dropped a frame, and an Error when a sentinel's answer never came.
    */
   run(probes: PackedFrames): { replies: ChunkReplies; stats: BatchStats } {
-    pinToCurrentCpu();
+    if (!this.inSession) return this.session(() => this.run(probes));
     const ring = this.ring;
     const mem = ring.mem;
     const open = this.open;
@@ -136,8 +140,7 @@ export class BatchEngine {
       capture: { packets: 0, drops: 0, delivered: 0 },
     };
     const t0 = process.hrtime.bigint();
-    const resume = pauseCapture(this.lab.capture);
-    ring.start();
+    const packets0 = this.sessionPackets;
     try {
       let k = 0;
       while (k < n || owed.length) {
@@ -229,18 +232,42 @@ export class BatchEngine {
         if (sentinelKey >= 0) open[sentinelKey] = 0;
         stats.probes += m;
       }
+      // (the ring's counters run from the session's start: a drop anywhere in it voids this run too)
       const c = ring.counters();
-      stats.capture = { packets: c.packets, drops: c.drops, delivered: c.packets };
+      this.sessionPackets = c.packets;
+      stats.capture = { packets: c.packets - packets0, drops: c.drops, delivered: c.packets - packets0 };
       if (c.drops > 0 || ring.losing > 0) throw new CaptureDropError(Math.max(c.drops, ring.losing), `${ring.ifname} (packet ring)`);
       if (ring.truncated > 0) throw new Error(`capture on ${ring.ifname}: ${ring.truncated} frame(s) truncated in the packet ring: the result is void`);
-    } finally {
-      ring.stop();
+    } catch (e) {
       this.open.fill(0);
-      resume();
+      throw e;
     }
     roffs[nr] = rpos;
     stats.elapsedMs = Number(process.hrtime.bigint() - t0) / 1e6;
     return { replies: { buf: rbuf.subarray(0, rpos), offs: roffs.subarray(0, nr + 1), probe: rprobe.subarray(0, nr), n: nr, sentMs }, stats };
+  }
+
+  /**
+   * Runs `fn`, whose run() calls (the rounds of one batch of stateful probes) share one capture set-up:
+   * the libpcap capture paused and the packet ring started once, not around every run (six socket
+   * options a run). The ring captures between runs too: a frame the DUT sends after one round's
+   * sentinel is taken by the next round, on its flow, before that round's own answers — never lost.
+   */
+  session<T>(fn: () => T): T {
+    if (this.inSession) return fn();
+    pinToCurrentCpu();
+    const resume = pauseCapture(this.lab.capture);
+    this.ring.start();
+    this.inSession = true;
+    this.sessionPackets = 0;
+    try {
+      return fn();
+    } finally {
+      this.inSession = false;
+      this.ring.stop();
+      this.open.fill(0);
+      resume();
+    }
   }
 
   /** The next free TX slot; waits briefly for the kernel to release one (normally free at once). */

@@ -2,11 +2,20 @@
 // (TX ring slots, the RX ring): which flow a frame belongs to, the sentinel, and the clean-up RST.
 // Frames start at the Ethernet header, at offset `s` of the array given.
 
-/** Flow key of a probe frame: family bit (IPv6) + the peer's source port. */
+/**
+ * Flow key of a probe frame: family bit (IPv6) + the peer's source port — for an ICMP error, the
+ * flow it quotes (the DUT's segment: the peer's port is its destination port).
+ */
 export function probeKey(f: Uint8Array, s: number): number {
   const v = f[s + 14] >> 4;
   const off = s + 14 + (v === 4 ? (f[s + 14] & 0x0f) * 4 : 40);
-  return ((v === 6 ? 1 : 0) << 16) | (f[off] << 8) | f[off + 1];
+  const fam = (v === 6 ? 1 : 0) << 16;
+  if (f[s + 14 + (v === 4 ? 9 : 6)] === (v === 4 ? 1 : 58)) {
+    const q = off + 8;
+    const qt = q + (v === 4 ? (f[q] & 0x0f) * 4 : 40);
+    return fam | (f[qt + 2] << 8) | f[qt + 3];
+  }
+  return fam | (f[off] << 8) | f[off + 1];
 }
 
 /** Flow key of a frame the DUT sent: family bit (IPv6) + the destination port (the peer's). */

@@ -14,7 +14,7 @@
 // its children and the batch's stay within the backlog). A probe is handed back to the sequential
 // engine when the batch cannot judge it without its verdict depending on timing (AloneWhy).
 import { batchLimit, roundsOf, splitReplies } from '../../lib/fuzz/batch-plan';
-import { bindingsFor, Probe, ProbeBindings, probePacketSpec } from '../../lib/fuzz/probe';
+import { bindingsFor, Probe, ProbeBindings, probePacketBytes } from '../../lib/fuzz/probe';
 import { bindCapture, FlowOutcome, judgeFlow, PlayedFlow, playedFlow } from '../../lib/fuzz/sequence-judge';
 import { buildIp } from '../../lib/wire/build';
 import { decodeEthernet } from '../../lib/wire/decode';
@@ -73,72 +73,75 @@ export function playSequenceBatch(ctx: SequenceContext, probes: readonly Probe[]
   const eth = ethHeaderOf(lab);
   const ends = { 4: { src: lab.addr.v4.peer, dst: lab.addr.v4.dut, dport: port }, 6: { src: lab.addr.v6.peer, dst: lab.addr.v6.dut, dport: port } };
   const drops0 = softnetDropped();
-  try {
-    for (;;) {
-      const live: Live[] = [];
-      const sent: Uint8Array[] = [];
-      for (const f of flows) {
-        if (f.done) continue;
-        const k = f.flow.rounds.length;
-        try {
-          sent.push(buildIp(probePacketSpec(f.probe, f.steps[k].packet, bindingsFor(f.probe, f.captured), ends[f.probe.ip])));
-        } catch (e) {
-          // (a value no capture bound: judged up to here; alone, the sequential engine says what it says)
-          f.flow.stopped = { why: 'unbound', text: `${f.steps[k].what}: ${(e as Error).message}` };
-          f.done = true;
-          continue;
+  // (one capture set-up for every round and the clean-up: BatchEngine.session)
+  engine.session(() => {
+    try {
+      for (;;) {
+        const live: Live[] = [];
+        const sent: Uint8Array[] = [];
+        for (const f of flows) {
+          if (f.done) continue;
+          const k = f.flow.rounds.length;
+          try {
+            sent.push(probePacketBytes(f.probe, f.steps[k].packet, bindingsFor(f.probe, f.captured), ends[f.probe.ip]));
+          } catch (e) {
+            // (a value no capture bound: judged up to here; alone, the sequential engine says what it says)
+            f.flow.stopped = { why: 'unbound', text: `${f.steps[k].what}: ${(e as Error).message}` };
+            f.done = true;
+            continue;
+          }
+          live.push(f);
         }
-        live.push(f);
-      }
-      if (live.length === 0) break;
-      const { replies } = engine.run(
-        packFrames(
-          sent.map((bytes) => ({ bytes })),
-          eth,
-        ),
-      );
-      // (when the sentinel's answer was in: every answer of the round came before it)
-      const tEnd = nowMs();
-      stats.rounds++;
-      const frames: Uint8Array[] = [];
-      // (views: the engine's reply buffer is this run's own)
-      for (let j = 0; j < replies.n; j++) frames.push(replies.buf.subarray(replies.offs[j], replies.offs[j + 1]));
-      const per = splitReplies(live.length, frames, replies.probe);
-      for (let i = 0; i < live.length; i++) {
-        const f = live[i];
-        const t = replies.sentMs[i];
-        const step = f.steps[f.flow.rounds.length];
-        // The packet went out between the round's start and tEnd (its time t is interpolated, as the
-        // listener engine does): a slow round (the softirq deferred, the machine loaded) leaves the
-        // time the DUT stamped on its answers known only to within that span.
-        if (tEnd - t > ROUND_SPAN_MS) {
-          f.flow.stopped = {
-            why: 'slow',
-            text: `${step.what}: ${(tEnd - t).toFixed(1)} ms from the packet to the sentinel's answer (over ${ROUND_SPAN_MS} ms: the answers' times are not known closely enough)`,
-            retry: true,
-          };
-          f.done = true;
-          continue;
+        if (live.length === 0) break;
+        const { replies } = engine.run(
+          packFrames(
+            sent.map((bytes) => ({ bytes })),
+            eth,
+          ),
+        );
+        // (when the sentinel's answer was in: every answer of the round came before it)
+        const tEnd = nowMs();
+        stats.rounds++;
+        const frames: Uint8Array[] = [];
+        // (views: the engine's reply buffer is this run's own)
+        for (let j = 0; j < replies.n; j++) frames.push(replies.buf.subarray(replies.offs[j], replies.offs[j + 1]));
+        const per = splitReplies(live.length, frames, replies.probe);
+        for (let i = 0; i < live.length; i++) {
+          const f = live[i];
+          const t = replies.sentMs[i];
+          const step = f.steps[f.flow.rounds.length];
+          // The packet went out between the round's start and tEnd (its time t is interpolated, as the
+          // listener engine does): a slow round (the softirq deferred, the machine loaded) leaves the
+          // time the DUT stamped on its answers known only to within that span.
+          if (tEnd - t > ROUND_SPAN_MS) {
+            f.flow.stopped = {
+              why: 'slow',
+              text: `${step.what}: ${(tEnd - t).toFixed(1)} ms from the packet to the sentinel's answer (over ${ROUND_SPAN_MS} ms: the answers' times are not known closely enough)`,
+              retry: true,
+            };
+            f.done = true;
+            continue;
+          }
+          f.flow.rounds.push({ bytes: sent[i], t, tEnd, frames: per[i] });
+          if (step.last) f.done = true;
+          else if (step.capture)
+            bindCapture(
+              step.capture,
+              per[i].map((b) => toPacketJson(decodeEthernet(b))!),
+              f.captured,
+            );
         }
-        f.flow.rounds.push({ bytes: sent[i], t, tEnd, frames: per[i] });
-        if (step.last) f.done = true;
-        else if (step.capture)
-          bindCapture(
-            step.capture,
-            per[i].map((b) => toPacketJson(decodeEthernet(b))!),
-            f.captured,
-          );
       }
+    } finally {
+      // Clean-up: a RST at the peer's ISN + 1 on every flow (kills a request socket; an established
+      // child that took data answers with a challenge ACK and waits in the accept queue to be drained).
+      // Sent as a round with its own sentinel, so the next batch meets a listener that processed them.
+      const rsts = flows.map(({ probe: p }) => ({
+        bytes: buildIp({ ip: p.ip, src: ends[p.ip].src, dst: ends[p.ip].dst, sport: p.sport, dport: port, flags: 'R', seq: (p.peerIsn + 1) >>> 0, window: 0 }),
+      }));
+      engine.run(packFrames(rsts, eth));
     }
-  } finally {
-    // Clean-up: a RST at the peer's ISN + 1 on every flow (kills a request socket; an established
-    // child that took data answers with a challenge ACK and waits in the accept queue to be drained).
-    // Sent as a round with its own sentinel, so the next batch meets a listener that processed them.
-    const rsts = flows.map(({ probe: p }) => ({
-      bytes: buildIp({ ip: p.ip, src: ends[p.ip].src, dst: ends[p.ip].dst, sport: p.sport, dport: port, flags: 'R', seq: (p.peerIsn + 1) >>> 0, window: 0 }),
-    }));
-    engine.run(packFrames(rsts, eth));
-  }
+  });
   // Our own overload (the ingress backlog dropped frames) proves nothing: every probe again.
   const dropped = softnetDropped() - drops0;
   if (dropped > 0)

@@ -16,6 +16,7 @@
 // limit is finite. The per-socket rate limit (tcp_invalid_ratelimit) is per flow, the syncookie overflow stamp
 // is set by each flow's own SYN within the batch's first milliseconds (the cookie check only asks for
 // one in the last 2 minutes).
+import { isIcmpError } from '../wire/icmp-names';
 import type { Probe, ProbePacket, SetupStep } from './probe';
 
 /** The thresholds that couple a listener's flows (from the model's env and listener). */
@@ -77,7 +78,13 @@ export interface Round {
 export function notBatchable(probe: Probe): string | undefined {
   if (probe.target === 'listener') return 'listener probes go through the listener engine';
   for (const s of probe.setup) if (s.kind !== 'send' && s.kind !== 'capture') return `its setup has a ${s.kind}() call`;
-  if (probe.mutated.icmp) return 'its packet is an ICMP error (built apart; an IPv4 frag_needed is followed by a route cache flush)';
+  const icmp = probe.mutated.icmp;
+  if (icmp) {
+    // (what an ICMP message reaches beyond its own flow, or answers with, keeps it out)
+    if (icmp.mtu !== undefined) return 'its packet is an ICMP error that lowers the path MTU, which every flow to the peer shares';
+    if (icmp.quote.otherPort) return 'its ICMP error quotes the next peer port, which another probe of the batch may hold';
+    if (!isIcmpError(probe.ip, icmp.type)) return 'its ICMP message is no error: it is answered in ICMP, which the batch does not capture';
+  }
   const calls = [...(probe.before ?? []), ...(probe.after ?? [])];
   if (probe.before?.length || calls.some((c) => c !== 'again')) return `it carries socket calls or waits (${calls.join(', ')})`;
   return undefined;

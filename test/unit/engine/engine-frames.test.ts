@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import { isSynAck, probeKey, replyKey, writeCleanupRst, writeSentinel } from '../../../harness/engine/engine-frames';
 import { Prng } from '../../../lib/util/prng';
-import { buildFrame } from '../../../lib/wire/build';
+import { buildFrame, buildIp } from '../../../lib/wire/build';
+import { buildIcmp, quotePacket } from '../../../lib/wire/build-icmp';
 import { decodeEthernet } from '../../../lib/wire/decode';
 
 const T = '02:00:00:00:00:02';
@@ -88,5 +89,17 @@ describe('bulk engine frames', () => {
     const k4 = probeKey(buildFrame({ ip: 4, src: ENDS[4].peer, dst: ENDS[4].dut, sport: 40000, dport: 8080 }, T, D), 0);
     const k6 = probeKey(buildFrame({ ip: 6, src: ENDS[6].peer, dst: ENDS[6].dut, sport: 40000, dport: 8080 }, T, D), 0);
     expect(k4).to.not.equal(k6);
+  });
+
+  it("an ICMP error's key is the flow it quotes (the DUT's segment to the peer's port), so its answers land on that flow", () => {
+    for (const ip of [4, 6] as const) {
+      const probe = buildFrame({ ip, src: ENDS[ip].peer, dst: ENDS[ip].dut, sport: 40000, dport: 8080, flags: 'S' }, T, D);
+      const dutSeg = buildIp({ ip, src: ENDS[ip].dut, dst: ENDS[ip].peer, sport: 8080, dport: 40000, flags: 'SA', seq: 7, ack: 1 });
+      const icmp = buildIcmp({ ip, src: ENDS[ip].peer, dst: ENDS[ip].dut, type: ip === 4 ? 3 : 1, code: ip === 4 ? 1 : 3, quote: quotePacket(dutSeg) });
+      const frame = new Uint8Array(14 + icmp.length);
+      frame.set(probe.subarray(0, 14));
+      frame.set(icmp, 14);
+      expect(probeKey(frame, 0), `IPv${ip}`).to.equal(probeKey(probe, 0));
+    }
   });
 });

@@ -54,12 +54,21 @@ describe('batched sequence engine: planning', () => {
     expect(notBatchable(p)).to.equal('it carries socket calls or waits (again, close)');
     expect(notBatchable({ ...p, after: ['wait'] })).to.match(/socket calls or waits \(wait\)/);
     expect(notBatchable({ ...p, before: ['defer-accept'], after: [] })).to.match(/defer-accept/);
-    // an ICMP error in place of the segment (mistakes.icmp) is played alone
-    const icmp: Probe = {
+    // an ICMP error in place of the segment (mistakes.icmp) is batched when it reaches its own flow only;
+    // one that lowers the path MTU, quotes another port, or is no error (an echo) is played alone
+    const quote = { flags: 0x12, seq: { base: 'dut.isn' as const, offset: 0 }, len: 0 };
+    const withIcmp = (icmp: NonNullable<Probe['mutated']['icmp']>, ip: 4 | 6 = 4): Probe => ({
       ...probeAt(req, 1),
-      mutated: { ...probeAt(req, 1).mutated, icmp: { type: 3, code: 1, quote: { flags: 0x12, seq: { base: 'dut.isn', offset: 0 }, len: 0 } } },
-    };
-    expect(notBatchable(icmp)).to.match(/ICMP error/);
+      ip,
+      mutated: { ...probeAt(req, 1).mutated, icmp },
+    });
+    expect(notBatchable(withIcmp({ type: 3, code: 1, quote }))).to.equal(undefined);
+    expect(notBatchable(withIcmp({ type: 1, code: 4, quote }, 6))).to.equal(undefined);
+    expect(notBatchable(withIcmp({ type: 3, code: 4, mtu: 1000, quote }))).to.match(/lowers the path MTU/);
+    expect(notBatchable(withIcmp({ type: 2, code: 0, mtu: 1280, quote }, 6))).to.match(/lowers the path MTU/);
+    expect(notBatchable(withIcmp({ type: 3, code: 3, quote: { ...quote, otherPort: true } }))).to.match(/next peer port/);
+    expect(notBatchable(withIcmp({ type: 8, code: 0, quote }))).to.match(/no error/);
+    expect(notBatchable(withIcmp({ type: 128, code: 0, quote }, 6))).to.match(/no error/);
     const l = parseCampaignText(campaign('listener'), 'c.yaml');
     expect(notBatchable(probeAt(l, 0))).to.match(/listener engine/);
   });

@@ -6,7 +6,7 @@ import { toPacketJson } from '../wire/summary';
 import type { Decoded } from '../wire/types';
 import type { FlowBindings } from './bindings';
 import { describePrediction } from './describe';
-import type { Observed } from './expect';
+import { earlyDiff, type Observed } from './expect';
 import { judge } from './judge';
 import type { ModelTrack, PendingPrediction } from './model-track';
 import type { StepOutcome } from './verdict';
@@ -34,6 +34,8 @@ export function judgeExpectModel<O extends ModelObserved>(
   preds: readonly PendingPrediction[],
   taken: readonly O[],
   extra: readonly O[],
+  /** The `at` reference (the latest send or call), model ms: a packet far earlier than the delay its prediction carries disagrees (earlyDiff). */
+  refMs?: number,
 ): ModelStepVerdict<O> {
   model.drop(preds);
   const expected = preds.map((p) => `${describePrediction(p.pred)}${p.flow !== undefined ? ` on flow ${p.flow}` : ''}`);
@@ -70,6 +72,22 @@ export function judgeExpectModel<O extends ModelObserved>(
       reasons,
     );
     model.adopt(v.state);
+    // (judge pairs a flow's predictions with its packets in order)
+    const early = v.ok && refMs !== undefined ? ps.map((p, k) => (obs[k] ? earlyDiff(p, obs[k], refMs, model.env.ip) : undefined)).find((d) => d) : undefined;
+    if (early)
+      return {
+        comments,
+        got,
+        outcome: {
+          index: s.index,
+          kind: 'expect',
+          ok: false,
+          message: `expect: model, flow ${f ?? '(none)'}: ${early.observed} after the reference, the model waits ${early.expected}`,
+          diffs: [early],
+          expected,
+          reasons: reasons.map((r) => r.explain(model.env.ip)),
+        },
+      };
     for (const r of obs.filter((x) => isTaken.has(x))) {
       if (f !== undefined) {
         bindings.beforeDut(f, r.d);

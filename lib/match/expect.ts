@@ -86,6 +86,8 @@ export function judgeExpectPacket(model: ModelTrack, s: ExpectStep, i: number, o
       });
     } else if (json) {
       for (const d of model.agree(pend, json)) diffs.push({ ...d, field: `model ${d.field}` });
+      const early = earlyDiff(pend, obs, sc.refMs, model.env.ip);
+      if (early) diffs.push(early);
     }
     modelOk = !diffs.some((d) => d.field.startsWith('model'));
   }
@@ -103,6 +105,25 @@ export function judgeExpectPacket(model: ModelTrack, s: ExpectStep, i: number, o
       diffs,
       reasons: modelView(model, p.flow, pend),
     },
+  };
+}
+
+/**
+ * A packet that came well before the delay the model put on its prediction (a delayed ACK: 40 ms
+ * after the segment it answers) — counted from the `at` reference for the packet and from the model
+ * step that made it for the prediction, so the model's own clock (up to MODEL_SLACK_MS behind) does
+ * not count: the kernel does not wait for a timer the model says it waits for. Kernel timers never
+ * fire early; more than the jiffy slack early is a disagreement on time.
+ */
+export function earlyDiff(pend: PendingPrediction, obs: Pick<Observed, 'atMs'>, refMs: number, ip: 4 | 6): FieldDiff | undefined {
+  if (pend.pred.atMs - pend.madeMs <= obs.atMs - refMs + MODEL_SLACK_MS) return undefined;
+  const rel = (ms: number): string => `${(ms - refMs).toFixed(1)} ms`;
+  const delay = pend.pred.atMs - pend.madeMs;
+  return {
+    field: 'model at',
+    expected: `${delay.toFixed(1)} ms after its cause`,
+    observed: rel(obs.atMs),
+    reason: `${pend.pred.reason.explain(ip)}: sent at once where the model waits ${delay.toFixed(1)} ms`,
   };
 }
 

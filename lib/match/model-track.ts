@@ -18,6 +18,8 @@ export interface PendingPrediction {
   flow: string | undefined;
   /** Every reason of the model step that produced it (the decision chain). */
   reasons: readonly Reason[];
+  /** Model time of the step that produced it (its atMs minus this: the delay the model put on it). */
+  madeMs: number;
 }
 
 export class ModelTrack {
@@ -74,7 +76,7 @@ export class ModelTrack {
     const r = apply(this.env, this.state, ev, at);
     this.state = r.state;
     this.now = at;
-    this.collect(r);
+    this.collect(r, at);
     if (flow !== undefined) this.lastReasons.set(flow, r.reasons);
     return r;
   }
@@ -86,19 +88,19 @@ export class ModelTrack {
     if (this.state.nextDue <= toMs) {
       const r = apply(this.env, this.state, { type: 'tick' }, toMs);
       this.state = r.state;
-      this.collect(r);
+      this.collect(r, toMs);
     }
     this.now = toMs;
   }
 
-  private collect(r: StepResult): void {
+  private collect(r: StepResult, madeMs: number): void {
     // A delayed ACK the model predicted earlier that an ACK (or the socket's end) has since replaced.
     const gone = r.cancels;
     if (gone) this.pending = this.pending.filter((p) => p.pred.delack === undefined || !gone.includes(p.pred.delack));
     for (const pred of r.responses) {
       const flow = this.flowOf(pred.packet.tcp.dport);
       if (flow !== undefined && this.detached.has(flow)) continue;
-      this.pending.push({ pred, flow, reasons: r.reasons });
+      this.pending.push({ pred, flow, reasons: r.reasons, madeMs });
       if (flow !== undefined) this.lastReasons.set(flow, r.reasons);
     }
   }

@@ -564,6 +564,12 @@ const DEFS = {
     '§8.6',
     'FIN → CLOSE_WAIT (pingpong): the ACK comes from the delayed-ACK timer, 40 ms after data was received, one tick otherwise [correction C14]',
   ],
+  'estab.accecn-change-ack': [
+    '__tcp_ack_snd_check',
+    'net/ipv4/tcp_input.c',
+    '§8.6',
+    "AccECN: a segment with data or FIN whose IP-ECN field differs from the last one's (Not-ECT before any) is acknowledged at once, the FIN's too — a change-triggered ACK [inferred mechanism] [correction C46]",
+  ],
   'estab.paws-disordered': [
     'tcp_disordered_ack',
     'net/ipv4/tcp_input.c',

@@ -232,7 +232,14 @@ export interface Sock {
    * AccECN mode (correction C18): ect = segments are sent ECT(0); ace = the ACE value (AE CWR ECE) of the
    * next segment; ceRcv = CE-marked packets counted.
    */
-  readonly accecn?: { readonly ect: boolean; readonly ace: number; readonly ceRcv: number; readonly opt?: boolean };
+  readonly accecn?: {
+    readonly ect: boolean;
+    readonly ace: number;
+    readonly ceRcv: number;
+    readonly opt?: boolean;
+    /** The IP-ECN field of the last segment with data or FIN it received (undefined: none yet, the handshake's Not-ECT) — C46. */
+    readonly lastEcn?: number;
+  };
   /** When the delayed ACK this socket predicted goes out (the timer tcp_send_delayed_ack armed), if pending. */
   readonly delackAt?: number;
   /**

@@ -54,6 +54,8 @@ export function childProcess(st: Step, sock: Sock, seg: Seg, ko: KernelOpts): vo
   dataAndFin(st, sock, seg, 'child.data', 'child.fin');
 }
 
+const ECN_NAMES = ['Not-ECT', 'ECT(1)', 'ECT(0)', 'CE'];
+
 /** Delayed ACK after a FIN (pingpong): TCP_ATO_MIN = HZ/25 once data was received; one tick otherwise. */
 const DELACK_ATO_MS = 40;
 const DELACK_TICK_MS = 4;
@@ -200,7 +202,17 @@ function dataAndFin(st: Step, sock0: Sock, seg: Seg, dataRule: 'child.data' | 'e
   // timer, not at once: ato is TCP_ATO_MIN (40 ms) once data has been received (tcp_event_data_recv),
   // 0 before — the next tick (0–8 ms observed). Measured on 6.18.44: data+FIN 40.4–47.7 ms, bare FIN
   // 0.6–8.4 ms (correction C14). A pending D-SACK does not hurry it; old payload counts as data.
-  const delayed = fin && next === 'CLOSE_WAIT';
+  // AccECN (C46): a segment with data or FIN whose IP-ECN field differs from the last one's (Not-ECT
+  // before any) is acknowledged at once — a change-triggered ACK — even the FIN pingpong would delay;
+  // a CE mark counts in the ACE field the ACK carries (the segment that made a child was counted then).
+  const acc = s.accecn;
+  const ecn = seg.tos & 3;
+  const changed = !!acc && ecn !== (acc.lastEcn ?? 0);
+  const ce = ecn === 3 && dataRule !== 'child.data';
+  if (acc) s = { ...s, accecn: { ...acc, lastEcn: ecn, ...(ce ? { ceRcv: acc.ceRcv + 1, ace: (5 + acc.ceRcv + 1) & 7 } : {}) } };
+  if (fin && next === 'CLOSE_WAIT' && changed)
+    st.why('estab.accecn-change-ack', () => `AccECN: IP-ECN ${ECN_NAMES[ecn]} after ${ECN_NAMES[acc!.lastEcn ?? 0]}: the FIN's ACK at once, not delayed`);
+  const delayed = fin && next === 'CLOSE_WAIT' && !changed;
   const everData = seg.len > 0 || (s.rcvNxt - ((s.rcvIsn + 1) >>> 0)) >>> 0 > 1;
   const at = delayed ? st.now + (everData ? DELACK_ATO_MS : DELACK_TICK_MS) : undefined;
   if (delayed) st.why('estab.fin-delack', () => `FIN → CLOSE_WAIT, pingpong: delayed ACK after ${everData ? `ato ${DELACK_ATO_MS} ms` : `one tick (ato 0)`}`);

@@ -6,7 +6,7 @@ import { parseCaseText, type CallStep, type ExpectNoneStep, type ExpectStep, typ
 import { FlowBindings } from '../../../lib/match/bindings';
 import { callOutcome, checkCall } from '../../../lib/match/call-check';
 import { bytesText, describePattern, fmtRel } from '../../../lib/match/describe';
-import { judgeExpectPacket, judgeNothingArrived, type ExpectScene, type Observed } from '../../../lib/match/expect';
+import { earlyDiff, judgeExpectPacket, judgeNothingArrived, type ExpectScene, type Observed } from '../../../lib/match/expect';
 import { judgeExpectModel, type ModelObserved } from '../../../lib/match/expect-model';
 import { judgeExpectNoneHit, judgeExpectNoneQuiet } from '../../../lib/match/expect-none';
 import { modelCall, modelSockopts } from '../../../lib/match/model-events';
@@ -155,6 +155,20 @@ describe('match/step verdicts: expect against its pattern and the model', () => 
     const v = judgeExpectPacket(m, s, 1, observed(rtx, T0 + 1000 - MODEL_SLACK_MS / 2), scene(b));
     expect(v.failure, JSON.stringify(v.failure)).to.equal(undefined);
     expect(v.comment).to.equal('step 2: expect #2 matched; the model agrees');
+  });
+});
+
+describe('match/step verdicts: a packet well before the delay the model puts on it', () => {
+  it('a delayed ACK the kernel sent at once disagrees on time; within the jiffy slack, or counted from a late model clock, it does not', () => {
+    const made = modelAfterSyn().due('a')[0];
+    expect(made.madeMs).to.equal(made.pred.atMs);
+    // the model waits 40 ms (a delayed ACK), its clock 15 ms behind the case's reference
+    const pend = { ...made, madeMs: T0 + 15, pred: { ...made.pred, atMs: T0 + 55 } };
+    const d = earlyDiff(pend, { atMs: T0 + 0.1 }, T0, 4);
+    expect(d).to.deep.include({ field: 'model at', expected: '40.0 ms after its cause', observed: '0.1 ms' });
+    expect(d!.reason).to.match(/sent at once where the model waits 40\.0 ms$/);
+    expect(earlyDiff(pend, { atMs: T0 + 20.1 }, T0, 4)).to.equal(undefined);
+    expect(earlyDiff({ ...pend, pred: { ...pend.pred, atMs: T0 + 15 + MODEL_SLACK_MS } }, { atMs: T0 }, T0, 4)).to.equal(undefined);
   });
 });
 

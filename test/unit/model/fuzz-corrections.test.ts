@@ -381,3 +381,32 @@ describe("correction C45: a stateless IPv6 packet's auto flow label may be 0", (
     expect(matchPrediction(r.responses[0], obs, r.state).map((d) => d.field)).to.include('ip.flow');
   });
 });
+
+describe('correction C46: an AccECN socket acknowledges a change of IP-ECN field at once', () => {
+  // A syncookie child in AccECN mode: the ACK's TSecr ends in 0x20 (the cookie's ECN bit; no WS, no
+  // SACK) and carries AE.
+  const cookieChild = (tos: number, payload = data(1)) => {
+    const e = env({ fixed: { isn: 5000, tsOff: 0 }, sysctls: { tcp_syncookies: 2 } });
+    const s = seg(e, listening(e), { flags: 'S', seq: 1000, options: SYNOPTS(100) }, 1000).state;
+    return seg(e, s, { flags: 'FAN', seq: 1001, ack: 5001, window: 502, tos, payload, options: TSO(101, 928) }, 1010);
+  };
+  it('data + FIN marked ECT(1), ECT(0) or CE: the ACK at once (CE moves the ACE field: AE+CWR); Not-ECT: 40 ms later', () => {
+    for (const [tos, flags] of [
+      [1, 'AEN'],
+      [2, 'AEN'],
+      [3, 'ACN'],
+    ] as const) {
+      const r = cookieChild(tos);
+      expect(rules(r), `tos ${tos}`).to.include('estab.accecn-change-ack');
+      expect(only(r).tcp.flags, `tos ${tos}`).to.equal(flags);
+      expect(r.responses[0].atMs, `tos ${tos}`).to.equal(1010);
+    }
+    const quiet = cookieChild(0);
+    expect(rules(quiet)).to.include('estab.fin-delack');
+    expect(quiet.responses[0].atMs).to.equal(1050);
+  });
+  it('a bare FIN marked ECT(1): at once; Not-ECT: one tick later', () => {
+    expect(cookieChild(1, data(0)).responses[0].atMs).to.equal(1010);
+    expect(cookieChild(0, data(0)).responses[0].atMs).to.equal(1014);
+  });
+});

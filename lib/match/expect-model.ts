@@ -34,8 +34,6 @@ export function judgeExpectModel<O extends ModelObserved>(
   preds: readonly PendingPrediction[],
   taken: readonly O[],
   extra: readonly O[],
-  /** The `at` reference (the latest send or call), model ms: a packet far earlier than the delay its prediction carries disagrees (earlyDiff). */
-  refMs?: number,
 ): ModelStepVerdict<O> {
   model.drop(preds);
   const expected = preds.map((p) => `${describePrediction(p.pred)}${p.flow !== undefined ? ` on flow ${p.flow}` : ''}`);
@@ -73,7 +71,8 @@ export function judgeExpectModel<O extends ModelObserved>(
     );
     model.adopt(v.state);
     // (judge pairs a flow's predictions with its packets in order)
-    const early = v.ok && refMs !== undefined ? ps.map((p, k) => (obs[k] ? earlyDiff(p, obs[k], refMs, model.env.ip) : undefined)).find((d) => d) : undefined;
+    // a packet far earlier than the delay its prediction carries disagrees (earlyDiff)
+    const early = v.ok ? ps.map((p, k) => (obs[k] ? earlyDiff(p, obs[k], model.env.ip) : undefined)).find((d) => d) : undefined;
     if (early)
       return {
         comments,
@@ -82,7 +81,7 @@ export function judgeExpectModel<O extends ModelObserved>(
           index: s.index,
           kind: 'expect',
           ok: false,
-          message: `expect: model, flow ${f ?? '(none)'}: ${early.observed} after the reference, the model waits ${early.expected}`,
+          message: `expect: model, flow ${f ?? '(none)'}: ${early.reason}`,
           diffs: [early],
           expected,
           reasons: reasons.map((r) => r.explain(model.env.ip)),

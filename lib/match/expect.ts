@@ -86,7 +86,7 @@ export function judgeExpectPacket(model: ModelTrack, s: ExpectStep, i: number, o
       });
     } else if (json) {
       for (const d of model.agree(pend, json)) diffs.push({ ...d, field: `model ${d.field}` });
-      const early = earlyDiff(pend, obs, sc.refMs, model.env.ip);
+      const early = earlyDiff(pend, obs, model.env.ip);
       if (early) diffs.push(early);
     }
     modelOk = !diffs.some((d) => d.field.startsWith('model'));
@@ -110,20 +110,19 @@ export function judgeExpectPacket(model: ModelTrack, s: ExpectStep, i: number, o
 
 /**
  * A packet that came well before the delay the model put on its prediction (a delayed ACK: 40 ms
- * after the segment it answers) — counted from the `at` reference for the packet and from the model
- * step that made it for the prediction, so the model's own clock (up to MODEL_SLACK_MS behind) does
- * not count: the kernel does not wait for a timer the model says it waits for. Kernel timers never
- * fire early; more than the jiffy slack early is a disagreement on time.
+ * after the segment it answers), both counted from the event behind the prediction — the packet from
+ * when that event really happened, so the model's own clock (up to MODEL_SLACK_MS late) does not
+ * count. Kernel timers never fire early: more than the jiffy slack early is a disagreement on time.
  */
-export function earlyDiff(pend: PendingPrediction, obs: Pick<Observed, 'atMs'>, refMs: number, ip: 4 | 6): FieldDiff | undefined {
-  if (pend.pred.atMs - pend.madeMs <= obs.atMs - refMs + MODEL_SLACK_MS) return undefined;
-  const rel = (ms: number): string => `${(ms - refMs).toFixed(1)} ms`;
+export function earlyDiff(pend: PendingPrediction, obs: Pick<Observed, 'atMs'>, ip: 4 | 6): FieldDiff | undefined {
   const delay = pend.pred.atMs - pend.madeMs;
+  const after = obs.atMs - pend.causeMs;
+  if (delay <= after + MODEL_SLACK_MS) return undefined;
   return {
     field: 'model at',
     expected: `${delay.toFixed(1)} ms after its cause`,
-    observed: rel(obs.atMs),
-    reason: `${pend.pred.reason.explain(ip)}: sent at once where the model waits ${delay.toFixed(1)} ms`,
+    observed: `${after.toFixed(1)} ms after it`,
+    reason: `${pend.pred.reason.explain(ip)}: sent ${(delay - after).toFixed(1)} ms before the model's time`,
   };
 }
 

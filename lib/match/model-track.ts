@@ -20,6 +20,8 @@ export interface PendingPrediction {
   reasons: readonly Reason[];
   /** Model time of the step that produced it (its atMs minus this: the delay the model put on it). */
   madeMs: number;
+  /** When the event behind that step really happened (a send's stamp; the model's clock may be later, up to MODEL_SLACK_MS). */
+  causeMs: number;
 }
 
 export class ModelTrack {
@@ -76,7 +78,7 @@ export class ModelTrack {
     const r = apply(this.env, this.state, ev, at);
     this.state = r.state;
     this.now = at;
-    this.collect(r, at);
+    this.collect(r, at, nowMs);
     if (flow !== undefined) this.lastReasons.set(flow, r.reasons);
     return r;
   }
@@ -88,19 +90,19 @@ export class ModelTrack {
     if (this.state.nextDue <= toMs) {
       const r = apply(this.env, this.state, { type: 'tick' }, toMs);
       this.state = r.state;
-      this.collect(r, toMs);
+      this.collect(r, toMs, toMs);
     }
     this.now = toMs;
   }
 
-  private collect(r: StepResult, madeMs: number): void {
+  private collect(r: StepResult, madeMs: number, causeMs: number): void {
     // A delayed ACK the model predicted earlier that an ACK (or the socket's end) has since replaced.
     const gone = r.cancels;
     if (gone) this.pending = this.pending.filter((p) => p.pred.delack === undefined || !gone.includes(p.pred.delack));
     for (const pred of r.responses) {
       const flow = this.flowOf(pred.packet.tcp.dport);
       if (flow !== undefined && this.detached.has(flow)) continue;
-      this.pending.push({ pred, flow, reasons: r.reasons, madeMs });
+      this.pending.push({ pred, flow, reasons: r.reasons, madeMs, causeMs });
       if (flow !== undefined) this.lastReasons.set(flow, r.reasons);
     }
   }

@@ -29,7 +29,7 @@ export async function runExpectModel(cx: CaseContext, s: ExpectStep): Promise<St
   await cx.ledger.sleepUntil(settled);
   cx.check();
   const seen = (r: Rx): ModelObserved & { rx: Rx } => ({ d: r.d, text: summarizePacket(r.frame), atMs: nsToMs(r.tNs), flow: r.flow, rx: r });
-  const v = judgeExpectModel(cx.model, cx.bindings, s, preds, taken.map(seen), cx.ledger.rx.filter((x) => !x.taken).map(seen), nsToMs(cx.refNs));
+  const v = judgeExpectModel(cx.model, cx.bindings, s, preds, taken.map(seen), cx.ledger.rx.filter((x) => !x.taken).map(seen));
   for (const [o, comment] of v.comments) o.rx.comment = comment;
   // Each flow's taken packets answer its predictions in order (as judge pairs them).
   const next = new Map<string | undefined, number>();

@@ -41,6 +41,16 @@ export interface ChunkReplies {
   n: number;
   /** CLOCK_MONOTONIC ms at which probe i went out. */
   sentMs: Float64Array;
+  /** When the last batch's probes were all out (its sentinel's answer in, unless the sentinel waited: sentinelAfterMs). */
+  probesEndMs: number;
+}
+
+export interface RunOptions {
+  /**
+   * Send each batch's sentinel this long after its probes, not with them: answers the DUT sends a
+   * little later (a timer's: a FIN's ACK on the next tick) still come before the sentinel's.
+   */
+  sentinelAfterMs?: number;
 }
 
 export interface BatchStats {
@@ -112,8 +122,9 @@ export class BatchEngine {
    * unique among the probes of one batch; a repeated one starts a new batch. Throws CaptureDropError
    * when the ring dropped a frame, and an Error when a sentinel's answer never came.
    */
-  run(probes: PackedFrames): { replies: ChunkReplies; stats: BatchStats } {
-    if (!this.inSession) return this.session(() => this.run(probes));
+  run(probes: PackedFrames, o: RunOptions = {}): { replies: ChunkReplies; stats: BatchStats } {
+    if (!this.inSession) return this.session(() => this.run(probes, o));
+    const quietMs = o.sentinelAfterMs ?? 0;
     const ring = this.ring;
     const mem = ring.mem;
     const open = this.open;
@@ -141,6 +152,7 @@ export class BatchEngine {
     };
     const t0 = process.hrtime.bigint();
     const packets0 = this.sessionPackets;
+    let probesEndMs = 0;
     try {
       let k = 0;
       while (k < n || owed.length) {
@@ -172,8 +184,16 @@ export class BatchEngine {
           m++;
           k++;
         }
-        // 3. the sentinel, unless only clean-ups went out (they draw no answer)
+        // 3. the sentinel, unless only clean-ups went out (they draw no answer) — with sentinelAfterMs,
+        // that long after the probes (the ring keeps capturing meanwhile)
         let sentinelKey = -1;
+        const tSend = nowMs();
+        let tProbes = -1;
+        if (m > 0 && quietMs > 0) {
+          ring.flush();
+          tProbes = nowMs();
+          while (nowMs() < tSend + quietMs) ring.waitReadable(1);
+        }
         if (m > 0) {
           const ip: 4 | 6 = buf[offs[k - 1] + 14] >> 4 === 6 ? 6 : 4;
           const seq = this.sentinelSeq++ >>> 0;
@@ -184,7 +204,6 @@ export class BatchEngine {
           open[sentinelKey] = SENTINEL;
           stats.sentinels++;
         }
-        const tSend = nowMs();
         ring.flush();
         // 4. the answers
         let answered = sentinelKey < 0;
@@ -223,10 +242,13 @@ export class BatchEngine {
           stats.waits++;
           ring.waitReadable(2);
         }
-        // 5. close out the batch: its probes went out between tSend and now, in order
+        // 5. close out the batch: its probes went out between tSend and now (or the end of their own
+        // send, before a later sentinel), in order
         const tEnd = nowMs();
+        const tOut = tProbes >= 0 ? tProbes : tEnd;
+        probesEndMs = tOut;
         for (let i = 0; i < m; i++) {
-          sentMs[first + i] = tSend + ((tEnd - tSend) * i) / m;
+          sentMs[first + i] = tSend + ((tOut - tSend) * i) / m;
           open[slotKey[i]] = 0;
         }
         if (sentinelKey >= 0) open[sentinelKey] = 0;
@@ -244,7 +266,7 @@ export class BatchEngine {
     }
     roffs[nr] = rpos;
     stats.elapsedMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    return { replies: { buf: rbuf.subarray(0, rpos), offs: roffs.subarray(0, nr + 1), probe: rprobe.subarray(0, nr), n: nr, sentMs }, stats };
+    return { replies: { buf: rbuf.subarray(0, rpos), offs: roffs.subarray(0, nr + 1), probe: rprobe.subarray(0, nr), n: nr, sentMs, probesEndMs }, stats };
   }
 
   /**

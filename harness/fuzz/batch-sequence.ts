@@ -15,10 +15,8 @@
 // engine when the batch cannot judge it without its verdict depending on timing (AloneWhy).
 import { batchLimit, roundsOf, splitReplies } from '../../lib/fuzz/batch-plan';
 import { bindingsFor, Probe, ProbeBindings, probePacketBytes } from '../../lib/fuzz/probe';
-import { bindCapture, FlowOutcome, judgeFlow, PlayedFlow, playedFlow } from '../../lib/fuzz/sequence-judge';
+import { bindCaptureFrames, FlowOutcome, judgeFlow, PlayedFlow, playedFlow } from '../../lib/fuzz/sequence-judge';
 import { buildIp } from '../../lib/wire/build';
-import { decodeEthernet } from '../../lib/wire/decode';
-import { toPacketJson } from '../../lib/wire/summary';
 import type { Lab } from '../topology/lab';
 import { BatchEngine } from '../engine/batch-engine';
 import { ethHeaderOf, packFrames } from '../engine/listener-engine';
@@ -62,7 +60,14 @@ interface Live {
  * end (a RST at the peer's ISN + 1 each); children they completed stay in the accept queue for the
  * caller to drain.
  */
-export function playSequenceBatch(ctx: SequenceContext, probes: readonly Probe[]): { flows: PlayedFlow[]; stats: BatchStats } {
+export function playSequenceBatch(
+  ctx: SequenceContext,
+  probes: readonly Probe[],
+  o: {
+    /** Send the sentinel of a round that carries mutated packets this long after them (QUIET_MS: fin probes). */
+    quietMs?: number;
+  } = {},
+): { flows: PlayedFlow[]; stats: BatchStats } {
   const { lab } = ctx;
   if (!ctx.listen) throw new Error('batched sequence engine: passive targets only (a listener)');
   const port = ctx.listen.port;
@@ -93,11 +98,14 @@ export function playSequenceBatch(ctx: SequenceContext, probes: readonly Probe[]
           live.push(f);
         }
         if (live.length === 0) break;
+        const quietMs =
+          o.quietMs && live.some((f) => f.steps[f.flow.rounds.length].what === 'mutated' || f.steps[f.flow.rounds.length].what === 'again') ? o.quietMs : 0;
         const { replies } = engine.run(
           packFrames(
             sent.map((bytes) => ({ bytes })),
             eth,
           ),
+          { sentinelAfterMs: quietMs },
         );
         // (when the sentinel's answer was in: every answer of the round came before it)
         const tEnd = nowMs();
@@ -110,26 +118,23 @@ export function playSequenceBatch(ctx: SequenceContext, probes: readonly Probe[]
           const f = live[i];
           const t = replies.sentMs[i];
           const step = f.steps[f.flow.rounds.length];
-          // The packet went out between the round's start and tEnd (its time t is interpolated, as the
-          // listener engine does): a slow round (the softirq deferred, the machine loaded) leaves the
-          // time the DUT stamped on its answers known only to within that span.
-          if (tEnd - t > ROUND_SPAN_MS) {
+          // The packet went out between the round's start and the end of its send (the sentinel's answer
+          // unless the sentinel waited; its time t is interpolated, as the listener engine does): a slow
+          // round (the softirq deferred, the machine loaded) leaves the time the DUT stamped on its
+          // answers known only to within that span.
+          const span = (quietMs ? replies.probesEndMs : tEnd) - t;
+          if (span > ROUND_SPAN_MS) {
             f.flow.stopped = {
               why: 'slow',
-              text: `${step.what}: ${(tEnd - t).toFixed(1)} ms from the packet to the sentinel's answer (over ${ROUND_SPAN_MS} ms: the answers' times are not known closely enough)`,
+              text: `${step.what}: ${span.toFixed(1)} ms from the packet to the end of its round's send (over ${ROUND_SPAN_MS} ms: the answers' times are not known closely enough)`,
               retry: true,
             };
             f.done = true;
             continue;
           }
-          f.flow.rounds.push({ bytes: sent[i], t, tEnd, frames: per[i] });
+          f.flow.rounds.push({ bytes: sent[i], t, tEnd, frames: per[i], ...(quietMs ? { quietMs } : {}) });
           if (step.last) f.done = true;
-          else if (step.capture)
-            bindCapture(
-              step.capture,
-              per[i].map((b) => toPacketJson(decodeEthernet(b))!),
-              f.captured,
-            );
+          else if (step.capture) bindCaptureFrames(step.capture, per[i], f.captured);
         }
       }
     } finally {

@@ -36,7 +36,7 @@ import { batchLimitsFor, judgeBatch, playSequenceBatch } from './batch-sequence'
 import type { AloneWhy, FlowOutcome } from '../../lib/fuzz/sequence-judge';
 
 type FlowJudgement = Extract<FlowOutcome, { judgement: unknown }>['judgement'];
-import { fitsBatch, notBatchable, probeFlowKey } from '../../lib/fuzz/batch-plan';
+import { fitsBatch, notBatchable, probeFlowKey, QUIET_MS } from '../../lib/fuzz/batch-plan';
 import { readModelSysctls } from '../engine/dut-sysctls';
 import { PipelineWorker } from './pipeline';
 import type { EnvParams, JudgedDivergence, Link, Packed } from './pipeline-protocol';
@@ -568,22 +568,29 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         undrained += 1 + others;
         return r;
       };
-      let batch: Array<{ i: number; p: Probe; retried?: boolean }> = [];
-      const batchKeys = new Set<number>();
-      const join = (x: { i: number; p: Probe; retried?: boolean }): void => {
-        batch.push(x);
-        batchKeys.add(probeFlowKey(x.p));
+      type Queued = { i: number; p: Probe; retried?: boolean };
+      // Probes gathered into batches. One whose judged answer the model puts after its packet (a bare
+      // FIN's ACK on the next tick, C14) is played again in a quiet batch, whose mutated round's sentinel
+      // waits QUIET_MS for such answers — not alone.
+      const queues = { plain: { batch: [] as Queued[], keys: new Set<number>() }, quiet: { batch: [] as Queued[], keys: new Set<number>() } };
+      const join = (x: Queued, q = queues.plain): void => {
+        q.batch.push(x);
+        q.keys.add(probeFlowKey(x.p));
       };
       /** Take a judged batch's outcomes: retries into the next batch, the rest alone or recorded. */
-      const settle = async (done: { taken: typeof batch; outcomes: Promise<FlowOutcome[]> }): Promise<void> => {
+      const settle = async (done: { taken: Queued[]; outcomes: Promise<FlowOutcome[]> }): Promise<void> => {
         const outcomes = await done.outcomes;
         for (let k = 0; k < done.taken.length; k++) {
           const { i, p, retried } = done.taken[k];
           const out = outcomes[k];
           if ('alone' in out) {
             // A round too slow to time its answers: once more in the next batch, on a fresh port.
-            if (out.retry && !retried && fitsBatch(p, batchKeys, size)) {
+            if (out.retry && !retried && fitsBatch(p, queues.plain.keys, size)) {
               join({ i, p: freshPort(p), retried: true });
+              continue;
+            }
+            if (out.why === 'deferred' && !retried && fitsBatch(p, queues.quiet.keys, size)) {
+              join({ i, p: freshPort(p), retried: true }, queues.quiet);
               continue;
             }
             batchStats.alone++;
@@ -607,19 +614,20 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         }
       };
       /** The batch played last, being judged (on the worker) while the next one is played. */
-      let judging: { taken: typeof batch; outcomes: Promise<FlowOutcome[]> } | undefined;
-      /** Play the batch gathered so far (if any), then take the outcomes of the one before it. */
-      const flush = async (): Promise<void> => {
+      let judging: { taken: Queued[]; outcomes: Promise<FlowOutcome[]> } | undefined;
+      /** Play the batch gathered in `q` so far (if any), then take the outcomes of the one before it. */
+      const flush = async (q = queues.plain): Promise<void> => {
         const before = judging;
         judging = undefined;
-        if (batch.length) {
-          const taken = batch;
-          batch = [];
-          batchKeys.clear();
+        if (q.batch.length) {
+          const taken = q.batch;
+          q.batch = [];
+          q.keys.clear();
           if (undrained + taken.length > backlog) await drain();
           const { flows } = playSequenceBatch(
             seqCtx!,
             taken.map((x) => x.p),
+            q === queues.quiet ? { quietMs: QUIET_MS } : {},
           );
           undrained += taken.length;
           const outcomes = judger?.ready ? judger.judgeSeq(envParams!, listen, flows) : Promise.resolve(judgeBatch(seqCtx!, flows));
@@ -631,16 +639,18 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
       for (let i = a; i < b; i++) {
         const p = probeFor(i);
         if (size > 1 && notBatchable(p) === undefined) {
+          const q = queues.plain;
           // (a probe on a flow the batch already has starts the next batch)
-          if (!fitsBatch(p, batchKeys, size)) await flush();
+          if (!fitsBatch(p, q.keys, size)) await flush(q);
           // (a flush may carry probes over; a full batch goes out first)
-          if (!fitsBatch(p, batchKeys, size)) await flush();
+          if (!fitsBatch(p, q.keys, size)) await flush(q);
           join({ i, p });
           continue;
         }
         record(i, await alone(p));
       }
-      while (batch.length || judging) await flush();
+      while (queues.plain.batch.length || queues.quiet.batch.length || judging)
+        await flush(queues.plain.batch.length || !queues.quiet.batch.length ? queues.plain : queues.quiet);
       if (!active) await drain();
       ds.sort((x, y) => x.index - y.index);
       results.sort((x, y) => x.index - y.index);

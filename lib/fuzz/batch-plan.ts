@@ -136,3 +136,6 @@ export function splitReplies<T>(n: number, replies: readonly T[], probeOf: Array
   }
   return per;
 }
+
+/** How long after a quiet batch's mutated packets its sentinel goes (answers the model puts after the packet: a FIN's next-tick ACK came 0.6–8.4 ms after it, C14). */
+export const QUIET_MS = 15;

@@ -13,7 +13,7 @@ export interface PackedFlows {
   flowInt: Int32Array;
   /** Per round: packet offset, packet length, first frame, frames. */
   roundInt: Int32Array;
-  /** Per round: t, tEnd. */
+  /** Per round: t, tEnd, quietMs (0: none). */
   roundTime: Float64Array;
   /** Per frame: offset, length. */
   frameInt: Int32Array;
@@ -52,7 +52,7 @@ export function packFlows(flows: readonly PlayedFlow[]): PackedFlows {
   const planIds = new Map<string, number>();
   const flowInt = new Int32Array(flows.length * FLOW_INTS);
   const roundInt = new Int32Array(nRounds * ROUND_INTS);
-  const roundTime = new Float64Array(nRounds * 2);
+  const roundTime = new Float64Array(nRounds * 3);
   const frameInt = new Int32Array(nFrames * 2);
   const bytes = new Uint8Array(nBytes);
   const stopped: PackedFlows['stopped'] = [];
@@ -76,8 +76,9 @@ export function packFlows(flows: readonly PlayedFlow[]): PackedFlows {
     if (f.stopped) stopped.push([k, f.stopped]);
     for (const r of f.rounds) {
       roundInt.set([put(r.bytes), r.bytes.length, fi, r.frames.length], ri * ROUND_INTS);
-      roundTime[ri * 2] = r.t;
-      roundTime[ri * 2 + 1] = r.tEnd;
+      roundTime[ri * 3] = r.t;
+      roundTime[ri * 3 + 1] = r.tEnd;
+      roundTime[ri * 3 + 2] = r.quietMs ?? 0;
       ri++;
       for (const x of r.frames) {
         frameInt[fi * 2] = put(x);
@@ -105,7 +106,14 @@ export function unpackFlows(p: PackedFlows): PlayedFlow[] {
         const fo = (p.roundInt[o + 2] + x) * 2;
         frames[x] = view(p.frameInt[fo], p.frameInt[fo + 1]);
       }
-      rounds[j] = { bytes: view(p.roundInt[o], p.roundInt[o + 1]), t: p.roundTime[r * 2], tEnd: p.roundTime[r * 2 + 1], frames };
+      const quietMs = p.roundTime[r * 3 + 2];
+      rounds[j] = {
+        bytes: view(p.roundInt[o], p.roundInt[o + 1]),
+        t: p.roundTime[r * 3],
+        tEnd: p.roundTime[r * 3 + 1],
+        frames,
+        ...(quietMs ? { quietMs } : {}),
+      };
     }
     out[k] = { ip: ip as 4 | 6, plan: p.plans[plan], rounds };
   }
@@ -127,7 +135,10 @@ export interface PackedOutcomes {
 export function packOutcomes(outcomes: readonly FlowOutcome[]): PackedOutcomes {
   const pathOf = new Int32Array(outcomes.length);
   const paths: string[][] = [];
-  const ids = new Map<string, number>();
+  // (the distinct lists of a batch are few: compared item by item among those of the same length,
+  // which is cheaper than a joined key for each flow)
+  const byLength = new Map<number, number[]>();
+  const keyed = new Map<string, number>();
   const other: PackedOutcomes['other'] = [];
   for (let k = 0; k < outcomes.length; k++) {
     const o = outcomes[k];
@@ -137,15 +148,25 @@ export function packOutcomes(outcomes: readonly FlowOutcome[]): PackedOutcomes {
       continue;
     }
     const rules = o.judgement.rules;
-    const key = rules.join('>');
-    let id = ids.get(key);
+    let same = byLength.get(rules.length);
+    if (!same) byLength.set(rules.length, (same = []));
+    // (many lists of one length: a joined key instead)
+    const key = same.length > 16 ? rules.join('>') : undefined;
+    let id = key !== undefined ? keyed.get(key) : same.find((x) => sameList(paths[x], rules));
     if (id === undefined) {
-      ids.set(key, (id = paths.length));
+      id = paths.length;
+      if (key !== undefined) keyed.set(key, id);
+      else same.push(id);
       paths.push(rules);
     }
     pathOf[k] = id;
   }
   return { pathOf, paths, other };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function unpackOutcomes(p: PackedOutcomes): FlowOutcome[] {

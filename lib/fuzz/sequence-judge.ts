@@ -43,6 +43,44 @@ export function bindCapture(
 }
 
 /**
+ * bindCapture on raw frames (Ethernet on, as captured), without decoding them: the batched engine
+ * binds its rounds' captures with it on the main thread. Same frame, same values as bindCapture.
+ */
+export function bindCaptureFrames(
+  step: Extract<SetupStep, { kind: 'capture' }>,
+  frames: readonly Uint8Array[],
+  captured: Partial<Pick<ProbeBindings, 'dutIsn' | 'dutTsval' | 'dutWindow'>>,
+): void {
+  const want = step.what === 'ack' ? 0x10 : step.what === 'fin' ? 0x01 : 0x02;
+  for (const f of frames) {
+    const v = f[14] >> 4;
+    const t = 14 + (v === 4 ? (f[14] & 0x0f) * 4 : 40);
+    if (f.length < t + 20 || (v === 4 ? f[23] : f[20]) !== 6 || !(f[t + 13] & want)) continue;
+    if (step.bind.includes('dutIsn') && step.what !== 'ack') captured.dutIsn = ((f[t + 4] << 24) | (f[t + 5] << 16) | (f[t + 6] << 8) | f[t + 7]) >>> 0;
+    if (step.bind.includes('dutWindow')) captured.dutWindow = (f[t + 14] << 8) | f[t + 15];
+    if (step.bind.includes('dutTsval')) {
+      const end = Math.min(f.length, t + (f[t + 12] >> 4) * 4);
+      for (let o = t + 20; o < end;) {
+        const kind = f[o];
+        if (kind === 0) break;
+        if (kind === 1) {
+          o++;
+          continue;
+        }
+        const len = f[o + 1];
+        if (len < 2 || o + len > end) break;
+        if (kind === 8 && len === 10) {
+          captured.dutTsval = ((f[o + 2] << 24) | (f[o + 3] << 16) | (f[o + 4] << 8) | f[o + 5]) >>> 0;
+          break;
+        }
+        o += len;
+      }
+    }
+    return;
+  }
+}
+
+/**
  * Why a probe is handed back to be played alone: its judged answer comes after its packet (deferred:
  * the sequential engine waits for it before its sentinel), a later answer may have come before the
  * sentinel's (late), its round was too slow to time the answers (slow), the kernel dropped our frames
@@ -50,13 +88,21 @@ export function bindCapture(
  */
 export type AloneWhy = 'deferred' | 'late' | 'slow' | 'drops' | 'unbound';
 
-/** One played round of a flow: the packet (IP on), when it went out, when the round's sentinel answer was in, the flow's frames (Ethernet on). */
+/**
+ * One played round of a flow: the packet (IP on), when it went out, when the round's sentinel answer
+ * was in, the flow's frames (Ethernet on); `quietMs`: how long after the packets the sentinel was sent
+ * (answers predicted that soon, less DEFER_MARGIN_MS, came before it).
+ */
 export interface PlayedRound {
   bytes: Uint8Array;
   t: number;
   tEnd: number;
   frames: Uint8Array[];
+  quietMs?: number;
 }
+
+/** How long before a round's late sentinel a judged answer must be predicted (the kernel's tick may come later than the model's). */
+export const DEFER_MARGIN_MS = 6;
 
 /**
  * A flow as played — its family, its plan (roundsOf without the packets: what the judge needs, small
@@ -97,7 +143,7 @@ export function judgeFlow(api: ModelApiLike, env: ModelEnv, base: ModelState, fl
   let mutated: Verdict | undefined;
   let later: Prediction[] = [];
   for (let k = 0; k < flow.rounds.length; k++) {
-    const { bytes, t, tEnd, frames } = flow.rounds[k];
+    const { bytes, t, tEnd, frames, quietMs } = flow.rounds[k];
     const round = rounds[k];
     const r = api.apply(env, st, { type: 'segment', seg: decodeIp(bytes) }, t);
     // An again round judges, as the sequential engine's call does, the answers the model put past the
@@ -109,7 +155,8 @@ export function judgeFlow(api: ModelApiLike, env: ModelEnv, base: ModelState, fl
     const due = carried.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS);
     later = [...carried.filter((p) => p.atMs > t + JUDGED_WITHIN_MS), ...r.responses.filter((p) => p.atMs > t + JUDGED_WITHIN_MS)];
     const judged = [...due, ...r.responses.filter((p) => p.atMs <= t + JUDGED_WITHIN_MS)];
-    const deferred = judged.find((p) => p.atMs > t);
+    // (an answer after the packet came before the sentinel only if the sentinel waited long enough)
+    const deferred = judged.find((p) => p.atMs > t + Math.max(0, (quietMs ?? 0) - DEFER_MARGIN_MS));
     if (deferred)
       return {
         alone: `${round.what}: the model predicts a judged answer ${(deferred.atMs - t).toFixed(1)} ms after the packet (${deferred.reason.rule})`,

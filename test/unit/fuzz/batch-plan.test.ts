@@ -4,13 +4,14 @@
 // back to be played alone.
 import { expect } from 'chai';
 import { parseCampaignText } from '../../../lib/fuzz/campaign-load';
-import { batchLimit, fitsBatch, notBatchable, probeFlowKey, roundsOf, splitReplies } from '../../../lib/fuzz/batch-plan';
+import { batchLimit, fitsBatch, notBatchable, probeFlowKey, QUIET_MS, roundsOf, splitReplies } from '../../../lib/fuzz/batch-plan';
 import { probeAt } from '../../../lib/fuzz/generate';
-import type { Probe } from '../../../lib/fuzz/probe';
+import { bindingsFor, probePacketSpec, type Probe } from '../../../lib/fuzz/probe';
+import { buildIp } from '../../../lib/wire/build';
 import * as model from '../../../lib/model';
 import type { Prediction, StepResult } from '../../../lib/model';
 import type { ModelApiLike } from '../../../lib/fuzz/model-run';
-import { judgeFlow, playedFlow } from '../../../lib/fuzz/sequence-judge';
+import { DEFER_MARGIN_MS, judgeFlow, playedFlow } from '../../../lib/fuzz/sequence-judge';
 
 const campaign = (target: string, extra = ''): string => `name: batch-test
 seed: 5
@@ -161,6 +162,24 @@ describe('batched sequence engine: judging a played flow (judgeFlow)', () => {
     const o = judgeFlow(answering(2), env, base, f);
     expect(o).to.include({ why: 'deferred' });
     expect((o as { alone: string }).alone).to.match(/^syn: the model predicts a judged answer 2\.0 ms after the packet \(x\.rule\)/);
+  });
+
+  it("the next tick's answer in a round whose sentinel waited (quietMs): judged there, not deferred", () => {
+    /** The true model with every answer put `d` ms later. */
+    const shifted = (d: number): ModelApiLike => ({
+      ...model,
+      apply: (e, st, ev, now) => {
+        const r = model.apply(e, st, ev, now);
+        return { ...r, responses: r.responses.map((p) => ({ ...p, atMs: p.atMs + d })) };
+      },
+    });
+    const syn = probe.setup[0].kind === 'send' ? probe.setup[0].packet : probe.mutated;
+    const ends = { src: '198.18.0.2', dst: '198.18.0.1', dport: 8080 };
+    const round = { bytes: buildIp(probePacketSpec(probe, syn, bindingsFor(probe, {}), ends)), t: 100, tEnd: 116, frames: [] };
+    // (the SYN-ACK the model puts on the next tick, which this round did not capture: judged — a divergence, not 'alone')
+    expect(judgeFlow(shifted(4), env, base, { ...playedFlow(probe), rounds: [{ ...round, quietMs: QUIET_MS }] })).to.have.property('judgement');
+    expect(judgeFlow(shifted(4), env, base, { ...playedFlow(probe), rounds: [round] })).to.include({ why: 'deferred' });
+    expect(QUIET_MS - DEFER_MARGIN_MS).to.be.greaterThan(4);
   });
 
   it('a later answer that may have come before the sentinel: played alone, as late; one well after it is not judged', () => {

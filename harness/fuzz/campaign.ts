@@ -163,6 +163,9 @@ interface Pending {
   bindings?: OneRun['bindings'];
 }
 
+/** Batches of stateful probes being judged while more are played (the pipeline's depth). */
+const JUDGE_DEPTH = 2;
+
 export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<CampaignSummary> {
   const sequential = c.target !== 'listener';
   const active = !!c.connect && !c.listen;
@@ -613,13 +616,15 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
           record(i, again);
         }
       };
-      /** The batch played last, being judged (on the worker) while the next one is played. */
-      let judging: { taken: Queued[]; outcomes: Promise<FlowOutcome[]> } | undefined;
-      /** Play the batch gathered in `q` so far (if any), then take the outcomes of the one before it. */
+      /**
+       * Batches played and being judged (on the worker) while the next ones are played, oldest first:
+       * up to JUDGE_DEPTH of them, so that neither thread waits for the other over one uneven batch.
+       */
+      const judging: Array<{ taken: Queued[]; outcomes: Promise<FlowOutcome[]> }> = [];
+      /** Play the batch gathered in `q` so far (if any); then take the outcomes of the oldest batches past the depth (of one, if none was played). */
       const flush = async (q = queues.plain): Promise<void> => {
-        const before = judging;
-        judging = undefined;
-        if (q.batch.length) {
+        const played = q.batch.length > 0;
+        if (played) {
           const taken = q.batch;
           q.batch = [];
           q.keys.clear();
@@ -632,9 +637,10 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
           undrained += taken.length;
           const outcomes = judger?.ready ? judger.judgeSeq(envParams!, listen, flows) : Promise.resolve(judgeBatch(seqCtx!, flows));
           outcomes.catch(() => undefined); // awaited by settle(); not unhandled if a failure stops the run first
-          judging = { taken, outcomes };
+          judging.push({ taken, outcomes });
         }
-        if (before) await settle(before);
+        const keep = played ? JUDGE_DEPTH : judging.length - 1;
+        while (judging.length > keep) await settle(judging.shift()!);
       };
       for (let i = a; i < b; i++) {
         const p = probeFor(i);
@@ -649,7 +655,7 @@ export async function runCampaign(c: Campaign, o: CampaignRunOptions): Promise<C
         }
         record(i, await alone(p));
       }
-      while (queues.plain.batch.length || queues.quiet.batch.length || judging)
+      while (queues.plain.batch.length || queues.quiet.batch.length || judging.length)
         await flush(queues.plain.batch.length || !queues.quiet.batch.length ? queues.plain : queues.quiet);
       if (!active) await drain();
       ds.sort((x, y) => x.index - y.index);

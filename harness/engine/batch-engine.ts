@@ -77,6 +77,8 @@ export interface BatchEngineOptions {
   stallMs?: number;
 }
 
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+
 /** Peer port reserved for sentinels (probes never use it). */
 const SENTINEL_PORT = 65535;
 const SENTINEL = -2;
@@ -153,6 +155,44 @@ export class BatchEngine {
     const t0 = process.hrtime.bigint();
     const packets0 = this.sessionPackets;
     let probesEndMs = 0;
+    /** The sentinel's answer is in. */
+    let answered = false;
+    /** Whether each slot has drawn a frame (during a quiet wait), and how many have. */
+    const heard = new Uint8Array(this.window);
+    let heardSlots = 0;
+    /** Every frame in the ring now: a probe's answers to its slot, the sentinel's noted. */
+    const take = (): void => {
+      for (let o = ring.rxNext(); o >= 0; o = ring.rxNext()) {
+        const len = ring.rxLen;
+        const slot = open[replyKey(mem, o)];
+        if (slot === SENTINEL) answered = true;
+        else if (slot > 0) {
+          const p = slotProbe[slot - 1];
+          if (rpos + len > rbuf.length) rbuf = grow8(rbuf, rpos + len);
+          if (nr + 2 > roffs.length) {
+            roffs = grow32(roffs);
+            rprobe = growI32(rprobe);
+          }
+          rbuf.set(mem.subarray(o, o + len), rpos);
+          roffs[nr] = rpos;
+          rprobe[nr] = p;
+          nr++;
+          rpos += len;
+          if (heard[slot - 1] === 0) {
+            heard[slot - 1] = 1;
+            heardSlots++;
+          }
+          if (this.cleanup && cleaned[slot - 1] === 0 && isSynAck(mem, o)) {
+            cleaned[slot - 1] = 1;
+            owed.push(p);
+          }
+        } else {
+          stats.strays++;
+          if (stats.strayFrames.length < MAX_STRAYS_KEPT) stats.strayFrames.push(mem.slice(o, o + len));
+        }
+        ring.rxRelease();
+      }
+    };
     try {
       let k = 0;
       while (k < n || owed.length) {
@@ -192,7 +232,16 @@ export class BatchEngine {
         if (m > 0 && quietMs > 0) {
           ring.flush();
           tProbes = nowMs();
-          while (nowMs() < tSend + quietMs) ring.waitReadable(1);
+          // until every probe has drawn an answer, or quietMs is up (short sleeps: the ring stays
+          // readable while unread frames wait, so polling it would spin)
+          heard.fill(0, 0, m);
+          heardSlots = 0;
+          for (;;) {
+            take();
+            const left = tSend + quietMs - nowMs();
+            if (heardSlots >= m || left <= 0) break;
+            Atomics.wait(SLEEPER, 0, 0, Math.min(1, left));
+          }
         }
         if (m > 0) {
           const ip: 4 | 6 = buf[offs[k - 1] + 14] >> 4 === 6 ? 6 : 4;
@@ -206,35 +255,10 @@ export class BatchEngine {
         }
         ring.flush();
         // 4. the answers
-        let answered = sentinelKey < 0;
+        answered = sentinelKey < 0;
         const deadline = tSend + this.stallMs;
         for (;;) {
-          for (let o = ring.rxNext(); o >= 0; o = ring.rxNext()) {
-            const len = ring.rxLen;
-            const slot = open[replyKey(mem, o)];
-            if (slot === SENTINEL) answered = true;
-            else if (slot > 0) {
-              const p = slotProbe[slot - 1];
-              if (rpos + len > rbuf.length) rbuf = grow8(rbuf, rpos + len);
-              if (nr + 2 > roffs.length) {
-                roffs = grow32(roffs);
-                rprobe = growI32(rprobe);
-              }
-              rbuf.set(mem.subarray(o, o + len), rpos);
-              roffs[nr] = rpos;
-              rprobe[nr] = p;
-              nr++;
-              rpos += len;
-              if (this.cleanup && cleaned[slot - 1] === 0 && isSynAck(mem, o)) {
-                cleaned[slot - 1] = 1;
-                owed.push(p);
-              }
-            } else {
-              stats.strays++;
-              if (stats.strayFrames.length < MAX_STRAYS_KEPT) stats.strayFrames.push(mem.slice(o, o + len));
-            }
-            ring.rxRelease();
-          }
+          take();
           if (answered) break;
           if (nowMs() > deadline) {
             throw new Error(`probe window stalled: no answer to the sentinel for ${this.stallMs} ms with ${m} probe(s) open (sentinel lost?)`);

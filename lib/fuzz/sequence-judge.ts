@@ -4,7 +4,9 @@
 // sequential engine (harness/fuzz/sequence-engine.ts), run after the fact. The batched sequence engine
 // plays every flow of a batch first (the packets only need what the captures bind, read straight off
 // the frames), then judges each flow with this, on another thread when there is one. Pure.
+import { framesAgreeBinding } from '../match/fast-judge';
 import { judge, type Verdict } from '../match/judge';
+import { cloneDict } from '../model/core/state';
 import { bind } from '../model/core/match';
 import type { ModelEnv, ModelState, Prediction } from '../model';
 import { decodeEthernet, decodeIp } from '../wire/decode';
@@ -129,6 +131,15 @@ export type FlowOutcome =
   | { judgement: { verdict: Pick<Verdict, 'ok' | 'divergence'>; phase: 'setup' | 'mutated' | 'call'; rules: string[] } }
   | { alone: string; why: AloneWhy; retry?: boolean };
 
+/** The state with what the frames bind, when they agree with the predictions (fast-judge.ts); undefined: not proven there. */
+function fastAgree(predictions: readonly Prediction[], frames: readonly Uint8Array[], st: ModelState): ModelState | undefined {
+  const bound = framesAgreeBinding(predictions, frames, st.bindings);
+  if (!bound) return undefined;
+  let b: Record<string, number> | undefined;
+  for (const k in bound) (b ??= cloneDict(st.bindings))[k] = bound[k];
+  return b ? { ...st, bindings: b } : st;
+}
+
 /** Judge a played flow from `base` (the listener's state as every probe of the batch found it). */
 export function judgeFlow(api: ModelApiLike, env: ModelEnv, base: ModelState, flow: PlayedFlow): FlowOutcome {
   const rounds = flow.plan;
@@ -171,8 +182,15 @@ export function judgeFlow(api: ModelApiLike, env: ModelEnv, base: ModelState, fl
       };
     st = r.state;
     for (const x of r.reasons) rules.push(x.rule);
-    const observed = frames.map((f) => toPacketJson(decodeEthernet(f))!);
     if (round.what === 'mutated' || round.what === 'again') {
+      // (the fast path first: agreement read off the frames, with what it binds)
+      const fast = fastAgree(judged, frames, r.state);
+      if (fast) {
+        mutated ??= { ok: true, state: fast };
+        st = fast;
+        continue;
+      }
+      const observed = frames.map((f) => toPacketJson(decodeEthernet(f))!);
       const v = judge(judged, observed, r.state, r.reasons);
       if (!v.ok) return out(v, round.what === 'again' ? 'call' : 'mutated');
       mutated ??= v;
@@ -182,6 +200,13 @@ export function judgeFlow(api: ModelApiLike, env: ModelEnv, base: ModelState, fl
     const cap = round.capture;
     // (a send with no capture after it: its answer is not judged, as in runSequenceProbe)
     if (!cap) continue;
+    // (one prediction at most: what the capture binds is what judge binds — the fast path's)
+    const fast = judged.length <= 1 ? fastAgree(judged, frames, st) : undefined;
+    if (fast) {
+      st = fast;
+      continue;
+    }
+    const observed = frames.map((f) => toPacketJson(decodeEthernet(f))!);
     const v = judge(judged, observed, st);
     if (!v.ok) return out(v, 'setup');
     st = v.state;

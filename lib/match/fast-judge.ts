@@ -44,6 +44,12 @@ class Bindings {
     for (let i = 0; i < this.n; i++) if (names[i] === k) return this.vals[i];
     return this.baseEmpty ? undefined : this.base[k];
   }
+  /** What this comparison bound. */
+  bound(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < this.n; i++) out[this.names[i]] = this.vals[i];
+    return out;
+  }
   set(k: string, v: number): void {
     for (let i = 0; i < this.n; i++) {
       if (this.names[i] === k) {
@@ -133,6 +139,23 @@ export function framesAgree(
     if (!frameAgrees(predictions[i], buf, offs[first + i], offs[first + i + 1], b)) return false;
   }
   return true;
+}
+
+/**
+ * framesAgree for frames held apart (each its own array, Ethernet on), returning what the full judge
+ * would have bound — the symbols this comparison bound, to add to the state's — or undefined when
+ * agreement is not proven here (run the full judge).
+ */
+export function framesAgreeBinding(
+  predictions: readonly Prediction[],
+  frames: readonly Uint8Array[],
+  bindings: Readonly<Record<string, number>>,
+): Record<string, number> | undefined {
+  if (predictions.length !== frames.length) return undefined;
+  const b = scratch;
+  b.reset(bindings);
+  for (let i = 0; i < frames.length; i++) if (!frameAgrees(predictions[i], frames[i], 0, frames[i].length, b)) return undefined;
+  return b.bound();
 }
 
 function frameAgrees(p: Prediction, f: Uint8Array, s: number, e: number, b: Bindings): boolean {

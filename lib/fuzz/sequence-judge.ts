@@ -133,11 +133,9 @@ export type FlowOutcome =
 
 /** The state with what the frames bind, when they agree with the predictions (fast-judge.ts); undefined: not proven there. */
 function fastAgree(predictions: readonly Prediction[], frames: readonly Uint8Array[], st: ModelState): ModelState | undefined {
-  const bound = framesAgreeBinding(predictions, frames, st.bindings);
-  if (!bound) return undefined;
-  let b: Record<string, number> | undefined;
-  for (const k in bound) (b ??= cloneDict(st.bindings))[k] = bound[k];
-  return b ? { ...st, bindings: b } : st;
+  const b = framesAgreeBinding(predictions, frames, st.bindings, cloneDict);
+  if (!b) return undefined;
+  return b === st.bindings ? st : { ...st, bindings: b };
 }
 
 /** Judge a played flow from `base` (the listener's state as every probe of the batch found it). */

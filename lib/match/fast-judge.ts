@@ -44,9 +44,10 @@ class Bindings {
     for (let i = 0; i < this.n; i++) if (names[i] === k) return this.vals[i];
     return this.baseEmpty ? undefined : this.base[k];
   }
-  /** What this comparison bound. */
-  bound(): Record<string, number> {
-    const out: Record<string, number> = {};
+  /** `base` with what this comparison bound added, in a copy made by `copy` (`base` itself when it bound nothing). */
+  boundInto(base: Readonly<Record<string, number>>, copy: (b: Readonly<Record<string, number>>) => Record<string, number>): Readonly<Record<string, number>> {
+    if (this.n === 0) return base;
+    const out = copy(base);
     for (let i = 0; i < this.n; i++) out[this.names[i]] = this.vals[i];
     return out;
   }
@@ -142,20 +143,22 @@ export function framesAgree(
 }
 
 /**
- * framesAgree for frames held apart (each its own array, Ethernet on), returning what the full judge
- * would have bound — the symbols this comparison bound, to add to the state's — or undefined when
- * agreement is not proven here (run the full judge).
+ * framesAgree for frames held apart (each its own array, Ethernet on), returning the bindings the
+ * full judge would have left — `bindings` with what this comparison bound added (to a copy made by
+ * `copy`; `bindings` itself when it bound nothing) — or undefined when agreement is not proven here
+ * (run the full judge).
  */
 export function framesAgreeBinding(
   predictions: readonly Prediction[],
   frames: readonly Uint8Array[],
   bindings: Readonly<Record<string, number>>,
-): Record<string, number> | undefined {
+  copy: (b: Readonly<Record<string, number>>) => Record<string, number>,
+): Readonly<Record<string, number>> | undefined {
   if (predictions.length !== frames.length) return undefined;
   const b = scratch;
   b.reset(bindings);
   for (let i = 0; i < frames.length; i++) if (!frameAgrees(predictions[i], frames[i], 0, frames[i].length, b)) return undefined;
-  return b.bound();
+  return b.boundInto(bindings, copy);
 }
 
 function frameAgrees(p: Prediction, f: Uint8Array, s: number, e: number, b: Bindings): boolean {

@@ -9,7 +9,8 @@ import { describePrediction } from './describe';
 import { earlyDiff, type Observed } from './expect';
 import { judge } from './judge';
 import type { ModelTrack, PendingPrediction } from './model-track';
-import type { StepOutcome } from './verdict';
+import type { FieldDiff, StepOutcome } from './verdict';
+import type { Reason } from '../model';
 
 export interface ModelObserved extends Observed {
   flow: string | undefined;
@@ -42,24 +43,28 @@ export function judgeExpectModel<O extends ModelObserved>(
   const flows = [...new Set([...preds.map((p) => p.flow), ...taken.map((r) => r.flow), ...extra.map((r) => r.flow)])];
   const isTaken = new Set(taken);
   let k = 0;
+  const fail = (message: string, diffs: FieldDiff[], reasons?: readonly Reason[]): ModelStepVerdict<O> => ({
+    comments,
+    got,
+    outcome: {
+      index: s.index,
+      kind: 'expect',
+      ok: false,
+      message,
+      diffs,
+      expected,
+      ...(reasons ? { reasons: reasons.map((r) => r.explain(model.env.ip)) } : {}),
+    },
+  });
   for (const f of flows) {
     const ps = preds.filter((p) => p.flow === f);
     const obs = [...taken.filter((r) => r.flow === f), ...extra.filter((r) => r.flow === f)];
     const detached = f !== undefined ? model.detachedWhy(f) : undefined;
-    if (detached && obs.length) {
-      return {
-        comments,
-        got,
-        outcome: {
-          index: s.index,
-          kind: 'expect',
-          ok: false,
-          message: `expect: model, flow ${f}: the DUT sent ${obs.length} packet(s), but the model does not follow this flow: ${detached}`,
-          expected,
-          diffs: obs.map((r) => ({ field: 'model packet', expected: 'a prediction', observed: r.text })),
-        },
-      };
-    }
+    if (detached && obs.length)
+      return fail(
+        `expect: model, flow ${f}: the DUT sent ${obs.length} packet(s), but the model does not follow this flow: ${detached}`,
+        obs.map((r) => ({ field: 'model packet', expected: 'a prediction', observed: r.text })),
+      );
     const json = obs.map((r) => toPacketJson(r.d)!).filter(Boolean);
     const reasons = ps.length ? ps[ps.length - 1].reasons : f !== undefined ? model.reasonsFor(f) : [];
     model.settle();
@@ -70,23 +75,6 @@ export function judgeExpectModel<O extends ModelObserved>(
       reasons,
     );
     model.adopt(v.state);
-    // (judge pairs a flow's predictions with its packets in order)
-    // a packet far earlier than the delay its prediction carries disagrees (earlyDiff)
-    const early = v.ok ? ps.map((p, k) => (obs[k] ? earlyDiff(p, obs[k], model.env.ip) : undefined)).find((d) => d) : undefined;
-    if (early)
-      return {
-        comments,
-        got,
-        outcome: {
-          index: s.index,
-          kind: 'expect',
-          ok: false,
-          message: `expect: model, flow ${f ?? '(none)'}: ${early.reason}`,
-          diffs: [early],
-          expected,
-          reasons: reasons.map((r) => r.explain(model.env.ip)),
-        },
-      };
     for (const r of obs.filter((x) => isTaken.has(x))) {
       if (f !== undefined) {
         bindings.beforeDut(f, r.d);
@@ -97,20 +85,16 @@ export function judgeExpectModel<O extends ModelObserved>(
     }
     if (!v.ok) {
       const div = v.divergence!;
-      return {
-        comments,
-        got,
-        outcome: {
-          index: s.index,
-          kind: 'expect',
-          ok: false,
-          message: `expect: model, flow ${f ?? '(none)'}: ${div.text}`,
-          diffs: div.diffs.map((d) => ({ field: `model ${d.field}`, expected: d.expected, observed: d.observed, reason: d.reason })),
-          expected,
-          reasons: reasons.map((r) => r.explain(model.env.ip)),
-        },
-      };
+      return fail(
+        `expect: model, flow ${f ?? '(none)'}: ${div.text}`,
+        div.diffs.map((d) => ({ field: `model ${d.field}`, expected: d.expected, observed: d.observed, reason: d.reason })),
+        reasons,
+      );
     }
+    // a packet far earlier than the delay its prediction carries disagrees (judge pairs a flow's
+    // predictions with its packets in order; earlyDiff)
+    const early = ps.map((p, i) => (obs[i] ? earlyDiff(p, obs[i], model.env.ip) : undefined)).find((d) => d);
+    if (early) return fail(`expect: model, flow ${f ?? '(none)'}: ${early.reason}`, [early], reasons);
   }
   return { comments, got, outcome: { index: s.index, kind: 'expect', ok: true, expected } };
 }

@@ -16,7 +16,7 @@ import { runCampaign } from '../harness/fuzz/campaign';
 import { Lab } from '../harness/topology/lab';
 
 const listenerProbes = Number(process.argv[2] ?? 200_000);
-const statefulProbes = Number(process.argv[3] ?? 20_000);
+const statefulProbes = Number(process.argv[3] ?? 100_000);
 const names = process.argv.length > 4 ? process.argv.slice(4) : ['request-third-packet', 'established-stray', 'synsent-synack', 'timewait'];
 const DIR = path.join(__dirname, '..', 'cases', 'campaigns');
 /** Targets the batch engine cannot take run this many probes at most (one at a time, ~1k/s). */

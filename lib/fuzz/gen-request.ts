@@ -81,11 +81,10 @@ export function withoutBareFin(p: ProbePacket): ProbePacket {
  */
 export function withKnownCookieBits(p: ProbePacket, setupTs: boolean): ProbePacket {
   if (setupTs) return p;
-  const i = p.options.findIndex((o) => o.kind === 'ts' && !(o.ecr.base === 'abs' && o.ecr.offset === 0));
-  if (i < 0) return p;
-  const o = p.options[i] as Extract<ProbeOption, { kind: 'ts' }>;
-  const options = [...p.options];
-  options[i] = { kind: 'ts', val: o.val, ecr: { base: 'abs', offset: 0 } };
+  // (every TS option: with two, the kernel reads the last one's TSecr)
+  const unknown = (o: ProbeOption): boolean => o.kind === 'ts' && !(o.ecr.base === 'abs' && o.ecr.offset === 0);
+  if (!p.options.some(unknown)) return p;
+  const options = p.options.map((o): ProbeOption => (o.kind === 'ts' && unknown(o) ? { kind: 'ts', val: o.val, ecr: { base: 'abs', offset: 0 } } : o));
   return { ...p, options };
 }
 

@@ -8,9 +8,10 @@ import type { Campaign } from '../../../lib/fuzz/campaign';
 import { KINDS } from '../../../lib/fuzz/campaign';
 import { GENERATORS, probeAt, probeSeed } from '../../../lib/fuzz/generate';
 import { Prng } from '../../../lib/util/prng';
-import type { Probe, ProbePacket, SeqRef, Target } from '../../../lib/fuzz/probe';
+import type { Probe, ProbePacket, SeqRef, Target, TsRef } from '../../../lib/fuzz/probe';
 import { bindingsFor, packetKey, probeFromJson, probePacketSpec, probeToJson, type ProbeBindings } from '../../../lib/fuzz/probe';
 import { buildIp } from '../../../lib/wire/build';
+import { withKnownCookieBits } from '../../../lib/fuzz/gen-request';
 import { decodeIp } from '../../../lib/wire/decode';
 import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG } from '../../../lib/wire/types';
 
@@ -279,5 +280,30 @@ describe('fuzz generation: coverage over 10k probes', function () {
     const ps = probes(c, 2000);
     expect(ps.some((p) => isMalformed(p.mutated))).to.equal(false);
     expect(ps.every((p) => p.mutated.options.every((o) => o.kind === 'wscale' && o.shift <= 14))).to.equal(true);
+  });
+});
+
+describe('request probes after a setup SYN without TS (C26)', () => {
+  it('every TS option of the third packet keeps TSecr 0: with two, the kernel reads the last', () => {
+    const ts = (ecr: TsRef) => ({ kind: 'ts' as const, val: { base: 'peer.tsval' as const, offset: 0 }, ecr });
+    const p = {
+      flags: 0x10,
+      seq: { base: 'peer.isn', offset: 1 },
+      ack: { base: 'dut.isn', offset: 1 },
+      window: 1024,
+      urg: 0,
+      options: [ts({ base: 'abs', offset: 0 }), { kind: 'nop' }, ts({ base: 'dut.tsval', offset: 1 }), ts({ base: 'abs', offset: 7 })],
+      payload: new Uint8Array(0),
+      tos: 0,
+      mistakes: {},
+    } as ProbePacket;
+    const q = withKnownCookieBits(p, false);
+    expect(q.options.filter((o) => o.kind === 'ts').map((o) => (o as { ecr: TsRef }).ecr)).to.deep.equal([
+      { base: 'abs', offset: 0 },
+      { base: 'abs', offset: 0 },
+      { base: 'abs', offset: 0 },
+    ]);
+    expect(q.options[1]).to.deep.equal({ kind: 'nop' });
+    expect(withKnownCookieBits(p, true)).to.equal(p);
   });
 });

@@ -77,8 +77,9 @@ function sequenceDigest(text: string, from: number, n: number): string {
 const GOLDEN: Record<string, string> = {
   listener: 'c4fad51fd07d130d7766126c1d1c77c1 40da34c0ab9b83afa460c06c89486ca9',
   'listener-defaults': '97862733d146e3a3eb633d1961995e8e 98c82eeb43545ac9ba61de29f53f6582',
-  // request: changed once on purpose — a third packet after a setup SYN without TS keeps TSecr 0 (C26)
-  request: '11e4158cab9a5f4b164c0514c624102e 552220826061e7ee33b25bd1f2e72d77',
+  // request: changed twice on purpose — a third packet after a setup SYN without TS keeps TSecr 0 (C26),
+  // in every TS option it carries, not only the first (a probe with two: the kernel reads the last)
+  request: 'e8d2c044910f53df7817b46eeade9c96 ccef24ca6881ee3d3a577a0a3d5e4837',
   synsent: '81bacd7dad45f76506004d67c7e435ec 8d7c8852baa2523cfa709851aa7f4aaa',
   // established: changed once on purpose — a quarter of ts_paws aims at tcp_disordered_ack (issue 16)
   established: '1c22b7faa61e3bb96078203c05b7ed03 925f77fb69f6eba37a5eacacbd95018d',

@@ -1,6 +1,7 @@
 // The frames the bulk engine writes and reads besides the probes themselves, byte by byte and in place
 // (TX ring slots, the RX ring): which flow a frame belongs to, the sentinel, and the clean-up RST.
 // Frames start at the Ethernet header, at offset `s` of the array given.
+import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../../lib/wire/icmp-names';
 
 /**
  * Flow key of a probe frame: family bit (IPv6) + the peer's source port — for an ICMP error, the
@@ -10,7 +11,7 @@ export function probeKey(f: Uint8Array, s: number): number {
   const v = f[s + 14] >> 4;
   const off = s + 14 + (v === 4 ? (f[s + 14] & 0x0f) * 4 : 40);
   const fam = (v === 6 ? 1 : 0) << 16;
-  if (f[s + 14 + (v === 4 ? 9 : 6)] === (v === 4 ? 1 : 58)) {
+  if (f[s + 14 + (v === 4 ? 9 : 6)] === (v === 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6)) {
     const q = off + 8;
     const qt = q + (v === 4 ? (f[q] & 0x0f) * 4 : 40);
     return fam | (f[qt + 2] << 8) | f[qt + 3];
